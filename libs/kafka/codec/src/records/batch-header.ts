@@ -27,7 +27,9 @@ export const BATCH_HEADER_SIZE = 61;
 /** baseOffset + batchLength: the bytes in front of what batchLength counts. */
 export const BATCH_LOG_OVERHEAD = 12;
 
-export const enum CompressionType {
+// A real enum rather than `const enum`: isolatedModules builds (swc, esbuild) keep it
+// importable across files, and it gives names for error messages.
+export enum CompressionType {
   None = 0,
   Gzip = 1,
   Snappy = 2,
@@ -39,6 +41,24 @@ export const ATTR_COMPRESSION_MASK = 0x07;
 export const ATTR_TIMESTAMP_TYPE = 0x08;
 export const ATTR_TRANSACTIONAL = 0x10;
 export const ATTR_CONTROL = 0x20;
+
+export type TimestampType = 'create' | 'logAppend';
+
+export function compressionOf(attributes: number): CompressionType {
+  return attributes & ATTR_COMPRESSION_MASK;
+}
+
+export function timestampTypeOf(attributes: number): TimestampType {
+  return attributes & ATTR_TIMESTAMP_TYPE ? 'logAppend' : 'create';
+}
+
+export function isTransactionalBatch(attributes: number): boolean {
+  return (attributes & ATTR_TRANSACTIONAL) !== 0;
+}
+
+export function isControlBatch(attributes: number): boolean {
+  return (attributes & ATTR_CONTROL) !== 0;
+}
 
 export interface BatchHeader {
   baseOffset: bigint;

@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import { Broker, brokerConfigDef } from '@dms/storage';
+import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(brokerConfigDef, process.argv.slice(2), process.env, { program: 'dms-broker' });
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(renderHelp(brokerConfigDef, { program: 'dms-broker' }));
+      return;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`dms-broker: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const id = config['broker.id'];
+  const logger = createLogger({ service: 'broker', id, level: config['log.level'] });
+  installShutdownHandlers({ logger });
+  const telemetry = await startTelemetry({ serviceName: 'dms-broker', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
+  onShutdown(() => telemetry.shutdown(), 'telemetry');
+  const broker = new Broker({
+    brokerId: id,
+    clusterName: config['cluster.name'],
+    etcdEndpoints: config['etcd.endpoints'],
+    leaseTtlMs: config['etcd.lease.ttl.ms'],
+    grpcHost: config['grpc.host'],
+    grpcPort: config['grpc.port'],
+    logDir: resolve(config['log.dirs'] || `./data/broker-${id}`),
+    rack: config['broker.rack'] || null,
+    segmentBytes: config['log.segment.bytes'],
+    indexIntervalBytes: config['log.index.interval.bytes'],
+    messageMaxBytes: config['message.max.bytes'],
+    fsync: config['log.flush.policy'] as 'never' | 'always',
+    tracer: telemetry.tracer,
+    logger,
+  });
+  onShutdown(() => broker.stop(), 'broker');
+  await broker.start();
+  logger.info({ role: 'broker', id, pid: process.pid, grpcPort: broker.port, metricsPort: telemetry.metricsPort }, 'ready');
+}
+
+main().catch((err) => {
+  process.stderr.write(`dms-broker: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

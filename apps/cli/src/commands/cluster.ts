@@ -1,0 +1,48 @@
+// `dms cluster status`: what etcd says is alive, whichever way the cluster was started.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { formatClusterStatus, readClusterJson, readClusterStatus } from '@dms/devcluster';
+
+export interface ClusterStatusOptions {
+  dataDir: string;
+  etcd?: string;
+  clusterName?: string;
+  json?: boolean;
+  timeoutMs?: number;
+}
+
+/** --etcd wins; else the running dev cluster's cluster.json in --data-dir; else etcd's default port. */
+export function resolveTarget(o: ClusterStatusOptions): { endpoint: string; clusterName: string } {
+  const local = readClusterJson(resolve(o.dataDir));
+  const fromLocal = local?.state === 'running' ? local : undefined;
+  return {
+    endpoint: o.etcd ?? fromLocal?.etcd.endpoint ?? '127.0.0.1:2379',
+    clusterName: o.clusterName ?? fromLocal?.clusterName ?? 'dms',
+  };
+}
+
+export async function clusterStatus(o: ClusterStatusOptions): Promise<number> {
+  const { endpoint, clusterName } = resolveTarget(o);
+  try {
+    const status = await readClusterStatus(endpoint, clusterName, o.timeoutMs ?? 5000);
+    process.stdout.write((o.json ? JSON.stringify(status) : formatClusterStatus(status)) + '\n');
+    return 0;
+  } catch (e) {
+    process.stderr.write(`dms cluster status: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function register(program: Command): void {
+  const cluster = program.command('cluster').description('cluster membership and metadata, read from etcd');
+  cluster
+    .command('status')
+    .description('live controllers (and the leader), brokers, gateways, topic and partition counts')
+    .option('--data-dir <dir>', 'dev cluster directory whose cluster.json names the etcd endpoint', './.dms')
+    .option('--etcd <host:port>', 'etcd endpoint(s), comma-separated (default: from cluster.json, else 127.0.0.1:2379)')
+    .option('--cluster-name <name>', 'cluster name (default: from cluster.json, else dms)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: ClusterStatusOptions) => {
+      process.exitCode = await clusterStatus(opts);
+    });
+}

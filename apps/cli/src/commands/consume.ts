@@ -1,0 +1,68 @@
+import { Command, Option } from 'commander';
+import {
+  consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, parseIntOption, parseTimestamp, processIo, recordToJson,
+  type CliIo, type StartPosition,
+} from '@dms/kafka-client';
+
+interface ConsumeCliOptions {
+  bootstrapServer: string;
+  partition?: number;
+  fromBeginning?: boolean;
+  offset?: number;
+  fromTimestamp?: bigint;
+  maxMessages?: number;
+  timeoutMs?: number;
+  printKey?: boolean;
+  keySeparator: string;
+  json?: boolean;
+}
+
+/** The start position the flags ask for; they are mutually exclusive. */
+export function startPosition(opts: Pick<ConsumeCliOptions, 'fromBeginning' | 'offset' | 'fromTimestamp'>): StartPosition {
+  const given = [opts.fromBeginning, opts.offset !== undefined, opts.fromTimestamp !== undefined].filter(Boolean).length;
+  if (given > 1) throw new Error('use only one of --from-beginning, --offset and --from-timestamp');
+  if (opts.fromBeginning) return { kind: 'earliest' };
+  if (opts.offset !== undefined) return { kind: 'offset', offset: BigInt(opts.offset) };
+  if (opts.fromTimestamp !== undefined) return { kind: 'timestamp', timestamp: opts.fromTimestamp };
+  return { kind: 'latest' };
+}
+
+export function register(program: Command, io: CliIo = processIo): void {
+  program
+    .command('consume <topic>')
+    .description('print records of a topic to stdout')
+    .option('--bootstrap-server <host:port>', 'Kafka address of the cluster', DEFAULT_BOOTSTRAP)
+    .addOption(new Option('--partition <p>', 'read one partition (default: all)').argParser(parseIntOption('--partition', 0)))
+    .option('--from-beginning', 'start at the earliest offset (default: the end)')
+    .addOption(new Option('--offset <n>', 'start at this offset (needs --partition)').argParser(parseIntOption('--offset', 0)))
+    .addOption(new Option('--from-timestamp <ts>', 'start at the first record at or after this time (epoch ms or ISO-8601)').argParser(parseTimestamp))
+    .addOption(new Option('--max-messages <n>', 'stop after N records').argParser(parseIntOption('--max-messages', 1)))
+    .addOption(new Option('--timeout-ms <t>', 'stop after T ms without new records').argParser(parseIntOption('--timeout-ms', 0)))
+    .option('--print-key', 'print key<SEP>value')
+    .option('--key-separator <sep>', 'separator for --print-key', '\t')
+    .option('--json', 'one JSON object per record: partition, offset, timestamp, key, value, headers')
+    .action(async (topic: string, opts: ConsumeCliOptions) => {
+      let client: KafkaClient | undefined;
+      try {
+        const start = startPosition(opts);
+        if (opts.offset !== undefined && opts.partition === undefined) throw new Error('--offset needs --partition');
+        client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli' });
+        const text = (b: Buffer | null) => (b === null ? 'null' : b.toString('utf8'));
+        await consumeTopic(client, topic, {
+          partitions: opts.partition === undefined ? undefined : [opts.partition],
+          start,
+          maxMessages: opts.maxMessages,
+          idleTimeoutMs: opts.timeoutMs,
+        }, (r) => {
+          if (opts.json) io.out(`${recordToJson(r.partition, r)}\n`);
+          else if (opts.printKey) io.out(`${text(r.key)}${opts.keySeparator}${text(r.value)}\n`);
+          else io.out(`${text(r.value)}\n`);
+        });
+      } catch (err) {
+        io.err(`error: ${describeError(err)}\n`);
+        process.exitCode = 1;
+      } finally {
+        client?.close();
+      }
+    });
+}

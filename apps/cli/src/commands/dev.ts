@@ -1,0 +1,142 @@
+// `dms dev up`: the whole cluster on this machine, in the foreground, until Ctrl-C.
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DevCluster, type UnexpectedExit } from '@dms/devcluster';
+
+export interface DevUpOptions {
+  brokers: number;
+  controllers: number;
+  gateways: number;
+  port: number;
+  dataDir: string;
+  distDir?: string;
+  etcdBin: string;
+  clusterName: string;
+  json?: boolean;
+}
+
+function intOption(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, got '${raw}'`);
+    return n;
+  };
+}
+
+/** The etcd binary's path, or undefined when it cannot be found/executed. */
+export function findExecutable(bin: string, path = process.env.PATH ?? ''): string | undefined {
+  const candidates = bin.includes('/') ? [resolve(bin)] : path.split(delimiter).filter(Boolean).map((d) => join(d, bin));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** The bundles sit beside this CLI's own bundle (dist/apps/cli/main.js → dist/apps); else ./dist/apps. */
+function defaultDistDir(): string {
+  const besideUs = resolve(__dirname, '..');
+  return existsSync(join(besideUs, 'controller', 'main.js')) ? besideUs : resolve('dist/apps');
+}
+
+export async function devUp(o: DevUpOptions): Promise<number> {
+  const say = (line: string) => process.stdout.write(line + '\n');
+  const warn = (line: string) => process.stderr.write(line + '\n');
+  const etcd = findExecutable(o.etcdBin);
+  if (!etcd) {
+    warn(`dms dev up: '${o.etcdBin}' not found on PATH. Install etcd (3.4+): apt-get install etcd-server` +
+      ' (Debian/Ubuntu), or pass --etcd-bin /path/to/etcd.');
+    return 1;
+  }
+
+  let cluster: DevCluster | undefined;
+  let shuttingDown = false;
+  let wake: () => void = () => undefined;
+  const stopRequested = new Promise<void>((r) => (wake = r));
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (shuttingDown) {
+      // A second Ctrl-C while stopping: the user wants out now.
+      cluster?.killAllSync();
+      process.exit(130);
+    }
+    shuttingDown = true;
+    if (!o.json) warn(`dms dev: ${sig}, stopping the cluster...`);
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Children keep the loop alive, but if they all die we must still wait for the user.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+
+  try {
+    try {
+      cluster = await DevCluster.start({
+        brokers: o.brokers,
+        controllers: o.controllers,
+        gateways: o.gateways,
+        port: o.port,
+        dataDir: o.dataDir,
+        distDir: o.distDir ? resolve(o.distDir) : defaultDistDir(),
+        etcdBin: etcd,
+        clusterName: o.clusterName,
+      });
+    } catch (e) {
+      if (shuttingDown) return 0;
+      warn(`dms dev up: ${(e as Error).message}`);
+      return 1;
+    }
+    cluster.on('unexpected-exit', (e: UnexpectedExit) => {
+      if (shuttingDown) return;
+      if (o.json) {
+        say(JSON.stringify({ event: 'exit', role: e.role, id: e.id, pid: e.pid, code: e.code, signal: e.signal, logFile: e.logFile }));
+      } else {
+        const how = e.signal ? `signal ${e.signal}` : `code ${e.code}`;
+        warn(`dms dev: ${e.role} ${e.id} (pid ${e.pid}) died unexpectedly (${how}); not restarting it. Log: ${e.logFile}`);
+        for (const l of e.tail.slice(-10)) warn(`  | ${l}`);
+      }
+    });
+    if (!shuttingDown) {
+      const s = cluster.status();
+      if (o.json) {
+        say(JSON.stringify({ event: 'ready', ...s }));
+      } else {
+        say(`dms dev: ready, bootstrap ${s.bootstrap} (${o.controllers} controllers, ${o.brokers} brokers, ` +
+          `${o.gateways} gateway${o.gateways === 1 ? '' : 's'}; etcd ${s.etcd.endpoint}; ` +
+          `processes in ${cluster.clusterJsonPath}). Ctrl-C stops it.`);
+      }
+      await stopRequested;
+    }
+    await cluster.stop();
+    if (o.json) say(JSON.stringify({ event: 'stopped' }));
+    else warn('dms dev: stopped');
+    return 0;
+  } finally {
+    clearInterval(keepAlive);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function register(program: Command): void {
+  const dev = program.command('dev').description('a local DMS cluster for development and tests');
+  dev
+    .command('up')
+    .description('run etcd, controllers, brokers and gateways in the foreground until Ctrl-C')
+    .option('--brokers <n>', 'storage brokers', intOption('brokers', 1, 64), 3)
+    .option('--controllers <n>', 'controllers', intOption('controllers', 1, 9), 3)
+    .option('--gateways <n>', 'Kafka gateways (the first on --port, the others on free ports)', intOption('gateways', 1, 64), 1)
+    .option('--port <port>', 'Kafka port of gateway 1', intOption('port', 1, 65535), 9092)
+    .option('--data-dir <dir>', 'data, logs and cluster.json (kept between runs)', './.dms')
+    .option('--dist-dir <dir>', 'directory holding <service>/main.js (default: beside this CLI)')
+    .option('--etcd-bin <path>', 'etcd binary', 'etcd')
+    .option('--cluster-name <name>', 'cluster name (etcd prefix /dms/<name>/)', 'dms')
+    .option('--json', 'print events (ready, exit, stopped) as JSON lines')
+    .action(async (opts: DevUpOptions) => {
+      process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });
+    });
+}

@@ -1,0 +1,62 @@
+import { Controller, controllerConfigDef } from '@dms/controller';
+import {
+  ConfigError,
+  HelpRequested,
+  createLogger,
+  installShutdownHandlers,
+  loadConfig,
+  onShutdown,
+  renderHelp,
+  startTelemetry,
+} from '@dms/platform';
+
+const PROGRAM = 'dms-controller';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(controllerConfigDef, process.argv.slice(2), process.env, { program: PROGRAM });
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(renderHelp(controllerConfigDef, { program: PROGRAM }));
+      return;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${PROGRAM}: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const id = config['controller.id'];
+  const logger = createLogger({ service: 'controller', id, level: config['log.level'] });
+  installShutdownHandlers({ logger });
+  const telemetry = await startTelemetry({
+    serviceName: PROGRAM,
+    serviceInstanceId: String(id),
+    metricsPort: config['metrics.port'],
+    metricsHost: config['metrics.host'],
+  });
+  onShutdown(() => telemetry.shutdown(), 'telemetry');
+  const controller = new Controller({
+    id,
+    clusterName: config['cluster.name'],
+    etcdEndpoints: config['etcd.endpoints'],
+    leaseTtlMs: config['etcd.lease.ttl.ms'],
+    grpcHost: config['grpc.host'],
+    grpcPort: config['grpc.port'],
+    numPartitions: config['num.partitions'],
+    defaultReplicationFactor: config['default.replication.factor'],
+    log: logger,
+    tracer: telemetry.tracer,
+  });
+  onShutdown(() => controller.stop(), 'controller');
+  await controller.start();
+  const ready: Record<string, unknown> = { role: 'controller', id, pid: process.pid, grpcPort: controller.grpcPort };
+  if (telemetry.metricsPort) ready.metricsPort = telemetry.metricsPort;
+  logger.info(ready, 'ready');
+}
+
+main().catch((err) => {
+  process.stderr.write(`${PROGRAM}: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

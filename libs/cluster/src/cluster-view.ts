@@ -1,0 +1,204 @@
+import { EventEmitter } from 'node:events';
+import type { Etcd3 } from 'etcd3';
+import { clusterPrefix, parseKey, type ParsedKey } from './keys';
+import { silentLog, type Log } from './logger';
+import {
+  brokerRegistration,
+  clusterIdRecord,
+  controllerLeader,
+  controllerRegistration,
+  gatewayRegistration,
+  partitionState,
+  topicRecord,
+  type BrokerRegistration,
+  type ControllerLeader,
+  type ControllerRegistration,
+  type GatewayRegistration,
+  type PartitionState,
+  type TopicRecord,
+} from './types';
+import { PrefixWatch, type CacheChange } from './watch-cache';
+
+export type ClusterValue =
+  | { kind: 'clusterId'; clusterId: string }
+  | { kind: 'controllerLeader'; value: ControllerLeader }
+  | { kind: 'broker'; value: BrokerRegistration }
+  | { kind: 'gateway'; value: GatewayRegistration }
+  | { kind: 'controller'; value: ControllerRegistration }
+  | { kind: 'topic'; name: string; value: TopicRecord }
+  | { kind: 'partition'; topic: string; partition: number; value: PartitionState };
+
+export type ClusterChange = CacheChange<ClusterValue>;
+
+function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
+  switch (parsed.kind) {
+    case 'clusterId': {
+      const v = clusterIdRecord.decode(raw);
+      return v && { kind: 'clusterId', clusterId: v.clusterId };
+    }
+    case 'controllerLeader': {
+      const v = controllerLeader.decode(raw);
+      return v && { kind: 'controllerLeader', value: v };
+    }
+    case 'broker': {
+      const v = brokerRegistration.decode(raw);
+      return v && v.id === parsed.id ? { kind: 'broker', value: v } : undefined;
+    }
+    case 'gateway': {
+      const v = gatewayRegistration.decode(raw);
+      return v && v.id === parsed.id ? { kind: 'gateway', value: v } : undefined;
+    }
+    case 'controller': {
+      const v = controllerRegistration.decode(raw);
+      return v && v.id === parsed.id ? { kind: 'controller', value: v } : undefined;
+    }
+    case 'topic': {
+      const v = topicRecord.decode(raw);
+      return v && { kind: 'topic', name: parsed.topic, value: v };
+    }
+    case 'partition': {
+      const v = partitionState.decode(raw);
+      return v && { kind: 'partition', topic: parsed.topic, partition: parsed.partition, value: v };
+    }
+  }
+}
+
+/**
+ * Everything a gateway, broker or controller needs to know about the cluster, from one watch
+ * on the cluster prefix. Reads are synchronous from the cache; 'change' (ClusterChange) fires
+ * for every put/delete of a valid value. A malformed value is logged and treated as absent.
+ */
+export class ClusterView extends EventEmitter {
+  private readonly watch: PrefixWatch<ClusterValue>;
+  private clusterIdValue: string | undefined;
+  private leader: ControllerLeader | undefined;
+  private readonly brokerMap = new Map<number, BrokerRegistration>();
+  private readonly gatewayMap = new Map<number, GatewayRegistration>();
+  private readonly controllerMap = new Map<number, ControllerRegistration>();
+  private readonly topicMap = new Map<string, TopicRecord>();
+  private readonly partitionMap = new Map<string, Map<number, PartitionState>>();
+  readonly ready: Promise<void>;
+
+  constructor(
+    client: Etcd3,
+    readonly clusterName: string,
+    log: Log = silentLog,
+  ) {
+    super();
+    const prefix = clusterPrefix(clusterName);
+    this.watch = new PrefixWatch<ClusterValue>(client, {
+      prefix,
+      log,
+      decode: (key, raw) => {
+        const parsed = parseKey(clusterName, key);
+        if (!parsed) return undefined; // keys of other features (acls, users) are not ours to judge
+        const value = decodeValue(parsed, raw);
+        if (!value) log.warn({ key, value: raw.toString('utf8').slice(0, 200) }, 'ignoring malformed etcd value');
+        return value;
+      },
+    });
+    this.watch.on('change', (c: ClusterChange) => {
+      this.index(c);
+      this.emit('change', c);
+    });
+    this.ready = this.watch.ready;
+  }
+
+  start(): this {
+    this.watch.start();
+    return this;
+  }
+
+  close(): Promise<void> {
+    return this.watch.close();
+  }
+
+  get revision(): bigint {
+    return this.watch.revision;
+  }
+
+  clusterId(): string | undefined {
+    return this.clusterIdValue;
+  }
+
+  /** The leader's value with `epoch` set to the key's createRevision (the fencing token). */
+  controllerLeader(): ControllerLeader | undefined {
+    return this.leader;
+  }
+
+  brokers(): BrokerRegistration[] {
+    return [...this.brokerMap.values()].sort((a, b) => a.id - b.id);
+  }
+
+  broker(id: number): BrokerRegistration | undefined {
+    return this.brokerMap.get(id);
+  }
+
+  gateways(): GatewayRegistration[] {
+    return [...this.gatewayMap.values()].sort((a, b) => a.id - b.id);
+  }
+
+  controllers(): ControllerRegistration[] {
+    return [...this.controllerMap.values()].sort((a, b) => a.id - b.id);
+  }
+
+  topics(): ReadonlyMap<string, TopicRecord> {
+    return this.topicMap;
+  }
+
+  topic(name: string): TopicRecord | undefined {
+    return this.topicMap.get(name);
+  }
+
+  /** Partition states of one topic, by partition number (sparse if some values are malformed). */
+  partitions(topic: string): ReadonlyMap<number, PartitionState> {
+    return this.partitionMap.get(topic) ?? new Map();
+  }
+
+  private index(c: ClusterChange): void {
+    const v = c.type === 'put' ? c.entry.value : c.previous.value;
+    const put = c.type === 'put';
+    switch (v.kind) {
+      case 'clusterId':
+        this.clusterIdValue = put ? v.clusterId : undefined;
+        break;
+      case 'controllerLeader':
+        this.leader = c.type === 'put' ? { ...v.value, epoch: Number(c.entry.createRevision) } : undefined;
+        break;
+      case 'broker':
+        if (put) this.brokerMap.set(v.value.id, v.value);
+        else this.brokerMap.delete(v.value.id);
+        break;
+      case 'gateway':
+        if (put) this.gatewayMap.set(v.value.id, v.value);
+        else this.gatewayMap.delete(v.value.id);
+        break;
+      case 'controller':
+        if (put) this.controllerMap.set(v.value.id, v.value);
+        else this.controllerMap.delete(v.value.id);
+        break;
+      case 'topic':
+        if (put) this.topicMap.set(v.name, v.value);
+        else this.topicMap.delete(v.name);
+        break;
+      case 'partition': {
+        let m = this.partitionMap.get(v.topic);
+        if (put) {
+          if (!m) this.partitionMap.set(v.topic, (m = new Map()));
+          m.set(v.partition, v.value);
+        } else if (m) {
+          m.delete(v.partition);
+          if (m.size === 0) this.partitionMap.delete(v.topic);
+        }
+        break;
+      }
+    }
+  }
+
+  /** Every partition state, for brokers deciding what they lead. */
+  allPartitions(): Array<{ topic: string; partition: number; state: PartitionState }> {
+    const out: Array<{ topic: string; partition: number; state: PartitionState }> = [];
+    for (const [topic, m] of this.partitionMap) for (const [partition, state] of m) out.push({ topic, partition, state });
+    return out;
+  }
+}

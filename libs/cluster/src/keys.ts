@@ -1,0 +1,99 @@
+// The one module that knows the etcd key layout (see the cluster contract). Every other module
+// builds and parses keys through these functions so the layout can change in one place.
+
+const CLUSTER_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const NODE_ID = /^(0|[1-9][0-9]{0,9})$/;
+
+/** `/dms/<name>/`. A name that could escape its prefix (a slash, empty) is refused. */
+export function clusterPrefix(cluster: string): string {
+  if (!CLUSTER_NAME.test(cluster)) throw new Error(`invalid cluster name '${cluster}': use [a-zA-Z0-9._-], 1..128 chars`);
+  return `/dms/${cluster}/`;
+}
+
+export const clusterIdKey = (cluster: string): string => `${clusterPrefix(cluster)}cluster/id`;
+export const controllerLeaderKey = (cluster: string): string => `${clusterPrefix(cluster)}controller/leader`;
+
+export const brokersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}brokers/`;
+export const gatewaysPrefix = (cluster: string): string => `${clusterPrefix(cluster)}gateways/`;
+export const controllersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}controllers/`;
+export const topicsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}topics/`;
+export const partitionsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}partitions/`;
+/** Trailing slash matters: `partitions/foo/` must not match `partitions/foo.bar/`. */
+export const topicPartitionsPrefix = (cluster: string, topic: string): string =>
+  `${partitionsPrefix(cluster)}${checkTopic(topic)}/`;
+
+export const brokerKey = (cluster: string, id: number): string => `${brokersPrefix(cluster)}${checkId(id)}`;
+export const gatewayKey = (cluster: string, id: number): string => `${gatewaysPrefix(cluster)}${checkId(id)}`;
+export const controllerKey = (cluster: string, id: number): string => `${controllersPrefix(cluster)}${checkId(id)}`;
+export const topicKey = (cluster: string, topic: string): string => `${topicsPrefix(cluster)}${checkTopic(topic)}`;
+export const partitionKey = (cluster: string, topic: string, partition: number): string =>
+  `${topicPartitionsPrefix(cluster, topic)}${checkId(partition)}`;
+
+function checkId(id: number): number {
+  if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new Error(`invalid id ${id} in an etcd key`);
+  return id;
+}
+
+function checkTopic(topic: string): string {
+  if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') throw new Error(`invalid topic name '${topic}' in an etcd key`);
+  return topic;
+}
+
+function parseId(s: string): number | undefined {
+  if (!NODE_ID.test(s)) return undefined;
+  const n = Number(s);
+  return n <= 0x7fffffff ? n : undefined;
+}
+
+function idUnder(prefix: string, key: string): number | undefined {
+  return key.startsWith(prefix) ? parseId(key.slice(prefix.length)) : undefined;
+}
+
+export const parseBrokerKey = (cluster: string, key: string): number | undefined => idUnder(brokersPrefix(cluster), key);
+export const parseGatewayKey = (cluster: string, key: string): number | undefined => idUnder(gatewaysPrefix(cluster), key);
+export const parseControllerKey = (cluster: string, key: string): number | undefined =>
+  idUnder(controllersPrefix(cluster), key);
+
+export function parseTopicKey(cluster: string, key: string): string | undefined {
+  const prefix = topicsPrefix(cluster);
+  if (!key.startsWith(prefix)) return undefined;
+  const name = key.slice(prefix.length);
+  return TOPIC_NAME.test(name) && name !== '.' && name !== '..' ? name : undefined;
+}
+
+export function parsePartitionKey(cluster: string, key: string): { topic: string; partition: number } | undefined {
+  const prefix = partitionsPrefix(cluster);
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length);
+  const slash = rest.lastIndexOf('/');
+  if (slash <= 0) return undefined;
+  const topic = rest.slice(0, slash);
+  const partition = parseId(rest.slice(slash + 1));
+  if (partition === undefined || !TOPIC_NAME.test(topic) || topic === '.' || topic === '..') return undefined;
+  return { topic, partition };
+}
+
+/** Every key of the contract, classified; undefined for anything else under (or outside) the prefix. */
+export type ParsedKey =
+  | { kind: 'clusterId' }
+  | { kind: 'controllerLeader' }
+  | { kind: 'broker'; id: number }
+  | { kind: 'gateway'; id: number }
+  | { kind: 'controller'; id: number }
+  | { kind: 'topic'; topic: string }
+  | { kind: 'partition'; topic: string; partition: number };
+
+export function parseKey(cluster: string, key: string): ParsedKey | undefined {
+  if (key === clusterIdKey(cluster)) return { kind: 'clusterId' };
+  if (key === controllerLeaderKey(cluster)) return { kind: 'controllerLeader' };
+  let id: number | undefined;
+  if ((id = parseBrokerKey(cluster, key)) !== undefined) return { kind: 'broker', id };
+  if ((id = parseGatewayKey(cluster, key)) !== undefined) return { kind: 'gateway', id };
+  if ((id = parseControllerKey(cluster, key)) !== undefined) return { kind: 'controller', id };
+  const topic = parseTopicKey(cluster, key);
+  if (topic !== undefined) return { kind: 'topic', topic };
+  const tp = parsePartitionKey(cluster, key);
+  if (tp) return { kind: 'partition', ...tp };
+  return undefined;
+}

@@ -1,0 +1,161 @@
+// JSON values of the etcd contract. Decoders validate the shape because etcd is shared and a
+// value written by another (older, buggy, hand-edited) writer must never crash a reader:
+// a bad value decodes to undefined and the caller logs and skips it.
+
+export interface BrokerRegistration {
+  id: number;
+  host: string;
+  /** gRPC port. */
+  port: number;
+  rack: string | null;
+  startTimeMs: number;
+}
+
+export interface GatewayRegistration {
+  id: number;
+  host: string;
+  /** Kafka PLAINTEXT port. */
+  port: number;
+  rack: string | null;
+  listeners: Record<string, string>;
+  startTimeMs: number;
+}
+
+export interface ControllerRegistration {
+  id: number;
+  host: string;
+  port: number;
+  startTimeMs: number;
+}
+
+export interface ControllerLeader {
+  id: number;
+  host: string;
+  port: number;
+  /** The leader key's createRevision (its fencing token); 0 until the new leader has rewritten it. */
+  epoch: number;
+}
+
+export interface TopicRecord {
+  topicId: string;
+  partitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+  createdAtMs: number;
+}
+
+export interface PartitionState {
+  replicas: number[];
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  partitionEpoch: number;
+}
+
+export interface ClusterIdRecord {
+  clusterId: string;
+}
+
+export interface ValueCodec<T> {
+  encode(value: T): string;
+  /** undefined when the bytes are not valid JSON of the expected shape. */
+  decode(raw: string | Buffer | null | undefined): T | undefined;
+}
+
+type Obj = Record<string, unknown>;
+type Check<T> = (o: Obj) => T | undefined;
+
+const isInt = (v: unknown, min = -0x80000000, max = 0x7fffffff): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isId = (v: unknown): v is number => isInt(v, 0);
+const isPort = (v: unknown): v is number => isInt(v, 0, 65535);
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isRack = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isIdList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isId);
+const isStrMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isStr);
+
+function codec<T>(check: Check<T>): ValueCodec<T> {
+  return {
+    encode: (value) => JSON.stringify(value),
+    decode(raw) {
+      if (raw === null || raw === undefined) return undefined;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+      } catch {
+        return undefined;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+      return check(parsed as Obj);
+    },
+  };
+}
+
+export const brokerRegistration = codec<BrokerRegistration>((o) =>
+  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isRack(o.rack ?? null) && isTime(o.startTimeMs)
+    ? { id: o.id, host: o.host, port: o.port, rack: (o.rack as string | null) ?? null, startTimeMs: o.startTimeMs }
+    : undefined,
+);
+
+export const gatewayRegistration = codec<GatewayRegistration>((o) =>
+  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isRack(o.rack ?? null) && isTime(o.startTimeMs) &&
+  (o.listeners === undefined || isStrMap(o.listeners))
+    ? {
+        id: o.id,
+        host: o.host,
+        port: o.port,
+        rack: (o.rack as string | null) ?? null,
+        listeners: { ...((o.listeners as Record<string, string> | undefined) ?? {}) },
+        startTimeMs: o.startTimeMs,
+      }
+    : undefined,
+);
+
+export const controllerRegistration = codec<ControllerRegistration>((o) =>
+  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isTime(o.startTimeMs)
+    ? { id: o.id, host: o.host, port: o.port, startTimeMs: o.startTimeMs }
+    : undefined,
+);
+
+export const controllerLeader = codec<ControllerLeader>((o) =>
+  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isTime(o.epoch)
+    ? { id: o.id, host: o.host, port: o.port, epoch: o.epoch }
+    : undefined,
+);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const topicRecord = codec<TopicRecord>((o) =>
+  isNonEmpty(o.topicId) && UUID.test(o.topicId) && isInt(o.partitions, 1) && isInt(o.replicationFactor, 1) &&
+  isStrMap(o.configs ?? {}) && isTime(o.createdAtMs)
+    ? {
+        topicId: o.topicId,
+        partitions: o.partitions,
+        replicationFactor: o.replicationFactor,
+        configs: { ...((o.configs as Record<string, string> | undefined) ?? {}) },
+        createdAtMs: o.createdAtMs,
+      }
+    : undefined,
+);
+
+export const partitionState = codec<PartitionState>((o) =>
+  isIdList(o.replicas) && o.replicas.length > 0 && isInt(o.leader, -1) && isInt(o.leaderEpoch, 0) &&
+  isIdList(o.isr) && isInt(o.partitionEpoch, 0)
+    ? {
+        replicas: [...o.replicas],
+        leader: o.leader,
+        leaderEpoch: o.leaderEpoch,
+        isr: [...o.isr],
+        partitionEpoch: o.partitionEpoch,
+      }
+    : undefined,
+);
+
+const CLUSTER_ID = /^[A-Za-z0-9_-]{22}$/;
+
+export const clusterIdRecord = codec<ClusterIdRecord>((o) =>
+  isStr(o.clusterId) && CLUSTER_ID.test(o.clusterId) ? { clusterId: o.clusterId } : undefined,
+);

@@ -1,0 +1,130 @@
+import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+
+export interface LiveBroker {
+  id: number;
+  rack: string | null;
+}
+
+export interface AssignmentRequest {
+  brokers: readonly LiveBroker[];
+  numPartitions: number;
+  replicationFactor: number;
+  /** Leaders each broker already has, so new leaders go to the least loaded first. */
+  leaderCounts?: ReadonlyMap<number, number>;
+  /** Injected for tests; defaults to Math.random. */
+  random?: () => number;
+}
+
+/** partition index -> replica broker ids, the first one being the preferred leader. */
+export type Assignment = number[][];
+
+/**
+ * Kafka-style replica placement. Brokers are ordered so that racks alternate; partition p's
+ * first replica (its leader) walks that list round robin from a start offset, and followers are
+ * placed at a shifting distance from it, skipping racks that already hold a replica while any
+ * rack has none. Spreads both replicas and leaders evenly and survives the loss of one rack.
+ */
+export function assignReplicas(req: AssignmentRequest): Assignment {
+  const { numPartitions, replicationFactor } = req;
+  if (!Number.isInteger(numPartitions) || numPartitions <= 0) {
+    throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be larger than 0, got ${numPartitions}.`);
+  }
+  if (!Number.isInteger(replicationFactor) || replicationFactor <= 0) {
+    throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, got ${replicationFactor}.`);
+  }
+  const unique = new Map<number, LiveBroker>();
+  for (const b of req.brokers) unique.set(b.id, b);
+  if (replicationFactor > unique.size) {
+    throw new KafkaError(
+      ErrorCode.INVALID_REPLICATION_FACTOR,
+      `Replication factor: ${replicationFactor} larger than available brokers: ${unique.size}.`,
+    );
+  }
+  const ordered = rackAlternated([...unique.values()]);
+  const n = ordered.length;
+  const random = req.random ?? Math.random;
+  const start = startIndex(ordered, req.leaderCounts, random);
+  let shift = Math.floor(random() * n);
+  const racks = new Set(ordered.map((b) => b.rack));
+  const rackAware = racks.size > 1;
+
+  const out: Assignment = [];
+  for (let p = 0; p < numPartitions; p++) {
+    if (p > 0 && p % n === 0) shift++;
+    const first = (p + start) % n;
+    const replicas = [ordered[first].id];
+    const usedRacks = new Set([ordered[first].rack]);
+    // Candidates in Kafka's follower order: distance 1 + (shift + j) mod (n - 1) from the leader.
+    const candidates: LiveBroker[] = [];
+    for (let j = 0; j < n - 1; j++) candidates.push(ordered[(first + 1 + ((shift + j) % (n - 1))) % n]);
+    for (const pass of rackAware ? [true, false] : [false]) {
+      for (const c of candidates) {
+        if (replicas.length >= replicationFactor) break;
+        if (replicas.includes(c.id)) continue;
+        if (pass && usedRacks.has(c.rack) && usedRacks.size < racks.size) continue;
+        replicas.push(c.id);
+        usedRacks.add(c.rack);
+      }
+    }
+    out.push(replicas);
+  }
+  return out;
+}
+
+/** Brokers sorted by id within each rack, then interleaved rack by rack: a1, b1, c1, a2, b2, ... */
+export function rackAlternated(brokers: LiveBroker[]): LiveBroker[] {
+  const byRack = new Map<string, LiveBroker[]>();
+  for (const b of [...brokers].sort((x, y) => x.id - y.id)) {
+    const k = b.rack ?? '';
+    if (!byRack.has(k)) byRack.set(k, []);
+    byRack.get(k)!.push(b);
+  }
+  const lists = [...byRack.keys()].sort().map((k) => byRack.get(k)!);
+  const out: LiveBroker[] = [];
+  for (let i = 0; out.length < brokers.length; i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+  return out;
+}
+
+function startIndex(ordered: LiveBroker[], counts: ReadonlyMap<number, number> | undefined, random: () => number): number {
+  if (!counts || counts.size === 0) return Math.floor(random() * ordered.length);
+  let min = Infinity;
+  const best: number[] = [];
+  ordered.forEach((b, i) => {
+    const c = counts.get(b.id) ?? 0;
+    if (c < min) {
+      min = c;
+      best.length = 0;
+    }
+    if (c === min) best.push(i);
+  });
+  return best[Math.floor(random() * best.length)];
+}
+
+/**
+ * Checks an explicit assignment (CreateTopics' `assignments`): every partition 0..n-1 exactly
+ * once, the same non-zero replica count everywhere, no broker twice in one list, only known
+ * brokers. Returns it indexed by partition.
+ */
+export function validateExplicitAssignment(
+  entries: ReadonlyArray<{ partition: number; brokerIds: readonly number[] }>,
+  knownBrokers: ReadonlySet<number>,
+): Assignment {
+  const bad = (m: string): never => {
+    throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, m);
+  };
+  if (entries.length === 0) bad('Replica assignment is empty.');
+  const out: Assignment = new Array(entries.length);
+  for (const e of entries) {
+    if (!Number.isInteger(e.partition) || e.partition < 0 || e.partition >= entries.length) {
+      bad(`Partitions must be numbered 0..${entries.length - 1}; got ${e.partition}.`);
+    }
+    if (out[e.partition]) bad(`Partition ${e.partition} is assigned twice.`);
+    if (e.brokerIds.length === 0) bad(`Partition ${e.partition} has no replicas.`);
+    if (new Set(e.brokerIds).size !== e.brokerIds.length) bad(`Partition ${e.partition} lists a broker twice.`);
+    for (const id of e.brokerIds) if (!knownBrokers.has(id)) bad(`Unknown broker ${id} in the assignment of partition ${e.partition}.`);
+    out[e.partition] = [...e.brokerIds];
+  }
+  const rf = out[0].length;
+  if (out.some((r) => r.length !== rf)) bad('All partitions must have the same number of replicas.');
+  return out;
+}

@@ -1,0 +1,16 @@
+import { commonConfig, defineConfig } from '@dms/platform';
+
+/** Every key the controller process reads (flags `--key value`, env `DMS_KEY_NAME`). */
+export const controllerConfigDef = defineConfig({
+  ...commonConfig,
+  'controller.id': { type: 'int', required: true, min: 0, doc: 'This controller\'s id (unique among controllers).' },
+  'grpc.host': { type: 'string', default: '127.0.0.1', doc: 'Address the ControllerService binds and advertises.' },
+  'grpc.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'ControllerService port; 0 picks a free one.' },
+  'num.partitions': { type: 'int', default: 1, min: 1, doc: 'Partitions of a topic created with -1 partitions.' },
+  'default.replication.factor': {
+    type: 'int',
+    default: 1,
+    min: 1,
+    doc: 'Replication factor of a topic created with -1.',
+  },
+});

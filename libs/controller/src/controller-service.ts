@@ -1,0 +1,77 @@
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type {
+  ControllerServiceServer,
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  DeleteTopicsRequest,
+  DeleteTopicsResponse,
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+} from '@dms/rpc';
+import { ErrorCode } from '@dms/kafka-errors';
+import { grpcError } from '@dms/rpc';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { TopicManager, TopicResult } from './topic-manager';
+
+export interface ControllerServiceState {
+  isLeader(): boolean;
+  topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'>;
+  clusterId(): string | undefined;
+  /** The current leader's controller id, from etcd; undefined while there is none. */
+  leaderId(): number | undefined;
+}
+
+/** The service as plain async functions: what the gRPC adapter calls and what tests call. */
+export interface ControllerHandlers {
+  createTopics(req: CreateTopicsRequest): Promise<CreateTopicsResponse>;
+  deleteTopics(req: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
+  describeCluster(req: DescribeClusterRequest): Promise<DescribeClusterResponse>;
+}
+
+const notController = (name: string): TopicResult => ({
+  name,
+  errorCode: ErrorCode.NOT_CONTROLLER,
+  errorMessage: 'This is not the active controller.',
+  topicId: '',
+  numPartitions: -1,
+  replicationFactor: -1,
+  configs: {},
+});
+
+export function createControllerHandlers(state: ControllerServiceState): ControllerHandlers {
+  return {
+    async createTopics(req) {
+      const topics = req.topics ?? [];
+      // A standby answers per topic, so callers handle it like any other topic error.
+      if (!state.isLeader()) return { topics: topics.map((t) => notController(t.name)) };
+      return { topics: await state.topicManager.createTopics(topics, req.validateOnly) };
+    },
+    async deleteTopics(req) {
+      const names = req.names ?? [];
+      if (!state.isLeader()) return { topics: names.map(notController) };
+      return { topics: await state.topicManager.deleteTopics(names) };
+    },
+    async describeCluster() {
+      return { clusterId: state.clusterId() ?? '', controllerId: state.leaderId() ?? -1 };
+    },
+  };
+}
+
+function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    fn(call.request).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(grpcError(GrpcStatus.INTERNAL, `controller failed: ${err instanceof Error ? err.message : String(err)}`)),
+    );
+  };
+}
+
+/** The gRPC implementation of ControllerService over the given state. */
+export function createControllerService(state: ControllerServiceState): ControllerServiceServer {
+  const h = createControllerHandlers(state);
+  return {
+    createTopics: unary(h.createTopics),
+    deleteTopics: unary(h.deleteTopics),
+    describeCluster: unary(h.describeCluster),
+  };
+}

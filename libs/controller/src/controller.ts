@@ -1,0 +1,179 @@
+import { EventEmitter } from 'node:events';
+import type { Server } from '@grpc/grpc-js';
+import type { Tracer } from '@opentelemetry/api';
+import { Etcd3 } from 'etcd3';
+import {
+  ClusterView,
+  clusterIdKey,
+  clusterIdRecord,
+  controllerKey,
+  controllerLeader,
+  controllerLeaderKey,
+  controllerRegistration,
+  EtcdSession,
+  errMessage,
+  fencedTxn,
+  LeaderElection,
+  NotLeaderError,
+  silentLog,
+  type Log,
+} from '@dms/cluster';
+import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
+import { newClusterId } from './cluster-id';
+import { createControllerService } from './controller-service';
+import { TopicManager } from './topic-manager';
+
+export interface ControllerOptions {
+  id: number;
+  clusterName: string;
+  /** host:port list. */
+  etcdEndpoints: readonly string[];
+  leaseTtlMs: number;
+  grpcHost: string;
+  /** 0 = ephemeral. */
+  grpcPort: number;
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  log?: Log;
+  tracer?: Tracer;
+}
+
+/**
+ * One controller instance: an etcd session with its registration, a campaign for
+ * controller/leader, a metadata cache and the ControllerService. Only the leader writes, and
+ * only through fenced transactions. Events: 'elected' (revision), 'lost-leadership' (reason).
+ */
+export class Controller extends EventEmitter {
+  readonly client: Etcd3;
+  readonly session: EtcdSession;
+  readonly view: ClusterView;
+  readonly election: LeaderElection;
+  readonly topicManager: TopicManager;
+  private server?: Server;
+  private port = 0;
+  private stopped = false;
+  private readonly log: Log;
+  private readonly startTimeMs = Date.now();
+
+  constructor(readonly opts: ControllerOptions) {
+    super();
+    this.log = opts.log ?? silentLog;
+    this.client = new Etcd3({ hosts: opts.etcdEndpoints.map((e) => (e.includes('://') ? e : `http://${e}`)) });
+    this.session = new EtcdSession(this.client, { ttlMs: opts.leaseTtlMs, log: this.log });
+    this.view = new ClusterView(this.client, opts.clusterName, this.log);
+    this.election = new LeaderElection(this.client, this.session, {
+      key: controllerLeaderKey(opts.clusterName),
+      value: (epoch) => controllerLeader.encode({ id: opts.id, host: opts.grpcHost, port: this.port, epoch }),
+      retryIntervalMs: Math.max(200, Math.floor(opts.leaseTtlMs / 6)),
+      log: this.log,
+    });
+    this.topicManager = new TopicManager({
+      client: this.client,
+      clusterName: opts.clusterName,
+      fence: () => this.election.revision,
+      leaderCounts: () => {
+        const counts = new Map<number, number>();
+        for (const { state } of this.view.allPartitions()) counts.set(state.leader, (counts.get(state.leader) ?? 0) + 1);
+        return counts;
+      },
+      numPartitions: opts.numPartitions,
+      defaultReplicationFactor: opts.defaultReplicationFactor,
+      log: this.log,
+    });
+    this.election.on('elected', (rev: string) => {
+      this.emit('elected', rev);
+      void this.ensureClusterId(rev);
+    });
+    this.election.on('lost-leadership', (reason: string) => this.emit('lost-leadership', reason));
+    this.session.on('lost', () => void this.renewSession());
+  }
+
+  get id(): number {
+    return this.opts.id;
+  }
+
+  get grpcPort(): number {
+    return this.port;
+  }
+
+  get isLeader(): boolean {
+    return this.election.isLeader;
+  }
+
+  /** The fencing token while leader. */
+  get fencingToken(): string | undefined {
+    return this.election.revision;
+  }
+
+  /** Serves gRPC, registers in etcd, fills the metadata cache and starts campaigning. */
+  async start(): Promise<void> {
+    const impl = createControllerService({
+      isLeader: () => this.election.isLeader,
+      topicManager: this.topicManager,
+      clusterId: () => this.view.clusterId(),
+      leaderId: () => this.view.controllerLeader()?.id,
+    });
+    this.server = createGrpcServer();
+    this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);
+    this.port = await bindServer(this.server, this.opts.grpcHost, this.opts.grpcPort);
+    await this.session.start();
+    await this.session.register(controllerKey(this.opts.clusterName, this.opts.id), this.registration());
+    this.view.start();
+    await this.view.ready;
+    this.election.start();
+  }
+
+  /** Resigns (a standby takes over at once), stops serving and revokes the lease. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.election.stop().catch(() => undefined);
+    if (this.server) await stopServer(this.server, 2000);
+    await this.view.close().catch(() => undefined);
+    await this.session.close().catch(() => undefined);
+    this.client.close();
+  }
+
+  private registration(): string {
+    return controllerRegistration.encode({
+      id: this.opts.id,
+      host: this.opts.grpcHost,
+      port: this.port,
+      startTimeMs: this.startTimeMs,
+    });
+  }
+
+  /** A lost session is replaced by a new lease (re-registering); the election resumes by itself. */
+  private async renewSession(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.session.recreate();
+        this.log.info({ leaseId: this.session.leaseId }, 'etcd session re-created');
+        return;
+      } catch (e) {
+        this.log.warn({ err: errMessage(e), attempt }, 'could not re-create etcd session; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * (attempt + 1))));
+      }
+    }
+  }
+
+  /** The first leader creates cluster/id; later leaders find it there. */
+  private async ensureClusterId(revision: string): Promise<void> {
+    const key = clusterIdKey(this.opts.clusterName);
+    for (let attempt = 0; attempt < 10 && !this.stopped && this.election.revision === revision; attempt++) {
+      try {
+        const clusterId = newClusterId();
+        const res = await fencedTxn(this.client, controllerLeaderKey(this.opts.clusterName), revision)
+          .and(key, 'Create', '==', 0)
+          .then(this.client.put(key).value(clusterIdRecord.encode({ clusterId })))
+          .commit();
+        if (res.succeeded) this.log.info({ clusterId }, 'created cluster id');
+        return;
+      } catch (e) {
+        if (e instanceof NotLeaderError) return;
+        this.log.warn({ err: errMessage(e) }, 'could not ensure cluster id; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { Etcd3 } from 'etcd3';
+import {
+  brokerRegistration,
+  brokersPrefix,
+  controllerLeaderKey,
+  fencedTxn,
+  NotLeaderError,
+  partitionKey,
+  partitionState,
+  silentLog,
+  topicKey,
+  topicPartitionsPrefix,
+  topicRecord,
+  type Log,
+  type PartitionState,
+  type TopicRecord,
+} from '@dms/cluster';
+import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import { assignReplicas, validateExplicitAssignment, type Assignment, type LiveBroker } from './assignment';
+import { validateTopicConfigs, validateTopicName } from './topic-validation';
+
+/** Structurally the gRPC TopicSpec, so the service passes requests through unchanged. */
+export interface TopicSpec {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  assignments: ReadonlyArray<{ partition: number; brokerIds: readonly number[] }>;
+  configs: Readonly<Record<string, string>>;
+}
+
+/** Structurally the gRPC TopicResult. */
+export interface TopicResult {
+  name: string;
+  errorCode: number;
+  errorMessage: string;
+  topicId: string;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+export interface TopicManagerOptions {
+  client: Etcd3;
+  clusterName: string;
+  /** The current fencing token, or undefined when this controller is not the leader. */
+  fence: () => string | undefined;
+  /** Current leaders per broker (from the metadata cache) to spread new leaders. */
+  leaderCounts?: () => ReadonlyMap<number, number>;
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  log?: Log;
+}
+
+const emptyResult = (name: string): TopicResult => ({
+  name,
+  errorCode: ErrorCode.NONE,
+  errorMessage: '',
+  topicId: '',
+  numPartitions: -1,
+  replicationFactor: -1,
+  configs: {},
+});
+
+/**
+ * Creates and deletes topics in etcd. Every write is one fenced transaction: topic key and all
+ * its partition keys together, guarded by the election key's createRevision, so a deposed
+ * leader can never write and a reader never sees a topic without its partitions.
+ */
+export class TopicManager {
+  private readonly log: Log;
+
+  constructor(private readonly opts: TopicManagerOptions) {
+    this.log = opts.log ?? silentLog;
+  }
+
+  async createTopics(specs: readonly TopicSpec[], validateOnly = false): Promise<TopicResult[]> {
+    const counts = new Map<string, number>();
+    for (const s of specs) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+    let brokers: LiveBroker[] | undefined;
+    const results: TopicResult[] = [];
+    for (const spec of specs) {
+      const result = emptyResult(spec.name);
+      try {
+        if ((counts.get(spec.name) ?? 0) > 1) {
+          throw new KafkaError(ErrorCode.INVALID_REQUEST, `Create topics request from client contains duplicate topic name: ${spec.name}`);
+        }
+        brokers ??= await this.liveBrokers();
+        Object.assign(result, await this.createOne(spec, brokers, validateOnly));
+      } catch (e) {
+        this.fail(result, e, 'create');
+      }
+      results.push(result);
+    }
+    return results;
+  }
+
+  async deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
+    const results: TopicResult[] = [];
+    for (const name of names) {
+      const result = emptyResult(name);
+      try {
+        result.topicId = await this.deleteOne(name);
+      } catch (e) {
+        this.fail(result, e, 'delete');
+      }
+      results.push(result);
+    }
+    return results;
+  }
+
+  private fail(result: TopicResult, e: unknown, what: string): void {
+    if (e instanceof KafkaError) {
+      result.errorCode = e.code;
+      result.errorMessage = e.message;
+    } else if (e instanceof NotLeaderError) {
+      result.errorCode = ErrorCode.NOT_CONTROLLER;
+      result.errorMessage = 'This controller is no longer the leader.';
+    } else {
+      // etcd unreachable or overloaded: a retriable error, the client tries again.
+      this.log.warn({ topic: result.name, err: e instanceof Error ? e.message : String(e) }, `topic ${what} failed`);
+      result.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+      result.errorMessage = `metadata store error: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  private requireFence(): string {
+    const rev = this.opts.fence();
+    if (rev === undefined) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'This controller is not the leader.');
+    return rev;
+  }
+
+  private async liveBrokers(): Promise<LiveBroker[]> {
+    const res = await this.opts.client.getAll().prefix(brokersPrefix(this.opts.clusterName)).exec();
+    const out: LiveBroker[] = [];
+    for (const kv of res.kvs) {
+      const b = brokerRegistration.decode(kv.value);
+      if (b) out.push({ id: b.id, rack: b.rack });
+    }
+    return out;
+  }
+
+  private async createOne(spec: TopicSpec, brokers: LiveBroker[], validateOnly: boolean): Promise<Partial<TopicResult>> {
+    const fence = this.requireFence();
+    validateTopicName(spec.name);
+    const configs = { ...(spec.configs ?? {}) };
+    validateTopicConfigs(configs);
+
+    let assignment: Assignment;
+    const explicit = spec.assignments ?? [];
+    if (explicit.length > 0) {
+      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+        );
+      }
+      assignment = validateExplicitAssignment(explicit, new Set(brokers.map((b) => b.id)));
+    } else {
+      const numPartitions = spec.numPartitions === -1 ? this.opts.numPartitions : spec.numPartitions;
+      const replicationFactor = spec.replicationFactor === -1 ? this.opts.defaultReplicationFactor : spec.replicationFactor;
+      assignment = assignReplicas({
+        brokers,
+        numPartitions,
+        replicationFactor,
+        leaderCounts: this.opts.leaderCounts?.(),
+      });
+    }
+
+    const { client, clusterName } = this.opts;
+    const tKey = topicKey(clusterName, spec.name);
+    const record: TopicRecord = {
+      topicId: randomUUID(),
+      partitions: assignment.length,
+      replicationFactor: assignment[0].length,
+      configs,
+      createdAtMs: Date.now(),
+    };
+    const summary = {
+      topicId: record.topicId,
+      numPartitions: record.partitions,
+      replicationFactor: record.replicationFactor,
+      configs,
+    };
+    if (validateOnly) {
+      if (await client.get(tKey).exists()) throw alreadyExists(spec.name);
+      return { ...summary, topicId: '' };
+    }
+    const txn = fencedTxn(client, controllerLeaderKey(clusterName), fence)
+      .and(tKey, 'Create', '==', 0)
+      .then(client.put(tKey).value(topicRecord.encode(record)));
+    assignment.forEach((replicas, p) => {
+      const state: PartitionState = { replicas, leader: replicas[0], leaderEpoch: 0, isr: [replicas[0]], partitionEpoch: 0 };
+      txn.then(client.put(partitionKey(clusterName, spec.name, p)).value(partitionState.encode(state)));
+    });
+    const res = await txn.commit();
+    if (!res.succeeded) throw alreadyExists(spec.name);
+    this.log.info({ topic: spec.name, topicId: record.topicId, assignment }, 'created topic');
+    return summary;
+  }
+
+  private async deleteOne(name: string): Promise<string> {
+    const { client, clusterName } = this.opts;
+    const unknown = () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    const fence = this.requireFence();
+    try {
+      validateTopicName(name);
+    } catch {
+      throw unknown();
+    }
+    const tKey = topicKey(clusterName, name);
+    // Retries only when the topic changed between our read and the txn (re-created meanwhile).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const got = await client.get(tKey).exec();
+      const kv = got.kvs[0];
+      if (!kv) throw unknown();
+      const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
+        .and(tKey, 'Mod', '==', kv.mod_revision)
+        .then(client.delete().key(tKey), client.delete().prefix(topicPartitionsPrefix(clusterName, name)))
+        .commit();
+      if (res.succeeded) {
+        const topicId = topicRecord.decode(kv.value)?.topicId ?? '';
+        this.log.info({ topic: name, topicId }, 'deleted topic');
+        return topicId;
+      }
+    }
+    throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Topic ${name} kept changing while being deleted.`);
+  }
+}
+
+function alreadyExists(name: string): KafkaError {
+  return new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+}

@@ -1,0 +1,65 @@
+import { Etcd3 } from 'etcd3';
+import { ClusterView } from '@dms/cluster';
+
+export interface ClusterStatus {
+  clusterName: string;
+  etcd: string;
+  clusterId: string | null;
+  controllers: Array<{ id: number; address: string; leader: boolean }>;
+  /** Null when no controller leads (election in progress or all controllers down). */
+  leader: { id: number; address: string; epoch: number } | null;
+  brokers: Array<{ id: number; address: string; rack: string | null }>;
+  gateways: Array<{ id: number; address: string; rack: string | null; listeners: Record<string, string> }>;
+  topicCount: number;
+  partitionCount: number;
+  topics: Array<{ name: string; topicId: string; partitions: number; replicationFactor: number }>;
+}
+
+/** One consistent read of the cluster's etcd state (a ClusterView snapshot), bounded by `timeoutMs`. */
+export async function readClusterStatus(etcdEndpoint: string, clusterName: string, timeoutMs = 5000): Promise<ClusterStatus> {
+  const hosts = etcdEndpoint.split(',').map((h) => (h.includes('://') ? h : `http://${h}`));
+  const client = new Etcd3({ hosts, dialTimeout: Math.min(timeoutMs, 2000) });
+  const view = new ClusterView(client, clusterName);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    view.start();
+    await Promise.race([
+      view.ready,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`cannot read etcd at ${etcdEndpoint} within ${timeoutMs} ms (is the cluster running?)`)), timeoutMs);
+      }),
+    ]);
+    const leader = view.controllerLeader();
+    const topics = [...view.topics()].sort(([a], [b]) => a.localeCompare(b));
+    return {
+      clusterName,
+      etcd: etcdEndpoint,
+      clusterId: view.clusterId() ?? null,
+      controllers: view.controllers().map((c) => ({ id: c.id, address: `${c.host}:${c.port}`, leader: leader?.id === c.id })),
+      leader: leader ? { id: leader.id, address: `${leader.host}:${leader.port}`, epoch: leader.epoch } : null,
+      brokers: view.brokers().map((b) => ({ id: b.id, address: `${b.host}:${b.port}`, rack: b.rack })),
+      gateways: view.gateways().map((g) => ({ id: g.id, address: `${g.host}:${g.port}`, rack: g.rack, listeners: g.listeners })),
+      topicCount: topics.length,
+      partitionCount: view.allPartitions().length,
+      topics: topics.map(([name, t]) => ({ name, topicId: t.topicId, partitions: t.partitions, replicationFactor: t.replicationFactor })),
+    };
+  } finally {
+    clearTimeout(timer);
+    await view.close().catch(() => undefined);
+    client.close();
+  }
+}
+
+/** The human rendering used by `dms cluster status`. */
+export function formatClusterStatus(s: ClusterStatus): string {
+  const lines: string[] = [];
+  lines.push(`cluster ${s.clusterName}${s.clusterId ? ` (id ${s.clusterId})` : ''}, etcd ${s.etcd}`);
+  lines.push(`controllers: ${s.controllers.length}${s.leader ? `, leader ${s.leader.id} (epoch ${s.leader.epoch})` : ', NO LEADER'}`);
+  for (const c of s.controllers) lines.push(`  ${c.id}  ${c.address}${c.leader ? '  leader' : ''}`);
+  lines.push(`brokers: ${s.brokers.length}`);
+  for (const b of s.brokers) lines.push(`  ${b.id}  ${b.address}  rack=${b.rack ?? '-'}`);
+  lines.push(`gateways: ${s.gateways.length}`);
+  for (const g of s.gateways) lines.push(`  ${g.id}  ${g.address}  rack=${g.rack ?? '-'}`);
+  lines.push(`topics: ${s.topicCount}, partitions: ${s.partitionCount}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,349 @@
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { controllerLeaderKey } from '@dms/cluster';
+import { startEtcd, type EtcdProcess } from './etcd-process';
+import { isPortFree, reusePort } from './free-port';
+import { ServiceProcess, type ServiceExit, type ServiceRole } from './service-process';
+import { waitFor, waitForTcp } from './wait-for';
+
+export type ConfigValue = string | number | boolean;
+/** Extra config for every process of a role, or per id (e.g. a broker.rack per broker). */
+export type RoleConfig = Record<string, ConfigValue> | ((id: number) => Record<string, ConfigValue>);
+
+export interface DevClusterOptions {
+  brokers?: number;
+  controllers?: number;
+  gateways?: number;
+  /** Kafka port of gateway 1; the others get free ports. */
+  port?: number;
+  dataDir?: string;
+  /** Directory holding <role>/main.js; default ./dist/apps. */
+  distDir?: string;
+  /** Entry point per role, overriding distDir (tests run a fake service). */
+  scripts?: Partial<Record<ServiceRole, string>>;
+  etcdBin?: string;
+  clusterName?: string;
+  /** Extra `--key value` config per role; overrides what the dev cluster sets. */
+  config?: Partial<Record<ServiceRole, RoleConfig>>;
+  /** Extra DMS_* environment for every service. */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  stopTimeoutMs?: number;
+}
+
+export interface ProcessRecord {
+  role: ServiceRole;
+  id: number;
+  pid: number | null;
+  state: 'running' | 'exited';
+  ports: Record<string, number>;
+  command: string[];
+  env: Record<string, string>;
+  cwd: string;
+  logFile: string;
+}
+
+export interface ClusterJson {
+  clusterName: string;
+  bootstrap: string;
+  state: 'running' | 'stopped';
+  dataDir: string;
+  etcd: { endpoint: string; pid: number | null; clientPort: number; peerPort: number; dataDir: string; logFile: string };
+  processes: ProcessRecord[];
+}
+
+export interface UnexpectedExit {
+  role: ServiceRole | 'etcd';
+  id: number;
+  pid: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  logFile: string;
+  /** Last lines the process wrote. */
+  tail: string[];
+}
+
+const ROLE_ORDER: readonly ServiceRole[] = ['controller', 'broker', 'gateway'];
+const ID_FLAG: Record<ServiceRole, string> = { controller: 'controller.id', broker: 'broker.id', gateway: 'node.id' };
+
+export const CLUSTER_JSON = 'cluster.json';
+
+/** Reads DIR/cluster.json; undefined when absent or unreadable. */
+export function readClusterJson(dataDir: string): ClusterJson | undefined {
+  const file = join(dataDir, CLUSTER_JSON);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ClusterJson;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidAlive(pid: number | null | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A whole DMS cluster on 127.0.0.1 (etcd, controllers, brokers, gateways), every process a real,
+ * directly spawned child. DIR/cluster.json describes each one well enough to find, kill or restart
+ * it; it is rewritten whenever a process exits or restarts. Emits 'unexpected-exit' (UnexpectedExit)
+ * when a process dies that nobody asked to stop; nothing restarts it.
+ */
+export class DevCluster extends EventEmitter {
+  readonly dataDir: string;
+  readonly clusterName: string;
+  private etcd: EtcdProcess | undefined;
+  private readonly services: ServiceProcess[] = [];
+  private stopping = false;
+  private stopped = false;
+  private bootstrapPort: number;
+
+  private constructor(private readonly opts: DevClusterOptions) {
+    super();
+    this.dataDir = resolve(opts.dataDir ?? './.dms');
+    this.clusterName = opts.clusterName ?? 'dms';
+    this.bootstrapPort = opts.port ?? 9092;
+  }
+
+  static async start(opts: DevClusterOptions = {}): Promise<DevCluster> {
+    const cluster = new DevCluster(opts);
+    try {
+      await cluster.boot();
+    } catch (e) {
+      await cluster.stop().catch(() => undefined);
+      throw e;
+    }
+    return cluster;
+  }
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.bootstrapPort}`;
+  }
+
+  get etcdEndpoint(): string {
+    if (!this.etcd) throw new Error('etcd is not running');
+    return this.etcd.endpoint;
+  }
+
+  get clusterJsonPath(): string {
+    return join(this.dataDir, CLUSTER_JSON);
+  }
+
+  service(role: ServiceRole, id: number): ServiceProcess {
+    const s = this.services.find((p) => p.role === role && p.id === id);
+    if (!s) throw new Error(`no ${role} ${id} in this dev cluster`);
+    return s;
+  }
+
+  private async boot(): Promise<void> {
+    const o = this.opts;
+    mkdirSync(join(this.dataDir, 'logs'), { recursive: true });
+    const previous = readClusterJson(this.dataDir);
+    if (previous?.state === 'running' && pidAlive(previous.etcd?.pid)) {
+      throw new Error(`a dev cluster already runs from ${this.dataDir} (etcd pid ${previous.etcd.pid}); stop it first`);
+    }
+    const scripts = this.scripts();
+    for (const [role, script] of Object.entries(scripts)) {
+      if (!existsSync(script)) {
+        throw new Error(`missing ${script} (${role}): build the services first with \`node tools/build/build.mjs\``);
+      }
+    }
+    const counts: Record<ServiceRole, number> = {
+      controller: o.controllers ?? 3,
+      broker: o.brokers ?? 3,
+      gateway: o.gateways ?? 1,
+    };
+    if (counts.gateway < 1) throw new Error('a dev cluster needs at least one gateway');
+    if (!(await isPortFree(this.bootstrapPort))) {
+      throw new Error(`port ${this.bootstrapPort} on 127.0.0.1 is in use; pick another with --port`);
+    }
+
+    this.etcd = await startEtcd({
+      dataDir: this.dataDir,
+      clientPort: await reusePort(previous?.etcd?.clientPort),
+      peerPort: await reusePort(previous?.etcd?.peerPort),
+      bin: o.etcdBin,
+      logFile: join(this.dataDir, 'logs', 'etcd.log'),
+      startTimeoutMs: o.readyTimeoutMs,
+    });
+    const etcdChild = this.etcd.child;
+    etcdChild.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.emit('unexpected-exit', {
+        role: 'etcd', id: 0, pid: etcdChild.pid!, code, signal,
+        logFile: join(this.dataDir, 'logs', 'etcd.log'), tail: [],
+      } satisfies UnexpectedExit);
+    });
+
+    const previousGatewayPort = (id: number) => previous?.processes?.find((p) => p.role === 'gateway' && p.id === id)?.ports?.kafkaPort;
+    for (const role of ROLE_ORDER) {
+      for (let id = 1; id <= counts[role]; id++) {
+        let kafkaPort = 0;
+        if (role === 'gateway') kafkaPort = id === 1 ? this.bootstrapPort : await reusePort(previousGatewayPort(id));
+        this.services.push(this.makeService(role, id, scripts[role], kafkaPort));
+      }
+    }
+    // Controllers first (they own metadata), then the brokers they place partitions on, then the gateways
+    // that route to both; each group starts in parallel.
+    for (const role of ROLE_ORDER) {
+      await Promise.all(this.services.filter((s) => s.role === role).map((s) => s.start()));
+    }
+    const timeout = o.readyTimeoutMs ?? 30_000;
+    await Promise.all(this.services.filter((s) => s.role === 'gateway').map((s) => waitForTcp('127.0.0.1', s.ports.kafkaPort, timeout)));
+    await this.waitForLeader(timeout);
+    this.writeClusterJson();
+  }
+
+  private scripts(): Record<ServiceRole, string> {
+    const dist = resolve(this.opts.distDir ?? 'dist/apps');
+    const out = {} as Record<ServiceRole, string>;
+    for (const role of ROLE_ORDER) out[role] = resolve(this.opts.scripts?.[role] ?? join(dist, role, 'main.js'));
+    return out;
+  }
+
+  private makeService(role: ServiceRole, id: number, script: string, kafkaPort: number): ServiceProcess {
+    const config: Record<string, ConfigValue> = {
+      [ID_FLAG[role]]: id,
+      'cluster.name': this.clusterName,
+      'etcd.endpoints': this.etcd!.endpoint,
+    };
+    if (role === 'controller' || role === 'broker') {
+      config['grpc.host'] = '127.0.0.1';
+      config['grpc.port'] = 0;
+    }
+    if (role === 'broker') config['log.dirs'] = join(this.dataDir, `broker-${id}`);
+    if (role === 'gateway') config.listeners = `PLAINTEXT://127.0.0.1:${kafkaPort}`;
+    const extra = this.opts.config?.[role];
+    Object.assign(config, typeof extra === 'function' ? extra(id) : extra);
+
+    const args: string[] = [];
+    for (const [k, v] of Object.entries(config)) args.push(`--${k}`, String(v));
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.opts.env ?? {})) if (k.startsWith('DMS_')) env[k] = v;
+
+    const svc = new ServiceProcess({
+      role,
+      id,
+      script,
+      args,
+      env,
+      cwd: this.dataDir,
+      logFile: join(this.dataDir, 'logs', `${role}-${id}.log`),
+      readyTimeoutMs: this.opts.readyTimeoutMs,
+      stopTimeoutMs: this.opts.stopTimeoutMs,
+    });
+    svc.on('exit', (ev: ServiceExit) => {
+      if (this.stopping) return;
+      this.writeClusterJson();
+      if (!ev.expected) {
+        this.emit('unexpected-exit', { ...ev, logFile: svc.spec.logFile, tail: svc.tail() } satisfies UnexpectedExit);
+      }
+    });
+    return svc;
+  }
+
+  private async waitForLeader(timeoutMs: number): Promise<void> {
+    const client = new Etcd3({ hosts: `http://${this.etcd!.endpoint}`, dialTimeout: 2000 });
+    try {
+      await waitFor('a controller leader in etcd', async () => (await client.get(controllerLeaderKey(this.clusterName)).string()) ?? false, timeoutMs, 100);
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Sends a signal to one process as an intended act; for terminating signals waits until it is gone. */
+  async kill(role: ServiceRole, id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const svc = this.service(role, id);
+    svc.signal(signal);
+    if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') await svc.waitExit((this.opts.stopTimeoutMs ?? 10_000) + 5000);
+    this.writeClusterJson();
+  }
+
+  /** Stops one process (if running) and starts it again from the same command, env and cwd. */
+  async restart(role: ServiceRole, id: number): Promise<ProcessRecord> {
+    const svc = this.service(role, id);
+    try {
+      await svc.restart();
+      if (role === 'gateway') await waitForTcp('127.0.0.1', svc.ports.kafkaPort, this.opts.readyTimeoutMs ?? 30_000);
+    } finally {
+      this.writeClusterJson();
+    }
+    return this.record(svc);
+  }
+
+  /** The current picture (the same shape as cluster.json), with states checked now. */
+  status(): ClusterJson {
+    const e = this.etcd;
+    const etcdRunning = e !== undefined && e.child.exitCode === null && e.child.signalCode === null;
+    return {
+      clusterName: this.clusterName,
+      bootstrap: this.bootstrap,
+      state: this.stopped ? 'stopped' : 'running',
+      dataDir: this.dataDir,
+      etcd: {
+        endpoint: e?.endpoint ?? '',
+        pid: etcdRunning ? e!.pid : null,
+        clientPort: e?.clientPort ?? 0,
+        peerPort: e?.peerPort ?? 0,
+        dataDir: join(this.dataDir, 'etcd'),
+        logFile: join(this.dataDir, 'logs', 'etcd.log'),
+      },
+      processes: this.services.map((s) => this.record(s)),
+    };
+  }
+
+  private record(s: ServiceProcess): ProcessRecord {
+    return {
+      role: s.role,
+      id: s.id,
+      pid: s.running ? s.pid! : null,
+      state: s.running ? 'running' : 'exited',
+      ports: s.ports,
+      command: s.command,
+      env: { ...(s.spec.env ?? {}) },
+      cwd: s.spec.cwd,
+      logFile: s.spec.logFile,
+    };
+  }
+
+  private writeClusterJson(): void {
+    if (!this.etcd) return;
+    const tmp = `${this.clusterJsonPath}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.status(), null, 2) + '\n');
+    renameSync(tmp, this.clusterJsonPath);
+  }
+
+  /** Gateways, brokers, controllers, then etcd; each bounded (SIGTERM, then SIGKILL). Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopping = true;
+    for (const role of [...ROLE_ORDER].reverse()) {
+      await Promise.all(this.services.filter((s) => s.role === role).map((s) => s.stop('SIGTERM')));
+    }
+    await this.etcd?.stop();
+    this.stopped = true;
+    this.writeClusterJson();
+  }
+
+  /** Last resort for process 'exit' handlers: SIGKILL every child synchronously. */
+  killAllSync(): void {
+    this.stopping = true;
+    for (const s of this.services) s.killSync();
+    const c = this.etcd?.child;
+    if (c && c.exitCode === null && c.signalCode === null) {
+      try {
+        c.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import type { ClusterView } from '@dms/cluster';
+import {
+  StreamMux,
+  StorageServiceClient,
+  createClient,
+  type FetchRequest,
+  type FetchResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '@dms/rpc';
+
+export interface BrokerClient {
+  id: number;
+  address: string;
+  client: StorageServiceClient;
+  produce: StreamMux<ProduceRequest, ProduceResponse>;
+  fetch: StreamMux<FetchRequest, FetchResponse>;
+}
+
+/**
+ * One long-lived gRPC channel per storage broker with a Produce and a Fetch stream on it,
+ * re-created when the broker re-registers at another address.
+ */
+export class BrokerClients {
+  private readonly clients = new Map<number, BrokerClient>();
+
+  constructor(private readonly view: ClusterView) {
+    view.on('change', () => this.prune());
+  }
+
+  get(brokerId: number): BrokerClient | undefined {
+    const reg = this.view.brokers().find((b) => b.id === brokerId);
+    if (!reg) return undefined;
+    const address = `${reg.host}:${reg.port}`;
+    const existing = this.clients.get(brokerId);
+    if (existing && existing.address === address) return existing;
+    if (existing) this.drop(existing);
+    const client = createClient(StorageServiceClient, address);
+    const created: BrokerClient = {
+      id: brokerId,
+      address,
+      client,
+      produce: new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce()),
+      fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
+    };
+    this.clients.set(brokerId, created);
+    return created;
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) this.drop(c);
+    this.clients.clear();
+  }
+
+  private prune(): void {
+    const live = new Map(this.view.brokers().map((b) => [b.id, `${b.host}:${b.port}`]));
+    for (const c of this.clients.values()) {
+      if (live.get(c.id) !== c.address) {
+        this.clients.delete(c.id);
+        this.drop(c);
+      }
+    }
+  }
+
+  private drop(c: BrokerClient): void {
+    c.produce.close();
+    c.fetch.close();
+    c.client.close();
+  }
+}

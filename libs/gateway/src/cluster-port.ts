@@ -1,0 +1,126 @@
+import type { BrokerRegistration, ClusterView, GatewayRegistration } from '@dms/cluster';
+import type { AdvertisedNode, ClusterPort, GatewayConfig, PartitionView, TopicView } from '@dms/kafka-handlers';
+
+/** Stable 32-bit hash (FNV-1a) so every gateway picks the same advertised leader. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * The gateway's answer to "who leads this partition": a live gateway, preferably in the storage
+ * leader's rack, chosen by a stable hash so client connections spread across gateways and every
+ * gateway gives the same answer.
+ */
+export function chooseGateway(
+  gateways: readonly GatewayRegistration[],
+  storageLeader: BrokerRegistration | undefined,
+  topic: string,
+  partition: number,
+): GatewayRegistration | undefined {
+  if (gateways.length === 0) return undefined;
+  const sameRack = storageLeader?.rack ? gateways.filter((g) => g.rack === storageLeader.rack) : [];
+  const pool = sameRack.length > 0 ? sameRack : gateways;
+  return pool[fnv1a(`${topic}/${partition}`) % pool.length];
+}
+
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+/** ClusterPort over the etcd-backed ClusterView, as seen by gateway `selfId`. */
+export class GatewayClusterPort implements ClusterPort {
+  private topicsCache: { revision: bigint; byName: Map<string, TopicView>; byId: Map<string, TopicView> } | undefined;
+
+  constructor(
+    private readonly view: ClusterView,
+    private readonly selfId: number,
+    readonly config: GatewayConfig,
+  ) {}
+
+  clusterId(): string | null {
+    return this.view.clusterId() ?? null;
+  }
+
+  controllerId(): number {
+    // Any gateway accepts admin requests, so the gateway a client talks to names itself.
+    return this.selfId;
+  }
+
+  nodes(): AdvertisedNode[] {
+    return this.view.gateways().map((g) => ({ nodeId: g.id, host: g.host, port: g.port, rack: g.rack }));
+  }
+
+  topics(): TopicView[] {
+    return [...this.snapshot().byName.values()];
+  }
+
+  topic(name: string): TopicView | undefined {
+    return this.snapshot().byName.get(name);
+  }
+
+  topicById(topicId: string): TopicView | undefined {
+    return this.snapshot().byId.get(topicId);
+  }
+
+  awaitTopics(names: string[], present: boolean, timeoutMs: number): Promise<void> {
+    const done = () =>
+      names.every((n) => {
+        const t = this.topic(n);
+        if (!present) return t === undefined;
+        return t !== undefined && t.partitions.length > 0 && t.partitions.every((p) => p.leaderAvailable);
+      });
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onChange = () => {
+        if (!done()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`topics ${names.join(', ')} not ${present ? 'ready' : 'gone'} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.view.off('change', onChange);
+      };
+      this.view.on('change', onChange);
+    });
+  }
+
+  /** Rebuilt only when etcd moved on, so Metadata and routing read a cached map. */
+  private snapshot() {
+    const revision = this.view.revision;
+    if (this.topicsCache && this.topicsCache.revision === revision) return this.topicsCache;
+    const brokers = new Map(this.view.brokers().map((b) => [b.id, b]));
+    const gateways = this.view.gateways();
+    const byName = new Map<string, TopicView>();
+    const byId = new Map<string, TopicView>();
+    for (const [name, rec] of this.view.topics()) {
+      const states = this.view.partitions(name);
+      const partitions: PartitionView[] = [];
+      for (let p = 0; p < rec.partitions; p++) {
+        const s = states.get(p);
+        const leader = s ? brokers.get(s.leader) : undefined;
+        const gw = chooseGateway(gateways, leader, name, p);
+        partitions.push({
+          partition: p,
+          storageLeader: s?.leader ?? -1,
+          advertisedLeader: gw?.id ?? -1,
+          leaderAvailable: leader !== undefined && gw !== undefined,
+          leaderEpoch: s?.leaderEpoch ?? -1,
+          replicas: s?.replicas ?? [],
+          isr: s?.isr ?? [],
+        });
+      }
+      const view: TopicView = { name, topicId: rec.topicId, internal: INTERNAL_TOPICS.has(name), configs: rec.configs, partitions };
+      byName.set(name, view);
+      byId.set(rec.topicId, view);
+    }
+    this.topicsCache = { revision, byName, byId };
+    return this.topicsCache;
+  }
+}

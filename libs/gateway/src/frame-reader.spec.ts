@@ -1,0 +1,29 @@
+import { FrameReader, FrameTooLargeError } from './frame-reader';
+
+function frame(payload: string): Buffer {
+  const body = Buffer.from(payload);
+  const out = Buffer.alloc(4 + body.length);
+  out.writeInt32BE(body.length, 0);
+  body.copy(out, 4);
+  return out;
+}
+
+describe('FrameReader', () => {
+  it('splits frames that arrive together and reassembles frames split at every byte', () => {
+    const wire = Buffer.concat([frame('hello'), frame(''), frame('kafka protocol')]);
+    const whole = new FrameReader(1024).push(wire).map(String);
+    expect(whole).toEqual(['hello', '', 'kafka protocol']);
+    const r = new FrameReader(1024);
+    const got: string[] = [];
+    for (let i = 0; i < wire.length; i++) got.push(...r.push(wire.subarray(i, i + 1)).map(String));
+    expect(got).toEqual(whole);
+    expect(r.pendingBytes).toBe(0);
+  });
+
+  it('rejects a frame larger than the limit and a negative size before buffering it', () => {
+    expect(() => new FrameReader(10).push(frame('01234567890'))).toThrow(FrameTooLargeError);
+    const neg = Buffer.alloc(4);
+    neg.writeInt32BE(-5, 0);
+    expect(() => new FrameReader(10).push(neg)).toThrow(FrameTooLargeError);
+  });
+});

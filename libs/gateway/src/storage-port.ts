@@ -1,0 +1,151 @@
+import type { ClusterView } from '@dms/cluster';
+import { ErrorCode } from '@dms/kafka-errors';
+import type {
+  FetchPartitionInput,
+  FetchPartitionOutcome,
+  ListOffsetsInput,
+  ListOffsetsOutcome,
+  ProducePartitionInput,
+  ProducePartitionOutcome,
+  StoragePort,
+} from '@dms/kafka-handlers';
+import { traceContextOf, unary } from '@dms/rpc';
+import type { BrokerClients } from './broker-clients';
+
+/** Errors after which the request certainly did not append, so the gateway may retry it itself. */
+const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+const RETRY_PAUSE_MS = 100;
+/** Upper bound on how long a produce waits for a leader to appear, within the client's timeout. */
+const MAX_LEADER_WAIT_MS = 15_000;
+
+const key = (topic: string, partition: number) => `${topic}\0${partition}`;
+
+function groupByLeader<T extends { topic: string; partition: number }>(view: ClusterView, parts: T[]) {
+  const groups = new Map<number, T[]>();
+  const orphans: T[] = [];
+  const live = new Set(view.brokers().map((b) => b.id));
+  for (const p of parts) {
+    const leader = view.partitions(p.topic).get(p.partition)?.leader ?? -1;
+    if (leader < 0 || !live.has(leader)) orphans.push(p);
+    else {
+      const g = groups.get(leader) ?? [];
+      g.push(p);
+      groups.set(leader, g);
+    }
+  }
+  return { groups, orphans };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Routes each partition's part of a request to the storage broker that leads it, and when
+ * leadership is missing or moving retries there itself, so clients never chase storage leaders.
+ */
+export class GatewayStoragePort implements StoragePort {
+  constructor(
+    private readonly view: ClusterView,
+    private readonly brokers: BrokerClients,
+  ) {}
+
+  async produce(acks: number, timeoutMs: number, parts: ProducePartitionInput[]): Promise<ProducePartitionOutcome[]> {
+    const deadline = Date.now() + Math.min(Math.max(timeoutMs, 1_000), MAX_LEADER_WAIT_MS);
+    const results = new Map<string, ProducePartitionOutcome>();
+    let pending = parts;
+    for (;;) {
+      const { groups, orphans } = groupByLeader(this.view, pending);
+      const retry: ProducePartitionInput[] = [];
+      await Promise.all(
+        [...groups].map(async ([brokerId, group]) => {
+          const client = this.brokers.get(brokerId);
+          if (!client) return retry.push(...group);
+          try {
+            const res = await client.produce.request(
+              { correlationId: 0n, acks, timeoutMs, partitions: group, traceContext: traceContextOf() },
+              timeoutMs + 5_000,
+            );
+            for (const r of res.partitions) {
+              const input = group.find((g) => g.topic === r.topic && g.partition === r.partition);
+              if (RETRY_SAFE.has(r.errorCode) && input) retry.push(input);
+              else results.set(key(r.topic, r.partition), { ...r, errorMessage: r.errorMessage || null });
+            }
+          } catch {
+            // The broker may or may not have appended: let the client decide whether to resend.
+            for (const g of group) results.set(key(g.topic, g.partition), failedProduce(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+          }
+        }),
+      );
+      retry.push(...orphans);
+      if (retry.length === 0 || Date.now() + RETRY_PAUSE_MS > deadline) {
+        for (const r of retry) results.set(key(r.topic, r.partition), failedProduce(r, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        break;
+      }
+      pending = retry;
+      await sleep(RETRY_PAUSE_MS);
+    }
+    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedProduce(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+  }
+
+  async fetch(
+    opts: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: number },
+    parts: FetchPartitionInput[],
+  ): Promise<FetchPartitionOutcome[]> {
+    const { groups, orphans } = groupByLeader(this.view, parts);
+    const results = new Map<string, FetchPartitionOutcome>();
+    for (const o of orphans) results.set(key(o.topic, o.partition), failedFetch(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    await Promise.all(
+      [...groups].map(async ([brokerId, group]) => {
+        const client = this.brokers.get(brokerId);
+        try {
+          if (!client) throw new Error('broker gone');
+          const res = await client.fetch.request(
+            {
+              correlationId: 0n,
+              maxWaitMs: opts.maxWaitMs,
+              minBytes: opts.minBytes,
+              maxBytes: opts.maxBytes,
+              isolationLevel: opts.isolationLevel,
+              partitions: group,
+              traceContext: traceContextOf(),
+            },
+            opts.maxWaitMs + 10_000,
+          );
+          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
+        } catch {
+          for (const g of group) results.set(key(g.topic, g.partition), failedFetch(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        }
+      }),
+    );
+    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+  }
+
+  async listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
+    const { groups, orphans } = groupByLeader(this.view, parts);
+    const results = new Map<string, ListOffsetsOutcome>();
+    const fail = (p: ListOffsetsInput, errorCode: number): ListOffsetsOutcome => ({
+      topic: p.topic, partition: p.partition, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1,
+    });
+    for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    await Promise.all(
+      [...groups].map(async ([brokerId, group]) => {
+        const client = this.brokers.get(brokerId);
+        try {
+          if (!client) throw new Error('broker gone');
+          const res = await unary(client.client.listOffsets.bind(client.client), { isolationLevel, partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 });
+          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
+        } catch {
+          for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        }
+      }),
+    );
+    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? fail(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+  }
+}
+
+function failedProduce(p: { topic: string; partition: number }, errorCode: number): ProducePartitionOutcome {
+  return { topic: p.topic, partition: p.partition, errorCode, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+}
+
+function failedFetch(p: { topic: string; partition: number }, errorCode: number): FetchPartitionOutcome {
+  return { topic: p.topic, partition: p.partition, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: Buffer.alloc(0) };
+}

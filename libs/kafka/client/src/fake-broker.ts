@@ -1,0 +1,259 @@
+import * as net from 'node:net';
+import {
+  assignOffsets,
+  decodeRecordBatches,
+  decodeRequestBody,
+  decodeRequestHeader,
+  encodeResponse,
+  readBatchHeader,
+  validateBatches,
+} from '@dms/kafka-codec';
+import { ErrorCode } from '@dms/kafka-errors';
+import { ApiKey, ZERO_UUID } from '@dms/kafka-schema';
+import { FrameReader } from './frame-reader';
+
+/**
+ * A single-node, in-memory Kafka broker for specs: real frames through the codec's encoders,
+ * just enough behaviour for the client's APIs. Behaviour: one node (id 1) leads everything;
+ * Produce assigns offsets like a broker (rewrites base offsets in place); Fetch returns whole
+ * batches from the one containing the fetch offset; ListOffsets by time scans records.
+ * Not implemented: long-poll waits (Fetch answers at once), sessions, auth.
+ */
+export interface FakeBrokerOptions {
+  /** Overrides the advertised [min, max] per api key. */
+  versions?: Record<number, [number, number]>;
+  autoCreateTopics?: boolean;
+}
+
+/** Lets a spec answer, delay or swallow a request by key: return undefined to fall through. */
+export type Intercept = (apiKey: number, version: number, body: any) => Promise<object | 'drop' | undefined> | object | 'drop' | undefined;
+
+interface PartitionLog {
+  batches: Buffer[];
+  nextOffset: bigint;
+}
+
+const DEFAULT_VERSIONS: Record<number, [number, number]> = {
+  [ApiKey.Produce]: [0, 11],
+  [ApiKey.Fetch]: [0, 12],
+  [ApiKey.ListOffsets]: [0, 8],
+  [ApiKey.Metadata]: [0, 12],
+  [ApiKey.ApiVersions]: [0, 3],
+  [ApiKey.CreateTopics]: [0, 7],
+  [ApiKey.DeleteTopics]: [0, 6],
+};
+
+export class FakeBroker {
+  readonly nodeId = 1;
+  readonly topics = new Map<string, { topicId: string; partitions: PartitionLog[] }>();
+  readonly requests: { apiKey: number; version: number }[] = [];
+  intercept: Intercept | undefined;
+  private server!: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(private readonly opts: FakeBrokerOptions = {}) {}
+
+  static async start(opts: FakeBrokerOptions = {}): Promise<FakeBroker> {
+    const b = new FakeBroker(opts);
+    b.server = net.createServer((s) => b.onSocket(s));
+    await new Promise<void>((r) => b.server.listen(0, '127.0.0.1', r));
+    b.port = (b.server.address() as net.AddressInfo).port;
+    return b;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  createTopic(name: string, partitions: number): void {
+    const id = `00000000-0000-4000-8000-${(this.topics.size + 1).toString(16).padStart(12, '0')}`;
+    this.topics.set(name, { topicId: id, partitions: Array.from({ length: partitions }, () => ({ batches: [], nextOffset: 0n })) });
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private onSocket(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const reader = new FrameReader(100 * 1024 * 1024);
+    // Answers go out in request order even when an intercept delays one of them.
+    let chain = Promise.resolve();
+    socket.on('data', (chunk) => {
+      for (const frame of reader.push(chunk)) {
+        const work = this.handle(frame);
+        chain = chain.then(async () => {
+          const out = await work;
+          if (out && !socket.destroyed) socket.write(out);
+        });
+      }
+    });
+  }
+
+  private async handle(frame: Buffer): Promise<Buffer | null> {
+    const { header, bodyOffset } = decodeRequestHeader(frame);
+    const { requestApiKey: key, requestApiVersion: version, correlationId } = header;
+    const body = decodeRequestBody(key, version, frame, bodyOffset);
+    this.requests.push({ apiKey: key, version });
+    const custom = await this.intercept?.(key, version, body);
+    if (custom === 'drop') return null;
+    const response = custom ?? this.answer(key, version, body);
+    if (response === null) return null;
+    return encodeResponse(key, version, correlationId, await response);
+  }
+
+  private answer(key: number, version: number, body: any): object | Promise<object> | null {
+    switch (key) {
+      case ApiKey.ApiVersions: {
+        const versions = { ...DEFAULT_VERSIONS, ...this.opts.versions };
+        return {
+          errorCode: 0,
+          apiKeys: Object.entries(versions).map(([k, [min, max]]) => ({ apiKey: Number(k), minVersion: min, maxVersion: max })),
+          throttleTimeMs: 0,
+        };
+      }
+      case ApiKey.Metadata:
+        return this.metadata(body);
+      case ApiKey.CreateTopics:
+        return {
+          throttleTimeMs: 0,
+          topics: body.topics.map((t: any) => {
+            const exists = this.topics.has(t.name);
+            if (!exists) this.createTopic(t.name, t.numPartitions > 0 ? t.numPartitions : 1);
+            return {
+              name: t.name, topicId: this.topics.get(t.name)!.topicId,
+              errorCode: exists ? ErrorCode.TOPIC_ALREADY_EXISTS : 0, errorMessage: null,
+              numPartitions: -1, replicationFactor: -1, configs: null,
+            };
+          }),
+        };
+      case ApiKey.DeleteTopics:
+        return {
+          throttleTimeMs: 0,
+          responses: (body.topicNames as string[]).map((name) => ({
+            name, topicId: ZERO_UUID, errorMessage: null,
+            errorCode: this.topics.delete(name) ? 0 : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          })),
+        };
+      case ApiKey.Produce:
+        return this.produce(body);
+      case ApiKey.Fetch:
+        return this.fetch(body);
+      case ApiKey.ListOffsets:
+        return this.listOffsets(body);
+      default:
+        throw new Error(`fake broker does not implement api ${key}`);
+    }
+  }
+
+  private metadata(body: any): object {
+    const names: string[] = body.topics === null ? [...this.topics.keys()] : body.topics.map((t: any) => t.name);
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: this.nodeId, host: '127.0.0.1', port: this.port, rack: null }],
+      clusterId: 'fake-cluster',
+      controllerId: this.nodeId,
+      topics: names.map((name) => {
+        if (!this.topics.has(name) && body.allowAutoTopicCreation && this.opts.autoCreateTopics) this.createTopic(name, 1);
+        const t = this.topics.get(name);
+        return {
+          errorCode: t ? 0 : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          name,
+          topicId: t?.topicId ?? ZERO_UUID,
+          isInternal: false,
+          partitions: (t?.partitions ?? []).map((_, i) => ({
+            errorCode: 0, partitionIndex: i, leaderId: this.nodeId, leaderEpoch: 0,
+            replicaNodes: [this.nodeId], isrNodes: [this.nodeId], offlineReplicas: [],
+          })),
+          topicAuthorizedOperations: -2147483648,
+        };
+      }),
+      clusterAuthorizedOperations: -2147483648,
+    };
+  }
+
+  private log(topic: string, partition: number): PartitionLog | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  private produce(body: any): object | null {
+    const responses = body.topicData.map((t: any) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p: any) => {
+        const log = this.log(t.name, p.index);
+        const base = { index: p.index, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null };
+        if (!log) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        const records = Buffer.from(p.records ?? Buffer.alloc(0));
+        const { problem, positions } = validateBatches(records);
+        if (problem.kind !== 'ok' || positions.length === 0) return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE };
+        const baseOffset = log.nextOffset;
+        log.nextOffset = assignOffsets(records, positions, baseOffset, 0);
+        for (const pos of positions) log.batches.push(records.subarray(pos, pos + readBatchHeader(records, pos).sizeInBytes));
+        return { ...base, errorCode: 0, baseOffset };
+      }),
+    }));
+    return body.acks === 0 ? null : { responses, throttleTimeMs: 0 };
+  }
+
+  private fetch(body: any): object {
+    return {
+      throttleTimeMs: 0, errorCode: 0, sessionId: 0,
+      responses: body.topics.map((t: any) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p: any) => {
+          const log = this.log(t.topic, p.partition);
+          const base = { partitionIndex: p.partition, lastStableOffset: -1n, logStartOffset: 0n, abortedTransactions: null, preferredReadReplica: -1 };
+          if (!log) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, records: null };
+          if (p.fetchOffset < 0n || p.fetchOffset > log.nextOffset) {
+            return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: log.nextOffset, records: null };
+          }
+          const out: Buffer[] = [];
+          let size = 0;
+          for (const b of log.batches) {
+            const h = readBatchHeader(b);
+            if (h.baseOffset + BigInt(h.lastOffsetDelta) < p.fetchOffset) continue;
+            if (out.length > 0 && size + b.length > p.partitionMaxBytes) break;
+            out.push(b);
+            size += b.length;
+          }
+          return { ...base, errorCode: 0, highWatermark: log.nextOffset, lastStableOffset: log.nextOffset, records: Buffer.concat(out) };
+        }),
+      })),
+    };
+  }
+
+  private async listOffsets(body: any): Promise<object> {
+    const topics = [];
+    for (const t of body.topics) {
+      const partitions = [];
+      for (const p of t.partitions) {
+        const log = this.log(t.name, p.partitionIndex);
+        const base = { partitionIndex: p.partitionIndex, leaderEpoch: 0, oldStyleOffsets: [] };
+        if (!log) {
+          partitions.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n });
+          continue;
+        }
+        let offset = -1n;
+        let timestamp = -1n;
+        if (p.timestamp === -1n) offset = log.nextOffset;
+        else if (p.timestamp === -2n) offset = 0n;
+        else {
+          outer: for (const b of log.batches) {
+            for (const batch of await decodeRecordBatches(b)) {
+              for (const r of batch.records) {
+                if (r.timestamp >= p.timestamp) { offset = r.offset; timestamp = r.timestamp; break outer; }
+              }
+            }
+          }
+        }
+        partitions.push({ ...base, errorCode: 0, timestamp, offset });
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  }
+}

@@ -1,0 +1,14 @@
+export * from './address';
+export * from './client';
+export * from './connection';
+export * from './frame-reader';
+export * from './framed-socket';
+export * from './murmur2';
+export * from './versions';
+export { ErrorCode, KafkaError, errorName } from '@dms/kafka-errors';
+export { FakeBroker } from './fake-broker';
+export type { FakeBrokerOptions, Intercept } from './fake-broker';
+export * from './partitioner';
+export * from './line-producer';
+export * from './partition-consumer';
+export * from './cli-options';

@@ -1,0 +1,80 @@
+import { buildRecordBatch, CompressionType, type RecordInput } from '@dms/kafka-codec';
+import type { KafkaClient } from './client';
+import { DefaultPartitioner } from './partitioner';
+
+export interface ProduceLinesOptions {
+  /** Fixed partition; otherwise by key (murmur2) or round-robin. */
+  partition?: number;
+  /** When set, each line is key<SEP>value (split at the first SEP); lines without it have no key. */
+  keySeparator?: string;
+  acks?: number;
+  compression?: CompressionType;
+  /** Records per batch. */
+  batchSize?: number;
+  /** Bytes of keys and values per batch before it is sent regardless of batchSize. */
+  maxBatchBytes?: number;
+  /** Batches outstanding at once across partitions (they pipeline on the leader connections). */
+  maxInFlight?: number;
+  /** Auto-create the topic through Metadata when it does not exist (broker setting permitting). */
+  allowAutoTopicCreation?: boolean;
+}
+
+export function splitLine(line: string, keySeparator?: string): { key: Buffer | null; value: Buffer } {
+  if (keySeparator) {
+    const at = line.indexOf(keySeparator);
+    if (at >= 0) return { key: Buffer.from(line.slice(0, at)), value: Buffer.from(line.slice(at + keySeparator.length)) };
+  }
+  return { key: null, value: Buffer.from(line) };
+}
+
+/**
+ * Reads lines, groups them per partition into record batches and produces them. Sends to one
+ * partition go over one connection in order, so per-partition order follows input order.
+ * Returns the number of records acknowledged (or written, with acks=0).
+ */
+export async function produceLines(client: KafkaClient, topic: string, lines: AsyncIterable<string>, opts: ProduceLinesOptions = {}): Promise<number> {
+  const batchSize = opts.batchSize ?? 1000;
+  const maxBatchBytes = opts.maxBatchBytes ?? 512 * 1024;
+  const maxInFlight = opts.maxInFlight ?? 8;
+  const numPartitions = await client.partitionCount(topic, opts.allowAutoTopicCreation ?? false);
+  if (opts.partition !== undefined && (opts.partition < 0 || opts.partition >= numPartitions)) {
+    throw new RangeError(`partition ${opts.partition} is out of range: topic '${topic}' has ${numPartitions}`);
+  }
+  const partitioner = new DefaultPartitioner();
+  const pending = new Map<number, { records: RecordInput[]; bytes: number }>();
+  const inFlight = new Set<Promise<void>>();
+  let produced = 0;
+  let failure: unknown = null;
+
+  const send = async (partition: number, records: RecordInput[]): Promise<void> => {
+    const batch = await buildRecordBatch({ compression: opts.compression ?? CompressionType.None, records });
+    await client.produce(topic, partition, batch, opts.acks ?? -1);
+    produced += records.length;
+  };
+  const flush = async (partition: number): Promise<void> => {
+    const p = pending.get(partition);
+    if (!p || p.records.length === 0) return;
+    pending.delete(partition);
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (failure) throw failure;
+    const task: Promise<void> = send(partition, p.records)
+      .catch((err) => { failure ??= err; })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  };
+
+  for await (const line of lines) {
+    if (failure) break;
+    const { key, value } = splitLine(line, opts.keySeparator);
+    const partition = opts.partition ?? partitioner.partition(key, numPartitions);
+    let p = pending.get(partition);
+    if (!p) pending.set(partition, (p = { records: [], bytes: 0 }));
+    p.records.push({ key, value, timestamp: BigInt(Date.now()) });
+    p.bytes += value.length + (key?.length ?? 0);
+    if (p.records.length >= batchSize || p.bytes >= maxBatchBytes) await flush(partition);
+  }
+  for (const partition of [...pending.keys()]) await flush(partition);
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return produced;
+}

@@ -1,0 +1,51 @@
+import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import { ApiKey } from '@dms/kafka-schema';
+
+/**
+ * The API versions this client implements, per key. Floors are where the fields we rely on
+ * appear (magic-2 record batches need Produce 3 and Fetch 4; ListOffsets 1 answers one offset
+ * per partition; Metadata 1 gives the nullable "all topics" list). Fetch stops at 12: from 13 on
+ * topics travel by id only, and the CLI and bench address topics by name.
+ */
+export interface VersionSpan {
+  min: number;
+  max: number;
+}
+
+export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.freeze({
+  [ApiKey.Produce]: { min: 3, max: 11 },
+  [ApiKey.Fetch]: { min: 4, max: 12 },
+  [ApiKey.ListOffsets]: { min: 1, max: 8 },
+  [ApiKey.Metadata]: { min: 1, max: 12 },
+  [ApiKey.ApiVersions]: { min: 0, max: 3 },
+  [ApiKey.CreateTopics]: { min: 2, max: 7 },
+  [ApiKey.DeleteTopics]: { min: 1, max: 5 },
+});
+
+export interface BrokerApiVersion {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+/**
+ * For each key the client implements, the highest version both sides support. Keys the broker
+ * does not list, or whose ranges do not overlap, are absent: using them fails with
+ * UNSUPPORTED_VERSION instead of sending something the broker would reject.
+ */
+export function negotiateVersions(broker: readonly BrokerApiVersion[], client = CLIENT_VERSIONS): Map<number, number> {
+  const chosen = new Map<number, number>();
+  for (const b of broker) {
+    const c = client[b.apiKey];
+    if (!c) continue;
+    const max = Math.min(c.max, b.maxVersion);
+    if (max >= Math.max(c.min, b.minVersion)) chosen.set(b.apiKey, max);
+  }
+  return chosen;
+}
+
+export function requireVersion(chosen: Map<number, number>, apiKey: number): number {
+  const v = chosen.get(apiKey);
+  if (v === undefined) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `broker and client share no version of api key ${apiKey}`);
+  return v;
+}

@@ -1,0 +1,5 @@
+export * from './batch-header';
+export * from './compression';
+export * from './control-record';
+export * from './record-batch';
+export * from './records-error';

@@ -1,0 +1,107 @@
+// Produce (0)
+// Behavior: checks each partition's batches here (framing, magic 2, CRC-32C, size) without
+//   decoding records, forwards the good ones to the storage leaders through the storage port and
+//   merges the answers in request order. acks=0 sends no response.
+// Version notes: v3+ only (magic 2 batches); Kafka 4 removed v0-v2.
+// Not implemented: transactions (transactionalId is accepted and ignored until the txn issue).
+import { validateBatches } from '@dms/kafka-codec';
+import { ErrorCode } from '@dms/kafka-errors';
+import type { KafkaHandler } from './handler';
+import type { ProducePartitionInput, ProducePartitionOutcome } from './ports';
+
+interface PartitionResult {
+  index: number;
+  errorCode: number;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage: string | null;
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+/** Returns an error result for a partition's records, or null when they may be appended. */
+export function checkRecords(records: Buffer | null, maxBytes: number): { code: number; message: string } | null {
+  if (records === null || records.length === 0) return { code: ErrorCode.CORRUPT_MESSAGE, message: 'no record batch' };
+  const { problem, positions } = validateBatches(records, true);
+  switch (problem.kind) {
+    case 'ok':
+      break;
+    case 'bad-magic':
+      return { code: ErrorCode.INVALID_RECORD, message: `unsupported record batch magic ${problem.magic}` };
+    case 'bad-crc':
+      return { code: ErrorCode.CORRUPT_MESSAGE, message: `record batch at byte ${problem.at} fails its CRC` };
+    default:
+      return { code: ErrorCode.CORRUPT_MESSAGE, message: `malformed record batch at byte ${problem.at}` };
+  }
+  for (let i = 0; i < positions.length; i++) {
+    const end = i + 1 < positions.length ? positions[i + 1] : records.length;
+    if (end - positions[i] > maxBytes) {
+      return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `record batch of ${end - positions[i]} bytes exceeds ${maxBytes}` };
+    }
+  }
+  return null;
+}
+
+export const produceHandler: KafkaHandler = {
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(ctx, req: any) {
+    const acks: number = req.acks;
+    const results = new Map<string, PartitionResult[]>();
+    const forward: ProducePartitionInput[] = [];
+    const slots: PartitionResult[][] = [];
+    for (const t of req.topicData as any[]) {
+      const list: PartitionResult[] = [];
+      results.set(t.name, list);
+      slots.push(list);
+      const view = ctx.cluster.topic(t.name);
+      for (const p of t.partitionData as any[]) {
+        if (acks !== -1 && acks !== 0 && acks !== 1) {
+          list.push(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
+          continue;
+        }
+        const part = view?.partitions[p.index];
+        if (!view || !part) {
+          list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+          continue;
+        }
+        const maxBytes = Number(view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
+        const problem = checkRecords(p.records, maxBytes);
+        if (problem) {
+          list.push(failed(p.index, problem.code, problem.message));
+          continue;
+        }
+        list.push(failed(p.index, ErrorCode.NONE));
+        forward.push({ topic: t.name, partition: p.index, records: p.records });
+      }
+    }
+    if (forward.length > 0) {
+      const outcomes = await ctx.storage.produce(acks, req.timeoutMs, forward);
+      const byKey = new Map<string, ProducePartitionOutcome>();
+      for (const o of outcomes) byKey.set(`${o.topic}\0${o.partition}`, o);
+      for (const [topic, list] of results) {
+        for (const r of list) {
+          if (r.errorCode !== ErrorCode.NONE || r.baseOffset !== -1n) continue;
+          const o = byKey.get(`${topic}\0${r.index}`);
+          if (!o) continue;
+          r.errorCode = o.errorCode;
+          r.errorMessage = o.errorMessage;
+          r.baseOffset = o.baseOffset;
+          r.logAppendTimeMs = o.logAppendTimeMs;
+          r.logStartOffset = o.logStartOffset;
+        }
+      }
+    }
+    if (acks === 0) return undefined;
+    return {
+      responses: [...results].map(([name, partitionResponses]) => ({ name, partitionResponses })),
+      throttleTimeMs: 0,
+    };
+  },
+};

@@ -1,0 +1,75 @@
+// Fetch (1)
+// Behavior: forwards every partition to its storage leader through the storage port, which
+//   honours max wait, min bytes, max bytes and per-partition max bytes, and returns whole
+//   batches as stored. An empty partition answers an empty record set, never null.
+// Version notes: v4+ (magic 2 only; Kafka 4 removed v0-v3). v13+ names topics by id.
+//   Fetch sessions (v7+) are declined by answering session id 0, which clients treat as
+//   "keep sending full fetch requests".
+// Not implemented: fetch from follower (preferredReadReplica is always -1), aborted
+//   transaction lists (no transactions yet).
+import { ErrorCode } from '@dms/kafka-errors';
+import type { KafkaHandler } from './handler';
+import type { FetchPartitionInput } from './ports';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export const fetchHandler: KafkaHandler = {
+  apiKey: 1,
+  name: 'Fetch',
+  minVersion: 4,
+  maxVersion: 16,
+  async handle(ctx, req: any, version) {
+    const byId = version >= 13;
+    const inputs: FetchPartitionInput[] = [];
+    const topics = (req.topics as any[]).map((t) => {
+      const view = byId ? ctx.cluster.topicById(t.topicId) : ctx.cluster.topic(t.topic);
+      const partitions = (t.partitions as any[]).map((p) => {
+        const entry = {
+          partitionIndex: p.partition,
+          errorCode: ErrorCode.NONE,
+          highWatermark: -1n,
+          lastStableOffset: -1n,
+          logStartOffset: -1n,
+          abortedTransactions: null as null | unknown[],
+          preferredReadReplica: -1,
+          records: Buffer.alloc(0) as Buffer,
+        };
+        if (!view) {
+          entry.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (!view.partitions[p.partition]) {
+          entry.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        } else {
+          inputs.push({
+            topic: view.name,
+            partition: p.partition,
+            fetchOffset: p.fetchOffset,
+            partitionMaxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+          });
+        }
+        return entry;
+      });
+      return { topic: view?.name ?? t.topic ?? '', topicId: view?.topicId ?? t.topicId ?? ZERO_UUID, partitions };
+    });
+    if (inputs.length > 0) {
+      const outcomes = await ctx.storage.fetch(
+        { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes, isolationLevel: req.isolationLevel ?? 0 },
+        inputs,
+      );
+      const byKey = new Map(outcomes.map((o) => [`${o.topic}\0${o.partition}`, o]));
+      for (const t of topics) {
+        for (const p of t.partitions) {
+          const o = byKey.get(`${t.topic}\0${p.partitionIndex}`);
+          if (!o) continue;
+          p.errorCode = o.errorCode;
+          p.highWatermark = o.highWatermark;
+          p.lastStableOffset = o.lastStableOffset;
+          p.logStartOffset = o.logStartOffset;
+          p.records = o.records;
+          if (req.isolationLevel === 1) p.abortedTransactions = [];
+        }
+      }
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: topics, nodeEndpoints: [] };
+  },
+};

@@ -1,0 +1,58 @@
+// CreateTopics (19)
+// Behavior: validates names here, sends the rest to the controller leader through the
+//   controller port, then waits (within the request timeout) until this gateway's view shows
+//   the new topics so the client's next Metadata sees them.
+// Version notes: v5+ returns partitions, replication factor and configs of created topics;
+//   v7+ the topic id.
+// Not implemented: config source details (configs are echoed as given, source DEFAULT_CONFIG).
+import { ErrorCode } from '@dms/kafka-errors';
+import type { KafkaHandler } from './handler';
+import { isValidTopicName } from './topic-names';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export const createTopicsHandler: KafkaHandler = {
+  apiKey: 19,
+  name: 'CreateTopics',
+  minVersion: 2,
+  maxVersion: 7,
+  async handle(ctx, req: any) {
+    const seen = new Map<string, number>();
+    for (const t of req.topics as any[]) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const specs = (req.topics as any[])
+      .filter((t) => isValidTopicName(t.name) && seen.get(t.name) === 1)
+      .map((t) => ({
+        name: t.name as string,
+        numPartitions: t.numPartitions as number,
+        replicationFactor: t.replicationFactor as number,
+        assignments: (t.assignments as any[]).map((a) => ({ partition: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs: Object.fromEntries((t.configs as any[]).filter((c) => c.value !== null).map((c) => [c.name, c.value])),
+      }));
+    const outcomes = specs.length > 0 ? await ctx.controller.createTopics(specs, req.validateOnly ?? false, req.timeoutMs) : [];
+    const byName = new Map(outcomes.map((o) => [o.name, o]));
+    const created = outcomes.filter((o) => o.errorCode === ErrorCode.NONE).map((o) => o.name);
+    if (!req.validateOnly && created.length > 0 && req.timeoutMs > 0) {
+      await ctx.cluster.awaitTopics(created, true, Math.min(req.timeoutMs, 30_000)).catch(() => undefined);
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: (req.topics as any[]).map((t) => {
+        const base = { name: t.name, topicId: ZERO_UUID, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null as any };
+        if (seen.get(t.name)! > 1) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic ${t.name} appears more than once` };
+        if (!isValidTopicName(t.name)) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `illegal topic name '${t.name}'` };
+        const o = byName.get(t.name);
+        if (!o) return { ...base, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no answer from the controller' };
+        if (o.errorCode !== ErrorCode.NONE) return { ...base, errorCode: o.errorCode, errorMessage: o.errorMessage };
+        return {
+          ...base,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          topicId: o.topicId || ZERO_UUID,
+          numPartitions: o.numPartitions,
+          replicationFactor: o.replicationFactor,
+          configs: Object.entries(o.configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 5, isSensitive: false })),
+        };
+      }),
+    };
+  },
+};

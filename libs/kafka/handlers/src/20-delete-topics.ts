@@ -1,0 +1,42 @@
+// DeleteTopics (20)
+// Behavior: the controller deletes the topic and its partition state in one fenced write;
+//   storage brokers drop the logs when they see it go. Waits until this gateway's view no
+//   longer shows the topics.
+// Version notes: v6+ may name topics by id.
+import { ErrorCode } from '@dms/kafka-errors';
+import type { KafkaHandler } from './handler';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export const deleteTopicsHandler: KafkaHandler = {
+  apiKey: 20,
+  name: 'DeleteTopics',
+  minVersion: 1,
+  maxVersion: 6,
+  async handle(ctx, req: any, version) {
+    const wanted: { name: string | null; topicId: string }[] =
+      version >= 6
+        ? (req.topics as any[]).map((t) => ({ name: t.name ?? ctx.cluster.topicById(t.topicId)?.name ?? null, topicId: t.topicId ?? ZERO_UUID }))
+        : (req.topicNames as string[]).map((name) => ({ name, topicId: ZERO_UUID }));
+    const names = wanted.filter((w) => w.name !== null).map((w) => w.name as string);
+    const outcomes = names.length > 0 ? await ctx.controller.deleteTopics(names, req.timeoutMs) : [];
+    const byName = new Map(outcomes.map((o) => [o.name, o]));
+    const deleted = outcomes.filter((o) => o.errorCode === ErrorCode.NONE).map((o) => o.name);
+    if (deleted.length > 0 && req.timeoutMs > 0) {
+      await ctx.cluster.awaitTopics(deleted, false, Math.min(req.timeoutMs, 30_000)).catch(() => undefined);
+    }
+    return {
+      throttleTimeMs: 0,
+      responses: wanted.map((w) => {
+        if (w.name === null) return { name: null, topicId: w.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: null };
+        const o = byName.get(w.name);
+        return {
+          name: w.name,
+          topicId: o?.topicId || w.topicId,
+          errorCode: o ? o.errorCode : ErrorCode.REQUEST_TIMED_OUT,
+          errorMessage: o?.errorMessage ?? null,
+        };
+      }),
+    };
+  },
+};

@@ -1,0 +1,6 @@
+export * from './ports';
+export * from './handler';
+export * from './registry';
+export { apiVersionsBody } from './18-api-versions';
+export { checkRecords } from './00-produce';
+export { isValidTopicName } from './topic-names';

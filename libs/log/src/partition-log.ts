@@ -1,0 +1,630 @@
+import { mkdir, open as openFile, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ATTR_TIMESTAMP_TYPE,
+  BATCH,
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  findOffsetByTimestamp as codecFindOffsetByTimestamp,
+  rewriteBatchCrc,
+  validateBatches,
+} from '@dms/kafka-codec';
+import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
+import {
+  INDEX_SUFFIX,
+  LEADER_EPOCH_CHECKPOINT,
+  LOG_SUFFIX,
+  TIME_INDEX_SUFFIX,
+  parseSegmentFileName,
+} from './file-names';
+import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
+import { type FindOffsetByTimestamp, type LogConfig, type ResolvedLogConfig, resolveLogConfig } from './log-config';
+import { LogError } from './log-error';
+import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
+import { Segment } from './segment';
+import { type QueueItem, WriteQueue } from './write-queue';
+
+export interface AppendOptions {
+  leaderEpoch: number;
+  /** When set, the batches are stamped with LogAppendTime = this value. */
+  logAppendTime?: bigint;
+}
+
+export interface AppendResult {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** -1 unless the batches were stamped with LogAppendTime. */
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+}
+
+export interface ReadOptions {
+  /** Exclusive: batches reaching this offset are not returned (the high watermark). */
+  upperBound: bigint;
+  /** Return the first batch even when it alone exceeds maxBytes. */
+  minOneBatch: boolean;
+}
+
+export interface ReadResult {
+  /** Whole batches, possibly none; one contiguous slice of one segment. */
+  records: Buffer;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
+  highWatermark: bigint;
+}
+
+export interface TimestampOffset {
+  offset: bigint;
+  timestamp: bigint;
+}
+
+const INT32_MAX = 0x7fffffffn;
+
+/**
+ * One partition's log in Kafka's on-disk layout. Batches are opaque: the log touches only
+ * their headers (offsets, leader epoch, and for LogAppendTime the timestamp and CRC).
+ *
+ * Offsets are assigned synchronously in call order; writes go through a group-commit
+ * queue. `logEndOffset` is the end of what is written; offsets handed out but still queued
+ * are past it.
+ */
+export class PartitionLog {
+  private segments: Segment[];
+  private nextOffset: bigint;
+  private writtenEnd: bigint;
+  private startOffset: bigint;
+  private hw: bigint;
+  private readonly epochs: LeaderEpochCache;
+  private readonly queue: WriteQueue;
+  private epochsDirty = false;
+  private epochWrite: Promise<void> = Promise.resolve();
+  private closed = false;
+  private exclusive = false;
+  private readonly findInBatch: FindOffsetByTimestamp;
+
+  private constructor(
+    readonly dir: string,
+    private readonly config: ResolvedLogConfig,
+    segments: Segment[],
+    epochs: EpochEntry[],
+    readonly topicId: string | undefined,
+  ) {
+    this.segments = segments;
+    const active = segments[segments.length - 1]!;
+    this.nextOffset = this.writtenEnd = active.writtenEnd;
+    this.startOffset = maxBig(segments[0]!.baseOffset, minBig(config.logStartOffset ?? 0n, this.nextOffset));
+    this.hw = this.startOffset;
+    this.epochs = new LeaderEpochCache(epochs);
+    this.findInBatch = config.findOffsetByTimestamp ?? codecFindOffsetByTimestamp;
+    this.queue = new WriteQueue({
+      fsync: config.fsync === 'always',
+      afterCycle: () => this.persistEpochsIfDirty(),
+      onWritten: (end) => {
+        if (end > this.writtenEnd) this.writtenEnd = end;
+      },
+    });
+  }
+
+  /** Opens the partition directory, creating it or recovering what is there. */
+  static async open(dir: string, config: LogConfig = {}): Promise<PartitionLog> {
+    const cfg = resolveLogConfig(config);
+    await mkdir(dir, { recursive: true });
+    const topicId = await checkTopicId(dir, cfg.topicId);
+    const names = await readdir(dir);
+    const bases = names
+      .map((n) => parseSegmentFileName(n, LOG_SUFFIX))
+      .filter((b): b is bigint => b !== undefined)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    await removeOrphanIndexes(dir, names, new Set(bases), cfg);
+
+    const segments: Segment[] = [];
+    try {
+      for (let i = 0; i < bases.length; i++) {
+        const seg = new Segment(dir, bases[i]!, cfg.indexIntervalBytes);
+        segments.push(seg);
+        if (i < bases.length - 1) {
+          const { rebuiltIndexes } = await seg.load(bases[i + 1]!);
+          if (rebuiltIndexes) cfg.logger('warn', 'rebuilt missing or corrupt segment indexes', { dir, segment: seg.paths.log });
+        } else {
+          const { truncatedBytes, problem } = await seg.recover();
+          if (truncatedBytes > 0) {
+            cfg.logger('warn', 'truncated torn or corrupt tail of the active segment', {
+              dir,
+              segment: seg.paths.log,
+              truncatedBytes,
+              at: problem?.at,
+              reason: problem?.reason,
+              logEndOffset: seg.writtenEnd.toString(),
+            });
+          }
+        }
+      }
+      if (segments.length === 0) {
+        const seg = new Segment(dir, cfg.logStartOffset ?? 0n, cfg.indexIntervalBytes);
+        await seg.logFile();
+        segments.push(seg);
+      }
+    } catch (e) {
+      await Promise.all(segments.map((s) => s.close().catch(() => {})));
+      throw e instanceof LogError ? e : new LogError('storage', `cannot open log ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+
+    const log = new PartitionLog(dir, cfg, segments, await readEpochCheckpoint(dir), topicId);
+    // Epochs past the recovered end or below the start describe data that is gone.
+    const changedEnd = log.epochs.truncateFromEnd(log.nextOffset);
+    const changedStart = log.epochs.truncateFromStart(log.startOffset);
+    if (changedEnd || changedStart) await log.persistEpochs();
+    return log;
+  }
+
+  /** Removes a partition directory and everything in it. */
+  static async delete(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
+
+  /** Next offset after the last batch whose write completed. */
+  get logEndOffset(): bigint {
+    return this.writtenEnd;
+  }
+
+  get highWatermark(): bigint {
+    return this.hw;
+  }
+
+  /** Owned by replication; kept within [logStartOffset, logEndOffset]. */
+  set highWatermark(offset: bigint) {
+    this.hw = maxBig(this.startOffset, minBig(offset, this.writtenEnd));
+  }
+
+  get leaderEpochs(): readonly EpochEntry[] {
+    return this.epochs.entries;
+  }
+
+  /** Records that a new leader epoch starts at startOffset and persists the checkpoint. */
+  async assignLeaderEpoch(epoch: number, startOffset: bigint): Promise<void> {
+    if (this.epochs.assign(epoch, startOffset)) await this.persistEpochs();
+  }
+
+  /** Kafka's OffsetForLeaderEpoch lookup. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
+    return this.epochs.endOffsetFor(epoch, this.writtenEnd);
+  }
+
+  /** Bytes on disk in all segments. */
+  size(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.writtenSize;
+    return n;
+  }
+
+  /**
+   * Appends producer batches: assigns offsets and the leader epoch in place, optionally
+   * stamps LogAppendTime, and resolves once the bytes are written (and synced if configured).
+   */
+  append(batches: Buffer, opts: AppendOptions): Promise<AppendResult> {
+    try {
+      this.checkWritable();
+      const infos = walkBatches(batches);
+      const latest = this.epochs.latest();
+      if (latest && opts.leaderEpoch < latest.epoch) {
+        throw new LogError('fenced-leader-epoch', `leader epoch ${opts.leaderEpoch} is older than ${latest.epoch}`);
+      }
+      const baseOffset = this.nextOffset;
+      let next = baseOffset;
+      for (const info of infos) {
+        const at = info.position;
+        const delta = info.lastOffset - info.baseOffset;
+        batches.writeBigInt64BE(next, at + BATCH.baseOffset);
+        batches.writeInt32BE(opts.leaderEpoch, at + BATCH.partitionLeaderEpoch);
+        if (opts.logAppendTime !== undefined) {
+          info.attributes |= ATTR_TIMESTAMP_TYPE;
+          batches.writeInt16BE(info.attributes, at + BATCH.attributes);
+          batches.writeBigInt64BE(opts.logAppendTime, at + BATCH.maxTimestamp);
+          info.maxTimestamp = opts.logAppendTime;
+          rewriteBatchCrc(batches, at);
+        }
+        info.baseOffset = next;
+        info.lastOffset = next + delta;
+        info.partitionLeaderEpoch = opts.leaderEpoch;
+        next = info.lastOffset + 1n;
+      }
+      if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
+      const done = this.enqueue(batches, infos);
+      const result: AppendResult = {
+        baseOffset,
+        lastOffset: next - 1n,
+        logAppendTime: opts.logAppendTime ?? -1n,
+        logStartOffset: this.startOffset,
+      };
+      return done.then(() => ({ ...result, logStartOffset: this.startOffset }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Appends batches that already carry offsets and leader epochs (a follower copying its
+   * leader). Offsets must start at or after the log end and strictly increase.
+   */
+  appendWithOffsets(batches: Buffer): Promise<{ baseOffset: bigint; lastOffset: bigint }> {
+    try {
+      this.checkWritable();
+      const infos = walkBatches(batches);
+      let expected = this.nextOffset;
+      for (const info of infos) {
+        if (info.baseOffset < expected) {
+          throw new LogError('unexpected-offset', `batch at offset ${info.baseOffset} does not continue the log at ${expected}`);
+        }
+        expected = info.lastOffset + 1n;
+      }
+      for (const info of infos) {
+        const latest = this.epochs.latest();
+        if (!latest || info.partitionLeaderEpoch > latest.epoch) {
+          if (this.epochs.assign(info.partitionLeaderEpoch, info.baseOffset)) this.epochsDirty = true;
+        }
+      }
+      const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
+      return this.enqueue(batches, infos).then(() => result);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Whole batches from the one containing fetchOffset, within maxBytes (but at least one
+   * batch if minOneBatch), never reaching upperBound, never bytes still being written.
+   */
+  async read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+    this.checkOpen();
+    if (fetchOffset < this.startOffset || fetchOffset > this.nextOffset) {
+      throw new LogError(
+        'offset-out-of-range',
+        `offset ${fetchOffset} is outside [${this.startOffset}, ${this.writtenEnd}]`,
+      );
+    }
+    const limit = minBig(opts.upperBound, this.writtenEnd);
+    const result = (records: Buffer): ReadResult => ({
+      records,
+      logStartOffset: this.startOffset,
+      logEndOffset: this.writtenEnd,
+      highWatermark: this.hw,
+    });
+    const empty = result(Buffer.alloc(0));
+    if (fetchOffset >= limit) return empty;
+    const budget = Math.min(Math.max(0, Math.floor(maxBytes)) || 0, this.config.maxReadBytes);
+    const segments = this.segments;
+    for (let i = this.segmentIndexFor(fetchOffset); i < segments.length; i++) {
+      const seg = segments[i]!;
+      const first = await seg.findBatch(fetchOffset);
+      if (!first) continue; // nothing at or after fetchOffset in this segment: gap
+      if (first.lastOffset >= limit) return empty;
+      if (first.size > budget) {
+        return minOneBatch(opts) ? result(await seg.read(first.position, first.size)) : empty;
+      }
+      const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position));
+      return result(buf.subarray(0, wholeBatchesBelow(buf, limit)));
+    }
+    return empty;
+  }
+
+  /**
+   * First offset below upperBound (default: the high watermark) whose record timestamp is
+   * >= ts. The time index only narrows where to start; batches whose maxTimestamp cannot be
+   * trusted are searched record by record.
+   */
+  async offsetForTimestamp(ts: bigint, upperBound: bigint = this.hw): Promise<TimestampOffset | null> {
+    this.checkOpen();
+    const limit = minBig(upperBound, this.writtenEnd);
+    for (const seg of [...this.segments]) {
+      if (seg.baseOffset >= limit) break;
+      if (seg.writtenEnd <= this.startOffset || seg.writtenSize === 0) continue;
+      await seg.ensureTimestampsKnown();
+      if (!seg.untrustedTimestamps && seg.maxTimestampSoFar < ts) continue;
+      let position = 0;
+      if (!seg.untrustedTimestamps) {
+        const indexed = seg.timeIndex.lookup(ts);
+        if (indexed !== undefined) position = seg.offsetIndex.lookup(indexed);
+      }
+      position = Math.max(position, seg.offsetIndex.lookup(this.startOffset));
+      for (;;) {
+        const candidate = await this.nextTimestampCandidate(seg, position, ts, limit);
+        if (candidate === 'end') return null;
+        if (candidate === undefined) break;
+        const found = await this.searchBatch(seg, candidate, ts);
+        if (found) return found.offset < limit ? found : null;
+        position = candidate.position + candidate.size;
+      }
+    }
+    return null;
+  }
+
+  /** Offset and timestamp of the batch with the largest maxTimestamp (ListOffsets -3). */
+  maxTimestampOffset(): TimestampOffset {
+    let best: TimestampOffset = { offset: -1n, timestamp: -1n };
+    for (const s of this.segments) {
+      if (s.maxTimestampSoFar > best.timestamp) best = { offset: s.offsetOfMaxTimestampSoFar, timestamp: s.maxTimestampSoFar };
+    }
+    return best;
+  }
+
+  /**
+   * Removes everything at or after offset (follower truncation). The cut falls at the
+   * start of the batch containing offset, so the log end may land below offset.
+   */
+  async truncateTo(offset: bigint): Promise<void> {
+    this.checkWritable();
+    if (offset >= this.nextOffset) return;
+    this.exclusive = true;
+    try {
+      await this.queue.idle();
+      if (this.queue.failure) throw this.queue.failure;
+      if (offset <= this.segments[0]!.baseOffset) {
+        await this.truncateFullyAndStartAt(offset);
+      } else {
+        while (this.segments.length > 1 && this.segments[this.segments.length - 1]!.baseOffset >= offset) {
+          await this.segments.pop()!.delete();
+        }
+        const active = this.segments[this.segments.length - 1]!;
+        const batch = await active.findBatch(offset);
+        // Always rescan: a segment that becomes active again needs its running index state.
+        await active.truncateAt(batch?.position ?? active.writtenSize);
+        this.nextOffset = this.writtenEnd = active.writtenEnd;
+      }
+      if (this.startOffset > this.nextOffset) this.startOffset = this.nextOffset;
+      if (this.hw > this.nextOffset) this.hw = this.nextOffset;
+      if (this.epochs.truncateFromEnd(this.nextOffset)) await this.persistEpochs();
+    } finally {
+      this.exclusive = false;
+    }
+  }
+
+  /** Advances the log start offset (DeleteRecords) and deletes segments wholly below it. */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    this.checkOpen();
+    if (offset > this.writtenEnd) {
+      throw new LogError('offset-out-of-range', `cannot delete before ${offset}: log ends at ${this.writtenEnd}`);
+    }
+    if (offset <= this.startOffset) return this.startOffset;
+    this.startOffset = offset;
+    if (this.hw < offset) this.hw = offset;
+    const doomed: Segment[] = [];
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) doomed.push(this.segments.shift()!);
+    for (const seg of doomed) await seg.delete();
+    if (this.epochs.truncateFromStart(offset)) await this.persistEpochs();
+    return this.startOffset;
+  }
+
+  /** Waits for queued writes and fsyncs data, indexes and checkpoints. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await this.queue.idle();
+    if (this.queue.failure) throw this.queue.failure;
+    for (const s of this.segments) await s.sync();
+    await this.epochWrite;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.idle();
+    const active = this.segments[this.segments.length - 1]!;
+    try {
+      if (!this.queue.failure) {
+        active.seal();
+        await active.persistIndexes();
+        if (this.config.fsync === 'always') await active.sync();
+      }
+      await this.epochWrite;
+    } finally {
+      for (const s of this.segments) await s.close().catch(() => {});
+    }
+  }
+
+  private enqueue(batches: Buffer, infos: BatchInfo[]): Promise<void> {
+    const items: QueueItem[] = [];
+    let waiting = 0;
+    let failed: Error | undefined;
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const done = (err?: Error) => {
+      if (err && !failed) {
+        failed = err;
+        reject(err);
+      }
+      if (--waiting === 0 && !failed) resolve();
+    };
+
+    let active = this.segments[this.segments.length - 1]!;
+    let runStart = -1;
+    let runPosition = 0;
+    const closeRun = (endAt: number) => {
+      if (runStart < 0) return;
+      waiting++;
+      items.push({
+        kind: 'write',
+        segment: active,
+        position: runPosition,
+        data: batches.subarray(runStart, endAt),
+        endOffset: active.pendingEnd,
+        done,
+      });
+      runStart = -1;
+    };
+    for (const info of infos) {
+      const wouldOverflow = active.pendingSize + info.size > this.config.segmentBytes;
+      const relativeTooLarge = info.lastOffset - active.baseOffset > INT32_MAX;
+      if (!active.isEmpty && (wouldOverflow || relativeTooLarge)) {
+        closeRun(info.position);
+        active.seal();
+        items.push({ kind: 'seal', segment: active });
+        active = new Segment(this.dir, info.baseOffset, this.config.indexIntervalBytes);
+        this.segments.push(active);
+      }
+      if (runStart < 0) {
+        runStart = info.position;
+        runPosition = active.pendingSize;
+      }
+      active.assign({ ...info, position: active.pendingSize });
+    }
+    closeRun(batches.length);
+    this.nextOffset = active.pendingEnd;
+    this.queue.push(items);
+    return promise;
+  }
+
+  /** Next batch from position whose records may hold a timestamp >= ts; 'end' past limit. */
+  private async nextTimestampCandidate(
+    seg: Segment,
+    position: number,
+    ts: bigint,
+    limit: bigint,
+  ): Promise<BatchInfo | 'end' | undefined> {
+    let found: BatchInfo | 'end' | undefined;
+    await seg.scanFrom(position, (info) => {
+      if (info.baseOffset >= limit) {
+        found = 'end';
+        return false;
+      }
+      if (info.lastOffset < this.startOffset) return true;
+      if (hasTrustedMaxTimestamp(info) && info.maxTimestamp < ts) return true;
+      found = info;
+      return false;
+    });
+    return found;
+  }
+
+  private async searchBatch(seg: Segment, info: BatchInfo, ts: bigint): Promise<TimestampOffset | null> {
+    // LogAppendTime: every record carries the batch's stamped time.
+    if ((info.attributes & ATTR_TIMESTAMP_TYPE) !== 0) {
+      return { offset: maxBig(info.baseOffset, this.startOffset), timestamp: info.maxTimestamp };
+    }
+    const found = await this.findInBatch(await seg.read(info.position, info.size), ts);
+    if (!found) return null;
+    // Records below the log start offset were deleted; the batch still holds them.
+    return found.offset < this.startOffset ? { offset: this.startOffset, timestamp: found.timestamp } : found;
+  }
+
+  private async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    const old = this.segments;
+    const seg = new Segment(this.dir, offset, this.config.indexIntervalBytes);
+    this.segments = [seg];
+    for (const s of old) await s.delete();
+    await seg.logFile();
+    this.nextOffset = this.writtenEnd = offset;
+    this.startOffset = offset;
+  }
+
+  private segmentIndexFor(offset: bigint): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LogError('closed', `log ${this.dir} is closed`);
+  }
+
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.queue.failure) throw this.queue.failure;
+    if (this.exclusive) throw new LogError('busy', `log ${this.dir} is being truncated`);
+  }
+
+  private async persistEpochsIfDirty(): Promise<void> {
+    if (!this.epochsDirty) return;
+    await this.persistEpochs();
+  }
+
+  /** Serialised atomic rewrite (temp file + rename) of the leader-epoch checkpoint. */
+  private persistEpochs(): Promise<void> {
+    this.epochsDirty = false;
+    const write = async () => {
+      const path = join(this.dir, LEADER_EPOCH_CHECKPOINT);
+      await writeFile(path + '.tmp', this.epochs.encodeCheckpoint());
+      if (this.config.fsync === 'always') {
+        const fh = await openFile(path + '.tmp', 'r+');
+        await fh.sync().finally(() => fh.close());
+      }
+      await rename(path + '.tmp', path);
+    };
+    this.epochWrite = this.epochWrite.then(write, write);
+    return this.epochWrite;
+  }
+}
+
+/** Headers of concatenated batches whose framing the caller validated; re-checked cheaply. */
+function walkBatches(batches: Buffer): BatchInfo[] {
+  if (batches.length === 0) throw new LogError('invalid-batch', 'no batches to append');
+  const { problem, positions } = validateBatches(batches, false);
+  if (problem.kind !== 'ok') throw new LogError('invalid-batch', `malformed record batches: ${problem.kind}`);
+  return positions.map((p) => batchInfoAt(batches, p, p));
+}
+
+/** Length of the prefix of buf made of whole batches ending below limit. */
+function wholeBatchesBelow(buf: Buffer, limit: bigint): number {
+  let end = 0;
+  while (end + BATCH_HEADER_SIZE <= buf.length) {
+    const size = buf.readInt32BE(end + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
+    if (end + size > buf.length) break;
+    const lastOffset = buf.readBigInt64BE(end) + BigInt(buf.readInt32BE(end + BATCH.lastOffsetDelta));
+    if (lastOffset >= limit) break;
+    end += size;
+  }
+  return end;
+}
+
+function minOneBatch(opts: ReadOptions): boolean {
+  return opts.minOneBatch;
+}
+
+async function checkTopicId(dir: string, expected: string | undefined): Promise<string | undefined> {
+  const onDisk = await readPartitionMetadata(dir);
+  if (onDisk && expected && onDisk.topicId !== expected) {
+    throw new LogError('inconsistent-topic-id', `${dir} belongs to topic id ${onDisk.topicId}, not ${expected}`);
+  }
+  if (!onDisk && expected) await writePartitionMetadata(dir, expected);
+  return onDisk?.topicId ?? expected;
+}
+
+async function readEpochCheckpoint(dir: string): Promise<EpochEntry[]> {
+  try {
+    return LeaderEpochCache.parseCheckpoint(await readFile(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigint>, cfg: ResolvedLogConfig) {
+  for (const name of names) {
+    const base = parseSegmentFileName(name, INDEX_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_SUFFIX);
+    if (base !== undefined && !bases.has(base)) {
+      cfg.logger('info', 'removing index without a log segment', { dir, file: name });
+      await unlink(join(dir, name));
+    }
+  }
+}
+
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}

@@ -1,0 +1,308 @@
+import { constants } from 'node:fs';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { type BatchInfo, hasTrustedMaxTimestamp, type ScanProblem, scanBatches } from './batch-scan';
+import { segmentPaths } from './file-names';
+import { readAt, writeAllAt } from './file-io';
+import { LogError } from './log-error';
+import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
+import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index';
+
+const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
+const RECOVERY_CHUNK = 1 << 20;
+/** Header scans in the read path stay short: one index interval plus a little. */
+const LOOKUP_CHUNK = 16 << 10;
+
+/**
+ * One segment: a `.log` file plus its two indexes. Two views of its extent coexist:
+ * `pending*` includes batches that were assigned a place but are still queued for writing,
+ * `written*` only bytes whose write completed — readers never go past the latter.
+ */
+export class Segment {
+  readonly paths: { log: string; index: string; timeIndex: string };
+  offsetIndex: OffsetIndex;
+  timeIndex: TimeIndex;
+  writtenSize = 0;
+  pendingSize = 0;
+  /** Next offset after the written / assigned batches of this segment. */
+  writtenEnd: bigint;
+  pendingEnd: bigint;
+  maxTimestampSoFar = -1n;
+  offsetOfMaxTimestampSoFar = -1n;
+  /**
+   * Whether some batch carries an untrusted maxTimestamp (then the time index stops growing
+   * and timestamp lookups scan this segment's records). Undefined until known: segments
+   * loaded at open are scanned for it on first need.
+   */
+  untrustedTimestamps: boolean | undefined = false;
+  private bytesSinceIndexEntry = 0;
+  private log?: FileHandle;
+  private indexFile?: FileHandle;
+  private timeIndexFile?: FileHandle;
+  private opening?: Promise<FileHandle>;
+  private readers = 0;
+  private deleted = false;
+
+  constructor(
+    dir: string,
+    readonly baseOffset: bigint,
+    private readonly indexIntervalBytes: number,
+  ) {
+    this.paths = segmentPaths(dir, baseOffset);
+    this.offsetIndex = new OffsetIndex(baseOffset);
+    this.timeIndex = new TimeIndex(baseOffset);
+    this.writtenEnd = baseOffset;
+    this.pendingEnd = baseOffset;
+  }
+
+  get isEmpty(): boolean {
+    return this.pendingSize === 0;
+  }
+
+  logFile(): Promise<FileHandle> {
+    if (this.log) return Promise.resolve(this.log);
+    // A deleted segment must never be re-created by a late reader.
+    if (this.deleted) return Promise.reject(new LogError('offset-out-of-range', 'segment was deleted'));
+    this.opening ??= open(this.paths.log, RW_CREATE).then((fh) => (this.log = fh));
+    return this.opening;
+  }
+
+  /**
+   * Accounts a batch that will be written at `info.position`: indexes it the way Kafka's
+   * LogSegment.append does, from its header alone.
+   */
+  assign(info: BatchInfo): void {
+    if (hasTrustedMaxTimestamp(info)) {
+      if (info.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = info.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = info.lastOffset;
+      }
+    } else {
+      this.untrustedTimestamps = true;
+    }
+    if (this.bytesSinceIndexEntry > this.indexIntervalBytes) {
+      this.offsetIndex.append(info.lastOffset, info.position);
+      this.maybeIndexTime();
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += info.size;
+    this.pendingSize = info.position + info.size;
+    this.pendingEnd = info.lastOffset + 1n;
+  }
+
+  /** Marks assigned bytes up to size / offsets up to end as written. */
+  markWritten(size: number, end: bigint): void {
+    this.writtenSize = size;
+    this.writtenEnd = end;
+  }
+
+  /** Adds the final time index entry when the segment stops being active (as Kafka does). */
+  seal(): void {
+    this.maybeIndexTime();
+  }
+
+  private maybeIndexTime(): void {
+    // Once an untrusted batch is in, the running maximum is unknown: stop promising.
+    if (this.untrustedTimestamps || this.maxTimestampSoFar < 0n) return;
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+  }
+
+  /** Writes index entries whose batches are on disk and not yet in the index files. */
+  async persistIndexes(): Promise<void> {
+    const n = this.offsetIndex.countBelowPosition(this.writtenSize);
+    if (n > this.offsetIndex.persistedCount) {
+      this.indexFile ??= await open(this.paths.index, RW_CREATE);
+      const from = this.offsetIndex.persistedCount;
+      await writeAllAt(this.indexFile, [this.offsetIndex.encode(from, n)], from * OFFSET_INDEX_ENTRY_SIZE);
+      this.offsetIndex.persistedCount = n;
+    }
+    const t = this.timeIndex.countBelowOffset(this.writtenEnd);
+    if (t > this.timeIndex.persistedCount) {
+      this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
+      const from = this.timeIndex.persistedCount;
+      await writeAllAt(this.timeIndexFile, [this.timeIndex.encode(from, t)], from * TIME_INDEX_ENTRY_SIZE);
+      this.timeIndex.persistedCount = t;
+    }
+  }
+
+  /** Rewrites both index files from memory (after recovery or truncation). */
+  async rewriteIndexes(): Promise<void> {
+    this.indexFile ??= await open(this.paths.index, RW_CREATE);
+    this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
+    await this.indexFile.truncate(0);
+    await this.timeIndexFile.truncate(0);
+    this.offsetIndex.persistedCount = 0;
+    this.timeIndex.persistedCount = 0;
+    await this.persistIndexes();
+  }
+
+  async sync(): Promise<void> {
+    await this.log?.datasync();
+    await this.indexFile?.datasync();
+    await this.timeIndexFile?.datasync();
+  }
+
+  /** Closes the index files (entries stay in memory); reopened if ever written again. */
+  async closeIndexFiles(): Promise<void> {
+    const [a, b] = [this.indexFile, this.timeIndexFile];
+    this.indexFile = this.timeIndexFile = undefined;
+    await a?.close();
+    await b?.close();
+  }
+
+  /**
+   * Recovery of the active segment: verifies every batch (framing, CRC, offsets), truncates
+   * the file at the first bad one and rebuilds both indexes.
+   */
+  async recover(): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
+    const fh = await this.logFile();
+    const { size } = await fh.stat();
+    const { end, problem } = await this.rebuildFromScan(fh, size, true);
+    if (end < size) await fh.truncate(end);
+    await this.rewriteIndexes();
+    return { truncatedBytes: size - end, problem };
+  }
+
+  /**
+   * Load of an older segment: trusted, but its indexes are rebuilt from a header scan when
+   * missing or not sane. `nextOffset` is the next segment's base offset.
+   */
+  async load(nextOffset: bigint): Promise<{ rebuiltIndexes: boolean }> {
+    const fh = await this.logFile();
+    const { size } = await fh.stat();
+    const indexBytes = await readIfExists(this.paths.index);
+    const timeIndexBytes = await readIfExists(this.paths.timeIndex);
+    // A missing file is rebuilt too; an empty one is legitimate (a segment of one batch).
+    const offsetIndex = indexBytes && OffsetIndex.decode(this.baseOffset, indexBytes, size);
+    const timeIndex = timeIndexBytes && TimeIndex.decode(this.baseOffset, timeIndexBytes, nextOffset);
+    if (!offsetIndex || !timeIndex) {
+      await this.rebuildFromScan(fh, size, false);
+      await this.rewriteIndexes();
+      await this.closeIndexFiles();
+      this.markWritten(size, nextOffset);
+      this.pendingEnd = nextOffset;
+      return { rebuiltIndexes: true };
+    }
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    const last = timeIndex.last();
+    this.maxTimestampSoFar = last?.timestamp ?? -1n;
+    this.offsetOfMaxTimestampSoFar = last?.offset ?? -1n;
+    this.untrustedTimestamps = undefined;
+    this.pendingSize = size;
+    this.markWritten(size, nextOffset);
+    this.pendingEnd = nextOffset;
+    return { rebuiltIndexes: false };
+  }
+
+  private async rebuildFromScan(fh: FileHandle, size: number, verify: boolean) {
+    this.offsetIndex = new OffsetIndex(this.baseOffset);
+    this.timeIndex = new TimeIndex(this.baseOffset);
+    this.maxTimestampSoFar = this.offsetOfMaxTimestampSoFar = -1n;
+    this.untrustedTimestamps = false;
+    this.bytesSinceIndexEntry = 0;
+    this.pendingSize = 0;
+    this.pendingEnd = this.baseOffset;
+    const result = await scanBatches(
+      fh,
+      0,
+      size,
+      { verify, chunkSize: RECOVERY_CHUNK, minBaseOffset: this.baseOffset },
+      (info) => this.assign(info),
+    );
+    this.markWritten(this.pendingSize, this.pendingEnd);
+    return result;
+  }
+
+  /** Learns whether a loaded segment has untrusted timestamps (header scan, once). */
+  async ensureTimestampsKnown(): Promise<void> {
+    if (this.untrustedTimestamps !== undefined) return;
+    await this.withLog(async (fh) => {
+      let untrusted = false;
+      let max = this.maxTimestampSoFar;
+      let maxOffset = this.offsetOfMaxTimestampSoFar;
+      await scanBatches(fh, 0, this.writtenSize, { verify: false, chunkSize: RECOVERY_CHUNK }, (info) => {
+        if (!hasTrustedMaxTimestamp(info)) untrusted = true;
+        else if (info.maxTimestamp > max) [max, maxOffset] = [info.maxTimestamp, info.lastOffset];
+      });
+      this.untrustedTimestamps = untrusted;
+      this.maxTimestampSoFar = max;
+      this.offsetOfMaxTimestampSoFar = maxOffset;
+    });
+  }
+
+  /**
+   * The first written batch whose last offset is >= offset, found from the sparse index and
+   * a short header scan; undefined when no written batch of this segment reaches offset.
+   */
+  async findBatch(offset: bigint, fromPosition?: number): Promise<BatchInfo | undefined> {
+    const start = fromPosition ?? this.offsetIndex.lookup(offset);
+    const limit = this.writtenSize;
+    if (start >= limit) return undefined;
+    return this.withLog(async (fh) => {
+      let found: BatchInfo | undefined;
+      await scanBatches(fh, start, limit, { verify: false, chunkSize: LOOKUP_CHUNK }, (info) => {
+        if (info.lastOffset < offset) return true;
+        found = info;
+        return false;
+      });
+      return found;
+    });
+  }
+
+  /** Walks written batch headers from a position; stop by returning false. */
+  scanFrom(position: number, onBatch: (info: BatchInfo) => boolean | void): Promise<unknown> {
+    const limit = this.writtenSize;
+    return this.withLog((fh) => scanBatches(fh, position, limit, { verify: false, chunkSize: LOOKUP_CHUNK }, onBatch));
+  }
+
+  read(position: number, length: number): Promise<Buffer> {
+    return this.withLog((fh) => readAt(fh, position, length));
+  }
+
+  /** Cuts the segment at a batch boundary: file, indexes and timestamp bookkeeping. */
+  async truncateAt(position: number): Promise<void> {
+    const fh = await this.logFile();
+    await fh.truncate(position);
+    await this.rebuildFromScan(fh, position, false);
+    await this.rewriteIndexes();
+  }
+
+  /** Unlinks the files; the descriptor closes once in-flight reads are done. */
+  async delete(): Promise<void> {
+    this.deleted = true;
+    await this.closeIndexFiles();
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) await unlink(p).catch(() => {});
+    if (this.readers === 0) await this.closeLog();
+  }
+
+  async close(): Promise<void> {
+    await this.closeIndexFiles();
+    await this.closeLog();
+  }
+
+  private async closeLog(): Promise<void> {
+    const fh = this.log ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+    this.log = undefined;
+    this.opening = undefined;
+    await fh?.close();
+  }
+
+  private async withLog<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    this.readers++;
+    try {
+      return await fn(await this.logFile());
+    } finally {
+      this.readers--;
+      if (this.deleted && this.readers === 0) await this.closeLog();
+    }
+  }
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}

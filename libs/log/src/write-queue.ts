@@ -1,0 +1,103 @@
+import { writeAllAt } from './file-io';
+import { LogError } from './log-error';
+import type { Segment } from './segment';
+
+/** Bytes for one segment, already placed at `position` with offsets up to `endOffset`. */
+export interface WriteItem {
+  kind: 'write';
+  segment: Segment;
+  position: number;
+  data: Buffer;
+  endOffset: bigint;
+  done: (err?: Error) => void;
+}
+
+/** The segment stopped being active: flush its last index entries and close the index files. */
+export interface SealItem {
+  kind: 'seal';
+  segment: Segment;
+}
+
+export type QueueItem = WriteItem | SealItem;
+
+export interface WriteQueueHooks {
+  fsync: boolean;
+  /** Runs after each cycle's writes, before completions (epoch checkpoint). */
+  afterCycle: () => Promise<void>;
+  onWritten: (endOffset: bigint, segment: Segment) => void;
+}
+
+/**
+ * Group commit: items queue up while a write is in flight and the next cycle writes every
+ * queued run for one segment with a single writev, then completes them all.
+ * A failed write fails the queue for good: the log's bytes and its in-memory view may
+ * disagree, and only a reopen (recovery) may resolve that.
+ */
+export class WriteQueue {
+  private queue: QueueItem[] = [];
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+  failure?: LogError;
+
+  constructor(private readonly hooks: WriteQueueHooks) {}
+
+  push(items: QueueItem[]): void {
+    if (this.failure) {
+      for (const it of items) if (it.kind === 'write') it.done(this.failure);
+      return;
+    }
+    this.queue.push(...items);
+    if (!this.running) void this.run();
+  }
+
+  idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0) {
+      const items = this.queue.splice(0);
+      try {
+        await this.writeCycle(items);
+        await this.hooks.afterCycle();
+        for (const it of items) if (it.kind === 'write') it.done();
+      } catch (e) {
+        this.failure = new LogError('storage', `log write failed: ${(e as Error).message}`, { cause: e });
+        for (const it of [...items, ...this.queue.splice(0)]) if (it.kind === 'write') it.done(this.failure);
+      }
+    }
+    this.running = false;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async writeCycle(items: QueueItem[]): Promise<void> {
+    let i = 0;
+    while (i < items.length) {
+      const first = items[i]!;
+      if (first.kind === 'seal') {
+        await first.segment.persistIndexes();
+        if (this.hooks.fsync) await first.segment.sync();
+        await first.segment.closeIndexFiles();
+        i++;
+        continue;
+      }
+      const buffers: Buffer[] = [];
+      let last = first;
+      while (i < items.length) {
+        const it = items[i]!;
+        if (it.kind !== 'write' || it.segment !== first.segment) break;
+        buffers.push(it.data);
+        last = it;
+        i++;
+      }
+      const fh = await first.segment.logFile();
+      await writeAllAt(fh, buffers, first.position);
+      if (this.hooks.fsync) await fh.datasync();
+      first.segment.markWritten(last.position + last.data.length, last.endOffset);
+      this.hooks.onWritten(last.endOffset, first.segment);
+      await first.segment.persistIndexes();
+    }
+  }
+}

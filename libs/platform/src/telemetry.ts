@@ -1,0 +1,172 @@
+import {
+  context,
+  diag,
+  metrics,
+  propagation,
+  trace,
+  type Context,
+  type Meter,
+  type TextMapGetter,
+  type Tracer,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+export interface TelemetryOptions {
+  serviceName: string;
+  serviceInstanceId?: string;
+  serviceVersion?: string;
+  /** Prometheus endpoint port; 0 or undefined disables it. */
+  metricsPort?: number;
+  /** Defaults to 127.0.0.1 so metrics are not exposed by accident. */
+  metricsHost?: string;
+  /** Overrides the env-selected exporter (tests pass an InMemorySpanExporter). */
+  spanExporter?: SpanExporter;
+  /** Environment to read OTEL_* variables from (defaults to process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Telemetry {
+  tracer: Tracer;
+  meter: Meter;
+  /** The port the Prometheus endpoint listens on, or 0 when disabled. */
+  metricsPort: number;
+  /** Flushes and stops exporters, and unregisters the global providers this call set. */
+  shutdown(): Promise<void>;
+}
+
+const INSTRUMENTATION_SCOPE = 'dms';
+
+/**
+ * Sets up tracing and metrics without auto-instrumentation (which costs seconds of startup):
+ * our spans are created explicitly at the Kafka edge and in the gRPC helpers.
+ */
+export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
+  const env = opts.env ?? process.env;
+  const attributes: Record<string, string> = { [ATTR_SERVICE_NAME]: opts.serviceName };
+  if (opts.serviceInstanceId !== undefined) attributes['service.instance.id'] = opts.serviceInstanceId;
+  if (opts.serviceVersion !== undefined) attributes[ATTR_SERVICE_VERSION] = opts.serviceVersion;
+  const resource = resourceFromAttributes(attributes);
+
+  const spanProcessors: SpanProcessor[] = [];
+  if (opts.spanExporter) {
+    // In-memory/test exporters want spans visible as soon as they end.
+    const simple = opts.spanExporter instanceof InMemorySpanExporter;
+    spanProcessors.push(simple ? new SimpleSpanProcessor(opts.spanExporter) : new BatchSpanProcessor(opts.spanExporter));
+  } else {
+    for (const exporter of exportersFromEnv(env)) spanProcessors.push(new BatchSpanProcessor(exporter));
+  }
+  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
+
+  // Register globals only when free: a second telemetry in one process (tests) reuses them.
+  const contextManager = new AsyncLocalStorageContextManager();
+  const ownsContext = context.setGlobalContextManager(contextManager.enable());
+  if (!ownsContext) contextManager.disable();
+  const ownsPropagation = propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const ownsTrace = trace.setGlobalTracerProvider(tracerProvider);
+
+  let prometheus: PrometheusExporter | undefined;
+  let metricsPort = 0;
+  if (opts.metricsPort && opts.metricsPort > 0) {
+    prometheus = new PrometheusExporter({
+      port: opts.metricsPort,
+      host: opts.metricsHost ?? '127.0.0.1',
+      preventServerStart: true,
+    });
+    try {
+      await prometheus.startServer();
+    } catch (err) {
+      await tracerProvider.shutdown();
+      if (ownsTrace) trace.disable();
+      if (ownsPropagation) propagation.disable();
+      if (ownsContext) context.disable();
+      throw new Error(`cannot start metrics endpoint on port ${opts.metricsPort}: ${(err as Error).message}`);
+    }
+    metricsPort = opts.metricsPort;
+  }
+  const meterProvider = new MeterProvider({ resource, readers: prometheus ? [prometheus] : [] });
+  const ownsMetrics = metrics.setGlobalMeterProvider(meterProvider);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    // Use our own providers directly so each instance works even when the globals belong to another.
+    tracer: tracerProvider.getTracer(INSTRUMENTATION_SCOPE),
+    meter: meterProvider.getMeter(INSTRUMENTATION_SCOPE),
+    metricsPort,
+    shutdown() {
+      stopped ??= (async () => {
+        const results = await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+        if (ownsTrace) trace.disable();
+        if (ownsMetrics) metrics.disable();
+        if (ownsPropagation) propagation.disable();
+        if (ownsContext) context.disable();
+        for (const r of results) if (r.status === 'rejected') diag.warn('telemetry shutdown failed', r.reason);
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Mirrors the OTel SDK's env contract for traces, limited to exporters we ship. */
+function exportersFromEnv(env: NodeJS.ProcessEnv): SpanExporter[] {
+  const listed = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  const hasEndpoint = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  // Unlike the SDK we do not default to OTLP: without an endpoint, exporting would only produce
+  // connection errors on developer machines.
+  const names = listed.length > 0 ? listed : hasEndpoint ? ['otlp'] : [];
+  if (names.includes('none')) return [];
+  const out: SpanExporter[] = [];
+  for (const name of new Set(names)) {
+    if (name === 'otlp') {
+      // Loaded lazily: the exporter pulls in HTTP/protobuf machinery most runs do not need.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+      out.push(new OTLPTraceExporter());
+    } else if (name === 'console') {
+      out.push(new ConsoleSpanExporter());
+    } else {
+      diag.warn(`OTEL_TRACES_EXPORTER: unsupported exporter '${name}' ignored`);
+    }
+  }
+  return out;
+}
+
+const recordGetter: TextMapGetter<Record<string, string | string[] | undefined>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const v = carrier[key] ?? carrier[key.toLowerCase()];
+    return Array.isArray(v) ? v[0] : v;
+  },
+};
+
+/** The W3C headers (traceparent, tracestate) of the given or active context, for gRPC metadata or a proto map. */
+export function injectTraceContext(ctx: Context = context.active()): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier;
+}
+
+/** A context whose remote parent is the span described by the carrier (unchanged if it has none). */
+export function extractTraceContext(
+  carrier: Record<string, string | string[] | undefined> | undefined | null,
+  base: Context = context.active(),
+): Context {
+  if (!carrier) return base;
+  return propagation.extract(base, carrier, recordGetter);
+}

@@ -1,0 +1,29 @@
+export * from './options';
+export * from './server';
+export * from './client';
+export * from './tracing';
+export * from './stream-mux';
+export * from './status';
+
+// Storage is the data plane most code touches, so its names are top-level. The cluster and
+// common packages come as namespaces too (their generated files repeat helper names such as
+// MessageFns, which cannot all be star-exported side by side).
+export * from './generated/dms/storage/v1/storage';
+export * as storageV1 from './generated/dms/storage/v1/storage';
+export * as clusterV1 from './generated/dms/cluster/v1/cluster';
+export * as commonV1 from './generated/dms/common/v1/common';
+export {
+  ControllerServiceClient,
+  ControllerServiceService,
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  DeleteTopicsRequest,
+  DeleteTopicsResponse,
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+  ReplicaAssignment,
+  TopicResult,
+  TopicSpec,
+} from './generated/dms/cluster/v1/cluster';
+export type { ControllerServiceServer } from './generated/dms/cluster/v1/cluster';
+export { TopicPartition } from './generated/dms/common/v1/common';

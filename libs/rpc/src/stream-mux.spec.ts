@@ -1,0 +1,148 @@
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { context, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTelemetry } from '@dms/platform';
+import type { ProduceRequest, ProduceResponse } from './generated/dms/storage/v1/storage';
+import { StreamMux } from './stream-mux';
+import { kafkaErrorCodeFromGrpc, isRetriableGrpc } from './status';
+import { startTestStorage, type TestStorage } from './test-server';
+
+type Produce = ServerDuplexStream<ProduceRequest, ProduceResponse>;
+
+/**
+ * Echo broker: answers in reverse order of arrival, in batches (so responses are out of order),
+ * never answers topic "drop", and fails the whole stream on topic "fail".
+ */
+function echoProduce(streamsOpened: { count: number }) {
+  return (call: Produce) => {
+    streamsOpened.count++;
+    let batch: ProduceRequest[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const out = batch.reverse();
+      batch = [];
+      for (const req of out) {
+        call.write({
+          correlationId: req.correlationId,
+          partitions: req.partitions.map((p) => ({
+            topic: p.topic,
+            partition: p.partition,
+            errorCode: 0,
+            errorMessage: '',
+            baseOffset: BigInt(p.records.length),
+            logAppendTimeMs: -1n,
+            logStartOffset: 0n,
+          })),
+        });
+      }
+    };
+    call.on('data', (req: ProduceRequest) => {
+      const topic = req.partitions[0]?.topic;
+      if (topic === 'drop') return;
+      if (topic === 'fail') {
+        call.emit('error', { code: 14, details: 'broker going away' });
+        return;
+      }
+      batch.push(req);
+      timer ??= setTimeout(flush, 2);
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  };
+}
+
+function produce(topic: string, bytes = 10): Omit<ProduceRequest, 'correlationId'> {
+  return { acks: -1, timeoutMs: 1000, partitions: [{ topic, partition: 0, records: Buffer.alloc(bytes, 1) }], traceContext: {} };
+}
+
+describe('StreamMux over a real Produce stream', () => {
+  let storage: TestStorage;
+  const streamsOpened = { count: 0 };
+  let mux: StreamMux<ProduceRequest, ProduceResponse>;
+
+  beforeAll(async () => {
+    storage = await startTestStorage({ produce: echoProduce(streamsOpened) });
+  });
+  afterAll(() => storage.stop());
+  beforeEach(() => {
+    streamsOpened.count = 0;
+    mux = new StreamMux(() => storage.client.produce(), { requestTimeoutMs: 5000, name: 'broker 1 produce' });
+  });
+  afterEach(() => mux.close());
+
+  it('matches 1000 concurrent requests to out-of-order responses on one stream', async () => {
+    // Sizes differ per request so each response proves it answers its own request; 16 KiB
+    // payloads (16 MB in total) also exercise write backpressure.
+    const sizes = Array.from({ length: 1000 }, (_, i) => 16 * 1024 + i);
+    const responses = await Promise.all(sizes.map((n) => mux.request(produce('t', n))));
+    responses.forEach((res, i) => expect(res.partitions[0].baseOffset).toBe(BigInt(sizes[i])));
+    expect(new Set(responses.map((r) => r.correlationId)).size).toBe(1000);
+    expect(streamsOpened.count).toBe(1);
+    expect(mux.inFlight).toBe(0);
+  }, 30_000);
+
+  it('rejects in-flight requests retriably when the server fails the stream, then reopens', async () => {
+    const first = await mux.request(produce('t'));
+    const stuck = mux.request(produce('drop'));
+    const failing = mux.request(produce('fail'));
+    for (const p of [stuck, failing]) {
+      const err = await p.catch((e: unknown) => e);
+      expect((err as { code: number }).code).toBe(14);
+      expect(isRetriableGrpc(err)).toBe(true);
+      expect(kafkaErrorCodeFromGrpc(err)).toBe(6); // NOT_LEADER_OR_FOLLOWER
+    }
+    const after = await mux.request(produce('t', 7));
+    expect(after.partitions[0].baseOffset).toBe(7n);
+    expect(after.correlationId).toBeGreaterThan(first.correlationId);
+    expect(streamsOpened.count).toBe(2);
+  });
+
+  it('times out one request without disturbing the others', async () => {
+    const lost = mux.request(produce('drop'), { timeoutMs: 100 });
+    const ok = mux.request(produce('t', 3));
+    const err = await lost.catch((e: unknown) => e);
+    expect((err as { code: number }).code).toBe(4); // DEADLINE_EXCEEDED
+    expect(kafkaErrorCodeFromGrpc(err)).toBe(7); // REQUEST_TIMED_OUT
+    expect((await ok).partitions[0].baseOffset).toBe(3n);
+    expect(mux.inFlight).toBe(0);
+    expect(streamsOpened.count).toBe(1);
+  });
+
+  it('fails requests when the broker is unreachable and refuses after close', async () => {
+    const dead = await startTestStorage({});
+    const address = `127.0.0.1:${dead.port}`;
+    await dead.stop();
+    const { StorageServiceClient } = await import('./generated/dms/storage/v1/storage');
+    const { createClient } = await import('./client');
+    const client = createClient(StorageServiceClient, address);
+    const m = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce(), { requestTimeoutMs: 5000 });
+    const err = await m.request(produce('t')).catch((e: unknown) => e);
+    expect(isRetriableGrpc(err)).toBe(true);
+    m.close();
+    await expect(m.request(produce('t'))).rejects.toMatchObject({ code: 1 });
+    client.close();
+  });
+
+  it('fills an empty traceContext from the active span and keeps a supplied one', async () => {
+    const telemetry = await startTelemetry({ serviceName: 'gw', spanExporter: new InMemorySpanExporter() });
+    const seen: Record<string, string>[] = [];
+    const spy = new StreamMux<ProduceRequest, ProduceResponse>(() => {
+      const s = storage.client.produce();
+      const write = s.write.bind(s);
+      s.write = ((req: ProduceRequest, ...rest: unknown[]) => {
+        seen.push(req.traceContext);
+        return (write as (...a: unknown[]) => boolean)(req, ...rest);
+      }) as typeof s.write;
+      return s;
+    });
+    await spy.request({ ...produce('t'), traceContext: { traceparent: 'x' } });
+    const span = telemetry.tracer.startSpan('kafka.produce');
+    await context.with(trace.setSpan(context.active(), span), () => spy.request(produce('t')));
+    span.end();
+    expect(seen[0]).toEqual({ traceparent: 'x' });
+    expect(seen[1].traceparent).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+    spy.close();
+    await telemetry.shutdown();
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { Etcd3 } from 'etcd3';
+import type { Tracer } from '@opentelemetry/api';
+import { ClusterView, EtcdSession, brokerKey, brokerRegistration } from '@dms/cluster';
+import type { Logger } from '@dms/platform';
+import { StorageServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import type { Server } from '@grpc/grpc-js';
+import { ReplicaManager } from './replica-manager';
+import { createStorageService } from './storage-service';
+
+export interface BrokerOptions {
+  brokerId: number;
+  clusterName: string;
+  etcdEndpoints: string[];
+  leaseTtlMs: number;
+  grpcHost: string;
+  grpcPort: number;
+  logDir: string;
+  rack: string | null;
+  segmentBytes: number;
+  indexIntervalBytes: number;
+  messageMaxBytes: number;
+  fsync: 'never' | 'always';
+  tracer: Tracer;
+  logger: Logger;
+}
+
+/** A storage broker: partition logs on local disk behind the StorageService gRPC API. */
+export class Broker {
+  private etcd!: Etcd3;
+  private session!: EtcdSession;
+  private view!: ClusterView;
+  private replicas!: ReplicaManager;
+  private server!: Server;
+  port = 0;
+
+  constructor(private readonly opts: BrokerOptions) {}
+
+  async start(): Promise<void> {
+    const { opts } = this;
+    mkdirSync(opts.logDir, { recursive: true });
+    this.etcd = new Etcd3({ hosts: opts.etcdEndpoints.map((e) => (e.includes('://') ? e : `http://${e}`)) });
+    this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
+    await this.view.ready;
+    this.replicas = new ReplicaManager(this.view, {
+      brokerId: opts.brokerId,
+      logDir: opts.logDir,
+      logConfig: { segmentBytes: opts.segmentBytes, indexIntervalBytes: opts.indexIntervalBytes, fsync: opts.fsync },
+      logger: opts.logger,
+    });
+    this.replicas.start();
+    await this.replicas.idle();
+    this.server = createGrpcServer();
+    this.server.addService(
+      StorageServiceService,
+      createStorageService({ replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes }),
+    );
+    this.port = await bindServer(this.server, opts.grpcHost, opts.grpcPort);
+    this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
+    this.session.on('lost', (reason: string) => {
+      opts.logger.warn({ reason }, 'etcd session lost; re-registering');
+      void this.session.recreate().catch((err) => opts.logger.error({ err }, 'could not re-register broker'));
+    });
+    await this.session.start();
+    await this.session.register(
+      brokerKey(opts.clusterName, opts.brokerId),
+      brokerRegistration.encode({ id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now() }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.session?.close().catch(() => undefined);
+    if (this.server) await stopServer(this.server, 2_000);
+    await this.replicas?.close();
+    await this.view?.close();
+    this.etcd?.close();
+  }
+}

@@ -1,0 +1,5 @@
+export * from './broker';
+export * from './broker-config';
+export * from './replica-manager';
+export * from './partition-replica';
+export * from './storage-service';

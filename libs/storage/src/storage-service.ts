@@ -1,0 +1,206 @@
+import type { ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { SpanKind, context, type Tracer } from '@opentelemetry/api';
+import { validateBatches } from '@dms/kafka-codec';
+import { ErrorCode } from '@dms/kafka-errors';
+import { LogError } from '@dms/log';
+import type { Logger } from '@dms/platform';
+import {
+  contextFrom,
+  type FetchPartition,
+  type FetchPartitionResult,
+  type FetchRequest,
+  type FetchResponse,
+  type ListOffsetsPartitionResult,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+  type ProducePartition,
+  type ProducePartitionResult,
+  type ProduceRequest,
+  type ProduceResponse,
+  type StorageServiceServer,
+} from '@dms/rpc';
+import type { PartitionReplica } from './partition-replica';
+import type { ReplicaManager } from './replica-manager';
+
+export interface StorageServiceOptions {
+  replicas: ReplicaManager;
+  tracer: Tracer;
+  logger: Logger;
+  messageMaxBytes: number;
+  now?: () => bigint;
+}
+
+const EMPTY = Buffer.alloc(0);
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+
+function epochError(replica: PartitionReplica, requested: number): number {
+  if (requested < 0 || requested === replica.leaderEpoch) return ErrorCode.NONE;
+  return requested > replica.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+}
+
+/**
+ * The storage broker's gRPC face: appends, reads and offset lookups on the partitions this
+ * broker leads. Per-partition problems are error codes in the answer; a stream only fails when
+ * the stream itself is broken.
+ */
+export function createStorageService(opts: StorageServiceOptions): StorageServiceServer {
+  const now = opts.now ?? (() => BigInt(Date.now()));
+
+  async function producePartition(p: ProducePartition, acks: number): Promise<ProducePartitionResult> {
+    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+    const replica = await opts.replicas.get(p.topic, p.partition);
+    if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    // The gateway checked CRCs; the broker re-checks framing so a bad peer cannot corrupt the log.
+    const { problem, positions } = validateBatches(p.records, false);
+    if (problem.kind !== 'ok' || positions.length === 0) {
+      return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
+    }
+    const maxBytes = Number(replica.configs['max.message.bytes'] ?? opts.messageMaxBytes);
+    if (p.records.length > maxBytes * positions.length) {
+      return { ...base, errorCode: ErrorCode.MESSAGE_TOO_LARGE };
+    }
+    const logAppend = replica.configs['message.timestamp.type'] === 'LogAppendTime';
+    try {
+      const res = await replica.log.append(p.records, { leaderEpoch: replica.leaderEpoch, logAppendTime: logAppend ? now() : undefined });
+      replica.advanceHighWatermark(res.lastOffset + 1n);
+      return {
+        ...base,
+        errorCode: ErrorCode.NONE,
+        baseOffset: res.baseOffset,
+        logAppendTimeMs: logAppend ? res.logAppendTime : -1n,
+        logStartOffset: res.logStartOffset,
+      };
+    } catch (err) {
+      opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
+      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: (err as Error).message };
+    }
+  }
+
+  async function handleProduce(req: ProduceRequest): Promise<ProduceResponse> {
+    const span = opts.tracer.startSpan('broker.produce', { kind: SpanKind.SERVER, attributes: { 'dms.partitions': req.partitions.length, 'kafka.acks': req.acks } }, contextFrom(req.traceContext));
+    try {
+      const partitions = await Promise.all(req.partitions.map((p) => producePartition(p, req.acks)));
+      return { correlationId: req.correlationId, partitions };
+    } finally {
+      span.end();
+    }
+  }
+
+  async function readPartition(p: FetchPartition, budget: { bytes: number; first: boolean }): Promise<FetchPartitionResult> {
+    const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
+    const replica = opts.replicas.getNow(p.topic, p.partition);
+    if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    const epochProblem = epochError(replica, p.currentLeaderEpoch);
+    if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
+    const hw = replica.highWatermark;
+    const marks = { highWatermark: hw, lastStableOffset: hw, logStartOffset: replica.log.logStartOffset };
+    const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
+    try {
+      const { records } = await replica.log.read(p.fetchOffset, maxBytes, { upperBound: hw, minOneBatch: budget.first });
+      if (records.length > 0) {
+        budget.first = false;
+        budget.bytes -= records.length;
+      }
+      return { ...base, ...marks, errorCode: ErrorCode.NONE, records };
+    } catch (err) {
+      if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+      opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'read failed');
+      return { ...base, ...marks, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+    }
+  }
+
+  async function readAll(req: FetchRequest): Promise<FetchPartitionResult[]> {
+    const budget = { bytes: req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, first: true };
+    const out: FetchPartitionResult[] = [];
+    // Sequential so the response-wide byte budget is spent in request order, as Kafka does.
+    for (const p of req.partitions) out.push(await readPartition(p, budget));
+    return out;
+  }
+
+  /** Waits until any fetched partition gains data or `ms` passes. */
+  function waitForData(req: FetchRequest, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const replicas = req.partitions.map((p) => opts.replicas.getNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r);
+      const done = () => {
+        clearTimeout(timer);
+        for (const r of replicas) r.off('hw', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      for (const r of replicas) r.once('hw', done);
+    });
+  }
+
+  async function handleFetch(req: FetchRequest): Promise<FetchResponse> {
+    const span = opts.tracer.startSpan('broker.fetch', { kind: SpanKind.SERVER, attributes: { 'dms.partitions': req.partitions.length } }, contextFrom(req.traceContext));
+    try {
+      const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+      for (;;) {
+        const partitions = await readAll(req);
+        const bytes = partitions.reduce((n, p) => n + p.records.length, 0);
+        const anyError = partitions.some((p) => p.errorCode !== ErrorCode.NONE);
+        const remaining = deadline - Date.now();
+        if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0) {
+          span.setAttribute('dms.bytes', bytes);
+          return { correlationId: req.correlationId, partitions };
+        }
+        await waitForData(req, remaining);
+      }
+    } finally {
+      span.end();
+    }
+  }
+
+  async function listOffsetsPartition(p: { topic: string; partition: number; timestamp: bigint; currentLeaderEpoch: number }): Promise<ListOffsetsPartitionResult> {
+    const base = { topic: p.topic, partition: p.partition, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+    const replica = await opts.replicas.get(p.topic, p.partition);
+    if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    const epochProblem = epochError(replica, p.currentLeaderEpoch);
+    if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
+    const leaderEpoch = replica.leaderEpoch;
+    const log = replica.log;
+    if (p.timestamp === LATEST) return { ...base, errorCode: ErrorCode.NONE, offset: replica.highWatermark, leaderEpoch };
+    if (p.timestamp === EARLIEST) return { ...base, errorCode: ErrorCode.NONE, offset: log.logStartOffset, leaderEpoch };
+    if (p.timestamp === MAX_TIMESTAMP) {
+      const m = log.maxTimestampOffset();
+      return m ? { ...base, errorCode: ErrorCode.NONE, offset: m.offset, timestamp: m.timestamp, leaderEpoch } : { ...base, errorCode: ErrorCode.NONE };
+    }
+    if (p.timestamp < 0n) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+    const found = await log.offsetForTimestamp(p.timestamp);
+    if (!found || found.offset >= replica.highWatermark) return { ...base, errorCode: ErrorCode.NONE };
+    return { ...base, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch };
+  }
+
+  function serveStream<Req extends { correlationId: bigint }, Res>(
+    call: ServerDuplexStream<Req, Res>,
+    handle: (req: Req) => Promise<Res>,
+    name: string,
+  ): void {
+    call.on('data', (req: Req) => {
+      handle(req).then(
+        (res) => {
+          if (!call.cancelled && !call.destroyed) call.write(res);
+        },
+        (err) => opts.logger.error({ err, stream: name }, 'storage request failed'),
+      );
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  }
+
+  return {
+    produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
+    fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => serveStream(call, handleFetch, 'fetch'),
+    listOffsets: (call: ServerUnaryCall<ListOffsetsRequest, ListOffsetsResponse>, callback: sendUnaryData<ListOffsetsResponse>) => {
+      const ctx = contextFrom(call.request.traceContext);
+      context.with(ctx, () =>
+        Promise.all(call.request.partitions.map(listOffsetsPartition)).then(
+          (partitions) => callback(null, { partitions }),
+          (err) => callback(err as Error, null),
+        ),
+      );
+    },
+  };
+}

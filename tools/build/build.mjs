@@ -1,0 +1,39 @@
+// Bundles each app (and the bench tool) into dist/ with esbuild. Our libs are inlined through the
+// tsconfig path aliases; npm packages stay external so native codecs load from node_modules.
+// Type checking is separate (`npm run typecheck`), which keeps this step well under a second.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const entries = {
+  'apps/controller/main': 'apps/controller/src/main.ts',
+  'apps/broker/main': 'apps/broker/src/main.ts',
+  'apps/gateway/main': 'apps/gateway/src/main.ts',
+  'apps/cli/main': 'apps/cli/src/main.ts',
+  'tools/bench/main': 'tools/bench/main.ts',
+};
+const only = process.argv.slice(2);
+const entryPoints = {};
+for (const [out, src] of Object.entries(entries)) {
+  const name = out.split('/')[1];
+  if (only.length && !only.includes(name)) continue;
+  if (!existsSync(join(root, src))) {
+    console.warn(`build: skipping ${src} (missing)`);
+    continue;
+  }
+  entryPoints[out] = join(root, src);
+}
+await build({
+  entryPoints,
+  outdir: join(root, 'dist'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  sourcemap: 'linked',
+  tsconfig: join(root, 'tsconfig.json'),
+  logLevel: 'warning',
+});
