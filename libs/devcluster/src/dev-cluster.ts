@@ -5,7 +5,7 @@ import { Etcd3 } from 'etcd3';
 import { controllerLeaderKey } from '@dms/cluster';
 import { startEtcd, type EtcdProcess } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
-import { ServiceProcess, type ServiceExit, type ServiceRole } from './service-process';
+import { ServiceProcess, type ServiceExit, type ServiceRole, type StopResult } from './service-process';
 import { waitFor, waitForTcp } from './wait-for';
 
 export type ConfigValue = string | number | boolean;
@@ -63,6 +63,11 @@ export interface UnexpectedExit {
   logFile: string;
   /** Last lines the process wrote. */
   tail: string[];
+}
+
+export interface StopReport extends StopResult {
+  role: ServiceRole;
+  id: number;
 }
 
 const ROLE_ORDER: readonly ServiceRole[] = ['controller', 'broker', 'gateway'];
@@ -321,16 +326,24 @@ export class DevCluster extends EventEmitter {
     renameSync(tmp, this.clusterJsonPath);
   }
 
-  /** Gateways, brokers, controllers, then etcd; each bounded (SIGTERM, then SIGKILL). Idempotent. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Gateways, brokers, controllers, then etcd; each bounded (SIGTERM, then SIGKILL). Idempotent.
+   * Reports how each service went, so tests can hold services to "exit 0 on SIGTERM".
+   */
+  async stop(): Promise<StopReport[]> {
+    if (this.stopped) return [];
     this.stopping = true;
+    const report: StopReport[] = [];
     for (const role of [...ROLE_ORDER].reverse()) {
-      await Promise.all(this.services.filter((s) => s.role === role).map((s) => s.stop('SIGTERM')));
+      const group = this.services.filter((s) => s.role === role);
+      const wasRunning = group.map((s) => s.running);
+      const results = await Promise.all(group.map((s) => s.stop('SIGTERM')));
+      group.forEach((s, i) => wasRunning[i] && report.push({ role: s.role, id: s.id, ...results[i] }));
     }
     await this.etcd?.stop();
     this.stopped = true;
     this.writeClusterJson();
+    return report;
   }
 
   /** Last resort for process 'exit' handlers: SIGKILL every child synchronously. */

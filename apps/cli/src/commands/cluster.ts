@@ -42,7 +42,14 @@ export function register(program: Command): void {
     .option('--etcd <host:port>', 'etcd endpoint(s), comma-separated (default: from cluster.json, else 127.0.0.1:2379)')
     .option('--cluster-name <name>', 'cluster name (default: from cluster.json, else dms)')
     .option('--json', 'print one JSON object')
-    .action(async (opts: ClusterStatusOptions) => {
-      process.exitCode = await clusterStatus(opts);
+    .option('--timeout <ms>', 'give up on etcd after this long', '5000')
+    .action(async (opts: ClusterStatusOptions & { timeout: string }) => {
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+        process.stderr.write(`dms cluster status: --timeout must be a positive integer (ms), got '${opts.timeout}'\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.exitCode = await clusterStatus({ ...opts, timeoutMs });
     });
 }

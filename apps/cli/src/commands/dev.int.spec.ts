@@ -134,7 +134,7 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
     expect(await upOut.closed).toBe(0);
     expect(upOut.out()).toContain('{"event":"stopped"}');
 
-    const dead = collect(run(['cluster', 'status', '--etcd', `127.0.0.1:${await freePort()}`]));
+    const dead = collect(run(['cluster', 'status', '--etcd', `127.0.0.1:${await freePort()}`, '--timeout', '1000']));
     expect(await dead.closed).toBe(1);
     expect(dead.err()).toMatch(/cannot read etcd at/);
     expect(readFileSync(join(dataDir, 'cluster.json'), 'utf8')).toContain('"state": "stopped"');

@@ -1,5 +1,6 @@
 import { CompressionType, type KafkaRecord } from '@dms/kafka-codec';
 import { errorName, KafkaError } from '@dms/kafka-errors';
+import { InvalidArgumentError } from 'commander';
 import * as readline from 'node:readline';
 
 /**
@@ -24,7 +25,7 @@ export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 export function parseIntOption(name: string, min = -Infinity, max = Infinity): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) throw new Error(`${name} must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${v}'`);
+    if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${v}'`);
     return n;
   };
 }
@@ -32,7 +33,7 @@ export function parseIntOption(name: string, min = -Infinity, max = Infinity): (
 export function parseAcks(v: string): number {
   if (v === 'all') return -1;
   if (v === '-1' || v === '0' || v === '1') return Number(v);
-  throw new Error(`acks must be -1 (all), 0 or 1, got '${v}'`);
+  throw new InvalidArgumentError(`acks must be -1 (all), 0 or 1, got '${v}'`);
 }
 
 const CODECS: Record<string, CompressionType> = {
@@ -45,14 +46,14 @@ const CODECS: Record<string, CompressionType> = {
 
 export function parseCompression(v: string): CompressionType {
   const c = CODECS[v.toLowerCase()];
-  if (c === undefined) throw new Error(`compression must be one of ${Object.keys(CODECS).join(', ')}, got '${v}'`);
+  if (c === undefined) throw new InvalidArgumentError(`compression must be one of ${Object.keys(CODECS).join(', ')}, got '${v}'`);
   return c;
 }
 
 /** `k=v`, collected over repeated flags into a map (Kafka's --config). */
 export function collectConfig(v: string, acc: Record<string, string> = {}): Record<string, string> {
   const at = v.indexOf('=');
-  if (at <= 0) throw new Error(`config must be key=value, got '${v}'`);
+  if (at <= 0) throw new InvalidArgumentError(`config must be key=value, got '${v}'`);
   return { ...acc, [v.slice(0, at)]: v.slice(at + 1) };
 }
 
@@ -60,7 +61,7 @@ export function collectConfig(v: string, acc: Record<string, string> = {}): Reco
 export function parseTimestamp(v: string): bigint {
   if (/^\d+$/.test(v.trim())) return BigInt(v.trim());
   const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new Error(`timestamp must be epoch milliseconds or ISO-8601, got '${v}'`);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`timestamp must be epoch milliseconds or ISO-8601, got '${v}'`);
   return BigInt(ms);
 }
 

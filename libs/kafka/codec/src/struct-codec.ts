@@ -209,66 +209,92 @@ function compileSlot(f: FieldDescriptor, version: number, flexible: boolean): Sl
   return { key: f.name, codec: present ? element : undefined, tag: tagged ? f.tag : undefined, def: def!, isDefault: isDefault! };
 }
 
-/** Compiles one struct (a message body, a nested struct or an array element) for one version. */
+/**
+ * Compiles one struct (a message body, a nested struct or an array element) for one version.
+ * The per-field walk is unrolled into generated functions with literal property names, so
+ * every decoded struct gets one hidden class and no call site goes megamorphic: this is the
+ * hot path of every request. Only descriptor names (quoted) reach the generated source.
+ */
 export function compileStruct(fields: readonly FieldDescriptor[], version: number, flexible: boolean): StructCodec {
   const slots = fields.map((f) => compileSlot(f, version, flexible));
-  const regular = slots.filter((s) => s.codec && s.tag === undefined);
   const tagged = slots.filter((s) => s.codec && s.tag !== undefined).sort((a, b) => a.tag! - b.tag!);
   const byTag = new Map(tagged.map((s) => [s.tag!, s]));
-  const valueOf = (obj: any, s: Slot) => {
-    const v = obj[s.key];
-    return v === undefined ? s.def() : v;
-  };
+  const codecs = slots.map((s) => s.codec);
+  const defs = slots.map((s) => s.def);
 
   const taggedToWrite = (obj: any): Slot[] => tagged.filter((s) => !s.isDefault(obj[s.key]));
+  const tagsSize = (obj: any): number => {
+    const present = taggedToWrite(obj);
+    let n = sizeOfUvarint(present.length);
+    for (const s of present) {
+      const len = s.codec!.size(obj[s.key]);
+      n += sizeOfUvarint(s.tag!) + sizeOfUvarint(len) + len;
+    }
+    return n;
+  };
+  const writeTags = (w: Writer, obj: any): void => {
+    const present = taggedToWrite(obj);
+    w.uvarint(present.length);
+    for (const s of present) {
+      w.uvarint(s.tag!);
+      w.uvarint(s.codec!.size(obj[s.key]));
+      s.codec!.write(w, obj[s.key]);
+    }
+  };
+  const readTags = (r: Reader, obj: any): void => {
+    const count = r.uvarint();
+    for (let i = 0; i < count; i++) {
+      const tag = r.uvarint();
+      const size = r.uvarint();
+      const at = r.take(size);
+      const s = byTag.get(tag);
+      // Unknown tags are skipped: a newer peer may send fields this build does not know.
+      if (s) obj[s.key] = s.codec!.read(new Reader(r.buf, at, at + size));
+    }
+  };
+
+  let fixedSize = 0;
+  const sizeSrc: string[] = [];
+  const writeSrc: string[] = [];
+  const readSrc: string[] = [];
+  slots.forEach((s, i) => {
+    const prop = `o[${JSON.stringify(s.key)}]`;
+    const value = `(v = ${prop}) === undefined ? d[${i}]() : v`;
+    const onWire = s.codec !== undefined && s.tag === undefined;
+    const method = onWire && s.codec === FIXED[fields[i].type as ScalarType] && !fields[i].array ? fields[i].type : null;
+    if (!onWire) {
+      readSrc.push(`${JSON.stringify(s.key)}: d[${i}]()`);
+    } else if (method) {
+      fixedSize += s.codec!.fixed!;
+      writeSrc.push(`w.${method}(${value});`);
+      readSrc.push(`${JSON.stringify(s.key)}: r.${method}()`);
+    } else {
+      sizeSrc.push(`n += c[${i}].size(${value});`);
+      writeSrc.push(`c[${i}].write(w, ${value});`);
+      readSrc.push(`${JSON.stringify(s.key)}: c[${i}].read(r)`);
+    }
+  });
+  const hasTags = tagged.length > 0;
+  const tail = !flexible
+    ? { size: '', write: '', read: '' }
+    : hasTags
+      ? { size: 'n += tagsSize(o);', write: 'writeTags(w, o);', read: 'readTags(r, o);' }
+      : { size: 'n += 1;', write: 'w.uvarint(0);', read: 'r.skipTaggedFields();' };
+
+  const build = new Function(
+    'c', 'd', 'tagsSize', 'writeTags', 'readTags',
+    `return {
+      size(o) { let v, n = ${fixedSize}; ${sizeSrc.join(' ')} ${tail.size} return n; },
+      write(w, o) { let v; ${writeSrc.join(' ')} ${tail.write} },
+      read(r) { const o = { ${readSrc.join(', ')} }; ${tail.read} return o; },
+    };`,
+  );
+  const unrolled = build(codecs, defs, tagsSize, writeTags, readTags) as ValueCodec;
 
   return {
-    size(obj) {
-      let n = 0;
-      for (let i = 0; i < regular.length; i++) n += regular[i].codec!.size(valueOf(obj, regular[i]));
-      if (flexible) {
-        if (tagged.length === 0) return n + 1;
-        const present = taggedToWrite(obj);
-        n += sizeOfUvarint(present.length);
-        for (const s of present) {
-          const len = s.codec!.size(obj[s.key]);
-          n += sizeOfUvarint(s.tag!) + sizeOfUvarint(len) + len;
-        }
-      }
-      return n;
-    },
-    write(w, obj) {
-      for (let i = 0; i < regular.length; i++) regular[i].codec!.write(w, valueOf(obj, regular[i]));
-      if (flexible) {
-        if (tagged.length === 0) return w.uvarint(0);
-        const present = taggedToWrite(obj);
-        w.uvarint(present.length);
-        for (const s of present) {
-          w.uvarint(s.tag!);
-          w.uvarint(s.codec!.size(obj[s.key]));
-          s.codec!.write(w, obj[s.key]);
-        }
-      }
-    },
-    read(r) {
-      const obj: any = {};
-      for (let i = 0; i < slots.length; i++) {
-        const s = slots[i];
-        obj[s.key] = s.codec && s.tag === undefined ? s.codec.read(r) : s.def();
-      }
-      if (flexible) {
-        const count = r.uvarint();
-        for (let i = 0; i < count; i++) {
-          const tag = r.uvarint();
-          const size = r.uvarint();
-          const at = r.take(size);
-          const s = byTag.get(tag);
-          // Unknown tags are skipped: a newer peer may send fields this build does not know.
-          if (s) obj[s.key] = s.codec!.read(new Reader(r.buf, at, at + size));
-        }
-      }
-      return obj;
-    },
+    size: unrolled.size,
+    write: unrolled.write,
+    read: unrolled.read,
     makeDefault() {
       const obj: any = {};
       for (const s of slots) obj[s.key] = s.def();

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { register as registerCluster } from './commands/cluster';
+import { register as registerConsume } from './commands/consume';
+import { register as registerDev } from './commands/dev';
+import { register as registerProduce } from './commands/produce';
+import { register as registerTopics } from './commands/topics';
+
+const program = new Command('dms')
+  .description('DMS: a Kafka-compatible distributed message service')
+  .showHelpAfterError();
+
+for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume]) register(program);
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`dms: ${err.message}\n`);
+  process.exit(1);
+});

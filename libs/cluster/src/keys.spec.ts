@@ -1,0 +1,71 @@
+import {
+  brokerKey,
+  clusterIdKey,
+  clusterPrefix,
+  controllerKey,
+  controllerLeaderKey,
+  gatewayKey,
+  parseBrokerKey,
+  parseKey,
+  parsePartitionKey,
+  parseTopicKey,
+  partitionKey,
+  topicKey,
+  topicPartitionsPrefix,
+} from './keys';
+
+describe('etcd keys', () => {
+  it('builds the contract layout under /dms/<name>/', () => {
+    expect(clusterPrefix('dms')).toBe('/dms/dms/');
+    expect(clusterIdKey('c1')).toBe('/dms/c1/cluster/id');
+    expect(controllerLeaderKey('c1')).toBe('/dms/c1/controller/leader');
+    expect(controllerKey('c1', 2)).toBe('/dms/c1/controllers/2');
+    expect(brokerKey('c1', 7)).toBe('/dms/c1/brokers/7');
+    expect(gatewayKey('c1', 0)).toBe('/dms/c1/gateways/0');
+    expect(topicKey('c1', 'orders.v1')).toBe('/dms/c1/topics/orders.v1');
+    expect(partitionKey('c1', 'orders.v1', 12)).toBe('/dms/c1/partitions/orders.v1/12');
+  });
+
+  it('refuses names that would escape their prefix', () => {
+    expect(() => clusterPrefix('a/b')).toThrow();
+    expect(() => clusterPrefix('')).toThrow();
+    expect(() => topicKey('c', 'a/b')).toThrow();
+    expect(() => topicKey('c', '..')).toThrow();
+    expect(() => brokerKey('c', -1)).toThrow();
+    expect(() => brokerKey('c', 1.5)).toThrow();
+  });
+
+  it('a topic partitions prefix does not cover a topic sharing its name start', () => {
+    const p = topicPartitionsPrefix('c', 'foo');
+    expect(partitionKey('c', 'foo', 0).startsWith(p)).toBe(true);
+    expect(partitionKey('c', 'foo.bar', 0).startsWith(p)).toBe(false);
+  });
+
+  it('parses keys back to ids and rejects garbage', () => {
+    expect(parseBrokerKey('c', '/dms/c/brokers/15')).toBe(15);
+    expect(parseBrokerKey('c', '/dms/c/brokers/015')).toBeUndefined();
+    expect(parseBrokerKey('c', '/dms/c/brokers/x')).toBeUndefined();
+    expect(parseBrokerKey('c', '/dms/other/brokers/1')).toBeUndefined();
+    expect(parseBrokerKey('c', '/dms/c/brokers/99999999999')).toBeUndefined();
+    expect(parseTopicKey('c', '/dms/c/topics/t-1_x.y')).toBe('t-1_x.y');
+    expect(parseTopicKey('c', '/dms/c/topics/a/b')).toBeUndefined();
+    expect(parsePartitionKey('c', '/dms/c/partitions/t.1/3')).toEqual({ topic: 't.1', partition: 3 });
+    expect(parsePartitionKey('c', '/dms/c/partitions/t/')).toBeUndefined();
+    expect(parsePartitionKey('c', '/dms/c/partitions/3')).toBeUndefined();
+    expect(parseKey('c', '/dms/c/cluster/id')).toEqual({ kind: 'clusterId' });
+    expect(parseKey('c', '/dms/c/controller/leader')).toEqual({ kind: 'controllerLeader' });
+    expect(parseKey('c', '/dms/c/controllers/1')).toEqual({ kind: 'controller', id: 1 });
+    expect(parseKey('c', '/dms/c/gateways/4')).toEqual({ kind: 'gateway', id: 4 });
+    expect(parseKey('c', '/dms/c/acls/x')).toBeUndefined();
+  });
+
+  it('round-trips every builder through parseKey', () => {
+    for (const [key, want] of [
+      [brokerKey('k', 3), { kind: 'broker', id: 3 }],
+      [topicKey('k', 'a'), { kind: 'topic', topic: 'a' }],
+      [partitionKey('k', 'a', 9), { kind: 'partition', topic: 'a', partition: 9 }],
+    ] as const) {
+      expect(parseKey('k', key)).toEqual(want);
+    }
+  });
+});

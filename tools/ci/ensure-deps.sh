@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what DMS needs on a fresh Debian machine with Node 20: etcd, kcat and protoc from
+# apt (when missing and running as root; otherwise says what to install), the npm packages,
+# and the build. Safe to run repeatedly: it does only what is missing.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+command -v kcat >/dev/null 2>&1 || need+=(kcat)
+command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-deps: installing ${need[*]} with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "ensure-deps: missing ${need[*]}; install them with: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+fi
+
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+  echo "ensure-deps: Node.js 20 or newer is required (found $(node --version))" >&2
+  exit 1
+fi
+
+# Reinstall when the lockfile changed since the last install.
+stamp="node_modules/.dms-lock-hash"
+lock_hash="$(sha1sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "ensure-deps: installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+node tools/build/build.mjs

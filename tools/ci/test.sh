@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the whole suite: type check, unit, integration (real etcd + service processes) and
+# interop (kafkajs, kcat). Prints one closing line "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+bash tools/ci/ensure-deps.sh || exit 1
+
+status=0
+echo "== typecheck"
+npx tsc -p tsconfig.json --noEmit || status=1
+
+results="$(mktemp -d)"
+run_suite() {
+  local name="$1"; shift
+  echo "== $name tests"
+  npx jest --selectProjects "$name" --json --outputFile="$results/$name.json" "$@" || status=1
+}
+run_suite unit
+run_suite integration --runInBand
+run_suite interop --runInBand
+
+node -e '
+const fs = require("fs"); const path = require("path");
+let passed = 0, failed = 0, skipped = 0;
+for (const f of fs.readdirSync(process.argv[1])) {
+  const r = JSON.parse(fs.readFileSync(path.join(process.argv[1], f), "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
+  skipped += r.numPendingTests + r.numTodoTests;
+}
+console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results"
+rm -rf "$results"
+exit $status
