@@ -85,7 +85,7 @@ export class KafkaConnection {
     if (version < handler.minVersion || version > handler.maxVersion) {
       if (apiKey === API_VERSIONS) {
         // Kafka answers an ApiVersions it cannot parse in v0, so the client can pick a version.
-        return this.enqueue(Promise.resolve(encodeResponseChunks(API_VERSIONS, 0, correlationId, apiVersionsBody(handlers, ErrorCode.UNSUPPORTED_VERSION))));
+        return this.enqueue(Promise.resolve(encodeResponseChunks(API_VERSIONS, 0, correlationId, apiVersionsBody(handlers, ErrorCode.UNSUPPORTED_VERSION as number))));
       }
       return this.close(`unsupported version ${version} of api key ${apiKey}`);
     }

@@ -61,8 +61,8 @@ export class GatewayStoragePort implements StoragePort {
           if (!client) return retry.push(...group);
           try {
             const res = await client.produce.request(
-              { correlationId: 0n, acks, timeoutMs, partitions: group, traceContext: traceContextOf() },
-              timeoutMs + 5_000,
+              { acks, timeoutMs, partitions: group, traceContext: traceContextOf() },
+              { timeoutMs: timeoutMs + 5_000 },
             );
             for (const r of res.partitions) {
               const input = group.find((g) => g.topic === r.topic && g.partition === r.partition);
@@ -100,7 +100,6 @@ export class GatewayStoragePort implements StoragePort {
           if (!client) throw new Error('broker gone');
           const res = await client.fetch.request(
             {
-              correlationId: 0n,
               maxWaitMs: opts.maxWaitMs,
               minBytes: opts.minBytes,
               maxBytes: opts.maxBytes,
@@ -108,7 +107,7 @@ export class GatewayStoragePort implements StoragePort {
               partitions: group,
               traceContext: traceContextOf(),
             },
-            opts.maxWaitMs + 10_000,
+            { timeoutMs: opts.maxWaitMs + 10_000 },
           );
           for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
         } catch {

@@ -141,7 +141,7 @@ export class PartitionLog {
       }
       if (segments.length === 0) {
         const seg = new Segment(dir, cfg.logStartOffset ?? 0n, cfg.indexIntervalBytes);
-        await seg.logFile();
+        await seg.files();
         segments.push(seg);
       }
     } catch (e) {
@@ -192,6 +192,11 @@ export class PartitionLog {
   /** Kafka's OffsetForLeaderEpoch lookup. */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
     return this.epochs.endOffsetFor(epoch, this.writtenEnd);
+  }
+
+  /** Counters for metrics and tests. */
+  stats(): { segments: number; writeCalls: number } {
+    return { segments: this.segments.length, writeCalls: this.queue.writeCalls };
   }
 
   /** Bytes on disk in all segments. */
@@ -517,7 +522,7 @@ export class PartitionLog {
     const seg = new Segment(this.dir, offset, this.config.indexIntervalBytes);
     this.segments = [seg];
     for (const s of old) await s.delete();
-    await seg.logFile();
+    await seg.files();
     this.nextOffset = this.writtenEnd = offset;
     this.startOffset = offset;
   }

@@ -39,6 +39,7 @@ export class Segment {
   private indexFile?: FileHandle;
   private timeIndexFile?: FileHandle;
   private opening?: Promise<FileHandle>;
+  private creating?: Promise<FileHandle>;
   private readers = 0;
   private deleted = false;
 
@@ -64,6 +65,17 @@ export class Segment {
     if (this.deleted) return Promise.reject(new LogError('offset-out-of-range', 'segment was deleted'));
     this.opening ??= open(this.paths.log, RW_CREATE).then((fh) => (this.log = fh));
     return this.opening;
+  }
+
+  /** Opens the log for writing, creating all three files as Kafka does for a new segment. */
+  files(): Promise<FileHandle> {
+    this.creating ??= (async () => {
+      const fh = await this.logFile();
+      this.indexFile ??= await open(this.paths.index, RW_CREATE);
+      this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
+      return fh;
+    })();
+    return this.creating;
   }
 
   /**
@@ -176,6 +188,7 @@ export class Segment {
     const timeIndex = timeIndexBytes && TimeIndex.decode(this.baseOffset, timeIndexBytes, nextOffset);
     if (!offsetIndex || !timeIndex) {
       await this.rebuildFromScan(fh, size, false);
+      this.seal();
       await this.rewriteIndexes();
       await this.closeIndexFiles();
       this.markWritten(size, nextOffset);

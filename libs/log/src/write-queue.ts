@@ -38,6 +38,8 @@ export class WriteQueue {
   private running = false;
   private idleWaiters: (() => void)[] = [];
   failure?: LogError;
+  /** writev calls so far: fewer than appends when group commit works. */
+  writeCalls = 0;
 
   constructor(private readonly hooks: WriteQueueHooks) {}
 
@@ -92,7 +94,8 @@ export class WriteQueue {
         last = it;
         i++;
       }
-      const fh = await first.segment.logFile();
+      const fh = await first.segment.files();
+      this.writeCalls++;
       await writeAllAt(fh, buffers, first.position);
       if (this.hooks.fsync) await fh.datasync();
       first.segment.markWritten(last.position + last.data.length, last.endOffset);

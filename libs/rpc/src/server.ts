@@ -76,8 +76,3 @@ export function stopServer(server: Server, graceMs = 5_000): Promise<void> {
     });
   });
 }
-
-/** Test hook: whether a session got our windows (used by server.spec.ts). */
-export function flowControlWindowOf(server: Server): number | undefined {
-  return (server as WindowedServer)[WINDOW];
-}

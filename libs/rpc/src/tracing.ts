@@ -4,7 +4,6 @@ import {
   status as GrpcStatus,
   type Interceptor,
   type ServerUnaryCall,
-  type ServiceError,
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import {
@@ -169,7 +168,7 @@ export function traced<T extends object>(impl: T, tracer: Tracer, opts: { servic
         span.setAttributes(rpcAttributes(path));
         return new Promise<void>((resolve, reject) => {
           const done: sendUnaryData<unknown> = (err, value, trailer, flags) => {
-            const code = err ? ((err as Partial<ServiceError>).code ?? GrpcStatus.UNKNOWN) : GrpcStatus.OK;
+            const code = err ? (err.code ?? GrpcStatus.UNKNOWN) : GrpcStatus.OK;
             span.setAttribute('rpc.grpc.status_code', code);
             if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err.details ?? (err as Error).message });
             answer(err, value, trailer, flags);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterView } from '@dms/cluster';
-import { PartitionLog, type LogConfig } from '@dms/log';
+import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import { PartitionReplica } from './partition-replica';
 
@@ -110,10 +110,12 @@ export class ReplicaManager {
   private async open(w: { topic: string; partition: number; epoch: number; topicId: string; configs: Record<string, string> }) {
     const dir = partitionDir(this.opts.logDir, w.topic, w.partition);
     try {
-      let log = await PartitionLog.open(dir, { ...this.opts.logConfig, topicId: w.topicId });
-      if (log.topicId && log.topicId !== w.topicId) {
-        // Same name, new topic: the old log belongs to a deleted topic.
-        await log.close();
+      let log: PartitionLog;
+      try {
+        log = await PartitionLog.open(dir, { ...this.opts.logConfig, topicId: w.topicId });
+      } catch (err) {
+        if (!(err instanceof LogError && err.kind === 'inconsistent-topic-id')) throw err;
+        // Same name, new topic: the log on disk belongs to a deleted topic.
         await PartitionLog.delete(dir);
         log = await PartitionLog.open(dir, { ...this.opts.logConfig, topicId: w.topicId });
       }
@@ -128,7 +130,7 @@ export class ReplicaManager {
   }
 
   /** Logs left on disk for topics that were deleted while this broker was down. */
-  private async removeOrphanDirs(topics: Map<string, unknown>): Promise<void> {
+  private async removeOrphanDirs(topics: ReadonlyMap<string, unknown>): Promise<void> {
     if (!existsSync(this.opts.logDir)) return;
     for (const name of readdirSync(this.opts.logDir)) {
       const m = /^(.+)-(\d+)$/.exec(name);

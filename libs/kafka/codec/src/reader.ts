@@ -32,15 +32,24 @@ export class Reader {
   int8(): number { return this.buf.readInt8(this.take(1)); }
   uint8(): number { return this.buf[this.take(1)]; }
   bool(): boolean { return this.buf[this.take(1)] !== 0; }
-  int16(): number { return this.buf.readInt16BE(this.take(2)); }
+  // Hand-rolled: Buffer#readInt*BE re-validates bounds that take() already checked.
+  int16(): number {
+    const at = this.take(2);
+    return ((this.buf[at] << 24) | (this.buf[at + 1] << 16)) >> 16;
+  }
   uint16(): number { return this.buf.readUInt16BE(this.take(2)); }
-  int32(): number { return this.buf.readInt32BE(this.take(4)); }
+  int32(): number {
+    const b = this.buf;
+    const at = this.take(4);
+    return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+  }
   uint32(): number { return this.buf.readUInt32BE(this.take(4)); }
   int64(): bigint { return this.buf.readBigInt64BE(this.take(8)); }
   float64(): number { return this.buf.readDoubleBE(this.take(8)); }
 
   /** Protobuf base-128 varint of at most 32 bits (Kafka's unsigned varint). */
   uvarint(): number {
+    if (this.pos < this.end && this.buf[this.pos] < 0x80) return this.buf[this.pos++];
     let value = 0;
     for (let shift = 0; shift <= 28; shift += 7) {
       const b = this.buf[this.take(1)];

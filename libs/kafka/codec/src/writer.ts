@@ -42,14 +42,30 @@ export class Writer {
 
   int8(v: number): void { this.pos = this.buf.writeInt8(v, this.pos); }
   bool(v: boolean): void { this.buf[this.pos++] = v ? 1 : 0; }
-  int16(v: number): void { this.pos = this.buf.writeInt16BE(v, this.pos); }
+  // Hand-rolled: Buffer#writeInt*BE is slower; the range check keeps bad values loud.
+  int16(v: number): void {
+    if (v !== ((v << 16) >> 16)) throw new CodecError(`int16 out of range: ${v}`);
+    this.buf[this.pos++] = v >> 8;
+    this.buf[this.pos++] = v;
+  }
   uint16(v: number): void { this.pos = this.buf.writeUInt16BE(v, this.pos); }
-  int32(v: number): void { this.pos = this.buf.writeInt32BE(v, this.pos); }
+  int32(v: number): void {
+    if (v !== (v | 0)) throw new CodecError(`int32 out of range: ${v}`);
+    const b = this.buf;
+    b[this.pos++] = v >>> 24;
+    b[this.pos++] = v >>> 16;
+    b[this.pos++] = v >>> 8;
+    b[this.pos++] = v;
+  }
   uint32(v: number): void { this.pos = this.buf.writeUInt32BE(v, this.pos); }
   int64(v: bigint): void { this.pos = this.buf.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(v), this.pos); }
   float64(v: number): void { this.pos = this.buf.writeDoubleBE(v, this.pos); }
 
   uvarint(v: number): void {
+    if (v >= 0 && v < 0x80) {
+      this.buf[this.pos++] = v;
+      return;
+    }
     if (!(v >= 0 && v <= 0xffffffff)) throw new CodecError(`unsigned varint out of range: ${v}`);
     while (v >= 0x80) {
       this.buf[this.pos++] = (v & 0x7f) | 0x80;

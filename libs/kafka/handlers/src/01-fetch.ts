@@ -26,7 +26,7 @@ export const fetchHandler: KafkaHandler = {
       const partitions = (t.partitions as any[]).map((p) => {
         const entry = {
           partitionIndex: p.partition,
-          errorCode: ErrorCode.NONE,
+          errorCode: ErrorCode.NONE as number,
           highWatermark: -1n,
           lastStableOffset: -1n,
           logStartOffset: -1n,

@@ -20,7 +20,7 @@ export const listOffsetsHandler: KafkaHandler = {
       return {
         name: t.name,
         partitions: (t.partitions as any[]).map((p) => {
-          const entry = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+          const entry = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           if (!view || !view.partitions[p.partitionIndex]) entry.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else {
             const ts: bigint = p.timestamp === -4n ? -2n : p.timestamp;

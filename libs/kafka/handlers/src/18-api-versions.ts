@@ -7,7 +7,7 @@
 import { ErrorCode } from '@dms/kafka-errors';
 import type { KafkaHandler } from './handler';
 
-export function apiVersionsBody(handlers: readonly KafkaHandler[], errorCode = ErrorCode.NONE) {
+export function apiVersionsBody(handlers: readonly KafkaHandler[], errorCode: number = ErrorCode.NONE) {
   return {
     errorCode,
     apiKeys: [...handlers]

@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import { decodeRecordBatches } from '@dms/kafka-codec';
+import { FakeBroker, partitionForKey, type CliIo } from '@dms/kafka-client';
+import { register } from './produce';
+
+async function run(input: string[], ...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { lines: async function* () { yield* input; }, out: (t) => out.push(t), err: (t) => err.push(t) };
+  const program = new Command().exitOverride().configureOutput({ writeErr: (t) => err.push(t) });
+  register(program, io);
+  process.exitCode = 0;
+  await program.parseAsync(args, { from: 'user' });
+  return { out: out.join(''), err: err.join(''), code: process.exitCode };
+}
+
+async function partitionValues(broker: FakeBroker, topic: string) {
+  const out: { key: string | null; value: string }[][] = [];
+  for (const log of broker.topics.get(topic)!.partitions) {
+    const recs = (await Promise.all(log.batches.map((b) => decodeRecordBatches(b)))).flat().flatMap((b) => b.records);
+    out.push(recs.map((r) => ({ key: r.key?.toString() ?? null, value: r.value!.toString() })));
+  }
+  return out;
+}
+
+describe('dms produce', () => {
+  let broker: FakeBroker;
+  beforeEach(async () => { broker = await FakeBroker.start({ autoCreateTopics: true }); });
+  afterEach(async () => { await broker.stop(); process.exitCode = 0; });
+
+  it('places keyed lines by murmur2 like the Java client, in input order', async () => {
+    broker.createTopic('t', 4);
+    const lines = Array.from({ length: 40 }, (_, i) => `user-${i % 7}:event-${i}`);
+    const res = await run(lines, 'produce', 't', '--key-separator', ':', '--batch-size', '3', '--compression', 'lz4', '--bootstrap-server', broker.address);
+    expect(res).toMatchObject({ out: 'Produced 40 records to t.\n', code: 0 });
+    const parts = await partitionValues(broker, 't');
+    for (let p = 0; p < 4; p++) {
+      const expected = lines.filter((l) => partitionForKey(Buffer.from(l.split(':')[0]), 4) === p)
+        .map((l) => ({ key: l.split(':')[0], value: l.split(':')[1] }));
+      expect(parts[p]).toEqual(expected);
+    }
+  });
+
+  it('spreads unkeyed lines round-robin and honours --partition', async () => {
+    broker.createTopic('t', 3);
+    await run(['a', 'b', 'c', 'd', 'e', 'f'], 'produce', 't', '--bootstrap-server', broker.address);
+    expect((await partitionValues(broker, 't')).map((p) => p.map((r) => r.value))).toEqual([['a', 'd'], ['b', 'e'], ['c', 'f']]);
+    const res = await run(['x', 'y'], 'produce', 't', '--partition', '1', '--acks', '0', '--json', '--bootstrap-server', broker.address);
+    expect(JSON.parse(res.out)).toEqual({ topic: 't', produced: 2 });
+  });
+
+  it('auto-creates a missing topic through metadata', async () => {
+    await run(['hello'], 'produce', 'fresh', '--bootstrap-server', broker.address);
+    expect((await partitionValues(broker, 'fresh'))[0]).toEqual([{ key: null, value: 'hello' }]);
+  });
+
+  it('rejects bad flags and a partition out of range', async () => {
+    await expect(run([], 'produce', 't', '--acks', '2')).rejects.toThrow(/acks must be/);
+    await expect(run([], 'produce', 't', '--compression', 'brotli')).rejects.toThrow(/compression must be/);
+    broker.createTopic('t', 2);
+    expect(await run(['a'], 'produce', 't', '--partition', '5', '--bootstrap-server', broker.address))
+      .toMatchObject({ code: 1, err: expect.stringContaining('out of range') });
+  });
+});

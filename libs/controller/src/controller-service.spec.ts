@@ -1,0 +1,50 @@
+import { ErrorCode } from '@dms/kafka-errors';
+import { createControllerHandlers, type ControllerServiceState } from './controller-service';
+import type { TopicResult } from './topic-manager';
+
+function state(leader: boolean): ControllerServiceState & { calls: string[] } {
+  const calls: string[] = [];
+  const ok = (name: string): TopicResult => ({
+    name, errorCode: 0, errorMessage: '', topicId: 'id', numPartitions: 1, replicationFactor: 1, configs: {},
+  });
+  return {
+    calls,
+    isLeader: () => leader,
+    clusterId: () => 'AAAAAAAAAAAAAAAAAAAAAA',
+    leaderId: () => (leader ? 1 : 2),
+    topicManager: {
+      createTopics: async (specs) => (calls.push('create'), specs.map((s) => ok(s.name))),
+      deleteTopics: async (names) => (calls.push('delete'), names.map(ok)),
+    },
+  };
+}
+
+const spec = (name: string) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: {} });
+
+describe('controller service handlers', () => {
+  it('a standby answers NOT_CONTROLLER for every topic and touches nothing', async () => {
+    const s = state(false);
+    const h = createControllerHandlers(s);
+    const created = await h.createTopics({ topics: [spec('a'), spec('b')], validateOnly: false, timeoutMs: 0, traceContext: {} });
+    expect(created.topics.map((t) => [t.name, t.errorCode])).toEqual([['a', ErrorCode.NOT_CONTROLLER], ['b', ErrorCode.NOT_CONTROLLER]]);
+    const deleted = await h.deleteTopics({ names: ['a'], timeoutMs: 0, traceContext: {} });
+    expect(deleted.topics[0].errorCode).toBe(ErrorCode.NOT_CONTROLLER);
+    expect(s.calls).toEqual([]);
+  });
+
+  it('the leader delegates to the topic manager', async () => {
+    const s = state(true);
+    const h = createControllerHandlers(s);
+    const created = await h.createTopics({ topics: [spec('a')], validateOnly: false, timeoutMs: 0, traceContext: {} });
+    expect(created.topics[0]).toMatchObject({ name: 'a', errorCode: 0 });
+    await h.deleteTopics({ names: ['a'], timeoutMs: 0, traceContext: {} });
+    expect(s.calls).toEqual(['create', 'delete']);
+  });
+
+  it('DescribeCluster returns the cluster id and the leader id', async () => {
+    expect(await createControllerHandlers(state(false)).describeCluster({})).toEqual({
+      clusterId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      controllerId: 2,
+    });
+  });
+});
