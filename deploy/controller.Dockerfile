@@ -21,8 +21,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     DMS_METRICS_HOST=0.0.0.0 \
     DMS_METRICS_PORT=9464
-ENV DMS_GRPC_HOST=0.0.0.0 \
-    DMS_GRPC_PORT=9500
+# DMS_GRPC_HOST is both bound and advertised: set it to a name other containers resolve to this one.
+ENV DMS_GRPC_PORT=9500
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json ./package.json

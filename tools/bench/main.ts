@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { CommanderError } from 'commander';
-import { describeError, ErrorCode, KafkaClient, LATEST_TIMESTAMP } from '@dms/kafka-client';
+import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { parseBenchArgs, type BenchOptions } from './options';
 import { prebuildBatch, runConsume, runProduce } from './load';
 import type { PhaseResult } from './stats';
@@ -16,7 +16,7 @@ export interface BenchReport {
 async function ensureTopic(client: KafkaClient, o: BenchOptions): Promise<void> {
   const [res] = await client.createTopics([{ name: o.topic, numPartitions: o.partitions, replicationFactor: o.replicationFactor }]);
   if (res.errorCode !== ErrorCode.NONE && res.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-    throw new Error(`cannot create topic ${o.topic}: ${describeError(Object.assign(new Error(res.errorMessage ?? ''), { code: res.errorCode }))}`);
+    throw new KafkaError(res.errorCode, `cannot create topic ${o.topic}${res.errorMessage ? `: ${res.errorMessage}` : ''}`);
   }
   const have = await client.partitionCount(o.topic);
   if (have < o.partitions) throw new Error(`topic ${o.topic} has ${have} partitions, fewer than --partitions ${o.partitions}`);

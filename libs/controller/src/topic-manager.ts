@@ -193,7 +193,20 @@ export class TopicManager {
       const state: PartitionState = { replicas, leader: replicas[0], leaderEpoch: 0, isr: [replicas[0]], partitionEpoch: 0 };
       txn.then(client.put(partitionKey(clusterName, spec.name, p)).value(partitionState.encode(state)));
     });
-    const res = await txn.commit();
+    let res;
+    try {
+      res = await txn.commit();
+    } catch (e) {
+      // etcd caps operations per transaction (--max-txn-ops, 128 by default) and the contract wants
+      // one transaction per topic, so the cap bounds the partition count.
+      if (e instanceof Error && /too many operations in txn/.test(e.message)) {
+        throw new KafkaError(
+          ErrorCode.INVALID_PARTITIONS,
+          `${assignment.length} partitions exceed what one etcd transaction may write (etcd --max-txn-ops).`,
+        );
+      }
+      throw e;
+    }
     if (!res.succeeded) throw alreadyExists(spec.name);
     this.log.info({ topic: spec.name, topicId: record.topicId, assignment }, 'created topic');
     return summary;

@@ -65,7 +65,9 @@ describe('PartitionLog.offsetForTimestamp', () => {
       expect(await log.offsetForTimestamp(2500n)).toBeNull();
       expect((await log.offsetForTimestamp(2000n))?.offset).toBe(3n);
       expect((await log.offsetForTimestamp(2500n, 9n))?.offset).toBe(6n);
-      expect(await log.offsetForTimestamp(2500n, 7n)).toBeNull();
+      // A record below the bound counts even if its batch reaches past it.
+      expect((await log.offsetForTimestamp(2500n, 7n))?.offset).toBe(6n);
+      expect(await log.offsetForTimestamp(2500n, 6n)).toBeNull();
       await log.close();
     }));
 

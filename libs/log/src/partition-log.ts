@@ -514,7 +514,7 @@ export class PartitionLog {
     const found = await this.findInBatch(await seg.read(info.position, info.size), ts);
     if (!found) return null;
     // Records below the log start offset were deleted; the batch still holds them.
-    return found.offset < this.startOffset ? { offset: this.startOffset, timestamp: found.timestamp } : found;
+    return { offset: maxBig(found.offset, this.startOffset), timestamp: found.timestamp };
   }
 
   private async truncateFullyAndStartAt(offset: bigint): Promise<void> {

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.DEBUG);
 import { extractTraceContext, injectTraceContext, startTelemetry } from './telemetry';
 
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -79,6 +81,37 @@ describe('startTelemetry', () => {
       await t.shutdown();
     } finally {
       await new Promise<void>((r) => s.close(() => r()));
+    }
+  });
+
+  it('exports spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and not when OTEL_TRACES_EXPORTER=none', async () => {
+    const posts: string[] = [];
+    const collector = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        posts.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+    const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = endpoint; // the exporter itself reads process.env
+    try {
+      const off = await startTelemetry({ serviceName: 'x', env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_EXPORTER: 'none' } });
+      off.tracer.startSpan('dropped').end();
+      await off.shutdown();
+      expect(posts).toEqual([]);
+
+      const on = await startTelemetry({ serviceName: 'x', env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } });
+      on.tracer.startSpan('exported').end();
+      await on.shutdown();
+      expect(posts).toEqual(['/v1/traces']);
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = saved;
+      collector.closeAllConnections();
+      await new Promise<void>((r) => collector.close(() => r()));
     }
   });
 });

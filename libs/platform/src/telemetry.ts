@@ -37,6 +37,8 @@ export interface TelemetryOptions {
   spanExporter?: SpanExporter;
   /** Environment to read OTEL_* variables from (defaults to process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Upper bound for the final flush: an unreachable collector must not hold up process exit. */
+  shutdownTimeoutMs?: number;
 }
 
 export interface Telemetry {
@@ -108,7 +110,14 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     metricsPort,
     shutdown() {
       stopped ??= (async () => {
-        const results = await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, opts.shutdownTimeoutMs ?? 2_000);
+        });
+        const flushed = Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+        const results = (await Promise.race([flushed, timeout])) ?? [];
+        clearTimeout(timer);
+        if (results.length === 0) diag.warn('telemetry shutdown timed out; unexported spans dropped');
         if (ownsTrace) trace.disable();
         if (ownsMetrics) metrics.disable();
         if (ownsPropagation) propagation.disable();

@@ -93,7 +93,7 @@ export class FramedSocket {
     });
   }
 
-  /** Half-closes after pending writes; outstanding requests fail if the peer then closes. */
+  /** Closes now; requests still outstanding fail with NETWORK_EXCEPTION. */
   close(): void {
     if (this.closedWith) return;
     this.fail(new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'connection closed by client'));

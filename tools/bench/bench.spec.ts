@@ -1,0 +1,61 @@
+import { decodeRecordBatch } from '@dms/kafka-codec';
+import { FakeBroker } from '@dms/kafka-client';
+import { formatReport, runBench } from './main';
+import { parseBenchArgs } from './options';
+import { LatencyRecorder } from './stats';
+import { prebuildBatch } from './load';
+
+describe('bench options', () => {
+  it('parses every flag and fills defaults', () => {
+    const o = parseBenchArgs(['both', '--bootstrap-server', 'h:1', '--topic', 'x', '--partitions', '8', '--record-size', '100',
+      '--batch-size', '50', '--acks', '1', '--in-flight', '4', '--duration-s', '0.5', '--compression', 'zstd', '--json']);
+    expect(o).toMatchObject({ mode: 'both', bootstrapServer: 'h:1', topic: 'x', partitions: 8, recordSize: 100, batchSize: 50,
+      acks: 1, inFlight: 4, durationS: 0.5, compressionName: 'zstd', json: true });
+    expect(parseBenchArgs(['produce'])).toMatchObject({ partitions: 4, acks: -1, inFlight: 16, durationS: 10, json: false });
+  });
+
+  it('rejects bad values', () => {
+    expect(() => parseBenchArgs(['fly'])).toThrow(/mode must be/);
+    expect(() => parseBenchArgs(['produce', '--duration-s', '0'])).toThrow(/duration-s/);
+    expect(() => parseBenchArgs(['produce', '--in-flight', '0'])).toThrow(/in-flight/);
+  });
+});
+
+describe('LatencyRecorder', () => {
+  it('computes nearest-rank percentiles', () => {
+    const r = new LatencyRecorder();
+    for (let i = 1000; i >= 1; i--) r.add(i);
+    expect(r.percentiles([0.5, 0.99, 0.999, 1])).toEqual([500, 990, 999, 1000]);
+    expect(new LatencyRecorder().percentiles([0.5])).toEqual([null]);
+  });
+});
+
+describe('bench run against the fake broker', () => {
+  let broker: FakeBroker;
+  beforeAll(async () => { broker = await FakeBroker.start(); });
+  afterAll(() => broker.stop());
+
+  it('builds the batch once with the asked shape', async () => {
+    const o = parseBenchArgs(['produce', '--record-size', '64', '--batch-size', '10', '--compression', 'lz4']);
+    const { header, records } = await decodeRecordBatch(await prebuildBatch(o));
+    expect(header.recordCount).toBe(10);
+    expect(records.every((r) => r.value!.length === 64)).toBe(true);
+  });
+
+  it('produces then consumes back exactly what it produced, within its time bound', async () => {
+    const o = parseBenchArgs(['both', '--bootstrap-server', broker.address, '--topic', 'b', '--partitions', '3',
+      '--record-size', '32', '--batch-size', '5', '--in-flight', '4', '--duration-s', '0.3']);
+    const started = Date.now();
+    const report = await runBench(o);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const [produce, consume] = report.results;
+    expect(produce.requests).toBeGreaterThan(0);
+    expect(produce.errors).toEqual({});
+    expect(produce.latencyMs.p50).not.toBeNull();
+    const stored = broker.topics.get('b')!.partitions.reduce((n, p) => n + Number(p.nextOffset), 0);
+    expect(produce.records).toBe(stored);
+    expect(consume.records).toBe(stored);
+    expect(report.conditions).toMatchObject({ partitions: 3, recordSize: 32, batchSize: 5, acks: -1, inFlight: 4 });
+    expect(formatReport(report)).toMatch(/produce .* MB\/s .* records\/s/);
+  });
+});
