@@ -193,6 +193,15 @@ describe('controller (real etcd)', () => {
     // The other topic is untouched, and a deleted name can be created again.
     expect(await admin.getAll().prefix(topicPartitionsPrefix('topics', 'explicit')).count()).toBe(2);
     expect((await create(leaderClient, [spec('orders', { numPartitions: 1, replicationFactor: 1 })])).topics[0].errorCode).toBe(0);
+    // Beyond etcd's per-transaction cap the create fails cleanly and writes nothing; within it, all.
+    const huge = await create(leaderClient, [spec('huge', { numPartitions: 300, replicationFactor: 1 })]);
+    const hugeParts = await admin.getAll().prefix(topicPartitionsPrefix('topics', 'huge')).count();
+    if (huge.topics[0].errorCode === 0) expect(hugeParts).toBe(300);
+    else {
+      expect(huge.topics[0].errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
+      expect(hugeParts).toBe(0);
+      expect(await admin.get(topicKey('topics', 'huge')).exists()).toBe(false);
+    }
     // The watch cache of every controller sees the new topic.
     await waitFor('standby cache', () => b.view.topic('orders')?.partitions === 1, 5000);
     leaderClient.close();

@@ -196,6 +196,22 @@ describe('PartitionLog', () => {
       await log.close();
     }));
 
+  it('does not expose batches whose write has not completed', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, {});
+      await fill(log, 1, 2);
+      const pending = log.append(await testBatch({ records: 2 }), { leaderEpoch: 0 });
+      expect(log.logEndOffset).toBe(2n);
+      const during = log.read(2n, 1 << 20, all); // assigned but unwritten: empty, not out of range
+      const whole = log.read(0n, 1 << 20, all);
+      expect((await during).records.length).toBe(0);
+      expect((await recordKeys((await whole).records)).map((k) => k.offset)).toEqual([0n, 1n]);
+      await pending;
+      expect(log.logEndOffset).toBe(4n);
+      expect((await log.read(2n, 1 << 20, all)).records.length).toBeGreaterThan(0);
+      await log.close();
+    }));
+
   it('appends several batches in one call, splitting them across a roll', () =>
     withTempDir(async (dir) => {
       const parts = await Promise.all([0, 1, 2, 3, 4].map((i) => testBatch({ records: 2, tag: `m${i}` })));

@@ -283,7 +283,11 @@ export class PartitionLog {
    * Whole batches from the one containing fetchOffset, within maxBytes (but at least one
    * batch if minOneBatch), never reaching upperBound, never bytes still being written.
    */
-  async read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+  read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+    return this.readBatches(fetchOffset, maxBytes, opts).catch(asLogError);
+  }
+
+  private async readBatches(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     this.checkOpen();
     if (fetchOffset < this.startOffset || fetchOffset > this.nextOffset) {
       throw new LogError(
@@ -308,7 +312,7 @@ export class PartitionLog {
       if (!first) continue; // nothing at or after fetchOffset in this segment: gap
       if (first.lastOffset >= limit) return empty;
       if (first.size > budget) {
-        return minOneBatch(opts) ? result(await seg.read(first.position, first.size)) : empty;
+        return opts.minOneBatch ? result(await seg.read(first.position, first.size)) : empty;
       }
       const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position));
       return result(buf.subarray(0, wholeBatchesBelow(buf, limit)));
@@ -321,7 +325,11 @@ export class PartitionLog {
    * >= ts. The time index only narrows where to start; batches whose maxTimestamp cannot be
    * trusted are searched record by record.
    */
-  async offsetForTimestamp(ts: bigint, upperBound: bigint = this.hw): Promise<TimestampOffset | null> {
+  offsetForTimestamp(ts: bigint, upperBound: bigint = this.hw): Promise<TimestampOffset | null> {
+    return this.searchTimestamp(ts, upperBound).catch(asLogError);
+  }
+
+  private async searchTimestamp(ts: bigint, upperBound: bigint): Promise<TimestampOffset | null> {
     this.checkOpen();
     const limit = minBig(upperBound, this.writtenEnd);
     for (const seg of [...this.segments]) {
@@ -594,10 +602,6 @@ function wholeBatchesBelow(buf: Buffer, limit: bigint): number {
   return end;
 }
 
-function minOneBatch(opts: ReadOptions): boolean {
-  return opts.minOneBatch;
-}
-
 async function checkTopicId(dir: string, expected: string | undefined): Promise<string | undefined> {
   const onDisk = await readPartitionMetadata(dir);
   if (onDisk && expected && onDisk.topicId !== expected) {
@@ -624,6 +628,12 @@ async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigi
       await unlink(join(dir, name));
     }
   }
+}
+
+/** Anything that is not already a LogError is an I/O or on-disk data problem. */
+function asLogError(e: unknown): never {
+  if (e instanceof LogError) throw e;
+  throw new LogError('storage', (e as Error)?.message ?? String(e), { cause: e });
 }
 
 function minBig(a: bigint, b: bigint): bigint {

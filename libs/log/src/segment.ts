@@ -191,7 +191,8 @@ export class Segment {
       this.seal();
       await this.rewriteIndexes();
       await this.closeIndexFiles();
-      this.markWritten(size, nextOffset);
+      // A trusted segment with a torn tail is served only up to its last whole batch.
+      this.markWritten(this.pendingSize, nextOffset);
       this.pendingEnd = nextOffset;
       return { rebuiltIndexes: true };
     }

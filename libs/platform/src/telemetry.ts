@@ -69,7 +69,7 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     const simple = opts.spanExporter instanceof InMemorySpanExporter;
     spanProcessors.push(simple ? new SimpleSpanProcessor(opts.spanExporter) : new BatchSpanProcessor(opts.spanExporter));
   } else {
-    for (const exporter of exportersFromEnv(env)) spanProcessors.push(new BatchSpanProcessor(exporter));
+    for (const exporter of tracesExportersFromEnv(env)) spanProcessors.push(new BatchSpanProcessor(exporter));
   }
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
 
@@ -130,7 +130,7 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
 }
 
 /** Mirrors the OTel SDK's env contract for traces, limited to exporters we ship. */
-function exportersFromEnv(env: NodeJS.ProcessEnv): SpanExporter[] {
+export function tracesExportersFromEnv(env: NodeJS.ProcessEnv): SpanExporter[] {
   const listed = (env.OTEL_TRACES_EXPORTER ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase())
