@@ -55,6 +55,8 @@ export async function startEtcd(opts: EtcdOptions): Promise<EtcdProcess> {
     '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
     '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
     '--initial-cluster', `${name}=http://127.0.0.1:${peerPort}`,
+    // A topic is created in one transaction with one operation per partition.
+    '--max-txn-ops', '10000',
     '--log-level', 'warn',
     '--logger', 'zap',
   ];
