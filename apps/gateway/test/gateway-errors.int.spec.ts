@@ -99,7 +99,19 @@ describe('hostile frames', () => {
     ['an oversized frame length', () => Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3])],
     ['a negative frame length', () => Buffer.from([0xff, 0xff, 0xff, 0xf0])],
     ['a header that is garbage', () => Buffer.from([0, 0, 0, 6, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02])],
-    ['an unknown api key', () => encodeRequest({ requestApiKey: 9999, requestApiVersion: 0, correlationId: 1, clientId: 'x' }, {})],
+    [
+      'an unknown api key',
+      () => {
+        // size, api key 9999, version 0, correlation id 1, client id "x" (header v1)
+        const f = Buffer.alloc(4 + 2 + 2 + 4 + 2 + 1);
+        f.writeInt32BE(f.length - 4, 0);
+        f.writeInt16BE(9999, 4);
+        f.writeInt32BE(1, 8);
+        f.writeInt16BE(1, 12);
+        f.write('x', 14);
+        return f;
+      },
+    ],
     [
       'a Metadata body with a hostile array count',
       () => {

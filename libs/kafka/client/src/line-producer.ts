@@ -36,6 +36,9 @@ export async function produceLines(client: KafkaClient, topic: string, lines: As
   const batchSize = opts.batchSize ?? 1000;
   const maxBatchBytes = opts.maxBatchBytes ?? 512 * 1024;
   const maxInFlight = opts.maxInFlight ?? 8;
+  // Attach to the line source before the first await: a readline interface drops lines (and its
+  // close) that arrive before its async iterator exists, which would leave us waiting forever.
+  const iterator = lines[Symbol.asyncIterator]();
   const numPartitions = await client.partitionCount(topic, opts.allowAutoTopicCreation ?? false);
   if (opts.partition !== undefined && (opts.partition < 0 || opts.partition >= numPartitions)) {
     throw new RangeError(`partition ${opts.partition} is out of range: topic '${topic}' has ${numPartitions}`);
@@ -63,7 +66,7 @@ export async function produceLines(client: KafkaClient, topic: string, lines: As
     inFlight.add(task);
   };
 
-  for await (const line of lines) {
+  for await (const line of { [Symbol.asyncIterator]: () => iterator }) {
     if (failure) break;
     const { key, value } = splitLine(line, opts.keySeparator);
     const partition = opts.partition ?? partitioner.partition(key, numPartitions);
