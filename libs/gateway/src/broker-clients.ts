@@ -23,15 +23,23 @@ export interface BrokerClient {
  */
 export class BrokerClients {
   private readonly clients = new Map<number, BrokerClient>();
+  /** Live broker addresses, rebuilt lazily after a metadata change (the view scans all keys). */
+  private addresses: Map<number, string> | undefined;
 
   constructor(private readonly view: ClusterView) {
-    view.on('change', () => this.prune());
+    view.on('change', () => {
+      this.addresses = undefined;
+      this.prune();
+    });
+  }
+
+  isLive(brokerId: number): boolean {
+    return this.live().has(brokerId);
   }
 
   get(brokerId: number): BrokerClient | undefined {
-    const reg = this.view.brokers().find((b) => b.id === brokerId);
-    if (!reg) return undefined;
-    const address = `${reg.host}:${reg.port}`;
+    const address = this.live().get(brokerId);
+    if (!address) return undefined;
     const existing = this.clients.get(brokerId);
     if (existing && existing.address === address) return existing;
     if (existing) this.drop(existing);
@@ -52,8 +60,14 @@ export class BrokerClients {
     this.clients.clear();
   }
 
+  private live(): Map<number, string> {
+    this.addresses ??= new Map(this.view.brokers().map((b) => [b.id, `${b.host}:${b.port}`]));
+    return this.addresses;
+  }
+
   private prune(): void {
-    const live = new Map(this.view.brokers().map((b) => [b.id, `${b.host}:${b.port}`]));
+    if (this.clients.size === 0) return;
+    const live = this.live();
     for (const c of this.clients.values()) {
       if (live.get(c.id) !== c.address) {
         this.clients.delete(c.id);

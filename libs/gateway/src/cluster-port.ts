@@ -1,4 +1,4 @@
-import type { BrokerRegistration, ClusterView, GatewayRegistration } from '@dms/cluster';
+import type { BrokerRegistration, ClusterView, GatewayRegistration, PartitionState } from '@dms/cluster';
 import type { AdvertisedNode, ClusterPort, GatewayConfig, PartitionView, TopicView } from '@dms/kafka-handlers';
 
 /** Stable 32-bit hash (FNV-1a) so every gateway picks the same advertised leader. */
@@ -32,13 +32,17 @@ const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 
 /** ClusterPort over the etcd-backed ClusterView, as seen by gateway `selfId`. */
 export class GatewayClusterPort implements ClusterPort {
-  private topicsCache: { revision: bigint; byName: Map<string, TopicView>; byId: Map<string, TopicView> } | undefined;
+  private topicsCache: { byName: Map<string, TopicView>; byId: Map<string, TopicView> } | undefined;
 
   constructor(
     private readonly view: ClusterView,
     private readonly selfId: number,
     readonly config: GatewayConfig,
-  ) {}
+  ) {
+    // Invalidate per event, not per revision: one transaction (a topic and its partitions)
+    // arrives as several events sharing a revision.
+    view.on('change', () => (this.topicsCache = undefined));
+  }
 
   clusterId(): string | null {
     return this.view.clusterId() ?? null;
@@ -91,16 +95,22 @@ export class GatewayClusterPort implements ClusterPort {
     });
   }
 
-  /** Rebuilt only when etcd moved on, so Metadata and routing read a cached map. */
+  /** Rebuilt only after a change, so Metadata and routing read a cached map. */
   private snapshot() {
-    const revision = this.view.revision;
-    if (this.topicsCache && this.topicsCache.revision === revision) return this.topicsCache;
+    if (this.topicsCache) return this.topicsCache;
     const brokers = new Map(this.view.brokers().map((b) => [b.id, b]));
     const gateways = this.view.gateways();
     const byName = new Map<string, TopicView>();
     const byId = new Map<string, TopicView>();
+    // One pass over the partition states: the view's per-topic lookups scan every key.
+    const statesByTopic = new Map<string, Map<number, PartitionState>>();
+    for (const { topic, partition, state } of this.view.allPartitions()) {
+      let m = statesByTopic.get(topic);
+      if (!m) statesByTopic.set(topic, (m = new Map()));
+      m.set(partition, state);
+    }
     for (const [name, rec] of this.view.topics()) {
-      const states = this.view.partitions(name);
+      const states = statesByTopic.get(name) ?? new Map<number, PartitionState>();
       const partitions: PartitionView[] = [];
       for (let p = 0; p < rec.partitions; p++) {
         const s = states.get(p);
@@ -120,7 +130,7 @@ export class GatewayClusterPort implements ClusterPort {
       byName.set(name, view);
       byId.set(rec.topicId, view);
     }
-    this.topicsCache = { revision, byName, byId };
+    this.topicsCache = { byName, byId };
     return this.topicsCache;
   }
 }

@@ -55,7 +55,7 @@ export class Gateway {
       autoCreateTopicsEnable: opts.autoCreateTopicsEnable,
       messageMaxBytes: opts.messageMaxBytes,
     });
-    const storage = new GatewayStoragePort(this.view, this.brokers);
+    const storage = new GatewayStoragePort(cluster, this.brokers);
     const requests = opts.meter.createCounter('kafka.server.requests', { description: 'Kafka requests received' });
     const requestBytes = opts.meter.createCounter('kafka.server.request.bytes', { description: 'Kafka request bytes received', unit: 'By' });
     this.server = new KafkaServer({

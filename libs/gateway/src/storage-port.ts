@@ -1,6 +1,6 @@
-import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import type {
+  ClusterPort,
   FetchPartitionInput,
   FetchPartitionOutcome,
   ListOffsetsInput,
@@ -20,13 +20,12 @@ const MAX_LEADER_WAIT_MS = 15_000;
 
 const key = (topic: string, partition: number) => `${topic}\0${partition}`;
 
-function groupByLeader<T extends { topic: string; partition: number }>(view: ClusterView, parts: T[]) {
+function groupByLeader<T extends { topic: string; partition: number }>(cluster: ClusterPort, brokers: BrokerClients, parts: T[]) {
   const groups = new Map<number, T[]>();
   const orphans: T[] = [];
-  const live = new Set(view.brokers().map((b) => b.id));
   for (const p of parts) {
-    const leader = view.partitions(p.topic).get(p.partition)?.leader ?? -1;
-    if (leader < 0 || !live.has(leader)) orphans.push(p);
+    const leader = cluster.topic(p.topic)?.partitions[p.partition]?.storageLeader ?? -1;
+    if (leader < 0 || !brokers.isLive(leader)) orphans.push(p);
     else {
       const g = groups.get(leader) ?? [];
       g.push(p);
@@ -44,7 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class GatewayStoragePort implements StoragePort {
   constructor(
-    private readonly view: ClusterView,
+    private readonly cluster: ClusterPort,
     private readonly brokers: BrokerClients,
   ) {}
 
@@ -53,7 +52,7 @@ export class GatewayStoragePort implements StoragePort {
     const results = new Map<string, ProducePartitionOutcome>();
     let pending = parts;
     for (;;) {
-      const { groups, orphans } = groupByLeader(this.view, pending);
+      const { groups, orphans } = groupByLeader(this.cluster, this.brokers, pending);
       const retry: ProducePartitionInput[] = [];
       await Promise.all(
         [...groups].map(async ([brokerId, group]) => {
@@ -90,7 +89,7 @@ export class GatewayStoragePort implements StoragePort {
     opts: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: number },
     parts: FetchPartitionInput[],
   ): Promise<FetchPartitionOutcome[]> {
-    const { groups, orphans } = groupByLeader(this.view, parts);
+    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
     const results = new Map<string, FetchPartitionOutcome>();
     for (const o of orphans) results.set(key(o.topic, o.partition), failedFetch(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
     await Promise.all(
@@ -119,7 +118,7 @@ export class GatewayStoragePort implements StoragePort {
   }
 
   async listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
-    const { groups, orphans } = groupByLeader(this.view, parts);
+    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
     const results = new Map<string, ListOffsetsOutcome>();
     const fail = (p: ListOffsetsInput, errorCode: number): ListOffsetsOutcome => ({
       topic: p.topic, partition: p.partition, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1,
