@@ -7,6 +7,9 @@ cd "$root"
 bash tools/ci/ensure-deps.sh || exit 1
 
 status=0
+export NX_DAEMON=false NX_NO_CLOUD=true
+echo "== lint (module boundaries)"
+{ npx nx show projects >/dev/null && npx eslint apps libs tools; } || status=1
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit || status=1
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -60,7 +60,6 @@ export async function startEtcd(opts: EtcdOptions): Promise<EtcdProcess> {
     '--log-level', 'warn',
     '--logger', 'zap',
   ];
-  const { openSync } = await import('node:fs');
   const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(opts.bin ?? 'etcd', args, {
     stdio: ['ignore', out, out],

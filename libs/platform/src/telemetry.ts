@@ -144,7 +144,6 @@ export function tracesExportersFromEnv(env: NodeJS.ProcessEnv): SpanExporter[] {
   for (const name of new Set(names)) {
     if (name === 'otlp') {
       // Loaded lazily: the exporter pulls in HTTP/protobuf machinery most runs do not need.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
       out.push(new OTLPTraceExporter());
     } else if (name === 'console') {

@@ -2,7 +2,6 @@ import { murmur2, partitionForKey, toPositive } from './murmur2';
 
 // kafkajs ships the Java client's murmur2 (a real peer); the expected values below were computed
 // from the algorithm's definition and agree with it, which the last test checks directly.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const kafkajsMurmur2: (key: Buffer | string) => number = require('kafkajs/src/producer/partitioners/default/murmur2');
 
 describe('murmur2', () => {
