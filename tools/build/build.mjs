@@ -13,6 +13,7 @@ const entries = {
   'apps/gateway/main': 'apps/gateway/src/main.ts',
   'apps/cli/main': 'apps/cli/src/main.ts',
   'tools/bench/main': 'tools/bench/main.ts',
+  'tools/chaos/main': 'tools/chaos/main.ts',
 };
 const only = process.argv.slice(2);
 const entryPoints = {};

@@ -160,3 +160,33 @@ export class EtcdSession extends EventEmitter {
     lease.revoke({ deadline: Date.now() + 2000 }).catch(() => lease.release());
   }
 }
+
+/**
+ * Replaces a lost session with a new lease (re-registering its keys), retrying with a capped
+ * backoff until it succeeds or `stopped()` says to give up: an etcd outage must end with every
+ * process registered again. Returns a function that stops renewing.
+ */
+export function renewOnLoss(session: EtcdSession, log: Log, stopped: () => boolean = () => false): () => void {
+  let renewing = false;
+  const onLost = async (reason: string) => {
+    if (renewing) return;
+    renewing = true;
+    log.warn({ reason }, 'etcd session lost; re-registering');
+    try {
+      for (let attempt = 0; !stopped() && session.state !== 'closed'; attempt++) {
+        try {
+          await session.recreate();
+          log.info({ leaseId: session.leaseId }, 'etcd session re-created');
+          return;
+        } catch (e) {
+          log.warn({ err: errMessage(e), attempt }, 'could not re-create etcd session; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(2000, 200 * (attempt + 1))));
+        }
+      }
+    } finally {
+      renewing = false;
+    }
+  };
+  session.on('lost', onLost);
+  return () => session.off('lost', onLost);
+}

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import {
   ClusterView,
   clusterIdKey,
@@ -10,6 +10,7 @@ import {
   controllerLeader,
   controllerLeaderKey,
   controllerRegistration,
+  createEtcdClient,
   EtcdSession,
   errMessage,
   fencedTxn,
@@ -58,7 +59,7 @@ export class Controller extends EventEmitter {
   constructor(readonly opts: ControllerOptions) {
     super();
     this.log = opts.log ?? silentLog;
-    this.client = new Etcd3({ hosts: opts.etcdEndpoints.map((e) => (e.includes('://') ? e : `http://${e}`)) });
+    this.client = createEtcdClient(opts.etcdEndpoints);
     this.session = new EtcdSession(this.client, { ttlMs: opts.leaseTtlMs, log: this.log });
     this.view = new ClusterView(this.client, opts.clusterName, this.log);
     this.election = new LeaderElection(this.client, this.session, {

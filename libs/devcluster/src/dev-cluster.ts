@@ -171,22 +171,7 @@ export class DevCluster extends EventEmitter {
       throw new Error(`port ${this.bootstrapPort} on 127.0.0.1 is in use; pick another with --port`);
     }
 
-    this.etcd = await startEtcd({
-      dataDir: this.dataDir,
-      clientPort: await reusePort(previous?.etcd?.clientPort),
-      peerPort: await reusePort(previous?.etcd?.peerPort),
-      bin: o.etcdBin,
-      logFile: join(this.dataDir, 'logs', 'etcd.log'),
-      startTimeoutMs: o.readyTimeoutMs,
-    });
-    const etcdChild = this.etcd.child;
-    etcdChild.once('exit', (code, signal) => {
-      if (this.stopping) return;
-      this.emit('unexpected-exit', {
-        role: 'etcd', id: 0, pid: etcdChild.pid!, code, signal,
-        logFile: join(this.dataDir, 'logs', 'etcd.log'), tail: [],
-      } satisfies UnexpectedExit);
-    });
+    await this.startEtcdProcess(await reusePort(previous?.etcd?.clientPort), await reusePort(previous?.etcd?.peerPort));
 
     const previousGatewayPort = (id: number) => previous?.processes?.find((p) => p.role === 'gateway' && p.id === id)?.ports?.kafkaPort;
     for (const role of ROLE_ORDER) {
@@ -261,6 +246,48 @@ export class DevCluster extends EventEmitter {
       await waitFor('a controller leader in etcd', async () => (await client.get(controllerLeaderKey(this.clusterName)).string()) ?? false, timeoutMs, 100);
     } finally {
       client.close();
+    }
+  }
+
+  private async startEtcdProcess(clientPort: number, peerPort: number): Promise<void> {
+    const o = this.opts;
+    this.etcd = await startEtcd({
+      dataDir: this.dataDir,
+      clientPort,
+      peerPort,
+      bin: o.etcdBin,
+      logFile: join(this.dataDir, 'logs', 'etcd.log'),
+      startTimeoutMs: o.readyTimeoutMs,
+    });
+    const etcd = this.etcd;
+    const etcdChild = etcd.child;
+    etcdChild.once('exit', (code, signal) => {
+      if (this.stopping || etcd.intendedExit) return;
+      this.emit('unexpected-exit', {
+        role: 'etcd', id: 0, pid: etcdChild.pid!, code, signal,
+        logFile: join(this.dataDir, 'logs', 'etcd.log'), tail: [],
+      } satisfies UnexpectedExit);
+    });
+  }
+
+  /** Kills etcd as an intended act (fault injection); the services keep running without it. */
+  async killEtcd(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const e = this.etcd;
+    if (!e) return;
+    e.intendedExit = true;
+    await e.stop(signal);
+    this.writeClusterJson();
+  }
+
+  /** Starts etcd again on the same ports and data dir. */
+  async restartEtcd(): Promise<void> {
+    const e = this.etcd;
+    if (!e) throw new Error('etcd was never started');
+    if (e.child.exitCode === null && e.child.signalCode === null) await this.killEtcd('SIGTERM');
+    try {
+      await this.startEtcdProcess(e.clientPort, e.peerPort);
+    } finally {
+      this.writeClusterJson();
     }
   }
 

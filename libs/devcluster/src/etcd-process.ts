@@ -13,6 +13,8 @@ export interface EtcdProcess {
   dataDir: string;
   pid: number;
   child: ChildProcess;
+  /** Set before a deliberate kill so watchers do not report the exit as a crash. */
+  intendedExit?: boolean;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
-import { ClusterView, EtcdSession, gatewayKey, gatewayRegistration } from '@dms/cluster';
+import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, gatewayKey, gatewayRegistration } from '@dms/cluster';
 import type { RequestContext } from '@dms/kafka-handlers';
 import type { Logger } from '@dms/platform';
 import { BrokerClients } from './broker-clients';
@@ -41,12 +41,13 @@ export class Gateway {
   private controller!: GatewayControllerPort;
   private server!: KafkaServer;
   port = 0;
+  private stopped = false;
 
   constructor(private readonly opts: GatewayOptions) {}
 
   async start(): Promise<void> {
     const { opts } = this;
-    this.etcd = new Etcd3({ hosts: opts.etcdEndpoints.map((e) => (e.includes('://') ? e : `http://${e}`)) });
+    this.etcd = createEtcdClient(opts.etcdEndpoints);
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
     this.brokers = new BrokerClients(this.view);
@@ -71,10 +72,7 @@ export class Gateway {
     });
     this.port = await this.server.listen(opts.listenHost, opts.listenPort);
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
-    this.session.on('lost', (reason: string) => {
-      opts.logger.warn({ reason }, 'etcd session lost; re-registering');
-      void this.session.recreate().catch((err) => opts.logger.error({ err }, 'could not re-register gateway'));
-    });
+    renewOnLoss(this.session, opts.logger, () => this.stopped);
     await this.session.start();
     const advertisedPort = opts.advertisedPort || this.port;
     await this.session.register(
@@ -91,6 +89,7 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.server?.close();
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();

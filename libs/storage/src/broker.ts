@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { Tracer } from '@opentelemetry/api';
-import { ClusterView, EtcdSession, brokerKey, brokerRegistration } from '@dms/cluster';
+import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
 import { StorageServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { Server } from '@grpc/grpc-js';
@@ -33,13 +33,14 @@ export class Broker {
   private replicas!: ReplicaManager;
   private server!: Server;
   port = 0;
+  private stopped = false;
 
   constructor(private readonly opts: BrokerOptions) {}
 
   async start(): Promise<void> {
     const { opts } = this;
     mkdirSync(opts.logDir, { recursive: true });
-    this.etcd = new Etcd3({ hosts: opts.etcdEndpoints.map((e) => (e.includes('://') ? e : `http://${e}`)) });
+    this.etcd = createEtcdClient(opts.etcdEndpoints);
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
     this.replicas = new ReplicaManager(this.view, {
@@ -57,10 +58,7 @@ export class Broker {
     );
     this.port = await bindServer(this.server, opts.grpcHost, opts.grpcPort);
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
-    this.session.on('lost', (reason: string) => {
-      opts.logger.warn({ reason }, 'etcd session lost; re-registering');
-      void this.session.recreate().catch((err) => opts.logger.error({ err }, 'could not re-register broker'));
-    });
+    renewOnLoss(this.session, opts.logger, () => this.stopped);
     await this.session.start();
     await this.session.register(
       brokerKey(opts.clusterName, opts.brokerId),
@@ -69,6 +67,7 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.session?.close().catch(() => undefined);
     if (this.server) await stopServer(this.server, 2_000);
     await this.replicas?.close();
