@@ -88,3 +88,68 @@ describe('kafkajs group membership', () => {
     expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain('g-balance');
   });
 });
+
+describe('kcat balanced consumer', () => {
+  it('joins a group with kcat -G, consumes everything and commits', async () => {
+    const topic = 'grp-kcat';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const values = Array.from({ length: 30 }, (_, i) => `kc${i}`);
+    await produce(topic, values);
+    const res = await runProcess('kcat', [
+      '-b', tc.bootstrap, '-G', 'g-kcat', topic, '-c', '30', '-f', '%s\n',
+      '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'enable.auto.commit=true', '-X', 'auto.commit.interval.ms=100',
+    ], { timeoutMs: 60_000 });
+    expect(res.timedOut).toBe(false);
+    expect(res.stdout.split('\n').filter(Boolean).sort()).toEqual([...values].sort());
+    // kcat commits on close: the group's committed offsets cover every message.
+    const offsets = await admin.fetchOffsets({ groupId: 'g-kcat', topics: [topic] });
+    const committed = offsets[0].partitions.reduce((n, p) => n + Number(p.offset), 0);
+    expect(committed).toBe(30);
+  });
+});
+
+describe('committed offsets', () => {
+  async function coordinatorBroker(groupId: string): Promise<number> {
+    const meta = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+    const partitions = meta.topics[0].partitions;
+    // Kafka's placement: abs(groupId.hashCode()) % partitions; replicas[0] is the storage leader.
+    let h = 0;
+    for (let i = 0; i < groupId.length; i++) h = (Math.imul(h, 31) + groupId.charCodeAt(i)) | 0;
+    const p = partitions.find((x) => x.partitionId === (h === -2147483648 ? 0 : Math.abs(h)) % partitions.length)!;
+    return p.replicas[0];
+  }
+
+  async function consumeAll(groupId: string, topic: string, expected: number): Promise<string[]> {
+    const c = consumer(groupId, topic);
+    await c.waitFor(`${expected} messages`, () => c.messages().length >= expected || undefined, 60_000);
+    await c.stop();
+    return c.messages().map((m) => m.value!);
+  }
+
+  it('resumes after the last commit when a consumer restarts', async () => {
+    const topic = 'grp-resume';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await produce(topic, Array.from({ length: 10 }, (_, i) => `r${i}`));
+    expect(await consumeAll('g-resume', topic, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
+    await produce(topic, Array.from({ length: 5 }, (_, i) => `r${10 + i}`));
+    const second = await consumeAll('g-resume', topic, 5);
+    expect(second).toEqual(['r10', 'r11', 'r12', 'r13', 'r14']);
+  });
+
+  it('keeps commits when the coordinator\'s broker is SIGKILLed and restarted in between', async () => {
+    const topic = 'grp-failover';
+    const groupId = 'g-failover';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await produce(topic, Array.from({ length: 20 }, (_, i) => `f${i}`));
+    expect((await consumeAll(groupId, topic, 20)).sort()).toHaveLength(20);
+
+    const brokerId = await coordinatorBroker(groupId);
+    await tc.cluster.kill('broker', brokerId, 'SIGKILL');
+    await tc.cluster.restart('broker', brokerId);
+    await produce(topic, Array.from({ length: 6 }, (_, i) => `f${20 + i}`));
+    const after = await consumeAll(groupId, topic, 6);
+    expect(after.sort()).toEqual(['f20', 'f21', 'f22', 'f23', 'f24', 'f25']);
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(offsets[0].partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(26);
+  });
+});
