@@ -2,7 +2,8 @@
 // processes balance a topic's partitions, rebalance on join, leave and crash; kcat's balanced
 // consumer joins; committed offsets survive consumer restarts and a coordinator broker crash.
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
+import { waitFor } from '@dms/devcluster';
+import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
 import { GroupConsumer } from './group-consumer';
 import { runProcess } from './run-process';
 
@@ -151,5 +152,61 @@ describe('committed offsets', () => {
     expect(after.sort()).toEqual(['f20', 'f21', 'f22', 'f23', 'f24', 'f25']);
     const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(offsets[0].partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(26);
+  });
+});
+
+describe('dms groups CLI', () => {
+  const cli = (args: string[]) => runCli([...args, '--bootstrap-server', tc.bootstrap], { timeoutMs: 60_000 });
+
+  it('describes, refuses to reset an active group, resets --to-datetime, and the group re-reads from that time', async () => {
+    const topic = 'grp-cli';
+    const groupId = 'g-cli';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await produce(topic, ['old0', 'old1', 'old2', 'old3', 'old4']);
+    const since = Date.now() + 2;
+    await waitFor('the clock to pass the cut', () => Date.now() > since + 2, 1_000, 1);
+    await produce(topic, ['new0', 'new1', 'new2', 'new3', 'new4']);
+
+    const first = consumer(groupId, topic);
+    await first.waitFor('10 messages', () => first.messages().length >= 10 || undefined);
+    const active = await cli(['groups', 'describe', groupId, '--json']);
+    expect(active.code).toBe(0);
+    const activeJson = JSON.parse(active.stdout);
+    expect(activeJson.state).toBe('Stable');
+    expect(activeJson.members).toHaveLength(1);
+    expect(activeJson.members[0].assignment).toEqual([{ topic, partitions: [0] }]);
+    const refused = await cli(['groups', 'reset-offsets', groupId, '--topic', topic, '--to-earliest', '--execute']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('inactive');
+    await first.stop();
+
+    const described = await cli(['groups', 'describe', groupId, '--json']);
+    const d = JSON.parse(described.stdout);
+    expect(d.state).toBe('Empty');
+    expect(d.offsets).toEqual([expect.objectContaining({ topic, partition: 0, committedOffset: 10, logEndOffset: 10, lag: 0 })]);
+    const text = await cli(['groups', 'describe', groupId]);
+    expect(text.stdout).toMatch(/LOG-END-OFFSET/);
+
+    const iso = new Date(since).toISOString();
+    const dry = await cli(['groups', 'reset-offsets', groupId, '--topic', topic, '--to-datetime', iso, '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ executed: false, offsets: [{ topic, partition: 0, newOffset: 5 }] });
+    expect((await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions[0].offset).toBe('10');
+
+    const done = await cli(['groups', 'reset-offsets', groupId, '--topic', topic, '--to-datetime', iso, '--execute', '--json']);
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ executed: true, offsets: [{ newOffset: 5 }], errors: [] });
+
+    const again = consumer(groupId, topic);
+    await again.waitFor('5 messages', () => again.messages().length >= 5 || undefined);
+    await again.stop();
+    expect(again.messages().map((m) => m.value)).toEqual(['new0', 'new1', 'new2', 'new3', 'new4']);
+
+    const listed = await cli(['groups', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toContainEqual({ groupId, protocolType: 'consumer', state: 'Empty' });
+    expect((await cli(['groups', 'delete', groupId])).code).toBe(0);
+    const gone = JSON.parse((await cli(['groups', 'describe', groupId, '--json'])).stdout);
+    expect(gone.state).toBe('Dead');
+    expect(gone.offsets).toEqual([]);
   });
 });
