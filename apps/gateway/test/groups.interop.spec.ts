@@ -175,6 +175,7 @@ describe('dms groups CLI', () => {
     expect(activeJson.state).toBe('Stable');
     expect(activeJson.members).toHaveLength(1);
     expect(activeJson.members[0].assignment).toEqual([{ topic, partitions: [0] }]);
+    expect(activeJson.members[0].clientHost).toBe('/127.0.0.1');
     const refused = await cli(['groups', 'reset-offsets', groupId, '--topic', topic, '--to-earliest', '--execute']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('inactive');

@@ -66,7 +66,7 @@ export class Gateway {
       maxInFlight: opts.maxInFlight,
       tracer: opts.tracer,
       logger: opts.logger,
-      makeContext: (clientId): RequestContext => ({ clientId, clientHost: '', cluster, controller: this.controller, storage, groups }),
+      makeContext: (clientId, clientHost): RequestContext => ({ clientId, clientHost, cluster, controller: this.controller, storage, groups }),
       onRequest: (apiKey, version, bytes) => {
         requests.add(1, { api_key: apiKey, api_version: version });
         requestBytes.add(bytes, { api_key: apiKey });
