@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { groupConfigFrom } from '@dms/groups';
 import { Broker, brokerConfigDef } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     indexIntervalBytes: config['log.index.interval.bytes'],
     messageMaxBytes: config['message.max.bytes'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
+    groups: groupConfigFrom(config),
     tracer: telemetry.tracer,
     logger,
   });

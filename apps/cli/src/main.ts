@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { register as registerCluster } from './commands/cluster';
 import { register as registerConsume } from './commands/consume';
 import { register as registerDev } from './commands/dev';
+import { register as registerGroups } from './commands/groups';
 import { register as registerProduce } from './commands/produce';
 import { register as registerTopics } from './commands/topics';
 
@@ -9,7 +10,7 @@ const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume]) register(program);
+for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups]) register(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`dms: ${err.message}\n`);

@@ -46,6 +46,10 @@ async function main(): Promise<void> {
     grpcPort: config['grpc.port'],
     numPartitions: config['num.partitions'],
     defaultReplicationFactor: config['default.replication.factor'],
+    offsetsTopic: {
+      offsetsTopicNumPartitions: config['offsets.topic.num.partitions'],
+      offsetsTopicReplicationFactor: config['offsets.topic.replication.factor'],
+    },
     log: logger,
     tracer: telemetry.tracer,
   });

@@ -13,4 +13,6 @@ export const controllerConfigDef = defineConfig({
     min: 1,
     doc: 'Replication factor of a topic created with -1.',
   },
+  'offsets.topic.num.partitions': { type: 'int', default: 50, min: 1, doc: 'Partitions of __consumer_offsets when it is created.' },
+  'offsets.topic.replication.factor': { type: 'int', default: 3, min: 1, doc: 'Replicas of __consumer_offsets (capped at the live brokers).' },
 });

@@ -21,6 +21,7 @@ import {
 } from '@dms/cluster';
 import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
 import { newClusterId } from './cluster-id';
+import type { OffsetsTopicSettings } from './internal-topics';
 import { createControllerService } from './controller-service';
 import { TopicManager } from './topic-manager';
 
@@ -35,6 +36,7 @@ export interface ControllerOptions {
   grpcPort: number;
   numPartitions: number;
   defaultReplicationFactor: number;
+  offsetsTopic?: OffsetsTopicSettings;
   log?: Log;
   tracer?: Tracer;
 }
@@ -79,6 +81,7 @@ export class Controller extends EventEmitter {
       },
       numPartitions: opts.numPartitions,
       defaultReplicationFactor: opts.defaultReplicationFactor,
+      offsetsTopic: opts.offsetsTopic,
       log: this.log,
     });
     this.election.on('elected', (rev: string) => {

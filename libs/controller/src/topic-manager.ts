@@ -17,6 +17,7 @@ import {
   type TopicRecord,
 } from '@dms/cluster';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import { internalTopicDefaults, type OffsetsTopicSettings } from './internal-topics';
 import { assignReplicas, validateExplicitAssignment, type Assignment, type LiveBroker } from './assignment';
 import { validateTopicConfigs, validateTopicName } from './topic-validation';
 
@@ -49,6 +50,7 @@ export interface TopicManagerOptions {
   leaderCounts?: () => ReadonlyMap<number, number>;
   numPartitions: number;
   defaultReplicationFactor: number;
+  offsetsTopic?: OffsetsTopicSettings;
   log?: Log;
 }
 
@@ -143,7 +145,8 @@ export class TopicManager {
   private async createOne(spec: TopicSpec, brokers: LiveBroker[], validateOnly: boolean): Promise<Partial<TopicResult>> {
     const fence = this.requireFence();
     validateTopicName(spec.name);
-    const configs = { ...(spec.configs ?? {}) };
+    const internal = internalTopicDefaults(spec.name, this.opts.offsetsTopic, brokers.length);
+    const configs = { ...(internal?.configs ?? {}), ...(spec.configs ?? {}) };
     validateTopicConfigs(configs);
 
     let assignment: Assignment;
@@ -157,8 +160,8 @@ export class TopicManager {
       }
       assignment = validateExplicitAssignment(explicit, new Set(brokers.map((b) => b.id)));
     } else {
-      const numPartitions = spec.numPartitions === -1 ? this.opts.numPartitions : spec.numPartitions;
-      const replicationFactor = spec.replicationFactor === -1 ? this.opts.defaultReplicationFactor : spec.replicationFactor;
+      const numPartitions = spec.numPartitions === -1 ? internal?.numPartitions ?? this.opts.numPartitions : spec.numPartitions;
+      const replicationFactor = spec.replicationFactor === -1 ? internal?.replicationFactor ?? this.opts.defaultReplicationFactor : spec.replicationFactor;
       assignment = assignReplicas({
         brokers,
         numPartitions,

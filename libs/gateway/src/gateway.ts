@@ -6,6 +6,7 @@ import type { Logger } from '@dms/platform';
 import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
+import { GatewayGroupPort } from './group-port';
 import { KafkaServer } from './kafka-server';
 import { GatewayStoragePort } from './storage-port';
 
@@ -39,6 +40,7 @@ export class Gateway {
   private view!: ClusterView;
   private brokers!: BrokerClients;
   private controller!: GatewayControllerPort;
+  private groups!: GatewayGroupPort;
   private server!: KafkaServer;
   port = 0;
   private stopped = false;
@@ -57,6 +59,7 @@ export class Gateway {
       messageMaxBytes: opts.messageMaxBytes,
     });
     const storage = new GatewayStoragePort(cluster, this.brokers);
+    const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
     const requests = opts.meter.createCounter('kafka.server.requests', { description: 'Kafka requests received' });
     const requestBytes = opts.meter.createCounter('kafka.server.request.bytes', { description: 'Kafka request bytes received', unit: 'By' });
     this.server = new KafkaServer({
@@ -64,7 +67,7 @@ export class Gateway {
       maxInFlight: opts.maxInFlight,
       tracer: opts.tracer,
       logger: opts.logger,
-      makeContext: (clientId): RequestContext => ({ clientId, clientHost: '', cluster, controller: this.controller, storage }),
+      makeContext: (clientId, clientHost): RequestContext => ({ clientId, clientHost, cluster, controller: this.controller, storage, groups }),
       onRequest: (apiKey, version, bytes) => {
         requests.add(1, { api_key: apiKey, api_version: version });
         requestBytes.add(bytes, { api_key: apiKey });
@@ -94,6 +97,7 @@ export class Gateway {
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();
     this.controller?.close();
+    this.groups?.close();
     await this.view?.close();
     this.etcd?.close();
   }

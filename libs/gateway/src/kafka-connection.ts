@@ -17,7 +17,7 @@ export interface ConnectionOptions {
   maxInFlight: number;
   tracer: Tracer;
   logger: ConnectionLogger;
-  makeContext(clientId: string | null): RequestContext;
+  makeContext(clientId: string | null, clientHost: string): RequestContext;
   onRequest?(apiKey: number, version: number, bytes: number): void;
 }
 
@@ -39,10 +39,13 @@ export class KafkaConnection {
   private closed = false;
   private paused = false;
   readonly remote: string;
+  private readonly clientHost: string;
 
   constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions) {
     this.reader = new FrameReader(opts.maxFrameBytes);
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
+    this.clientHost = `/${socket.remoteAddress ?? 'unknown'}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close());
@@ -105,7 +108,7 @@ export class KafkaConnection {
         'net.peer': this.remote,
       },
     });
-    const ctx = this.opts.makeContext(header.clientId);
+    const ctx = this.opts.makeContext(header.clientId, this.clientHost);
     const work = context.with(trace.setSpan(context.active(), span), async () => handler.handle(ctx, body, version));
     const answer = work.then(
       (res) => {

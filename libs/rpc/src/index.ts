@@ -27,3 +27,6 @@ export {
 } from './generated/dms/cluster/v1/cluster';
 export type { ControllerServiceServer } from './generated/dms/cluster/v1/cluster';
 export { TopicPartition } from './generated/dms/common/v1/common';
+export * as groupsV1 from './generated/dms/groups/v1/groups';
+export { GroupCoordinatorServiceClient, GroupCoordinatorServiceService } from './generated/dms/groups/v1/groups';
+export type { GroupCoordinatorServiceServer } from './generated/dms/groups/v1/groups';

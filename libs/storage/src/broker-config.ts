@@ -1,8 +1,10 @@
+import { groupConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
 
 /** Storage broker settings, named as Kafka names them where Kafka has the setting. */
 export const brokerConfigDef = defineConfig({
   ...commonConfig,
+  ...groupConfigDef,
   'broker.id': { type: 'int', required: true, min: 0, doc: 'Storage broker id (Kafka broker.id).' },
   'grpc.host': { type: 'string', default: '127.0.0.1', doc: 'Address the gRPC storage service binds and advertises.' },
   'grpc.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'gRPC port; 0 picks a free one.' },

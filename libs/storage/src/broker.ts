@@ -3,8 +3,10 @@ import type { Etcd3 } from 'etcd3';
 import type { Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
-import { StorageServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import type { GroupCoordinatorConfig } from '@dms/groups';
+import { GroupCoordinatorServiceService, StorageServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { Server } from '@grpc/grpc-js';
+import { GroupCoordinatorHost } from './group-coordinator-host';
 import { ReplicaManager } from './replica-manager';
 import { createStorageService } from './storage-service';
 
@@ -21,6 +23,7 @@ export interface BrokerOptions {
   indexIntervalBytes: number;
   messageMaxBytes: number;
   fsync: 'never' | 'always';
+  groups?: Partial<GroupCoordinatorConfig>;
   tracer: Tracer;
   logger: Logger;
 }
@@ -32,6 +35,7 @@ export class Broker {
   private view!: ClusterView;
   private replicas!: ReplicaManager;
   private server!: Server;
+  private groups!: GroupCoordinatorHost;
   port = 0;
   private stopped = false;
 
@@ -56,7 +60,12 @@ export class Broker {
       StorageServiceService,
       createStorageService({ replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes }),
     );
+    this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
+      brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,
+    });
+    this.server.addService(GroupCoordinatorServiceService, this.groups.service());
     this.port = await bindServer(this.server, opts.grpcHost, opts.grpcPort);
+    this.groups.start();
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     renewOnLoss(this.session, opts.logger, () => this.stopped);
     await this.session.start();
@@ -69,6 +78,7 @@ export class Broker {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.session?.close().catch(() => undefined);
+    this.groups?.close();
     if (this.server) await stopServer(this.server, 2_000);
     await this.replicas?.close();
     await this.view?.close();

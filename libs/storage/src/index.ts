@@ -3,3 +3,4 @@ export * from './broker-config';
 export * from './replica-manager';
 export * from './partition-replica';
 export * from './storage-service';
+export * from './group-coordinator-host';

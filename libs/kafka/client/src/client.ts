@@ -295,6 +295,16 @@ export class KafkaClient {
     return this.connectionTo(broker);
   }
 
+  /** A connection to any broker (for requests any broker answers, such as ListGroups). */
+  anyBrokerConnection(): Promise<KafkaConnection> {
+    return this.anyConnection();
+  }
+
+  /** A connection to a broker named in a response (a group coordinator). */
+  connectionToBroker(host: string, port: number): Promise<KafkaConnection> {
+    return this.connectionTo({ host, port });
+  }
+
   close(): void {
     this.closed = true;
     for (const c of this.connections.values()) c.then((conn) => conn.close(), () => undefined);

@@ -12,3 +12,4 @@ export * from './partitioner';
 export * from './line-producer';
 export * from './partition-consumer';
 export * from './cli-options';
+export * from './group-admin';

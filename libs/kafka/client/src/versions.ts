@@ -20,6 +20,12 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.ApiVersions]: { min: 0, max: 3 },
   [ApiKey.CreateTopics]: { min: 2, max: 7 },
   [ApiKey.DeleteTopics]: { min: 1, max: 5 },
+  [ApiKey.FindCoordinator]: { min: 1, max: 5 },
+  [ApiKey.OffsetCommit]: { min: 2, max: 9 },
+  [ApiKey.OffsetFetch]: { min: 2, max: 9 },
+  [ApiKey.DescribeGroups]: { min: 0, max: 5 },
+  [ApiKey.ListGroups]: { min: 0, max: 4 },
+  [ApiKey.DeleteGroups]: { min: 0, max: 2 },
 });
 
 export interface BrokerApiVersion {

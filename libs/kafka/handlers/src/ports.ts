@@ -1,3 +1,23 @@
+import type {
+  DeleteGroupResult,
+  DescribedGroup,
+  HeartbeatInput,
+  HeartbeatResult,
+  JoinGroupInput,
+  JoinGroupResult,
+  LeaveGroupInput,
+  LeaveGroupResult,
+  ListGroupsResult,
+  OffsetCommitInput,
+  OffsetCommitResult,
+  OffsetDeleteInput,
+  OffsetDeleteResult,
+  OffsetFetchInput,
+  OffsetFetchResult,
+  SyncGroupInput,
+  SyncGroupResult,
+} from '@dms/groups';
+
 /**
  * What the Kafka handlers need from the rest of the system. Handlers never touch etcd, disk or
  * gRPC themselves: the gateway implements these ports over its cluster view and broker clients.
@@ -132,6 +152,35 @@ export interface StoragePort {
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]>;
 }
 
+export interface CoordinatorAnswer {
+  key: string;
+  errorCode: number;
+  errorMessage: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+/**
+ * The group coordinator as the gateway reaches it: each call goes to the storage broker that
+ * leads the group's partition of __consumer_offsets (re-routed while leadership moves).
+ */
+export interface GroupPort {
+  /** The gateway advertised for the group's coordinator partition (keyType 0 only). */
+  findCoordinator(groupId: string): Promise<CoordinatorAnswer>;
+  joinGroup(input: JoinGroupInput): Promise<JoinGroupResult>;
+  syncGroup(input: SyncGroupInput): Promise<SyncGroupResult>;
+  heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>;
+  leaveGroup(input: LeaveGroupInput): Promise<LeaveGroupResult>;
+  offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult>;
+  offsetFetch(input: OffsetFetchInput): Promise<OffsetFetchResult>;
+  offsetDelete(input: OffsetDeleteInput): Promise<OffsetDeleteResult>;
+  describeGroups(groupIds: string[]): Promise<DescribedGroup[]>;
+  /** Every coordinator's groups (fan-out to all brokers). */
+  listGroups(statesFilter: string[]): Promise<ListGroupsResult>;
+  deleteGroups(groupIds: string[]): Promise<DeleteGroupResult[]>;
+}
+
 /** Per-connection facts a handler may need. */
 export interface RequestContext {
   clientId: string | null;
@@ -139,4 +188,5 @@ export interface RequestContext {
   cluster: ClusterPort;
   controller: ControllerPort;
   storage: StoragePort;
+  groups: GroupPort;
 }

@@ -2,9 +2,20 @@ import { produceHandler } from './00-produce';
 import { fetchHandler } from './01-fetch';
 import { listOffsetsHandler } from './02-list-offsets';
 import { metadataHandler } from './03-metadata';
+import { offsetCommitHandler } from './08-offset-commit';
+import { offsetFetchHandler } from './09-offset-fetch';
+import { findCoordinatorHandler } from './10-find-coordinator';
+import { joinGroupHandler } from './11-join-group';
+import { heartbeatHandler } from './12-heartbeat';
+import { leaveGroupHandler } from './13-leave-group';
+import { syncGroupHandler } from './14-sync-group';
+import { describeGroupsHandler } from './15-describe-groups';
+import { listGroupsHandler } from './16-list-groups';
 import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
+import { deleteGroupsHandler } from './42-delete-groups';
+import { offsetDeleteHandler } from './47-offset-delete';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -13,9 +24,20 @@ export const handlers: readonly KafkaHandler[] = [
   fetchHandler,
   listOffsetsHandler,
   metadataHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
   apiVersionsHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
+  deleteGroupsHandler,
+  offsetDeleteHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));

@@ -1,0 +1,45 @@
+import { defineConfig } from '@dms/platform';
+
+/** Group coordinator settings, Kafka's names and defaults; spread into the broker's config. */
+export const groupConfigDef = defineConfig({
+  'group.initial.rebalance.delay.ms': { type: 'int', default: 3000, min: 0, doc: 'Wait for more members before the first rebalance of an empty group.' },
+  'group.min.session.timeout.ms': { type: 'int', default: 6000, min: 1, doc: 'Smallest session timeout a member may ask for.' },
+  'group.max.session.timeout.ms': { type: 'int', default: 1800000, min: 1, doc: 'Largest session timeout a member may ask for.' },
+  'group.max.size': { type: 'int', default: 2147483647, min: 1, doc: 'Most members one group may have.' },
+  'offsets.retention.minutes': { type: 'int', default: 10080, min: 1, doc: 'Offsets of a group that has been empty this long are expired.' },
+  'offsets.retention.check.interval.ms': { type: 'int', default: 600000, min: 1, doc: 'How often expired offsets are looked for.' },
+  'offset.metadata.max.bytes': { type: 'int', default: 4096, min: 0, doc: 'Largest metadata string of one committed offset.' },
+});
+
+export interface GroupCoordinatorConfig {
+  initialRebalanceDelayMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  maxGroupSize: number;
+  offsetsRetentionMs: number;
+  retentionCheckIntervalMs: number;
+  offsetMetadataMaxBytes: number;
+}
+
+export const defaultGroupConfig: GroupCoordinatorConfig = {
+  initialRebalanceDelayMs: 3000,
+  minSessionTimeoutMs: 6000,
+  maxSessionTimeoutMs: 1800000,
+  maxGroupSize: 2147483647,
+  offsetsRetentionMs: 10080 * 60_000,
+  retentionCheckIntervalMs: 600000,
+  offsetMetadataMaxBytes: 4096,
+};
+
+/** The coordinator's settings out of a loaded config that includes `groupConfigDef`. */
+export function groupConfigFrom(c: { [K in keyof typeof groupConfigDef]: number }): GroupCoordinatorConfig {
+  return {
+    initialRebalanceDelayMs: c['group.initial.rebalance.delay.ms'],
+    minSessionTimeoutMs: c['group.min.session.timeout.ms'],
+    maxSessionTimeoutMs: c['group.max.session.timeout.ms'],
+    maxGroupSize: c['group.max.size'],
+    offsetsRetentionMs: c['offsets.retention.minutes'] * 60_000,
+    retentionCheckIntervalMs: c['offsets.retention.check.interval.ms'],
+    offsetMetadataMaxBytes: c['offset.metadata.max.bytes'],
+  };
+}

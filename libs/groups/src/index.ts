@@ -1,0 +1,5 @@
+export * from './config';
+export * from './coordinator';
+export * from './placement';
+export * from './records';
+export * from './types';

@@ -1,0 +1,40 @@
+// FindCoordinator (10)
+// Behavior: a group's coordinator is the gateway advertised as leader of the group's partition
+//   of __consumer_offsets (same choice as Metadata, so node ids agree); the gateway forwards group
+//   requests to the storage broker behind it. The first lookup creates __consumer_offsets and
+//   answers COORDINATOR_NOT_AVAILABLE until its partitions have leaders, as Kafka does.
+// Version notes: v1+ keyType; v4+ batched coordinatorKeys with an answer per key.
+// Not implemented: transaction coordinators (keyType 1) answer COORDINATOR_NOT_AVAILABLE;
+//   share coordinators (keyType 2, v6) are outside the advertised versions.
+import { ErrorCode } from '@dms/kafka-errors';
+import type { KafkaHandler } from './handler';
+import type { CoordinatorAnswer, RequestContext } from './ports';
+
+const GROUP_KEY = 0;
+const TRANSACTION_KEY = 1;
+
+async function lookup(ctx: RequestContext, key: string, keyType: number): Promise<CoordinatorAnswer> {
+  const none = { key, nodeId: -1, host: '', port: -1 };
+  if (keyType === TRANSACTION_KEY) {
+    return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not supported yet.' };
+  }
+  if (keyType !== GROUP_KEY) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown key type ${keyType}.` };
+  if (!key) return { ...none, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id is empty.' };
+  return ctx.groups.findCoordinator(key);
+}
+
+export const findCoordinatorHandler: KafkaHandler = {
+  apiKey: 10,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, req: any, version) {
+    const keyType: number = req.keyType ?? GROUP_KEY;
+    if (version >= 4) {
+      const coordinators = await Promise.all((req.coordinatorKeys as string[]).map((k) => lookup(ctx, k, keyType)));
+      return { throttleTimeMs: 0, coordinators };
+    }
+    const a = await lookup(ctx, req.key, keyType);
+    return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port };
+  },
+};

@@ -1,0 +1,22 @@
+// Heartbeat (12)
+// Behavior: keeps a member's session alive at the group's coordinator; REBALANCE_IN_PROGRESS
+//   tells a member of a rebalancing group to rejoin.
+// Version notes: v3+ group.instance.id (FENCED_INSTANCE_ID on a replaced static member).
+// Not implemented: nothing.
+import type { KafkaHandler } from './handler';
+
+export const heartbeatHandler: KafkaHandler = {
+  apiKey: 12,
+  name: 'Heartbeat',
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, req: any) {
+    const res = await ctx.groups.heartbeat({
+      groupId: req.groupId,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId ?? undefined,
+    });
+    return { throttleTimeMs: 0, errorCode: res.errorCode };
+  },
+};

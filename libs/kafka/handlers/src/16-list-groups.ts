@@ -1,0 +1,18 @@
+// ListGroups (16)
+// Behavior: asks every live storage broker's coordinator and merges the answers, so one gateway
+//   lists every group of the cluster; a coordinator still loading sets
+//   COORDINATOR_LOAD_IN_PROGRESS, one that cannot be reached COORDINATOR_NOT_AVAILABLE.
+// Version notes: v4+ states filter and group states in the answer.
+// Not implemented: v5 group types filter (KIP-848).
+import type { KafkaHandler } from './handler';
+
+export const listGroupsHandler: KafkaHandler = {
+  apiKey: 16,
+  name: 'ListGroups',
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, req: any, version) {
+    const res = await ctx.groups.listGroups(version >= 4 ? (req.statesFilter as string[]) : []);
+    return { throttleTimeMs: 0, errorCode: res.errorCode, groups: res.groups };
+  },
+};

@@ -1,0 +1,203 @@
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Tracer } from '@opentelemetry/api';
+import type { ClusterView } from '@dms/cluster';
+import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
+import { ErrorCode } from '@dms/kafka-errors';
+import {
+  GroupCoordinator,
+  OFFSETS_TOPIC,
+  type CoordinatorRecord,
+  type GroupCoordinatorConfig,
+} from '@dms/groups';
+import type { Logger } from '@dms/platform';
+import {
+  StorageServiceClient,
+  StreamMux,
+  createClient,
+  grpcError,
+  traced,
+  type GroupCoordinatorServiceServer,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '@dms/rpc';
+import type { ReplicaManager } from './replica-manager';
+
+export interface GroupCoordinatorHostOptions {
+  brokerId: number;
+  /** host:port of this broker's own gRPC server (known once bound): appends take the produce path. */
+  selfAddress: () => string;
+  config: Partial<GroupCoordinatorConfig>;
+  tracer: Tracer;
+  logger: Logger;
+}
+
+const APPEND_TIMEOUT_MS = 10_000;
+const READ_CHUNK_BYTES = 1 << 20;
+const REPLICA_WAIT_MS = 30_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Hosts the group coordinator on a storage broker: loads the groups of every __consumer_offsets
+ * partition this broker leads (replaying its log), drops them when leadership moves, and appends
+ * coordinator records through the broker's own Produce path with acks=all, so they are
+ * replicated and fenced exactly as client data is.
+ */
+export class GroupCoordinatorHost {
+  readonly coordinator: GroupCoordinator;
+  private storage: StorageServiceClient | undefined;
+  private produce: StreamMux<ProduceRequest, ProduceResponse> | undefined;
+  private topicId: string | undefined;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly onChange = () => this.reconcile();
+
+  constructor(
+    private readonly view: ClusterView,
+    private readonly replicas: ReplicaManager,
+    private readonly opts: GroupCoordinatorHostOptions,
+  ) {
+    this.coordinator = new GroupCoordinator({
+      log: { append: (partition, records) => this.append(partition, records) },
+      numPartitions: () => view.topic(OFFSETS_TOPIC)?.partitions ?? 0,
+      config: opts.config,
+      onError: (err, what) => opts.logger.warn({ err }, what),
+    });
+  }
+
+  /** Call once the broker's gRPC server is bound. */
+  start(): void {
+    const storage = createClient(StorageServiceClient, this.opts.selfAddress());
+    this.storage = storage;
+    this.produce = new StreamMux<ProduceRequest, ProduceResponse>(() => storage.produce(), { name: 'coordinator append' });
+    this.coordinator.start();
+    this.view.on('change', this.onChange);
+    this.reconcile();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.view.off('change', this.onChange);
+    this.coordinator.close();
+    this.produce?.close();
+    this.storage?.close();
+  }
+
+  /** The gRPC face gateways call. */
+  service(): GroupCoordinatorServiceServer {
+    const c = this.coordinator;
+    const impl: GroupCoordinatorServiceServer = {
+      joinGroup: unary((r) => c.joinGroup(r)),
+      syncGroup: unary((r) => c.syncGroup(r)),
+      heartbeat: unary((r) => c.heartbeat(r)),
+      leaveGroup: unary((r) => c.leaveGroup(r)),
+      offsetCommit: unary((r) => c.offsetCommit(r)),
+      offsetFetch: unary((r) => c.offsetFetch(r)),
+      offsetDelete: unary((r) => c.offsetDelete(r)),
+      describeGroups: unary((r) => ({ groups: c.describeGroups(r.groupIds) })),
+      listGroups: unary((r) => c.listGroups(r.statesFilter)),
+      deleteGroups: unary(async (r) => ({ results: await c.deleteGroups(r.groupIds) })),
+    };
+    return traced(impl, this.opts.tracer, { serviceName: 'dms.groups.v1.GroupCoordinatorService' });
+  }
+
+  /** Loads partitions this broker newly leads (or leads in a new epoch); drops the others. */
+  private reconcile(): void {
+    if (this.closed) return;
+    const topic = this.view.topic(OFFSETS_TOPIC);
+    if (topic?.topicId !== this.topicId) {
+      for (const p of this.coordinator.loadedPartitions()) this.coordinator.unloadPartition(p);
+      this.topicId = topic?.topicId;
+    }
+    const states = topic ? this.view.partitions(OFFSETS_TOPIC) : new Map();
+    for (const p of this.coordinator.loadedPartitions()) {
+      if (states.get(p)?.leader !== this.opts.brokerId) {
+        this.coordinator.unloadPartition(p);
+        this.opts.logger.info({ partition: p }, 'no longer coordinator for offsets partition');
+      }
+    }
+    for (const [p, s] of states) {
+      if (s.leader !== this.opts.brokerId || this.coordinator.isLoaded(p, s.leaderEpoch)) continue;
+      void this.load(p, s.leaderEpoch);
+    }
+  }
+
+  private async load(partition: number, epoch: number): Promise<void> {
+    const started = Date.now();
+    try {
+      let records = 0;
+      const counted = async function* (src: AsyncIterable<CoordinatorRecord>) {
+        for await (const r of src) {
+          records++;
+          yield r;
+        }
+      };
+      await this.coordinator.loadPartition(partition, epoch, counted(this.readPartition(partition, epoch)));
+      if (this.coordinator.isLoaded(partition, epoch)) {
+        this.opts.logger.info({ partition, epoch, records, ms: Date.now() - started }, 'loaded offsets partition');
+      }
+    } catch (err) {
+      this.opts.logger.warn({ err, partition, epoch }, 'could not load offsets partition; retrying');
+      if (this.coordinator.isLoaded(partition, epoch)) this.coordinator.unloadPartition(partition);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.reconcile(), 1_000);
+    }
+  }
+
+  private stillLeader(partition: number, epoch: number): boolean {
+    const s = this.view.partitions(OFFSETS_TOPIC).get(partition);
+    return !this.closed && s?.leader === this.opts.brokerId && s.leaderEpoch === epoch;
+  }
+
+  /** Every record of the partition's log, oldest first, up to its end when the read started. */
+  private async *readPartition(partition: number, epoch: number): AsyncIterable<CoordinatorRecord> {
+    const deadline = Date.now() + REPLICA_WAIT_MS;
+    let replica = this.replicas.getNow(OFFSETS_TOPIC, partition);
+    while (!replica) {
+      if (!this.stillLeader(partition, epoch)) return;
+      if (Date.now() > deadline) throw new Error(`log of ${OFFSETS_TOPIC}-${partition} did not open`);
+      await this.replicas.idle();
+      replica = (await this.replicas.get(OFFSETS_TOPIC, partition)) ?? undefined;
+      if (!replica) await sleep(100);
+    }
+    const log = replica.log;
+    const end = log.logEndOffset;
+    let offset = log.logStartOffset;
+    while (offset < end) {
+      const { records } = await log.read(offset, READ_CHUNK_BYTES, { upperBound: end, minOneBatch: true });
+      if (records.length === 0) break;
+      for (const batch of await decodeRecordBatches(records)) {
+        offset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
+        if (batch.header.isControl) continue;
+        for (const r of batch.records) if (r.key) yield { key: r.key, value: r.value };
+      }
+    }
+  }
+
+  private async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
+    const batch = await buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })) });
+    if (!this.produce) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    try {
+      const res = await this.produce.request(
+        { acks: -1, timeoutMs: APPEND_TIMEOUT_MS, partitions: [{ topic: OFFSETS_TOPIC, partition, records: batch }], traceContext: {} },
+        { timeoutMs: APPEND_TIMEOUT_MS + 2_000 },
+      );
+      return res.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    } catch (err) {
+      this.opts.logger.warn({ err, partition }, 'coordinator append failed');
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+  }
+}
+
+function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(grpcError(GrpcStatus.INTERNAL, `group coordinator failed: ${err instanceof Error ? err.message : String(err)}`)),
+      );
+  };
+}
