@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Broker, brokerConfigDef } from '@dms/storage';
+import { Broker, brokerConfigDef, replicationOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     indexIntervalBytes: config['log.index.interval.bytes'],
     messageMaxBytes: config['message.max.bytes'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
+    replication: replicationOptionsFromConfig(config),
     tracer: telemetry.tracer,
     logger,
   });

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     grpcPort: config['grpc.port'],
     numPartitions: config['num.partitions'],
     defaultReplicationFactor: config['default.replication.factor'],
+    uncleanLeaderElection: config['unclean.leader.election.enable'],
     log: logger,
     tracer: telemetry.tracer,
   });

@@ -13,4 +13,9 @@ export const controllerConfigDef = defineConfig({
     min: 1,
     doc: 'Replication factor of a topic created with -1.',
   },
+  'unclean.leader.election.enable': {
+    type: 'bool',
+    default: false,
+    doc: 'Elect a replica outside the ISR when no ISR member is alive (may lose acknowledged records).',
+  },
 });

@@ -5,3 +5,5 @@ export * from './controller-service';
 export * from './cluster-id';
 export * from './controller';
 export * from './config';
+export * from './alter-partition';
+export * from './partition-reconciler';

@@ -43,14 +43,18 @@ export function electPartition(state: PartitionAssignmentState, brokers: BrokerF
     return { reason: 'isr-shrunk', state: { ...state, replicas: [...state.replicas], isr, partitionEpoch: state.partitionEpoch + 1 } };
   }
   const inIsr = state.replicas.filter((id) => state.isr.includes(id) && brokers.isLive(id));
-  let leader = inIsr.find(fresh) ?? inIsr[0];
+  const clean = inIsr.find(fresh) ?? inIsr[0];
+  const unclean = uncleanLeaderElection ? (state.replicas.find(fresh) ?? state.replicas.find((id) => brokers.isLive(id))) : undefined;
+  let leader: number;
   let reason: ElectionOutcome['reason'] = 'leader-elected';
   let isr: number[];
-  if (leader !== undefined) {
-    isr = state.isr.filter((id) => id === leader || fresh(id));
-  } else if (uncleanLeaderElection && (leader = state.replicas.find(fresh) ?? state.replicas.find((id) => brokers.isLive(id))) !== undefined) {
+  if (clean !== undefined) {
+    leader = clean;
+    isr = state.isr.filter((id) => id === clean || fresh(id));
+  } else if (unclean !== undefined) {
+    leader = unclean;
     reason = 'unclean-leader-elected';
-    isr = [leader];
+    isr = [unclean];
   } else {
     if (state.leader === -1) return undefined;
     // Offline: the epoch still moves so a leader that comes back without noticing is fenced.
