@@ -76,4 +76,19 @@ it('a stale leader truncates what it alone wrote once it follows the unclean new
   expect(values).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
   await produce(topic, ['c0'], 1);
   expect(await readAll(client, topic)).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'c0']);
+
+  // OffsetForLeaderEpoch (23) through the gateway, from the leader's epoch cache: epoch 0 ended
+  // at 3 (x0..x3 are gone), epoch 1 never wrote, the current epoch ends at the log end.
+  const current = (await stateOf(etcd, topic)).leaderEpoch;
+  const conn = await client.leaderConnection(topic, 0);
+  const ask = async (leaderEpoch: number) => {
+    const res = await conn.request<any>(23, { replicaId: -1, topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: current, leaderEpoch }] }] }, { version: 4 });
+    const p = res.topics[0].partitions[0];
+    return { errorCode: p.errorCode, leaderEpoch: p.leaderEpoch, endOffset: p.endOffset };
+  };
+  expect(await ask(0)).toEqual({ errorCode: 0, leaderEpoch: 0, endOffset: 3n });
+  expect(await ask(1)).toEqual({ errorCode: 0, leaderEpoch: 0, endOffset: 3n });
+  expect(await ask(current)).toEqual({ errorCode: 0, leaderEpoch: current, endOffset: 6n });
+  const fenced = await conn.request<any>(23, { replicaId: -1, topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: current - 1, leaderEpoch: 0 }] }] }, { version: 4 });
+  expect(fenced.topics[0].partitions[0].errorCode).toBe(74); // FENCED_LEADER_EPOCH
 });

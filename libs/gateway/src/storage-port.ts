@@ -5,6 +5,8 @@ import type {
   FetchPartitionOutcome,
   ListOffsetsInput,
   ListOffsetsOutcome,
+  OffsetForLeaderEpochInput,
+  OffsetForLeaderEpochOutcome,
   ProducePartitionInput,
   ProducePartitionOutcome,
   StoragePort,
@@ -130,6 +132,28 @@ export class GatewayStoragePort implements StoragePort {
         try {
           if (!client) throw new Error('broker gone');
           const res = await unary(client.client.listOffsets.bind(client.client), { isolationLevel, partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 });
+          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
+        } catch {
+          for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        }
+      }),
+    );
+    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? fail(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+  }
+
+  async offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]> {
+    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
+    const results = new Map<string, OffsetForLeaderEpochOutcome>();
+    const fail = (p: OffsetForLeaderEpochInput, errorCode: number): OffsetForLeaderEpochOutcome => ({
+      topic: p.topic, partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n,
+    });
+    for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    await Promise.all(
+      [...groups].map(async ([brokerId, group]) => {
+        const client = this.brokers.get(brokerId);
+        try {
+          if (!client) throw new Error('broker gone');
+          const res = await unary(client.client.offsetForLeaderEpoch.bind(client.client), { partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 });
           for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
         } catch {
           for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));

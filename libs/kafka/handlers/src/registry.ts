@@ -5,6 +5,7 @@ import { metadataHandler } from './03-metadata';
 import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -16,6 +17,7 @@ export const handlers: readonly KafkaHandler[] = [
   apiVersionsHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
+  offsetForLeaderEpochHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));
