@@ -36,6 +36,7 @@ export interface GatewayOptions {
 export class Gateway {
   private etcd!: Etcd3;
   private session!: EtcdSession;
+  private stopping = false;
   private view!: ClusterView;
   private brokers!: BrokerClients;
   private controller!: GatewayControllerPort;
@@ -73,7 +74,7 @@ export class Gateway {
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     this.session.on('lost', (reason: string) => {
       opts.logger.warn({ reason }, 'etcd session lost; re-registering');
-      void this.session.recreate().catch((err) => opts.logger.error({ err }, 'could not re-register gateway'));
+      void this.reRegister();
     });
     await this.session.start();
     const advertisedPort = opts.advertisedPort || this.port;
@@ -90,7 +91,21 @@ export class Gateway {
     );
   }
 
+  /** etcd may be down for a while: keep trying until the session is back (or we stop). */
+  private async reRegister(): Promise<void> {
+    for (let attempt = 0; !this.stopping && this.session.state !== 'alive' && this.session.state !== 'closed'; attempt++) {
+      try {
+        await this.session.recreate();
+        return;
+      } catch (err) {
+        this.opts.logger.warn({ err: (err as Error).message, attempt }, 'could not re-register gateway; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * (attempt + 1))));
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.server?.close();
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();
