@@ -149,15 +149,23 @@ export class ReplicaManager extends EventEmitter {
         logger.info({ topic: r.topic, partition: r.partition }, 'no longer a replica; closed partition log');
       }
     }
+    // New replicas open in parallel; get() callers wait on their opening (role included).
+    const fresh: Array<Promise<void>> = [];
     for (const [key, w] of wanted) {
-      let replica = this.replicas.get(key);
-      if (!replica) {
-        const opening = this.open(w).finally(() => this.opening.delete(key));
-        this.opening.set(key, opening);
-        replica = await opening;
-        if (!replica) continue;
-        this.replicas.set(key, replica);
-      }
+      if (this.replicas.has(key) || this.opening.has(key)) continue;
+      const opening = this.open(w)
+        .then(async (r) => {
+          if (r) await this.applyRole(r, w);
+          return r;
+        })
+        .finally(() => this.opening.delete(key));
+      this.opening.set(key, opening);
+      fresh.push(opening.then((r) => void (r && this.replicas.set(key, r))));
+    }
+    await Promise.all(fresh);
+    for (const [key, w] of wanted) {
+      const replica = this.replicas.get(key);
+      if (!replica) continue;
       replica.configs = w.configs;
       await this.applyRole(replica, w);
     }

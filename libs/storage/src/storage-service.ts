@@ -148,8 +148,13 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     return out;
   }
 
-  /** Waits until any fetched partition gains data (consumers: 'hw'; followers: 'append') or `ms` passes. */
-  function waitForEvent(replicas: PartitionReplica[], event: 'hw' | 'append', ms: number): Promise<void> {
+  /**
+   * Waits until any of `replicas` gains data (consumers: 'hw'; followers: 'append') or `ms`
+   * passes. `mark` is each replica's position when the caller started reading: data that arrived
+   * while it read (before this subscribed) ends the wait at once instead of costing a full poll.
+   */
+  function waitForEvent(replicas: PartitionReplica[], event: 'hw' | 'append', ms: number, mark: Map<PartitionReplica, bigint>): Promise<void> {
+    const position = (r: PartitionReplica) => (event === 'hw' ? r.highWatermark : r.log.logEndOffset);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -158,11 +163,12 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       };
       const timer = setTimeout(done, ms);
       for (const r of replicas) r.once(event, done);
+      if (replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
     });
   }
 
-  function waitForData(req: FetchRequest, ms: number): Promise<void> {
-    return waitForEvent(req.partitions.map((p) => opts.replicas.leaderNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r), 'hw', ms);
+  function leadersOf(parts: ReadonlyArray<{ topic: string; partition: number }>): PartitionReplica[] {
+    return parts.map((p) => opts.replicas.leaderNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r);
   }
 
   async function handleFetch(req: FetchRequest): Promise<FetchResponse> {
@@ -170,6 +176,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     try {
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
       for (;;) {
+        const mark = new Map(leadersOf(req.partitions).map((r) => [r, r.highWatermark] as const));
         const partitions = await readAll(req);
         const bytes = partitions.reduce((n, p) => n + p.records.length, 0);
         const anyError = partitions.some((p) => p.errorCode !== ErrorCode.NONE);
@@ -178,7 +185,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
           span.setAttribute('dms.bytes', bytes);
           return { correlationId: req.correlationId, partitions };
         }
-        await waitForData(req, remaining);
+        await waitForEvent([...mark.keys()], 'hw', remaining, mark);
       }
     } finally {
       span.end();
@@ -241,17 +248,14 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   async function handleReplicaFetch(req: ReplicaFetchRequest): Promise<ReplicaFetchResponse> {
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
+      const mark = new Map(leadersOf(req.partitions).map((r) => [r, r.log.logEndOffset] as const));
       const budget = { bytes: req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, first: true };
       const partitions: ReplicaFetchPartitionResult[] = [];
       for (const p of req.partitions) partitions.push(await replicaFetchPartition(req.replicaId, p, budget));
       const ready = partitions.some((p) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch);
       const remaining = deadline - Date.now();
       if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };
-      await waitForEvent(
-        req.partitions.map((p) => opts.replicas.leaderNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r),
-        'append',
-        remaining,
-      );
+      await waitForEvent([...mark.keys()], 'append', remaining, mark);
     }
   }
 
