@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { groupConfigFrom } from '@dms/groups';
-import { Broker, brokerConfigDef } from '@dms/storage';
+import { Broker, brokerConfigDef, replicationOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     messageMaxBytes: config['message.max.bytes'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
     groups: groupConfigFrom(config),
+    replication: replicationOptionsFromConfig(config),
     tracer: telemetry.tracer,
     logger,
   });

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       offsetsTopicNumPartitions: config['offsets.topic.num.partitions'],
       offsetsTopicReplicationFactor: config['offsets.topic.replication.factor'],
     },
+    uncleanLeaderElection: config['unclean.leader.election.enable'],
     log: logger,
     tracer: telemetry.tracer,
   });

@@ -77,6 +77,10 @@ export class ClusterView extends EventEmitter {
   private readonly controllerMap = new Map<number, ControllerRegistration>();
   private readonly topicMap = new Map<string, TopicRecord>();
   private readonly partitionMap = new Map<string, Map<number, PartitionState>>();
+  /** createRevision of each broker's key: its registration generation (Kafka's broker epoch). */
+  private readonly brokerEpochs = new Map<number, bigint>();
+  /** modRevision of each partition key, for compare-and-set and "written since" checks. */
+  private readonly partitionRevisions = new Map<string, bigint>();
   readonly ready: Promise<void>;
 
   constructor(
@@ -166,8 +170,13 @@ export class ClusterView extends EventEmitter {
         this.leader = c.type === 'put' ? { ...v.value, epoch: Number(c.entry.createRevision) } : undefined;
         break;
       case 'broker':
-        if (put) this.brokerMap.set(v.value.id, v.value);
-        else this.brokerMap.delete(v.value.id);
+        if (c.type === 'put') {
+          this.brokerMap.set(v.value.id, v.value);
+          this.brokerEpochs.set(v.value.id, c.entry.createRevision);
+        } else {
+          this.brokerMap.delete(v.value.id);
+          this.brokerEpochs.delete(v.value.id);
+        }
         break;
       case 'gateway':
         if (put) this.gatewayMap.set(v.value.id, v.value);
@@ -183,6 +192,8 @@ export class ClusterView extends EventEmitter {
         break;
       case 'partition': {
         let m = this.partitionMap.get(v.topic);
+        if (c.type === 'put') this.partitionRevisions.set(`${v.topic}\0${v.partition}`, c.entry.modRevision);
+        else this.partitionRevisions.delete(`${v.topic}\0${v.partition}`);
         if (put) {
           if (!m) this.partitionMap.set(v.topic, (m = new Map()));
           m.set(v.partition, v.value);
@@ -193,6 +204,19 @@ export class ClusterView extends EventEmitter {
         break;
       }
     }
+  }
+
+  /**
+   * The createRevision of a live broker's registration key, undefined when it is not registered.
+   * A broker that re-registers after its key vanished gets a larger one (a new generation).
+   */
+  brokerEpoch(id: number): bigint | undefined {
+    return this.brokerEpochs.get(id);
+  }
+
+  /** The etcd modRevision of a partition's state (0n when unknown). */
+  partitionRevision(topic: string, partition: number): bigint {
+    return this.partitionRevisions.get(`${topic}\0${partition}`) ?? 0n;
   }
 
   /** Every partition state, for brokers deciding what they lead. */

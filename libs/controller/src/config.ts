@@ -15,4 +15,9 @@ export const controllerConfigDef = defineConfig({
   },
   'offsets.topic.num.partitions': { type: 'int', default: 50, min: 1, doc: 'Partitions of __consumer_offsets when it is created.' },
   'offsets.topic.replication.factor': { type: 'int', default: 3, min: 1, doc: 'Replicas of __consumer_offsets (capped at the live brokers).' },
+  'unclean.leader.election.enable': {
+    type: 'bool',
+    default: false,
+    doc: 'Elect a replica outside the ISR when no ISR member is alive (may lose acknowledged records).',
+  },
 });

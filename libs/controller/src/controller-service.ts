@@ -1,5 +1,6 @@
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type {
+  clusterV1,
   ControllerServiceServer,
   CreateTopicsRequest,
   CreateTopicsResponse,
@@ -11,6 +12,7 @@ import type {
 import { ErrorCode } from '@dms/kafka-errors';
 import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
 import type { TopicManager, TopicResult } from './topic-manager';
 
 export interface ControllerServiceState {
@@ -19,6 +21,8 @@ export interface ControllerServiceState {
   clusterId(): string | undefined;
   /** The current leader's controller id, from etcd; undefined while there is none. */
   leaderId(): number | undefined;
+  /** Applies one leader's ISR change (only called while leader). */
+  alterPartition?(brokerId: number, item: AlterPartitionItem): Promise<AlterPartitionResult>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -26,6 +30,7 @@ export interface ControllerHandlers {
   createTopics(req: CreateTopicsRequest): Promise<CreateTopicsResponse>;
   deleteTopics(req: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
   describeCluster(req: DescribeClusterRequest): Promise<DescribeClusterResponse>;
+  alterPartition(req: clusterV1.AlterPartitionRequest): Promise<clusterV1.AlterPartitionResponse>;
 }
 
 const notController = (name: string): TopicResult => ({
@@ -54,6 +59,20 @@ export function createControllerHandlers(state: ControllerServiceState): Control
     async describeCluster() {
       return { clusterId: state.clusterId() ?? '', controllerId: state.leaderId() ?? -1 };
     },
+    async alterPartition(req) {
+      const items = req.partitions ?? [];
+      const refuse = (i: AlterPartitionItem, errorCode: number, errorMessage: string): AlterPartitionResult => ({
+        topic: i.topic, partition: i.partition, errorCode, errorMessage, leader: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1,
+      });
+      if (!state.isLeader() || !state.alterPartition) {
+        return { partitions: items.map((i) => refuse(i, ErrorCode.NOT_CONTROLLER, 'This is not the active controller.')) };
+      }
+      const apply = state.alterPartition;
+      // Sequential: each is a compare-and-set, and a leader sends one change per partition.
+      const partitions: AlterPartitionResult[] = [];
+      for (const i of items) partitions.push(await apply(req.brokerId, i));
+      return { partitions };
+    },
   };
 }
 
@@ -73,5 +92,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     createTopics: unary(h.createTopics),
     deleteTopics: unary(h.deleteTopics),
     describeCluster: unary(h.describeCluster),
+    alterPartition: unary(h.alterPartition),
   };
 }

@@ -168,7 +168,7 @@ describe('controller (real etcd)', () => {
       const p = JSON.parse(kv.value.toString());
       expect(p.replicas).toHaveLength(2);
       expect(new Set(p.replicas).size).toBe(2);
-      expect(p).toMatchObject({ leader: p.replicas[0], isr: [p.replicas[0]], leaderEpoch: 0, partitionEpoch: 0 });
+      expect(p).toMatchObject({ leader: p.replicas[0], isr: p.replicas, leaderEpoch: 0, partitionEpoch: 0 });
     }
     const explicit0 = (await admin.get(partitionKey('topics', 'explicit', 0)).json()) as { replicas: number[] };
     expect(explicit0.replicas).toEqual([4, 1]);

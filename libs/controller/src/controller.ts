@@ -22,7 +22,9 @@ import {
 import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
 import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings } from './internal-topics';
+import { alterPartition } from './alter-partition';
 import { createControllerService } from './controller-service';
+import { PartitionReconciler } from './partition-reconciler';
 import { TopicManager } from './topic-manager';
 
 export interface ControllerOptions {
@@ -37,6 +39,8 @@ export interface ControllerOptions {
   numPartitions: number;
   defaultReplicationFactor: number;
   offsetsTopic?: OffsetsTopicSettings;
+  /** Kafka's unclean.leader.election.enable (default false); a topic config overrides it. */
+  uncleanLeaderElection?: boolean;
   log?: Log;
   tracer?: Tracer;
 }
@@ -52,6 +56,7 @@ export class Controller extends EventEmitter {
   readonly view: ClusterView;
   readonly election: LeaderElection;
   readonly topicManager: TopicManager;
+  readonly reconciler: PartitionReconciler;
   private server?: Server;
   private port = 0;
   private stopped = false;
@@ -84,8 +89,18 @@ export class Controller extends EventEmitter {
       offsetsTopic: opts.offsetsTopic,
       log: this.log,
     });
+    this.reconciler = new PartitionReconciler({
+      client: this.client,
+      view: this.view,
+      clusterName: opts.clusterName,
+      fence: () => this.election.revision,
+      uncleanLeaderElection: opts.uncleanLeaderElection ?? false,
+      log: this.log,
+    });
     this.election.on('elected', (rev: string) => {
       this.emit('elected', rev);
+      // A new leader first checks every partition: brokers may have died while nobody led.
+      this.reconciler.trigger();
       void this.ensureClusterId(rev);
     });
     this.election.on('lost-leadership', (reason: string) => this.emit('lost-leadership', reason));
@@ -116,6 +131,8 @@ export class Controller extends EventEmitter {
       topicManager: this.topicManager,
       clusterId: () => this.view.clusterId(),
       leaderId: () => this.view.controllerLeader()?.id,
+      alterPartition: (brokerId, item) =>
+        alterPartition({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, item),
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);
@@ -124,6 +141,7 @@ export class Controller extends EventEmitter {
     await this.session.register(controllerKey(this.opts.clusterName, this.opts.id), this.registration());
     this.view.start();
     await this.view.ready;
+    this.reconciler.start();
     this.election.start();
   }
 
@@ -131,6 +149,7 @@ export class Controller extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.reconciler.stop();
     await this.election.stop().catch(() => undefined);
     if (this.server) await stopServer(this.server, 2000);
     await this.view.close().catch(() => undefined);

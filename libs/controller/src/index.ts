@@ -6,3 +6,5 @@ export * from './cluster-id';
 export * from './controller';
 export * from './config';
 export * from './internal-topics';
+export * from './alter-partition';
+export * from './partition-reconciler';

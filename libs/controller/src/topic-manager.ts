@@ -193,7 +193,8 @@ export class TopicManager {
       .and(tKey, 'Create', '==', 0)
       .then(client.put(tKey).value(topicRecord.encode(record)));
     assignment.forEach((replicas, p) => {
-      const state: PartitionState = { replicas, leader: replicas[0], leaderEpoch: 0, isr: [replicas[0]], partitionEpoch: 0 };
+      // Every replica starts in sync (all logs are empty); the first is the preferred leader.
+      const state: PartitionState = { replicas, leader: replicas[0], leaderEpoch: 0, isr: [...replicas], partitionEpoch: 0 };
       txn.then(client.put(partitionKey(clusterName, spec.name, p)).value(partitionState.encode(state)));
     });
     let res;

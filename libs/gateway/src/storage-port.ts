@@ -5,6 +5,8 @@ import type {
   FetchPartitionOutcome,
   ListOffsetsInput,
   ListOffsetsOutcome,
+  OffsetForLeaderEpochInput,
+  OffsetForLeaderEpochOutcome,
   ProducePartitionInput,
   ProducePartitionOutcome,
   StoragePort,
@@ -17,6 +19,8 @@ const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.
 const RETRY_PAUSE_MS = 100;
 /** Upper bound on how long a produce waits for a leader to appear, within the client's timeout. */
 const MAX_LEADER_WAIT_MS = 15_000;
+/** How long an idempotent lookup (ListOffsets, OffsetForLeaderEpoch) waits for a leader. */
+const READ_RETRY_MS = 3_000;
 
 const key = (topic: string, partition: number) => `${topic}\0${partition}`;
 
@@ -117,7 +121,37 @@ export class GatewayStoragePort implements StoragePort {
     return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
-  async listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
+  /** Lookups are idempotent: retry the partitions whose leader is missing or moving, for a bounded time. */
+  private async retryReads<I extends { topic: string; partition: number }, O extends { topic: string; partition: number; errorCode: number }>(
+    parts: I[],
+    once: (parts: I[]) => Promise<O[]>,
+  ): Promise<O[]> {
+    const deadline = Date.now() + READ_RETRY_MS;
+    const results = new Map<string, O>();
+    let pending = parts;
+    for (;;) {
+      const out = await once(pending);
+      const retry: I[] = [];
+      out.forEach((o, i) => {
+        results.set(key(o.topic, o.partition), o);
+        if (RETRY_SAFE.has(o.errorCode)) retry.push(pending[i]);
+      });
+      if (retry.length === 0 || Date.now() + RETRY_PAUSE_MS > deadline) break;
+      pending = retry;
+      await sleep(RETRY_PAUSE_MS);
+    }
+    return parts.map((p) => results.get(key(p.topic, p.partition))!);
+  }
+
+  listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
+    return this.retryReads(parts, (p) => this.listOffsetsOnce(isolationLevel, p));
+  }
+
+  offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]> {
+    return this.retryReads(parts, (p) => this.offsetForLeaderEpochOnce(p));
+  }
+
+  private async listOffsetsOnce(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
     const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
     const results = new Map<string, ListOffsetsOutcome>();
     const fail = (p: ListOffsetsInput, errorCode: number): ListOffsetsOutcome => ({
@@ -130,6 +164,28 @@ export class GatewayStoragePort implements StoragePort {
         try {
           if (!client) throw new Error('broker gone');
           const res = await unary(client.client.listOffsets.bind(client.client), { isolationLevel, partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 });
+          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
+        } catch {
+          for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        }
+      }),
+    );
+    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? fail(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+  }
+
+  private async offsetForLeaderEpochOnce(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]> {
+    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
+    const results = new Map<string, OffsetForLeaderEpochOutcome>();
+    const fail = (p: OffsetForLeaderEpochInput, errorCode: number): OffsetForLeaderEpochOutcome => ({
+      topic: p.topic, partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n,
+    });
+    for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    await Promise.all(
+      [...groups].map(async ([brokerId, group]) => {
+        const client = this.brokers.get(brokerId);
+        try {
+          if (!client) throw new Error('broker gone');
+          const res = await unary(client.client.offsetForLeaderEpoch.bind(client.client), { partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 });
           for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
         } catch {
           for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));

@@ -14,4 +14,42 @@ export const brokerConfigDef = defineConfig({
   'log.index.interval.bytes': { type: 'int', default: 4096, min: 1, doc: 'Bytes of log between offset index entries.' },
   'message.max.bytes': { type: 'int', default: 1048588, min: 1, doc: 'Largest record batch accepted.' },
   'log.flush.policy': { type: 'enum', values: ['never', 'always'], default: 'never', doc: 'fsync after every append (always) or leave flushing to the OS (never, Kafka\'s default).' },
+  'min.insync.replicas': { type: 'int', default: 1, min: 1, doc: 'Replicas that must be in sync for an acks=all produce (a topic config overrides it).' },
+  'replica.lag.time.max.ms': { type: 'int', default: 30000, min: 10, doc: 'A follower not caught up for this long leaves the ISR.' },
+  'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },
+  'replica.fetch.max.bytes': { type: 'int', default: 1048576, min: 1024, doc: 'Bytes a follower fetches per partition per request.' },
+  'replica.fetch.response.max.bytes': { type: 'int', default: 10485760, min: 1024, doc: 'Bytes a follower fetches per request over all partitions.' },
 });
+
+/** The replication settings of a loaded broker config, as Broker takes them. */
+export function replicationOptionsFromConfig(config: {
+  'min.insync.replicas': number;
+  'replica.lag.time.max.ms': number;
+  'replica.fetch.wait.max.ms': number;
+  'replica.fetch.max.bytes': number;
+  'replica.fetch.response.max.bytes': number;
+}): ReplicationOptions {
+  return {
+    minInsyncReplicas: config['min.insync.replicas'],
+    replicaLagTimeMaxMs: config['replica.lag.time.max.ms'],
+    replicaFetchWaitMaxMs: config['replica.fetch.wait.max.ms'],
+    replicaFetchMaxBytes: config['replica.fetch.max.bytes'],
+    replicaFetchResponseMaxBytes: config['replica.fetch.response.max.bytes'],
+  };
+}
+
+export interface ReplicationOptions {
+  minInsyncReplicas: number;
+  replicaLagTimeMaxMs: number;
+  replicaFetchWaitMaxMs: number;
+  replicaFetchMaxBytes: number;
+  replicaFetchResponseMaxBytes: number;
+}
+
+export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
+  minInsyncReplicas: 1,
+  replicaLagTimeMaxMs: 30_000,
+  replicaFetchWaitMaxMs: 500,
+  replicaFetchMaxBytes: 1_048_576,
+  replicaFetchResponseMaxBytes: 10_485_760,
+};

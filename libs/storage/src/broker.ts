@@ -6,7 +6,11 @@ import type { Logger } from '@dms/platform';
 import type { GroupCoordinatorConfig } from '@dms/groups';
 import { GroupCoordinatorServiceService, StorageServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { Server } from '@grpc/grpc-js';
+import { DEFAULT_REPLICATION_OPTIONS, type ReplicationOptions } from './broker-config';
+import { ControllerClient } from './controller-client';
 import { GroupCoordinatorHost } from './group-coordinator-host';
+import { IsrUpdater } from './isr-updater';
+import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { createStorageService } from './storage-service';
 
@@ -24,16 +28,24 @@ export interface BrokerOptions {
   messageMaxBytes: number;
   fsync: 'never' | 'always';
   groups?: Partial<GroupCoordinatorConfig>;
+  replication?: Partial<ReplicationOptions>;
   tracer: Tracer;
   logger: Logger;
 }
 
-/** A storage broker: partition logs on local disk behind the StorageService gRPC API. */
+/**
+ * A storage broker: partition replicas on local disk behind the StorageService gRPC API. It
+ * leads the partitions etcd says it leads, follows (fetches from the leader) the others it is a
+ * replica of, and asks the controller for ISR changes.
+ */
 export class Broker {
   private etcd!: Etcd3;
   private session!: EtcdSession;
   private view!: ClusterView;
   private replicas!: ReplicaManager;
+  private fetchers!: ReplicaFetcherManager;
+  private isrUpdater!: IsrUpdater;
+  private controller!: ControllerClient;
   private server!: Server;
   private groups!: GroupCoordinatorHost;
   port = 0;
@@ -43,6 +55,7 @@ export class Broker {
 
   async start(): Promise<void> {
     const { opts } = this;
+    const replication = { ...DEFAULT_REPLICATION_OPTIONS, ...opts.replication };
     mkdirSync(opts.logDir, { recursive: true });
     this.etcd = createEtcdClient(opts.etcdEndpoints);
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
@@ -51,6 +64,24 @@ export class Broker {
       brokerId: opts.brokerId,
       logDir: opts.logDir,
       logConfig: { segmentBytes: opts.segmentBytes, indexIntervalBytes: opts.indexIntervalBytes, fsync: opts.fsync },
+      minInsyncReplicas: replication.minInsyncReplicas,
+      logger: opts.logger,
+    });
+    this.controller = new ControllerClient(this.view);
+    this.isrUpdater = new IsrUpdater({
+      replicas: this.replicas,
+      controller: this.controller,
+      brokerId: opts.brokerId,
+      replicaLagTimeMaxMs: replication.replicaLagTimeMaxMs,
+      logger: opts.logger,
+    });
+    this.fetchers = new ReplicaFetcherManager({
+      brokerId: opts.brokerId,
+      view: this.view,
+      replicas: this.replicas,
+      maxWaitMs: replication.replicaFetchWaitMaxMs,
+      partitionMaxBytes: replication.replicaFetchMaxBytes,
+      maxBytes: replication.replicaFetchResponseMaxBytes,
       logger: opts.logger,
     });
     this.replicas.start();
@@ -58,29 +89,46 @@ export class Broker {
     this.server = createGrpcServer();
     this.server.addService(
       StorageServiceService,
-      createStorageService({ replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes }),
+      createStorageService({ replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater }),
     );
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,
     });
     this.server.addService(GroupCoordinatorServiceService, this.groups.service());
-    this.port = await bindServer(this.server, opts.grpcHost, opts.grpcPort);
+    this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     this.groups.start();
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
+    this.session.on('lost', () => {
+      // Until re-registered, appends are acknowledged only once the ISR has them (decision 0006).
+      this.replicas.fencedOff = true;
+    });
+    this.session.on('recreated', () => {
+      this.replicas.fencedOff = false;
+      this.replicas.refresh();
+    });
     renewOnLoss(this.session, opts.logger, () => this.stopped);
     await this.session.start();
+    const key = brokerKey(opts.clusterName, opts.brokerId);
+    // A fresh key (new createRevision) is this process's broker epoch: the controller sees the
+    // restart and re-elects what we led, so we never lead on a record from our previous life.
+    await this.etcd.delete().key(key).exec();
     await this.session.register(
-      brokerKey(opts.clusterName, opts.brokerId),
+      key,
       brokerRegistration.encode({ id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now() }),
     );
+    this.fetchers.start();
+    this.isrUpdater.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.isrUpdater?.stop();
+    await this.fetchers?.stop().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.groups?.close();
     if (this.server) await stopServer(this.server, 2_000);
     await this.replicas?.close();
+    this.controller?.close();
     await this.view?.close();
     this.etcd?.close();
   }

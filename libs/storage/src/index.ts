@@ -4,3 +4,6 @@ export * from './replica-manager';
 export * from './partition-replica';
 export * from './storage-service';
 export * from './group-coordinator-host';
+export * from './replica-fetcher';
+export * from './isr-updater';
+export * from './controller-client';

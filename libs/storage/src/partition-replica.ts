@@ -1,19 +1,38 @@
 import { EventEmitter } from 'node:events';
 import type { PartitionLog } from '@dms/log';
+import { ACK_NOT_ENOUGH_REPLICAS_AFTER_APPEND, ACK_OK, AckPurgatory, LeaderState } from '@dms/replication';
+
+export type ReplicaRole = 'leader' | 'follower' | 'none';
 
 /**
- * A partition this broker leads: its log, its leader epoch and high watermark, and a signal
- * for fetches waiting on new data. With a single replica the ISR is the leader alone, so the
- * high watermark follows the log end offset once each append is written.
+ * One partition replica on this broker: its log and its current role. As leader it holds the
+ * replication state (followers' progress, ISR, high watermark) and the appends waiting for it;
+ * as follower it names the leader and epoch it fetches from. Role changes, follower appends and
+ * truncations run one at a time through `serial` so none sees the log half-changed.
+ *
+ * Events: 'append' (the log end moved), 'hw' (the high watermark moved).
  */
 export class PartitionReplica extends EventEmitter {
+  role: ReplicaRole = 'none';
+  /** As leader: our epoch. As follower: the epoch of the leader we follow. */
+  leaderEpoch = -1;
+  /** The broker we follow (follower) or our own id (leader); -1 otherwise. */
+  leaderId = -1;
+  leader: LeaderState | undefined;
+  readonly purgatory = new AckPurgatory();
+  /** Follower fetching is paused until this time after the leader refused us. */
+  retryFetchAt = 0;
+  /** ISR changes are not re-sent before this time after the controller refused or was unreachable. */
+  isrRetryAt = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly topicId: string,
     readonly log: PartitionLog,
-    public leaderEpoch: number,
     public configs: Record<string, string>,
+    public defaultMinInsyncReplicas = 1,
   ) {
     super();
     this.setMaxListeners(0);
@@ -23,10 +42,53 @@ export class PartitionReplica extends EventEmitter {
     return this.log.highWatermark;
   }
 
-  advanceHighWatermark(offset: bigint): void {
-    if (offset > this.log.highWatermark) {
-      this.log.highWatermark = offset;
-      this.emit('hw');
+  get minInsyncReplicas(): number {
+    const v = Number(this.configs['min.insync.replicas']);
+    return Number.isInteger(v) && v >= 1 ? v : this.defaultMinInsyncReplicas;
+  }
+
+  /** Runs `fn` after every earlier serialized operation on this replica. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** After a local append (leader): the ISR may be just us, so the high watermark may move. */
+  onLocalAppend(): void {
+    this.emit('append');
+    if (this.leader) this.refreshHighWatermark();
+  }
+
+  /** A follower fetched from `fetchOffset`; updates its progress and the high watermark. */
+  onFollowerFetch(replicaId: number, fetchOffset: bigint, nowMs: number): void {
+    if (!this.leader) return;
+    if (this.leader.onFollowerFetch(replicaId, fetchOffset, this.log.logEndOffset, nowMs)) this.publishHighWatermark();
+  }
+
+  refreshHighWatermark(): void {
+    if (this.leader?.updateHighWatermark(this.log.logEndOffset)) this.publishHighWatermark();
+    else this.completeWaiters();
+  }
+
+  /** Resolves with a Kafka error code once `requiredOffset` is below the high watermark (or not). */
+  awaitReplication(requiredOffset: bigint, timeoutMs: number, checkMinIsr: boolean): Promise<number> {
+    const leader = this.leader;
+    if (!leader) return Promise.resolve(6);
+    if (leader.highWatermark >= requiredOffset) {
+      return Promise.resolve(checkMinIsr && leader.isr.length < this.minInsyncReplicas ? ACK_NOT_ENOUGH_REPLICAS_AFTER_APPEND : ACK_OK);
     }
+    return this.purgatory.wait(requiredOffset, timeoutMs, checkMinIsr);
+  }
+
+  private publishHighWatermark(): void {
+    this.log.highWatermark = this.leader!.highWatermark;
+    this.emit('hw');
+    this.completeWaiters();
+  }
+
+  private completeWaiters(): void {
+    if (!this.leader) return;
+    this.purgatory.onProgress(this.leader.highWatermark, this.leader.isr.length, this.minInsyncReplicas);
   }
 }

@@ -1,49 +1,91 @@
+import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterView } from '@dms/cluster';
+import type { ClusterView, PartitionState } from '@dms/cluster';
+import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
+import { LeaderState } from '@dms/replication';
 import { PartitionReplica } from './partition-replica';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
   logDir: string;
   logConfig: Omit<LogConfig, 'topicId'>;
+  /** Broker default of min.insync.replicas (a topic config overrides it). */
+  minInsyncReplicas?: number;
   logger: Logger;
 }
 
+interface Wanted {
+  topic: string;
+  partition: number;
+  topicId: string;
+  configs: Record<string, string>;
+  state: PartitionState;
+  /** etcd says we lead, and said so after our current registration. */
+  leads: boolean;
+}
+
 const partitionDir = (root: string, topic: string, partition: number) => join(root, `${topic}-${partition}`);
+const keyOf = (topic: string, partition: number) => `${topic}\0${partition}`;
 
 /**
- * Keeps the set of open partition logs equal to the partitions etcd says this broker leads:
- * opens (recovering) logs it gains, closes those it loses, deletes those of deleted topics.
+ * Keeps one open log per partition this broker is a replica of, and each replica's role equal to
+ * what etcd says: leader, follower of the named leader, or neither (no leader yet). A broker
+ * leads only on a partition state written after its current registration (its broker epoch), so
+ * after a restart it waits for the controller to confirm it rather than trusting an old record.
  * Changes are applied one at a time, in the order etcd reported them.
+ *
+ * Events: 'roles' after every reconcile (the fetchers re-read who follows whom).
  */
-export class ReplicaManager {
+export class ReplicaManager extends EventEmitter {
   private readonly replicas = new Map<string, PartitionReplica>();
   private readonly opening = new Map<string, Promise<PartitionReplica | undefined>>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private sweptOrphans = false;
+  /**
+   * Set while the etcd session is lost: this broker may have been declared dead, so every append
+   * is acknowledged only once the ISR has it (see docs/decisions/0003-etcd-outage.md).
+   */
+  fencedOff = false;
 
   constructor(
     private readonly view: ClusterView,
     private readonly opts: ReplicaManagerOptions,
-  ) {}
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  get brokerId(): number {
+    return this.opts.brokerId;
+  }
 
   start(): void {
     this.view.on('change', () => this.schedule());
     this.schedule();
   }
 
-  /** The replica if this broker leads it now; waits for a log that is still opening. */
+  /** The replica (any role); waits for a log that is still opening. */
   async get(topic: string, partition: number): Promise<PartitionReplica | undefined> {
-    const key = `${topic}\0${partition}`;
+    const key = keyOf(topic, partition);
     return this.replicas.get(key) ?? (await this.opening.get(key));
   }
 
   getNow(topic: string, partition: number): PartitionReplica | undefined {
-    return this.replicas.get(`${topic}\0${partition}`);
+    return this.replicas.get(keyOf(topic, partition));
+  }
+
+  /** The replica if this broker leads it now. */
+  leaderNow(topic: string, partition: number): PartitionReplica | undefined {
+    const r = this.replicas.get(keyOf(topic, partition));
+    return r?.role === 'leader' ? r : undefined;
+  }
+
+  all(): IterableIterator<PartitionReplica> {
+    return this.replicas.values();
   }
 
   get size(): number {
@@ -55,10 +97,16 @@ export class ReplicaManager {
     return this.chain;
   }
 
+  /** Re-applies etcd's view (after the session came back). */
+  refresh(): void {
+    this.schedule();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.chain;
-    await Promise.all([...this.replicas.values()].map((r) => r.log.close().catch(() => undefined)));
+    for (const r of this.replicas.values()) r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    await Promise.all([...this.replicas.values()].map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
     this.replicas.clear();
   }
 
@@ -66,48 +114,131 @@ export class ReplicaManager {
     this.chain = this.chain.then(() => this.reconcile()).catch((err) => this.opts.logger.error({ err }, 'partition reconcile failed'));
   }
 
-  private async reconcile(): Promise<void> {
-    if (this.closed) return;
-    const { brokerId, logDir, logger } = this.opts;
+  private wanted(): Map<string, Wanted> {
+    const { brokerId } = this.opts;
+    const myEpoch = this.view.brokerEpoch(brokerId);
     const topics = this.view.topics();
-    const wanted = new Map<string, { topic: string; partition: number; epoch: number; topicId: string; configs: Record<string, string> }>();
+    const out = new Map<string, Wanted>();
     for (const { topic, partition, state } of this.view.allPartitions()) {
       const rec = topics.get(topic);
-      if (!rec || state.leader !== brokerId) continue;
-      wanted.set(`${topic}\0${partition}`, { topic, partition, epoch: state.leaderEpoch, topicId: rec.topicId, configs: rec.configs });
+      if (!rec || !state.replicas.includes(brokerId)) continue;
+      const leads = state.leader === brokerId && myEpoch !== undefined && this.view.partitionRevision(topic, partition) > myEpoch;
+      out.set(keyOf(topic, partition), { topic, partition, topicId: rec.topicId, configs: rec.configs, state, leads });
     }
+    return out;
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.closed) return;
+    const { logDir, logger } = this.opts;
+    const topics = this.view.topics();
+    const wanted = this.wanted();
     for (const [key, r] of this.replicas) {
       const w = wanted.get(key);
-      if (w && w.topicId === r.topicId) {
-        r.leaderEpoch = w.epoch;
-        r.configs = w.configs;
-        continue;
-      }
+      if (w && w.topicId === r.topicId) continue;
       this.replicas.delete(key);
-      await r.log.close().catch(() => undefined);
+      r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      r.role = 'none';
+      r.leader = undefined;
+      await r.serial(() => r.log.close()).catch(() => undefined);
       const topicGone = !topics.has(r.topic) || topics.get(r.topic)!.topicId !== r.topicId;
       if (topicGone) {
         await PartitionLog.delete(partitionDir(logDir, r.topic, r.partition));
         logger.info({ topic: r.topic, partition: r.partition }, 'deleted partition log of a deleted topic');
       } else {
-        logger.info({ topic: r.topic, partition: r.partition }, 'no longer leader; closed partition log');
+        logger.info({ topic: r.topic, partition: r.partition }, 'no longer a replica; closed partition log');
       }
     }
+    // New replicas open in parallel; get() callers wait on their opening (role included).
+    const fresh: Array<Promise<void>> = [];
     for (const [key, w] of wanted) {
-      if (this.replicas.has(key)) continue;
-      const opening = this.open(w).finally(() => this.opening.delete(key));
+      if (this.replicas.has(key) || this.opening.has(key)) continue;
+      const opening = this.open(w)
+        .then(async (r) => {
+          if (r) await this.applyRole(r, w);
+          return r;
+        })
+        .finally(() => this.opening.delete(key));
       this.opening.set(key, opening);
-      const replica = await opening;
-      if (replica) this.replicas.set(key, replica);
+      fresh.push(opening.then((r) => void (r && this.replicas.set(key, r))));
+    }
+    await Promise.all(fresh);
+    for (const [key, w] of wanted) {
+      const replica = this.replicas.get(key);
+      if (!replica) continue;
+      replica.configs = w.configs;
+      await this.applyRole(replica, w);
     }
     if (!this.sweptOrphans && this.view.clusterId()) {
       // Once, at start-up, against a view that has loaded real cluster state.
       this.sweptOrphans = true;
       await this.removeOrphanDirs(topics);
     }
+    this.emit('roles');
   }
 
-  private async open(w: { topic: string; partition: number; epoch: number; topicId: string; configs: Record<string, string> }) {
+  private async applyRole(r: PartitionReplica, w: Wanted): Promise<void> {
+    const { state } = w;
+    const { brokerId, logger } = this.opts;
+    if (w.leads) {
+      if (r.role === 'leader' && r.leaderEpoch === state.leaderEpoch) {
+        // Same reign: take the committed ISR (our own change, or the controller dropping dead followers).
+        const leader = r.leader!;
+        if (state.partitionEpoch > leader.partitionEpoch) {
+          leader.applyCommitted(state.isr, state.partitionEpoch, state.replicas);
+          r.refreshHighWatermark();
+          if (leader.isr.length < r.minInsyncReplicas) r.purgatory.onIsrBelowMin();
+        }
+        return;
+      }
+      await r.serial(async () => {
+        r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        // A new epoch starts at our log end: followers truncate anything after it that differs.
+        await r.log.assignLeaderEpoch(state.leaderEpoch, r.log.logEndOffset);
+        r.leader = new LeaderState({
+          leaderId: brokerId,
+          leaderEpoch: state.leaderEpoch,
+          epochStartOffset: r.log.logEndOffset,
+          replicas: state.replicas,
+          isr: state.isr,
+          partitionEpoch: state.partitionEpoch,
+          highWatermark: r.log.highWatermark,
+          nowMs: Date.now(),
+        });
+        r.role = 'leader';
+        r.leaderEpoch = state.leaderEpoch;
+        r.leaderId = brokerId;
+        r.refreshHighWatermark();
+      });
+      logger.info({ topic: r.topic, partition: r.partition, leaderEpoch: state.leaderEpoch, isr: state.isr, logEndOffset: String(r.log.logEndOffset) }, 'leading partition');
+      return;
+    }
+    if (state.leader >= 0 && state.leader !== brokerId) {
+      if (r.role === 'follower' && r.leaderEpoch === state.leaderEpoch && r.leaderId === state.leader) return;
+      await r.serial(async () => {
+        r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        r.leader = undefined;
+        r.role = 'follower';
+        r.leaderId = state.leader;
+        r.leaderEpoch = state.leaderEpoch;
+        r.retryFetchAt = 0;
+      });
+      logger.info({ topic: r.topic, partition: r.partition, leader: state.leader, leaderEpoch: state.leaderEpoch }, 'following partition');
+      return;
+    }
+    if (r.role !== 'none') {
+      await r.serial(async () => {
+        r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        r.leader = undefined;
+        r.role = 'none';
+        r.leaderId = -1;
+        r.leaderEpoch = state.leaderEpoch;
+      });
+      logger.info({ topic: r.topic, partition: r.partition, leader: state.leader }, 'neither leading nor following partition');
+    }
+  }
+
+  private async open(w: Wanted): Promise<PartitionReplica | undefined> {
     const dir = partitionDir(this.opts.logDir, w.topic, w.partition);
     try {
       let log: PartitionLog;
@@ -119,10 +250,9 @@ export class ReplicaManager {
         await PartitionLog.delete(dir);
         log = await PartitionLog.open(dir, { ...this.opts.logConfig, topicId: w.topicId });
       }
-      // A single replica is the whole ISR: everything on disk is committed.
-      log.highWatermark = log.logEndOffset;
-      this.opts.logger.info({ topic: w.topic, partition: w.partition, leaderEpoch: w.epoch, logEndOffset: String(log.logEndOffset) }, 'leading partition');
-      return new PartitionReplica(w.topic, w.partition, w.topicId, log, w.epoch, w.configs);
+      // Nothing is known committed until the ISR says so (a sole leader's ISR makes it the log end).
+      log.highWatermark = 0n;
+      return new PartitionReplica(w.topic, w.partition, w.topicId, log, w.configs, this.opts.minInsyncReplicas ?? 1);
     } catch (err) {
       this.opts.logger.error({ err, topic: w.topic, partition: w.partition }, 'could not open partition log');
       return undefined;

@@ -13,12 +13,22 @@ import {
   type ListOffsetsPartitionResult,
   type ListOffsetsRequest,
   type ListOffsetsResponse,
+  type OffsetForLeaderEpochPartition,
+  type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochResponse,
+  type OffsetForLeaderEpochResult,
+  type ReplicaFetchPartition,
+  type ReplicaFetchPartitionResult,
+  type ReplicaFetchRequest,
+  type ReplicaFetchResponse,
   type ProducePartition,
   type ProducePartitionResult,
   type ProduceRequest,
   type ProduceResponse,
   type StorageServiceServer,
 } from '@dms/rpc';
+import { divergingEpoch } from '@dms/replication';
+import type { IsrUpdater } from './isr-updater';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
 
@@ -27,6 +37,7 @@ export interface StorageServiceOptions {
   tracer: Tracer;
   logger: Logger;
   messageMaxBytes: number;
+  isrUpdater?: Pick<IsrUpdater, 'check'>;
   now?: () => bigint;
 }
 
@@ -48,10 +59,11 @@ function epochError(replica: PartitionReplica, requested: number): number {
 export function createStorageService(opts: StorageServiceOptions): StorageServiceServer {
   const now = opts.now ?? (() => BigInt(Date.now()));
 
-  async function producePartition(p: ProducePartition, acks: number): Promise<ProducePartitionResult> {
+  async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
     const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
-    const replica = await opts.replicas.get(p.topic, p.partition);
-    if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    await opts.replicas.get(p.topic, p.partition); // a log still opening
+    const replica = opts.replicas.leaderNow(p.topic, p.partition);
+    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     // The gateway checked CRCs; the broker re-checks framing so a bad peer cannot corrupt the log.
     const { problem, positions } = validateBatches(p.records, false);
     if (problem.kind !== 'ok' || positions.length === 0) {
@@ -61,27 +73,44 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (p.records.length > maxBytes * positions.length) {
       return { ...base, errorCode: ErrorCode.MESSAGE_TOO_LARGE };
     }
-    const logAppend = replica.configs['message.timestamp.type'] === 'LogAppendTime';
-    try {
-      const res = await replica.log.append(p.records, { leaderEpoch: replica.leaderEpoch, logAppendTime: logAppend ? now() : undefined });
-      replica.advanceHighWatermark(res.lastOffset + 1n);
+    const minIsr = replica.minInsyncReplicas;
+    if (acks === -1 && replica.leader.isr.length < minIsr) {
       return {
         ...base,
-        errorCode: ErrorCode.NONE,
-        baseOffset: res.baseOffset,
-        logAppendTimeMs: logAppend ? res.logAppendTime : -1n,
-        logStartOffset: res.logStartOffset,
+        errorCode: ErrorCode.NOT_ENOUGH_REPLICAS,
+        errorMessage: `The size of the current ISR ${replica.leader.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`,
       };
+    }
+    const logAppend = replica.configs['message.timestamp.type'] === 'LogAppendTime';
+    const leaderEpoch = replica.leaderEpoch;
+    let res;
+    try {
+      res = await replica.log.append(p.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
     } catch (err) {
+      if (err instanceof LogError && err.kind === 'fenced-leader-epoch') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
       opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
       return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: (err as Error).message };
     }
+    replica.onLocalAppend();
+    // While fenced off from etcd, nothing is acknowledged before the ISR has it (see ReplicaManager.fencedOff).
+    if (acks === -1 || opts.replicas.fencedOff) {
+      if (replica.leaderEpoch !== leaderEpoch) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      const code = await replica.awaitReplication(res.lastOffset + 1n, Math.max(0, timeoutMs), acks === -1);
+      if (code !== ErrorCode.NONE) return { ...base, errorCode: code };
+    }
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      baseOffset: res.baseOffset,
+      logAppendTimeMs: logAppend ? res.logAppendTime : -1n,
+      logStartOffset: res.logStartOffset,
+    };
   }
 
   async function handleProduce(req: ProduceRequest): Promise<ProduceResponse> {
     const span = opts.tracer.startSpan('broker.produce', { kind: SpanKind.SERVER, attributes: { 'dms.partitions': req.partitions.length, 'kafka.acks': req.acks } }, contextFrom(req.traceContext));
     try {
-      const partitions = await Promise.all(req.partitions.map((p) => producePartition(p, req.acks)));
+      const partitions = await Promise.all(req.partitions.map((p) => producePartition(p, req.acks, req.timeoutMs)));
       return { correlationId: req.correlationId, partitions };
     } finally {
       span.end();
@@ -90,7 +119,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   async function readPartition(p: FetchPartition, budget: { bytes: number; first: boolean }): Promise<FetchPartitionResult> {
     const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
-    const replica = opts.replicas.getNow(p.topic, p.partition);
+    const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const epochProblem = epochError(replica, p.currentLeaderEpoch);
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
@@ -119,18 +148,27 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     return out;
   }
 
-  /** Waits until any fetched partition gains data or `ms` passes. */
-  function waitForData(req: FetchRequest, ms: number): Promise<void> {
+  /**
+   * Waits until any of `replicas` gains data (consumers: 'hw'; followers: 'append') or `ms`
+   * passes. `mark` is each replica's position when the caller started reading: data that arrived
+   * while it read (before this subscribed) ends the wait at once instead of costing a full poll.
+   */
+  function waitForEvent(replicas: PartitionReplica[], event: 'hw' | 'append', ms: number, mark: Map<PartitionReplica, bigint>): Promise<void> {
+    const position = (r: PartitionReplica) => (event === 'hw' ? r.highWatermark : r.log.logEndOffset);
     return new Promise((resolve) => {
-      const replicas = req.partitions.map((p) => opts.replicas.getNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r);
       const done = () => {
         clearTimeout(timer);
-        for (const r of replicas) r.off('hw', done);
+        for (const r of replicas) r.off(event, done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      for (const r of replicas) r.once('hw', done);
+      for (const r of replicas) r.once(event, done);
+      if (replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
     });
+  }
+
+  function leadersOf(parts: ReadonlyArray<{ topic: string; partition: number }>): PartitionReplica[] {
+    return parts.map((p) => opts.replicas.leaderNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r);
   }
 
   async function handleFetch(req: FetchRequest): Promise<FetchResponse> {
@@ -138,6 +176,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     try {
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
       for (;;) {
+        const mark = new Map(leadersOf(req.partitions).map((r) => [r, r.highWatermark] as const));
         const partitions = await readAll(req);
         const bytes = partitions.reduce((n, p) => n + p.records.length, 0);
         const anyError = partitions.some((p) => p.errorCode !== ErrorCode.NONE);
@@ -146,7 +185,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
           span.setAttribute('dms.bytes', bytes);
           return { correlationId: req.correlationId, partitions };
         }
-        await waitForData(req, remaining);
+        await waitForEvent([...mark.keys()], 'hw', remaining, mark);
       }
     } finally {
       span.end();
@@ -155,7 +194,8 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   async function listOffsetsPartition(p: { topic: string; partition: number; timestamp: bigint; currentLeaderEpoch: number }): Promise<ListOffsetsPartitionResult> {
     const base = { topic: p.topic, partition: p.partition, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-    const replica = await opts.replicas.get(p.topic, p.partition);
+    await opts.replicas.get(p.topic, p.partition);
+    const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const epochProblem = epochError(replica, p.currentLeaderEpoch);
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
@@ -171,6 +211,62 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const found = await log.offsetForTimestamp(p.timestamp);
     if (!found || found.offset >= replica.highWatermark) return { ...base, errorCode: ErrorCode.NONE };
     return { ...base, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch };
+  }
+
+  async function replicaFetchPartition(replicaId: number, p: ReplicaFetchPartition, budget: { bytes: number; first: boolean }): Promise<ReplicaFetchPartitionResult> {
+    const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, logStartOffset: -1n, records: EMPTY, divergingEpoch: undefined };
+    const replica = opts.replicas.leaderNow(p.topic, p.partition);
+    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    const epochProblem = epochError(replica, p.currentLeaderEpoch);
+    if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
+    const log = replica.log;
+    const marks = { highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset };
+    const diverging = divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, (e) => log.endOffsetForEpoch(e));
+    if (diverging) return { ...base, ...marks, errorCode: ErrorCode.NONE, divergingEpoch: diverging };
+    if (p.fetchOffset > log.logEndOffset || p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    if (replica.leader.replicas.includes(replicaId)) {
+      replica.onFollowerFetch(replicaId, p.fetchOffset, Date.now());
+      opts.isrUpdater?.check(replica);
+    }
+    const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
+    try {
+      // Followers read up to the log end, not the high watermark: that is how it advances.
+      const { records } = await log.read(p.fetchOffset, maxBytes, { upperBound: log.logEndOffset, minOneBatch: budget.first });
+      if (records.length > 0) {
+        budget.first = false;
+        budget.bytes -= records.length;
+      }
+      return { ...base, highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset, errorCode: ErrorCode.NONE, records };
+    } catch (err) {
+      if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+      opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'replica read failed');
+      return { ...base, ...marks, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+    }
+  }
+
+  /** Long poll: answers at once with data, an error or a divergence, else when the log grows or maxWait passes. */
+  async function handleReplicaFetch(req: ReplicaFetchRequest): Promise<ReplicaFetchResponse> {
+    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    for (;;) {
+      const mark = new Map(leadersOf(req.partitions).map((r) => [r, r.log.logEndOffset] as const));
+      const budget = { bytes: req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, first: true };
+      const partitions: ReplicaFetchPartitionResult[] = [];
+      for (const p of req.partitions) partitions.push(await replicaFetchPartition(req.replicaId, p, budget));
+      const ready = partitions.some((p) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch);
+      const remaining = deadline - Date.now();
+      if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };
+      await waitForEvent([...mark.keys()], 'append', remaining, mark);
+    }
+  }
+
+  function offsetForLeaderEpochPartition(p: OffsetForLeaderEpochPartition): OffsetForLeaderEpochResult {
+    const base = { topic: p.topic, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+    const replica = opts.replicas.leaderNow(p.topic, p.partition);
+    if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    const epochProblem = epochError(replica, p.currentLeaderEpoch);
+    if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
+    const answer = replica.log.endOffsetForEpoch(p.leaderEpoch);
+    return { ...base, errorCode: ErrorCode.NONE, leaderEpoch: answer.epoch, endOffset: answer.endOffset };
   }
 
   function serveStream<Req extends { correlationId: bigint }, Res>(
@@ -193,6 +289,10 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
     fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => serveStream(call, handleFetch, 'fetch'),
+    replicaFetch: (call: ServerDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
+    offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
+      callback(null, { partitions: call.request.partitions.map(offsetForLeaderEpochPartition) });
+    },
     listOffsets: (call: ServerUnaryCall<ListOffsetsRequest, ListOffsetsResponse>, callback: sendUnaryData<ListOffsetsResponse>) => {
       const ctx = contextFrom(call.request.traceContext);
       context.with(ctx, () =>

@@ -143,6 +143,21 @@ export interface ListOffsetsOutcome {
   leaderEpoch: number;
 }
 
+export interface OffsetForLeaderEpochInput {
+  topic: string;
+  partition: number;
+  currentLeaderEpoch: number;
+  leaderEpoch: number;
+}
+
+export interface OffsetForLeaderEpochOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  leaderEpoch: number;
+  endOffset: bigint;
+}
+
 export interface StoragePort {
   produce(acks: number, timeoutMs: number, parts: ProducePartitionInput[]): Promise<ProducePartitionOutcome[]>;
   fetch(
@@ -150,6 +165,7 @@ export interface StoragePort {
     parts: FetchPartitionInput[],
   ): Promise<FetchPartitionOutcome[]>;
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]>;
+  offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]>;
 }
 
 export interface CoordinatorAnswer {

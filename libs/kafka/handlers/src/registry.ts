@@ -16,6 +16,7 @@ import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { offsetDeleteHandler } from './47-offset-delete';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -38,6 +39,7 @@ export const handlers: readonly KafkaHandler[] = [
   deleteTopicsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  offsetForLeaderEpochHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));

@@ -98,6 +98,35 @@ export interface DescribeClusterResponse {
   controllerId: number;
 }
 
+export interface AlterPartitionRequest {
+  brokerId: number;
+  partitions: AlterPartitionItem[];
+}
+
+export interface AlterPartitionItem {
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+  newIsr: number[];
+  /** The partition epoch the leader's ISR belongs to; a stale one gets INVALID_UPDATE_VERSION. */
+  partitionEpoch: number;
+}
+
+export interface AlterPartitionResponse {
+  partitions: AlterPartitionResult[];
+}
+
+export interface AlterPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string;
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  partitionEpoch: number;
+}
+
 function createBaseCreateTopicsRequest(): CreateTopicsRequest {
   return { topics: [], validateOnly: false, timeoutMs: 0, traceContext: {} };
 }
@@ -942,6 +971,359 @@ export const DescribeClusterResponse: MessageFns<DescribeClusterResponse> = {
   },
 };
 
+function createBaseAlterPartitionRequest(): AlterPartitionRequest {
+  return { brokerId: 0, partitions: [] };
+}
+
+export const AlterPartitionRequest: MessageFns<AlterPartitionRequest> = {
+  encode(message: AlterPartitionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.brokerId !== 0) {
+      writer.uint32(8).int32(message.brokerId);
+    }
+    for (const v of message.partitions) {
+      AlterPartitionItem.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterPartitionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterPartitionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.brokerId = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.partitions.push(AlterPartitionItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterPartitionItem(): AlterPartitionItem {
+  return { topic: "", partition: 0, leaderEpoch: 0, newIsr: [], partitionEpoch: 0 };
+}
+
+export const AlterPartitionItem: MessageFns<AlterPartitionItem> = {
+  encode(message: AlterPartitionItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.leaderEpoch !== 0) {
+      writer.uint32(24).int32(message.leaderEpoch);
+    }
+    if (message.newIsr.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.newIsr) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.partitionEpoch !== 0) {
+      writer.uint32(40).int32(message.partitionEpoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterPartitionItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterPartitionItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leaderEpoch = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.newIsr.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.newIsr.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.partitionEpoch = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterPartitionResponse(): AlterPartitionResponse {
+  return { partitions: [] };
+}
+
+export const AlterPartitionResponse: MessageFns<AlterPartitionResponse> = {
+  encode(message: AlterPartitionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      AlterPartitionResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterPartitionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterPartitionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(AlterPartitionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterPartitionResult(): AlterPartitionResult {
+  return {
+    topic: "",
+    partition: 0,
+    errorCode: 0,
+    errorMessage: "",
+    leader: 0,
+    leaderEpoch: 0,
+    isr: [],
+    partitionEpoch: 0,
+  };
+}
+
+export const AlterPartitionResult: MessageFns<AlterPartitionResult> = {
+  encode(message: AlterPartitionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.leader !== 0) {
+      writer.uint32(40).int32(message.leader);
+    }
+    if (message.leaderEpoch !== 0) {
+      writer.uint32(48).int32(message.leaderEpoch);
+    }
+    if (message.isr.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.isr) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.partitionEpoch !== 0) {
+      writer.uint32(64).int32(message.partitionEpoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterPartitionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterPartitionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.leader = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.leaderEpoch = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag === 56) {
+              message.isr.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.isr.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.partitionEpoch = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The controller's face to gateways and the CLI. Only the elected leader serves writes;
  * a standby answers NOT_CONTROLLER (error code 41) so callers re-resolve the leader in etcd.
@@ -979,12 +1361,32 @@ export const ControllerServiceService = {
       Buffer.from(DescribeClusterResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DescribeClusterResponse => DescribeClusterResponse.decode(value),
   },
+  /**
+   * A partition leader asks to change its ISR (Kafka's AlterPartition): a compare-and-set on
+   * the partition epoch the leader knows.
+   */
+  alterPartition: {
+    path: "/dms.cluster.v1.ControllerService/AlterPartition" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AlterPartitionRequest): Buffer =>
+      Buffer.from(AlterPartitionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AlterPartitionRequest => AlterPartitionRequest.decode(value),
+    responseSerialize: (value: AlterPartitionResponse): Buffer =>
+      Buffer.from(AlterPartitionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AlterPartitionResponse => AlterPartitionResponse.decode(value),
+  },
 } as const;
 
 export interface ControllerServiceServer extends UntypedServiceImplementation {
   createTopics: handleUnaryCall<CreateTopicsRequest, CreateTopicsResponse>;
   deleteTopics: handleUnaryCall<DeleteTopicsRequest, DeleteTopicsResponse>;
   describeCluster: handleUnaryCall<DescribeClusterRequest, DescribeClusterResponse>;
+  /**
+   * A partition leader asks to change its ISR (Kafka's AlterPartition): a compare-and-set on
+   * the partition epoch the leader knows.
+   */
+  alterPartition: handleUnaryCall<AlterPartitionRequest, AlterPartitionResponse>;
 }
 
 export interface ControllerServiceClient extends Client {
@@ -1032,6 +1434,25 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DescribeClusterResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A partition leader asks to change its ISR (Kafka's AlterPartition): a compare-and-set on
+   * the partition epoch the leader knows.
+   */
+  alterPartition(
+    request: AlterPartitionRequest,
+    callback: (error: ServiceError | null, response: AlterPartitionResponse) => void,
+  ): ClientUnaryCall;
+  alterPartition(
+    request: AlterPartitionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AlterPartitionResponse) => void,
+  ): ClientUnaryCall;
+  alterPartition(
+    request: AlterPartitionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AlterPartitionResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -133,6 +133,79 @@ export interface ListOffsetsPartitionResult {
   leaderEpoch: number;
 }
 
+export interface ReplicaFetchRequest {
+  correlationId: bigint;
+  /** The follower's broker id. */
+  replicaId: number;
+  /** The leader answers when it has data or after this long (long poll). */
+  maxWaitMs: number;
+  maxBytes: number;
+  partitions: ReplicaFetchPartition[];
+}
+
+export interface ReplicaFetchPartition {
+  topic: string;
+  partition: number;
+  /** The follower's log end offset. */
+  fetchOffset: bigint;
+  /** Epoch of the follower's last batch (-1 when its log is empty): the leader checks it. */
+  lastFetchedEpoch: number;
+  /** The leader epoch the follower follows; an older one is fenced. */
+  currentLeaderEpoch: number;
+  partitionMaxBytes: number;
+}
+
+export interface EpochEndOffset {
+  epoch: number;
+  endOffset: bigint;
+}
+
+export interface ReplicaFetchResponse {
+  correlationId: bigint;
+  partitions: ReplicaFetchPartitionResult[];
+}
+
+export interface ReplicaFetchPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+  /** Whole batches exactly as the leader stores them. */
+  records: Buffer;
+  /** Set when the follower's log diverges: it truncates before fetching again. */
+  divergingEpoch: EpochEndOffset | undefined;
+}
+
+export interface OffsetForLeaderEpochRequest {
+  partitions: OffsetForLeaderEpochPartition[];
+  traceContext: { [key: string]: string };
+}
+
+export interface OffsetForLeaderEpochRequest_TraceContextEntry {
+  key: string;
+  value: string;
+}
+
+export interface OffsetForLeaderEpochPartition {
+  topic: string;
+  partition: number;
+  currentLeaderEpoch: number;
+  leaderEpoch: number;
+}
+
+export interface OffsetForLeaderEpochResponse {
+  partitions: OffsetForLeaderEpochResult[];
+}
+
+export interface OffsetForLeaderEpochResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  leaderEpoch: number;
+  endOffset: bigint;
+}
+
 function createBaseProduceRequest(): ProduceRequest {
   return { correlationId: 0n, acks: 0, timeoutMs: 0, partitions: [], traceContext: {} };
 }
@@ -1371,6 +1444,788 @@ export const ListOffsetsPartitionResult: MessageFns<ListOffsetsPartitionResult> 
   },
 };
 
+function createBaseReplicaFetchRequest(): ReplicaFetchRequest {
+  return { correlationId: 0n, replicaId: 0, maxWaitMs: 0, maxBytes: 0, partitions: [] };
+}
+
+export const ReplicaFetchRequest: MessageFns<ReplicaFetchRequest> = {
+  encode(message: ReplicaFetchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.correlationId !== 0n) {
+      if (BigInt.asUintN(64, message.correlationId) !== message.correlationId) {
+        throw new globalThis.Error("value provided for field message.correlationId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.correlationId);
+    }
+    if (message.replicaId !== 0) {
+      writer.uint32(16).int32(message.replicaId);
+    }
+    if (message.maxWaitMs !== 0) {
+      writer.uint32(24).int32(message.maxWaitMs);
+    }
+    if (message.maxBytes !== 0) {
+      writer.uint32(32).int32(message.maxBytes);
+    }
+    for (const v of message.partitions) {
+      ReplicaFetchPartition.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicaFetchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicaFetchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.correlationId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replicaId = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxWaitMs = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxBytes = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.partitions.push(ReplicaFetchPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReplicaFetchPartition(): ReplicaFetchPartition {
+  return { topic: "", partition: 0, fetchOffset: 0n, lastFetchedEpoch: 0, currentLeaderEpoch: 0, partitionMaxBytes: 0 };
+}
+
+export const ReplicaFetchPartition: MessageFns<ReplicaFetchPartition> = {
+  encode(message: ReplicaFetchPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.fetchOffset !== 0n) {
+      if (BigInt.asIntN(64, message.fetchOffset) !== message.fetchOffset) {
+        throw new globalThis.Error("value provided for field message.fetchOffset of type int64 too large");
+      }
+      writer.uint32(24).int64(message.fetchOffset);
+    }
+    if (message.lastFetchedEpoch !== 0) {
+      writer.uint32(32).int32(message.lastFetchedEpoch);
+    }
+    if (message.currentLeaderEpoch !== 0) {
+      writer.uint32(40).int32(message.currentLeaderEpoch);
+    }
+    if (message.partitionMaxBytes !== 0) {
+      writer.uint32(48).int32(message.partitionMaxBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicaFetchPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicaFetchPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fetchOffset = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lastFetchedEpoch = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.currentLeaderEpoch = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.partitionMaxBytes = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseEpochEndOffset(): EpochEndOffset {
+  return { epoch: 0, endOffset: 0n };
+}
+
+export const EpochEndOffset: MessageFns<EpochEndOffset> = {
+  encode(message: EpochEndOffset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.epoch !== 0) {
+      writer.uint32(8).int32(message.epoch);
+    }
+    if (message.endOffset !== 0n) {
+      if (BigInt.asIntN(64, message.endOffset) !== message.endOffset) {
+        throw new globalThis.Error("value provided for field message.endOffset of type int64 too large");
+      }
+      writer.uint32(16).int64(message.endOffset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EpochEndOffset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEpochEndOffset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.epoch = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.endOffset = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReplicaFetchResponse(): ReplicaFetchResponse {
+  return { correlationId: 0n, partitions: [] };
+}
+
+export const ReplicaFetchResponse: MessageFns<ReplicaFetchResponse> = {
+  encode(message: ReplicaFetchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.correlationId !== 0n) {
+      if (BigInt.asUintN(64, message.correlationId) !== message.correlationId) {
+        throw new globalThis.Error("value provided for field message.correlationId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.correlationId);
+    }
+    for (const v of message.partitions) {
+      ReplicaFetchPartitionResult.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicaFetchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicaFetchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.correlationId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.partitions.push(ReplicaFetchPartitionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReplicaFetchPartitionResult(): ReplicaFetchPartitionResult {
+  return {
+    topic: "",
+    partition: 0,
+    errorCode: 0,
+    highWatermark: 0n,
+    logStartOffset: 0n,
+    records: Buffer.alloc(0),
+    divergingEpoch: undefined,
+  };
+}
+
+export const ReplicaFetchPartitionResult: MessageFns<ReplicaFetchPartitionResult> = {
+  encode(message: ReplicaFetchPartitionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.highWatermark !== 0n) {
+      if (BigInt.asIntN(64, message.highWatermark) !== message.highWatermark) {
+        throw new globalThis.Error("value provided for field message.highWatermark of type int64 too large");
+      }
+      writer.uint32(32).int64(message.highWatermark);
+    }
+    if (message.logStartOffset !== 0n) {
+      if (BigInt.asIntN(64, message.logStartOffset) !== message.logStartOffset) {
+        throw new globalThis.Error("value provided for field message.logStartOffset of type int64 too large");
+      }
+      writer.uint32(40).int64(message.logStartOffset);
+    }
+    if (message.records.length !== 0) {
+      writer.uint32(50).bytes(message.records);
+    }
+    if (message.divergingEpoch !== undefined) {
+      EpochEndOffset.encode(message.divergingEpoch, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicaFetchPartitionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicaFetchPartitionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.highWatermark = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.logStartOffset = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.records = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.divergingEpoch = EpochEndOffset.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseOffsetForLeaderEpochRequest(): OffsetForLeaderEpochRequest {
+  return { partitions: [], traceContext: {} };
+}
+
+export const OffsetForLeaderEpochRequest: MessageFns<OffsetForLeaderEpochRequest> = {
+  encode(message: OffsetForLeaderEpochRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      OffsetForLeaderEpochPartition.encode(v!, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
+      OffsetForLeaderEpochRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OffsetForLeaderEpochRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOffsetForLeaderEpochRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(OffsetForLeaderEpochPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = OffsetForLeaderEpochRequest_TraceContextEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.traceContext[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseOffsetForLeaderEpochRequest_TraceContextEntry(): OffsetForLeaderEpochRequest_TraceContextEntry {
+  return { key: "", value: "" };
+}
+
+export const OffsetForLeaderEpochRequest_TraceContextEntry: MessageFns<OffsetForLeaderEpochRequest_TraceContextEntry> =
+  {
+    encode(
+      message: OffsetForLeaderEpochRequest_TraceContextEntry,
+      writer: BinaryWriter = new BinaryWriter(),
+    ): BinaryWriter {
+      if (message.key !== "") {
+        writer.uint32(10).string(message.key);
+      }
+      if (message.value !== "") {
+        writer.uint32(18).string(message.value);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): OffsetForLeaderEpochRequest_TraceContextEntry {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseOffsetForLeaderEpochRequest_TraceContextEntry();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.key = reader.string();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.value = reader.string();
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+  };
+
+function createBaseOffsetForLeaderEpochPartition(): OffsetForLeaderEpochPartition {
+  return { topic: "", partition: 0, currentLeaderEpoch: 0, leaderEpoch: 0 };
+}
+
+export const OffsetForLeaderEpochPartition: MessageFns<OffsetForLeaderEpochPartition> = {
+  encode(message: OffsetForLeaderEpochPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.currentLeaderEpoch !== 0) {
+      writer.uint32(24).int32(message.currentLeaderEpoch);
+    }
+    if (message.leaderEpoch !== 0) {
+      writer.uint32(32).int32(message.leaderEpoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OffsetForLeaderEpochPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOffsetForLeaderEpochPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.currentLeaderEpoch = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.leaderEpoch = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseOffsetForLeaderEpochResponse(): OffsetForLeaderEpochResponse {
+  return { partitions: [] };
+}
+
+export const OffsetForLeaderEpochResponse: MessageFns<OffsetForLeaderEpochResponse> = {
+  encode(message: OffsetForLeaderEpochResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      OffsetForLeaderEpochResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OffsetForLeaderEpochResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOffsetForLeaderEpochResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(OffsetForLeaderEpochResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseOffsetForLeaderEpochResult(): OffsetForLeaderEpochResult {
+  return { topic: "", partition: 0, errorCode: 0, leaderEpoch: 0, endOffset: 0n };
+}
+
+export const OffsetForLeaderEpochResult: MessageFns<OffsetForLeaderEpochResult> = {
+  encode(message: OffsetForLeaderEpochResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.leaderEpoch !== 0) {
+      writer.uint32(32).int32(message.leaderEpoch);
+    }
+    if (message.endOffset !== 0n) {
+      if (BigInt.asIntN(64, message.endOffset) !== message.endOffset) {
+        throw new globalThis.Error("value provided for field message.endOffset of type int64 too large");
+      }
+      writer.uint32(40).int64(message.endOffset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OffsetForLeaderEpochResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOffsetForLeaderEpochResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.leaderEpoch = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.endOffset = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The storage broker's face to gateways. Produce and Fetch are long-lived bidirectional
  * streams multiplexed by correlation id, so one stream per gateway/broker pair carries every
@@ -1405,12 +2260,45 @@ export const StorageServiceService = {
     responseSerialize: (value: ListOffsetsResponse): Buffer => Buffer.from(ListOffsetsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListOffsetsResponse => ListOffsetsResponse.decode(value),
   },
+  /**
+   * Follower replication: one stream per (follower, leader) pair, each request a long poll
+   * covering every partition the follower replicates from that leader.
+   */
+  replicaFetch: {
+    path: "/dms.storage.v1.StorageService/ReplicaFetch" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ReplicaFetchRequest): Buffer => Buffer.from(ReplicaFetchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReplicaFetchRequest => ReplicaFetchRequest.decode(value),
+    responseSerialize: (value: ReplicaFetchResponse): Buffer =>
+      Buffer.from(ReplicaFetchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReplicaFetchResponse => ReplicaFetchResponse.decode(value),
+  },
+  /** Kafka's OffsetForLeaderEpoch, answered by the partition leader. */
+  offsetForLeaderEpoch: {
+    path: "/dms.storage.v1.StorageService/OffsetForLeaderEpoch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OffsetForLeaderEpochRequest): Buffer =>
+      Buffer.from(OffsetForLeaderEpochRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OffsetForLeaderEpochRequest => OffsetForLeaderEpochRequest.decode(value),
+    responseSerialize: (value: OffsetForLeaderEpochResponse): Buffer =>
+      Buffer.from(OffsetForLeaderEpochResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OffsetForLeaderEpochResponse => OffsetForLeaderEpochResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
   produce: handleBidiStreamingCall<ProduceRequest, ProduceResponse>;
   fetch: handleBidiStreamingCall<FetchRequest, FetchResponse>;
   listOffsets: handleUnaryCall<ListOffsetsRequest, ListOffsetsResponse>;
+  /**
+   * Follower replication: one stream per (follower, leader) pair, each request a long poll
+   * covering every partition the follower replicates from that leader.
+   */
+  replicaFetch: handleBidiStreamingCall<ReplicaFetchRequest, ReplicaFetchResponse>;
+  /** Kafka's OffsetForLeaderEpoch, answered by the partition leader. */
+  offsetForLeaderEpoch: handleUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -1434,6 +2322,32 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListOffsetsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Follower replication: one stream per (follower, leader) pair, each request a long poll
+   * covering every partition the follower replicates from that leader.
+   */
+  replicaFetch(): ClientDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>;
+  replicaFetch(options: Partial<CallOptions>): ClientDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>;
+  replicaFetch(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>;
+  /** Kafka's OffsetForLeaderEpoch, answered by the partition leader. */
+  offsetForLeaderEpoch(
+    request: OffsetForLeaderEpochRequest,
+    callback: (error: ServiceError | null, response: OffsetForLeaderEpochResponse) => void,
+  ): ClientUnaryCall;
+  offsetForLeaderEpoch(
+    request: OffsetForLeaderEpochRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OffsetForLeaderEpochResponse) => void,
+  ): ClientUnaryCall;
+  offsetForLeaderEpoch(
+    request: OffsetForLeaderEpochRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OffsetForLeaderEpochResponse) => void,
   ): ClientUnaryCall;
 }
 

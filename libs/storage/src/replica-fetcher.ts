@@ -1,0 +1,227 @@
+import type { ClusterView } from '@dms/cluster';
+import { ErrorCode } from '@dms/kafka-errors';
+import type { Logger } from '@dms/platform';
+import { followerHighWatermark, truncationPoint } from '@dms/replication';
+import {
+  StorageServiceClient,
+  StreamMux,
+  createClient,
+  type ReplicaFetchPartitionResult,
+  type ReplicaFetchRequest,
+  type ReplicaFetchResponse,
+} from '@dms/rpc';
+import type { PartitionReplica } from './partition-replica';
+import type { ReplicaManager } from './replica-manager';
+
+export interface ReplicaFetcherOptions {
+  brokerId: number;
+  view: ClusterView;
+  replicas: ReplicaManager;
+  /** Kafka's replica.fetch.wait.max.ms: how long the leader holds an empty fetch. */
+  maxWaitMs: number;
+  /** Kafka's replica.fetch.max.bytes (per partition). */
+  partitionMaxBytes: number;
+  /** Kafka's replica.fetch.response.max.bytes. */
+  maxBytes: number;
+  logger: Logger;
+}
+
+const BACKOFF_MS = 200;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Follower replication: one fetch loop per leader this broker follows, each over one long-lived
+ * ReplicaFetch stream carrying every partition followed from that leader. A request is a long
+ * poll; answers are appended with the leader's own offsets and bytes, and a diverging epoch
+ * makes the follower truncate (Kafka's leader-epoch rules) before it fetches again.
+ */
+export class ReplicaFetcherManager {
+  private readonly loops = new Map<number, LeaderFetcher>();
+  private stopped = false;
+  private readonly onRoles = () => this.sync();
+
+  constructor(private readonly opts: ReplicaFetcherOptions) {}
+
+  start(): void {
+    this.opts.replicas.on('roles', this.onRoles);
+    this.sync();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.opts.replicas.off('roles', this.onRoles);
+    await Promise.all([...this.loops.values()].map((l) => l.stop()));
+    this.loops.clear();
+  }
+
+  private sync(): void {
+    if (this.stopped) return;
+    const leaders = new Set<number>();
+    for (const r of this.opts.replicas.all()) if (r.role === 'follower') leaders.add(r.leaderId);
+    for (const id of leaders) {
+      if (!this.loops.has(id)) {
+        const l = new LeaderFetcher(id, this.opts);
+        this.loops.set(id, l);
+        l.start();
+      } else {
+        this.loops.get(id)!.wake();
+      }
+    }
+    for (const [id, l] of this.loops) {
+      if (!leaders.has(id)) {
+        this.loops.delete(id);
+        void l.stop();
+      }
+    }
+  }
+}
+
+class LeaderFetcher {
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private mux: StreamMux<ReplicaFetchRequest, ReplicaFetchResponse> | undefined;
+  private client: StorageServiceClient | undefined;
+  private address = '';
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    readonly leaderId: number,
+    private readonly opts: ReplicaFetcherOptions,
+  ) {}
+
+  start(): void {
+    this.running = this.loop().catch((err) => this.opts.logger.error({ err, leader: this.leaderId }, 'replica fetcher failed'));
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    this.mux?.close();
+    this.client?.close();
+    await this.running;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private partitions(): PartitionReplica[] {
+    const now = Date.now();
+    const out: PartitionReplica[] = [];
+    for (const r of this.opts.replicas.all()) if (r.role === 'follower' && r.leaderId === this.leaderId && r.retryFetchAt <= now) out.push(r);
+    return out;
+  }
+
+  private connection(): StreamMux<ReplicaFetchRequest, ReplicaFetchResponse> | undefined {
+    const b = this.opts.view.broker(this.leaderId);
+    if (!b) return undefined;
+    const address = `${b.host}:${b.port}`;
+    if (this.mux && this.address === address) return this.mux;
+    this.mux?.close();
+    this.client?.close();
+    const client = createClient(StorageServiceClient, address, { tracing: false });
+    this.client = client;
+    this.address = address;
+    this.mux = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => client.replicaFetch(), { name: `replica fetch from broker ${this.leaderId}` });
+    return this.mux;
+  }
+
+  private async loop(): Promise<void> {
+    const { maxWaitMs, partitionMaxBytes, maxBytes, brokerId, logger } = this.opts;
+    while (!this.stopped) {
+      const parts = this.partitions();
+      const mux = parts.length > 0 ? this.connection() : undefined;
+      if (!mux) {
+        await this.pause(BACKOFF_MS);
+        continue;
+      }
+      const sent = parts.map((r) => ({ replica: r, epoch: r.leaderEpoch, fetchOffset: r.log.logEndOffset }));
+      let res: ReplicaFetchResponse;
+      try {
+        res = await mux.request(
+          {
+            replicaId: brokerId,
+            maxWaitMs,
+            maxBytes,
+            partitions: sent.map((s) => ({
+              topic: s.replica.topic,
+              partition: s.replica.partition,
+              fetchOffset: s.fetchOffset,
+              lastFetchedEpoch: s.replica.log.leaderEpochs.at(-1)?.epoch ?? -1,
+              currentLeaderEpoch: s.epoch,
+              partitionMaxBytes,
+            })),
+          },
+          { timeoutMs: maxWaitMs + 10_000 },
+        );
+      } catch (err) {
+        if (!this.stopped) logger.debug({ err: (err as Error).message, leader: this.leaderId }, 'replica fetch failed; retrying');
+        await this.pause(BACKOFF_MS);
+        continue;
+      }
+      await Promise.all(
+        res.partitions.map((p) => {
+          const s = sent.find((x) => x.replica.topic === p.topic && x.replica.partition === p.partition);
+          return s ? this.apply(s.replica, s.epoch, s.fetchOffset, p) : undefined;
+        }),
+      );
+    }
+  }
+
+  /** Applies one partition's answer, unless the replica changed role or epoch meanwhile. */
+  private apply(r: PartitionReplica, epoch: number, fetchOffset: bigint, p: ReplicaFetchPartitionResult): Promise<void> {
+    const current = () => r.role === 'follower' && r.leaderEpoch === epoch && r.leaderId === this.leaderId && this.opts.replicas.getNow(r.topic, r.partition) === r;
+    return r
+      .serial(async () => {
+        if (!current() || r.log.logEndOffset !== fetchOffset) return;
+        if (p.divergingEpoch) {
+          const cut = truncationPoint(p.divergingEpoch, {
+            logEndOffset: r.log.logEndOffset,
+            highWatermark: r.log.highWatermark,
+            endOffsetForEpoch: (e) => r.log.endOffsetForEpoch(e),
+          });
+          this.opts.logger.info({ topic: r.topic, partition: r.partition, leader: this.leaderId, diverging: { epoch: p.divergingEpoch.epoch, endOffset: String(p.divergingEpoch.endOffset) }, truncateTo: String(cut.offset) }, 'truncating diverged follower log');
+          await r.log.truncateTo(cut.offset);
+          return;
+        }
+        switch (p.errorCode) {
+          case ErrorCode.NONE:
+            break;
+          case ErrorCode.OFFSET_OUT_OF_RANGE:
+            // We are ahead of a leader that knows no common epoch: keep what it committed.
+            if (p.highWatermark >= 0n && p.highWatermark < r.log.logEndOffset) {
+              this.opts.logger.warn({ topic: r.topic, partition: r.partition, truncateTo: String(p.highWatermark) }, 'follower ahead of its leader; truncating to the leader high watermark');
+              await r.log.truncateTo(p.highWatermark);
+            } else {
+              r.retryFetchAt = Date.now() + BACKOFF_MS;
+            }
+            return;
+          default:
+            // Not (yet) the leader at our epoch, or a newer epoch we have not seen: wait for etcd.
+            r.retryFetchAt = Date.now() + BACKOFF_MS;
+            return;
+        }
+        if (p.records.length > 0) {
+          await r.log.appendWithOffsets(p.records);
+          r.emit('append');
+        }
+        const hw = followerHighWatermark(p.highWatermark, r.log.logEndOffset);
+        if (hw > r.log.highWatermark) r.log.highWatermark = hw;
+      })
+      .catch((err) => {
+        r.retryFetchAt = Date.now() + BACKOFF_MS;
+        this.opts.logger.warn({ err, topic: r.topic, partition: r.partition }, 'follower append failed');
+      });
+  }
+}
