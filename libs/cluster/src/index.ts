@@ -6,3 +6,4 @@ export * from './fenced';
 export * from './election';
 export * from './watch-cache';
 export * from './cluster-view';
+export * from './etcd-options';

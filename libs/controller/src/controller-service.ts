@@ -11,11 +11,15 @@ import type {
 import { ErrorCode } from '@dms/kafka-errors';
 import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { clusterV1 } from '@dms/rpc';
+import type { SecurityManager } from './security-manager';
 import type { TopicManager, TopicResult } from './topic-manager';
 
 export interface ControllerServiceState {
   isLeader(): boolean;
   topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'>;
+  /** Absent in tests that only exercise topics. */
+  securityManager?: Pick<SecurityManager, 'alterScramCredentials' | 'createAcls' | 'deleteAcls'>;
   clusterId(): string | undefined;
   /** The current leader's controller id, from etcd; undefined while there is none. */
   leaderId(): number | undefined;
@@ -26,7 +30,12 @@ export interface ControllerHandlers {
   createTopics(req: CreateTopicsRequest): Promise<CreateTopicsResponse>;
   deleteTopics(req: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
   describeCluster(req: DescribeClusterRequest): Promise<DescribeClusterResponse>;
+  alterScramCredentials(req: clusterV1.AlterScramCredentialsRequest): Promise<clusterV1.AlterScramCredentialsResponse>;
+  createAcls(req: clusterV1.CreateAclsRequest): Promise<clusterV1.CreateAclsResponse>;
+  deleteAcls(req: clusterV1.DeleteAclsRequest): Promise<clusterV1.DeleteAclsResponse>;
 }
+
+const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
 
 const notController = (name: string): TopicResult => ({
   name,
@@ -54,6 +63,21 @@ export function createControllerHandlers(state: ControllerServiceState): Control
     async describeCluster() {
       return { clusterId: state.clusterId() ?? '', controllerId: state.leaderId() ?? -1 };
     },
+    async alterScramCredentials(req) {
+      const users = [...new Set([...(req.deletions ?? []), ...(req.upsertions ?? [])].map((u) => u.user))];
+      if (!state.isLeader() || !state.securityManager) return { results: users.map((user) => ({ user, ...NOT_CONTROLLER })) };
+      return { results: await state.securityManager.alterScramCredentials(req.deletions ?? [], req.upsertions ?? []) };
+    },
+    async createAcls(req) {
+      const list = req.creations ?? [];
+      if (!state.isLeader() || !state.securityManager) return { results: list.map(() => NOT_CONTROLLER) };
+      return { results: await state.securityManager.createAcls(list) };
+    },
+    async deleteAcls(req) {
+      const list = req.bindings ?? [];
+      if (!state.isLeader() || !state.securityManager) return { results: list.map(() => NOT_CONTROLLER) };
+      return { results: await state.securityManager.deleteAcls(list) };
+    },
   };
 }
 
@@ -73,5 +97,8 @@ export function createControllerService(state: ControllerServiceState): Controll
     createTopics: unary(h.createTopics),
     deleteTopics: unary(h.deleteTopics),
     describeCluster: unary(h.describeCluster),
+    alterScramCredentials: unary(h.alterScramCredentials),
+    createAcls: unary(h.createAcls),
+    deleteAcls: unary(h.deleteAcls),
   };
 }

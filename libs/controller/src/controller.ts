@@ -21,6 +21,7 @@ import {
 import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
 import { newClusterId } from './cluster-id';
 import { createControllerService } from './controller-service';
+import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
 
 export interface ControllerOptions {
@@ -49,6 +50,7 @@ export class Controller extends EventEmitter {
   readonly view: ClusterView;
   readonly election: LeaderElection;
   readonly topicManager: TopicManager;
+  readonly securityManager: SecurityManager;
   private server?: Server;
   private port = 0;
   private stopped = false;
@@ -80,6 +82,7 @@ export class Controller extends EventEmitter {
       defaultReplicationFactor: opts.defaultReplicationFactor,
       log: this.log,
     });
+    this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
     this.election.on('elected', (rev: string) => {
       this.emit('elected', rev);
       void this.ensureClusterId(rev);
@@ -110,6 +113,7 @@ export class Controller extends EventEmitter {
     const impl = createControllerService({
       isLeader: () => this.election.isLeader,
       topicManager: this.topicManager,
+      securityManager: this.securityManager,
       clusterId: () => this.view.clusterId(),
       leaderId: () => this.view.controllerLeader()?.id,
     });

@@ -5,3 +5,4 @@ export * from './controller-service';
 export * from './cluster-id';
 export * from './controller';
 export * from './config';
+export * from './security-manager';

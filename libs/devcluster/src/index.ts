@@ -4,3 +4,4 @@ export * from './etcd-process';
 export * from './service-process';
 export * from './dev-cluster';
 export * from './cluster-status';
+export * from './certs';

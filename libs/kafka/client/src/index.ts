@@ -12,3 +12,5 @@ export * from './partitioner';
 export * from './line-producer';
 export * from './partition-consumer';
 export * from './cli-options';
+export * from './security-admin';
+export * from './client-properties';

@@ -20,6 +20,13 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.ApiVersions]: { min: 0, max: 3 },
   [ApiKey.CreateTopics]: { min: 2, max: 7 },
   [ApiKey.DeleteTopics]: { min: 1, max: 5 },
+  [ApiKey.SaslHandshake]: { min: 1, max: 1 },
+  [ApiKey.SaslAuthenticate]: { min: 0, max: 2 },
+  [ApiKey.DescribeAcls]: { min: 1, max: 3 },
+  [ApiKey.CreateAcls]: { min: 1, max: 3 },
+  [ApiKey.DeleteAcls]: { min: 1, max: 3 },
+  [ApiKey.DescribeUserScramCredentials]: { min: 0, max: 0 },
+  [ApiKey.AlterUserScramCredentials]: { min: 0, max: 0 },
 });
 
 export interface BrokerApiVersion {
