@@ -5,3 +5,4 @@ export * from './service-process';
 export * from './dev-cluster';
 export * from './cluster-status';
 export * from './certs';
+export * from './secure-dev';
