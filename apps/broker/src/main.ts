@@ -1,3 +1,4 @@
+import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { resolve } from 'node:path';
 import { groupConfigFrom } from '@dms/groups';
 import { Broker, brokerConfigDef, replicationOptionsFromConfig } from '@dms/storage';
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const id = config['broker.id'];
+  // Mutual TLS for every gRPC client and server of this process when internal.ssl.* is set.
+  configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const logger = createLogger({ service: 'broker', id, level: config['log.level'] });
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({ serviceName: 'dms-broker', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });

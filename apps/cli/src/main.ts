@@ -5,12 +5,16 @@ import { register as registerDev } from './commands/dev';
 import { register as registerGroups } from './commands/groups';
 import { register as registerProduce } from './commands/produce';
 import { register as registerTopics } from './commands/topics';
+import { register as registerUsers } from './commands/users';
+import { register as registerAcls } from './commands/acls';
 
 const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups]) register(program);
+for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls]) {
+  register(program);
+}
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`dms: ${err.message}\n`);

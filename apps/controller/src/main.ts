@@ -1,3 +1,4 @@
+import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { Controller, controllerConfigDef } from '@dms/controller';
 import {
   ConfigError,
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const id = config['controller.id'];
+  // Mutual TLS for every gRPC client and server of this process when internal.ssl.* is set.
+  configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const logger = createLogger({ service: 'controller', id, level: config['log.level'] });
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({

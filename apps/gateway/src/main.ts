@@ -1,4 +1,6 @@
-import { Gateway, gatewayConfigDef, parseListener } from '@dms/gateway';
+import { etcdClientOptions } from '@dms/cluster';
+import { configureInternalTls, loadInternalTls } from '@dms/rpc';
+import { Gateway, gatewayConfigDef, listenerPortField, resolveListeners, serverTlsOptions } from '@dms/gateway';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -21,18 +23,42 @@ async function main(): Promise<void> {
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({ serviceName: 'dms-gateway', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
   onShutdown(() => telemetry.shutdown(), 'telemetry');
-  const listener = parseListener(config.listeners);
-  const advertised = config['advertised.listeners'] ? parseListener(config['advertised.listeners']) : listener;
+  const listeners = resolveListeners(config.listeners, config['advertised.listeners'], config['listener.security.protocol.map']);
+  const tls = serverTlsOptions({
+    keyLocation: config['ssl.key.location'],
+    keyPassword: config['ssl.key.password'],
+    certificateLocation: config['ssl.certificate.location'],
+    caLocation: config['ssl.ca.location'],
+    keystoreType: config['ssl.keystore.type'],
+    keystoreLocation: config['ssl.keystore.location'],
+    keystorePassword: config['ssl.keystore.password'],
+    truststoreLocation: config['ssl.truststore.location'],
+    clientAuth: config['ssl.client.auth'],
+  });
+  configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const gateway = new Gateway({
     nodeId: id,
     clusterName: config['cluster.name'],
     etcdEndpoints: config['etcd.endpoints'],
     leaseTtlMs: config['etcd.lease.ttl.ms'],
-    listenHost: listener.host,
-    listenPort: listener.port,
-    advertisedHost: advertised.host === '0.0.0.0' ? '127.0.0.1' : advertised.host,
-    advertisedPort: config['advertised.listeners'] ? advertised.port : undefined,
-    listenerName: listener.name,
+    listenHost: listeners[0].host,
+    listenPort: listeners[0].port,
+    advertisedHost: listeners[0].advertisedHost,
+    listenerName: listeners[0].name,
+    listeners,
+    security: {
+      tls,
+      clientAuth: config['ssl.client.auth'],
+      enabledMechanisms: config['sasl.enabled.mechanisms'],
+      authorizerEnabled: config['authorizer.class.name'].trim() !== '',
+      superUsers: config['super.users'].split(';').map((s) => s.trim()).filter(Boolean),
+      allowEveryoneIfNoAclFound: config['allow.everyone.if.no.acl.found'],
+      failedAuthenticationDelayMs: config['connection.failed.authentication.delay.ms'],
+      preAuthMaxFrameBytes: config['sasl.max.request.bytes'],
+      idleMs: config['connections.max.idle.ms'],
+      unauthenticatedMs: config['connections.max.unauthenticated.ms'],
+    },
+    etcdOptions: etcdClientOptions(config),
     rack: config['broker.rack'] || null,
     maxFrameBytes: config['socket.request.max.bytes'],
     maxInFlight: config['max.in.flight.requests.per.connection'],
@@ -44,7 +70,8 @@ async function main(): Promise<void> {
   });
   onShutdown(() => gateway.stop(), 'gateway');
   await gateway.start();
-  logger.info({ role: 'gateway', id, pid: process.pid, kafkaPort: gateway.port, metricsPort: telemetry.metricsPort }, 'ready');
+  const listenerPorts = Object.fromEntries(Object.entries(gateway.ports).map(([name, port]) => [listenerPortField(name), port]));
+  logger.info({ role: 'gateway', id, pid: process.pid, kafkaPort: gateway.port, ...listenerPorts, metricsPort: telemetry.metricsPort }, 'ready');
 }
 
 main().catch((err) => {

@@ -1,8 +1,10 @@
 import { ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, circuitBreaker } from 'cockatiel';
-import { Etcd3, isRecoverableError } from 'etcd3';
+import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 
 export interface EtcdClientOptions {
   dialTimeoutMs?: number;
+  /** TLS credentials, auth and https hosts (see etcdClientOptions); endpoints come from here when given. */
+  base?: IOptions;
 }
 
 /**
@@ -13,6 +15,7 @@ export interface EtcdClientOptions {
 export function createEtcdClient(endpoints: readonly string[], opts: EtcdClientOptions = {}): Etcd3 {
   return new Etcd3({
     hosts: endpoints.map((e) => (e.includes('://') ? e : `http://${e}`)),
+    ...opts.base,
     dialTimeout: opts.dialTimeoutMs ?? 3000,
     faultHandling: {
       host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),

@@ -7,3 +7,4 @@ export * from './election';
 export * from './watch-cache';
 export * from './cluster-view';
 export * from './etcd-client';
+export * from './etcd-options';

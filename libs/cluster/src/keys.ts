@@ -97,3 +97,27 @@ export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (tp) return { kind: 'partition', ...tp };
   return undefined;
 }
+
+// Security state (written by the controller on admin request, cached by every gateway).
+// User names and ACL ids are URI-encoded so no name can escape its prefix.
+export const usersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}users/`;
+export const aclsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}acls/`;
+
+export function userKey(cluster: string, name: string): string {
+  if (!name || name.length > 1024) throw new Error('invalid user name in an etcd key');
+  return `${usersPrefix(cluster)}${encodeURIComponent(name)}`;
+}
+export const aclKey = (cluster: string, id: string): string => `${aclsPrefix(cluster)}${encodeURIComponent(id)}`;
+
+function decodedUnder(prefix: string, key: string): string | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length);
+  if (!rest || rest.includes('/')) return undefined;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+}
+export const parseUserKey = (cluster: string, key: string): string | undefined => decodedUnder(usersPrefix(cluster), key);
+export const parseAclKey = (cluster: string, key: string): string | undefined => decodedUnder(aclsPrefix(cluster), key);

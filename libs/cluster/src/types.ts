@@ -159,3 +159,60 @@ const CLUSTER_ID = /^[A-Za-z0-9_-]{22}$/;
 export const clusterIdRecord = codec<ClusterIdRecord>((o) =>
   isStr(o.clusterId) && CLUSTER_ID.test(o.clusterId) ? { clusterId: o.clusterId } : undefined,
 );
+
+/** SCRAM credentials of one user, per mechanism; byte fields base64. Never the password. */
+export interface ScramCredentialRecord {
+  salt: string;
+  iterations: number;
+  storedKey: string;
+  serverKey: string;
+}
+export interface UserRecord {
+  scram: Record<string, ScramCredentialRecord>;
+}
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const isB64 = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 4096 && B64.test(v);
+const isScramCred = (v: unknown): v is ScramCredentialRecord => {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Obj;
+  return isB64(c.salt) && isInt(c.iterations, 1) && isB64(c.storedKey) && isB64(c.serverKey);
+};
+
+export const userRecord = codec<UserRecord>((o) => {
+  const scram = o.scram;
+  if (typeof scram !== 'object' || scram === null || Array.isArray(scram)) return undefined;
+  const out: Record<string, ScramCredentialRecord> = {};
+  for (const [m, c] of Object.entries(scram)) {
+    if (m !== 'SCRAM-SHA-256' && m !== 'SCRAM-SHA-512') return undefined;
+    if (!isScramCred(c)) return undefined;
+    out[m] = { salt: c.salt, iterations: c.iterations, storedKey: c.storedKey, serverKey: c.serverKey };
+  }
+  return { scram: out };
+});
+
+/** One ACL binding; numeric fields carry Kafka's wire codes. */
+export interface AclRecord {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+export const aclRecord = codec<AclRecord>((o) =>
+  isInt(o.resourceType, 2, 7) && isNonEmpty(o.resourceName) && (o.patternType === 3 || o.patternType === 4) &&
+  isNonEmpty(o.principal) && isNonEmpty(o.host) && isInt(o.operation, 2, 14) && (o.permissionType === 2 || o.permissionType === 3)
+    ? {
+        resourceType: o.resourceType,
+        resourceName: o.resourceName,
+        patternType: o.patternType,
+        principal: o.principal,
+        host: o.host,
+        operation: o.operation,
+        permissionType: o.permissionType,
+      }
+    : undefined,
+);

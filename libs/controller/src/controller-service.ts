@@ -13,11 +13,14 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
+import type { SecurityManager } from './security-manager';
 import type { TopicManager, TopicResult } from './topic-manager';
 
 export interface ControllerServiceState {
   isLeader(): boolean;
   topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'>;
+  /** Absent in tests that only exercise topics. */
+  securityManager?: Pick<SecurityManager, 'alterScramCredentials' | 'createAcls' | 'deleteAcls'>;
   clusterId(): string | undefined;
   /** The current leader's controller id, from etcd; undefined while there is none. */
   leaderId(): number | undefined;
@@ -31,7 +34,12 @@ export interface ControllerHandlers {
   deleteTopics(req: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
   describeCluster(req: DescribeClusterRequest): Promise<DescribeClusterResponse>;
   alterPartition(req: clusterV1.AlterPartitionRequest): Promise<clusterV1.AlterPartitionResponse>;
+  alterScramCredentials(req: clusterV1.AlterScramCredentialsRequest): Promise<clusterV1.AlterScramCredentialsResponse>;
+  createAcls(req: clusterV1.CreateAclsRequest): Promise<clusterV1.CreateAclsResponse>;
+  deleteAcls(req: clusterV1.DeleteAclsRequest): Promise<clusterV1.DeleteAclsResponse>;
 }
+
+const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
 
 const notController = (name: string): TopicResult => ({
   name,
@@ -73,6 +81,21 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       for (const i of items) partitions.push(await apply(req.brokerId, i));
       return { partitions };
     },
+    async alterScramCredentials(req) {
+      const users = [...new Set([...(req.deletions ?? []), ...(req.upsertions ?? [])].map((u) => u.user))];
+      if (!state.isLeader() || !state.securityManager) return { results: users.map((user) => ({ user, ...NOT_CONTROLLER })) };
+      return { results: await state.securityManager.alterScramCredentials(req.deletions ?? [], req.upsertions ?? []) };
+    },
+    async createAcls(req) {
+      const list = req.creations ?? [];
+      if (!state.isLeader() || !state.securityManager) return { results: list.map(() => NOT_CONTROLLER) };
+      return { results: await state.securityManager.createAcls(list) };
+    },
+    async deleteAcls(req) {
+      const list = req.bindings ?? [];
+      if (!state.isLeader() || !state.securityManager) return { results: list.map(() => NOT_CONTROLLER) };
+      return { results: await state.securityManager.deleteAcls(list) };
+    },
   };
 }
 
@@ -93,5 +116,8 @@ export function createControllerService(state: ControllerServiceState): Controll
     deleteTopics: unary(h.deleteTopics),
     describeCluster: unary(h.describeCluster),
     alterPartition: unary(h.alterPartition),
+    alterScramCredentials: unary(h.alterScramCredentials),
+    createAcls: unary(h.createAcls),
+    deleteAcls: unary(h.deleteAcls),
   };
 }

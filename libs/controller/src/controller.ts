@@ -25,6 +25,7 @@ import type { OffsetsTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { createControllerService } from './controller-service';
 import { PartitionReconciler } from './partition-reconciler';
+import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
 
 export interface ControllerOptions {
@@ -57,6 +58,7 @@ export class Controller extends EventEmitter {
   readonly election: LeaderElection;
   readonly topicManager: TopicManager;
   readonly reconciler: PartitionReconciler;
+  readonly securityManager: SecurityManager;
   private server?: Server;
   private port = 0;
   private stopped = false;
@@ -97,6 +99,7 @@ export class Controller extends EventEmitter {
       uncleanLeaderElection: opts.uncleanLeaderElection ?? false,
       log: this.log,
     });
+    this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
     this.election.on('elected', (rev: string) => {
       this.emit('elected', rev);
       // A new leader first checks every partition: brokers may have died while nobody led.
@@ -129,6 +132,7 @@ export class Controller extends EventEmitter {
     const impl = createControllerService({
       isLeader: () => this.election.isLeader,
       topicManager: this.topicManager,
+      securityManager: this.securityManager,
       clusterId: () => this.view.clusterId(),
       leaderId: () => this.view.controllerLeader()?.id,
       alterPartition: (brokerId, item) =>

@@ -8,3 +8,4 @@ export * from './config';
 export * from './internal-topics';
 export * from './alter-partition';
 export * from './partition-reconciler';
+export * from './security-manager';

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { controllerLeaderKey } from '@dms/cluster';
+import { controllerLeaderKey, userKey, userRecord } from '@dms/cluster';
+import { createCredential, type ScramMechanism } from '@dms/security';
 import { startEtcd, type EtcdProcess } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
 import { ServiceProcess, type ServiceExit, type ServiceRole, type StopResult } from './service-process';
@@ -31,6 +32,12 @@ export interface DevClusterOptions {
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /** Listeners every gateway opens beside PLAINTEXT (e.g. SASL_SSL, SSL), each on a free port. */
+  gatewayListeners?: string[];
+  /** SCRAM users written to etcd before any service starts (like kafka-storage format --add-scram). */
+  scramUsers?: { name: string; password: string; mechanism: ScramMechanism }[];
+  /** Recorded as-is in cluster.json (dev up --secure: CA file, admin credentials, ...). */
+  security?: Record<string, unknown>;
 }
 
 export interface ProcessRecord {
@@ -52,6 +59,7 @@ export interface ClusterJson {
   dataDir: string;
   etcd: { endpoint: string; pid: number | null; clientPort: number; peerPort: number; dataDir: string; logFile: string };
   processes: ProcessRecord[];
+  security?: Record<string, unknown>;
 }
 
 export interface UnexpectedExit {
@@ -173,6 +181,7 @@ export class DevCluster extends EventEmitter {
 
     await this.startEtcdProcess(await reusePort(previous?.etcd?.clientPort), await reusePort(previous?.etcd?.peerPort));
 
+    if (o.scramUsers?.length) await this.bootstrapUsers(o.scramUsers);
     const previousGatewayPort = (id: number) => previous?.processes?.find((p) => p.role === 'gateway' && p.id === id)?.ports?.kafkaPort;
     for (const role of ROLE_ORDER) {
       for (let id = 1; id <= counts[role]; id++) {
@@ -210,7 +219,9 @@ export class DevCluster extends EventEmitter {
       config['grpc.port'] = 0;
     }
     if (role === 'broker') config['log.dirs'] = join(this.dataDir, `broker-${id}`);
-    if (role === 'gateway') config.listeners = `PLAINTEXT://127.0.0.1:${kafkaPort}`;
+    if (role === 'gateway') {
+      config.listeners = [`PLAINTEXT://127.0.0.1:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://127.0.0.1:0`)].join(',');
+    }
     const extra = this.opts.config?.[role];
     Object.assign(config, typeof extra === 'function' ? extra(id) : extra);
 
@@ -238,6 +249,19 @@ export class DevCluster extends EventEmitter {
       }
     });
     return svc;
+  }
+
+  private async bootstrapUsers(users: NonNullable<DevClusterOptions['scramUsers']>): Promise<void> {
+    const client = new Etcd3({ hosts: `http://${this.etcd!.endpoint}`, dialTimeout: 2000 });
+    try {
+      for (const u of users) {
+        const c = createCredential(u.mechanism, u.password);
+        const record = { scram: { [u.mechanism]: { salt: c.salt.toString('base64'), iterations: c.iterations, storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64') } } };
+        await client.put(userKey(this.clusterName, u.name)).value(userRecord.encode(record));
+      }
+    } finally {
+      client.close();
+    }
   }
 
   private async waitForLeader(timeoutMs: number): Promise<void> {
@@ -329,6 +353,7 @@ export class DevCluster extends EventEmitter {
         logFile: join(this.dataDir, 'logs', 'etcd.log'),
       },
       processes: this.services.map((s) => this.record(s)),
+      ...(this.opts.security ? { security: this.opts.security } : {}),
     };
   }
 

@@ -4,3 +4,5 @@ export * from './etcd-process';
 export * from './service-process';
 export * from './dev-cluster';
 export * from './cluster-status';
+export * from './certs';
+export * from './secure-dev';

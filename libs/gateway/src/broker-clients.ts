@@ -3,6 +3,7 @@ import {
   StreamMux,
   StorageServiceClient,
   createClient,
+  type GrpcClientOptions,
   type FetchRequest,
   type FetchResponse,
   type ProduceRequest,
@@ -26,7 +27,7 @@ export class BrokerClients {
   /** Live broker addresses, rebuilt lazily after a metadata change (the view scans all keys). */
   private addresses: Map<number, string> | undefined;
 
-  constructor(private readonly view: ClusterView) {
+  constructor(private readonly view: ClusterView, private readonly clientOptions: GrpcClientOptions = {}) {
     view.on('change', () => {
       this.addresses = undefined;
       this.prune();
@@ -43,7 +44,7 @@ export class BrokerClients {
     const existing = this.clients.get(brokerId);
     if (existing && existing.address === address) return existing;
     if (existing) this.drop(existing);
-    const client = createClient(StorageServiceClient, address);
+    const client = createClient(StorageServiceClient, address, this.clientOptions);
     const created: BrokerClient = {
       id: brokerId,
       address,

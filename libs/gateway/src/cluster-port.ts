@@ -53,8 +53,15 @@ export class GatewayClusterPort implements ClusterPort {
     return this.selfId;
   }
 
-  nodes(): AdvertisedNode[] {
-    return this.view.gateways().map((g) => ({ nodeId: g.id, host: g.host, port: g.port, rack: g.rack }));
+  nodes(listenerName?: string): AdvertisedNode[] {
+    const out: AdvertisedNode[] = [];
+    for (const g of this.view.gateways()) {
+      const addr = listenerName ? g.listeners[listenerName] : undefined;
+      if (listenerName && !addr && Object.keys(g.listeners).length > 0) continue; // not on that listener: Kafka omits it
+      const m = addr ? /^(.*):(\d+)$/.exec(addr) : null;
+      out.push({ nodeId: g.id, host: m ? m[1] : g.host, port: m ? Number(m[2]) : g.port, rack: g.rack });
+    }
+    return out;
   }
 
   topics(): TopicView[] {

@@ -1,7 +1,7 @@
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import type { ControllerPort, TopicOutcome, TopicSpec } from '@dms/kafka-handlers';
-import { ControllerServiceClient, createClient, traceContextOf, unary, type TopicResult } from '@dms/rpc';
+import { ControllerServiceClient, createClient, traceContextOf, unary, type clusterV1, type GrpcClientOptions, type TopicResult } from '@dms/rpc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class GatewayControllerPort implements ControllerPort {
   private client: { address: string; client: ControllerServiceClient } | undefined;
 
-  constructor(private readonly view: ClusterView) {}
+  constructor(private readonly view: ClusterView, private readonly clientOptions: GrpcClientOptions = {}) {}
 
   createTopics(specs: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]> {
     return this.withLeader(timeoutMs, specs.map((s) => s.name), (c, ms) =>
@@ -30,6 +30,39 @@ export class GatewayControllerPort implements ControllerPort {
 
   close(): void {
     this.client?.client.close();
+  }
+
+  alterScramCredentials(deletions: clusterV1.ScramDeletion[], upsertions: clusterV1.ScramUpsertion[]): Promise<clusterV1.UserResult[]> {
+    return this.adminCall((c, ms) => unary(c.alterScramCredentials.bind(c), { deletions, upsertions }, { timeoutMs: ms }).then((r) => r.results),
+      () => [...new Set([...deletions, ...upsertions].map((u) => u.user))].map((user) => ({ user, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time' })));
+  }
+
+  createAcls(bindings: clusterV1.AclBinding[]): Promise<clusterV1.AclResult[]> {
+    return this.adminCall((c, ms) => unary(c.createAcls.bind(c), { creations: bindings }, { timeoutMs: ms }).then((r) => r.results),
+      () => bindings.map(() => ({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time' })));
+  }
+
+  deleteAcls(bindings: clusterV1.AclBinding[]): Promise<clusterV1.AclResult[]> {
+    return this.adminCall((c, ms) => unary(c.deleteAcls.bind(c), { bindings }, { timeoutMs: ms }).then((r) => r.results),
+      () => bindings.map(() => ({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time' })));
+  }
+
+  /** Security admin calls: like topic calls, retried on the current leader until it answers. */
+  private async adminCall<R extends { errorCode: number }>(call: (c: ControllerServiceClient, ms: number) => Promise<R[]>, timedOut: () => R[]): Promise<R[]> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const leader = this.view.controllerLeader();
+      if (leader) {
+        try {
+          const results = await call(this.clientFor(`${leader.host}:${leader.port}`), Math.max(deadline - Date.now(), 1_000));
+          if (!results.some((r) => r.errorCode === ErrorCode.NOT_CONTROLLER)) return results;
+        } catch {
+          // Leader gone or moving: re-read it from the view and try again.
+        }
+      }
+      if (Date.now() + 200 > deadline) return timedOut();
+      await sleep(200);
+    }
   }
 
   private async withLeader(
@@ -59,7 +92,7 @@ export class GatewayControllerPort implements ControllerPort {
   private clientFor(address: string): ControllerServiceClient {
     if (this.client?.address === address) return this.client.client;
     this.client?.client.close();
-    const client = createClient(ControllerServiceClient, address);
+    const client = createClient(ControllerServiceClient, address, this.clientOptions);
     this.client = { address, client };
     return client;
   }

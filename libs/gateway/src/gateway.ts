@@ -1,13 +1,17 @@
-import type { Etcd3 } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
-import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, gatewayKey, gatewayRegistration } from '@dms/cluster';
+import { ClusterView, EtcdSession, createEtcdClient, gatewayKey, gatewayRegistration, renewOnLoss } from '@dms/cluster';
+import type { TlsOptions } from 'node:tls';
 import type { RequestContext } from '@dms/kafka-handlers';
 import type { Logger } from '@dms/platform';
 import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
 import { GatewayGroupPort } from './group-port';
+import type { ListenerConfig } from './gateway-config';
 import { KafkaServer } from './kafka-server';
+import { GatewaySecurityPort } from './security-port';
+import { withClientAuth } from './tls-options';
 import { GatewayStoragePort } from './storage-port';
 
 export interface GatewayOptions {
@@ -20,6 +24,11 @@ export interface GatewayOptions {
   advertisedHost: string;
   advertisedPort?: number;
   listenerName: string;
+  /** Every listener (when given, instead of the single listenHost/listenPort listener). */
+  listeners?: ListenerConfig[];
+  security?: GatewaySecurityOptions;
+  /** etcd client options (TLS, credentials); default plaintext to etcdEndpoints. */
+  etcdOptions?: IOptions;
   rack: string | null;
   maxFrameBytes: number;
   maxInFlight: number;
@@ -34,6 +43,25 @@ export interface GatewayOptions {
  * A stateless protocol gateway: a Kafka listener, a watch of cluster metadata in etcd, and
  * streams to the storage brokers. Registers itself once it accepts connections.
  */
+export interface GatewaySecurityOptions {
+  /** Server TLS material for SSL/SASL_SSL listeners. */
+  tls?: TlsOptions;
+  clientAuth: 'none' | 'requested' | 'required';
+  enabledMechanisms: string[];
+  authorizerEnabled: boolean;
+  superUsers: string[];
+  allowEveryoneIfNoAclFound: boolean;
+  failedAuthenticationDelayMs: number;
+  preAuthMaxFrameBytes: number;
+  idleMs: number;
+  unauthenticatedMs: number;
+}
+
+const NO_SECURITY: GatewaySecurityOptions = {
+  clientAuth: 'none', enabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'], authorizerEnabled: false, superUsers: [],
+  allowEveryoneIfNoAclFound: false, failedAuthenticationDelayMs: 100, preAuthMaxFrameBytes: 65536, idleMs: 600_000, unauthenticatedMs: 10_000,
+};
+
 export class Gateway {
   private etcd!: Etcd3;
   private session!: EtcdSession;
@@ -41,19 +69,35 @@ export class Gateway {
   private brokers!: BrokerClients;
   private controller!: GatewayControllerPort;
   private groups!: GatewayGroupPort;
-  private server!: KafkaServer;
-  port = 0;
+  private servers: KafkaServer[] = [];
   private stopped = false;
+  private security!: GatewaySecurityPort;
+  /** Port of the first listener. */
+  port = 0;
+  /** Bound port per listener name. */
+  readonly ports: Record<string, number> = {};
 
   constructor(private readonly opts: GatewayOptions) {}
 
   async start(): Promise<void> {
     const { opts } = this;
-    this.etcd = createEtcdClient(opts.etcdEndpoints);
+    this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
     this.brokers = new BrokerClients(this.view);
     this.controller = new GatewayControllerPort(this.view);
+    const sec = opts.security ?? NO_SECURITY;
+    this.security = new GatewaySecurityPort(this.etcd, this.controller, {
+      clusterName: opts.clusterName,
+      enabledMechanisms: sec.enabledMechanisms,
+      authorizerEnabled: sec.authorizerEnabled,
+      superUsers: sec.superUsers,
+      allowEveryoneIfNoAclFound: sec.allowEveryoneIfNoAclFound,
+      failedAuthenticationDelayMs: sec.failedAuthenticationDelayMs,
+      logger: opts.logger,
+    });
+    await this.security.ready;
+    const security = this.security;
     const cluster = new GatewayClusterPort(this.view, opts.nodeId, {
       autoCreateTopicsEnable: opts.autoCreateTopicsEnable,
       messageMaxBytes: opts.messageMaxBytes,
@@ -62,30 +106,50 @@ export class Gateway {
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
     const requests = opts.meter.createCounter('kafka.server.requests', { description: 'Kafka requests received' });
     const requestBytes = opts.meter.createCounter('kafka.server.request.bytes', { description: 'Kafka request bytes received', unit: 'By' });
-    this.server = new KafkaServer({
-      maxFrameBytes: opts.maxFrameBytes,
-      maxInFlight: opts.maxInFlight,
-      tracer: opts.tracer,
-      logger: opts.logger,
-      makeContext: (clientId, clientHost): RequestContext => ({ clientId, clientHost, cluster, controller: this.controller, storage, groups }),
-      onRequest: (apiKey, version, bytes) => {
-        requests.add(1, { api_key: apiKey, api_version: version });
-        requestBytes.add(bytes, { api_key: apiKey });
-      },
-    });
-    this.port = await this.server.listen(opts.listenHost, opts.listenPort);
+    const listeners: ListenerConfig[] = opts.listeners ?? [{
+      name: opts.listenerName, protocol: 'PLAINTEXT', host: opts.listenHost, port: opts.listenPort,
+      advertisedHost: opts.advertisedHost, advertisedPort: opts.advertisedPort ?? 0,
+    }];
+    const advertised: Record<string, string> = {};
+    for (const l of listeners) {
+      let tls: TlsOptions | undefined;
+      if (l.protocol === 'SSL' || l.protocol === 'SASL_SSL') {
+        if (!sec.tls) throw new Error(`listener ${l.name} (${l.protocol}) needs ssl.key.location/ssl.certificate.location or a keystore`);
+        tls = l.protocol === 'SSL' ? withClientAuth(sec.tls, sec.clientAuth) : sec.tls;
+      }
+      const server = new KafkaServer({
+        maxFrameBytes: opts.maxFrameBytes,
+        maxInFlight: opts.maxInFlight,
+        tracer: opts.tracer,
+        logger: opts.logger,
+        listener: { name: l.name, protocol: l.protocol, preAuthMaxFrameBytes: sec.preAuthMaxFrameBytes, idleMs: sec.idleMs, unauthenticatedMs: sec.unauthenticatedMs },
+        makeContext: (clientId, session): RequestContext => ({
+          // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
+          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, security, session,
+        }),
+        onRequest: (apiKey, version, bytes) => {
+          requests.add(1, { api_key: apiKey, api_version: version });
+          requestBytes.add(bytes, { api_key: apiKey });
+        },
+      }, tls);
+      this.servers.push(server);
+      const bound = await server.listen(l.host, l.port);
+      this.ports[l.name] = bound;
+      advertised[l.name] = `${l.advertisedHost}:${l.advertisedPort || bound}`;
+    }
+    const first = listeners[0];
+    this.port = this.ports[first.name];
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     renewOnLoss(this.session, opts.logger, () => this.stopped);
     await this.session.start();
-    const advertisedPort = opts.advertisedPort || this.port;
     await this.session.register(
       gatewayKey(opts.clusterName, opts.nodeId),
       gatewayRegistration.encode({
         id: opts.nodeId,
-        host: opts.advertisedHost,
-        port: advertisedPort,
+        host: first.advertisedHost,
+        port: first.advertisedPort || this.port,
         rack: opts.rack,
-        listeners: { [opts.listenerName]: `${opts.advertisedHost}:${advertisedPort}` },
+        listeners: advertised,
         startTimeMs: Date.now(),
       }),
     );
@@ -93,11 +157,11 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.server?.close();
+    await Promise.all(this.servers.map((s) => s.close()));
+    await this.security?.close().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();
     this.controller?.close();
-    this.groups?.close();
     await this.view?.close();
     this.etcd?.close();
   }

@@ -1,8 +1,11 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
-import { apiVersionsBody, handlerFor, handlers, type RequestContext } from '@dms/kafka-handlers';
+import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
+import { ANONYMOUS, certificatePrincipal } from '@dms/security';
 import { FrameReader } from './frame-reader';
 
 export interface ConnectionLogger {
@@ -17,8 +20,48 @@ export interface ConnectionOptions {
   maxInFlight: number;
   tracer: Tracer;
   logger: ConnectionLogger;
-  makeContext(clientId: string | null, clientHost: string): RequestContext;
+  makeContext(clientId: string | null, session: ConnectionSession): RequestContext;
   onRequest?(apiKey: number, version: number, bytes: number): void;
+  /** The listener this connection came in on; default PLAINTEXT without limits. */
+  listener?: ListenerSecurity;
+}
+
+export interface ListenerSecurity {
+  name: string;
+  protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  /** Largest frame accepted before authentication (SASL listeners). */
+  preAuthMaxFrameBytes: number;
+  /** Connections without traffic this long are closed. */
+  idleMs: number;
+  /** SASL connections not authenticated within this time are closed. */
+  unauthenticatedMs: number;
+}
+
+/** Per-connection security state, moved on by the SASL handlers. */
+class Session implements ConnectionSession {
+  principal = ANONYMOUS;
+  authenticated: boolean;
+  sasl: SaslExchange | null = null;
+  closeRequested = false;
+
+  constructor(
+    readonly listenerName: string,
+    readonly securityProtocol: string,
+    readonly host: string,
+    private readonly onAuthenticated: () => void,
+  ) {
+    this.authenticated = !securityProtocol.startsWith('SASL_');
+  }
+
+  authenticate(principal: string): void {
+    this.principal = principal;
+    this.authenticated = true;
+    this.onAuthenticated();
+  }
+
+  closeAfterResponse(): void {
+    this.closeRequested = true;
+  }
 }
 
 interface Pending {
@@ -38,26 +81,48 @@ export class KafkaConnection {
   private readonly queue: Pending[] = [];
   private closed = false;
   private paused = false;
+  private authTimer: NodeJS.Timeout | undefined;
   readonly remote: string;
-  private readonly clientHost: string;
+  readonly session: Session;
 
   constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions) {
     this.reader = new FrameReader(opts.maxFrameBytes);
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
-    this.clientHost = `/${socket.remoteAddress ?? 'unknown'}`;
+    const listener = opts.listener;
+    const host = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    this.session = new Session(listener?.name ?? 'PLAINTEXT', listener?.protocol ?? 'PLAINTEXT', host, () => this.onAuthenticated());
+    if (listener) {
+      if (listener.protocol === 'SSL') this.session.principal = peerPrincipal(socket);
+      if (!this.session.authenticated) {
+        // A client that has not logged in gets small frames and a deadline.
+        this.reader.setLimit(Math.min(listener.preAuthMaxFrameBytes, opts.maxFrameBytes));
+        this.authTimer = setTimeout(() => this.close('not authenticated in time'), listener.unauthenticatedMs);
+        this.authTimer.unref();
+      }
+      socket.setTimeout(listener.idleMs, () => this.close('idle connection'));
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close());
-    socket.on('close', () => (this.closed = true));
+    socket.on('close', () => {
+      this.closed = true;
+      if (this.authTimer) clearTimeout(this.authTimer);
+    });
     socket.on('drain', () => this.maybeResume());
   }
 
   close(reason?: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
     if (reason) this.opts.logger.warn({ remote: this.remote, reason }, 'closing client connection');
     this.socket.destroy();
+  }
+
+  private onAuthenticated(): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.reader.setLimit(this.opts.maxFrameBytes);
   }
 
   private onData(chunk: Buffer): void {
@@ -68,7 +133,7 @@ export class KafkaConnection {
       return this.close((e as Error).message);
     }
     for (const frame of frames) {
-      if (this.closed) return;
+      if (this.closed || this.session.closeRequested) return;
       this.onFrame(frame);
     }
   }
@@ -85,6 +150,9 @@ export class KafkaConnection {
     this.opts.onRequest?.(apiKey, version, frame.length);
     const handler = handlerFor(apiKey);
     if (!handler) return this.close(`unsupported api key ${apiKey}`);
+    if (!this.session.authenticated && !handler.beforeAuthentication) {
+      return this.close(`${handler.name} request before authentication`);
+    }
     if (version < handler.minVersion || version > handler.maxVersion) {
       if (apiKey === API_VERSIONS) {
         // Kafka answers an ApiVersions it cannot parse in v0, so the client can pick a version.
@@ -108,7 +176,7 @@ export class KafkaConnection {
         'net.peer': this.remote,
       },
     });
-    const ctx = this.opts.makeContext(header.clientId, this.clientHost);
+    const ctx = this.opts.makeContext(header.clientId, this.session);
     const work = context.with(trace.setSpan(context.active(), span), async () => handler.handle(ctx, body, version));
     const answer = work.then(
       (res) => {
@@ -154,6 +222,14 @@ export class KafkaConnection {
       for (const c of chunks) this.socket.write(c);
     }
     if (wrote) process.nextTick(() => this.socket.uncork());
+    if (this.session.closeRequested && this.queue.length === 0) {
+      // A refused login: the answer goes out, then the connection ends.
+      this.closed = true;
+      if (this.authTimer) clearTimeout(this.authTimer);
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+      return;
+    }
     this.maybeResume();
   }
 
@@ -163,4 +239,11 @@ export class KafkaConnection {
       this.socket.resume();
     }
   }
+}
+
+/** The principal of a verified client certificate, or ANONYMOUS. */
+function peerPrincipal(socket: Socket): string {
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return ANONYMOUS;
+  const raw = socket.getPeerX509Certificate?.() ?? (socket.getPeerCertificate()?.raw ? new X509Certificate(socket.getPeerCertificate().raw) : undefined);
+  return raw?.subject ? certificatePrincipal(raw.subject) : ANONYMOUS;
 }

@@ -2,6 +2,7 @@ import { credentials, Metadata, type CallOptions, type Client, type ClientOption
 import { channelOptions, type RpcTransportOptions } from './options';
 import type { Tracer } from '@opentelemetry/api';
 import { clientSpanInterceptor, traceContextInterceptor } from './tracing';
+import { clientCredentials, type InternalTls } from './tls';
 
 export interface GrpcClientOptions extends RpcTransportOptions {
   /** Propagates the caller's trace context in metadata (default true). */
@@ -9,15 +10,17 @@ export interface GrpcClientOptions extends RpcTransportOptions {
   /** With a tracer, unary calls also get a CLIENT span. */
   tracer?: Tracer;
   interceptors?: Interceptor[];
+  /** Mutual TLS; defaults to the process's configureInternalTls material (plaintext without). */
+  tls?: InternalTls;
 }
 
 type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ClientOptions) => C;
 
-/** A generated ts-proto client (e.g. StorageServiceClient) with our channel options over plaintext. */
+/** A generated ts-proto client (e.g. StorageServiceClient) with our channel options, over mutual TLS when configured. */
 export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, opts: GrpcClientOptions = {}): C {
   const tracing = opts.tracing === false ? [] : [opts.tracer ? clientSpanInterceptor(opts.tracer) : traceContextInterceptor];
   const interceptors = [...tracing, ...(opts.interceptors ?? [])];
-  return new Ctor(address, credentials.createInsecure(), { ...channelOptions(opts), interceptors });
+  return new Ctor(address, clientCredentials(opts.tls) as ReturnType<typeof credentials.createInsecure>, { ...channelOptions(opts), interceptors });
 }
 
 /** Call options with a deadline `ms` from now. */

@@ -4,6 +4,7 @@ export * from './client';
 export * from './tracing';
 export * from './stream-mux';
 export * from './status';
+export * from './tls';
 
 // Storage is the data plane most code touches, so its names are top-level. The cluster and
 // common packages come as namespaces too (their generated files repeat helper names such as

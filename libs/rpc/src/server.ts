@@ -1,6 +1,7 @@
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import { channelOptions, FLOW_CONTROL_WINDOW_BYTES, type RpcTransportOptions } from './options';
+import { serverCredentials } from './tls';
 
 export interface GrpcServerOptions extends RpcTransportOptions {
   serverOptions?: ServerOptions;
@@ -31,11 +32,11 @@ function applyServerFlowControl(server: WindowedServer, window: number): void {
   server[WINDOW] = window;
 }
 
-/** Binds insecure (plaintext) on host:port; port 0 picks a free port. Resolves to the bound port. */
+/** Binds on host:port (mutual TLS when the process configured it, else plaintext); port 0 picks a free port. */
 export async function bindServer(server: Server, host: string, port: number): Promise<number> {
   const addr = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(addr, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(addr, serverCredentials(), (err, p) => (err ? reject(err) : resolve(p)));
   });
   const window = (server as WindowedServer)[WINDOW];
   if (window) {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import {
-  consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, parseIntOption, parseTimestamp, processIo, recordToJson,
+  consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, securityFromFile, parseIntOption, parseTimestamp, processIo, recordToJson,
   type CliIo, type StartPosition,
 } from '@dms/kafka-client';
 
@@ -32,6 +32,7 @@ export function register(program: Command, io: CliIo = processIo): void {
     .command('consume <topic>')
     .description('print records of a topic to stdout')
     .option('--bootstrap-server <host:port>', 'Kafka address of the cluster', DEFAULT_BOOTSTRAP)
+    .option('--command-config <file>', 'Kafka client properties: security.protocol, sasl.mechanism, sasl.username/sasl.password or sasl.jaas.config, ssl.ca.location, ...')
     .addOption(new Option('--partition <p>', 'read one partition (default: all)').argParser(parseIntOption('--partition', 0)))
     .option('--from-beginning', 'start at the earliest offset (default: the end)')
     .addOption(new Option('--offset <n>', 'start at this offset (needs --partition)').argParser(parseIntOption('--offset', 0)))
@@ -46,7 +47,7 @@ export function register(program: Command, io: CliIo = processIo): void {
       try {
         const start = startPosition(opts);
         if (opts.offset !== undefined && opts.partition === undefined) throw new Error('--offset needs --partition');
-        client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli' });
+        client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli', ...securityFromFile((opts as { commandConfig?: string }).commandConfig) });
         const text = (b: Buffer | null) => (b === null ? 'null' : b.toString('utf8'));
         await consumeTopic(client, topic, {
           partitions: opts.partition === undefined ? undefined : [opts.partition],

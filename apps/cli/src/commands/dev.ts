@@ -2,7 +2,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DevCluster, type UnexpectedExit } from '@dms/devcluster';
+import { DevCluster, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
 
 export interface DevUpOptions {
   brokers: number;
@@ -14,6 +14,8 @@ export interface DevUpOptions {
   etcdBin: string;
   clusterName: string;
   json?: boolean;
+  /** TLS + SASL listeners, ACLs, an admin super user and mutual TLS between services. */
+  secure?: boolean;
 }
 
 function intOption(name: string, min: number, max: number) {
@@ -84,6 +86,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
         distDir: o.distDir ? resolve(o.distDir) : defaultDistDir(),
         etcdBin: etcd,
         clusterName: o.clusterName,
+        ...(o.secure ? secureDevOptions(o.dataDir) : {}),
       });
     } catch (e) {
       if (shuttingDown) return 0;
@@ -136,6 +139,7 @@ export function register(program: Command): void {
     .option('--etcd-bin <path>', 'etcd binary', 'etcd')
     .option('--cluster-name <name>', 'cluster name (etcd prefix /dms/<name>/)', 'dms')
     .option('--json', 'print events (ready, exit, stopped) as JSON lines')
+    .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, mutual TLS between services; see cluster.json "security"')
     .action(async (opts: DevUpOptions) => {
       process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });
     });

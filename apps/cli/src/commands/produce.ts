@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import {
-  DEFAULT_BOOTSTRAP, describeError, KafkaClient, parseAcks, parseCompression, parseIntOption, processIo, produceLines,
+  DEFAULT_BOOTSTRAP, describeError, KafkaClient, securityFromFile, parseAcks, parseCompression, parseIntOption, processIo, produceLines,
   type CliIo,
 } from '@dms/kafka-client';
 import type { CompressionType } from '@dms/kafka-codec';
@@ -20,6 +20,7 @@ export function register(program: Command, io: CliIo = processIo): void {
     .command('produce <topic>')
     .description('produce lines of stdin as records (key<SEP>value with --key-separator)')
     .option('--bootstrap-server <host:port>', 'Kafka address of the cluster', DEFAULT_BOOTSTRAP)
+    .option('--command-config <file>', 'Kafka client properties: security.protocol, sasl.mechanism, sasl.username/sasl.password or sasl.jaas.config, ssl.ca.location, ...')
     .addOption(new Option('--partition <p>', 'fixed partition (default: murmur2 of the key, round-robin without)').argParser(parseIntOption('--partition', 0)))
     .option('--key-separator <sep>', 'split each line at the first SEP into key and value')
     .addOption(new Option('--acks <acks>', '-1 (all), 0 or 1').argParser(parseAcks).default(-1))
@@ -27,7 +28,7 @@ export function register(program: Command, io: CliIo = processIo): void {
     .addOption(new Option('--batch-size <n>', 'records per batch').argParser(parseIntOption('--batch-size', 1)).default(1000))
     .option('--json', 'print the result as JSON')
     .action(async (topic: string, opts: ProduceCliOptions) => {
-      const client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli' });
+      const client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli', ...securityFromFile((opts as { commandConfig?: string }).commandConfig) });
       try {
         const produced = await produceLines(client, topic, io.lines(), {
           partition: opts.partition,

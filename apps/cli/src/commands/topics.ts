@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import {
-  collectConfig, DEFAULT_BOOTSTRAP, describeError, errorName, KafkaClient, parseIntOption, processIo,
+  collectConfig, DEFAULT_BOOTSTRAP, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo,
   type CliIo, type TopicInfo,
 } from '@dms/kafka-client';
 
@@ -11,6 +11,7 @@ interface CommonOptions {
 
 function withCommon(cmd: Command, json = true): Command {
   cmd.option('--bootstrap-server <host:port>', 'Kafka address of the cluster', DEFAULT_BOOTSTRAP);
+  cmd.option('--command-config <file>', 'Kafka client properties: security.protocol, sasl.mechanism, sasl.username/sasl.password or sasl.jaas.config, ssl.ca.location, ...');
   if (json) cmd.option('--json', 'print JSON');
   return cmd;
 }
@@ -19,7 +20,7 @@ function withCommon(cmd: Command, json = true): Command {
 async function withClient(io: CliIo, opts: CommonOptions, body: (client: KafkaClient) => Promise<void>): Promise<void> {
   let client: KafkaClient | undefined;
   try {
-    client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli' });
+    client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli', ...securityFromFile((opts as { commandConfig?: string }).commandConfig) });
     await body(client);
   } catch (err) {
     io.err(`error: ${describeError(err)}\n`);

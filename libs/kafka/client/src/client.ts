@@ -197,6 +197,12 @@ export class KafkaClient {
     return res.topics.map((t) => ({ name: t.name, errorCode: t.errorCode, errorMessage: t.errorMessage ?? null }));
   }
 
+  /** Sends any admin request to the controller (as advertised) and returns its decoded body. */
+  async adminRequest<Res>(apiKey: number, body: object, timeoutMs = 30_000): Promise<Res> {
+    const conn = await this.controllerConnection();
+    return conn.request<Res>(apiKey, body, { timeoutMs });
+  }
+
   async deleteTopics(names: readonly string[], timeoutMs = 30_000): Promise<TopicResult[]> {
     const conn = await this.controllerConnection();
     const res = await conn.request<DeleteTopicsResponse>(ApiKey.DeleteTopics, { topicNames: names, timeoutMs },
@@ -283,8 +289,10 @@ export class KafkaClient {
   async leaderConnection(topic: string, partition: number): Promise<KafkaConnection> {
     let t = this.topics.get(topic);
     if (!t) {
-      await this.metadata([topic]);
+      const md = await this.metadata([topic]);
       t = this.topics.get(topic);
+      const refused = md.topics.find((x) => x.name === topic)?.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      if (refused) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `not authorized to access topic '${topic}'`);
       if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic '${topic}'`);
     }
     const p = t.partitions.find((x) => x.partition === partition);

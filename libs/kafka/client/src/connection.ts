@@ -1,6 +1,8 @@
 import { decodeResponse, encodeRequest } from '@dms/kafka-codec';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { ApiKey, type ApiVersionsResponse } from '@dms/kafka-schema';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { isScramMechanism, plainMessage, ScramClient } from '@dms/security';
 import { FramedSocket } from './framed-socket';
 import { negotiateVersions, requireVersion, CLIENT_VERSIONS } from './versions';
 
@@ -11,6 +13,16 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** Largest response frame accepted. */
   maxResponseBytes?: number;
+  /** Connect over TLS with these options (security.protocol SSL or SASL_SSL). */
+  tls?: TlsConnectionOptions;
+  /** Log in with SASL after ApiVersions (security.protocol SASL_PLAINTEXT or SASL_SSL). */
+  sasl?: SaslCredentials;
+}
+
+export interface SaslCredentials {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username: string;
+  password: string;
 }
 
 export interface RequestOptions {
@@ -50,6 +62,7 @@ export class KafkaConnection {
     const conn = new KafkaConnection(host, port, socket, o.clientId);
     try {
       await conn.negotiate();
+      if (o.sasl) await conn.authenticate(o.sasl);
     } catch (err) {
       socket.destroy(err as Error);
       throw err;
@@ -118,6 +131,33 @@ export class KafkaConnection {
     } catch (err) {
       // Frame boundaries are intact, so the connection stays usable; only this request fails.
       throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `undecodable response to api ${apiKey} v${version}: ${(err as Error).message}`);
+    }
+  }
+
+  /** SaslHandshake v1 then SaslAuthenticate rounds; a refused login rejects with its Kafka error. */
+  private async authenticate(sasl: SaslCredentials): Promise<void> {
+    const hs = await this.request<{ errorCode: number; mechanisms: string[] }>(ApiKey.SaslHandshake, { mechanism: sasl.mechanism }, { version: 1 });
+    if (hs.errorCode !== ErrorCode.NONE) {
+      throw new KafkaError(hs.errorCode, `SASL mechanism ${sasl.mechanism} refused; the broker offers ${hs.mechanisms.join(', ')}`);
+    }
+    const version = Math.min(this.versions.get(ApiKey.SaslAuthenticate) ?? 0, 2);
+    const round = async (authBytes: Buffer): Promise<Buffer> => {
+      const r = await this.request<{ errorCode: number; errorMessage: string | null; authBytes: Buffer }>(ApiKey.SaslAuthenticate, { authBytes }, { version });
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, r.errorMessage ?? 'SASL authentication failed');
+      return r.authBytes;
+    };
+    if (sasl.mechanism === 'PLAIN') {
+      await round(plainMessage(sasl.username, sasl.password));
+      return;
+    }
+    if (!isScramMechanism(sasl.mechanism)) throw new KafkaError(ErrorCode.UNSUPPORTED_SASL_MECHANISM, `unsupported mechanism ${sasl.mechanism}`);
+    const scram = new ScramClient(sasl.mechanism, sasl.username, sasl.password);
+    const serverFirst = await round(scram.first());
+    const serverFinal = await round(scram.final(serverFirst));
+    try {
+      scram.verify(serverFinal);
+    } catch (e) {
+      throw new KafkaError(ErrorCode.SASL_AUTHENTICATION_FAILED, (e as Error).message);
     }
   }
 

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { FrameReader, FrameTooLargeError } from './frame-reader';
 
@@ -43,9 +44,12 @@ export class FramedSocket {
     this.sweeper.unref();
   }
 
-  static connect(host: string, port: number, opts: FramedSocketOptions & { connectTimeoutMs: number }): Promise<FramedSocket> {
+  /** Plain TCP, or TLS when `tls` is given (resolves after the handshake). */
+  static connect(host: string, port: number, opts: FramedSocketOptions & { connectTimeoutMs: number; tls?: tls.ConnectionOptions }): Promise<FramedSocket> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = opts.tls
+        ? tls.connect({ ...opts.tls, host, port, servername: opts.tls.servername ?? (net.isIP(host) ? undefined : host) })
+        : net.connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new KafkaError(ErrorCode.NETWORK_EXCEPTION, `connect to ${host}:${port} timed out after ${opts.connectTimeoutMs} ms`));
@@ -54,7 +58,7 @@ export class FramedSocket {
         clearTimeout(timer);
         reject(new KafkaError(ErrorCode.NETWORK_EXCEPTION, `connect to ${host}:${port} failed: ${err.message}`));
       });
-      socket.once('connect', () => {
+      socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new FramedSocket(socket, opts));

@@ -13,3 +13,5 @@ export * from './line-producer';
 export * from './partition-consumer';
 export * from './cli-options';
 export * from './group-admin';
+export * from './security-admin';
+export * from './client-properties';

@@ -26,6 +26,13 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.DescribeGroups]: { min: 0, max: 5 },
   [ApiKey.ListGroups]: { min: 0, max: 4 },
   [ApiKey.DeleteGroups]: { min: 0, max: 2 },
+  [ApiKey.SaslHandshake]: { min: 1, max: 1 },
+  [ApiKey.SaslAuthenticate]: { min: 0, max: 2 },
+  [ApiKey.DescribeAcls]: { min: 1, max: 3 },
+  [ApiKey.CreateAcls]: { min: 1, max: 3 },
+  [ApiKey.DeleteAcls]: { min: 1, max: 3 },
+  [ApiKey.DescribeUserScramCredentials]: { min: 0, max: 0 },
+  [ApiKey.AlterUserScramCredentials]: { min: 0, max: 0 },
 });
 
 export interface BrokerApiVersion {

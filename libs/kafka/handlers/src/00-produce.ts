@@ -3,9 +3,11 @@
 //   decoding records, forwards the good ones to the storage leaders through the storage port and
 //   merges the answers in request order. acks=0 sends no response.
 // Version notes: v3+ only (magic 2 batches); Kafka 4 removed v0-v2.
+//   Needs WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
 // Not implemented: transactions (transactionalId is accepted and ignored until the txn issue).
 import { validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { ProducePartitionInput, ProducePartitionOutcome } from './ports';
 
@@ -61,7 +63,12 @@ export const produceHandler: KafkaHandler = {
       results.set(t.name, list);
       slots.push(list);
       const view = ctx.cluster.topic(t.name);
+      const allowed = authorized(ctx, Operation.WRITE, Resource.TOPIC, t.name);
       for (const p of t.partitionData as any[]) {
+        if (!allowed) {
+          list.push(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          continue;
+        }
         if (acks !== -1 && acks !== 0 && acks !== 1) {
           list.push(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
           continue;

@@ -5,9 +5,11 @@
 // Version notes: v4+ (magic 2 only; Kafka 4 removed v0-v3). v13+ names topics by id.
 //   Fetch sessions (v7+) are declined by answering session id 0, which clients treat as
 //   "keep sending full fetch requests".
+//   Needs READ on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
 // Not implemented: fetch from follower (preferredReadReplica is always -1), aborted
 //   transaction lists (no transactions yet).
 import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { FetchPartitionInput } from './ports';
 
@@ -23,6 +25,8 @@ export const fetchHandler: KafkaHandler = {
     const inputs: FetchPartitionInput[] = [];
     const topics = (req.topics as any[]).map((t) => {
       const view = byId ? ctx.cluster.topicById(t.topicId) : ctx.cluster.topic(t.topic);
+      const name: string | undefined = view?.name ?? t.topic;
+      const allowed = name === undefined || name === null || authorized(ctx, Operation.READ, Resource.TOPIC, name);
       const partitions = (t.partitions as any[]).map((p) => {
         const entry = {
           partitionIndex: p.partition,
@@ -34,7 +38,9 @@ export const fetchHandler: KafkaHandler = {
           preferredReadReplica: -1,
           records: Buffer.alloc(0) as Buffer,
         };
-        if (!view) {
+        if (!allowed) {
+          entry.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        } else if (!view) {
           entry.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else if (!view.partitions[p.partition]) {
           entry.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -3,8 +3,10 @@
 //   timestamp, otherwise the first offset whose record timestamp is at or after the given time,
 //   found by the storage leader from the records themselves.
 // Version notes: v1+ (v0's OldStyleOffsets was removed in Kafka 4).
+//   Needs DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
 // Not implemented: -4 (earliest local, tiered storage) answers like earliest.
 import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { ListOffsetsInput } from './ports';
 
@@ -17,11 +19,13 @@ export const listOffsetsHandler: KafkaHandler = {
     const inputs: ListOffsetsInput[] = [];
     const topics = (req.topics as any[]).map((t) => {
       const view = ctx.cluster.topic(t.name);
+      const allowed = authorized(ctx, Operation.DESCRIBE, Resource.TOPIC, t.name);
       return {
         name: t.name,
         partitions: (t.partitions as any[]).map((p) => {
           const entry = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-          if (!view || !view.partitions[p.partitionIndex]) entry.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          if (!allowed) entry.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          else if (!view || !view.partitions[p.partitionIndex]) entry.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else {
             const ts: bigint = p.timestamp === -4n ? -2n : p.timestamp;
             inputs.push({ topic: t.name, partition: p.partitionIndex, timestamp: ts, currentLeaderEpoch: p.currentLeaderEpoch ?? -1 });

@@ -5,8 +5,13 @@
 //   LEADER_NOT_AVAILABLE for this round as Kafka does; otherwise UNKNOWN_TOPIC_OR_PARTITION.
 // Version notes: v0 with an empty topic list means all topics; v1+ null means all topics.
 //   v10+ may name topics by id only.
+//   With an authorizer: an all-topics request lists only topics the principal may DESCRIBE;
+//   a named topic it may not describe answers TOPIC_AUTHORIZATION_FAILED; auto-creation needs
+//   CREATE on the cluster or the topic (else TOPIC_AUTHORIZATION_FAILED). Brokers are listed at
+//   the address of the listener the client came in on.
 // Not implemented: authorized operations (reported as unset).
 import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, clusterAuthorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { RequestContext, TopicView } from './ports';
 import { isValidTopicName } from './topic-names';
@@ -67,21 +72,28 @@ export const metadataHandler: KafkaHandler = {
     const allTopics = requested === null || (version === 0 && requested.length === 0);
     let topics: any[];
     if (allTopics) {
-      topics = cluster.topics().map((t) => topicEntry(t, version));
+      topics = cluster.topics().filter((t) => authorized(ctx, Operation.DESCRIBE, Resource.TOPIC, t.name)).map((t) => topicEntry(t, version));
     } else {
       const allowAuto = version >= 4 ? req.allowAutoTopicCreation !== false : true;
+      const describable = (name: string) => authorized(ctx, Operation.DESCRIBE, Resource.TOPIC, name);
       const missing: string[] = [];
       for (const t of requested) {
-        if (t.name === null || t.name === undefined) continue;
+        if (t.name === null || t.name === undefined || !describable(t.name)) continue;
         if (!cluster.topic(t.name) && isValidTopicName(t.name)) missing.push(t.name);
       }
-      const creating = allowAuto && cluster.config.autoCreateTopicsEnable ? missing : [];
+      const autoCreate_ = allowAuto && cluster.config.autoCreateTopicsEnable;
+      const clusterCreate = autoCreate_ && clusterAuthorized(ctx, Operation.CREATE);
+      const mayCreate = (name: string) => clusterCreate || authorized(ctx, Operation.CREATE, Resource.TOPIC, name);
+      const creating = autoCreate_ ? missing.filter(mayCreate) : [];
+      const createRefused = new Set(autoCreate_ ? missing.filter((n) => !creating.includes(n)) : []);
       if (creating.length > 0) await autoCreate(ctx, creating).catch(() => undefined);
       topics = requested.map((t) => {
         if (t.name === null || t.name === undefined) {
           const byId = t.topicId ? cluster.topicById(t.topicId) : undefined;
+          if (byId && !describable(byId.name)) return errorEntry(null, t.topicId ?? ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           return byId ? topicEntry(byId, version) : errorEntry(null, t.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID);
         }
+        if (!describable(t.name) || createRefused.has(t.name)) return errorEntry(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         const view = cluster.topic(t.name);
         if (view) return topicEntry(view, version);
         if (!isValidTopicName(t.name)) return errorEntry(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
@@ -92,7 +104,7 @@ export const metadataHandler: KafkaHandler = {
     for (const t of topics) delete t._version;
     return {
       throttleTimeMs: 0,
-      brokers: cluster.nodes().map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, rack: n.rack })),
+      brokers: cluster.nodes(ctx.session?.listenerName).map((n) => ({ nodeId: n.nodeId, host: n.host, port: n.port, rack: n.rack })),
       clusterId: cluster.clusterId(),
       controllerId: cluster.controllerId(),
       topics,

@@ -27,6 +27,7 @@ export function apiVersionsHandler(handlers: () => readonly KafkaHandler[]): Kaf
     name: 'ApiVersions',
     minVersion: 0,
     maxVersion: 4,
+    beforeAuthentication: true,
     handle: () => apiVersionsBody(handlers()),
   };
 }

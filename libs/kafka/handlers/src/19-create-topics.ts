@@ -4,8 +4,10 @@
 //   the new topics so the client's next Metadata sees them.
 // Version notes: v5+ returns partitions, replication factor and configs of created topics;
 //   v7+ the topic id.
+//   Needs CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.
 // Not implemented: config source details (configs are echoed as given, source DEFAULT_CONFIG).
 import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, clusterAuthorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import { isValidTopicName } from './topic-names';
 
@@ -19,8 +21,10 @@ export const createTopicsHandler: KafkaHandler = {
   async handle(ctx, req: any) {
     const seen = new Map<string, number>();
     for (const t of req.topics as any[]) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const clusterCreate = clusterAuthorized(ctx, Operation.CREATE);
+    const mayCreate = (name: string) => clusterCreate || authorized(ctx, Operation.CREATE, Resource.TOPIC, name);
     const specs = (req.topics as any[])
-      .filter((t) => isValidTopicName(t.name) && seen.get(t.name) === 1)
+      .filter((t) => isValidTopicName(t.name) && seen.get(t.name) === 1 && mayCreate(t.name))
       .map((t) => ({
         name: t.name as string,
         numPartitions: t.numPartitions as number,
@@ -39,6 +43,7 @@ export const createTopicsHandler: KafkaHandler = {
       topics: (req.topics as any[]).map((t) => {
         const base = { name: t.name, topicId: ZERO_UUID, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null as any };
         if (seen.get(t.name)! > 1) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic ${t.name} appears more than once` };
+        if (!mayCreate(t.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
         if (!isValidTopicName(t.name)) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `illegal topic name '${t.name}'` };
         const o = byName.get(t.name);
         if (!o) return { ...base, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no answer from the controller' };

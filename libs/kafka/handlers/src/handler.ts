@@ -9,6 +9,8 @@ export interface KafkaHandler<Req = any, Res = any> {
   name: string;
   minVersion: number;
   maxVersion: number;
+  /** Served before the connection has authenticated (ApiVersions and the SASL APIs only). */
+  beforeAuthentication?: boolean;
   /** Return undefined to send no response (Produce with acks=0). */
   handle(ctx: RequestContext, request: Req, version: number): Promise<Res | undefined> | Res | undefined;
 }

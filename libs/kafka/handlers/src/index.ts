@@ -4,3 +4,4 @@ export * from './registry';
 export { apiVersionsBody } from './18-api-versions';
 export { checkRecords } from './00-produce';
 export { isValidTopicName } from './topic-names';
+export * from './authorize';

@@ -55,8 +55,8 @@ export interface ClusterPort {
   clusterId(): string | null;
   /** The node id reported as controller: always one of `nodes()`. */
   controllerId(): number;
-  /** Live gateways as clients must see them (for the listener the client came in on). */
-  nodes(): AdvertisedNode[];
+  /** Live gateways as clients must see them, at their address for `listenerName` when given. */
+  nodes(listenerName?: string): AdvertisedNode[];
   topics(): TopicView[];
   topic(name: string): TopicView | undefined;
   topicById(topicId: string): TopicView | undefined;
@@ -197,6 +197,78 @@ export interface GroupPort {
   deleteGroups(groupIds: string[]): Promise<DeleteGroupResult[]>;
 }
 
+/** One server-side SASL exchange (see @dms/security createSaslServer). */
+export interface SaslExchange {
+  readonly mechanism: string;
+  /** Throws SaslAuthError on bad credentials or a malformed message. */
+  step(input: Buffer): { response: Buffer; principal?: string };
+}
+
+/** The security state of one client connection; the connection owns it, SASL handlers move it on. */
+export interface ConnectionSession {
+  readonly listenerName: string;
+  /** PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+  readonly securityProtocol: string;
+  /** Client IP, as ACL host entries name it. */
+  readonly host: string;
+  /** "User:name"; User:ANONYMOUS until a SASL login or from a PLAINTEXT/SSL-without-cert client. */
+  readonly principal: string;
+  readonly authenticated: boolean;
+  /** The exchange SaslHandshake started, until SaslAuthenticate completes it. */
+  sasl: SaslExchange | null;
+  /** Marks the connection authenticated as `principal` (lifts the pre-auth frame limit). */
+  authenticate(principal: string): void;
+  /** Closes the connection once the current response has been written (failed login). */
+  closeAfterResponse(): void;
+}
+
+export interface AclEntry {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+export interface ScramUserInfo {
+  user: string;
+  credentials: { mechanism: string; iterations: number }[];
+}
+
+export interface ScramUpsertionSpec {
+  user: string;
+  mechanism: string;
+  iterations: number;
+  salt: Buffer;
+  saltedPassword: Buffer;
+}
+
+/** Authentication and authorization, over the gateway's etcd-watched users and ACLs. */
+export interface SecurityPort {
+  /** SASL mechanisms this gateway offers (sasl.enabled.mechanisms). */
+  enabledMechanisms(): string[];
+  /** Starts an exchange; credentials come from the cached users. */
+  saslExchange(mechanism: string): SaslExchange;
+  /** Delay before a failed login is answered (slows password guessing). */
+  failedAuthenticationDelayMs: number;
+  /** Logs a refused login. */
+  authenticationFailed(session: ConnectionSession, mechanism: string, reason: string): void;
+  /** True when authorizer.class.name is set; otherwise everything is allowed. */
+  authorizerEnabled(): boolean;
+  /** Kafka's decision for principal/host on one resource (operation/type are Kafka wire codes). */
+  authorize(principal: string, host: string, operation: number, resourceType: number, resourceName: string): boolean;
+  acls(): AclEntry[];
+  createAcls(bindings: AclEntry[]): Promise<{ errorCode: number; errorMessage: string | null }[]>;
+  deleteAcls(bindings: AclEntry[]): Promise<{ errorCode: number; errorMessage: string | null }[]>;
+  scramUsers(): ScramUserInfo[];
+  alterScramCredentials(
+    deletions: { user: string; mechanism: string }[],
+    upsertions: ScramUpsertionSpec[],
+  ): Promise<{ user: string; errorCode: number; errorMessage: string | null }[]>;
+}
+
 /** Per-connection facts a handler may need. */
 export interface RequestContext {
   clientId: string | null;
@@ -205,4 +277,7 @@ export interface RequestContext {
   controller: ControllerPort;
   storage: StoragePort;
   groups: GroupPort;
+  /** Absent where no security is wired (unit tests): then everything is allowed. */
+  security?: SecurityPort;
+  session?: ConnectionSession;
 }

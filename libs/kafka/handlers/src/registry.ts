@@ -17,6 +17,13 @@ import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { offsetDeleteHandler } from './47-offset-delete';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
+import { saslHandshakeHandler } from './17-sasl-handshake';
+import { describeAclsHandler } from './29-describe-acls';
+import { createAclsHandler } from './30-create-acls';
+import { deleteAclsHandler } from './31-delete-acls';
+import { saslAuthenticateHandler } from './36-sasl-authenticate';
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials';
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -40,6 +47,13 @@ export const handlers: readonly KafkaHandler[] = [
   deleteGroupsHandler,
   offsetDeleteHandler,
   offsetForLeaderEpochHandler,
+  saslHandshakeHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));

@@ -127,6 +127,73 @@ export interface AlterPartitionResult {
   partitionEpoch: number;
 }
 
+/**
+ * Security administration (users, ACLs). Written by the controller leader into etcd; every
+ * gateway caches them through a watch. Gateways authorize the Kafka request before calling.
+ */
+export interface ScramUpsertion {
+  user: string;
+  /** SCRAM-SHA-256 or SCRAM-SHA-512. */
+  mechanism: string;
+  iterations: number;
+  salt: Buffer;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+export interface ScramDeletion {
+  user: string;
+  mechanism: string;
+}
+
+export interface AlterScramCredentialsRequest {
+  deletions: ScramDeletion[];
+  upsertions: ScramUpsertion[];
+}
+
+export interface UserResult {
+  user: string;
+  errorCode: number;
+  errorMessage: string;
+}
+
+export interface AlterScramCredentialsResponse {
+  results: UserResult[];
+}
+
+/** Numeric fields carry Kafka's wire codes (resource type, pattern type, operation, permission). */
+export interface AclBinding {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+export interface AclResult {
+  errorCode: number;
+  errorMessage: string;
+}
+
+export interface CreateAclsRequest {
+  creations: AclBinding[];
+}
+
+export interface CreateAclsResponse {
+  results: AclResult[];
+}
+
+/** Exact bindings to delete (the gateway resolves Kafka's filters against its cache). */
+export interface DeleteAclsRequest {
+  bindings: AclBinding[];
+}
+
+export interface DeleteAclsResponse {
+  results: AclResult[];
+}
+
 function createBaseCreateTopicsRequest(): CreateTopicsRequest {
   return { topics: [], validateOnly: false, timeoutMs: 0, traceContext: {} };
 }
@@ -1324,6 +1391,703 @@ export const AlterPartitionResult: MessageFns<AlterPartitionResult> = {
   },
 };
 
+function createBaseScramUpsertion(): ScramUpsertion {
+  return {
+    user: "",
+    mechanism: "",
+    iterations: 0,
+    salt: Buffer.alloc(0),
+    storedKey: Buffer.alloc(0),
+    serverKey: Buffer.alloc(0),
+  };
+}
+
+export const ScramUpsertion: MessageFns<ScramUpsertion> = {
+  encode(message: ScramUpsertion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== "") {
+      writer.uint32(10).string(message.user);
+    }
+    if (message.mechanism !== "") {
+      writer.uint32(18).string(message.mechanism);
+    }
+    if (message.iterations !== 0) {
+      writer.uint32(24).int32(message.iterations);
+    }
+    if (message.salt.length !== 0) {
+      writer.uint32(34).bytes(message.salt);
+    }
+    if (message.storedKey.length !== 0) {
+      writer.uint32(42).bytes(message.storedKey);
+    }
+    if (message.serverKey.length !== 0) {
+      writer.uint32(50).bytes(message.serverKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScramUpsertion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScramUpsertion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mechanism = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.iterations = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.salt = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.storedKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.serverKey = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseScramDeletion(): ScramDeletion {
+  return { user: "", mechanism: "" };
+}
+
+export const ScramDeletion: MessageFns<ScramDeletion> = {
+  encode(message: ScramDeletion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== "") {
+      writer.uint32(10).string(message.user);
+    }
+    if (message.mechanism !== "") {
+      writer.uint32(18).string(message.mechanism);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScramDeletion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScramDeletion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mechanism = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterScramCredentialsRequest(): AlterScramCredentialsRequest {
+  return { deletions: [], upsertions: [] };
+}
+
+export const AlterScramCredentialsRequest: MessageFns<AlterScramCredentialsRequest> = {
+  encode(message: AlterScramCredentialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.deletions) {
+      ScramDeletion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.upsertions) {
+      ScramUpsertion.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterScramCredentialsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterScramCredentialsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deletions.push(ScramDeletion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.upsertions.push(ScramUpsertion.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUserResult(): UserResult {
+  return { user: "", errorCode: 0, errorMessage: "" };
+}
+
+export const UserResult: MessageFns<UserResult> = {
+  encode(message: UserResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== "") {
+      writer.uint32(10).string(message.user);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterScramCredentialsResponse(): AlterScramCredentialsResponse {
+  return { results: [] };
+}
+
+export const AlterScramCredentialsResponse: MessageFns<AlterScramCredentialsResponse> = {
+  encode(message: AlterScramCredentialsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      UserResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterScramCredentialsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterScramCredentialsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(UserResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAclBinding(): AclBinding {
+  return {
+    resourceType: 0,
+    resourceName: "",
+    patternType: 0,
+    principal: "",
+    host: "",
+    operation: 0,
+    permissionType: 0,
+  };
+}
+
+export const AclBinding: MessageFns<AclBinding> = {
+  encode(message: AclBinding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceType !== 0) {
+      writer.uint32(8).int32(message.resourceType);
+    }
+    if (message.resourceName !== "") {
+      writer.uint32(18).string(message.resourceName);
+    }
+    if (message.patternType !== 0) {
+      writer.uint32(24).int32(message.patternType);
+    }
+    if (message.principal !== "") {
+      writer.uint32(34).string(message.principal);
+    }
+    if (message.host !== "") {
+      writer.uint32(42).string(message.host);
+    }
+    if (message.operation !== 0) {
+      writer.uint32(48).int32(message.operation);
+    }
+    if (message.permissionType !== 0) {
+      writer.uint32(56).int32(message.permissionType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AclBinding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAclBinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resourceType = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.patternType = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.principal = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.operation = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.permissionType = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAclResult(): AclResult {
+  return { errorCode: 0, errorMessage: "" };
+}
+
+export const AclResult: MessageFns<AclResult> = {
+  encode(message: AclResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AclResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAclResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreateAclsRequest(): CreateAclsRequest {
+  return { creations: [] };
+}
+
+export const CreateAclsRequest: MessageFns<CreateAclsRequest> = {
+  encode(message: CreateAclsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.creations) {
+      AclBinding.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateAclsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateAclsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.creations.push(AclBinding.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreateAclsResponse(): CreateAclsResponse {
+  return { results: [] };
+}
+
+export const CreateAclsResponse: MessageFns<CreateAclsResponse> = {
+  encode(message: CreateAclsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      AclResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateAclsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateAclsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(AclResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteAclsRequest(): DeleteAclsRequest {
+  return { bindings: [] };
+}
+
+export const DeleteAclsRequest: MessageFns<DeleteAclsRequest> = {
+  encode(message: DeleteAclsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.bindings) {
+      AclBinding.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAclsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAclsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bindings.push(AclBinding.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteAclsResponse(): DeleteAclsResponse {
+  return { results: [] };
+}
+
+export const DeleteAclsResponse: MessageFns<DeleteAclsResponse> = {
+  encode(message: DeleteAclsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      AclResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAclsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAclsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(AclResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The controller's face to gateways and the CLI. Only the elected leader serves writes;
  * a standby answers NOT_CONTROLLER (error code 41) so callers re-resolve the leader in etcd.
@@ -1376,6 +2140,35 @@ export const ControllerServiceService = {
       Buffer.from(AlterPartitionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AlterPartitionResponse => AlterPartitionResponse.decode(value),
   },
+  alterScramCredentials: {
+    path: "/dms.cluster.v1.ControllerService/AlterScramCredentials" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AlterScramCredentialsRequest): Buffer =>
+      Buffer.from(AlterScramCredentialsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AlterScramCredentialsRequest => AlterScramCredentialsRequest.decode(value),
+    responseSerialize: (value: AlterScramCredentialsResponse): Buffer =>
+      Buffer.from(AlterScramCredentialsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AlterScramCredentialsResponse => AlterScramCredentialsResponse.decode(value),
+  },
+  createAcls: {
+    path: "/dms.cluster.v1.ControllerService/CreateAcls" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateAclsRequest): Buffer => Buffer.from(CreateAclsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateAclsRequest => CreateAclsRequest.decode(value),
+    responseSerialize: (value: CreateAclsResponse): Buffer => Buffer.from(CreateAclsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateAclsResponse => CreateAclsResponse.decode(value),
+  },
+  deleteAcls: {
+    path: "/dms.cluster.v1.ControllerService/DeleteAcls" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteAclsRequest): Buffer => Buffer.from(DeleteAclsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteAclsRequest => DeleteAclsRequest.decode(value),
+    responseSerialize: (value: DeleteAclsResponse): Buffer => Buffer.from(DeleteAclsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteAclsResponse => DeleteAclsResponse.decode(value),
+  },
 } as const;
 
 export interface ControllerServiceServer extends UntypedServiceImplementation {
@@ -1387,6 +2180,9 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
    * the partition epoch the leader knows.
    */
   alterPartition: handleUnaryCall<AlterPartitionRequest, AlterPartitionResponse>;
+  alterScramCredentials: handleUnaryCall<AlterScramCredentialsRequest, AlterScramCredentialsResponse>;
+  createAcls: handleUnaryCall<CreateAclsRequest, CreateAclsResponse>;
+  deleteAcls: handleUnaryCall<DeleteAclsRequest, DeleteAclsResponse>;
 }
 
 export interface ControllerServiceClient extends Client {
@@ -1453,6 +2249,51 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AlterPartitionResponse) => void,
+  ): ClientUnaryCall;
+  alterScramCredentials(
+    request: AlterScramCredentialsRequest,
+    callback: (error: ServiceError | null, response: AlterScramCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  alterScramCredentials(
+    request: AlterScramCredentialsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AlterScramCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  alterScramCredentials(
+    request: AlterScramCredentialsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AlterScramCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  createAcls(
+    request: CreateAclsRequest,
+    callback: (error: ServiceError | null, response: CreateAclsResponse) => void,
+  ): ClientUnaryCall;
+  createAcls(
+    request: CreateAclsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateAclsResponse) => void,
+  ): ClientUnaryCall;
+  createAcls(
+    request: CreateAclsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateAclsResponse) => void,
+  ): ClientUnaryCall;
+  deleteAcls(
+    request: DeleteAclsRequest,
+    callback: (error: ServiceError | null, response: DeleteAclsResponse) => void,
+  ): ClientUnaryCall;
+  deleteAcls(
+    request: DeleteAclsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteAclsResponse) => void,
+  ): ClientUnaryCall;
+  deleteAcls(
+    request: DeleteAclsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteAclsResponse) => void,
   ): ClientUnaryCall;
 }
 

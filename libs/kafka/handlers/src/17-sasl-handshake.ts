@@ -1,0 +1,37 @@
+// SaslHandshake (17)
+// Behavior: on a SASL listener, before authentication, picks the mechanism the following
+//   SaslAuthenticate exchange uses. An unknown or disabled mechanism answers
+//   UNSUPPORTED_SASL_MECHANISM with the enabled list; a second handshake, one after login or one
+//   on a non-SASL listener answers ILLEGAL_SASL_STATE.
+// Version notes: v1: the tokens travel in SaslAuthenticate requests. v0 is listed because
+//   librdkafka only detects SASL support when ApiVersions includes it, but a v0 handshake is
+//   refused (ILLEGAL_SASL_STATE): its raw, unframed tokens are not supported.
+// Not implemented: re-authentication (connections.max.reauth.ms).
+import { ErrorCode } from '@dms/kafka-errors';
+import type { KafkaHandler } from './handler';
+
+export const saslHandshakeHandler: KafkaHandler = {
+  apiKey: 17,
+  name: 'SaslHandshake',
+  minVersion: 0,
+  maxVersion: 1,
+  beforeAuthentication: true,
+  handle(ctx, req: any, version) {
+    const sec = ctx.security;
+    const session = ctx.session;
+    const mechanisms = sec?.enabledMechanisms() ?? [];
+    if (version === 0) {
+      session?.closeAfterResponse();
+      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+    }
+    if (!sec || !session || !session.securityProtocol.startsWith('SASL_') || session.authenticated || session.sasl) {
+      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
+    }
+    if (!mechanisms.includes(req.mechanism)) {
+      session.closeAfterResponse();
+      return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
+    }
+    session.sasl = sec.saslExchange(req.mechanism);
+    return { errorCode: ErrorCode.NONE, mechanisms };
+  },
+};
