@@ -1467,7 +1467,7 @@ export const ScramUpsertion: MessageFns<ScramUpsertion> = {
               break;
             }
 
-            message.salt = Buffer.from(reader.bytes());
+            message.salt = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
           case 5: {
@@ -1475,7 +1475,7 @@ export const ScramUpsertion: MessageFns<ScramUpsertion> = {
               break;
             }
 
-            message.storedKey = Buffer.from(reader.bytes());
+            message.storedKey = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
           case 6: {
@@ -1483,7 +1483,7 @@ export const ScramUpsertion: MessageFns<ScramUpsertion> = {
               break;
             }
 
-            message.serverKey = Buffer.from(reader.bytes());
+            message.serverKey = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -2098,20 +2098,20 @@ export const ControllerServiceService = {
     path: "/dms.cluster.v1.ControllerService/CreateTopics" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateTopicsRequest): Buffer => Buffer.from(CreateTopicsRequest.encode(value).finish()),
+    requestSerialize: (value: CreateTopicsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(CreateTopicsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): CreateTopicsRequest => CreateTopicsRequest.decode(value),
     responseSerialize: (value: CreateTopicsResponse): Buffer =>
-      Buffer.from(CreateTopicsResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(CreateTopicsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateTopicsResponse => CreateTopicsResponse.decode(value),
   },
   deleteTopics: {
     path: "/dms.cluster.v1.ControllerService/DeleteTopics" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteTopicsRequest): Buffer => Buffer.from(DeleteTopicsRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteTopicsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteTopicsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): DeleteTopicsRequest => DeleteTopicsRequest.decode(value),
     responseSerialize: (value: DeleteTopicsResponse): Buffer =>
-      Buffer.from(DeleteTopicsResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteTopicsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteTopicsResponse => DeleteTopicsResponse.decode(value),
   },
   describeCluster: {
@@ -2119,10 +2119,10 @@ export const ControllerServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DescribeClusterRequest): Buffer =>
-      Buffer.from(DescribeClusterRequest.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeClusterRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): DescribeClusterRequest => DescribeClusterRequest.decode(value),
     responseSerialize: (value: DescribeClusterResponse): Buffer =>
-      Buffer.from(DescribeClusterResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeClusterResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DescribeClusterResponse => DescribeClusterResponse.decode(value),
   },
   /**
@@ -2134,10 +2134,10 @@ export const ControllerServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: AlterPartitionRequest): Buffer =>
-      Buffer.from(AlterPartitionRequest.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterPartitionRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): AlterPartitionRequest => AlterPartitionRequest.decode(value),
     responseSerialize: (value: AlterPartitionResponse): Buffer =>
-      Buffer.from(AlterPartitionResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterPartitionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AlterPartitionResponse => AlterPartitionResponse.decode(value),
   },
   alterScramCredentials: {
@@ -2145,28 +2145,28 @@ export const ControllerServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: AlterScramCredentialsRequest): Buffer =>
-      Buffer.from(AlterScramCredentialsRequest.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterScramCredentialsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): AlterScramCredentialsRequest => AlterScramCredentialsRequest.decode(value),
     responseSerialize: (value: AlterScramCredentialsResponse): Buffer =>
-      Buffer.from(AlterScramCredentialsResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterScramCredentialsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AlterScramCredentialsResponse => AlterScramCredentialsResponse.decode(value),
   },
   createAcls: {
     path: "/dms.cluster.v1.ControllerService/CreateAcls" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: CreateAclsRequest): Buffer => Buffer.from(CreateAclsRequest.encode(value).finish()),
+    requestSerialize: (value: CreateAclsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(CreateAclsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): CreateAclsRequest => CreateAclsRequest.decode(value),
-    responseSerialize: (value: CreateAclsResponse): Buffer => Buffer.from(CreateAclsResponse.encode(value).finish()),
+    responseSerialize: (value: CreateAclsResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(CreateAclsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateAclsResponse => CreateAclsResponse.decode(value),
   },
   deleteAcls: {
     path: "/dms.cluster.v1.ControllerService/DeleteAcls" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteAclsRequest): Buffer => Buffer.from(DeleteAclsRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteAclsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteAclsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): DeleteAclsRequest => DeleteAclsRequest.decode(value),
-    responseSerialize: (value: DeleteAclsResponse): Buffer => Buffer.from(DeleteAclsResponse.encode(value).finish()),
+    responseSerialize: (value: DeleteAclsResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteAclsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteAclsResponse => DeleteAclsResponse.decode(value),
   },
 } as const;

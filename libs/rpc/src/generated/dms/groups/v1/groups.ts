@@ -282,7 +282,7 @@ export const GroupProtocol: MessageFns<GroupProtocol> = {
               break;
             }
 
-            message.metadata = Buffer.from(reader.bytes());
+            message.metadata = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -506,7 +506,7 @@ export const JoinGroupMember: MessageFns<JoinGroupMember> = {
               break;
             }
 
-            message.metadata = Buffer.from(reader.bytes());
+            message.metadata = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -695,7 +695,7 @@ export const SyncGroupAssignment: MessageFns<SyncGroupAssignment> = {
               break;
             }
 
-            message.assignment = Buffer.from(reader.bytes());
+            message.assignment = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -894,7 +894,7 @@ export const SyncGroupResponse: MessageFns<SyncGroupResponse> = {
               break;
             }
 
-            message.assignment = Buffer.from(reader.bytes());
+            message.assignment = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -2264,7 +2264,7 @@ export const DescribedMember: MessageFns<DescribedMember> = {
               break;
             }
 
-            message.memberMetadata = Buffer.from(reader.bytes());
+            message.memberMetadata = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
           case 6: {
@@ -2272,7 +2272,7 @@ export const DescribedMember: MessageFns<DescribedMember> = {
               break;
             }
 
-            message.memberAssignment = Buffer.from(reader.bytes());
+            message.memberAssignment = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -2767,65 +2767,65 @@ export const GroupCoordinatorServiceService = {
     path: "/dms.groups.v1.GroupCoordinatorService/JoinGroup" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: JoinGroupRequest): Buffer => Buffer.from(JoinGroupRequest.encode(value).finish()),
+    requestSerialize: (value: JoinGroupRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(JoinGroupRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): JoinGroupRequest => JoinGroupRequest.decode(value),
-    responseSerialize: (value: JoinGroupResponse): Buffer => Buffer.from(JoinGroupResponse.encode(value).finish()),
+    responseSerialize: (value: JoinGroupResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(JoinGroupResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): JoinGroupResponse => JoinGroupResponse.decode(value),
   },
   syncGroup: {
     path: "/dms.groups.v1.GroupCoordinatorService/SyncGroup" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: SyncGroupRequest): Buffer => Buffer.from(SyncGroupRequest.encode(value).finish()),
+    requestSerialize: (value: SyncGroupRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(SyncGroupRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): SyncGroupRequest => SyncGroupRequest.decode(value),
-    responseSerialize: (value: SyncGroupResponse): Buffer => Buffer.from(SyncGroupResponse.encode(value).finish()),
+    responseSerialize: (value: SyncGroupResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(SyncGroupResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SyncGroupResponse => SyncGroupResponse.decode(value),
   },
   heartbeat: {
     path: "/dms.groups.v1.GroupCoordinatorService/Heartbeat" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: HeartbeatRequest): Buffer => Buffer.from(HeartbeatRequest.encode(value).finish()),
+    requestSerialize: (value: HeartbeatRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(HeartbeatRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): HeartbeatRequest => HeartbeatRequest.decode(value),
-    responseSerialize: (value: HeartbeatResponse): Buffer => Buffer.from(HeartbeatResponse.encode(value).finish()),
+    responseSerialize: (value: HeartbeatResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(HeartbeatResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HeartbeatResponse => HeartbeatResponse.decode(value),
   },
   leaveGroup: {
     path: "/dms.groups.v1.GroupCoordinatorService/LeaveGroup" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: LeaveGroupRequest): Buffer => Buffer.from(LeaveGroupRequest.encode(value).finish()),
+    requestSerialize: (value: LeaveGroupRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(LeaveGroupRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): LeaveGroupRequest => LeaveGroupRequest.decode(value),
-    responseSerialize: (value: LeaveGroupResponse): Buffer => Buffer.from(LeaveGroupResponse.encode(value).finish()),
+    responseSerialize: (value: LeaveGroupResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(LeaveGroupResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LeaveGroupResponse => LeaveGroupResponse.decode(value),
   },
   offsetCommit: {
     path: "/dms.groups.v1.GroupCoordinatorService/OffsetCommit" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: OffsetCommitRequest): Buffer => Buffer.from(OffsetCommitRequest.encode(value).finish()),
+    requestSerialize: (value: OffsetCommitRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetCommitRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): OffsetCommitRequest => OffsetCommitRequest.decode(value),
     responseSerialize: (value: OffsetCommitResponse): Buffer =>
-      Buffer.from(OffsetCommitResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetCommitResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OffsetCommitResponse => OffsetCommitResponse.decode(value),
   },
   offsetFetch: {
     path: "/dms.groups.v1.GroupCoordinatorService/OffsetFetch" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: OffsetFetchRequest): Buffer => Buffer.from(OffsetFetchRequest.encode(value).finish()),
+    requestSerialize: (value: OffsetFetchRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetFetchRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): OffsetFetchRequest => OffsetFetchRequest.decode(value),
-    responseSerialize: (value: OffsetFetchResponse): Buffer => Buffer.from(OffsetFetchResponse.encode(value).finish()),
+    responseSerialize: (value: OffsetFetchResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetFetchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OffsetFetchResponse => OffsetFetchResponse.decode(value),
   },
   offsetDelete: {
     path: "/dms.groups.v1.GroupCoordinatorService/OffsetDelete" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: OffsetDeleteRequest): Buffer => Buffer.from(OffsetDeleteRequest.encode(value).finish()),
+    requestSerialize: (value: OffsetDeleteRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetDeleteRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): OffsetDeleteRequest => OffsetDeleteRequest.decode(value),
     responseSerialize: (value: OffsetDeleteResponse): Buffer =>
-      Buffer.from(OffsetDeleteResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetDeleteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OffsetDeleteResponse => OffsetDeleteResponse.decode(value),
   },
   describeGroups: {
@@ -2833,29 +2833,29 @@ export const GroupCoordinatorServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DescribeGroupsRequest): Buffer =>
-      Buffer.from(DescribeGroupsRequest.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeGroupsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): DescribeGroupsRequest => DescribeGroupsRequest.decode(value),
     responseSerialize: (value: DescribeGroupsResponse): Buffer =>
-      Buffer.from(DescribeGroupsResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeGroupsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DescribeGroupsResponse => DescribeGroupsResponse.decode(value),
   },
   listGroups: {
     path: "/dms.groups.v1.GroupCoordinatorService/ListGroups" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListGroupsRequest): Buffer => Buffer.from(ListGroupsRequest.encode(value).finish()),
+    requestSerialize: (value: ListGroupsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ListGroupsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): ListGroupsRequest => ListGroupsRequest.decode(value),
-    responseSerialize: (value: ListGroupsResponse): Buffer => Buffer.from(ListGroupsResponse.encode(value).finish()),
+    responseSerialize: (value: ListGroupsResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ListGroupsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListGroupsResponse => ListGroupsResponse.decode(value),
   },
   deleteGroups: {
     path: "/dms.groups.v1.GroupCoordinatorService/DeleteGroups" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: DeleteGroupsRequest): Buffer => Buffer.from(DeleteGroupsRequest.encode(value).finish()),
+    requestSerialize: (value: DeleteGroupsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteGroupsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): DeleteGroupsRequest => DeleteGroupsRequest.decode(value),
     responseSerialize: (value: DeleteGroupsResponse): Buffer =>
-      Buffer.from(DeleteGroupsResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteGroupsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteGroupsResponse => DeleteGroupsResponse.decode(value),
   },
 } as const;

@@ -411,7 +411,7 @@ export const ProducePartition: MessageFns<ProducePartition> = {
               break;
             }
 
-            message.records = Buffer.from(reader.bytes());
+            message.records = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -1065,7 +1065,7 @@ export const FetchPartitionResult: MessageFns<FetchPartitionResult> = {
               break;
             }
 
-            message.records = Buffer.from(reader.bytes());
+            message.records = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
         }
@@ -1863,7 +1863,7 @@ export const ReplicaFetchPartitionResult: MessageFns<ReplicaFetchPartitionResult
               break;
             }
 
-            message.records = Buffer.from(reader.bytes());
+            message.records = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
             continue;
           }
           case 7: {
@@ -2237,27 +2237,27 @@ export const StorageServiceService = {
     path: "/dms.storage.v1.StorageService/Produce" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: ProduceRequest): Buffer => Buffer.from(ProduceRequest.encode(value).finish()),
+    requestSerialize: (value: ProduceRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ProduceRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): ProduceRequest => ProduceRequest.decode(value),
-    responseSerialize: (value: ProduceResponse): Buffer => Buffer.from(ProduceResponse.encode(value).finish()),
+    responseSerialize: (value: ProduceResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ProduceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ProduceResponse => ProduceResponse.decode(value),
   },
   fetch: {
     path: "/dms.storage.v1.StorageService/Fetch" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: FetchRequest): Buffer => Buffer.from(FetchRequest.encode(value).finish()),
+    requestSerialize: (value: FetchRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(FetchRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): FetchRequest => FetchRequest.decode(value),
-    responseSerialize: (value: FetchResponse): Buffer => Buffer.from(FetchResponse.encode(value).finish()),
+    responseSerialize: (value: FetchResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(FetchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): FetchResponse => FetchResponse.decode(value),
   },
   listOffsets: {
     path: "/dms.storage.v1.StorageService/ListOffsets" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListOffsetsRequest): Buffer => Buffer.from(ListOffsetsRequest.encode(value).finish()),
+    requestSerialize: (value: ListOffsetsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ListOffsetsRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): ListOffsetsRequest => ListOffsetsRequest.decode(value),
-    responseSerialize: (value: ListOffsetsResponse): Buffer => Buffer.from(ListOffsetsResponse.encode(value).finish()),
+    responseSerialize: (value: ListOffsetsResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ListOffsetsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListOffsetsResponse => ListOffsetsResponse.decode(value),
   },
   /**
@@ -2268,10 +2268,10 @@ export const StorageServiceService = {
     path: "/dms.storage.v1.StorageService/ReplicaFetch" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: ReplicaFetchRequest): Buffer => Buffer.from(ReplicaFetchRequest.encode(value).finish()),
+    requestSerialize: (value: ReplicaFetchRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ReplicaFetchRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): ReplicaFetchRequest => ReplicaFetchRequest.decode(value),
     responseSerialize: (value: ReplicaFetchResponse): Buffer =>
-      Buffer.from(ReplicaFetchResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ReplicaFetchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplicaFetchResponse => ReplicaFetchResponse.decode(value),
   },
   /** Kafka's OffsetForLeaderEpoch, answered by the partition leader. */
@@ -2280,10 +2280,10 @@ export const StorageServiceService = {
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: OffsetForLeaderEpochRequest): Buffer =>
-      Buffer.from(OffsetForLeaderEpochRequest.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetForLeaderEpochRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): OffsetForLeaderEpochRequest => OffsetForLeaderEpochRequest.decode(value),
     responseSerialize: (value: OffsetForLeaderEpochResponse): Buffer =>
-      Buffer.from(OffsetForLeaderEpochResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetForLeaderEpochResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OffsetForLeaderEpochResponse => OffsetForLeaderEpochResponse.decode(value),
   },
 } as const;
