@@ -1,6 +1,7 @@
 // FindCoordinator (10)
 // Behavior: a group's coordinator is the gateway advertised as leader of the group's partition
-//   of __consumer_offsets (same choice as Metadata, so node ids agree); the gateway forwards group
+//   of __consumer_offsets (same choice as Metadata, so node ids agree), at its address on the
+//   listener the client came in on; the gateway forwards group
 //   requests to the storage broker behind it. The first lookup creates __consumer_offsets and
 //   answers COORDINATOR_NOT_AVAILABLE until its partitions have leaders, as Kafka does.
 // Version notes: v1+ keyType; v4+ batched coordinatorKeys with an answer per key.
@@ -29,7 +30,7 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
   }
   if (keyType !== GROUP_KEY) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown key type ${keyType}.` };
   if (!key) return { ...none, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id is empty.' };
-  return ctx.groups.findCoordinator(key);
+  return ctx.groups.findCoordinator(key, ctx.session?.listenerName);
 }
 
 export const findCoordinatorHandler: KafkaHandler = {
