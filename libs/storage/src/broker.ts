@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { Etcd3 } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
@@ -18,6 +18,8 @@ export interface BrokerOptions {
   brokerId: number;
   clusterName: string;
   etcdEndpoints: string[];
+  /** TLS credentials and auth for etcd (etcdClientOptions(config)). */
+  etcdOptions?: IOptions;
   leaseTtlMs: number;
   grpcHost: string;
   grpcPort: number;
@@ -57,7 +59,7 @@ export class Broker {
     const { opts } = this;
     const replication = { ...DEFAULT_REPLICATION_OPTIONS, ...opts.replication };
     mkdirSync(opts.logDir, { recursive: true });
-    this.etcd = createEtcdClient(opts.etcdEndpoints);
+    this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
     this.replicas = new ReplicaManager(this.view, {
