@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     groups: groupConfigFrom(config),
     replication: replicationOptionsFromConfig(config),
     tracer: telemetry.tracer,
+    meter: telemetry.meter,
     logger,
   });
   onShutdown(() => broker.stop(), 'broker');

@@ -5,7 +5,7 @@
 import { Etcd3 } from 'etcd3';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { partitionKey, partitionState, type PartitionState } from '@dms/cluster';
-import { waitFor } from '@dms/devcluster';
+import { freePort, waitFor } from '@dms/devcluster';
 import { groupPartition, OFFSETS_TOPIC } from '@dms/groups';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 import { GroupConsumer } from './group-consumer';
@@ -19,16 +19,18 @@ let tc: TestCluster;
 let etcd: Etcd3;
 let admin: Admin;
 let producer: Producer;
+const metricsPorts: number[] = [];
 const consumers: GroupConsumer[] = [];
 
 beforeAll(async () => {
+  for (let i = 0; i < 3; i++) metricsPorts.push(await freePort());
   tc = await startTestCluster({
     brokers: 3,
     controllers: 1,
     gateways: 2,
     config: {
       controller: { 'offsets.topic.num.partitions': OFFSETS_PARTITIONS },
-      broker: { 'group.initial.rebalance.delay.ms': 300, 'group.min.session.timeout.ms': 1000 },
+      broker: (id) => ({ 'group.initial.rebalance.delay.ms': 300, 'group.min.session.timeout.ms': 1000, 'metrics.port': metricsPorts[id - 1] }),
     },
   });
   etcd = new Etcd3({ hosts: tc.etcdEndpoint });
@@ -114,6 +116,14 @@ it('a SIGKILLed coordinator broker (not restarted) loses no commit: resume is ex
     return s.leader !== victim && s.leader >= 0 ? s : false;
   }, 60_000, 100);
   process.stdout.write(`offsets partition leader ${victim} -> ${moved.leader} after ${Date.now() - killedAt} ms\n`);
+
+  // The survivors lead partitions that lost a replica, and their metrics say so.
+  const underReplicated = async (id: number) => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPorts[id - 1]}/metrics`)).text();
+    return Number(/^kafka_server_under_replicated_partitions(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  const survivors = [1, 2, 3].filter((id) => id !== victim);
+  await waitFor('under-replicated partitions reported', async () => (await Promise.all(survivors.map(underReplicated))).some((n) => n > 0), 60_000, 200);
 
   // The restarted consumer reads exactly what came after its last commit.
   await produce('cf-data', Array.from({ length: 6 }, (_, i) => `d${20 + i}`));

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
 import type { GroupCoordinatorConfig } from '@dms/groups';
@@ -12,6 +12,7 @@ import { GroupCoordinatorHost } from './group-coordinator-host';
 import { IsrUpdater } from './isr-updater';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
+import { brokerMetrics } from './broker-metrics';
 import { createStorageService } from './storage-service';
 
 export interface BrokerOptions {
@@ -20,6 +21,8 @@ export interface BrokerOptions {
   etcdEndpoints: string[];
   /** TLS credentials and auth for etcd (etcdClientOptions(config)). */
   etcdOptions?: IOptions;
+  /** Where the broker's metrics go (the service's Prometheus endpoint); none when absent. */
+  meter?: Meter;
   leaseTtlMs: number;
   grpcHost: string;
   grpcPort: number;
@@ -91,7 +94,10 @@ export class Broker {
     this.server = createGrpcServer();
     this.server.addService(
       StorageServiceService,
-      createStorageService({ replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater }),
+      createStorageService({
+        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater,
+        metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator) : undefined,
+      }),
     );
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,
