@@ -1,5 +1,6 @@
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { resolve } from 'node:path';
+import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { Broker, brokerConfigDef, replicationOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     brokerId: id,
     clusterName: config['cluster.name'],
     etcdEndpoints: config['etcd.endpoints'],
+    etcdOptions: etcdClientOptions(config),
     leaseTtlMs: config['etcd.lease.ttl.ms'],
     grpcHost: config['grpc.host'],
     grpcPort: config['grpc.port'],
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     groups: groupConfigFrom(config),
     replication: replicationOptionsFromConfig(config),
     tracer: telemetry.tracer,
+    meter: telemetry.meter,
     logger,
   });
   onShutdown(() => broker.stop(), 'broker');

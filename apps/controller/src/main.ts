@@ -1,4 +1,5 @@
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
+import { etcdClientOptions } from '@dms/cluster';
 import { Controller, controllerConfigDef } from '@dms/controller';
 import {
   ConfigError,
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     id,
     clusterName: config['cluster.name'],
     etcdEndpoints: config['etcd.endpoints'],
+    etcdOptions: etcdClientOptions(config),
     leaseTtlMs: config['etcd.lease.ttl.ms'],
     grpcHost: config['grpc.host'],
     grpcPort: config['grpc.port'],

@@ -3,6 +3,7 @@
 // but the first batch is always returned whole.
 import { ApiKey, buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
 import { KafkaClient, KafkaConnection } from '@dms/kafka-client';
+import { waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(60_000);
@@ -15,6 +16,10 @@ beforeAll(async () => {
   tc = await startTestCluster({ brokers: 1, controllers: 1, gateways: 1 });
   client = new KafkaClient({ bootstrapServers: [tc.bootstrap] });
   await client.createTopics([{ name: 'fetchy', numPartitions: 2 }]);
+  // Under load the leader may still be opening the new logs (fetch would answer NOT_LEADER).
+  for (const partition of [0, 1]) {
+    await waitFor(`fetchy-${partition} served`, () => client.listOffsets('fetchy', partition, -1n).then(() => true, () => false), 20_000);
+  }
   const [host, port] = tc.bootstrap.split(':');
   conn = await KafkaConnection.open(host, Number(port), {});
 });

@@ -2,7 +2,7 @@
 // connection (real etcd, real processes, our own wire client).
 import { connect, type Socket } from 'node:net';
 import { buildRecordBatch, encodeRequest } from '@dms/kafka-codec';
-import { ErrorCode, KafkaClient, KafkaError } from '@dms/kafka-client';
+import { ErrorCode, GroupAdmin, KafkaClient, KafkaError } from '@dms/kafka-client';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(90_000);
@@ -56,6 +56,18 @@ describe('error codes', () => {
     expect(await codeOf(client.produce('small', 1, batch))).toBe(ErrorCode.MESSAGE_TOO_LARGE);
     const ok = await buildRecordBatch({ records: [{ value: Buffer.alloc(1000, 7) }] });
     expect((await client.produce('small', 1, ok)).baseOffset).toBe(0n);
+  });
+
+  it('INVALID_TOPIC_EXCEPTION for produce to __consumer_offsets and for deleting it; groups keep committing', async () => {
+    const groups = new GroupAdmin(client);
+    // The first coordinator lookup creates the offsets topic; commits reach it through the coordinator.
+    expect(await groups.commitOffsets('g-internal', [{ topic: 'small', partition: 0, offset: 0n }])).toEqual([{ topic: 'small', partition: 0, errorCode: 0 }]);
+    const batch = await buildRecordBatch({ records: [{ key: 'forged', value: 'x' }] });
+    expect(await codeOf(client.produce('__consumer_offsets', 0, batch))).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    const [deleted] = await client.deleteTopics(['__consumer_offsets']);
+    expect(deleted.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect((await client.metadata(['__consumer_offsets'])).topics[0]).toMatchObject({ errorCode: 0, isInternal: true });
+    expect(await groups.fetchOffsets('g-internal')).toEqual([expect.objectContaining({ topic: 'small', partition: 0, offset: 0n })]);
   });
 
   it('TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR and INVALID_TOPIC_EXCEPTION on create', async () => {

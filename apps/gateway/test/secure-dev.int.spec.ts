@@ -1,13 +1,18 @@
 // `dms dev up --secure`'s configuration on real services: every gRPC hop is mutual TLS, the admin
-// super user works over SASL_SSL, and a plaintext gRPC client is refused.
+// super user works over SASL_SSL, and a plaintext gRPC client is refused; etcd serves only TLS
+// clients holding a certificate from the dev CA.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { readClusterJson, secureDevOptions } from '@dms/devcluster';
 import { KafkaClient, securityFromFile } from '@dms/kafka-client';
 import { ControllerServiceClient, createClient, loadInternalTls, unary } from '@dms/rpc';
-import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
+import { Etcd3 } from 'etcd3';
+import { brokerKey, etcdClientOptions } from '@dms/cluster';
+import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(120_000);
 
@@ -49,4 +54,32 @@ it('serves the admin over SASL_SSL with every internal hop over mutual TLS', asy
   const mtls = createClient(ControllerServiceClient, addr, { tls });
   await expect(unary(mtls.describeCluster.bind(mtls), {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ controllerId: 1 });
   mtls.close();
+});
+
+it('runs etcd over TLS with client certificates: services and dms cluster status use it, plain and certificate-less clients are refused', async () => {
+  const json = readClusterJson(tc.dataDir)!;
+  const tls = json.etcd.tls!;
+  expect(tls.clientCertAuth).toBe(true);
+  const port = json.etcd.clientPort;
+  const outcome = (req: ReturnType<typeof httpGet>) => new Promise<string>((resolve) => {
+    req.on('response', (res) => resolve(`status ${res.statusCode}`));
+    req.on('error', (e) => resolve(`error ${e.message}`));
+    req.setTimeout(3_000, () => req.destroy(new Error('timeout')));
+  });
+  expect(await outcome(httpGet({ host: '127.0.0.1', port, path: '/health' }))).toMatch(/^error/);
+  expect(await outcome(httpsGet({ host: '127.0.0.1', port, path: '/health', ca: readFileSync(tls.caFile) }))).toMatch(/^error/);
+  expect(await outcome(httpsGet({ host: '127.0.0.1', port, path: '/health', ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }))).toBe('status 200');
+
+  // Every service registered through the TLS client (the broker's key lives under its lease).
+  const etcd = new Etcd3(etcdClientOptions({
+    'etcd.endpoints': [json.etcd.endpoint], 'etcd.tls.ca.location': tls.caFile, 'etcd.tls.certificate.location': tls.certFile, 'etcd.tls.key.location': tls.keyFile,
+  }));
+  try {
+    expect(await etcd.get(brokerKey(json.clusterName, 1)).string()).toBeTruthy();
+  } finally {
+    etcd.close();
+  }
+  const status = await runCli(['cluster', 'status', '--data-dir', tc.dataDir, '--json']);
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout)).toMatchObject({ brokers: [expect.objectContaining({ id: 1 })], gateways: [expect.objectContaining({ id: 1 })] });
 });

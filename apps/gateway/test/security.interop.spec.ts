@@ -9,6 +9,7 @@ import { encodeRequest } from '@dms/kafka-codec';
 import { generateCerts, type CertFiles } from '@dms/devcluster';
 import { createAcls, deleteAcls, describeScramUsers, ErrorCode, KafkaClient, KafkaError, upsertScramUser } from '@dms/kafka-client';
 import { buildRecordBatch } from '@dms/kafka-codec';
+import { waitFor } from '@dms/devcluster';
 import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
 import { runProcess } from './run-process';
 
@@ -23,7 +24,7 @@ let sslPort: number;
 let admin: KafkaClient;
 const ADMIN_PW = 'admin-secret';
 
-const TOPIC = 2, CLUSTER = 4, LITERAL = 3, PREFIXED = 4, ALLOW = 3, ANY = 1;
+const TOPIC = 2, GROUP = 3, CLUSTER = 4, LITERAL = 3, PREFIXED = 4, ALLOW = 3, ANY = 1;
 const READ = 3, WRITE = 4, CREATE = 5, DESCRIBE = 8;
 
 function saslClient(user: string, password: string, mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'PLAIN' = 'SCRAM-SHA-512'): KafkaClient {
@@ -211,6 +212,79 @@ describe('ACLs', () => {
     const bob = saslClient('bob', 'bob-pw', 'SCRAM-SHA-256');
     expect((await bob.createTopics([{ name: 'bob-topic' }]))[0].errorCode).toBe(ErrorCode.NONE);
     bob.close();
+  });
+});
+
+describe('consumer groups under ACLs', () => {
+  const kafkaAs = (username: string, password: string) => new Kafka({
+    brokers: [`127.0.0.1:${saslPort}`], clientId: 'grp-sec', logLevel: logLevel.NOTHING,
+    ssl: { ca: [require('node:fs').readFileSync(certs.ca, 'utf8')] },
+    sasl: { mechanism: 'scram-sha-512', username, password },
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  const allow = (resourceType: number, resourceName: string, operation: number, principal = 'User:gina') =>
+    ({ resourceType, resourceName, patternType: LITERAL, principal, host: '*', operation, permissionType: ALLOW });
+
+  beforeAll(async () => {
+    await upsertScramUser(admin, 'gina', 'gina-pw', 'SCRAM-SHA-512');
+    await admin.createTopics([{ name: 'grp-sec', numPartitions: 2 }]);
+    for (const v of ['g0', 'g1', 'g2', 'g3']) await admin.produce('grp-sec', 0, await batch(v));
+    await createAcls(admin, [allow(TOPIC, 'grp-sec', READ), allow(GROUP, 'G-sec', READ), allow(GROUP, 'K-sec', READ)]);
+  });
+
+  it('a user with READ on the topic and the group consumes in that group and commits; another group is refused', async () => {
+    const kafka = kafkaAs('gina', 'gina-pw');
+    const consumer = kafka.consumer({ groupId: 'G-sec', sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 200 });
+    const got: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['grp-sec'], fromBeginning: true });
+    await consumer.run({ autoCommitThreshold: 1, eachMessage: async ({ message }) => { got.push(message.value!.toString()); } });
+    await waitFor('4 messages', () => got.length >= 4, 60_000);
+    await consumer.disconnect();
+    expect(got.sort()).toEqual(['g0', 'g1', 'g2', 'g3']);
+    const ginaAdmin = kafka.admin();
+    await ginaAdmin.connect();
+    const offsets = await ginaAdmin.fetchOffsets({ groupId: 'G-sec', topics: ['grp-sec'] });
+    expect(offsets[0].partitions.find((p) => p.partition === 0)?.offset).toBe('4');
+    // Only what gina may describe is listed, and she may not delete the group.
+    expect((await ginaAdmin.listGroups()).groups.map((g) => g.groupId)).toEqual(['G-sec']);
+    await expect(ginaAdmin.deleteGroups(['G-sec'])).rejects.toThrow();
+    await ginaAdmin.disconnect();
+
+    const other = kafka.consumer({ groupId: 'H-sec', retry: { retries: 0 } });
+    const crashed = new Promise<string>((resolve) => other.on(other.events.CRASH, (e) => resolve((e.payload.error as { type?: string }).type ?? String(e.payload.error))));
+    await other.connect();
+    await other.subscribe({ topics: ['grp-sec'], fromBeginning: true });
+    await other.run({ eachMessage: async () => undefined });
+    // kafkajs asks every broker for the coordinator and reports that none was found.
+    expect(await crashed).toMatch(/GroupCoordinatorNotFound|GROUP_AUTHORIZATION_FAILED/);
+    await other.disconnect();
+
+    const raw = saslClient('gina', 'gina-pw');
+    const conn = await raw.anyBrokerConnection();
+    const coordinator = await conn.request<{ coordinators: { errorCode: number }[] }>(10, { keyType: 0, coordinatorKeys: ['H-sec', 'G-sec'] }, { version: 4 });
+    expect(coordinator.coordinators.map((c) => c.errorCode)).toEqual([ErrorCode.GROUP_AUTHORIZATION_FAILED, ErrorCode.NONE]);
+    const join = await conn.request<{ errorCode: number }>(11, {
+      groupId: 'H-sec', sessionTimeoutMs: 6000, rebalanceTimeoutMs: 6000, memberId: '', protocolType: 'consumer', protocols: [],
+    }, { version: 5 });
+    expect(join.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const commit = await conn.request<{ topics: { partitions: { errorCode: number }[] }[] }>(8, {
+      groupId: 'H-sec', generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: 'grp-sec', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }],
+    }, { version: 8 });
+    expect(commit.topics[0].partitions[0].errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    raw.close();
+  });
+
+  it('kcat -G consumes and commits over SASL_SSL with those ACLs', async () => {
+    const res = await kcatSasl('gina', 'gina-pw', ['-G', 'K-sec', 'grp-sec', '-c', '4', '-f', '%s\n', '-X', 'auto.offset.reset=earliest', '-X', 'enable.auto.commit=true', '-X', 'auto.commit.interval.ms=100']);
+    expect(res.stderr).toContain('rebalanced');
+    expect(res.timedOut).toBe(false);
+    expect(res.stdout.split('\n').filter(Boolean).sort()).toEqual(['g0', 'g1', 'g2', 'g3']);
+    const kafka = kafkaAs('admin', ADMIN_PW).admin();
+    await kafka.connect();
+    const offsets = await kafka.fetchOffsets({ groupId: 'K-sec', topics: ['grp-sec'] });
+    await kafka.disconnect();
+    expect(offsets[0].partitions.find((p) => p.partition === 0)?.offset).toBe('4');
   });
 });
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
-import type { Etcd3 } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import {
   ClusterView,
   clusterIdKey,
@@ -33,6 +33,8 @@ export interface ControllerOptions {
   clusterName: string;
   /** host:port list. */
   etcdEndpoints: readonly string[];
+  /** TLS credentials and auth for etcd (etcdClientOptions(config)). */
+  etcdOptions?: IOptions;
   leaseTtlMs: number;
   grpcHost: string;
   /** 0 = ephemeral. */
@@ -68,7 +70,7 @@ export class Controller extends EventEmitter {
   constructor(readonly opts: ControllerOptions) {
     super();
     this.log = opts.log ?? silentLog;
-    this.client = createEtcdClient(opts.etcdEndpoints);
+    this.client = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.session = new EtcdSession(this.client, { ttlMs: opts.leaseTtlMs, log: this.log });
     this.view = new ClusterView(this.client, opts.clusterName, this.log);
     this.election = new LeaderElection(this.client, this.session, {

@@ -1,5 +1,6 @@
 import { Etcd3 } from 'etcd3';
-import { ClusterView } from '@dms/cluster';
+import { ClusterView, etcdClientOptions } from '@dms/cluster';
+import type { EtcdTls } from './etcd-process';
 
 export interface ClusterStatus {
   clusterName: string;
@@ -16,9 +17,16 @@ export interface ClusterStatus {
 }
 
 /** One consistent read of the cluster's etcd state (a ClusterView snapshot), bounded by `timeoutMs`. */
-export async function readClusterStatus(etcdEndpoint: string, clusterName: string, timeoutMs = 5000): Promise<ClusterStatus> {
-  const hosts = etcdEndpoint.split(',').map((h) => (h.includes('://') ? h : `http://${h}`));
-  const client = new Etcd3({ hosts, dialTimeout: Math.min(timeoutMs, 2000) });
+export async function readClusterStatus(etcdEndpoint: string, clusterName: string, timeoutMs = 5000, tls?: EtcdTls): Promise<ClusterStatus> {
+  const client = new Etcd3({
+    ...etcdClientOptions({
+      'etcd.endpoints': etcdEndpoint.split(','),
+      'etcd.tls.ca.location': tls?.caFile,
+      'etcd.tls.certificate.location': tls?.certFile,
+      'etcd.tls.key.location': tls?.keyFile,
+    }),
+    dialTimeout: Math.min(timeoutMs, 2000),
+  });
   const view = new ClusterView(client, clusterName);
   let timer: NodeJS.Timeout | undefined;
   try {

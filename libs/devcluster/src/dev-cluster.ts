@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { controllerLeaderKey, userKey, userRecord } from '@dms/cluster';
+import { controllerLeaderKey, etcdClientOptions, userKey, userRecord } from '@dms/cluster';
 import { createCredential, type ScramMechanism } from '@dms/security';
-import { startEtcd, type EtcdProcess } from './etcd-process';
+import { startEtcd, type EtcdProcess, type EtcdTls } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
 import { ServiceProcess, type ServiceExit, type ServiceRole, type StopResult } from './service-process';
 import { waitFor, waitForTcp } from './wait-for';
@@ -38,6 +38,8 @@ export interface DevClusterOptions {
   scramUsers?: { name: string; password: string; mechanism: ScramMechanism }[];
   /** Recorded as-is in cluster.json (dev up --secure: CA file, admin credentials, ...). */
   security?: Record<string, unknown>;
+  /** etcd serves clients over TLS; every service and the harness itself connect with these files. */
+  etcdTls?: EtcdTls;
 }
 
 export interface ProcessRecord {
@@ -57,7 +59,7 @@ export interface ClusterJson {
   bootstrap: string;
   state: 'running' | 'stopped';
   dataDir: string;
-  etcd: { endpoint: string; pid: number | null; clientPort: number; peerPort: number; dataDir: string; logFile: string };
+  etcd: { endpoint: string; pid: number | null; clientPort: number; peerPort: number; dataDir: string; logFile: string; tls?: EtcdTls };
   processes: ProcessRecord[];
   security?: Record<string, unknown>;
 }
@@ -214,6 +216,12 @@ export class DevCluster extends EventEmitter {
       'cluster.name': this.clusterName,
       'etcd.endpoints': this.etcd!.endpoint,
     };
+    const tls = this.opts.etcdTls;
+    if (tls) {
+      config['etcd.tls.ca.location'] = tls.caFile;
+      config['etcd.tls.certificate.location'] = tls.certFile;
+      config['etcd.tls.key.location'] = tls.keyFile;
+    }
     if (role === 'controller' || role === 'broker') {
       config['grpc.host'] = '127.0.0.1';
       config['grpc.port'] = 0;
@@ -252,7 +260,7 @@ export class DevCluster extends EventEmitter {
   }
 
   private async bootstrapUsers(users: NonNullable<DevClusterOptions['scramUsers']>): Promise<void> {
-    const client = new Etcd3({ hosts: `http://${this.etcd!.endpoint}`, dialTimeout: 2000 });
+    const client = this.etcdClient();
     try {
       for (const u of users) {
         const c = createCredential(u.mechanism, u.password);
@@ -265,12 +273,26 @@ export class DevCluster extends EventEmitter {
   }
 
   private async waitForLeader(timeoutMs: number): Promise<void> {
-    const client = new Etcd3({ hosts: `http://${this.etcd!.endpoint}`, dialTimeout: 2000 });
+    const client = this.etcdClient();
     try {
       await waitFor('a controller leader in etcd', async () => (await client.get(controllerLeaderKey(this.clusterName)).string()) ?? false, timeoutMs, 100);
     } finally {
       client.close();
     }
+  }
+
+  /** A short-lived client of this cluster's etcd (over TLS when the cluster runs it so). */
+  private etcdClient(): Etcd3 {
+    const tls = this.opts.etcdTls;
+    return new Etcd3({
+      ...etcdClientOptions({
+        'etcd.endpoints': [this.etcd!.endpoint],
+        'etcd.tls.ca.location': tls?.caFile,
+        'etcd.tls.certificate.location': tls?.certFile,
+        'etcd.tls.key.location': tls?.keyFile,
+      }),
+      dialTimeout: 2000,
+    });
   }
 
   private async startEtcdProcess(clientPort: number, peerPort: number): Promise<void> {
@@ -282,6 +304,7 @@ export class DevCluster extends EventEmitter {
       bin: o.etcdBin,
       logFile: join(this.dataDir, 'logs', 'etcd.log'),
       startTimeoutMs: o.readyTimeoutMs,
+      tls: o.etcdTls,
     });
     const etcd = this.etcd;
     const etcdChild = etcd.child;
@@ -351,6 +374,7 @@ export class DevCluster extends EventEmitter {
         peerPort: e?.peerPort ?? 0,
         dataDir: join(this.dataDir, 'etcd'),
         logFile: join(this.dataDir, 'logs', 'etcd.log'),
+        ...(this.opts.etcdTls ? { tls: this.opts.etcdTls } : {}),
       },
       processes: this.services.map((s) => this.record(s)),
       ...(this.opts.security ? { security: this.opts.security } : {}),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
@@ -18,6 +19,15 @@ export interface EtcdProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** PEM files for etcd's client port: served over TLS, optionally requiring client certificates. */
+export interface EtcdTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** Require a client certificate signed by `caFile` (etcd --client-cert-auth). */
+  clientCertAuth?: boolean;
+}
+
 export interface EtcdOptions {
   dataDir: string;
   clientPort?: number;
@@ -28,15 +38,21 @@ export interface EtcdOptions {
   /** Where etcd's own output goes; default discarded. */
   logFile?: string;
   startTimeoutMs?: number;
+  /** Serve clients over https (peers stay on plain http: one member on 127.0.0.1). */
+  tls?: EtcdTls;
 }
 
-function healthy(port: number): Promise<boolean> {
+function healthy(port: number, tls?: EtcdTls): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/health', timeout: 1000 }, (res) => {
+    const opts = { host: '127.0.0.1', port, path: '/health', timeout: 1000 };
+    const onResponse = (res: IncomingMessage) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
-    });
+    };
+    const req = tls
+      ? httpsRequest({ ...opts, ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, onResponse)
+      : request(opts, onResponse);
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
     req.end();
@@ -49,11 +65,12 @@ export async function startEtcd(opts: EtcdOptions): Promise<EtcdProcess> {
   const peerPort = opts.peerPort ?? (await freePort());
   const name = opts.name ?? 'dms-etcd';
   mkdirSync(opts.dataDir, { recursive: true });
+  const scheme = opts.tls ? 'https' : 'http';
   const args = [
     '--name', name,
     '--data-dir', join(opts.dataDir, 'etcd'),
-    '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
-    '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
+    '--listen-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
+    '--advertise-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
     '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
     '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
     '--initial-cluster', `${name}=http://127.0.0.1:${peerPort}`,
@@ -61,6 +78,8 @@ export async function startEtcd(opts: EtcdOptions): Promise<EtcdProcess> {
     '--max-txn-ops', '10000',
     '--log-level', 'warn',
     '--logger', 'zap',
+    ...(opts.tls ? ['--cert-file', opts.tls.certFile, '--key-file', opts.tls.keyFile, '--trusted-ca-file', opts.tls.caFile] : []),
+    ...(opts.tls?.clientCertAuth ? ['--client-cert-auth'] : []),
   ];
   const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(opts.bin ?? 'etcd', args, {
@@ -72,7 +91,7 @@ export async function startEtcd(opts: EtcdOptions): Promise<EtcdProcess> {
   child.on('error', (e) => (exited = `etcd failed to start: ${e.message} (is etcd installed? apt-get install etcd-server)`));
   await waitFor(`etcd healthy on 127.0.0.1:${clientPort}`, async () => {
     if (exited) throw new Error(exited);
-    return healthy(clientPort);
+    return healthy(clientPort, opts.tls);
   }, opts.startTimeoutMs ?? 20_000);
   return {
     endpoint: `127.0.0.1:${clientPort}`,

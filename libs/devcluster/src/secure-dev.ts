@@ -8,9 +8,10 @@ import type { DevClusterOptions } from './dev-cluster';
  * What `dms dev up --secure` adds to a dev cluster: a throwaway CA and certificates under
  * DATA/certs, SASL_SSL (SCRAM) and SSL (client certificate) listeners on every gateway beside
  * PLAINTEXT, the ACL authorizer with an `admin` super user (SCRAM-SHA-512, password kept in
- * DATA/admin.properties so restarts reuse it), and mutual TLS between all services.
+ * DATA/admin.properties so restarts reuse it), mutual TLS between all services, and etcd over
+ * TLS with client certificates.
  */
-export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gatewayListeners' | 'scramUsers' | 'config' | 'security'> {
+export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gatewayListeners' | 'scramUsers' | 'config' | 'security' | 'etcdTls'> {
   const certs = generateCerts(join(dataDir, 'certs'), ['admin']);
   const propsFile = join(dataDir, 'admin.properties');
   let password = randomBytes(12).toString('base64url');
@@ -30,6 +31,9 @@ export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gate
   };
   return {
     gatewayListeners: ['SASL_SSL', 'SSL'],
+    // etcd over TLS, and only for holders of a certificate from the dev CA (the services use the
+    // shared server certificate, which is also good for client authentication).
+    etcdTls: { caFile: certs.ca, certFile: certs.serverCert, keyFile: certs.serverKey, clientCertAuth: true },
     scramUsers: [{ name: 'admin', password, mechanism: 'SCRAM-SHA-512' }],
     config: {
       controller: internal,

@@ -1,5 +1,6 @@
 import type { BrokerRegistration, ClusterView, GatewayRegistration, PartitionState } from '@dms/cluster';
 import type { AdvertisedNode, ClusterPort, GatewayConfig, PartitionView, TopicView } from '@dms/kafka-handlers';
+import { isInternalTopic } from '@dms/kafka-handlers';
 
 /** Stable 32-bit hash (FNV-1a) so every gateway picks the same advertised leader. */
 function fnv1a(s: string): number {
@@ -28,7 +29,6 @@ export function chooseGateway(
   return pool[fnv1a(`${topic}/${partition}`) % pool.length];
 }
 
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 
 /** ClusterPort over the etcd-backed ClusterView, as seen by gateway `selfId`. */
 export class GatewayClusterPort implements ClusterPort {
@@ -133,7 +133,7 @@ export class GatewayClusterPort implements ClusterPort {
           isr: s?.isr ?? [],
         });
       }
-      const view: TopicView = { name, topicId: rec.topicId, internal: INTERNAL_TOPICS.has(name), configs: rec.configs, partitions };
+      const view: TopicView = { name, topicId: rec.topicId, internal: isInternalTopic(name), configs: rec.configs, partitions };
       byName.set(name, view);
       byId.set(rec.topicId, view);
     }

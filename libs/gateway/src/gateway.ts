@@ -8,6 +8,7 @@ import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
 import { GatewayGroupPort } from './group-port';
+import { gatewayRequestMetrics } from './request-metrics';
 import type { ListenerConfig } from './gateway-config';
 import { KafkaServer } from './kafka-server';
 import { GatewaySecurityPort } from './security-port';
@@ -104,8 +105,7 @@ export class Gateway {
     });
     const storage = new GatewayStoragePort(cluster, this.brokers);
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
-    const requests = opts.meter.createCounter('kafka.server.requests', { description: 'Kafka requests received' });
-    const requestBytes = opts.meter.createCounter('kafka.server.request.bytes', { description: 'Kafka request bytes received', unit: 'By' });
+    const metrics = gatewayRequestMetrics(opts.meter);
     const listeners: ListenerConfig[] = opts.listeners ?? [{
       name: opts.listenerName, protocol: 'PLAINTEXT', host: opts.listenHost, port: opts.listenPort,
       advertisedHost: opts.advertisedHost, advertisedPort: opts.advertisedPort ?? 0,
@@ -127,10 +127,8 @@ export class Gateway {
           // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
           clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, security, session,
         }),
-        onRequest: (apiKey, version, bytes) => {
-          requests.add(1, { api_key: apiKey, api_version: version });
-          requestBytes.add(bytes, { api_key: apiKey });
-        },
+        onRequest: metrics.onRequest,
+        onResponse: metrics.onResponse,
       }, tls);
       this.servers.push(server);
       const bound = await server.listen(l.host, l.port);

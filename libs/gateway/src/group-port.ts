@@ -70,7 +70,7 @@ export class GatewayGroupPort implements GroupPort {
     this.clients.clear();
   }
 
-  async findCoordinator(groupId: string): Promise<CoordinatorAnswer> {
+  async findCoordinator(groupId: string, listenerName?: string): Promise<CoordinatorAnswer> {
     const none = { key: groupId, nodeId: -1, host: '', port: -1 };
     if (!this.cluster.topic(OFFSETS_TOPIC)) await this.createOffsetsTopic();
     const topic = this.cluster.topic(OFFSETS_TOPIC);
@@ -78,7 +78,7 @@ export class GatewayGroupPort implements GroupPort {
       return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
     }
     const p = topic.partitions[groupPartition(groupId, topic.partitions.length)];
-    const node = p.leaderAvailable ? this.cluster.nodes().find((n) => n.nodeId === p.advertisedLeader) : undefined;
+    const node = p.leaderAvailable ? this.cluster.nodes(listenerName).find((n) => n.nodeId === p.advertisedLeader) : undefined;
     if (!node) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
     return { key: groupId, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: node.nodeId, host: node.host, port: node.port };
   }

@@ -22,6 +22,8 @@ export interface ConnectionOptions {
   logger: ConnectionLogger;
   makeContext(clientId: string | null, session: ConnectionSession): RequestContext;
   onRequest?(apiKey: number, version: number, bytes: number): void;
+  /** A decoded request's answer is ready (or its handler failed) after `ms`. */
+  onResponse?(apiKey: number, ms: number, failed: boolean): void;
   /** The listener this connection came in on; default PLAINTEXT without limits. */
   listener?: ListenerSecurity;
 }
@@ -177,16 +179,19 @@ export class KafkaConnection {
       },
     });
     const ctx = this.opts.makeContext(header.clientId, this.session);
+    const started = performance.now();
     const work = context.with(trace.setSpan(context.active(), span), async () => handler.handle(ctx, body, version));
     const answer = work.then(
       (res) => {
         span.end();
+        this.opts.onResponse?.(apiKey, performance.now() - started, false);
         return res === undefined ? null : encodeResponseChunks(apiKey, version, correlationId, res);
       },
       (err: Error) => {
         span.recordException(err);
         span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
         span.end();
+        this.opts.onResponse?.(apiKey, performance.now() - started, true);
         this.opts.logger.error({ err, apiKey, version, remote: this.remote }, 'request handler failed');
         throw err;
       },

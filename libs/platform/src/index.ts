@@ -2,3 +2,4 @@ export * from './config';
 export * from './logger';
 export * from './telemetry';
 export * from './shutdown';
+export * from './metric-names';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import type { Etcd3 } from 'etcd3';
-import type { Tracer } from '@opentelemetry/api';
+import type { Etcd3, IOptions } from 'etcd3';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
 import type { GroupCoordinatorConfig } from '@dms/groups';
@@ -12,12 +12,17 @@ import { GroupCoordinatorHost } from './group-coordinator-host';
 import { IsrUpdater } from './isr-updater';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
+import { brokerMetrics } from './broker-metrics';
 import { createStorageService } from './storage-service';
 
 export interface BrokerOptions {
   brokerId: number;
   clusterName: string;
   etcdEndpoints: string[];
+  /** TLS credentials and auth for etcd (etcdClientOptions(config)). */
+  etcdOptions?: IOptions;
+  /** Where the broker's metrics go (the service's Prometheus endpoint); none when absent. */
+  meter?: Meter;
   leaseTtlMs: number;
   grpcHost: string;
   grpcPort: number;
@@ -57,7 +62,7 @@ export class Broker {
     const { opts } = this;
     const replication = { ...DEFAULT_REPLICATION_OPTIONS, ...opts.replication };
     mkdirSync(opts.logDir, { recursive: true });
-    this.etcd = createEtcdClient(opts.etcdEndpoints);
+    this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
     this.replicas = new ReplicaManager(this.view, {
@@ -89,7 +94,10 @@ export class Broker {
     this.server = createGrpcServer();
     this.server.addService(
       StorageServiceService,
-      createStorageService({ replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater }),
+      createStorageService({
+        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater,
+        metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator) : undefined,
+      }),
     );
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,

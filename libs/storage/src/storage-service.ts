@@ -28,6 +28,7 @@ import {
   type StorageServiceServer,
 } from '@dms/rpc';
 import { divergingEpoch } from '@dms/replication';
+import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
@@ -38,6 +39,8 @@ export interface StorageServiceOptions {
   logger: Logger;
   messageMaxBytes: number;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
+  /** Counts client bytes in (appends) and out (fetches). */
+  metrics?: BrokerByteCounters;
   now?: () => bigint;
 }
 
@@ -92,6 +95,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: (err as Error).message };
     }
     replica.onLocalAppend();
+    opts.metrics?.bytesIn(p.topic, p.records.length);
     // While fenced off from etcd, nothing is acknowledged before the ISR has it (see ReplicaManager.fencedOff).
     if (acks === -1 || opts.replicas.fencedOff) {
       if (replica.leaderEpoch !== leaderEpoch) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -183,6 +187,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         const remaining = deadline - Date.now();
         if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0) {
           span.setAttribute('dms.bytes', bytes);
+          if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.records.length);
           return { correlationId: req.correlationId, partitions };
         }
         await waitForEvent([...mark.keys()], 'hw', remaining, mark);

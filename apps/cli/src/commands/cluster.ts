@@ -1,7 +1,7 @@
 // `dms cluster status`: what etcd says is alive, whichever way the cluster was started.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatClusterStatus, readClusterJson, readClusterStatus } from '@dms/devcluster';
+import { formatClusterStatus, readClusterJson, readClusterStatus, type EtcdTls } from '@dms/devcluster';
 
 export interface ClusterStatusOptions {
   dataDir: string;
@@ -12,19 +12,21 @@ export interface ClusterStatusOptions {
 }
 
 /** --etcd wins; else the running dev cluster's cluster.json in --data-dir; else etcd's default port. */
-export function resolveTarget(o: ClusterStatusOptions): { endpoint: string; clusterName: string } {
+export function resolveTarget(o: ClusterStatusOptions): { endpoint: string; clusterName: string; tls?: EtcdTls } {
   const local = readClusterJson(resolve(o.dataDir));
   const fromLocal = local?.state === 'running' ? local : undefined;
   return {
     endpoint: o.etcd ?? fromLocal?.etcd.endpoint ?? '127.0.0.1:2379',
     clusterName: o.clusterName ?? fromLocal?.clusterName ?? 'dms',
+    // A secured dev cluster's etcd speaks TLS only; its cluster.json names the files.
+    tls: o.etcd ? undefined : fromLocal?.etcd.tls,
   };
 }
 
 export async function clusterStatus(o: ClusterStatusOptions): Promise<number> {
-  const { endpoint, clusterName } = resolveTarget(o);
+  const { endpoint, clusterName, tls } = resolveTarget(o);
   try {
-    const status = await readClusterStatus(endpoint, clusterName, o.timeoutMs ?? 5000);
+    const status = await readClusterStatus(endpoint, clusterName, o.timeoutMs ?? 5000, tls);
     process.stdout.write((o.json ? JSON.stringify(status) : formatClusterStatus(status)) + '\n');
     return 0;
   } catch (e) {

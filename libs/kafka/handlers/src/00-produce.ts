@@ -3,13 +3,16 @@
 //   decoding records, forwards the good ones to the storage leaders through the storage port and
 //   merges the answers in request order. acks=0 sends no response.
 // Version notes: v3+ only (magic 2 batches); Kafka 4 removed v0-v2.
-//   Needs WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
+//   Needs WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions. Internal topics
+//   (__consumer_offsets) answer INVALID_TOPIC_EXCEPTION, as Kafka: only the coordinators append
+//   to them, straight to the storage broker, never through a gateway.
 // Not implemented: transactions (transactionalId is accepted and ignored until the txn issue).
 import { validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { ProducePartitionInput, ProducePartitionOutcome } from './ports';
+import { isInternalTopic } from './topic-names';
 
 interface PartitionResult {
   index: number;
@@ -67,6 +70,10 @@ export const produceHandler: KafkaHandler = {
       for (const p of t.partitionData as any[]) {
         if (!allowed) {
           list.push(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          continue;
+        }
+        if (isInternalTopic(t.name)) {
+          list.push(failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`));
           continue;
         }
         if (acks !== -1 && acks !== 0 && acks !== 1) {

@@ -4,24 +4,47 @@
 // Version notes: v1 reports group-level errors per partition; v2+ top-level errorCode; v5+
 //   leader epoch; v7+ requireStable (nothing is ever pending: no transactions yet); v8+ several
 //   groups per request, each routed to its own coordinator.
+//   Needs DESCRIBE on the GROUP (else GROUP_AUTHORIZATION_FAILED) and DESCRIBE on each TOPIC:
+//   asked-for partitions of other topics answer TOPIC_AUTHORIZATION_FAILED, and a request for
+//   all partitions leaves those topics out, as Kafka does.
 // Not implemented: KIP-848 member id/epoch checks (v9 fields ignored).
 import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { RequestContext } from './ports';
 
-async function fetchGroup(ctx: RequestContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) {
-  const res = await ctx.groups.offsetFetch({ groupId, allTopics: topics === null, topics: topics ?? [] });
+type AskedTopic = { name: string; partitionIndexes: number[] };
+
+const unanswered = (partitionIndex: number, errorCode: number) =>
+  ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode });
+
+async function fetchGroup(ctx: RequestContext, groupId: string, topics: AskedTopic[] | null) {
+  const groupAllowed = authorized(ctx, Operation.DESCRIBE, Resource.GROUP, groupId);
+  const mayDescribe = (topic: string) => authorized(ctx, Operation.DESCRIBE, Resource.TOPIC, topic);
+  const asked = topics === null || !groupAllowed ? topics : topics.filter((t) => mayDescribe(t.name));
+  const res = groupAllowed
+    ? await ctx.groups.offsetFetch({ groupId, allTopics: asked === null, topics: asked ?? [] })
+    : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
   if (res.errorCode !== ErrorCode.NONE) {
     // Echo the requested partitions so clients that read per-partition errors (v1) see it too.
     return {
       errorCode: res.errorCode,
       topics: (topics ?? []).map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: res.errorCode })),
+        partitions: t.partitionIndexes.map((p) => unanswered(p, res.errorCode)),
       })),
     };
   }
-  return res;
+  if (topics === null) return { errorCode: res.errorCode, topics: res.topics.filter((t) => mayDescribe(t.name)) };
+  // Answer in the order asked, refused topics included.
+  const byName = new Map(res.topics.map((t) => [t.name, t]));
+  return {
+    errorCode: res.errorCode,
+    topics: topics.map((t) => byName.get(t.name) ?? {
+      name: t.name,
+      partitions: t.partitionIndexes.map((p) => unanswered(p, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+    }),
+  };
 }
 
 export const offsetFetchHandler: KafkaHandler = {

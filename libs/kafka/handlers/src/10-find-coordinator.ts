@@ -1,12 +1,16 @@
 // FindCoordinator (10)
 // Behavior: a group's coordinator is the gateway advertised as leader of the group's partition
-//   of __consumer_offsets (same choice as Metadata, so node ids agree); the gateway forwards group
+//   of __consumer_offsets (same choice as Metadata, so node ids agree), at its address on the
+//   listener the client came in on; the gateway forwards group
 //   requests to the storage broker behind it. The first lookup creates __consumer_offsets and
 //   answers COORDINATOR_NOT_AVAILABLE until its partitions have leaders, as Kafka does.
 // Version notes: v1+ keyType; v4+ batched coordinatorKeys with an answer per key.
+//   Needs DESCRIBE on the GROUP (keyType 0) or TRANSACTIONAL_ID (keyType 1), else
+//   GROUP_AUTHORIZATION_FAILED / TRANSACTIONAL_ID_AUTHORIZATION_FAILED for that key, as Kafka.
 // Not implemented: transaction coordinators (keyType 1) answer COORDINATOR_NOT_AVAILABLE;
 //   share coordinators (keyType 2, v6) are outside the advertised versions.
 import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { CoordinatorAnswer, RequestContext } from './ports';
 
@@ -15,12 +19,18 @@ const TRANSACTION_KEY = 1;
 
 async function lookup(ctx: RequestContext, key: string, keyType: number): Promise<CoordinatorAnswer> {
   const none = { key, nodeId: -1, host: '', port: -1 };
+  if (keyType === GROUP_KEY && !authorized(ctx, Operation.DESCRIBE, Resource.GROUP, key)) {
+    return { ...none, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
+  }
+  if (keyType === TRANSACTION_KEY && !authorized(ctx, Operation.DESCRIBE, Resource.TRANSACTIONAL_ID, key)) {
+    return { ...none, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null };
+  }
   if (keyType === TRANSACTION_KEY) {
     return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not supported yet.' };
   }
   if (keyType !== GROUP_KEY) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown key type ${keyType}.` };
   if (!key) return { ...none, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id is empty.' };
-  return ctx.groups.findCoordinator(key);
+  return ctx.groups.findCoordinator(key, ctx.session?.listenerName);
 }
 
 export const findCoordinatorHandler: KafkaHandler = {

@@ -5,7 +5,10 @@
 // Version notes: v0 has no rebalance timeout (the session timeout serves); v4+ a first join
 //   with an empty member id gets MEMBER_ID_REQUIRED and the id to rejoin with (KIP-394), v0-v3
 //   get an id directly; v5+ group.instance.id (static membership); v7+ protocolType in the answer.
+//   Needs READ on the GROUP, else GROUP_AUTHORIZATION_FAILED (checked before the coordinator).
 // Not implemented: the reason field (v8+) is accepted and ignored.
+import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 
 export const joinGroupHandler: KafkaHandler = {
@@ -14,6 +17,12 @@ export const joinGroupHandler: KafkaHandler = {
   minVersion: 0,
   maxVersion: 9,
   async handle(ctx, req: any, version) {
+    if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) {
+      return {
+        throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null,
+        protocolName: version >= 7 ? null : '', leader: '', skipAssignment: false, memberId: req.memberId ?? '', members: [],
+      };
+    }
     const res = await ctx.groups.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId ?? '',

@@ -2,7 +2,10 @@
 // Behavior: keeps a member's session alive at the group's coordinator; REBALANCE_IN_PROGRESS
 //   tells a member of a rebalancing group to rejoin.
 // Version notes: v3+ group.instance.id (FENCED_INSTANCE_ID on a replaced static member).
+//   Needs READ on the GROUP, else GROUP_AUTHORIZATION_FAILED.
 // Not implemented: nothing.
+import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 
 export const heartbeatHandler: KafkaHandler = {
@@ -11,6 +14,7 @@ export const heartbeatHandler: KafkaHandler = {
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req: any) {
+    if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const res = await ctx.groups.heartbeat({
       groupId: req.groupId,
       generationId: req.generationId,

@@ -3,7 +3,10 @@
 //   lists every group of the cluster; a coordinator still loading sets
 //   COORDINATOR_LOAD_IN_PROGRESS, one that cannot be reached COORDINATOR_NOT_AVAILABLE.
 // Version notes: v4+ states filter and group states in the answer.
+//   DESCRIBE on the CLUSTER lists every group; otherwise only the groups the principal may
+//   DESCRIBE are listed (no error), as Kafka does.
 // Not implemented: v5 group types filter (KIP-848).
+import { authorized, clusterAuthorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 
 export const listGroupsHandler: KafkaHandler = {
@@ -13,6 +16,9 @@ export const listGroupsHandler: KafkaHandler = {
   maxVersion: 4,
   async handle(ctx, req: any, version) {
     const res = await ctx.groups.listGroups(version >= 4 ? (req.statesFilter as string[]) : []);
-    return { throttleTimeMs: 0, errorCode: res.errorCode, groups: res.groups };
+    const groups = clusterAuthorized(ctx, Operation.DESCRIBE)
+      ? res.groups
+      : res.groups.filter((g) => authorized(ctx, Operation.DESCRIBE, Resource.GROUP, g.groupId));
+    return { throttleTimeMs: 0, errorCode: res.errorCode, groups };
   },
 };

@@ -2,7 +2,10 @@
 // Behavior: each group is deleted by its coordinator (tombstones for its offsets and metadata);
 //   NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND when it does not exist.
 // Version notes: v2 is the flexible version of v0/v1.
+//   Needs DELETE on each GROUP, else GROUP_AUTHORIZATION_FAILED for that group.
 // Not implemented: nothing.
+import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 
 export const deleteGroupsHandler: KafkaHandler = {
@@ -11,6 +14,12 @@ export const deleteGroupsHandler: KafkaHandler = {
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, req: any) {
-    return { throttleTimeMs: 0, results: await ctx.groups.deleteGroups(req.groupsNames as string[]) };
+    const asked = req.groupsNames as string[];
+    const allowed = asked.filter((g) => authorized(ctx, Operation.DELETE, Resource.GROUP, g));
+    const deleted = new Map((await ctx.groups.deleteGroups(allowed)).map((r) => [r.groupId, r]));
+    return {
+      throttleTimeMs: 0,
+      results: asked.map((groupId) => deleted.get(groupId) ?? { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }),
+    };
   },
 };

@@ -3,5 +3,5 @@ export * from './handler';
 export * from './registry';
 export { apiVersionsBody } from './18-api-versions';
 export { checkRecords } from './00-produce';
-export { isValidTopicName } from './topic-names';
+export { isInternalTopic, isValidTopicName } from './topic-names';
 export * from './authorize';

@@ -182,8 +182,11 @@ export interface CoordinatorAnswer {
  * leads the group's partition of __consumer_offsets (re-routed while leadership moves).
  */
 export interface GroupPort {
-  /** The gateway advertised for the group's coordinator partition (keyType 0 only). */
-  findCoordinator(groupId: string): Promise<CoordinatorAnswer>;
+  /**
+   * The gateway advertised for the group's coordinator partition (keyType 0 only), at its
+   * address on `listenerName` (the client's listener) when given, like Metadata.
+   */
+  findCoordinator(groupId: string, listenerName?: string): Promise<CoordinatorAnswer>;
   joinGroup(input: JoinGroupInput): Promise<JoinGroupResult>;
   syncGroup(input: SyncGroupInput): Promise<SyncGroupResult>;
   heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>;

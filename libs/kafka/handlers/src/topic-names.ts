@@ -4,3 +4,10 @@ const LEGAL = /^[a-zA-Z0-9._-]+$/;
 export function isValidTopicName(name: string): boolean {
   return name.length > 0 && name.length <= 249 && name !== '.' && name !== '..' && LEGAL.test(name);
 }
+
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+/** Kafka's internal topics: written only by the coordinators, never by clients, never deleted. */
+export function isInternalTopic(name: string): boolean {
+  return INTERNAL_TOPICS.has(name);
+}

@@ -1,0 +1,73 @@
+// The Prometheus endpoints of a gateway and a broker with `metrics.port` set: per-API request
+// counts and latency at the gateway; client bytes, under-replicated partitions and coordinator
+// groups at the broker.
+import { buildRecordBatch } from '@dms/kafka-codec';
+import { GroupAdmin, KafkaClient } from '@dms/kafka-client';
+import { freePort } from '@dms/devcluster';
+import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
+
+jest.setTimeout(90_000);
+
+let tc: TestCluster;
+let client: KafkaClient;
+let gatewayMetrics: number;
+let brokerMetrics: number;
+
+beforeAll(async () => {
+  gatewayMetrics = await freePort();
+  brokerMetrics = await freePort();
+  tc = await startTestCluster({
+    brokers: 1,
+    controllers: 1,
+    gateways: 1,
+    config: { gateway: { 'metrics.port': gatewayMetrics }, broker: { 'metrics.port': brokerMetrics } },
+  });
+  client = new KafkaClient({ bootstrapServers: [tc.bootstrap], retries: 5 });
+});
+
+afterAll(async () => {
+  client?.close();
+  await cleanup();
+});
+
+async function scrape(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** The value of the first sample whose name and labels match. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+it('the gateway counts requests and measures latency per API; the broker counts bytes and reports partitions and groups', async () => {
+  expect(tc.cluster.service('gateway', 1).ports.metricsPort).toBe(gatewayMetrics);
+  await client.createTopics([{ name: 'metered', numPartitions: 1 }]);
+  const batch = await buildRecordBatch({ records: [{ value: Buffer.alloc(1000, 1) }] });
+  for (let i = 0; i < 3; i++) await client.produce('metered', 0, batch);
+  const fetched = await client.fetch('metered', 0, 0n);
+  expect(fetched.records.length).toBeGreaterThan(0);
+  expect(await new GroupAdmin(client).commitOffsets('metered-group', [{ topic: 'metered', partition: 0, offset: 3n }]))
+    .toEqual([expect.objectContaining({ errorCode: 0 })]);
+
+  const gw = await scrape(gatewayMetrics);
+  expect(sample(gw, 'kafka_server_requests_total', { request: 'Produce', api_key: '0' })).toBe(3);
+  expect(sample(gw, 'kafka_server_requests_total', { request: 'Fetch' })).toBeGreaterThanOrEqual(1);
+  expect(gw).toMatch(/^kafka_server_request_latency_bucket\{.*request="Produce".*le="\+Inf".*\} 3$/m);
+  expect(sample(gw, 'kafka_server_request_latency_count', { request: 'Produce' })).toBe(3);
+  expect(sample(gw, 'kafka_server_request_bytes_total', { request: 'Produce' })).toBeGreaterThan(3000);
+
+  const broker = await scrape(brokerMetrics);
+  expect(sample(broker, 'kafka_server_bytes_in_total', { topic: 'metered' })).toBe(3 * batch.length);
+  expect(sample(broker, 'kafka_server_bytes_out_total', { topic: 'metered' })).toBe(fetched.records.length);
+  expect(sample(broker, 'kafka_server_under_replicated_partitions')).toBe(0);
+  expect(sample(broker, 'kafka_server_partitions_leader')).toBeGreaterThanOrEqual(2);
+  expect(sample(broker, 'kafka_coordinator_group_groups', { state: 'Empty' })).toBe(1);
+  expect(sample(broker, 'kafka_coordinator_group_partitions')).toBeGreaterThan(0);
+});

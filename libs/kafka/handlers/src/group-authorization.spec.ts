@@ -1,0 +1,187 @@
+// The consumer-group APIs check Kafka's ACLs before the coordinator is asked: these specs run
+// the real handlers against a recording group port and a security port that grants only the
+// listed (operation, resource type, name) triples.
+import { ErrorCode } from '@dms/kafka-errors';
+import { Operation, Resource } from './authorize';
+import { offsetCommitHandler } from './08-offset-commit';
+import { offsetFetchHandler } from './09-offset-fetch';
+import { findCoordinatorHandler } from './10-find-coordinator';
+import { joinGroupHandler } from './11-join-group';
+import { heartbeatHandler } from './12-heartbeat';
+import { leaveGroupHandler } from './13-leave-group';
+import { syncGroupHandler } from './14-sync-group';
+import { describeGroupsHandler } from './15-describe-groups';
+import { listGroupsHandler } from './16-list-groups';
+import { deleteGroupsHandler } from './42-delete-groups';
+import { offsetDeleteHandler } from './47-offset-delete';
+import type { GroupPort, RequestContext, SecurityPort, TopicView } from './ports';
+
+type Grant = [operation: number, resourceType: number, name: string];
+
+function context(grants: Grant[], topics: string[] = ['t', 'u']) {
+  const calls: { api: string; input: any }[] = [];
+  const record = (api: string, answer: (input: any) => any) => (input: any): Promise<any> => {
+    calls.push({ api, input });
+    return Promise.resolve(answer(input));
+  };
+  const groups: GroupPort = {
+    findCoordinator: record('findCoordinator', (key) => ({ key, errorCode: 0, errorMessage: null, nodeId: 1, host: 'h', port: 9 })),
+    joinGroup: record('joinGroup', () => ({ errorCode: 0, generationId: 1, leader: 'm', skipAssignment: false, memberId: 'm', members: [] })),
+    syncGroup: record('syncGroup', () => ({ errorCode: 0, assignment: Buffer.alloc(0) })),
+    heartbeat: record('heartbeat', () => ({ errorCode: 0 })),
+    leaveGroup: record('leaveGroup', (i) => ({ errorCode: 0, members: i.members.map((m: any) => ({ ...m, errorCode: 0 })) })),
+    offsetCommit: record('offsetCommit', (i) => ({
+      topics: i.topics.map((t: any) => ({ name: t.name, partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })),
+    })),
+    offsetFetch: record('offsetFetch', (i) => ({
+      errorCode: 0,
+      topics: (i.allTopics ? [{ name: 't', partitionIndexes: [0] }, { name: 'u', partitionIndexes: [0] }] : i.topics).map((t: any) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p: number) => ({ partitionIndex: p, committedOffset: 5n, committedLeaderEpoch: -1, metadata: '', errorCode: 0 })),
+      })),
+    })),
+    offsetDelete: record('offsetDelete', (i) => ({
+      errorCode: 0,
+      topics: i.topics.map((t: any) => ({ name: t.name, partitions: t.partitionIndexes.map((p: number) => ({ partitionIndex: p, errorCode: 0 })) })),
+    })),
+    describeGroups: record('describeGroups', (ids: string[]) => ids.map((groupId) => ({ errorCode: 0, groupId, groupState: 'Stable', protocolType: 'consumer', protocolData: 'range', members: [] }))),
+    listGroups: record('listGroups', () => ({ errorCode: 0, groups: ['g', 'h'].map((groupId) => ({ groupId, protocolType: 'consumer', groupState: 'Stable' })) })),
+    deleteGroups: record('deleteGroups', (ids: string[]) => ids.map((groupId) => ({ groupId, errorCode: 0 }))),
+  };
+  const security = {
+    authorizerEnabled: () => true,
+    authorize: (_principal: string, _host: string, operation: number, resourceType: number, name: string) =>
+      grants.some(([o, r, n]) => o === operation && r === resourceType && n === name),
+  } as unknown as SecurityPort;
+  const views = new Map<string, TopicView>(topics.map((name) => [name, {
+    name, topicId: name, internal: false, configs: {},
+    partitions: [0, 1].map((partition) => ({ partition, storageLeader: 1, advertisedLeader: 1, leaderAvailable: true, leaderEpoch: 0, replicas: [1], isr: [1] })),
+  }]));
+  const ctx = {
+    clientId: 'spec',
+    clientHost: '127.0.0.1',
+    cluster: { topic: (n: string) => views.get(n) } as unknown as RequestContext['cluster'],
+    groups,
+    security,
+  } as unknown as RequestContext;
+  return { ctx, calls };
+}
+
+const { READ, DESCRIBE, DELETE } = Operation;
+const { GROUP, TOPIC, CLUSTER, TRANSACTIONAL_ID } = Resource;
+
+describe('FindCoordinator', () => {
+  it('needs DESCRIBE on the group (key type 0) and on the transactional id (key type 1), per key', async () => {
+    const { ctx, calls } = context([[DESCRIBE, GROUP, 'g'], [DESCRIBE, TRANSACTIONAL_ID, 'tx']]);
+    const res = await findCoordinatorHandler.handle(ctx, { keyType: 0, coordinatorKeys: ['g', 'h'] }, 4);
+    expect(res.coordinators.map((c: any) => c.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.GROUP_AUTHORIZATION_FAILED]);
+    expect(calls.map((c) => c.input)).toEqual(['g']);
+    const old = await findCoordinatorHandler.handle(ctx, { keyType: 0, key: 'h' }, 2);
+    expect(old.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const tx = await findCoordinatorHandler.handle(ctx, { keyType: 1, coordinatorKeys: ['tx', 'other'] }, 4);
+    expect(tx.coordinators[1].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    expect(tx.coordinators[0].errorCode).not.toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+});
+
+describe('membership APIs need READ on the group', () => {
+  const cases: [string, any, any, number][] = [
+    ['JoinGroup', joinGroupHandler, { groupId: 'h', memberId: '', sessionTimeoutMs: 1, rebalanceTimeoutMs: 1, protocolType: 'consumer', protocols: [] }, 9],
+    ['SyncGroup', syncGroupHandler, { groupId: 'h', generationId: 1, memberId: 'm', assignments: [] }, 5],
+    ['Heartbeat', heartbeatHandler, { groupId: 'h', generationId: 1, memberId: 'm' }, 4],
+    ['LeaveGroup', leaveGroupHandler, { groupId: 'h', members: [{ memberId: 'm' }] }, 5],
+  ];
+  it.each(cases)('%s', async (_name, handler, req, version) => {
+    const refused = context([[DESCRIBE, GROUP, 'h'], [READ, GROUP, 'g']]);
+    expect((await handler.handle(refused.ctx, req, version)).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    expect(refused.calls).toEqual([]);
+    const allowed = context([[READ, GROUP, 'h']]);
+    expect((await handler.handle(allowed.ctx, req, version)).errorCode).toBe(ErrorCode.NONE);
+    expect(allowed.calls).toHaveLength(1);
+  });
+});
+
+describe('OffsetCommit', () => {
+  const req = { groupId: 'g', generationIdOrMemberEpoch: 1, memberId: 'm', topics: [
+    { name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n }] },
+    { name: 'u', partitions: [{ partitionIndex: 0, committedOffset: 1n }, { partitionIndex: 1, committedOffset: 1n }] },
+    { name: 'gone', partitions: [{ partitionIndex: 0, committedOffset: 1n }] },
+  ] };
+  const codes = (res: any) => res.topics.map((t: any) => t.partitions.map((p: any) => p.errorCode));
+
+  it('answers GROUP_AUTHORIZATION_FAILED for every partition without READ on the group', async () => {
+    const { ctx, calls } = context([[READ, TOPIC, 't'], [READ, TOPIC, 'u']]);
+    expect(codes(await offsetCommitHandler.handle(ctx, req, 8))).toEqual([[30], [30, 30], [30]]);
+    expect(calls).toEqual([]);
+  });
+
+  it('answers TOPIC_AUTHORIZATION_FAILED per partition of a topic without READ, before existence', async () => {
+    const { ctx, calls } = context([[READ, GROUP, 'g'], [READ, TOPIC, 't']]);
+    const res = await offsetCommitHandler.handle(ctx, req, 8);
+    expect(codes(res)).toEqual([[0], [ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.TOPIC_AUTHORIZATION_FAILED], [ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    expect(calls[0].input.topics.map((t: any) => t.name)).toEqual(['t']);
+  });
+});
+
+describe('OffsetFetch', () => {
+  it('needs DESCRIBE on the group', async () => {
+    const { ctx, calls } = context([[DESCRIBE, TOPIC, 't']]);
+    const res = await offsetFetchHandler.handle(ctx, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }] }, 7);
+    expect(res.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses asked-for partitions of undescribable topics and leaves them out of an all-partitions answer', async () => {
+    const { ctx } = context([[DESCRIBE, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
+    const asked = await offsetFetchHandler.handle(ctx, { groupId: 'g', topics: [{ name: 'u', partitionIndexes: [0, 1] }, { name: 't', partitionIndexes: [0] }] }, 7);
+    expect(asked.errorCode).toBe(ErrorCode.NONE);
+    expect(asked.topics.map((t: any) => [t.name, t.partitions.map((p: any) => [p.errorCode, p.committedOffset])])).toEqual([
+      ['u', [[ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1n], [ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1n]]],
+      ['t', [[ErrorCode.NONE, 5n]]],
+    ]);
+    const all = await offsetFetchHandler.handle(ctx, { groupId: 'g', topics: null }, 7);
+    expect(all.topics.map((t: any) => t.name)).toEqual(['t']);
+  });
+
+  it('checks each group of a v8 request on its own', async () => {
+    const { ctx } = context([[DESCRIBE, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
+    const res = await offsetFetchHandler.handle(ctx, { groups: [{ groupId: 'g', topics: null }, { groupId: 'h', topics: null }] }, 8);
+    expect(res.groups.map((g: any) => [g.groupId, g.errorCode])).toEqual([['g', 0], ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED]]);
+  });
+});
+
+describe('group administration', () => {
+  it('DescribeGroups answers GROUP_AUTHORIZATION_FAILED for groups without DESCRIBE, in the order asked', async () => {
+    const { ctx, calls } = context([[DESCRIBE, GROUP, 'h']]);
+    const res = await describeGroupsHandler.handle(ctx, { groups: ['g', 'h'] }, 5);
+    expect(res.groups.map((g: any) => [g.groupId, g.errorCode])).toEqual([['g', ErrorCode.GROUP_AUTHORIZATION_FAILED], ['h', 0]]);
+    expect(calls[0].input).toEqual(['h']);
+  });
+
+  it('ListGroups lists everything with DESCRIBE on the cluster, else only describable groups', async () => {
+    const all = context([[DESCRIBE, CLUSTER, 'kafka-cluster']]);
+    expect((await listGroupsHandler.handle(all.ctx, { statesFilter: [] }, 4)).groups.map((g: any) => g.groupId)).toEqual(['g', 'h']);
+    const some = context([[DESCRIBE, GROUP, 'h']]);
+    const res = await listGroupsHandler.handle(some.ctx, { statesFilter: [] }, 4);
+    expect(res.errorCode).toBe(ErrorCode.NONE);
+    expect(res.groups.map((g: any) => g.groupId)).toEqual(['h']);
+  });
+
+  it('DeleteGroups needs DELETE on each group', async () => {
+    const { ctx, calls } = context([[DELETE, GROUP, 'g'], [DESCRIBE, GROUP, 'h']]);
+    const res = await deleteGroupsHandler.handle(ctx, { groupsNames: ['g', 'h'] }, 2);
+    expect(res.results).toEqual([{ groupId: 'g', errorCode: 0 }, { groupId: 'h', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }]);
+    expect(calls[0].input).toEqual(['g']);
+  });
+
+  it('OffsetDelete needs DELETE on the group and READ on each topic', async () => {
+    const req = { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }, { name: 'u', partitions: [{ partitionIndex: 0 }] }] };
+    const noGroup = context([[READ, GROUP, 'g'], [READ, TOPIC, 't']]);
+    expect((await offsetDeleteHandler.handle(noGroup.ctx, req, 0)).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    expect(noGroup.calls).toEqual([]);
+    const { ctx, calls } = context([[DELETE, GROUP, 'g'], [READ, TOPIC, 't']]);
+    const res = await offsetDeleteHandler.handle(ctx, req, 0);
+    expect(res.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['t', 0], ['u', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
+    expect(calls[0].input.topics).toEqual([{ name: 't', partitionIndexes: [0] }]);
+  });
+});

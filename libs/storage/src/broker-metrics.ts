@@ -1,0 +1,46 @@
+import type { Meter } from '@opentelemetry/api';
+import { GROUP_STATES, type GroupCoordinator } from '@dms/groups';
+import { MetricNames } from '@dms/platform';
+import type { ReplicaManager } from './replica-manager';
+
+/** What the storage service reports as it moves client bytes. */
+export interface BrokerByteCounters {
+  bytesIn(topic: string, bytes: number): void;
+  bytesOut(topic: string, bytes: number): void;
+}
+
+/**
+ * The broker's metrics: client bytes in and out per topic (Kafka's BytesInPerSec/BytesOutPerSec),
+ * under-replicated and led partitions (observed from the replicas at scrape time), and the group
+ * coordinator's groups per state and its offsets partitions.
+ */
+export function brokerMetrics(meter: Meter, replicas: ReplicaManager, coordinator: () => GroupCoordinator | undefined): BrokerByteCounters {
+  const bytesIn = meter.createCounter(MetricNames.bytesIn, { description: 'Record batch bytes appended for clients', unit: 'By' });
+  const bytesOut = meter.createCounter(MetricNames.bytesOut, { description: 'Record batch bytes returned to consumers', unit: 'By' });
+  meter.createObservableGauge(MetricNames.underReplicatedPartitions, { description: 'Led partitions whose ISR is smaller than the replica set' })
+    .addCallback((result) => {
+      let under = 0;
+      for (const r of replicas.all()) if (r.role === 'leader' && r.leader && r.leader.isr.length < r.leader.replicas.length) under++;
+      result.observe(under);
+    });
+  meter.createObservableGauge(MetricNames.leaderPartitions, { description: 'Partitions this broker leads' })
+    .addCallback((result) => {
+      let led = 0;
+      for (const r of replicas.all()) if (r.role === 'leader') led++;
+      result.observe(led);
+    });
+  meter.createObservableGauge(MetricNames.groups, { description: 'Consumer groups this broker coordinates, by state' })
+    .addCallback((result) => {
+      const c = coordinator();
+      if (!c) return;
+      const counts = new Map<string, number>(GROUP_STATES.map((s) => [s, 0]));
+      for (const g of c.listGroups([]).groups) counts.set(g.groupState, (counts.get(g.groupState) ?? 0) + 1);
+      for (const [state, n] of counts) result.observe(n, { state });
+    });
+  meter.createObservableGauge(MetricNames.coordinatorPartitions, { description: '__consumer_offsets partitions this broker coordinates' })
+    .addCallback((result) => result.observe(coordinator()?.loadedPartitions().length ?? 0));
+  return {
+    bytesIn: (topic, bytes) => bytesIn.add(bytes, { topic }),
+    bytesOut: (topic, bytes) => bytesOut.add(bytes, { topic }),
+  };
+}
