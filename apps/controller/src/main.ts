@@ -56,6 +56,11 @@ async function main(): Promise<void> {
       offsetsTopicReplicationFactor: config['offsets.topic.replication.factor'],
     },
     uncleanLeaderElection: config['unclean.leader.election.enable'],
+    autoLeaderRebalance: {
+      enable: config['auto.leader.rebalance.enable'],
+      intervalMs: config['leader.imbalance.check.interval.seconds'] * 1000,
+      imbalancePercentage: config['leader.imbalance.per.broker.percentage'],
+    },
     log: logger,
     tracer: telemetry.tracer,
   });

@@ -20,4 +20,17 @@ export const controllerConfigDef = defineConfig({
     default: false,
     doc: 'Elect a replica outside the ISR when no ISR member is alive (may lose acknowledged records).',
   },
+  'auto.leader.rebalance.enable': {
+    type: 'bool',
+    default: true,
+    doc: 'Move leadership back to the preferred replica (the first assigned) once it is alive and in the ISR.',
+  },
+  'leader.imbalance.check.interval.seconds': { type: 'int', default: 300, min: 1, doc: 'How often the leading controller checks leader imbalance.' },
+  'leader.imbalance.per.broker.percentage': {
+    type: 'int',
+    default: 10,
+    min: 0,
+    max: 100,
+    doc: 'Share of a broker\'s preferred partitions led elsewhere that triggers a rebalance.',
+  },
 });

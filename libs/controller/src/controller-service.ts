@@ -13,6 +13,7 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
+import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
 import type { SecurityManager } from './security-manager';
 import type { TopicManager, TopicResult } from './topic-manager';
 
@@ -26,6 +27,8 @@ export interface ControllerServiceState {
   leaderId(): number | undefined;
   /** Applies one leader's ISR change (only called while leader). */
   alterPartition?(brokerId: number, item: AlterPartitionItem): Promise<AlterPartitionResult>;
+  /** Runs requested elections; `targets` undefined means every partition (only called while leader). */
+  electLeaders?(type: 'preferred' | 'unclean', targets: ElectionTarget[] | undefined): Promise<ElectionResult[]>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -34,6 +37,7 @@ export interface ControllerHandlers {
   deleteTopics(req: DeleteTopicsRequest): Promise<DeleteTopicsResponse>;
   describeCluster(req: DescribeClusterRequest): Promise<DescribeClusterResponse>;
   alterPartition(req: clusterV1.AlterPartitionRequest): Promise<clusterV1.AlterPartitionResponse>;
+  electLeaders(req: clusterV1.ElectLeadersRequest): Promise<clusterV1.ElectLeadersResponse>;
   alterScramCredentials(req: clusterV1.AlterScramCredentialsRequest): Promise<clusterV1.AlterScramCredentialsResponse>;
   createAcls(req: clusterV1.CreateAclsRequest): Promise<clusterV1.CreateAclsResponse>;
   deleteAcls(req: clusterV1.DeleteAclsRequest): Promise<clusterV1.DeleteAclsResponse>;
@@ -81,6 +85,17 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       for (const i of items) partitions.push(await apply(req.brokerId, i));
       return { partitions };
     },
+    async electLeaders(req) {
+      const targets = req.allPartitions ? undefined : (req.partitions ?? []).map((p) => ({ topic: p.topic, partition: p.partition }));
+      const refuse = (errorCode: number, errorMessage: string) => ({
+        errorCode,
+        results: (targets ?? []).map((t) => ({ ...t, errorCode, errorMessage, leader: -1, leaderEpoch: -1 })),
+      });
+      if (!state.isLeader() || !state.electLeaders) return refuse(ErrorCode.NOT_CONTROLLER, 'This is not the active controller.');
+      const type = electionTypeOf(req.electionType);
+      if (!type) return refuse(ErrorCode.INVALID_REQUEST, `Unknown election type ${req.electionType}.`);
+      return { errorCode: ErrorCode.NONE, results: await state.electLeaders(type, targets) };
+    },
     async alterScramCredentials(req) {
       const users = [...new Set([...(req.deletions ?? []), ...(req.upsertions ?? [])].map((u) => u.user))];
       if (!state.isLeader() || !state.securityManager) return { results: users.map((user) => ({ user, ...NOT_CONTROLLER })) };
@@ -116,6 +131,7 @@ export function createControllerService(state: ControllerServiceState): Controll
     deleteTopics: unary(h.deleteTopics),
     describeCluster: unary(h.describeCluster),
     alterPartition: unary(h.alterPartition),
+    electLeaders: unary(h.electLeaders),
     alterScramCredentials: unary(h.alterScramCredentials),
     createAcls: unary(h.createAcls),
     deleteAcls: unary(h.deleteAcls),

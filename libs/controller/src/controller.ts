@@ -24,6 +24,8 @@ import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { createControllerService } from './controller-service';
+import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
+import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
 import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
@@ -44,6 +46,8 @@ export interface ControllerOptions {
   offsetsTopic?: OffsetsTopicSettings;
   /** Kafka's unclean.leader.election.enable (default false); a topic config overrides it. */
   uncleanLeaderElection?: boolean;
+  /** Kafka's auto.leader.rebalance.enable (default true) and its two tuning keys. */
+  autoLeaderRebalance?: { enable: boolean; intervalMs: number; imbalancePercentage: number };
   log?: Log;
   tracer?: Tracer;
 }
@@ -61,6 +65,7 @@ export class Controller extends EventEmitter {
   readonly topicManager: TopicManager;
   readonly reconciler: PartitionReconciler;
   readonly securityManager: SecurityManager;
+  readonly rebalancer: LeaderRebalancer | undefined;
   private server?: Server;
   private port = 0;
   private stopped = false;
@@ -101,6 +106,17 @@ export class Controller extends EventEmitter {
       uncleanLeaderElection: opts.uncleanLeaderElection ?? false,
       log: this.log,
     });
+    const rebalance = opts.autoLeaderRebalance ?? { enable: true, intervalMs: 300_000, imbalancePercentage: 10 };
+    this.rebalancer = rebalance.enable
+      ? new LeaderRebalancer({
+          view: this.view,
+          intervalMs: rebalance.intervalMs,
+          imbalancePercentage: rebalance.imbalancePercentage,
+          isLeader: () => this.election.isLeader,
+          elect: (targets) => this.electLeaders('preferred', targets),
+          log: this.log,
+        })
+      : undefined;
     this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
     this.election.on('elected', (rev: string) => {
       this.emit('elected', rev);
@@ -129,6 +145,11 @@ export class Controller extends EventEmitter {
     return this.election.revision;
   }
 
+  /** Runs requested elections (ElectLeaders, the auto rebalancer) as fenced writes. */
+  electLeaders(type: 'preferred' | 'unclean', targets: readonly ElectionTarget[]) {
+    return electLeaders({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, type, targets);
+  }
+
   /** Serves gRPC, registers in etcd, fills the metadata cache and starts campaigning. */
   async start(): Promise<void> {
     const impl = createControllerService({
@@ -139,6 +160,7 @@ export class Controller extends EventEmitter {
       leaderId: () => this.view.controllerLeader()?.id,
       alterPartition: (brokerId, item) =>
         alterPartition({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, item),
+      electLeaders: (type, targets) => this.electLeaders(type, targets ?? allTargets(this.view)),
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);
@@ -148,6 +170,7 @@ export class Controller extends EventEmitter {
     this.view.start();
     await this.view.ready;
     this.reconciler.start();
+    this.rebalancer?.start();
     this.election.start();
   }
 
@@ -156,6 +179,7 @@ export class Controller extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     this.reconciler.stop();
+    this.rebalancer?.stop();
     await this.election.stop().catch(() => undefined);
     if (this.server) await stopServer(this.server, 2000);
     await this.view.close().catch(() => undefined);

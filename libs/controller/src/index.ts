@@ -9,3 +9,5 @@ export * from './internal-topics';
 export * from './alter-partition';
 export * from './partition-reconciler';
 export * from './security-manager';
+export * from './elect-leaders';
+export * from './leader-rebalancer';

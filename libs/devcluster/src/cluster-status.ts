@@ -2,6 +2,20 @@ import { Etcd3 } from 'etcd3';
 import { ClusterView, etcdClientOptions } from '@dms/cluster';
 import type { EtcdTls } from './etcd-process';
 
+/** One partition as the storage layer sees it (etcd's partition state). */
+export interface PartitionStatus {
+  topic: string;
+  partition: number;
+  /** Storage broker id; -1 when the partition is offline. */
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  partitionEpoch: number;
+  /** The leader is registered live. */
+  leaderLive: boolean;
+}
+
 export interface ClusterStatus {
   clusterName: string;
   etcd: string;
@@ -14,6 +28,12 @@ export interface ClusterStatus {
   topicCount: number;
   partitionCount: number;
   topics: Array<{ name: string; topicId: string; partitions: number; replicationFactor: number }>;
+  /** Every partition, sorted by topic then partition. */
+  partitions: PartitionStatus[];
+  /** Partitions whose ISR is smaller than their replica set. */
+  underReplicated: PartitionStatus[];
+  /** Partitions without a live leader. */
+  offline: PartitionStatus[];
 }
 
 /** One consistent read of the cluster's etcd state (a ClusterView snapshot), bounded by `timeoutMs`. */
@@ -38,6 +58,19 @@ export async function readClusterStatus(etcdEndpoint: string, clusterName: strin
       }),
     ]);
     const leader = view.controllerLeader();
+    const partitions: PartitionStatus[] = view
+      .allPartitions()
+      .map(({ topic, partition, state }) => ({
+        topic,
+        partition,
+        leader: state.leader,
+        leaderEpoch: state.leaderEpoch,
+        replicas: [...state.replicas],
+        isr: [...state.isr],
+        partitionEpoch: state.partitionEpoch,
+        leaderLive: state.leader >= 0 && view.broker(state.leader) !== undefined,
+      }))
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     const topics = [...view.topics()].sort(([a], [b]) => a.localeCompare(b));
     return {
       clusterName,
@@ -50,6 +83,9 @@ export async function readClusterStatus(etcdEndpoint: string, clusterName: strin
       topicCount: topics.length,
       partitionCount: view.allPartitions().length,
       topics: topics.map(([name, t]) => ({ name, topicId: t.topicId, partitions: t.partitions, replicationFactor: t.replicationFactor })),
+      partitions,
+      underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length),
+      offline: partitions.filter((p) => !p.leaderLive),
     };
   } finally {
     clearTimeout(timer);
@@ -69,5 +105,15 @@ export function formatClusterStatus(s: ClusterStatus): string {
   lines.push(`gateways: ${s.gateways.length}`);
   for (const g of s.gateways) lines.push(`  ${g.id}  ${g.address}  rack=${g.rack ?? '-'}`);
   lines.push(`topics: ${s.topicCount}, partitions: ${s.partitionCount}`);
+  lines.push(`under-replicated partitions: ${s.underReplicated.length}`);
+  for (const p of s.underReplicated) lines.push(`  ${formatPartition(p)}`);
+  lines.push(`offline partitions: ${s.offline.length}`);
+  for (const p of s.offline) lines.push(`  ${formatPartition(p)}`);
   return lines.join('\n');
+}
+
+/** One partition's storage state on a line, as kafka-topics.sh lays it out. */
+export function formatPartition(p: PartitionStatus): string {
+  return `Topic: ${p.topic}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}${p.leader >= 0 && !p.leaderLive ? ' (down)' : ''}` +
+    `\tLeaderEpoch: ${p.leaderEpoch}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
 }

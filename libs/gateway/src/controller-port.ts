@@ -1,6 +1,6 @@
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
-import type { ControllerPort, TopicOutcome, TopicSpec } from '@dms/kafka-handlers';
+import type { ControllerPort, ElectionOutcome, TopicOutcome, TopicSpec } from '@dms/kafka-handlers';
 import { ControllerServiceClient, createClient, traceContextOf, unary, type clusterV1, type GrpcClientOptions, type TopicResult } from '@dms/rpc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,6 +28,20 @@ export class GatewayControllerPort implements ControllerPort {
     );
   }
 
+  async electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null, timeoutMs: number): Promise<ElectionOutcome[]> {
+    const results = await this.adminCall(
+      async (c, ms) => {
+        const res = await unary(c.electLeaders.bind(c), { electionType, allPartitions: partitions === null, partitions: partitions ?? [] }, { timeoutMs: ms });
+        // A standby: retry on the leader (also when no partition was named, so no result says so).
+        if (res.errorCode === ErrorCode.NOT_CONTROLLER) throw new Error('not the controller');
+        return res.results;
+      },
+      () => (partitions ?? []).map((p) => ({ ...p, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time', leader: -1, leaderEpoch: -1 })),
+      timeoutMs,
+    );
+    return results.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));
+  }
+
   close(): void {
     this.client?.client.close();
   }
@@ -48,8 +62,8 @@ export class GatewayControllerPort implements ControllerPort {
   }
 
   /** Security admin calls: like topic calls, retried on the current leader until it answers. */
-  private async adminCall<R extends { errorCode: number }>(call: (c: ControllerServiceClient, ms: number) => Promise<R[]>, timedOut: () => R[]): Promise<R[]> {
-    const deadline = Date.now() + 10_000;
+  private async adminCall<R extends { errorCode: number }>(call: (c: ControllerServiceClient, ms: number) => Promise<R[]>, timedOut: () => R[], timeoutMs = 10_000): Promise<R[]> {
+    const deadline = Date.now() + Math.max(timeoutMs, 1_000);
     for (;;) {
       const leader = this.view.controllerLeader();
       if (leader) {

@@ -68,3 +68,66 @@ export function electPartition(state: PartitionAssignmentState, brokers: BrokerF
     state: { replicas: [...state.replicas], leader, leaderEpoch: state.leaderEpoch + 1, isr, partitionEpoch: state.partitionEpoch + 1 },
   };
 }
+
+/** An election an operator (or the auto rebalancer) asked for: Kafka's ElectLeaders types. */
+export type RequestedElection = 'preferred' | 'unclean';
+
+export type RequestedElectionOutcome =
+  | { ok: true; state: PartitionAssignmentState }
+  | { ok: false; reason: 'not-needed' | 'preferred-unavailable' | 'no-eligible-leader' };
+
+/**
+ * Kafka's on-demand elections. Preferred: the first assigned replica takes over when it is alive
+ * and in the ISR (it has everything acknowledged, so nothing is lost); the ISR stays. Unclean:
+ * only for a partition without a live leader, the first live ISR member, else the first live
+ * replica with an ISR of itself (may lose acknowledged records: the operator asked for it).
+ * Both bump leaderEpoch and partitionEpoch, so the old leader is fenced.
+ */
+export function electRequested(state: PartitionAssignmentState, brokers: BrokerFacts, type: RequestedElection): RequestedElectionOutcome {
+  const fresh = (id: number) => brokers.isLive(id) && !brokers.restartedSince(id);
+  const next = (leader: number, isr: number[]): RequestedElectionOutcome => ({
+    ok: true,
+    state: { replicas: [...state.replicas], leader, leaderEpoch: state.leaderEpoch + 1, isr, partitionEpoch: state.partitionEpoch + 1 },
+  });
+  if (type === 'preferred') {
+    const preferred = state.replicas[0];
+    if (preferred === undefined) return { ok: false, reason: 'preferred-unavailable' };
+    if (state.leader === preferred) return { ok: false, reason: 'not-needed' };
+    if (!state.isr.includes(preferred) || !fresh(preferred)) return { ok: false, reason: 'preferred-unavailable' };
+    return next(preferred, [...state.isr]);
+  }
+  if (state.leader >= 0 && brokers.isLive(state.leader)) return { ok: false, reason: 'not-needed' };
+  const clean = state.replicas.find((id) => state.isr.includes(id) && fresh(id));
+  if (clean !== undefined) return next(clean, state.isr.filter((id) => id === clean || fresh(id)));
+  const any = state.replicas.find(fresh) ?? state.replicas.find((id) => brokers.isLive(id));
+  if (any !== undefined) return next(any, [any]);
+  return { ok: false, reason: 'no-eligible-leader' };
+}
+
+/**
+ * Kafka's auto leader rebalance check: per preferred broker, the share of its partitions led by
+ * someone else; over `imbalancePercentage` percent, those whose preferred replica could lead now
+ * are returned for a preferred election. `facts` gives the broker facts for one partition (whether
+ * a broker restarted depends on when that partition's state was written).
+ */
+export function rebalanceCandidates<T extends { state: PartitionAssignmentState }>(
+  parts: readonly T[],
+  facts: (part: T) => BrokerFacts,
+  imbalancePercentage: number,
+): T[] {
+  const byPreferred = new Map<number, T[]>();
+  for (const p of parts) {
+    const preferred = p.state.replicas[0];
+    if (preferred === undefined) continue;
+    const list = byPreferred.get(preferred) ?? [];
+    list.push(p);
+    byPreferred.set(preferred, list);
+  }
+  const out: T[] = [];
+  for (const [preferred, list] of byPreferred) {
+    const notLed = list.filter((p) => p.state.leader !== preferred);
+    if (notLed.length === 0 || (notLed.length / list.length) * 100 <= imbalancePercentage) continue;
+    for (const p of notLed) if (electRequested(p.state, facts(p), 'preferred').ok) out.push(p);
+  }
+  return out;
+}

@@ -19,6 +19,12 @@ export const brokerConfigDef = defineConfig({
   'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },
   'replica.fetch.max.bytes': { type: 'int', default: 1048576, min: 1024, doc: 'Bytes a follower fetches per partition per request.' },
   'replica.fetch.response.max.bytes': { type: 'int', default: 10485760, min: 1024, doc: 'Bytes a follower fetches per request over all partitions.' },
+  'replica.high.watermark.checkpoint.interval.ms': {
+    type: 'int',
+    default: 5000,
+    min: 10,
+    doc: 'How often high watermarks are written to replication-offset-checkpoint in the log dir (also on clean shutdown).',
+  },
 });
 
 /** The replication settings of a loaded broker config, as Broker takes them. */
@@ -28,6 +34,7 @@ export function replicationOptionsFromConfig(config: {
   'replica.fetch.wait.max.ms': number;
   'replica.fetch.max.bytes': number;
   'replica.fetch.response.max.bytes': number;
+  'replica.high.watermark.checkpoint.interval.ms': number;
 }): ReplicationOptions {
   return {
     minInsyncReplicas: config['min.insync.replicas'],
@@ -35,6 +42,7 @@ export function replicationOptionsFromConfig(config: {
     replicaFetchWaitMaxMs: config['replica.fetch.wait.max.ms'],
     replicaFetchMaxBytes: config['replica.fetch.max.bytes'],
     replicaFetchResponseMaxBytes: config['replica.fetch.response.max.bytes'],
+    highWatermarkCheckpointIntervalMs: config['replica.high.watermark.checkpoint.interval.ms'],
   };
 }
 
@@ -44,6 +52,7 @@ export interface ReplicationOptions {
   replicaFetchWaitMaxMs: number;
   replicaFetchMaxBytes: number;
   replicaFetchResponseMaxBytes: number;
+  highWatermarkCheckpointIntervalMs: number;
 }
 
 export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
@@ -52,4 +61,5 @@ export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
   replicaFetchWaitMaxMs: 500,
   replicaFetchMaxBytes: 1_048_576,
   replicaFetchResponseMaxBytes: 10_485_760,
+  highWatermarkCheckpointIntervalMs: 5_000,
 };

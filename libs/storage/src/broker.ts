@@ -70,6 +70,7 @@ export class Broker {
       logDir: opts.logDir,
       logConfig: { segmentBytes: opts.segmentBytes, indexIntervalBytes: opts.indexIntervalBytes, fsync: opts.fsync },
       minInsyncReplicas: replication.minInsyncReplicas,
+      hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
       logger: opts.logger,
     });
     this.controller = new ControllerClient(this.view);
@@ -89,7 +90,7 @@ export class Broker {
       maxBytes: replication.replicaFetchResponseMaxBytes,
       logger: opts.logger,
     });
-    this.replicas.start();
+    await this.replicas.start();
     await this.replicas.idle();
     this.server = createGrpcServer();
     this.server.addService(

@@ -6,6 +6,7 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import { LeaderState } from '@dms/replication';
+import { hwKey, readHwCheckpoint, writeHwCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
 
 export interface ReplicaManagerOptions {
@@ -14,6 +15,8 @@ export interface ReplicaManagerOptions {
   logConfig: Omit<LogConfig, 'topicId'>;
   /** Broker default of min.insync.replicas (a topic config overrides it). */
   minInsyncReplicas?: number;
+  /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
+  hwCheckpointIntervalMs?: number;
   logger: Logger;
 }
 
@@ -45,6 +48,10 @@ export class ReplicaManager extends EventEmitter {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private sweptOrphans = false;
+  /** High watermarks read at start-up from replication-offset-checkpoint. */
+  private checkpointed = new Map<string, bigint>();
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private checkpointing: Promise<void> = Promise.resolve();
   /**
    * Set while the etcd session is lost: this broker may have been declared dead, so every append
    * is acknowledged only once the ISR has it (see docs/decisions/0003-etcd-outage.md).
@@ -63,9 +70,35 @@ export class ReplicaManager extends EventEmitter {
     return this.opts.brokerId;
   }
 
-  start(): void {
+  /** Reads the high watermark checkpoint, then follows etcd's view of our partitions. */
+  async start(): Promise<void> {
+    this.checkpointed = await readHwCheckpoint(this.opts.logDir);
     this.view.on('change', () => this.schedule());
     this.schedule();
+    const every = this.opts.hwCheckpointIntervalMs ?? 5_000;
+    if (every > 0) {
+      this.checkpointTimer = setInterval(() => void this.checkpointHighWatermarks(), every);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /**
+   * Writes every open replica's high watermark (Kafka's replication-offset-checkpoint). Partitions
+   * still opening keep the value read at start-up, so a crash right after start loses nothing.
+   */
+  checkpointHighWatermarks(): Promise<void> {
+    const run = this.checkpointing.then(async () => {
+      const entries = new Map<string, { topic: string; partition: number; offset: bigint }>();
+      for (const key of this.opening.keys()) {
+        const [topic, partition] = key.split('\0');
+        const offset = this.checkpointed.get(key);
+        if (offset !== undefined) entries.set(key, { topic, partition: Number(partition), offset });
+      }
+      for (const [key, r] of this.replicas) entries.set(key, { topic: r.topic, partition: r.partition, offset: r.log.highWatermark });
+      await writeHwCheckpoint(this.opts.logDir, [...entries.values()]);
+    }).catch((err) => this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint'));
+    this.checkpointing = run;
+    return run;
   }
 
   /** The replica (any role); waits for a log that is still opening. */
@@ -104,7 +137,10 @@ export class ReplicaManager extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     await this.chain;
+    // Clean shutdown: the last high watermarks, so the restart serves what was committed at once.
+    await this.checkpointHighWatermarks();
     for (const r of this.replicas.values()) r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     await Promise.all([...this.replicas.values()].map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
     this.replicas.clear();
@@ -250,8 +286,9 @@ export class ReplicaManager extends EventEmitter {
         await PartitionLog.delete(dir);
         log = await PartitionLog.open(dir, { ...this.opts.logConfig, topicId: w.topicId });
       }
-      // Nothing is known committed until the ISR says so (a sole leader's ISR makes it the log end).
-      log.highWatermark = 0n;
+      // Committed is what the checkpoint says (clamped to the log); beyond it, nothing is known
+      // until the ISR says so (a sole leader's ISR makes it the log end).
+      log.highWatermark = this.checkpointed.get(hwKey(w.topic, w.partition)) ?? 0n;
       return new PartitionReplica(w.topic, w.partition, w.topicId, log, w.configs, this.opts.minInsyncReplicas ?? 1);
     } catch (err) {
       this.opts.logger.error({ err, topic: w.topic, partition: w.partition }, 'could not open partition log');

@@ -254,9 +254,18 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
       const mark = new Map(leadersOf(req.partitions).map((r) => [r, r.log.logEndOffset] as const));
-      const budget = { bytes: req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, first: true };
-      const partitions: ReplicaFetchPartitionResult[] = [];
-      for (const p of req.partitions) partitions.push(await replicaFetchPartition(req.replicaId, p, budget));
+      const limit = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
+      let partitions: ReplicaFetchPartitionResult[];
+      if (req.partitions.reduce((n, p) => n + Math.max(0, p.partitionMaxBytes), 0) <= limit) {
+        // The response-wide budget cannot bind: read every partition at once instead of paying
+        // one disk round trip after another (each partition may return one oversized batch, so
+        // none is starved; gRPC messages allow far more than partitions x message.max.bytes).
+        partitions = await Promise.all(req.partitions.map((p) => replicaFetchPartition(req.replicaId, p, { bytes: limit, first: true })));
+      } else {
+        const budget = { bytes: limit, first: true };
+        partitions = [];
+        for (const p of req.partitions) partitions.push(await replicaFetchPartition(req.replicaId, p, budget));
+      }
       const ready = partitions.some((p) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch);
       const remaining = deadline - Date.now();
       if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };

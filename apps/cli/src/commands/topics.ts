@@ -1,8 +1,11 @@
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { formatPartition, readClusterJson, readClusterStatus, type PartitionStatus } from '@dms/devcluster';
 import {
   collectConfig, DEFAULT_BOOTSTRAP, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo,
   type CliIo, type TopicInfo,
 } from '@dms/kafka-client';
+import { ErrorCode } from '@dms/kafka-errors';
 
 interface CommonOptions {
   bootstrapServer: string;
@@ -30,25 +33,76 @@ async function withClient(io: CliIo, opts: CommonOptions, body: (client: KafkaCl
   }
 }
 
-function describeJson(t: TopicInfo) {
+/** Storage-side partition states by `topic\0partition`; absent when etcd was not consulted. */
+type StorageView = Map<string, PartitionStatus> | undefined;
+const storageKey = (topic: string, partition: number) => `${topic}\0${partition}`;
+
+function describeJson(t: TopicInfo, storage: StorageView) {
   return {
     name: t.name,
     topicId: t.topicId,
     errorCode: t.errorCode,
     partitionCount: t.partitions.length,
     replicationFactor: t.partitions[0]?.replicas.length ?? 0,
-    partitions: t.partitions.map((p) => ({ partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr })),
+    partitions: t.partitions.map((p) => {
+      const s = storage?.get(storageKey(t.name, p.partition));
+      // `leader` is the gateway clients are sent to; the storage fields come from etcd.
+      return {
+        partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr,
+        ...(s ? { storageLeader: s.leader, storageLeaderLive: s.leaderLive, leaderEpoch: s.leaderEpoch, storageReplicas: s.replicas, storageIsr: s.isr } : {}),
+      };
+    }),
   };
 }
 
-function describeText(t: TopicInfo): string {
+function describeText(t: TopicInfo, storage: StorageView): string {
   if (t.errorCode !== 0) return `Topic: ${t.name}\tError: ${errorName(t.errorCode)}\n`;
   const rf = t.partitions[0]?.replicas.length ?? 0;
   let s = `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\n`;
   for (const p of t.partitions) {
-    s += `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\n`;
+    const st = storage?.get(storageKey(t.name, p.partition));
+    s += st
+      ? `\t${formatPartition(st)}\tGateway: ${p.leader}\n`
+      : `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\n`;
   }
   return s;
+}
+
+interface StorageOptions {
+  etcd?: string;
+  dataDir: string;
+  clusterName?: string;
+}
+
+/**
+ * Kafka's Metadata names only the gateway as leader; the storage leader, its epoch and the ISR
+ * the controller committed are in etcd. Read from --etcd, else from a running dev cluster's
+ * cluster.json in --data-dir; without either, only the Kafka view is shown.
+ */
+async function readStorageView(o: StorageOptions): Promise<StorageView> {
+  const local = o.etcd ? undefined : readClusterJson(resolve(o.dataDir));
+  const endpoint = o.etcd ?? (local?.state === 'running' ? local.etcd.endpoint : undefined);
+  if (!endpoint) return undefined;
+  const status = await readClusterStatus(endpoint, o.clusterName ?? local?.clusterName ?? 'dms', 5000);
+  return new Map(status.partitions.map((p) => [storageKey(p.topic, p.partition), p]));
+}
+
+const ELECTION_TYPES = ['preferred', 'unclean'] as const;
+
+/** kafka-leader-election.sh's summary lines. */
+function electionText(type: string, results: { topic: string; partition: number; errorCode: number; errorMessage: string | null }[]): string {
+  const name = (r: { topic: string; partition: number }) => `${r.topic}-${r.partition}`;
+  const ok = results.filter((r) => r.errorCode === 0);
+  const notNeeded = results.filter((r) => r.errorCode === ErrorCode.ELECTION_NOT_NEEDED);
+  const failed = results.filter((r) => r.errorCode !== 0 && r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED);
+  let s = '';
+  if (ok.length > 0) s += `Successfully completed leader election (${type.toUpperCase()}) for partitions ${ok.map(name).join(', ')}\n`;
+  if (notNeeded.length > 0) s += `Valid replica already elected for partitions ${notNeeded.map(name).join(', ')}\n`;
+  if (failed.length > 0) {
+    s += `Error completing leader election (${type.toUpperCase()}) for partitions ${failed.map(name).join(', ')}\n`;
+    for (const r of failed) s += `  ${name(r)}: ${errorName(r.errorCode)}${r.errorMessage ? `: ${r.errorMessage}` : ''}\n`;
+  }
+  return s || 'No partitions to elect.\n';
 }
 
 export function register(program: Command, io: CliIo = processIo): void {
@@ -77,13 +131,45 @@ export function register(program: Command, io: CliIo = processIo): void {
       io.out(opts.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
     }));
 
-  withCommon(topics.command('describe [name]').description('partitions of a topic (all topics without a name): leader, replicas, isr'))
-    .action(async (name: string | undefined, opts: CommonOptions) => withClient(io, opts, async (client) => {
-      const md = await client.metadata(name === undefined ? undefined : [name]);
+  withCommon(topics.command('describe [name]').description('partitions of a topic (all topics without a name): storage leader, leader epoch, replicas, isr'))
+    .option('--etcd <host:port>', 'etcd endpoint(s) to read the storage leaders from (default: from cluster.json in --data-dir)')
+    .option('--data-dir <dir>', 'dev cluster directory whose cluster.json names the etcd endpoint', './.dms')
+    .option('--cluster-name <name>', 'cluster name in etcd (default: from cluster.json, else dms)')
+    .action(async (name: string | undefined, opts: CommonOptions & StorageOptions) => withClient(io, opts, async (client) => {
+      const [md, storage] = await Promise.all([client.metadata(name === undefined ? undefined : [name]), readStorageView(opts)]);
       const list = md.topics.slice().sort((a, b) => a.name.localeCompare(b.name));
-      io.out(opts.json ? `${JSON.stringify(list.map(describeJson))}\n` : list.map(describeText).join(''));
+      io.out(opts.json ? `${JSON.stringify(list.map((t) => describeJson(t, storage)))}\n` : list.map((t) => describeText(t, storage)).join(''));
       if (list.some((t) => t.errorCode !== 0)) process.exitCode = 1;
     }));
+
+  withCommon(topics.command('elect-leaders').description('elect preferred (or, for leaderless partitions, unclean) leaders, like kafka-leader-election.sh'))
+    .addOption(new Option('--election-type <type>', 'preferred or unclean').choices([...ELECTION_TYPES]).makeOptionMandatory())
+    .option('--topic <name>', 'the topic (all its partitions unless --partition)')
+    .addOption(new Option('--partition <p>', 'one partition of --topic').argParser(parseIntOption('--partition', 0)))
+    .option('--all-topic-partitions', 'every partition of every topic')
+    .action(async (opts: CommonOptions & { electionType: 'preferred' | 'unclean'; topic?: string; partition?: number; allTopicPartitions?: boolean }) => {
+      if (!!opts.topic === !!opts.allTopicPartitions || (opts.partition !== undefined && !opts.topic)) {
+        io.err('error: give exactly one of --topic (with an optional --partition) or --all-topic-partitions\n');
+        process.exitCode = 1;
+        return;
+      }
+      await withClient(io, opts, async (client) => {
+        let targets: { topic: string; partition: number }[] | null = null;
+        if (opts.topic) {
+          const count = opts.partition === undefined ? await client.partitionCount(opts.topic) : 0;
+          targets = opts.partition !== undefined
+            ? [{ topic: opts.topic, partition: opts.partition }]
+            : Array.from({ length: count }, (_, partition) => ({ topic: opts.topic!, partition }));
+        }
+        const results = await client.electLeaders(opts.electionType, targets);
+        results.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+        io.out(opts.json
+          ? `${JSON.stringify(results.map((r) => ({ ...r, errorName: errorName(r.errorCode) })))}\n`
+          : electionText(opts.electionType, results));
+        // As kafka-leader-election.sh: a partition that needed no election is not a failure.
+        if (results.some((r) => r.errorCode !== 0 && r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED)) process.exitCode = 1;
+      });
+    });
 
   withCommon(topics.command('delete <name>').description('delete a topic'))
     .action(async (name: string, opts: CommonOptions) => withClient(io, opts, async (client) => {

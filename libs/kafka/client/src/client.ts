@@ -4,6 +4,7 @@ import {
   ZERO_UUID,
   type CreateTopicsResponse,
   type DeleteTopicsResponse,
+  type ElectLeadersResponse,
   type FetchResponse,
   type ListOffsetsResponse,
   type MetadataResponse,
@@ -63,6 +64,13 @@ export interface NewTopic {
 
 export interface TopicResult {
   name: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface ElectionResult {
+  topic: string;
+  partition: number;
   errorCode: number;
   errorMessage: string | null;
 }
@@ -212,6 +220,26 @@ export class KafkaClient {
   }
 
   /**
+   * ElectLeaders: `type` 'preferred' (0) or 'unclean' (1) over the named partitions, or every
+   * partition when `partitions` is null. A top-level error (v1+, e.g. CLUSTER_AUTHORIZATION_FAILED)
+   * throws only when no partition carries its own answer.
+   */
+  async electLeaders(type: 'preferred' | 'unclean', partitions: readonly { topic: string; partition: number }[] | null, timeoutMs = 30_000): Promise<ElectionResult[]> {
+    const conn = await this.controllerConnection();
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions ?? []) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const res = await conn.request<ElectLeadersResponse>(ApiKey.ElectLeaders, {
+      electionType: type === 'preferred' ? 0 : 1,
+      topicPartitions: partitions === null ? null : [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })),
+      timeoutMs,
+    }, { timeoutMs: timeoutMs + 5_000 });
+    const results = res.replicaElectionResults.flatMap((t) =>
+      t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage ?? null })));
+    if ((res.errorCode ?? 0) !== ErrorCode.NONE && results.length === 0) throw new KafkaError(res.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    return results;
+  }
+
+  /**
    * Appends pre-built record batches to one partition. acks=0 resolves once written, with
    * offset -1: the broker sends no answer.
    */
@@ -255,7 +283,7 @@ export class KafkaClient {
         forgottenTopicsData: [],
         rackId: '',
       }, { timeoutMs: (this.connOptions.requestTimeoutMs ?? 30_000) + maxWaitMs });
-      if (res.errorCode) throw new KafkaError(res.errorCode);
+      if (res.errorCode) throw new KafkaError(res.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
       const p = res.responses.find((t) => t.topic === topic)?.partitions.find((x) => x.partitionIndex === partition);
       if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `fetch response lacks ${topic}-${partition}`);
       if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode);

@@ -88,9 +88,21 @@ export interface TopicOutcome {
   configs: Record<string, string>;
 }
 
+export interface ElectionOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
 export interface ControllerPort {
   createTopics(specs: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]>;
   deleteTopics(names: string[], timeoutMs: number): Promise<TopicOutcome[]>;
+  /**
+   * Kafka's ElectLeaders on the leading controller: electionType 0 preferred, 1 unclean;
+   * `partitions` null means every partition. One outcome per partition tried.
+   */
+  electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null, timeoutMs: number): Promise<ElectionOutcome[]>;
 }
 
 export interface ProducePartitionInput {

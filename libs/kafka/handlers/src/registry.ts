@@ -15,6 +15,7 @@ import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteGroupsHandler } from './42-delete-groups';
+import { electLeadersHandler } from './43-elect-leaders';
 import { offsetDeleteHandler } from './47-offset-delete';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
 import { saslHandshakeHandler } from './17-sasl-handshake';
@@ -45,6 +46,7 @@ export const handlers: readonly KafkaHandler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   deleteGroupsHandler,
+  electLeadersHandler,
   offsetDeleteHandler,
   offsetForLeaderEpochHandler,
   saslHandshakeHandler,

@@ -127,6 +127,35 @@ export interface AlterPartitionResult {
   partitionEpoch: number;
 }
 
+export interface ElectLeadersRequest {
+  /** Kafka's codes: 0 preferred, 1 unclean. */
+  electionType: number;
+  /** True elects over every partition (Kafka's null topic list); else `partitions`. */
+  allPartitions: boolean;
+  partitions: TopicPartition[];
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface ElectLeadersResponse {
+  results: ElectionResult[];
+  /** NOT_CONTROLLER from a standby (also when no partition was named). */
+  errorCode: number;
+}
+
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string;
+  /** The state as committed (leader -1 when the election did not happen). */
+  leader: number;
+  leaderEpoch: number;
+}
+
 /**
  * Security administration (users, ACLs). Written by the controller leader into etcd; every
  * gateway caches them through a watch. Gateways authorize the Kafka request before calling.
@@ -1391,6 +1420,289 @@ export const AlterPartitionResult: MessageFns<AlterPartitionResult> = {
   },
 };
 
+function createBaseElectLeadersRequest(): ElectLeadersRequest {
+  return { electionType: 0, allPartitions: false, partitions: [] };
+}
+
+export const ElectLeadersRequest: MessageFns<ElectLeadersRequest> = {
+  encode(message: ElectLeadersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.electionType !== 0) {
+      writer.uint32(8).int32(message.electionType);
+    }
+    if (message.allPartitions !== false) {
+      writer.uint32(16).bool(message.allPartitions);
+    }
+    for (const v of message.partitions) {
+      TopicPartition.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ElectLeadersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseElectLeadersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.electionType = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.allPartitions = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.partitions.push(TopicPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTopicPartition(): TopicPartition {
+  return { topic: "", partition: 0 };
+}
+
+export const TopicPartition: MessageFns<TopicPartition> = {
+  encode(message: TopicPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopicPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopicPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseElectLeadersResponse(): ElectLeadersResponse {
+  return { results: [], errorCode: 0 };
+}
+
+export const ElectLeadersResponse: MessageFns<ElectLeadersResponse> = {
+  encode(message: ElectLeadersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ElectionResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ElectLeadersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseElectLeadersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ElectionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseElectionResult(): ElectionResult {
+  return { topic: "", partition: 0, errorCode: 0, errorMessage: "", leader: 0, leaderEpoch: 0 };
+}
+
+export const ElectionResult: MessageFns<ElectionResult> = {
+  encode(message: ElectionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.leader !== 0) {
+      writer.uint32(40).int32(message.leader);
+    }
+    if (message.leaderEpoch !== 0) {
+      writer.uint32(48).int32(message.leaderEpoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ElectionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseElectionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.leader = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.leaderEpoch = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseScramUpsertion(): ScramUpsertion {
   return {
     user: "",
@@ -2140,6 +2452,17 @@ export const ControllerServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterPartitionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AlterPartitionResponse => AlterPartitionResponse.decode(value),
   },
+  /** Kafka's ElectLeaders: preferred or unclean elections on demand, each a fenced etcd write. */
+  electLeaders: {
+    path: "/dms.cluster.v1.ControllerService/ElectLeaders" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ElectLeadersRequest): Buffer => Buffer.from(ElectLeadersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ElectLeadersRequest => ElectLeadersRequest.decode(value),
+    responseSerialize: (value: ElectLeadersResponse): Buffer =>
+      Buffer.from(ElectLeadersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ElectLeadersResponse => ElectLeadersResponse.decode(value),
+  },
   alterScramCredentials: {
     path: "/dms.cluster.v1.ControllerService/AlterScramCredentials" as const,
     requestStream: false as const,
@@ -2180,6 +2503,8 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
    * the partition epoch the leader knows.
    */
   alterPartition: handleUnaryCall<AlterPartitionRequest, AlterPartitionResponse>;
+  /** Kafka's ElectLeaders: preferred or unclean elections on demand, each a fenced etcd write. */
+  electLeaders: handleUnaryCall<ElectLeadersRequest, ElectLeadersResponse>;
   alterScramCredentials: handleUnaryCall<AlterScramCredentialsRequest, AlterScramCredentialsResponse>;
   createAcls: handleUnaryCall<CreateAclsRequest, CreateAclsResponse>;
   deleteAcls: handleUnaryCall<DeleteAclsRequest, DeleteAclsResponse>;
@@ -2249,6 +2574,22 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AlterPartitionResponse) => void,
+  ): ClientUnaryCall;
+  /** Kafka's ElectLeaders: preferred or unclean elections on demand, each a fenced etcd write. */
+  electLeaders(
+    request: ElectLeadersRequest,
+    callback: (error: ServiceError | null, response: ElectLeadersResponse) => void,
+  ): ClientUnaryCall;
+  electLeaders(
+    request: ElectLeadersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ElectLeadersResponse) => void,
+  ): ClientUnaryCall;
+  electLeaders(
+    request: ElectLeadersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ElectLeadersResponse) => void,
   ): ClientUnaryCall;
   alterScramCredentials(
     request: AlterScramCredentialsRequest,
