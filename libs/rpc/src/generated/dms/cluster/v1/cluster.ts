@@ -2457,10 +2457,10 @@ export const ControllerServiceService = {
     path: "/dms.cluster.v1.ControllerService/ElectLeaders" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ElectLeadersRequest): Buffer => Buffer.from(ElectLeadersRequest.encode(value).finish()),
+    requestSerialize: (value: ElectLeadersRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ElectLeadersRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): ElectLeadersRequest => ElectLeadersRequest.decode(value),
     responseSerialize: (value: ElectLeadersResponse): Buffer =>
-      Buffer.from(ElectLeadersResponse.encode(value).finish()),
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ElectLeadersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ElectLeadersResponse => ElectLeadersResponse.decode(value),
   },
   alterScramCredentials: {
