@@ -1,4 +1,4 @@
-import { chooseGateway } from './cluster-port';
+import { GatewayClusterPort, chooseGateway } from './cluster-port';
 
 const gw = (id: number, rack: string | null) => ({ id, host: '127.0.0.1', port: 9000 + id, rack, listeners: {}, startTimeMs: 0 });
 const broker = (id: number, rack: string | null) => ({ id, host: '127.0.0.1', port: 7000 + id, rack, startTimeMs: 0 });
@@ -29,5 +29,27 @@ describe('chooseGateway', () => {
 
   it('has no answer without gateways', () => {
     expect(chooseGateway([], broker(1, 'a'), 't', 0)).toBeUndefined();
+  });
+});
+
+describe('GatewayClusterPort', () => {
+  // A view holding one other gateway: this gateway's own key is missing (re-registering).
+  const view = {
+    on: () => undefined,
+    gateways: () => [gw(2, null)],
+    brokers: () => [broker(1, null)],
+    topics: () => new Map([['t', { topicId: 'id', partitions: 1, replicationFactor: 1, configs: {}, createdAtMs: 0 }]]),
+    allPartitions: () => [{ topic: 't', partition: 0, state: { replicas: [1], leader: 1, leaderEpoch: 0, isr: [1], partitionEpoch: 0 } }],
+    clusterId: () => 'c',
+  };
+
+  it('always lists itself, so the controller it names is in the broker list', () => {
+    const port = new GatewayClusterPort(view as never, 1, { autoCreateTopicsEnable: true, messageMaxBytes: 1 << 20 });
+    expect(port.nodes().map((n) => n.nodeId)).toEqual([2]);
+    port.setSelf(gw(1, null));
+    expect(port.nodes().map((n) => n.nodeId)).toEqual([1, 2]);
+    expect(port.nodes().map((n) => n.nodeId)).toContain(port.controllerId());
+    const leader = port.topic('t')!.partitions[0].advertisedLeader;
+    expect([1, 2]).toContain(leader);
   });
 });

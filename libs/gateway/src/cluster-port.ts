@@ -33,6 +33,7 @@ export function chooseGateway(
 /** ClusterPort over the etcd-backed ClusterView, as seen by gateway `selfId`. */
 export class GatewayClusterPort implements ClusterPort {
   private topicsCache: { byName: Map<string, TopicView>; byId: Map<string, TopicView> } | undefined;
+  private self: GatewayRegistration | undefined;
 
   constructor(
     private readonly view: ClusterView,
@@ -48,6 +49,23 @@ export class GatewayClusterPort implements ClusterPort {
     return this.view.clusterId() ?? null;
   }
 
+  /**
+   * This gateway's own registration. While its etcd key is missing (starting, or re-registering
+   * after a lost lease) the view would leave out the very gateway answering, and a response naming
+   * itself as controller or leader outside its own broker list sends clients into loops.
+   */
+  setSelf(registration: GatewayRegistration): void {
+    this.self = registration;
+    this.topicsCache = undefined;
+  }
+
+  /** Live gateways as etcd shows them, plus this one. */
+  private gateways(): GatewayRegistration[] {
+    const all = this.view.gateways();
+    if (!this.self || all.some((g) => g.id === this.self!.id)) return all;
+    return [...all, this.self].sort((a, b) => a.id - b.id);
+  }
+
   controllerId(): number {
     // Any gateway accepts admin requests, so the gateway a client talks to names itself.
     return this.selfId;
@@ -55,7 +73,7 @@ export class GatewayClusterPort implements ClusterPort {
 
   nodes(listenerName?: string): AdvertisedNode[] {
     const out: AdvertisedNode[] = [];
-    for (const g of this.view.gateways()) {
+    for (const g of this.gateways()) {
       const addr = listenerName ? g.listeners[listenerName] : undefined;
       if (listenerName && !addr && Object.keys(g.listeners).length > 0) continue; // not on that listener: Kafka omits it
       const m = addr ? /^(.*):(\d+)$/.exec(addr) : null;
@@ -106,7 +124,7 @@ export class GatewayClusterPort implements ClusterPort {
   private snapshot() {
     if (this.topicsCache) return this.topicsCache;
     const brokers = new Map(this.view.brokers().map((b) => [b.id, b]));
-    const gateways = this.view.gateways();
+    const gateways = this.gateways();
     const byName = new Map<string, TopicView>();
     const byId = new Map<string, TopicView>();
     // One pass over the partition states: the view's per-topic lookups scan every key.

@@ -139,18 +139,17 @@ export class Gateway {
     this.port = this.ports[first.name];
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     renewOnLoss(this.session, opts.logger, () => this.stopped);
+    const registration = {
+      id: opts.nodeId,
+      host: first.advertisedHost,
+      port: first.advertisedPort || this.port,
+      rack: opts.rack,
+      listeners: advertised,
+      startTimeMs: Date.now(),
+    };
+    cluster.setSelf(registration);
     await this.session.start();
-    await this.session.register(
-      gatewayKey(opts.clusterName, opts.nodeId),
-      gatewayRegistration.encode({
-        id: opts.nodeId,
-        host: first.advertisedHost,
-        port: first.advertisedPort || this.port,
-        rack: opts.rack,
-        listeners: advertised,
-        startTimeMs: Date.now(),
-      }),
-    );
+    await this.session.register(gatewayKey(opts.clusterName, opts.nodeId), gatewayRegistration.encode(registration));
   }
 
   async stop(): Promise<void> {
