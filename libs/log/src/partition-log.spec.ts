@@ -111,6 +111,35 @@ describe('PartitionLog', () => {
       await reopened.close();
     }));
 
+  it('reads at the log end from the in-memory tail exactly as from disk, across eviction and truncation', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, { indexIntervalBytes: 300 });
+      // More batches than the tail keeps, so old offsets are found on disk, new ones in memory.
+      await Promise.all(Array.from({ length: 700 }, async (_, i) => log.append(await testBatch({ records: 2, valueBytes: 8, tag: `t${i}` }), { leaderEpoch: 0 })));
+      const firstOffsetAt = async (offset: bigint) => {
+        const { records } = await log.read(offset, 1, all);
+        return (await recordKeys(records))[0]?.offset;
+      };
+      for (const offset of [0n, 1n, 2n, 501n, 800n, 888n, 889n, 1397n, 1398n, 1399n]) {
+        expect(await firstOffsetAt(offset)).toBe(offset >= 1400n ? undefined : offset - (offset % 2n));
+      }
+      expect((await log.read(1400n, 1 << 20, all)).records.length).toBe(0);
+      await log.truncateTo(1201n); // inside the batch 1200..1201
+      expect(log.logEndOffset).toBe(1200n);
+      expect(await firstOffsetAt(1199n)).toBe(1198n);
+      expect((await log.read(1200n, 1 << 20, all)).records.length).toBe(0);
+      await log.append(await testBatch({ records: 3, tag: 'after' }), { leaderEpoch: 1 });
+      expect(await firstOffsetAt(1201n)).toBe(1200n);
+      await log.close();
+      const reopened = await PartitionLog.open(dir, { indexIntervalBytes: 300 });
+      expect(reopened.logEndOffset).toBe(1203n);
+      for (const offset of [0n, 777n, 1202n]) {
+        const { records } = await reopened.read(offset, 1, all);
+        expect((await recordKeys(records))[0]?.offset).toBe(offset >= 1200n ? 1200n : offset - (offset % 2n));
+      }
+      await reopened.close();
+    }));
+
   it('finds the batch containing any offset through the sparse index', () =>
     withTempDir(async (dir) => {
       const log = await PartitionLog.open(dir, { indexIntervalBytes: 200 });

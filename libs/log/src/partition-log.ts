@@ -416,6 +416,7 @@ export class PartitionLog {
     this.checkOpen();
     await this.queue.idle();
     if (this.queue.failure) throw this.queue.failure;
+    await this.segments[this.segments.length - 1]!.persistIndexes();
     for (const s of this.segments) await s.sync();
     await this.epochWrite;
   }

@@ -11,6 +11,8 @@ const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
 const RECOVERY_CHUNK = 1 << 20;
 /** Header scans in the read path stay short: one index interval plus a little. */
 const LOOKUP_CHUNK = 16 << 10;
+/** Headers of the newest batches kept in memory: followers and tailing consumers read there. */
+const TAIL_BATCHES = 256;
 
 /**
  * One segment: a `.log` file plus its two indexes. Two views of its extent coexist:
@@ -35,6 +37,13 @@ export class Segment {
    */
   untrustedTimestamps: boolean | undefined = false;
   private bytesSinceIndexEntry = 0;
+  /**
+   * Headers of the latest assigned batches, in file order, so a read near the end finds its
+   * batch without reading headers from disk. Every offset above `tailFloor` is covered by
+   * `tail`; undefined when the tail is unknown (a segment loaded from trusted indexes).
+   */
+  private tail: BatchInfo[] = [];
+  private tailFloor: bigint | undefined;
   private log?: FileHandle;
   private indexFile?: FileHandle;
   private timeIndexFile?: FileHandle;
@@ -53,6 +62,7 @@ export class Segment {
     this.timeIndex = new TimeIndex(baseOffset);
     this.writtenEnd = baseOffset;
     this.pendingEnd = baseOffset;
+    this.tailFloor = baseOffset - 1n;
   }
 
   get isEmpty(): boolean {
@@ -97,8 +107,36 @@ export class Segment {
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += info.size;
+    this.rememberTail(info);
     this.pendingSize = info.position + info.size;
     this.pendingEnd = info.lastOffset + 1n;
+  }
+
+  private rememberTail(info: BatchInfo): void {
+    if (this.tailFloor === undefined) return;
+    this.tail.push(info);
+    if (this.tail.length >= 2 * TAIL_BATCHES) {
+      const dropped = this.tail.splice(0, this.tail.length - TAIL_BATCHES);
+      this.tailFloor = dropped[dropped.length - 1]!.lastOffset;
+    }
+  }
+
+  /**
+   * The answer of findBatch from memory when the tail covers offset: the first written batch
+   * with lastOffset >= offset, or null for none; undefined when the disk must be asked.
+   */
+  private findInTail(offset: bigint): BatchInfo | null | undefined {
+    if (this.tailFloor === undefined || offset <= this.tailFloor) return undefined;
+    const tail = this.tail;
+    let lo = 0;
+    let hi = tail.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tail[mid]!.lastOffset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const found = tail[lo];
+    return found && found.position + found.size <= this.writtenSize ? found : null;
   }
 
   /** Marks assigned bytes up to size / offsets up to end as written. */
@@ -110,6 +148,9 @@ export class Segment {
   /** Adds the final time index entry when the segment stops being active (as Kafka does). */
   seal(): void {
     this.maybeIndexTime();
+    // Only the active segment's tail is read often; sealed segments must not hold memory.
+    this.tail = [];
+    this.tailFloor = undefined;
   }
 
   private maybeIndexTime(): void {
@@ -198,6 +239,8 @@ export class Segment {
     }
     this.offsetIndex = offsetIndex;
     this.timeIndex = timeIndex;
+    this.tail = [];
+    this.tailFloor = undefined;
     const last = timeIndex.last();
     this.maxTimestampSoFar = last?.timestamp ?? -1n;
     this.offsetOfMaxTimestampSoFar = last?.offset ?? -1n;
@@ -214,6 +257,8 @@ export class Segment {
     this.maxTimestampSoFar = this.offsetOfMaxTimestampSoFar = -1n;
     this.untrustedTimestamps = false;
     this.bytesSinceIndexEntry = 0;
+    this.tail = [];
+    this.tailFloor = this.baseOffset - 1n;
     this.pendingSize = 0;
     this.pendingEnd = this.baseOffset;
     const result = await scanBatches(
@@ -249,6 +294,10 @@ export class Segment {
    * a short header scan; undefined when no written batch of this segment reaches offset.
    */
   async findBatch(offset: bigint, fromPosition?: number): Promise<BatchInfo | undefined> {
+    if (fromPosition === undefined) {
+      const known = this.findInTail(offset);
+      if (known !== undefined) return known ?? undefined;
+    }
     const start = fromPosition ?? this.offsetIndex.lookup(offset);
     const limit = this.writtenSize;
     if (start >= limit) return undefined;

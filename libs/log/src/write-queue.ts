@@ -100,7 +100,9 @@ export class WriteQueue {
       if (this.hooks.fsync) await fh.datasync();
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
       this.hooks.onWritten(last.endOffset, first.segment);
-      await first.segment.persistIndexes();
+      // Index entries stay in memory until the segment is sealed, flushed or closed (Kafka
+      // does not write its mmapped index per append either): recovery rebuilds the active
+      // segment's indexes from its batches, so writing them per cycle bought nothing.
     }
   }
 }
