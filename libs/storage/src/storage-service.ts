@@ -73,8 +73,9 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
     }
     const maxBytes = Number(replica.configs['max.message.bytes'] ?? opts.messageMaxBytes);
-    if (p.records.length > maxBytes * positions.length) {
-      return { ...base, errorCode: ErrorCode.MESSAGE_TOO_LARGE };
+    for (let i = 0; i < positions.length; i++) {
+      const end = i + 1 < positions.length ? positions[i + 1] : p.records.length;
+      if (end - positions[i] > maxBytes) return { ...base, errorCode: ErrorCode.MESSAGE_TOO_LARGE };
     }
     const minIsr = replica.minInsyncReplicas;
     if (acks === -1 && replica.leader.isr.length < minIsr) {

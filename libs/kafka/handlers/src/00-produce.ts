@@ -58,13 +58,12 @@ export const produceHandler: KafkaHandler = {
   maxVersion: 11,
   async handle(ctx, req: any) {
     const acks: number = req.acks;
-    const results = new Map<string, PartitionResult[]>();
+    // In request order; a topic named twice keeps both entries, as clients match them by position.
+    const results: { name: string; list: PartitionResult[] }[] = [];
     const forward: ProducePartitionInput[] = [];
-    const slots: PartitionResult[][] = [];
     for (const t of req.topicData as any[]) {
       const list: PartitionResult[] = [];
-      results.set(t.name, list);
-      slots.push(list);
+      results.push({ name: t.name, list });
       const view = ctx.cluster.topic(t.name);
       const allowed = authorized(ctx, Operation.WRITE, Resource.TOPIC, t.name);
       for (const p of t.partitionData as any[]) {
@@ -99,7 +98,7 @@ export const produceHandler: KafkaHandler = {
       const outcomes = await ctx.storage.produce(acks, req.timeoutMs, forward);
       const byKey = new Map<string, ProducePartitionOutcome>();
       for (const o of outcomes) byKey.set(`${o.topic}\0${o.partition}`, o);
-      for (const [topic, list] of results) {
+      for (const { name: topic, list } of results) {
         for (const r of list) {
           if (r.errorCode !== ErrorCode.NONE || r.baseOffset !== -1n) continue;
           const o = byKey.get(`${topic}\0${r.index}`);
@@ -114,7 +113,7 @@ export const produceHandler: KafkaHandler = {
     }
     if (acks === 0) return undefined;
     return {
-      responses: [...results].map(([name, partitionResponses]) => ({ name, partitionResponses })),
+      responses: results.map(({ name, list }) => ({ name, partitionResponses: list })),
       throttleTimeMs: 0,
     };
   },
