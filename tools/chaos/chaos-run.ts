@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterView, createEtcdClient } from '@dms/cluster';
-import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
-import { KafkaClient } from '@dms/kafka-client';
+import { buildRecordBatch } from '@dms/kafka-codec';
+import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
 import { DevCluster, freePort, waitFor } from '@dms/devcluster';
 import { longestGapMs, verify, type Acked, type Verdict } from './verify';
 
@@ -111,7 +111,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(producers);
 
     const readBack = new Map<number, string[]>();
-    for (let p = 0; p < o.partitions; p++) readBack.set(p, await readPartition(client, p));
+    for (let p = 0; p < o.partitions; p++) {
+      const end = await waitFor(`partition ${p} readable`, async () => (await client.listOffsets(TOPIC, p, -1n)).offset, 60_000, 200);
+      readBack.set(p, await readPartitionValues(client, TOPIC, p, end));
+    }
     const verdict = verify(acked, readBack);
     const longest: Partial<Record<FaultKind, number>> = {};
     for (const f of faults) longest[f.kind] = Math.max(longest[f.kind] ?? 0, f.unavailableMs);
@@ -153,21 +156,3 @@ async function recover(kind: FaultKind, target: string, cluster: DevCluster): Pr
   await cluster.restart(role as 'broker' | 'controller' | 'gateway', Number(id));
 }
 
-async function readPartition(client: KafkaClient, partition: number): Promise<string[]> {
-  const end = await waitFor(`partition ${partition} readable`, async () => (await client.listOffsets(TOPIC, partition, -1n)).offset, 60_000, 200);
-  const values: string[] = [];
-  let offset = 0n;
-  while (offset < end) {
-    const res = await client.fetch(TOPIC, partition, offset, 4 << 20, 500);
-    const batches = await decodeRecordBatches(res.records);
-    if (batches.length === 0) break;
-    for (const b of batches) {
-      for (const r of b.records) {
-        if (r.offset < offset || r.offset >= end) continue;
-        values.push(r.value!.toString());
-        offset = r.offset + 1n;
-      }
-    }
-  }
-  return values;
-}

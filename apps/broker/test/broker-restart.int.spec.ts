@@ -1,7 +1,7 @@
 // A storage broker SIGKILLed mid-stream keeps every record it acknowledged, recovers its logs
 // on restart, and serves them again (real etcd, real processes).
-import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
-import { KafkaClient } from '@dms/kafka-client';
+import { buildRecordBatch } from '@dms/kafka-codec';
+import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
 import { waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 
@@ -19,22 +19,6 @@ afterAll(async () => {
   client?.close();
   await cleanup();
 });
-
-async function readAll(topic: string, partition: number, upTo: bigint): Promise<string[]> {
-  const values: string[] = [];
-  let offset = 0n;
-  while (offset < upTo) {
-    const res = await client.fetch(topic, partition, offset, 1 << 20, 500);
-    for (const batch of await decodeRecordBatches(res.records)) {
-      for (const r of batch.records) {
-        if (r.offset < offset) continue;
-        values.push(r.value!.toString());
-        offset = r.offset + 1n;
-      }
-    }
-  }
-  return values;
-}
 
 describe('broker crash and restart', () => {
   it('keeps every acknowledged record across SIGKILL and serves it after restart', async () => {
@@ -66,7 +50,7 @@ describe('broker crash and restart', () => {
     for (const p of [0, 1]) {
       const end = await waitFor(`partition ${p} served again`, async () => (await client.listOffsets(topic, p, -1n)).offset, 30_000);
       expect(end).toBeGreaterThanOrEqual(BigInt(before[p].length));
-      const values = await readAll(topic, p, end);
+      const values = await readPartitionValues(client, topic, p, end);
       // Everything acknowledged is there, in order, as a prefix of what the log holds.
       expect(values.slice(0, before[p].length)).toEqual(before[p]);
     }

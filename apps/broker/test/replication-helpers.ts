@@ -1,8 +1,8 @@
 // Shared by the replication integration specs: etcd reads of partition state, a sequence-numbered
 // acks=all producer that survives failures, and a reader of everything below the high watermark.
 import { Etcd3 } from 'etcd3';
-import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
-import { KafkaClient } from '@dms/kafka-client';
+import { buildRecordBatch } from '@dms/kafka-codec';
+import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
 import { partitionKey, partitionState, type PartitionState } from '@dms/cluster';
 import { waitFor } from '@dms/devcluster';
 
@@ -63,21 +63,8 @@ export function startProducer(client: KafkaClient, topic: string, prefix: string
 }
 
 /** Every record value of partition 0 below the high watermark, in offset order. */
-export async function readAll(client: KafkaClient, topic: string): Promise<string[]> {
-  const end = (await client.listOffsets(topic, 0, -1n)).offset;
-  const values: string[] = [];
-  let offset = 0n;
-  while (offset < end) {
-    const res = await client.fetch(topic, 0, offset, 1 << 20, 500);
-    for (const batch of await decodeRecordBatches(res.records)) {
-      for (const r of batch.records) {
-        if (r.offset < offset) continue;
-        values.push(r.value!.toString());
-        offset = r.offset + 1n;
-      }
-    }
-  }
-  return values;
+export function readAll(client: KafkaClient, topic: string): Promise<string[]> {
+  return readPartitionValues(client, topic, 0);
 }
 
 /** Whether `sub` appears in `all` in the same order (retries may have written duplicates between). */

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
-import { KafkaClient } from '@dms/kafka-client';
+import { buildRecordBatch } from '@dms/kafka-codec';
+import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
 import { waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 import { isSubsequence, stateOf } from './replication-helpers';
@@ -37,23 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanup();
 });
-
-async function readPartition(client: KafkaClient, partition: number): Promise<string[]> {
-  const end = (await client.listOffsets(TOPIC, partition, -1n)).offset;
-  const values: string[] = [];
-  let offset = 0n;
-  while (offset < end) {
-    const res = await client.fetch(TOPIC, partition, offset, 1 << 20, 500);
-    for (const batch of await decodeRecordBatches(res.records)) {
-      for (const r of batch.records) {
-        if (r.offset < offset) continue;
-        values.push(r.value!.toString());
-        offset = r.offset + 1n;
-      }
-    }
-  }
-  return values;
-}
 
 function checkpointOf(brokerId: number): Map<string, bigint> {
   const lines = readFileSync(join(tc.dataDir, `broker-${brokerId}`, 'replication-offset-checkpoint'), 'utf8').trim().split('\n');
@@ -114,7 +97,7 @@ it('keeps every acknowledged record across a SIGKILL of every process, etcd incl
         return o !== undefined && o >= BigInt(before[p].length) ? o : undefined;
       }, 30_000, 200);
       expect(end).toBeGreaterThanOrEqual(BigInt(before[p].length));
-      const values = await readPartition(reader, p);
+      const values = await readPartitionValues(reader, TOPIC, p);
       expect(isSubsequence(before[p], values)).toBe(true);
     }
     // And the cluster takes acks=all writes again.

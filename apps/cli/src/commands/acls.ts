@@ -52,8 +52,8 @@ export function bindingsFrom(o: AclCliOptions): AclSpec[] {
   const patternType = parsePatternType(o.resourcePatternType);
   if (patternType !== PatternType.LITERAL && patternType !== PatternType.PREFIXED) throw new Error('--resource-pattern-type must be literal or prefixed');
   const entries = [
-    ...o.allowPrincipal.flatMap((principal) => (o.allowHost.length ? o.allowHost : ['*']).map((host) => ({ principal, host, permissionType: AclPermissionType.ALLOW }))),
-    ...o.denyPrincipal.flatMap((principal) => (o.denyHost.length ? o.denyHost : ['*']).map((host) => ({ principal, host, permissionType: AclPermissionType.DENY }))),
+    ...o.allowPrincipal.flatMap((principal) => (o.allowHost.length ? o.allowHost : ['*']).map((host) => ({ principal, host, permissionType: AclPermissionType.ALLOW as const }))),
+    ...o.denyPrincipal.flatMap((principal) => (o.denyHost.length ? o.denyHost : ['*']).map((host) => ({ principal, host, permissionType: AclPermissionType.DENY as const }))),
   ];
   if (entries.length === 0) throw new Error('name --allow-principal or --deny-principal');
   const ops = o.operation.map(parseOperation);

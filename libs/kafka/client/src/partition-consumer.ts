@@ -104,3 +104,27 @@ export async function consumeTopic(
   }
   return delivered;
 }
+
+/**
+ * Every record value of one partition from offset 0 up to `end` (default: the high watermark),
+ * in offset order, decoded as UTF-8. For tools and tests that check what a log holds.
+ */
+export async function readPartitionValues(client: KafkaClient, topic: string, partition: number, end?: bigint): Promise<string[]> {
+  const upTo = end ?? (await client.listOffsets(topic, partition, -1n)).offset;
+  const values: string[] = [];
+  let offset = 0n;
+  // A leader that just changed may briefly serve less than the end it reported: retry a while.
+  for (let empty = 0; offset < upTo && empty < 20; ) {
+    const res = await client.fetch(topic, partition, offset, 4 << 20, 500);
+    const batches = await decodeRecordBatches(res.records);
+    empty = batches.length === 0 ? empty + 1 : 0;
+    for (const b of batches) {
+      for (const r of b.records) {
+        if (r.offset < offset || r.offset >= upTo) continue;
+        values.push(r.value?.toString() ?? '');
+        offset = r.offset + 1n;
+      }
+    }
+  }
+  return values;
+}

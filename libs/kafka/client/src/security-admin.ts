@@ -1,3 +1,4 @@
+import type { AclBinding, AclFilter } from '@dms/security';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { ApiKey } from '@dms/kafka-schema';
@@ -37,25 +38,10 @@ async function alter(client: KafkaClient, deletions: object[], upsertions: objec
   for (const r of res.results as any[]) if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, r.errorMessage ?? undefined);
 }
 
-export interface AclSpec {
-  resourceType: number;
-  resourceName: string;
-  patternType: number;
-  principal: string;
-  host: string;
-  operation: number;
-  permissionType: number;
-}
+/** CreateAcls / DeleteAcls speak the security model's binding and filter shapes. */
+export type AclSpec = AclBinding;
 
-export interface AclFilterSpec {
-  resourceType: number;
-  resourceName: string | null;
-  patternType: number;
-  principal: string | null;
-  host: string | null;
-  operation: number;
-  permissionType: number;
-}
+export type AclFilterSpec = AclFilter;
 
 export async function createAcls(client: KafkaClient, acls: AclSpec[]): Promise<void> {
   const res = await client.adminRequest<any>(ApiKey.CreateAcls, {

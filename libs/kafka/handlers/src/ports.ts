@@ -1,3 +1,4 @@
+import type { AclBinding } from '@dms/security';
 import type {
   DeleteGroupResult,
   DescribedGroup,
@@ -237,15 +238,7 @@ export interface ConnectionSession {
   closeAfterResponse(): void;
 }
 
-export interface AclEntry {
-  resourceType: number;
-  resourceName: string;
-  patternType: number;
-  principal: string;
-  host: string;
-  operation: number;
-  permissionType: number;
-}
+export type AclEntry = AclBinding;
 
 export interface ScramUserInfo {
   user: string;
