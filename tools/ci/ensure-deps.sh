@@ -34,9 +34,10 @@ stamp="node_modules/.dms-lock-hash"
 lock_hash="$(sha1sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "ensure-deps: installing npm packages" >&2
-  # `npm install` rather than `npm ci`: npm 11 records only this platform's optional native
-  # packages in the lockfile, which `npm ci` then rejects as out of sync.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`, exactly as container images and users' CI install. The lockfile must list every
+  # platform's optional native packages: after changing dependencies, refresh it with
+  # `npm install --package-lock-only` from a tree without node_modules, or `npm ci` rejects it.
+  npm ci --no-audit --no-fund --loglevel=error
   sha1sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
