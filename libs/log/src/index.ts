@@ -6,3 +6,4 @@ export type { LogErrorKind } from './log-error';
 export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache';
 export type { EpochEntry } from './leader-epoch-cache';
 export { partitionDirName, segmentFileStem } from './file-names';
+export * from './cleaner';
