@@ -2,7 +2,7 @@ import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { resolve } from 'node:path';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
-import { Broker, brokerConfigDef, replicationOptionsFromConfig } from '@dms/storage';
+import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     fsync: config['log.flush.policy'] as 'never' | 'always',
     groups: groupConfigFrom(config),
     replication: replicationOptionsFromConfig(config),
+    cleaner: cleanerOptionsFromConfig(config),
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     logger,

@@ -39,16 +39,27 @@ export function decodeHwCheckpoint(text: string): Map<string, bigint> {
 export const hwKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
 
 export async function readHwCheckpoint(logDir: string): Promise<Map<string, bigint>> {
+  return readOffsetCheckpoint(join(logDir, HW_CHECKPOINT_FILE));
+}
+
+export function writeHwCheckpoint(logDir: string, entries: readonly HwEntry[]): Promise<void> {
+  return writeOffsetCheckpoint(join(logDir, HW_CHECKPOINT_FILE), entries);
+}
+
+/**
+ * Any of Kafka's offset checkpoint files in this format (replication-offset-checkpoint,
+ * cleaner-offset-checkpoint); a missing, torn or foreign file reads as empty.
+ */
+export async function readOffsetCheckpoint(path: string): Promise<Map<string, bigint>> {
   try {
-    return decodeHwCheckpoint(await readFile(join(logDir, HW_CHECKPOINT_FILE), 'utf8'));
+    return decodeHwCheckpoint(await readFile(path, 'utf8'));
   } catch {
     return new Map();
   }
 }
 
 /** Written to a temp file, fsynced and renamed over the old one: a crash leaves one or the other. */
-export async function writeHwCheckpoint(logDir: string, entries: readonly HwEntry[]): Promise<void> {
-  const path = join(logDir, HW_CHECKPOINT_FILE);
+export async function writeOffsetCheckpoint(path: string, entries: readonly HwEntry[]): Promise<void> {
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, 'w');
   try {
