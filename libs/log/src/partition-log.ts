@@ -83,6 +83,8 @@ export class PartitionLog {
   private exclusive = false;
   /** A cleaner swap in progress (replaceSegments): truncation and segment deletion wait for it. */
   private swapping: Promise<unknown> | undefined;
+  /** Truncations so far: a cleaning that read segments before one must not swap its result in. */
+  private truncations = 0;
   private readonly findInBatch: FindOffsetByTimestamp;
 
   private constructor(
@@ -208,6 +210,11 @@ export class PartitionLog {
     return this.segments.slice(0, -1);
   }
 
+  /** Changes whenever the log is truncated (the cleaner checks it did not read a stale log). */
+  get truncationCount(): number {
+    return this.truncations;
+  }
+
   /** Base offset of the active segment (the end of the closed ones). */
   get activeSegmentBaseOffset(): bigint {
     return this.segments[this.segments.length - 1]!.baseOffset;
@@ -218,15 +225,17 @@ export class PartitionLog {
    * consecutive closed segments, as Kafka's replaceSegments does; see cleaner/segment-swap.ts for
    * the crash-safe order. Old files are renamed `.deleted` and unlinked after deleteDelayMs; reads
    * in flight keep their descriptors. Resolves false, removing the cleaned files, when the run
-   * changed meanwhile (truncated, deleted) or the log is busy or closed.
+   * changed meanwhile (deleted, or the log truncated since `truncationsSeen`) or the log is busy
+   * or closed.
    */
-  async replaceSegments(run: readonly Segment[], deleteDelayMs: number): Promise<boolean> {
+  async replaceSegments(run: readonly Segment[], deleteDelayMs: number, truncationsSeen = this.truncations): Promise<boolean> {
     const stillThere = (): number => {
       const at = this.segments.indexOf(run[0]!);
       const ok = at >= 0 && at + run.length < this.segments.length && run.every((s, i) => this.segments[at + i] === s);
       return ok ? at : -1;
     };
-    if (run.length === 0 || this.closed || this.exclusive || this.swapping || stillThere() < 0) {
+    const changed = this.truncations !== truncationsSeen || stillThere() < 0;
+    if (run.length === 0 || this.closed || this.exclusive || this.swapping || changed) {
       if (run[0]) await discardCleaned(this.dir, run[0].baseOffset);
       return false;
     }
@@ -424,6 +433,7 @@ export class PartitionLog {
     this.checkWritable();
     if (offset >= this.nextOffset) return;
     this.exclusive = true;
+    this.truncations++;
     try {
       await this.swapSettled();
       await this.queue.idle();

@@ -68,6 +68,8 @@ export async function compactLog(
     if (opts.shouldAbort?.()) throw new CleaningAborted('cleaning aborted');
   };
   const stats: CompactionStats = { endOffset: range.firstDirtyOffset, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, segmentsReplaced: 0 };
+  // Captured before reading anything: a truncation meanwhile voids this round's swaps.
+  const truncations = log.truncationCount;
   const segments = log.closedSegments();
   const activeBase = log.activeSegmentBaseOffset;
   const endOffset = await buildOffsetMap(segments, activeBase, range, map, abort);
@@ -101,7 +103,7 @@ export async function compactLog(
       await writer.abort();
       throw e;
     }
-    if (!(await log.replaceSegments(group.map((g) => g.seg), settings.fileDeleteDelayMs))) {
+    if (!(await log.replaceSegments(group.map((g) => g.seg), settings.fileDeleteDelayMs, truncations))) {
       throw new CleaningAborted('the log changed while its segments were cleaned');
     }
     stats.segmentsReplaced += group.length;
