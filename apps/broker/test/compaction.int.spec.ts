@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { buildRecordBatch, decodeRecordBatches, type KafkaRecord } from '@dms/kafka-codec';
-import { KafkaClient, readPartitionRecords } from '@dms/kafka-client';
+import { GroupAdmin, KafkaClient, readPartitionRecords } from '@dms/kafka-client';
 import { waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 import { stateOf, waitState } from './replication-helpers';
@@ -33,7 +33,7 @@ beforeAll(async () => {
         'log.segment.bytes': 8192,
         'log.cleaner.backoff.ms': 100,
       },
-      controller: { 'etcd.lease.ttl.ms': 3000 },
+      controller: { 'etcd.lease.ttl.ms': 3000, 'offsets.topic.num.partitions': 1 },
     },
   });
   client = new KafkaClient({ bootstrapServers: [tc.bootstrap], requestTimeoutMs: 10_000 });
@@ -62,8 +62,8 @@ function table(records: readonly KafkaRecord[]): Map<string, string> {
 }
 
 /** One broker's segment files of the partition, read from disk: closed segments, then the active one. */
-async function onDisk(brokerId: number): Promise<{ closed: KafkaRecord[]; active: KafkaRecord[] }> {
-  const dir = join(tc.dataDir, `broker-${brokerId}`, `${TOPIC}-0`);
+async function onDisk(brokerId: number, topic = TOPIC): Promise<{ closed: KafkaRecord[]; active: KafkaRecord[] }> {
+  const dir = join(tc.dataDir, `broker-${brokerId}`, `${topic}-0`);
   const files = (await readdir(dir)).filter((n) => /^\d{20}\.log$/.test(n)).sort();
   const read = async (f: string) =>
     (await decodeRecordBatches(await readFile(join(dir, f)))).flatMap((b) => (b.header.isControl ? [] : b.records));
@@ -161,5 +161,35 @@ describe('log compaction on a 3-broker cluster', () => {
     expect(table(healed)).toEqual(expected);
     expect((await stateOf(etcd, TOPIC)).isr).toHaveLength(3);
     expect(tc.unexpectedExits).toEqual([]);
+  });
+
+  it('compacts __consumer_offsets, and a new coordinator loads committed offsets and deleted groups from it', async () => {
+    const admin = new GroupAdmin(client);
+    await admin.commitOffsets('gone', [{ topic: TOPIC, partition: 0, offset: 1n }]);
+    for (let i = 1; i <= 400; i++) {
+      const results = await admin.commitOffsets('app', [{ topic: TOPIC, partition: 0, offset: BigInt(i) }]);
+      expect(results.every((r) => r.errorCode === 0)).toBe(true);
+    }
+    expect(await admin.deleteGroup('gone')).toBe(0);
+    // More commits so the tombstones land in closed segments.
+    for (let i = 401; i <= 500; i++) await admin.commitOffsets('app', [{ topic: TOPIC, partition: 0, offset: BigInt(i) }]);
+
+    const state = await waitState(etcd, '__consumer_offsets', 'the offsets partition in sync', (s) => s.isr.length === 3);
+    for (const id of state.replicas) {
+      await waitFor(`broker ${id} to compact __consumer_offsets`, async () => {
+        const disk = await onDisk(id, '__consumer_offsets').catch(() => undefined);
+        if (!disk || disk.closed.length === 0) return false;
+        const keys = disk.closed.map((r) => r.key!.toString('hex'));
+        return new Set(keys).size === keys.length;
+      }, 60_000, 250);
+    }
+
+    await tc.cluster.kill('broker', state.leader, 'SIGKILL');
+    await waitState(etcd, '__consumer_offsets', 'a new coordinator', (s) => s.leader >= 0 && s.leader !== state.leader, 30_000);
+    const offsets = await waitFor('the new coordinator to serve offsets', () => admin.fetchOffsets('app').then((o) => (o.length ? o : false)), 30_000, 250);
+    expect(offsets.map((o) => [o.topic, o.partition, o.offset])).toEqual([[TOPIC, 0, 500n]]);
+    expect(await admin.fetchOffsets('gone')).toEqual([]);
+    expect((await admin.listGroups()).map((g) => g.groupId)).not.toContain('gone');
+    await tc.cluster.restart('broker', state.leader);
   });
 });
