@@ -144,7 +144,8 @@ export class LogCleaner {
       this.record(r, range, stats, Date.now() - started, sweep);
       await this.saveCheckpoint(r, stats.endOffset > range.firstDirtyOffset ? stats.endOffset : range.firstDirtyOffset);
     } catch (err) {
-      if (err instanceof CleaningAborted || isLogError(err, 'offset-out-of-range') || isLogError(err, 'closed')) {
+      const gone = this.stopped || this.replicas.getNow(r.topic, r.partition) !== r;
+      if (gone || err instanceof CleaningAborted || isLogError(err, 'offset-out-of-range') || isLogError(err, 'closed')) {
         this.opts.logger.info({ topic: r.topic, partition: r.partition, reason: (err as Error).message }, 'log cleaning aborted; will retry');
       } else {
         // Kafka marks such a partition uncleanable rather than failing on it forever.

@@ -17,6 +17,9 @@ import { CleanedSegmentWriter } from './cleaned-segment-writer';
 import type { OffsetMap } from './offset-map';
 
 const CHUNK_BYTES = 1 << 20;
+/** The cleaner shares the broker's event loop: it lets appends and fetches in this often. */
+const YIELD_EVERY_BYTES = 64 << 10;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const INT32_MAX = 0x7fffffffn;
 
 export interface CompactionStats {
@@ -230,12 +233,18 @@ async function forEachBatch(
     abort();
     const chunk = await seg.read(pos, Math.min(CHUNK_BYTES, limit - pos));
     let at = 0;
+    let sinceYield = 0;
     while (at + BATCH_HEADER_SIZE <= chunk.length) {
       const size = chunk.readInt32BE(at + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
       if (size < BATCH_HEADER_SIZE) throw new LogError('corrupt', `bad batch length at ${pos + at} of ${seg.paths.log}`);
       if (at + size > chunk.length) break;
       if ((await fn(chunk.subarray(at, at + size))) === false) return;
       at += size;
+      sinceYield += size;
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
     }
     if (at === 0) {
       // One batch larger than the chunk: read exactly it.
