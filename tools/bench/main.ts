@@ -14,7 +14,7 @@ export interface BenchReport {
 }
 
 async function ensureTopic(client: KafkaClient, o: BenchOptions): Promise<void> {
-  const [res] = await client.createTopics([{ name: o.topic, numPartitions: o.partitions, replicationFactor: o.replicationFactor }]);
+  const [res] = await client.createTopics([{ name: o.topic, numPartitions: o.partitions, replicationFactor: o.replicationFactor, configs: o.topicConfig }]);
   if (res.errorCode !== ErrorCode.NONE && res.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
     throw new KafkaError(res.errorCode, `cannot create topic ${o.topic}${res.errorMessage ? `: ${res.errorMessage}` : ''}`);
   }

@@ -18,7 +18,17 @@ export interface BenchOptions {
   compression: CompressionType;
   compressionName: string;
   fetchMaxBytes: number;
+  /** Records get keys `key-0` .. `key-(keys-1)` in turn; 0 leaves them keyless. */
+  keys: number;
+  /** Configs of the topic when the bench creates it (e.g. cleanup.policy=compact). */
+  topicConfig: Record<string, string>;
   json: boolean;
+}
+
+function collectConfig(v: string, prev: Record<string, string>): Record<string, string> {
+  const at = v.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`--topic-config takes key=value, got '${v}'`);
+  return { ...prev, [v.slice(0, at)]: v.slice(at + 1) };
 }
 
 function parseSeconds(v: string): number {
@@ -44,6 +54,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--duration-s <s>', 'length of each phase').argParser(parseSeconds).default(10))
     .option('--compression <codec>', 'none|gzip|snappy|lz4|zstd', 'none')
     .addOption(new Option('--fetch-max-bytes <bytes>').argParser(parseIntOption('--fetch-max-bytes', 1)).default(4 * 1024 * 1024))
+    .addOption(new Option('--keys <n>', 'keyed records: key-0..key-(n-1) in turn (0: no keys)').argParser(parseIntOption('--keys', 0, 1_000_000_000)).default(0))
+    .option('--topic-config <key=value>', 'config of a created topic (repeatable)', collectConfig, {})
     .option('--json', 'print the results as JSON')
     .action((mode: string, o) => {
       if (mode !== 'produce' && mode !== 'consume' && mode !== 'both') throw new InvalidArgumentError(`mode must be produce, consume or both, got '${mode}'`);
