@@ -2,7 +2,7 @@ import { keyDigest } from './key-digest';
 
 const hex = (key: Buffer) => {
   const out = new Uint32Array(4);
-  keyDigest(key, out);
+  keyDigest(key, 0, key.length, out);
   return Buffer.from(out.buffer).toString('hex');
 };
 
@@ -13,6 +13,11 @@ describe('keyDigest', () => {
     for (let len = 0; len <= 48; len++) {
       const key = base.subarray(0, len);
       expect(hex(key)).toBe(hex(Buffer.from(key)));
+      // The same key inside a larger buffer digests the same.
+      const inside = Buffer.concat([Buffer.from('prefix'), key, Buffer.from('suffix')]);
+      const out = new Uint32Array(4);
+      keyDigest(inside, 6, len, out);
+      expect(Buffer.from(out.buffer).toString('hex')).toBe(hex(key));
       seen.add(hex(key));
       for (let bit = 0; bit < len * 8; bit += 5) {
         const flipped = Buffer.from(key);
@@ -30,7 +35,8 @@ describe('keyDigest', () => {
     const first = new Set<number>();
     const out = new Uint32Array(4);
     for (let i = 0; i < 500_000; i++) {
-      keyDigest(Buffer.from(`user-${i}`), out);
+      const key = Buffer.from(`user-${i}`);
+      keyDigest(key, 0, key.length, out);
       full.add(`${out[0]}:${out[1]}:${out[2]}:${out[3]}`);
       first.add(out[0]!);
     }

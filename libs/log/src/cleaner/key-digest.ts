@@ -11,8 +11,9 @@ const C2 = 0xab0e9789;
 const C3 = 0x38b34ae5;
 const C4 = 0xa1e38b93;
 
-export function keyDigest(key: Uint8Array, out: Uint32Array, at = 0): void {
-  const len = key.length;
+export function keyDigest(buf: Uint8Array, start: number, len: number, out: Uint32Array): void {
+  const key = buf;
+  const o = start;
   let h1 = 0x9747b28c;
   let h2 = 0x9747b28c;
   let h3 = 0x9747b28c;
@@ -20,10 +21,10 @@ export function keyDigest(key: Uint8Array, out: Uint32Array, at = 0): void {
   const blocks = len & ~15;
   let i = 0;
   for (; i < blocks; i += 16) {
-    let k1 = key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24);
-    let k2 = key[i + 4]! | (key[i + 5]! << 8) | (key[i + 6]! << 16) | (key[i + 7]! << 24);
-    let k3 = key[i + 8]! | (key[i + 9]! << 8) | (key[i + 10]! << 16) | (key[i + 11]! << 24);
-    let k4 = key[i + 12]! | (key[i + 13]! << 8) | (key[i + 14]! << 16) | (key[i + 15]! << 24);
+    let k1 = key[o + i]! | (key[o + i + 1]! << 8) | (key[o + i + 2]! << 16) | (key[o + i + 3]! << 24);
+    let k2 = key[o + i + 4]! | (key[o + i + 5]! << 8) | (key[o + i + 6]! << 16) | (key[o + i + 7]! << 24);
+    let k3 = key[o + i + 8]! | (key[o + i + 9]! << 8) | (key[o + i + 10]! << 16) | (key[o + i + 11]! << 24);
+    let k4 = key[o + i + 12]! | (key[o + i + 13]! << 8) | (key[o + i + 14]! << 16) | (key[o + i + 15]! << 24);
     k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
     h1 ^= k1;
     h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
@@ -45,7 +46,7 @@ export function keyDigest(key: Uint8Array, out: Uint32Array, at = 0): void {
   for (let j = len - 1; j >= i; j--) {
     const lane = (j - i) >> 2;
     const shift = ((j - i) & 3) << 3;
-    const b = key[j]! << shift;
+    const b = key[o + j]! << shift;
     if (lane === 0) k1 |= b;
     else if (lane === 1) k2 |= b;
     else if (lane === 2) k3 |= b;
@@ -73,10 +74,10 @@ export function keyDigest(key: Uint8Array, out: Uint32Array, at = 0): void {
   h2 = (h2 + h1) | 0;
   h3 = (h3 + h1) | 0;
   h4 = (h4 + h1) | 0;
-  out[at] = h1;
-  out[at + 1] = h2;
-  out[at + 2] = h3;
-  out[at + 3] = h4;
+  out[0] = h1;
+  out[1] = h2;
+  out[2] = h3;
+  out[3] = h4;
 }
 
 function rotl(x: number, r: number): number {

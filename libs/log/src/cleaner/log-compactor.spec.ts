@@ -1,6 +1,6 @@
 import { cp, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ATTR_DELETE_HORIZON, BATCH, buildRecordBatch, decodeRecordBatches, endTxnMarker } from '@dms/kafka-codec';
+import { ATTR_DELETE_HORIZON, BATCH, batchCrcMatches, buildRecordBatch, CompressionType, decodeRecordBatches, endTxnMarker } from '@dms/kafka-codec';
 import { PartitionLog } from '../partition-log';
 import { segmentPaths } from '../file-names';
 import { withTempDir } from '../testing/test-batches';
@@ -22,7 +22,7 @@ const all = { upperBound: 1n << 62n, minOneBatch: true };
 
 type Rec = [key: string | null, value: string | null];
 
-async function put(log: PartitionLog, recs: Rec[], ts = T0, extra: { transactional?: boolean; control?: boolean } = {}) {
+async function put(log: PartitionLog, recs: Rec[], ts = T0, extra: { transactional?: boolean; control?: boolean; compression?: CompressionType } = {}) {
   const batch = await buildRecordBatch({
     ...extra,
     records: recs.map(([key, value], i) => ({ key, value, timestamp: ts + i })),
@@ -218,6 +218,36 @@ describe('log compaction', () => {
       expect(mid.records.readBigInt64BE(BATCH.baseOffset)).toBeGreaterThanOrEqual(0n);
       await log.close();
     }));
+
+  it.each([CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd])(
+    'cleans compressed batches (codec %i) and recompresses what they keep with the same codec',
+    (compression) =>
+      withTempDir(async (dir) => {
+        const log = await PartitionLog.open(dir, { segmentBytes: 300 });
+        for (let i = 0; i < 20; i++) {
+          await put(log, [[`a`, `a${i}`], [`b${i % 3}`, `b${i}`], [`c`, i === 12 ? null : `c${i}`]], T0 + i, { compression });
+        }
+        const before = await readAllRecords(log);
+        await clean(log, T0 + 10_000);
+        const after = await readAllRecords(log);
+        expect(table(after)).toEqual(table(before));
+        expect(after.length).toBeLessThan(before.length);
+        const { records } = await log.read(0n, 1 << 20, { upperBound: log.activeSegmentBaseOffset, minOneBatch: true });
+        const batches = await decodeRecordBatches(records);
+        for (const b of batches) expect(b.header.compression).toBe(compression);
+        let pos = 0;
+        while (pos < records.length) {
+          expect(batchCrcMatches(records, pos)).toBe(true);
+          pos += records.readInt32BE(pos + BATCH.batchLength) + 12;
+        }
+        // Timestamps of kept records are unchanged.
+        for (const r of after) {
+          const was = before.find((x) => x.offset === r.offset)!;
+          expect(r).toEqual(was);
+        }
+        await log.close();
+      }),
+  );
 
   describe('crash safety of the swap', () => {
     /** A log closed before cleaning (`old`) and the same log after one cleaning (`cleaned`). */

@@ -2,12 +2,14 @@ import {
   BATCH,
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
+  buildBatchFromSpans,
   buildRetainedBatch,
   deleteHorizonOf,
   isControlBatch,
   isTransactionalBatch,
+  openRecords,
   readRawRecords,
-  type RawRecord,
+  scanRecords,
 } from '@dms/kafka-codec';
 import { LogError } from '../log-error';
 import type { PartitionLog } from '../partition-log';
@@ -144,9 +146,12 @@ async function buildOffsetMap(
           full = true;
           return false;
         }
-        for (const r of (await readRawRecords(batch)).records) {
-          if (r.offset >= range.firstDirtyOffset && r.key !== null) map.put(r.key, r.offset);
-        }
+        const view = await openRecords(batch);
+        const base = view.header.baseOffset;
+        scanRecords(view, (_s, _e, offsetDelta, keyStart, keyLength) => {
+          const offset = base + BigInt(offsetDelta);
+          if (keyLength >= 0 && offset >= range.firstDirtyOffset) map.putAt(view.plain, keyStart, keyLength, offset);
+        });
       }
       end = lastOffset + 1n;
       return true;
@@ -173,30 +178,44 @@ async function cleanBatch(
     stats.recordsKept += count;
     return batch;
   }
-  const { header, records } = await readRawRecords(batch);
+  const view = await openRecords(batch);
+  const { header } = view;
   const batchHorizon = deleteHorizonOf(header);
   const keepTombstones = batchHorizon === undefined || now < batchHorizon;
-  const kept: RawRecord[] = [];
+  // [start, end) of each kept record in view.plain: kept records are copied byte for byte.
+  const spans: number[] = [];
   let tombstones = false;
-  for (const r of records) {
-    if (!retain(r, map, endOffset, keepTombstones)) continue;
-    kept.push(r);
-    if (r.value === null) tombstones = true;
-  }
-  stats.recordsKept += kept.length;
-  if (kept.length === 0) return null;
+  scanRecords(view, (start, end, offsetDelta, keyStart, keyLength, valueIsNull) => {
+    const offset = header.baseOffset + BigInt(offsetDelta);
+    let keep: boolean;
+    if (offset >= endOffset) keep = true;
+    else if (keyLength < 0) keep = false; // keyless: Kafka refuses them at produce; the cleaner drops them
+    else if (offset < map.getAt(view.plain, keyStart, keyLength)) keep = false; // a later record has this key
+    else keep = !valueIsNull || keepTombstones;
+    if (!keep) return;
+    spans.push(start, end);
+    if (valueIsNull) tombstones = true;
+  });
+  const kept = spans.length / 2;
+  stats.recordsKept += kept;
+  if (kept === 0) return null;
   const stampHorizon = tombstones && batchHorizon === undefined;
-  if (tombstones && stats.nextDeleteHorizonMs === undefined) stats.nextDeleteHorizonMs = Number(batchHorizon ?? horizon);
-  else if (tombstones) stats.nextDeleteHorizonMs = Math.min(stats.nextDeleteHorizonMs!, Number(batchHorizon ?? horizon));
-  if (kept.length === records.length && !stampHorizon) return batch;
-  return buildRetainedBatch(header, kept, stampHorizon ? { deleteHorizonMs: horizon } : {});
-}
-
-function retain(r: RawRecord, map: OffsetMap, endOffset: bigint, keepTombstones: boolean): boolean {
-  if (r.offset >= endOffset) return true;
-  if (r.key === null) return false;
-  if (r.offset < map.get(r.key)) return false;
-  return r.value !== null || keepTombstones;
+  if (tombstones) {
+    const h = Number(batchHorizon ?? horizon);
+    stats.nextDeleteHorizonMs = stats.nextDeleteHorizonMs === undefined ? h : Math.min(stats.nextDeleteHorizonMs, h);
+  }
+  if (kept === header.recordCount && !stampHorizon) return batch;
+  if (!stampHorizon) return buildBatchFromSpans(view, spans);
+  // The first round to keep a tombstone stamps the batch's delete horizon (KIP-534): the base
+  // timestamp moves, so the kept records are re-encoded with new timestamp deltas.
+  const raw = await readRawRecords(batch);
+  const keptStarts = new Set<number>();
+  for (let i = 0; i < spans.length; i += 2) keptStarts.add(spans[i]!);
+  const keptOffsets = new Set<number>();
+  scanRecords(view, (start, _e, offsetDelta) => {
+    if (keptStarts.has(start)) keptOffsets.add(offsetDelta);
+  });
+  return buildRetainedBatch(header, raw.records.filter((r) => keptOffsets.has(r.offsetDelta)), { deleteHorizonMs: horizon });
 }
 
 /** Kafka's groupSegmentsBySize: consecutive segments up to maxBytes whose offsets fit int32 deltas. */

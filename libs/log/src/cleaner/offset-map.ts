@@ -57,8 +57,13 @@ export class OffsetMap {
 
   /** Records `offset` as the latest for `key` (offsets are put in increasing order). */
   put(key: Buffer, offset: bigint): void {
+    this.putAt(key, 0, key.length, offset);
+  }
+
+  /** put() for the key at buf[start, start + length), without slicing it out. */
+  putAt(buf: Uint8Array, start: number, length: number, offset: bigint): void {
     const digest = this.scratch;
-    keyDigest(key, digest);
+    keyDigest(buf, start, length, digest);
     if (this.slots === 0 || (this.entries + 1 > this.slots * LOAD_FACTOR && this.slots < this.maxSlots)) this.grow();
     const slot = this.find(digest);
     if (this.offsets[slot]! < 0n) {
@@ -73,8 +78,13 @@ export class OffsetMap {
 
   /** The latest offset put for `key`, or -1. */
   get(key: Buffer): bigint {
+    return this.getAt(key, 0, key.length);
+  }
+
+  /** get() for the key at buf[start, start + length). */
+  getAt(buf: Uint8Array, start: number, length: number): bigint {
     if (this.entries === 0) return -1n;
-    keyDigest(key, this.scratch);
+    keyDigest(buf, start, length, this.scratch);
     return this.offsets[this.find(this.scratch)]!;
   }
 
