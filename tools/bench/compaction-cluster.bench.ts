@@ -1,9 +1,10 @@
 /**
  * Cluster benchmark, not a spec: keyed acks=all produce to a compacted topic (RF 3, 100 keys,
  * 8 MiB segments) on a fresh dev cluster (3 brokers, 1 controller, 1 gateway) with the log cleaner
- * on or off, then what the cleaners did (from the brokers' "cleaned compacted log" lines).
- * About 40 s. Run from the repository root after `node tools/build/build.mjs`:
- *   npx esbuild tools/bench/compaction-cluster.bench.ts --bundle --platform=node --packages=external | node - on|off
+ * on, off, or on and throttled to N MB/s (log.cleaner.io.max.bytes.per.second), then what the
+ * cleaners did (from the brokers' "cleaned compacted log" lines). About 50 s. Run from the
+ * repository root after `node tools/build/build.mjs`:
+ *   npx esbuild tools/bench/compaction-cluster.bench.ts --bundle --platform=node --packages=external | node - on|off|<MB/s>
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,9 @@ import { runBench } from './main';
 import { parseBenchArgs } from './options';
 
 async function main(): Promise<void> {
-  const cleaner = (process.argv[2] ?? 'on') === 'on';
+  const arg = process.argv[2] ?? 'on';
+  const cleaner = arg !== 'off';
+  const throttleMBps = Number(arg) > 0 ? Number(arg) : undefined;
   const dataDir = await mkdtemp(join(tmpdir(), 'dms-compaction-bench-'));
   const port = await freePort();
   const cluster = await DevCluster.start({
@@ -23,7 +26,14 @@ async function main(): Promise<void> {
     dataDir,
     port,
     distDir: resolve('dist/apps'),
-    config: { broker: { 'log.segment.bytes': 8 << 20, 'log.cleaner.enable': cleaner, 'log.cleaner.backoff.ms': 1000 } },
+    config: {
+      broker: {
+        'log.segment.bytes': 8 << 20,
+        'log.cleaner.enable': cleaner,
+        'log.cleaner.backoff.ms': 1000,
+        ...(throttleMBps ? { 'log.cleaner.io.max.bytes.per.second': Math.round(throttleMBps * 1e6) } : {}),
+      },
+    },
   });
   try {
     const o = parseBenchArgs([
@@ -34,7 +44,7 @@ async function main(): Promise<void> {
     const report = await runBench(o);
     const p = report.results[0]!;
     console.log(
-      `cleaner ${cleaner ? 'on' : 'off'}: produce ${p.mbPerSec.toFixed(1)} MB/s, ${p.recordsPerSec} rec/s, ` +
+      `cleaner ${cleaner ? 'on' : 'off'}${throttleMBps ? ` (throttled to ${throttleMBps} MB/s)` : ''}: produce ${p.mbPerSec.toFixed(1)} MB/s, ${p.recordsPerSec} rec/s, ` +
         `p50 / p99 ${p.latencyMs.p50?.toFixed(0)} / ${p.latencyMs.p99?.toFixed(0)} ms`,
     );
     await new Promise((r) => setTimeout(r, 3_000));

@@ -28,6 +28,11 @@ export const brokerConfigDef = defineConfig({
     min: 1024,
     doc: 'Memory for the cleaner\'s key -> offset maps, over all cleaner threads (24 bytes a key; allocated as needed up to this).',
   },
+  'log.cleaner.io.max.bytes.per.second': {
+    type: 'long',
+    default: 9223372036854775807n,
+    doc: 'Bytes per second the log cleaner may read and write, all its threads together (default: unlimited).',
+  },
   'replica.high.watermark.checkpoint.interval.ms': {
     type: 'int',
     default: 5000,
@@ -79,12 +84,14 @@ export function cleanerOptionsFromConfig(config: {
   'log.cleaner.threads': number;
   'log.cleaner.backoff.ms': number;
   'log.cleaner.dedupe.buffer.size': number;
+  'log.cleaner.io.max.bytes.per.second': bigint;
 }): CleanerOptions {
   return {
     enable: config['log.cleaner.enable'],
     threads: config['log.cleaner.threads'],
     backoffMs: config['log.cleaner.backoff.ms'],
     dedupeBufferSize: config['log.cleaner.dedupe.buffer.size'],
+    ioMaxBytesPerSecond: Number(config['log.cleaner.io.max.bytes.per.second']),
   };
 }
 
@@ -93,6 +100,14 @@ export interface CleanerOptions {
   threads: number;
   backoffMs: number;
   dedupeBufferSize: number;
+  /** log.cleaner.io.max.bytes.per.second; 0 or anything past 2^53 is unlimited. */
+  ioMaxBytesPerSecond: number;
 }
 
-export const DEFAULT_CLEANER_OPTIONS: CleanerOptions = { enable: true, threads: 1, backoffMs: 15_000, dedupeBufferSize: 134_217_728 };
+export const DEFAULT_CLEANER_OPTIONS: CleanerOptions = {
+  enable: true,
+  threads: 1,
+  backoffMs: 15_000,
+  dedupeBufferSize: 134_217_728,
+  ioMaxBytesPerSecond: Number.MAX_SAFE_INTEGER,
+};

@@ -138,6 +138,7 @@ export class Broker {
         threads: cleaning.threads,
         backoffMs: cleaning.backoffMs,
         dedupeBufferSize: cleaning.dedupeBufferSize,
+        ioMaxBytesPerSecond: cleaning.ioMaxBytesPerSecond,
         indexIntervalBytes: opts.indexIntervalBytes,
         defaults: { ...COMPACTION_DEFAULTS, segmentBytes: opts.segmentBytes },
         logger: opts.logger,

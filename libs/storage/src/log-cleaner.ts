@@ -12,6 +12,7 @@ import {
   type CompactionStats,
 } from '@dms/log';
 import type { Logger } from '@dms/platform';
+import { CleanerThrottle } from './cleaner-throttle';
 import { COMPACTION_DEFAULTS, topicCompaction } from './compaction-settings';
 import { hwKey, readOffsetCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import type { PartitionReplica } from './partition-replica';
@@ -28,6 +29,8 @@ export interface LogCleanerOptions {
   backoffMs: number;
   /** log.cleaner.dedupe.buffer.size: memory for the offset maps of all threads. */
   dedupeBufferSize: number;
+  /** log.cleaner.io.max.bytes.per.second over all threads; absent or 0: unlimited. */
+  ioMaxBytesPerSecond?: number;
   /** log.index.interval.bytes of the cleaned segments' offset indexes. */
   indexIntervalBytes: number;
   /** Settings for topic configs that are absent (Kafka's defaults, the broker's segment size). */
@@ -74,12 +77,15 @@ export class LogCleaner {
   private stopped = false;
   private wake: (() => void)[] = [];
   private checkpointWrite: Promise<void> = Promise.resolve();
+  private readonly throttle: CleanerThrottle;
   readonly totals: CleanerTotals = { rounds: 0, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, busyMs: 0 };
 
   constructor(
     private readonly replicas: ReplicaManager,
     private readonly opts: LogCleanerOptions,
-  ) {}
+  ) {
+    this.throttle = new CleanerThrottle(opts.ioMaxBytesPerSecond ?? 0);
+  }
 
   private get now(): number {
     return this.opts.now?.() ?? Date.now();
@@ -139,6 +145,7 @@ export class LogCleaner {
       const stats = await compactLog(r.log, map, range, settings, now, {
         indexIntervalBytes: this.opts.indexIntervalBytes,
         sweepTombstones: sweep,
+        throttle: this.throttle.unlimited ? undefined : (bytes) => this.throttle.maybeThrottle(bytes),
         shouldAbort: () => this.stopped || this.replicas.getNow(r.topic, r.partition) !== r,
       });
       this.record(r, range, stats, Date.now() - started, sweep);

@@ -46,6 +46,8 @@ export interface CompactOptions {
    * their delete horizon loses them this way (Kafka waits for new dirty data instead).
    */
   sweepTombstones?: boolean;
+  /** Called with the bytes of each chunk read and each cleaned segment written (a rate limit). */
+  throttle?: (bytes: number) => Promise<void>;
   /** Checked between chunks: true stops the round (CleaningAborted). */
   shouldAbort?: () => boolean;
 }
@@ -69,8 +71,9 @@ export async function compactLog(
   nowMs: number,
   opts: CompactOptions,
 ): Promise<CompactionStats> {
-  const abort = () => {
+  const abort = async (bytes: number) => {
     if (opts.shouldAbort?.()) throw new CleaningAborted('cleaning aborted');
+    if (bytes > 0) await opts.throttle?.(bytes);
   };
   const stats: CompactionStats = { endOffset: range.firstDirtyOffset, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, segmentsReplaced: 0 };
   // Captured before reading anything: a truncation meanwhile voids this round's swaps.
@@ -88,7 +91,7 @@ export async function compactLog(
   }
   const horizon = BigInt(Math.floor(nowMs + settings.deleteRetentionMs));
   for (const group of groupBySize(toClean, settings.segmentBytes)) {
-    abort();
+    await abort(0);
     const writer = new CleanedSegmentWriter(log.dir, group[0]!.seg.baseOffset, opts.indexIntervalBytes);
     await writer.open();
     try {
@@ -102,7 +105,7 @@ export async function compactLog(
           }
         });
       }
-      abort();
+      await abort(writer.size);
       await writer.finish();
     } catch (e) {
       await writer.abort();
@@ -125,7 +128,7 @@ async function buildOffsetMap(
   activeBase: bigint,
   range: CleanableRange,
   map: OffsetMap,
-  abort: () => void,
+  abort: (bytes: number) => Promise<void>,
 ): Promise<bigint> {
   map.clear();
   let end = range.firstDirtyOffset;
@@ -243,14 +246,14 @@ export function groupBySize<T extends { seg: Segment; end: bigint }>(segments: r
 async function forEachBatch(
   seg: Segment,
   from: number,
-  abort: () => void,
+  abort: (bytes: number) => Promise<void>,
   fn: (batch: Buffer) => Promise<boolean | void>,
 ): Promise<void> {
   const limit = seg.writtenSize;
   let pos = from;
   while (pos < limit) {
-    abort();
     const chunk = await seg.read(pos, Math.min(CHUNK_BYTES, limit - pos));
+    await abort(chunk.length);
     let at = 0;
     let sinceYield = 0;
     while (at + BATCH_HEADER_SIZE <= chunk.length) {
