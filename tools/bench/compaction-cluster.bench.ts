@@ -6,6 +6,7 @@
  * repository root after `node tools/build/build.mjs`:
  *   npx esbuild tools/bench/compaction-cluster.bench.ts --bundle --platform=node --packages=external | node - on|off|<MB/s>
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,17 +36,25 @@ async function main(): Promise<void> {
       },
     },
   });
+  // No orphans if this process dies before stopping the cluster.
+  process.on('exit', () => cluster.killAllSync());
   try {
     const o = parseBenchArgs([
       'produce', '--bootstrap-server', cluster.bootstrap, '--topic', 'kv', '--partitions', '1', '--replication-factor', '3',
       '--record-size', '1024', '--batch-size', '100', '--keys', '100', '--acks', '-1', '--in-flight', '16', '--duration-s', '25',
       '--topic-config', 'cleanup.policy=compact', '--topic-config', 'segment.bytes=8388608', '--topic-config', 'file.delete.delay.ms=1000',
     ]);
+    const cpuBefore = cpuSeconds(cluster);
     const report = await runBench(o);
+    const cpuAfter = cpuSeconds(cluster);
     const p = report.results[0]!;
     console.log(
       `cleaner ${cleaner ? 'on' : 'off'}${throttleMBps ? ` (throttled to ${throttleMBps} MB/s)` : ''}: produce ${p.mbPerSec.toFixed(1)} MB/s, ${p.recordsPerSec} rec/s, ` +
         `p50 / p99 ${p.latencyMs.p50?.toFixed(0)} / ${p.latencyMs.p99?.toFixed(0)} ms`,
+    );
+    console.log(
+      '  CPU seconds during the produce phase: ' +
+        [...cpuAfter].map(([name, secs]) => `${name} ${(secs - (cpuBefore.get(name) ?? 0)).toFixed(1)}`).join(', '),
     );
     await new Promise((r) => setTimeout(r, 3_000));
     for (let id = 1; id <= 3; id++) {
@@ -67,6 +76,21 @@ async function main(): Promise<void> {
     await cluster.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** User + system CPU seconds of each service process, from /proc (Linux). */
+function cpuSeconds(cluster: DevCluster): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of cluster.status().processes) {
+    if (!p.pid) continue;
+    try {
+      const fields = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(`${p.role}-${p.id}`, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // exited or not Linux
+    }
+  }
+  return out;
 }
 
 main().catch((e) => {

@@ -150,10 +150,11 @@ async function buildOffsetMap(
           return false;
         }
         const view = await openRecords(batch);
-        const base = view.header.baseOffset;
+        const base = Number(view.header.baseOffset);
+        const firstDirty = Number(range.firstDirtyOffset);
         scanRecords(view, (_s, _e, offsetDelta, keyStart, keyLength) => {
-          const offset = base + BigInt(offsetDelta);
-          if (keyLength >= 0 && offset >= range.firstDirtyOffset) map.putAt(view.plain, keyStart, keyLength, offset);
+          const offset = base + offsetDelta;
+          if (keyLength >= 0 && offset >= firstDirty) map.putAt(view.plain, keyStart, keyLength, offset);
         });
       }
       end = lastOffset + 1n;
@@ -188,15 +189,17 @@ async function cleanBatch(
   // [start, end) of each kept record in view.plain: kept records are copied byte for byte.
   const spans: number[] = [];
   let tombstones = false;
-  scanRecords(view, (start, end, offsetDelta, keyStart, keyLength, valueIsNull) => {
-    const offset = header.baseOffset + BigInt(offsetDelta);
+  const base = Number(header.baseOffset);
+  const end = Number(endOffset);
+  scanRecords(view, (start, recordEnd, offsetDelta, keyStart, keyLength, valueIsNull) => {
+    const offset = base + offsetDelta;
     let keep: boolean;
-    if (offset >= endOffset) keep = true;
+    if (offset >= end) keep = true;
     else if (keyLength < 0) keep = false; // keyless: Kafka refuses them at produce; the cleaner drops them
     else if (offset < map.getAt(view.plain, keyStart, keyLength)) keep = false; // a later record has this key
     else keep = !valueIsNull || keepTombstones;
     if (!keep) return;
-    spans.push(start, end);
+    spans.push(start, recordEnd);
     if (valueIsNull) tombstones = true;
   });
   const kept = spans.length / 2;

@@ -19,9 +19,10 @@ export class OffsetMap {
   private slots = 0;
   private digests = new Uint32Array(0);
   private readonly scratch = new Uint32Array(DIGEST_WORDS);
-  private offsets = new BigInt64Array(0);
+  /** Offsets as doubles (exact below 2^53): no bigint is made per lookup on the hot path. */
+  private offsets = new Float64Array(0);
   private entries = 0;
-  private lastOffset = -1n;
+  private lastOffset = -1;
 
   constructor(maxBytes: number) {
     this.maxSlots = Math.max(2, Math.floor(maxBytes / OFFSET_MAP_ENTRY_BYTES));
@@ -42,7 +43,7 @@ export class OffsetMap {
 
   /** The largest offset put since the last clear, -1 when empty. */
   get latestOffset(): bigint {
-    return this.lastOffset;
+    return BigInt(this.lastOffset);
   }
 
   get utilization(): number {
@@ -51,22 +52,22 @@ export class OffsetMap {
 
   clear(): void {
     this.entries = 0;
-    this.lastOffset = -1n;
-    if (this.slots > 0) this.offsets.fill(-1n);
+    this.lastOffset = -1;
+    if (this.slots > 0) this.offsets.fill(-1);
   }
 
   /** Records `offset` as the latest for `key` (offsets are put in increasing order). */
   put(key: Buffer, offset: bigint): void {
-    this.putAt(key, 0, key.length, offset);
+    this.putAt(key, 0, key.length, Number(offset));
   }
 
   /** put() for the key at buf[start, start + length), without slicing it out. */
-  putAt(buf: Uint8Array, start: number, length: number, offset: bigint): void {
+  putAt(buf: Uint8Array, start: number, length: number, offset: number): void {
     const digest = this.scratch;
     keyDigest(buf, start, length, digest);
     if (this.slots === 0 || (this.entries + 1 > this.slots * LOAD_FACTOR && this.slots < this.maxSlots)) this.grow();
     const slot = this.find(digest);
-    if (this.offsets[slot]! < 0n) {
+    if (this.offsets[slot]! < 0) {
       // One slot always stays empty so every probe ends.
       if (this.entries >= this.slots - 1) throw new Error('offset map is full');
       this.digests.set(digest, slot * DIGEST_WORDS);
@@ -78,12 +79,12 @@ export class OffsetMap {
 
   /** The latest offset put for `key`, or -1. */
   get(key: Buffer): bigint {
-    return this.getAt(key, 0, key.length);
+    return BigInt(this.getAt(key, 0, key.length));
   }
 
   /** get() for the key at buf[start, start + length). */
-  getAt(buf: Uint8Array, start: number, length: number): bigint {
-    if (this.entries === 0) return -1n;
+  getAt(buf: Uint8Array, start: number, length: number): number {
+    if (this.entries === 0) return -1;
     keyDigest(buf, start, length, this.scratch);
     return this.offsets[this.find(this.scratch)]!;
   }
@@ -91,10 +92,13 @@ export class OffsetMap {
   /** The slot holding digest, or the empty slot where it would go. */
   private find(digest: Uint32Array): number {
     const d = this.digests;
-    const [a, b, c, e] = [digest[0]!, digest[1]!, digest[2]!, digest[3]!];
-    let slot = (a >>> 0) % this.slots;
+    const a = digest[0]!;
+    const b = digest[1]!;
+    const c = digest[2]!;
+    const e = digest[3]!;
+    let slot = a % this.slots;
     for (let probes = 0; probes < this.slots; probes++) {
-      if (this.offsets[slot]! < 0n) return slot;
+      if (this.offsets[slot]! < 0) return slot;
       const at = slot * DIGEST_WORDS;
       if (d[at] === a && d[at + 1] === b && d[at + 2] === c && d[at + 3] === e) return slot;
       slot = slot + 1 === this.slots ? 0 : slot + 1;
@@ -108,9 +112,9 @@ export class OffsetMap {
     const oldSlots = this.slots;
     this.slots = Math.min(this.maxSlots, Math.max(INITIAL_SLOTS, oldSlots * 2));
     this.digests = new Uint32Array(this.slots * DIGEST_WORDS);
-    this.offsets = new BigInt64Array(this.slots).fill(-1n);
+    this.offsets = new Float64Array(this.slots).fill(-1);
     for (let i = 0; i < oldSlots; i++) {
-      if (oldOffsets[i]! < 0n) continue;
+      if (oldOffsets[i]! < 0) continue;
       const d = oldDigests.subarray(i * DIGEST_WORDS, (i + 1) * DIGEST_WORDS);
       const slot = this.find(d);
       this.digests.set(d, slot * DIGEST_WORDS);
