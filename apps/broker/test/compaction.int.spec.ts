@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { buildRecordBatch, decodeRecordBatches, type KafkaRecord } from '@dms/kafka-codec';
 import { GroupAdmin, KafkaClient, readPartitionRecords } from '@dms/kafka-client';
-import { waitFor } from '@dms/devcluster';
+import { freePort, waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 import { stateOf, waitState } from './replication-helpers';
 
@@ -20,19 +20,22 @@ const DELETED = new Set(Array.from({ length: 20 }, (_, i) => `k${i}`));
 let tc: TestCluster;
 let client: KafkaClient;
 let etcd: Etcd3;
+const metricsPorts = new Map<number, number>();
 
 beforeAll(async () => {
+  for (const id of [1, 2, 3]) metricsPorts.set(id, await freePort());
   tc = await startTestCluster({
     brokers: 3,
     controllers: 1,
     gateways: 1,
     config: {
-      broker: {
+      broker: (id) => ({
         'etcd.lease.ttl.ms': 3000,
         'replica.lag.time.max.ms': 1500,
         'log.segment.bytes': 8192,
         'log.cleaner.backoff.ms': 100,
-      },
+        'metrics.port': metricsPorts.get(id)!,
+      }),
       controller: { 'etcd.lease.ttl.ms': 3000, 'offsets.topic.num.partitions': 1 },
     },
   });
@@ -59,6 +62,17 @@ function table(records: readonly KafkaRecord[]): Map<string, string> {
     else m.set(key, r.value.toString());
   }
   return m;
+}
+
+/** A broker's Prometheus sample (first line with that name and labels). */
+async function metric(brokerId: number, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPorts.get(brokerId)}/metrics`)).text();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
 }
 
 /** One broker's segment files of the partition, read from disk: closed segments, then the active one. */
@@ -124,6 +138,8 @@ describe('log compaction on a 3-broker cluster', () => {
       expect(table(recs)).toEqual(expected);
       const checkpoint = await readFile(join(tc.dataDir, `broker-${id}`, 'cleaner-offset-checkpoint'), 'utf8');
       expect(checkpoint).toMatch(new RegExp(`^${TOPIC} 0 \\d+$`, 'm'));
+      expect(await metric(id, 'kafka_log_cleaner_rounds_total')).toBeGreaterThan(0);
+      expect(await metric(id, 'kafka_log_cleaner_bytes_total', { direction: 'read' })).toBeGreaterThan(0);
     }
 
     // Through the gateway, from the leader: the same table, offsets with gaps, no deleted key.

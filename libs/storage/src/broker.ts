@@ -101,7 +101,7 @@ export class Broker {
       StorageServiceService,
       createStorageService({
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater,
-        metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator) : undefined,
+        metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals) : undefined,
       }),
     );
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
