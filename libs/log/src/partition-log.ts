@@ -22,7 +22,7 @@ import { type FindOffsetByTimestamp, type LogConfig, type ResolvedLogConfig, res
 import { LogError } from './log-error';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
 import { Segment } from './segment';
-import { discardCleaned, recoverInterruptedSwaps, swapInCleaned } from './cleaner/segment-swap';
+import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
 import { type QueueItem, WriteQueue } from './write-queue';
 
 export interface AppendOptions {
@@ -245,6 +245,11 @@ export class PartitionLog {
       const at = stillThere();
       this.segments = [...this.segments.slice(0, at), fresh, ...this.segments.slice(at + run.length)];
       if (this.closed) void fresh.close();
+    }, (e: unknown) => {
+      // Past the commit point the files and this log's view disagree: stop until a reopen
+      // (whose recovery completes the swap), as after a failed write.
+      if (e instanceof SwapIncomplete) this.queue.failure ??= new LogError('storage', e.message, { cause: e });
+      throw e;
     });
     this.swapping = swap;
     try {

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
 import { PartitionLog } from '../partition-log';
 import { withTempDir } from '../testing/test-batches';
@@ -6,6 +6,7 @@ import { cleanableRange, type CompactionSettings } from './cleanable-range';
 import { compactLog } from './log-compactor';
 import { CleanedSegmentWriter } from './cleaned-segment-writer';
 import { OffsetMap } from './offset-map';
+import { cleanedPaths } from './segment-swap';
 
 const T0 = 1_700_000_000_000;
 const settings: CompactionSettings = {
@@ -109,6 +110,24 @@ describe('log compaction alongside appends, reads and truncation', () => {
       expect(await log.replaceSegments(run, 0, seen)).toBe(false);
       expect((await readdir(dir)).filter((n) => n.endsWith('.cleaned'))).toEqual([]);
       expect(log.closedSegments().slice(0, run.length)).toEqual(run);
+      await log.close();
+    }));
+
+  it('a swap that fails before its commit point leaves the old segments serving and no stray files', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, { segmentBytes: 400 });
+      for (let i = 0; i < 12; i++) await put(log, i);
+      const run = log.closedSegments();
+      const writer = new CleanedSegmentWriter(dir, run[0]!.baseOffset, 4096);
+      await writer.open();
+      await writer.append((await log.read(0n, 1 << 20, { upperBound: 5n, minOneBatch: true })).records);
+      await writer.finish();
+      await unlink(cleanedPaths(dir, run[0]!.baseOffset).log); // the rename of the .log.cleaned will fail
+      await expect(log.replaceSegments(run, 0)).rejects.toThrow();
+      expect(log.closedSegments()).toEqual(run);
+      expect((await readdir(dir)).filter((n) => /\.(cleaned|swap|deleted)$/.test(n))).toEqual([]);
+      await put(log, 12);
+      expect(await offsets(log)).toEqual(Array.from({ length: 65 }, (_, i) => BigInt(i)));
       await log.close();
     }));
 });

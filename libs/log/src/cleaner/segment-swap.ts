@@ -44,7 +44,36 @@ export async function swapInCleaned(
     await seg.logFile();
     await seg.closeIndexFiles();
   }
-  for (const k of ['index', 'timeIndex', 'log'] as const) await rename(cleaned[k], final[k] + SWAP_SUFFIX);
+  try {
+    for (const k of ['index', 'timeIndex', 'log'] as const) await rename(cleaned[k], final[k] + SWAP_SUFFIX);
+  } catch (e) {
+    // Not committed: the old segments are untouched; drop what the cleaner wrote.
+    await discardCleaned(dir, base);
+    for (const k of ['index', 'timeIndex'] as const) await unlink(final[k] + SWAP_SUFFIX).catch(() => {});
+    throw e;
+  }
+  try {
+    return await completeSwap(dir, run, nextBaseOffset, indexIntervalBytes, deleteDelayMs);
+  } catch (e) {
+    throw new SwapIncomplete(`segment swap at ${final.log} failed after its commit point: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * A swap that failed after its `.log.swap` existed: the files are between two states that only
+ * start-up recovery settles, so the log must stop serving until it is reopened.
+ */
+export class SwapIncomplete extends Error {}
+
+async function completeSwap(
+  dir: string,
+  run: readonly Segment[],
+  nextBaseOffset: bigint,
+  indexIntervalBytes: number,
+  deleteDelayMs: number,
+): Promise<Segment> {
+  const base = run[0]!.baseOffset;
+  const final = segmentPaths(dir, base);
   await syncDir(dir);
   const retired: string[][] = [];
   for (const seg of run) {
