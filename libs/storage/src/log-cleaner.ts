@@ -136,7 +136,9 @@ export class LogCleaner {
   /** One pass: cleans the filthiest log; false when none needed it. */
   async cleanFilthiest(map: OffsetMap): Promise<boolean> {
     const chosen = await this.choose();
-    if (!chosen) return false;
+    // Another thread may have picked the same log while this one was measuring: checked and
+    // claimed with no await between, so two rounds never write the same log's cleaned files.
+    if (!chosen || this.inProgress.has(chosen.replica)) return false;
     const { replica: r, range, settings, sweep } = chosen;
     this.inProgress.add(r);
     const started = Date.now();
