@@ -32,6 +32,8 @@ export interface BrokerOptions {
   indexIntervalBytes: number;
   messageMaxBytes: number;
   fsync: 'never' | 'always';
+  /** Static values of broker config keys (non-default), from this process's configuration. */
+  staticConfigs?: Record<string, string>;
   groups?: Partial<GroupCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   tracer: Tracer;
@@ -70,6 +72,7 @@ export class Broker {
       logDir: opts.logDir,
       logConfig: { segmentBytes: opts.segmentBytes, indexIntervalBytes: opts.indexIntervalBytes, fsync: opts.fsync },
       minInsyncReplicas: replication.minInsyncReplicas,
+      staticConfigs: opts.staticConfigs,
       hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
       logger: opts.logger,
     });
@@ -123,7 +126,9 @@ export class Broker {
     await this.etcd.delete().key(key).exec();
     await this.session.register(
       key,
-      brokerRegistration.encode({ id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now() }),
+      brokerRegistration.encode({
+        id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now(), configs: opts.staticConfigs ?? {},
+      }),
     );
     this.fetchers.start();
     this.isrUpdater.start();

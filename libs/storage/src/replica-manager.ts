@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterView, PartitionState } from '@dms/cluster';
+import { effectiveTopicConfigs, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
@@ -15,6 +16,8 @@ export interface ReplicaManagerOptions {
   logConfig: Omit<LogConfig, 'topicId'>;
   /** Broker default of min.insync.replicas (a topic config overrides it). */
   minInsyncReplicas?: number;
+  /** This broker's static values of broker config keys (the STATIC_BROKER_CONFIG layer). */
+  staticConfigs?: Record<string, string>;
   /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
   hwCheckpointIntervalMs?: number;
   logger: Logger;
@@ -150,8 +153,20 @@ export class ReplicaManager extends EventEmitter {
     this.chain = this.chain.then(() => this.reconcile()).catch((err) => this.opts.logger.error({ err }, 'partition reconcile failed'));
   }
 
+  /** The broker-level layers this broker applies now (dynamic ones from etcd, static from its config). */
+  configLayers(): BrokerConfigLayers {
+    return {
+      perBroker: this.view.brokerConfigs(this.opts.brokerId),
+      clusterDefault: this.view.brokerConfigs(null),
+      static: this.opts.staticConfigs ?? {},
+    };
+  }
+
   private wanted(): Map<string, Wanted> {
     const { brokerId } = this.opts;
+    const layers = this.configLayers();
+    // One effective map per topic, shared by its partitions.
+    const effective = new Map<string, Record<string, string>>();
     const myEpoch = this.view.brokerEpoch(brokerId);
     const topics = this.view.topics();
     const out = new Map<string, Wanted>();
@@ -159,7 +174,9 @@ export class ReplicaManager extends EventEmitter {
       const rec = topics.get(topic);
       if (!rec || !state.replicas.includes(brokerId)) continue;
       const leads = state.leader === brokerId && myEpoch !== undefined && this.view.partitionRevision(topic, partition) > myEpoch;
-      out.set(keyOf(topic, partition), { topic, partition, topicId: rec.topicId, configs: rec.configs, state, leads });
+      let configs = effective.get(topic);
+      if (!configs) effective.set(topic, (configs = effectiveTopicConfigs(rec.configs, layers)));
+      out.set(keyOf(topic, partition), { topic, partition, topicId: rec.topicId, configs, state, leads });
     }
     return out;
   }
@@ -202,6 +219,8 @@ export class ReplicaManager extends EventEmitter {
     for (const [key, w] of wanted) {
       const replica = this.replicas.get(key);
       if (!replica) continue;
+      // The effective topic config (topic > per-broker > cluster default > static > Kafka default),
+      // refreshed on every topic or broker config change.
       replica.configs = w.configs;
       await this.applyRole(replica, w);
     }
