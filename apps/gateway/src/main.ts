@@ -1,3 +1,4 @@
+import { staticBrokerConfigs } from '@dms/configs';
 import { etcdClientOptions } from '@dms/cluster';
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { Gateway, gatewayConfigDef, listenerPortField, resolveListeners, serverTlsOptions } from '@dms/gateway';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     maxInFlight: config['max.in.flight.requests.per.connection'],
     autoCreateTopicsEnable: config['auto.create.topics.enable'],
     messageMaxBytes: config['message.max.bytes'],
+    staticConfigs: staticBrokerConfigs(config),
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     logger,

@@ -35,6 +35,7 @@ export interface ConfigResourceResult {
   resourceName: string;
   errorCode: number;
   errorMessage: string;
+  revision: bigint;
 }
 
 export interface ConfigManagerOptions {
@@ -61,10 +62,10 @@ export class ConfigManager {
   async alterConfigs(resources: readonly ConfigResourceChange[], validateOnly: boolean): Promise<ConfigResourceResult[]> {
     const results: ConfigResourceResult[] = [];
     for (const r of resources) {
-      const result: ConfigResourceResult = { resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.NONE, errorMessage: '' };
+      const result: ConfigResourceResult = { resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.NONE, errorMessage: '', revision: 0n };
       try {
-        if (r.resourceType === ConfigResourceType.TOPIC) await this.alterTopic(r, validateOnly);
-        else if (r.resourceType === ConfigResourceType.BROKER) await this.alterBroker(r, validateOnly);
+        if (r.resourceType === ConfigResourceType.TOPIC) result.revision = await this.alterTopic(r, validateOnly);
+        else if (r.resourceType === ConfigResourceType.BROKER) result.revision = await this.alterBroker(r, validateOnly);
         else throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
       } catch (e) {
         if (e instanceof KafkaError) {
@@ -95,7 +96,7 @@ export class ConfigManager {
     return r.replace ? replaceAll(changes) : applyIncremental(current, changes, kind);
   }
 
-  private async alterTopic(r: ConfigResourceChange, validateOnly: boolean): Promise<void> {
+  private async alterTopic(r: ConfigResourceChange, validateOnly: boolean): Promise<bigint> {
     const { client, clusterName } = this.opts;
     const fence = this.requireFence();
     let key: string;
@@ -111,7 +112,7 @@ export class ConfigManager {
       if (!kv || !record) throw unknownTopic();
       const configs = this.next(record.configs, r, 'topic');
       validateTopicConfigs(configs);
-      if (validateOnly) return;
+      if (validateOnly) return 0n;
       const updated = { ...record, configs: normalizeConfigs(configs, 'topic') };
       const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
         .and(key, 'Mod', '==', kv.mod_revision)
@@ -119,13 +120,13 @@ export class ConfigManager {
         .commit();
       if (res.succeeded) {
         this.log.info({ topic: r.resourceName, configs: updated.configs }, 'altered topic configs');
-        return;
+        return BigInt(res.header.revision);
       }
     }
     throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Topic ${r.resourceName} kept changing while its configs were altered.`);
   }
 
-  private async alterBroker(r: ConfigResourceChange, validateOnly: boolean): Promise<void> {
+  private async alterBroker(r: ConfigResourceChange, validateOnly: boolean): Promise<bigint> {
     const { client, clusterName } = this.opts;
     const fence = this.requireFence();
     const id = brokerEntity(r.resourceName);
@@ -136,7 +137,7 @@ export class ConfigManager {
       const current = (kv && brokerConfigRecord.decode(kv.value)?.configs) ?? {};
       const configs = this.next(current, r, 'broker');
       validateDynamicBrokerConfigs(configs);
-      if (validateOnly) return;
+      if (validateOnly) return 0n;
       const normalized = normalizeConfigs(configs, 'broker');
       const write = Object.keys(normalized).length === 0
         ? client.delete().key(key)
@@ -147,7 +148,7 @@ export class ConfigManager {
         .commit();
       if (res.succeeded) {
         this.log.info({ broker: id ?? '<default>', configs: normalized }, 'altered broker configs');
-        return;
+        return BigInt(res.header.revision);
       }
     }
     throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Configs of broker ${r.resourceName || '<default>'} kept changing while being altered.`);

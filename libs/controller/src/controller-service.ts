@@ -118,7 +118,7 @@ export function createControllerHandlers(state: ControllerServiceState): Control
     async alterConfigs(req) {
       const list = req.resources ?? [];
       if (!state.isLeader() || !state.configManager) {
-        return { results: list.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ...NOT_CONTROLLER })) };
+        return { results: list.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, revision: 0n, ...NOT_CONTROLLER })) };
       }
       return { results: await state.configManager.alterConfigs(list, req.validateOnly) };
     },

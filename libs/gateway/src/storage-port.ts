@@ -5,6 +5,7 @@ import type {
   FetchPartitionOutcome,
   ListOffsetsInput,
   ListOffsetsOutcome,
+  LogDirOutcome,
   OffsetForLeaderEpochInput,
   OffsetForLeaderEpochOutcome,
   ProducePartitionInput,
@@ -141,6 +142,21 @@ export class GatewayStoragePort implements StoragePort {
       await sleep(RETRY_PAUSE_MS);
     }
     return parts.map((p) => results.get(key(p.topic, p.partition))!);
+  }
+
+  /** Asks every live storage broker for its log dir; a broker that does not answer reports KAFKA_STORAGE_ERROR. */
+  async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]> {
+    const ids = this.brokers.liveIds();
+    return Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome> => {
+      const client = this.brokers.get(brokerId);
+      try {
+        if (!client) throw new Error('broker gone');
+        const res = await unary(client.client.describeLogDirs.bind(client.client), { allTopics: topics === null, topics: topics ?? [] }, { timeoutMs: 10_000 });
+        return { brokerId, logDir: res.logDir, errorCode: res.errorCode, totalBytes: res.totalBytes, usableBytes: res.usableBytes, partitions: res.partitions };
+      } catch {
+        return { brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] };
+      }
+    }));
   }
 
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {

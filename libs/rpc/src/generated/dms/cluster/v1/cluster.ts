@@ -253,6 +253,11 @@ export interface ConfigResourceResult {
   resourceName: string;
   errorCode: number;
   errorMessage: string;
+  /**
+   * The etcd revision of the write (0 when nothing was written), so a gateway can wait until
+   * its view has it and a describe right after the alter reads the new values.
+   */
+  revision: bigint;
 }
 
 export interface AlterConfigsResponse {
@@ -2652,7 +2657,7 @@ export const AlterConfigsRequest: MessageFns<AlterConfigsRequest> = {
 };
 
 function createBaseConfigResourceResult(): ConfigResourceResult {
-  return { resourceType: 0, resourceName: "", errorCode: 0, errorMessage: "" };
+  return { resourceType: 0, resourceName: "", errorCode: 0, errorMessage: "", revision: 0n };
 }
 
 export const ConfigResourceResult: MessageFns<ConfigResourceResult> = {
@@ -2668,6 +2673,12 @@ export const ConfigResourceResult: MessageFns<ConfigResourceResult> = {
     }
     if (message.errorMessage !== "") {
       writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.revision !== 0n) {
+      if (BigInt.asIntN(64, message.revision) !== message.revision) {
+        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
+      }
+      writer.uint32(40).int64(message.revision);
     }
     return writer;
   },
@@ -2715,6 +2726,14 @@ export const ConfigResourceResult: MessageFns<ConfigResourceResult> = {
             }
 
             message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.revision = reader.int64() as bigint;
             continue;
           }
         }
