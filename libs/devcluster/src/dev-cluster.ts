@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -190,7 +190,7 @@ export class DevCluster extends EventEmitter {
       throw new Error(`port ${this.bootstrapPort} on 127.0.0.1 is in use; pick another with --port`);
     }
 
-    this.routed = this.routeSettings(scripts);
+    this.routed = await this.routeSettings(scripts);
     await this.startEtcdProcess(await reusePort(previous?.etcd?.clientPort), await reusePort(previous?.etcd?.peerPort));
 
     if (o.scramUsers?.length) await this.bootstrapUsers(o.scramUsers);
@@ -214,13 +214,14 @@ export class DevCluster extends EventEmitter {
   }
 
   /** Settings per role: the keys each service's `--help` lists (its own config declaration). */
-  private routeSettings(scripts: Record<ServiceRole, string>): Partial<Record<ServiceRole, Record<string, string>>> {
+  private async routeSettings(scripts: Record<ServiceRole, string>): Promise<Partial<Record<ServiceRole, Record<string, string>>>> {
     const settings = this.opts.settings ?? {};
     if (Object.keys(settings).length === 0) return {};
     const out: Partial<Record<ServiceRole, Record<string, string>>> = {};
     const claimed = new Set<string>();
-    for (const role of ROLE_ORDER) {
-      const keys = declaredKeys(scripts[role]);
+    const declared = await Promise.all(ROLE_ORDER.map((role) => declaredKeys(scripts[role])));
+    for (const [i, role] of ROLE_ORDER.entries()) {
+      const keys = declared[i];
       for (const [k, v] of Object.entries(settings)) {
         if (!keys.has(k) || k === ID_FLAG[role]) continue;
         (out[role] ??= {})[k] = v;
@@ -469,9 +470,13 @@ export class DevCluster extends EventEmitter {
 }
 
 /** The config keys a service bundle declares, read from its `--help` (one `  --key <type>` line each). */
-export function declaredKeys(script: string): Set<string> {
-  const help = execFileSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH ?? '' } });
-  const keys = new Set<string>();
-  for (const m of help.matchAll(/^ {2}--([a-z0-9.-]+) </gm)) keys.add(m[1]);
-  return keys;
+export function declaredKeys(script: string): Promise<Set<string>> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH ?? '' } }, (err, help) => {
+      if (err) return reject(new Error(`cannot list the settings of ${script}: ${err.message}`));
+      const keys = new Set<string>();
+      for (const m of help.matchAll(/^ {2}--([a-z0-9.-]+) </gm)) keys.add(m[1]);
+      resolve(keys);
+    });
+  });
 }
