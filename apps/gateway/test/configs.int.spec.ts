@@ -97,6 +97,8 @@ describe('topic configs', () => {
     expect(del.code).toBe(0);
     const text = await cli('--entity-type', 'topics', '--entity-name', 'cfg-cli', '--describe');
     expect(text.stdout).toBe('Dynamic configs for topic cfg-cli are:\n  cleanup.policy=compact,delete sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete, DEFAULT_CONFIG:log.cleanup.policy=delete}\n');
+    const topics = await runCli(['topics', 'describe', 'cfg-cli', '--bootstrap-server', tc.bootstrap], { timeoutMs: 30_000 });
+    expect(topics.stdout).toContain('PartitionCount: 1\tReplicationFactor: 1\tConfigs: cleanup.policy=compact,delete\n');
     const bad = await cli('--entity-type', 'topics', '--entity-name', 'cfg-cli', '--alter', '--add-config', 'preallocate=true');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/INVALID_CONFIG.*preallocate is not supported by DMS/);
