@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatPartition, readClusterJson, readClusterStatus, type PartitionStatus } from '@dms/devcluster';
 import {
-  collectConfig, DEFAULT_BOOTSTRAP, describeConfigs, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo, RESOURCE_TOPIC,
+  collectConfig, createPartitions, DEFAULT_BOOTSTRAP, describeConfigs, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo, RESOURCE_TOPIC,
   type CliIo, type TopicInfo,
 } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
@@ -191,6 +191,16 @@ export function register(program: Command, io: CliIo = processIo): void {
         if (results.some((r) => r.errorCode !== 0 && r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED)) process.exitCode = 1;
       });
     });
+
+  withCommon(topics.command('alter <name>').description('add partitions to a topic, like kafka-topics.sh --alter'))
+    .addOption(new Option('--partitions <n>', 'the new partition count (only grows)').argParser(parseIntOption('--partitions', 1)).makeOptionMandatory())
+    .option('--validate-only', 'check the change without making it')
+    .action(async (name: string, opts: CommonOptions & { partitions: number; validateOnly?: boolean }) => withClient(io, opts, async (client) => {
+      await createPartitions(client, name, opts.partitions, !!opts.validateOnly);
+      io.out(opts.json
+        ? `${JSON.stringify({ name, partitions: opts.partitions, validateOnly: !!opts.validateOnly })}\n`
+        : `${opts.validateOnly ? 'Validated' : 'Altered'} topic ${name}: ${opts.partitions} partitions.\n`);
+    }));
 
   withCommon(topics.command('delete <name>').description('delete a topic'))
     .action(async (name: string, opts: CommonOptions) => withClient(io, opts, async (client) => {
