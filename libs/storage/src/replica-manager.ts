@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterView, PartitionState } from '@dms/cluster';
-import { effectiveTopicConfigs, type BrokerConfigLayers } from '@dms/configs';
+import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
@@ -160,6 +160,14 @@ export class ReplicaManager extends EventEmitter {
       clusterDefault: this.view.brokerConfigs(null),
       static: this.opts.staticConfigs ?? {},
     };
+  }
+
+  /**
+   * A broker-level key's current value on this broker (dynamic per-broker > dynamic default >
+   * static > Kafka's default), e.g. `log.retention.check.interval.ms`; null when unset with no default.
+   */
+  brokerConfig(name: string): string | null {
+    return resolveBrokerKey(name, this.configLayers()).value;
   }
 
   private wanted(): Map<string, Wanted> {
