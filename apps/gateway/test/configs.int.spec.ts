@@ -105,6 +105,29 @@ describe('topic configs', () => {
   });
 });
 
+describe('IncrementalAlterConfigs', () => {
+  it('appends and subtracts list values, validate_only changes nothing, a repeated key is INVALID_REQUEST', async () => {
+    await admin.createTopics({ topics: [{ topic: 'cfg-inc', numPartitions: 1 }], waitForLeaders: true });
+    const client = new KafkaClient({ bootstrapServers: tc.bootstrap, clientId: 'dms-configs' });
+    const alter = (configs: object[], validateOnly = false) =>
+      client.adminRequest<any>(ApiKey.IncrementalAlterConfigs, { resources: [{ resourceType: 2, resourceName: 'cfg-inc', configs }], validateOnly })
+        .then((r) => r.responses[0]);
+    try {
+      expect(await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }], true)).toMatchObject({ errorCode: 0 });
+      expect((await topicEntries('cfg-inc')).get('cleanup.policy')).toMatchObject({ configValue: 'delete', configSource: DEFAULT_CONFIG });
+      expect(await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }])).toMatchObject({ errorCode: 0 });
+      expect((await topicEntries('cfg-inc')).get('cleanup.policy')).toMatchObject({ configValue: 'delete,compact', configSource: DYNAMIC_TOPIC_CONFIG });
+      expect(await alter([{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }])).toMatchObject({ errorCode: 0 });
+      expect((await topicEntries('cfg-inc')).get('cleanup.policy')).toMatchObject({ configValue: 'compact' });
+      expect(await alter([{ name: 'retention.ms', configOperation: 2, value: '5' }])).toMatchObject({ errorCode: 40 });
+      expect(await alter([{ name: 'retention.ms', configOperation: 0, value: '5' }, { name: 'retention.ms', configOperation: 1, value: null }]))
+        .toMatchObject({ errorCode: 42 });
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('dynamic broker configs', () => {
   it('a cluster default reaches DescribeConfigs and the storage brokers without a restart', async () => {
     await admin.createTopics({ topics: [{ topic: 'cfg-size', numPartitions: 1 }], waitForLeaders: true });
