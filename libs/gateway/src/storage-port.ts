@@ -147,7 +147,7 @@ export class GatewayStoragePort implements StoragePort {
   /** Asks every live storage broker for its log dir; a broker that does not answer reports KAFKA_STORAGE_ERROR. */
   async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]> {
     const ids = this.brokers.liveIds();
-    return Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome> => {
+    const dirs = await Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome> => {
       const client = this.brokers.get(brokerId);
       try {
         if (!client) throw new Error('broker gone');
@@ -157,6 +157,10 @@ export class GatewayStoragePort implements StoragePort {
         return { brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] };
       }
     }));
+    // Clients key log dirs by path: brokers sharing a path (containers) are told apart by id.
+    const count = new Map<string, number>();
+    for (const d of dirs) count.set(d.logDir, (count.get(d.logDir) ?? 0) + 1);
+    return dirs.map((d) => ((count.get(d.logDir) ?? 0) > 1 ? { ...d, logDir: `broker-${d.brokerId}:${d.logDir}` } : d));
   }
 
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {

@@ -3,6 +3,8 @@
 //   storage broker's log dir (its path on that broker), each listing the partition replicas
 //   asked for (all when topics is null) with their bytes on disk and offset lag, and the file
 //   system's total and usable bytes. A broker that does not answer reports KAFKA_STORAGE_ERROR.
+//   Brokers whose paths are equal (containers) are reported as `broker-<id>:<path>`, since clients
+//   key log dirs by path.
 //   Needs DESCRIBE on the cluster: otherwise v3+ answers CLUSTER_AUTHORIZATION_FAILED at the top
 //   and older versions an empty result list, as Kafka does.
 // Version notes: v2+ flexible; v3 adds the top-level error code; v4 total and usable bytes.
