@@ -1,5 +1,5 @@
 import type { BrokerRegistration, ClusterView, GatewayRegistration, PartitionState } from '@dms/cluster';
-import type { BrokerConfigLayers } from '@dms/configs';
+import { effectiveTopicConfigs, type BrokerConfigLayers } from '@dms/configs';
 import type { AdvertisedNode, ClusterPort, GatewayConfig, PartitionView, TopicView } from '@dms/kafka-handlers';
 import { isInternalTopic } from '@dms/kafka-handlers';
 
@@ -102,6 +102,11 @@ export class GatewayClusterPort implements ClusterPort {
     if (broker >= 0) return this.brokerConfigLayers(broker);
     const layers = this.brokerConfigLayers(0);
     return { ...layers, perBroker: {} };
+  }
+
+  effectiveTopicConfigs(topic: string): Record<string, string> | undefined {
+    const rec = this.view.topic(topic);
+    return rec && effectiveTopicConfigs(rec.configs, this.topicConfigLayers(topic));
   }
 
   awaitRevision(revision: bigint, timeoutMs: number): Promise<void> {

@@ -72,6 +72,11 @@ export interface ClusterPort {
   brokerConfigLayers(brokerId: number): BrokerConfigLayers;
   /** The layers a topic's configs are described with: those of its partition 0's storage leader. */
   topicConfigLayers(topic: string): BrokerConfigLayers;
+  /**
+   * The complete effective config of a topic (every key, resolved through topicConfigLayers), as
+   * its leading storage broker applies it; undefined for an unknown topic.
+   */
+  effectiveTopicConfigs(topic: string): Record<string, string> | undefined;
   /** Resolves once this gateway's view has caught up with etcd revision `revision` (or after the timeout). */
   awaitRevision(revision: bigint, timeoutMs: number): Promise<void>;
 }
