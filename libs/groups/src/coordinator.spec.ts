@@ -214,7 +214,7 @@ describe('GroupCoordinator', () => {
     expect(c.leaveGroup({ groupId: 'g9', members: [{ memberId: rb.memberId }] }).members[0].errorCode).toBe(0);
     expect(c.groupState('g9')).toBe('Empty');
     // A new member resumes at the committed offset.
-    const fetched = c.offsetFetch({ groupId: 'g9', topics: [{ name: 't', partitionIndexes: [0] }] });
+    const fetched = c.offsetFetch({ groupId: 'g9', allTopics: false, topics: [{ name: 't', partitionIndexes: [0] }] });
     expect(fetched.topics[0].partitions[0].committedOffset).toBe(100n);
   });
 
