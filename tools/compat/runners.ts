@@ -1,4 +1,5 @@
-// How each client's runner is started. sarama is built from Debian's packaged Go sources
+// How each client's runner is started. kafkajs and kcat run bundled Node runners (dist/, built by
+// tools/build/build.mjs); sarama is built from Debian's packaged Go sources
 // (golang-github-shopify-sarama-dev under /usr/share/gocode) offline, in GOPATH mode, and cached
 // under the ignored tmp/; the Python runners use the Debian interpreter, which sees the packages.
 import { execFile } from 'node:child_process';
@@ -40,6 +41,9 @@ async function buildSarama(): Promise<string> {
 export async function runnerFor(client: ClientName): Promise<RunnerCommand> {
   const python = (file: string) => ({ cmd: PYTHON, args: [join(repoRoot(), 'tools', 'compat', 'python', file)] });
   switch (client) {
+    case 'kafkajs':
+    case 'kcat':
+      return { cmd: process.execPath, args: [join(repoRoot(), 'dist', 'tools', 'compat', `${client}-runner.js`)] };
     case 'sarama':
       return { cmd: await buildSarama(), args: [] };
     case 'kafka-python':
