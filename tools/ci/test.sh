@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole suite: type check, unit, integration (real etcd + service processes) and
-# interop (kafkajs, kcat). Prints one closing line "N passed, N failed".
+# interop (kafkajs, kcat; sarama, kafka-python, confluent-kafka in tools/compat). Prints one
+# closing line "N passed, N failed".
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"

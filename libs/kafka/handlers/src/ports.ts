@@ -232,6 +232,11 @@ export interface ConnectionSession {
   readonly authenticated: boolean;
   /** The exchange SaslHandshake started, until SaslAuthenticate completes it. */
   sasl: SaslExchange | null;
+  /**
+   * Set by a SaslHandshake v0: the exchange's tokens then travel as bare size-prefixed frames,
+   * not in SaslAuthenticate requests (Kafka's legacy framing; kafka-python 2.0 uses it).
+   */
+  rawSaslTokens?: boolean;
   /** Marks the connection authenticated as `principal` (lifts the pre-auth frame limit). */
   authenticate(principal: string): void;
   /** Closes the connection once the current response has been written (failed login). */
