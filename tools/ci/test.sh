@@ -5,7 +5,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-bash tools/ci/ensure-deps.sh || exit 1
+bash tools/ci/ensure-deps.sh --test-clients || exit 1
 
 status=0
 export NX_DAEMON=false NX_NO_CLOUD=true
