@@ -33,6 +33,7 @@ function echoProduce(streamsOpened: { count: number }) {
             baseOffset: BigInt(p.records.length),
             logAppendTimeMs: -1n,
             logStartOffset: 0n,
+            recordErrors: [],
           })),
         });
       }

@@ -31,7 +31,9 @@ import { divergingEpoch } from '@dms/replication';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
 import type { PartitionReplica } from './partition-replica';
+import { checkForAppend } from './produce-validation';
 import type { ReplicaManager } from './replica-manager';
+import { produceSettings } from './topic-settings';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -63,7 +65,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   const now = opts.now ?? (() => BigInt(Date.now()));
 
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
     await opts.replicas.get(p.topic, p.partition); // a log still opening
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -72,11 +74,9 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (problem.kind !== 'ok' || positions.length === 0) {
       return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
     }
-    const maxBytes = Number(replica.configs['max.message.bytes'] ?? opts.messageMaxBytes);
-    for (let i = 0; i < positions.length; i++) {
-      const end = i + 1 < positions.length ? positions[i + 1] : p.records.length;
-      if (end - positions[i] > maxBytes) return { ...base, errorCode: ErrorCode.MESSAGE_TOO_LARGE };
-    }
+    const settings = produceSettings(replica.configs, { messageMaxBytes: opts.messageMaxBytes });
+    const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
+    if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
     const minIsr = replica.minInsyncReplicas;
     if (acks === -1 && replica.leader.isr.length < minIsr) {
       return {
@@ -85,11 +85,11 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         errorMessage: `The size of the current ISR ${replica.leader.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`,
       };
     }
-    const logAppend = replica.configs['message.timestamp.type'] === 'LogAppendTime';
+    const logAppend = settings.logAppendTime;
     const leaderEpoch = replica.leaderEpoch;
     let res;
     try {
-      res = await replica.log.append(p.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
+      res = await replica.log.append(checked.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
     } catch (err) {
       if (err instanceof LogError && err.kind === 'fenced-leader-epoch') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
       opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');

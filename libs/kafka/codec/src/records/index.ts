@@ -3,3 +3,4 @@ export * from './compression';
 export * from './control-record';
 export * from './record-batch';
 export * from './records-error';
+export * from './recompress';
