@@ -13,6 +13,7 @@ import type {
 } from '@dms/kafka-handlers';
 import { traceContextOf, unary } from '@dms/rpc';
 import type { BrokerClients } from './broker-clients';
+import { applyFetchBudget } from './fetch-budget';
 
 /** Errors after which the request certainly did not append, so the gateway may retry it itself. */
 const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
@@ -118,7 +119,14 @@ export class GatewayStoragePort implements StoragePort {
         }
       }),
     );
-    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+    const merged = parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+    // Each broker spent the whole max_bytes on its own partitions: trim the merged answer to it.
+    applyFetchBudget(
+      merged.map((m, i) => ({ records: m.records, partitionMaxBytes: parts[i].partitionMaxBytes })),
+      opts.maxBytes,
+      (i, records) => (merged[i] = { ...merged[i], records }),
+    );
+    return merged;
   }
 
   /** Lookups are idempotent: retry the partitions whose leader is missing or moving, for a bounded time. */

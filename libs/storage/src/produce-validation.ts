@@ -1,4 +1,4 @@
-import { BATCH, compressionOf, decodeRecordBatch, recompressBatch, RecordsError } from '@dms/kafka-codec';
+import { BATCH, compressionOf, recompressBatch, RecordsError, scanRecords } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LONG_MAX, type ProduceSettings } from './topic-settings';
 
@@ -26,9 +26,11 @@ const refuse = (errorCode: number, errorMessage: string, recordErrors: RecordErr
  * [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]; then, when the
  * topic's compression.type names another codec than a batch carries, the batch recompressed.
  *
- * Records are decoded only when something needs them: a compacted topic, a codec change, a lower
- * timestamp bound, or a header whose max timestamp does not prove every record within the upper
- * bound (unset, or beyond it). Otherwise the batches stay opaque, as everywhere else.
+ * As Kafka's LogValidator, every record's own timestamp is checked (a batch's first timestamp is
+ * not its smallest, and its max timestamp is only what the producer wrote), through a scan that
+ * reads offset delta, timestamp and key length of each record and allocates nothing; compressed
+ * batches are decompressed for it, as Kafka does. LogAppendTime topics on delete policy with the
+ * producer's codec skip the scan: their batches stay opaque.
  */
 export async function checkForAppend(
   records: Buffer,
@@ -52,35 +54,33 @@ export async function checkForAppend(
   for (const b of batches) {
     const source = compressionOf(b.readInt16BE(BATCH.attributes));
     const target = s.compression === 'producer' ? source : s.compression;
-    const baseTs = b.readBigInt64BE(BATCH.baseTimestamp);
-    const maxTs = b.readBigInt64BE(BATCH.maxTimestamp);
-    const checkTimestamps = !s.logAppendTime && (lower !== undefined || maxTs < baseTs || maxTs > upper);
+    const checkTimestamps = !s.logAppendTime;
     if (!checkTimestamps && !s.compacted && target === source) {
       recordIndex += b.readInt32BE(BATCH.recordCount);
       out.push(b);
       continue;
     }
-    let decoded;
+    const first = recordIndex;
     try {
-      decoded = await decodeRecordBatch(b, { verifyCrc: false });
+      await scanRecords(b, (r) => {
+        const batchIndex = first + r.index;
+        if (s.compacted && !r.hasKey) {
+          refusals.push({ code: ErrorCode.INVALID_RECORD, error: { batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${topicPartition}.` } });
+        } else if (checkTimestamps && r.timestamp !== -1n && ((lower !== undefined && r.timestamp < lower) || r.timestamp > upper)) {
+          refusals.push({
+            code: ErrorCode.INVALID_TIMESTAMP,
+            error: {
+              batchIndex,
+              message: `Timestamp ${r.timestamp} of message with offset ${r.offsetDelta} is out of range. The timestamp should be within [${lower ?? -LONG_MAX}, ${upper}]`,
+            },
+          });
+        }
+      });
     } catch (err) {
       if (err instanceof RecordsError) return refuse(ErrorCode.CORRUPT_MESSAGE, `Record batch in the append to ${topicPartition} is corrupt: ${err.message}`);
       throw err;
     }
-    for (const r of decoded.records) {
-      const batchIndex = recordIndex++;
-      if (s.compacted && r.key === null) {
-        refusals.push({ code: ErrorCode.INVALID_RECORD, error: { batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${topicPartition}.` } });
-      } else if (checkTimestamps && r.timestamp !== -1n && ((lower !== undefined && r.timestamp < lower) || r.timestamp > upper)) {
-        refusals.push({
-          code: ErrorCode.INVALID_TIMESTAMP,
-          error: {
-            batchIndex,
-            message: `Timestamp ${r.timestamp} of message with offset ${r.offset} is out of range. The timestamp should be within [${lower ?? -LONG_MAX}, ${upper}]`,
-          },
-        });
-      }
-    }
+    recordIndex += b.readInt32BE(BATCH.recordCount);
     if (target !== source) {
       const re = await recompressBatch(b, target);
       if (re.length > s.maxMessageBytes) {

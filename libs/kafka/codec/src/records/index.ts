@@ -4,3 +4,4 @@ export * from './control-record';
 export * from './record-batch';
 export * from './records-error';
 export * from './recompress';
+export * from './record-scan';
