@@ -6,6 +6,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { ApiKey, buildRecordBatch, CompressionType, decodeRecordBatches } from '@dms/kafka-codec';
 import { KafkaClient, KafkaConnection } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
+import { waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 import { runProcess } from './run-process';
 
@@ -98,6 +99,49 @@ describe('Fetch size limits', () => {
     });
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only partitions ${[...seen]} read`)), 60_000))]);
     await consumer.disconnect();
+  });
+});
+
+describe('Fetch long poll over several storage brokers', () => {
+  const topic = 'spread';
+  const wait = (maxWaitMs: number, offsets: [bigint, bigint]) => {
+    const body = fetchBody(topic, 50 * MB, offsets.map((offset, partition) => ({ partition, offset, maxBytes: MB })));
+    return conn.request(ApiKey.Fetch, { ...body, maxWaitMs }, { version: 11, timeoutMs: maxWaitMs + 20_000 }) as Promise<any>;
+  };
+
+  beforeAll(async () => {
+    await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [1] }, { partition: 1, replicas: [2] }] }], waitForLeaders: true });
+    // Under load a leader may still be opening the new log (it answers NOT_LEADER until then).
+    for (const partition of [0, 1]) {
+      await waitFor(`${topic}-${partition} served`, () => client.listOffsets(topic, partition, -1n).then(() => true, () => false), 20_000);
+    }
+  });
+
+  it('answers as soon as one broker has min_bytes, without waiting out the others', async () => {
+    await client.produce(topic, 0, await buildRecordBatch({ records: [{ value: 'here' }] }));
+    const started = Date.now();
+    const res = await wait(15_000, [0n, 0n]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.responses[0].partitions.map((p: any) => [p.errorCode, p.records.length > 0])).toEqual([[0, true], [0, false]]);
+    // The woken broker still reports its partition's marks.
+    expect(res.responses[0].partitions[1].highWatermark).toBe(0n);
+  });
+
+  it('answers a waiting fetch when data arrives on either broker', async () => {
+    const waiting = wait(15_000, [1n, 0n]);
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 300));
+    await client.produce(topic, 1, await buildRecordBatch({ records: [{ value: 'late' }] }));
+    const res = await waiting;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.responses[0].partitions.map((p: any) => p.records.length > 0)).toEqual([false, true]);
+  });
+
+  it('still waits max_wait_ms when no broker has data', async () => {
+    const started = Date.now();
+    const res = await wait(1_500, [1n, 1n]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    expect(res.responses[0].partitions.map((p: any) => p.records.length)).toEqual([0, 0]);
   });
 });
 

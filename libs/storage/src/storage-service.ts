@@ -158,17 +158,25 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
    * passes. `mark` is each replica's position when the caller started reading: data that arrived
    * while it read (before this subscribed) ends the wait at once instead of costing a full poll.
    */
-  function waitForEvent(replicas: PartitionReplica[], event: 'hw' | 'append', ms: number, mark: Map<PartitionReplica, bigint>): Promise<void> {
+  function waitForEvent(
+    replicas: PartitionReplica[],
+    event: 'hw' | 'append',
+    ms: number,
+    mark: Map<PartitionReplica, bigint>,
+    wake?: { resolve?: () => void; woken: boolean },
+  ): Promise<void> {
     const position = (r: PartitionReplica) => (event === 'hw' ? r.highWatermark : r.log.logEndOffset);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         for (const r of replicas) r.off(event, done);
+        if (wake) wake.resolve = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       for (const r of replicas) r.once(event, done);
-      if (replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
+      if (wake) wake.resolve = done;
+      if (wake?.woken || replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
     });
   }
 
@@ -176,7 +184,22 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     return parts.map((p) => opts.replicas.leaderNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r);
   }
 
-  async function handleFetch(req: FetchRequest): Promise<FetchResponse> {
+  /**
+   * A consumer fetch: reads, and while fewer than min_bytes are there, waits for the high watermark
+   * to move until max_wait_ms. `waiting` holds this stream's long polls by correlation id, so a
+   * wake request (the gateway has its bytes from other brokers) ends one early.
+   */
+  async function handleFetch(req: FetchRequest, waiting: Map<bigint, { resolve?: () => void; woken: boolean }>): Promise<FetchResponse> {
+    if (req.wakeCorrelationId !== 0n) {
+      const w = waiting.get(req.wakeCorrelationId);
+      if (w) {
+        w.woken = true;
+        w.resolve?.();
+      }
+      return { correlationId: req.correlationId, partitions: [] };
+    }
+    const wake = { woken: false } as { resolve?: () => void; woken: boolean };
+    waiting.set(req.correlationId, wake);
     const span = opts.tracer.startSpan('broker.fetch', { kind: SpanKind.SERVER, attributes: { 'dms.partitions': req.partitions.length } }, contextFrom(req.traceContext));
     try {
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
@@ -186,14 +209,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         const bytes = partitions.reduce((n, p) => n + p.records.length, 0);
         const anyError = partitions.some((p) => p.errorCode !== ErrorCode.NONE);
         const remaining = deadline - Date.now();
-        if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0) {
+        if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || wake.woken) {
           span.setAttribute('dms.bytes', bytes);
           if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.records.length);
           return { correlationId: req.correlationId, partitions };
         }
-        await waitForEvent([...mark.keys()], 'hw', remaining, mark);
+        await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
       }
     } finally {
+      waiting.delete(req.correlationId);
       span.end();
     }
   }
@@ -303,7 +327,10 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
-    fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => serveStream(call, handleFetch, 'fetch'),
+    fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
+      const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
+      serveStream(call, (req) => handleFetch(req, waiting), 'fetch');
+    },
     replicaFetch: (call: ServerDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
     offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
       callback(null, { partitions: call.request.partitions.map(offsetForLeaderEpochPartition) });

@@ -81,6 +81,12 @@ export interface FetchRequest {
   isolationLevel: number;
   partitions: FetchPartition[];
   traceContext: { [key: string]: string };
+  /**
+   * When set, this request only ends the long poll of the earlier request with this correlation
+   * id on the same stream, which then answers at once with what it has (the gateway has enough
+   * bytes from other brokers); this one answers with no partitions. 0 for an ordinary fetch.
+   */
+  wakeCorrelationId: bigint;
 }
 
 export interface FetchRequest_TraceContextEntry {
@@ -705,6 +711,7 @@ function createBaseFetchRequest(): FetchRequest {
     isolationLevel: 0,
     partitions: [],
     traceContext: {},
+    wakeCorrelationId: 0n,
   };
 }
 
@@ -734,6 +741,12 @@ export const FetchRequest: MessageFns<FetchRequest> = {
     globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
       FetchRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
     });
+    if (message.wakeCorrelationId !== 0n) {
+      if (BigInt.asUintN(64, message.wakeCorrelationId) !== message.wakeCorrelationId) {
+        throw new globalThis.Error("value provided for field message.wakeCorrelationId of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.wakeCorrelationId);
+    }
     return writer;
   },
 
@@ -807,6 +820,14 @@ export const FetchRequest: MessageFns<FetchRequest> = {
             if (entry7.value !== undefined) {
               message.traceContext[entry7.key] = entry7.value;
             }
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.wakeCorrelationId = reader.uint64() as bigint;
             continue;
           }
         }
