@@ -53,3 +53,9 @@ export function produceSettings(configs: Readonly<Record<string, string>>, broke
     compacted: (configs['cleanup.policy'] ?? '').split(',').some((p) => p.trim() === 'compact'),
   };
 }
+
+/** min.insync.replicas of a topic, else the broker's default (also read per append and per ISR change). */
+export function minInsyncReplicasOf(configs: Readonly<Record<string, string>>, brokerDefault: number): number {
+  const v = Number(configs['min.insync.replicas']);
+  return Number.isInteger(v) && v >= 1 ? v : brokerDefault;
+}
