@@ -1,4 +1,4 @@
-import { BATCH, compressionOf, recompressBatch, RecordsError, scanRecords } from '@dms/kafka-codec';
+import { BATCH, compressionOf, recompressBatch, RecordsError, scanRecords, type CompressionType } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LONG_MAX, type ProduceSettings } from './topic-settings';
 
@@ -48,16 +48,15 @@ export async function checkForAppend(
   const upper = nowMs + s.timestampAfterMaxMs;
   const lower = s.timestampBeforeMaxMs >= LONG_MAX ? undefined : nowMs - s.timestampBeforeMaxMs;
   const refusals: Refusal[] = [];
-  const out: Buffer[] = [];
-  let changed = false;
+  const targets: CompressionType[] = [];
   let recordIndex = 0;
   for (const b of batches) {
     const source = compressionOf(b.readInt16BE(BATCH.attributes));
     const target = s.compression === 'producer' ? source : s.compression;
+    targets.push(target);
     const checkTimestamps = !s.logAppendTime;
     if (!checkTimestamps && !s.compacted && target === source) {
       recordIndex += b.readInt32BE(BATCH.recordCount);
-      out.push(b);
       continue;
     }
     const first = recordIndex;
@@ -81,16 +80,6 @@ export async function checkForAppend(
       throw err;
     }
     recordIndex += b.readInt32BE(BATCH.recordCount);
-    if (target !== source) {
-      const re = await recompressBatch(b, target);
-      if (re.length > s.maxMessageBytes) {
-        return refuse(ErrorCode.MESSAGE_TOO_LARGE, `The record batch size in the append to ${topicPartition} is ${re.length} bytes after recompression, which exceeds the maximum configured value of ${s.maxMessageBytes}.`);
-      }
-      out.push(re);
-      changed = true;
-    } else {
-      out.push(b);
-    }
   }
   if (refusals.length > 0) {
     const recordErrors = refusals.map((r) => r.error);
@@ -104,5 +93,14 @@ export async function checkForAppend(
       recordErrors,
     );
   }
-  return { ok: true, records: changed ? Buffer.concat(out) : records };
+  if (batches.every((b, i) => compressionOf(b.readInt16BE(BATCH.attributes)) === targets[i])) return { ok: true, records };
+  const out: Buffer[] = [];
+  for (let i = 0; i < batches.length; i++) {
+    const re = await recompressBatch(batches[i], targets[i]);
+    if (re.length > s.maxMessageBytes) {
+      return refuse(ErrorCode.MESSAGE_TOO_LARGE, `The record batch size in the append to ${topicPartition} is ${re.length} bytes after recompression, which exceeds the maximum configured value of ${s.maxMessageBytes}.`);
+    }
+    out.push(re);
+  }
+  return { ok: true, records: Buffer.concat(out) };
 }
