@@ -15,7 +15,7 @@ describe('produceSettings', () => {
   it('falls back to Kafka defaults', () => {
     const s = produceSettings({}, { messageMaxBytes: 1000 });
     expect(s).toEqual({
-      maxMessageBytes: 1000, logAppendTime: false, timestampBeforeMaxMs: 9223372036854775807n, timestampAfterMaxMs: 3_600_000n,
+      maxMessageBytes: 1000, segmentBytes: 1_073_741_824, logAppendTime: false, timestampBeforeMaxMs: 9223372036854775807n, timestampAfterMaxMs: 3_600_000n,
       compression: 'producer', compacted: false,
     });
     const t = produceSettings({ 'compression.type': 'uncompressed', 'cleanup.policy': 'compact,delete', 'max.message.bytes': '50', 'message.timestamp.after.max.ms': '5' }, { messageMaxBytes: 1000 });
@@ -43,6 +43,9 @@ describe('checkForAppend', () => {
     expect(await check(b, { 'max.message.bytes': String(b.length) })).toMatchObject({ ok: true });
     const res = await check(b, { 'max.message.bytes': String(b.length - 1) });
     expect(res).toMatchObject({ ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE });
+    // The whole append above segment.bytes is RECORD_LIST_TOO_LARGE, as Kafka answers.
+    const two = Buffer.concat([b, b]);
+    expect(await check(two, { 'segment.bytes': String(two.length - 1) })).toMatchObject({ ok: false, errorCode: ErrorCode.RECORD_LIST_TOO_LARGE });
   });
 
   it('refuses keyless records on a compacted topic with INVALID_RECORD and one record error each', async () => {

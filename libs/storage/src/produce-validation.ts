@@ -21,7 +21,8 @@ const refuse = (errorCode: number, errorMessage: string, recordErrors: RecordErr
 
 /**
  * The partition leader's checks of a producer's batches against the topic's settings, in the
- * order of Kafka's UnifiedLog and LogValidator: the size of every batch (max.message.bytes), then
+ * order of Kafka's UnifiedLog and LogValidator: the size of the whole append (segment.bytes,
+ * RECORD_LIST_TOO_LARGE) and of every batch (max.message.bytes, MESSAGE_TOO_LARGE), then
  * record by record a key on compacted topics and a CreateTime timestamp within
  * [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms]; then, when the
  * topic's compression.type names another codec than a batch carries, the batch recompressed.
@@ -39,6 +40,9 @@ export async function checkForAppend(
   nowMs: bigint,
   topicPartition: string,
 ): Promise<AppendCheck> {
+  if (records.length > s.segmentBytes) {
+    return refuse(ErrorCode.RECORD_LIST_TOO_LARGE, `Message batch size is ${records.length} bytes in append to partition ${topicPartition}, which exceeds the maximum configured segment size of ${s.segmentBytes}.`);
+  }
   const batches = positions.map((at, i) => records.subarray(at, i + 1 < positions.length ? positions[i + 1] : records.length));
   for (const b of batches) {
     if (b.length > s.maxMessageBytes) {

@@ -40,6 +40,8 @@ export interface StorageServiceOptions {
   tracer: Tracer;
   logger: Logger;
   messageMaxBytes: number;
+  /** Broker log.segment.bytes (Kafka's default 1 GiB): a topic's segment.bytes overrides it. */
+  segmentBytes?: number;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
   /** Counts client bytes in (appends) and out (fetches). */
   metrics?: BrokerByteCounters;
@@ -74,7 +76,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (problem.kind !== 'ok' || positions.length === 0) {
       return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
     }
-    const settings = produceSettings(replica.configs, { messageMaxBytes: opts.messageMaxBytes });
+    const settings = produceSettings(replica.configs, { messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes });
     const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
     if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
     const minIsr = replica.minInsyncReplicas;

@@ -8,6 +8,8 @@ import { CompressionType } from '@dms/kafka-codec';
 export interface ProduceSettings {
   /** max.message.bytes: the largest batch accepted (broker message.max.bytes by default). */
   maxMessageBytes: number;
+  /** segment.bytes (broker log.segment.bytes by default): no append may be larger. */
+  segmentBytes: number;
   /** message.timestamp.type=LogAppendTime: the leader stamps batches with its clock. */
   logAppendTime: boolean;
   /** message.timestamp.before.max.ms (Kafka's default Long.MAX_VALUE: no bound). */
@@ -42,10 +44,13 @@ function positiveInt(v: string | undefined, fallback: number): number {
   return Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
-export function produceSettings(configs: Readonly<Record<string, string>>, broker: { messageMaxBytes: number }): ProduceSettings {
+const DEFAULT_SEGMENT_BYTES = 1_073_741_824;
+
+export function produceSettings(configs: Readonly<Record<string, string>>, broker: { messageMaxBytes: number; segmentBytes?: number }): ProduceSettings {
   const compression = configs['compression.type']?.trim().toLowerCase();
   return {
     maxMessageBytes: positiveInt(configs['max.message.bytes'], broker.messageMaxBytes),
+    segmentBytes: positiveInt(configs['segment.bytes'], broker.segmentBytes ?? DEFAULT_SEGMENT_BYTES),
     logAppendTime: configs['message.timestamp.type'] === 'LogAppendTime',
     timestampBeforeMaxMs: nonNegativeLong(configs['message.timestamp.before.max.ms'], LONG_MAX),
     timestampAfterMaxMs: nonNegativeLong(configs['message.timestamp.after.max.ms'], DEFAULT_TIMESTAMP_AFTER_MAX_MS),

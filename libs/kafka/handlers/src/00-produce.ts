@@ -2,7 +2,7 @@
 // Behavior: checks each partition's batches here (framing, magic 2, CRC-32C, size) without
 //   decoding records, forwards the good ones to the storage leaders through the storage port and
 //   merges the answers in request order. acks=0 sends no response.
-//   The storage leader applies the topic's settings (max.message.bytes, message.timestamp.*,
+//   The storage leader applies the topic's settings (segment.bytes, max.message.bytes, message.timestamp.*,
 //   compression.type, cleanup.policy=compact needing keys); a refused record is named in
 //   record_errors with error_message (v8+; older versions carry the error code only).
 // Version notes: v3+ only (magic 2 batches); Kafka 4 removed v0-v2.
