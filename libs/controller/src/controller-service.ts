@@ -20,7 +20,7 @@ import type { TopicManager, TopicResult } from './topic-manager';
 
 export interface ControllerServiceState {
   isLeader(): boolean;
-  topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'>;
+  topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'> & Partial<Pick<TopicManager, 'createPartitions'>>;
   /** Absent in tests that only exercise topics. */
   configManager?: Pick<ConfigManager, 'alterConfigs'>;
   /** Absent in tests that only exercise topics. */
@@ -45,6 +45,7 @@ export interface ControllerHandlers {
   createAcls(req: clusterV1.CreateAclsRequest): Promise<clusterV1.CreateAclsResponse>;
   deleteAcls(req: clusterV1.DeleteAclsRequest): Promise<clusterV1.DeleteAclsResponse>;
   alterConfigs(req: clusterV1.AlterConfigsRequest): Promise<clusterV1.AlterConfigsResponse>;
+  createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -122,6 +123,12 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       }
       return { results: await state.configManager.alterConfigs(list, req.validateOnly) };
     },
+    async createPartitions(req) {
+      const topics = req.topics ?? [];
+      const create = state.topicManager.createPartitions?.bind(state.topicManager);
+      if (!state.isLeader() || !create) return { topics: topics.map((t) => ({ name: t.name, ...NOT_CONTROLLER })) };
+      return { topics: await create(topics, req.validateOnly) };
+    },
   };
 }
 
@@ -147,5 +154,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     createAcls: unary(h.createAcls),
     deleteAcls: unary(h.deleteAcls),
     alterConfigs: unary(h.alterConfigs),
+    createPartitions: unary(h.createPartitions),
   };
 }

@@ -1,4 +1,4 @@
-// `dms topics alter`, `dms records delete` and `dms configs` against the fake broker: the
+// `dms records delete` and `dms configs` against the fake broker: the
 // requests they send and how they print Kafka's answers.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,29 +31,13 @@ describe('admin commands', () => {
   let dir: string;
   const run = harness();
   beforeEach(async () => {
-    broker = await FakeBroker.start({ versions: { [ApiKey.CreatePartitions]: [0, 3], [ApiKey.DeleteRecords]: [0, 2], [ApiKey.DescribeConfigs]: [0, 4], [ApiKey.IncrementalAlterConfigs]: [0, 1] } });
+    broker = await FakeBroker.start({ versions: { [ApiKey.DeleteRecords]: [0, 2], [ApiKey.DescribeConfigs]: [0, 4], [ApiKey.IncrementalAlterConfigs]: [0, 1] } });
     dir = mkdtempSync(join(tmpdir(), 'dms-admin-cli-'));
   });
   afterEach(async () => {
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
     process.exitCode = 0;
-  });
-
-  it('topics alter sends CreatePartitions and reports its error', async () => {
-    const seen: any[] = [];
-    broker.intercept = (key, _v, body) => {
-      if (key !== ApiKey.CreatePartitions) return undefined;
-      seen.push(body);
-      const t = body.topics[0];
-      return { throttleTimeMs: 0, results: [{ name: t.name, errorCode: t.count < 4 ? ErrorCode.INVALID_PARTITIONS : 0, errorMessage: t.count < 4 ? 'cannot shrink' : null }] };
-    };
-    const bs = ['--bootstrap-server', broker.address];
-    expect(await run('topics', 'alter', 'orders', '--partitions', '4', ...bs)).toMatchObject({ code: 0, out: 'Altered topic orders: 4 partitions.\n' });
-    expect(seen[0]).toMatchObject({ topics: [{ name: 'orders', count: 4, assignments: null }], validateOnly: false });
-    const bad = await run('topics', 'alter', 'orders', '--partitions', '2', ...bs);
-    expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/INVALID_PARTITIONS.*cannot shrink/);
   });
 
   it('records delete sends each partition to its leader and prints the low watermarks', async () => {

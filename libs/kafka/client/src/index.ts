@@ -16,4 +16,4 @@ export * from './group-admin';
 export * from './security-admin';
 export * from './client-properties';
 export * from './config-admin';
-export * from './partition-admin';
+export * from './records-admin';

@@ -64,6 +64,8 @@ export interface ClusterPort {
   topicById(topicId: string): TopicView | undefined;
   /** Resolves when the view shows the topics (or times out); used after admin changes. */
   awaitTopics(names: string[], present: boolean, timeoutMs: number): Promise<void>;
+  /** Resolves when the view shows each topic with at least its count of partitions, all led (or times out). */
+  awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void>;
   config: GatewayConfig;
   /**
    * The broker-level config layers of BROKER resource `brokerId` (see decision 0007): its dynamic
@@ -131,6 +133,19 @@ export interface ConfigResourceOutcome {
   revision: bigint;
 }
 
+export interface NewPartitionsSpec {
+  name: string;
+  count: number;
+  /** null: the controller places the new replicas; else one broker list per added partition. */
+  assignments: number[][] | null;
+}
+
+export interface NewPartitionsOutcome {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
 export interface ControllerPort {
   /** Alters topic or broker configs on the leading controller, one outcome per resource. */
   alterConfigs(resources: ConfigResourceChangeInput[], validateOnly: boolean, timeoutMs: number): Promise<ConfigResourceOutcome[]>;
@@ -141,6 +156,8 @@ export interface ControllerPort {
    * `partitions` null means every partition. One outcome per partition tried.
    */
   electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null, timeoutMs: number): Promise<ElectionOutcome[]>;
+  /** Kafka's CreatePartitions on the leading controller; one outcome per spec. */
+  createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]>;
 }
 
 export interface ProducePartitionInput {
@@ -157,6 +174,8 @@ export interface ProducePartitionOutcome {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /** Records that made the leader refuse the batch (Produce v8+ record_errors). */
+  recordErrors?: { batchIndex: number; message: string }[];
 }
 
 export interface FetchPartitionInput {
@@ -281,6 +300,11 @@ export interface ConnectionSession {
   readonly authenticated: boolean;
   /** The exchange SaslHandshake started, until SaslAuthenticate completes it. */
   sasl: SaslExchange | null;
+  /**
+   * Set by a SaslHandshake v0: the exchange's tokens then travel as bare size-prefixed frames,
+   * not in SaslAuthenticate requests (Kafka's legacy framing; kafka-python 2.0 uses it).
+   */
+  rawSaslTokens?: boolean;
   /** Marks the connection authenticated as `principal` (lifts the pre-auth frame limit). */
   authenticate(principal: string): void;
   /** Closes the connection once the current response has been written (failed login). */

@@ -23,6 +23,7 @@ import { describeAclsHandler } from './29-describe-acls';
 import { createAclsHandler } from './30-create-acls';
 import { deleteAclsHandler } from './31-delete-acls';
 import { saslAuthenticateHandler } from './36-sasl-authenticate';
+import { createPartitionsHandler } from './37-create-partitions';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials';
 import { describeConfigsHandler } from './32-describe-configs';
@@ -59,6 +60,7 @@ export const handlers: readonly KafkaHandler[] = [
   createAclsHandler,
   deleteAclsHandler,
   saslAuthenticateHandler,
+  createPartitionsHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
   describeConfigsHandler,

@@ -3,14 +3,7 @@ import { ApiKey } from '@dms/kafka-schema';
 import type { KafkaClient } from './client';
 import type { KafkaConnection } from './connection';
 
-/** CreatePartitions and DeleteRecords (what `dms topics alter` and `dms records delete` call). */
-
-/** Grows `topic` to `count` partitions; throws the topic's Kafka error. */
-export async function createPartitions(client: KafkaClient, topic: string, count: number, validateOnly = false, timeoutMs = 30_000): Promise<void> {
-  const res = await client.adminRequest<any>(ApiKey.CreatePartitions, { topics: [{ name: topic, count, assignments: null }], timeoutMs, validateOnly }, timeoutMs + 5_000);
-  const r = res.results[0];
-  if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(r.errorCode, r.errorMessage ?? undefined);
-}
+/** DeleteRecords (what `dms records delete` calls); CreatePartitions is KafkaClient.createPartitions. */
 
 export interface DeleteRecordsSpec {
   topic: string;
