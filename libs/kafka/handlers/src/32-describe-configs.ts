@@ -3,7 +3,7 @@
 //   source: the topic's own (DYNAMIC_TOPIC_CONFIG), else its broker synonyms through the dynamic
 //   per-broker, dynamic cluster-default and static layers of the storage broker leading partition
 //   0, else the default. BROKER resources "N" list the broker keys DMS honours for storage broker
-//   N (decision 0007); "" lists the dynamic cluster defaults only, as Kafka does. Password-like
+//   N (decision 0009); "" lists the dynamic cluster defaults only, as Kafka does. Password-like
 //   keys are is_sensitive with a null value. BROKER_LOGGER answers an empty list.
 //   Needs DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or on the cluster for
 //   broker resources (else CLUSTER_AUTHORIZATION_FAILED).

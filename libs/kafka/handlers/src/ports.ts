@@ -68,7 +68,7 @@ export interface ClusterPort {
   awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void>;
   config: GatewayConfig;
   /**
-   * The broker-level config layers of BROKER resource `brokerId` (see decision 0007): its dynamic
+   * The broker-level config layers of BROKER resource `brokerId` (see decision 0009): its dynamic
    * overrides, the cluster default and the static values the services registered.
    */
   brokerConfigLayers(brokerId: number): BrokerConfigLayers;
