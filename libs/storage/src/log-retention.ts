@@ -5,7 +5,7 @@ import type { ReplicaManager } from './replica-manager';
 import { type BrokerLogDefaults, logLifecycleSettings } from './retention-settings';
 
 export interface LogRetentionOptions {
-  replicas: ReplicaManager;
+  replicas: Pick<ReplicaManager, 'all' | 'checkpointLogStartOffsets'>;
   /** Kafka's log.retention.check.interval.ms. */
   checkIntervalMs: number;
   brokerDefaults: BrokerLogDefaults;
