@@ -171,4 +171,25 @@ describe('DeleteRecords', () => {
     expect(await earliest(topic)).toBe(10n);
     expect(tc.unexpectedExits).toEqual([]);
   });
+
+  it('restarts a follower that fell below the leader log start offset at that offset, and it rejoins the ISR', async () => {
+    const topic = 'left-behind';
+    const [created] = await client.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 3 }]);
+    expect(created.errorCode).toBe(0);
+    const s = await waitState(etcd, topic, 'a full ISR', (x) => x.isr.length === 3);
+    await produceValues(topic, ['a', 'b', 'c']);
+    const follower = s.replicas.find((id) => id !== s.leader)!;
+    await tc.cluster.kill('broker', follower, 'SIGTERM');
+    await waitState(etcd, topic, 'the stopped follower out of the ISR', (x) => !x.isr.includes(follower));
+    await produceValues(topic, ['d', 'e', 'f', 'g']);
+    const [moved] = await deleteRecords(client, [{ topic, partition: 0, offset: -1n }], 10_000);
+    expect(moved).toMatchObject({ errorCode: ErrorCode.NONE, lowWatermark: 7n });
+    // The follower comes back at offset 3, below the leader's start (7): OFFSET_OUT_OF_RANGE,
+    // then it drops its log, restarts at 7 and catches up from there.
+    await tc.cluster.restart('broker', follower);
+    await waitState(etcd, topic, 'the follower back in the ISR', (x) => x.isr.includes(follower), 40_000);
+    await waitFor('the follower log restarted at the leader start', () => segmentBases(follower, topic)[0] === 7n, 20_000, 100);
+    await produceValues(topic, ['h']);
+    expect(await earliest(topic)).toBe(7n);
+  });
 });
