@@ -75,7 +75,7 @@ describe('disk sampling (retention bench)', () => {
         writeFileSync(join(root, b, 't-0', '00000000000000000007.log'), Buffer.alloc(10));
         writeFileSync(join(root, b, 't-other-0', '00000000000000000000.log'), Buffer.alloc(1000));
       }
-      expect(await topicDiskBytes(root, 't')).toEqual({ bytes: 220, files: 4 });
+      expect(await topicDiskBytes(root, 't')).toEqual({ bytes: 220, deletedBytes: 200, files: 4 });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -70,9 +70,10 @@ export function formatReport(r: BenchReport): string {
   }
   if (c.acks === 0) lines.push('note: acks=0 produce latency is time to write the request, not to store it');
   if (r.diskSamples) {
-    lines.push('disk use of the topic during the produce phase (all replicas):', '   t s   disk MB  segment files  produce MB/s since last');
+    lines.push('disk use of the topic during the produce phase (all replicas):', '   t s   disk MB  of which .deleted MB  segment files  produce MB/s since last');
     for (const d of r.diskSamples) {
-      lines.push(`${d.atS.toFixed(1).padStart(6)}  ${(d.diskBytes / 1e6).toFixed(1).padStart(8)}  ${String(d.files).padStart(13)}  ${d.produceMBps.toFixed(1).padStart(10)}`);
+      lines.push(`${d.atS.toFixed(1).padStart(6)}  ${(d.diskBytes / 1e6).toFixed(1).padStart(8)}  ${(d.deletedBytes / 1e6).toFixed(1).padStart(20)}` +
+        `  ${String(d.files).padStart(13)}  ${d.produceMBps.toFixed(1).padStart(10)}`);
     }
   }
   return `${lines.join('\n')}\n`;
