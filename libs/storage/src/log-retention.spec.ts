@@ -75,6 +75,19 @@ describe('LogRetention', () => {
     await r.log.close();
   });
 
+  it('never deletes from an internal topic that does not name its cleanup.policy (compacted, as Kafka)', async () => {
+    const now = Date.now();
+    const r = await replica('__consumer_offsets', { 'retention.ms': '1', 'segment.ms': '1000' }, 'leader');
+    const { retention } = retentionOver([r]);
+    await retention.check(now);
+    await appendAt(r, now - 60_000, 2);
+    await appendAt(r, now, 1);
+    await retention.check(now + 10_000);
+    expect(r.log.segmentList().length).toBeGreaterThan(1);
+    expect(r.log.logStartOffset).toBe(0n);
+    await r.log.close();
+  });
+
   it('lets a follower roll and drop segments below the start its leader gave it, and nothing more', async () => {
     const now = Date.now();
     const r = await replica('c', { 'retention.ms': '1', 'segment.ms': '1000' }, 'follower');

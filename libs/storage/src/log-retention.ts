@@ -4,6 +4,12 @@ import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
 import { type BrokerLogDefaults, logLifecycleSettings } from './retention-settings';
 
+/**
+ * Kafka's internal topics are compacted; one created before DMS recorded that (no cleanup.policy
+ * in its configs) must not fall back to `delete` and lose group or transaction state.
+ */
+const COMPACTED_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
 export interface LogRetentionOptions {
   replicas: Pick<ReplicaManager, 'all' | 'checkpointLogStartOffsets'>;
   /** Kafka's log.retention.check.interval.ms. */
@@ -61,7 +67,8 @@ export class LogRetention {
 
   /** Returns whether the replica's log start offset moved. */
   private checkReplica(r: PartitionReplica, nowMs: number): Promise<boolean> {
-    const settings = logLifecycleSettings(r.configs, this.opts.brokerDefaults);
+    const configs = COMPACTED_INTERNAL_TOPICS.has(r.topic) && r.configs['cleanup.policy'] === undefined ? { ...r.configs, 'cleanup.policy': 'compact' } : r.configs;
+    const settings = logLifecycleSettings(configs, this.opts.brokerDefaults);
     r.log.updateSettings(settings.log);
     return r.serial(async () => {
       const before = r.log.logStartOffset;
