@@ -117,18 +117,21 @@ export class ReplicaManager extends EventEmitter {
     if (this.startCheckpointQueued) return this.startCheckpointQueued;
     const run = this.startCheckpointing.then(async () => {
       this.startCheckpointQueued = undefined;
-      const entries = new Map<string, { topic: string; partition: number; offset: bigint }>();
-      for (const key of this.opening.keys()) {
-        const [topic, partition] = key.split('\0');
-        const offset = this.checkpointedStarts.get(key);
-        if (offset !== undefined) entries.set(key, { topic, partition: Number(partition), offset });
-      }
+      // Live logs give their start; logs opening or closed (no longer a replica here, their
+      // directory kept) keep the last one known, until their topic is gone.
       for (const [key, r] of this.replicas) {
         const first = r.log.segmentList()[0]?.baseOffset ?? 0n;
-        if (r.log.logStartOffset > first) entries.set(key, { topic: r.topic, partition: r.partition, offset: r.log.logStartOffset });
-        else entries.delete(key);
+        if (r.log.logStartOffset > first) this.checkpointedStarts.set(key, r.log.logStartOffset);
+        else this.checkpointedStarts.delete(key);
       }
-      await writeOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE, [...entries.values()]);
+      const topics = this.view.topics();
+      const entries: { topic: string; partition: number; offset: bigint }[] = [];
+      for (const [key, offset] of this.checkpointedStarts) {
+        const [topic, partition] = key.split('\0');
+        if (topics.has(topic) || topics.size === 0) entries.push({ topic, partition: Number(partition), offset });
+        else this.checkpointedStarts.delete(key);
+      }
+      await writeOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE, entries);
     }).catch((err) => this.opts.logger.warn({ err }, 'could not write the log start offset checkpoint'));
     this.startCheckpointQueued = run;
     this.startCheckpointing = run;

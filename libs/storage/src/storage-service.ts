@@ -232,12 +232,9 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const log = replica.log;
     const marks = { highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset };
     // As Kafka: below the log start offset is out of range whatever the epochs say (the follower
-    // then restarts at our log start); so is an epoch whose end we no longer know.
+    // then restarts at our log start); a divergence is answered first otherwise.
     if (p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     const diverging = divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, (e) => log.endOffsetForEpoch(e));
-    if (diverging && diverging.endOffset < log.logStartOffset && diverging.endOffset >= 0n) {
-      return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-    }
     if (diverging) return { ...base, ...marks, errorCode: ErrorCode.NONE, divergingEpoch: diverging };
     if (p.fetchOffset > log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     if (replica.leader.replicas.includes(replicaId)) {
