@@ -2,7 +2,7 @@
 // retention.ms=5000 and segment.ms=1000 loses its old records within seconds on every replica
 // while a consumer keeps reading new ones; DeleteRecords moves the low watermark on every
 // replica and ListOffsets earliest follows; beyond the high watermark is OFFSET_OUT_OF_RANGE.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
@@ -151,6 +151,12 @@ describe('DeleteRecords', () => {
     const [moved] = await deleteRecords(client, [{ topic, partition: 0, offset: 4n }], 15_000);
     expect(moved).toEqual({ topic, partition: 0, errorCode: ErrorCode.NONE, lowWatermark: 4n });
     expect(await earliest(topic)).toBe(4n);
+    // A start inside a segment survives restarts through each broker's log-start-offset-checkpoint.
+    const replicas = (await stateOf(etcd, topic)).replicas;
+    await waitFor('every replica to checkpoint the start', () => replicas.every((id) => {
+      const file = join(tc.dataDir, `broker-${id}`, 'log-start-offset-checkpoint');
+      return existsSync(file) && readFileSync(file, 'utf8').split('\n').includes(`${topic} 0 4`);
+    }), 10_000, 100);
     const below = await client.fetch(topic, 0, 3n).catch((e) => e);
     expect((below as KafkaError).code).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
     const first = await decodeRecordBatches((await client.fetch(topic, 0, 4n)).records);
