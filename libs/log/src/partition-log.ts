@@ -18,6 +18,7 @@ import {
   TIME_INDEX_SUFFIX,
   parseSegmentFileName,
 } from './file-names';
+import { FlushPolicy } from './flush-policy';
 import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import {
   type FindOffsetByTimestamp,
@@ -91,10 +92,7 @@ export class PartitionLog {
   private readonly findInBatch: FindOffsetByTimestamp;
   /** This log's draw from segment.jitter.ms (Kafka draws one per segment; one per log suffices). */
   private rollJitterMs = 0;
-  /** flush.messages / flush.ms bookkeeping: records and segments written since the last flush. */
-  private unflushedMessages = 0;
-  private readonly unflushedSegments = new Set<Segment>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly flushPolicy: FlushPolicy;
 
   private constructor(
     readonly dir: string,
@@ -115,9 +113,13 @@ export class PartitionLog {
       afterCycle: () => this.persistEpochsIfDirty(),
       onWritten: (end, segment) => {
         if (end > this.writtenEnd) this.writtenEnd = end;
-        if (this.flushPolicyOn) this.unflushedSegments.add(segment);
+        this.flushPolicy.segmentWritten(segment);
       },
     });
+    this.flushPolicy = new FlushPolicy(
+      () => this.config,
+      (err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: err.message }),
+    );
     this.drawJitter();
   }
 
@@ -221,12 +223,7 @@ export class PartitionLog {
     const jitterChanged = next.segmentJitterMs !== this.config.segmentJitterMs || next.segmentMs !== this.config.segmentMs;
     Object.assign(this.config, next);
     if (jitterChanged) this.drawJitter();
-    if (!this.flushPolicyOn) {
-      this.unflushedMessages = 0;
-      this.unflushedSegments.clear();
-      if (this.flushTimer) clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
+    this.flushPolicy.settingsChanged();
   }
 
   /** The current run-time settings (see updateSettings). */
@@ -302,7 +299,7 @@ export class PartitionLog {
         next = info.lastOffset + 1n;
       }
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
-      const done = this.enqueue(batches, infos).then(() => this.noteWritten(next - baseOffset));
+      const done = this.enqueue(batches, infos).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
       const result: AppendResult = {
         baseOffset,
         lastOffset: next - 1n,
@@ -338,7 +335,7 @@ export class PartitionLog {
       }
       const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
       return this.enqueue(batches, infos)
-        .then(() => this.noteWritten(expected - result.baseOffset))
+        .then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset))
         .then(() => result);
     } catch (e) {
       return Promise.reject(e);
@@ -515,7 +512,7 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushPolicy.close();
     await this.queue.idle();
     const active = this.segments[this.segments.length - 1]!;
     try {
@@ -654,37 +651,6 @@ export class PartitionLog {
     const { segmentJitterMs, segmentMs } = this.config;
     const bound = Math.min(segmentJitterMs, segmentMs);
     this.rollJitterMs = bound > 0 && Number.isFinite(bound) ? Math.floor(Math.random() * bound) : 0;
-  }
-
-  private get flushPolicyOn(): boolean {
-    return this.config.flushMessages !== Infinity || this.config.flushMs !== Infinity;
-  }
-
-  /**
-   * flush.messages / flush.ms: after a write of `records` records, fsyncs the segments written
-   * since the last flush once enough records or time accumulated. A no-op when both are unset.
-   */
-  private noteWritten(records: bigint): Promise<void> | undefined {
-    if (!this.flushPolicyOn) return undefined;
-    this.unflushedMessages += Number(records);
-    if (this.unflushedMessages >= this.config.flushMessages) return this.flushWritten();
-    if (this.config.flushMs !== Infinity && !this.flushTimer) {
-      this.flushTimer = setTimeout(() => {
-        this.flushWritten().catch((err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: (err as Error).message }));
-      }, this.config.flushMs);
-      this.flushTimer.unref();
-    }
-    return undefined;
-  }
-
-  private async flushWritten(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    this.unflushedMessages = 0;
-    const segments = [...this.unflushedSegments];
-    this.unflushedSegments.clear();
-    if (this.closed) return;
-    for (const s of segments) await s.sync();
   }
 
   private checkOpen(): void {
