@@ -19,7 +19,7 @@ import type { TopicManager, TopicResult } from './topic-manager';
 
 export interface ControllerServiceState {
   isLeader(): boolean;
-  topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'>;
+  topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'> & Partial<Pick<TopicManager, 'createPartitions'>>;
   /** Absent in tests that only exercise topics. */
   securityManager?: Pick<SecurityManager, 'alterScramCredentials' | 'createAcls' | 'deleteAcls'>;
   clusterId(): string | undefined;
@@ -41,6 +41,7 @@ export interface ControllerHandlers {
   alterScramCredentials(req: clusterV1.AlterScramCredentialsRequest): Promise<clusterV1.AlterScramCredentialsResponse>;
   createAcls(req: clusterV1.CreateAclsRequest): Promise<clusterV1.CreateAclsResponse>;
   deleteAcls(req: clusterV1.DeleteAclsRequest): Promise<clusterV1.DeleteAclsResponse>;
+  createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -111,6 +112,12 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !state.securityManager) return { results: list.map(() => NOT_CONTROLLER) };
       return { results: await state.securityManager.deleteAcls(list) };
     },
+    async createPartitions(req) {
+      const topics = req.topics ?? [];
+      const create = state.topicManager.createPartitions?.bind(state.topicManager);
+      if (!state.isLeader() || !create) return { topics: topics.map((t) => ({ name: t.name, ...NOT_CONTROLLER })) };
+      return { topics: await create(topics, req.validateOnly) };
+    },
   };
 }
 
@@ -135,5 +142,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     alterScramCredentials: unary(h.alterScramCredentials),
     createAcls: unary(h.createAcls),
     deleteAcls: unary(h.deleteAcls),
+    createPartitions: unary(h.createPartitions),
   };
 }

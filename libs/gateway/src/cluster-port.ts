@@ -120,6 +120,31 @@ export class GatewayClusterPort implements ClusterPort {
     });
   }
 
+  awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void> {
+    const done = () =>
+      [...counts].every(([name, count]) => {
+        const t = this.topic(name);
+        return t !== undefined && t.partitions.length >= count && t.partitions.every((p) => p.leaderAvailable);
+      });
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onChange = () => {
+        if (!done()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`partitions of ${[...counts.keys()].join(', ')} not ready after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.view.off('change', onChange);
+      };
+      this.view.on('change', onChange);
+    });
+  }
+
   /** Rebuilt only after a change, so Metadata and routing read a cached map. */
   private snapshot() {
     if (this.topicsCache) return this.topicsCache;

@@ -1,6 +1,6 @@
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
-import type { ControllerPort, ElectionOutcome, TopicOutcome, TopicSpec } from '@dms/kafka-handlers';
+import type { ControllerPort, ElectionOutcome, NewPartitionsOutcome, NewPartitionsSpec, TopicOutcome, TopicSpec } from '@dms/kafka-handlers';
 import { ControllerServiceClient, createClient, traceContextOf, unary, type clusterV1, type GrpcClientOptions, type TopicResult } from '@dms/rpc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,6 +40,21 @@ export class GatewayControllerPort implements ControllerPort {
       timeoutMs,
     );
     return results.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));
+  }
+
+  async createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]> {
+    const topics = specs.map((s) => ({
+      name: s.name,
+      count: s.count,
+      explicitAssignment: s.assignments !== null,
+      assignments: (s.assignments ?? []).map((brokerIds) => ({ brokerIds })),
+    }));
+    const results = await this.adminCall(
+      (c, ms) => unary(c.createPartitions.bind(c), { topics, validateOnly, timeoutMs, traceContext: traceContextOf() }, { timeoutMs: ms }).then((r) => r.topics),
+      () => specs.map((s) => ({ name: s.name, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time' })),
+      Math.max(timeoutMs, 5_000),
+    );
+    return results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));
   }
 
   close(): void {

@@ -14,7 +14,8 @@ import type {
   StoragePort,
 } from '@dms/kafka-handlers';
 import { traceContextOf, unary } from '@dms/rpc';
-import type { BrokerClients } from './broker-clients';
+import type { BrokerClient, BrokerClients } from './broker-clients';
+import { applyFetchBudget } from './fetch-budget';
 
 /** Errors after which the request certainly did not append, so the gateway may retry it itself. */
 const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
@@ -91,6 +92,12 @@ export class GatewayStoragePort implements StoragePort {
     return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedProduce(p, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
+  /**
+   * One long poll per storage broker leading some of the partitions. As in Kafka, the answer goes
+   * out once the brokers that answered hold min_bytes (or an error, which Kafka answers at once):
+   * the brokers still waiting are then woken to answer with what they have, rather than each
+   * holding the whole answer up to max_wait_ms.
+   */
   async fetch(
     opts: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: number },
     parts: FetchPartitionInput[],
@@ -98,29 +105,58 @@ export class GatewayStoragePort implements StoragePort {
     const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
     const results = new Map<string, FetchPartitionOutcome>();
     for (const o of orphans) results.set(key(o.topic, o.partition), failedFetch(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
-    await Promise.all(
-      [...groups].map(async ([brokerId, group]) => {
-        const client = this.brokers.get(brokerId);
-        try {
-          if (!client) throw new Error('broker gone');
-          const res = await client.fetch.request(
-            {
-              maxWaitMs: opts.maxWaitMs,
-              minBytes: opts.minBytes,
-              maxBytes: opts.maxBytes,
-              isolationLevel: opts.isolationLevel,
-              partitions: group,
-              traceContext: traceContextOf(),
-            },
-            { timeoutMs: opts.maxWaitMs + 10_000 },
-          );
-          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
-        } catch {
-          for (const g of group) results.set(key(g.topic, g.partition), failedFetch(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    const needed = Math.max(1, opts.minBytes);
+    let bytes = 0;
+    const pending = new Map<number, { client: BrokerClient; correlationId: bigint }>();
+    const wakeAll = () => {
+      for (const [brokerId, { client, correlationId }] of pending) {
+        pending.delete(brokerId);
+        client.fetch
+          .request({ maxWaitMs: 0, minBytes: 0, maxBytes: 0, isolationLevel: 0, partitions: [], traceContext: {}, wakeCorrelationId: correlationId }, { timeoutMs: 5_000 })
+          .catch(() => undefined);
+      }
+    };
+    const calls = [...groups].map(async ([brokerId, group]) => {
+      const client = this.brokers.get(brokerId);
+      let ready = true;
+      try {
+        if (!client) throw new Error('broker gone');
+        const { correlationId, response } = client.fetch.requestWithId(
+          {
+            maxWaitMs: opts.maxWaitMs,
+            minBytes: opts.minBytes,
+            maxBytes: opts.maxBytes,
+            isolationLevel: opts.isolationLevel,
+            partitions: group,
+            traceContext: traceContextOf(),
+            wakeCorrelationId: 0n,
+          },
+          { timeoutMs: opts.maxWaitMs + 10_000 },
+        );
+        if (opts.maxWaitMs > 0) pending.set(brokerId, { client, correlationId });
+        const res = await response;
+        pending.delete(brokerId);
+        for (const r of res.partitions) {
+          results.set(key(r.topic, r.partition), r);
+          bytes += r.records.length;
         }
-      }),
+        ready = bytes >= needed || res.partitions.some((r) => r.errorCode !== ErrorCode.NONE);
+      } catch {
+        pending.delete(brokerId);
+        for (const g of group) results.set(key(g.topic, g.partition), failedFetch(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+      }
+      if (ready) wakeAll();
+    });
+    if (orphans.length > 0) wakeAll();
+    await Promise.all(calls);
+    const merged = parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+    // Each broker spent the whole max_bytes on its own partitions: trim the merged answer to it.
+    applyFetchBudget(
+      merged.map((m, i) => ({ records: m.records, partitionMaxBytes: parts[i].partitionMaxBytes })),
+      opts.maxBytes,
+      (i, records) => (merged[i] = { ...merged[i], records }),
     );
-    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+    return merged;
   }
 
   /** Lookups are idempotent: retry the partitions whose leader is missing or moving, for a bounded time. */

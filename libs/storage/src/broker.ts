@@ -100,7 +100,7 @@ export class Broker {
     this.server.addService(
       StorageServiceService,
       createStorageService({
-        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater,
+        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, isrUpdater: this.isrUpdater,
         metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator) : undefined,
       }),
     );

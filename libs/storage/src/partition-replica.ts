@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { PartitionLog } from '@dms/log';
 import { ACK_NOT_ENOUGH_REPLICAS_AFTER_APPEND, ACK_OK, AckPurgatory, LeaderState } from '@dms/replication';
+import { minInsyncReplicasOf } from './topic-settings';
 
 export type ReplicaRole = 'leader' | 'follower' | 'none';
 
@@ -47,8 +48,7 @@ export class PartitionReplica extends EventEmitter {
   }
 
   get minInsyncReplicas(): number {
-    const v = Number(this.configs['min.insync.replicas']);
-    return Number.isInteger(v) && v >= 1 ? v : this.defaultMinInsyncReplicas;
+    return minInsyncReplicasOf(this.configs, this.defaultMinInsyncReplicas);
   }
 
   /** Runs `fn` after every earlier serialized operation on this replica. */

@@ -35,13 +35,17 @@ import { divergingEpoch } from '@dms/replication';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
 import type { PartitionReplica } from './partition-replica';
+import { checkForAppend } from './produce-validation';
 import type { ReplicaManager } from './replica-manager';
+import { produceSettings } from './topic-settings';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
   tracer: Tracer;
   logger: Logger;
   messageMaxBytes: number;
+  /** Broker log.segment.bytes (Kafka's default 1 GiB): a topic's segment.bytes overrides it. */
+  segmentBytes?: number;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
   /** Counts client bytes in (appends) and out (fetches). */
   metrics?: BrokerByteCounters;
@@ -67,7 +71,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   const now = opts.now ?? (() => BigInt(Date.now()));
 
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
     await opts.replicas.get(p.topic, p.partition); // a log still opening
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -76,11 +80,9 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (problem.kind !== 'ok' || positions.length === 0) {
       return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
     }
-    const maxBytes = Number(replica.configs['max.message.bytes'] ?? opts.messageMaxBytes);
-    for (let i = 0; i < positions.length; i++) {
-      const end = i + 1 < positions.length ? positions[i + 1] : p.records.length;
-      if (end - positions[i] > maxBytes) return { ...base, errorCode: ErrorCode.MESSAGE_TOO_LARGE };
-    }
+    const settings = produceSettings(replica.configs, { messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes });
+    const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
+    if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
     const minIsr = replica.minInsyncReplicas;
     if (acks === -1 && replica.leader.isr.length < minIsr) {
       return {
@@ -89,11 +91,11 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         errorMessage: `The size of the current ISR ${replica.leader.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`,
       };
     }
-    const logAppend = replica.configs['message.timestamp.type'] === 'LogAppendTime';
+    const logAppend = settings.logAppendTime;
     const leaderEpoch = replica.leaderEpoch;
     let res;
     try {
-      res = await replica.log.append(p.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
+      res = await replica.log.append(checked.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
     } catch (err) {
       if (err instanceof LogError && err.kind === 'fenced-leader-epoch') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
       opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
@@ -162,17 +164,25 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
    * passes. `mark` is each replica's position when the caller started reading: data that arrived
    * while it read (before this subscribed) ends the wait at once instead of costing a full poll.
    */
-  function waitForEvent(replicas: PartitionReplica[], event: 'hw' | 'append', ms: number, mark: Map<PartitionReplica, bigint>): Promise<void> {
+  function waitForEvent(
+    replicas: PartitionReplica[],
+    event: 'hw' | 'append',
+    ms: number,
+    mark: Map<PartitionReplica, bigint>,
+    wake?: { resolve?: () => void; woken: boolean },
+  ): Promise<void> {
     const position = (r: PartitionReplica) => (event === 'hw' ? r.highWatermark : r.log.logEndOffset);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         for (const r of replicas) r.off(event, done);
+        if (wake) wake.resolve = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       for (const r of replicas) r.once(event, done);
-      if (replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
+      if (wake) wake.resolve = done;
+      if (wake?.woken || replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
     });
   }
 
@@ -180,7 +190,22 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     return parts.map((p) => opts.replicas.leaderNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r);
   }
 
-  async function handleFetch(req: FetchRequest): Promise<FetchResponse> {
+  /**
+   * A consumer fetch: reads, and while fewer than min_bytes are there, waits for the high watermark
+   * to move until max_wait_ms. `waiting` holds this stream's long polls by correlation id, so a
+   * wake request (the gateway has its bytes from other brokers) ends one early.
+   */
+  async function handleFetch(req: FetchRequest, waiting: Map<bigint, { resolve?: () => void; woken: boolean }>): Promise<FetchResponse> {
+    if (req.wakeCorrelationId !== 0n) {
+      const w = waiting.get(req.wakeCorrelationId);
+      if (w) {
+        w.woken = true;
+        w.resolve?.();
+      }
+      return { correlationId: req.correlationId, partitions: [] };
+    }
+    const wake = { woken: false } as { resolve?: () => void; woken: boolean };
+    waiting.set(req.correlationId, wake);
     const span = opts.tracer.startSpan('broker.fetch', { kind: SpanKind.SERVER, attributes: { 'dms.partitions': req.partitions.length } }, contextFrom(req.traceContext));
     try {
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
@@ -190,14 +215,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         const bytes = partitions.reduce((n, p) => n + p.records.length, 0);
         const anyError = partitions.some((p) => p.errorCode !== ErrorCode.NONE);
         const remaining = deadline - Date.now();
-        if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0) {
+        if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || wake.woken) {
           span.setAttribute('dms.bytes', bytes);
           if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.records.length);
           return { correlationId: req.correlationId, partitions };
         }
-        await waitForEvent([...mark.keys()], 'hw', remaining, mark);
+        await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
       }
     } finally {
+      waiting.delete(req.correlationId);
       span.end();
     }
   }
@@ -358,7 +384,10 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
-    fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => serveStream(call, handleFetch, 'fetch'),
+    fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
+      const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
+      serveStream(call, (req) => handleFetch(req, waiting), 'fetch');
+    },
     replicaFetch: (call: ServerDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
     offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
       callback(null, { partitions: call.request.partitions.map(offsetForLeaderEpochPartition) });

@@ -89,6 +89,15 @@ async function readStorageView(o: StorageOptions): Promise<StorageView> {
 
 const ELECTION_TYPES = ['preferred', 'unclean'] as const;
 
+/** kafka-topics.sh's --replica-assignment: partitions separated by commas, broker ids by colons. */
+export function parseReplicaAssignment(text: string): number[][] {
+  return text.split(',').map((part) => {
+    const ids = part.split(':').map((s) => s.trim());
+    if (ids.some((s) => !/^\d+$/.test(s))) throw new Error(`invalid --replica-assignment '${text}': use broker ids like 1:2,2:3`);
+    return ids.map(Number);
+  });
+}
+
 /** kafka-leader-election.sh's summary lines. */
 function electionText(type: string, results: { topic: string; partition: number; errorCode: number; errorMessage: string | null }[]): string {
   const name = (r: { topic: string; partition: number }) => `${r.topic}-${r.partition}`;
@@ -121,6 +130,26 @@ export function register(program: Command, io: CliIo = processIo): void {
         else if (res.errorCode === 0) io.out(`Created topic ${name}.\n`);
         if (res.errorCode !== 0) {
           if (!opts.json) io.err(`error: cannot create topic ${name}: ${errorName(res.errorCode)}${res.errorMessage ? `: ${res.errorMessage}` : ''}\n`);
+          process.exitCode = 1;
+        }
+      }));
+
+  withCommon(topics.command('alter <name>').description('add partitions to a topic, like kafka-topics.sh --alter --partitions'))
+    .addOption(new Option('--partitions <n>', 'the new partition count (more than the topic has)').argParser(parseIntOption('--partitions', 1)).makeOptionMandatory())
+    .option('--replica-assignment <list>', 'broker ids per partition, as kafka-topics.sh takes them: "1:2,2:3,3:1" (partitions separated by commas, replicas by colons); lists for the existing partitions are skipped')
+    .action(async (name: string, opts: CommonOptions & { partitions: number; replicaAssignment?: string }) =>
+      withClient(io, opts, async (client) => {
+        let assignments: number[][] | null = null;
+        if (opts.replicaAssignment !== undefined) {
+          const all = parseReplicaAssignment(opts.replicaAssignment);
+          // As kafka-topics.sh: a list for every partition, of which those of the new ones are sent.
+          assignments = all.slice(await client.partitionCount(name));
+        }
+        const [res] = await client.createPartitions([{ name, count: opts.partitions, assignments }]);
+        if (opts.json) io.out(`${JSON.stringify({ ...res, partitions: opts.partitions, errorName: errorName(res.errorCode) })}\n`);
+        else if (res.errorCode === 0) io.out(`Topic ${name} now has ${opts.partitions} partitions.\n`);
+        if (res.errorCode !== 0) {
+          if (!opts.json) io.err(`Error while executing topic command : ${res.errorMessage ?? errorName(res.errorCode)}\n`);
           process.exitCode = 1;
         }
       }));

@@ -63,6 +63,8 @@ export interface ClusterPort {
   topicById(topicId: string): TopicView | undefined;
   /** Resolves when the view shows the topics (or times out); used after admin changes. */
   awaitTopics(names: string[], present: boolean, timeoutMs: number): Promise<void>;
+  /** Resolves when the view shows each topic with at least its count of partitions, all led (or times out). */
+  awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void>;
   config: GatewayConfig;
 }
 
@@ -96,6 +98,19 @@ export interface ElectionOutcome {
   errorMessage: string | null;
 }
 
+export interface NewPartitionsSpec {
+  name: string;
+  count: number;
+  /** null: the controller places the new replicas; else one broker list per added partition. */
+  assignments: number[][] | null;
+}
+
+export interface NewPartitionsOutcome {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
 export interface ControllerPort {
   createTopics(specs: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]>;
   deleteTopics(names: string[], timeoutMs: number): Promise<TopicOutcome[]>;
@@ -104,6 +119,8 @@ export interface ControllerPort {
    * `partitions` null means every partition. One outcome per partition tried.
    */
   electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null, timeoutMs: number): Promise<ElectionOutcome[]>;
+  /** Kafka's CreatePartitions on the leading controller; one outcome per spec. */
+  createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]>;
 }
 
 export interface ProducePartitionInput {
@@ -120,6 +137,8 @@ export interface ProducePartitionOutcome {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /** Records that made the leader refuse the batch (Produce v8+ record_errors). */
+  recordErrors?: { batchIndex: number; message: string }[];
 }
 
 export interface FetchPartitionInput {
@@ -248,6 +267,11 @@ export interface ConnectionSession {
   readonly authenticated: boolean;
   /** The exchange SaslHandshake started, until SaslAuthenticate completes it. */
   sasl: SaslExchange | null;
+  /**
+   * Set by a SaslHandshake v0: the exchange's tokens then travel as bare size-prefixed frames,
+   * not in SaslAuthenticate requests (Kafka's legacy framing; kafka-python 2.0 uses it).
+   */
+  rawSaslTokens?: boolean;
   /** Marks the connection authenticated as `principal` (lifts the pre-auth frame limit). */
   authenticate(principal: string): void;
   /** Closes the connection once the current response has been written (failed login). */

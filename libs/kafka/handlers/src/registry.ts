@@ -24,6 +24,7 @@ import { describeAclsHandler } from './29-describe-acls';
 import { createAclsHandler } from './30-create-acls';
 import { deleteAclsHandler } from './31-delete-acls';
 import { saslAuthenticateHandler } from './36-sasl-authenticate';
+import { createPartitionsHandler } from './37-create-partitions';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials';
 import type { KafkaHandler } from './handler';
@@ -56,6 +57,7 @@ export const handlers: readonly KafkaHandler[] = [
   createAclsHandler,
   deleteAclsHandler,
   saslAuthenticateHandler,
+  createPartitionsHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
 ];

@@ -3,3 +3,5 @@ export * from './compression';
 export * from './control-record';
 export * from './record-batch';
 export * from './records-error';
+export * from './recompress';
+export * from './record-scan';

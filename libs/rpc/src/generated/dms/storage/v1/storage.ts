@@ -60,6 +60,17 @@ export interface ProducePartitionResult {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /**
+   * Records that made the broker refuse the batch (Produce v8+ record_errors), e.g. a keyless
+   * record on a compacted topic or a timestamp out of range; empty otherwise.
+   */
+  recordErrors: RecordError[];
+}
+
+export interface RecordError {
+  /** Index of the record within its batch. */
+  batchIndex: number;
+  message: string;
 }
 
 export interface FetchRequest {
@@ -70,6 +81,12 @@ export interface FetchRequest {
   isolationLevel: number;
   partitions: FetchPartition[];
   traceContext: { [key: string]: string };
+  /**
+   * When set, this request only ends the long poll of the earlier request with this correlation
+   * id on the same stream, which then answers at once with what it has (the gateway has enough
+   * bytes from other brokers); this one answers with no partitions. 0 for an ordinary fetch.
+   */
+  wakeCorrelationId: bigint;
 }
 
 export interface FetchRequest_TraceContextEntry {
@@ -532,6 +549,7 @@ function createBaseProducePartitionResult(): ProducePartitionResult {
     baseOffset: 0n,
     logAppendTimeMs: 0n,
     logStartOffset: 0n,
+    recordErrors: [],
   };
 }
 
@@ -566,6 +584,9 @@ export const ProducePartitionResult: MessageFns<ProducePartitionResult> = {
         throw new globalThis.Error("value provided for field message.logStartOffset of type int64 too large");
       }
       writer.uint32(56).int64(message.logStartOffset);
+    }
+    for (const v of message.recordErrors) {
+      RecordError.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -639,6 +660,71 @@ export const ProducePartitionResult: MessageFns<ProducePartitionResult> = {
             message.logStartOffset = reader.int64() as bigint;
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.recordErrors.push(RecordError.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRecordError(): RecordError {
+  return { batchIndex: 0, message: "" };
+}
+
+export const RecordError: MessageFns<RecordError> = {
+  encode(message: RecordError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.batchIndex !== 0) {
+      writer.uint32(8).int32(message.batchIndex);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.batchIndex = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -661,6 +747,7 @@ function createBaseFetchRequest(): FetchRequest {
     isolationLevel: 0,
     partitions: [],
     traceContext: {},
+    wakeCorrelationId: 0n,
   };
 }
 
@@ -690,6 +777,12 @@ export const FetchRequest: MessageFns<FetchRequest> = {
     globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
       FetchRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
     });
+    if (message.wakeCorrelationId !== 0n) {
+      if (BigInt.asUintN(64, message.wakeCorrelationId) !== message.wakeCorrelationId) {
+        throw new globalThis.Error("value provided for field message.wakeCorrelationId of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.wakeCorrelationId);
+    }
     return writer;
   },
 
@@ -763,6 +856,14 @@ export const FetchRequest: MessageFns<FetchRequest> = {
             if (entry7.value !== undefined) {
               message.traceContext[entry7.key] = entry7.value;
             }
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.wakeCorrelationId = reader.uint64() as bigint;
             continue;
           }
         }
