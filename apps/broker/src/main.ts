@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     indexIntervalBytes: config['log.index.interval.bytes'],
     messageMaxBytes: config['message.max.bytes'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
+    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     groups: groupConfigFrom(config),
     replication: replicationOptionsFromConfig(config),
     tracer: telemetry.tracer,

@@ -19,6 +19,12 @@ export const brokerConfigDef = defineConfig({
   'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },
   'replica.fetch.max.bytes': { type: 'int', default: 1048576, min: 1024, doc: 'Bytes a follower fetches per partition per request.' },
   'replica.fetch.response.max.bytes': { type: 'int', default: 10485760, min: 1024, doc: 'Bytes a follower fetches per request over all partitions.' },
+  'log.retention.check.interval.ms': {
+    type: 'int',
+    default: 300000,
+    min: 1,
+    doc: 'How often the broker deletes log segments past retention.ms / retention.bytes and rolls segments past segment.ms.',
+  },
   'replica.high.watermark.checkpoint.interval.ms': {
     type: 'int',
     default: 5000,

@@ -15,3 +15,4 @@ export * from './cli-options';
 export * from './group-admin';
 export * from './security-admin';
 export * from './client-properties';
+export * from './records-admin';

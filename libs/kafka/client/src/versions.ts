@@ -34,6 +34,7 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.DescribeUserScramCredentials]: { min: 0, max: 0 },
   [ApiKey.AlterUserScramCredentials]: { min: 0, max: 0 },
   [ApiKey.ElectLeaders]: { min: 0, max: 2 },
+  [ApiKey.DeleteRecords]: { min: 0, max: 2 },
   [ApiKey.CreatePartitions]: { min: 0, max: 3 },
 });
 

@@ -190,6 +190,20 @@ export interface OffsetForLeaderEpochOutcome {
   endOffset: bigint;
 }
 
+export interface DeleteRecordsInput {
+  topic: string;
+  partition: number;
+  /** Records below this offset go; -1 means the high watermark. */
+  offset: bigint;
+}
+
+export interface DeleteRecordsOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  lowWatermark: bigint;
+}
+
 export interface StoragePort {
   produce(acks: number, timeoutMs: number, parts: ProducePartitionInput[]): Promise<ProducePartitionOutcome[]>;
   fetch(
@@ -198,6 +212,8 @@ export interface StoragePort {
   ): Promise<FetchPartitionOutcome[]>;
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]>;
   offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]>;
+  /** DeleteRecords on each partition's leader, answered once the in-sync replicas follow (or timeoutMs). */
+  deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]>;
 }
 
 export interface CoordinatorAnswer {
