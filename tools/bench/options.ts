@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CompressionType } from '@dms/kafka-codec';
-import { DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseIntOption } from '@dms/kafka-client';
+import { collectConfig, DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseIntOption } from '@dms/kafka-client';
 
 export type BenchMode = 'produce' | 'consume' | 'both';
 
@@ -19,6 +19,11 @@ export interface BenchOptions {
   compressionName: string;
   fetchMaxBytes: number;
   json: boolean;
+  /** Configs of a created topic (--topic-config k=v, repeatable), e.g. retention.bytes. */
+  topicConfig: Record<string, string>;
+  /** A dev cluster's data dir: the produce phase samples the topic's bytes on disk there. */
+  diskDir?: string;
+  sampleEveryS: number;
 }
 
 function parseSeconds(v: string): number {
@@ -45,9 +50,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .option('--compression <codec>', 'none|gzip|snappy|lz4|zstd', 'none')
     .addOption(new Option('--fetch-max-bytes <bytes>').argParser(parseIntOption('--fetch-max-bytes', 1)).default(4 * 1024 * 1024))
     .option('--json', 'print the results as JSON')
+    .addOption(new Option('--topic-config <key=value>', 'config of a created topic, repeatable (e.g. retention.bytes=104857600)').argParser(collectConfig))
+    .option('--disk-dir <dir>', "sample the topic's bytes on disk under this dev cluster data dir during the produce phase")
+    .addOption(new Option('--sample-every-s <s>', 'disk sampling interval').argParser(parseSeconds).default(5))
     .action((mode: string, o) => {
       if (mode !== 'produce' && mode !== 'consume' && mode !== 'both') throw new InvalidArgumentError(`mode must be produce, consume or both, got '${mode}'`);
-      result = { mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true };
+      result = {
+        mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true,
+        topicConfig: o.topicConfig ?? {},
+      };
     });
   program.parse(argv as string[], { from: 'user' });
   return result!;

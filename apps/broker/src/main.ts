@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     messageMaxBytes: config['message.max.bytes'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
     staticConfigs,
+    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     groups: groupConfigFrom(config),
     replication: replicationOptionsFromConfig(config),
     tracer: telemetry.tracer,

@@ -1,6 +1,8 @@
 import { ErrorCode } from '@dms/kafka-errors';
 import type {
   ClusterPort,
+  DeleteRecordsInput,
+  DeleteRecordsOutcome,
   FetchPartitionInput,
   FetchPartitionOutcome,
   ListOffsetsInput,
@@ -205,6 +207,35 @@ export class GatewayStoragePort implements StoragePort {
 
   offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]> {
     return this.retryReads(parts, (p) => this.offsetForLeaderEpochOnce(p));
+  }
+
+  /** Idempotent (moving a start to where it is changes nothing): retried while leaders move. */
+  deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
+    return this.retryReads(parts, (p) => this.deleteRecordsOnce(timeoutMs, p));
+  }
+
+  private async deleteRecordsOnce(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
+    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
+    const results = new Map<string, DeleteRecordsOutcome>();
+    const fail = (p: DeleteRecordsInput, errorCode: number): DeleteRecordsOutcome => ({ topic: p.topic, partition: p.partition, errorCode, lowWatermark: -1n });
+    for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    await Promise.all(
+      [...groups].map(async ([brokerId, group]) => {
+        const client = this.brokers.get(brokerId);
+        try {
+          if (!client) throw new Error('broker gone');
+          const res = await unary(
+            client.client.deleteRecords.bind(client.client),
+            { timeoutMs, partitions: group, traceContext: traceContextOf() },
+            { timeoutMs: Math.max(0, timeoutMs) + 10_000 },
+          );
+          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
+        } catch {
+          for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        }
+      }),
+    );
+    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? fail(p, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
   private async listOffsetsOnce(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {

@@ -3,7 +3,7 @@ import { groupConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
 
 /** Broker-level keys the storage broker reads that the typed declarations below do not cover. */
-const TYPED = ['log.segment.bytes', 'log.index.interval.bytes', 'message.max.bytes', 'min.insync.replicas'];
+const TYPED = ['log.segment.bytes', 'log.index.interval.bytes', 'message.max.bytes', 'min.insync.replicas', 'log.retention.check.interval.ms'];
 
 /** Storage broker settings, named as Kafka names them where Kafka has the setting. */
 export const brokerConfigDef = defineConfig({
@@ -24,6 +24,12 @@ export const brokerConfigDef = defineConfig({
   'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },
   'replica.fetch.max.bytes': { type: 'int', default: 1048576, min: 1024, doc: 'Bytes a follower fetches per partition per request.' },
   'replica.fetch.response.max.bytes': { type: 'int', default: 10485760, min: 1024, doc: 'Bytes a follower fetches per request over all partitions.' },
+  'log.retention.check.interval.ms': {
+    type: 'int',
+    default: 300000,
+    min: 1,
+    doc: 'How often the broker deletes log segments past retention.ms / retention.bytes and rolls segments past segment.ms.',
+  },
   'replica.high.watermark.checkpoint.interval.ms': {
     type: 'int',
     default: 5000,

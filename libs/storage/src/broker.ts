@@ -10,6 +10,7 @@ import { DEFAULT_REPLICATION_OPTIONS, type ReplicationOptions } from './broker-c
 import { ControllerClient } from './controller-client';
 import { GroupCoordinatorHost } from './group-coordinator-host';
 import { IsrUpdater } from './isr-updater';
+import { LogRetention } from './log-retention';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
@@ -34,6 +35,8 @@ export interface BrokerOptions {
   fsync: 'never' | 'always';
   /** Static values of broker config keys (non-default), from this process's configuration. */
   staticConfigs?: Record<string, string>;
+  /** Kafka's log.retention.check.interval.ms (default 300000). */
+  retentionCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   tracer: Tracer;
@@ -55,6 +58,7 @@ export class Broker {
   private controller!: ControllerClient;
   private server!: Server;
   private groups!: GroupCoordinatorHost;
+  private retention!: LogRetention;
   port = 0;
   private stopped = false;
 
@@ -132,11 +136,19 @@ export class Broker {
     );
     this.fetchers.start();
     this.isrUpdater.start();
+    this.retention = new LogRetention({
+      replicas: this.replicas,
+      checkIntervalMs: opts.retentionCheckIntervalMs ?? 300_000,
+      brokerDefaults: { segmentBytes: opts.segmentBytes },
+      logger: opts.logger,
+    });
+    this.retention.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.isrUpdater?.stop();
+    await this.retention?.stop().catch(() => undefined);
     await this.fetchers?.stop().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.groups?.close();

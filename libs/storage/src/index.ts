@@ -7,3 +7,5 @@ export * from './group-coordinator-host';
 export * from './replica-fetcher';
 export * from './isr-updater';
 export * from './controller-client';
+export * from './log-retention';
+export * from './retention-settings';

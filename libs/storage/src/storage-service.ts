@@ -19,6 +19,10 @@ import {
   type OffsetForLeaderEpochRequest,
   type OffsetForLeaderEpochResponse,
   type OffsetForLeaderEpochResult,
+  type DeleteRecordsPartition,
+  type DeleteRecordsPartitionResult,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
   type ReplicaFetchPartition,
   type ReplicaFetchPartitionResult,
   type ReplicaFetchRequest,
@@ -258,11 +262,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
     const log = replica.log;
     const marks = { highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset };
+    // As Kafka: below the log start offset is out of range whatever the epochs say (the follower
+    // then restarts at our log start); a divergence is answered first otherwise.
+    if (p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     const diverging = divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, (e) => log.endOffsetForEpoch(e));
     if (diverging) return { ...base, ...marks, errorCode: ErrorCode.NONE, divergingEpoch: diverging };
-    if (p.fetchOffset > log.logEndOffset || p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    if (p.fetchOffset > log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     if (replica.leader.replicas.includes(replicaId)) {
       replica.onFollowerFetch(replicaId, p.fetchOffset, Date.now());
+      if (p.logStartOffset !== undefined) replica.onFollowerLogStart(replicaId, p.logStartOffset);
       opts.isrUpdater?.check(replica);
     }
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
@@ -298,11 +306,58 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         partitions = [];
         for (const p of req.partitions) partitions.push(await replicaFetchPartition(req.replicaId, p, budget));
       }
-      const ready = partitions.some((p) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch);
+      const ready = partitions.some((p, i) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch || startMoved(req.partitions[i]!, p));
       const remaining = deadline - Date.now();
       if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };
       await waitForEvent([...mark.keys()], 'append', remaining, mark);
     }
+  }
+
+  /**
+   * Whether the follower can advance its log start offset from this answer: the leader's start
+   * is past the follower's, and the follower has data there (it never moves past its own end).
+   */
+  function startMoved(asked: ReplicaFetchPartition, answer: ReplicaFetchPartitionResult): boolean {
+    if (asked.logStartOffset === undefined || answer.logStartOffset < 0n) return false;
+    const reachable = answer.logStartOffset < asked.fetchOffset ? answer.logStartOffset : asked.fetchOffset;
+    return reachable > asked.logStartOffset;
+  }
+
+  /**
+   * Kafka's DeleteRecords on the leader: -1 means the high watermark; beyond it is
+   * OFFSET_OUT_OF_RANGE; a topic whose cleanup.policy does not delete refuses with
+   * POLICY_VIOLATION. The answer waits (within the timeout) until every in-sync follower has
+   * moved its own start too, and carries that low watermark.
+   */
+  async function deleteRecordsPartition(p: DeleteRecordsPartition, timeoutMs: number): Promise<DeleteRecordsPartitionResult> {
+    const base = { topic: p.topic, partition: p.partition, lowWatermark: -1n };
+    await opts.replicas.get(p.topic, p.partition);
+    const replica = opts.replicas.leaderNow(p.topic, p.partition);
+    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    const policy = (replica.configs['cleanup.policy'] ?? 'delete').split(',').map((x) => x.trim());
+    if (!policy.includes('delete')) return { ...base, errorCode: ErrorCode.POLICY_VIOLATION };
+    const hw = replica.highWatermark;
+    const target = p.offset === -1n ? hw : p.offset;
+    if (target < 0n || target > hw) return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    const leaderEpoch = replica.leaderEpoch;
+    try {
+      await replica.serial(async () => {
+        if (replica.role !== 'leader' || replica.leaderEpoch !== leaderEpoch) throw new LogError('busy', 'leadership moved');
+        const before = replica.log.logStartOffset;
+        await replica.log.deleteRecordsBefore(target);
+        if (replica.log.logStartOffset !== before) replica.onLogStartMoved();
+      });
+      // Kept across a restart at once: a start inside a segment is known only from the checkpoint.
+      await opts.replicas.checkpointLogStartOffsets();
+    } catch (err) {
+      if (err instanceof LogError && err.kind === 'busy') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+      opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'delete records failed');
+      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+    }
+    const reached = await replica.awaitLowWatermark(target, timeoutMs);
+    if (replica.role !== 'leader' || replica.leaderEpoch !== leaderEpoch) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    return { ...base, errorCode: reached ? ErrorCode.NONE : ErrorCode.REQUEST_TIMED_OUT, lowWatermark: replica.lowWatermark() };
   }
 
   function offsetForLeaderEpochPartition(p: OffsetForLeaderEpochPartition): OffsetForLeaderEpochResult {
@@ -341,6 +396,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     replicaFetch: (call: ServerDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
     offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
       callback(null, { partitions: call.request.partitions.map(offsetForLeaderEpochPartition) });
+    },
+    deleteRecords: (call: ServerUnaryCall<DeleteRecordsRequest, DeleteRecordsResponse>, callback: sendUnaryData<DeleteRecordsResponse>) => {
+      const ctx = contextFrom(call.request.traceContext);
+      context.with(ctx, () =>
+        Promise.all(call.request.partitions.map((p) => deleteRecordsPartition(p, call.request.timeoutMs))).then(
+          (partitions) => callback(null, { partitions }),
+          (err) => callback(err as Error, null),
+        ),
+      );
     },
     listOffsets: (call: ServerUnaryCall<ListOffsetsRequest, ListOffsetsResponse>, callback: sendUnaryData<ListOffsetsResponse>) => {
       const ctx = contextFrom(call.request.traceContext);

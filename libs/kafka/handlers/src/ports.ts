@@ -237,6 +237,20 @@ export interface LogDirOutcome {
   partitions: { topic: string; partition: number; size: bigint; offsetLag: bigint }[];
 }
 
+export interface DeleteRecordsInput {
+  topic: string;
+  partition: number;
+  /** Records below this offset go; -1 means the high watermark. */
+  offset: bigint;
+}
+
+export interface DeleteRecordsOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  lowWatermark: bigint;
+}
+
 export interface StoragePort {
   /** Every live storage broker's log dir (topics null: every partition). */
   describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]>;
@@ -247,6 +261,8 @@ export interface StoragePort {
   ): Promise<FetchPartitionOutcome[]>;
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]>;
   offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]>;
+  /** DeleteRecords on each partition's leader, answered once the in-sync replicas follow (or timeoutMs). */
+  deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]>;
 }
 
 export interface CoordinatorAnswer {

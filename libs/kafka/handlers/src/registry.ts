@@ -14,6 +14,7 @@ import { listGroupsHandler } from './16-list-groups';
 import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
+import { deleteRecordsHandler } from './21-delete-records';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { electLeadersHandler } from './43-elect-leaders';
 import { offsetDeleteHandler } from './47-offset-delete';
@@ -51,6 +52,7 @@ export const handlers: readonly KafkaHandler[] = [
   apiVersionsHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
+  deleteRecordsHandler,
   deleteGroupsHandler,
   electLeadersHandler,
   offsetDeleteHandler,

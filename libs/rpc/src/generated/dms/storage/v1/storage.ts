@@ -170,6 +170,11 @@ export interface ReplicaFetchPartition {
   /** The leader epoch the follower follows; an older one is fenced. */
   currentLeaderEpoch: number;
   partitionMaxBytes: number;
+  /**
+   * The follower's log start offset (Kafka's FetchRequest log_start_offset): the leader's low
+   * watermark for DeleteRecords is the smallest over the ISR. Absent from older followers.
+   */
+  logStartOffset?: bigint | undefined;
 }
 
 export interface EpochEndOffset {
@@ -248,6 +253,37 @@ export interface LogDirPartition {
   partition: number;
   size: bigint;
   offsetLag: bigint;
+}
+
+export interface DeleteRecordsRequest {
+  /** How long the leader waits for the in-sync followers to reach the new log start offset. */
+  timeoutMs: number;
+  partitions: DeleteRecordsPartition[];
+  traceContext: { [key: string]: string };
+}
+
+export interface DeleteRecordsRequest_TraceContextEntry {
+  key: string;
+  value: string;
+}
+
+export interface DeleteRecordsPartition {
+  topic: string;
+  partition: number;
+  /** Records below this offset go; -1 means the high watermark. */
+  offset: bigint;
+}
+
+export interface DeleteRecordsResponse {
+  partitions: DeleteRecordsPartitionResult[];
+}
+
+export interface DeleteRecordsPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  /** The low watermark: the smallest log start offset over the in-sync replicas. */
+  lowWatermark: bigint;
 }
 
 function createBaseProduceRequest(): ProduceRequest {
@@ -1666,7 +1702,15 @@ export const ReplicaFetchRequest: MessageFns<ReplicaFetchRequest> = {
 };
 
 function createBaseReplicaFetchPartition(): ReplicaFetchPartition {
-  return { topic: "", partition: 0, fetchOffset: 0n, lastFetchedEpoch: 0, currentLeaderEpoch: 0, partitionMaxBytes: 0 };
+  return {
+    topic: "",
+    partition: 0,
+    fetchOffset: 0n,
+    lastFetchedEpoch: 0,
+    currentLeaderEpoch: 0,
+    partitionMaxBytes: 0,
+    logStartOffset: undefined,
+  };
 }
 
 export const ReplicaFetchPartition: MessageFns<ReplicaFetchPartition> = {
@@ -1691,6 +1735,12 @@ export const ReplicaFetchPartition: MessageFns<ReplicaFetchPartition> = {
     }
     if (message.partitionMaxBytes !== 0) {
       writer.uint32(48).int32(message.partitionMaxBytes);
+    }
+    if (message.logStartOffset !== undefined) {
+      if (BigInt.asIntN(64, message.logStartOffset) !== message.logStartOffset) {
+        throw new globalThis.Error("value provided for field message.logStartOffset of type int64 too large");
+      }
+      writer.uint32(56).int64(message.logStartOffset);
     }
     return writer;
   },
@@ -1754,6 +1804,14 @@ export const ReplicaFetchPartition: MessageFns<ReplicaFetchPartition> = {
             }
 
             message.partitionMaxBytes = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.logStartOffset = reader.int64() as bigint;
             continue;
           }
         }
@@ -2663,6 +2721,333 @@ export const LogDirPartition: MessageFns<LogDirPartition> = {
   },
 };
 
+function createBaseDeleteRecordsRequest(): DeleteRecordsRequest {
+  return { timeoutMs: 0, partitions: [], traceContext: {} };
+}
+
+export const DeleteRecordsRequest: MessageFns<DeleteRecordsRequest> = {
+  encode(message: DeleteRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timeoutMs !== 0) {
+      writer.uint32(8).int32(message.timeoutMs);
+    }
+    for (const v of message.partitions) {
+      DeleteRecordsPartition.encode(v!, writer.uint32(18).fork()).join();
+    }
+    globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
+      DeleteRecordsRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.partitions.push(DeleteRecordsPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = DeleteRecordsRequest_TraceContextEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.traceContext[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsRequest_TraceContextEntry(): DeleteRecordsRequest_TraceContextEntry {
+  return { key: "", value: "" };
+}
+
+export const DeleteRecordsRequest_TraceContextEntry: MessageFns<DeleteRecordsRequest_TraceContextEntry> = {
+  encode(message: DeleteRecordsRequest_TraceContextEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsRequest_TraceContextEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsRequest_TraceContextEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsPartition(): DeleteRecordsPartition {
+  return { topic: "", partition: 0, offset: 0n };
+}
+
+export const DeleteRecordsPartition: MessageFns<DeleteRecordsPartition> = {
+  encode(message: DeleteRecordsPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.offset !== 0n) {
+      if (BigInt.asIntN(64, message.offset) !== message.offset) {
+        throw new globalThis.Error("value provided for field message.offset of type int64 too large");
+      }
+      writer.uint32(24).int64(message.offset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.offset = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsResponse(): DeleteRecordsResponse {
+  return { partitions: [] };
+}
+
+export const DeleteRecordsResponse: MessageFns<DeleteRecordsResponse> = {
+  encode(message: DeleteRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      DeleteRecordsPartitionResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(DeleteRecordsPartitionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsPartitionResult(): DeleteRecordsPartitionResult {
+  return { topic: "", partition: 0, errorCode: 0, lowWatermark: 0n };
+}
+
+export const DeleteRecordsPartitionResult: MessageFns<DeleteRecordsPartitionResult> = {
+  encode(message: DeleteRecordsPartitionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.lowWatermark !== 0n) {
+      if (BigInt.asIntN(64, message.lowWatermark) !== message.lowWatermark) {
+        throw new globalThis.Error("value provided for field message.lowWatermark of type int64 too large");
+      }
+      writer.uint32(32).int64(message.lowWatermark);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsPartitionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsPartitionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lowWatermark = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The storage broker's face to gateways. Produce and Fetch are long-lived bidirectional
  * streams multiplexed by correlation id, so one stream per gateway/broker pair carries every
@@ -2738,6 +3123,17 @@ export const StorageServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeLogDirsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DescribeLogDirsResponse => DescribeLogDirsResponse.decode(value),
   },
+  /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
+  deleteRecords: {
+    path: "/dms.storage.v1.StorageService/DeleteRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRecordsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRecordsRequest => DeleteRecordsRequest.decode(value),
+    responseSerialize: (value: DeleteRecordsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteRecordsResponse => DeleteRecordsResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
@@ -2756,6 +3152,8 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
    * disk and offset lag.
    */
   describeLogDirs: handleUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>;
+  /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
+  deleteRecords: handleUnaryCall<DeleteRecordsRequest, DeleteRecordsResponse>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -2824,6 +3222,22 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
+  ): ClientUnaryCall;
+  /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
+  deleteRecords(
+    request: DeleteRecordsRequest,
+    callback: (error: ServiceError | null, response: DeleteRecordsResponse) => void,
+  ): ClientUnaryCall;
+  deleteRecords(
+    request: DeleteRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteRecordsResponse) => void,
+  ): ClientUnaryCall;
+  deleteRecords(
+    request: DeleteRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteRecordsResponse) => void,
   ): ClientUnaryCall;
 }
 
