@@ -175,6 +175,10 @@ describe('dynamic broker configs', () => {
       await expect(admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configEntries: [entry] }] }))
         .rejects.toMatchObject({ type: 'INVALID_CONFIG' });
     }
+    // A whole-set replace with nothing clears broker 1's overrides (its topics would stay compacted).
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configEntries: [] }] });
+    const after = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['log.cleanup.policy'] }], includeSynonyms: false });
+    expect(after.resources[0].configEntries).toMatchObject([{ configName: 'log.cleanup.policy', configValue: 'delete', configSource: DEFAULT_CONFIG }]);
   });
 });
 
@@ -196,7 +200,7 @@ describe('cluster description', () => {
 
   it('DescribeLogDirs reports every storage broker with real partition sizes', async () => {
     await admin.createTopics({ topics: [{ topic: 'cfg-dirs', numPartitions: 2, replicationFactor: 2 }], waitForLeaders: true });
-    await producer.send({ topic: 'cfg-dirs', acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ value: `v${i}`.padEnd(500, '.'), partition: i % 2 })) });
+    await producer.send({ topic: 'cfg-dirs', acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}`.padEnd(500, '.'), partition: i % 2 })) });
     const client = new KafkaClient({ bootstrapServers: tc.bootstrap, clientId: 'dms-configs' });
     try {
       const res = await client.adminRequest<any>(ApiKey.DescribeLogDirs, { topics: [{ topic: 'cfg-dirs', partitions: [0, 1] }] });
