@@ -132,20 +132,30 @@ describe('dynamic broker configs', () => {
   it('a cluster default reaches DescribeConfigs and the storage brokers without a restart', async () => {
     await admin.createTopics({ topics: [{ topic: 'cfg-size', numPartitions: 1 }], waitForLeaders: true });
     const big = { topic: 'cfg-size', acks: -1, messages: [{ value: Buffer.alloc(4000, 1) }] };
-    await producer.send(big);
 
-    const set = await cli('--entity-type', 'brokers', '--entity-default', '--alter', '--add-config', 'message.max.bytes=2000,log.retention.ms=7200000');
+    const first = await producer.send(big);
+    expect(first[0].logAppendTime).toBe('-1'); // CreateTime topics answer no append time
+    const set = await cli('--entity-type', 'brokers', '--entity-default', '--alter', '--add-config',
+      'message.max.bytes=2000,log.retention.ms=7200000,log.message.timestamp.type=LogAppendTime');
     expect(set).toMatchObject({ code: 0 });
     expect(set.stdout).toContain('Completed updating default config for brokers in the cluster.');
     const e = await topicEntries('cfg-size');
     expect(e.get('max.message.bytes')).toMatchObject({ configValue: '2000', configSource: DYNAMIC_DEFAULT_BROKER_CONFIG });
     expect(e.get('retention.ms')).toMatchObject({ configValue: '7200000', configSource: DYNAMIC_DEFAULT_BROKER_CONFIG });
     const defaults = await cli('--entity-type', 'brokers', '--entity-default', '--describe', '--json');
-    expect(JSON.parse(defaults.stdout).map((x: { name: string }) => x.name).sort()).toEqual(['log.retention.ms', 'message.max.bytes']);
+    expect(JSON.parse(defaults.stdout).map((x: { name: string }) => x.name).sort()).toEqual(['log.message.timestamp.type', 'log.retention.ms', 'message.max.bytes']);
 
-    // The storage broker leading the partition now applies max.message.bytes=2000 (the gateway
-    // still allows 1 MiB): its answer is MESSAGE_TOO_LARGE, within a bounded wait for its watch.
+    // The storage broker leading the partition applies the new default: it stamps batches with
+    // LogAppendTime (its answer carries the append time), within a bounded wait for its watch.
     const deadline = Date.now() + 20_000;
+    let stamped = false;
+    while (!stamped && Date.now() < deadline) {
+      const [meta] = await producer.send({ topic: 'cfg-size', acks: -1, messages: [{ value: 'small' }] });
+      stamped = meta.logAppendTime !== '-1';
+      if (!stamped) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(stamped).toBe(true);
+    // And max.message.bytes=2000 refuses the 4000-byte batch that was accepted before.
     let refused: unknown;
     while (!refused && Date.now() < deadline) {
       refused = await producer.send(big).then(() => undefined, (err: unknown) => err);
@@ -153,7 +163,7 @@ describe('dynamic broker configs', () => {
     }
     expect(refused).toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
 
-    const unset = await cli('--entity-type', 'brokers', '--entity-default', '--alter', '--delete-config', 'message.max.bytes,log.retention.ms');
+    const unset = await cli('--entity-type', 'brokers', '--entity-default', '--alter', '--delete-config', 'message.max.bytes,log.retention.ms,log.message.timestamp.type');
     expect(unset.code).toBe(0);
     let accepted = false;
     while (!accepted && Date.now() < deadline + 20_000) {

@@ -35,6 +35,8 @@ export function chooseGateway(
 export class GatewayClusterPort implements ClusterPort {
   private topicsCache: { byName: Map<string, TopicView>; byId: Map<string, TopicView> } | undefined;
   private self: GatewayRegistration | undefined;
+  /** Effective topic configs by topic, rebuilt lazily after a metadata change (Produce reads them). */
+  private readonly effectiveCache = new Map<string, Record<string, string>>();
 
   constructor(
     private readonly view: ClusterView,
@@ -45,7 +47,10 @@ export class GatewayClusterPort implements ClusterPort {
   ) {
     // Invalidate per event, not per revision: one transaction (a topic and its partitions)
     // arrives as several events sharing a revision.
-    view.on('change', () => (this.topicsCache = undefined));
+    view.on('change', () => {
+      this.topicsCache = undefined;
+      this.effectiveCache.clear();
+    });
   }
 
   clusterId(): string | null {
@@ -105,8 +110,13 @@ export class GatewayClusterPort implements ClusterPort {
   }
 
   effectiveTopicConfigs(topic: string): Record<string, string> | undefined {
+    const cached = this.effectiveCache.get(topic);
+    if (cached) return cached;
     const rec = this.view.topic(topic);
-    return rec && effectiveTopicConfigs(rec.configs, this.topicConfigLayers(topic));
+    if (!rec) return undefined;
+    const configs = effectiveTopicConfigs(rec.configs, this.topicConfigLayers(topic));
+    this.effectiveCache.set(topic, configs);
+    return configs;
   }
 
   awaitRevision(revision: bigint, timeoutMs: number): Promise<void> {
