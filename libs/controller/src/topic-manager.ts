@@ -17,6 +17,7 @@ import {
   type PartitionState,
   type TopicRecord,
 } from '@dms/cluster';
+import { normalizeConfigs } from '@dms/configs';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { internalTopicDefaults, OFFSETS_TOPIC_NAME, type OffsetsTopicSettings } from './internal-topics';
 import {
@@ -190,8 +191,9 @@ export class TopicManager {
     const fence = this.requireFence();
     validateTopicName(spec.name);
     const internal = internalTopicDefaults(spec.name, this.opts.offsetsTopic, brokers.length);
-    const configs = { ...(internal?.configs ?? {}), ...(spec.configs ?? {}) };
-    validateTopicConfigs(configs);
+    const given = { ...(internal?.configs ?? {}), ...(spec.configs ?? {}) };
+    validateTopicConfigs(given);
+    const configs = normalizeConfigs(given, 'topic');
 
     let assignment: Assignment;
     const explicit = spec.assignments ?? [];

@@ -7,6 +7,7 @@ import type {
   FetchPartitionOutcome,
   ListOffsetsInput,
   ListOffsetsOutcome,
+  LogDirOutcome,
   OffsetForLeaderEpochInput,
   OffsetForLeaderEpochOutcome,
   ProducePartitionInput,
@@ -179,6 +180,25 @@ export class GatewayStoragePort implements StoragePort {
       await sleep(RETRY_PAUSE_MS);
     }
     return parts.map((p) => results.get(key(p.topic, p.partition))!);
+  }
+
+  /** Asks every live storage broker for its log dir; a broker that does not answer reports KAFKA_STORAGE_ERROR. */
+  async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]> {
+    const ids = this.brokers.liveIds();
+    const dirs = await Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome> => {
+      const client = this.brokers.get(brokerId);
+      try {
+        if (!client) throw new Error('broker gone');
+        const res = await unary(client.client.describeLogDirs.bind(client.client), { allTopics: topics === null, topics: topics ?? [] }, { timeoutMs: 10_000 });
+        return { brokerId, logDir: res.logDir, errorCode: res.errorCode, totalBytes: res.totalBytes, usableBytes: res.usableBytes, partitions: res.partitions };
+      } catch {
+        return { brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] };
+      }
+    }));
+    // Clients key log dirs by path: brokers sharing a path (containers) are told apart by id.
+    const count = new Map<string, number>();
+    for (const d of dirs) count.set(d.logDir, (count.get(d.logDir) ?? 0) + 1);
+    return dirs.map((d) => ((count.get(d.logDir) ?? 0) > 1 ? { ...d, logDir: `broker-${d.brokerId}:${d.logDir}` } : d));
   }
 
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {

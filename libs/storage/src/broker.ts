@@ -33,6 +33,8 @@ export interface BrokerOptions {
   indexIntervalBytes: number;
   messageMaxBytes: number;
   fsync: 'never' | 'always';
+  /** Static values of broker config keys (non-default), from this process's configuration. */
+  staticConfigs?: Record<string, string>;
   /** Kafka's log.retention.check.interval.ms (default 300000). */
   retentionCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
@@ -74,6 +76,7 @@ export class Broker {
       logDir: opts.logDir,
       logConfig: { segmentBytes: opts.segmentBytes, indexIntervalBytes: opts.indexIntervalBytes, fsync: opts.fsync },
       minInsyncReplicas: replication.minInsyncReplicas,
+      staticConfigs: opts.staticConfigs,
       hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
       logger: opts.logger,
     });
@@ -100,7 +103,7 @@ export class Broker {
     this.server.addService(
       StorageServiceService,
       createStorageService({
-        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, isrUpdater: this.isrUpdater,
+        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator) : undefined,
       }),
     );
@@ -127,7 +130,9 @@ export class Broker {
     await this.etcd.delete().key(key).exec();
     await this.session.register(
       key,
-      brokerRegistration.encode({ id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now() }),
+      brokerRegistration.encode({
+        id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now(), configs: opts.staticConfigs ?? {},
+      }),
     );
     this.fetchers.start();
     this.isrUpdater.start();

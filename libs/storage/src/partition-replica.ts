@@ -36,6 +36,11 @@ export class PartitionReplica extends EventEmitter {
     readonly partition: number,
     readonly topicId: string,
     readonly log: PartitionLog,
+    /**
+     * The effective topic config on this broker: every topic key Kafka has, resolved through
+     * topic > per-broker > cluster default > static > default (see @dms/configs). Replaced as a
+     * whole when topic or broker configs change.
+     */
     public configs: Record<string, string>,
     public defaultMinInsyncReplicas = 1,
   ) {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterView, PartitionState } from '@dms/cluster';
+import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
@@ -16,6 +17,8 @@ export interface ReplicaManagerOptions {
   logConfig: Omit<LogConfig, 'topicId'>;
   /** Broker default of min.insync.replicas (a topic config overrides it). */
   minInsyncReplicas?: number;
+  /** This broker's static values of broker config keys (the STATIC_BROKER_CONFIG layer). */
+  staticConfigs?: Record<string, string>;
   /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
   hwCheckpointIntervalMs?: number;
   logger: Logger;
@@ -208,8 +211,28 @@ export class ReplicaManager extends EventEmitter {
     this.chain = this.chain.then(() => this.reconcile()).catch((err) => this.opts.logger.error({ err }, 'partition reconcile failed'));
   }
 
+  /** The broker-level layers this broker applies now (dynamic ones from etcd, static from its config). */
+  configLayers(): BrokerConfigLayers {
+    return {
+      perBroker: this.view.brokerConfigs(this.opts.brokerId),
+      clusterDefault: this.view.brokerConfigs(null),
+      static: this.opts.staticConfigs ?? {},
+    };
+  }
+
+  /**
+   * A broker-level key's current value on this broker (dynamic per-broker > dynamic default >
+   * static > Kafka's default), e.g. `log.retention.check.interval.ms`; null when unset with no default.
+   */
+  brokerConfig(name: string): string | null {
+    return resolveBrokerKey(name, this.configLayers()).value;
+  }
+
   private wanted(): Map<string, Wanted> {
     const { brokerId } = this.opts;
+    const layers = this.configLayers();
+    // One effective map per topic, shared by its partitions.
+    const effective = new Map<string, Record<string, string>>();
     const myEpoch = this.view.brokerEpoch(brokerId);
     const topics = this.view.topics();
     const out = new Map<string, Wanted>();
@@ -217,7 +240,9 @@ export class ReplicaManager extends EventEmitter {
       const rec = topics.get(topic);
       if (!rec || !state.replicas.includes(brokerId)) continue;
       const leads = state.leader === brokerId && myEpoch !== undefined && this.view.partitionRevision(topic, partition) > myEpoch;
-      out.set(keyOf(topic, partition), { topic, partition, topicId: rec.topicId, configs: rec.configs, state, leads });
+      let configs = effective.get(topic);
+      if (!configs) effective.set(topic, (configs = effectiveTopicConfigs(rec.configs, layers)));
+      out.set(keyOf(topic, partition), { topic, partition, topicId: rec.topicId, configs, state, leads });
     }
     return out;
   }
@@ -260,7 +285,9 @@ export class ReplicaManager extends EventEmitter {
     for (const [key, w] of wanted) {
       const replica = this.replicas.get(key);
       if (!replica) continue;
-      if (replica.configs !== w.configs) {
+      // The effective topic config (topic > per-broker > cluster default > static > Kafka default),
+      // refreshed on every topic or broker config change; the same content keeps the same object.
+      if (!sameConfigs(replica.configs, w.configs)) {
         replica.configs = w.configs;
         this.applyLogSettings(replica);
       }
@@ -369,4 +396,12 @@ export class ReplicaManager extends EventEmitter {
       this.opts.logger.info({ dir: name }, 'deleted log of a topic that no longer exists');
     }
   }
+}
+
+/** Same keys and values (a refreshed effective config that changed nothing keeps its object). */
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => b[k] === a[k]);
 }

@@ -6,6 +6,8 @@ import { LogError } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import {
   contextFrom,
+  type DescribeLogDirsRequest,
+  type DescribeLogDirsResponse,
   type FetchPartition,
   type FetchPartitionResult,
   type FetchRequest,
@@ -34,6 +36,7 @@ import {
 import { divergingEpoch } from '@dms/replication';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
+import { describeLogDirs } from './log-dirs';
 import type { PartitionReplica } from './partition-replica';
 import { checkForAppend } from './produce-validation';
 import type { ReplicaManager } from './replica-manager';
@@ -44,6 +47,8 @@ export interface StorageServiceOptions {
   tracer: Tracer;
   logger: Logger;
   messageMaxBytes: number;
+  /** The log dir DescribeLogDirs reports (absent: the answer names no directory). */
+  logDir?: string;
   /** Broker log.segment.bytes (Kafka's default 1 GiB): a topic's segment.bytes overrides it. */
   segmentBytes?: number;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
@@ -408,6 +413,12 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
           (partitions) => callback(null, { partitions }),
           (err) => callback(err as Error, null),
         ),
+      );
+    },
+    describeLogDirs: (call: ServerUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>, callback: sendUnaryData<DescribeLogDirsResponse>) => {
+      describeLogDirs(opts.replicas, opts.logDir ?? '', call.request).then(
+        (res) => callback(null, res),
+        (err) => callback(err as Error, null),
       );
     },
   };

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatPartition, readClusterJson, readClusterStatus, type PartitionStatus } from '@dms/devcluster';
 import {
-  collectConfig, DEFAULT_BOOTSTRAP, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo,
+  collectConfig, DEFAULT_BOOTSTRAP, describeConfigs, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo, RESOURCE_TOPIC,
   type CliIo, type TopicInfo,
 } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
@@ -37,11 +37,28 @@ async function withClient(io: CliIo, opts: CommonOptions, body: (client: KafkaCl
 type StorageView = Map<string, PartitionStatus> | undefined;
 const storageKey = (topic: string, partition: number) => `${topic}\0${partition}`;
 
-function describeJson(t: TopicInfo, storage: StorageView) {
+/** The configs set on the topic itself (as kafka-topics.sh shows them); undefined when DescribeConfigs is unavailable. */
+type TopicConfigs = Map<string, Record<string, string>>;
+
+async function readTopicConfigs(client: KafkaClient, topics: TopicInfo[]): Promise<TopicConfigs> {
+  const out: TopicConfigs = new Map();
+  for (const t of topics.filter((x) => x.errorCode === 0)) {
+    try {
+      const entries = await describeConfigs(client, { type: RESOURCE_TOPIC, name: t.name });
+      out.set(t.name, Object.fromEntries(entries.filter((e) => e.source === 'DYNAMIC_TOPIC_CONFIG').map((e) => [e.name, e.value ?? ''])));
+    } catch {
+      // A broker without DescribeConfigs: describe without configs.
+    }
+  }
+  return out;
+}
+
+function describeJson(t: TopicInfo, storage: StorageView, configs?: Record<string, string>) {
   return {
     name: t.name,
     topicId: t.topicId,
     errorCode: t.errorCode,
+    ...(configs ? { configs } : {}),
     partitionCount: t.partitions.length,
     replicationFactor: t.partitions[0]?.replicas.length ?? 0,
     partitions: t.partitions.map((p) => {
@@ -55,10 +72,11 @@ function describeJson(t: TopicInfo, storage: StorageView) {
   };
 }
 
-function describeText(t: TopicInfo, storage: StorageView): string {
+function describeText(t: TopicInfo, storage: StorageView, configs?: Record<string, string>): string {
   if (t.errorCode !== 0) return `Topic: ${t.name}\tError: ${errorName(t.errorCode)}\n`;
   const rf = t.partitions[0]?.replicas.length ?? 0;
-  let s = `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\n`;
+  const cfg = configs ? `\tConfigs: ${Object.entries(configs).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
+  let s = `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}${cfg}\n`;
   for (const p of t.partitions) {
     const st = storage?.get(storageKey(t.name, p.partition));
     s += st
@@ -167,7 +185,10 @@ export function register(program: Command, io: CliIo = processIo): void {
     .action(async (name: string | undefined, opts: CommonOptions & StorageOptions) => withClient(io, opts, async (client) => {
       const [md, storage] = await Promise.all([client.metadata(name === undefined ? undefined : [name]), readStorageView(opts)]);
       const list = md.topics.slice().sort((a, b) => a.name.localeCompare(b.name));
-      io.out(opts.json ? `${JSON.stringify(list.map((t) => describeJson(t, storage)))}\n` : list.map((t) => describeText(t, storage)).join(''));
+      const configs = await readTopicConfigs(client, list);
+      io.out(opts.json
+        ? `${JSON.stringify(list.map((t) => describeJson(t, storage, configs.get(t.name))))}\n`
+        : list.map((t) => describeText(t, storage, configs.get(t.name))).join(''));
       if (list.some((t) => t.errorCode !== 0)) process.exitCode = 1;
     }));
 

@@ -87,7 +87,8 @@ export const produceHandler: KafkaHandler = {
           list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
           continue;
         }
-        const maxBytes = Number(view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
+        // The topic's effective value (topic, then dynamic and static broker settings), as the broker applies it.
+        const maxBytes = Number(ctx.cluster.effectiveTopicConfigs?.(t.name)?.['max.message.bytes'] ?? view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
         const problem = checkRecords(p.records, maxBytes);
         if (problem) {
           list.push(failed(p.index, problem.code, problem.message));

@@ -1,3 +1,4 @@
+import type { BrokerConfigLayers } from '@dms/configs';
 import type { AclBinding } from '@dms/security';
 import type {
   DeleteGroupResult,
@@ -66,6 +67,20 @@ export interface ClusterPort {
   /** Resolves when the view shows each topic with at least its count of partitions, all led (or times out). */
   awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void>;
   config: GatewayConfig;
+  /**
+   * The broker-level config layers of BROKER resource `brokerId` (see decision 0009): its dynamic
+   * overrides, the cluster default and the static values the services registered.
+   */
+  brokerConfigLayers(brokerId: number): BrokerConfigLayers;
+  /** The layers a topic's configs are described with: those of its partition 0's storage leader. */
+  topicConfigLayers(topic: string): BrokerConfigLayers;
+  /**
+   * The complete effective config of a topic (every key, resolved through topicConfigLayers), as
+   * its leading storage broker applies it; undefined for an unknown topic.
+   */
+  effectiveTopicConfigs(topic: string): Record<string, string> | undefined;
+  /** Resolves once this gateway's view has caught up with etcd revision `revision` (or after the timeout). */
+  awaitRevision(revision: bigint, timeoutMs: number): Promise<void>;
 }
 
 export interface GatewayConfig {
@@ -98,6 +113,26 @@ export interface ElectionOutcome {
   errorMessage: string | null;
 }
 
+export interface ConfigResourceChangeInput {
+  /** Kafka's ConfigResource type: 2 TOPIC, 4 BROKER. */
+  resourceType: number;
+  /** Topic name, broker id, or "" for the cluster-default broker entity. */
+  resourceName: string;
+  /** AlterConfigs: the SET entries become the whole set. IncrementalAlterConfigs: false. */
+  replace: boolean;
+  /** `op` is Kafka's AlterConfigOp code (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT). */
+  changes: { name: string; op: number; value: string | null }[];
+}
+
+export interface ConfigResourceOutcome {
+  resourceType: number;
+  resourceName: string;
+  errorCode: number;
+  errorMessage: string | null;
+  /** etcd revision of the write; 0n when nothing was written. */
+  revision: bigint;
+}
+
 export interface NewPartitionsSpec {
   name: string;
   count: number;
@@ -112,6 +147,8 @@ export interface NewPartitionsOutcome {
 }
 
 export interface ControllerPort {
+  /** Alters topic or broker configs on the leading controller, one outcome per resource. */
+  alterConfigs(resources: ConfigResourceChangeInput[], validateOnly: boolean, timeoutMs: number): Promise<ConfigResourceOutcome[]>;
   createTopics(specs: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]>;
   deleteTopics(names: string[], timeoutMs: number): Promise<TopicOutcome[]>;
   /**
@@ -190,6 +227,16 @@ export interface OffsetForLeaderEpochOutcome {
   endOffset: bigint;
 }
 
+/** One storage broker's log dir as DescribeLogDirs reports it. */
+export interface LogDirOutcome {
+  brokerId: number;
+  logDir: string;
+  errorCode: number;
+  totalBytes: bigint;
+  usableBytes: bigint;
+  partitions: { topic: string; partition: number; size: bigint; offsetLag: bigint }[];
+}
+
 export interface DeleteRecordsInput {
   topic: string;
   partition: number;
@@ -205,6 +252,8 @@ export interface DeleteRecordsOutcome {
 }
 
 export interface StoragePort {
+  /** Every live storage broker's log dir (topics null: every partition). */
+  describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]>;
   produce(acks: number, timeoutMs: number, parts: ProducePartitionInput[]): Promise<ProducePartitionOutcome[]>;
   fetch(
     opts: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: number },

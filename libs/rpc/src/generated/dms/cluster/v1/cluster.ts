@@ -223,6 +223,47 @@ export interface DeleteAclsResponse {
   results: AclResult[];
 }
 
+/**
+ * Config changes of one resource. Kafka's codes: resource_type 2 TOPIC, 4 BROKER (name "" is the
+ * cluster default); op 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT.
+ */
+export interface ConfigResourceChange {
+  resourceType: number;
+  resourceName: string;
+  /** True replaces the resource's whole set with the SET entries (AlterConfigs); else incremental. */
+  replace: boolean;
+  changes: ConfigChange[];
+}
+
+export interface ConfigChange {
+  name: string;
+  op: number;
+  value: string;
+  /** Kafka's null value (AlterConfigs: unset the key). */
+  valueNull: boolean;
+}
+
+export interface AlterConfigsRequest {
+  resources: ConfigResourceChange[];
+  validateOnly: boolean;
+}
+
+export interface ConfigResourceResult {
+  resourceType: number;
+  resourceName: string;
+  errorCode: number;
+  errorMessage: string;
+  /**
+   * The etcd revision of the write (0 when nothing was written), so a gateway can wait until
+   * its view has it and a describe right after the alter reads the new values.
+   */
+  revision: bigint;
+}
+
+export interface AlterConfigsResponse {
+  results: ConfigResourceResult[];
+}
+
 export interface CreatePartitionsRequest {
   topics: PartitionsSpec[];
   validateOnly: boolean;
@@ -2436,6 +2477,360 @@ export const DeleteAclsResponse: MessageFns<DeleteAclsResponse> = {
   },
 };
 
+function createBaseConfigResourceChange(): ConfigResourceChange {
+  return { resourceType: 0, resourceName: "", replace: false, changes: [] };
+}
+
+export const ConfigResourceChange: MessageFns<ConfigResourceChange> = {
+  encode(message: ConfigResourceChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceType !== 0) {
+      writer.uint32(8).int32(message.resourceType);
+    }
+    if (message.resourceName !== "") {
+      writer.uint32(18).string(message.resourceName);
+    }
+    if (message.replace !== false) {
+      writer.uint32(24).bool(message.replace);
+    }
+    for (const v of message.changes) {
+      ConfigChange.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigResourceChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigResourceChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resourceType = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replace = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.changes.push(ConfigChange.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConfigChange(): ConfigChange {
+  return { name: "", op: 0, value: "", valueNull: false };
+}
+
+export const ConfigChange: MessageFns<ConfigChange> = {
+  encode(message: ConfigChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.op !== 0) {
+      writer.uint32(16).int32(message.op);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    if (message.valueNull !== false) {
+      writer.uint32(32).bool(message.valueNull);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.op = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.valueNull = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterConfigsRequest(): AlterConfigsRequest {
+  return { resources: [], validateOnly: false };
+}
+
+export const AlterConfigsRequest: MessageFns<AlterConfigsRequest> = {
+  encode(message: AlterConfigsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.resources) {
+      ConfigResourceChange.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.validateOnly !== false) {
+      writer.uint32(16).bool(message.validateOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterConfigsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterConfigsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resources.push(ConfigResourceChange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.validateOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConfigResourceResult(): ConfigResourceResult {
+  return { resourceType: 0, resourceName: "", errorCode: 0, errorMessage: "", revision: 0n };
+}
+
+export const ConfigResourceResult: MessageFns<ConfigResourceResult> = {
+  encode(message: ConfigResourceResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceType !== 0) {
+      writer.uint32(8).int32(message.resourceType);
+    }
+    if (message.resourceName !== "") {
+      writer.uint32(18).string(message.resourceName);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.revision !== 0n) {
+      if (BigInt.asIntN(64, message.revision) !== message.revision) {
+        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
+      }
+      writer.uint32(40).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigResourceResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigResourceResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resourceType = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.revision = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterConfigsResponse(): AlterConfigsResponse {
+  return { results: [] };
+}
+
+export const AlterConfigsResponse: MessageFns<AlterConfigsResponse> = {
+  encode(message: AlterConfigsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ConfigResourceResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterConfigsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterConfigsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ConfigResourceResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseCreatePartitionsRequest(): CreatePartitionsRequest {
   return { topics: [], validateOnly: false, timeoutMs: 0, traceContext: {} };
 }
@@ -2920,6 +3315,20 @@ export const ControllerServiceService = {
     responseSerialize: (value: DeleteAclsResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteAclsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteAclsResponse => DeleteAclsResponse.decode(value),
   },
+  /**
+   * Kafka's AlterConfigs / IncrementalAlterConfigs for topics and brokers: each resource one
+   * fenced compare-and-set of its record (the topic's configs, or configs/brokers/<id|<default>>).
+   */
+  alterConfigs: {
+    path: "/dms.cluster.v1.ControllerService/AlterConfigs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AlterConfigsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterConfigsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AlterConfigsRequest => AlterConfigsRequest.decode(value),
+    responseSerialize: (value: AlterConfigsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterConfigsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AlterConfigsResponse => AlterConfigsResponse.decode(value),
+  },
   /** Kafka's CreatePartitions: grows topics, each in one fenced etcd transaction. */
   createPartitions: {
     path: "/dms.cluster.v1.ControllerService/CreatePartitions" as const,
@@ -2948,6 +3357,11 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
   alterScramCredentials: handleUnaryCall<AlterScramCredentialsRequest, AlterScramCredentialsResponse>;
   createAcls: handleUnaryCall<CreateAclsRequest, CreateAclsResponse>;
   deleteAcls: handleUnaryCall<DeleteAclsRequest, DeleteAclsResponse>;
+  /**
+   * Kafka's AlterConfigs / IncrementalAlterConfigs for topics and brokers: each resource one
+   * fenced compare-and-set of its record (the topic's configs, or configs/brokers/<id|<default>>).
+   */
+  alterConfigs: handleUnaryCall<AlterConfigsRequest, AlterConfigsResponse>;
   /** Kafka's CreatePartitions: grows topics, each in one fenced etcd transaction. */
   createPartitions: handleUnaryCall<CreatePartitionsRequest, CreatePartitionsResponse>;
 }
@@ -3077,6 +3491,25 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteAclsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's AlterConfigs / IncrementalAlterConfigs for topics and brokers: each resource one
+   * fenced compare-and-set of its record (the topic's configs, or configs/brokers/<id|<default>>).
+   */
+  alterConfigs(
+    request: AlterConfigsRequest,
+    callback: (error: ServiceError | null, response: AlterConfigsResponse) => void,
+  ): ClientUnaryCall;
+  alterConfigs(
+    request: AlterConfigsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AlterConfigsResponse) => void,
+  ): ClientUnaryCall;
+  alterConfigs(
+    request: AlterConfigsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AlterConfigsResponse) => void,
   ): ClientUnaryCall;
   /** Kafka's CreatePartitions: grows topics, each in one fenced etcd transaction. */
   createPartitions(

@@ -228,6 +228,33 @@ export interface OffsetForLeaderEpochResult {
   endOffset: bigint;
 }
 
+export interface DescribeLogDirsRequest {
+  /** True describes every partition replica; else only those of `topics`. */
+  allTopics: boolean;
+  topics: DescribeLogDirsTopic[];
+}
+
+export interface DescribeLogDirsTopic {
+  topic: string;
+  partitions: number[];
+}
+
+export interface DescribeLogDirsResponse {
+  logDir: string;
+  /** Kafka error code of the directory (0, or KAFKA_STORAGE_ERROR when it cannot be read). */
+  errorCode: number;
+  totalBytes: bigint;
+  usableBytes: bigint;
+  partitions: LogDirPartition[];
+}
+
+export interface LogDirPartition {
+  topic: string;
+  partition: number;
+  size: bigint;
+  offsetLag: bigint;
+}
+
 export interface DeleteRecordsRequest {
   /** How long the leader waits for the in-sync followers to reach the new log start offset. */
   timeoutMs: number;
@@ -2385,6 +2412,315 @@ export const OffsetForLeaderEpochResult: MessageFns<OffsetForLeaderEpochResult> 
   },
 };
 
+function createBaseDescribeLogDirsRequest(): DescribeLogDirsRequest {
+  return { allTopics: false, topics: [] };
+}
+
+export const DescribeLogDirsRequest: MessageFns<DescribeLogDirsRequest> = {
+  encode(message: DescribeLogDirsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.allTopics !== false) {
+      writer.uint32(8).bool(message.allTopics);
+    }
+    for (const v of message.topics) {
+      DescribeLogDirsTopic.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeLogDirsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeLogDirsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.allTopics = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.topics.push(DescribeLogDirsTopic.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeLogDirsTopic(): DescribeLogDirsTopic {
+  return { topic: "", partitions: [] };
+}
+
+export const DescribeLogDirsTopic: MessageFns<DescribeLogDirsTopic> = {
+  encode(message: DescribeLogDirsTopic, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partitions.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.partitions) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeLogDirsTopic {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeLogDirsTopic();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.partitions.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.partitions.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeLogDirsResponse(): DescribeLogDirsResponse {
+  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [] };
+}
+
+export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
+  encode(message: DescribeLogDirsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logDir !== "") {
+      writer.uint32(10).string(message.logDir);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    if (message.totalBytes !== 0n) {
+      if (BigInt.asIntN(64, message.totalBytes) !== message.totalBytes) {
+        throw new globalThis.Error("value provided for field message.totalBytes of type int64 too large");
+      }
+      writer.uint32(24).int64(message.totalBytes);
+    }
+    if (message.usableBytes !== 0n) {
+      if (BigInt.asIntN(64, message.usableBytes) !== message.usableBytes) {
+        throw new globalThis.Error("value provided for field message.usableBytes of type int64 too large");
+      }
+      writer.uint32(32).int64(message.usableBytes);
+    }
+    for (const v of message.partitions) {
+      LogDirPartition.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeLogDirsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeLogDirsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logDir = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.totalBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.usableBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.partitions.push(LogDirPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseLogDirPartition(): LogDirPartition {
+  return { topic: "", partition: 0, size: 0n, offsetLag: 0n };
+}
+
+export const LogDirPartition: MessageFns<LogDirPartition> = {
+  encode(message: LogDirPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.size !== 0n) {
+      if (BigInt.asIntN(64, message.size) !== message.size) {
+        throw new globalThis.Error("value provided for field message.size of type int64 too large");
+      }
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.offsetLag !== 0n) {
+      if (BigInt.asIntN(64, message.offsetLag) !== message.offsetLag) {
+        throw new globalThis.Error("value provided for field message.offsetLag of type int64 too large");
+      }
+      writer.uint32(32).int64(message.offsetLag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogDirPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogDirPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.offsetLag = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseDeleteRecordsRequest(): DeleteRecordsRequest {
   return { timeoutMs: 0, partitions: [], traceContext: {} };
 }
@@ -2772,6 +3108,21 @@ export const StorageServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetForLeaderEpochResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OffsetForLeaderEpochResponse => OffsetForLeaderEpochResponse.decode(value),
   },
+  /**
+   * Kafka's DescribeLogDirs for this broker: its log dir, and per partition replica its size on
+   * disk and offset lag.
+   */
+  describeLogDirs: {
+    path: "/dms.storage.v1.StorageService/DescribeLogDirs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DescribeLogDirsRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeLogDirsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DescribeLogDirsRequest => DescribeLogDirsRequest.decode(value),
+    responseSerialize: (value: DescribeLogDirsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeLogDirsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DescribeLogDirsResponse => DescribeLogDirsResponse.decode(value),
+  },
   /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
   deleteRecords: {
     path: "/dms.storage.v1.StorageService/DeleteRecords" as const,
@@ -2796,6 +3147,11 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
   replicaFetch: handleBidiStreamingCall<ReplicaFetchRequest, ReplicaFetchResponse>;
   /** Kafka's OffsetForLeaderEpoch, answered by the partition leader. */
   offsetForLeaderEpoch: handleUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>;
+  /**
+   * Kafka's DescribeLogDirs for this broker: its log dir, and per partition replica its size on
+   * disk and offset lag.
+   */
+  describeLogDirs: handleUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>;
   /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
   deleteRecords: handleUnaryCall<DeleteRecordsRequest, DeleteRecordsResponse>;
 }
@@ -2847,6 +3203,25 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OffsetForLeaderEpochResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's DescribeLogDirs for this broker: its log dir, and per partition replica its size on
+   * disk and offset lag.
+   */
+  describeLogDirs(
+    request: DescribeLogDirsRequest,
+    callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
+  ): ClientUnaryCall;
+  describeLogDirs(
+    request: DescribeLogDirsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
+  ): ClientUnaryCall;
+  describeLogDirs(
+    request: DescribeLogDirsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
   ): ClientUnaryCall;
   /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
   deleteRecords(
