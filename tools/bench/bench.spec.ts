@@ -59,3 +59,30 @@ describe('bench run against the fake broker', () => {
     expect(formatReport(report)).toMatch(/produce .* MB\/s .* records\/s/);
   });
 });
+
+describe('disk sampling (retention bench)', () => {
+  it("sums every replica's files of the topic under a dev cluster data dir, .deleted included", async () => {
+    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { topicDiskBytes } = await import('./disk-usage');
+    const root = mkdtempSync(join(tmpdir(), 'dms-bench-disk-'));
+    try {
+      for (const b of ['broker-1', 'broker-2']) {
+        mkdirSync(join(root, b, 't-0'), { recursive: true });
+        mkdirSync(join(root, b, 't-other-0'), { recursive: true });
+        writeFileSync(join(root, b, 't-0', '00000000000000000000.log.deleted'), Buffer.alloc(100));
+        writeFileSync(join(root, b, 't-0', '00000000000000000007.log'), Buffer.alloc(10));
+        writeFileSync(join(root, b, 't-other-0', '00000000000000000000.log'), Buffer.alloc(1000));
+      }
+      expect(await topicDiskBytes(root, 't')).toEqual({ bytes: 220, deletedBytes: 200, files: 4 });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('takes topic configs and a disk dir', () => {
+    const o = parseBenchArgs(['produce', '--topic-config', 'retention.bytes=1000', '--topic-config', 'segment.bytes=100', '--disk-dir', '/d']);
+    expect(o).toMatchObject({ topicConfig: { 'retention.bytes': '1000', 'segment.bytes': '100' }, diskDir: '/d', sampleEveryS: 5 });
+  });
+});

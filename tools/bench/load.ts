@@ -35,7 +35,7 @@ function countError(errors: Record<string, number>, err: unknown): void {
 const MAX_ERRORS = 1000;
 
 /** Keeps `inFlight` produce requests outstanding round-robin over the partitions until time is up. */
-export async function runProduce(client: KafkaClient, o: BenchOptions, batch: Buffer): Promise<PhaseResult> {
+export async function runProduce(client: KafkaClient, o: BenchOptions, batch: Buffer, progress?: { bytes: number }): Promise<PhaseResult> {
   const latencies = new LatencyRecorder();
   const errors: Record<string, number> = {};
   let requests = 0;
@@ -51,6 +51,7 @@ export async function runProduce(client: KafkaClient, o: BenchOptions, batch: Bu
         await client.produce(o.topic, partition, batch, o.acks, 30_000);
         latencies.add(performance.now() - t0);
         requests++;
+        if (progress) progress.bytes += batch.length;
       } catch (err) {
         failed++;
         countError(errors, err);

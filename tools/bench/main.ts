@@ -4,6 +4,7 @@ import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } f
 import { parseBenchArgs, type BenchOptions } from './options';
 import { prebuildBatch, runConsume, runProduce } from './load';
 import type { PhaseResult } from './stats';
+import { type DiskSample, startDiskSampler } from './disk-usage';
 
 export interface BenchReport {
   conditions: {
@@ -11,6 +12,8 @@ export interface BenchReport {
     acks: number; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
   };
   results: PhaseResult[];
+  /** With --disk-dir: the topic's bytes on disk during the produce phase. */
+  diskSamples?: DiskSample[];
 }
 
 async function ensureTopic(client: KafkaClient, o: BenchOptions): Promise<void> {
@@ -29,9 +32,13 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const batch = await prebuildBatch(o);
     const results: PhaseResult[] = [];
     let from: bigint[] | undefined;
+    let diskSamples: DiskSample[] | undefined;
     if (o.mode !== 'consume') {
       from = await Promise.all([...Array(o.partitions).keys()].map(async (p) => (await client.listOffsets(o.topic, p, LATEST_TIMESTAMP)).offset));
-      results.push(await runProduce(client, o, batch));
+      const progress = { bytes: 0 };
+      const sampler = o.diskDir ? startDiskSampler(o.diskDir, o.topic, o.sampleEveryS, progress) : undefined;
+      results.push(await runProduce(client, o, batch, progress));
+      diskSamples = await sampler?.stop();
     }
     if (o.mode !== 'produce') results.push(await runConsume(client, o, o.mode === 'both' ? from : undefined));
     const cpus = os.cpus();
@@ -42,6 +49,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         cores: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version,
       },
       results,
+      ...(diskSamples ? { diskSamples } : {}),
     };
   } finally {
     client.close();
@@ -61,6 +69,13 @@ export function formatReport(r: BenchReport): string {
       (Object.keys(p.errors).length ? `  errors ${JSON.stringify(p.errors)}` : ''));
   }
   if (c.acks === 0) lines.push('note: acks=0 produce latency is time to write the request, not to store it');
+  if (r.diskSamples) {
+    lines.push('disk use of the topic during the produce phase (all replicas):', '   t s   disk MB  of which .deleted MB  segment files  produce MB/s since last');
+    for (const d of r.diskSamples) {
+      lines.push(`${d.atS.toFixed(1).padStart(6)}  ${(d.diskBytes / 1e6).toFixed(1).padStart(8)}  ${(d.deletedBytes / 1e6).toFixed(1).padStart(20)}` +
+        `  ${String(d.files).padStart(13)}  ${d.produceMBps.toFixed(1).padStart(10)}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CompressionType } from '@dms/kafka-codec';
-import { DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseIntOption } from '@dms/kafka-client';
+import { collectConfig, DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseIntOption } from '@dms/kafka-client';
 
 export type BenchMode = 'produce' | 'consume' | 'both';
 
@@ -18,17 +18,14 @@ export interface BenchOptions {
   compression: CompressionType;
   compressionName: string;
   fetchMaxBytes: number;
-  /** Records get keys `key-0` .. `key-(keys-1)` in turn; 0 leaves them keyless. */
-  keys: number;
-  /** Configs of the topic when the bench creates it (e.g. cleanup.policy=compact). */
-  topicConfig: Record<string, string>;
   json: boolean;
-}
-
-function collectConfig(v: string, prev: Record<string, string>): Record<string, string> {
-  const at = v.indexOf('=');
-  if (at <= 0) throw new InvalidArgumentError(`--topic-config takes key=value, got '${v}'`);
-  return { ...prev, [v.slice(0, at)]: v.slice(at + 1) };
+  /** Configs of a created topic (--topic-config k=v, repeatable), e.g. retention.bytes. */
+  topicConfig: Record<string, string>;
+  /** Records get keys `key-0` .. `key-(keys-1)` in turn within the resent batch; 0 leaves them keyless. */
+  keys: number;
+  /** A dev cluster's data dir: the produce phase samples the topic's bytes on disk there. */
+  diskDir?: string;
+  sampleEveryS: number;
 }
 
 function parseSeconds(v: string): number {
@@ -54,12 +51,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--duration-s <s>', 'length of each phase').argParser(parseSeconds).default(10))
     .option('--compression <codec>', 'none|gzip|snappy|lz4|zstd', 'none')
     .addOption(new Option('--fetch-max-bytes <bytes>').argParser(parseIntOption('--fetch-max-bytes', 1)).default(4 * 1024 * 1024))
-    .addOption(new Option('--keys <n>', 'keyed records: key-0..key-(n-1) in turn (0: no keys)').argParser(parseIntOption('--keys', 0, 1_000_000_000)).default(0))
-    .option('--topic-config <key=value>', 'config of a created topic (repeatable)', collectConfig, {})
     .option('--json', 'print the results as JSON')
+    .addOption(new Option('--keys <n>', 'keyed records: key-0..key-(n-1) in turn (0: no keys)').argParser(parseIntOption('--keys', 0, 1_000_000_000)).default(0))
+    .addOption(new Option('--topic-config <key=value>', 'config of a created topic, repeatable (e.g. retention.bytes=104857600)').argParser(collectConfig))
+    .option('--disk-dir <dir>', "sample the topic's bytes on disk under this dev cluster data dir during the produce phase")
+    .addOption(new Option('--sample-every-s <s>', 'disk sampling interval').argParser(parseSeconds).default(5))
     .action((mode: string, o) => {
       if (mode !== 'produce' && mode !== 'consume' && mode !== 'both') throw new InvalidArgumentError(`mode must be produce, consume or both, got '${mode}'`);
-      result = { mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true };
+      result = {
+        mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true,
+        topicConfig: o.topicConfig ?? {},
+      };
     });
   program.parse(argv as string[], { from: 'user' });
   return result!;

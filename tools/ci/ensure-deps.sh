@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what DMS needs on a fresh Debian machine with Node 20: etcd, kcat and protoc from
-# apt (when missing and running as root; otherwise says what to install), the npm packages,
-# and the build. Safe to run repeatedly: it does only what is missing.
+# Installs what DMS needs on a fresh Debian machine with Node 20: etcd, kcat and protoc from apt
+# (when missing and running as root; otherwise says what to install), the npm packages, and the
+# build. With --test-clients (the test command) also the clients of the compatibility suite.
+# Safe to run repeatedly: it does only what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -11,6 +12,16 @@ command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
 command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)  # dms dev up --secure makes its CA with it
+# The clients of the compatibility suite (tools/compat), from Debian: sarama's Go sources built
+# offline with Debian's Go (cgo, for its zstd), and the Python clients with their codec modules.
+if [ "${1:-}" = "--test-clients" ]; then
+  installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+  command -v go >/dev/null 2>&1 || need+=(golang-go)
+  command -v gcc >/dev/null 2>&1 || need+=(gcc)
+  for pkg in golang-github-shopify-sarama-dev python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard; do
+    installed "$pkg" || need+=("$pkg")
+  done
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "ensure-deps: installing ${need[*]} with apt-get" >&2

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole suite: type check, unit, integration (real etcd + service processes) and
-# interop (kafkajs, kcat). Prints one closing line "N passed, N failed".
+# interop (kafkajs, kcat; sarama, kafka-python, confluent-kafka in tools/compat). Prints one
+# closing line "N passed, N failed".
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-bash tools/ci/ensure-deps.sh || exit 1
+bash tools/ci/ensure-deps.sh --test-clients || exit 1
 
 status=0
 export NX_DAEMON=false NX_NO_CLOUD=true

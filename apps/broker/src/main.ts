@@ -2,6 +2,7 @@ import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { resolve } from 'node:path';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
+import { staticBrokerConfigs } from '@dms/configs';
 import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
@@ -21,6 +22,13 @@ async function main(): Promise<void> {
     throw e;
   }
   const id = config['broker.id'];
+  let staticConfigs: Record<string, string>;
+  try {
+    staticConfigs = staticBrokerConfigs(config);
+  } catch (e) {
+    process.stderr.write(`dms-broker: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   // Mutual TLS for every gRPC client and server of this process when internal.ssl.* is set.
   configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const logger = createLogger({ service: 'broker', id, level: config['log.level'] });
@@ -41,6 +49,8 @@ async function main(): Promise<void> {
     indexIntervalBytes: config['log.index.interval.bytes'],
     messageMaxBytes: config['message.max.bytes'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
+    staticConfigs,
+    retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     groups: groupConfigFrom(config),
     replication: replicationOptionsFromConfig(config),
     cleaner: cleanerOptionsFromConfig(config),

@@ -4,15 +4,17 @@ import { register as registerConsume } from './commands/consume';
 import { register as registerDev } from './commands/dev';
 import { register as registerGroups } from './commands/groups';
 import { register as registerProduce } from './commands/produce';
+import { register as registerRecords } from './commands/records';
 import { register as registerTopics } from './commands/topics';
 import { register as registerUsers } from './commands/users';
 import { register as registerAcls } from './commands/acls';
+import { register as registerConfigs } from './commands/configs';
 
 const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls]) {
+for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords]) {
   register(program);
 }
 

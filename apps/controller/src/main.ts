@@ -1,5 +1,6 @@
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { etcdClientOptions } from '@dms/cluster';
+import { staticBrokerConfigs } from '@dms/configs';
 import { Controller, controllerConfigDef } from '@dms/controller';
 import {
   ConfigError,
@@ -30,6 +31,13 @@ async function main(): Promise<void> {
     throw e;
   }
   const id = config['controller.id'];
+  let staticConfigs: Record<string, string>;
+  try {
+    staticConfigs = staticBrokerConfigs(config);
+  } catch (e) {
+    process.stderr.write(`${PROGRAM}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   // Mutual TLS for every gRPC client and server of this process when internal.ssl.* is set.
   configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const logger = createLogger({ service: 'controller', id, level: config['log.level'] });
@@ -61,6 +69,7 @@ async function main(): Promise<void> {
       intervalMs: config['leader.imbalance.check.interval.seconds'] * 1000,
       imbalancePercentage: config['leader.imbalance.per.broker.percentage'],
     },
+    staticConfigs,
     log: logger,
     tracer: telemetry.tracer,
   });

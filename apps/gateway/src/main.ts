@@ -1,3 +1,4 @@
+import { staticBrokerConfigs } from '@dms/configs';
 import { etcdClientOptions } from '@dms/cluster';
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { Gateway, gatewayConfigDef, listenerPortField, resolveListeners, serverTlsOptions } from '@dms/gateway';
@@ -19,6 +20,13 @@ async function main(): Promise<void> {
     throw e;
   }
   const id = config['node.id'];
+  let staticConfigs: Record<string, string>;
+  try {
+    staticConfigs = staticBrokerConfigs(config);
+  } catch (e) {
+    process.stderr.write(`dms-gateway: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const logger = createLogger({ service: 'gateway', id, level: config['log.level'] });
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({ serviceName: 'dms-gateway', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
@@ -64,6 +72,7 @@ async function main(): Promise<void> {
     maxInFlight: config['max.in.flight.requests.per.connection'],
     autoCreateTopicsEnable: config['auto.create.topics.enable'],
     messageMaxBytes: config['message.max.bytes'],
+    staticConfigs,
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     logger,

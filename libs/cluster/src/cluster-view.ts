@@ -3,6 +3,7 @@ import type { Etcd3 } from 'etcd3';
 import { clusterPrefix, parseKey, type ParsedKey } from './keys';
 import { silentLog, type Log } from './logger';
 import {
+  brokerConfigRecord,
   brokerRegistration,
   clusterIdRecord,
   controllerLeader,
@@ -26,7 +27,8 @@ export type ClusterValue =
   | { kind: 'gateway'; value: GatewayRegistration }
   | { kind: 'controller'; value: ControllerRegistration }
   | { kind: 'topic'; name: string; value: TopicRecord }
-  | { kind: 'partition'; topic: string; partition: number; value: PartitionState };
+  | { kind: 'partition'; topic: string; partition: number; value: PartitionState }
+  | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> };
 
 export type ClusterChange = CacheChange<ClusterValue>;
 
@@ -60,6 +62,10 @@ function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
       const v = partitionState.decode(raw);
       return v && { kind: 'partition', topic: parsed.topic, partition: parsed.partition, value: v };
     }
+    case 'brokerConfig': {
+      const v = brokerConfigRecord.decode(raw);
+      return v && { kind: 'brokerConfig', id: parsed.id, configs: v.configs };
+    }
   }
 }
 
@@ -77,6 +83,10 @@ export class ClusterView extends EventEmitter {
   private readonly controllerMap = new Map<number, ControllerRegistration>();
   private readonly topicMap = new Map<string, TopicRecord>();
   private readonly partitionMap = new Map<string, Map<number, PartitionState>>();
+  /** Dynamic broker configs by broker id; null is the cluster default (`<default>`). */
+  private readonly brokerConfigMap = new Map<number | null, Record<string, string>>();
+  /** modRevision of each topic key, for compare-and-set of its configs. */
+  private readonly topicRevisions = new Map<string, bigint>();
   /** createRevision of each broker's key: its registration generation (Kafka's broker epoch). */
   private readonly brokerEpochs = new Map<number, bigint>();
   /** modRevision of each partition key, for compare-and-set and "written since" checks. */
@@ -187,8 +197,17 @@ export class ClusterView extends EventEmitter {
         else this.controllerMap.delete(v.value.id);
         break;
       case 'topic':
-        if (put) this.topicMap.set(v.name, v.value);
-        else this.topicMap.delete(v.name);
+        if (c.type === 'put') {
+          this.topicMap.set(v.name, v.value);
+          this.topicRevisions.set(v.name, c.entry.modRevision);
+        } else {
+          this.topicMap.delete(v.name);
+          this.topicRevisions.delete(v.name);
+        }
+        break;
+      case 'brokerConfig':
+        if (put) this.brokerConfigMap.set(v.id, v.configs);
+        else this.brokerConfigMap.delete(v.id);
         break;
       case 'partition': {
         let m = this.partitionMap.get(v.topic);
@@ -212,6 +231,16 @@ export class ClusterView extends EventEmitter {
    */
   brokerEpoch(id: number): bigint | undefined {
     return this.brokerEpochs.get(id);
+  }
+
+  /** Dynamic config overrides of broker `id`, or of the cluster default for null (empty when none). */
+  brokerConfigs(id: number | null): Readonly<Record<string, string>> {
+    return this.brokerConfigMap.get(id) ?? {};
+  }
+
+  /** The etcd modRevision of a topic's record (0n when unknown). */
+  topicRevision(topic: string): bigint {
+    return this.topicRevisions.get(topic) ?? 0n;
   }
 
   /** The etcd modRevision of a partition's state (0n when unknown). */

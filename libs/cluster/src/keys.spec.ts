@@ -1,4 +1,5 @@
 import {
+  brokerConfigKey,
   brokerKey,
   clusterIdKey,
   clusterPrefix,
@@ -57,6 +58,9 @@ describe('etcd keys', () => {
     expect(parseKey('c', '/dms/c/controllers/1')).toEqual({ kind: 'controller', id: 1 });
     expect(parseKey('c', '/dms/c/gateways/4')).toEqual({ kind: 'gateway', id: 4 });
     expect(parseKey('c', '/dms/c/acls/x')).toBeUndefined();
+    expect(brokerConfigKey('c', null)).toBe('/dms/c/configs/brokers/<default>');
+    expect(parseKey('c', '/dms/c/configs/brokers/x')).toBeUndefined();
+    expect(parseKey('c', '/dms/c/configs/brokers/7')).toEqual({ kind: 'brokerConfig', id: 7 });
   });
 
   it('round-trips every builder through parseKey', () => {
@@ -64,6 +68,8 @@ describe('etcd keys', () => {
       [brokerKey('k', 3), { kind: 'broker', id: 3 }],
       [topicKey('k', 'a'), { kind: 'topic', topic: 'a' }],
       [partitionKey('k', 'a', 9), { kind: 'partition', topic: 'a', partition: 9 }],
+      [brokerConfigKey('k', 3), { kind: 'brokerConfig', id: 3 }],
+      [brokerConfigKey('k', null), { kind: 'brokerConfig', id: null }],
     ] as const) {
       expect(parseKey('k', key)).toEqual(want);
     }

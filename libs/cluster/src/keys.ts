@@ -74,6 +74,22 @@ export function parsePartitionKey(cluster: string, key: string): { topic: string
   return { topic, partition };
 }
 
+// Dynamic broker configs (Kafka's model): per broker and the cluster default, written by the
+// controller leader. `<default>` cannot clash with a broker id.
+export const brokerConfigsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}configs/brokers/`;
+export const DEFAULT_BROKER_ENTITY = '<default>';
+/** `configs/brokers/<id>`, or `configs/brokers/<default>` for id null (the cluster default). */
+export const brokerConfigKey = (cluster: string, id: number | null): string =>
+  `${brokerConfigsPrefix(cluster)}${id === null ? DEFAULT_BROKER_ENTITY : checkId(id)}`;
+
+/** The broker id of a broker-config key: a number, null for the cluster default, undefined for other keys. */
+export function parseBrokerConfigKey(cluster: string, key: string): number | null | undefined {
+  const prefix = brokerConfigsPrefix(cluster);
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length);
+  return rest === DEFAULT_BROKER_ENTITY ? null : parseId(rest);
+}
+
 /** Every key of the contract, classified; undefined for anything else under (or outside) the prefix. */
 export type ParsedKey =
   | { kind: 'clusterId' }
@@ -82,7 +98,8 @@ export type ParsedKey =
   | { kind: 'gateway'; id: number }
   | { kind: 'controller'; id: number }
   | { kind: 'topic'; topic: string }
-  | { kind: 'partition'; topic: string; partition: number };
+  | { kind: 'partition'; topic: string; partition: number }
+  | { kind: 'brokerConfig'; id: number | null };
 
 export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (key === clusterIdKey(cluster)) return { kind: 'clusterId' };
@@ -95,6 +112,8 @@ export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (topic !== undefined) return { kind: 'topic', topic };
   const tp = parsePartitionKey(cluster, key);
   if (tp) return { kind: 'partition', ...tp };
+  const configId = parseBrokerConfigKey(cluster, key);
+  if (configId !== undefined) return { kind: 'brokerConfig', id: configId };
   return undefined;
 }
 

@@ -9,6 +9,8 @@ export interface BrokerRegistration {
   port: number;
   rack: string | null;
   startTimeMs: number;
+  /** The broker's static values of broker config keys (non-default only), for DescribeConfigs. */
+  configs?: Record<string, string>;
 }
 
 export interface GatewayRegistration {
@@ -26,6 +28,8 @@ export interface ControllerRegistration {
   host: string;
   port: number;
   startTimeMs: number;
+  /** The controller's static values of broker config keys (non-default only), for DescribeConfigs. */
+  configs?: Record<string, string>;
 }
 
 export interface ControllerLeader {
@@ -95,8 +99,11 @@ function codec<T>(check: Check<T>): ValueCodec<T> {
 }
 
 export const brokerRegistration = codec<BrokerRegistration>((o) =>
-  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isRack(o.rack ?? null) && isTime(o.startTimeMs)
-    ? { id: o.id, host: o.host, port: o.port, rack: (o.rack as string | null) ?? null, startTimeMs: o.startTimeMs }
+  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isRack(o.rack ?? null) && isTime(o.startTimeMs) && isStrMap(o.configs ?? {})
+    ? {
+        id: o.id, host: o.host, port: o.port, rack: (o.rack as string | null) ?? null, startTimeMs: o.startTimeMs,
+        ...(o.configs ? { configs: { ...(o.configs as Record<string, string>) } } : {}),
+      }
     : undefined,
 );
 
@@ -115,8 +122,8 @@ export const gatewayRegistration = codec<GatewayRegistration>((o) =>
 );
 
 export const controllerRegistration = codec<ControllerRegistration>((o) =>
-  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isTime(o.startTimeMs)
-    ? { id: o.id, host: o.host, port: o.port, startTimeMs: o.startTimeMs }
+  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isTime(o.startTimeMs) && isStrMap(o.configs ?? {})
+    ? { id: o.id, host: o.host, port: o.port, startTimeMs: o.startTimeMs, ...(o.configs ? { configs: { ...(o.configs as Record<string, string>) } } : {}) }
     : undefined,
 );
 
@@ -215,4 +222,13 @@ export const aclRecord = codec<AclRecord>((o) =>
         permissionType: o.permissionType,
       }
     : undefined,
+);
+
+/** Dynamic broker config overrides of one entity (a broker or the cluster default). */
+export interface BrokerConfigRecord {
+  configs: Record<string, string>;
+}
+
+export const brokerConfigRecord = codec<BrokerConfigRecord>((o) =>
+  isStrMap(o.configs) ? { configs: { ...(o.configs as Record<string, string>) } } : undefined,
 );

@@ -1,5 +1,12 @@
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
-import { assignReplicas, rackAlternated, validateExplicitAssignment, type LiveBroker } from './assignment';
+import {
+  assignAdditionalPartitions,
+  assignReplicas,
+  rackAlternated,
+  validateAdditionalAssignment,
+  validateExplicitAssignment,
+  type LiveBroker,
+} from './assignment';
 
 function codeOf(fn: () => unknown): number {
   try {
@@ -94,5 +101,78 @@ describe('validateExplicitAssignment', () => {
     [[]],
   ])('rejects %j with 39', (entries) => {
     expect(codeOf(() => validateExplicitAssignment(entries, known))).toBe(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+  });
+});
+
+describe('assignAdditionalPartitions', () => {
+  const racked: LiveBroker[] = [
+    { id: 1, rack: 'a' }, { id: 2, rack: 'b' }, { id: 3, rack: 'c' },
+    { id: 4, rack: 'a' }, { id: 5, rack: 'b' }, { id: 6, rack: 'c' },
+  ];
+
+  it('continues the spread: growing 2 -> N places partitions as creating N would have', () => {
+    for (const brokers of [plain(3), plain(5), racked]) {
+      for (const rf of [1, 2, 3]) {
+        for (let seed = 1; seed < 15; seed++) {
+          const whole = assignReplicas({ brokers, numPartitions: 9, replicationFactor: rf, random: seeded(seed) });
+          const grown = assignAdditionalPartitions({ brokers, existing: whole.slice(0, 2), newCount: 9, random: seeded(seed + 100) });
+          if (brokers === racked && rf > 1) {
+            // Rack skipping hides the shift; the leaders still continue the round robin.
+            expect(grown.map((r) => r[0])).toEqual(whole.slice(2).map((r) => r[0]));
+          } else {
+            expect(grown).toEqual(whole.slice(2));
+          }
+        }
+      }
+    }
+  });
+
+  it('keeps the topic replication factor, distinct brokers and distinct racks', () => {
+    const existing = [[1, 2, 3], [2, 3, 4]];
+    const grown = assignAdditionalPartitions({ brokers: racked, existing, newCount: 8, random: seeded(3) });
+    expect(grown).toHaveLength(6);
+    const rackOf = new Map(racked.map((b) => [b.id, b.rack]));
+    for (const r of grown) {
+      expect(r).toHaveLength(3);
+      expect(new Set(r).size).toBe(3);
+      expect(new Set(r.map((id) => rackOf.get(id))).size).toBe(3);
+    }
+  });
+
+  it('still places when partition 0 leader has left, and refuses a factor above the live brokers', () => {
+    const grown = assignAdditionalPartitions({ brokers: plain(3), existing: [[9, 1]], newCount: 4, random: seeded(1) });
+    expect(grown).toHaveLength(3);
+    for (const r of grown) expect(r.every((id) => id >= 1 && id <= 3)).toBe(true);
+    expect(codeOf(() => assignAdditionalPartitions({ brokers: plain(2), existing: [[1, 2, 3]], newCount: 2 }))).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
+  });
+});
+
+describe('validateAdditionalAssignment', () => {
+  const known = new Set([1, 2, 3]);
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+
+  it('accepts one list per added partition with the topic replication factor', () => {
+    expect(validateAdditionalAssignment([[1, 2], [2, 3]], 2, 2, known)).toEqual([[1, 2], [2, 3]]);
+  });
+
+  it('refuses with INVALID_REPLICA_ASSIGNMENT and Kafka messages', () => {
+    const cases: [number[][], number, string][] = [
+      [[[1, 2]], 2, 'Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified.'],
+      [[[1, 2, 3]], 1, 'The manual partition assignment includes a partition with 3 replica(s), but this is not consistent with previous partitions, which have 2 replica(s).'],
+      [[[1, 1]], 1, 'The manual partition assignment includes the broker 1 more than once.'],
+      [[[1, 7]], 1, 'The manual partition assignment includes broker 7, but no such broker is registered.'],
+      [[[]], 1, 'The manual partition assignment includes an empty replica list.'],
+    ];
+    for (const [lists, additional, message] of cases) {
+      expect(codeOf(() => validateAdditionalAssignment(lists, additional, 2, known))).toBe(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+      expect(messageOf(() => validateAdditionalAssignment(lists, additional, 2, known))).toBe(message);
+    }
   });
 });

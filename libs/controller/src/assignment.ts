@@ -41,17 +41,69 @@ export function assignReplicas(req: AssignmentRequest): Assignment {
     );
   }
   const ordered = rackAlternated([...unique.values()]);
-  const n = ordered.length;
   const random = req.random ?? Math.random;
   const start = startIndex(ordered, req.leaderCounts, random);
-  let shift = Math.floor(random() * n);
+  return place(ordered, { start, shift: Math.floor(random() * ordered.length), firstPartition: 0, count: numPartitions, replicationFactor });
+}
+
+export interface AdditionalPartitionsRequest {
+  brokers: readonly LiveBroker[];
+  /** The topic's current assignment, indexed by partition (partition 0 sets the spread). */
+  existing: Assignment;
+  /** The partition count wanted; more than `existing.length`. */
+  newCount: number;
+  random?: () => number;
+}
+
+/**
+ * Replicas for the partitions CreatePartitions adds. They continue the topic's spread rather than
+ * starting a new one: the round robin resumes at partition `existing.length` from where partition
+ * 0's leader sits in the rack-alternated broker list, with the follower distance partition 0 shows,
+ * so a topic grown from 2 to 4 partitions is placed as if it had been created with 4 (while the
+ * brokers are the same). The replication factor is the topic's.
+ */
+export function assignAdditionalPartitions(req: AdditionalPartitionsRequest): Assignment {
+  const { existing, newCount } = req;
+  const replicationFactor = existing[0]?.length ?? 0;
+  if (replicationFactor <= 0) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'The topic has no partition to take the replication factor from.');
+  const unique = new Map<number, LiveBroker>();
+  for (const b of req.brokers) unique.set(b.id, b);
+  if (replicationFactor > unique.size) {
+    throw new KafkaError(
+      ErrorCode.INVALID_REPLICATION_FACTOR,
+      `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${unique.size} broker(s) are registered.`,
+    );
+  }
+  const ordered = rackAlternated([...unique.values()]);
+  const n = ordered.length;
+  const random = req.random ?? Math.random;
+  const leaderAt = ordered.findIndex((b) => b.id === existing[0][0]);
+  // Partition 0's leader gone: start at the next id up, as Kafka does, else anywhere.
+  const start = leaderAt >= 0 ? leaderAt : Math.max(0, ordered.findIndex((b) => b.id >= existing[0][0]));
+  const followerAt = replicationFactor > 1 ? ordered.findIndex((b) => b.id === existing[0][1]) : -1;
+  // Partition 0's first follower sits at distance 1 + shift from its leader.
+  const shift = leaderAt >= 0 && followerAt >= 0 && n > 1 ? (followerAt - leaderAt + n - 1) % n : Math.floor(random() * n);
+  return place(ordered, { start, shift, firstPartition: existing.length, count: newCount - existing.length, replicationFactor });
+}
+
+interface Placement {
+  /** Index in `ordered` of partition 0's leader. */
+  start: number;
+  /** Follower distance of partition 0 (minus one); grows by one every n partitions. */
+  shift: number;
+  firstPartition: number;
+  count: number;
+  replicationFactor: number;
+}
+
+function place(ordered: LiveBroker[], p: Placement): Assignment {
+  const n = ordered.length;
   const racks = new Set(ordered.map((b) => b.rack));
   const rackAware = racks.size > 1;
-
   const out: Assignment = [];
-  for (let p = 0; p < numPartitions; p++) {
-    if (p > 0 && p % n === 0) shift++;
-    const first = (p + start) % n;
+  for (let partition = p.firstPartition; partition < p.firstPartition + p.count; partition++) {
+    const shift = p.shift + Math.floor(partition / n);
+    const first = (partition + p.start) % n;
     const replicas = [ordered[first].id];
     const usedRacks = new Set([ordered[first].rack]);
     // Candidates in Kafka's follower order: distance 1 + (shift + j) mod (n - 1) from the leader.
@@ -59,7 +111,7 @@ export function assignReplicas(req: AssignmentRequest): Assignment {
     for (let j = 0; j < n - 1; j++) candidates.push(ordered[(first + 1 + ((shift + j) % (n - 1))) % n]);
     for (const pass of rackAware ? [true, false] : [false]) {
       for (const c of candidates) {
-        if (replicas.length >= replicationFactor) break;
+        if (replicas.length >= p.replicationFactor) break;
         if (replicas.includes(c.id)) continue;
         if (pass && usedRacks.has(c.rack) && usedRacks.size < racks.size) continue;
         replicas.push(c.id);
@@ -127,4 +179,35 @@ export function validateExplicitAssignment(
   const rf = out[0].length;
   if (out.some((r) => r.length !== rf)) bad('All partitions must have the same number of replicas.');
   return out;
+}
+
+/**
+ * Checks the explicit replica lists of CreatePartitions: one list per added partition, each with
+ * the topic's replication factor, no broker twice, only registered brokers (Kafka's messages).
+ */
+export function validateAdditionalAssignment(
+  lists: ReadonlyArray<readonly number[]>,
+  additional: number,
+  replicationFactor: number,
+  knownBrokers: ReadonlySet<number>,
+): Assignment {
+  const bad = (m: string): never => {
+    throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, m);
+  };
+  if (lists.length !== additional) {
+    bad(`Attempted to add ${additional} additional partition(s), but only ${lists.length} assignment(s) were specified.`);
+  }
+  for (const list of lists) {
+    if (list.length === 0) bad('The manual partition assignment includes an empty replica list.');
+    const seen = new Set<number>();
+    for (const id of list) {
+      if (seen.has(id)) bad(`The manual partition assignment includes the broker ${id} more than once.`);
+      seen.add(id);
+      if (!knownBrokers.has(id)) bad(`The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+    }
+    if (list.length !== replicationFactor) {
+      bad(`The manual partition assignment includes a partition with ${list.length} replica(s), but this is not consistent with previous partitions, which have ${replicationFactor} replica(s).`);
+    }
+  }
+  return lists.map((l) => [...l]);
 }

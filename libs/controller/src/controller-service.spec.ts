@@ -15,6 +15,7 @@ function state(leader: boolean): ControllerServiceState & { calls: string[] } {
     topicManager: {
       createTopics: async (specs) => (calls.push('create'), specs.map((s) => ok(s.name))),
       deleteTopics: async (names) => (calls.push('delete'), names.map(ok)),
+      createPartitions: async (specs, validateOnly) => (calls.push(`partitions${validateOnly ? ' (validate)' : ''}`), specs.map((p) => ({ name: p.name, errorCode: 0, errorMessage: '' }))),
     },
   };
 }
@@ -39,6 +40,16 @@ describe('controller service handlers', () => {
     expect(created.topics[0]).toMatchObject({ name: 'a', errorCode: 0 });
     await h.deleteTopics({ names: ['a'], timeoutMs: 0, traceContext: {} });
     expect(s.calls).toEqual(['create', 'delete']);
+  });
+
+  it('CreatePartitions: a standby answers NOT_CONTROLLER per topic, the leader delegates', async () => {
+    const req = { topics: [{ name: 'a', count: 3, explicitAssignment: false, assignments: [] }], validateOnly: true, timeoutMs: 0, traceContext: {} };
+    const standby = state(false);
+    expect((await createControllerHandlers(standby).createPartitions(req)).topics).toEqual([{ name: 'a', errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' }]);
+    expect(standby.calls).toEqual([]);
+    const leader = state(true);
+    expect((await createControllerHandlers(leader).createPartitions(req)).topics).toEqual([{ name: 'a', errorCode: 0, errorMessage: '' }]);
+    expect(leader.calls).toEqual(['partitions (validate)']);
   });
 
   it('DescribeCluster returns the cluster id and the leader id', async () => {

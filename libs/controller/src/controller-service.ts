@@ -13,13 +13,16 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
+import type { ConfigManager } from './config-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
 import type { SecurityManager } from './security-manager';
 import type { TopicManager, TopicResult } from './topic-manager';
 
 export interface ControllerServiceState {
   isLeader(): boolean;
-  topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'>;
+  topicManager: Pick<TopicManager, 'createTopics' | 'deleteTopics'> & Partial<Pick<TopicManager, 'createPartitions'>>;
+  /** Absent in tests that only exercise topics. */
+  configManager?: Pick<ConfigManager, 'alterConfigs'>;
   /** Absent in tests that only exercise topics. */
   securityManager?: Pick<SecurityManager, 'alterScramCredentials' | 'createAcls' | 'deleteAcls'>;
   clusterId(): string | undefined;
@@ -41,6 +44,8 @@ export interface ControllerHandlers {
   alterScramCredentials(req: clusterV1.AlterScramCredentialsRequest): Promise<clusterV1.AlterScramCredentialsResponse>;
   createAcls(req: clusterV1.CreateAclsRequest): Promise<clusterV1.CreateAclsResponse>;
   deleteAcls(req: clusterV1.DeleteAclsRequest): Promise<clusterV1.DeleteAclsResponse>;
+  alterConfigs(req: clusterV1.AlterConfigsRequest): Promise<clusterV1.AlterConfigsResponse>;
+  createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -111,6 +116,19 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !state.securityManager) return { results: list.map(() => NOT_CONTROLLER) };
       return { results: await state.securityManager.deleteAcls(list) };
     },
+    async alterConfigs(req) {
+      const list = req.resources ?? [];
+      if (!state.isLeader() || !state.configManager) {
+        return { results: list.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, revision: 0n, ...NOT_CONTROLLER })) };
+      }
+      return { results: await state.configManager.alterConfigs(list, req.validateOnly) };
+    },
+    async createPartitions(req) {
+      const topics = req.topics ?? [];
+      const create = state.topicManager.createPartitions?.bind(state.topicManager);
+      if (!state.isLeader() || !create) return { topics: topics.map((t) => ({ name: t.name, ...NOT_CONTROLLER })) };
+      return { topics: await create(topics, req.validateOnly) };
+    },
   };
 }
 
@@ -135,5 +153,7 @@ export function createControllerService(state: ControllerServiceState): Controll
     alterScramCredentials: unary(h.alterScramCredentials),
     createAcls: unary(h.createAcls),
     deleteAcls: unary(h.deleteAcls),
+    alterConfigs: unary(h.alterConfigs),
+    createPartitions: unary(h.createPartitions),
   };
 }

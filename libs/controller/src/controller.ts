@@ -23,6 +23,7 @@ import { bindServer, ControllerServiceService, createGrpcServer, stopServer, tra
 import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
+import { ConfigManager } from './config-manager';
 import { createControllerService } from './controller-service';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
@@ -48,6 +49,8 @@ export interface ControllerOptions {
   uncleanLeaderElection?: boolean;
   /** Kafka's auto.leader.rebalance.enable (default true) and its two tuning keys. */
   autoLeaderRebalance?: { enable: boolean; intervalMs: number; imbalancePercentage: number };
+  /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
+  staticConfigs?: Record<string, string>;
   log?: Log;
   tracer?: Tracer;
 }
@@ -65,6 +68,7 @@ export class Controller extends EventEmitter {
   readonly topicManager: TopicManager;
   readonly reconciler: PartitionReconciler;
   readonly securityManager: SecurityManager;
+  readonly configManager: ConfigManager;
   readonly rebalancer: LeaderRebalancer | undefined;
   private server?: Server;
   private port = 0;
@@ -117,6 +121,7 @@ export class Controller extends EventEmitter {
           log: this.log,
         })
       : undefined;
+    this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
     this.election.on('elected', (rev: string) => {
       this.emit('elected', rev);
@@ -156,6 +161,7 @@ export class Controller extends EventEmitter {
       isLeader: () => this.election.isLeader,
       topicManager: this.topicManager,
       securityManager: this.securityManager,
+      configManager: this.configManager,
       clusterId: () => this.view.clusterId(),
       leaderId: () => this.view.controllerLeader()?.id,
       alterPartition: (brokerId, item) =>
@@ -193,6 +199,7 @@ export class Controller extends EventEmitter {
       host: this.opts.grpcHost,
       port: this.port,
       startTimeMs: this.startTimeMs,
+      configs: this.opts.staticConfigs ?? {},
     });
   }
 

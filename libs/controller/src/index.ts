@@ -11,3 +11,4 @@ export * from './partition-reconciler';
 export * from './security-manager';
 export * from './elect-leaders';
 export * from './leader-rebalancer';
+export * from './config-manager';

@@ -1,3 +1,4 @@
+import { resolveTopicKey } from '@dms/configs';
 import type { Etcd3 } from 'etcd3';
 import {
   controllerLeaderKey,
@@ -100,7 +101,12 @@ export class PartitionReconciler {
     };
     for (const { topic, partition, state } of view.allPartitions()) {
       const configs = view.topic(topic)?.configs ?? {};
-      const unclean = (configs['unclean.leader.election.enable'] ?? String(this.opts.uncleanLeaderElection)).trim().toLowerCase() === 'true';
+      // Topic config, else the dynamic cluster default, else this controller's own setting.
+      const unclean = resolveTopicKey('unclean.leader.election.enable', configs, {
+        perBroker: {},
+        clusterDefault: view.brokerConfigs(null),
+        static: { 'unclean.leader.election.enable': String(this.opts.uncleanLeaderElection) },
+      }).value?.trim().toLowerCase() === 'true';
       const outcome = electPartition(state, facts(topic, partition), unclean);
       if (!outcome) continue;
       const key = partitionKey(clusterName, topic, partition);

@@ -6,6 +6,7 @@ import {
   controllerLeaderKey,
   fencedTxn,
   NotLeaderError,
+  parsePartitionKey,
   partitionKey,
   partitionState,
   silentLog,
@@ -16,9 +17,17 @@ import {
   type PartitionState,
   type TopicRecord,
 } from '@dms/cluster';
+import { normalizeConfigs } from '@dms/configs';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
-import { internalTopicDefaults, type OffsetsTopicSettings } from './internal-topics';
-import { assignReplicas, validateExplicitAssignment, type Assignment, type LiveBroker } from './assignment';
+import { internalTopicDefaults, OFFSETS_TOPIC_NAME, type OffsetsTopicSettings } from './internal-topics';
+import {
+  assignAdditionalPartitions,
+  assignReplicas,
+  validateAdditionalAssignment,
+  validateExplicitAssignment,
+  type Assignment,
+  type LiveBroker,
+} from './assignment';
 import { validateTopicConfigs, validateTopicName } from './topic-validation';
 
 /** Structurally the gRPC TopicSpec, so the service passes requests through unchanged. */
@@ -39,6 +48,22 @@ export interface TopicResult {
   numPartitions: number;
   replicationFactor: number;
   configs: Record<string, string>;
+}
+
+/** Structurally the gRPC PartitionsSpec: grow `name` to `count` partitions. */
+export interface NewPartitionsSpec {
+  name: string;
+  count: number;
+  /** False: the controller places the new replicas; true: `assignments` lists them. */
+  explicitAssignment: boolean;
+  assignments: ReadonlyArray<{ brokerIds: readonly number[] }>;
+}
+
+/** Structurally the gRPC PartitionsResult. */
+export interface NewPartitionsResult {
+  name: string;
+  errorCode: number;
+  errorMessage: string;
 }
 
 export interface TopicManagerOptions {
@@ -111,6 +136,26 @@ export class TopicManager {
     return results;
   }
 
+  /** Kafka's CreatePartitions: each topic grows in one fenced transaction, or not at all. */
+  async createPartitions(specs: readonly NewPartitionsSpec[], validateOnly = false): Promise<NewPartitionsResult[]> {
+    const counts = new Map<string, number>();
+    for (const s of specs) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+    let brokers: LiveBroker[] | undefined;
+    const results: NewPartitionsResult[] = [];
+    for (const spec of specs) {
+      const result = { ...emptyResult(spec.name) };
+      try {
+        if ((counts.get(spec.name) ?? 0) > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+        brokers ??= await this.liveBrokers();
+        await this.addPartitions(spec, brokers, validateOnly);
+      } catch (e) {
+        this.fail(result, e, 'create partitions');
+      }
+      results.push({ name: result.name, errorCode: result.errorCode, errorMessage: result.errorMessage });
+    }
+    return results;
+  }
+
   private fail(result: TopicResult, e: unknown, what: string): void {
     if (e instanceof KafkaError) {
       result.errorCode = e.code;
@@ -146,8 +191,9 @@ export class TopicManager {
     const fence = this.requireFence();
     validateTopicName(spec.name);
     const internal = internalTopicDefaults(spec.name, this.opts.offsetsTopic, brokers.length);
-    const configs = { ...(internal?.configs ?? {}), ...(spec.configs ?? {}) };
-    validateTopicConfigs(configs);
+    const given = { ...(internal?.configs ?? {}), ...(spec.configs ?? {}) };
+    validateTopicConfigs(given);
+    const configs = normalizeConfigs(given, 'topic');
 
     let assignment: Assignment;
     const explicit = spec.assignments ?? [];
@@ -214,6 +260,78 @@ export class TopicManager {
     if (!res.succeeded) throw alreadyExists(spec.name);
     this.log.info({ topic: spec.name, topicId: record.topicId, assignment }, 'created topic');
     return summary;
+  }
+
+  private async addPartitions(spec: NewPartitionsSpec, brokers: LiveBroker[], validateOnly: boolean): Promise<void> {
+    const { client, clusterName } = this.opts;
+    const fence = this.requireFence();
+    const unknown = () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    try {
+      validateTopicName(spec.name);
+    } catch {
+      throw unknown();
+    }
+    if (spec.name === OFFSETS_TOPIC_NAME) {
+      // Group placement hashes over the partition count: growing it would move groups away from their state.
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `The partition count of ${OFFSETS_TOPIC_NAME} is fixed (offsets.topic.num.partitions): groups are placed by it.`);
+    }
+    const tKey = topicKey(clusterName, spec.name);
+    // Retries only when the topic changed between our read and the txn (an ISR change does not touch it).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const kv = (await client.get(tKey).exec()).kvs[0];
+      const record = kv ? topicRecord.decode(kv.value) : undefined;
+      if (!kv || !record) throw unknown();
+      const current = record.partitions;
+      if (spec.count === current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partition(s).`);
+      if (spec.count < current) {
+        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${spec.name} currently has ${current} partition(s); ${spec.count} would not be an increase.`);
+      }
+      const additional = spec.count - current;
+      let added: Assignment;
+      if (spec.explicitAssignment) {
+        added = validateAdditionalAssignment(spec.assignments.map((a) => a.brokerIds), additional, record.replicationFactor, new Set(brokers.map((b) => b.id)));
+      } else {
+        added = assignAdditionalPartitions({ brokers, existing: await this.currentAssignment(spec.name, current), newCount: spec.count });
+      }
+      if (validateOnly) return;
+      const txn = fencedTxn(client, controllerLeaderKey(clusterName), fence)
+        .and(tKey, 'Mod', '==', kv.mod_revision)
+        .then(client.put(tKey).value(topicRecord.encode({ ...record, partitions: spec.count })));
+      added.forEach((replicas, i) => {
+        const state: PartitionState = { replicas, leader: replicas[0], leaderEpoch: 0, isr: [...replicas], partitionEpoch: 0 };
+        txn.then(client.put(partitionKey(clusterName, spec.name, current + i)).value(partitionState.encode(state)));
+      });
+      let res;
+      try {
+        res = await txn.commit();
+      } catch (e) {
+        if (e instanceof Error && /too many operations in txn/.test(e.message)) {
+          throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `${additional} new partitions exceed what one etcd transaction may write (etcd --max-txn-ops).`);
+        }
+        throw e;
+      }
+      if (res.succeeded) {
+        this.log.info({ topic: spec.name, from: current, to: spec.count, added }, 'added partitions');
+        return;
+      }
+    }
+    throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Topic ${spec.name} kept changing while partitions were added.`);
+  }
+
+  /** The replicas of partitions 0..count-1 as etcd holds them (partition 0 sets the spread). */
+  private async currentAssignment(topic: string, count: number): Promise<Assignment> {
+    const { client, clusterName } = this.opts;
+    const res = await client.getAll().prefix(topicPartitionsPrefix(clusterName, topic)).exec();
+    const out: Assignment = Array.from({ length: count }, () => []);
+    for (const kv of res.kvs) {
+      const parsed = parsePartitionKey(clusterName, kv.key.toString());
+      const state = partitionState.decode(kv.value);
+      if (parsed && state && parsed.partition < count) out[parsed.partition] = state.replicas;
+    }
+    if (out[0].length === 0) {
+      throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `Invalid state: topic ${topic} appears to have no partition 0.`);
+    }
+    return out;
   }
 
   private async deleteOne(name: string): Promise<string> {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,11 @@ export interface DevClusterOptions {
   scripts?: Partial<Record<ServiceRole, string>>;
   etcdBin?: string;
   clusterName?: string;
+  /**
+   * Server settings as a Kafka user gives server.properties (`dms dev up --config k=v`): each goes
+   * to every service whose own config declares the key; a key no service declares is refused.
+   */
+  settings?: Record<string, string>;
   /** Extra `--key value` config per role; overrides what the dev cluster sets. */
   config?: Partial<Record<ServiceRole, RoleConfig>>;
   /** Extra DMS_* environment for every service. */
@@ -62,6 +68,8 @@ export interface ClusterJson {
   etcd: { endpoint: string; pid: number | null; clientPort: number; peerPort: number; dataDir: string; logFile: string; tls?: EtcdTls };
   processes: ProcessRecord[];
   security?: Record<string, unknown>;
+  /** The server settings given to `dms dev up` (--config / --config-file), before routing to services. */
+  settings?: Record<string, string>;
 }
 
 export interface UnexpectedExit {
@@ -120,6 +128,7 @@ export class DevCluster extends EventEmitter {
   private stopping = false;
   private stopped = false;
   private bootstrapPort: number;
+  private routed: Partial<Record<ServiceRole, Record<string, string>>> = {};
 
   private constructor(private readonly opts: DevClusterOptions) {
     super();
@@ -181,6 +190,7 @@ export class DevCluster extends EventEmitter {
       throw new Error(`port ${this.bootstrapPort} on 127.0.0.1 is in use; pick another with --port`);
     }
 
+    this.routed = await this.routeSettings(scripts);
     await this.startEtcdProcess(await reusePort(previous?.etcd?.clientPort), await reusePort(previous?.etcd?.peerPort));
 
     if (o.scramUsers?.length) await this.bootstrapUsers(o.scramUsers);
@@ -201,6 +211,26 @@ export class DevCluster extends EventEmitter {
     await Promise.all(this.services.filter((s) => s.role === 'gateway').map((s) => waitForTcp('127.0.0.1', s.ports.kafkaPort, timeout)));
     await this.waitForLeader(timeout);
     this.writeClusterJson();
+  }
+
+  /** Settings per role: the keys each service's `--help` lists (its own config declaration). */
+  private async routeSettings(scripts: Record<ServiceRole, string>): Promise<Partial<Record<ServiceRole, Record<string, string>>>> {
+    const settings = this.opts.settings ?? {};
+    if (Object.keys(settings).length === 0) return {};
+    const out: Partial<Record<ServiceRole, Record<string, string>>> = {};
+    const claimed = new Set<string>();
+    const declared = await Promise.all(ROLE_ORDER.map((role) => declaredKeys(scripts[role])));
+    for (const [i, role] of ROLE_ORDER.entries()) {
+      const keys = declared[i];
+      for (const [k, v] of Object.entries(settings)) {
+        if (!keys.has(k) || k === ID_FLAG[role]) continue;
+        (out[role] ??= {})[k] = v;
+        claimed.add(k);
+      }
+    }
+    const unknown = Object.keys(settings).filter((k) => !claimed.has(k));
+    if (unknown.length > 0) throw new Error(`no DMS service takes the setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+    return out;
   }
 
   private scripts(): Record<ServiceRole, string> {
@@ -230,6 +260,7 @@ export class DevCluster extends EventEmitter {
     if (role === 'gateway') {
       config.listeners = [`PLAINTEXT://127.0.0.1:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://127.0.0.1:0`)].join(',');
     }
+    Object.assign(config, this.routed[role]);
     const extra = this.opts.config?.[role];
     Object.assign(config, typeof extra === 'function' ? extra(id) : extra);
 
@@ -378,6 +409,7 @@ export class DevCluster extends EventEmitter {
       },
       processes: this.services.map((s) => this.record(s)),
       ...(this.opts.security ? { security: this.opts.security } : {}),
+      ...(this.opts.settings && Object.keys(this.opts.settings).length > 0 ? { settings: { ...this.opts.settings } } : {}),
     };
   }
 
@@ -435,4 +467,16 @@ export class DevCluster extends EventEmitter {
       }
     }
   }
+}
+
+/** The config keys a service bundle declares, read from its `--help` (one `  --key <type>` line each). */
+export function declaredKeys(script: string): Promise<Set<string>> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH ?? '' } }, (err, help) => {
+      if (err) return reject(new Error(`cannot list the settings of ${script}: ${err.message}`));
+      const keys = new Set<string>();
+      for (const m of help.matchAll(/^ {2}--([a-z0-9.-]+) </gm)) keys.add(m[1]);
+      resolve(keys);
+    });
+  });
 }

@@ -34,6 +34,11 @@ export class BrokerClients {
     });
   }
 
+  /** Ids of the live storage brokers, ascending. */
+  liveIds(): number[] {
+    return [...this.live().keys()].sort((a, b) => a - b);
+  }
+
   isLive(brokerId: number): boolean {
     return this.live().has(brokerId);
   }

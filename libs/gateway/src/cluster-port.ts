@@ -1,4 +1,5 @@
 import type { BrokerRegistration, ClusterView, GatewayRegistration, PartitionState } from '@dms/cluster';
+import { effectiveTopicConfigs, type BrokerConfigLayers } from '@dms/configs';
 import type { AdvertisedNode, ClusterPort, GatewayConfig, PartitionView, TopicView } from '@dms/kafka-handlers';
 import { isInternalTopic } from '@dms/kafka-handlers';
 
@@ -34,15 +35,22 @@ export function chooseGateway(
 export class GatewayClusterPort implements ClusterPort {
   private topicsCache: { byName: Map<string, TopicView>; byId: Map<string, TopicView> } | undefined;
   private self: GatewayRegistration | undefined;
+  /** Effective topic configs by topic, rebuilt lazily after a metadata change (Produce reads them). */
+  private readonly effectiveCache = new Map<string, Record<string, string>>();
 
   constructor(
     private readonly view: ClusterView,
     private readonly selfId: number,
     readonly config: GatewayConfig,
+    /** This gateway's static values of broker config keys (auto.create.topics.enable, ...). */
+    private readonly staticConfigs: Readonly<Record<string, string>> = {},
   ) {
     // Invalidate per event, not per revision: one transaction (a topic and its partitions)
     // arrives as several events sharing a revision.
-    view.on('change', () => (this.topicsCache = undefined));
+    view.on('change', () => {
+      this.topicsCache = undefined;
+      this.effectiveCache.clear();
+    });
   }
 
   clusterId(): string | null {
@@ -82,6 +90,51 @@ export class GatewayClusterPort implements ClusterPort {
     return out;
   }
 
+  brokerConfigLayers(brokerId: number): BrokerConfigLayers {
+    const leader = this.view.controllerLeader();
+    const controllerStatic = (leader && this.view.controllers().find((c) => c.id === leader.id)?.configs) ?? {};
+    return {
+      perBroker: this.view.brokerConfigs(brokerId),
+      clusterDefault: this.view.brokerConfigs(null),
+      // Each service registers the static values of the keys it reads; the storage broker's win.
+      static: { ...controllerStatic, ...this.staticConfigs, ...(this.view.broker(brokerId)?.configs ?? {}) },
+    };
+  }
+
+  topicConfigLayers(topic: string): BrokerConfigLayers {
+    const leader = this.view.partitions(topic).get(0)?.leader ?? -1;
+    const broker = leader >= 0 ? leader : this.view.brokers()[0]?.id ?? -1;
+    if (broker >= 0) return this.brokerConfigLayers(broker);
+    const layers = this.brokerConfigLayers(0);
+    return { ...layers, perBroker: {} };
+  }
+
+  effectiveTopicConfigs(topic: string): Record<string, string> | undefined {
+    const cached = this.effectiveCache.get(topic);
+    if (cached) return cached;
+    const rec = this.view.topic(topic);
+    if (!rec) return undefined;
+    const configs = effectiveTopicConfigs(rec.configs, this.topicConfigLayers(topic));
+    this.effectiveCache.set(topic, configs);
+    return configs;
+  }
+
+  awaitRevision(revision: bigint, timeoutMs: number): Promise<void> {
+    if (this.view.revision >= revision) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.view.off('change', onChange);
+        resolve();
+      };
+      const onChange = () => {
+        if (this.view.revision >= revision) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.view.on('change', onChange);
+    });
+  }
+
   topics(): TopicView[] {
     return [...this.snapshot().byName.values()];
   }
@@ -111,6 +164,31 @@ export class GatewayClusterPort implements ClusterPort {
       const timer = setTimeout(() => {
         cleanup();
         reject(new Error(`topics ${names.join(', ')} not ${present ? 'ready' : 'gone'} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.view.off('change', onChange);
+      };
+      this.view.on('change', onChange);
+    });
+  }
+
+  awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void> {
+    const done = () =>
+      [...counts].every(([name, count]) => {
+        const t = this.topic(name);
+        return t !== undefined && t.partitions.length >= count && t.partitions.every((p) => p.leaderAvailable);
+      });
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onChange = () => {
+        if (!done()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`partitions of ${[...counts.keys()].join(', ')} not ready after ${timeoutMs} ms`));
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);

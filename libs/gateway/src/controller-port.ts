@@ -1,6 +1,8 @@
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
-import type { ControllerPort, ElectionOutcome, TopicOutcome, TopicSpec } from '@dms/kafka-handlers';
+import type {
+  ConfigResourceChangeInput, ConfigResourceOutcome, ControllerPort, ElectionOutcome, NewPartitionsOutcome, NewPartitionsSpec, TopicOutcome, TopicSpec,
+} from '@dms/kafka-handlers';
 import { ControllerServiceClient, createClient, traceContextOf, unary, type clusterV1, type GrpcClientOptions, type TopicResult } from '@dms/rpc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,6 +42,39 @@ export class GatewayControllerPort implements ControllerPort {
       timeoutMs,
     );
     return results.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));
+  }
+
+  async alterConfigs(resources: ConfigResourceChangeInput[], validateOnly: boolean, timeoutMs: number): Promise<ConfigResourceOutcome[]> {
+    const request = {
+      validateOnly,
+      resources: resources.map((r) => ({
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        replace: r.replace,
+        changes: r.changes.map((c) => ({ name: c.name, op: c.op, value: c.value ?? '', valueNull: c.value === null })),
+      })),
+    };
+    const results = await this.adminCall(
+      (c, ms) => unary(c.alterConfigs.bind(c), request, { timeoutMs: ms }).then((r) => r.results),
+      () => resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time', revision: 0n })),
+      timeoutMs,
+    );
+    return results.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage || null, revision: r.revision ?? 0n }));
+  }
+
+  async createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]> {
+    const topics = specs.map((s) => ({
+      name: s.name,
+      count: s.count,
+      explicitAssignment: s.assignments !== null,
+      assignments: (s.assignments ?? []).map((brokerIds) => ({ brokerIds })),
+    }));
+    const results = await this.adminCall(
+      (c, ms) => unary(c.createPartitions.bind(c), { topics, validateOnly, timeoutMs, traceContext: traceContextOf() }, { timeoutMs: ms }).then((r) => r.topics),
+      () => specs.map((s) => ({ name: s.name, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time' })),
+      Math.max(timeoutMs, 5_000),
+    );
+    return results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));
   }
 
   close(): void {

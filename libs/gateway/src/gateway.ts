@@ -35,6 +35,8 @@ export interface GatewayOptions {
   maxInFlight: number;
   autoCreateTopicsEnable: boolean;
   messageMaxBytes: number;
+  /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
+  staticConfigs?: Record<string, string>;
   tracer: Tracer;
   meter: Meter;
   logger: Logger;
@@ -102,7 +104,7 @@ export class Gateway {
     const cluster = new GatewayClusterPort(this.view, opts.nodeId, {
       autoCreateTopicsEnable: opts.autoCreateTopicsEnable,
       messageMaxBytes: opts.messageMaxBytes,
-    });
+    }, opts.staticConfigs ?? {});
     const storage = new GatewayStoragePort(cluster, this.brokers);
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
     const metrics = gatewayRequestMetrics(opts.meter);

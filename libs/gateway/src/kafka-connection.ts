@@ -7,6 +7,7 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
 import { ANONYMOUS, certificatePrincipal } from '@dms/security';
 import { FrameReader } from './frame-reader';
+import { rawSaslStep } from './raw-sasl';
 
 export interface ConnectionLogger {
   info(obj: object, msg: string): void;
@@ -44,6 +45,7 @@ class Session implements ConnectionSession {
   principal = ANONYMOUS;
   authenticated: boolean;
   sasl: SaslExchange | null = null;
+  rawSaslTokens = false;
   closeRequested = false;
 
   constructor(
@@ -141,6 +143,7 @@ export class KafkaConnection {
   }
 
   private onFrame(frame: Buffer): void {
+    if (this.session.rawSaslTokens) return this.onRawSaslToken(frame);
     let header;
     let bodyOffset: number;
     try {
@@ -197,6 +200,16 @@ export class KafkaConnection {
       },
     );
     this.enqueue(answer);
+  }
+
+  /** After a SaslHandshake v0 the frames are bare SASL tokens, answered in order like requests. */
+  private onRawSaslToken(token: Buffer): void {
+    const security = this.opts.makeContext(null, this.session).security;
+    this.enqueue(rawSaslStep(token, this.session, security).then((out) => {
+      if (out.kind === 'reply') return [out.frame];
+      this.session.closeAfterResponse();
+      return null;
+    }));
   }
 
   private enqueue(answer: Promise<Buffer[] | null>): void {

@@ -1,10 +1,13 @@
 import { ErrorCode } from '@dms/kafka-errors';
 import type {
   ClusterPort,
+  DeleteRecordsInput,
+  DeleteRecordsOutcome,
   FetchPartitionInput,
   FetchPartitionOutcome,
   ListOffsetsInput,
   ListOffsetsOutcome,
+  LogDirOutcome,
   OffsetForLeaderEpochInput,
   OffsetForLeaderEpochOutcome,
   ProducePartitionInput,
@@ -12,7 +15,8 @@ import type {
   StoragePort,
 } from '@dms/kafka-handlers';
 import { traceContextOf, unary } from '@dms/rpc';
-import type { BrokerClients } from './broker-clients';
+import type { BrokerClient, BrokerClients } from './broker-clients';
+import { applyFetchBudget } from './fetch-budget';
 
 /** Errors after which the request certainly did not append, so the gateway may retry it itself. */
 const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
@@ -89,6 +93,12 @@ export class GatewayStoragePort implements StoragePort {
     return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedProduce(p, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
+  /**
+   * One long poll per storage broker leading some of the partitions. As in Kafka, the answer goes
+   * out once the brokers that answered hold min_bytes (or an error, which Kafka answers at once):
+   * the brokers still waiting are then woken to answer with what they have, rather than each
+   * holding the whole answer up to max_wait_ms.
+   */
   async fetch(
     opts: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: number },
     parts: FetchPartitionInput[],
@@ -96,29 +106,58 @@ export class GatewayStoragePort implements StoragePort {
     const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
     const results = new Map<string, FetchPartitionOutcome>();
     for (const o of orphans) results.set(key(o.topic, o.partition), failedFetch(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
-    await Promise.all(
-      [...groups].map(async ([brokerId, group]) => {
-        const client = this.brokers.get(brokerId);
-        try {
-          if (!client) throw new Error('broker gone');
-          const res = await client.fetch.request(
-            {
-              maxWaitMs: opts.maxWaitMs,
-              minBytes: opts.minBytes,
-              maxBytes: opts.maxBytes,
-              isolationLevel: opts.isolationLevel,
-              partitions: group,
-              traceContext: traceContextOf(),
-            },
-            { timeoutMs: opts.maxWaitMs + 10_000 },
-          );
-          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
-        } catch {
-          for (const g of group) results.set(key(g.topic, g.partition), failedFetch(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    const needed = Math.max(1, opts.minBytes);
+    let bytes = 0;
+    const pending = new Map<number, { client: BrokerClient; correlationId: bigint }>();
+    const wakeAll = () => {
+      for (const [brokerId, { client, correlationId }] of pending) {
+        pending.delete(brokerId);
+        client.fetch
+          .request({ maxWaitMs: 0, minBytes: 0, maxBytes: 0, isolationLevel: 0, partitions: [], traceContext: {}, wakeCorrelationId: correlationId }, { timeoutMs: 5_000 })
+          .catch(() => undefined);
+      }
+    };
+    const calls = [...groups].map(async ([brokerId, group]) => {
+      const client = this.brokers.get(brokerId);
+      let ready = true;
+      try {
+        if (!client) throw new Error('broker gone');
+        const { correlationId, response } = client.fetch.requestWithId(
+          {
+            maxWaitMs: opts.maxWaitMs,
+            minBytes: opts.minBytes,
+            maxBytes: opts.maxBytes,
+            isolationLevel: opts.isolationLevel,
+            partitions: group,
+            traceContext: traceContextOf(),
+            wakeCorrelationId: 0n,
+          },
+          { timeoutMs: opts.maxWaitMs + 10_000 },
+        );
+        if (opts.maxWaitMs > 0) pending.set(brokerId, { client, correlationId });
+        const res = await response;
+        pending.delete(brokerId);
+        for (const r of res.partitions) {
+          results.set(key(r.topic, r.partition), r);
+          bytes += r.records.length;
         }
-      }),
+        ready = bytes >= needed || res.partitions.some((r) => r.errorCode !== ErrorCode.NONE);
+      } catch {
+        pending.delete(brokerId);
+        for (const g of group) results.set(key(g.topic, g.partition), failedFetch(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+      }
+      if (ready) wakeAll();
+    });
+    if (orphans.length > 0) wakeAll();
+    await Promise.all(calls);
+    const merged = parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+    // Each broker spent the whole max_bytes on its own partitions: trim the merged answer to it.
+    applyFetchBudget(
+      merged.map((m, i) => ({ records: m.records, partitionMaxBytes: parts[i].partitionMaxBytes })),
+      opts.maxBytes,
+      (i, records) => (merged[i] = { ...merged[i], records }),
     );
-    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedFetch(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+    return merged;
   }
 
   /** Lookups are idempotent: retry the partitions whose leader is missing or moving, for a bounded time. */
@@ -143,12 +182,60 @@ export class GatewayStoragePort implements StoragePort {
     return parts.map((p) => results.get(key(p.topic, p.partition))!);
   }
 
+  /** Asks every live storage broker for its log dir; a broker that does not answer reports KAFKA_STORAGE_ERROR. */
+  async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]> {
+    const ids = this.brokers.liveIds();
+    const dirs = await Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome> => {
+      const client = this.brokers.get(brokerId);
+      try {
+        if (!client) throw new Error('broker gone');
+        const res = await unary(client.client.describeLogDirs.bind(client.client), { allTopics: topics === null, topics: topics ?? [] }, { timeoutMs: 10_000 });
+        return { brokerId, logDir: res.logDir, errorCode: res.errorCode, totalBytes: res.totalBytes, usableBytes: res.usableBytes, partitions: res.partitions };
+      } catch {
+        return { brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] };
+      }
+    }));
+    // Clients key log dirs by path: brokers sharing a path (containers) are told apart by id.
+    const count = new Map<string, number>();
+    for (const d of dirs) count.set(d.logDir, (count.get(d.logDir) ?? 0) + 1);
+    return dirs.map((d) => ((count.get(d.logDir) ?? 0) > 1 ? { ...d, logDir: `broker-${d.brokerId}:${d.logDir}` } : d));
+  }
+
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
     return this.retryReads(parts, (p) => this.listOffsetsOnce(isolationLevel, p));
   }
 
   offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]> {
     return this.retryReads(parts, (p) => this.offsetForLeaderEpochOnce(p));
+  }
+
+  /** Idempotent (moving a start to where it is changes nothing): retried while leaders move. */
+  deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
+    return this.retryReads(parts, (p) => this.deleteRecordsOnce(timeoutMs, p));
+  }
+
+  private async deleteRecordsOnce(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
+    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
+    const results = new Map<string, DeleteRecordsOutcome>();
+    const fail = (p: DeleteRecordsInput, errorCode: number): DeleteRecordsOutcome => ({ topic: p.topic, partition: p.partition, errorCode, lowWatermark: -1n });
+    for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    await Promise.all(
+      [...groups].map(async ([brokerId, group]) => {
+        const client = this.brokers.get(brokerId);
+        try {
+          if (!client) throw new Error('broker gone');
+          const res = await unary(
+            client.client.deleteRecords.bind(client.client),
+            { timeoutMs, partitions: group, traceContext: traceContextOf() },
+            { timeoutMs: Math.max(0, timeoutMs) + 10_000 },
+          );
+          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
+        } catch {
+          for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        }
+      }),
+    );
+    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? fail(p, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
   private async listOffsetsOnce(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {

@@ -193,6 +193,31 @@ describe('GroupCoordinator', () => {
     expect(await commit(-1, '')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
+  it('follows Kafka on commits during a rebalance: accepted while PreparingRebalance, member and generation checked before CompletingRebalance', async () => {
+    ({ c } = await coordinator());
+    const commit = (generationId: number, memberId: string, offset: bigint) => c.offsetCommit({
+      groupId: 'g9', generationId, memberId, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1 }] }],
+    }).then((r) => r.topics[0].partitions[0].errorCode);
+    const a = await joinNew(c, 'g9');
+    const b = await joinNew(c, 'g9');
+    const [ra, rb] = await Promise.all([a.joined, b.joined]);
+    // CompletingRebalance: an unknown member and a stale generation are told so first.
+    expect(await commit(ra.generationId, 'ghost', 1n)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit(ra.generationId - 1, ra.memberId, 1n)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await commit(ra.generationId, ra.memberId, 1n)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    await syncAll(c, 'g9', [ra, rb]);
+    // sarama's close: a leaves, so the group prepares a rebalance; b, still of the current
+    // generation, commits what it processed, then leaves too.
+    expect(c.leaveGroup({ groupId: 'g9', members: [{ memberId: ra.memberId }] }).members[0].errorCode).toBe(0);
+    expect(c.groupState('g9')).toBe('PreparingRebalance');
+    expect(await commit(rb.generationId, rb.memberId, 100n)).toBe(0);
+    expect(c.leaveGroup({ groupId: 'g9', members: [{ memberId: rb.memberId }] }).members[0].errorCode).toBe(0);
+    expect(c.groupState('g9')).toBe('Empty');
+    // A new member resumes at the committed offset.
+    const fetched = c.offsetFetch({ groupId: 'g9', allTopics: false, topics: [{ name: 't', partitionIndexes: [0] }] });
+    expect(fetched.topics[0].partitions[0].committedOffset).toBe(100n);
+  });
+
   it('rebuilds groups and offsets from the log on load, and serves nothing it does not lead', async () => {
     const log = new MemoryLog();
     ({ c } = await coordinator(log));

@@ -623,10 +623,13 @@ export class GroupCoordinator {
     } else if (group.state === 'Dead') {
       return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     } else if (!(input.generationId < 0 && group.state === 'Empty')) {
-      if (group.state === 'CompletingRebalance') return all(ErrorCode.REBALANCE_IN_PROGRESS);
+      // Kafka's classic-group order: member, then generation, and only then the state. A member
+      // of the current generation may commit while the group is PreparingRebalance (sarama
+      // commits on close while the others rejoin); CompletingRebalance answers REBALANCE_IN_PROGRESS.
       const found = this.findMember(group, input.memberId, input.groupInstanceId);
       if (!found.member) return all(found.errorCode);
       if (input.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+      if (group.state === 'CompletingRebalance') return all(ErrorCode.REBALANCE_IN_PROGRESS);
       this.scheduleHeartbeat(group, found.member);
     }
     const now = this.nowBig();

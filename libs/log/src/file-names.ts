@@ -8,6 +8,8 @@ export function segmentFileStem(baseOffset: bigint): string {
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Kafka's suffix for segment files scheduled for asynchronous deletion. */
+export const DELETED_SUFFIX = '.deleted';
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const PARTITION_METADATA = 'partition.metadata';
 

@@ -7,3 +7,6 @@ export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './lea
 export type { EpochEntry } from './leader-epoch-cache';
 export { partitionDirName, segmentFileStem } from './file-names';
 export * from './cleaner';
+export type { MutableLogSettings } from './log-config';
+export { decideRetention, enforceRetention, segmentFacts } from './retention';
+export type { RetentionDecision, RetentionLimits, RetentionOutcome, SegmentFacts } from './retention';

@@ -24,7 +24,20 @@ export interface LogConfig {
   logStartOffset?: bigint;
   /** Upper bound on one read's buffer, whatever maxBytes a client asks for. */
   maxReadBytes?: number;
+  /** Kafka's segment.ms: roll the active segment once its first batch is this old. Default: never. */
+  segmentMs?: number;
+  /** Kafka's segment.jitter.ms: the roll comes up to this much earlier (a fixed draw per log). */
+  segmentJitterMs?: number;
+  /** Kafka's file.delete.delay.ms: how long deleted segments stay as `*.deleted` files (default 60000). */
+  fileDeleteDelayMs?: number;
+  /** Kafka's flush.messages: fsync after this many appended records. Default: never (left to the OS). */
+  flushMessages?: number;
+  /** Kafka's flush.ms: fsync once data is this old unflushed. Default: never (left to the OS). */
+  flushMs?: number;
 }
+
+/** The settings a log takes at run time (topic config changes), validated like the rest. */
+export type MutableLogSettings = Pick<LogConfig, 'segmentBytes' | 'segmentMs' | 'segmentJitterMs' | 'fileDeleteDelayMs' | 'flushMessages' | 'flushMs'>;
 
 export interface ResolvedLogConfig {
   segmentBytes: number;
@@ -35,6 +48,11 @@ export interface ResolvedLogConfig {
   logger: LogLogger;
   logStartOffset?: bigint;
   maxReadBytes: number;
+  segmentMs: number;
+  segmentJitterMs: number;
+  fileDeleteDelayMs: number;
+  flushMessages: number;
+  flushMs: number;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -42,15 +60,11 @@ const INT32_MAX = 0x7fffffff;
 export function resolveLogConfig(config: LogConfig): ResolvedLogConfig {
   const segmentBytes = config.segmentBytes ?? 1 << 30;
   const indexIntervalBytes = config.indexIntervalBytes ?? 4096;
-  // Index entries store file positions as int32, so a segment cannot grow past that.
-  if (!Number.isInteger(segmentBytes) || segmentBytes < 14 || segmentBytes > INT32_MAX) {
-    throw new LogError('invalid-config', `invalid segmentBytes ${segmentBytes}`);
-  }
+  checkSegmentBytes(segmentBytes);
   if (!Number.isInteger(indexIntervalBytes) || indexIntervalBytes < 0) {
     throw new LogError('invalid-config', `invalid indexIntervalBytes ${indexIntervalBytes}`);
   }
   return {
-    segmentBytes,
     indexIntervalBytes,
     topicId: config.topicId,
     fsync: config.fsync ?? 'never',
@@ -58,5 +72,38 @@ export function resolveLogConfig(config: LogConfig): ResolvedLogConfig {
     logger: config.logger ?? (() => {}),
     logStartOffset: config.logStartOffset,
     maxReadBytes: config.maxReadBytes ?? 64 << 20,
+    ...resolveMutable({ ...config, segmentBytes }, {
+      segmentBytes,
+      segmentMs: Infinity,
+      segmentJitterMs: 0,
+      fileDeleteDelayMs: 60_000,
+      flushMessages: Infinity,
+      flushMs: Infinity,
+    }),
   };
+}
+
+const MUTABLE_KEYS = ['segmentBytes', 'segmentMs', 'segmentJitterMs', 'fileDeleteDelayMs', 'flushMessages', 'flushMs'] as const;
+
+type ResolvedMutable = Required<{ [K in keyof MutableLogSettings]: number }>;
+
+/** Applies run-time changes over `current`, refusing values the log cannot honour. */
+export function resolveMutable(changes: MutableLogSettings, current: ResolvedMutable): ResolvedMutable {
+  const out = { ...current };
+  for (const key of MUTABLE_KEYS) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    if (key === 'segmentBytes') checkSegmentBytes(value);
+    else if (!(value === Infinity || (Number.isFinite(value) && value >= 0))) throw new LogError('invalid-config', `invalid ${key} ${value}`);
+    if ((key === 'segmentMs' || key === 'flushMessages') && value < 1) throw new LogError('invalid-config', `invalid ${key} ${value}`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function checkSegmentBytes(segmentBytes: number): void {
+  // Index entries store file positions as int32, so a segment cannot grow past that.
+  if (!Number.isInteger(segmentBytes) || segmentBytes < 14 || segmentBytes > INT32_MAX) {
+    throw new LogError('invalid-config', `invalid segmentBytes ${segmentBytes}`);
+  }
 }

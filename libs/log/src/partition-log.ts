@@ -11,14 +11,23 @@ import {
 } from '@dms/kafka-codec';
 import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
 import {
+  DELETED_SUFFIX,
   INDEX_SUFFIX,
   LEADER_EPOCH_CHECKPOINT,
   LOG_SUFFIX,
   TIME_INDEX_SUFFIX,
   parseSegmentFileName,
 } from './file-names';
+import { FlushPolicy } from './flush-policy';
 import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
-import { type FindOffsetByTimestamp, type LogConfig, type ResolvedLogConfig, resolveLogConfig } from './log-config';
+import {
+  type FindOffsetByTimestamp,
+  type LogConfig,
+  type MutableLogSettings,
+  type ResolvedLogConfig,
+  resolveLogConfig,
+  resolveMutable,
+} from './log-config';
 import { LogError } from './log-error';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
 import { Segment } from './segment';
@@ -86,6 +95,9 @@ export class PartitionLog {
   /** Truncations so far: a cleaning that read segments before one must not swap its result in. */
   private truncations = 0;
   private readonly findInBatch: FindOffsetByTimestamp;
+  /** This log's draw from segment.jitter.ms (Kafka draws one per segment; one per log suffices). */
+  private rollJitterMs = 0;
+  private readonly flushPolicy: FlushPolicy;
 
   private constructor(
     readonly dir: string,
@@ -104,10 +116,16 @@ export class PartitionLog {
     this.queue = new WriteQueue({
       fsync: config.fsync === 'always',
       afterCycle: () => this.persistEpochsIfDirty(),
-      onWritten: (end) => {
+      onWritten: (end, segment) => {
         if (end > this.writtenEnd) this.writtenEnd = end;
+        this.flushPolicy.segmentWritten(segment);
       },
     });
+    this.flushPolicy = new FlushPolicy(
+      () => this.config,
+      (err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: err.message }),
+    );
+    this.drawJitter();
   }
 
   /** Opens the partition directory, creating it or recovering what is there. */
@@ -122,6 +140,7 @@ export class PartitionLog {
       .filter((b): b is bigint => b !== undefined)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     await removeOrphanIndexes(dir, names, new Set(bases), cfg);
+    await removeDeletedFiles(dir, names);
 
     const segments: Segment[] = [];
     try {
@@ -198,6 +217,48 @@ export class PartitionLog {
   /** Kafka's OffsetForLeaderEpoch lookup. */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
     return this.epochs.endOffsetFor(epoch, this.writtenEnd);
+  }
+
+  /**
+   * Changes the settings a topic config may change at run time (segment.bytes, segment.ms,
+   * segment.jitter.ms, file.delete.delay.ms, flush.messages, flush.ms); they apply from the next
+   * append or retention check. Throws 'invalid-config' and changes nothing on a bad value.
+   */
+  updateSettings(changes: MutableLogSettings): void {
+    const next = resolveMutable(changes, this.config);
+    const jitterChanged = next.segmentJitterMs !== this.config.segmentJitterMs || next.segmentMs !== this.config.segmentMs;
+    Object.assign(this.config, next);
+    if (jitterChanged) this.drawJitter();
+    this.flushPolicy.settingsChanged();
+  }
+
+  /** The current run-time settings (see updateSettings). */
+  get settings(): Readonly<Required<{ [K in keyof MutableLogSettings]: number }>> {
+    const { segmentBytes, segmentMs, segmentJitterMs, fileDeleteDelayMs, flushMessages, flushMs } = this.config;
+    return { segmentBytes, segmentMs, segmentJitterMs, fileDeleteDelayMs, flushMessages, flushMs };
+  }
+
+  /**
+   * The segments, oldest first, the last one active. A snapshot: retention and cleaners read
+   * their facts (base offset, size, timestamps) and never change the list through it.
+   */
+  segmentList(): readonly Segment[] {
+    return [...this.segments];
+  }
+
+  /**
+   * Rolls the active segment when it holds data and has aged past segment.ms (minus jitter):
+   * Kafka rolls on the next append; the retention check also calls this so an idle partition's
+   * data can age out. Returns whether it rolled.
+   */
+  rollIfAged(nowMs: number = Date.now()): boolean {
+    if (this.closed || this.exclusive || this.queue.failure) return false;
+    const active = this.segments[this.segments.length - 1]!;
+    if (active.isEmpty || !this.segmentAged(active, nowMs)) return false;
+    active.seal();
+    this.queue.push([{ kind: 'seal', segment: active }]);
+    this.segments.push(new Segment(this.dir, this.nextOffset, this.config.indexIntervalBytes));
+    return true;
   }
 
   /** Counters for metrics and tests. */
@@ -304,7 +365,7 @@ export class PartitionLog {
         next = info.lastOffset + 1n;
       }
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
-      const done = this.enqueue(batches, infos);
+      const done = this.enqueue(batches, infos).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
       const result: AppendResult = {
         baseOffset,
         lastOffset: next - 1n,
@@ -339,7 +400,9 @@ export class PartitionLog {
         }
       }
       const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
-      return this.enqueue(batches, infos).then(() => result);
+      return this.enqueue(batches, infos)
+        .then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset))
+        .then(() => result);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -447,7 +510,7 @@ export class PartitionLog {
         await this.truncateFullyAndStartAt(offset);
       } else {
         while (this.segments.length > 1 && this.segments[this.segments.length - 1]!.baseOffset >= offset) {
-          await this.segments.pop()!.delete();
+          await this.segments.pop()!.delete(this.config.fileDeleteDelayMs);
         }
         const active = this.segments[this.segments.length - 1]!;
         const batch = await active.findBatch(offset);
@@ -463,22 +526,47 @@ export class PartitionLog {
     }
   }
 
-  /** Advances the log start offset (DeleteRecords) and deletes segments wholly below it. */
+  /**
+   * Advances the log start offset (DeleteRecords, retention, a follower learning its leader's)
+   * and deletes the closed segments wholly below it, even when the start had moved before (a
+   * follower's segment that has since rolled). Deleted segments leave the list at once; their
+   * files go after file.delete.delay.ms.
+   */
   async deleteRecordsBefore(offset: bigint): Promise<bigint> {
     this.checkOpen();
     if (offset > this.writtenEnd) {
       throw new LogError('offset-out-of-range', `cannot delete before ${offset}: log ends at ${this.writtenEnd}`);
     }
-    if (offset <= this.startOffset) return this.startOffset;
+    // A cleaner swap in progress finishes first; from here the list changes synchronously.
     await this.swapSettled();
-    if (offset <= this.startOffset) return this.startOffset;
-    this.startOffset = offset;
-    if (this.hw < offset) this.hw = offset;
+    if (offset > this.startOffset) {
+      this.startOffset = offset;
+      if (this.hw < offset) this.hw = offset;
+    }
     const doomed: Segment[] = [];
-    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) doomed.push(this.segments.shift()!);
-    for (const seg of doomed) await seg.delete();
-    if (this.epochs.truncateFromStart(offset)) await this.persistEpochs();
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= this.startOffset) doomed.push(this.segments.shift()!);
+    for (const seg of doomed) await seg.delete(this.config.fileDeleteDelayMs);
+    if (this.epochs.truncateFromStart(this.startOffset)) await this.persistEpochs();
     return this.startOffset;
+  }
+
+  /**
+   * Kafka's truncateFullyAndStartAt for a follower that fell below its leader's log start
+   * offset: every segment goes, the log restarts empty at `offset`, and the epoch cache is
+   * cleared (the next fetched batches bring their epochs).
+   */
+  async resetTo(offset: bigint): Promise<void> {
+    this.checkWritable();
+    this.exclusive = true;
+    try {
+      await this.queue.idle();
+      if (this.queue.failure) throw this.queue.failure;
+      await this.truncateFullyAndStartAt(offset);
+      this.hw = offset;
+      if (this.epochs.truncateFromEnd(0n)) await this.persistEpochs();
+    } finally {
+      this.exclusive = false;
+    }
   }
 
   /** Waits for queued writes and fsyncs data, indexes and checkpoints. */
@@ -494,6 +582,7 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.flushPolicy.close();
     await this.swapSettled();
     await this.queue.idle();
     const active = this.segments[this.segments.length - 1]!;
@@ -543,10 +632,13 @@ export class PartitionLog {
       });
       runStart = -1;
     };
+    const nowMs = Date.now();
     for (const info of infos) {
       const wouldOverflow = active.pendingSize + info.size > this.config.segmentBytes;
       const relativeTooLarge = info.lastOffset - active.baseOffset > INT32_MAX;
-      if (!active.isEmpty && (wouldOverflow || relativeTooLarge)) {
+      // Kafka judges segment.ms by the incoming batch's timestamp against the first batch's.
+      const aged = () => this.segmentAged(active, nowMs, hasTrustedMaxTimestamp(info) ? Number(info.maxTimestamp) : -Infinity);
+      if (!active.isEmpty && (wouldOverflow || relativeTooLarge || aged())) {
         closeRun(info.position);
         active.seal();
         items.push({ kind: 'seal', segment: active });
@@ -601,7 +693,7 @@ export class PartitionLog {
     const old = this.segments;
     const seg = new Segment(this.dir, offset, this.config.indexIntervalBytes);
     this.segments = [seg];
-    for (const s of old) await s.delete();
+    for (const s of old) await s.delete(this.config.fileDeleteDelayMs);
     await seg.files();
     this.nextOffset = this.writtenEnd = offset;
     this.startOffset = offset;
@@ -619,6 +711,17 @@ export class PartitionLog {
       } else hi = mid - 1;
     }
     return found;
+  }
+
+  private segmentAged(active: Segment, nowMs: number, timestampMs: number = nowMs): boolean {
+    const { segmentMs } = this.config;
+    return segmentMs !== Infinity && active.ageMs(nowMs, timestampMs) > segmentMs - this.rollJitterMs;
+  }
+
+  private drawJitter(): void {
+    const { segmentJitterMs, segmentMs } = this.config;
+    const bound = Math.min(segmentJitterMs, segmentMs);
+    this.rollJitterMs = bound > 0 && Number.isFinite(bound) ? Math.floor(Math.random() * bound) : 0;
   }
 
   private checkOpen(): void {
@@ -700,6 +803,11 @@ async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigi
       await unlink(join(dir, name));
     }
   }
+}
+
+/** Segment files a crash left scheduled for deletion (Kafka removes them at start-up). */
+async function removeDeletedFiles(dir: string, names: string[]) {
+  for (const name of names) if (name.endsWith(DELETED_SUFFIX)) await unlink(join(dir, name)).catch(() => {});
 }
 
 /** Anything that is not already a LogError is an I/O or on-disk data problem. */

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { type BatchInfo, hasTrustedMaxTimestamp, type ScanProblem, scanBatches } from './batch-scan';
-import { segmentPaths } from './file-names';
+import { DELETED_SUFFIX, segmentPaths } from './file-names';
 import { readAt, writeAllAt } from './file-io';
 import { LogError } from './log-error';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
@@ -53,6 +53,15 @@ export class Segment {
   private deleted = false;
   /** Replaced by a cleaned segment: never reopened by path. */
   private retired = false;
+  /** Set once a deleted segment's grace period is over: the descriptor closes after the last read. */
+  private closeAfterReads = false;
+  /** Wall-clock time this segment object was made (Kafka's `created`, for time-based rolls). */
+  readonly createdMs = Date.now();
+  /**
+   * maxTimestamp of the first batch (Kafka's rollingBasedTimestamp); -1 when unknown (loaded
+   * closed segments, or a first batch without a trusted timestamp).
+   */
+  firstBatchTimestamp = -1n;
 
   constructor(
     dir: string,
@@ -95,6 +104,7 @@ export class Segment {
    * LogSegment.append does, from its header alone.
    */
   assign(info: BatchInfo): void {
+    if (info.position === 0) this.firstBatchTimestamp = hasTrustedMaxTimestamp(info) ? info.maxTimestamp : -1n;
     if (hasTrustedMaxTimestamp(info)) {
       if (info.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = info.maxTimestamp;
@@ -332,12 +342,59 @@ export class Segment {
     await this.rewriteIndexes();
   }
 
-  /** Unlinks the files; the descriptor closes once in-flight reads are done. */
-  async delete(): Promise<void> {
+  /**
+   * Kafka's timeWaitedForRoll, for segment.ms: how far `timestampMs` (an incoming batch's
+   * timestamp, or now on a retention check) is past the first batch's timestamp; from when this
+   * segment was created when that is unknown.
+   */
+  ageMs(nowMs: number, timestampMs: number = nowMs): number {
+    return this.firstBatchTimestamp >= 0n ? timestampMs - Number(this.firstBatchTimestamp) : nowMs - this.createdMs;
+  }
+
+  /**
+   * Kafka's LogSegment.largestTimestamp, what retention.ms is judged by: the largest batch
+   * timestamp, or the log file's modification time when no batch carries one.
+   */
+  async largestTimestamp(): Promise<bigint> {
+    if (this.maxTimestampSoFar >= 0n) return this.maxTimestampSoFar;
+    try {
+      return BigInt(Math.floor((await stat(this.paths.log)).mtimeMs));
+    } catch {
+      return -1n;
+    }
+  }
+
+  /**
+   * Kafka's asynchronous delete: the files are renamed to `*.deleted` at once (a reader that
+   * holds the descriptor keeps reading) and unlinked `delayMs` later; the descriptor closes once
+   * in-flight reads are done. A crash before the unlink leaves `.deleted` files that the next
+   * open removes.
+   */
+  async delete(delayMs = 0): Promise<void> {
+    if (this.deleted) return;
     this.deleted = true;
     await this.closeIndexFiles();
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) await unlink(p).catch(() => {});
-    if (this.readers === 0) await this.closeLog();
+    const renamed: string[] = [];
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) {
+      if (delayMs <= 0) {
+        await unlink(p).catch(() => {});
+        continue;
+      }
+      try {
+        await rename(p, p + DELETED_SUFFIX);
+        renamed.push(p + DELETED_SUFFIX);
+      } catch {
+        // Never created (an empty segment's indexes) or already gone.
+      }
+    }
+    const finish = async () => {
+      this.closeAfterReads = true;
+      await Promise.all(renamed.map((p) => unlink(p).catch(() => {})));
+      if (this.readers === 0) await this.closeLog().catch(() => {});
+    };
+    if (delayMs <= 0) return finish();
+    // Reads holding this segment keep its descriptor (and so its bytes) until the delay is over.
+    setTimeout(() => void finish(), delayMs).unref();
   }
 
   /**
@@ -349,6 +406,7 @@ export class Segment {
     this.retired = true;
     const timer = setTimeout(() => {
       this.deleted = true;
+      this.closeAfterReads = true;
       for (const p of deletedPaths) void unlink(p).catch(() => {});
       if (this.readers === 0) void this.closeLog().catch(() => {});
     }, delayMs);
@@ -373,7 +431,7 @@ export class Segment {
       return await fn(await this.logFile());
     } finally {
       this.readers--;
-      if (this.deleted && this.readers === 0) await this.closeLog();
+      if (this.closeAfterReads && this.readers === 0) await this.closeLog();
     }
   }
 }

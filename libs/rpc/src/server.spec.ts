@@ -26,7 +26,7 @@ function serverSessions(server: Server): ServerHttp2Session[] {
 }
 
 const fetchReq = (maxBytes: number) => ({
-  maxWaitMs: 0, minBytes: 0, maxBytes, isolationLevel: 0, partitions: [], traceContext: {},
+  maxWaitMs: 0, minBytes: 0, maxBytes, isolationLevel: 0, partitions: [], traceContext: {}, wakeCorrelationId: 0n,
 });
 
 describe('createGrpcServer / bindServer', () => {

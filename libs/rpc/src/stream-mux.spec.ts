@@ -33,6 +33,7 @@ function echoProduce(streamsOpened: { count: number }) {
             baseOffset: BigInt(p.records.length),
             logAppendTimeMs: -1n,
             logStartOffset: 0n,
+            recordErrors: [],
           })),
         });
       }
@@ -81,6 +82,15 @@ describe('StreamMux over a real Produce stream', () => {
     expect(streamsOpened.count).toBe(1);
     expect(mux.inFlight).toBe(0);
   }, 30_000);
+
+  it('names the correlation id a request travels with (so a later request can refer to it)', async () => {
+    const a = mux.requestWithId(produce('t', 11));
+    const b = mux.requestWithId(produce('t', 12));
+    expect(b.correlationId).toBeGreaterThan(a.correlationId);
+    const [ra, rb] = await Promise.all([a.response, b.response]);
+    expect([ra.correlationId, rb.correlationId]).toEqual([a.correlationId, b.correlationId]);
+    expect(rb.partitions[0].baseOffset).toBe(12n);
+  });
 
   it('rejects in-flight requests retriably when the server fails the stream, then reopens', async () => {
     const first = await mux.request(produce('t'));

@@ -51,7 +51,12 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
 
   /** Sends `body` with a fresh correlation id; resolves with the matching response. */
   request(body: Omit<Req, 'correlationId'>, opts: { timeoutMs?: number } = {}): Promise<Res> {
-    if (this.closed) return Promise.reject(grpcError(GrpcStatus.CANCELLED, `${this.name}: multiplexer closed`));
+    return this.requestWithId(body, opts).response;
+  }
+
+  /** As `request`, also naming the correlation id the request travels with (0 when refused). */
+  requestWithId(body: Omit<Req, 'correlationId'>, opts: { timeoutMs?: number } = {}): { correlationId: bigint; response: Promise<Res> } {
+    if (this.closed) return { correlationId: 0n, response: Promise.reject(grpcError(GrpcStatus.CANCELLED, `${this.name}: multiplexer closed`)) };
     const correlationId = this.nextCorrelationId++;
     const req = { ...body, correlationId } as Req;
     if (this.opts.propagateTraceContext !== false) {
@@ -61,7 +66,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
       }
     }
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-    return new Promise<Res>((resolve, reject) => {
+    const response = new Promise<Res>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.pending.delete(correlationId)) {
           reject(grpcError(GrpcStatus.DEADLINE_EXCEEDED, `${this.name}: no response within ${timeoutMs} ms`));
@@ -71,6 +76,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
       if (this.waitingDrain) this.queue.push(req);
       else this.write(req);
     });
+    return { correlationId, response };
   }
 
   /** Rejects everything in flight and ends the stream; later requests are refused. */

@@ -86,7 +86,7 @@ async function runClient(seconds: number): Promise<void> {
       produceMux.close();
       const fetchMux = new StreamMux<FetchRequest, FetchResponse>(() => client.fetch(), { propagateTraceContext: false });
       const down = await measure(
-        () => fetchMux.request({ maxWaitMs: 0, minBytes: 0, maxBytes: size, isolationLevel: 0, partitions: [], traceContext: {} }),
+        () => fetchMux.request({ maxWaitMs: 0, minBytes: 0, maxBytes: size, isolationLevel: 0, partitions: [], traceContext: {}, wakeCorrelationId: 0n }),
         size, inFlight, seconds,
       );
       fetchMux.close();

@@ -1,17 +1,33 @@
+import { brokerKeysOf, brokerKeySpecs } from '@dms/configs';
 import { groupConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
+
+/** Broker-level keys the storage broker reads that the typed declarations below do not cover. */
+const TYPED = [
+  'log.segment.bytes',
+  'log.index.interval.bytes',
+  'message.max.bytes',
+  'min.insync.replicas',
+  'log.retention.check.interval.ms',
+  'log.cleaner.enable',
+  'log.cleaner.threads',
+  'log.cleaner.backoff.ms',
+  'log.cleaner.dedupe.buffer.size',
+  'log.cleaner.io.max.bytes.per.second',
+];
 
 /** Storage broker settings, named as Kafka names them where Kafka has the setting. */
 export const brokerConfigDef = defineConfig({
   ...commonConfig,
   ...groupConfigDef,
+  ...brokerKeySpecs(brokerKeysOf('broker').filter((k) => !TYPED.includes(k))),
   'broker.id': { type: 'int', required: true, min: 0, doc: 'Storage broker id (Kafka broker.id).' },
   'grpc.host': { type: 'string', default: '127.0.0.1', doc: 'Address the gRPC storage service binds and advertises.' },
   'grpc.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'gRPC port; 0 picks a free one.' },
   'log.dirs': { type: 'string', default: '', doc: 'Directory holding partition logs (default ./data/broker-<id>).' },
   'broker.rack': { type: 'string', default: '', doc: 'Rack (availability zone) of this broker.' },
-  'log.segment.bytes': { type: 'int', default: 1073741824, min: 1024, doc: 'Segment size before a new segment is rolled.' },
-  'log.index.interval.bytes': { type: 'int', default: 4096, min: 1, doc: 'Bytes of log between offset index entries.' },
+  'log.segment.bytes': { type: 'int', default: 1073741824, min: 1048576, doc: 'Segment size before a new segment is rolled.' },
+  'log.index.interval.bytes': { type: 'int', default: 4096, min: 0, doc: 'Bytes of log between offset index entries.' },
   'message.max.bytes': { type: 'int', default: 1048588, min: 1, doc: 'Largest record batch accepted.' },
   'log.flush.policy': { type: 'enum', values: ['never', 'always'], default: 'never', doc: 'fsync after every append (always) or leave flushing to the OS (never, Kafka\'s default).' },
   'min.insync.replicas': { type: 'int', default: 1, min: 1, doc: 'Replicas that must be in sync for an acks=all produce (a topic config overrides it).' },
@@ -29,9 +45,15 @@ export const brokerConfigDef = defineConfig({
     doc: 'Memory for the cleaner\'s key -> offset maps, over all cleaner threads (24 bytes a key; allocated as needed up to this).',
   },
   'log.cleaner.io.max.bytes.per.second': {
-    type: 'long',
-    default: 9223372036854775807n,
-    doc: 'Bytes per second the log cleaner may read and write, all its threads together (default: unlimited).',
+    type: 'string',
+    default: '1.7976931348623157E308',
+    doc: 'Bytes per second the log cleaner may read and write, all its threads together (Kafka\'s default: unlimited).',
+  },
+  'log.retention.check.interval.ms': {
+    type: 'int',
+    default: 300000,
+    min: 1,
+    doc: 'How often the broker deletes log segments past retention.ms / retention.bytes and rolls segments past segment.ms.',
   },
   'replica.high.watermark.checkpoint.interval.ms': {
     type: 'int',
@@ -84,14 +106,14 @@ export function cleanerOptionsFromConfig(config: {
   'log.cleaner.threads': number;
   'log.cleaner.backoff.ms': number;
   'log.cleaner.dedupe.buffer.size': number;
-  'log.cleaner.io.max.bytes.per.second': bigint;
+  'log.cleaner.io.max.bytes.per.second': string;
 }): CleanerOptions {
   return {
     enable: config['log.cleaner.enable'],
     threads: config['log.cleaner.threads'],
     backoffMs: config['log.cleaner.backoff.ms'],
     dedupeBufferSize: config['log.cleaner.dedupe.buffer.size'],
-    ioMaxBytesPerSecond: Number(config['log.cleaner.io.max.bytes.per.second']),
+    ioMaxBytesPerSecond: Number(config['log.cleaner.io.max.bytes.per.second']) || Number.MAX_SAFE_INTEGER,
   };
 }
 

@@ -12,6 +12,7 @@ import { LogCleaner } from './log-cleaner';
 import { ControllerClient } from './controller-client';
 import { GroupCoordinatorHost } from './group-coordinator-host';
 import { IsrUpdater } from './isr-updater';
+import { LogRetention } from './log-retention';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
@@ -34,6 +35,10 @@ export interface BrokerOptions {
   indexIntervalBytes: number;
   messageMaxBytes: number;
   fsync: 'never' | 'always';
+  /** Static values of broker config keys (non-default), from this process's configuration. */
+  staticConfigs?: Record<string, string>;
+  /** Kafka's log.retention.check.interval.ms (default 300000). */
+  retentionCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   cleaner?: Partial<CleanerOptions>;
@@ -57,6 +62,7 @@ export class Broker {
   private server!: Server;
   private groups!: GroupCoordinatorHost;
   private cleaner?: LogCleaner;
+  private retention!: LogRetention;
   port = 0;
   private stopped = false;
 
@@ -74,6 +80,7 @@ export class Broker {
       logDir: opts.logDir,
       logConfig: { segmentBytes: opts.segmentBytes, indexIntervalBytes: opts.indexIntervalBytes, fsync: opts.fsync },
       minInsyncReplicas: replication.minInsyncReplicas,
+      staticConfigs: opts.staticConfigs,
       hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
       logger: opts.logger,
     });
@@ -100,7 +107,7 @@ export class Broker {
     this.server.addService(
       StorageServiceService,
       createStorageService({
-        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, isrUpdater: this.isrUpdater,
+        replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals) : undefined,
       }),
     );
@@ -127,10 +134,19 @@ export class Broker {
     await this.etcd.delete().key(key).exec();
     await this.session.register(
       key,
-      brokerRegistration.encode({ id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now() }),
+      brokerRegistration.encode({
+        id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now(), configs: opts.staticConfigs ?? {},
+      }),
     );
     this.fetchers.start();
     this.isrUpdater.start();
+    this.retention = new LogRetention({
+      replicas: this.replicas,
+      checkIntervalMs: opts.retentionCheckIntervalMs ?? 300_000,
+      brokerDefaults: { segmentBytes: opts.segmentBytes },
+      logger: opts.logger,
+    });
+    this.retention.start();
     const cleaning = { ...DEFAULT_CLEANER_OPTIONS, ...opts.cleaner };
     if (cleaning.enable) {
       this.cleaner = new LogCleaner(this.replicas, {
@@ -156,6 +172,7 @@ export class Broker {
     this.stopped = true;
     this.isrUpdater?.stop();
     await this.cleaner?.stop().catch(() => undefined);
+    await this.retention?.stop().catch(() => undefined);
     await this.fetchers?.stop().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.groups?.close();

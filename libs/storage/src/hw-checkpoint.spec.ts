@@ -1,7 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeHwCheckpoint, encodeHwCheckpoint, HW_CHECKPOINT_FILE, hwKey, readHwCheckpoint, writeHwCheckpoint } from './hw-checkpoint';
+import {
+  decodeHwCheckpoint, encodeHwCheckpoint, HW_CHECKPOINT_FILE, hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint,
+  writeHwCheckpoint, writeOffsetCheckpoint,
+} from './hw-checkpoint';
 
 describe('replication-offset-checkpoint', () => {
   it("writes Kafka's layout and reads it back", async () => {
@@ -29,5 +32,19 @@ describe('replication-offset-checkpoint', () => {
     expect(decodeHwCheckpoint('1\n0\n').size).toBe(0);
     expect(decodeHwCheckpoint('0\n1\norders x 1\n').size).toBe(0);
     expect(decodeHwCheckpoint('0\n0\n').size).toBe(0);
+  });
+});
+
+describe('log-start-offset-checkpoint', () => {
+  it("is a second file in the same layout, beside replication-offset-checkpoint", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dms-lso-'));
+    try {
+      await writeOffsetCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, [{ topic: 'orders', partition: 3, offset: 17n }]);
+      expect(readFileSync(join(dir, 'log-start-offset-checkpoint'), 'utf8')).toBe('0\n1\norders 3 17\n');
+      expect((await readOffsetCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE)).get(hwKey('orders', 3))).toBe(17n);
+      expect((await readHwCheckpoint(dir)).size).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 /** Kafka's name for the per-log-dir high watermark file. */
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
+/** Kafka's per-log-dir file of log start offsets (moved by DeleteRecords and retention). */
+export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 const VERSION = 0;
 
 export interface HwEntry {
@@ -38,28 +40,26 @@ export function decodeHwCheckpoint(text: string): Map<string, bigint> {
 
 export const hwKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
 
-export async function readHwCheckpoint(logDir: string): Promise<Map<string, bigint>> {
-  return readOffsetCheckpoint(join(logDir, HW_CHECKPOINT_FILE));
+export function readHwCheckpoint(logDir: string): Promise<Map<string, bigint>> {
+  return readOffsetCheckpoint(logDir, HW_CHECKPOINT_FILE);
 }
 
 export function writeHwCheckpoint(logDir: string, entries: readonly HwEntry[]): Promise<void> {
-  return writeOffsetCheckpoint(join(logDir, HW_CHECKPOINT_FILE), entries);
+  return writeOffsetCheckpoint(logDir, HW_CHECKPOINT_FILE, entries);
 }
 
-/**
- * Any of Kafka's offset checkpoint files in this format (replication-offset-checkpoint,
- * cleaner-offset-checkpoint); a missing, torn or foreign file reads as empty.
- */
-export async function readOffsetCheckpoint(path: string): Promise<Map<string, bigint>> {
+/** Any of Kafka's per-log-dir offset checkpoints (same layout): replication-offset, log-start-offset. */
+export async function readOffsetCheckpoint(logDir: string, fileName: string): Promise<Map<string, bigint>> {
   try {
-    return decodeHwCheckpoint(await readFile(path, 'utf8'));
+    return decodeHwCheckpoint(await readFile(join(logDir, fileName), 'utf8'));
   } catch {
     return new Map();
   }
 }
 
 /** Written to a temp file, fsynced and renamed over the old one: a crash leaves one or the other. */
-export async function writeOffsetCheckpoint(path: string, entries: readonly HwEntry[]): Promise<void> {
+export async function writeOffsetCheckpoint(logDir: string, fileName: string, entries: readonly HwEntry[]): Promise<void> {
+  const path = join(logDir, fileName);
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, 'w');
   try {

@@ -9,3 +9,5 @@ export * from './isr-updater';
 export * from './controller-client';
 export * from './log-cleaner';
 export * from './compaction-settings';
+export * from './log-retention';
+export * from './retention-settings';

@@ -92,7 +92,7 @@ export class LogCleaner {
   }
 
   async start(): Promise<void> {
-    this.checkpoints = await readOffsetCheckpoint(join(this.opts.logDir, CLEANER_CHECKPOINT_FILE));
+    this.checkpoints = await readOffsetCheckpoint(this.opts.logDir, CLEANER_CHECKPOINT_FILE);
     const threads = Math.max(1, this.opts.threads);
     const share = Math.floor(this.opts.dedupeBufferSize / threads);
     for (let i = 0; i < threads; i++) this.workers.push(this.loop(new OffsetMap(share)));
@@ -239,7 +239,7 @@ export class LogCleaner {
         if (here) entries.push({ topic, partition: Number(partition), offset: value });
         else this.checkpoints.delete(key);
       }
-      await writeOffsetCheckpoint(join(this.opts.logDir, CLEANER_CHECKPOINT_FILE), entries);
+      await writeOffsetCheckpoint(this.opts.logDir, CLEANER_CHECKPOINT_FILE, entries);
     };
     this.checkpointWrite = this.checkpointWrite.then(write, write).catch((err) => {
       this.opts.logger.warn({ err }, 'could not write the cleaner offset checkpoint');

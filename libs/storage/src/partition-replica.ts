@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { PartitionLog } from '@dms/log';
 import { ACK_NOT_ENOUGH_REPLICAS_AFTER_APPEND, ACK_OK, AckPurgatory, LeaderState } from '@dms/replication';
+import { minInsyncReplicasOf } from './topic-settings';
 
 export type ReplicaRole = 'leader' | 'follower' | 'none';
 
@@ -10,7 +11,8 @@ export type ReplicaRole = 'leader' | 'follower' | 'none';
  * as follower it names the leader and epoch it fetches from. Role changes, follower appends and
  * truncations run one at a time through `serial` so none sees the log half-changed.
  *
- * Events: 'append' (the log end moved), 'hw' (the high watermark moved).
+ * Events: 'append' (the log end moved; also when the leader's log start offset moved, so
+ * waiting follower fetches answer it), 'hw' (the high watermark moved).
  */
 export class PartitionReplica extends EventEmitter {
   role: ReplicaRole = 'none';
@@ -25,12 +27,20 @@ export class PartitionReplica extends EventEmitter {
   /** ISR changes are not re-sent before this time after the controller refused or was unreachable. */
   isrRetryAt = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  /** As leader: each follower's log start offset, as its fetches report it. */
+  private readonly followerLogStarts = new Map<number, bigint>();
+  private lowWatermarkWaiters: { offset: bigint; resolve: (reached: boolean) => void }[] = [];
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly topicId: string,
     readonly log: PartitionLog,
+    /**
+     * The effective topic config on this broker: every topic key Kafka has, resolved through
+     * topic > per-broker > cluster default > static > default (see @dms/configs). Replaced as a
+     * whole when topic or broker configs change.
+     */
     public configs: Record<string, string>,
     public defaultMinInsyncReplicas = 1,
   ) {
@@ -43,8 +53,7 @@ export class PartitionReplica extends EventEmitter {
   }
 
   get minInsyncReplicas(): number {
-    const v = Number(this.configs['min.insync.replicas']);
-    return Number.isInteger(v) && v >= 1 ? v : this.defaultMinInsyncReplicas;
+    return minInsyncReplicasOf(this.configs, this.defaultMinInsyncReplicas);
   }
 
   /** Runs `fn` after every earlier serialized operation on this replica. */
@@ -66,9 +75,63 @@ export class PartitionReplica extends EventEmitter {
     if (this.leader.onFollowerFetch(replicaId, fetchOffset, this.log.logEndOffset, nowMs)) this.publishHighWatermark();
   }
 
+  /** A follower's fetch reported its log start offset. */
+  onFollowerLogStart(replicaId: number, logStartOffset: bigint): void {
+    if (this.followerLogStarts.get(replicaId) === logStartOffset) return;
+    this.followerLogStarts.set(replicaId, logStartOffset);
+    this.completeLowWatermarkWaiters();
+  }
+
+  /** This replica's log start offset moved (retention, DeleteRecords, following the leader). */
+  onLogStartMoved(): void {
+    // Followers waiting in a fetch long poll answer now and learn the new start.
+    if (this.role === 'leader') this.emit('append');
+    this.completeLowWatermarkWaiters();
+  }
+
+  /**
+   * Kafka's low watermark: the smallest log start offset over the in-sync replicas (a follower
+   * not heard from yet counts as -1). Only meaningful on the leader.
+   */
+  lowWatermark(): bigint {
+    let low = this.log.logStartOffset;
+    for (const id of this.leader?.isr ?? []) {
+      if (id === this.leaderId) continue;
+      const start = this.followerLogStarts.get(id) ?? -1n;
+      if (start < low) low = start;
+    }
+    return low;
+  }
+
+  /** Resolves true once the low watermark reaches `offset`, false after `timeoutMs` or on losing leadership. */
+  awaitLowWatermark(offset: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.role !== 'leader') return Promise.resolve(false);
+    if (this.lowWatermark() >= offset) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        offset,
+        resolve: (reached: boolean) => {
+          clearTimeout(timer);
+          this.lowWatermarkWaiters = this.lowWatermarkWaiters.filter((w) => w !== waiter);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), Math.max(0, timeoutMs));
+      this.lowWatermarkWaiters.push(waiter);
+    });
+  }
+
+  private completeLowWatermarkWaiters(): void {
+    if (this.lowWatermarkWaiters.length === 0) return;
+    const leading = this.role === 'leader';
+    const low = this.lowWatermark();
+    for (const w of [...this.lowWatermarkWaiters]) if (!leading || low >= w.offset) w.resolve(leading);
+  }
+
   refreshHighWatermark(): void {
     if (this.leader?.updateHighWatermark(this.log.logEndOffset)) this.publishHighWatermark();
     else this.completeWaiters();
+    this.completeLowWatermarkWaiters();
   }
 
   /** Resolves with a Kafka error code once `requiredOffset` is below the high watermark (or not). */

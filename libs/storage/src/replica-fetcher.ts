@@ -161,6 +161,7 @@ class LeaderFetcher {
               lastFetchedEpoch: s.replica.log.leaderEpochs.at(-1)?.epoch ?? -1,
               currentLeaderEpoch: s.epoch,
               partitionMaxBytes,
+              logStartOffset: s.replica.log.logStartOffset,
             })),
           },
           { timeoutMs: maxWaitMs + 10_000 },
@@ -199,6 +200,15 @@ class LeaderFetcher {
           case ErrorCode.NONE:
             break;
           case ErrorCode.OFFSET_OUT_OF_RANGE:
+            if (p.logStartOffset > r.log.logEndOffset) {
+              // The leader deleted what we would fetch next (retention, DeleteRecords): as Kafka's
+              // follower, drop our log and restart empty at the leader's log start offset.
+              this.opts.logger.warn({ topic: r.topic, partition: r.partition, logEndOffset: String(r.log.logEndOffset), leaderLogStartOffset: String(p.logStartOffset) }, 'follower below the leader log start offset; restarting the log there');
+              await r.log.resetTo(p.logStartOffset);
+              r.onLogStartMoved();
+              this.opts.replicas.logStartMoved();
+              return;
+            }
             // We are ahead of a leader that knows no common epoch: keep what it committed.
             if (p.highWatermark >= 0n && p.highWatermark < r.log.logEndOffset) {
               this.opts.logger.warn({ topic: r.topic, partition: r.partition, truncateTo: String(p.highWatermark) }, 'follower ahead of its leader; truncating to the leader high watermark');
@@ -218,6 +228,13 @@ class LeaderFetcher {
         }
         const hw = followerHighWatermark(p.highWatermark, r.log.logEndOffset);
         if (hw > r.log.highWatermark) r.log.highWatermark = hw;
+        // Kafka's follower takes the leader's log start offset, as far as its own high watermark.
+        const start = p.logStartOffset < r.log.highWatermark ? p.logStartOffset : r.log.highWatermark;
+        if (start > r.log.logStartOffset) {
+          await r.log.deleteRecordsBefore(start);
+          r.onLogStartMoved();
+          this.opts.replicas.logStartMoved();
+        }
       })
       .catch((err) => {
         r.retryFetchAt = Date.now() + BACKOFF_MS;

@@ -2,12 +2,14 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterView, PartitionState } from '@dms/cluster';
+import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import { LeaderState } from '@dms/replication';
-import { hwKey, readHwCheckpoint, writeHwCheckpoint } from './hw-checkpoint';
+import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
+import { logLifecycleSettings } from './retention-settings';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
@@ -15,6 +17,8 @@ export interface ReplicaManagerOptions {
   logConfig: Omit<LogConfig, 'topicId'>;
   /** Broker default of min.insync.replicas (a topic config overrides it). */
   minInsyncReplicas?: number;
+  /** This broker's static values of broker config keys (the STATIC_BROKER_CONFIG layer). */
+  staticConfigs?: Record<string, string>;
   /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
   hwCheckpointIntervalMs?: number;
   logger: Logger;
@@ -52,6 +56,11 @@ export class ReplicaManager extends EventEmitter {
   private checkpointed = new Map<string, bigint>();
   private checkpointTimer: NodeJS.Timeout | undefined;
   private checkpointing: Promise<void> = Promise.resolve();
+  /** Log start offsets read at start-up from log-start-offset-checkpoint. */
+  private checkpointedStarts = new Map<string, bigint>();
+  private startCheckpointing: Promise<void> = Promise.resolve();
+  private startCheckpointQueued: Promise<void> | undefined;
+  private startCheckpointTimer: NodeJS.Timeout | undefined;
   /**
    * Set while the etcd session is lost: this broker may have been declared dead, so every append
    * is acknowledged only once the ISR has it (see docs/decisions/0003-etcd-outage.md).
@@ -73,6 +82,7 @@ export class ReplicaManager extends EventEmitter {
   /** Reads the high watermark checkpoint, then follows etcd's view of our partitions. */
   async start(): Promise<void> {
     this.checkpointed = await readHwCheckpoint(this.opts.logDir);
+    this.checkpointedStarts = await readOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE);
     this.view.on('change', () => this.schedule());
     this.schedule();
     const every = this.opts.hwCheckpointIntervalMs ?? 5_000;
@@ -99,6 +109,55 @@ export class ReplicaManager extends EventEmitter {
     }).catch((err) => this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint'));
     this.checkpointing = run;
     return run;
+  }
+
+  /**
+   * Writes Kafka's log-start-offset-checkpoint: the log start offsets that differ from the first
+   * segment's base (DeleteRecords inside a segment), which a restart could not know otherwise.
+   * Calls made while one is waiting to run share it.
+   */
+  checkpointLogStartOffsets(): Promise<void> {
+    if (this.startCheckpointQueued) return this.startCheckpointQueued;
+    const run = this.startCheckpointing.then(async () => {
+      this.startCheckpointQueued = undefined;
+      // Live logs give their start; logs opening or closed (no longer a replica here, their
+      // directory kept) keep the last one known, until their topic is gone.
+      for (const [key, r] of this.replicas) {
+        const first = r.log.segmentList()[0]?.baseOffset ?? 0n;
+        if (r.log.logStartOffset > first) this.checkpointedStarts.set(key, r.log.logStartOffset);
+        else this.checkpointedStarts.delete(key);
+      }
+      const topics = this.view.topics();
+      const entries: { topic: string; partition: number; offset: bigint }[] = [];
+      for (const [key, offset] of this.checkpointedStarts) {
+        const [topic, partition] = key.split('\0');
+        if (topics.has(topic) || topics.size === 0) entries.push({ topic, partition: Number(partition), offset });
+        else this.checkpointedStarts.delete(key);
+      }
+      await writeOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE, entries);
+    }).catch((err) => this.opts.logger.warn({ err }, 'could not write the log start offset checkpoint'));
+    this.startCheckpointQueued = run;
+    this.startCheckpointing = run;
+    return run;
+  }
+
+  /** A log start offset moved where nobody waits for it (a follower): checkpoint it soon. */
+  logStartMoved(): void {
+    if (this.startCheckpointTimer || this.closed) return;
+    this.startCheckpointTimer = setTimeout(() => {
+      this.startCheckpointTimer = undefined;
+      void this.checkpointLogStartOffsets();
+    }, 1_000);
+    this.startCheckpointTimer.unref();
+  }
+
+  /** Applies a replica's topic configs to its log (segment.*, file.delete.delay.ms, flush.*). */
+  private applyLogSettings(r: PartitionReplica): void {
+    try {
+      r.log.updateSettings(logLifecycleSettings(r.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log);
+    } catch (err) {
+      this.opts.logger.warn({ err, topic: r.topic, partition: r.partition }, 'topic log settings not applied');
+    }
   }
 
   /** The replica (any role); waits for a log that is still opening. */
@@ -138,9 +197,11 @@ export class ReplicaManager extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    if (this.startCheckpointTimer) clearTimeout(this.startCheckpointTimer);
     await this.chain;
     // Clean shutdown: the last high watermarks, so the restart serves what was committed at once.
     await this.checkpointHighWatermarks();
+    await this.checkpointLogStartOffsets();
     for (const r of this.replicas.values()) r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     await Promise.all([...this.replicas.values()].map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
     this.replicas.clear();
@@ -150,8 +211,28 @@ export class ReplicaManager extends EventEmitter {
     this.chain = this.chain.then(() => this.reconcile()).catch((err) => this.opts.logger.error({ err }, 'partition reconcile failed'));
   }
 
+  /** The broker-level layers this broker applies now (dynamic ones from etcd, static from its config). */
+  configLayers(): BrokerConfigLayers {
+    return {
+      perBroker: this.view.brokerConfigs(this.opts.brokerId),
+      clusterDefault: this.view.brokerConfigs(null),
+      static: this.opts.staticConfigs ?? {},
+    };
+  }
+
+  /**
+   * A broker-level key's current value on this broker (dynamic per-broker > dynamic default >
+   * static > Kafka's default), e.g. `log.retention.check.interval.ms`; null when unset with no default.
+   */
+  brokerConfig(name: string): string | null {
+    return resolveBrokerKey(name, this.configLayers()).value;
+  }
+
   private wanted(): Map<string, Wanted> {
     const { brokerId } = this.opts;
+    const layers = this.configLayers();
+    // One effective map per topic, shared by its partitions.
+    const effective = new Map<string, Record<string, string>>();
     const myEpoch = this.view.brokerEpoch(brokerId);
     const topics = this.view.topics();
     const out = new Map<string, Wanted>();
@@ -159,7 +240,9 @@ export class ReplicaManager extends EventEmitter {
       const rec = topics.get(topic);
       if (!rec || !state.replicas.includes(brokerId)) continue;
       const leads = state.leader === brokerId && myEpoch !== undefined && this.view.partitionRevision(topic, partition) > myEpoch;
-      out.set(keyOf(topic, partition), { topic, partition, topicId: rec.topicId, configs: rec.configs, state, leads });
+      let configs = effective.get(topic);
+      if (!configs) effective.set(topic, (configs = effectiveTopicConfigs(rec.configs, layers)));
+      out.set(keyOf(topic, partition), { topic, partition, topicId: rec.topicId, configs, state, leads });
     }
     return out;
   }
@@ -202,7 +285,12 @@ export class ReplicaManager extends EventEmitter {
     for (const [key, w] of wanted) {
       const replica = this.replicas.get(key);
       if (!replica) continue;
-      replica.configs = w.configs;
+      // The effective topic config (topic > per-broker > cluster default > static > Kafka default),
+      // refreshed on every topic or broker config change; the same content keeps the same object.
+      if (!sameConfigs(replica.configs, w.configs)) {
+        replica.configs = w.configs;
+        this.applyLogSettings(replica);
+      }
       await this.applyRole(replica, w);
     }
     if (!this.sweptOrphans && this.view.clusterId()) {
@@ -276,15 +364,17 @@ export class ReplicaManager extends EventEmitter {
 
   private async open(w: Wanted): Promise<PartitionReplica | undefined> {
     const dir = partitionDir(this.opts.logDir, w.topic, w.partition);
+    const settings = logLifecycleSettings(w.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log;
+    const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId };
     try {
       let log: PartitionLog;
       try {
-        log = await PartitionLog.open(dir, { ...this.opts.logConfig, topicId: w.topicId });
+        log = await PartitionLog.open(dir, { ...config, logStartOffset: this.checkpointedStarts.get(hwKey(w.topic, w.partition)) });
       } catch (err) {
         if (!(err instanceof LogError && err.kind === 'inconsistent-topic-id')) throw err;
         // Same name, new topic: the log on disk belongs to a deleted topic.
         await PartitionLog.delete(dir);
-        log = await PartitionLog.open(dir, { ...this.opts.logConfig, topicId: w.topicId });
+        log = await PartitionLog.open(dir, config);
       }
       // Committed is what the checkpoint says (clamped to the log); beyond it, nothing is known
       // until the ISR says so (a sole leader's ISR makes it the log end).
@@ -306,4 +396,12 @@ export class ReplicaManager extends EventEmitter {
       this.opts.logger.info({ dir: name }, 'deleted log of a topic that no longer exists');
     }
   }
+}
+
+/** Same keys and values (a refreshed effective config that changed nothing keeps its object). */
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => b[k] === a[k]);
 }

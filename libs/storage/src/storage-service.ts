@@ -6,6 +6,8 @@ import { LogError } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import {
   contextFrom,
+  type DescribeLogDirsRequest,
+  type DescribeLogDirsResponse,
   type FetchPartition,
   type FetchPartitionResult,
   type FetchRequest,
@@ -17,6 +19,10 @@ import {
   type OffsetForLeaderEpochRequest,
   type OffsetForLeaderEpochResponse,
   type OffsetForLeaderEpochResult,
+  type DeleteRecordsPartition,
+  type DeleteRecordsPartitionResult,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
   type ReplicaFetchPartition,
   type ReplicaFetchPartitionResult,
   type ReplicaFetchRequest,
@@ -30,14 +36,21 @@ import {
 import { divergingEpoch } from '@dms/replication';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
+import { describeLogDirs } from './log-dirs';
 import type { PartitionReplica } from './partition-replica';
+import { checkForAppend } from './produce-validation';
 import type { ReplicaManager } from './replica-manager';
+import { produceSettings } from './topic-settings';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
   tracer: Tracer;
   logger: Logger;
   messageMaxBytes: number;
+  /** The log dir DescribeLogDirs reports (absent: the answer names no directory). */
+  logDir?: string;
+  /** Broker log.segment.bytes (Kafka's default 1 GiB): a topic's segment.bytes overrides it. */
+  segmentBytes?: number;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
   /** Counts client bytes in (appends) and out (fetches). */
   metrics?: BrokerByteCounters;
@@ -63,7 +76,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   const now = opts.now ?? (() => BigInt(Date.now()));
 
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
     await opts.replicas.get(p.topic, p.partition); // a log still opening
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -72,11 +85,9 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (problem.kind !== 'ok' || positions.length === 0) {
       return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
     }
-    const maxBytes = Number(replica.configs['max.message.bytes'] ?? opts.messageMaxBytes);
-    for (let i = 0; i < positions.length; i++) {
-      const end = i + 1 < positions.length ? positions[i + 1] : p.records.length;
-      if (end - positions[i] > maxBytes) return { ...base, errorCode: ErrorCode.MESSAGE_TOO_LARGE };
-    }
+    const settings = produceSettings(replica.configs, { messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes });
+    const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
+    if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
     const minIsr = replica.minInsyncReplicas;
     if (acks === -1 && replica.leader.isr.length < minIsr) {
       return {
@@ -85,11 +96,11 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         errorMessage: `The size of the current ISR ${replica.leader.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`,
       };
     }
-    const logAppend = replica.configs['message.timestamp.type'] === 'LogAppendTime';
+    const logAppend = settings.logAppendTime;
     const leaderEpoch = replica.leaderEpoch;
     let res;
     try {
-      res = await replica.log.append(p.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
+      res = await replica.log.append(checked.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
     } catch (err) {
       if (err instanceof LogError && err.kind === 'fenced-leader-epoch') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
       opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
@@ -158,17 +169,25 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
    * passes. `mark` is each replica's position when the caller started reading: data that arrived
    * while it read (before this subscribed) ends the wait at once instead of costing a full poll.
    */
-  function waitForEvent(replicas: PartitionReplica[], event: 'hw' | 'append', ms: number, mark: Map<PartitionReplica, bigint>): Promise<void> {
+  function waitForEvent(
+    replicas: PartitionReplica[],
+    event: 'hw' | 'append',
+    ms: number,
+    mark: Map<PartitionReplica, bigint>,
+    wake?: { resolve?: () => void; woken: boolean },
+  ): Promise<void> {
     const position = (r: PartitionReplica) => (event === 'hw' ? r.highWatermark : r.log.logEndOffset);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         for (const r of replicas) r.off(event, done);
+        if (wake) wake.resolve = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       for (const r of replicas) r.once(event, done);
-      if (replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
+      if (wake) wake.resolve = done;
+      if (wake?.woken || replicas.some((r) => mark.has(r) && position(r) !== mark.get(r))) done();
     });
   }
 
@@ -176,7 +195,22 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     return parts.map((p) => opts.replicas.leaderNow(p.topic, p.partition)).filter((r): r is PartitionReplica => !!r);
   }
 
-  async function handleFetch(req: FetchRequest): Promise<FetchResponse> {
+  /**
+   * A consumer fetch: reads, and while fewer than min_bytes are there, waits for the high watermark
+   * to move until max_wait_ms. `waiting` holds this stream's long polls by correlation id, so a
+   * wake request (the gateway has its bytes from other brokers) ends one early.
+   */
+  async function handleFetch(req: FetchRequest, waiting: Map<bigint, { resolve?: () => void; woken: boolean }>): Promise<FetchResponse> {
+    if (req.wakeCorrelationId !== 0n) {
+      const w = waiting.get(req.wakeCorrelationId);
+      if (w) {
+        w.woken = true;
+        w.resolve?.();
+      }
+      return { correlationId: req.correlationId, partitions: [] };
+    }
+    const wake = { woken: false } as { resolve?: () => void; woken: boolean };
+    waiting.set(req.correlationId, wake);
     const span = opts.tracer.startSpan('broker.fetch', { kind: SpanKind.SERVER, attributes: { 'dms.partitions': req.partitions.length } }, contextFrom(req.traceContext));
     try {
       const deadline = Date.now() + Math.max(0, req.maxWaitMs);
@@ -186,14 +220,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         const bytes = partitions.reduce((n, p) => n + p.records.length, 0);
         const anyError = partitions.some((p) => p.errorCode !== ErrorCode.NONE);
         const remaining = deadline - Date.now();
-        if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0) {
+        if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || wake.woken) {
           span.setAttribute('dms.bytes', bytes);
           if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.records.length);
           return { correlationId: req.correlationId, partitions };
         }
-        await waitForEvent([...mark.keys()], 'hw', remaining, mark);
+        await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
       }
     } finally {
+      waiting.delete(req.correlationId);
       span.end();
     }
   }
@@ -227,11 +262,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
     const log = replica.log;
     const marks = { highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset };
+    // As Kafka: below the log start offset is out of range whatever the epochs say (the follower
+    // then restarts at our log start); a divergence is answered first otherwise.
+    if (p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     const diverging = divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, (e) => log.endOffsetForEpoch(e));
     if (diverging) return { ...base, ...marks, errorCode: ErrorCode.NONE, divergingEpoch: diverging };
-    if (p.fetchOffset > log.logEndOffset || p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    if (p.fetchOffset > log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     if (replica.leader.replicas.includes(replicaId)) {
       replica.onFollowerFetch(replicaId, p.fetchOffset, Date.now());
+      if (p.logStartOffset !== undefined) replica.onFollowerLogStart(replicaId, p.logStartOffset);
       opts.isrUpdater?.check(replica);
     }
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
@@ -267,11 +306,58 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         partitions = [];
         for (const p of req.partitions) partitions.push(await replicaFetchPartition(req.replicaId, p, budget));
       }
-      const ready = partitions.some((p) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch);
+      const ready = partitions.some((p, i) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch || startMoved(req.partitions[i]!, p));
       const remaining = deadline - Date.now();
       if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };
       await waitForEvent([...mark.keys()], 'append', remaining, mark);
     }
+  }
+
+  /**
+   * Whether the follower can advance its log start offset from this answer: the leader's start
+   * is past the follower's, and the follower has data there (it never moves past its own end).
+   */
+  function startMoved(asked: ReplicaFetchPartition, answer: ReplicaFetchPartitionResult): boolean {
+    if (asked.logStartOffset === undefined || answer.logStartOffset < 0n) return false;
+    const reachable = answer.logStartOffset < asked.fetchOffset ? answer.logStartOffset : asked.fetchOffset;
+    return reachable > asked.logStartOffset;
+  }
+
+  /**
+   * Kafka's DeleteRecords on the leader: -1 means the high watermark; beyond it is
+   * OFFSET_OUT_OF_RANGE; a topic whose cleanup.policy does not delete refuses with
+   * POLICY_VIOLATION. The answer waits (within the timeout) until every in-sync follower has
+   * moved its own start too, and carries that low watermark.
+   */
+  async function deleteRecordsPartition(p: DeleteRecordsPartition, timeoutMs: number): Promise<DeleteRecordsPartitionResult> {
+    const base = { topic: p.topic, partition: p.partition, lowWatermark: -1n };
+    await opts.replicas.get(p.topic, p.partition);
+    const replica = opts.replicas.leaderNow(p.topic, p.partition);
+    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    const policy = (replica.configs['cleanup.policy'] ?? 'delete').split(',').map((x) => x.trim());
+    if (!policy.includes('delete')) return { ...base, errorCode: ErrorCode.POLICY_VIOLATION };
+    const hw = replica.highWatermark;
+    const target = p.offset === -1n ? hw : p.offset;
+    if (target < 0n || target > hw) return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    const leaderEpoch = replica.leaderEpoch;
+    try {
+      await replica.serial(async () => {
+        if (replica.role !== 'leader' || replica.leaderEpoch !== leaderEpoch) throw new LogError('busy', 'leadership moved');
+        const before = replica.log.logStartOffset;
+        await replica.log.deleteRecordsBefore(target);
+        if (replica.log.logStartOffset !== before) replica.onLogStartMoved();
+      });
+      // Kept across a restart at once: a start inside a segment is known only from the checkpoint.
+      await opts.replicas.checkpointLogStartOffsets();
+    } catch (err) {
+      if (err instanceof LogError && err.kind === 'busy') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+      opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'delete records failed');
+      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+    }
+    const reached = await replica.awaitLowWatermark(target, timeoutMs);
+    if (replica.role !== 'leader' || replica.leaderEpoch !== leaderEpoch) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    return { ...base, errorCode: reached ? ErrorCode.NONE : ErrorCode.REQUEST_TIMED_OUT, lowWatermark: replica.lowWatermark() };
   }
 
   function offsetForLeaderEpochPartition(p: OffsetForLeaderEpochPartition): OffsetForLeaderEpochResult {
@@ -303,10 +389,22 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
-    fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => serveStream(call, handleFetch, 'fetch'),
+    fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
+      const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
+      serveStream(call, (req) => handleFetch(req, waiting), 'fetch');
+    },
     replicaFetch: (call: ServerDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
     offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
       callback(null, { partitions: call.request.partitions.map(offsetForLeaderEpochPartition) });
+    },
+    deleteRecords: (call: ServerUnaryCall<DeleteRecordsRequest, DeleteRecordsResponse>, callback: sendUnaryData<DeleteRecordsResponse>) => {
+      const ctx = contextFrom(call.request.traceContext);
+      context.with(ctx, () =>
+        Promise.all(call.request.partitions.map((p) => deleteRecordsPartition(p, call.request.timeoutMs))).then(
+          (partitions) => callback(null, { partitions }),
+          (err) => callback(err as Error, null),
+        ),
+      );
     },
     listOffsets: (call: ServerUnaryCall<ListOffsetsRequest, ListOffsetsResponse>, callback: sendUnaryData<ListOffsetsResponse>) => {
       const ctx = contextFrom(call.request.traceContext);
@@ -315,6 +413,12 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
           (partitions) => callback(null, { partitions }),
           (err) => callback(err as Error, null),
         ),
+      );
+    },
+    describeLogDirs: (call: ServerUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>, callback: sendUnaryData<DescribeLogDirsResponse>) => {
+      describeLogDirs(opts.replicas, opts.logDir ?? '', call.request).then(
+        (res) => callback(null, res),
+        (err) => callback(err as Error, null),
       );
     },
   };

@@ -1,8 +1,9 @@
 // `dms dev up`: the whole cluster on this machine, in the foreground, until Ctrl-C.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DevCluster, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
+import { parseProperties } from '@dms/kafka-client';
 
 export interface DevUpOptions {
   brokers: number;
@@ -16,6 +17,22 @@ export interface DevUpOptions {
   json?: boolean;
   /** TLS + SASL listeners, ACLs, an admin super user and mutual TLS between services. */
   secure?: boolean;
+  /** `--config key=value`, repeatable (wins over --config-file). */
+  config?: Record<string, string>;
+  /** `--config-file FILE`: server settings in Java properties format. */
+  configFile?: string;
+}
+
+/** The server settings of --config-file then --config, as server.properties would give them. */
+export function serverSettings(o: Pick<DevUpOptions, 'config' | 'configFile'>): Record<string, string> {
+  const fromFile = o.configFile ? parseProperties(readFileSync(o.configFile, 'utf8')) : {};
+  return { ...fromFile, ...(o.config ?? {}) };
+}
+
+function collectSetting(v: string, acc: Record<string, string> = {}): Record<string, string> {
+  const at = v.indexOf('=');
+  if (at <= 0) throw new Error(`--config must be key=value, got '${v}'`);
+  return { ...acc, [v.slice(0, at).trim()]: v.slice(at + 1) };
 }
 
 function intOption(name: string, min: number, max: number) {
@@ -56,6 +73,14 @@ export async function devUp(o: DevUpOptions): Promise<number> {
     return 1;
   }
 
+  let settings: Record<string, string>;
+  try {
+    settings = serverSettings(o);
+  } catch (e) {
+    warn(`dms dev up: ${(e as Error).message}`);
+    return 1;
+  }
+
   let cluster: DevCluster | undefined;
   let shuttingDown = false;
   let wake: () => void = () => undefined;
@@ -86,6 +111,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
         distDir: o.distDir ? resolve(o.distDir) : defaultDistDir(),
         etcdBin: etcd,
         clusterName: o.clusterName,
+        settings,
         ...(o.secure ? secureDevOptions(o.dataDir) : {}),
       });
     } catch (e) {
@@ -139,6 +165,8 @@ export function register(program: Command): void {
     .option('--etcd-bin <path>', 'etcd binary', 'etcd')
     .option('--cluster-name <name>', 'cluster name (etcd prefix /dms/<name>/)', 'dms')
     .option('--json', 'print events (ready, exit, stopped) as JSON lines')
+    .option('--config <key=value>', 'a server setting (as in server.properties), given to every service that takes the key; repeatable', collectSetting)
+    .option('--config-file <file>', 'server settings in Java properties format (--config wins)')
     .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, mutual TLS between services; see cluster.json "security"')
     .action(async (opts: DevUpOptions) => {
       process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { FakeBroker, type CliIo } from '@dms/kafka-client';
-import { register } from './topics';
+import { parseReplicaAssignment, register } from './topics';
 
 function harness() {
   const out: string[] = [];
@@ -69,5 +69,14 @@ describe('dms topics', () => {
     await broker.stop();
     broker = await FakeBroker.start();
     expect(await run('topics', 'list', '--bootstrap-server', `127.0.0.1:${port}`)).toMatchObject({ code: 1, err: expect.stringContaining('NETWORK_EXCEPTION') });
+  });
+});
+
+describe('parseReplicaAssignment', () => {
+  it('reads kafka-topics.sh lists: partitions by commas, replicas by colons', () => {
+    expect(parseReplicaAssignment('1:2,2:3, 3 : 1')).toEqual([[1, 2], [2, 3], [3, 1]]);
+    expect(parseReplicaAssignment('4')).toEqual([[4]]);
+    expect(() => parseReplicaAssignment('1:x')).toThrow(/invalid --replica-assignment/);
+    expect(() => parseReplicaAssignment('1,,2')).toThrow(/invalid --replica-assignment/);
   });
 });

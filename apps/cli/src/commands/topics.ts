@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatPartition, readClusterJson, readClusterStatus, type PartitionStatus } from '@dms/devcluster';
 import {
-  collectConfig, DEFAULT_BOOTSTRAP, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo,
+  collectConfig, DEFAULT_BOOTSTRAP, describeConfigs, describeError, errorName, KafkaClient, securityFromFile, parseIntOption, processIo, RESOURCE_TOPIC,
   type CliIo, type TopicInfo,
 } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
@@ -37,11 +37,28 @@ async function withClient(io: CliIo, opts: CommonOptions, body: (client: KafkaCl
 type StorageView = Map<string, PartitionStatus> | undefined;
 const storageKey = (topic: string, partition: number) => `${topic}\0${partition}`;
 
-function describeJson(t: TopicInfo, storage: StorageView) {
+/** The configs set on the topic itself (as kafka-topics.sh shows them); undefined when DescribeConfigs is unavailable. */
+type TopicConfigs = Map<string, Record<string, string>>;
+
+async function readTopicConfigs(client: KafkaClient, topics: TopicInfo[]): Promise<TopicConfigs> {
+  const out: TopicConfigs = new Map();
+  for (const t of topics.filter((x) => x.errorCode === 0)) {
+    try {
+      const entries = await describeConfigs(client, { type: RESOURCE_TOPIC, name: t.name });
+      out.set(t.name, Object.fromEntries(entries.filter((e) => e.source === 'DYNAMIC_TOPIC_CONFIG').map((e) => [e.name, e.value ?? ''])));
+    } catch {
+      // A broker without DescribeConfigs: describe without configs.
+    }
+  }
+  return out;
+}
+
+function describeJson(t: TopicInfo, storage: StorageView, configs?: Record<string, string>) {
   return {
     name: t.name,
     topicId: t.topicId,
     errorCode: t.errorCode,
+    ...(configs ? { configs } : {}),
     partitionCount: t.partitions.length,
     replicationFactor: t.partitions[0]?.replicas.length ?? 0,
     partitions: t.partitions.map((p) => {
@@ -55,10 +72,11 @@ function describeJson(t: TopicInfo, storage: StorageView) {
   };
 }
 
-function describeText(t: TopicInfo, storage: StorageView): string {
+function describeText(t: TopicInfo, storage: StorageView, configs?: Record<string, string>): string {
   if (t.errorCode !== 0) return `Topic: ${t.name}\tError: ${errorName(t.errorCode)}\n`;
   const rf = t.partitions[0]?.replicas.length ?? 0;
-  let s = `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\n`;
+  const cfg = configs ? `\tConfigs: ${Object.entries(configs).map(([k, v]) => `${k}=${v}`).join(',')}` : '';
+  let s = `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}${cfg}\n`;
   for (const p of t.partitions) {
     const st = storage?.get(storageKey(t.name, p.partition));
     s += st
@@ -88,6 +106,15 @@ async function readStorageView(o: StorageOptions): Promise<StorageView> {
 }
 
 const ELECTION_TYPES = ['preferred', 'unclean'] as const;
+
+/** kafka-topics.sh's --replica-assignment: partitions separated by commas, broker ids by colons. */
+export function parseReplicaAssignment(text: string): number[][] {
+  return text.split(',').map((part) => {
+    const ids = part.split(':').map((s) => s.trim());
+    if (ids.some((s) => !/^\d+$/.test(s))) throw new Error(`invalid --replica-assignment '${text}': use broker ids like 1:2,2:3`);
+    return ids.map(Number);
+  });
+}
 
 /** kafka-leader-election.sh's summary lines. */
 function electionText(type: string, results: { topic: string; partition: number; errorCode: number; errorMessage: string | null }[]): string {
@@ -125,6 +152,26 @@ export function register(program: Command, io: CliIo = processIo): void {
         }
       }));
 
+  withCommon(topics.command('alter <name>').description('add partitions to a topic, like kafka-topics.sh --alter --partitions'))
+    .addOption(new Option('--partitions <n>', 'the new partition count (more than the topic has)').argParser(parseIntOption('--partitions', 1)).makeOptionMandatory())
+    .option('--replica-assignment <list>', 'broker ids per partition, as kafka-topics.sh takes them: "1:2,2:3,3:1" (partitions separated by commas, replicas by colons); lists for the existing partitions are skipped')
+    .action(async (name: string, opts: CommonOptions & { partitions: number; replicaAssignment?: string }) =>
+      withClient(io, opts, async (client) => {
+        let assignments: number[][] | null = null;
+        if (opts.replicaAssignment !== undefined) {
+          const all = parseReplicaAssignment(opts.replicaAssignment);
+          // As kafka-topics.sh: a list for every partition, of which those of the new ones are sent.
+          assignments = all.slice(await client.partitionCount(name));
+        }
+        const [res] = await client.createPartitions([{ name, count: opts.partitions, assignments }]);
+        if (opts.json) io.out(`${JSON.stringify({ ...res, partitions: opts.partitions, errorName: errorName(res.errorCode) })}\n`);
+        else if (res.errorCode === 0) io.out(`Topic ${name} now has ${opts.partitions} partitions.\n`);
+        if (res.errorCode !== 0) {
+          if (!opts.json) io.err(`Error while executing topic command : ${res.errorMessage ?? errorName(res.errorCode)}\n`);
+          process.exitCode = 1;
+        }
+      }));
+
   withCommon(topics.command('list').description('list topic names'))
     .action(async (opts: CommonOptions) => withClient(io, opts, async (client) => {
       const names = (await client.metadata()).topics.map((t) => t.name).sort();
@@ -138,7 +185,10 @@ export function register(program: Command, io: CliIo = processIo): void {
     .action(async (name: string | undefined, opts: CommonOptions & StorageOptions) => withClient(io, opts, async (client) => {
       const [md, storage] = await Promise.all([client.metadata(name === undefined ? undefined : [name]), readStorageView(opts)]);
       const list = md.topics.slice().sort((a, b) => a.name.localeCompare(b.name));
-      io.out(opts.json ? `${JSON.stringify(list.map((t) => describeJson(t, storage)))}\n` : list.map((t) => describeText(t, storage)).join(''));
+      const configs = await readTopicConfigs(client, list);
+      io.out(opts.json
+        ? `${JSON.stringify(list.map((t) => describeJson(t, storage, configs.get(t.name))))}\n`
+        : list.map((t) => describeText(t, storage, configs.get(t.name))).join(''));
       if (list.some((t) => t.errorCode !== 0)) process.exitCode = 1;
     }));
 

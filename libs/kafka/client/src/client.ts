@@ -2,6 +2,7 @@ import { ErrorCode, KafkaError, isRetriable } from '@dms/kafka-errors';
 import {
   ApiKey,
   ZERO_UUID,
+  type CreatePartitionsResponse,
   type CreateTopicsResponse,
   type DeleteTopicsResponse,
   type ElectLeadersResponse,
@@ -203,6 +204,25 @@ export class KafkaClient {
       validateOnly,
     }, { timeoutMs: timeoutMs + 5_000 });
     return res.topics.map((t) => ({ name: t.name, errorCode: t.errorCode, errorMessage: t.errorMessage ?? null }));
+  }
+
+  /**
+   * CreatePartitions: grows each topic to `count` partitions; `assignments` (one broker list per
+   * added partition) or null to let the controller place them. Forgets the cached metadata.
+   */
+  async createPartitions(
+    topics: readonly { name: string; count: number; assignments?: number[][] | null }[],
+    timeoutMs = 30_000,
+    validateOnly = false,
+  ): Promise<TopicResult[]> {
+    const conn = await this.controllerConnection();
+    const res = await conn.request<CreatePartitionsResponse>(ApiKey.CreatePartitions, {
+      topics: topics.map((t) => ({ name: t.name, count: t.count, assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null })),
+      timeoutMs,
+      validateOnly,
+    }, { timeoutMs: timeoutMs + 5_000 });
+    for (const t of topics) this.topics.delete(t.name);
+    return res.results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage ?? null }));
   }
 
   /** Sends any admin request to the controller (as advertised) and returns its decoded body. */

@@ -15,3 +15,5 @@ export * from './cli-options';
 export * from './group-admin';
 export * from './security-admin';
 export * from './client-properties';
+export * from './config-admin';
+export * from './records-admin';

@@ -34,6 +34,12 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.DescribeUserScramCredentials]: { min: 0, max: 0 },
   [ApiKey.AlterUserScramCredentials]: { min: 0, max: 0 },
   [ApiKey.ElectLeaders]: { min: 0, max: 2 },
+  [ApiKey.DescribeConfigs]: { min: 1, max: 4 },
+  [ApiKey.IncrementalAlterConfigs]: { min: 0, max: 1 },
+  [ApiKey.DescribeLogDirs]: { min: 1, max: 4 },
+  [ApiKey.DescribeCluster]: { min: 0, max: 1 },
+  [ApiKey.CreatePartitions]: { min: 0, max: 3 },
+  [ApiKey.DeleteRecords]: { min: 0, max: 2 },
 });
 
 export interface BrokerApiVersion {

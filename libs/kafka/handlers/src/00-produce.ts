@@ -2,6 +2,9 @@
 // Behavior: checks each partition's batches here (framing, magic 2, CRC-32C, size) without
 //   decoding records, forwards the good ones to the storage leaders through the storage port and
 //   merges the answers in request order. acks=0 sends no response.
+//   The storage leader applies the topic's settings (segment.bytes, max.message.bytes, message.timestamp.*,
+//   compression.type, cleanup.policy=compact needing keys); a refused record is named in
+//   record_errors with error_message (v8+; older versions carry the error code only).
 // Version notes: v3+ only (magic 2 batches); Kafka 4 removed v0-v2.
 //   Needs WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions. Internal topics
 //   (__consumer_offsets) answer INVALID_TOPIC_EXCEPTION, as Kafka: only the coordinators append
@@ -84,7 +87,8 @@ export const produceHandler: KafkaHandler = {
           list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
           continue;
         }
-        const maxBytes = Number(view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
+        // The topic's effective value (topic, then dynamic and static broker settings), as the broker applies it.
+        const maxBytes = Number(ctx.cluster.effectiveTopicConfigs?.(t.name)?.['max.message.bytes'] ?? view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
         const problem = checkRecords(p.records, maxBytes);
         if (problem) {
           list.push(failed(p.index, problem.code, problem.message));
@@ -108,6 +112,7 @@ export const produceHandler: KafkaHandler = {
           r.baseOffset = o.baseOffset;
           r.logAppendTimeMs = o.logAppendTimeMs;
           r.logStartOffset = o.logStartOffset;
+          r.recordErrors = (o.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message || null }));
         }
       }
     }

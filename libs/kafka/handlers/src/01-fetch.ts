@@ -2,6 +2,11 @@
 // Behavior: forwards every partition to its storage leader through the storage port, which
 //   honours max wait, min bytes, max bytes and per-partition max bytes, and returns whole
 //   batches as stored. An empty partition answers an empty record set, never null.
+//   Size limits are Kafka's (KIP-74) over the whole answer, even when several storage brokers
+//   serve it: at most max_bytes, and per partition at most partition_max_bytes, except the first
+//   batch of the first non-empty partition; a partition beyond the budget answers an empty record
+//   set with no error and is fetched next time. The answer goes out as soon as the brokers that
+//   answered hold min_bytes (the others are woken), else after max_wait_ms.
 // Version notes: v4+ (magic 2 only; Kafka 4 removed v0-v3). v13+ names topics by id.
 //   Fetch sessions (v7+) are declined by answering session id 0, which clients treat as
 //   "keep sending full fetch requests".

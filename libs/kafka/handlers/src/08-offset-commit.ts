@@ -2,7 +2,11 @@
 // Behavior: commits are appended to the group's partition of __consumer_offsets and answered
 //   once committed there. Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION; a
 //   generation of -1 with an empty member id commits for a group not managed by the coordinator.
-// Version notes: v2-v4 retentionTimeMs is ignored (the broker's offsets.retention.minutes rules);
+// Version notes: v1 (removed by Kafka 4.0, KIP-896) is served because sarama 1.22 sends it with
+//   its default Consumer.Offsets.Retention of 0, and it needs no record conversion; its
+//   per-partition commitTimestamp is ignored: the commit is stamped on arrival, as for -1. v0
+//   (ZooKeeper-stored offsets) is not served. v2-v4 retentionTimeMs is ignored (the broker's
+//   offsets.retention.minutes rules);
 //   v6+ committed leader epoch; v7+ group.instance.id.
 //   Needs READ on the GROUP (else GROUP_AUTHORIZATION_FAILED for every partition) and READ on
 //   each TOPIC (else TOPIC_AUTHORIZATION_FAILED for its partitions), checked before existence.
@@ -14,7 +18,7 @@ import type { KafkaHandler } from './handler';
 export const offsetCommitHandler: KafkaHandler = {
   apiKey: 8,
   name: 'OffsetCommit',
-  minVersion: 2,
+  minVersion: 1,
   maxVersion: 9,
   async handle(ctx, req: any) {
     const everyPartition = (errorCode: number) => ({

@@ -3,9 +3,9 @@
 //   SaslAuthenticate exchange uses. An unknown or disabled mechanism answers
 //   UNSUPPORTED_SASL_MECHANISM with the enabled list; a second handshake, one after login or one
 //   on a non-SASL listener answers ILLEGAL_SASL_STATE.
-// Version notes: v1: the tokens travel in SaslAuthenticate requests. v0 is listed because
-//   librdkafka only detects SASL support when ApiVersions includes it, but a v0 handshake is
-//   refused (ILLEGAL_SASL_STATE): its raw, unframed tokens are not supported.
+// Version notes: v1: the tokens travel in SaslAuthenticate requests. v0: they travel as bare
+//   size-prefixed frames, each answered by one (the connection reads them, see
+//   libs/gateway/src/raw-sasl.ts); kafka-python 2.0 always sends v0.
 // Not implemented: re-authentication (connections.max.reauth.ms).
 import { ErrorCode } from '@dms/kafka-errors';
 import type { KafkaHandler } from './handler';
@@ -20,10 +20,6 @@ export const saslHandshakeHandler: KafkaHandler = {
     const sec = ctx.security;
     const session = ctx.session;
     const mechanisms = sec?.enabledMechanisms() ?? [];
-    if (version === 0) {
-      session?.closeAfterResponse();
-      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
-    }
     if (!sec || !session || !session.securityProtocol.startsWith('SASL_') || session.authenticated || session.sasl) {
       return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
     }
@@ -32,6 +28,7 @@ export const saslHandshakeHandler: KafkaHandler = {
       return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms };
     }
     session.sasl = sec.saslExchange(req.mechanism);
+    if (version === 0) session.rawSaslTokens = true;
     return { errorCode: ErrorCode.NONE, mechanisms };
   },
 };

@@ -5,7 +5,10 @@
 // Version notes: v5+ returns partitions, replication factor and configs of created topics;
 //   v7+ the topic id.
 //   Needs CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.
-// Not implemented: config source details (configs are echoed as given, source DEFAULT_CONFIG).
+//   v5+ lists every topic config with its effective value and source (DYNAMIC_TOPIC_CONFIG for
+//   the ones given, else the broker layers or the default), as DescribeConfigs would.
+// Not implemented: nothing known.
+import { createdTopicConfigs } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, clusterAuthorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -55,7 +58,9 @@ export const createTopicsHandler: KafkaHandler = {
           topicId: o.topicId || ZERO_UUID,
           numPartitions: o.numPartitions,
           replicationFactor: o.replicationFactor,
-          configs: Object.entries(o.configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 5, isSensitive: false })),
+          configs: createdTopicConfigs(o.configs, ctx.cluster.topicConfigLayers(t.name)).map((c) => ({
+            name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive,
+          })),
         };
       }),
     };

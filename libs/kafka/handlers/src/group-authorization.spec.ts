@@ -1,6 +1,7 @@
 // The consumer-group APIs check Kafka's ACLs before the coordinator is asked: these specs run
 // the real handlers against a recording group port and a security port that grants only the
 // listed (operation, resource type, name) triples.
+import { decodeRequestBody, decodeRequestHeader, encodeRequest } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import { Operation, Resource } from './authorize';
 import { offsetCommitHandler } from './08-offset-commit';
@@ -108,6 +109,20 @@ describe('OffsetCommit', () => {
     { name: 'gone', partitions: [{ partitionIndex: 0, committedOffset: 1n }] },
   ] };
   const codes = (res: any) => res.topics.map((t: any) => t.partitions.map((p: any) => p.errorCode));
+
+  it('serves v1, the version sarama 1.22 commits with, passing its generation and member on', async () => {
+    expect(offsetCommitHandler.minVersion).toBeLessThanOrEqual(1);
+    const frame = encodeRequest({ requestApiKey: 8, requestApiVersion: 1, correlationId: 1, clientId: 'sarama' }, {
+      groupId: 'g', generationIdOrMemberEpoch: 4, memberId: 'm-1',
+      topics: [{ name: 't', partitions: [{ partitionIndex: 1, committedOffset: 42n, commitTimestamp: -1n, committedMetadata: '' }] }],
+    }).subarray(4);
+    const { header, bodyOffset } = decodeRequestHeader(frame);
+    const body = decodeRequestBody(8, header.requestApiVersion, frame, bodyOffset);
+    const { ctx, calls } = context([[READ, GROUP, 'g'], [READ, TOPIC, 't']]);
+    const res = await offsetCommitHandler.handle(ctx, body, 1);
+    expect(codes(res)).toEqual([[ErrorCode.NONE]]);
+    expect(calls[0].input).toMatchObject({ groupId: 'g', generationId: 4, memberId: 'm-1', topics: [{ name: 't', partitions: [{ partitionIndex: 1, committedOffset: 42n }] }] });
+  });
 
   it('answers GROUP_AUTHORIZATION_FAILED for every partition without READ on the group', async () => {
     const { ctx, calls } = context([[READ, TOPIC, 't'], [READ, TOPIC, 'u']]);

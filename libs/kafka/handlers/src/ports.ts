@@ -1,3 +1,4 @@
+import type { BrokerConfigLayers } from '@dms/configs';
 import type { AclBinding } from '@dms/security';
 import type {
   DeleteGroupResult,
@@ -63,7 +64,23 @@ export interface ClusterPort {
   topicById(topicId: string): TopicView | undefined;
   /** Resolves when the view shows the topics (or times out); used after admin changes. */
   awaitTopics(names: string[], present: boolean, timeoutMs: number): Promise<void>;
+  /** Resolves when the view shows each topic with at least its count of partitions, all led (or times out). */
+  awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void>;
   config: GatewayConfig;
+  /**
+   * The broker-level config layers of BROKER resource `brokerId` (see decision 0009): its dynamic
+   * overrides, the cluster default and the static values the services registered.
+   */
+  brokerConfigLayers(brokerId: number): BrokerConfigLayers;
+  /** The layers a topic's configs are described with: those of its partition 0's storage leader. */
+  topicConfigLayers(topic: string): BrokerConfigLayers;
+  /**
+   * The complete effective config of a topic (every key, resolved through topicConfigLayers), as
+   * its leading storage broker applies it; undefined for an unknown topic.
+   */
+  effectiveTopicConfigs(topic: string): Record<string, string> | undefined;
+  /** Resolves once this gateway's view has caught up with etcd revision `revision` (or after the timeout). */
+  awaitRevision(revision: bigint, timeoutMs: number): Promise<void>;
 }
 
 export interface GatewayConfig {
@@ -96,7 +113,42 @@ export interface ElectionOutcome {
   errorMessage: string | null;
 }
 
+export interface ConfigResourceChangeInput {
+  /** Kafka's ConfigResource type: 2 TOPIC, 4 BROKER. */
+  resourceType: number;
+  /** Topic name, broker id, or "" for the cluster-default broker entity. */
+  resourceName: string;
+  /** AlterConfigs: the SET entries become the whole set. IncrementalAlterConfigs: false. */
+  replace: boolean;
+  /** `op` is Kafka's AlterConfigOp code (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT). */
+  changes: { name: string; op: number; value: string | null }[];
+}
+
+export interface ConfigResourceOutcome {
+  resourceType: number;
+  resourceName: string;
+  errorCode: number;
+  errorMessage: string | null;
+  /** etcd revision of the write; 0n when nothing was written. */
+  revision: bigint;
+}
+
+export interface NewPartitionsSpec {
+  name: string;
+  count: number;
+  /** null: the controller places the new replicas; else one broker list per added partition. */
+  assignments: number[][] | null;
+}
+
+export interface NewPartitionsOutcome {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
 export interface ControllerPort {
+  /** Alters topic or broker configs on the leading controller, one outcome per resource. */
+  alterConfigs(resources: ConfigResourceChangeInput[], validateOnly: boolean, timeoutMs: number): Promise<ConfigResourceOutcome[]>;
   createTopics(specs: TopicSpec[], validateOnly: boolean, timeoutMs: number): Promise<TopicOutcome[]>;
   deleteTopics(names: string[], timeoutMs: number): Promise<TopicOutcome[]>;
   /**
@@ -104,6 +156,8 @@ export interface ControllerPort {
    * `partitions` null means every partition. One outcome per partition tried.
    */
   electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null, timeoutMs: number): Promise<ElectionOutcome[]>;
+  /** Kafka's CreatePartitions on the leading controller; one outcome per spec. */
+  createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]>;
 }
 
 export interface ProducePartitionInput {
@@ -120,6 +174,8 @@ export interface ProducePartitionOutcome {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /** Records that made the leader refuse the batch (Produce v8+ record_errors). */
+  recordErrors?: { batchIndex: number; message: string }[];
 }
 
 export interface FetchPartitionInput {
@@ -171,7 +227,33 @@ export interface OffsetForLeaderEpochOutcome {
   endOffset: bigint;
 }
 
+/** One storage broker's log dir as DescribeLogDirs reports it. */
+export interface LogDirOutcome {
+  brokerId: number;
+  logDir: string;
+  errorCode: number;
+  totalBytes: bigint;
+  usableBytes: bigint;
+  partitions: { topic: string; partition: number; size: bigint; offsetLag: bigint }[];
+}
+
+export interface DeleteRecordsInput {
+  topic: string;
+  partition: number;
+  /** Records below this offset go; -1 means the high watermark. */
+  offset: bigint;
+}
+
+export interface DeleteRecordsOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  lowWatermark: bigint;
+}
+
 export interface StoragePort {
+  /** Every live storage broker's log dir (topics null: every partition). */
+  describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]>;
   produce(acks: number, timeoutMs: number, parts: ProducePartitionInput[]): Promise<ProducePartitionOutcome[]>;
   fetch(
     opts: { maxWaitMs: number; minBytes: number; maxBytes: number; isolationLevel: number },
@@ -179,6 +261,8 @@ export interface StoragePort {
   ): Promise<FetchPartitionOutcome[]>;
   listOffsets(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]>;
   offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]>;
+  /** DeleteRecords on each partition's leader, answered once the in-sync replicas follow (or timeoutMs). */
+  deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]>;
 }
 
 export interface CoordinatorAnswer {
@@ -232,6 +316,11 @@ export interface ConnectionSession {
   readonly authenticated: boolean;
   /** The exchange SaslHandshake started, until SaslAuthenticate completes it. */
   sasl: SaslExchange | null;
+  /**
+   * Set by a SaslHandshake v0: the exchange's tokens then travel as bare size-prefixed frames,
+   * not in SaslAuthenticate requests (Kafka's legacy framing; kafka-python 2.0 uses it).
+   */
+  rawSaslTokens?: boolean;
   /** Marks the connection authenticated as `principal` (lifts the pre-auth frame limit). */
   authenticate(principal: string): void;
   /** Closes the connection once the current response has been written (failed login). */

@@ -14,6 +14,7 @@ import { listGroupsHandler } from './16-list-groups';
 import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
+import { deleteRecordsHandler } from './21-delete-records';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { electLeadersHandler } from './43-elect-leaders';
 import { offsetDeleteHandler } from './47-offset-delete';
@@ -23,8 +24,14 @@ import { describeAclsHandler } from './29-describe-acls';
 import { createAclsHandler } from './30-create-acls';
 import { deleteAclsHandler } from './31-delete-acls';
 import { saslAuthenticateHandler } from './36-sasl-authenticate';
+import { createPartitionsHandler } from './37-create-partitions';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials';
+import { describeConfigsHandler } from './32-describe-configs';
+import { alterConfigsHandler } from './33-alter-configs';
+import { describeLogDirsHandler } from './35-describe-log-dirs';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
+import { describeClusterHandler } from './60-describe-cluster';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -45,6 +52,7 @@ export const handlers: readonly KafkaHandler[] = [
   apiVersionsHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
+  deleteRecordsHandler,
   deleteGroupsHandler,
   electLeadersHandler,
   offsetDeleteHandler,
@@ -54,8 +62,14 @@ export const handlers: readonly KafkaHandler[] = [
   createAclsHandler,
   deleteAclsHandler,
   saslAuthenticateHandler,
+  createPartitionsHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  describeLogDirsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));

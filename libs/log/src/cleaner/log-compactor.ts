@@ -9,7 +9,7 @@ import {
   isTransactionalBatch,
   openRecords,
   readRawRecords,
-  scanRecords,
+  scanRecordSpans,
 } from '@dms/kafka-codec';
 import { LogError } from '../log-error';
 import type { PartitionLog } from '../partition-log';
@@ -152,7 +152,7 @@ async function buildOffsetMap(
         const view = await openRecords(batch);
         const base = Number(view.header.baseOffset);
         const firstDirty = Number(range.firstDirtyOffset);
-        scanRecords(view, (_s, _e, offsetDelta, keyStart, keyLength) => {
+        scanRecordSpans(view, (_s, _e, offsetDelta, keyStart, keyLength) => {
           const offset = base + offsetDelta;
           if (keyLength >= 0 && offset >= firstDirty) map.putAt(view.plain, keyStart, keyLength, offset);
         });
@@ -191,7 +191,7 @@ async function cleanBatch(
   let tombstones = false;
   const base = Number(header.baseOffset);
   const end = Number(endOffset);
-  scanRecords(view, (start, recordEnd, offsetDelta, keyStart, keyLength, valueIsNull) => {
+  scanRecordSpans(view, (start, recordEnd, offsetDelta, keyStart, keyLength, valueIsNull) => {
     const offset = base + offsetDelta;
     let keep: boolean;
     if (offset >= end) keep = true;
@@ -218,7 +218,7 @@ async function cleanBatch(
   const keptStarts = new Set<number>();
   for (let i = 0; i < spans.length; i += 2) keptStarts.add(spans[i]!);
   const keptOffsets = new Set<number>();
-  scanRecords(view, (start, _e, offsetDelta) => {
+  scanRecordSpans(view, (start, _e, offsetDelta) => {
     if (keptStarts.has(start)) keptOffsets.add(offsetDelta);
   });
   return buildRetainedBatch(header, raw.records.filter((r) => keptOffsets.has(r.offsetDelta)), { deleteHorizonMs: horizon });

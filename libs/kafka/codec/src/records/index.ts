@@ -4,3 +4,5 @@ export * from './control-record';
 export * from './record-batch';
 export * from './records-error';
 export * from './record-filter';
+export * from './recompress';
+export * from './record-scan';

@@ -168,7 +168,7 @@ function writeBytes(out: Buffer, pos: number, b: Buffer | null): number {
   return pos + b.copy(out, pos);
 }
 
-/** A batch's records region, decompressed when needed: what `scanRecords` walks. */
+/** A batch's records region, decompressed when needed: what `scanRecordSpans` walks. */
 export interface RecordsView {
   header: DecodedBatchHeader;
   /** Holds the records from `start` to `end` (the batch itself when uncompressed). */
@@ -188,7 +188,7 @@ export async function openRecords(batch: Buffer, maxDecompressedBytes = DEFAULT_
  * byte range [recordStart, recordEnd) including the length prefix, its offset delta, where its key
  * lies (keyLength -1 for a null key) and whether its value is null.
  */
-export function scanRecords(
+export function scanRecordSpans(
   view: RecordsView,
   visit: (recordStart: number, recordEnd: number, offsetDelta: number, keyStart: number, keyLength: number, valueIsNull: boolean) => void,
 ): void {

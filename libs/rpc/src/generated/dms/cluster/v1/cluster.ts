@@ -223,6 +223,83 @@ export interface DeleteAclsResponse {
   results: AclResult[];
 }
 
+/**
+ * Config changes of one resource. Kafka's codes: resource_type 2 TOPIC, 4 BROKER (name "" is the
+ * cluster default); op 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT.
+ */
+export interface ConfigResourceChange {
+  resourceType: number;
+  resourceName: string;
+  /** True replaces the resource's whole set with the SET entries (AlterConfigs); else incremental. */
+  replace: boolean;
+  changes: ConfigChange[];
+}
+
+export interface ConfigChange {
+  name: string;
+  op: number;
+  value: string;
+  /** Kafka's null value (AlterConfigs: unset the key). */
+  valueNull: boolean;
+}
+
+export interface AlterConfigsRequest {
+  resources: ConfigResourceChange[];
+  validateOnly: boolean;
+}
+
+export interface ConfigResourceResult {
+  resourceType: number;
+  resourceName: string;
+  errorCode: number;
+  errorMessage: string;
+  /**
+   * The etcd revision of the write (0 when nothing was written), so a gateway can wait until
+   * its view has it and a describe right after the alter reads the new values.
+   */
+  revision: bigint;
+}
+
+export interface AlterConfigsResponse {
+  results: ConfigResourceResult[];
+}
+
+export interface CreatePartitionsRequest {
+  topics: PartitionsSpec[];
+  validateOnly: boolean;
+  timeoutMs: number;
+  traceContext: { [key: string]: string };
+}
+
+export interface CreatePartitionsRequest_TraceContextEntry {
+  key: string;
+  value: string;
+}
+
+export interface PartitionsSpec {
+  name: string;
+  /** The partition count wanted (more than the topic has). */
+  count: number;
+  /** False: the controller places the new replicas (Kafka's null assignments); true: `assignments`. */
+  explicitAssignment: boolean;
+  /** One replica list per added partition, in partition order. */
+  assignments: NewPartitionAssignment[];
+}
+
+export interface NewPartitionAssignment {
+  brokerIds: number[];
+}
+
+export interface CreatePartitionsResponse {
+  topics: PartitionsResult[];
+}
+
+export interface PartitionsResult {
+  name: string;
+  errorCode: number;
+  errorMessage: string;
+}
+
 function createBaseCreateTopicsRequest(): CreateTopicsRequest {
   return { topics: [], validateOnly: false, timeoutMs: 0, traceContext: {} };
 }
@@ -2400,6 +2477,752 @@ export const DeleteAclsResponse: MessageFns<DeleteAclsResponse> = {
   },
 };
 
+function createBaseConfigResourceChange(): ConfigResourceChange {
+  return { resourceType: 0, resourceName: "", replace: false, changes: [] };
+}
+
+export const ConfigResourceChange: MessageFns<ConfigResourceChange> = {
+  encode(message: ConfigResourceChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceType !== 0) {
+      writer.uint32(8).int32(message.resourceType);
+    }
+    if (message.resourceName !== "") {
+      writer.uint32(18).string(message.resourceName);
+    }
+    if (message.replace !== false) {
+      writer.uint32(24).bool(message.replace);
+    }
+    for (const v of message.changes) {
+      ConfigChange.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigResourceChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigResourceChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resourceType = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replace = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.changes.push(ConfigChange.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConfigChange(): ConfigChange {
+  return { name: "", op: 0, value: "", valueNull: false };
+}
+
+export const ConfigChange: MessageFns<ConfigChange> = {
+  encode(message: ConfigChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.op !== 0) {
+      writer.uint32(16).int32(message.op);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    if (message.valueNull !== false) {
+      writer.uint32(32).bool(message.valueNull);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.op = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.valueNull = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterConfigsRequest(): AlterConfigsRequest {
+  return { resources: [], validateOnly: false };
+}
+
+export const AlterConfigsRequest: MessageFns<AlterConfigsRequest> = {
+  encode(message: AlterConfigsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.resources) {
+      ConfigResourceChange.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.validateOnly !== false) {
+      writer.uint32(16).bool(message.validateOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterConfigsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterConfigsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resources.push(ConfigResourceChange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.validateOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConfigResourceResult(): ConfigResourceResult {
+  return { resourceType: 0, resourceName: "", errorCode: 0, errorMessage: "", revision: 0n };
+}
+
+export const ConfigResourceResult: MessageFns<ConfigResourceResult> = {
+  encode(message: ConfigResourceResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceType !== 0) {
+      writer.uint32(8).int32(message.resourceType);
+    }
+    if (message.resourceName !== "") {
+      writer.uint32(18).string(message.resourceName);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.revision !== 0n) {
+      if (BigInt.asIntN(64, message.revision) !== message.revision) {
+        throw new globalThis.Error("value provided for field message.revision of type int64 too large");
+      }
+      writer.uint32(40).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigResourceResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigResourceResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.resourceType = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.revision = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterConfigsResponse(): AlterConfigsResponse {
+  return { results: [] };
+}
+
+export const AlterConfigsResponse: MessageFns<AlterConfigsResponse> = {
+  encode(message: AlterConfigsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ConfigResourceResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterConfigsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterConfigsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ConfigResourceResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreatePartitionsRequest(): CreatePartitionsRequest {
+  return { topics: [], validateOnly: false, timeoutMs: 0, traceContext: {} };
+}
+
+export const CreatePartitionsRequest: MessageFns<CreatePartitionsRequest> = {
+  encode(message: CreatePartitionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.topics) {
+      PartitionsSpec.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.validateOnly !== false) {
+      writer.uint32(16).bool(message.validateOnly);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).int32(message.timeoutMs);
+    }
+    globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
+      CreatePartitionsRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePartitionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePartitionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topics.push(PartitionsSpec.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.validateOnly = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = CreatePartitionsRequest_TraceContextEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.traceContext[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreatePartitionsRequest_TraceContextEntry(): CreatePartitionsRequest_TraceContextEntry {
+  return { key: "", value: "" };
+}
+
+export const CreatePartitionsRequest_TraceContextEntry: MessageFns<CreatePartitionsRequest_TraceContextEntry> = {
+  encode(message: CreatePartitionsRequest_TraceContextEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePartitionsRequest_TraceContextEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePartitionsRequest_TraceContextEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePartitionsSpec(): PartitionsSpec {
+  return { name: "", count: 0, explicitAssignment: false, assignments: [] };
+}
+
+export const PartitionsSpec: MessageFns<PartitionsSpec> = {
+  encode(message: PartitionsSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).int32(message.count);
+    }
+    if (message.explicitAssignment !== false) {
+      writer.uint32(24).bool(message.explicitAssignment);
+    }
+    for (const v of message.assignments) {
+      NewPartitionAssignment.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PartitionsSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePartitionsSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.explicitAssignment = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.assignments.push(NewPartitionAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseNewPartitionAssignment(): NewPartitionAssignment {
+  return { brokerIds: [] };
+}
+
+export const NewPartitionAssignment: MessageFns<NewPartitionAssignment> = {
+  encode(message: NewPartitionAssignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.brokerIds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.brokerIds) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NewPartitionAssignment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNewPartitionAssignment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.brokerIds.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.brokerIds.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreatePartitionsResponse(): CreatePartitionsResponse {
+  return { topics: [] };
+}
+
+export const CreatePartitionsResponse: MessageFns<CreatePartitionsResponse> = {
+  encode(message: CreatePartitionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.topics) {
+      PartitionsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePartitionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePartitionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topics.push(PartitionsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePartitionsResult(): PartitionsResult {
+  return { name: "", errorCode: 0, errorMessage: "" };
+}
+
+export const PartitionsResult: MessageFns<PartitionsResult> = {
+  encode(message: PartitionsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PartitionsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePartitionsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The controller's face to gateways and the CLI. Only the elected leader serves writes;
  * a standby answers NOT_CONTROLLER (error code 41) so callers re-resolve the leader in etcd.
@@ -2492,6 +3315,32 @@ export const ControllerServiceService = {
     responseSerialize: (value: DeleteAclsResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteAclsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteAclsResponse => DeleteAclsResponse.decode(value),
   },
+  /**
+   * Kafka's AlterConfigs / IncrementalAlterConfigs for topics and brokers: each resource one
+   * fenced compare-and-set of its record (the topic's configs, or configs/brokers/<id|<default>>).
+   */
+  alterConfigs: {
+    path: "/dms.cluster.v1.ControllerService/AlterConfigs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AlterConfigsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterConfigsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AlterConfigsRequest => AlterConfigsRequest.decode(value),
+    responseSerialize: (value: AlterConfigsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterConfigsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AlterConfigsResponse => AlterConfigsResponse.decode(value),
+  },
+  /** Kafka's CreatePartitions: grows topics, each in one fenced etcd transaction. */
+  createPartitions: {
+    path: "/dms.cluster.v1.ControllerService/CreatePartitions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreatePartitionsRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(CreatePartitionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreatePartitionsRequest => CreatePartitionsRequest.decode(value),
+    responseSerialize: (value: CreatePartitionsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(CreatePartitionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreatePartitionsResponse => CreatePartitionsResponse.decode(value),
+  },
 } as const;
 
 export interface ControllerServiceServer extends UntypedServiceImplementation {
@@ -2508,6 +3357,13 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
   alterScramCredentials: handleUnaryCall<AlterScramCredentialsRequest, AlterScramCredentialsResponse>;
   createAcls: handleUnaryCall<CreateAclsRequest, CreateAclsResponse>;
   deleteAcls: handleUnaryCall<DeleteAclsRequest, DeleteAclsResponse>;
+  /**
+   * Kafka's AlterConfigs / IncrementalAlterConfigs for topics and brokers: each resource one
+   * fenced compare-and-set of its record (the topic's configs, or configs/brokers/<id|<default>>).
+   */
+  alterConfigs: handleUnaryCall<AlterConfigsRequest, AlterConfigsResponse>;
+  /** Kafka's CreatePartitions: grows topics, each in one fenced etcd transaction. */
+  createPartitions: handleUnaryCall<CreatePartitionsRequest, CreatePartitionsResponse>;
 }
 
 export interface ControllerServiceClient extends Client {
@@ -2635,6 +3491,41 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteAclsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's AlterConfigs / IncrementalAlterConfigs for topics and brokers: each resource one
+   * fenced compare-and-set of its record (the topic's configs, or configs/brokers/<id|<default>>).
+   */
+  alterConfigs(
+    request: AlterConfigsRequest,
+    callback: (error: ServiceError | null, response: AlterConfigsResponse) => void,
+  ): ClientUnaryCall;
+  alterConfigs(
+    request: AlterConfigsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AlterConfigsResponse) => void,
+  ): ClientUnaryCall;
+  alterConfigs(
+    request: AlterConfigsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AlterConfigsResponse) => void,
+  ): ClientUnaryCall;
+  /** Kafka's CreatePartitions: grows topics, each in one fenced etcd transaction. */
+  createPartitions(
+    request: CreatePartitionsRequest,
+    callback: (error: ServiceError | null, response: CreatePartitionsResponse) => void,
+  ): ClientUnaryCall;
+  createPartitions(
+    request: CreatePartitionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreatePartitionsResponse) => void,
+  ): ClientUnaryCall;
+  createPartitions(
+    request: CreatePartitionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreatePartitionsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -60,6 +60,17 @@ export interface ProducePartitionResult {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /**
+   * Records that made the broker refuse the batch (Produce v8+ record_errors), e.g. a keyless
+   * record on a compacted topic or a timestamp out of range; empty otherwise.
+   */
+  recordErrors: RecordError[];
+}
+
+export interface RecordError {
+  /** Index of the record within its batch. */
+  batchIndex: number;
+  message: string;
 }
 
 export interface FetchRequest {
@@ -70,6 +81,12 @@ export interface FetchRequest {
   isolationLevel: number;
   partitions: FetchPartition[];
   traceContext: { [key: string]: string };
+  /**
+   * When set, this request only ends the long poll of the earlier request with this correlation
+   * id on the same stream, which then answers at once with what it has (the gateway has enough
+   * bytes from other brokers); this one answers with no partitions. 0 for an ordinary fetch.
+   */
+  wakeCorrelationId: bigint;
 }
 
 export interface FetchRequest_TraceContextEntry {
@@ -153,6 +170,11 @@ export interface ReplicaFetchPartition {
   /** The leader epoch the follower follows; an older one is fenced. */
   currentLeaderEpoch: number;
   partitionMaxBytes: number;
+  /**
+   * The follower's log start offset (Kafka's FetchRequest log_start_offset): the leader's low
+   * watermark for DeleteRecords is the smallest over the ISR. Absent from older followers.
+   */
+  logStartOffset?: bigint | undefined;
 }
 
 export interface EpochEndOffset {
@@ -204,6 +226,64 @@ export interface OffsetForLeaderEpochResult {
   errorCode: number;
   leaderEpoch: number;
   endOffset: bigint;
+}
+
+export interface DescribeLogDirsRequest {
+  /** True describes every partition replica; else only those of `topics`. */
+  allTopics: boolean;
+  topics: DescribeLogDirsTopic[];
+}
+
+export interface DescribeLogDirsTopic {
+  topic: string;
+  partitions: number[];
+}
+
+export interface DescribeLogDirsResponse {
+  logDir: string;
+  /** Kafka error code of the directory (0, or KAFKA_STORAGE_ERROR when it cannot be read). */
+  errorCode: number;
+  totalBytes: bigint;
+  usableBytes: bigint;
+  partitions: LogDirPartition[];
+}
+
+export interface LogDirPartition {
+  topic: string;
+  partition: number;
+  size: bigint;
+  offsetLag: bigint;
+}
+
+export interface DeleteRecordsRequest {
+  /** How long the leader waits for the in-sync followers to reach the new log start offset. */
+  timeoutMs: number;
+  partitions: DeleteRecordsPartition[];
+  traceContext: { [key: string]: string };
+}
+
+export interface DeleteRecordsRequest_TraceContextEntry {
+  key: string;
+  value: string;
+}
+
+export interface DeleteRecordsPartition {
+  topic: string;
+  partition: number;
+  /** Records below this offset go; -1 means the high watermark. */
+  offset: bigint;
+}
+
+export interface DeleteRecordsResponse {
+  partitions: DeleteRecordsPartitionResult[];
+}
+
+export interface DeleteRecordsPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  /** The low watermark: the smallest log start offset over the in-sync replicas. */
+  lowWatermark: bigint;
 }
 
 function createBaseProduceRequest(): ProduceRequest {
@@ -496,6 +576,7 @@ function createBaseProducePartitionResult(): ProducePartitionResult {
     baseOffset: 0n,
     logAppendTimeMs: 0n,
     logStartOffset: 0n,
+    recordErrors: [],
   };
 }
 
@@ -530,6 +611,9 @@ export const ProducePartitionResult: MessageFns<ProducePartitionResult> = {
         throw new globalThis.Error("value provided for field message.logStartOffset of type int64 too large");
       }
       writer.uint32(56).int64(message.logStartOffset);
+    }
+    for (const v of message.recordErrors) {
+      RecordError.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -603,6 +687,71 @@ export const ProducePartitionResult: MessageFns<ProducePartitionResult> = {
             message.logStartOffset = reader.int64() as bigint;
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.recordErrors.push(RecordError.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRecordError(): RecordError {
+  return { batchIndex: 0, message: "" };
+}
+
+export const RecordError: MessageFns<RecordError> = {
+  encode(message: RecordError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.batchIndex !== 0) {
+      writer.uint32(8).int32(message.batchIndex);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.batchIndex = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -625,6 +774,7 @@ function createBaseFetchRequest(): FetchRequest {
     isolationLevel: 0,
     partitions: [],
     traceContext: {},
+    wakeCorrelationId: 0n,
   };
 }
 
@@ -654,6 +804,12 @@ export const FetchRequest: MessageFns<FetchRequest> = {
     globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
       FetchRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
     });
+    if (message.wakeCorrelationId !== 0n) {
+      if (BigInt.asUintN(64, message.wakeCorrelationId) !== message.wakeCorrelationId) {
+        throw new globalThis.Error("value provided for field message.wakeCorrelationId of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.wakeCorrelationId);
+    }
     return writer;
   },
 
@@ -727,6 +883,14 @@ export const FetchRequest: MessageFns<FetchRequest> = {
             if (entry7.value !== undefined) {
               message.traceContext[entry7.key] = entry7.value;
             }
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.wakeCorrelationId = reader.uint64() as bigint;
             continue;
           }
         }
@@ -1538,7 +1702,15 @@ export const ReplicaFetchRequest: MessageFns<ReplicaFetchRequest> = {
 };
 
 function createBaseReplicaFetchPartition(): ReplicaFetchPartition {
-  return { topic: "", partition: 0, fetchOffset: 0n, lastFetchedEpoch: 0, currentLeaderEpoch: 0, partitionMaxBytes: 0 };
+  return {
+    topic: "",
+    partition: 0,
+    fetchOffset: 0n,
+    lastFetchedEpoch: 0,
+    currentLeaderEpoch: 0,
+    partitionMaxBytes: 0,
+    logStartOffset: undefined,
+  };
 }
 
 export const ReplicaFetchPartition: MessageFns<ReplicaFetchPartition> = {
@@ -1563,6 +1735,12 @@ export const ReplicaFetchPartition: MessageFns<ReplicaFetchPartition> = {
     }
     if (message.partitionMaxBytes !== 0) {
       writer.uint32(48).int32(message.partitionMaxBytes);
+    }
+    if (message.logStartOffset !== undefined) {
+      if (BigInt.asIntN(64, message.logStartOffset) !== message.logStartOffset) {
+        throw new globalThis.Error("value provided for field message.logStartOffset of type int64 too large");
+      }
+      writer.uint32(56).int64(message.logStartOffset);
     }
     return writer;
   },
@@ -1626,6 +1804,14 @@ export const ReplicaFetchPartition: MessageFns<ReplicaFetchPartition> = {
             }
 
             message.partitionMaxBytes = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.logStartOffset = reader.int64() as bigint;
             continue;
           }
         }
@@ -2226,6 +2412,642 @@ export const OffsetForLeaderEpochResult: MessageFns<OffsetForLeaderEpochResult> 
   },
 };
 
+function createBaseDescribeLogDirsRequest(): DescribeLogDirsRequest {
+  return { allTopics: false, topics: [] };
+}
+
+export const DescribeLogDirsRequest: MessageFns<DescribeLogDirsRequest> = {
+  encode(message: DescribeLogDirsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.allTopics !== false) {
+      writer.uint32(8).bool(message.allTopics);
+    }
+    for (const v of message.topics) {
+      DescribeLogDirsTopic.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeLogDirsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeLogDirsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.allTopics = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.topics.push(DescribeLogDirsTopic.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeLogDirsTopic(): DescribeLogDirsTopic {
+  return { topic: "", partitions: [] };
+}
+
+export const DescribeLogDirsTopic: MessageFns<DescribeLogDirsTopic> = {
+  encode(message: DescribeLogDirsTopic, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partitions.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.partitions) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeLogDirsTopic {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeLogDirsTopic();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.partitions.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.partitions.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeLogDirsResponse(): DescribeLogDirsResponse {
+  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [] };
+}
+
+export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
+  encode(message: DescribeLogDirsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logDir !== "") {
+      writer.uint32(10).string(message.logDir);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    if (message.totalBytes !== 0n) {
+      if (BigInt.asIntN(64, message.totalBytes) !== message.totalBytes) {
+        throw new globalThis.Error("value provided for field message.totalBytes of type int64 too large");
+      }
+      writer.uint32(24).int64(message.totalBytes);
+    }
+    if (message.usableBytes !== 0n) {
+      if (BigInt.asIntN(64, message.usableBytes) !== message.usableBytes) {
+        throw new globalThis.Error("value provided for field message.usableBytes of type int64 too large");
+      }
+      writer.uint32(32).int64(message.usableBytes);
+    }
+    for (const v of message.partitions) {
+      LogDirPartition.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeLogDirsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeLogDirsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logDir = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.totalBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.usableBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.partitions.push(LogDirPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseLogDirPartition(): LogDirPartition {
+  return { topic: "", partition: 0, size: 0n, offsetLag: 0n };
+}
+
+export const LogDirPartition: MessageFns<LogDirPartition> = {
+  encode(message: LogDirPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.size !== 0n) {
+      if (BigInt.asIntN(64, message.size) !== message.size) {
+        throw new globalThis.Error("value provided for field message.size of type int64 too large");
+      }
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.offsetLag !== 0n) {
+      if (BigInt.asIntN(64, message.offsetLag) !== message.offsetLag) {
+        throw new globalThis.Error("value provided for field message.offsetLag of type int64 too large");
+      }
+      writer.uint32(32).int64(message.offsetLag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogDirPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogDirPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.offsetLag = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsRequest(): DeleteRecordsRequest {
+  return { timeoutMs: 0, partitions: [], traceContext: {} };
+}
+
+export const DeleteRecordsRequest: MessageFns<DeleteRecordsRequest> = {
+  encode(message: DeleteRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timeoutMs !== 0) {
+      writer.uint32(8).int32(message.timeoutMs);
+    }
+    for (const v of message.partitions) {
+      DeleteRecordsPartition.encode(v!, writer.uint32(18).fork()).join();
+    }
+    globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
+      DeleteRecordsRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.partitions.push(DeleteRecordsPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = DeleteRecordsRequest_TraceContextEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.traceContext[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsRequest_TraceContextEntry(): DeleteRecordsRequest_TraceContextEntry {
+  return { key: "", value: "" };
+}
+
+export const DeleteRecordsRequest_TraceContextEntry: MessageFns<DeleteRecordsRequest_TraceContextEntry> = {
+  encode(message: DeleteRecordsRequest_TraceContextEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsRequest_TraceContextEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsRequest_TraceContextEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsPartition(): DeleteRecordsPartition {
+  return { topic: "", partition: 0, offset: 0n };
+}
+
+export const DeleteRecordsPartition: MessageFns<DeleteRecordsPartition> = {
+  encode(message: DeleteRecordsPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.offset !== 0n) {
+      if (BigInt.asIntN(64, message.offset) !== message.offset) {
+        throw new globalThis.Error("value provided for field message.offset of type int64 too large");
+      }
+      writer.uint32(24).int64(message.offset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.offset = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsResponse(): DeleteRecordsResponse {
+  return { partitions: [] };
+}
+
+export const DeleteRecordsResponse: MessageFns<DeleteRecordsResponse> = {
+  encode(message: DeleteRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      DeleteRecordsPartitionResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(DeleteRecordsPartitionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeleteRecordsPartitionResult(): DeleteRecordsPartitionResult {
+  return { topic: "", partition: 0, errorCode: 0, lowWatermark: 0n };
+}
+
+export const DeleteRecordsPartitionResult: MessageFns<DeleteRecordsPartitionResult> = {
+  encode(message: DeleteRecordsPartitionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.lowWatermark !== 0n) {
+      if (BigInt.asIntN(64, message.lowWatermark) !== message.lowWatermark) {
+        throw new globalThis.Error("value provided for field message.lowWatermark of type int64 too large");
+      }
+      writer.uint32(32).int64(message.lowWatermark);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRecordsPartitionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRecordsPartitionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lowWatermark = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The storage broker's face to gateways. Produce and Fetch are long-lived bidirectional
  * streams multiplexed by correlation id, so one stream per gateway/broker pair carries every
@@ -2286,6 +3108,32 @@ export const StorageServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetForLeaderEpochResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OffsetForLeaderEpochResponse => OffsetForLeaderEpochResponse.decode(value),
   },
+  /**
+   * Kafka's DescribeLogDirs for this broker: its log dir, and per partition replica its size on
+   * disk and offset lag.
+   */
+  describeLogDirs: {
+    path: "/dms.storage.v1.StorageService/DescribeLogDirs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DescribeLogDirsRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeLogDirsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DescribeLogDirsRequest => DescribeLogDirsRequest.decode(value),
+    responseSerialize: (value: DescribeLogDirsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeLogDirsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DescribeLogDirsResponse => DescribeLogDirsResponse.decode(value),
+  },
+  /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
+  deleteRecords: {
+    path: "/dms.storage.v1.StorageService/DeleteRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRecordsRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRecordsRequest => DeleteRecordsRequest.decode(value),
+    responseSerialize: (value: DeleteRecordsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteRecordsResponse => DeleteRecordsResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
@@ -2299,6 +3147,13 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
   replicaFetch: handleBidiStreamingCall<ReplicaFetchRequest, ReplicaFetchResponse>;
   /** Kafka's OffsetForLeaderEpoch, answered by the partition leader. */
   offsetForLeaderEpoch: handleUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>;
+  /**
+   * Kafka's DescribeLogDirs for this broker: its log dir, and per partition replica its size on
+   * disk and offset lag.
+   */
+  describeLogDirs: handleUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>;
+  /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
+  deleteRecords: handleUnaryCall<DeleteRecordsRequest, DeleteRecordsResponse>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -2348,6 +3203,41 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OffsetForLeaderEpochResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's DescribeLogDirs for this broker: its log dir, and per partition replica its size on
+   * disk and offset lag.
+   */
+  describeLogDirs(
+    request: DescribeLogDirsRequest,
+    callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
+  ): ClientUnaryCall;
+  describeLogDirs(
+    request: DescribeLogDirsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
+  ): ClientUnaryCall;
+  describeLogDirs(
+    request: DescribeLogDirsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
+  ): ClientUnaryCall;
+  /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
+  deleteRecords(
+    request: DeleteRecordsRequest,
+    callback: (error: ServiceError | null, response: DeleteRecordsResponse) => void,
+  ): ClientUnaryCall;
+  deleteRecords(
+    request: DeleteRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteRecordsResponse) => void,
+  ): ClientUnaryCall;
+  deleteRecords(
+    request: DeleteRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteRecordsResponse) => void,
   ): ClientUnaryCall;
 }
 

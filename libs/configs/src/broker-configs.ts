@@ -1,0 +1,84 @@
+// The broker-level keys DMS honours, declared once. Each service's config definition takes the
+// keys it reads from here (see brokerKeySpecs), so flags, --help, dynamic updates and
+// DescribeConfigs all agree on names, types and defaults.
+import { LONG_MAX, type KeyDef } from './types';
+import { anyString, bool, double, int, intOr, listOf, long, oneOf } from './validators';
+
+export type ServiceName = 'controller' | 'broker' | 'gateway';
+
+/** Kafka's update modes: read-only keys need a restart; cluster-wide keys may be set per broker or as the default. */
+export type UpdateMode = 'read-only' | 'cluster-wide';
+
+export interface BrokerKeyDef extends KeyDef {
+  mode: UpdateMode;
+  /** Password-like: its value is never returned by DescribeConfigs. */
+  sensitive: boolean;
+  /** The services that read the key from their own configuration (its static value). */
+  services: readonly ServiceName[];
+}
+
+const CODECS = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
+
+const b = (
+  name: string,
+  type: BrokerKeyDef['type'],
+  dflt: string | null,
+  valid: string,
+  validate: BrokerKeyDef['validate'],
+  mode: UpdateMode,
+  services: ServiceName[],
+  doc: string,
+  sensitive = false,
+): BrokerKeyDef => ({ name, type, default: dflt, valid, validate, mode, services, doc, sensitive });
+
+const CW: UpdateMode = 'cluster-wide';
+const RO: UpdateMode = 'read-only';
+
+export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = [
+  b('auto.create.topics.enable', 'BOOLEAN', 'true', '', bool, RO, ['gateway'], 'Create a topic a Metadata request names when it does not exist.'),
+  b('compression.gzip.level', 'INT', '-1', '[1,...,9] or -1', intOr([-1], 1, 9), CW, ['broker'], 'Default gzip level of topics.'),
+  b('compression.lz4.level', 'INT', '9', '[1,...,17]', int(1, 17), CW, ['broker'], 'Default lz4 level of topics.'),
+  b('compression.type', 'STRING', 'producer', `[${CODECS.join(', ')}]`, oneOf(...CODECS), CW, ['broker'], 'Default codec of topics.'),
+  b('compression.zstd.level', 'INT', '3', '[-131072,...,22]', int(-131072, 22), CW, ['broker'], 'Default zstd level of topics.'),
+  b('default.replication.factor', 'INT', '1', '[1,...]', int(1), RO, ['controller'], 'Replication factor of topics created with -1.'),
+  b('log.cleaner.backoff.ms', 'LONG', '15000', '[0,...]', long(0n), RO, ['broker'], 'How long the log cleaner sleeps when no log needs cleaning.'),
+  b('log.cleaner.dedupe.buffer.size', 'LONG', '134217728', '[1024,...]', long(1024n), RO, ['broker'], 'Memory for the log cleaner\'s key -> offset maps, over all cleaner threads.'),
+  b('log.cleaner.delete.retention.ms', 'LONG', '86400000', '[0,...]', long(0n), CW, ['broker'], 'Default delete.retention.ms of topics.'),
+  b('log.cleaner.enable', 'BOOLEAN', 'true', '', bool, RO, ['broker'], 'Run the log cleaner (compaction) on this broker.'),
+  b('log.cleaner.io.max.bytes.per.second', 'DOUBLE', '1.7976931348623157E308', '', double(0, Number.MAX_VALUE), RO, ['broker'], 'Bytes per second the log cleaner may read and write, all its threads together.'),
+  b('log.cleaner.max.compaction.lag.ms', 'LONG', LONG_MAX, '[1,...]', long(1n), CW, ['broker'], 'Default max.compaction.lag.ms of topics.'),
+  b('log.cleaner.min.cleanable.ratio', 'DOUBLE', '0.5', '[0,...,1]', double(0, 1), CW, ['broker'], 'Default min.cleanable.dirty.ratio of topics.'),
+  b('log.cleaner.min.compaction.lag.ms', 'LONG', '0', '[0,...]', long(0n), CW, ['broker'], 'Default min.compaction.lag.ms of topics.'),
+  b('log.cleaner.threads', 'INT', '1', '[1,...]', int(1), RO, ['broker'], 'Log cleaning rounds that may run at once.'),
+  b('log.cleanup.policy', 'LIST', 'delete', '[delete, compact]', listOf('delete', 'compact'), CW, ['broker'], 'Default cleanup.policy of topics.'),
+  b('log.flush.interval.messages', 'LONG', LONG_MAX, '[1,...]', long(1n), CW, ['broker'], 'Default flush.messages of topics.'),
+  b('log.flush.interval.ms', 'LONG', null, '', long(0n), CW, ['broker'], 'Default flush.ms of topics (unset: never by time).'),
+  b('log.index.interval.bytes', 'INT', '4096', '[0,...]', int(0), CW, ['broker'], 'Default index.interval.bytes of topics.'),
+  b('log.message.timestamp.after.max.ms', 'LONG', '3600000', '[0,...]', long(0n), CW, ['broker'], 'Default message.timestamp.after.max.ms of topics.'),
+  b('log.message.timestamp.before.max.ms', 'LONG', LONG_MAX, '[0,...]', long(0n), CW, ['broker'], 'Default message.timestamp.before.max.ms of topics.'),
+  b('log.message.timestamp.type', 'STRING', 'CreateTime', '[CreateTime, LogAppendTime]', oneOf('CreateTime', 'LogAppendTime'), CW, ['broker'], 'Default message.timestamp.type of topics.'),
+  b('log.retention.bytes', 'LONG', '-1', '[-1,...]', long(-1n), CW, ['broker'], 'Default retention.bytes of topics.'),
+  b('log.retention.check.interval.ms', 'LONG', '300000', '[1,...]', long(1n), RO, ['broker'], 'How often the broker looks for segments to delete under retention.'),
+  b('log.retention.hours', 'INT', '168', '', int(-1), RO, ['broker'], 'Default retention of topics in hours (below log.retention.minutes and .ms).'),
+  b('log.retention.minutes', 'INT', null, '', int(-1), RO, ['broker'], 'Default retention of topics in minutes (below log.retention.ms).'),
+  b('log.retention.ms', 'LONG', null, '', long(-1n), CW, ['broker'], 'Default retention.ms of topics; wins over .minutes and .hours.'),
+  b('log.roll.hours', 'INT', '168', '[1,...]', int(1), RO, ['broker'], 'Default segment.ms of topics in hours (below log.roll.ms).'),
+  b('log.roll.jitter.hours', 'INT', '0', '[0,...]', int(0), RO, ['broker'], 'Default segment.jitter.ms of topics in hours (below log.roll.jitter.ms).'),
+  b('log.roll.jitter.ms', 'LONG', null, '', long(0n), CW, ['broker'], 'Default segment.jitter.ms of topics.'),
+  b('log.roll.ms', 'LONG', null, '', long(1n), CW, ['broker'], 'Default segment.ms of topics.'),
+  b('log.segment.bytes', 'INT', '1073741824', '[1048576,...]', int(1_048_576), CW, ['broker'], 'Default segment.bytes of topics.'),
+  b('log.segment.delete.delay.ms', 'LONG', '60000', '[0,...]', long(0n), CW, ['broker'], 'Default file.delete.delay.ms of topics.'),
+  b('message.max.bytes', 'INT', '1048588', '[0,...]', int(0), CW, ['broker', 'gateway'], 'Default max.message.bytes of topics.'),
+  b('min.insync.replicas', 'INT', '1', '[1,...]', int(1), CW, ['broker'], 'Default min.insync.replicas of topics.'),
+  b('num.partitions', 'INT', '1', '[1,...]', int(1), RO, ['controller'], 'Partitions of topics created with -1 (and auto-created ones).'),
+  b('ssl.key.password', 'PASSWORD', null, '', anyString, RO, ['gateway'], 'Passphrase of the TLS listeners\' key.', true),
+  b('ssl.keystore.password', 'PASSWORD', null, '', anyString, RO, ['gateway'], 'Password of the TLS listeners\' keystore.', true),
+  b('unclean.leader.election.enable', 'BOOLEAN', 'false', '', bool, CW, ['controller'], 'Default unclean.leader.election.enable of topics.'),
+];
+
+export const BROKER_CONFIGS: ReadonlyMap<string, BrokerKeyDef> = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]));
+
+/** Keys a service reads from its own configuration. */
+export function brokerKeysOf(service: ServiceName): string[] {
+  return BROKER_CONFIG_DEFS.filter((d) => d.services.includes(service)).map((d) => d.name);
+}

@@ -1,0 +1,77 @@
+// DescribeConfigs entries for a topic or a broker, as Kafka fills them.
+import { BROKER_CONFIG_DEFS, BROKER_CONFIGS } from './broker-configs';
+import { brokerKeyChain, resolveBrokerKey, resolveTopicKey, topicKeyChain, type BrokerConfigLayers } from './resolve';
+import { TOPIC_CONFIG_DEFS, TOPIC_CONFIGS } from './topic-configs';
+import { ConfigSource, ConfigType } from './types';
+
+export interface DescribedConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: number;
+  isSensitive: boolean;
+  synonyms: { name: string; value: string | null; source: number }[];
+  configType: number;
+  documentation: string | null;
+}
+
+export interface DescribeOptions {
+  /** Only these keys (unknown ones are left out, as Kafka does); null for all. */
+  keys: readonly string[] | null;
+  includeSynonyms: boolean;
+  includeDocumentation: boolean;
+}
+
+function docOf(doc: string, implemented: boolean): string {
+  return implemented ? doc : `${doc} Not supported by DMS: only the default is accepted.`;
+}
+
+export function describeTopic(topicConfigs: Readonly<Record<string, string>>, layers: BrokerConfigLayers, opts: DescribeOptions): DescribedConfig[] {
+  const names = opts.keys ?? TOPIC_CONFIG_DEFS.map((d) => d.name);
+  const out: DescribedConfig[] = [];
+  for (const name of names) {
+    const def = TOPIC_CONFIGS.get(name);
+    if (!def) continue;
+    const r = resolveTopicKey(name, topicConfigs, layers);
+    out.push({
+      name,
+      value: r.value,
+      readOnly: false,
+      configSource: r.source,
+      isSensitive: false,
+      synonyms: opts.includeSynonyms ? topicKeyChain(name, topicConfigs, layers) : [],
+      configType: ConfigType[def.type],
+      documentation: opts.includeDocumentation ? docOf(def.doc, def.implemented) : null,
+    });
+  }
+  return out;
+}
+
+export function describeBroker(layers: BrokerConfigLayers, opts: DescribeOptions): DescribedConfig[] {
+  const names = opts.keys ?? BROKER_CONFIG_DEFS.map((d) => d.name);
+  const out: DescribedConfig[] = [];
+  for (const name of names) {
+    const def = BROKER_CONFIGS.get(name);
+    if (!def) continue;
+    const r = resolveBrokerKey(name, layers);
+    const hide = <T extends { value: string | null }>(v: T): T => (def.sensitive ? { ...v, value: null } : v);
+    out.push({
+      name,
+      value: def.sensitive ? null : r.value,
+      readOnly: def.mode === 'read-only',
+      configSource: r.source,
+      isSensitive: def.sensitive,
+      synonyms: opts.includeSynonyms ? brokerKeyChain(name, layers).map(hide) : [],
+      configType: ConfigType[def.type],
+      documentation: opts.includeDocumentation ? def.doc : null,
+    });
+  }
+  return out;
+}
+
+/** The sources the CreateTopics v5+ answer reports per config (every topic key, effective). */
+export function createdTopicConfigs(topicConfigs: Readonly<Record<string, string>>, layers: BrokerConfigLayers): DescribedConfig[] {
+  return describeTopic(topicConfigs, layers, { keys: null, includeSynonyms: false, includeDocumentation: false });
+}
+
+export { ConfigSource };
