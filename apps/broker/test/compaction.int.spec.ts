@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { buildRecordBatch, decodeRecordBatches, type KafkaRecord } from '@dms/kafka-codec';
-import { GroupAdmin, KafkaClient, readPartitionRecords } from '@dms/kafka-client';
+import { alterConfigs, GroupAdmin, KafkaClient, RESOURCE_TOPIC, readPartitionRecords } from '@dms/kafka-client';
 import { freePort, waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 import { stateOf, waitState } from './replication-helpers';
@@ -16,6 +16,8 @@ const TOPIC = 'compacted';
 const KEYS = 100;
 const ROUNDS = 100;
 const DELETED = new Set(Array.from({ length: 20 }, (_, i) => `k${i}`));
+/** Values of about 1 KiB, so 10,000 updates close about ten 1 MiB segments. */
+const PAD = 'x'.repeat(1000);
 
 let tc: TestCluster;
 let client: KafkaClient;
@@ -32,7 +34,6 @@ beforeAll(async () => {
       broker: (id) => ({
         'etcd.lease.ttl.ms': 3000,
         'replica.lag.time.max.ms': 1500,
-        'log.segment.bytes': 8192,
         'log.cleaner.backoff.ms': 100,
         'metrics.port': metricsPorts.get(id)!,
       }),
@@ -109,7 +110,7 @@ describe('log compaction on a 3-broker cluster', () => {
         replicationFactor: 3,
         configs: {
           'cleanup.policy': 'compact',
-          'segment.bytes': '8192',
+          'segment.bytes': '1048576', // Kafka 4's smallest: 10 MB of updates fill about ten
           'min.cleanable.dirty.ratio': '0.01',
           'delete.retention.ms': '2000',
           'file.delete.delay.ms': '1000',
@@ -123,14 +124,14 @@ describe('log compaction on a 3-broker cluster', () => {
     // 10,000 updates over 100 keys, then tombstones for 20 keys, then more updates of the others
     // so the tombstones land in closed segments.
     for (let round = 0; round < ROUNDS; round++) {
-      await produce(Array.from({ length: KEYS }, (_, k) => ({ key: `k${k}`, value: `v${round}-k${k}` })));
+      await produce(Array.from({ length: KEYS }, (_, k) => ({ key: `k${k}`, value: `v${round}-k${k}-${PAD}` })));
     }
     await produce([...DELETED].map((key) => ({ key, value: null })));
     for (let round = ROUNDS; round < ROUNDS + 30; round++) {
-      await produce(Array.from({ length: KEYS - DELETED.size }, (_, i) => ({ key: `k${i + DELETED.size}`, value: `v${round}-k${i + DELETED.size}` })));
+      await produce(Array.from({ length: KEYS - DELETED.size }, (_, i) => ({ key: `k${i + DELETED.size}`, value: `v${round}-k${i + DELETED.size}-${PAD}` })));
     }
     const expected = new Map<string, string>();
-    for (let k = DELETED.size; k < KEYS; k++) expected.set(`k${k}`, `v${ROUNDS + 29}-k${k}`);
+    for (let k = DELETED.size; k < KEYS; k++) expected.set(`k${k}`, `v${ROUNDS + 29}-k${k}-${PAD}`);
 
     // Every replica compacts its own log: tombstones expire (2 s) and a quiet-log sweep drops them.
     for (const id of initial.replicas) {
@@ -182,13 +183,16 @@ describe('log compaction on a 3-broker cluster', () => {
   it('compacts __consumer_offsets, and a new coordinator loads committed offsets and deleted groups from it', async () => {
     const admin = new GroupAdmin(client);
     await admin.commitOffsets('gone', [{ topic: TOPIC, partition: 0, offset: 1n }]);
+    // Segments of Kafka 4's smallest size, filled by commits carrying ~4 KB of metadata each.
+    await alterConfigs(client, { type: RESOURCE_TOPIC, name: '__consumer_offsets' }, { 'segment.bytes': '1048576' }, []);
+    const metadata = 'm'.repeat(4000);
     for (let i = 1; i <= 400; i++) {
-      const results = await admin.commitOffsets('app', [{ topic: TOPIC, partition: 0, offset: BigInt(i) }]);
+      const results = await admin.commitOffsets('app', [{ topic: TOPIC, partition: 0, offset: BigInt(i), metadata }]);
       expect(results.every((r) => r.errorCode === 0)).toBe(true);
     }
     expect(await admin.deleteGroup('gone')).toBe(0);
     // More commits so the tombstones land in closed segments.
-    for (let i = 401; i <= 500; i++) await admin.commitOffsets('app', [{ topic: TOPIC, partition: 0, offset: BigInt(i) }]);
+    for (let i = 401; i <= 700; i++) await admin.commitOffsets('app', [{ topic: TOPIC, partition: 0, offset: BigInt(i), metadata }]);
 
     const state = await waitState(etcd, '__consumer_offsets', 'the offsets partition in sync', (s) => s.isr.length === 3);
     for (const id of state.replicas) {
@@ -203,7 +207,7 @@ describe('log compaction on a 3-broker cluster', () => {
     await tc.cluster.kill('broker', state.leader, 'SIGKILL');
     await waitState(etcd, '__consumer_offsets', 'a new coordinator', (s) => s.leader >= 0 && s.leader !== state.leader, 30_000);
     const offsets = await waitFor('the new coordinator to serve offsets', () => admin.fetchOffsets('app').then((o) => (o.length ? o : false)), 30_000, 250);
-    expect(offsets.map((o) => [o.topic, o.partition, o.offset])).toEqual([[TOPIC, 0, 500n]]);
+    expect(offsets.map((o) => [o.topic, o.partition, o.offset])).toEqual([[TOPIC, 0, 700n]]);
     expect(await admin.fetchOffsets('gone')).toEqual([]);
     expect((await admin.listGroups()).map((g) => g.groupId)).not.toContain('gone');
     await tc.cluster.restart('broker', state.leader);
