@@ -1,4 +1,5 @@
 import type { CompactionSettings } from '@dms/log';
+import { logLifecycleSettings } from './retention-settings';
 
 /** Kafka's defaults for the topic configs the cleaner reads (broker fallbacks in the comments). */
 export const COMPACTION_DEFAULTS: CompactionSettings = {
@@ -17,12 +18,14 @@ export interface TopicCompaction {
 }
 
 /**
- * The one place the cleaner reads topic configs. `configs` is the replica's topic config; until it
+ * The one place the cleaner reads its topic configs (segment.bytes and file.delete.delay.ms come
+ * from the log lifecycle settings retention uses, so both read them alike). `configs` is the replica's topic config; until it
  * carries the effective values with broker fallbacks, a key that is absent or unreadable takes
  * `defaults` (Kafka's, with the broker's segment size).
  */
 export function topicCompaction(configs: Readonly<Record<string, string>>, defaults: CompactionSettings = COMPACTION_DEFAULTS): TopicCompaction {
   const policy = (configs['cleanup.policy'] ?? 'delete').split(',').map((p) => p.trim().toLowerCase());
+  const log = logLifecycleSettings({ ...configs }, { segmentBytes: defaults.segmentBytes }).log;
   return {
     compact: policy.includes('compact'),
     settings: {
@@ -30,8 +33,8 @@ export function topicCompaction(configs: Readonly<Record<string, string>>, defau
       minCompactionLagMs: num(configs['min.compaction.lag.ms'], defaults.minCompactionLagMs, 0),
       maxCompactionLagMs: num(configs['max.compaction.lag.ms'], defaults.maxCompactionLagMs, 1),
       deleteRetentionMs: num(configs['delete.retention.ms'], defaults.deleteRetentionMs, 0),
-      segmentBytes: num(configs['segment.bytes'], defaults.segmentBytes, 14, 0x7fffffff),
-      fileDeleteDelayMs: num(configs['file.delete.delay.ms'], defaults.fileDeleteDelayMs, 0),
+      segmentBytes: log.segmentBytes,
+      fileDeleteDelayMs: configs['file.delete.delay.ms'] === undefined ? defaults.fileDeleteDelayMs : Math.min(log.fileDeleteDelayMs, Number.MAX_SAFE_INTEGER),
     },
   };
 }
