@@ -20,7 +20,10 @@ export function makeValue(size: number, seed: number): Buffer {
 
 /** One batch built up front and sent over and over: the broker assigns offsets to its own copy. */
 export async function prebuildBatch(o: BenchOptions): Promise<Buffer> {
-  const records = Array.from({ length: o.batchSize }, (_, i) => ({ value: makeValue(o.recordSize, i + 1) }));
+  const records = Array.from({ length: o.batchSize }, (_, i) => ({
+    key: o.keys > 0 ? `key-${i % o.keys}` : undefined,
+    value: makeValue(o.recordSize, i + 1),
+  }));
   return buildRecordBatch({ compression: o.compression, records });
 }
 

@@ -21,6 +21,8 @@ export interface BenchOptions {
   json: boolean;
   /** Configs of a created topic (--topic-config k=v, repeatable), e.g. retention.bytes. */
   topicConfig: Record<string, string>;
+  /** Records get keys `key-0` .. `key-(keys-1)` in turn within the resent batch; 0 leaves them keyless. */
+  keys: number;
   /** A dev cluster's data dir: the produce phase samples the topic's bytes on disk there. */
   diskDir?: string;
   sampleEveryS: number;
@@ -50,6 +52,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .option('--compression <codec>', 'none|gzip|snappy|lz4|zstd', 'none')
     .addOption(new Option('--fetch-max-bytes <bytes>').argParser(parseIntOption('--fetch-max-bytes', 1)).default(4 * 1024 * 1024))
     .option('--json', 'print the results as JSON')
+    .addOption(new Option('--keys <n>', 'keyed records: key-0..key-(n-1) in turn (0: no keys)').argParser(parseIntOption('--keys', 0, 1_000_000_000)).default(0))
     .addOption(new Option('--topic-config <key=value>', 'config of a created topic, repeatable (e.g. retention.bytes=104857600)').argParser(collectConfig))
     .option('--disk-dir <dir>', "sample the topic's bytes on disk under this dev cluster data dir during the produce phase")
     .addOption(new Option('--sample-every-s <s>', 'disk sampling interval').argParser(parseSeconds).default(5))

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Broker, brokerConfigDef, replicationOptionsFromConfig } from '@dms/storage';
+import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     groups: groupConfigFrom(config),
     replication: replicationOptionsFromConfig(config),
+    cleaner: cleanerOptionsFromConfig(config),
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     logger,

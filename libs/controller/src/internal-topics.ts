@@ -23,6 +23,7 @@ export function internalTopicDefaults(
   return {
     numPartitions: settings.offsetsTopicNumPartitions,
     replicationFactor: Math.max(1, Math.min(settings.offsetsTopicReplicationFactor, liveBrokers)),
-    configs: { 'cleanup.policy': 'compact' },
+    // Kafka's offsets.topic.segment.bytes (100 MiB): small segments get cleaned sooner.
+    configs: { 'cleanup.policy': 'compact', 'segment.bytes': '104857600' },
   };
 }

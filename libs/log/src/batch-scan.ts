@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { ATTR_TIMESTAMP_TYPE, BATCH, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, computeBatchCrc } from '@dms/kafka-codec';
+import { ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, BATCH, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, computeBatchCrc } from '@dms/kafka-codec';
 import { readAt } from './file-io';
 
 /** What the log needs to know about a batch: header fields only, never its records. */
@@ -103,5 +103,7 @@ export async function scanBatches(
  */
 export function hasTrustedMaxTimestamp(info: Pick<BatchInfo, 'attributes' | 'baseTimestamp' | 'maxTimestamp'>): boolean {
   if ((info.attributes & ATTR_TIMESTAMP_TYPE) !== 0) return true;
+  // A cleaned batch with a delete horizon (KIP-534) keeps the horizon where the base timestamp was.
+  if ((info.attributes & ATTR_DELETE_HORIZON) !== 0) return info.maxTimestamp >= 0n;
   return info.maxTimestamp >= 0n && info.maxTimestamp >= info.baseTimestamp;
 }

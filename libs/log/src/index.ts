@@ -6,6 +6,7 @@ export type { LogErrorKind } from './log-error';
 export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache';
 export type { EpochEntry } from './leader-epoch-cache';
 export { partitionDirName, segmentFileStem } from './file-names';
+export * from './cleaner';
 export type { MutableLogSettings } from './log-config';
 export { decideRetention, enforceRetention, segmentFacts } from './retention';
 export type { RetentionDecision, RetentionLimits, RetentionOutcome, SegmentFacts } from './retention';

@@ -31,6 +31,7 @@ import {
 import { LogError } from './log-error';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
 import { Segment } from './segment';
+import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
 import { type QueueItem, WriteQueue } from './write-queue';
 
 export interface AppendOptions {
@@ -89,6 +90,10 @@ export class PartitionLog {
   private epochWrite: Promise<void> = Promise.resolve();
   private closed = false;
   private exclusive = false;
+  /** A cleaner swap in progress (replaceSegments): truncation and segment deletion wait for it. */
+  private swapping: Promise<unknown> | undefined;
+  /** Truncations so far: a cleaning that read segments before one must not swap its result in. */
+  private truncations = 0;
   private readonly findInBatch: FindOffsetByTimestamp;
   /** This log's draw from segment.jitter.ms (Kafka draws one per segment; one per log suffices). */
   private rollJitterMs = 0;
@@ -128,6 +133,7 @@ export class PartitionLog {
     const cfg = resolveLogConfig(config);
     await mkdir(dir, { recursive: true });
     const topicId = await checkTopicId(dir, cfg.topicId);
+    await recoverInterruptedSwaps(dir, cfg.logger);
     const names = await readdir(dir);
     const bases = names
       .map((n) => parseSegmentFileName(n, LOG_SUFFIX))
@@ -258,6 +264,66 @@ export class PartitionLog {
   /** Counters for metrics and tests. */
   stats(): { segments: number; writeCalls: number } {
     return { segments: this.segments.length, writeCalls: this.queue.writeCalls };
+  }
+
+  /** Every segment but the active one, oldest first: what the log cleaner may rewrite. */
+  closedSegments(): readonly Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /** Changes whenever the log is truncated (the cleaner checks it did not read a stale log). */
+  get truncationCount(): number {
+    return this.truncations;
+  }
+
+  /** Base offset of the active segment (the end of the closed ones). */
+  get activeSegmentBaseOffset(): bigint {
+    return this.segments[this.segments.length - 1]!.baseOffset;
+  }
+
+  /**
+   * Swaps the cleaner's `.cleaned` files (named by run[0]'s base offset) in for `run`, a run of
+   * consecutive closed segments, as Kafka's replaceSegments does; see cleaner/segment-swap.ts for
+   * the crash-safe order. Old files are renamed `.deleted` and unlinked after deleteDelayMs; reads
+   * in flight keep their descriptors. Resolves false, removing the cleaned files, when the run
+   * changed meanwhile (deleted, or the log truncated since `truncationsSeen`) or the log is busy
+   * or closed.
+   */
+  async replaceSegments(run: readonly Segment[], deleteDelayMs: number, truncationsSeen = this.truncations): Promise<boolean> {
+    const stillThere = (): number => {
+      const at = this.segments.indexOf(run[0]!);
+      const ok = at >= 0 && at + run.length < this.segments.length && run.every((s, i) => this.segments[at + i] === s);
+      return ok ? at : -1;
+    };
+    const changed = this.truncations !== truncationsSeen || stillThere() < 0;
+    if (run.length === 0 || this.closed || this.exclusive || this.swapping || changed) {
+      if (run[0]) await discardCleaned(this.dir, run[0].baseOffset);
+      return false;
+    }
+    const nextBase = this.segments[stillThere() + run.length]!.baseOffset;
+    const swap = swapInCleaned(this.dir, run, nextBase, this.config.indexIntervalBytes, deleteDelayMs).then((fresh) => {
+      // Appends may have rolled new segments meanwhile; nothing else changes the list during a swap.
+      const at = stillThere();
+      this.segments = [...this.segments.slice(0, at), fresh, ...this.segments.slice(at + run.length)];
+      if (this.closed) void fresh.close();
+    }, (e: unknown) => {
+      // Past the commit point the files and this log's view disagree: stop until a reopen
+      // (whose recovery completes the swap), as after a failed write.
+      if (e instanceof SwapIncomplete) this.queue.failure ??= new LogError('storage', e.message, { cause: e });
+      throw e;
+    });
+    this.swapping = swap;
+    try {
+      await swap;
+      return true;
+    } finally {
+      this.swapping = undefined;
+    }
+  }
+
+  /** Waits for a cleaner swap in progress; callers then change the segment list synchronously. */
+  private async swapSettled(): Promise<void> {
+    while (this.swapping) await this.swapping.catch(() => undefined);
   }
 
   /** Bytes on disk in all segments. */
@@ -435,7 +501,9 @@ export class PartitionLog {
     this.checkWritable();
     if (offset >= this.nextOffset) return;
     this.exclusive = true;
+    this.truncations++;
     try {
+      await this.swapSettled();
       await this.queue.idle();
       if (this.queue.failure) throw this.queue.failure;
       if (offset <= this.segments[0]!.baseOffset) {
@@ -469,6 +537,8 @@ export class PartitionLog {
     if (offset > this.writtenEnd) {
       throw new LogError('offset-out-of-range', `cannot delete before ${offset}: log ends at ${this.writtenEnd}`);
     }
+    // A cleaner swap in progress finishes first; from here the list changes synchronously.
+    await this.swapSettled();
     if (offset > this.startOffset) {
       this.startOffset = offset;
       if (this.hw < offset) this.hw = offset;
@@ -513,6 +583,7 @@ export class PartitionLog {
     if (this.closed) return;
     this.closed = true;
     this.flushPolicy.close();
+    await this.swapSettled();
     await this.queue.idle();
     const active = this.segments[this.segments.length - 1]!;
     try {

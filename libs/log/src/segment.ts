@@ -51,6 +51,8 @@ export class Segment {
   private creating?: Promise<FileHandle>;
   private readers = 0;
   private deleted = false;
+  /** Replaced by a cleaned segment: never reopened by path. */
+  private retired = false;
   /** Set once a deleted segment's grace period is over: the descriptor closes after the last read. */
   private closeAfterReads = false;
   /** Wall-clock time this segment object was made (Kafka's `created`, for time-based rolls). */
@@ -81,7 +83,7 @@ export class Segment {
   logFile(): Promise<FileHandle> {
     if (this.log) return Promise.resolve(this.log);
     // A deleted segment must never be re-created by a late reader.
-    if (this.deleted) return Promise.reject(new LogError('offset-out-of-range', 'segment was deleted'));
+    if (this.deleted || this.retired) return Promise.reject(new LogError('offset-out-of-range', 'segment was deleted'));
     this.opening ??= open(this.paths.log, RW_CREATE).then((fh) => (this.log = fh));
     return this.opening;
   }
@@ -393,6 +395,22 @@ export class Segment {
     if (delayMs <= 0) return finish();
     // Reads holding this segment keep its descriptor (and so its bytes) until the delay is over.
     setTimeout(() => void finish(), delayMs).unref();
+  }
+
+  /**
+   * After a cleaner swap renamed this segment's files to `.deleted`: the descriptor stays open for
+   * reads that still hold this segment (the path now names the cleaned one, so it is never reopened);
+   * after delayMs the files are unlinked and the descriptor closes once no read uses it.
+   */
+  retire(deletedPaths: readonly string[], delayMs: number): void {
+    this.retired = true;
+    const timer = setTimeout(() => {
+      this.deleted = true;
+      this.closeAfterReads = true;
+      for (const p of deletedPaths) void unlink(p).catch(() => {});
+      if (this.readers === 0) void this.closeLog().catch(() => {});
+    }, delayMs);
+    timer.unref();
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,12 @@ export const MetricNames = {
   groups: 'kafka.coordinator.group.groups',
   /** Broker (group coordinator): offsets partitions this broker coordinates. */
   coordinatorPartitions: 'kafka.coordinator.group.partitions',
+  /** Broker (log cleaner): bytes of segments read by cleaning rounds, and written (labelled direction). */
+  cleanerBytes: 'kafka.log.cleaner.bytes',
+  /** Broker (log cleaner): cleaning rounds completed. */
+  cleanerRounds: 'kafka.log.cleaner.rounds',
+  /** Broker (log cleaner): time spent in cleaning rounds. */
+  cleanerBusyTime: 'kafka.log.cleaner.busy.time',
 } as const;
 
 /** Histogram bucket bounds for request latency, ms: sub-millisecond to long polls and joins. */

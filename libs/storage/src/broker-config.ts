@@ -3,7 +3,18 @@ import { groupConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
 
 /** Broker-level keys the storage broker reads that the typed declarations below do not cover. */
-const TYPED = ['log.segment.bytes', 'log.index.interval.bytes', 'message.max.bytes', 'min.insync.replicas', 'log.retention.check.interval.ms'];
+const TYPED = [
+  'log.segment.bytes',
+  'log.index.interval.bytes',
+  'message.max.bytes',
+  'min.insync.replicas',
+  'log.retention.check.interval.ms',
+  'log.cleaner.enable',
+  'log.cleaner.threads',
+  'log.cleaner.backoff.ms',
+  'log.cleaner.dedupe.buffer.size',
+  'log.cleaner.io.max.bytes.per.second',
+];
 
 /** Storage broker settings, named as Kafka names them where Kafka has the setting. */
 export const brokerConfigDef = defineConfig({
@@ -24,6 +35,20 @@ export const brokerConfigDef = defineConfig({
   'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },
   'replica.fetch.max.bytes': { type: 'int', default: 1048576, min: 1024, doc: 'Bytes a follower fetches per partition per request.' },
   'replica.fetch.response.max.bytes': { type: 'int', default: 10485760, min: 1024, doc: 'Bytes a follower fetches per request over all partitions.' },
+  'log.cleaner.enable': { type: 'bool', default: true, doc: 'Run the log cleaner, which compacts topics whose cleanup.policy holds compact.' },
+  'log.cleaner.threads': { type: 'int', default: 1, min: 1, doc: 'Cleaning rounds that may run at once (each gets its share of the dedupe buffer).' },
+  'log.cleaner.backoff.ms': { type: 'int', default: 15000, min: 0, doc: 'How long the cleaner sleeps when no log needs cleaning.' },
+  'log.cleaner.dedupe.buffer.size': {
+    type: 'int',
+    default: 134217728,
+    min: 1024,
+    doc: 'Memory for the cleaner\'s key -> offset maps, over all cleaner threads (24 bytes a key; allocated as needed up to this).',
+  },
+  'log.cleaner.io.max.bytes.per.second': {
+    type: 'string',
+    default: '1.7976931348623157E308',
+    doc: 'Bytes per second the log cleaner may read and write, all its threads together (Kafka\'s default: unlimited).',
+  },
   'log.retention.check.interval.ms': {
     type: 'int',
     default: 300000,
@@ -73,4 +98,38 @@ export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
   replicaFetchMaxBytes: 1_048_576,
   replicaFetchResponseMaxBytes: 10_485_760,
   highWatermarkCheckpointIntervalMs: 5_000,
+};
+
+/** The log cleaner's settings of a loaded broker config. */
+export function cleanerOptionsFromConfig(config: {
+  'log.cleaner.enable': boolean;
+  'log.cleaner.threads': number;
+  'log.cleaner.backoff.ms': number;
+  'log.cleaner.dedupe.buffer.size': number;
+  'log.cleaner.io.max.bytes.per.second': string;
+}): CleanerOptions {
+  return {
+    enable: config['log.cleaner.enable'],
+    threads: config['log.cleaner.threads'],
+    backoffMs: config['log.cleaner.backoff.ms'],
+    dedupeBufferSize: config['log.cleaner.dedupe.buffer.size'],
+    ioMaxBytesPerSecond: Number(config['log.cleaner.io.max.bytes.per.second']) || Number.MAX_SAFE_INTEGER,
+  };
+}
+
+export interface CleanerOptions {
+  enable: boolean;
+  threads: number;
+  backoffMs: number;
+  dedupeBufferSize: number;
+  /** log.cleaner.io.max.bytes.per.second; 0 or anything past 2^53 is unlimited. */
+  ioMaxBytesPerSecond: number;
+}
+
+export const DEFAULT_CLEANER_OPTIONS: CleanerOptions = {
+  enable: true,
+  threads: 1,
+  backoffMs: 15_000,
+  dedupeBufferSize: 134_217_728,
+  ioMaxBytesPerSecond: Number.MAX_SAFE_INTEGER,
 };

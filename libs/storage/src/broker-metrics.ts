@@ -1,6 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import { GROUP_STATES, type GroupCoordinator } from '@dms/groups';
 import { MetricNames } from '@dms/platform';
+import type { CleanerTotals } from './log-cleaner';
 import type { ReplicaManager } from './replica-manager';
 
 /** What the storage service reports as it moves client bytes. */
@@ -14,7 +15,12 @@ export interface BrokerByteCounters {
  * under-replicated and led partitions (observed from the replicas at scrape time), and the group
  * coordinator's groups per state and its offsets partitions.
  */
-export function brokerMetrics(meter: Meter, replicas: ReplicaManager, coordinator: () => GroupCoordinator | undefined): BrokerByteCounters {
+export function brokerMetrics(
+  meter: Meter,
+  replicas: ReplicaManager,
+  coordinator: () => GroupCoordinator | undefined,
+  cleaner: () => CleanerTotals | undefined = () => undefined,
+): BrokerByteCounters {
   const bytesIn = meter.createCounter(MetricNames.bytesIn, { description: 'Record batch bytes appended for clients', unit: 'By' });
   const bytesOut = meter.createCounter(MetricNames.bytesOut, { description: 'Record batch bytes returned to consumers', unit: 'By' });
   meter.createObservableGauge(MetricNames.underReplicatedPartitions, { description: 'Led partitions whose ISR is smaller than the replica set' })
@@ -39,6 +45,17 @@ export function brokerMetrics(meter: Meter, replicas: ReplicaManager, coordinato
     });
   meter.createObservableGauge(MetricNames.coordinatorPartitions, { description: '__consumer_offsets partitions this broker coordinates' })
     .addCallback((result) => result.observe(coordinator()?.loadedPartitions().length ?? 0));
+  meter.createObservableCounter(MetricNames.cleanerBytes, { description: 'Segment bytes the log cleaner read and wrote', unit: 'By' })
+    .addCallback((result) => {
+      const t = cleaner();
+      if (!t) return;
+      result.observe(t.bytesRead, { direction: 'read' });
+      result.observe(t.bytesWritten, { direction: 'written' });
+    });
+  meter.createObservableCounter(MetricNames.cleanerRounds, { description: 'Log cleaning rounds completed' })
+    .addCallback((result) => result.observe(cleaner()?.rounds ?? 0));
+  meter.createObservableCounter(MetricNames.cleanerBusyTime, { description: 'Time the log cleaner spent in rounds', unit: 'ms' })
+    .addCallback((result) => result.observe(cleaner()?.busyMs ?? 0));
   return {
     bytesIn: (topic, bytes) => bytesIn.add(bytes, { topic }),
     bytesOut: (topic, bytes) => bytesOut.add(bytes, { topic }),

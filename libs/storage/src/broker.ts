@@ -6,7 +6,9 @@ import type { Logger } from '@dms/platform';
 import type { GroupCoordinatorConfig } from '@dms/groups';
 import { GroupCoordinatorServiceService, StorageServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { Server } from '@grpc/grpc-js';
-import { DEFAULT_REPLICATION_OPTIONS, type ReplicationOptions } from './broker-config';
+import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ReplicationOptions } from './broker-config';
+import { COMPACTION_DEFAULTS } from './compaction-settings';
+import { LogCleaner } from './log-cleaner';
 import { ControllerClient } from './controller-client';
 import { GroupCoordinatorHost } from './group-coordinator-host';
 import { IsrUpdater } from './isr-updater';
@@ -39,6 +41,7 @@ export interface BrokerOptions {
   retentionCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
+  cleaner?: Partial<CleanerOptions>;
   tracer: Tracer;
   logger: Logger;
 }
@@ -58,6 +61,7 @@ export class Broker {
   private controller!: ControllerClient;
   private server!: Server;
   private groups!: GroupCoordinatorHost;
+  private cleaner?: LogCleaner;
   private retention!: LogRetention;
   port = 0;
   private stopped = false;
@@ -104,7 +108,7 @@ export class Broker {
       StorageServiceService,
       createStorageService({
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
-        metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator) : undefined,
+        metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals) : undefined,
       }),
     );
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
@@ -143,11 +147,31 @@ export class Broker {
       logger: opts.logger,
     });
     this.retention.start();
+    const cleaning = { ...DEFAULT_CLEANER_OPTIONS, ...opts.cleaner };
+    if (cleaning.enable) {
+      this.cleaner = new LogCleaner(this.replicas, {
+        logDir: opts.logDir,
+        threads: cleaning.threads,
+        backoffMs: cleaning.backoffMs,
+        dedupeBufferSize: cleaning.dedupeBufferSize,
+        ioMaxBytesPerSecond: cleaning.ioMaxBytesPerSecond,
+        indexIntervalBytes: opts.indexIntervalBytes,
+        defaults: { ...COMPACTION_DEFAULTS, segmentBytes: opts.segmentBytes },
+        logger: opts.logger,
+      });
+      await this.cleaner.start();
+    }
+  }
+
+  /** The log cleaner, when log.cleaner.enable is on (tests and metrics read its totals). */
+  get logCleaner(): LogCleaner | undefined {
+    return this.cleaner;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.isrUpdater?.stop();
+    await this.cleaner?.stop().catch(() => undefined);
     await this.retention?.stop().catch(() => undefined);
     await this.fetchers?.stop().catch(() => undefined);
     await this.session?.close().catch(() => undefined);

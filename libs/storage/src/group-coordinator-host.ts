@@ -2,7 +2,7 @@ import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { ClusterView } from '@dms/cluster';
-import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
+import { buildRecordBatch } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import {
   GroupCoordinator,
@@ -21,6 +21,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '@dms/rpc';
+import { readCoordinatorRecords } from './coordinator-log-reader';
 import type { ReplicaManager } from './replica-manager';
 
 export interface GroupCoordinatorHostOptions {
@@ -33,7 +34,6 @@ export interface GroupCoordinatorHostOptions {
 }
 
 const APPEND_TIMEOUT_MS = 10_000;
-const READ_CHUNK_BYTES = 1 << 20;
 const REPLICA_WAIT_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -161,18 +161,7 @@ export class GroupCoordinatorHost {
       replica = (await this.replicas.get(OFFSETS_TOPIC, partition)) ?? undefined;
       if (!replica) await sleep(100);
     }
-    const log = replica.log;
-    const end = log.logEndOffset;
-    let offset = log.logStartOffset;
-    while (offset < end) {
-      const { records } = await log.read(offset, READ_CHUNK_BYTES, { upperBound: end, minOneBatch: true });
-      if (records.length === 0) break;
-      for (const batch of await decodeRecordBatches(records)) {
-        offset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
-        if (batch.header.isControl) continue;
-        for (const r of batch.records) if (r.key) yield { key: r.key, value: r.value };
-      }
-    }
+    yield* readCoordinatorRecords(replica.log);
   }
 
   private async append(partition: number, records: CoordinatorRecord[]): Promise<number> {

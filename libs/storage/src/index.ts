@@ -7,5 +7,7 @@ export * from './group-coordinator-host';
 export * from './replica-fetcher';
 export * from './isr-updater';
 export * from './controller-client';
+export * from './log-cleaner';
+export * from './compaction-settings';
 export * from './log-retention';
 export * from './retention-settings';

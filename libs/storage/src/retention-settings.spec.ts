@@ -38,4 +38,11 @@ describe('logLifecycleSettings', () => {
     expect(s.retentionMs).toBe(KAFKA_TOPIC_DEFAULTS['retention.ms']);
     expect(s.log.flushMessages).toBe(Infinity);
   });
+
+  it('rolls a compacted log by max.compaction.lag.ms when that is shorter than segment.ms (Kafka maxSegmentMs)', () => {
+    expect(logLifecycleSettings({ 'cleanup.policy': 'compact', 'max.compaction.lag.ms': '60000' }, broker).log.segmentMs).toBe(60_000);
+    expect(logLifecycleSettings({ 'cleanup.policy': 'compact,delete', 'max.compaction.lag.ms': '60000', 'segment.ms': '1000' }, broker).log.segmentMs).toBe(1_000);
+    expect(logLifecycleSettings({ 'cleanup.policy': 'delete', 'max.compaction.lag.ms': '60000' }, broker).log.segmentMs).toBe(7 * 24 * 3_600_000);
+    expect(logLifecycleSettings({ 'cleanup.policy': 'compact' }, broker).log.segmentMs).toBe(7 * 24 * 3_600_000);
+  });
 });

@@ -49,6 +49,10 @@ export function logLifecycleSettings(configs: Record<string, string>, broker: Br
   const policy = (configs['cleanup.policy'] ?? d['cleanup.policy']).split(',').map((p) => p.trim().toLowerCase());
   const retentionMs = long(configs, 'retention.ms', -1) ?? d['retention.ms'];
   const retentionBytes = long(configs, 'retention.bytes', -1) ?? d['retention.bytes'];
+  const segmentMs = long(configs, 'segment.ms', 1) ?? d['segment.ms'];
+  // Kafka's LogConfig.maxSegmentMs: a compacted log rolls by max.compaction.lag.ms too, so no
+  // record stays in the active segment (which is never cleaned) longer than that.
+  const maxCompactionLagMs = policy.includes('compact') ? (long(configs, 'max.compaction.lag.ms', 1) ?? Infinity) : Infinity;
   return {
     deletePolicy: policy.includes('delete'),
     retentionMs: retentionMs === Infinity ? -1 : retentionMs,
@@ -56,7 +60,7 @@ export function logLifecycleSettings(configs: Record<string, string>, broker: Br
     log: {
       // The log keeps int32 file positions in its indexes, as Kafka does.
       segmentBytes: long(configs, 'segment.bytes', 14, INT32_MAX) ?? broker.segmentBytes,
-      segmentMs: long(configs, 'segment.ms', 1) ?? d['segment.ms'],
+      segmentMs: Math.min(segmentMs, maxCompactionLagMs),
       segmentJitterMs: long(configs, 'segment.jitter.ms', 0) ?? d['segment.jitter.ms'],
       fileDeleteDelayMs: long(configs, 'file.delete.delay.ms', 0) ?? d['file.delete.delay.ms'],
       flushMessages: long(configs, 'flush.messages', 1) ?? d['flush.messages'],

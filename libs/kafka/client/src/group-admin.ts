@@ -103,11 +103,11 @@ export class GroupAdmin {
   }
 
   /** Commits as an admin (generation -1, no member): the group must have no active members. */
-  async commitOffsets(groupId: string, offsets: { topic: string; partition: number; offset: bigint }[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  async commitOffsets(groupId: string, offsets: { topic: string; partition: number; offset: bigint; metadata?: string }[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string }[]>();
     for (const o of offsets) {
       const list = byTopic.get(o.topic) ?? [];
-      list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: '' });
+      list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? '' });
       byTopic.set(o.topic, list);
     }
     return this.atCoordinator(groupId, async (conn) => {

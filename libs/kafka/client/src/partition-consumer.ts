@@ -110,8 +110,17 @@ export async function consumeTopic(
  * in offset order, decoded as UTF-8. For tools and tests that check what a log holds.
  */
 export async function readPartitionValues(client: KafkaClient, topic: string, partition: number, end?: bigint): Promise<string[]> {
+  return (await readPartitionRecords(client, topic, partition, end)).map((r) => r.value?.toString() ?? '');
+}
+
+/**
+ * Every record of one partition from offset 0 up to `end` (default: the high watermark), in offset
+ * order, control records left out. Offsets may have gaps (a compacted log): reading moves on by
+ * each batch's last offset, not by its last remaining record.
+ */
+export async function readPartitionRecords(client: KafkaClient, topic: string, partition: number, end?: bigint): Promise<KafkaRecord[]> {
   const upTo = end ?? (await client.listOffsets(topic, partition, -1n)).offset;
-  const values: string[] = [];
+  const out: KafkaRecord[] = [];
   let offset = 0n;
   // A leader that just changed may briefly serve less than the end it reported: retry a while.
   for (let empty = 0; offset < upTo && empty < 20; ) {
@@ -119,12 +128,13 @@ export async function readPartitionValues(client: KafkaClient, topic: string, pa
     const batches = await decodeRecordBatches(res.records);
     empty = batches.length === 0 ? empty + 1 : 0;
     for (const b of batches) {
-      for (const r of b.records) {
-        if (r.offset < offset || r.offset >= upTo) continue;
-        values.push(r.value?.toString() ?? '');
-        offset = r.offset + 1n;
+      const from = offset;
+      const next = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
+      if (!b.header.isControl) {
+        for (const r of b.records) if (r.offset >= from && r.offset < upTo) out.push(r);
       }
+      if (next > offset) offset = next;
     }
   }
-  return values;
+  return out;
 }

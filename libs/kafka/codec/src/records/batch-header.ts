@@ -41,6 +41,8 @@ export const ATTR_COMPRESSION_MASK = 0x07;
 export const ATTR_TIMESTAMP_TYPE = 0x08;
 export const ATTR_TRANSACTIONAL = 0x10;
 export const ATTR_CONTROL = 0x20;
+/** KIP-534: baseTimestamp holds the time after which the cleaner may drop this batch's tombstones. */
+export const ATTR_DELETE_HORIZON = 0x40;
 
 export type TimestampType = 'create' | 'logAppend';
 

@@ -184,7 +184,7 @@ export async function buildRecordBatch(opts: BuildRecordBatchOptions): Promise<B
 }
 
 /** Reads and checks the framing of the batch at `pos`: complete, sane length, magic 2. */
-function readCheckedHeader(buf: Buffer, pos: number): DecodedBatchHeader {
+export function readCheckedHeader(buf: Buffer, pos: number): DecodedBatchHeader {
   if (buf.length - pos < BATCH_HEADER_SIZE) throw new RecordsError('truncated', 'record batch header is truncated');
   const length = buf.readInt32BE(pos + BATCH.batchLength);
   if (length < BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD) {
@@ -205,7 +205,7 @@ function readCheckedHeader(buf: Buffer, pos: number): DecodedBatchHeader {
 }
 
 /** The records region of a batch as a cursor, decompressed when needed. */
-async function recordsCursor(
+export async function recordsCursor(
   batch: Buffer,
   header: DecodedBatchHeader,
   maxBytes: number,
