@@ -28,8 +28,9 @@ export function splitLine(line: string, keySeparator?: string): { key: Buffer | 
 }
 
 /**
- * Reads lines, groups them per partition into record batches and produces them. Sends to one
- * partition go over one connection in order, so per-partition order follows input order.
+ * Reads lines, groups them per partition into record batches and produces them. A partition's
+ * batches are sent one after another, so per-partition order follows input order; partitions
+ * proceed in parallel.
  * Returns the number of records acknowledged (or written, with acks=0).
  */
 export async function produceLines(client: KafkaClient, topic: string, lines: AsyncIterable<string>, opts: ProduceLinesOptions = {}): Promise<number> {
@@ -49,10 +50,18 @@ export async function produceLines(client: KafkaClient, topic: string, lines: As
   let produced = 0;
   let failure: unknown = null;
 
-  const send = async (partition: number, records: RecordInput[]): Promise<void> => {
-    const batch = await buildRecordBatch({ compression: opts.compression ?? CompressionType.None, records });
-    await client.produce(topic, partition, batch, opts.acks ?? -1);
-    produced += records.length;
+  // One batch in flight per partition (a non-idempotent producer's max.in.flight=1): compression
+  // runs off the event loop and a send may be retried, so anything more could reorder a partition.
+  const partitionTail = new Map<number, Promise<void>>();
+  const send = (partition: number, records: RecordInput[]): Promise<void> => {
+    const built = buildRecordBatch({ compression: opts.compression ?? CompressionType.None, records });
+    const previous = partitionTail.get(partition) ?? Promise.resolve();
+    const task = previous.then(async () => {
+      await client.produce(topic, partition, await built, opts.acks ?? -1);
+      produced += records.length;
+    });
+    partitionTail.set(partition, task.catch(() => undefined));
+    return task;
   };
   const flush = async (partition: number): Promise<void> => {
     const p = pending.get(partition);
