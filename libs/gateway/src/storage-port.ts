@@ -18,7 +18,10 @@ import { traceContextOf, unary } from '@dms/rpc';
 import type { BrokerClient, BrokerClients } from './broker-clients';
 import { applyFetchBudget } from './fetch-budget';
 
-/** Errors after which the request certainly did not append, so the gateway may retry it itself. */
+/**
+ * Errors after which the gateway may resend a partition's batch to the new leader itself, unless
+ * the broker says it had already appended it (`appended`): then the client decides, as with Kafka.
+ */
 const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
 const RETRY_PAUSE_MS = 100;
 /** Upper bound on how long a produce waits for a leader to appear, within the client's timeout. */
@@ -73,7 +76,7 @@ export class GatewayStoragePort implements StoragePort {
             );
             for (const r of res.partitions) {
               const input = group.find((g) => g.topic === r.topic && g.partition === r.partition);
-              if (RETRY_SAFE.has(r.errorCode) && input) retry.push(input);
+              if (RETRY_SAFE.has(r.errorCode) && !r.appended && input) retry.push(input);
               else results.set(key(r.topic, r.partition), { ...r, errorMessage: r.errorMessage || null });
             }
           } catch {

@@ -34,6 +34,7 @@ function echoProduce(streamsOpened: { count: number }) {
             logAppendTimeMs: -1n,
             logStartOffset: 0n,
             recordErrors: [],
+            appended: false,
           })),
         });
       }

@@ -76,7 +76,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   const now = opts.now ?? (() => BigInt(Date.now()));
 
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
+    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended: false };
     await opts.replicas.get(p.topic, p.partition); // a log still opening
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -110,9 +110,10 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     opts.metrics?.bytesIn(p.topic, p.records.length);
     // While fenced off from etcd, nothing is acknowledged before the ISR has it (see ReplicaManager.fencedOff).
     if (acks === -1 || opts.replicas.fencedOff) {
-      if (replica.leaderEpoch !== leaderEpoch) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      // From here on the batch is in our log: a failure must not let the gateway resend it.
+      if (replica.leaderEpoch !== leaderEpoch) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, appended: true };
       const code = await replica.awaitReplication(res.lastOffset + 1n, Math.max(0, timeoutMs), acks === -1);
-      if (code !== ErrorCode.NONE) return { ...base, errorCode: code };
+      if (code !== ErrorCode.NONE) return { ...base, errorCode: code, appended: true };
     }
     return {
       ...base,

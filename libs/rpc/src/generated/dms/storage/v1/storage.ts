@@ -65,6 +65,11 @@ export interface ProducePartitionResult {
    * record on a compacted topic or a timestamp out of range; empty otherwise.
    */
   recordErrors: RecordError[];
+  /**
+   * The leader wrote the batch to its log before the error (it lost leadership while waiting for
+   * the ISR): the gateway must not resend it itself, or a non-idempotent write could be doubled.
+   */
+  appended: boolean;
 }
 
 export interface RecordError {
@@ -577,6 +582,7 @@ function createBaseProducePartitionResult(): ProducePartitionResult {
     logAppendTimeMs: 0n,
     logStartOffset: 0n,
     recordErrors: [],
+    appended: false,
   };
 }
 
@@ -614,6 +620,9 @@ export const ProducePartitionResult: MessageFns<ProducePartitionResult> = {
     }
     for (const v of message.recordErrors) {
       RecordError.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.appended !== false) {
+      writer.uint32(72).bool(message.appended);
     }
     return writer;
   },
@@ -693,6 +702,14 @@ export const ProducePartitionResult: MessageFns<ProducePartitionResult> = {
             }
 
             message.recordErrors.push(RecordError.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.appended = reader.bool();
             continue;
           }
         }

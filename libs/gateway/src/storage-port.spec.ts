@@ -1,0 +1,53 @@
+import { ErrorCode } from '@dms/kafka-errors';
+import type { ClusterPort } from '@dms/kafka-handlers';
+import type { ProducePartitionResult, ProduceRequest } from '@dms/rpc';
+import type { BrokerClients } from './broker-clients';
+import { GatewayStoragePort } from './storage-port';
+
+/** A topic whose single partition is led by `leader.id`, and brokers answering from a script. */
+function setup(answers: Record<number, (req: ProduceRequest) => Partial<ProducePartitionResult>>) {
+  const leader = { id: 1 };
+  const calls: number[] = [];
+  const cluster = {
+    topic: (name: string) => (name === 't' ? { partitions: [{ storageLeader: leader.id }] } : undefined),
+  } as unknown as ClusterPort;
+  const brokers = {
+    isLive: (id: number) => id in answers,
+    get: (id: number) => ({
+      produce: {
+        request: async (req: ProduceRequest) => {
+          calls.push(id);
+          const answer = answers[id](req);
+          if (answer.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) leader.id = 2; // leadership moved on
+          const base = { topic: 't', partition: 0, errorCode: ErrorCode.NONE, errorMessage: '', baseOffset: 7n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], appended: false };
+          return { correlationId: req.correlationId, partitions: [{ ...base, ...answer }] };
+        },
+      },
+    }),
+  } as unknown as BrokerClients;
+  return { port: new GatewayStoragePort(cluster, brokers), calls };
+}
+
+const batch = [{ topic: 't', partition: 0, records: Buffer.from('batch') }];
+
+describe('GatewayStoragePort.produce after a leader move', () => {
+  it('resends to the new leader a batch the old leader refused before appending', async () => {
+    const { port, calls } = setup({
+      1: () => ({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }),
+      2: () => ({ baseOffset: 42n }),
+    });
+    const [out] = await port.produce(-1, 5_000, batch);
+    expect(calls).toEqual([1, 2]);
+    expect(out).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 42n });
+  });
+
+  it('leaves a batch the old leader had already appended to the client, never doubling it', async () => {
+    const { port, calls } = setup({
+      1: () => ({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, appended: true }),
+      2: () => ({ baseOffset: 42n }),
+    });
+    const [out] = await port.produce(-1, 5_000, batch);
+    expect(calls).toEqual([1]);
+    expect(out.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+});
