@@ -1,4 +1,4 @@
-import { mkdir, open as openFile, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ATTR_TIMESTAMP_TYPE,
@@ -10,14 +10,8 @@ import {
   validateBatches,
 } from '@dms/kafka-codec';
 import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
-import {
-  DELETED_SUFFIX,
-  INDEX_SUFFIX,
-  LEADER_EPOCH_CHECKPOINT,
-  LOG_SUFFIX,
-  TIME_INDEX_SUFFIX,
-  parseSegmentFileName,
-} from './file-names';
+import { checkTopicId, readEpochCheckpoint, removeDeletedFiles, removeOrphanIndexes } from './log-files';
+import { LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, parseSegmentFileName } from './file-names';
 import { FlushPolicy } from './flush-policy';
 import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import {
@@ -29,10 +23,12 @@ import {
   resolveMutable,
 } from './log-config';
 import { LogError } from './log-error';
-import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
 import { Segment } from './segment';
 import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
+import { searchSegments, type TimestampOffset } from './timestamp-search';
 import { type QueueItem, WriteQueue } from './write-queue';
+
+export type { TimestampOffset };
 
 export interface AppendOptions {
   leaderEpoch: number;
@@ -61,11 +57,6 @@ export interface ReadResult {
   logStartOffset: bigint;
   logEndOffset: bigint;
   highWatermark: bigint;
-}
-
-export interface TimestampOffset {
-  offset: bigint;
-  timestamp: bigint;
 }
 
 const INT32_MAX = 0x7fffffffn;
@@ -461,27 +452,7 @@ export class PartitionLog {
   private async searchTimestamp(ts: bigint, upperBound: bigint): Promise<TimestampOffset | null> {
     this.checkOpen();
     const limit = minBig(upperBound, this.writtenEnd);
-    for (const seg of [...this.segments]) {
-      if (seg.baseOffset >= limit) break;
-      if (seg.writtenEnd <= this.startOffset || seg.writtenSize === 0) continue;
-      await seg.ensureTimestampsKnown();
-      if (!seg.untrustedTimestamps && seg.maxTimestampSoFar < ts) continue;
-      let position = 0;
-      if (!seg.untrustedTimestamps) {
-        const indexed = seg.timeIndex.lookup(ts);
-        if (indexed !== undefined) position = seg.offsetIndex.lookup(indexed);
-      }
-      position = Math.max(position, seg.offsetIndex.lookup(this.startOffset));
-      for (;;) {
-        const candidate = await this.nextTimestampCandidate(seg, position, ts, limit);
-        if (candidate === 'end') return null;
-        if (candidate === undefined) break;
-        const found = await this.searchBatch(seg, candidate, ts);
-        if (found) return found.offset < limit ? found : null;
-        position = candidate.position + candidate.size;
-      }
-    }
-    return null;
+    return searchSegments([...this.segments], ts, limit, this.startOffset, this.findInBatch);
   }
 
   /** Offset and timestamp of the batch with the largest maxTimestamp (ListOffsets -3). */
@@ -657,38 +628,6 @@ export class PartitionLog {
     return promise;
   }
 
-  /** Next batch from position whose records may hold a timestamp >= ts; 'end' past limit. */
-  private async nextTimestampCandidate(
-    seg: Segment,
-    position: number,
-    ts: bigint,
-    limit: bigint,
-  ): Promise<BatchInfo | 'end' | undefined> {
-    let found: BatchInfo | 'end' | undefined;
-    await seg.scanFrom(position, (info) => {
-      if (info.baseOffset >= limit) {
-        found = 'end';
-        return false;
-      }
-      if (info.lastOffset < this.startOffset) return true;
-      if (hasTrustedMaxTimestamp(info) && info.maxTimestamp < ts) return true;
-      found = info;
-      return false;
-    });
-    return found;
-  }
-
-  private async searchBatch(seg: Segment, info: BatchInfo, ts: bigint): Promise<TimestampOffset | null> {
-    // LogAppendTime: every record carries the batch's stamped time.
-    if ((info.attributes & ATTR_TIMESTAMP_TYPE) !== 0) {
-      return { offset: maxBig(info.baseOffset, this.startOffset), timestamp: info.maxTimestamp };
-    }
-    const found = await this.findInBatch(await seg.read(info.position, info.size), ts);
-    if (!found) return null;
-    // Records below the log start offset were deleted; the batch still holds them.
-    return { offset: maxBig(found.offset, this.startOffset), timestamp: found.timestamp };
-  }
-
   private async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     const old = this.segments;
     const seg = new Segment(this.dir, offset, this.config.indexIntervalBytes);
@@ -775,39 +714,6 @@ function wholeBatchesBelow(buf: Buffer, limit: bigint): number {
     end += size;
   }
   return end;
-}
-
-async function checkTopicId(dir: string, expected: string | undefined): Promise<string | undefined> {
-  const onDisk = await readPartitionMetadata(dir);
-  if (onDisk && expected && onDisk.topicId !== expected) {
-    throw new LogError('inconsistent-topic-id', `${dir} belongs to topic id ${onDisk.topicId}, not ${expected}`);
-  }
-  if (!onDisk && expected) await writePartitionMetadata(dir, expected);
-  return onDisk?.topicId ?? expected;
-}
-
-async function readEpochCheckpoint(dir: string): Promise<EpochEntry[]> {
-  try {
-    return LeaderEpochCache.parseCheckpoint(await readFile(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-}
-
-async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigint>, cfg: ResolvedLogConfig) {
-  for (const name of names) {
-    const base = parseSegmentFileName(name, INDEX_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_SUFFIX);
-    if (base !== undefined && !bases.has(base)) {
-      cfg.logger('info', 'removing index without a log segment', { dir, file: name });
-      await unlink(join(dir, name));
-    }
-  }
-}
-
-/** Segment files a crash left scheduled for deletion (Kafka removes them at start-up). */
-async function removeDeletedFiles(dir: string, names: string[]) {
-  for (const name of names) if (name.endsWith(DELETED_SUFFIX)) await unlink(join(dir, name)).catch(() => {});
 }
 
 /** Anything that is not already a LogError is an I/O or on-disk data problem. */

@@ -1,0 +1,43 @@
+// Files of a partition directory read or tidied when a log opens: the topic id, the leader-epoch
+// checkpoint, and what a crash can leave behind.
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DELETED_SUFFIX, INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, TIME_INDEX_SUFFIX, parseSegmentFileName } from './file-names';
+import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
+import type { ResolvedLogConfig } from './log-config';
+import { LogError } from './log-error';
+import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
+
+export async function checkTopicId(dir: string, expected: string | undefined): Promise<string | undefined> {
+  const onDisk = await readPartitionMetadata(dir);
+  if (onDisk && expected && onDisk.topicId !== expected) {
+    throw new LogError('inconsistent-topic-id', `${dir} belongs to topic id ${onDisk.topicId}, not ${expected}`);
+  }
+  if (!onDisk && expected) await writePartitionMetadata(dir, expected);
+  return onDisk?.topicId ?? expected;
+}
+
+export async function readEpochCheckpoint(dir: string): Promise<EpochEntry[]> {
+  try {
+    return LeaderEpochCache.parseCheckpoint(await readFile(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+export async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigint>, cfg: ResolvedLogConfig) {
+  for (const name of names) {
+    const base = parseSegmentFileName(name, INDEX_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_SUFFIX);
+    if (base !== undefined && !bases.has(base)) {
+      cfg.logger('info', 'removing index without a log segment', { dir, file: name });
+      await unlink(join(dir, name));
+    }
+  }
+}
+
+/** Segment files a crash left scheduled for deletion (Kafka removes them at start-up). */
+export async function removeDeletedFiles(dir: string, names: string[]) {
+  for (const name of names) if (name.endsWith(DELETED_SUFFIX)) await unlink(join(dir, name)).catch(() => {});
+}
+
