@@ -120,19 +120,8 @@ export class GatewayClusterPort implements ClusterPort {
   }
 
   awaitRevision(revision: bigint, timeoutMs: number): Promise<void> {
-    if (this.view.revision >= revision) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.view.off('change', onChange);
-        resolve();
-      };
-      const onChange = () => {
-        if (this.view.revision >= revision) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.view.on('change', onChange);
-    });
+    // Answers at the deadline either way: the caller reports what its view holds then.
+    return this.awaitView(() => this.view.revision >= revision, timeoutMs).catch(() => undefined);
   }
 
   topics(): TopicView[] {
@@ -154,23 +143,7 @@ export class GatewayClusterPort implements ClusterPort {
         if (!present) return t === undefined;
         return t !== undefined && t.partitions.length > 0 && t.partitions.every((p) => p.leaderAvailable);
       });
-    if (done()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onChange = () => {
-        if (!done()) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`topics ${names.join(', ')} not ${present ? 'ready' : 'gone'} after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.view.off('change', onChange);
-      };
-      this.view.on('change', onChange);
-    });
+    return this.awaitView(done, timeoutMs, () => `topics ${names.join(', ')} not ${present ? 'ready' : 'gone'} after ${timeoutMs} ms`);
   }
 
   awaitPartitionCounts(counts: ReadonlyMap<string, number>, timeoutMs: number): Promise<void> {
@@ -179,8 +152,17 @@ export class GatewayClusterPort implements ClusterPort {
         const t = this.topic(name);
         return t !== undefined && t.partitions.length >= count && t.partitions.every((p) => p.leaderAvailable);
       });
+    return this.awaitView(done, timeoutMs, () => `partitions of ${[...counts.keys()].join(', ')} not ready after ${timeoutMs} ms`);
+  }
+
+  /** Resolves once `done()` holds for the etcd view (checked on every change); rejects at the deadline. */
+  private awaitView(done: () => boolean, timeoutMs: number, timeoutMessage = () => `not reached after ${timeoutMs} ms`): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.view.off('change', onChange);
+      };
       const onChange = () => {
         if (!done()) return;
         cleanup();
@@ -188,12 +170,8 @@ export class GatewayClusterPort implements ClusterPort {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`partitions of ${[...counts.keys()].join(', ')} not ready after ${timeoutMs} ms`));
+        reject(new Error(timeoutMessage()));
       }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.view.off('change', onChange);
-      };
       this.view.on('change', onChange);
     });
   }

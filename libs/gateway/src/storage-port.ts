@@ -217,65 +217,49 @@ export class GatewayStoragePort implements StoragePort {
     return this.retryReads(parts, (p) => this.deleteRecordsOnce(timeoutMs, p));
   }
 
-  private async deleteRecordsOnce(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
-    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
-    const results = new Map<string, DeleteRecordsOutcome>();
-    const fail = (p: DeleteRecordsInput, errorCode: number): DeleteRecordsOutcome => ({ topic: p.topic, partition: p.partition, errorCode, lowWatermark: -1n });
-    for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
-    await Promise.all(
-      [...groups].map(async ([brokerId, group]) => {
-        const client = this.brokers.get(brokerId);
-        try {
-          if (!client) throw new Error('broker gone');
-          const res = await unary(
-            client.client.deleteRecords.bind(client.client),
-            { timeoutMs, partitions: group, traceContext: traceContextOf() },
-            { timeoutMs: Math.max(0, timeoutMs) + 10_000 },
-          );
-          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
-        } catch {
-          for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
-        }
-      }),
+  private deleteRecordsOnce(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
+    return this.scatter(
+      parts,
+      (p, errorCode) => ({ topic: p.topic, partition: p.partition, errorCode, lowWatermark: -1n }),
+      (c, group) => unary(c.deleteRecords.bind(c), { timeoutMs, partitions: group, traceContext: traceContextOf() }, { timeoutMs: Math.max(0, timeoutMs) + 10_000 }),
     );
-    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? fail(p, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
-  private async listOffsetsOnce(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
-    const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
-    const results = new Map<string, ListOffsetsOutcome>();
-    const fail = (p: ListOffsetsInput, errorCode: number): ListOffsetsOutcome => ({
-      topic: p.topic, partition: p.partition, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1,
-    });
-    for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
-    await Promise.all(
-      [...groups].map(async ([brokerId, group]) => {
-        const client = this.brokers.get(brokerId);
-        try {
-          if (!client) throw new Error('broker gone');
-          const res = await unary(client.client.listOffsets.bind(client.client), { isolationLevel, partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 });
-          for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
-        } catch {
-          for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
-        }
-      }),
+  private listOffsetsOnce(isolationLevel: number, parts: ListOffsetsInput[]): Promise<ListOffsetsOutcome[]> {
+    return this.scatter(
+      parts,
+      (p, errorCode) => ({ topic: p.topic, partition: p.partition, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 }),
+      (c, group) => unary(c.listOffsets.bind(c), { isolationLevel, partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 }),
     );
-    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? fail(p, ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
-  private async offsetForLeaderEpochOnce(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]> {
+  private offsetForLeaderEpochOnce(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]> {
+    return this.scatter(
+      parts,
+      (p, errorCode) => ({ topic: p.topic, partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n }),
+      (c, group) => unary(c.offsetForLeaderEpoch.bind(c), { partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 }),
+    );
+  }
+
+  /**
+   * One unary call per storage broker leading some of `parts`, answers merged back in request
+   * order. A partition without a live leader, or whose broker call failed, gets
+   * NOT_LEADER_OR_FOLLOWER (retryReads tries it again).
+   */
+  private async scatter<In extends { topic: string; partition: number }, Out extends { topic: string; partition: number }>(
+    parts: In[],
+    fail: (p: In, errorCode: number) => Out,
+    call: (client: BrokerClient['client'], group: In[]) => Promise<{ partitions: Out[] }>,
+  ): Promise<Out[]> {
     const { groups, orphans } = groupByLeader(this.cluster, this.brokers, parts);
-    const results = new Map<string, OffsetForLeaderEpochOutcome>();
-    const fail = (p: OffsetForLeaderEpochInput, errorCode: number): OffsetForLeaderEpochOutcome => ({
-      topic: p.topic, partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n,
-    });
+    const results = new Map<string, Out>();
     for (const o of orphans) results.set(key(o.topic, o.partition), fail(o, ErrorCode.NOT_LEADER_OR_FOLLOWER));
     await Promise.all(
       [...groups].map(async ([brokerId, group]) => {
         const client = this.brokers.get(brokerId);
         try {
           if (!client) throw new Error('broker gone');
-          const res = await unary(client.client.offsetForLeaderEpoch.bind(client.client), { partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 });
+          const res = await call(client.client, group);
           for (const r of res.partitions) results.set(key(r.topic, r.partition), r);
         } catch {
           for (const g of group) results.set(key(g.topic, g.partition), fail(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
