@@ -12,7 +12,7 @@ function fetchEcho(call: ServerDuplexStream<FetchRequest, FetchResponse>) {
     call.write({
       correlationId: req.correlationId,
       partitions: [
-        { topic: 't', partition: 0, errorCode: 0, highWatermark: 0n, lastStableOffset: 0n, logStartOffset: 0n, records: Buffer.alloc(req.maxBytes, 7) },
+        { topic: 't', partition: 0, errorCode: 0, highWatermark: 0n, lastStableOffset: 0n, logStartOffset: 0n, records: Buffer.alloc(req.maxBytes, 7), abortedTransactions: [] },
       ],
     });
   });

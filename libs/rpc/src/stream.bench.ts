@@ -34,7 +34,7 @@ async function runServer(window: number): Promise<void> {
       if (!records) payloads.set(req.maxBytes, (records = Buffer.alloc(req.maxBytes, 1)));
       call.write({
         correlationId: req.correlationId,
-        partitions: [{ topic: 't', partition: 0, errorCode: 0, highWatermark: 0n, lastStableOffset: 0n, logStartOffset: 0n, records }],
+        partitions: [{ topic: 't', partition: 0, errorCode: 0, highWatermark: 0n, lastStableOffset: 0n, logStartOffset: 0n, records, abortedTransactions: [] }],
       });
     });
     call.on('end', () => call.end());

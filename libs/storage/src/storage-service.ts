@@ -1,4 +1,4 @@
-import type { ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { SpanKind, context, type Tracer } from '@opentelemetry/api';
 import { validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
@@ -6,6 +6,7 @@ import { LogError } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import {
   contextFrom,
+  grpcError,
   type DescribeLogDirsRequest,
   type DescribeLogDirsResponse,
   type FetchPartition,
@@ -135,7 +136,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   }
 
   async function readPartition(p: FetchPartition, budget: { bytes: number; first: boolean }): Promise<FetchPartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
+    const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY, abortedTransactions: [] };
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const epochProblem = epochError(replica, p.currentLeaderEpoch);
@@ -415,6 +416,13 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
           (err) => callback(err as Error, null),
         ),
       );
+    },
+    // Served once the log keeps producer state (issue 10); until then a clear refusal.
+    writeTxnMarkers: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<never>) => {
+      callback(grpcError(GrpcStatus.UNIMPLEMENTED, 'WriteTxnMarkers is not served yet'), null);
+    },
+    describeProducers: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<never>) => {
+      callback(grpcError(GrpcStatus.UNIMPLEMENTED, 'DescribeProducers is not served yet'), null);
     },
     describeLogDirs: (call: ServerUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>, callback: sendUnaryData<DescribeLogDirsResponse>) => {
       describeLogDirs(opts.replicas, opts.logDir ?? '', call.request).then(

@@ -121,6 +121,16 @@ export interface FetchPartitionResult {
   logStartOffset: bigint;
   /** Whole record batches read positionally from the segment files. */
   records: Buffer;
+  /**
+   * read_committed only: the aborted transactions whose data lies in the returned range
+   * (Fetch's aborted_transactions). Empty for read_uncommitted.
+   */
+  abortedTransactions: AbortedTransaction[];
+}
+
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
 }
 
 export interface ListOffsetsRequest {
@@ -289,6 +299,84 @@ export interface DeleteRecordsPartitionResult {
   errorCode: number;
   /** The low watermark: the smallest log start offset over the in-sync replicas. */
   lowWatermark: bigint;
+}
+
+export interface WriteTxnMarkersRequest {
+  markers: TxnMarker[];
+  timeoutMs: number;
+  traceContext: { [key: string]: string };
+}
+
+export interface WriteTxnMarkersRequest_TraceContextEntry {
+  key: string;
+  value: string;
+}
+
+export interface TxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  /** true: COMMIT, false: ABORT. */
+  committed: boolean;
+  coordinatorEpoch: number;
+  partitions: TxnMarkerPartition[];
+}
+
+export interface TxnMarkerPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface WriteTxnMarkersResponse {
+  /** One per marker of the request, in order. */
+  markers: TxnMarkerResult[];
+}
+
+export interface TxnMarkerResult {
+  producerId: bigint;
+  partitions: TxnMarkerPartitionResult[];
+}
+
+export interface TxnMarkerPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+}
+
+export interface DescribeProducersRequest {
+  partitions: DescribeProducersPartition[];
+  traceContext: { [key: string]: string };
+}
+
+export interface DescribeProducersRequest_TraceContextEntry {
+  key: string;
+  value: string;
+}
+
+export interface DescribeProducersPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface DescribeProducersResponse {
+  partitions: DescribeProducersPartitionResult[];
+}
+
+export interface DescribeProducersPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string;
+  activeProducers: ActiveProducer[];
+}
+
+export interface ActiveProducer {
+  producerId: bigint;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number;
+  /** First offset of the producer's open transaction, -1 when none. */
+  currentTxnStartOffset: bigint;
 }
 
 function createBaseProduceRequest(): ProduceRequest {
@@ -1142,6 +1230,7 @@ function createBaseFetchPartitionResult(): FetchPartitionResult {
     lastStableOffset: 0n,
     logStartOffset: 0n,
     records: Buffer.alloc(0),
+    abortedTransactions: [],
   };
 }
 
@@ -1176,6 +1265,9 @@ export const FetchPartitionResult: MessageFns<FetchPartitionResult> = {
     }
     if (message.records.length !== 0) {
       writer.uint32(58).bytes(message.records);
+    }
+    for (const v of message.abortedTransactions) {
+      AbortedTransaction.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1247,6 +1339,77 @@ export const FetchPartitionResult: MessageFns<FetchPartitionResult> = {
             }
 
             message.records = ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(reader.bytes());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.abortedTransactions.push(AbortedTransaction.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAbortedTransaction(): AbortedTransaction {
+  return { producerId: 0n, firstOffset: 0n };
+}
+
+export const AbortedTransaction: MessageFns<AbortedTransaction> = {
+  encode(message: AbortedTransaction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.producerId !== 0n) {
+      if (BigInt.asIntN(64, message.producerId) !== message.producerId) {
+        throw new globalThis.Error("value provided for field message.producerId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.producerId);
+    }
+    if (message.firstOffset !== 0n) {
+      if (BigInt.asIntN(64, message.firstOffset) !== message.firstOffset) {
+        throw new globalThis.Error("value provided for field message.firstOffset of type int64 too large");
+      }
+      writer.uint32(16).int64(message.firstOffset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AbortedTransaction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAbortedTransaction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.producerId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.firstOffset = reader.int64() as bigint;
             continue;
           }
         }
@@ -3065,6 +3228,885 @@ export const DeleteRecordsPartitionResult: MessageFns<DeleteRecordsPartitionResu
   },
 };
 
+function createBaseWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
+  return { markers: [], timeoutMs: 0, traceContext: {} };
+}
+
+export const WriteTxnMarkersRequest: MessageFns<WriteTxnMarkersRequest> = {
+  encode(message: WriteTxnMarkersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.markers) {
+      TxnMarker.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(16).int32(message.timeoutMs);
+    }
+    globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
+      WriteTxnMarkersRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteTxnMarkersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteTxnMarkersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.markers.push(TxnMarker.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = WriteTxnMarkersRequest_TraceContextEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.traceContext[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseWriteTxnMarkersRequest_TraceContextEntry(): WriteTxnMarkersRequest_TraceContextEntry {
+  return { key: "", value: "" };
+}
+
+export const WriteTxnMarkersRequest_TraceContextEntry: MessageFns<WriteTxnMarkersRequest_TraceContextEntry> = {
+  encode(message: WriteTxnMarkersRequest_TraceContextEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteTxnMarkersRequest_TraceContextEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteTxnMarkersRequest_TraceContextEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTxnMarker(): TxnMarker {
+  return { producerId: 0n, producerEpoch: 0, committed: false, coordinatorEpoch: 0, partitions: [] };
+}
+
+export const TxnMarker: MessageFns<TxnMarker> = {
+  encode(message: TxnMarker, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.producerId !== 0n) {
+      if (BigInt.asIntN(64, message.producerId) !== message.producerId) {
+        throw new globalThis.Error("value provided for field message.producerId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.producerId);
+    }
+    if (message.producerEpoch !== 0) {
+      writer.uint32(16).int32(message.producerEpoch);
+    }
+    if (message.committed !== false) {
+      writer.uint32(24).bool(message.committed);
+    }
+    if (message.coordinatorEpoch !== 0) {
+      writer.uint32(32).int32(message.coordinatorEpoch);
+    }
+    for (const v of message.partitions) {
+      TxnMarkerPartition.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnMarker {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnMarker();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.producerId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.producerEpoch = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.committed = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.coordinatorEpoch = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.partitions.push(TxnMarkerPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTxnMarkerPartition(): TxnMarkerPartition {
+  return { topic: "", partition: 0 };
+}
+
+export const TxnMarkerPartition: MessageFns<TxnMarkerPartition> = {
+  encode(message: TxnMarkerPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnMarkerPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnMarkerPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseWriteTxnMarkersResponse(): WriteTxnMarkersResponse {
+  return { markers: [] };
+}
+
+export const WriteTxnMarkersResponse: MessageFns<WriteTxnMarkersResponse> = {
+  encode(message: WriteTxnMarkersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.markers) {
+      TxnMarkerResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WriteTxnMarkersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWriteTxnMarkersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.markers.push(TxnMarkerResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTxnMarkerResult(): TxnMarkerResult {
+  return { producerId: 0n, partitions: [] };
+}
+
+export const TxnMarkerResult: MessageFns<TxnMarkerResult> = {
+  encode(message: TxnMarkerResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.producerId !== 0n) {
+      if (BigInt.asIntN(64, message.producerId) !== message.producerId) {
+        throw new globalThis.Error("value provided for field message.producerId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.producerId);
+    }
+    for (const v of message.partitions) {
+      TxnMarkerPartitionResult.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnMarkerResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnMarkerResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.producerId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.partitions.push(TxnMarkerPartitionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTxnMarkerPartitionResult(): TxnMarkerPartitionResult {
+  return { topic: "", partition: 0, errorCode: 0 };
+}
+
+export const TxnMarkerPartitionResult: MessageFns<TxnMarkerPartitionResult> = {
+  encode(message: TxnMarkerPartitionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnMarkerPartitionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnMarkerPartitionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeProducersRequest(): DescribeProducersRequest {
+  return { partitions: [], traceContext: {} };
+}
+
+export const DescribeProducersRequest: MessageFns<DescribeProducersRequest> = {
+  encode(message: DescribeProducersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      DescribeProducersPartition.encode(v!, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
+      DescribeProducersRequest_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeProducersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeProducersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(DescribeProducersPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = DescribeProducersRequest_TraceContextEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.traceContext[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeProducersRequest_TraceContextEntry(): DescribeProducersRequest_TraceContextEntry {
+  return { key: "", value: "" };
+}
+
+export const DescribeProducersRequest_TraceContextEntry: MessageFns<DescribeProducersRequest_TraceContextEntry> = {
+  encode(message: DescribeProducersRequest_TraceContextEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeProducersRequest_TraceContextEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeProducersRequest_TraceContextEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeProducersPartition(): DescribeProducersPartition {
+  return { topic: "", partition: 0 };
+}
+
+export const DescribeProducersPartition: MessageFns<DescribeProducersPartition> = {
+  encode(message: DescribeProducersPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeProducersPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeProducersPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeProducersResponse(): DescribeProducersResponse {
+  return { partitions: [] };
+}
+
+export const DescribeProducersResponse: MessageFns<DescribeProducersResponse> = {
+  encode(message: DescribeProducersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      DescribeProducersPartitionResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeProducersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeProducersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(DescribeProducersPartitionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribeProducersPartitionResult(): DescribeProducersPartitionResult {
+  return { topic: "", partition: 0, errorCode: 0, errorMessage: "", activeProducers: [] };
+}
+
+export const DescribeProducersPartitionResult: MessageFns<DescribeProducersPartitionResult> = {
+  encode(message: DescribeProducersPartitionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    for (const v of message.activeProducers) {
+      ActiveProducer.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeProducersPartitionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeProducersPartitionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.activeProducers.push(ActiveProducer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseActiveProducer(): ActiveProducer {
+  return {
+    producerId: 0n,
+    producerEpoch: 0,
+    lastSequence: 0,
+    lastTimestamp: 0n,
+    coordinatorEpoch: 0,
+    currentTxnStartOffset: 0n,
+  };
+}
+
+export const ActiveProducer: MessageFns<ActiveProducer> = {
+  encode(message: ActiveProducer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.producerId !== 0n) {
+      if (BigInt.asIntN(64, message.producerId) !== message.producerId) {
+        throw new globalThis.Error("value provided for field message.producerId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.producerId);
+    }
+    if (message.producerEpoch !== 0) {
+      writer.uint32(16).int32(message.producerEpoch);
+    }
+    if (message.lastSequence !== 0) {
+      writer.uint32(24).int32(message.lastSequence);
+    }
+    if (message.lastTimestamp !== 0n) {
+      if (BigInt.asIntN(64, message.lastTimestamp) !== message.lastTimestamp) {
+        throw new globalThis.Error("value provided for field message.lastTimestamp of type int64 too large");
+      }
+      writer.uint32(32).int64(message.lastTimestamp);
+    }
+    if (message.coordinatorEpoch !== 0) {
+      writer.uint32(40).int32(message.coordinatorEpoch);
+    }
+    if (message.currentTxnStartOffset !== 0n) {
+      if (BigInt.asIntN(64, message.currentTxnStartOffset) !== message.currentTxnStartOffset) {
+        throw new globalThis.Error("value provided for field message.currentTxnStartOffset of type int64 too large");
+      }
+      writer.uint32(48).int64(message.currentTxnStartOffset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActiveProducer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActiveProducer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.producerId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.producerEpoch = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastSequence = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lastTimestamp = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.coordinatorEpoch = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.currentTxnStartOffset = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The storage broker's face to gateways. Produce and Fetch are long-lived bidirectional
  * streams multiplexed by correlation id, so one stream per gateway/broker pair carries every
@@ -3151,6 +4193,34 @@ export const StorageServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteRecordsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteRecordsResponse => DeleteRecordsResponse.decode(value),
   },
+  /**
+   * Kafka's WriteTxnMarkers, sent by a transaction coordinator to the partition leaders of a
+   * transaction: each leader appends a COMMIT or ABORT control batch for the producer and waits
+   * for the in-sync replicas (acks=all) before answering.
+   */
+  writeTxnMarkers: {
+    path: "/dms.storage.v1.StorageService/WriteTxnMarkers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: WriteTxnMarkersRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(WriteTxnMarkersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WriteTxnMarkersRequest => WriteTxnMarkersRequest.decode(value),
+    responseSerialize: (value: WriteTxnMarkersResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(WriteTxnMarkersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WriteTxnMarkersResponse => WriteTxnMarkersResponse.decode(value),
+  },
+  /** Kafka's DescribeProducers, answered by the partition leader from its producer state. */
+  describeProducers: {
+    path: "/dms.storage.v1.StorageService/DescribeProducers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DescribeProducersRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeProducersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DescribeProducersRequest => DescribeProducersRequest.decode(value),
+    responseSerialize: (value: DescribeProducersResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeProducersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DescribeProducersResponse => DescribeProducersResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
@@ -3171,6 +4241,14 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
   describeLogDirs: handleUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>;
   /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
   deleteRecords: handleUnaryCall<DeleteRecordsRequest, DeleteRecordsResponse>;
+  /**
+   * Kafka's WriteTxnMarkers, sent by a transaction coordinator to the partition leaders of a
+   * transaction: each leader appends a COMMIT or ABORT control batch for the producer and waits
+   * for the in-sync replicas (acks=all) before answering.
+   */
+  writeTxnMarkers: handleUnaryCall<WriteTxnMarkersRequest, WriteTxnMarkersResponse>;
+  /** Kafka's DescribeProducers, answered by the partition leader from its producer state. */
+  describeProducers: handleUnaryCall<DescribeProducersRequest, DescribeProducersResponse>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -3255,6 +4333,42 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteRecordsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's WriteTxnMarkers, sent by a transaction coordinator to the partition leaders of a
+   * transaction: each leader appends a COMMIT or ABORT control batch for the producer and waits
+   * for the in-sync replicas (acks=all) before answering.
+   */
+  writeTxnMarkers(
+    request: WriteTxnMarkersRequest,
+    callback: (error: ServiceError | null, response: WriteTxnMarkersResponse) => void,
+  ): ClientUnaryCall;
+  writeTxnMarkers(
+    request: WriteTxnMarkersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WriteTxnMarkersResponse) => void,
+  ): ClientUnaryCall;
+  writeTxnMarkers(
+    request: WriteTxnMarkersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WriteTxnMarkersResponse) => void,
+  ): ClientUnaryCall;
+  /** Kafka's DescribeProducers, answered by the partition leader from its producer state. */
+  describeProducers(
+    request: DescribeProducersRequest,
+    callback: (error: ServiceError | null, response: DescribeProducersResponse) => void,
+  ): ClientUnaryCall;
+  describeProducers(
+    request: DescribeProducersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DescribeProducersResponse) => void,
+  ): ClientUnaryCall;
+  describeProducers(
+    request: DescribeProducersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DescribeProducersResponse) => void,
   ): ClientUnaryCall;
 }
 
