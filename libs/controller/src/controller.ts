@@ -28,6 +28,7 @@ import { createControllerService } from './controller-service';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
+import { ProducerIdManager } from './producer-id-manager';
 import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
 
@@ -69,6 +70,7 @@ export class Controller extends EventEmitter {
   readonly reconciler: PartitionReconciler;
   readonly securityManager: SecurityManager;
   readonly configManager: ConfigManager;
+  readonly producerIds: ProducerIdManager;
   readonly rebalancer: LeaderRebalancer | undefined;
   private server?: Server;
   private port = 0;
@@ -122,6 +124,7 @@ export class Controller extends EventEmitter {
         })
       : undefined;
     this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
+    this.producerIds = new ProducerIdManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
     this.election.on('elected', (rev: string) => {
       this.emit('elected', rev);
@@ -167,6 +170,7 @@ export class Controller extends EventEmitter {
       alterPartition: (brokerId, item) =>
         alterPartition({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, item),
       electLeaders: (type, targets) => this.electLeaders(type, targets ?? allTargets(this.view)),
+      allocateProducerIds: (requesterId) => this.producerIds.allocate(requesterId),
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);

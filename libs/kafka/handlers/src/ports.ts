@@ -297,6 +297,34 @@ export interface GroupPort {
   deleteGroups(groupIds: string[]): Promise<DeleteGroupResult[]>;
 }
 
+export interface InitProducerIdInput {
+  /** Never null here: producers without a transactional id get `newProducerId`. */
+  transactionalId: string;
+  transactionTimeoutMs: number;
+  /** -1 unless the producer recovers its id and epoch (KIP-360, v3+). */
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+export interface InitProducerIdOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/**
+ * Producer ids and the transaction coordinator as the gateway reaches them: idempotent
+ * producers get ids from a block the gateway holds; transactional calls go to the storage
+ * broker coordinating the transactional id's partition of __transaction_state.
+ */
+export interface TransactionPort {
+  /** A fresh producer id (epoch 0) for an idempotent producer. Throws KafkaError when none can be had. */
+  newProducerId(): Promise<bigint>;
+  /** InitProducerId with a transactional id, on its transaction coordinator. */
+  initProducerId(input: InitProducerIdInput): Promise<InitProducerIdOutcome>;
+}
+
 /** One server-side SASL exchange (see @dms/security createSaslServer). */
 export interface SaslExchange {
   readonly mechanism: string;
@@ -356,6 +384,8 @@ export interface SecurityPort {
   authorizerEnabled(): boolean;
   /** Kafka's decision for principal/host on one resource (operation/type are Kafka wire codes). */
   authorize(principal: string, host: string, operation: number, resourceType: number, resourceName: string): boolean;
+  /** Kafka's authorizeByResourceType: allowed on at least one resource of the type. */
+  authorizeByResourceType(principal: string, host: string, operation: number, resourceType: number): boolean;
   acls(): AclEntry[];
   createAcls(bindings: AclEntry[]): Promise<{ errorCode: number; errorMessage: string | null }[]>;
   deleteAcls(bindings: AclEntry[]): Promise<{ errorCode: number; errorMessage: string | null }[]>;
@@ -374,6 +404,8 @@ export interface RequestContext {
   controller: ControllerPort;
   storage: StoragePort;
   groups: GroupPort;
+  /** Absent where producer ids are not wired (unit tests): InitProducerId then answers COORDINATOR_NOT_AVAILABLE. */
+  transactions?: TransactionPort;
   /** Absent where no security is wired (unit tests): then everything is allowed. */
   security?: SecurityPort;
   session?: ConnectionSession;
