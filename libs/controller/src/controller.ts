@@ -21,7 +21,7 @@ import {
 } from '@dms/cluster';
 import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
 import { newClusterId } from './cluster-id';
-import type { OffsetsTopicSettings } from './internal-topics';
+import type { OffsetsTopicSettings, TransactionStateTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { ConfigManager } from './config-manager';
 import { createControllerService } from './controller-service';
@@ -46,6 +46,7 @@ export interface ControllerOptions {
   numPartitions: number;
   defaultReplicationFactor: number;
   offsetsTopic?: OffsetsTopicSettings;
+  transactionStateTopic?: TransactionStateTopicSettings;
   /** Kafka's unclean.leader.election.enable (default false); a topic config overrides it. */
   uncleanLeaderElection?: boolean;
   /** Kafka's auto.leader.rebalance.enable (default true) and its two tuning keys. */
@@ -102,6 +103,7 @@ export class Controller extends EventEmitter {
       numPartitions: opts.numPartitions,
       defaultReplicationFactor: opts.defaultReplicationFactor,
       offsetsTopic: opts.offsetsTopic,
+      transactionStateTopic: opts.transactionStateTopic,
       log: this.log,
     });
     this.reconciler = new PartitionReconciler({

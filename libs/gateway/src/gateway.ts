@@ -73,6 +73,7 @@ export class Gateway {
   private brokers!: BrokerClients;
   private controller!: GatewayControllerPort;
   private groups!: GatewayGroupPort;
+  private transactions!: GatewayTransactionPort;
   private servers: KafkaServer[] = [];
   private stopped = false;
   private security!: GatewaySecurityPort;
@@ -108,7 +109,7 @@ export class Gateway {
     }, opts.staticConfigs ?? {});
     const storage = new GatewayStoragePort(cluster, this.brokers);
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
-    const transactions = new GatewayTransactionPort(this.controller, opts.nodeId);
+    const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
     const metrics = gatewayRequestMetrics(opts.meter);
     const listeners: ListenerConfig[] = opts.listeners ?? [{
       name: opts.listenerName, protocol: 'PLAINTEXT', host: opts.listenHost, port: opts.listenPort,
@@ -162,6 +163,7 @@ export class Gateway {
     await this.security?.close().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();
+    this.transactions?.close();
     this.controller?.close();
     await this.view?.close();
     this.etcd?.close();

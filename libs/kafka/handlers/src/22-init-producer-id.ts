@@ -17,6 +17,7 @@
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { authorized, authorizedForAny, clusterAuthorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
+import { fencedForVersion } from './txn-errors';
 
 const NO_PRODUCER_ID = -1n;
 const NO_PRODUCER_EPOCH = -1;
@@ -54,8 +55,6 @@ export const initProducerIdHandler: KafkaHandler = {
       }
     }
     const out = await port.initProducerId({ transactionalId, transactionTimeoutMs: req.transactionTimeoutMs ?? 0, producerId, producerEpoch });
-    // PRODUCER_FENCED (KIP-588) is new in v4; older clients know the same case as INVALID_PRODUCER_EPOCH.
-    const errorCode = out.errorCode === ErrorCode.PRODUCER_FENCED && version < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : out.errorCode;
-    return answer(errorCode, out.producerId, out.producerEpoch);
+    return answer(fencedForVersion(out.errorCode, version, 4), out.producerId, out.producerEpoch);
   },
 };

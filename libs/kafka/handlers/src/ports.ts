@@ -321,8 +321,55 @@ export interface InitProducerIdOutcome {
 export interface TransactionPort {
   /** A fresh producer id (epoch 0) for an idempotent producer. Throws KafkaError when none can be had. */
   newProducerId(): Promise<bigint>;
+  /**
+   * The gateway advertised for the transactional id's coordinator partition of
+   * __transaction_state (created on first use), at its address on `listenerName` when given.
+   */
+  findCoordinator(transactionalId: string, listenerName?: string): Promise<CoordinatorAnswer>;
   /** InitProducerId with a transactional id, on its transaction coordinator. */
   initProducerId(input: InitProducerIdInput): Promise<InitProducerIdOutcome>;
+  /** One error code per partition, in order. */
+  addPartitionsToTxn(input: AddPartitionsToTxnInput): Promise<number[]>;
+  addOffsetsToTxn(input: TxnProducerInput & { groupId: string }): Promise<number>;
+  endTxn(input: TxnProducerInput & { committed: boolean }): Promise<number>;
+  describeTransactions(transactionalIds: string[]): Promise<DescribedTransactionOutcome[]>;
+  /** Every coordinator's transactions (fan-out to all brokers). */
+  listTransactions(filter: ListTransactionsFilter): Promise<{ errorCode: number; transactions: ListedTransactionOutcome[] }>;
+}
+
+export interface TxnProducerInput {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+export interface AddPartitionsToTxnInput extends TxnProducerInput {
+  verifyOnly: boolean;
+  partitions: { topic: string; partition: number }[];
+}
+
+export interface DescribedTransactionOutcome {
+  errorCode: number;
+  transactionalId: string;
+  transactionState: string;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  topics: { topic: string; partitions: number[] }[];
+}
+
+export interface ListTransactionsFilter {
+  stateFilters: string[];
+  producerIdFilters: bigint[];
+  /** -1: none. */
+  durationFilterMs: bigint;
+}
+
+export interface ListedTransactionOutcome {
+  transactionalId: string;
+  producerId: bigint;
+  transactionState: string;
 }
 
 /** One server-side SASL exchange (see @dms/security createSaslServer). */

@@ -16,6 +16,11 @@ import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
 import { initProducerIdHandler } from './22-init-producer-id';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
+import { endTxnHandler } from './26-end-txn';
+import { describeTransactionsHandler } from './65-describe-transactions';
+import { listTransactionsHandler } from './66-list-transactions';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { electLeadersHandler } from './43-elect-leaders';
 import { offsetDeleteHandler } from './47-offset-delete';
@@ -55,6 +60,9 @@ export const handlers: readonly KafkaHandler[] = [
   deleteTopicsHandler,
   deleteRecordsHandler,
   initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
   deleteGroupsHandler,
   electLeadersHandler,
   offsetDeleteHandler,
@@ -72,6 +80,8 @@ export const handlers: readonly KafkaHandler[] = [
   describeLogDirsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));
