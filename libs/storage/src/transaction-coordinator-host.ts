@@ -15,7 +15,7 @@ import type { ControllerClient } from './controller-client';
 import { CoordinatorPartitionHost } from './coordinator-partition-host';
 import type { ReplicaManager } from './replica-manager';
 import { transactionMetrics } from './transaction-metrics';
-import { StorageTxnMarkerWriter } from './txn-marker-writer';
+import { TxnMarkerSender } from './txn-marker-sender';
 
 export interface TransactionCoordinatorHostOptions {
   brokerId: number;
@@ -39,13 +39,13 @@ const ALLOCATE_TIMEOUT_MS = 5_000;
 export class TransactionCoordinatorHost {
   readonly coordinator: TransactionCoordinator;
   private readonly partitions: CoordinatorPartitionHost;
-  private readonly markers: StorageTxnMarkerWriter;
+  private readonly markers: TxnMarkerSender;
 
   constructor(view: ClusterView, replicas: ReplicaManager, private readonly opts: TransactionCoordinatorHostOptions) {
     this.partitions = new CoordinatorPartitionHost(view, replicas, {
       topic: TRANSACTION_STATE_TOPIC, brokerId: opts.brokerId, selfAddress: opts.selfAddress, logger: opts.logger,
     });
-    this.markers = new StorageTxnMarkerWriter(view, opts.logger);
+    this.markers = new TxnMarkerSender(view, opts.logger);
     const producerIds = new ProducerIdSource({
       fetchBlock: async () => {
         let res;

@@ -17,13 +17,16 @@ class MemoryLog implements CoordinatorLog {
   }
 }
 
-/** Records every marker; `failing` partitions answer NOT_LEADER_OR_FOLLOWER until cleared. */
+/** Records every marker; `failing` partitions answer `failWith` until cleared. */
 class Markers {
   readonly written: Array<TxnMarker & TopicPartition> = [];
   failing = new Set<string>();
+  failWith: number = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  calls = 0;
   async write(marker: TxnMarker, partitions: TopicPartition[]) {
+    this.calls++;
     return partitions.map((tp) => {
-      if (this.failing.has(`${tp.topic}-${tp.partition}`)) return { ...tp, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      if (this.failing.has(`${tp.topic}-${tp.partition}`)) return { ...tp, errorCode: this.failWith };
       this.written.push({ ...marker, ...tp });
       return { ...tp, errorCode: ErrorCode.NONE };
     });
@@ -162,6 +165,19 @@ describe('TransactionCoordinator (fake time)', () => {
     expect(second.markers.written).toEqual([expect.objectContaining({ topic: 'a', partition: 0, committed: true, coordinatorEpoch: 2 })]);
     expect(state(second.coordinator, 'tx').state).toBe('CompleteCommit');
     expect(await init(second.coordinator, 'tx')).toMatchObject({ producerId: p.producerId, producerEpoch: 1 });
+  });
+
+  it('stops completing when the partition leaders report a newer coordinator (TRANSACTION_COORDINATOR_FENCED)', async () => {
+    const { coordinator: c, markers, timer } = setup();
+    await loadAll(c);
+    const p = await init(c, 'tx');
+    await c.addPartitions('tx', p.producerId, p.producerEpoch, [{ topic: 'a', partition: 0 }]);
+    markers.failing.add('a-0');
+    markers.failWith = ErrorCode.TRANSACTION_COORDINATOR_FENCED;
+    expect(await c.endTxn('tx', p.producerId, p.producerEpoch, false)).toBe(ErrorCode.NONE);
+    await timer.advance(30_000);
+    expect(markers.calls).toBe(1);
+    expect(state(c, 'tx').state).toBe('PrepareAbort');
   });
 
   it('forgets idle transactional ids after transactional.id.expiration.ms; answers NOT_COORDINATOR for partitions it does not own', async () => {

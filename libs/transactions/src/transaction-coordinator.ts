@@ -273,6 +273,12 @@ export class TransactionCoordinator {
         this.opts.onError?.(e, 'writing transaction markers failed');
         results = left.map((tp) => ({ ...tp, errorCode: ErrorCode.REQUEST_TIMED_OUT }));
       }
+      // A newer coordinator of this partition is at work (its leader epoch is higher): it completes
+      // the transaction; this one stops, as Kafka's does.
+      if (results.some((r) => r.errorCode === ErrorCode.TRANSACTION_COORDINATOR_FENCED)) {
+        this.opts.onInfo?.({ transactionalId: done.transactionalId, partition }, 'a newer transaction coordinator is completing this transaction');
+        return;
+      }
       // INVALID_PRODUCER_EPOCH: the partition already saw a newer epoch of this producer, so this
       // transaction's end is no longer needed there (Kafka stops sending it).
       left = results.filter((r) => r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.INVALID_PRODUCER_EPOCH).map((r) => ({ topic: r.topic, partition: r.partition }));

@@ -13,7 +13,7 @@ type Result = TopicPartition & { errorCode: number };
  * per leader broker for all its partitions. A partition without a live leader answers
  * NOT_LEADER_OR_FOLLOWER (the coordinator retries); one whose topic is gone answers NONE.
  */
-export class StorageTxnMarkerWriter implements TxnMarkerWriter {
+export class TxnMarkerSender implements TxnMarkerWriter {
   private readonly clients = new Map<number, { address: string; client: StorageServiceClient }>();
 
   constructor(
