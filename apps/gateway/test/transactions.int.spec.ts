@@ -10,7 +10,7 @@ import { groupPartition } from '@dms/groups';
 import { ApiKey } from '@dms/kafka-codec';
 import { KafkaClient, KafkaConnection } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
-import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(240_000);
 
@@ -164,5 +164,21 @@ describe('transactions', () => {
     const unknown = await list({ stateFilters: ['Bogus'] }, 0);
     expect(unknown).toMatchObject({ errorCode: ErrorCode.NONE, unknownStateFilters: ['Bogus'], transactionStates: [] });
     expect((await describe1('never-seen')).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+  });
+
+  it('dms transactions list and describe, as kafka-transactions.sh shows them', async () => {
+    const listed = await runCli(['transactions', 'list', '--bootstrap-server', tc.bootstrap, '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((t: { transactionalId: string }) => t.transactionalId)).toEqual(['tx-fence', 'tx-slow', 'tx-survive']);
+    const empty = await runCli(['transactions', 'list', '--state', 'Empty', '--bootstrap-server', tc.bootstrap]);
+    expect(empty.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^TransactionalId\s+ProducerId\s+TransactionState$/), expect.stringMatching(/^tx-fence\s+\d+\s+Empty$/)]);
+    const described = await runCli(['transactions', 'describe', '--transactional-id', 'tx-fence', '--bootstrap-server', tc.bootstrap, '--json']);
+    expect(described.code).toBe(0);
+    expect(JSON.parse(described.stdout)).toMatchObject({ transactionalId: 'tx-fence', coordinatorId: 1, state: 'Empty', producerEpoch: 1, startTimeMs: -1, durationMs: null, topicPartitions: [] });
+    const table = await runCli(['transactions', 'describe', '--transactional-id', 'tx-fence', '--bootstrap-server', tc.bootstrap]);
+    expect(table.stdout).toMatch(/^CoordinatorId\s+TransactionalId\s+ProducerId\s+ProducerEpoch\s+TransactionState\s+TransactionTimeoutMs/);
+    const missing = await runCli(['transactions', 'describe', '--transactional-id', 'nope', '--bootstrap-server', tc.bootstrap]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/TRANSACTIONAL_ID_NOT_FOUND/);
   });
 });
