@@ -1,6 +1,6 @@
 import type { CallOptions, Metadata } from '@grpc/grpc-js';
 import type { ClusterView } from '@dms/cluster';
-import { groupPartition } from '@dms/groups';
+import { OFFSETS_TOPIC, groupPartition } from '@dms/groups';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import type {
   AddPartitionsToTxnInput,
@@ -39,7 +39,7 @@ type Method<Req, Res> = (req: Req, metadata: Metadata, options: Partial<CallOpti
 export class GatewayTransactionPort implements TransactionPort {
   private readonly producerIds: ProducerIdSource;
   private readonly clients = new Map<number, { address: string; client: TransactionCoordinatorServiceClient }>();
-  private creating: Promise<void> | undefined;
+  private readonly creating = new Map<string, Promise<void>>();
 
   constructor(
     private readonly view: ClusterView,
@@ -70,7 +70,7 @@ export class GatewayTransactionPort implements TransactionPort {
 
   async findCoordinator(transactionalId: string, listenerName?: string): Promise<CoordinatorAnswer> {
     const none = { key: transactionalId, nodeId: -1, host: '', port: -1 };
-    if (!this.cluster.topic(TRANSACTION_STATE_TOPIC)) await this.createStateTopic();
+    if (!this.cluster.topic(TRANSACTION_STATE_TOPIC)) await this.createInternalTopic(TRANSACTION_STATE_TOPIC);
     const topic = this.cluster.topic(TRANSACTION_STATE_TOPIC);
     if (!topic || topic.partitions.length === 0) {
       return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
@@ -101,6 +101,9 @@ export class GatewayTransactionPort implements TransactionPort {
   }
 
   async addOffsetsToTxn(input: TxnProducerInput & { groupId: string }): Promise<number> {
+    // The coordinator places the group by the partitions of __consumer_offsets: a producer may
+    // add offsets before any consumer looked its group up, so the topic is created here too.
+    if (!this.cluster.topic(OFFSETS_TOPIC)) await this.createInternalTopic(OFFSETS_TOPIC);
     const res = await this.route(input.transactionalId, (c) => c.addOffsetsToTxn.bind(c), input, {
       moved: (r) => MOVED.has(r.errorCode),
       unavailable: (errorCode) => ({ errorCode }),
@@ -150,23 +153,23 @@ export class GatewayTransactionPort implements TransactionPort {
     };
   }
 
-  /** Creates __transaction_state once (concurrent lookups share the attempt), as Kafka does lazily. */
-  private createStateTopic(): Promise<void> {
-    this.creating ??= (async () => {
-      try {
-        await this.controller.createTopics(
-          [{ name: TRANSACTION_STATE_TOPIC, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} }],
-          false,
-          10_000,
-        );
-        await this.cluster.awaitTopics([TRANSACTION_STATE_TOPIC], true, 5_000);
-      } catch {
-        // The caller answers COORDINATOR_NOT_AVAILABLE; the client asks again.
-      } finally {
-        this.creating = undefined;
-      }
-    })();
-    return this.creating;
+  /** Creates an internal topic once (concurrent callers share the attempt), as Kafka does lazily. */
+  private createInternalTopic(name: string): Promise<void> {
+    let creating = this.creating.get(name);
+    if (!creating) {
+      creating = (async () => {
+        try {
+          await this.controller.createTopics([{ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} }], false, 10_000);
+          await this.cluster.awaitTopics([name], true, 5_000);
+        } catch {
+          // The caller answers COORDINATOR_NOT_AVAILABLE; the client asks again.
+        } finally {
+          this.creating.delete(name);
+        }
+      })();
+      this.creating.set(name, creating);
+    }
+    return creating;
   }
 
   private leaderFor(transactionalId: string): number {
@@ -181,6 +184,9 @@ export class GatewayTransactionPort implements TransactionPort {
     req: Req,
     how: { moved: (res: Res) => boolean; unavailable: (errorCode: number) => Res; idempotent: boolean },
   ): Promise<Res> {
+    // Without __transaction_state there is no coordinator: the client looks it up again
+    // (FindCoordinator creates the topic).
+    if (!this.cluster.topic(TRANSACTION_STATE_TOPIC)) return how.unavailable(ErrorCode.NOT_COORDINATOR);
     const deadline = Date.now() + MAX_ROUTE_WAIT_MS;
     let last: Res | undefined;
     for (;;) {

@@ -3,6 +3,7 @@ import { groupPartition } from '@dms/groups';
 import { ErrorCode } from '@dms/kafka-errors';
 import { TransactionCoordinator, type TxnMarker } from './transaction-coordinator';
 import type { TopicPartition } from './transaction-shard';
+import { decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue, TxnState } from './records';
 
 const PARTITIONS = 4;
 
@@ -178,6 +179,26 @@ describe('TransactionCoordinator (fake time)', () => {
     await timer.advance(30_000);
     expect(markers.calls).toBe(1);
     expect(state(c, 'tx').state).toBe('PrepareAbort');
+  });
+
+  it('an exhausted epoch moves the transactional id to a new producer id; a retry of that call gets the same answer (KIP-360)', async () => {
+    const log = new MemoryLog();
+    const { coordinator: c } = setup(log);
+    const partition = c.partitionFor('old');
+    log.records.set(partition, [{
+      key: encodeTransactionLogKey('old'),
+      value: encodeTransactionLogValue({
+        producerId: 7n, previousProducerId: -1n, nextProducerId: -1n, producerEpoch: 32766, transactionTimeoutMs: 30_000, state: TxnState.CompleteCommit,
+        partitions: [], lastUpdateTimestampMs: 1, startTimestampMs: 1, clientTransactionVersion: 0,
+      }),
+    }]);
+    await loadAll(c);
+    const rotated = await init(c, 'old', { producerId: 7n, producerEpoch: 32766 });
+    expect(rotated).toEqual({ errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
+    // The rotation is persisted with the previous id (value v1's tagged field).
+    expect(decodeTransactionLogValue(log.records.get(partition)!.at(-1)!.value!)).toMatchObject({ producerId: 1000n, previousProducerId: 7n, producerEpoch: 0 });
+    expect(await init(c, 'old', { producerId: 7n, producerEpoch: 32766 })).toEqual({ errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
+    expect((await init(c, 'old', { producerId: 7n, producerEpoch: 5 })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
   });
 
   it('forgets idle transactional ids after transactional.id.expiration.ms; answers NOT_COORDINATOR for partitions it does not own', async () => {
