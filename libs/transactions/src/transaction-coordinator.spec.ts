@@ -201,6 +201,27 @@ describe('TransactionCoordinator (fake time)', () => {
     expect((await init(c, 'old', { producerId: 7n, producerEpoch: 5 })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
   });
 
+  it('skips a record it cannot read and loads the rest of the partition', async () => {
+    const log = new MemoryLog();
+    const errors: string[] = [];
+    let nextId = 1n;
+    const c = new TransactionCoordinator({
+      log, timer: new FakeTimer(), markers: new Markers(), numPartitions: () => PARTITIONS, offsetsPartitions: () => 50,
+      newProducerId: async () => nextId++, onError: (_e, what) => errors.push(what),
+    });
+    const p = c.partitionFor('ok');
+    log.records.set(p, [
+      { key: encodeTransactionLogKey('bad'), value: Buffer.from('0009', 'hex') },
+      { key: encodeTransactionLogKey('ok'), value: encodeTransactionLogValue({
+        producerId: 5n, previousProducerId: -1n, nextProducerId: -1n, producerEpoch: 2, transactionTimeoutMs: 1000, state: TxnState.Empty,
+        partitions: [], lastUpdateTimestampMs: 1, startTimestampMs: -1, clientTransactionVersion: 0,
+      }) },
+    ]);
+    await loadAll(c);
+    expect(state(c, 'ok')).toMatchObject({ errorCode: 0, producerId: 5n, producerEpoch: 2 });
+    expect(errors).toEqual([`skipped an unreadable record of __transaction_state partition ${p}`]);
+  });
+
   it('forgets idle transactional ids after transactional.id.expiration.ms; answers NOT_COORDINATOR for partitions it does not own', async () => {
     const { coordinator: c, timer, log } = setup();
     await loadAll(c);

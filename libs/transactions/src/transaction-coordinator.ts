@@ -1,7 +1,7 @@
 import { CoordinatorRuntime, type CoordinatorLog, type CoordinatorTimer } from '@dms/coordinator';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { groupPartition } from '@dms/groups';
-import { DEFAULT_TRANSACTION_CONFIG, type TransactionCoordinatorConfig } from './config';
+import { DEFAULT_TRANSACTION_CONFIG, TRANSACTION_STATE_TOPIC, type TransactionCoordinatorConfig } from './config';
 import { TXN_STATE_NAMES, TxnState } from './records';
 import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, partitionList } from './txn-metadata';
 import { TransactionShard, type ProducerIdAndEpoch, type TopicPartition, type TxnCompletion } from './transaction-shard';
@@ -81,6 +81,7 @@ export class TransactionCoordinator {
       newShard: (ctx) =>
         new TransactionShard(ctx, this.config, {
           loaded: (shard) => this.onLoaded(shard),
+          invalidRecord: (err) => opts.onError?.(err, `skipped an unreadable record of ${TRANSACTION_STATE_TOPIC} partition ${ctx.partition}`),
         }),
     });
   }

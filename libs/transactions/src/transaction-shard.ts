@@ -66,20 +66,34 @@ export class TransactionShard implements CoordinatorShard {
   constructor(
     readonly ctx: ShardContext,
     private readonly limits: ShardLimits,
-    private readonly hooks: { loaded?(shard: TransactionShard): void; unloaded?(shard: TransactionShard): void } = {},
+    private readonly hooks: { loaded?(shard: TransactionShard): void; unloaded?(shard: TransactionShard): void; invalidRecord?(err: unknown): void } = {},
   ) {}
 
   replay(record: CoordinatorRecord): void {
-    const id = decodeTransactionLogKey(record.key);
-    if (id === undefined) return;
-    if (record.value === null) {
+    let id: string | undefined;
+    let value: ReturnType<typeof decodeTransactionLogValue> | null;
+    try {
+      id = decodeTransactionLogKey(record.key);
+      if (id === undefined) return;
+      value = record.value === null ? null : decodeTransactionLogValue(record.value);
+    } catch (err) {
+      // A record no version of Kafka wrote: skipped (and reported) rather than keeping the
+      // whole partition from loading.
+      this.hooks.invalidRecord?.(err);
+      return;
+    }
+    this.apply(id, value);
+  }
+
+  private apply(id: string, value: ReturnType<typeof decodeTransactionLogValue> | null): void {
+    if (value === null) {
       this.txns.delete(id);
       this.pendingLastEpoch.delete(id);
       return;
     }
     const lastEpoch = this.pendingLastEpoch.get(id) ?? NO_PRODUCER_EPOCH;
     this.pendingLastEpoch.delete(id);
-    this.txns.set(id, fromLogValue(id, decodeTransactionLogValue(record.value), lastEpoch));
+    this.txns.set(id, fromLogValue(id, value, lastEpoch));
   }
 
   onLoaded(): void {
