@@ -15,12 +15,6 @@ import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
-import { initProducerIdHandler } from './22-init-producer-id';
-import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn';
-import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
-import { endTxnHandler } from './26-end-txn';
-import { describeTransactionsHandler } from './65-describe-transactions';
-import { listTransactionsHandler } from './66-list-transactions';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { electLeadersHandler } from './43-elect-leaders';
 import { offsetDeleteHandler } from './47-offset-delete';
@@ -38,6 +32,12 @@ import { alterConfigsHandler } from './33-alter-configs';
 import { describeLogDirsHandler } from './35-describe-log-dirs';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
 import { describeClusterHandler } from './60-describe-cluster';
+import { initProducerIdHandler } from './22-init-producer-id';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
+import { endTxnHandler } from './26-end-txn';
+import { describeTransactionsHandler } from './65-describe-transactions';
+import { listTransactionsHandler } from './66-list-transactions';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -59,10 +59,6 @@ export const handlers: readonly KafkaHandler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
-  initProducerIdHandler,
-  addPartitionsToTxnHandler,
-  addOffsetsToTxnHandler,
-  endTxnHandler,
   deleteGroupsHandler,
   electLeadersHandler,
   offsetDeleteHandler,
@@ -80,6 +76,10 @@ export const handlers: readonly KafkaHandler[] = [
   describeLogDirsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
 ];
