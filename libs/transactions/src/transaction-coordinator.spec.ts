@@ -34,7 +34,7 @@ class Markers {
   }
 }
 
-function setup(log = new MemoryLog(), timer = new FakeTimer(), markers = new Markers()) {
+function setup(log = new MemoryLog(), timer = new FakeTimer(), markers = new Markers(), abortCheckMs = 1_000) {
   let nextId = 1000n;
   const coordinator = new TransactionCoordinator({
     log,
@@ -43,7 +43,7 @@ function setup(log = new MemoryLog(), timer = new FakeTimer(), markers = new Mar
     numPartitions: () => PARTITIONS,
     offsetsPartitions: () => 50,
     newProducerId: async () => nextId++,
-    config: { transactionMaxTimeoutMs: 60_000, transactionalIdExpirationMs: 3_600_000, abortTimedOutTransactionCleanupIntervalMs: 1_000, removeExpiredTransactionalIdCleanupIntervalMs: 60_000 },
+    config: { transactionMaxTimeoutMs: 60_000, transactionalIdExpirationMs: 3_600_000, abortTimedOutTransactionCleanupIntervalMs: abortCheckMs, removeExpiredTransactionalIdCleanupIntervalMs: 60_000 },
   });
   return { coordinator, log, timer, markers };
 }
@@ -223,7 +223,7 @@ describe('TransactionCoordinator (fake time)', () => {
   });
 
   it('forgets idle transactional ids after transactional.id.expiration.ms; answers NOT_COORDINATOR for partitions it does not own', async () => {
-    const { coordinator: c, timer, log } = setup();
+    const { coordinator: c, timer, log } = setup(undefined, undefined, undefined, 600_000);
     await loadAll(c);
     await init(c, 'idle');
     await timer.advance(3_600_000 + 60_000);
