@@ -109,6 +109,7 @@ export class CoordinatorPartitionHost {
       await runtime.load(partition, epoch);
       this.opts.logger.info({ topic: this.opts.topic, partition, epoch, ms: Date.now() - started }, 'loaded coordinator partition');
     } catch (err) {
+      if (!this.stillLeader(partition, epoch)) return;
       this.opts.logger.warn({ err, topic: this.opts.topic, partition, epoch }, 'could not load coordinator partition; retrying');
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.reconcile(), LOAD_RETRY_MS);
@@ -126,7 +127,8 @@ export class CoordinatorPartitionHost {
     const deadline = Date.now() + REPLICA_WAIT_MS;
     let replica = this.replicas.getNow(topic, partition);
     while (!replica) {
-      if (!this.stillLeader(partition, epoch)) return;
+      // Never finish a load without the log: an empty shard would answer as if it held nothing.
+      if (!this.stillLeader(partition, epoch)) throw new Error(`no longer the leader of ${topic}-${partition} in epoch ${epoch}`);
       if (Date.now() > deadline) throw new Error(`log of ${topic}-${partition} did not open`);
       await this.replicas.idle();
       replica = (await this.replicas.get(topic, partition)) ?? undefined;
