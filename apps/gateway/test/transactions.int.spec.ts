@@ -169,9 +169,14 @@ describe('transactions', () => {
   it('dms transactions list and describe, as kafka-transactions.sh shows them', async () => {
     const listed = await runCli(['transactions', 'list', '--bootstrap-server', tc.bootstrap, '--json']);
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout).map((t: { transactionalId: string }) => t.transactionalId)).toEqual(['tx-fence', 'tx-slow', 'tx-survive']);
+    expect(JSON.parse(listed.stdout).map((t: { transactionalId: string; coordinatorId: number }) => [t.transactionalId, t.coordinatorId])).toEqual([
+      ['tx-fence', 1], ['tx-slow', 1], ['tx-survive', 1],
+    ]);
     const empty = await runCli(['transactions', 'list', '--state', 'Empty', '--bootstrap-server', tc.bootstrap]);
-    expect(empty.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^TransactionalId\s+ProducerId\s+TransactionState$/), expect.stringMatching(/^tx-fence\s+\d+\s+Empty$/)]);
+    expect(empty.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^TransactionalId\s+Coordinator\s+ProducerId\s+TransactionState$/),
+      expect.stringMatching(/^tx-fence\s+1\s+\d+\s+Empty$/),
+    ]);
     const described = await runCli(['transactions', 'describe', '--transactional-id', 'tx-fence', '--bootstrap-server', tc.bootstrap, '--json']);
     expect(described.code).toBe(0);
     expect(JSON.parse(described.stdout)).toMatchObject({ transactionalId: 'tx-fence', coordinatorId: 1, state: 'Empty', producerEpoch: 1, startTimeMs: -1, durationMs: null, topicPartitions: [] });

@@ -63,11 +63,16 @@ export function register(program: Command, io: CliIo = processIo): void {
         durationMs: opts.durationFilter === undefined ? undefined : integer('--duration-filter', opts.durationFilter),
       });
       list.sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+      const coordinators = await admin.coordinators(list.map((t) => t.transactionalId));
+      const rows = list.map((t) => ({ ...t, coordinatorId: coordinators.get(t.transactionalId) ?? -1 }));
       if (opts.json) {
-        io.out(jsonSafe(list) + '\n');
+        io.out(jsonSafe(rows) + '\n');
         return;
       }
-      io.out(table([['TransactionalId', 'ProducerId', 'TransactionState'], ...list.map((t) => [t.transactionalId, String(t.producerId), t.state])]));
+      io.out(table([
+        ['TransactionalId', 'Coordinator', 'ProducerId', 'TransactionState'],
+        ...rows.map((t) => [t.transactionalId, String(t.coordinatorId), String(t.producerId), t.state]),
+      ]));
     }));
 
   withCommon(txns.command('describe').description('the state of one transactional id on its coordinator'))

@@ -50,6 +50,17 @@ export class TransactionAdmin {
     return (res.transactionStates as any[]).map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState }));
   }
 
+  /** The coordinator node id of each transactional id (-1 where none is available), in one batched FindCoordinator. */
+  async coordinators(transactionalIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (transactionalIds.length === 0) return out;
+    const conn = await this.client.anyBrokerConnection();
+    const res = await conn.request<any>(ApiKey.FindCoordinator, { keyType: 1, key: transactionalIds[0], coordinatorKeys: transactionalIds });
+    const answers: any[] = res.coordinators ?? [{ key: transactionalIds[0], ...res }];
+    for (const c of answers) out.set(c.key, c.errorCode === ErrorCode.NONE ? c.nodeId : -1);
+    return out;
+  }
+
   /** The transaction of `transactionalId` on its coordinator (found again while it moves). */
   async describeTransaction(transactionalId: string): Promise<TransactionDescription> {
     const retries = this.opts.retries ?? 20;
