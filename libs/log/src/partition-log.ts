@@ -1,8 +1,11 @@
 import { mkdir, open as openFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE,
   BATCH,
+  buildRecordBatch,
+  endTxnMarker,
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
   findOffsetByTimestamp as codecFindOffsetByTimestamp,
@@ -27,13 +30,22 @@ import { Segment } from './segment';
 import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
 import { searchSegments, type TimestampOffset } from './timestamp-search';
 import { type QueueItem, WriteQueue } from './write-queue';
+import { type ProducerBatchFields, producerFieldsAt } from './producer-state/batch-producer-fields';
+import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
+import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
+import type { AbortedTxn } from './txn-index';
 
-export type { TimestampOffset };
+export type { TimestampOffset, AbortedTxn };
 
 export interface AppendOptions {
   leaderEpoch: number;
   /** When set, the batches are stamped with LogAppendTime = this value. */
   logAppendTime?: bigint;
+  /**
+   * 'coordinator': a coordinator of this cluster writing to an internal topic, whose
+   * transactional batches carry no sequence (Kafka's AppendOrigin.COORDINATOR). Default 'client'.
+   */
+  origin?: Exclude<AppendOrigin, 'replication'>;
 }
 
 export interface AppendResult {
@@ -42,6 +54,16 @@ export interface AppendResult {
   /** -1 unless the batches were stamped with LogAppendTime. */
   logAppendTime: bigint;
   logStartOffset: bigint;
+  /** The append repeated one of its producer's last five batches: nothing was written, the offsets are the original's. */
+  duplicate?: boolean;
+}
+
+/** An end-transaction marker for appendControl (WriteTxnMarkers). */
+export interface TxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  committed: boolean;
+  coordinatorEpoch: number;
 }
 
 export interface ReadOptions {
@@ -89,6 +111,8 @@ export class PartitionLog {
   /** This log's draw from segment.jitter.ms (Kafka draws one per segment; one per log suffices). */
   private rollJitterMs = 0;
   private readonly flushPolicy: FlushPolicy;
+  /** Producer ids, their sequences and open transactions (see producer-state/). */
+  readonly producers = new ProducerStateManager();
 
   private constructor(
     readonly dir: string,
@@ -170,6 +194,12 @@ export class PartitionLog {
     const changedEnd = log.epochs.truncateFromEnd(log.nextOffset);
     const changedStart = log.epochs.truncateFromStart(log.startOffset);
     if (changedEnd || changedStart) await log.persistEpochs();
+    try {
+      await log.rebuildProducerState();
+    } catch (e) {
+      await log.close().catch(() => {});
+      throw e instanceof LogError ? e : new LogError('storage', `cannot rebuild producer state of ${dir}: ${(e as Error).message}`, { cause: e });
+    }
     return log;
   }
 
@@ -292,10 +322,13 @@ export class PartitionLog {
       return false;
     }
     const nextBase = this.segments[stillThere() + run.length]!.baseOffset;
-    const swap = swapInCleaned(this.dir, run, nextBase, this.config.indexIntervalBytes, deleteDelayMs).then((fresh) => {
+    const swap = swapInCleaned(this.dir, run, nextBase, this.config.indexIntervalBytes, deleteDelayMs).then(async (fresh) => {
       // Appends may have rolled new segments meanwhile; nothing else changes the list during a swap.
       const at = stillThere();
       this.segments = [...this.segments.slice(0, at), fresh, ...this.segments.slice(at + run.length)];
+      // The cleaner keeps markers: the run's aborted transactions stay indexed (a crash here is
+      // repaired by the rebuild at open).
+      await fresh.txnIndex.replace(run.flatMap((s) => s.txnIndex.entries));
       if (this.closed) void fresh.close();
     }, (e: unknown) => {
       // Past the commit point the files and this log's view disagree: stop until a reopen
@@ -336,6 +369,18 @@ export class PartitionLog {
       if (latest && opts.leaderEpoch < latest.epoch) {
         throw new LogError('fenced-leader-epoch', `leader epoch ${opts.leaderEpoch} is older than ${latest.epoch}`);
       }
+      const origin = opts.origin ?? 'client';
+      let producerBatches: (ProducerBatchFields | undefined)[] | undefined;
+      for (let i = 0; i < infos.length; i++) {
+        const info = infos[i]!;
+        if ((info.attributes & ATTR_CONTROL) !== 0) throw new LogError('invalid-record', 'clients cannot write control batches');
+        const fields = producerFieldsAt(batches, info.position);
+        if (fields) (producerBatches ??= new Array(infos.length))[i] = fields;
+      }
+      if (producerBatches) {
+        const dup = this.producers.checkAppend(producerBatches.filter((f): f is ProducerBatchFields => f !== undefined), origin);
+        if (dup) return this.duplicateResult(dup.firstOffset, dup.lastOffset);
+      }
       const baseOffset = this.nextOffset;
       let next = baseOffset;
       for (const info of infos) {
@@ -354,6 +399,16 @@ export class PartitionLog {
         info.lastOffset = next + delta;
         info.partitionLeaderEpoch = opts.leaderEpoch;
         next = info.lastOffset + 1n;
+      }
+      if (producerBatches) {
+        producerBatches.forEach((fields, i) => {
+          if (!fields) return;
+          const info = infos[i]!;
+          fields.baseOffset = info.baseOffset;
+          fields.lastOffset = info.lastOffset;
+          fields.maxTimestamp = info.maxTimestamp;
+          this.producers.apply(fields, origin);
+        });
       }
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
       const done = this.enqueue(batches, infos).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
@@ -390,13 +445,106 @@ export class PartitionLog {
           if (this.epochs.assign(info.partitionLeaderEpoch, info.baseOffset)) this.epochsDirty = true;
         }
       }
+      // Followers keep producer state as their leader wrote it, so as new leader they deduplicate.
+      let aborted: AbortedTxn[] | undefined;
+      for (const info of infos) {
+        const fields = producerFieldsAt(batches, info.position);
+        if (!fields) continue;
+        const entry = applyBatch(this.producers, fields, 'replication');
+        if (entry) (aborted ??= []).push(entry);
+      }
       const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
-      return this.enqueue(batches, infos)
-        .then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset))
-        .then(() => result);
+      const written = this.enqueue(batches, infos);
+      const indexed = aborted ? this.indexAborted(aborted, written) : written;
+      return indexed.then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset)).then(() => result);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * Kafka's appendAsLeader for an end-transaction marker: checks it against the producer's state
+   * (older producer epoch: 'invalid-producer-epoch'; older coordinator epoch: 'coordinator-fenced'),
+   * appends one control batch (control + transactional, the producer's id and epoch, one
+   * COMMIT/ABORT record carrying the coordinator epoch) and completes the producer's open
+   * transaction, indexing it when aborted. A producer without an open transaction still gets its
+   * marker, as in Kafka.
+   */
+  async appendControl(marker: TxnMarker, opts: { leaderEpoch: number; timestamp: bigint }): Promise<AppendResult> {
+    const batch = await buildRecordBatch({
+      producerId: marker.producerId,
+      producerEpoch: marker.producerEpoch,
+      baseSequence: -1,
+      transactional: true,
+      control: true,
+      records: [{ ...endTxnMarker(marker.committed ? 'commit' : 'abort', marker.coordinatorEpoch), timestamp: opts.timestamp }],
+    });
+    // From here to the enqueue nothing awaits: the check, the offset and the state change are one step.
+    this.checkWritable();
+    const latest = this.epochs.latest();
+    if (latest && opts.leaderEpoch < latest.epoch) {
+      throw new LogError('fenced-leader-epoch', `leader epoch ${opts.leaderEpoch} is older than ${latest.epoch}`);
+    }
+    const fields = { committed: marker.committed, coordinatorEpoch: marker.coordinatorEpoch };
+    this.producers.checkMarker(marker.producerId, marker.producerEpoch, fields);
+    const [info] = walkBatches(batch);
+    const offset = this.nextOffset;
+    batch.writeBigInt64BE(offset, BATCH.baseOffset);
+    batch.writeInt32BE(opts.leaderEpoch, BATCH.partitionLeaderEpoch);
+    rewriteBatchCrc(batch, 0);
+    info!.baseOffset = info!.lastOffset = offset;
+    info!.partitionLeaderEpoch = opts.leaderEpoch;
+    const entry = abortedEntry(this.producers, this.producers.applyMarker(marker.producerId, marker.producerEpoch, fields, offset, opts.timestamp));
+    if (this.epochs.assign(opts.leaderEpoch, offset)) this.epochsDirty = true;
+    const written = this.enqueue(batch, [info!]);
+    await (entry ? this.indexAborted([entry], written) : written);
+    this.flushPolicy.recordsWritten(1n);
+    return { baseOffset: offset, lastOffset: offset, logAppendTime: -1n, logStartOffset: this.startOffset };
+  }
+
+  /**
+   * Kafka's last stable offset: below every open transaction (and every completed one whose
+   * marker the ISR does not have yet), never above the high watermark nor below the log start.
+   */
+  lastStableOffset(highWatermark: bigint = this.hw): bigint {
+    return maxBig(this.startOffset, this.producers.lastStableOffset(highWatermark));
+  }
+
+  /**
+   * Aborted transactions a read_committed fetch of [fromOffset, upToOffset) must know about:
+   * those whose last offset (marker) is >= fromOffset and first offset < upToOffset.
+   */
+  abortedTransactions(fromOffset: bigint, upToOffset: bigint): AbortedTxn[] {
+    if (upToOffset <= fromOffset) return [];
+    return collectAborted(this.segments, this.segmentIndexFor(fromOffset), fromOffset, upToOffset);
+  }
+
+  /** Adds aborted-index entries to the segments holding their markers once the markers are written. */
+  private indexAborted(entries: AbortedTxn[], written: Promise<void>): Promise<void> {
+    const touched = new Set<Segment>();
+    for (const e of entries) {
+      const seg = this.segments[this.segmentIndexFor(e.lastOffset)]!;
+      seg.txnIndex.append(e);
+      touched.add(seg);
+    }
+    return written.then(async () => {
+      for (const seg of touched) await seg.txnIndex.persist();
+    });
+  }
+
+  /** A duplicate append answers once the original batch is written. */
+  private duplicateResult(baseOffset: bigint, lastOffset: bigint): Promise<AppendResult> {
+    const written = lastOffset < this.writtenEnd ? Promise.resolve() : this.queue.idle();
+    return written.then(() => {
+      if (this.queue.failure) throw this.queue.failure;
+      return { baseOffset, lastOffset, logAppendTime: -1n, logStartOffset: this.startOffset, duplicate: true };
+    });
+  }
+
+  /** Rebuilds producer state and the aborted-transaction indexes from the whole log. */
+  private async rebuildProducerState(): Promise<void> {
+    this.producers.clear();
+    await replaySegments(this.producers, this.segments, this.segments[0]!.baseOffset);
   }
 
   /**
@@ -492,6 +640,8 @@ export class PartitionLog {
       if (this.startOffset > this.nextOffset) this.startOffset = this.nextOffset;
       if (this.hw > this.nextOffset) this.hw = this.nextOffset;
       if (this.epochs.truncateFromEnd(this.nextOffset)) await this.persistEpochs();
+      // Batches past the cut may have moved sequences or opened and closed transactions.
+      await this.rebuildProducerState();
     } finally {
       this.exclusive = false;
     }
@@ -535,6 +685,7 @@ export class PartitionLog {
       await this.truncateFullyAndStartAt(offset);
       this.hw = offset;
       if (this.epochs.truncateFromEnd(0n)) await this.persistEpochs();
+      this.producers.clear();
     } finally {
       this.exclusive = false;
     }

@@ -25,9 +25,12 @@ type Rec = [key: string | null, value: string | null];
 async function put(log: PartitionLog, recs: Rec[], ts = T0, extra: { transactional?: boolean; control?: boolean; compression?: CompressionType } = {}) {
   const batch = await buildRecordBatch({
     ...extra,
+    baseOffset: log.logEndOffset,
     records: recs.map(([key, value], i) => ({ key, value, timestamp: ts + i })),
   });
-  await log.append(batch, { leaderEpoch: 0 });
+  // Clients cannot write control batches: they arrive as a leader wrote them (replication path).
+  if (extra.control) await log.appendWithOffsets(batch);
+  else await log.append(batch, { leaderEpoch: 0 });
   log.highWatermark = log.logEndOffset;
 }
 

@@ -78,7 +78,8 @@ async function completeSwap(
   const retired: string[][] = [];
   for (const seg of run) {
     const moved: string[] = [];
-    for (const path of [seg.paths.index, seg.paths.timeIndex, seg.paths.log]) {
+    // The aborted-transaction index goes with its segment; the cleaned one gets the run's entries.
+    for (const path of [seg.paths.index, seg.paths.timeIndex, seg.paths.txnIndex, seg.paths.log]) {
       if (await renameIfExists(path, path + DELETED_SUFFIX)) moved.push(path + DELETED_SUFFIX);
     }
     retired.push(moved);
