@@ -194,6 +194,8 @@ export interface FetchPartitionOutcome {
   lastStableOffset: bigint;
   logStartOffset: bigint;
   records: Buffer;
+  /** read_committed: aborted transactions overlapping the returned records (Fetch v4+). */
+  abortedTransactions?: { producerId: bigint; firstOffset: bigint }[];
 }
 
 export interface ListOffsetsInput {
