@@ -33,6 +33,7 @@ import { type QueueItem, WriteQueue } from './write-queue';
 import { type ProducerBatchFields, producerFieldsAt } from './producer-state/batch-producer-fields';
 import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
 import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
+import { ProducerSnapshots } from './producer-state/snapshots';
 import type { AbortedTxn } from './txn-index';
 
 export type { TimestampOffset, AbortedTxn };
@@ -113,6 +114,7 @@ export class PartitionLog {
   private readonly flushPolicy: FlushPolicy;
   /** Producer ids, their sequences and open transactions (see producer-state/). */
   readonly producers = new ProducerStateManager();
+  private readonly snapshots: ProducerSnapshots;
 
   private constructor(
     readonly dir: string,
@@ -140,6 +142,7 @@ export class PartitionLog {
       () => this.config,
       (err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: err.message }),
     );
+    this.snapshots = new ProducerSnapshots(dir, config.fsync === 'always', config.logger);
     this.drawJitter();
   }
 
@@ -195,7 +198,8 @@ export class PartitionLog {
     const changedStart = log.epochs.truncateFromStart(log.startOffset);
     if (changedEnd || changedStart) await log.persistEpochs();
     try {
-      await log.rebuildProducerState();
+      for (const seg of segments) await seg.txnIndex.load();
+      await log.loadProducerState();
     } catch (e) {
       await log.close().catch(() => {});
       throw e instanceof LogError ? e : new LogError('storage', `cannot rebuild producer state of ${dir}: ${(e as Error).message}`, { cause: e });
@@ -279,6 +283,7 @@ export class PartitionLog {
     active.seal();
     this.queue.push([{ kind: 'seal', segment: active }]);
     this.segments.push(new Segment(this.dir, this.nextOffset, this.config.indexIntervalBytes));
+    this.snapshotProducers(this.nextOffset, this.queue.idle());
     return true;
   }
 
@@ -400,18 +405,17 @@ export class PartitionLog {
         info.partitionLeaderEpoch = opts.leaderEpoch;
         next = info.lastOffset + 1n;
       }
-      if (producerBatches) {
-        producerBatches.forEach((fields, i) => {
-          if (!fields) return;
-          const info = infos[i]!;
-          fields.baseOffset = info.baseOffset;
-          fields.lastOffset = info.lastOffset;
-          fields.maxTimestamp = info.maxTimestamp;
-          this.producers.apply(fields, origin);
-        });
-      }
+      const applyProducer = producerBatches && ((i: number) => {
+        const fields = producerBatches![i];
+        if (!fields) return;
+        const info = infos[i]!;
+        fields.baseOffset = info.baseOffset;
+        fields.lastOffset = info.lastOffset;
+        fields.maxTimestamp = info.maxTimestamp;
+        this.producers.apply(fields, origin);
+      });
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
-      const done = this.enqueue(batches, infos).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
+      const done = this.enqueue(batches, infos, applyProducer).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
       const result: AppendResult = {
         baseOffset,
         lastOffset: next - 1n,
@@ -447,14 +451,14 @@ export class PartitionLog {
       }
       // Followers keep producer state as their leader wrote it, so as new leader they deduplicate.
       let aborted: AbortedTxn[] | undefined;
-      for (const info of infos) {
-        const fields = producerFieldsAt(batches, info.position);
-        if (!fields) continue;
+      const applyProducer = (i: number) => {
+        const fields = producerFieldsAt(batches, infos[i]!.position);
+        if (!fields) return;
         const entry = applyBatch(this.producers, fields, 'replication');
         if (entry) (aborted ??= []).push(entry);
-      }
+      };
       const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
-      const written = this.enqueue(batches, infos);
+      const written = this.enqueue(batches, infos, applyProducer);
       const indexed = aborted ? this.indexAborted(aborted, written) : written;
       return indexed.then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset)).then(() => result);
     } catch (e) {
@@ -494,9 +498,11 @@ export class PartitionLog {
     rewriteBatchCrc(batch, 0);
     info!.baseOffset = info!.lastOffset = offset;
     info!.partitionLeaderEpoch = opts.leaderEpoch;
-    const entry = abortedEntry(this.producers, this.producers.applyMarker(marker.producerId, marker.producerEpoch, fields, offset, opts.timestamp));
+    let entry: AbortedTxn | undefined;
     if (this.epochs.assign(opts.leaderEpoch, offset)) this.epochsDirty = true;
-    const written = this.enqueue(batch, [info!]);
+    const written = this.enqueue(batch, [info!], () => {
+      entry = abortedEntry(this.producers, this.producers.applyMarker(marker.producerId, marker.producerEpoch, fields, offset, opts.timestamp));
+    });
     await (entry ? this.indexAborted([entry], written) : written);
     this.flushPolicy.recordsWritten(1n);
     return { baseOffset: offset, lastOffset: offset, logAppendTime: -1n, logStartOffset: this.startOffset };
@@ -541,10 +547,27 @@ export class PartitionLog {
     });
   }
 
-  /** Rebuilds producer state and the aborted-transaction indexes from the whole log. */
-  private async rebuildProducerState(): Promise<void> {
+  /**
+   * Producer state from the newest snapshot not beyond the log end, then the batches after it
+   * replayed from their headers (rebuilding those segments' aborted-transaction indexes).
+   */
+  private async loadProducerState(): Promise<void> {
     this.producers.clear();
-    await replaySegments(this.producers, this.segments, this.segments[0]!.baseOffset);
+    const snapshot = await this.snapshots.loadLatest(this.writtenEnd);
+    let from = this.segments[0]!.baseOffset;
+    if (snapshot) {
+      this.producers.load(snapshot.entries);
+      if (snapshot.offset > from) from = snapshot.offset;
+    }
+    await replaySegments(this.producers, this.segments, from);
+  }
+
+  /** Snapshot of the producer state as of `offset`, written once the batches below it are. */
+  private snapshotProducers(offset: bigint, written: Promise<unknown>): void {
+    const segments = this.segments;
+    this.snapshots.take(this.producers, offset, written, async () => {
+      for (const seg of segments) await seg.txnIndex.persist();
+    });
   }
 
   /**
@@ -641,7 +664,7 @@ export class PartitionLog {
       if (this.hw > this.nextOffset) this.hw = this.nextOffset;
       if (this.epochs.truncateFromEnd(this.nextOffset)) await this.persistEpochs();
       // Batches past the cut may have moved sequences or opened and closed transactions.
-      await this.rebuildProducerState();
+      await this.loadProducerState();
     } finally {
       this.exclusive = false;
     }
@@ -668,6 +691,7 @@ export class PartitionLog {
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= this.startOffset) doomed.push(this.segments.shift()!);
     for (const seg of doomed) await seg.delete(this.config.fileDeleteDelayMs);
     if (this.epochs.truncateFromStart(this.startOffset)) await this.persistEpochs();
+    if (doomed.length > 0) await this.snapshots.prune(this.segments[0]!.baseOffset);
     return this.startOffset;
   }
 
@@ -686,6 +710,7 @@ export class PartitionLog {
       this.hw = offset;
       if (this.epochs.truncateFromEnd(0n)) await this.persistEpochs();
       this.producers.clear();
+      await this.snapshots.deleteAll();
     } finally {
       this.exclusive = false;
     }
@@ -713,14 +738,22 @@ export class PartitionLog {
         active.seal();
         await active.persistIndexes();
         if (this.config.fsync === 'always') await active.sync();
+        // A clean close leaves a snapshot at the end: the next open replays nothing.
+        if (this.writtenEnd === this.nextOffset) this.snapshotProducers(this.writtenEnd, Promise.resolve());
       }
+      await this.snapshots.settled();
       await this.epochWrite;
     } finally {
       for (const s of this.segments) await s.close().catch(() => {});
     }
   }
 
-  private enqueue(batches: Buffer, infos: BatchInfo[]): Promise<void> {
+  /**
+   * Places batches in segments (rolling as needed) and queues their writes. `applyProducer(i)`
+   * records batch i in producer state, called in order after any roll before it, so a roll's
+   * snapshot holds exactly the batches below the new segment.
+   */
+  private enqueue(batches: Buffer, infos: BatchInfo[], applyProducer?: (index: number) => void): Promise<void> {
     const items: QueueItem[] = [];
     let waiting = 0;
     let failed: Error | undefined;
@@ -755,7 +788,8 @@ export class PartitionLog {
       runStart = -1;
     };
     const nowMs = Date.now();
-    for (const info of infos) {
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i]!;
       const wouldOverflow = active.pendingSize + info.size > this.config.segmentBytes;
       const relativeTooLarge = info.lastOffset - active.baseOffset > INT32_MAX;
       // Kafka judges segment.ms by the incoming batch's timestamp against the first batch's.
@@ -766,7 +800,10 @@ export class PartitionLog {
         items.push({ kind: 'seal', segment: active });
         active = new Segment(this.dir, info.baseOffset, this.config.indexIntervalBytes);
         this.segments.push(active);
+        // Kafka snapshots producer state at each roll, named by the new segment's base offset.
+        this.snapshotProducers(info.baseOffset, promise);
       }
+      applyProducer?.(i);
       if (runStart < 0) {
         runStart = info.position;
         runPosition = active.pendingSize;

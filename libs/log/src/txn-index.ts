@@ -26,6 +26,13 @@ export class TxnIndex {
 
   constructor(readonly path: string) {}
 
+  /** Reads the entries of an existing file (a segment before the replayed range, trusted). */
+  async load(): Promise<void> {
+    const bytes = await readFile(this.path).catch(() => undefined);
+    this.entries = bytes ? decodeEntries(bytes) : [];
+    this.persisted = this.entries.length;
+  }
+
   append(entry: AbortedTxn): void {
     this.entries.push(entry);
   }
