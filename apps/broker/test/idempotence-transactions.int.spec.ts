@@ -4,7 +4,7 @@
 // fetches, which stop at the last stable offset and learn the aborted transaction.
 import { Etcd3 } from 'etcd3';
 import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
-import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
+import { describeProducers, KafkaClient, readPartitionValues } from '@dms/kafka-client';
 import { ApiKey } from '@dms/kafka-schema';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { brokerKey, brokerRegistration } from '@dms/cluster';
@@ -110,13 +110,19 @@ describe('idempotent producer', () => {
 
     const initial = await stateOf(etcd, topic);
     await tc.cluster.kill('broker', initial.leader, 'SIGKILL');
-    await waitState(etcd, topic, 'a new leader', (s) => s.leader >= 0 && s.leader !== initial.leader);
-    // The new leader learned the producer's sequences as a follower.
-    expect((await client.produce(topic, 0, await idem('b', 1))).baseOffset).toBe(1n);
-    expect((await client.produce(topic, 0, await idem('a', 0))).baseOffset).toBe(0n);
-    expect((await client.produce(topic, 0, await idem('c', 2))).baseOffset).toBe(2n);
-    expect(await readPartitionValues(client, topic, 0)).toEqual(['a', 'b', 'c']);
-    await tc.cluster.restart('broker', initial.leader);
+    try {
+      await waitState(etcd, topic, 'a new leader', (s) => s.leader >= 0 && s.leader !== initial.leader);
+      // The new leader learned the producer's sequences as a follower.
+      expect((await client.produce(topic, 0, await idem('b', 1))).baseOffset).toBe(1n);
+      expect((await client.produce(topic, 0, await idem('a', 0))).baseOffset).toBe(0n);
+      expect((await client.produce(topic, 0, await idem('c', 2))).baseOffset).toBe(2n);
+      expect(await readPartitionValues(client, topic, 0)).toEqual(['a', 'b', 'c']);
+      expect(await describeProducers(client, topic, 0)).toEqual([
+        expect.objectContaining({ producerId: 1000n, producerEpoch: 0, lastSequence: 2, coordinatorEpoch: -1, currentTxnStartOffset: -1n }),
+      ]);
+    } finally {
+      await tc.cluster.restart('broker', initial.leader);
+    }
     await waitState(etcd, topic, 'the restarted broker back in the ISR', (s) => s.isr.length === 3);
   });
 });
@@ -132,6 +138,7 @@ describe('transactions on the log', () => {
     expect((await produceCode(topic, txn)).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     expect(await produceCode(topic, txn, 'tx-1')).toEqual({ errorCode: 0, baseOffset: 1n });
 
+    expect(await describeProducers(client, topic, 0)).toEqual([expect.objectContaining({ producerId: 2000n, currentTxnStartOffset: 1n })]);
     const open = await fetchAt(topic, 0n, 1);
     expect(open).toMatchObject({ errorCode: 0, highWatermark: 3n, lastStableOffset: 1n, offsets: [0n], abortedTransactions: [] });
     expect((await fetchAt(topic, 0n, 0)).offsets).toEqual([0n, 1n, 2n]);
@@ -159,6 +166,9 @@ describe('transactions on the log', () => {
     expect(await writeMarker(s.leader, topic, { pid: 2000n, epoch: 1, committed: true })).toBe(ErrorCode.NONE);
     const committed = await fetchAt(topic, 4n, 1);
     expect(committed).toMatchObject({ lastStableOffset: 6n, offsets: [4n, 5n], abortedTransactions: [] });
+    expect(await describeProducers(client, topic, 0)).toEqual([
+      expect.objectContaining({ producerId: 2000n, producerEpoch: 1, lastSequence: 0, coordinatorEpoch: 0, currentTxnStartOffset: -1n }),
+    ]);
     expect(tc.unexpectedExits).toEqual([]);
   });
 });

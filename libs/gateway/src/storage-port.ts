@@ -4,6 +4,8 @@ import type {
   ClusterPort,
   DeleteRecordsInput,
   DeleteRecordsOutcome,
+  DescribeProducersInput,
+  DescribeProducersOutcome,
   FetchPartitionInput,
   FetchPartitionOutcome,
   ListOffsetsInput,
@@ -225,6 +227,16 @@ export class GatewayStoragePort implements StoragePort {
   /** Idempotent (moving a start to where it is changes nothing): retried while leaders move. */
   deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
     return this.retryReads(parts, (p) => this.deleteRecordsOnce(timeoutMs, p));
+  }
+
+  describeProducers(parts: DescribeProducersInput[]): Promise<DescribeProducersOutcome[]> {
+    return this.retryReads(parts, (p) =>
+      this.scatter(
+        p,
+        (x, errorCode) => ({ topic: x.topic, partition: x.partition, errorCode, errorMessage: '', activeProducers: [] }),
+        (c, group) => unary(c.describeProducers.bind(c), { partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 }),
+      ),
+    );
   }
 
   private deleteRecordsOnce(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
