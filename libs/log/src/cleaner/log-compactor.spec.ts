@@ -1,4 +1,4 @@
-import { cp, readdir, rename } from 'node:fs/promises';
+import { cp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ATTR_DELETE_HORIZON, BATCH, batchCrcMatches, buildRecordBatch, CompressionType, decodeRecordBatches, endTxnMarker } from '@dms/kafka-codec';
 import { PartitionLog } from '../partition-log';
@@ -202,6 +202,31 @@ describe('log compaction', () => {
       expect(after.find((r) => r.value === '1')?.offset).toBe(1n);
       expect(stats.endOffset).toBe(log.activeSegmentBaseOffset);
       await log.close();
+    }));
+
+  it("keeps each producer's last batch in producer state whole, so its sequences survive", () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, { segmentBytes: 400 });
+      const idem = async (pid: bigint, seq: number, key: string, value: string) => {
+        await log.append(await buildRecordBatch({ producerId: pid, producerEpoch: 0, baseSequence: seq, records: [{ key, value, timestamp: T0 }] }), { leaderEpoch: 0 });
+        log.highWatermark = log.logEndOffset;
+      };
+      await idem(5n, 0, 'k0', 'p5-last'); // shadowed later, but producer 5's last batch
+      await idem(6n, 0, 'k1', 'p6-first'); // shadowed and not producer 6's last batch
+      await idem(6n, 1, 'k1', 'p6-second');
+      await updates(log, 10);
+      await clean(log, T0 + 10_000);
+      const after = await readAllRecords(log);
+      expect(after.find((r) => r.value === 'p5-last')?.offset).toBe(0n);
+      expect(after.some((r) => r.value === 'p6-first')).toBe(false);
+      expect(after.find((r) => r.value === 'p6-second')?.offset).toBe(2n);
+      // The state rebuilt from the cleaned log still knows both producers' last sequences.
+      await log.close();
+      for (const f of await readdir(dir)) if (f.endsWith('.snapshot')) await rm(join(dir, f));
+      const again = await PartitionLog.open(dir, { segmentBytes: 400 });
+      expect(again.producers.entry(5n)?.batches.at(-1)).toMatchObject({ lastSeq: 0, lastOffset: 0n });
+      expect(again.producers.entry(6n)?.batches.at(-1)).toMatchObject({ lastSeq: 1, lastOffset: 2n });
+      await again.close();
     }));
 
   it('keeps batch offsets: a batch keeps its base and last offset, so fetches continue past gaps', () =>
