@@ -1,11 +1,8 @@
 import { mkdir, open as openFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ATTR_CONTROL,
   ATTR_TIMESTAMP_TYPE,
   BATCH,
-  buildRecordBatch,
-  endTxnMarker,
   BATCH_HEADER_SIZE,
   BATCH_LOG_OVERHEAD,
   findOffsetByTimestamp as codecFindOffsetByTimestamp,
@@ -30,7 +27,8 @@ import { Segment } from './segment';
 import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
 import { searchSegments, type TimestampOffset } from './timestamp-search';
 import { type QueueItem, WriteQueue } from './write-queue';
-import { type ProducerBatchFields, producerFieldsAt } from './producer-state/batch-producer-fields';
+import { producerFieldsAt } from './producer-state/batch-producer-fields';
+import { buildMarkerBatch, planProducerAppend } from './producer-state/leader-append';
 import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
 import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
 import { ProducerSnapshots } from './producer-state/snapshots';
@@ -374,18 +372,8 @@ export class PartitionLog {
       if (latest && opts.leaderEpoch < latest.epoch) {
         throw new LogError('fenced-leader-epoch', `leader epoch ${opts.leaderEpoch} is older than ${latest.epoch}`);
       }
-      const origin = opts.origin ?? 'client';
-      let producerBatches: (ProducerBatchFields | undefined)[] | undefined;
-      for (let i = 0; i < infos.length; i++) {
-        const info = infos[i]!;
-        if ((info.attributes & ATTR_CONTROL) !== 0) throw new LogError('invalid-record', 'clients cannot write control batches');
-        const fields = producerFieldsAt(batches, info.position);
-        if (fields) (producerBatches ??= new Array(infos.length))[i] = fields;
-      }
-      if (producerBatches) {
-        const dup = this.producers.checkAppend(producerBatches.filter((f): f is ProducerBatchFields => f !== undefined), origin);
-        if (dup) return this.duplicateResult(dup.firstOffset, dup.lastOffset);
-      }
+      const plan = planProducerAppend(this.producers, batches, infos, opts.origin ?? 'client');
+      if (plan.duplicate) return this.duplicateResult(plan.duplicate.firstOffset, plan.duplicate.lastOffset);
       const baseOffset = this.nextOffset;
       let next = baseOffset;
       for (const info of infos) {
@@ -405,17 +393,8 @@ export class PartitionLog {
         info.partitionLeaderEpoch = opts.leaderEpoch;
         next = info.lastOffset + 1n;
       }
-      const applyProducer = producerBatches && ((i: number) => {
-        const fields = producerBatches![i];
-        if (!fields) return;
-        const info = infos[i]!;
-        fields.baseOffset = info.baseOffset;
-        fields.lastOffset = info.lastOffset;
-        fields.maxTimestamp = info.maxTimestamp;
-        this.producers.apply(fields, origin);
-      });
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
-      const done = this.enqueue(batches, infos, applyProducer).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
+      const done = this.enqueue(batches, infos, plan.apply).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
       const result: AppendResult = {
         baseOffset,
         lastOffset: next - 1n,
@@ -475,14 +454,7 @@ export class PartitionLog {
    * marker, as in Kafka.
    */
   async appendControl(marker: TxnMarker, opts: { leaderEpoch: number; timestamp: bigint }): Promise<AppendResult> {
-    const batch = await buildRecordBatch({
-      producerId: marker.producerId,
-      producerEpoch: marker.producerEpoch,
-      baseSequence: -1,
-      transactional: true,
-      control: true,
-      records: [{ ...endTxnMarker(marker.committed ? 'commit' : 'abort', marker.coordinatorEpoch), timestamp: opts.timestamp }],
-    });
+    const batch = await buildMarkerBatch(marker, opts.timestamp);
     // From here to the enqueue nothing awaits: the check, the offset and the state change are one step.
     this.checkWritable();
     const latest = this.epochs.latest();
