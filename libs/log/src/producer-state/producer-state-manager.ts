@@ -88,10 +88,11 @@ export class ProducerStateManager {
    */
   checkAppend(batches: readonly ProducerBatchFields[], origin: AppendOrigin): BatchMetadata | undefined {
     if (origin === 'replication') return undefined;
-    const staged = new Map<bigint, ProducerEntry>();
+    // Later batches of a multi-batch append are checked against the earlier ones applied to copies.
+    const staged = batches.length > 1 ? new Map<bigint, ProducerEntry>() : undefined;
     for (const b of batches) {
       if (b.control) throw new LogError('invalid-record', 'clients cannot write control batches');
-      const current = staged.get(b.producerId) ?? this.producers.get(b.producerId);
+      const current = staged?.get(b.producerId) ?? this.producers.get(b.producerId);
       const entry = current ?? newEntry(b.producerId);
       if (entry.epoch !== NO_PRODUCER_EPOCH && b.producerEpoch < entry.epoch) {
         throw new LogError(
@@ -113,9 +114,11 @@ export class ProducerStateManager {
       if (!b.transactional && entry.currentTxnFirstOffset >= 0n) {
         throw new LogError('invalid-txn-state', `producer ${b.producerId} wrote a non-transactional batch inside its open transaction`);
       }
-      const next = copyEntry(entry);
-      this.applyToEntry(next, b, unsequenced);
-      staged.set(b.producerId, next);
+      if (staged) {
+        const next = copyEntry(entry);
+        this.applyToEntry(next, b, unsequenced);
+        staged.set(b.producerId, next);
+      }
     }
     return undefined;
   }
