@@ -15,7 +15,7 @@ export interface TxnMarkerWritten {
 }
 
 export interface TxnMarkerWriterOptions {
-  replicas: ReplicaManager;
+  replicas: Pick<ReplicaManager, 'get' | 'hasTopic' | 'leaderNow'>;
   logger: Logger;
   now: () => bigint;
   onTxnMarker?: (m: TxnMarkerWritten) => void;
