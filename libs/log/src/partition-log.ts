@@ -325,13 +325,10 @@ export class PartitionLog {
       return false;
     }
     const nextBase = this.segments[stillThere() + run.length]!.baseOffset;
-    const swap = swapInCleaned(this.dir, run, nextBase, this.config.indexIntervalBytes, deleteDelayMs).then(async (fresh) => {
+    const swap = swapInCleaned(this.dir, run, nextBase, this.config.indexIntervalBytes, deleteDelayMs).then((fresh) => {
       // Appends may have rolled new segments meanwhile; nothing else changes the list during a swap.
       const at = stillThere();
       this.segments = [...this.segments.slice(0, at), fresh, ...this.segments.slice(at + run.length)];
-      // The cleaner keeps markers: the run's aborted transactions stay indexed (a crash here is
-      // repaired by the rebuild at open).
-      await fresh.txnIndex.replace(run.flatMap((s) => s.txnIndex.entries));
       if (this.closed) void fresh.close();
     }, (e: unknown) => {
       // Past the commit point the files and this log's view disagree: stop until a reopen

@@ -229,6 +229,27 @@ describe('log compaction', () => {
       await again.close();
     }));
 
+  it('keeps aborted transactions indexed through the swap and a reopen', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, { segmentBytes: 400 });
+      await log.append(await buildRecordBatch({ producerId: 2n, producerEpoch: 0, baseSequence: 0, transactional: true, records: [{ key: 'k0', value: 'aborted', timestamp: T0 }] }), { leaderEpoch: 0 });
+      await log.appendControl({ producerId: 2n, producerEpoch: 0, committed: false, coordinatorEpoch: 0 }, { leaderEpoch: 0, timestamp: BigInt(T0) });
+      log.highWatermark = log.logEndOffset;
+      await updates(log, 10);
+      const expected = [{ producerId: 2n, firstOffset: 0n, lastOffset: 1n, lastStableOffset: 2n }];
+      expect(log.abortedTransactions(0n, 100n)).toEqual(expected);
+      const stats = await clean(log, T0 + 10_000);
+      expect(stats.segmentsReplaced).toBeGreaterThan(0);
+      expect(log.abortedTransactions(0n, 100n)).toEqual(expected);
+      const names = await readdir(dir);
+      expect(names.filter((n) => n.includes('.txnindex'))).toEqual(['00000000000000000000.txnindex']);
+      await log.close();
+      // Without snapshots the state is rebuilt from the log; with them the index file is trusted.
+      const again = await PartitionLog.open(dir, { segmentBytes: 400 });
+      expect(again.abortedTransactions(0n, 100n)).toEqual(expected);
+      await again.close();
+    }));
+
   it('keeps batch offsets: a batch keeps its base and last offset, so fetches continue past gaps', () =>
     withTempDir(async (dir) => {
       const log = await PartitionLog.open(dir, { segmentBytes: 400 });
