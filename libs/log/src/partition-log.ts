@@ -113,6 +113,8 @@ export class PartitionLog {
   /** Producer ids, their sequences and open transactions (see producer-state/). */
   readonly producers = new ProducerStateManager();
   private readonly snapshots: ProducerSnapshots;
+  /** False while producer state is (re)loading or after a load failed: no snapshot may capture it then. */
+  private producerStateLoaded = false;
 
   private constructor(
     readonly dir: string,
@@ -200,7 +202,7 @@ export class PartitionLog {
       await log.loadProducerState();
     } catch (e) {
       await log.close().catch(() => {});
-      throw e instanceof LogError ? e : new LogError('storage', `cannot rebuild producer state of ${dir}: ${(e as Error).message}`, { cause: e });
+      throw e instanceof LogError ? e : new LogError('storage', `cannot load producer state of ${dir}: ${(e as Error).message}`, { cause: e });
     }
     return log;
   }
@@ -521,18 +523,28 @@ export class PartitionLog {
    * replayed from their headers (rebuilding those segments' aborted-transaction indexes).
    */
   private async loadProducerState(): Promise<void> {
+    this.producerStateLoaded = false;
     this.producers.clear();
-    const snapshot = await this.snapshots.loadLatest(this.writtenEnd);
-    let from = this.segments[0]!.baseOffset;
-    if (snapshot) {
-      this.producers.load(snapshot.entries);
-      if (snapshot.offset > from) from = snapshot.offset;
+    try {
+      const snapshot = await this.snapshots.loadLatest(this.writtenEnd);
+      let from = this.segments[0]!.baseOffset;
+      if (snapshot) {
+        this.producers.load(snapshot.entries);
+        if (snapshot.offset > from) from = snapshot.offset;
+      }
+      await replaySegments(this.producers, this.segments, from);
+    } catch (e) {
+      // Appends must not run on a partial state: the log stops until reopened, as after a failed write.
+      const err = e instanceof LogError ? e : new LogError('storage', `cannot load producer state of ${this.dir}: ${(e as Error).message}`, { cause: e });
+      this.queue.failure ??= err;
+      throw err;
     }
-    await replaySegments(this.producers, this.segments, from);
+    this.producerStateLoaded = true;
   }
 
   /** Snapshot of the producer state as of `offset`, written once the batches below it are. */
   private snapshotProducers(offset: bigint, written: Promise<unknown>): void {
+    if (!this.producerStateLoaded) return;
     const segments = this.segments;
     this.snapshots.take(this.producers, offset, written, async () => {
       for (const seg of segments) await seg.txnIndex.persist();
@@ -680,6 +692,7 @@ export class PartitionLog {
       if (this.epochs.truncateFromEnd(0n)) await this.persistEpochs();
       this.producers.clear();
       await this.snapshots.deleteAll();
+      this.producerStateLoaded = true;
     } finally {
       this.exclusive = false;
     }
