@@ -189,7 +189,8 @@ export class ProducerStateManager {
     entry.currentTxnFirstOffset = -1n;
     this.ongoing.delete(first);
     this.unreplicated.push({ firstOffset: first, lastOffset: offset });
-    if (this.unreplicated.length > MAX_UNREPLICATED) this.unreplicated.splice(0, this.unreplicated.length - MAX_UNREPLICATED);
+    // A follower never asks for its LSO: trim now and then (the oldest are far below any high watermark).
+    if (this.unreplicated.length > 2 * MAX_UNREPLICATED) this.unreplicated.splice(0, this.unreplicated.length - MAX_UNREPLICATED);
     return { producerId, firstOffset: first, lastOffset: offset, aborted: !marker.committed };
   }
 
