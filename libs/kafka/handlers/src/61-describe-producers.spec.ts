@@ -1,4 +1,4 @@
-// DescribeProducers at the gateway: ACL DESCRIBE on the topic first, unknown partitions answered
+// DescribeProducers at the gateway: ACL READ on the topic first (as Kafka), unknown partitions answered
 // without asking storage, each leader's producer state merged back per partition.
 import { ErrorCode } from '@dms/kafka-errors';
 import { Operation, Resource } from './authorize';
@@ -21,7 +21,7 @@ function context(allowedTopics: string[]) {
   const security = {
     authorizerEnabled: () => true,
     authorize: (_p: string, _h: string, operation: number, resourceType: number, name: string) =>
-      operation === Operation.DESCRIBE && resourceType === Resource.TOPIC && allowedTopics.includes(name),
+      operation === Operation.READ && resourceType === Resource.TOPIC && allowedTopics.includes(name),
   } as unknown as SecurityPort;
   const view = (name: string): TopicView => ({
     name, topicId: name, internal: false, configs: {},

@@ -5,7 +5,8 @@
 //   `kafka-transactions.sh describe-producers` shows them. The gateway asks each partition's
 //   storage leader (retrying while leadership moves); an unknown topic or partition is
 //   UNKNOWN_TOPIC_OR_PARTITION.
-//   Needs DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
+//   Needs READ on each topic (as Kafka's KafkaApis, KIP-664), else TOPIC_AUTHORIZATION_FAILED
+//   for its partitions.
 // Version notes: v0 only (flexible).
 // Not implemented: nothing known.
 import { ErrorCode } from '@dms/kafka-errors';
@@ -29,7 +30,7 @@ export const describeProducersHandler: KafkaHandler = {
     const inputs: DescribeProducersInput[] = [];
     const topics = ((req.topics ?? []) as any[]).map((t) => {
       const view = ctx.cluster.topic(t.name);
-      const allowed = authorized(ctx, Operation.DESCRIBE, Resource.TOPIC, t.name);
+      const allowed = authorized(ctx, Operation.READ, Resource.TOPIC, t.name);
       const partitions: PartitionAnswer[] = ((t.partitionIndexes ?? []) as number[]).map((partitionIndex) => {
         const entry: PartitionAnswer = { partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: [] };
         if (!allowed) entry.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
