@@ -62,6 +62,8 @@ describe('PartitionLog producer state', () => {
       expect(await refusal(log.append(await idem({ epoch: 0, seq: 4 }), leader))).toBe('invalid-producer-epoch');
       expect(log.logEndOffset).toBe(6n);
       expect(log.producers.entry(7n)).toMatchObject({ epoch: 1, batches: [{ firstSeq: 0, lastSeq: 1, firstOffset: 4n }] });
+      const orphan = await buildRecordBatch({ transactional: true, records: [{ value: 'x' }] });
+      expect(await refusal(log.append(orphan, leader))).toBe('invalid-record');
       await log.close();
     }));
 

@@ -22,7 +22,16 @@ const all = { upperBound: 1n << 62n, minOneBatch: true };
 
 type Rec = [key: string | null, value: string | null];
 
-async function put(log: PartitionLog, recs: Rec[], ts = T0, extra: { transactional?: boolean; control?: boolean; compression?: CompressionType } = {}) {
+interface PutOptions {
+  transactional?: boolean;
+  control?: boolean;
+  compression?: CompressionType;
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+async function put(log: PartitionLog, recs: Rec[], ts = T0, extra: PutOptions = {}) {
   const batch = await buildRecordBatch({
     ...extra,
     baseOffset: log.logEndOffset,
@@ -187,10 +196,12 @@ describe('log compaction', () => {
     withTempDir(async (dir) => {
       const log = await PartitionLog.open(dir, { segmentBytes: 400 });
       await put(log, [[null, 'no key'], ['a', '1']]);
-      await put(log, [['a', 'txn']], T0, { transactional: true });
+      await put(log, [['a', 'txn']], T0, { transactional: true, producerId: 3n, producerEpoch: 0, baseSequence: 0 });
       await put(log, [endTxnMarker('commit', 0)].map((r) => [r.key as unknown as string, r.value as unknown as string]), T0, {
         transactional: true,
         control: true,
+        producerId: 3n,
+        producerEpoch: 0,
       });
       await updates(log, 10);
       const stats = await clean(log, T0 + 10_000);

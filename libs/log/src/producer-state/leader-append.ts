@@ -1,4 +1,4 @@
-import { ATTR_CONTROL, buildRecordBatch, endTxnMarker } from '@dms/kafka-codec';
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, buildRecordBatch, endTxnMarker } from '@dms/kafka-codec';
 import type { BatchInfo } from '../batch-scan';
 import { LogError } from '../log-error';
 import { type ProducerBatchFields, producerFieldsAt } from './batch-producer-fields';
@@ -30,6 +30,7 @@ export function planProducerAppend(
     if ((info.attributes & ATTR_CONTROL) !== 0) throw new LogError('invalid-record', 'clients cannot write control batches');
     const f = producerFieldsAt(batches, info.position);
     if (f) (fields ??= new Array(infos.length))[i] = f;
+    else if ((info.attributes & ATTR_TRANSACTIONAL) !== 0) throw new LogError('invalid-record', 'a transactional batch needs a producer id');
   }
   if (!fields) return {};
   const all = fields;
