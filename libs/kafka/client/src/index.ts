@@ -17,3 +17,4 @@ export * from './security-admin';
 export * from './client-properties';
 export * from './config-admin';
 export * from './records-admin';
+export * from './producers-admin';
