@@ -15,6 +15,7 @@ import { GroupCoordinatorHost } from './group-coordinator-host';
 import { TransactionCoordinatorHost } from './transaction-coordinator-host';
 import { IsrUpdater } from './isr-updater';
 import { LogRetention } from './log-retention';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
@@ -41,6 +42,8 @@ export interface BrokerOptions {
   staticConfigs?: Record<string, string>;
   /** Kafka's log.retention.check.interval.ms (default 300000). */
   retentionCheckIntervalMs?: number;
+  /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
+  producerIdExpirationCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
@@ -67,6 +70,7 @@ export class Broker {
   private transactions!: TransactionCoordinatorHost;
   private cleaner?: LogCleaner;
   private retention!: LogRetention;
+  private producerExpiry: ProducerExpiry | undefined;
   port = 0;
   private stopped = false;
 
@@ -157,6 +161,12 @@ export class Broker {
       logger: opts.logger,
     });
     this.retention.start();
+    this.producerExpiry = new ProducerExpiry({
+      replicas: this.replicas,
+      checkIntervalMs: opts.producerIdExpirationCheckIntervalMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS,
+      logger: opts.logger,
+    });
+    this.producerExpiry.start();
     const cleaning = { ...DEFAULT_CLEANER_OPTIONS, ...opts.cleaner };
     if (cleaning.enable) {
       this.cleaner = new LogCleaner(this.replicas, {
@@ -183,6 +193,7 @@ export class Broker {
     this.isrUpdater?.stop();
     await this.cleaner?.stop().catch(() => undefined);
     await this.retention?.stop().catch(() => undefined);
+    this.producerExpiry?.stop();
     await this.fetchers?.stop().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.groups?.close();
