@@ -91,4 +91,9 @@ it('the broker reports its transaction coordinator: partitions held, ongoing tra
   expect(sample(broker, 'kafka_coordinator_transaction_partitions')).toBeGreaterThan(0);
   expect(sample(broker, 'kafka_coordinator_transaction_completed_total', { result: 'committed' })).toBe(0);
   expect(sample(broker, 'kafka_coordinator_transaction_completed_total', { result: 'aborted' })).toBe(0);
+
+  const ended = await conn.request<any>(ApiKey.EndTxn, { transactionalId: 'metered-tx', producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true }, { version: 3 });
+  expect(ended.errorCode).toBe(0);
+  await waitFor('the commit counted', async () => sample(await scrape(brokerMetrics), 'kafka_coordinator_transaction_completed_total', { result: 'committed' }) === 1, 30_000, 200);
+  expect(sample(await scrape(brokerMetrics), 'kafka_coordinator_transaction_ongoing')).toBe(0);
 });
