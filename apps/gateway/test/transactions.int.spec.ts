@@ -201,6 +201,20 @@ describe('transactions', () => {
     await tc.cluster.restart('broker', coordinator);
   });
 
+  it('markers reach a partition whose leader was SIGKILLed: the coordinator retries until the new leader has them', async () => {
+    const p = await initProducerId('tx-moved');
+    await addPartitions('tx-moved', p.producerId, p.producerEpoch, [{ name: 'orders', partitions: [1] }]);
+    await produceTxn('orders', 1, p.producerId, p.producerEpoch, 0, ['m1']);
+    const leaderOf = async () => partitionState.decode(await etcd.get(partitionKey(tc.cluster.clusterName, 'orders', 1)).buffer())?.leader ?? -1;
+    const leader = await leaderOf();
+    await tc.cluster.kill('broker', leader, 'SIGKILL');
+    expect((await endTxn('tx-moved', p.producerId, p.producerEpoch, true)).errorCode).toBe(ErrorCode.NONE);
+    await completed('tx-moved', 'CompleteCommit');
+    expect(await leaderOf()).not.toBe(leader);
+    expect(await batchesOf('orders', 1, p.producerId)).toEqual([['m1'], 'commit']);
+    await tc.cluster.restart('broker', leader);
+  });
+
   it('lists transactions across coordinators with state and producer filters', async () => {
     const list = async (body: object, version = 1) => {
       const res = await conn.request<any>(ApiKey.ListTransactions, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, ...body }, { version });
@@ -212,9 +226,9 @@ describe('transactions', () => {
       return all.errorCode === ErrorCode.NONE;
     }, 60_000, 200);
     const ids = (r: any) => r.transactionStates.map((t: any) => t.transactionalId).sort();
-    expect(ids(all)).toEqual(['m-abort', 'm-commit', 'm-fence', 'tx-fence', 'tx-slow', 'tx-survive']);
+    expect(ids(all)).toEqual(['m-abort', 'm-commit', 'm-fence', 'tx-fence', 'tx-moved', 'tx-slow', 'tx-survive']);
     expect(ids(await list({ stateFilters: ['Empty'] }))).toEqual(['m-fence', 'tx-fence']);
-    expect(ids(await list({ stateFilters: ['CompleteCommit', 'CompleteAbort'] }))).toEqual(['m-abort', 'm-commit', 'tx-slow', 'tx-survive']);
+    expect(ids(await list({ stateFilters: ['CompleteCommit', 'CompleteAbort'] }))).toEqual(['m-abort', 'm-commit', 'tx-moved', 'tx-slow', 'tx-survive']);
     const fence = all.transactionStates.find((t: any) => t.transactionalId === 'tx-fence');
     expect(ids(await list({ producerIdFilters: [fence.producerId] }))).toEqual(['tx-fence']);
     const unknown = await list({ stateFilters: ['Bogus'] }, 0);
@@ -226,7 +240,7 @@ describe('transactions', () => {
     const listed = await runCli(['transactions', 'list', '--bootstrap-server', tc.bootstrap, '--json']);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout).map((t: { transactionalId: string; coordinatorId: number }) => [t.transactionalId, t.coordinatorId])).toEqual(
-      ['m-abort', 'm-commit', 'm-fence', 'tx-fence', 'tx-slow', 'tx-survive'].map((id) => [id, 1]),
+      ['m-abort', 'm-commit', 'm-fence', 'tx-fence', 'tx-moved', 'tx-slow', 'tx-survive'].map((id) => [id, 1]),
     );
     const empty = await runCli(['transactions', 'list', '--state', 'Empty', '--bootstrap-server', tc.bootstrap]);
     expect(empty.stdout.trim().split('\n')).toEqual([
