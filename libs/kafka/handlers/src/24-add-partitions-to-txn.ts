@@ -6,7 +6,8 @@
 //   when any partition fails those checks the others answer OPERATION_NOT_ATTEMPTED and nothing
 //   is added. The coordinator's answer applies to every partition: INVALID_PRODUCER_ID_MAPPING,
 //   PRODUCER_FENCED, CONCURRENT_TRANSACTIONS while the previous transaction completes,
-//   NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS while it moves.
+//   NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS while it moves. An empty transactional id is
+//   INVALID_REQUEST.
 //   Needs WRITE on the TRANSACTIONAL_ID (v0-v3), else TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 // Version notes: v0-v3 one transaction from a client; v4+ the batched form brokers send
 //   (KIP-890), several transactions, each optionally verify-only (answers per partition
@@ -47,6 +48,7 @@ async function addToTransaction(ctx: RequestContext, txn: Transaction, fromClien
   if (fromClient && !authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, txn.transactionalId)) {
     return results(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   }
+  if (!txn.transactionalId) return results(topics, () => ErrorCode.INVALID_REQUEST);
   const failed = new Map<string, number>();
   const partitions: { topic: string; partition: number }[] = [];
   for (const t of topics) {

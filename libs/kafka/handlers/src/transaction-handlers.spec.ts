@@ -126,6 +126,7 @@ describe('AddOffsetsToTxn, EndTxn, DescribeTransactions, ListTransactions', () =
     expect(await endTxnHandler.handle(ctx, body, 2)).toMatchObject({ errorCode: ErrorCode.PRODUCER_FENCED });
     expect(await endTxnHandler.handle(ctx, body, 1)).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
     expect(await endTxnHandler.handle(context([]).ctx, body, 3)).toMatchObject({ errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED });
+    expect(await endTxnHandler.handle(context('all').ctx, { ...body, transactionalId: '' }, 3)).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
   });
 
   it('describes and lists only what the principal may DESCRIBE', async () => {
