@@ -101,22 +101,27 @@ function client(cfg: RunnerConfig): GroupClient & Record<string, unknown> {
       const txnId = ['-X', `transactional.id=${cfg.group}-txn`];
       const produce = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}\n`).join('');
       const end = async () => queryOffset(cfg.topic, -1);
+      const read = async (isolation: string) =>
+        lines(await kcat(['-C', '-t', cfg.topic, '-p', '0', '-o', 'beginning', '-e', '-X', `isolation.level=${isolation}`]));
       // kcat commits its transaction when the input ends...
       await kcat(['-P', '-t', cfg.topic, '-p', '0', ...txnId], produce('c1', 100));
-      // ...and aborts it when terminated: the 100 records are in the log (past the commit marker
-      // of the first transaction), then SIGINT.
+      // ...and aborts it when terminated: once the 100 records are in the log, SIGINT.
       const child = spawn('kcat', [...base, '-P', '-t', cfg.topic, '-p', '0', ...txnId], { stdio: ['pipe', 'ignore', 'pipe'] });
       const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-      child.stdin.write(produce('a', 100));
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      // kcat 1.7 reads stdin in 1024-byte blocks and produces nothing of a block before it is full
+      // (fixed in kcat 1.8): lines of exactly 1024 bytes, so that all 100 go out.
+      child.stdin.write(Array.from({ length: 100 }, (_, i) => `a-${i}-`.padEnd(1023, 'x') + '\n').join(''));
       const deadline = Date.now() + 30_000;
-      while ((await end()) < 201 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const inLog = async () => (await read('read_uncommitted')).length;
+      while ((await inLog()) < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if ((await inLog()) < 200) throw new Error(`the aborted transaction's records did not reach the log (${await inLog()} records, end ${await end()}): ${stderr}`);
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
       await kcat(['-P', '-t', cfg.topic, '-p', '0', ...txnId], produce('c2', 50));
-      const read = async (isolation: string) =>
-        lines(await kcat(['-C', '-t', cfg.topic, '-p', '0', '-o', 'beginning', '-e', '-X', `isolation.level=${isolation}`]));
       const committed = await read('read_committed');
       const uncommitted = await read('read_uncommitted');
       return {
