@@ -117,16 +117,24 @@ function client(cfg: RunnerConfig): GroupClient & Record<string, unknown> {
       const inLog = async () => (await read('read_uncommitted')).length;
       while ((await inLog()) < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       if ((await inLog()) < 200) throw new Error(`the aborted transaction's records did not reach the log (${await inLog()} records, end ${await end()}): ${stderr}`);
+      // kcat notices the signal only when its blocking read of stdin returns: SIGINT, then the
+      // end of the input.
+      let status = '';
+      child.on('exit', (code, signal) => { status = `${code ?? signal}`; });
       child.kill('SIGINT');
+      child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
+      // The last stable offset past the abort marker: kcat ended the transaction itself (an open
+      // one would hold it at 101 until the next producer's InitProducerId aborts it).
+      const afterAbort = await end();
       await kcat(['-P', '-t', cfg.topic, '-p', '0', ...txnId], produce('c2', 50));
       const committed = await read('read_committed');
       const uncommitted = await read('read_uncommitted');
       return {
         readCommitted: committed.length, readUncommitted: uncommitted.length, abortedSeen: committed.filter((v) => v.startsWith('a-')).length,
-        inputEnd: await end(), consumeTransformProduce: 'unsupported by the client',
+        afterAbort, kcatExit: status, inputEnd: await end(), consumeTransformProduce: 'unsupported by the client',
       };
     },
     'sasl-ssl': async () => {
