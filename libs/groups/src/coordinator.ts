@@ -5,10 +5,9 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { defaultGroupConfig, type GroupCoordinatorConfig } from './config';
 import { Group, Member } from './group';
 import { groupPartition } from './placement';
+import type { AppendOutcome, CoordinatorLog, CoordinatorRecord, ReplayEntry, TxnProducer } from './coordinator-log';
+import { PartitionReplay } from './partition-replay';
 import {
-  decodeGroupMetadataValue,
-  decodeKey,
-  decodeOffsetCommitValue,
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
   encodeOffsetCommitKey,
@@ -35,18 +34,9 @@ import {
   type OffsetFetchResult,
   type SyncGroupInput,
   type SyncGroupResult,
+  type TxnOffsetCommitInput,
+  type TxnOffsetCommitResult,
 } from './types';
-
-export interface CoordinatorRecord {
-  key: Buffer;
-  value: Buffer | null;
-}
-
-/** Where coordinator state is made durable: the group's partition of __consumer_offsets. */
-export interface CoordinatorLog {
-  /** Appends with acks=all semantics; resolves with a Kafka error code (0 once committed). */
-  append(partition: number, records: CoordinatorRecord[]): Promise<number>;
-}
 
 export interface GroupCoordinatorOptions {
   log: CoordinatorLog;
@@ -57,7 +47,9 @@ export interface GroupCoordinatorOptions {
   onError?: (err: unknown, what: string) => void;
 }
 
-type PartitionState = { state: 'loading' | 'active'; epoch: number };
+type TxnMarker = { producerId: bigint; committed: boolean; offset: bigint };
+/** Markers that reach a partition while it loads are applied once the replay is done. */
+type PartitionState = { state: 'loading' | 'active'; epoch: number; markers: TxnMarker[] };
 
 /** Append failures as Kafka's coordinator reports them to clients. */
 export function coordinatorErrorFor(appendError: number): number {
@@ -84,6 +76,28 @@ export function coordinatorErrorFor(appendError: number): number {
   }
 }
 
+/** Append failures of a transactional commit: the producer's own errors reach the client as such. */
+export function txnCoordinatorErrorFor(appendError: number): number {
+  switch (appendError) {
+    case ErrorCode.INVALID_PRODUCER_EPOCH:
+    case ErrorCode.PRODUCER_FENCED:
+    case ErrorCode.INVALID_PRODUCER_ID_MAPPING:
+    case ErrorCode.INVALID_TXN_STATE:
+    case ErrorCode.TRANSACTION_ABORTABLE:
+    case ErrorCode.UNKNOWN_PRODUCER_ID:
+      return appendError;
+    default:
+      return coordinatorErrorFor(appendError);
+  }
+}
+
+/** Per-partition answers of a commit in the order asked (NONE where no code was set). */
+const commitResult = (topics: OffsetCommitInput['topics'], codes: Map<string, number>): OffsetCommitResult => ({
+  topics: topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.NONE })),
+  })),
+});
 const joinError = (errorCode: number, memberId = ''): JoinGroupResult => ({
   errorCode, generationId: -1, leader: '', skipAssignment: false, memberId, members: [],
 });
@@ -148,42 +162,50 @@ export class GroupCoordinator {
    * Rebuilds the groups of `partition` from its records (oldest first), answering
    * COORDINATOR_LOAD_IN_PROGRESS meanwhile. A later unload or reload wins over this one.
    */
-  async loadPartition(partition: number, epoch: number, records: AsyncIterable<CoordinatorRecord>): Promise<void> {
+  async loadPartition(partition: number, epoch: number, entries: AsyncIterable<ReplayEntry>): Promise<void> {
     if (this.partitions.has(partition)) this.unloadPartition(partition);
-    const mine: PartitionState = { state: 'loading', epoch };
+    const mine: PartitionState = { state: 'loading', epoch, markers: [] };
     this.partitions.set(partition, mine);
-    const metadata = new Map<string, GroupMetadataValue | null>();
-    const offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitValue | null }>>();
-    for await (const rec of records) {
+    const replay = new PartitionReplay();
+    for await (const entry of entries) {
       if (this.partitions.get(partition) !== mine) return;
-      let key;
       try {
-        key = decodeKey(rec.key);
-        if (!key) continue;
-        if (key.kind === 'group') {
-          metadata.set(key.group, rec.value ? decodeGroupMetadataValue(rec.value) : null);
-        } else {
-          let m = offsets.get(key.group);
-          if (!m) offsets.set(key.group, (m = new Map()));
-          m.set(`${key.topic}\0${key.partition}`, { topic: key.topic, partition: key.partition, value: rec.value ? decodeOffsetCommitValue(rec.value) : null });
-        }
+        replay.apply(entry);
       } catch (err) {
         // One unreadable record must not make every group of the partition unavailable.
         this.opts.onError?.(err, `skipping an unreadable record of partition ${partition}`);
       }
     }
     if (this.partitions.get(partition) !== mine) return;
-    const ids = new Set([...metadata.keys(), ...offsets.keys()]);
-    for (const groupId of ids) {
-      const meta = metadata.get(groupId);
-      const committed = [...(offsets.get(groupId)?.values() ?? [])].filter((o) => o.value !== null);
-      if (!meta && committed.length === 0) continue;
-      const group = new Group(groupId, partition, this.nowBig());
-      for (const o of committed) group.setOffset(o.topic, o.partition, o.value!);
-      if (meta) this.restoreGroup(group, meta);
-      this.groups.set(groupId, group);
+    for (const r of replay.groups()) {
+      const group = new Group(r.groupId, partition, this.nowBig());
+      for (const { topic, partition: p, ...o } of r.offsets) group.setOffset(topic, p, o);
+      group.pendingTxnOffsets = r.pending;
+      if (r.metadata) this.restoreGroup(group, r.metadata);
+      this.groups.set(r.groupId, group);
     }
     mine.state = 'active';
+    for (const m of mine.markers.splice(0)) this.completeTxn(partition, m);
+  }
+
+  /**
+   * A COMMIT or ABORT marker of `producerId`'s transaction was written (and replicated) at
+   * `offset` of `partition`: the producer's pending offsets of that partition's groups written
+   * before it become committed, or are dropped. Markers are idempotent: replaying one twice
+   * finds nothing left to do.
+   */
+  onTxnMarker(partition: number, producerId: bigint, committed: boolean, offset: bigint): void {
+    const p = this.partitions.get(partition);
+    if (!p) return; // Not ours: whoever loads the partition replays the marker from the log.
+    const marker = { producerId, committed, offset };
+    if (p.state === 'loading') p.markers.push(marker);
+    else this.completeTxn(partition, marker);
+  }
+
+  private completeTxn(partition: number, m: TxnMarker): void {
+    for (const g of this.groups.values()) {
+      if (g.partition === partition && g.pendingTxnOffsets.hasProducer(m.producerId)) g.completeTxn(m.producerId, m.committed, m.offset);
+    }
   }
 
   /** Drops every group of `partition`: another broker coordinates them now. */
@@ -632,12 +654,26 @@ export class GroupCoordinator {
       if (group.state === 'CompletingRebalance') return all(ErrorCode.REBALANCE_IN_PROGRESS);
       this.scheduleHeartbeat(group, found.member);
     }
+    const { records, accepted, codes } = this.offsetRecords(input.groupId, input.topics);
+    if (records.length > 0) {
+      const appended = await this.appendAt(own.partition, records);
+      const errorCode = coordinatorErrorFor(appended.errorCode);
+      for (const a of accepted) codes.set(`${a.topic}\0${a.partition}`, errorCode);
+      const current = this.groups.get(input.groupId);
+      if (errorCode === ErrorCode.NONE && current) {
+        accepted.forEach((a, i) => current.setOffset(a.topic, a.partition, { ...a.value, logOffset: appended.baseOffset + BigInt(i) }));
+      }
+    }
+    return commitResult(input.topics, codes);
+  }
+
+  /** The records of a commit; partitions whose metadata is too large are refused (in `codes`). */
+  private offsetRecords(groupId: string, topics: OffsetCommitInput['topics']) {
     const now = this.nowBig();
-    const records = [];
+    const records: CoordinatorRecord[] = [];
     const accepted: { topic: string; partition: number; value: Omit<OffsetCommitValue, 'expireTimestamp'> }[] = [];
-    const result: OffsetCommitResult = { topics: [] };
     const codes = new Map<string, number>();
-    for (const t of input.topics) {
+    for (const t of topics) {
       for (const p of t.partitions) {
         const metadata = p.committedMetadata ?? '';
         if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
@@ -645,47 +681,83 @@ export class GroupCoordinator {
           continue;
         }
         const value = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: now };
-        records.push({ key: encodeOffsetCommitKey(input.groupId, t.name, p.partitionIndex), value: encodeOffsetCommitValue(value) });
+        records.push({ key: encodeOffsetCommitKey(groupId, t.name, p.partitionIndex), value: encodeOffsetCommitValue(value) });
         accepted.push({ topic: t.name, partition: p.partitionIndex, value });
       }
     }
+    return { records, accepted, codes };
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's classic-group rules for transactional commits, KIP-447): a request
+   * without generation, member or instance id commits for any group state (pre-KIP-447 clients);
+   * otherwise the member must be known and of the current generation. The offsets go to the log
+   * as a transactional batch of the producer and stay pending until its transaction ends.
+   */
+  async txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TxnOffsetCommitResult> {
+    const all = (errorCode: number): TxnOffsetCommitResult => ({
+      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    });
+    if (!input.groupId) return all(ErrorCode.INVALID_GROUP_ID);
+    const own = this.ownership(input.groupId);
+    if (own.errorCode !== ErrorCode.NONE) return all(own.errorCode);
+    let group = this.groups.get(input.groupId);
+    if (!group) {
+      if (input.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      group = new Group(input.groupId, own.partition, this.nowBig());
+      this.groups.set(input.groupId, group);
+    } else if (group.state === 'Dead') {
+      return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    } else if (!(input.generationId < 0 && group.state === 'Empty')
+      && (input.generationId >= 0 || input.memberId !== '' || nz(input.groupInstanceId) !== undefined)) {
+      const found = this.findMember(group, input.memberId, input.groupInstanceId);
+      if (!found.member) return all(found.errorCode);
+      if (input.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+    }
+    const { records, accepted, codes } = this.offsetRecords(input.groupId, input.topics);
     if (records.length > 0) {
-      const errorCode = coordinatorErrorFor(await this.append(own.partition, records));
+      const txn = { producerId: input.producerId, producerEpoch: input.producerEpoch };
+      const appended = await this.appendAt(own.partition, records, txn);
+      const errorCode = txnCoordinatorErrorFor(appended.errorCode);
       for (const a of accepted) codes.set(`${a.topic}\0${a.partition}`, errorCode);
       const current = this.groups.get(input.groupId);
       if (errorCode === ErrorCode.NONE && current) {
-        for (const a of accepted) current.setOffset(a.topic, a.partition, { ...a.value });
+        accepted.forEach((a, i) => current.pendingTxnOffsets.add(input.producerId, {
+          ...a.value, topic: a.topic, partition: a.partition, logOffset: appended.baseOffset + BigInt(i),
+        }));
       }
     }
-    for (const t of input.topics) {
-      result.topics.push({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.NONE })) });
-    }
-    return result;
+    return commitResult(input.topics, codes);
   }
 
   offsetFetch(input: OffsetFetchInput): OffsetFetchResult {
     const own = this.ownership(input.groupId);
     if (own.errorCode !== ErrorCode.NONE) return { errorCode: own.errorCode, topics: [] };
     const group = this.groups.get(input.groupId);
-    const entry = (partitionIndex: number, o?: { offset: bigint; leaderEpoch: number; metadata: string }) => ({
-      partitionIndex,
-      committedOffset: o?.offset ?? -1n,
-      committedLeaderEpoch: o?.leaderEpoch ?? -1,
-      metadata: o?.metadata ?? '',
-      errorCode: ErrorCode.NONE,
-    });
+    const entry = (topic: string, partitionIndex: number, o?: { offset: bigint; leaderEpoch: number; metadata: string }) => {
+      if (input.requireStable && group?.pendingTxnOffsets.has(topic, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
+      return {
+        partitionIndex,
+        committedOffset: o?.offset ?? -1n,
+        committedLeaderEpoch: o?.leaderEpoch ?? -1,
+        metadata: o?.metadata ?? '',
+        errorCode: ErrorCode.NONE,
+      };
+    };
     if (input.allTopics) {
       const byTopic = new Map<string, ReturnType<typeof entry>[]>();
       for (const o of group?.offsets.values() ?? []) {
         const list = byTopic.get(o.topic) ?? [];
-        list.push(entry(o.partition, o));
+        list.push(entry(o.topic, o.partition, o));
         byTopic.set(o.topic, list);
       }
       return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.sort((a, b) => a.partitionIndex - b.partitionIndex) })) };
     }
     return {
       errorCode: ErrorCode.NONE,
-      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, group?.getOffset(t.name, p))) })),
+      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(t.name, p, group?.getOffset(t.name, p))) })),
     };
   }
 
@@ -815,6 +887,8 @@ export class GroupCoordinator {
     const retention = BigInt(this.config.offsetsRetentionMs);
     for (const g of [...this.groups.values()]) {
       if (g.state !== 'Empty' || this.partitions.get(g.partition)?.state !== 'active') continue;
+      // Offsets of an open transaction decide later whether the group keeps offsets.
+      if (g.pendingTxnOffsets.size > 0) continue;
       const expired = [...g.offsets.values()].filter((o) => (g.protocolType ? g.currentStateTimestamp : o.commitTimestamp) + retention <= now);
       if (expired.length === g.offsets.size) {
         if (g.currentStateTimestamp + retention <= now || g.offsets.size > 0) await this.removeGroup(g);
@@ -852,12 +926,16 @@ export class GroupCoordinator {
     return this.append(group.partition, [{ key: encodeGroupMetadataKey(group.groupId), value }]).then(coordinatorErrorFor);
   }
 
-  private async append(partition: number, records: { key: Buffer; value: Buffer | null }[]): Promise<number> {
+  private async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
+    return (await this.appendAt(partition, records)).errorCode;
+  }
+
+  private async appendAt(partition: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<AppendOutcome> {
     try {
-      return await this.opts.log.append(partition, records);
+      return await this.opts.log.append(partition, records, txn);
     } catch (err) {
       this.opts.onError?.(err, 'append to the offsets topic failed');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, baseOffset: -1n };
     }
   }
 

@@ -56,6 +56,7 @@ export interface StorageServiceOptions {
   /** Counts client bytes in (appends) and out (fetches). */
   metrics?: BrokerByteCounters;
   now?: () => bigint;
+  onTxnMarker?: (m: { topic: string; partition: number; producerId: bigint; producerEpoch: number; committed: boolean; offset: bigint }) => void;
 }
 
 const EMPTY = Buffer.alloc(0);
