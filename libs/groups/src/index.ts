@@ -1,6 +1,7 @@
 export * from './config';
 export * from './coordinator';
 export * from './coordinator-log';
+export * from './offset-manager';
 export * from './partition-replay';
 export * from './txn-offsets';
 export * from './placement';
