@@ -205,6 +205,14 @@ describe('OffsetFetch', () => {
     const res = await offsetFetchHandler.handle(ctx, { groups: [{ groupId: 'g', topics: null }, { groupId: 'h', topics: null }] }, 8);
     expect(res.groups.map((g: any) => [g.groupId, g.errorCode])).toEqual([['g', 0], ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED]]);
   });
+
+  it('passes require_stable (v7+) to the coordinator, per group of a v8 request', async () => {
+    const { ctx, calls } = context([[DESCRIBE, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
+    await offsetFetchHandler.handle(ctx, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }], requireStable: true }, 7);
+    await offsetFetchHandler.handle(ctx, { groups: [{ groupId: 'g', topics: null }], requireStable: true }, 8);
+    await offsetFetchHandler.handle(ctx, { groupId: 'g', topics: null }, 6);
+    expect(calls.map((c) => c.input.requireStable)).toEqual([true, true, false]);
+  });
 });
 
 describe('group administration', () => {
