@@ -12,7 +12,7 @@ import {
 import { cleanableRange, compactLog, OffsetMap, PartitionLog } from '@dms/log';
 import { ErrorCode } from '@dms/kafka-errors';
 import { COMPACTION_DEFAULTS } from './compaction-settings';
-import { readCoordinatorRecords } from './coordinator-log-reader';
+import { readCoordinatorLog, readCoordinatorRecords } from './coordinator-log-reader';
 
 const T0 = 1_700_000_000_000;
 const settings = { ...COMPACTION_DEFAULTS, deleteRetentionMs: 1_000, fileDeleteDelayMs: 0 };
@@ -41,7 +41,7 @@ async function write(log: PartitionLog, records: { key: Buffer; value: Buffer | 
 
 async function load(log: PartitionLog) {
   const c = new GroupCoordinator({ log: { append: async () => ({ errorCode: 0, baseOffset: 0n }) }, numPartitions: () => 1 });
-  await c.loadPartition(0, 0, readCoordinatorRecords(log));
+  await c.loadPartition(0, 0, readCoordinatorLog(log));
   const fetch = (groupId: string) =>
     c.offsetFetch({ groupId, allTopics: true, topics: [] }).topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}@${p.committedOffset}`));
   const view = {
@@ -115,11 +115,16 @@ describe('replay of transactional offset commits', () => {
     await txn(log, 7n, [commit('g1', 't', 1, 30n)]);
 
     const entries = [];
-    for await (const e of readCoordinatorRecords(log)) entries.push('marker' in e ? `${e.marker}:${e.producerId}@${e.offset}` : `${e.transactional ? 'txn' : 'plain'}:${e.producerId}@${e.offset}`);
+    for await (const e of readCoordinatorLog(log)) entries.push('marker' in e ? `${e.marker}:${e.producerId}@${e.offset}` : `${e.transactional ? 'txn' : 'plain'}:${e.producerId}@${e.offset}`);
     expect(entries).toEqual(['plain:-1@0', 'plain:-1@1', 'txn:7@2', 'txn:8@3', 'abort:8@4', 'commit:7@5', 'txn:7@6']);
 
+    // Shards without transactions read the keyed records alone.
+    const plain = [];
+    for await (const r of readCoordinatorRecords(log)) plain.push(r);
+    expect(plain).toHaveLength(5);
+
     const c = new GroupCoordinator({ log: { append: async () => ({ errorCode: 0, baseOffset: 0n }) }, numPartitions: () => 1 });
-    await c.loadPartition(0, 0, readCoordinatorRecords(log));
+    await c.loadPartition(0, 0, readCoordinatorLog(log));
     const fetch = (requireStable: boolean) => c.offsetFetch({ groupId: 'g1', allTopics: false, requireStable, topics: [{ name: 't', partitionIndexes: [0, 1] }] })
       .topics[0].partitions.map((p) => [p.committedOffset, p.errorCode]);
     expect(fetch(false)).toEqual([[10n, 0], [1n, 0]]);

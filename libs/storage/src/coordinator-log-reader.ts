@@ -1,5 +1,5 @@
 import { controlRecordType, decodeRecordBatches } from '@dms/kafka-codec';
-import type { ReplayEntry } from '@dms/groups';
+import type { CoordinatorRecord, ReplayEntry } from '@dms/groups';
 import type { PartitionLog } from '@dms/log';
 
 const READ_CHUNK_BYTES = 1 << 20;
@@ -13,7 +13,7 @@ const READ_CHUNK_BYTES = 1 << 20;
  * records than its offset range, so reading moves on by each batch's last offset. Tombstones come
  * through with a null value for the replay to delete.
  */
-export async function* readCoordinatorRecords(log: PartitionLog): AsyncIterable<ReplayEntry> {
+export async function* readCoordinatorLog(log: PartitionLog): AsyncIterable<ReplayEntry> {
   const end = log.logEndOffset;
   let offset = log.logStartOffset;
   while (offset < end) {
@@ -33,4 +33,9 @@ export async function* readCoordinatorRecords(log: PartitionLog): AsyncIterable<
       }
     }
   }
+}
+
+/** The keyed records alone (control records and batch details left out), for shards without transactions. */
+export async function* readCoordinatorRecords(log: PartitionLog): AsyncIterable<CoordinatorRecord> {
+  for await (const e of readCoordinatorLog(log)) if (!('marker' in e)) yield { key: e.key, value: e.value };
 }

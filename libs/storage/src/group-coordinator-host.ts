@@ -24,7 +24,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '@dms/rpc';
-import { readCoordinatorRecords } from './coordinator-log-reader';
+import { readCoordinatorLog } from './coordinator-log-reader';
 import type { ReplicaManager } from './replica-manager';
 
 export interface GroupCoordinatorHostOptions {
@@ -175,7 +175,7 @@ export class GroupCoordinatorHost {
       replica = (await this.replicas.get(OFFSETS_TOPIC, partition)) ?? undefined;
       if (!replica) await sleep(100);
     }
-    yield* readCoordinatorRecords(replica.log);
+    yield* readCoordinatorLog(replica.log);
   }
 
   /**
