@@ -656,9 +656,13 @@ export class GroupCoordinator {
     }));
   }
 
-  /** Tombstones for every offset and the group itself; the group is gone once they commit. */
+  /**
+   * Tombstones for every offset (those of open transactions too, so a reload drops them as this
+   * does) and the group itself; the group is gone once they commit.
+   */
   private async removeGroup(g: Group): Promise<number> {
-    const records = [...g.offsets.values()].map((o) => ({ key: encodeOffsetCommitKey(g.groupId, o.topic, o.partition), value: null }));
+    const partitions = new Map([...g.offsets.values(), ...g.pendingTxnOffsets.partitions()].map((o) => [`${o.topic}\0${o.partition}`, o]));
+    const records = [...partitions.values()].map((o) => ({ key: encodeOffsetCommitKey(g.groupId, o.topic, o.partition), value: null }));
     records.push({ key: encodeGroupMetadataKey(g.groupId), value: null });
     g.state = 'Dead';
     const errorCode = coordinatorErrorFor(await this.append(g.partition, records));

@@ -245,7 +245,11 @@ export class OffsetManager {
     if (records.length > 0) {
       errorCode = coordinatorErrorFor((await this.ctx.append(own.partition, records)).errorCode);
       if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
-      for (const d of deleting) this.ctx.group(input.groupId)?.deleteOffset(d.topic, d.partition);
+      for (const d of deleting) {
+        const g = this.ctx.group(input.groupId);
+        g?.deleteOffset(d.topic, d.partition);
+        g?.pendingTxnOffsets.remove(d.topic, d.partition);
+      }
     }
     return {
       errorCode: ErrorCode.NONE,

@@ -49,6 +49,7 @@ export class PartitionReplay {
       p.add(entry.producerId, { ...value, topic: key.topic, partition: key.partition, logOffset });
       return;
     }
+    if (!value) this.pending.get(key.group)?.remove(key.topic, key.partition);
     this.offsetsOf(key.group).set(`${key.topic}\0${key.partition}`, { topic: key.topic, partition: key.partition, value: value && { ...value, logOffset }, logOffset });
   }
 

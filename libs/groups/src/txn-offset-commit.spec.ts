@@ -168,6 +168,24 @@ describe('transactional offset commits', () => {
     expect(fetch(c, 'g', true)).toEqual(['0@10', '1@-1']);
   });
 
+  it('OffsetDelete and DeleteGroups drop what open transactions would commit there, live and on reload alike', async () => {
+    const log = new MemoryLog();
+    c = await coordinator(log);
+    const p = groupPartition('g', N);
+    const q = groupPartition('h', N);
+    await c.txnOffsetCommit(txnCommit('g', { 0: 10n, 1: 11n }));
+    expect((await c.offsetDelete({ groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }] })).errorCode).toBe(0);
+    await c.txnOffsetCommit(txnCommit('h', { 0: 20n }, { producerId: PID + 1n }));
+    expect(await c.deleteGroups(['h'])).toEqual([{ groupId: 'h', errorCode: 0 }]);
+    c.onTxnMarker(p, PID, true, log.marker(p, PID, true));
+    c.onTxnMarker(q, PID + 1n, true, log.marker(q, PID + 1n, true));
+    const live = [fetch(c, 'g', true), fetch(c, 'h', true), c.groupState('h')];
+    expect(live).toEqual([['0@-1', '1@11'], ['0@-1', '1@-1'], undefined]);
+    c.close();
+    c = await coordinator(log);
+    expect([fetch(c, 'g', true), fetch(c, 'h', true), c.groupState('h')]).toEqual(live);
+  });
+
   it('does not expire a group whose transaction is still open', async () => {
     let now = 1_000_000;
     const log = new MemoryLog();

@@ -35,6 +35,25 @@ export class PendingTxnOffsets {
     return false;
   }
 
+  /** Every partition some open transaction commits. */
+  partitions(): { topic: string; partition: number }[] {
+    const seen = new Map<string, { topic: string; partition: number }>();
+    for (const m of this.byProducer.values()) for (const [key, o] of m) seen.set(key, { topic: o.topic, partition: o.partition });
+    return [...seen.values()];
+  }
+
+  /**
+   * A tombstone of the partition's offset (OffsetDelete, DeleteGroups) also ends what open
+   * transactions would have committed there, as Kafka's replay of an offset tombstone does.
+   */
+  remove(topic: string, partition: number): void {
+    const key = tpKey(topic, partition);
+    for (const [producerId, m] of this.byProducer) {
+      m.delete(key);
+      if (m.size === 0) this.byProducer.delete(producerId);
+    }
+  }
+
   hasProducer(producerId: bigint): boolean {
     return this.byProducer.has(producerId);
   }
