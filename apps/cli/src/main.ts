@@ -4,6 +4,7 @@ import { register as registerConsume } from './commands/consume';
 import { register as registerDev } from './commands/dev';
 import { register as registerGroups } from './commands/groups';
 import { register as registerProduce } from './commands/produce';
+import { register as registerProducers } from './commands/producers';
 import { register as registerRecords } from './commands/records';
 import { register as registerTopics } from './commands/topics';
 import { register as registerUsers } from './commands/users';
@@ -14,7 +15,7 @@ const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords]) {
+for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerProducers]) {
   register(program);
 }
 

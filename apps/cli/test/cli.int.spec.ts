@@ -65,4 +65,21 @@ describe('dms CLI', () => {
     expect(rows[0].value).toBe('t38');
     expect(rows).toHaveLength(62);
   });
+
+  it('producers describe prints the partition leader\'s producer state like kafka-transactions.sh', async () => {
+    await cli(['topics', 'create', 'cli-producers', '--partitions', '1']);
+    for (let seq = 0; seq < 3; seq++) {
+      await client.produce('cli-producers', 0, await buildRecordBatch({ producerId: 321n, producerEpoch: 4, baseSequence: seq * 2, records: [{ value: 'a' }, { value: 'b' }] }));
+    }
+    const out = await cli(['producers', 'describe', '--topic', 'cli-producers', '--partition', '0']);
+    expect(out.code).toBe(0);
+    const rows = out.stdout.trimEnd().split('\n').map((l) => l.split('\t').map((c) => c.trim()));
+    expect(rows[0]).toEqual(['ProducerId', 'ProducerEpoch', 'LatestCoordinatorEpoch', 'LastSequence', 'LastTimestamp', 'CurrentTransactionStartOffset']);
+    expect(rows).toHaveLength(2);
+    expect([rows[1]![0], rows[1]![1], rows[1]![2], rows[1]![3], rows[1]![5]]).toEqual(['321', '4', '-1', '5', '-1']);
+    const missing = await cli(['producers', 'describe', '--topic', 'cli-nope', '--partition', '0']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('UNKNOWN_TOPIC_OR_PARTITION');
+  });
 });
+

@@ -71,6 +71,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = [
   b('message.max.bytes', 'INT', '1048588', '[0,...]', int(0), CW, ['broker', 'gateway'], 'Default max.message.bytes of topics.'),
   b('min.insync.replicas', 'INT', '1', '[1,...]', int(1), CW, ['broker'], 'Default min.insync.replicas of topics.'),
   b('num.partitions', 'INT', '1', '[1,...]', int(1), RO, ['controller'], 'Partitions of topics created with -1 (and auto-created ones).'),
+  b('producer.id.expiration.ms', 'INT', '86400000', '[1,...]', int(1), CW, ['broker'], 'How long a partition keeps the state of a producer id that wrote nothing (and has no open transaction).'),
   b('ssl.key.password', 'PASSWORD', null, '', anyString, RO, ['gateway'], 'Passphrase of the TLS listeners\' key.', true),
   b('ssl.keystore.password', 'PASSWORD', null, '', anyString, RO, ['gateway'], 'Password of the TLS listeners\' keystore.', true),
   b('unclean.leader.election.enable', 'BOOLEAN', 'false', '', bool, CW, ['controller'], 'Default unclean.leader.election.enable of topics.'),

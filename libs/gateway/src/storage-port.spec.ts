@@ -1,3 +1,4 @@
+import { buildRecordBatch } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import type { ClusterPort } from '@dms/kafka-handlers';
 import type { ProducePartitionResult, ProduceRequest } from '@dms/rpc';
@@ -49,5 +50,16 @@ describe('GatewayStoragePort.produce after a leader move', () => {
     const [out] = await port.produce(-1, 5_000, batch);
     expect(calls).toEqual([1]);
     expect(out.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it('resends an idempotent batch the old leader had appended: the new leader deduplicates it', async () => {
+    const { port, calls } = setup({
+      1: () => ({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, appended: true }),
+      2: () => ({ baseOffset: 42n }),
+    });
+    const records = await buildRecordBatch({ producerId: 9n, producerEpoch: 0, baseSequence: 0, records: [{ value: 'v' }] });
+    const [out] = await port.produce(-1, 5_000, [{ topic: 't', partition: 0, records }]);
+    expect(calls).toEqual([1, 2]);
+    expect(out).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 42n });
   });
 });

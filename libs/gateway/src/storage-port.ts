@@ -1,8 +1,11 @@
+import { BATCH, BATCH_HEADER_SIZE } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import type {
   ClusterPort,
   DeleteRecordsInput,
   DeleteRecordsOutcome,
+  DescribeProducersInput,
+  DescribeProducersOutcome,
   FetchPartitionInput,
   FetchPartitionOutcome,
   ListOffsetsInput,
@@ -20,7 +23,8 @@ import { applyFetchBudget } from './fetch-budget';
 
 /**
  * Errors after which the gateway may resend a partition's batch to the new leader itself, unless
- * the broker says it had already appended it (`appended`): then the client decides, as with Kafka.
+ * the broker says it had already appended it (`appended`) and the batch is not idempotent: then
+ * the client decides, as with Kafka.
  */
 const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
 const RETRY_PAUSE_MS = 100;
@@ -47,6 +51,14 @@ function groupByLeader<T extends { topic: string; partition: number }>(cluster: 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Batches of an idempotent (or transactional) producer: the new leader's producer state
+ * recognises a resend of what the old leader appended and answers it with the original offsets.
+ */
+function isIdempotent(records: Buffer): boolean {
+  return records.length >= BATCH_HEADER_SIZE && records.readBigInt64BE(BATCH.producerId) >= 0n;
+}
 
 /**
  * Routes each partition's part of a request to the storage broker that leads it, and when
@@ -76,7 +88,7 @@ export class GatewayStoragePort implements StoragePort {
             );
             for (const r of res.partitions) {
               const input = group.find((g) => g.topic === r.topic && g.partition === r.partition);
-              if (RETRY_SAFE.has(r.errorCode) && !r.appended && input) retry.push(input);
+              if (RETRY_SAFE.has(r.errorCode) && input && (!r.appended || isIdempotent(input.records))) retry.push(input);
               else results.set(key(r.topic, r.partition), { ...r, errorMessage: r.errorMessage || null });
             }
           } catch {
@@ -215,6 +227,16 @@ export class GatewayStoragePort implements StoragePort {
   /** Idempotent (moving a start to where it is changes nothing): retried while leaders move. */
   deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {
     return this.retryReads(parts, (p) => this.deleteRecordsOnce(timeoutMs, p));
+  }
+
+  describeProducers(parts: DescribeProducersInput[]): Promise<DescribeProducersOutcome[]> {
+    return this.retryReads(parts, (p) =>
+      this.scatter(
+        p,
+        (x, errorCode) => ({ topic: x.topic, partition: x.partition, errorCode, errorMessage: '', activeProducers: [] }),
+        (c, group) => unary(c.describeProducers.bind(c), { partitions: group, traceContext: traceContextOf() }, { timeoutMs: 30_000 }),
+      ),
+    );
   }
 
   private deleteRecordsOnce(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]> {

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, BATCH, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, computeBatchCrc } from '@dms/kafka-codec';
 import { readAt } from './file-io';
+import { MARKER_PREFIX_BYTES, type ProducerBatchFields, producerFieldsAt } from './producer-state/batch-producer-fields';
 
 /** What the log needs to know about a batch: header fields only, never its records. */
 export interface BatchInfo {
@@ -13,6 +14,8 @@ export interface BatchInfo {
   maxTimestamp: bigint;
   attributes: number;
   partitionLeaderEpoch: number;
+  /** Producer fields of an idempotent or transactional batch, when the scan asked for them. */
+  producer?: ProducerBatchFields;
 }
 
 const MIN_BATCH_LENGTH = BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD;
@@ -45,6 +48,8 @@ export interface ScanOptions {
   chunkSize: number;
   /** Offsets must not go below this (the segment's base offset during recovery). */
   minBaseOffset?: bigint;
+  /** Read producer fields (and a control batch's marker) into `info.producer`. */
+  producerFields?: boolean;
 }
 
 /**
@@ -89,6 +94,11 @@ export async function scanBatches(
         return { end: pos, problem: { at: pos, reason: 'bad-crc' } };
       }
       nextMin = info.lastOffset + 1n;
+    }
+    if (opts.producerFields && chunk.readBigInt64BE(pos - chunkStart + BATCH.producerId) >= 0n) {
+      const need = Math.min(size, MARKER_PREFIX_BYTES);
+      if (!covers(pos, need)) await load(pos, need);
+      info.producer = producerFieldsAt(chunk, pos - chunkStart);
     }
     pos += size;
     if (onBatch(info) === false) break;

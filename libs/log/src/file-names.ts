@@ -8,14 +8,18 @@ export function segmentFileStem(baseOffset: bigint): string {
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Kafka's aborted-transaction index beside each segment. */
+export const TXN_INDEX_SUFFIX = '.txnindex';
+/** Kafka's producer state snapshots, named by the offset they were taken at. */
+export const SNAPSHOT_SUFFIX = '.snapshot';
 /** Kafka's suffix for segment files scheduled for asynchronous deletion. */
 export const DELETED_SUFFIX = '.deleted';
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const PARTITION_METADATA = 'partition.metadata';
 
-export function segmentPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string } {
+export function segmentPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string; txnIndex: string } {
   const stem = join(dir, segmentFileStem(baseOffset));
-  return { log: stem + LOG_SUFFIX, index: stem + INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX };
+  return { log: stem + LOG_SUFFIX, index: stem + INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX, txnIndex: stem + TXN_INDEX_SUFFIX };
 }
 
 /** Base offset encoded in a segment file name, or undefined for any other file. */

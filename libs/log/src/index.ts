@@ -1,5 +1,8 @@
 export { PartitionLog } from './partition-log';
-export type { AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampOffset } from './partition-log';
+export type { AbortedTxn, AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampOffset, TxnMarker } from './partition-log';
+export { ProducerStateManager } from './producer-state/producer-state-manager';
+export type { AppendOrigin, CompletedTxn } from './producer-state/producer-state-manager';
+export type { BatchMetadata, ProducerEntry } from './producer-state/producer-entry';
 export type { LogConfig, FindOffsetByTimestamp, LogLogger } from './log-config';
 export { LogError, isLogError } from './log-error';
 export type { LogErrorKind } from './log-error';

@@ -18,6 +18,18 @@ export type LogErrorKind =
   /** An append carries a leader epoch older than one already in the log. */
   | 'fenced-leader-epoch'
   | 'invalid-config'
+  /** Idempotence: a batch's sequence does not follow its producer's last one. */
+  | 'out-of-order-sequence'
+  /** A batch or marker carries a producer epoch older than the producer's current one. */
+  | 'invalid-producer-epoch'
+  /** A producer this partition has no state for sent a sequence other than 0 (KIP-360). */
+  | 'unknown-producer-id'
+  /** A non-transactional write from a producer inside its open transaction. */
+  | 'invalid-txn-state'
+  /** A marker from a transaction coordinator older than one that already wrote for the producer. */
+  | 'coordinator-fenced'
+  /** A batch clients may not write (a control batch). */
+  | 'invalid-record'
   /** An exclusive operation (truncation) is running. */
   | 'busy'
   | 'closed';

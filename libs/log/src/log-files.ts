@@ -2,7 +2,7 @@
 // checkpoint, and what a crash can leave behind.
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DELETED_SUFFIX, INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, TIME_INDEX_SUFFIX, parseSegmentFileName } from './file-names';
+import { DELETED_SUFFIX, INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, SNAPSHOT_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, parseSegmentFileName } from './file-names';
 import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import type { ResolvedLogConfig } from './log-config';
 import { LogError } from './log-error';
@@ -28,7 +28,7 @@ export async function readEpochCheckpoint(dir: string): Promise<EpochEntry[]> {
 
 export async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigint>, cfg: ResolvedLogConfig) {
   for (const name of names) {
-    const base = parseSegmentFileName(name, INDEX_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_SUFFIX);
+    const base = parseSegmentFileName(name, INDEX_SUFFIX) ?? parseSegmentFileName(name, TIME_INDEX_SUFFIX) ?? parseSegmentFileName(name, TXN_INDEX_SUFFIX);
     if (base !== undefined && !bases.has(base)) {
       cfg.logger('info', 'removing index without a log segment', { dir, file: name });
       await unlink(join(dir, name));
@@ -38,6 +38,9 @@ export async function removeOrphanIndexes(dir: string, names: string[], bases: S
 
 /** Segment files a crash left scheduled for deletion (Kafka removes them at start-up). */
 export async function removeDeletedFiles(dir: string, names: string[]) {
-  for (const name of names) if (name.endsWith(DELETED_SUFFIX)) await unlink(join(dir, name)).catch(() => {});
+  for (const name of names) {
+    // Also a snapshot whose write a crash interrupted before its rename.
+    if (name.endsWith(DELETED_SUFFIX) || name.endsWith(SNAPSHOT_SUFFIX + '.tmp')) await unlink(join(dir, name)).catch(() => {});
+  }
 }
 

@@ -84,10 +84,14 @@ describe('PartitionLog', () => {
         '00000000000000000006.timeindex',
         '00000000000000000012.index',
         '00000000000000000012.log',
+        '00000000000000000012.snapshot',
         '00000000000000000012.timeindex',
         '00000000000000000018.index',
         '00000000000000000018.log',
+        '00000000000000000018.snapshot',
         '00000000000000000018.timeindex',
+        // Producer state at the last rolls and at the clean close; the newest three are kept.
+        '00000000000000000020.snapshot',
         'leader-epoch-checkpoint',
         'partition.metadata',
       ]);

@@ -27,13 +27,24 @@ import { Segment } from './segment';
 import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
 import { searchSegments, type TimestampOffset } from './timestamp-search';
 import { type QueueItem, WriteQueue } from './write-queue';
+import { producerFieldsAt } from './producer-state/batch-producer-fields';
+import { buildMarkerBatch, planProducerAppend } from './producer-state/leader-append';
+import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
+import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
+import { ProducerSnapshots } from './producer-state/snapshots';
+import type { AbortedTxn } from './txn-index';
 
-export type { TimestampOffset };
+export type { TimestampOffset, AbortedTxn };
 
 export interface AppendOptions {
   leaderEpoch: number;
   /** When set, the batches are stamped with LogAppendTime = this value. */
   logAppendTime?: bigint;
+  /**
+   * 'coordinator': a coordinator of this cluster writing to an internal topic, whose
+   * transactional batches carry no sequence (Kafka's AppendOrigin.COORDINATOR). Default 'client'.
+   */
+  origin?: Exclude<AppendOrigin, 'replication'>;
 }
 
 export interface AppendResult {
@@ -42,6 +53,16 @@ export interface AppendResult {
   /** -1 unless the batches were stamped with LogAppendTime. */
   logAppendTime: bigint;
   logStartOffset: bigint;
+  /** The append repeated one of its producer's last five batches: nothing was written, the offsets are the original's. */
+  duplicate?: boolean;
+}
+
+/** An end-transaction marker for appendControl (WriteTxnMarkers). */
+export interface TxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  committed: boolean;
+  coordinatorEpoch: number;
 }
 
 export interface ReadOptions {
@@ -89,6 +110,11 @@ export class PartitionLog {
   /** This log's draw from segment.jitter.ms (Kafka draws one per segment; one per log suffices). */
   private rollJitterMs = 0;
   private readonly flushPolicy: FlushPolicy;
+  /** Producer ids, their sequences and open transactions (see producer-state/). */
+  readonly producers = new ProducerStateManager();
+  private readonly snapshots: ProducerSnapshots;
+  /** False while producer state is (re)loading or after a load failed: no snapshot may capture it then. */
+  private producerStateLoaded = false;
 
   private constructor(
     readonly dir: string,
@@ -116,6 +142,7 @@ export class PartitionLog {
       () => this.config,
       (err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: err.message }),
     );
+    this.snapshots = new ProducerSnapshots(dir, config.fsync === 'always', config.logger);
     this.drawJitter();
   }
 
@@ -170,6 +197,13 @@ export class PartitionLog {
     const changedEnd = log.epochs.truncateFromEnd(log.nextOffset);
     const changedStart = log.epochs.truncateFromStart(log.startOffset);
     if (changedEnd || changedStart) await log.persistEpochs();
+    try {
+      for (const seg of segments) await seg.txnIndex.load();
+      await log.loadProducerState();
+    } catch (e) {
+      await log.close().catch(() => {});
+      throw e instanceof LogError ? e : new LogError('storage', `cannot load producer state of ${dir}: ${(e as Error).message}`, { cause: e });
+    }
     return log;
   }
 
@@ -249,6 +283,7 @@ export class PartitionLog {
     active.seal();
     this.queue.push([{ kind: 'seal', segment: active }]);
     this.segments.push(new Segment(this.dir, this.nextOffset, this.config.indexIntervalBytes));
+    this.snapshotProducers(this.nextOffset, this.queue.idle());
     return true;
   }
 
@@ -336,6 +371,8 @@ export class PartitionLog {
       if (latest && opts.leaderEpoch < latest.epoch) {
         throw new LogError('fenced-leader-epoch', `leader epoch ${opts.leaderEpoch} is older than ${latest.epoch}`);
       }
+      const plan = planProducerAppend(this.producers, batches, infos, opts.origin ?? 'client');
+      if (plan.duplicate) return this.duplicateResult(plan.duplicate.firstOffset, plan.duplicate.lastOffset);
       const baseOffset = this.nextOffset;
       let next = baseOffset;
       for (const info of infos) {
@@ -356,7 +393,7 @@ export class PartitionLog {
         next = info.lastOffset + 1n;
       }
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
-      const done = this.enqueue(batches, infos).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
+      const done = this.enqueue(batches, infos, plan.apply).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
       const result: AppendResult = {
         baseOffset,
         lastOffset: next - 1n,
@@ -390,13 +427,128 @@ export class PartitionLog {
           if (this.epochs.assign(info.partitionLeaderEpoch, info.baseOffset)) this.epochsDirty = true;
         }
       }
+      // Followers keep producer state as their leader wrote it, so as new leader they deduplicate.
+      let aborted: AbortedTxn[] | undefined;
+      const applyProducer = (i: number) => {
+        const fields = producerFieldsAt(batches, infos[i]!.position);
+        if (!fields) return;
+        const entry = applyBatch(this.producers, fields, 'replication');
+        if (entry) (aborted ??= []).push(entry);
+      };
       const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
-      return this.enqueue(batches, infos)
-        .then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset))
-        .then(() => result);
+      const written = this.enqueue(batches, infos, applyProducer);
+      const indexed = aborted ? this.indexAborted(aborted, written) : written;
+      return indexed.then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset)).then(() => result);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * Kafka's appendAsLeader for an end-transaction marker: checks it against the producer's state
+   * (older producer epoch: 'invalid-producer-epoch'; older coordinator epoch: 'coordinator-fenced'),
+   * appends one control batch (control + transactional, the producer's id and epoch, one
+   * COMMIT/ABORT record carrying the coordinator epoch) and completes the producer's open
+   * transaction, indexing it when aborted. A producer without an open transaction still gets its
+   * marker, as in Kafka.
+   */
+  async appendControl(marker: TxnMarker, opts: { leaderEpoch: number; timestamp: bigint }): Promise<AppendResult> {
+    const batch = await buildMarkerBatch(marker, opts.timestamp);
+    // From here to the enqueue nothing awaits: the check, the offset and the state change are one step.
+    this.checkWritable();
+    const latest = this.epochs.latest();
+    if (latest && opts.leaderEpoch < latest.epoch) {
+      throw new LogError('fenced-leader-epoch', `leader epoch ${opts.leaderEpoch} is older than ${latest.epoch}`);
+    }
+    const fields = { committed: marker.committed, coordinatorEpoch: marker.coordinatorEpoch };
+    this.producers.checkMarker(marker.producerId, marker.producerEpoch, fields);
+    const [info] = walkBatches(batch);
+    const offset = this.nextOffset;
+    batch.writeBigInt64BE(offset, BATCH.baseOffset);
+    batch.writeInt32BE(opts.leaderEpoch, BATCH.partitionLeaderEpoch);
+    rewriteBatchCrc(batch, 0);
+    info!.baseOffset = info!.lastOffset = offset;
+    info!.partitionLeaderEpoch = opts.leaderEpoch;
+    let entry: AbortedTxn | undefined;
+    if (this.epochs.assign(opts.leaderEpoch, offset)) this.epochsDirty = true;
+    const written = this.enqueue(batch, [info!], () => {
+      entry = abortedEntry(this.producers, this.producers.applyMarker(marker.producerId, marker.producerEpoch, fields, offset, opts.timestamp));
+    });
+    await (entry ? this.indexAborted([entry], written) : written);
+    this.flushPolicy.recordsWritten(1n);
+    return { baseOffset: offset, lastOffset: offset, logAppendTime: -1n, logStartOffset: this.startOffset };
+  }
+
+  /**
+   * Kafka's last stable offset: below every open transaction (and every completed one whose
+   * marker the ISR does not have yet), never above the high watermark nor below the log start.
+   */
+  lastStableOffset(highWatermark: bigint = this.hw): bigint {
+    return maxBig(this.startOffset, this.producers.lastStableOffset(highWatermark));
+  }
+
+  /**
+   * Aborted transactions a read_committed fetch of [fromOffset, upToOffset) must know about:
+   * those whose last offset (marker) is >= fromOffset and first offset < upToOffset.
+   */
+  abortedTransactions(fromOffset: bigint, upToOffset: bigint): AbortedTxn[] {
+    if (upToOffset <= fromOffset) return [];
+    return collectAborted(this.segments, this.segmentIndexFor(fromOffset), fromOffset, upToOffset);
+  }
+
+  /** Adds aborted-index entries to the segments holding their markers once the markers are written. */
+  private indexAborted(entries: AbortedTxn[], written: Promise<void>): Promise<void> {
+    const touched = new Set<Segment>();
+    for (const e of entries) {
+      const seg = this.segments[this.segmentIndexFor(e.lastOffset)]!;
+      seg.txnIndex.append(e);
+      touched.add(seg);
+    }
+    return written.then(async () => {
+      for (const seg of touched) await seg.txnIndex.persist();
+    });
+  }
+
+  /** A duplicate append answers once the original batch is written. */
+  private duplicateResult(baseOffset: bigint, lastOffset: bigint): Promise<AppendResult> {
+    const written = lastOffset < this.writtenEnd ? Promise.resolve() : this.queue.idle();
+    return written.then(() => {
+      if (this.queue.failure) throw this.queue.failure;
+      return { baseOffset, lastOffset, logAppendTime: -1n, logStartOffset: this.startOffset, duplicate: true };
+    });
+  }
+
+  /**
+   * Producer state from the newest snapshot not beyond the log end, then the batches after it
+   * replayed from their headers (rebuilding those segments' aborted-transaction indexes).
+   */
+  private async loadProducerState(): Promise<void> {
+    this.producerStateLoaded = false;
+    this.producers.clear();
+    try {
+      const snapshot = await this.snapshots.loadLatest(this.writtenEnd);
+      let from = this.segments[0]!.baseOffset;
+      if (snapshot) {
+        this.producers.load(snapshot.entries);
+        if (snapshot.offset > from) from = snapshot.offset;
+      }
+      await replaySegments(this.producers, this.segments, from);
+    } catch (e) {
+      // Appends must not run on a partial state: the log stops until reopened, as after a failed write.
+      const err = e instanceof LogError ? e : new LogError('storage', `cannot load producer state of ${this.dir}: ${(e as Error).message}`, { cause: e });
+      this.queue.failure ??= err;
+      throw err;
+    }
+    this.producerStateLoaded = true;
+  }
+
+  /** Snapshot of the producer state as of `offset`, written once the batches below it are. */
+  private snapshotProducers(offset: bigint, written: Promise<unknown>): void {
+    if (!this.producerStateLoaded) return;
+    const segments = this.segments;
+    this.snapshots.take(this.producers, offset, written, async () => {
+      for (const seg of segments) await seg.txnIndex.persist();
+    });
   }
 
   /**
@@ -492,6 +644,8 @@ export class PartitionLog {
       if (this.startOffset > this.nextOffset) this.startOffset = this.nextOffset;
       if (this.hw > this.nextOffset) this.hw = this.nextOffset;
       if (this.epochs.truncateFromEnd(this.nextOffset)) await this.persistEpochs();
+      // Batches past the cut may have moved sequences or opened and closed transactions.
+      await this.loadProducerState();
     } finally {
       this.exclusive = false;
     }
@@ -518,6 +672,7 @@ export class PartitionLog {
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= this.startOffset) doomed.push(this.segments.shift()!);
     for (const seg of doomed) await seg.delete(this.config.fileDeleteDelayMs);
     if (this.epochs.truncateFromStart(this.startOffset)) await this.persistEpochs();
+    if (doomed.length > 0) await this.snapshots.prune(this.segments[0]!.baseOffset);
     return this.startOffset;
   }
 
@@ -535,6 +690,9 @@ export class PartitionLog {
       await this.truncateFullyAndStartAt(offset);
       this.hw = offset;
       if (this.epochs.truncateFromEnd(0n)) await this.persistEpochs();
+      this.producers.clear();
+      await this.snapshots.deleteAll();
+      this.producerStateLoaded = true;
     } finally {
       this.exclusive = false;
     }
@@ -562,14 +720,22 @@ export class PartitionLog {
         active.seal();
         await active.persistIndexes();
         if (this.config.fsync === 'always') await active.sync();
+        // A clean close leaves a snapshot at the end: the next open replays nothing.
+        if (this.writtenEnd === this.nextOffset) this.snapshotProducers(this.writtenEnd, Promise.resolve());
       }
+      await this.snapshots.settled();
       await this.epochWrite;
     } finally {
       for (const s of this.segments) await s.close().catch(() => {});
     }
   }
 
-  private enqueue(batches: Buffer, infos: BatchInfo[]): Promise<void> {
+  /**
+   * Places batches in segments (rolling as needed) and queues their writes. `applyProducer(i)`
+   * records batch i in producer state, called in order after any roll before it, so a roll's
+   * snapshot holds exactly the batches below the new segment.
+   */
+  private enqueue(batches: Buffer, infos: BatchInfo[], applyProducer?: (index: number) => void): Promise<void> {
     const items: QueueItem[] = [];
     let waiting = 0;
     let failed: Error | undefined;
@@ -604,7 +770,8 @@ export class PartitionLog {
       runStart = -1;
     };
     const nowMs = Date.now();
-    for (const info of infos) {
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i]!;
       const wouldOverflow = active.pendingSize + info.size > this.config.segmentBytes;
       const relativeTooLarge = info.lastOffset - active.baseOffset > INT32_MAX;
       // Kafka judges segment.ms by the incoming batch's timestamp against the first batch's.
@@ -615,7 +782,10 @@ export class PartitionLog {
         items.push({ kind: 'seal', segment: active });
         active = new Segment(this.dir, info.baseOffset, this.config.indexIntervalBytes);
         this.segments.push(active);
+        // Kafka snapshots producer state at each roll, named by the new segment's base offset.
+        this.snapshotProducers(info.baseOffset, promise);
       }
+      applyProducer?.(i);
       if (runStart < 0) {
         runStart = info.position;
         runPosition = active.pendingSize;

@@ -6,6 +6,7 @@ import { readAt, writeAllAt } from './file-io';
 import { LogError } from './log-error';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index';
+import { TxnIndex } from './txn-index';
 
 const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
 const RECOVERY_CHUNK = 1 << 20;
@@ -20,8 +21,10 @@ const TAIL_BATCHES = 256;
  * `written*` only bytes whose write completed — readers never go past the latter.
  */
 export class Segment {
-  readonly paths: { log: string; index: string; timeIndex: string };
+  readonly paths: { log: string; index: string; timeIndex: string; txnIndex: string };
   offsetIndex: OffsetIndex;
+  /** Aborted transactions whose marker is in this segment (kept by the log, see PartitionLog). */
+  readonly txnIndex: TxnIndex;
   timeIndex: TimeIndex;
   writtenSize = 0;
   pendingSize = 0;
@@ -69,6 +72,7 @@ export class Segment {
     private readonly indexIntervalBytes: number,
   ) {
     this.paths = segmentPaths(dir, baseOffset);
+    this.txnIndex = new TxnIndex(this.paths.txnIndex);
     this.offsetIndex = new OffsetIndex(baseOffset);
     this.timeIndex = new TimeIndex(baseOffset);
     this.writtenEnd = baseOffset;
@@ -330,6 +334,12 @@ export class Segment {
     return this.withLog((fh) => scanBatches(fh, position, limit, { verify: false, chunkSize: LOOKUP_CHUNK }, onBatch));
   }
 
+  /** Walks written batches from a position with their producer fields (producer state replay). */
+  scanProducers(position: number, onBatch: (info: BatchInfo) => void): Promise<unknown> {
+    const limit = this.writtenSize;
+    return this.withLog((fh) => scanBatches(fh, position, limit, { verify: false, chunkSize: RECOVERY_CHUNK, producerFields: true }, onBatch));
+  }
+
   read(position: number, length: number): Promise<Buffer> {
     return this.withLog((fh) => readAt(fh, position, length));
   }
@@ -375,7 +385,7 @@ export class Segment {
     this.deleted = true;
     await this.closeIndexFiles();
     const renamed: string[] = [];
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) {
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) {
       if (delayMs <= 0) {
         await unlink(p).catch(() => {});
         continue;

@@ -31,6 +31,8 @@ export const MetricNames = {
   cleanerRounds: 'kafka.log.cleaner.rounds',
   /** Broker (log cleaner): time spent in cleaning rounds. */
   cleanerBusyTime: 'kafka.log.cleaner.busy.time',
+  /** Broker: producer ids in the producer state of this broker's replicas (Kafka's ReplicaManager ProducerIdCount, KIP-847). */
+  producerIdCount: 'kafka.server.producer.id.count',
 } as const;
 
 /** Histogram bucket bounds for request latency, ms: sub-millisecond to long polls and joins. */

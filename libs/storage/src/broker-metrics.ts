@@ -12,7 +12,8 @@ export interface BrokerByteCounters {
 
 /**
  * The broker's metrics: client bytes in and out per topic (Kafka's BytesInPerSec/BytesOutPerSec),
- * under-replicated and led partitions (observed from the replicas at scrape time), and the group
+ * under-replicated and led partitions and producer ids in use (observed from the replicas at
+ * scrape time), and the group
  * coordinator's groups per state and its offsets partitions.
  */
 export function brokerMetrics(
@@ -34,6 +35,12 @@ export function brokerMetrics(
       let led = 0;
       for (const r of replicas.all()) if (r.role === 'leader') led++;
       result.observe(led);
+    });
+  meter.createObservableGauge(MetricNames.producerIdCount, { description: 'Producer ids in the producer state of the partitions on this broker' })
+    .addCallback((result) => {
+      let n = 0;
+      for (const r of replicas.all()) n += r.log.producers.producerCount;
+      result.observe(n);
     });
   meter.createObservableGauge(MetricNames.groups, { description: 'Consumer groups this broker coordinates, by state' })
     .addCallback((result) => {

@@ -13,6 +13,7 @@ import { ControllerClient } from './controller-client';
 import { GroupCoordinatorHost } from './group-coordinator-host';
 import { IsrUpdater } from './isr-updater';
 import { LogRetention } from './log-retention';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
@@ -39,6 +40,8 @@ export interface BrokerOptions {
   staticConfigs?: Record<string, string>;
   /** Kafka's log.retention.check.interval.ms (default 300000). */
   retentionCheckIntervalMs?: number;
+  /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
+  producerIdExpirationCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   cleaner?: Partial<CleanerOptions>;
@@ -63,6 +66,7 @@ export class Broker {
   private groups!: GroupCoordinatorHost;
   private cleaner?: LogCleaner;
   private retention!: LogRetention;
+  private producerExpiry: ProducerExpiry | undefined;
   port = 0;
   private stopped = false;
 
@@ -149,6 +153,12 @@ export class Broker {
       logger: opts.logger,
     });
     this.retention.start();
+    this.producerExpiry = new ProducerExpiry({
+      replicas: this.replicas,
+      checkIntervalMs: opts.producerIdExpirationCheckIntervalMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS,
+      logger: opts.logger,
+    });
+    this.producerExpiry.start();
     const cleaning = { ...DEFAULT_CLEANER_OPTIONS, ...opts.cleaner };
     if (cleaning.enable) {
       this.cleaner = new LogCleaner(this.replicas, {
@@ -175,6 +185,7 @@ export class Broker {
     this.isrUpdater?.stop();
     await this.cleaner?.stop().catch(() => undefined);
     await this.retention?.stop().catch(() => undefined);
+    this.producerExpiry?.stop();
     await this.fetchers?.stop().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.groups?.close();

@@ -170,6 +170,11 @@ export class ReplicaManager extends EventEmitter {
     return this.replicas.get(keyOf(topic, partition));
   }
 
+  /** Whether etcd's view has this topic (any broker's). */
+  hasTopic(topic: string): boolean {
+    return this.view.topics().has(topic);
+  }
+
   /** The replica if this broker leads it now. */
   leaderNow(topic: string, partition: number): PartitionReplica | undefined {
     const r = this.replicas.get(keyOf(topic, partition));

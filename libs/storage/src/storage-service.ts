@@ -1,12 +1,11 @@
-import { status as GrpcStatus, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { SpanKind, context, type Tracer } from '@opentelemetry/api';
-import { validateBatches } from '@dms/kafka-codec';
+import { BATCH, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import {
   contextFrom,
-  grpcError,
   type DescribeLogDirsRequest,
   type DescribeLogDirsResponse,
   type FetchPartition,
@@ -33,11 +32,18 @@ import {
   type ProduceRequest,
   type ProduceResponse,
   type StorageServiceServer,
+  type WriteTxnMarkersRequest,
+  type WriteTxnMarkersResponse,
+  type DescribeProducersRequest,
+  type DescribeProducersResponse,
 } from '@dms/rpc';
 import { divergingEpoch } from '@dms/replication';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
 import { describeLogDirs } from './log-dirs';
+import { kafkaCodeOf } from './log-error-codes';
+import { describeProducers } from './producer-describer';
+import { type TxnMarkerWritten, writeTxnMarkers } from './txn-marker-writer';
 import type { PartitionReplica } from './partition-replica';
 import { checkForAppend } from './produce-validation';
 import type { ReplicaManager } from './replica-manager';
@@ -56,8 +62,15 @@ export interface StorageServiceOptions {
   /** Counts client bytes in (appends) and out (fetches). */
   metrics?: BrokerByteCounters;
   now?: () => bigint;
-  onTxnMarker?: (m: { topic: string; partition: number; producerId: bigint; producerEpoch: number; committed: boolean; offset: bigint }) => void;
+  /**
+   * Called for each marker this broker appended (WriteTxnMarkers) once the ISR has it, just
+   * before answering NONE for its partition.
+   */
+  onTxnMarker?: (m: TxnMarkerWritten) => void;
 }
+
+/** Fetch and ListOffsets isolation_level 1: read only below the last stable offset. */
+const READ_COMMITTED = 1;
 
 const EMPTY = Buffer.alloc(0);
 const LATEST = -1n;
@@ -100,16 +113,20 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     }
     const logAppend = settings.logAppendTime;
     const leaderEpoch = replica.leaderEpoch;
+    // Coordinators of this cluster write unsequenced transactional batches to internal topics.
+    const origin = p.topic.startsWith('__') ? 'coordinator' : 'client';
     let res;
     try {
-      res = await replica.log.append(checked.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined });
+      res = await replica.log.append(checked.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined, origin });
     } catch (err) {
-      if (err instanceof LogError && err.kind === 'fenced-leader-epoch') return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
-      opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
-      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: (err as Error).message };
+      const { code, expected } = kafkaCodeOf(err);
+      if (!expected) opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
+      return { ...base, errorCode: code, errorMessage: code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? '' : (err as Error).message };
     }
-    replica.onLocalAppend();
-    opts.metrics?.bytesIn(p.topic, p.records.length);
+    if (!res.duplicate) {
+      replica.onLocalAppend();
+      opts.metrics?.bytesIn(p.topic, p.records.length);
+    }
     // While fenced off from etcd, nothing is acknowledged before the ISR has it (see ReplicaManager.fencedOff).
     if (acks === -1 || opts.replicas.fencedOff) {
       // From here on the batch is in our log: a failure must not let the gateway resend it.
@@ -136,22 +153,27 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     }
   }
 
-  async function readPartition(p: FetchPartition, budget: { bytes: number; first: boolean }): Promise<FetchPartitionResult> {
+  async function readPartition(p: FetchPartition, budget: { bytes: number; first: boolean }, isolationLevel: number): Promise<FetchPartitionResult> {
     const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY, abortedTransactions: [] };
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
     if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const epochProblem = epochError(replica, p.currentLeaderEpoch);
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
     const hw = replica.highWatermark;
-    const marks = { highWatermark: hw, lastStableOffset: hw, logStartOffset: replica.log.logStartOffset };
+    const lso = replica.log.lastStableOffset(hw);
+    const marks = { highWatermark: hw, lastStableOffset: lso, logStartOffset: replica.log.logStartOffset };
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
+    const committedOnly = isolationLevel === READ_COMMITTED;
     try {
-      const { records } = await replica.log.read(p.fetchOffset, maxBytes, { upperBound: hw, minOneBatch: budget.first });
+      const { records } = await replica.log.read(p.fetchOffset, maxBytes, { upperBound: committedOnly ? lso : hw, minOneBatch: budget.first });
       if (records.length > 0) {
         budget.first = false;
         budget.bytes -= records.length;
       }
-      return { ...base, ...marks, errorCode: ErrorCode.NONE, records };
+      const abortedTransactions = committedOnly && records.length > 0
+        ? replica.log.abortedTransactions(p.fetchOffset, endOffsetOf(records)).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
+        : [];
+      return { ...base, ...marks, errorCode: ErrorCode.NONE, records, abortedTransactions };
     } catch (err) {
       if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
       opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'read failed');
@@ -163,7 +185,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const budget = { bytes: req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, first: true };
     const out: FetchPartitionResult[] = [];
     // Sequential so the response-wide byte budget is spent in request order, as Kafka does.
-    for (const p of req.partitions) out.push(await readPartition(p, budget));
+    for (const p of req.partitions) out.push(await readPartition(p, budget, req.isolationLevel));
     return out;
   }
 
@@ -236,7 +258,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     }
   }
 
-  async function listOffsetsPartition(p: { topic: string; partition: number; timestamp: bigint; currentLeaderEpoch: number }): Promise<ListOffsetsPartitionResult> {
+  async function listOffsetsPartition(p: { topic: string; partition: number; timestamp: bigint; currentLeaderEpoch: number }, isolationLevel: number): Promise<ListOffsetsPartitionResult> {
     const base = { topic: p.topic, partition: p.partition, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
     await opts.replicas.get(p.topic, p.partition);
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
@@ -245,7 +267,9 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
     const leaderEpoch = replica.leaderEpoch;
     const log = replica.log;
-    if (p.timestamp === LATEST) return { ...base, errorCode: ErrorCode.NONE, offset: replica.highWatermark, leaderEpoch };
+    // As Kafka: read_committed sees the log up to the last stable offset only.
+    const fetchable = isolationLevel === READ_COMMITTED ? log.lastStableOffset(replica.highWatermark) : replica.highWatermark;
+    if (p.timestamp === LATEST) return { ...base, errorCode: ErrorCode.NONE, offset: fetchable, leaderEpoch };
     if (p.timestamp === EARLIEST) return { ...base, errorCode: ErrorCode.NONE, offset: log.logStartOffset, leaderEpoch };
     if (p.timestamp === MAX_TIMESTAMP) {
       const m = log.maxTimestampOffset();
@@ -253,7 +277,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     }
     if (p.timestamp < 0n) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
     const found = await log.offsetForTimestamp(p.timestamp);
-    if (!found || found.offset >= replica.highWatermark) return { ...base, errorCode: ErrorCode.NONE };
+    if (!found || found.offset >= fetchable) return { ...base, errorCode: ErrorCode.NONE };
     return { ...base, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch };
   }
 
@@ -412,18 +436,26 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     listOffsets: (call: ServerUnaryCall<ListOffsetsRequest, ListOffsetsResponse>, callback: sendUnaryData<ListOffsetsResponse>) => {
       const ctx = contextFrom(call.request.traceContext);
       context.with(ctx, () =>
-        Promise.all(call.request.partitions.map(listOffsetsPartition)).then(
+        Promise.all(call.request.partitions.map((p) => listOffsetsPartition(p, call.request.isolationLevel))).then(
           (partitions) => callback(null, { partitions }),
           (err) => callback(err as Error, null),
         ),
       );
     },
-    // Served once the log keeps producer state (issue 10); until then a clear refusal.
-    writeTxnMarkers: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<never>) => {
-      callback(grpcError(GrpcStatus.UNIMPLEMENTED, 'WriteTxnMarkers is not served yet'), null);
+    writeTxnMarkers: (call: ServerUnaryCall<WriteTxnMarkersRequest, WriteTxnMarkersResponse>, callback: sendUnaryData<WriteTxnMarkersResponse>) => {
+      const ctx = contextFrom(call.request.traceContext);
+      context.with(ctx, () =>
+        writeTxnMarkers({ replicas: opts.replicas, logger: opts.logger, now, onTxnMarker: opts.onTxnMarker }, call.request).then(
+          (res) => callback(null, res),
+          (err) => callback(err as Error, null),
+        ),
+      );
     },
-    describeProducers: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<never>) => {
-      callback(grpcError(GrpcStatus.UNIMPLEMENTED, 'DescribeProducers is not served yet'), null);
+    describeProducers: (call: ServerUnaryCall<DescribeProducersRequest, DescribeProducersResponse>, callback: sendUnaryData<DescribeProducersResponse>) => {
+      Promise.all(call.request.partitions.map((p) => describeProducers(opts.replicas, p))).then(
+        (partitions) => callback(null, { partitions }),
+        (err) => callback(err as Error, null),
+      );
     },
     describeLogDirs: (call: ServerUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>, callback: sendUnaryData<DescribeLogDirsResponse>) => {
       describeLogDirs(opts.replicas, opts.logDir ?? '', call.request).then(
@@ -432,4 +464,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       );
     },
   };
+}
+
+/** The offset after the last whole batch of a read (where a read_committed range ends). */
+function endOffsetOf(records: Buffer): bigint {
+  let at = 0;
+  let end = -1n;
+  while (at + BATCH_HEADER_SIZE <= records.length) {
+    end = records.readBigInt64BE(at + BATCH.baseOffset) + BigInt(records.readInt32BE(at + BATCH.lastOffsetDelta)) + 1n;
+    at += records.readInt32BE(at + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
+  }
+  return end;
 }

@@ -18,3 +18,4 @@ export * from './security-admin';
 export * from './client-properties';
 export * from './config-admin';
 export * from './records-admin';
+export * from './producers-admin';

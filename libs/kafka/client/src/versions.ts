@@ -41,6 +41,7 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.CreatePartitions]: { min: 0, max: 3 },
   [ApiKey.DeleteRecords]: { min: 0, max: 2 },
   [ApiKey.InitProducerId]: { min: 0, max: 5 },
+  [ApiKey.DescribeProducers]: { min: 0, max: 0 },
 });
 
 export interface BrokerApiVersion {

@@ -9,8 +9,16 @@
 //   Needs WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions. Internal topics
 //   (__consumer_offsets) answer INVALID_TOPIC_EXCEPTION, as Kafka: only the coordinators append
 //   to them, straight to the storage broker, never through a gateway.
-// Not implemented: transactions (transactionalId is accepted and ignored until the txn issue).
-import { validateBatches } from '@dms/kafka-codec';
+//   Idempotent and transactional batches (producer id >= 0) are checked by the partition leader's
+//   producer state: a retry of one of the producer's last five batches answers its original base
+//   offset, a gap OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH, an unknown
+//   producer with a sequence other than 0 UNKNOWN_PRODUCER_ID, a non-transactional write inside an
+//   open transaction INVALID_TXN_STATE, a control batch INVALID_RECORD. A request carrying
+//   transactional batches needs WRITE on its transactional id, else every partition answers
+//   TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+// Not implemented: KIP-890 verification that a partition was added to the transaction before
+//   its first transactional batch.
+import { ATTR_TRANSACTIONAL, BATCH, BATCH_HEADER_SIZE, validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -29,6 +37,17 @@ interface PartitionResult {
 
 function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+/** Whether any partition's first batch is transactional (a client's transaction covers the whole request). */
+function hasTransactionalRecords(req: any): boolean {
+  for (const t of req.topicData as any[]) {
+    for (const p of t.partitionData as any[]) {
+      const r: Buffer | null = p.records;
+      if (r && r.length >= BATCH_HEADER_SIZE && (r.readInt16BE(BATCH.attributes) & ATTR_TRANSACTIONAL) !== 0) return true;
+    }
+  }
+  return false;
 }
 
 /** Returns an error result for a partition's records, or null when they may be appended. */
@@ -64,9 +83,14 @@ export const produceHandler: KafkaHandler = {
     // In request order; a topic named twice keeps both entries, as clients match them by position.
     const results: { name: string; list: PartitionResult[] }[] = [];
     const forward: ProducePartitionInput[] = [];
+    const txnRefused = hasTransactionalRecords(req) && !(req.transactionalId != null && authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId));
     for (const t of req.topicData as any[]) {
       const list: PartitionResult[] = [];
       results.push({ name: t.name, list });
+      if (txnRefused) {
+        for (const p of t.partitionData as any[]) list.push(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+        continue;
+      }
       const view = ctx.cluster.topic(t.name);
       const allowed = authorized(ctx, Operation.WRITE, Resource.TOPIC, t.name);
       for (const p of t.partitionData as any[]) {

@@ -11,8 +11,10 @@
 //   Fetch sessions (v7+) are declined by answering session id 0, which clients treat as
 //   "keep sending full fetch requests".
 //   Needs READ on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
-// Not implemented: fetch from follower (preferredReadReplica is always -1), aborted
-//   transaction lists (no transactions yet).
+//   isolation_level 1 (READ_COMMITTED) reads only below the last stable offset and answers
+//   the aborted transactions overlapping the returned batches; control batches are returned as
+//   stored (clients skip them). last_stable_offset is the partition's real LSO.
+// Not implemented: fetch from follower (preferredReadReplica is always -1).
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -77,7 +79,9 @@ export const fetchHandler: KafkaHandler = {
           p.lastStableOffset = o.lastStableOffset;
           p.logStartOffset = o.logStartOffset;
           p.records = o.records;
-          if (req.isolationLevel === 1) p.abortedTransactions = [];
+          if (req.isolationLevel === 1) {
+            p.abortedTransactions = (o.abortedTransactions ?? []).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+          }
         }
       }
     }

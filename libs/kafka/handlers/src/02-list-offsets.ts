@@ -1,7 +1,8 @@
 // ListOffsets (2)
-// Behavior: -2 earliest, -1 latest (the high watermark), -3 the record with the largest
-//   timestamp, otherwise the first offset whose record timestamp is at or after the given time,
-//   found by the storage leader from the records themselves.
+// Behavior: -2 earliest, -1 latest (the high watermark; under isolation_level 1,
+//   READ_COMMITTED, the last stable offset), -3 the record with the largest timestamp,
+//   otherwise the first offset whose record timestamp is at or after the given time, found by
+//   the storage leader from the records themselves (below the LSO under READ_COMMITTED).
 // Version notes: v1+ (v0's OldStyleOffsets was removed in Kafka 4).
 //   Needs DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
 // Not implemented: -4 (earliest local, tiered storage) answers like earliest.

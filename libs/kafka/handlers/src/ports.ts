@@ -196,6 +196,8 @@ export interface FetchPartitionOutcome {
   lastStableOffset: bigint;
   logStartOffset: bigint;
   records: Buffer;
+  /** read_committed: aborted transactions overlapping the returned records (Fetch v4+). */
+  abortedTransactions?: { producerId: bigint; firstOffset: bigint }[];
 }
 
 export interface ListOffsetsInput {
@@ -253,6 +255,30 @@ export interface DeleteRecordsOutcome {
   lowWatermark: bigint;
 }
 
+export interface DescribeProducersInput {
+  topic: string;
+  partition: number;
+}
+
+/** One producer in a partition leader's producer state (DescribeProducers). */
+export interface ActiveProducerOutcome {
+  producerId: bigint;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number;
+  /** First offset of the producer's open transaction, -1 when none. */
+  currentTxnStartOffset: bigint;
+}
+
+export interface DescribeProducersOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string;
+  activeProducers: ActiveProducerOutcome[];
+}
+
 export interface StoragePort {
   /** Every live storage broker's log dir (topics null: every partition). */
   describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]>;
@@ -265,6 +291,8 @@ export interface StoragePort {
   offsetForLeaderEpoch(parts: OffsetForLeaderEpochInput[]): Promise<OffsetForLeaderEpochOutcome[]>;
   /** DeleteRecords on each partition's leader, answered once the in-sync replicas follow (or timeoutMs). */
   deleteRecords(timeoutMs: number, parts: DeleteRecordsInput[]): Promise<DeleteRecordsOutcome[]>;
+  /** Each partition leader's producer state. */
+  describeProducers(parts: DescribeProducersInput[]): Promise<DescribeProducersOutcome[]>;
 }
 
 export interface CoordinatorAnswer {

@@ -15,6 +15,7 @@ import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
+import { describeProducersHandler } from './61-describe-producers';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { electLeadersHandler } from './43-elect-leaders';
 import { offsetDeleteHandler } from './47-offset-delete';
@@ -54,6 +55,7 @@ export const handlers: readonly KafkaHandler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
+  describeProducersHandler,
   deleteGroupsHandler,
   electLeadersHandler,
   offsetDeleteHandler,

@@ -1,4 +1,4 @@
-import { cp, readdir, rename } from 'node:fs/promises';
+import { cp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ATTR_DELETE_HORIZON, BATCH, batchCrcMatches, buildRecordBatch, CompressionType, decodeRecordBatches, endTxnMarker } from '@dms/kafka-codec';
 import { PartitionLog } from '../partition-log';
@@ -22,12 +22,24 @@ const all = { upperBound: 1n << 62n, minOneBatch: true };
 
 type Rec = [key: string | null, value: string | null];
 
-async function put(log: PartitionLog, recs: Rec[], ts = T0, extra: { transactional?: boolean; control?: boolean; compression?: CompressionType } = {}) {
+interface PutOptions {
+  transactional?: boolean;
+  control?: boolean;
+  compression?: CompressionType;
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+async function put(log: PartitionLog, recs: Rec[], ts = T0, extra: PutOptions = {}) {
   const batch = await buildRecordBatch({
     ...extra,
+    baseOffset: log.logEndOffset,
     records: recs.map(([key, value], i) => ({ key, value, timestamp: ts + i })),
   });
-  await log.append(batch, { leaderEpoch: 0 });
+  // Clients cannot write control batches: they arrive as a leader wrote them (replication path).
+  if (extra.control) await log.appendWithOffsets(batch);
+  else await log.append(batch, { leaderEpoch: 0 });
   log.highWatermark = log.logEndOffset;
 }
 
@@ -184,10 +196,12 @@ describe('log compaction', () => {
     withTempDir(async (dir) => {
       const log = await PartitionLog.open(dir, { segmentBytes: 400 });
       await put(log, [[null, 'no key'], ['a', '1']]);
-      await put(log, [['a', 'txn']], T0, { transactional: true });
+      await put(log, [['a', 'txn']], T0, { transactional: true, producerId: 3n, producerEpoch: 0, baseSequence: 0 });
       await put(log, [endTxnMarker('commit', 0)].map((r) => [r.key as unknown as string, r.value as unknown as string]), T0, {
         transactional: true,
         control: true,
+        producerId: 3n,
+        producerEpoch: 0,
       });
       await updates(log, 10);
       const stats = await clean(log, T0 + 10_000);
@@ -199,6 +213,52 @@ describe('log compaction', () => {
       expect(after.find((r) => r.value === '1')?.offset).toBe(1n);
       expect(stats.endOffset).toBe(log.activeSegmentBaseOffset);
       await log.close();
+    }));
+
+  it("keeps each producer's last batch in producer state whole, so its sequences survive", () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, { segmentBytes: 400 });
+      const idem = async (pid: bigint, seq: number, key: string, value: string) => {
+        await log.append(await buildRecordBatch({ producerId: pid, producerEpoch: 0, baseSequence: seq, records: [{ key, value, timestamp: T0 }] }), { leaderEpoch: 0 });
+        log.highWatermark = log.logEndOffset;
+      };
+      await idem(5n, 0, 'k0', 'p5-last'); // shadowed later, but producer 5's last batch
+      await idem(6n, 0, 'k1', 'p6-first'); // shadowed and not producer 6's last batch
+      await idem(6n, 1, 'k1', 'p6-second');
+      await updates(log, 10);
+      await clean(log, T0 + 10_000);
+      const after = await readAllRecords(log);
+      expect(after.find((r) => r.value === 'p5-last')?.offset).toBe(0n);
+      expect(after.some((r) => r.value === 'p6-first')).toBe(false);
+      expect(after.find((r) => r.value === 'p6-second')?.offset).toBe(2n);
+      // The state rebuilt from the cleaned log still knows both producers' last sequences.
+      await log.close();
+      for (const f of await readdir(dir)) if (f.endsWith('.snapshot')) await rm(join(dir, f));
+      const again = await PartitionLog.open(dir, { segmentBytes: 400 });
+      expect(again.producers.entry(5n)?.batches.at(-1)).toMatchObject({ lastSeq: 0, lastOffset: 0n });
+      expect(again.producers.entry(6n)?.batches.at(-1)).toMatchObject({ lastSeq: 1, lastOffset: 2n });
+      await again.close();
+    }));
+
+  it('keeps aborted transactions indexed through the swap and a reopen', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, { segmentBytes: 400 });
+      await log.append(await buildRecordBatch({ producerId: 2n, producerEpoch: 0, baseSequence: 0, transactional: true, records: [{ key: 'k0', value: 'aborted', timestamp: T0 }] }), { leaderEpoch: 0 });
+      await log.appendControl({ producerId: 2n, producerEpoch: 0, committed: false, coordinatorEpoch: 0 }, { leaderEpoch: 0, timestamp: BigInt(T0) });
+      log.highWatermark = log.logEndOffset;
+      await updates(log, 10);
+      const expected = [{ producerId: 2n, firstOffset: 0n, lastOffset: 1n, lastStableOffset: 2n }];
+      expect(log.abortedTransactions(0n, 100n)).toEqual(expected);
+      const stats = await clean(log, T0 + 10_000);
+      expect(stats.segmentsReplaced).toBeGreaterThan(0);
+      expect(log.abortedTransactions(0n, 100n)).toEqual(expected);
+      const names = await readdir(dir);
+      expect(names.filter((n) => n.includes('.txnindex'))).toEqual(['00000000000000000000.txnindex']);
+      await log.close();
+      // Without snapshots the state is rebuilt from the log; with them the index file is trusted.
+      const again = await PartitionLog.open(dir, { segmentBytes: 400 });
+      expect(again.abortedTransactions(0n, 100n)).toEqual(expected);
+      await again.close();
     }));
 
   it('keeps batch offsets: a batch keeps its base and last offset, so fetches continue past gaps', () =>

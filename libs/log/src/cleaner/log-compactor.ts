@@ -60,8 +60,10 @@ export interface CompactOptions {
  * Rules kept from Kafka: offsets never change (gaps are normal, a batch keeps its base and last
  * offset); keyless records are dropped; a tombstone is kept until delete.retention.ms after the
  * round that first kept it (the horizon is stamped in its batch, KIP-534); records at or past the
- * map's end are kept. Conservative while DMS has no transactions: control batches and
- * transactional batches are kept whole and never shadow other records.
+ * map's end are kept; the last batch of each producer still in producer state is kept whole, so
+ * its sequence and epoch survive a rebuild of the state from the log (Kafka keeps it, emptied).
+ * Transactions are kept conservatively: control batches (markers) and transactional batches are
+ * kept whole and never shadow other records, so aborted transactions' records are not dropped.
  */
 export async function compactLog(
   log: PartitionLog,
@@ -98,7 +100,7 @@ export async function compactLog(
       for (const { seg } of group) {
         await forEachBatch(seg, 0, abort, async (batch) => {
           stats.bytesRead += batch.length;
-          const kept = await cleanBatch(batch, map, endOffset, BigInt(nowMs), horizon, stats);
+          const kept = isLastOfProducer(log, batch) ? keepWhole(batch, stats) : await cleanBatch(batch, map, endOffset, BigInt(nowMs), horizon, stats);
           if (kept) {
             stats.bytesWritten += kept.length;
             await writer.append(kept);
@@ -167,6 +169,22 @@ async function buildOffsetMap(
 }
 
 /** The batch to write for `batch` (itself, a rebuilt one with fewer records) or null to drop it. */
+/** Whether a batch is its producer's latest in producer state (its sequences must stay in the log). */
+function isLastOfProducer(log: PartitionLog, batch: Buffer): boolean {
+  const producerId = batch.readBigInt64BE(BATCH.producerId);
+  if (producerId < 0n) return false;
+  const batches = log.producers.entry(producerId)?.batches;
+  const last = batches?.[batches.length - 1];
+  return last !== undefined && last.lastOffset === batch.readBigInt64BE(BATCH.baseOffset) + BigInt(batch.readInt32BE(BATCH.lastOffsetDelta));
+}
+
+function keepWhole(batch: Buffer, stats: CompactionStats): Buffer {
+  const count = batch.readInt32BE(BATCH.recordCount);
+  stats.recordsRead += count;
+  stats.recordsKept += count;
+  return batch;
+}
+
 async function cleanBatch(
   batch: Buffer,
   map: OffsetMap,

@@ -1,14 +1,16 @@
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scanBatches } from '../batch-scan';
 import { LOG_SUFFIX, segmentPaths } from '../file-names';
 import type { LogLogger } from '../log-config';
 import { Segment } from '../segment';
+import { encodeEntries } from '../txn-index';
 
 /**
  * Kafka's file protocol for swapping a cleaned segment in for the segments it replaces:
  *
- *   1. the cleaner writes `<base>.log.cleaned` and its `.index.cleaned` / `.timeindex.cleaned`, fsynced;
+ *   1. the cleaner writes `<base>.log.cleaned` and its `.index.cleaned` / `.timeindex.cleaned`, fsynced
+ *      (the swap adds `.txnindex.cleaned`: the replaced segments' aborted transactions, when any);
  *   2. rename them to `.swap` (indexes first, the log last: the `.log.swap` is the commit point);
  *   3. rename every replaced segment's files to `.deleted`;
  *   4. rename the `.swap` files to their final names (indexes first, the log last);
@@ -23,10 +25,13 @@ export const CLEANED_SUFFIX = '.cleaned';
 export const SWAP_SUFFIX = '.swap';
 export const DELETED_SUFFIX = '.deleted';
 
-export function cleanedPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string } {
+export function cleanedPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string; txnIndex: string } {
   const p = segmentPaths(dir, baseOffset);
-  return { log: p.log + CLEANED_SUFFIX, index: p.index + CLEANED_SUFFIX, timeIndex: p.timeIndex + CLEANED_SUFFIX };
+  return { log: p.log + CLEANED_SUFFIX, index: p.index + CLEANED_SUFFIX, timeIndex: p.timeIndex + CLEANED_SUFFIX, txnIndex: p.txnIndex + CLEANED_SUFFIX };
 }
+
+/** The optional files of a swap (renamed when they exist), before the log whose rename commits it. */
+const SWAPPED = ['index', 'timeIndex', 'txnIndex', 'log'] as const;
 
 /** Steps 2-4 for `run` (whose cleaned files exist), then the cleaned segment opened as a Segment. */
 export async function swapInCleaned(
@@ -45,11 +50,21 @@ export async function swapInCleaned(
     await seg.closeIndexFiles();
   }
   try {
-    for (const k of ['index', 'timeIndex', 'log'] as const) await rename(cleaned[k], final[k] + SWAP_SUFFIX);
+    // The cleaner keeps every marker: the cleaned segment indexes the run's aborted transactions.
+    const aborted = run.flatMap((seg) => seg.txnIndex.entries);
+    if (aborted.length > 0) {
+      await writeFile(cleaned.txnIndex, encodeEntries(aborted));
+      const fh = await open(cleaned.txnIndex, 'r+');
+      await fh.sync().finally(() => fh.close());
+    }
+    for (const k of SWAPPED) {
+      if (k === 'txnIndex') await renameIfExists(cleaned[k], final[k] + SWAP_SUFFIX);
+      else await rename(cleaned[k], final[k] + SWAP_SUFFIX);
+    }
   } catch (e) {
     // Not committed: the old segments are untouched; drop what the cleaner wrote.
     await discardCleaned(dir, base);
-    for (const k of ['index', 'timeIndex'] as const) await unlink(final[k] + SWAP_SUFFIX).catch(() => {});
+    for (const k of ['index', 'timeIndex', 'txnIndex'] as const) await unlink(final[k] + SWAP_SUFFIX).catch(() => {});
     throw e;
   }
   try {
@@ -78,23 +93,28 @@ async function completeSwap(
   const retired: string[][] = [];
   for (const seg of run) {
     const moved: string[] = [];
-    for (const path of [seg.paths.index, seg.paths.timeIndex, seg.paths.log]) {
+    // The aborted-transaction index goes with its segment; the cleaned one gets the run's entries.
+    for (const path of [seg.paths.index, seg.paths.timeIndex, seg.paths.txnIndex, seg.paths.log]) {
       if (await renameIfExists(path, path + DELETED_SUFFIX)) moved.push(path + DELETED_SUFFIX);
     }
     retired.push(moved);
   }
-  for (const k of ['index', 'timeIndex', 'log'] as const) await rename(final[k] + SWAP_SUFFIX, final[k]);
+  for (const k of SWAPPED) {
+    if (k === 'txnIndex') await renameIfExists(final[k] + SWAP_SUFFIX, final[k]);
+    else await rename(final[k] + SWAP_SUFFIX, final[k]);
+  }
   await syncDir(dir);
   run.forEach((seg, i) => seg.retire(retired[i]!, deleteDelayMs));
   const fresh = new Segment(dir, base, indexIntervalBytes);
   await fresh.load(nextBaseOffset);
+  await fresh.txnIndex.load();
   return fresh;
 }
 
 /** Removes the cleaned files of an abandoned cleaning. */
 export async function discardCleaned(dir: string, baseOffset: bigint): Promise<void> {
   const p = cleanedPaths(dir, baseOffset);
-  for (const path of [p.log, p.index, p.timeIndex]) await unlink(path).catch(() => {});
+  for (const path of [p.log, p.index, p.timeIndex, p.txnIndex]) await unlink(path).catch(() => {});
 }
 
 /**
@@ -116,7 +136,7 @@ export async function recoverInterruptedSwaps(dir: string, logger: LogLogger): P
   // Index swaps without their log swap belong to a swap that never committed.
   for (const name of names) {
     if (!name.endsWith(SWAP_SUFFIX) || name.endsWith(LOG_SUFFIX + SWAP_SUFFIX)) continue;
-    const stem = name.replace(/\.(index|timeindex)\.swap$/, '');
+    const stem = name.replace(/\.(index|timeindex|txnindex)\.swap$/, '');
     if (!swapStems.has(join(dir, stem + LOG_SUFFIX + SWAP_SUFFIX))) await unlink(join(dir, name)).catch(() => {});
   }
   for (const base of swaps) {
@@ -127,9 +147,9 @@ export async function recoverInterruptedSwaps(dir: string, logger: LogLogger): P
       .filter((b): b is bigint => b !== undefined && b >= base && (b === base || b < end));
     for (const old of current) {
       const p = segmentPaths(dir, old);
-      for (const path of [p.log, p.index, p.timeIndex]) await unlink(path).catch(() => {});
+      for (const path of [p.log, p.index, p.timeIndex, p.txnIndex]) await unlink(path).catch(() => {});
     }
-    for (const k of ['index', 'timeIndex', 'log'] as const) await renameIfExists(final[k] + SWAP_SUFFIX, final[k]);
+    for (const k of SWAPPED) await renameIfExists(final[k] + SWAP_SUFFIX, final[k]);
     logger('warn', 'completed an interrupted segment swap of the log cleaner', {
       dir,
       segment: final.log,
