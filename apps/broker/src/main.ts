@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig } from '@dms/storage';
+import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     staticConfigs,
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     groups: groupConfigFrom(config),
+    transactions: transactionOptionsFromConfig(config),
     replication: replicationOptionsFromConfig(config),
     cleaner: cleanerOptionsFromConfig(config),
     tracer: telemetry.tracer,

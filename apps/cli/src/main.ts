@@ -10,12 +10,13 @@ import { register as registerTopics } from './commands/topics';
 import { register as registerUsers } from './commands/users';
 import { register as registerAcls } from './commands/acls';
 import { register as registerConfigs } from './commands/configs';
+import { register as registerTransactions } from './commands/transactions';
 
 const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerProducers]) {
+for (const register of [registerDev, registerCluster, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers]) {
   register(program);
 }
 

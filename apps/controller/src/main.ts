@@ -63,6 +63,11 @@ async function main(): Promise<void> {
       offsetsTopicNumPartitions: config['offsets.topic.num.partitions'],
       offsetsTopicReplicationFactor: config['offsets.topic.replication.factor'],
     },
+    transactionStateTopic: {
+      numPartitions: config['transaction.state.log.num.partitions'],
+      replicationFactor: config['transaction.state.log.replication.factor'],
+      minIsr: config['transaction.state.log.min.isr'],
+    },
     uncleanLeaderElection: config['unclean.leader.election.enable'],
     autoLeaderRebalance: {
       enable: config['auto.leader.rebalance.enable'],

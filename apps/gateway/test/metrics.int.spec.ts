@@ -1,9 +1,9 @@
 // The Prometheus endpoints of a gateway and a broker with `metrics.port` set: per-API request
 // counts and latency at the gateway; client bytes, under-replicated partitions and coordinator
-// groups at the broker.
-import { buildRecordBatch } from '@dms/kafka-codec';
+// groups at the broker; ongoing and completed transactions of the transaction coordinator.
+import { ApiKey, buildRecordBatch } from '@dms/kafka-codec';
 import { GroupAdmin, KafkaClient } from '@dms/kafka-client';
-import { freePort } from '@dms/devcluster';
+import { freePort, waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(90_000);
@@ -70,4 +70,30 @@ it('the gateway counts requests and measures latency per API; the broker counts 
   expect(sample(broker, 'kafka_server_partitions_leader')).toBeGreaterThanOrEqual(2);
   expect(sample(broker, 'kafka_coordinator_group_groups', { state: 'Empty' })).toBe(1);
   expect(sample(broker, 'kafka_coordinator_group_partitions')).toBeGreaterThan(0);
+});
+
+it('the broker reports its transaction coordinator: partitions held, ongoing transactions, completions by result', async () => {
+  const conn = await client.anyBrokerConnection();
+  await waitFor('the transaction coordinator', async () =>
+    (await conn.request<any>(ApiKey.FindCoordinator, { key: 'metered-tx', keyType: 1 }, { version: 3 })).errorCode === 0, 30_000, 200);
+  let init: any;
+  await waitFor('a transactional producer id', async () => {
+    init = await conn.request<any>(ApiKey.InitProducerId, { transactionalId: 'metered-tx', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, { version: 4 });
+    return init.errorCode === 0;
+  }, 30_000, 200);
+  const added = await conn.request<any>(ApiKey.AddPartitionsToTxn, {
+    v3AndBelowTransactionalId: 'metered-tx', v3AndBelowProducerId: init.producerId, v3AndBelowProducerEpoch: init.producerEpoch,
+    v3AndBelowTopics: [{ name: 'metered', partitions: [0] }],
+  }, { version: 3 });
+  expect(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(0);
+  const broker = await scrape(brokerMetrics);
+  expect(sample(broker, 'kafka_coordinator_transaction_ongoing')).toBe(1);
+  expect(sample(broker, 'kafka_coordinator_transaction_partitions')).toBeGreaterThan(0);
+  expect(sample(broker, 'kafka_coordinator_transaction_completed_total', { result: 'committed' })).toBe(0);
+  expect(sample(broker, 'kafka_coordinator_transaction_completed_total', { result: 'aborted' })).toBe(0);
+
+  const ended = await conn.request<any>(ApiKey.EndTxn, { transactionalId: 'metered-tx', producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true }, { version: 3 });
+  expect(ended.errorCode).toBe(0);
+  await waitFor('the commit counted', async () => sample(await scrape(brokerMetrics), 'kafka_coordinator_transaction_completed_total', { result: 'committed' }) === 1, 30_000, 200);
+  expect(sample(await scrape(brokerMetrics), 'kafka_coordinator_transaction_ongoing')).toBe(0);
 });

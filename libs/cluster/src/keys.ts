@@ -13,6 +13,8 @@ export function clusterPrefix(cluster: string): string {
 
 export const clusterIdKey = (cluster: string): string => `${clusterPrefix(cluster)}cluster/id`;
 export const controllerLeaderKey = (cluster: string): string => `${clusterPrefix(cluster)}controller/leader`;
+/** The latest block of producer ids handed out (Kafka's /latest_producer_id_block). */
+export const producerIdBlockKey = (cluster: string): string => `${clusterPrefix(cluster)}producer-ids/latest-block`;
 
 export const brokersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}brokers/`;
 export const gatewaysPrefix = (cluster: string): string => `${clusterPrefix(cluster)}gateways/`;
@@ -94,6 +96,7 @@ export function parseBrokerConfigKey(cluster: string, key: string): number | nul
 export type ParsedKey =
   | { kind: 'clusterId' }
   | { kind: 'controllerLeader' }
+  | { kind: 'producerIdBlock' }
   | { kind: 'broker'; id: number }
   | { kind: 'gateway'; id: number }
   | { kind: 'controller'; id: number }
@@ -104,6 +107,7 @@ export type ParsedKey =
 export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (key === clusterIdKey(cluster)) return { kind: 'clusterId' };
   if (key === controllerLeaderKey(cluster)) return { kind: 'controllerLeader' };
+  if (key === producerIdBlockKey(cluster)) return { kind: 'producerIdBlock' };
   let id: number | undefined;
   if ((id = parseBrokerKey(cluster, key)) !== undefined) return { kind: 'broker', id };
   if ((id = parseGatewayKey(cluster, key)) !== undefined) return { kind: 'gateway', id };

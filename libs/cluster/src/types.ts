@@ -232,3 +232,23 @@ export interface BrokerConfigRecord {
 export const brokerConfigRecord = codec<BrokerConfigRecord>((o) =>
   isStrMap(o.configs) ? { configs: { ...(o.configs as Record<string, string>) } } : undefined,
 );
+
+/**
+ * The latest block of producer ids handed out: [blockStart, blockStart + blockLen). Ids are
+ * int64, kept as decimal strings so JSON never rounds them.
+ */
+export interface ProducerIdBlockRecord {
+  /** The gateway or broker the block went to. */
+  assignedTo: number;
+  blockStart: string;
+  blockLen: number;
+}
+
+const DECIMAL_INT64 = /^(0|[1-9][0-9]{0,18})$/;
+
+export const producerIdBlockRecord = codec<ProducerIdBlockRecord>((o) =>
+  isInt(o.assignedTo, -1) && isStr(o.blockStart) && DECIMAL_INT64.test(o.blockStart) && BigInt(o.blockStart) <= 0x7fffffffffffffffn &&
+  isInt(o.blockLen, 1)
+    ? { assignedTo: o.assignedTo, blockStart: o.blockStart, blockLen: o.blockLen }
+    : undefined,
+);

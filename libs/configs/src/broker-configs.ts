@@ -74,6 +74,13 @@ export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = [
   b('producer.id.expiration.ms', 'INT', '86400000', '[1,...]', int(1), CW, ['broker'], 'How long a partition keeps the state of a producer id that wrote nothing (and has no open transaction).'),
   b('ssl.key.password', 'PASSWORD', null, '', anyString, RO, ['gateway'], 'Passphrase of the TLS listeners\' key.', true),
   b('ssl.keystore.password', 'PASSWORD', null, '', anyString, RO, ['gateway'], 'Password of the TLS listeners\' keystore.', true),
+  b('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'INT', '10000', '[1,...]', int(1), RO, ['broker'], 'How often the transaction coordinator aborts transactions past their timeout.'),
+  b('transaction.max.timeout.ms', 'INT', '900000', '[1,...]', int(1), RO, ['broker'], 'Largest transaction.timeout.ms a producer may ask for.'),
+  b('transaction.remove.expired.transaction.cleanup.interval.ms', 'INT', '3600000', '[1,...]', int(1), RO, ['broker'], 'How often the transaction coordinator forgets expired transactional ids.'),
+  b('transaction.state.log.min.isr', 'INT', '2', '[1,...]', int(1), RO, ['controller'], 'min.insync.replicas of __transaction_state when it is created (capped at its replication factor).'),
+  b('transaction.state.log.num.partitions', 'INT', '50', '[1,...]', int(1), RO, ['controller'], 'Partitions of __transaction_state when it is created.'),
+  b('transaction.state.log.replication.factor', 'SHORT', '3', '[1,...]', int(1), RO, ['controller'], 'Replicas of __transaction_state when it is created (capped at the live brokers).'),
+  b('transactional.id.expiration.ms', 'INT', '604800000', '[1,...]', int(1), RO, ['broker'], 'How long a transactional id without transactions is remembered.'),
   b('unclean.leader.election.enable', 'BOOLEAN', 'false', '', bool, CW, ['controller'], 'Default unclean.leader.election.enable of topics.'),
 ];
 

@@ -15,6 +15,9 @@ export const controllerConfigDef = defineConfig({
   },
   'offsets.topic.num.partitions': { type: 'int', default: 50, min: 1, doc: 'Partitions of __consumer_offsets when it is created.' },
   'offsets.topic.replication.factor': { type: 'int', default: 3, min: 1, doc: 'Replicas of __consumer_offsets (capped at the live brokers).' },
+  'transaction.state.log.num.partitions': { type: 'int', default: 50, min: 1, doc: 'Partitions of __transaction_state when it is created.' },
+  'transaction.state.log.replication.factor': { type: 'int', default: 3, min: 1, doc: 'Replicas of __transaction_state (capped at the live brokers).' },
+  'transaction.state.log.min.isr': { type: 'int', default: 2, min: 1, doc: 'min.insync.replicas of __transaction_state (capped at its replication factor).' },
   'unclean.leader.election.enable': {
     type: 'bool',
     default: false,

@@ -9,11 +9,13 @@ import type {
   DescribeClusterRequest,
   DescribeClusterResponse,
 } from '@dms/rpc';
-import { ErrorCode } from '@dms/kafka-errors';
+import { NotLeaderError } from '@dms/cluster';
+import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
 import type { ConfigManager } from './config-manager';
+import type { ProducerIdBlock } from './producer-id-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
 import type { SecurityManager } from './security-manager';
 import type { TopicManager, TopicResult } from './topic-manager';
@@ -32,6 +34,8 @@ export interface ControllerServiceState {
   alterPartition?(brokerId: number, item: AlterPartitionItem): Promise<AlterPartitionResult>;
   /** Runs requested elections; `targets` undefined means every partition (only called while leader). */
   electLeaders?(type: 'preferred' | 'unclean', targets: ElectionTarget[] | undefined): Promise<ElectionResult[]>;
+  /** The next block of producer ids (only called while leader). */
+  allocateProducerIds?(requesterId: number): Promise<ProducerIdBlock>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -46,6 +50,7 @@ export interface ControllerHandlers {
   deleteAcls(req: clusterV1.DeleteAclsRequest): Promise<clusterV1.DeleteAclsResponse>;
   alterConfigs(req: clusterV1.AlterConfigsRequest): Promise<clusterV1.AlterConfigsResponse>;
   createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
+  allocateProducerIds(req: clusterV1.AllocateProducerIdsRequest): Promise<clusterV1.AllocateProducerIdsResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -129,6 +134,18 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !create) return { topics: topics.map((t) => ({ name: t.name, ...NOT_CONTROLLER })) };
       return { topics: await create(topics, req.validateOnly) };
     },
+    async allocateProducerIds(req) {
+      const none = { producerIdStart: -1n, producerIdLen: 0 };
+      if (!state.isLeader() || !state.allocateProducerIds) return { ...none, ...NOT_CONTROLLER };
+      try {
+        const block = await state.allocateProducerIds(req.brokerId);
+        return { errorCode: ErrorCode.NONE, errorMessage: '', producerIdStart: block.start, producerIdLen: block.length };
+      } catch (e) {
+        if (e instanceof NotLeaderError) return { ...none, ...NOT_CONTROLLER };
+        if (e instanceof KafkaError) return { ...none, errorCode: e.code, errorMessage: e.message };
+        return { ...none, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: `metadata store error: ${e instanceof Error ? e.message : String(e)}` };
+      }
+    },
   };
 }
 
@@ -155,5 +172,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     deleteAcls: unary(h.deleteAcls),
     alterConfigs: unary(h.alterConfigs),
     createPartitions: unary(h.createPartitions),
+    allocateProducerIds: unary(h.allocateProducerIds),
   };
 }

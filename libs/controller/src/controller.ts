@@ -21,13 +21,14 @@ import {
 } from '@dms/cluster';
 import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
 import { newClusterId } from './cluster-id';
-import type { OffsetsTopicSettings } from './internal-topics';
+import type { OffsetsTopicSettings, TransactionStateTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { ConfigManager } from './config-manager';
 import { createControllerService } from './controller-service';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
+import { ProducerIdManager } from './producer-id-manager';
 import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
 
@@ -45,6 +46,7 @@ export interface ControllerOptions {
   numPartitions: number;
   defaultReplicationFactor: number;
   offsetsTopic?: OffsetsTopicSettings;
+  transactionStateTopic?: TransactionStateTopicSettings;
   /** Kafka's unclean.leader.election.enable (default false); a topic config overrides it. */
   uncleanLeaderElection?: boolean;
   /** Kafka's auto.leader.rebalance.enable (default true) and its two tuning keys. */
@@ -69,6 +71,7 @@ export class Controller extends EventEmitter {
   readonly reconciler: PartitionReconciler;
   readonly securityManager: SecurityManager;
   readonly configManager: ConfigManager;
+  readonly producerIds: ProducerIdManager;
   readonly rebalancer: LeaderRebalancer | undefined;
   private server?: Server;
   private port = 0;
@@ -100,6 +103,7 @@ export class Controller extends EventEmitter {
       numPartitions: opts.numPartitions,
       defaultReplicationFactor: opts.defaultReplicationFactor,
       offsetsTopic: opts.offsetsTopic,
+      transactionStateTopic: opts.transactionStateTopic,
       log: this.log,
     });
     this.reconciler = new PartitionReconciler({
@@ -122,6 +126,7 @@ export class Controller extends EventEmitter {
         })
       : undefined;
     this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
+    this.producerIds = new ProducerIdManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
     this.election.on('elected', (rev: string) => {
       this.emit('elected', rev);
@@ -167,6 +172,7 @@ export class Controller extends EventEmitter {
       alterPartition: (brokerId, item) =>
         alterPartition({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, item),
       electLeaders: (type, targets) => this.electLeaders(type, targets ?? allTargets(this.view)),
+      allocateProducerIds: (requesterId) => this.producerIds.allocate(requesterId),
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);

@@ -12,3 +12,4 @@ export * from './security-manager';
 export * from './elect-leaders';
 export * from './leader-rebalancer';
 export * from './config-manager';
+export * from './producer-id-manager';

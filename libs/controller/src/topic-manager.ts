@@ -19,7 +19,7 @@ import {
 } from '@dms/cluster';
 import { normalizeConfigs } from '@dms/configs';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
-import { internalTopicDefaults, OFFSETS_TOPIC_NAME, type OffsetsTopicSettings } from './internal-topics';
+import { FIXED_PARTITION_TOPICS, internalTopicDefaults, type OffsetsTopicSettings, type TransactionStateTopicSettings } from './internal-topics';
 import {
   assignAdditionalPartitions,
   assignReplicas,
@@ -76,6 +76,7 @@ export interface TopicManagerOptions {
   numPartitions: number;
   defaultReplicationFactor: number;
   offsetsTopic?: OffsetsTopicSettings;
+  transactionStateTopic?: TransactionStateTopicSettings;
   log?: Log;
 }
 
@@ -190,7 +191,7 @@ export class TopicManager {
   private async createOne(spec: TopicSpec, brokers: LiveBroker[], validateOnly: boolean): Promise<Partial<TopicResult>> {
     const fence = this.requireFence();
     validateTopicName(spec.name);
-    const internal = internalTopicDefaults(spec.name, this.opts.offsetsTopic, brokers.length);
+    const internal = internalTopicDefaults(spec.name, this.opts.offsetsTopic, brokers.length, this.opts.transactionStateTopic);
     const given = { ...(internal?.configs ?? {}), ...(spec.configs ?? {}) };
     validateTopicConfigs(given);
     const configs = normalizeConfigs(given, 'topic');
@@ -271,9 +272,10 @@ export class TopicManager {
     } catch {
       throw unknown();
     }
-    if (spec.name === OFFSETS_TOPIC_NAME) {
-      // Group placement hashes over the partition count: growing it would move groups away from their state.
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `The partition count of ${OFFSETS_TOPIC_NAME} is fixed (offsets.topic.num.partitions): groups are placed by it.`);
+    if (FIXED_PARTITION_TOPICS.has(spec.name)) {
+      // Coordinator placement hashes over the partition count: growing it would move groups and
+      // transactional ids away from their state.
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `The partition count of ${spec.name} is fixed: coordinators are placed by it.`);
     }
     const tKey = topicKey(clusterName, spec.name);
     // Retries only when the topic changed between our read and the txn (an ISR change does not touch it).

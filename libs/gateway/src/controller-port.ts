@@ -77,6 +77,19 @@ export class GatewayControllerPort implements ControllerPort {
     return results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));
   }
 
+  /**
+   * A block of producer ids from the leading controller, for `requesterId` (this gateway's
+   * node id). Retried on the current leader until it answers or `timeoutMs` passes.
+   */
+  async allocateProducerIds(requesterId: number, timeoutMs: number): Promise<clusterV1.AllocateProducerIdsResponse> {
+    const [res] = await this.adminCall(
+      (c, ms) => unary(c.allocateProducerIds.bind(c), { brokerId: requesterId }, { timeoutMs: ms }).then((r) => [r]),
+      () => [{ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time', producerIdStart: -1n, producerIdLen: 0 }],
+      timeoutMs,
+    );
+    return res;
+  }
+
   close(): void {
     this.client?.client.close();
   }

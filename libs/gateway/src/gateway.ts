@@ -14,6 +14,7 @@ import { KafkaServer } from './kafka-server';
 import { GatewaySecurityPort } from './security-port';
 import { withClientAuth } from './tls-options';
 import { GatewayStoragePort } from './storage-port';
+import { GatewayTransactionPort } from './transaction-port';
 
 export interface GatewayOptions {
   nodeId: number;
@@ -72,6 +73,7 @@ export class Gateway {
   private brokers!: BrokerClients;
   private controller!: GatewayControllerPort;
   private groups!: GatewayGroupPort;
+  private transactions!: GatewayTransactionPort;
   private servers: KafkaServer[] = [];
   private stopped = false;
   private security!: GatewaySecurityPort;
@@ -107,6 +109,7 @@ export class Gateway {
     }, opts.staticConfigs ?? {});
     const storage = new GatewayStoragePort(cluster, this.brokers);
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
+    const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
     const metrics = gatewayRequestMetrics(opts.meter);
     const listeners: ListenerConfig[] = opts.listeners ?? [{
       name: opts.listenerName, protocol: 'PLAINTEXT', host: opts.listenHost, port: opts.listenPort,
@@ -127,7 +130,7 @@ export class Gateway {
         listener: { name: l.name, protocol: l.protocol, preAuthMaxFrameBytes: sec.preAuthMaxFrameBytes, idleMs: sec.idleMs, unauthenticatedMs: sec.unauthenticatedMs },
         makeContext: (clientId, session): RequestContext => ({
           // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
-          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, security, session,
+          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, security, session,
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
@@ -160,6 +163,7 @@ export class Gateway {
     await this.security?.close().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();
+    this.transactions?.close();
     this.controller?.close();
     await this.view?.close();
     this.etcd?.close();

@@ -97,6 +97,11 @@ export class GatewaySecurityPort implements SecurityPort {
     return this.authorizer.authorize(principal, host, operation, resourceType, resourceName);
   }
 
+  authorizeByResourceType(principal: string, host: string, operation: number, resourceType: number): boolean {
+    if (!this.opts.authorizerEnabled) return true;
+    return this.authorizer.authorizeByResourceType(principal, host, operation, resourceType);
+  }
+
   acls(): AclEntry[] {
     return this.aclList;
   }

@@ -25,6 +25,12 @@ export const MetricNames = {
   groups: 'kafka.coordinator.group.groups',
   /** Broker (group coordinator): offsets partitions this broker coordinates. */
   coordinatorPartitions: 'kafka.coordinator.group.partitions',
+  /** Broker (transaction coordinator): transactions Ongoing in the partitions this broker coordinates. */
+  transactionsOngoing: 'kafka.coordinator.transaction.ongoing',
+  /** Broker (transaction coordinator): transactions completed since start, labelled result (committed, aborted). */
+  transactionsCompleted: 'kafka.coordinator.transaction.completed',
+  /** Broker (transaction coordinator): __transaction_state partitions this broker coordinates. */
+  transactionPartitions: 'kafka.coordinator.transaction.partitions',
   /** Broker (log cleaner): bytes of segments read by cleaning rounds, and written (labelled direction). */
   cleanerBytes: 'kafka.log.cleaner.bytes',
   /** Broker (log cleaner): cleaning rounds completed. */

@@ -31,3 +31,6 @@ export { TopicPartition } from './generated/dms/common/v1/common';
 export * as groupsV1 from './generated/dms/groups/v1/groups';
 export { GroupCoordinatorServiceClient, GroupCoordinatorServiceService } from './generated/dms/groups/v1/groups';
 export type { GroupCoordinatorServiceServer } from './generated/dms/groups/v1/groups';
+export * as transactionsV1 from './generated/dms/transactions/v1/transactions';
+export { TransactionCoordinatorServiceClient, TransactionCoordinatorServiceService } from './generated/dms/transactions/v1/transactions';
+export type { TransactionCoordinatorServiceServer } from './generated/dms/transactions/v1/transactions';

@@ -44,6 +44,22 @@ describe('Authorizer', () => {
     expect(make([], false).authorize('User:x', 'h', Op.WRITE, RT.TOPIC, 'free')).toBe(false);
   });
 
+  it('by resource type: any allowed resource of the type counts unless a deny covers it (idempotent producers)', () => {
+    const a = make([acl({ resourceName: 'orders', operation: Op.WRITE }), acl({ resourceType: RT.GROUP, resourceName: 'g', principal: 'User:bob' })]);
+    expect(a.authorizeByResourceType('User:alice', 'h', Op.WRITE, RT.TOPIC)).toBe(true);
+    expect(a.authorizeByResourceType('User:bob', 'h', Op.WRITE, RT.TOPIC)).toBe(false);
+    expect(a.authorizeByResourceType('User:alice', 'h', Op.READ, RT.TOPIC)).toBe(false);
+    expect(a.authorizeByResourceType('User:admin', 'h', Op.WRITE, RT.TOPIC)).toBe(true);
+    const denied = make([acl({ resourceName: 'orders', operation: Op.WRITE }), acl({ resourceName: '*', operation: Op.WRITE, permissionType: Perm.DENY })]);
+    expect(denied.authorizeByResourceType('User:alice', 'h', Op.WRITE, RT.TOPIC)).toBe(false);
+    const prefixDeny = make([
+      acl({ resourceName: 'orders.eu', operation: Op.WRITE }),
+      acl({ resourceName: 'orders.', patternType: PatternType.PREFIXED, operation: Op.WRITE, permissionType: Perm.DENY }),
+    ]);
+    expect(prefixDeny.authorizeByResourceType('User:alice', 'h', Op.WRITE, RT.TOPIC)).toBe(false);
+    expect(make([], true).authorizeByResourceType('User:alice', 'h', Op.WRITE, RT.TOPIC)).toBe(true);
+  });
+
   it('sees binding changes at once', () => {
     const a = make([acl({})]);
     expect(a.authorize('User:alice', 'h', Op.READ, RT.TOPIC, 't')).toBe(true);

@@ -54,6 +54,30 @@ export class Authorizer {
     return result;
   }
 
+  /**
+   * Kafka's authorizeByResourceType: true when some ALLOW binding (literal or prefixed) lets the
+   * principal perform `op` on a resource of the type without a DENY covering that resource (a
+   * literal wildcard DENY covers all). A type with no binding follows allow.everyone.if.no.acl.found.
+   */
+  authorizeByResourceType(principal: string, host: string, op: AclOperation, type: ResourceType): boolean {
+    if (this.config.superUsers.includes(principal)) return true;
+    const bindings = this.byType.get(type) ?? [];
+    if (bindings.length === 0) return this.config.allowEveryoneIfNoAclFound;
+    const applies = (b: AclBinding) =>
+      (b.principal === principal || b.principal === 'User:*') && (b.host === host || b.host === WILDCARD);
+    const denies = bindings.filter((b) => b.permissionType === AclPermissionType.DENY && applies(b) && (b.operation === op || b.operation === AclOperation.ALL));
+    const covered = (allow: AclBinding) =>
+      denies.some((d) =>
+        d.patternType === PatternType.LITERAL
+          ? d.resourceName === WILDCARD || (allow.patternType === PatternType.LITERAL && d.resourceName === allow.resourceName)
+          : allow.resourceName.startsWith(d.resourceName),
+      );
+    const ops = allowingOps(op);
+    return bindings.some(
+      (b) => b.permissionType === AclPermissionType.ALLOW && applies(b) && (b.operation === AclOperation.ALL || ops.includes(b.operation)) && !covered(b),
+    );
+  }
+
   private decide(principal: string, host: string, op: AclOperation, type: ResourceType, name: string): boolean {
     const matching = (this.byType.get(type) ?? []).filter((b) =>
       b.patternType === PatternType.LITERAL ? b.resourceName === name || b.resourceName === WILDCARD : name.startsWith(b.resourceName),

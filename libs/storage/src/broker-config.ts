@@ -1,6 +1,7 @@
 import { brokerKeysOf, brokerKeySpecs } from '@dms/configs';
 import { groupConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
+import type { TransactionCoordinatorConfig } from '@dms/transactions';
 
 /** Broker-level keys the storage broker reads that the typed declarations below do not cover. */
 const TYPED = [
@@ -14,6 +15,10 @@ const TYPED = [
   'log.cleaner.backoff.ms',
   'log.cleaner.dedupe.buffer.size',
   'log.cleaner.io.max.bytes.per.second',
+  'transaction.max.timeout.ms',
+  'transactional.id.expiration.ms',
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+  'transaction.remove.expired.transaction.cleanup.interval.ms',
 ];
 
 /** Storage broker settings, named as Kafka names them where Kafka has the setting. */
@@ -49,6 +54,20 @@ export const brokerConfigDef = defineConfig({
     default: '1.7976931348623157E308',
     doc: 'Bytes per second the log cleaner may read and write, all its threads together (Kafka\'s default: unlimited).',
   },
+  'transaction.max.timeout.ms': { type: 'int', default: 900000, min: 1, doc: 'Largest transaction.timeout.ms a producer may ask for.' },
+  'transactional.id.expiration.ms': { type: 'int', default: 604800000, min: 1, doc: 'How long a transactional id without transactions is remembered.' },
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': {
+    type: 'int',
+    default: 10000,
+    min: 1,
+    doc: 'How often the transaction coordinator aborts transactions past their timeout.',
+  },
+  'transaction.remove.expired.transaction.cleanup.interval.ms': {
+    type: 'int',
+    default: 3600000,
+    min: 1,
+    doc: 'How often the transaction coordinator forgets expired transactional ids.',
+  },
   'log.retention.check.interval.ms': {
     type: 'int',
     default: 300000,
@@ -62,6 +81,21 @@ export const brokerConfigDef = defineConfig({
     doc: 'How often high watermarks are written to replication-offset-checkpoint in the log dir (also on clean shutdown).',
   },
 });
+
+/** The transaction coordinator's settings of a loaded broker config. */
+export function transactionOptionsFromConfig(config: {
+  'transaction.max.timeout.ms': number;
+  'transactional.id.expiration.ms': number;
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': number;
+  'transaction.remove.expired.transaction.cleanup.interval.ms': number;
+}): TransactionCoordinatorConfig {
+  return {
+    transactionMaxTimeoutMs: config['transaction.max.timeout.ms'],
+    transactionalIdExpirationMs: config['transactional.id.expiration.ms'],
+    abortTimedOutTransactionCleanupIntervalMs: config['transaction.abort.timed.out.transaction.cleanup.interval.ms'],
+    removeExpiredTransactionalIdCleanupIntervalMs: config['transaction.remove.expired.transaction.cleanup.interval.ms'],
+  };
+}
 
 /** The replication settings of a loaded broker config, as Broker takes them. */
 export function replicationOptionsFromConfig(config: {

@@ -4,13 +4,15 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
 import type { GroupCoordinatorConfig } from '@dms/groups';
-import { GroupCoordinatorServiceService, StorageServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import { GroupCoordinatorServiceService, StorageServiceService, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
 import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ReplicationOptions } from './broker-config';
 import { COMPACTION_DEFAULTS } from './compaction-settings';
 import { LogCleaner } from './log-cleaner';
 import { ControllerClient } from './controller-client';
 import { GroupCoordinatorHost } from './group-coordinator-host';
+import { TransactionCoordinatorHost } from './transaction-coordinator-host';
 import { IsrUpdater } from './isr-updater';
 import { LogRetention } from './log-retention';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
@@ -43,6 +45,7 @@ export interface BrokerOptions {
   /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
+  transactions?: Partial<TransactionCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   cleaner?: Partial<CleanerOptions>;
   tracer: Tracer;
@@ -64,6 +67,7 @@ export class Broker {
   private controller!: ControllerClient;
   private server!: Server;
   private groups!: GroupCoordinatorHost;
+  private transactions!: TransactionCoordinatorHost;
   private cleaner?: LogCleaner;
   private retention!: LogRetention;
   private producerExpiry: ProducerExpiry | undefined;
@@ -121,8 +125,14 @@ export class Broker {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,
     });
     this.server.addService(GroupCoordinatorServiceService, this.groups.service());
+    this.transactions = new TransactionCoordinatorHost(this.view, this.replicas, {
+      brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, controller: this.controller, config: opts.transactions ?? {},
+      meter: opts.meter, tracer: opts.tracer, logger: opts.logger,
+    });
+    this.server.addService(TransactionCoordinatorServiceService, this.transactions.service());
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     this.groups.start();
+    this.transactions.start();
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     this.session.on('lost', () => {
       // Until re-registered, appends are acknowledged only once the ISR has them (decision 0006).
@@ -189,6 +199,7 @@ export class Broker {
     await this.fetchers?.stop().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.groups?.close();
+    this.transactions?.close();
     if (this.server) await stopServer(this.server, 2_000);
     await this.replicas?.close();
     this.controller?.close();

@@ -9,6 +9,17 @@ export class ControllerClient {
   constructor(private readonly view: ClusterView) {}
 
   async alterPartition(req: clusterV1.AlterPartitionRequest, timeoutMs: number): Promise<clusterV1.AlterPartitionResponse> {
+    const c = this.leader();
+    return unary(c.alterPartition.bind(c), req, { timeoutMs });
+  }
+
+  /** A block of producer ids for this broker's transaction coordinator. */
+  async allocateProducerIds(brokerId: number, timeoutMs: number): Promise<clusterV1.AllocateProducerIdsResponse> {
+    const c = this.leader();
+    return unary(c.allocateProducerIds.bind(c), { brokerId }, { timeoutMs });
+  }
+
+  private leader(): clusterV1.ControllerServiceClient {
     const leader = this.view.controllerLeader();
     if (!leader || leader.port === 0) throw new Error('no controller leader known');
     const address = `${leader.host}:${leader.port}`;
@@ -17,8 +28,7 @@ export class ControllerClient {
       this.client = createClient(clusterV1.ControllerServiceClient, address);
       this.address = address;
     }
-    const c = this.client;
-    return unary(c.alterPartition.bind(c), req, { timeoutMs });
+    return this.client;
   }
 
   close(): void {

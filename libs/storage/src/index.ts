@@ -11,3 +11,5 @@ export * from './log-cleaner';
 export * from './compaction-settings';
 export * from './log-retention';
 export * from './retention-settings';
+export * from './coordinator-partition-host';
+export * from './transaction-coordinator-host';

@@ -14,6 +14,7 @@ export * from './idempotent-producer';
 export * from './partition-consumer';
 export * from './cli-options';
 export * from './group-admin';
+export * from './transaction-admin';
 export * from './security-admin';
 export * from './client-properties';
 export * from './config-admin';

@@ -26,6 +26,8 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.DescribeGroups]: { min: 0, max: 5 },
   [ApiKey.ListGroups]: { min: 0, max: 4 },
   [ApiKey.DeleteGroups]: { min: 0, max: 2 },
+  [ApiKey.DescribeTransactions]: { min: 0, max: 0 },
+  [ApiKey.ListTransactions]: { min: 0, max: 1 },
   [ApiKey.SaslHandshake]: { min: 1, max: 1 },
   [ApiKey.SaslAuthenticate]: { min: 0, max: 2 },
   [ApiKey.DescribeAcls]: { min: 1, max: 3 },

@@ -4,11 +4,11 @@
 //   listener the client came in on; the gateway forwards group
 //   requests to the storage broker behind it. The first lookup creates __consumer_offsets and
 //   answers COORDINATOR_NOT_AVAILABLE until its partitions have leaders, as Kafka does.
+//   A transactional id (keyType 1) is placed the same way on __transaction_state.
 // Version notes: v1+ keyType; v4+ batched coordinatorKeys with an answer per key.
 //   Needs DESCRIBE on the GROUP (keyType 0) or TRANSACTIONAL_ID (keyType 1), else
 //   GROUP_AUTHORIZATION_FAILED / TRANSACTIONAL_ID_AUTHORIZATION_FAILED for that key, as Kafka.
-// Not implemented: transaction coordinators (keyType 1) answer COORDINATOR_NOT_AVAILABLE;
-//   share coordinators (keyType 2, v6) are outside the advertised versions.
+// Not implemented: share coordinators (keyType 2, v6) are outside the advertised versions.
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -26,7 +26,9 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
     return { ...none, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null };
   }
   if (keyType === TRANSACTION_KEY) {
-    return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not supported yet.' };
+    if (!key) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'The transactional id is empty.' };
+    if (!ctx.transactions) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The transaction coordinator is not available.' };
+    return ctx.transactions.findCoordinator(key, ctx.session?.listenerName);
   }
   if (keyType !== GROUP_KEY) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown key type ${keyType}.` };
   if (!key) return { ...none, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id is empty.' };

@@ -21,3 +21,13 @@ export function authorized(ctx: RequestContext, operation: number, resourceType:
 
 export const clusterAuthorized = (ctx: RequestContext, operation: number): boolean =>
   authorized(ctx, operation, Resource.CLUSTER, CLUSTER_NAME);
+
+/**
+ * Kafka's authorizeByResourceType: may the principal perform `operation` on at least one
+ * resource of the type (e.g. WRITE on any topic, which lets a producer be idempotent)?
+ */
+export function authorizedForAny(ctx: RequestContext, operation: number, resourceType: number): boolean {
+  const sec = ctx.security;
+  if (!sec || !sec.authorizerEnabled()) return true;
+  return sec.authorizeByResourceType(ctx.session?.principal ?? 'User:ANONYMOUS', ctx.session?.host ?? ctx.clientHost, operation, resourceType);
+}

@@ -328,6 +328,81 @@ export interface GroupPort {
   deleteGroups(groupIds: string[]): Promise<DeleteGroupResult[]>;
 }
 
+export interface InitProducerIdInput {
+  /** Never null here: producers without a transactional id get `newProducerId`. */
+  transactionalId: string;
+  transactionTimeoutMs: number;
+  /** -1 unless the producer recovers its id and epoch (KIP-360, v3+). */
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+export interface InitProducerIdOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/**
+ * Producer ids and the transaction coordinator as the gateway reaches them: idempotent
+ * producers get ids from a block the gateway holds; transactional calls go to the storage
+ * broker coordinating the transactional id's partition of __transaction_state.
+ */
+export interface TransactionPort {
+  /** A fresh producer id (epoch 0) for an idempotent producer. Throws KafkaError when none can be had. */
+  newProducerId(): Promise<bigint>;
+  /**
+   * The gateway advertised for the transactional id's coordinator partition of
+   * __transaction_state (created on first use), at its address on `listenerName` when given.
+   */
+  findCoordinator(transactionalId: string, listenerName?: string): Promise<CoordinatorAnswer>;
+  /** InitProducerId with a transactional id, on its transaction coordinator. */
+  initProducerId(input: InitProducerIdInput): Promise<InitProducerIdOutcome>;
+  /** One error code per partition, in order. */
+  addPartitionsToTxn(input: AddPartitionsToTxnInput): Promise<number[]>;
+  addOffsetsToTxn(input: TxnProducerInput & { groupId: string }): Promise<number>;
+  endTxn(input: TxnProducerInput & { committed: boolean }): Promise<number>;
+  describeTransactions(transactionalIds: string[]): Promise<DescribedTransactionOutcome[]>;
+  /** Every coordinator's transactions (fan-out to all brokers). */
+  listTransactions(filter: ListTransactionsFilter): Promise<{ errorCode: number; transactions: ListedTransactionOutcome[] }>;
+}
+
+export interface TxnProducerInput {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+export interface AddPartitionsToTxnInput extends TxnProducerInput {
+  verifyOnly: boolean;
+  partitions: { topic: string; partition: number }[];
+}
+
+export interface DescribedTransactionOutcome {
+  errorCode: number;
+  transactionalId: string;
+  transactionState: string;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  topics: { topic: string; partitions: number[] }[];
+}
+
+export interface ListTransactionsFilter {
+  stateFilters: string[];
+  producerIdFilters: bigint[];
+  /** -1: none. */
+  durationFilterMs: bigint;
+}
+
+export interface ListedTransactionOutcome {
+  transactionalId: string;
+  producerId: bigint;
+  transactionState: string;
+}
+
 /** One server-side SASL exchange (see @dms/security createSaslServer). */
 export interface SaslExchange {
   readonly mechanism: string;
@@ -387,6 +462,8 @@ export interface SecurityPort {
   authorizerEnabled(): boolean;
   /** Kafka's decision for principal/host on one resource (operation/type are Kafka wire codes). */
   authorize(principal: string, host: string, operation: number, resourceType: number, resourceName: string): boolean;
+  /** Kafka's authorizeByResourceType: allowed on at least one resource of the type. */
+  authorizeByResourceType(principal: string, host: string, operation: number, resourceType: number): boolean;
   acls(): AclEntry[];
   createAcls(bindings: AclEntry[]): Promise<{ errorCode: number; errorMessage: string | null }[]>;
   deleteAcls(bindings: AclEntry[]): Promise<{ errorCode: number; errorMessage: string | null }[]>;
@@ -405,6 +482,8 @@ export interface RequestContext {
   controller: ControllerPort;
   storage: StoragePort;
   groups: GroupPort;
+  /** Absent where producer ids are not wired (unit tests): InitProducerId then answers COORDINATOR_NOT_AVAILABLE. */
+  transactions?: TransactionPort;
   /** Absent where no security is wired (unit tests): then everything is allowed. */
   security?: SecurityPort;
   session?: ConnectionSession;

@@ -300,6 +300,20 @@ export interface PartitionsResult {
   errorMessage: string;
 }
 
+export interface AllocateProducerIdsRequest {
+  /** The gateway or storage broker asking (recorded with the block, for operators). */
+  brokerId: number;
+}
+
+export interface AllocateProducerIdsResponse {
+  /** NOT_CONTROLLER from a standby; UNKNOWN_SERVER_ERROR when etcd could not be written. */
+  errorCode: number;
+  errorMessage: string;
+  /** The block is [producer_id_start, producer_id_start + producer_id_len). */
+  producerIdStart: bigint;
+  producerIdLen: number;
+}
+
 function createBaseCreateTopicsRequest(): CreateTopicsRequest {
   return { topics: [], validateOnly: false, timeoutMs: 0, traceContext: {} };
 }
@@ -3223,6 +3237,134 @@ export const PartitionsResult: MessageFns<PartitionsResult> = {
   },
 };
 
+function createBaseAllocateProducerIdsRequest(): AllocateProducerIdsRequest {
+  return { brokerId: 0 };
+}
+
+export const AllocateProducerIdsRequest: MessageFns<AllocateProducerIdsRequest> = {
+  encode(message: AllocateProducerIdsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.brokerId !== 0) {
+      writer.uint32(8).int32(message.brokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocateProducerIdsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocateProducerIdsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.brokerId = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAllocateProducerIdsResponse(): AllocateProducerIdsResponse {
+  return { errorCode: 0, errorMessage: "", producerIdStart: 0n, producerIdLen: 0 };
+}
+
+export const AllocateProducerIdsResponse: MessageFns<AllocateProducerIdsResponse> = {
+  encode(message: AllocateProducerIdsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.producerIdStart !== 0n) {
+      if (BigInt.asIntN(64, message.producerIdStart) !== message.producerIdStart) {
+        throw new globalThis.Error("value provided for field message.producerIdStart of type int64 too large");
+      }
+      writer.uint32(24).int64(message.producerIdStart);
+    }
+    if (message.producerIdLen !== 0) {
+      writer.uint32(32).int32(message.producerIdLen);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocateProducerIdsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocateProducerIdsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.producerIdStart = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.producerIdLen = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The controller's face to gateways and the CLI. Only the elected leader serves writes;
  * a standby answers NOT_CONTROLLER (error code 41) so callers re-resolve the leader in etcd.
@@ -3341,6 +3483,22 @@ export const ControllerServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(CreatePartitionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreatePartitionsResponse => CreatePartitionsResponse.decode(value),
   },
+  /**
+   * Kafka's AllocateProducerIds: the next block of producer ids, taken by one fenced etcd
+   * compare-and-set of the latest block, so no two callers (across controller failover too)
+   * ever hold overlapping ids.
+   */
+  allocateProducerIds: {
+    path: "/dms.cluster.v1.ControllerService/AllocateProducerIds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AllocateProducerIdsRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AllocateProducerIdsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AllocateProducerIdsRequest => AllocateProducerIdsRequest.decode(value),
+    responseSerialize: (value: AllocateProducerIdsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AllocateProducerIdsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AllocateProducerIdsResponse => AllocateProducerIdsResponse.decode(value),
+  },
 } as const;
 
 export interface ControllerServiceServer extends UntypedServiceImplementation {
@@ -3364,6 +3522,12 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
   alterConfigs: handleUnaryCall<AlterConfigsRequest, AlterConfigsResponse>;
   /** Kafka's CreatePartitions: grows topics, each in one fenced etcd transaction. */
   createPartitions: handleUnaryCall<CreatePartitionsRequest, CreatePartitionsResponse>;
+  /**
+   * Kafka's AllocateProducerIds: the next block of producer ids, taken by one fenced etcd
+   * compare-and-set of the latest block, so no two callers (across controller failover too)
+   * ever hold overlapping ids.
+   */
+  allocateProducerIds: handleUnaryCall<AllocateProducerIdsRequest, AllocateProducerIdsResponse>;
 }
 
 export interface ControllerServiceClient extends Client {
@@ -3526,6 +3690,26 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreatePartitionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's AllocateProducerIds: the next block of producer ids, taken by one fenced etcd
+   * compare-and-set of the latest block, so no two callers (across controller failover too)
+   * ever hold overlapping ids.
+   */
+  allocateProducerIds(
+    request: AllocateProducerIdsRequest,
+    callback: (error: ServiceError | null, response: AllocateProducerIdsResponse) => void,
+  ): ClientUnaryCall;
+  allocateProducerIds(
+    request: AllocateProducerIdsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AllocateProducerIdsResponse) => void,
+  ): ClientUnaryCall;
+  allocateProducerIds(
+    request: AllocateProducerIdsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AllocateProducerIdsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,226 @@
+import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import { systemTimer, type CoordinatorTimer } from './timer';
+
+/** One record of an internal topic: Kafka's key and value bytes; a null value is a tombstone. */
+export interface CoordinatorRecord {
+  key: Buffer;
+  value: Buffer | null;
+}
+
+/** What an operation returns: the records to persist, and the answer once they are durable. */
+export interface OperationResult<R> {
+  records: CoordinatorRecord[];
+  response: R;
+}
+
+/**
+ * The state of one partition of an internal topic. It changes only in `replay`, called for
+ * every record of the log at load and for every record an operation wrote once it is durable.
+ */
+export interface CoordinatorShard {
+  replay(record: CoordinatorRecord): void;
+  /** The log has been replayed and the shard serves operations. */
+  onLoaded?(): void;
+  /** The partition was unloaded (leadership moved, or shutdown): the shard is discarded. */
+  onUnloaded?(): void;
+}
+
+/** What a shard gets from the runtime. */
+export interface ShardContext {
+  partition: number;
+  /** The partition's leader epoch this shard was loaded in (Kafka's coordinator epoch). */
+  epoch: number;
+  /** Fake in tests. Timers scheduled through `schedule` are cancelled when the shard unloads. */
+  timer: CoordinatorTimer;
+  schedule(delayMs: number, fn: () => void): void;
+  /** True while this shard is still the loaded one (an unload or reload makes it false). */
+  active(): boolean;
+}
+
+/** The internal topic as the runtime reads and writes it (the broker's own log and Produce path). */
+export interface CoordinatorLog {
+  /** Every record of the partition, oldest first, up to its end when the read started. */
+  read(partition: number, epoch: number): AsyncIterable<CoordinatorRecord>;
+  /**
+   * Appends the records as one batch with acks=all; resolves with the Kafka error code of the
+   * append (NONE once the in-sync replicas have it).
+   */
+  append(partition: number, epoch: number, records: CoordinatorRecord[]): Promise<number>;
+}
+
+export interface CoordinatorRuntimeOptions<S extends CoordinatorShard> {
+  log: CoordinatorLog;
+  newShard(ctx: ShardContext): S;
+  timer?: CoordinatorTimer;
+  onError?(err: unknown, what: string): void;
+}
+
+interface Loaded<S> {
+  epoch: number;
+  state: 'loading' | 'active';
+  shard: S;
+  /** Operations on a partition run one after another, each seeing its predecessors' records. */
+  queue: Promise<unknown>;
+  cancels: Set<() => void>;
+  unloaded: boolean;
+}
+
+/**
+ * Kafka's append errors as a coordinator answers them (TransactionStateManager /
+ * CoordinatorRuntime): the partition moved -> NOT_COORDINATOR; not enough replicas or a timeout
+ * -> COORDINATOR_NOT_AVAILABLE (retriable); anything else -> UNKNOWN_SERVER_ERROR.
+ */
+export function coordinatorAppendError(code: number): number {
+  switch (code) {
+    case ErrorCode.NONE:
+      return ErrorCode.NONE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+    case ErrorCode.FENCED_LEADER_EPOCH:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_COORDINATOR;
+    default:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+  }
+}
+
+/**
+ * Owns the partitions of an internal topic this broker leads (Kafka's coordinator runtime):
+ * loads a partition by replaying its log into a fresh shard, runs operations against it one at
+ * a time, persists their records (acks=all) and replays them only once durable, so the state in
+ * memory is never ahead of the log; unloads on leadership loss, cancelling the shard's timers.
+ * Operations on a partition that is not loaded throw KafkaError NOT_COORDINATOR (or
+ * COORDINATOR_LOAD_IN_PROGRESS while it loads).
+ */
+export class CoordinatorRuntime<S extends CoordinatorShard> {
+  private readonly partitions = new Map<number, Loaded<S>>();
+  readonly timer: CoordinatorTimer;
+
+  constructor(private readonly opts: CoordinatorRuntimeOptions<S>) {
+    this.timer = opts.timer ?? systemTimer;
+  }
+
+  isLoaded(partition: number, epoch?: number): boolean {
+    const p = this.partitions.get(partition);
+    return !!p && p.state === 'active' && (epoch === undefined || p.epoch === epoch);
+  }
+
+  /** Loaded or loading in `epoch`. */
+  isLoadingOrLoaded(partition: number, epoch: number): boolean {
+    return this.partitions.get(partition)?.epoch === epoch;
+  }
+
+  loadedPartitions(): number[] {
+    return [...this.partitions.keys()];
+  }
+
+  epochOf(partition: number): number | undefined {
+    return this.partitions.get(partition)?.epoch;
+  }
+
+  /**
+   * Replays the partition's log into a new shard (replacing any loaded in an older epoch).
+   * Rejects when the read fails; the partition is then left unloaded.
+   */
+  async load(partition: number, epoch: number): Promise<void> {
+    if (this.partitions.get(partition)?.epoch === epoch) return;
+    this.unload(partition);
+    const cancels = new Set<() => void>();
+    const entry: Loaded<S> = { epoch, state: 'loading', shard: undefined as unknown as S, queue: Promise.resolve(), cancels, unloaded: false };
+    entry.shard = this.opts.newShard({
+      partition,
+      epoch,
+      timer: this.timer,
+      schedule: (delayMs, fn) => {
+        if (entry.unloaded) return;
+        const cancel = this.timer.schedule(delayMs, () => {
+          cancels.delete(cancel);
+          if (!entry.unloaded) fn();
+        });
+        cancels.add(cancel);
+      },
+      active: () => !entry.unloaded && this.partitions.get(partition) === entry,
+    });
+    this.partitions.set(partition, entry);
+    try {
+      for await (const record of this.opts.log.read(partition, epoch)) {
+        if (entry.unloaded) return;
+        entry.shard.replay(record);
+      }
+    } catch (err) {
+      if (this.partitions.get(partition) === entry) this.unload(partition);
+      throw err;
+    }
+    if (entry.unloaded) return;
+    entry.state = 'active';
+    try {
+      entry.shard.onLoaded?.();
+    } catch (err) {
+      this.opts.onError?.(err, 'coordinator shard failed after loading');
+    }
+  }
+
+  unload(partition: number): void {
+    const entry = this.partitions.get(partition);
+    if (!entry) return;
+    this.partitions.delete(partition);
+    entry.unloaded = true;
+    for (const cancel of entry.cancels) cancel();
+    entry.cancels.clear();
+    try {
+      entry.shard.onUnloaded?.();
+    } catch (err) {
+      this.opts.onError?.(err, 'coordinator shard failed while unloading');
+    }
+  }
+
+  close(): void {
+    for (const p of [...this.partitions.keys()]) this.unload(p);
+  }
+
+  /** Reads the loaded shard (no records, no queueing). */
+  read<R>(partition: number, fn: (shard: S) => R): R {
+    return fn(this.activeEntry(partition).shard);
+  }
+
+  /**
+   * Runs `op` on the partition's shard after every earlier operation on it has finished,
+   * appends its records and replays them once the append is durable, then returns its response.
+   * A failed append changes nothing and throws KafkaError with the coordinator's error code.
+   */
+  write<R>(partition: number, op: (shard: S) => OperationResult<R> | Promise<OperationResult<R>>): Promise<R> {
+    let entry: Loaded<S>;
+    try {
+      entry = this.activeEntry(partition);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const run = entry.queue.then(async () => {
+      if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
+      const result = await op(entry.shard);
+      if (result.records.length === 0) return result.response;
+      const code = coordinatorAppendError(await this.opts.log.append(partition, entry.epoch, result.records));
+      if (code !== ErrorCode.NONE) throw new KafkaError(code, `Could not persist coordinator records of partition ${partition}.`);
+      // Durable, but the partition may have moved meanwhile: the new owner replays it from the log.
+      if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
+      for (const r of result.records) entry.shard.replay(r);
+      return result.response;
+    });
+    entry.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private activeEntry(partition: number): Loaded<S> {
+    const entry = this.partitions.get(partition);
+    if (!entry) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker does not coordinate partition ${partition}.`);
+    if (entry.state === 'loading') throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `Partition ${partition} is loading.`);
+    return entry;
+  }
+}

@@ -1,0 +1,154 @@
+import type { ClusterView } from '@dms/cluster';
+import type { CoordinatorLog, CoordinatorRecord } from '@dms/coordinator';
+import { buildRecordBatch } from '@dms/kafka-codec';
+import { ErrorCode } from '@dms/kafka-errors';
+import type { Logger } from '@dms/platform';
+import { StorageServiceClient, StreamMux, createClient, type ProduceRequest, type ProduceResponse } from '@dms/rpc';
+import { readCoordinatorRecords } from './coordinator-log-reader';
+import type { ReplicaManager } from './replica-manager';
+
+/** What the host drives: a CoordinatorRuntime, or anything loading partitions the same way. */
+export interface HostedPartitions {
+  load(partition: number, epoch: number): Promise<void>;
+  unload(partition: number): void;
+  loadedPartitions(): number[];
+  isLoadingOrLoaded(partition: number, epoch: number): boolean;
+}
+
+export interface CoordinatorPartitionHostOptions {
+  /** The internal topic (__transaction_state, ...). */
+  topic: string;
+  brokerId: number;
+  /** host:port of this broker's own gRPC server (known once bound): appends take the produce path. */
+  selfAddress: () => string;
+  logger: Logger;
+}
+
+const APPEND_TIMEOUT_MS = 10_000;
+const REPLICA_WAIT_MS = 30_000;
+const LOAD_RETRY_MS = 1_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Hosts the coordinator partitions of one internal topic on a storage broker: loads every
+ * partition this broker leads (in its current leader epoch) by replaying its log, unloads those
+ * it no longer leads, and appends coordinator records through the broker's own Produce path with
+ * acks=all, so they are replicated and fenced exactly as client data is. The log it gives the
+ * runtime is `log`.
+ */
+export class CoordinatorPartitionHost {
+  readonly log: CoordinatorLog;
+  private runtime: HostedPartitions | undefined;
+  private storage: StorageServiceClient | undefined;
+  private produce: StreamMux<ProduceRequest, ProduceResponse> | undefined;
+  private topicId: string | undefined;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly onChange = () => this.reconcile();
+
+  constructor(
+    private readonly view: ClusterView,
+    private readonly replicas: ReplicaManager,
+    private readonly opts: CoordinatorPartitionHostOptions,
+  ) {
+    this.log = {
+      read: (partition, epoch) => this.readPartition(partition, epoch),
+      append: (partition, _epoch, records) => this.append(partition, records),
+    };
+  }
+
+  /** Call once the broker's gRPC server is bound. */
+  start(runtime: HostedPartitions): void {
+    this.runtime = runtime;
+    const storage = createClient(StorageServiceClient, this.opts.selfAddress());
+    this.storage = storage;
+    this.produce = new StreamMux<ProduceRequest, ProduceResponse>(() => storage.produce(), { name: `${this.opts.topic} append` });
+    this.view.on('change', this.onChange);
+    this.reconcile();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.view.off('change', this.onChange);
+    this.produce?.close();
+    this.storage?.close();
+  }
+
+  /** The partition count of the topic (0 while it does not exist). */
+  numPartitions(): number {
+    return this.view.topic(this.opts.topic)?.partitions ?? 0;
+  }
+
+  /** Loads partitions this broker newly leads (or leads in a new epoch); drops the others. */
+  private reconcile(): void {
+    const runtime = this.runtime;
+    if (this.closed || !runtime) return;
+    const { topic } = this.opts;
+    const record = this.view.topic(topic);
+    if (record?.topicId !== this.topicId) {
+      for (const p of runtime.loadedPartitions()) runtime.unload(p);
+      this.topicId = record?.topicId;
+    }
+    const states = record ? this.view.partitions(topic) : new Map();
+    for (const p of runtime.loadedPartitions()) {
+      if (states.get(p)?.leader !== this.opts.brokerId) {
+        runtime.unload(p);
+        this.opts.logger.info({ topic, partition: p }, 'no longer coordinator for partition');
+      }
+    }
+    for (const [p, s] of states) {
+      if (s.leader !== this.opts.brokerId || runtime.isLoadingOrLoaded(p, s.leaderEpoch)) continue;
+      void this.load(runtime, p, s.leaderEpoch);
+    }
+  }
+
+  private async load(runtime: HostedPartitions, partition: number, epoch: number): Promise<void> {
+    const started = Date.now();
+    try {
+      await runtime.load(partition, epoch);
+      this.opts.logger.info({ topic: this.opts.topic, partition, epoch, ms: Date.now() - started }, 'loaded coordinator partition');
+    } catch (err) {
+      if (!this.stillLeader(partition, epoch)) return;
+      this.opts.logger.warn({ err, topic: this.opts.topic, partition, epoch }, 'could not load coordinator partition; retrying');
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.reconcile(), LOAD_RETRY_MS);
+    }
+  }
+
+  private stillLeader(partition: number, epoch: number): boolean {
+    const s = this.view.partitions(this.opts.topic).get(partition);
+    return !this.closed && s?.leader === this.opts.brokerId && s.leaderEpoch === epoch;
+  }
+
+  /** Every record of the partition's log, oldest first, up to its end when the read started. */
+  private async *readPartition(partition: number, epoch: number): AsyncIterable<CoordinatorRecord> {
+    const { topic } = this.opts;
+    const deadline = Date.now() + REPLICA_WAIT_MS;
+    let replica = this.replicas.getNow(topic, partition);
+    while (!replica) {
+      // Never finish a load without the log: an empty shard would answer as if it held nothing.
+      if (!this.stillLeader(partition, epoch)) throw new Error(`no longer the leader of ${topic}-${partition} in epoch ${epoch}`);
+      if (Date.now() > deadline) throw new Error(`log of ${topic}-${partition} did not open`);
+      await this.replicas.idle();
+      replica = (await this.replicas.get(topic, partition)) ?? undefined;
+      if (!replica) await sleep(100);
+    }
+    yield* readCoordinatorRecords(replica.log);
+  }
+
+  private async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
+    if (!this.produce) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const batch = await buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })) });
+    try {
+      const res = await this.produce.request(
+        { acks: -1, timeoutMs: APPEND_TIMEOUT_MS, partitions: [{ topic: this.opts.topic, partition, records: batch }], traceContext: {} },
+        { timeoutMs: APPEND_TIMEOUT_MS + 2_000 },
+      );
+      return res.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    } catch (err) {
+      this.opts.logger.warn({ err, topic: this.opts.topic, partition }, 'coordinator append failed');
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+  }
+}
