@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRecordBatch, decodeRecordBatches, endTxnMarker } from '@dms/kafka-codec';
+import { buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
 import {
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
@@ -96,12 +96,14 @@ describe('group coordinator load over a compacted __consumer_offsets log', () =>
 });
 
 describe('replay of transactional offset commits', () => {
+  // As the group coordinator appends them (coordinator origin: no sequence) and as WriteTxnMarkers does.
   const txn = async (log: PartitionLog, producerId: bigint, records: { key: Buffer; value: Buffer | null }[]) => {
-    await log.append(await buildRecordBatch({ transactional: true, producerId, producerEpoch: 0, baseSequence: -1, records: records.map((r) => ({ ...r, timestamp: T0 })) }), { leaderEpoch: 0 });
+    const batch = await buildRecordBatch({ transactional: true, producerId, producerEpoch: 0, baseSequence: -1, records: records.map((r) => ({ ...r, timestamp: T0 })) });
+    await log.append(batch, { leaderEpoch: 0, origin: 'coordinator' });
     log.highWatermark = log.logEndOffset;
   };
   const marker = async (log: PartitionLog, producerId: bigint, type: 'commit' | 'abort') => {
-    await log.append(await buildRecordBatch({ control: true, transactional: true, producerId, producerEpoch: 0, records: [endTxnMarker(type, 0)] }), { leaderEpoch: 0 });
+    await log.appendControl({ producerId, producerEpoch: 0, committed: type === 'commit', coordinatorEpoch: 0 }, { leaderEpoch: 0, timestamp: BigInt(T0) });
     log.highWatermark = log.logEndOffset;
   };
 
