@@ -58,6 +58,22 @@ describe('bench run against the fake broker', () => {
     expect(report.conditions).toMatchObject({ partitions: 3, recordSize: 32, batchSize: 5, acks: -1, inFlight: 4 });
     expect(formatReport(report)).toMatch(/produce .* MB\/s .* records\/s/);
   });
+
+  it('--idempotent produces through the idempotent producer: one producer id, sequences per partition', async () => {
+    const o = parseBenchArgs(['produce', '--bootstrap-server', broker.address, '--topic', 'i', '--partitions', '2',
+      '--record-size', '16', '--batch-size', '4', '--in-flight', '12', '--duration-s', '0.3', '--idempotent']);
+    const report = await runBench(o);
+    const [produce] = report.results;
+    expect(produce.errors).toEqual({});
+    expect(report.conditions.idempotent).toBe(true);
+    expect(broker.producerIds).toEqual([1000n]);
+    for (const p of broker.topics.get('i')!.partitions) {
+      const sequences = p.batches.map((b) => [b.readBigInt64BE(43), b.readInt32BE(53)]);
+      expect(sequences).toEqual(sequences.map((_, n) => [1000n, 4 * n]));
+    }
+    expect(produce.records).toBe(broker.topics.get('i')!.partitions.reduce((n, p) => n + Number(p.nextOffset), 0));
+    expect(() => parseBenchArgs(['produce', '--idempotent', '--acks', '1'])).toThrow(/acks -1/);
+  });
 });
 
 describe('disk sampling (retention bench)', () => {

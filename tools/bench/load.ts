@@ -1,5 +1,5 @@
 import { buildRecordBatch, readBatchHeader, BATCH, BATCH_LOG_OVERHEAD } from '@dms/kafka-codec';
-import { errorName, KafkaError, type KafkaClient, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '@dms/kafka-client';
+import { errorName, IdempotentProducer, KafkaError, type KafkaClient, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { LatencyRecorder, summarize, type PhaseResult } from './stats';
 import type { BenchOptions } from './options';
 
@@ -34,8 +34,14 @@ function countError(errors: Record<string, number>, err: unknown): void {
 
 const MAX_ERRORS = 1000;
 
-/** Keeps `inFlight` produce requests outstanding round-robin over the partitions until time is up. */
+/**
+ * Keeps `inFlight` produce requests outstanding round-robin over the partitions until time is up.
+ * With --idempotent the batch goes through the idempotent producer, which stamps each send with
+ * the partition's next sequence (a copy of the batch per send, as a real producer builds one).
+ */
 export async function runProduce(client: KafkaClient, o: BenchOptions, batch: Buffer, progress?: { bytes: number }): Promise<PhaseResult> {
+  const idempotent = o.idempotent ? await IdempotentProducer.create(client) : undefined;
+  const send = (partition: number) => (idempotent ? idempotent.send(o.topic, partition, batch) : client.produce(o.topic, partition, batch, o.acks, 30_000));
   const latencies = new LatencyRecorder();
   const errors: Record<string, number> = {};
   let requests = 0;
@@ -48,7 +54,7 @@ export async function runProduce(client: KafkaClient, o: BenchOptions, batch: Bu
       const partition = next++ % o.partitions;
       const t0 = performance.now();
       try {
-        await client.produce(o.topic, partition, batch, o.acks, 30_000);
+        await send(partition);
         latencies.add(performance.now() - t0);
         requests++;
         if (progress) progress.bytes += batch.length;
@@ -59,6 +65,7 @@ export async function runProduce(client: KafkaClient, o: BenchOptions, batch: Bu
     }
   };
   await Promise.all(Array.from({ length: o.inFlight }, slot));
+  idempotent?.close();
   const seconds = (performance.now() - started) / 1000;
   return summarize('produce', seconds, requests, requests * o.batchSize, requests * batch.length, latencies, errors);
 }

@@ -9,7 +9,7 @@ import { type DiskSample, startDiskSampler } from './disk-usage';
 export interface BenchReport {
   conditions: {
     mode: string; topic: string; partitions: number; recordSize: number; batchSize: number; batchBytes: number;
-    acks: number; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
+    acks: number; idempotent: boolean; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
   };
   results: PhaseResult[];
   /** With --disk-dir: the topic's bytes on disk during the produce phase. */
@@ -45,7 +45,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     return {
       conditions: {
         mode: o.mode, topic: o.topic, partitions: o.partitions, recordSize: o.recordSize, batchSize: o.batchSize,
-        batchBytes: batch.length, acks: o.acks, inFlight: o.inFlight, durationS: o.durationS, compression: o.compressionName,
+        batchBytes: batch.length, acks: o.acks, idempotent: o.idempotent, inFlight: o.inFlight, durationS: o.durationS, compression: o.compressionName,
         cores: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version,
       },
       results,
@@ -60,7 +60,7 @@ export function formatReport(r: BenchReport): string {
   const c = r.conditions;
   const lines = [
     `conditions: record ${c.recordSize} B, batch ${c.batchSize} records (${c.batchBytes} B on the wire, ${c.compression}), ` +
-      `${c.partitions} partitions, acks ${c.acks}, ${c.inFlight} in flight, ${c.durationS} s per phase, ${c.cores} cores, node ${c.node}`,
+      `${c.partitions} partitions, acks ${c.acks}${c.idempotent ? ' (idempotent)' : ''}, ${c.inFlight} in flight, ${c.durationS} s per phase, ${c.cores} cores, node ${c.node}`,
   ];
   for (const p of r.results) {
     const l = p.latencyMs;

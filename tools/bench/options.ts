@@ -13,6 +13,8 @@ export interface BenchOptions {
   recordSize: number;
   batchSize: number;
   acks: number;
+  /** Produce with the idempotent producer (enable.idempotence): producer id and sequence numbers. */
+  idempotent: boolean;
   inFlight: number;
   durationS: number;
   compression: CompressionType;
@@ -51,6 +53,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--duration-s <s>', 'length of each phase').argParser(parseSeconds).default(10))
     .option('--compression <codec>', 'none|gzip|snappy|lz4|zstd', 'none')
     .addOption(new Option('--fetch-max-bytes <bytes>').argParser(parseIntOption('--fetch-max-bytes', 1)).default(4 * 1024 * 1024))
+    .option('--idempotent', 'produce with the idempotent producer (enable.idempotence, acks -1, at most 5 batches in flight per partition)')
     .option('--json', 'print the results as JSON')
     .addOption(new Option('--keys <n>', 'keyed records: key-0..key-(n-1) in turn (0: no keys)').argParser(parseIntOption('--keys', 0, 1_000_000_000)).default(0))
     .addOption(new Option('--topic-config <key=value>', 'config of a created topic, repeatable (e.g. retention.bytes=104857600)').argParser(collectConfig))
@@ -58,8 +61,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--sample-every-s <s>', 'disk sampling interval').argParser(parseSeconds).default(5))
     .action((mode: string, o) => {
       if (mode !== 'produce' && mode !== 'consume' && mode !== 'both') throw new InvalidArgumentError(`mode must be produce, consume or both, got '${mode}'`);
+      if (o.idempotent && o.acks !== -1) throw new InvalidArgumentError('--idempotent needs --acks -1');
       result = {
         mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true,
+        idempotent: o.idempotent === true,
         topicConfig: o.topicConfig ?? {},
       };
     });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterView, createEtcdClient } from '@dms/cluster';
 import { buildRecordBatch } from '@dms/kafka-codec';
-import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
+import { IdempotentProducer, KafkaClient, MAX_IDEMPOTENT_IN_FLIGHT, readPartitionValues } from '@dms/kafka-client';
 import { DevCluster, freePort, waitFor } from '@dms/devcluster';
-import { longestGapMs, verify, type Acked, type Verdict } from './verify';
+import { longestGapMs, verify, type Acked, type DeliveryMode, type Verdict } from './verify';
 
 export type FaultKind = 'leader-broker' | 'controller' | 'gateway' | 'etcd';
 
@@ -20,6 +20,11 @@ export interface ChaosOptions {
   distDir: string;
   dataDir?: string;
   leaseTtlMs: number;
+  /**
+   * idempotent: the idempotent producer, five records in flight per partition; any duplicate in
+   * the read-back fails the run. Default at-least-once: a plain producer, one record at a time.
+   */
+  mode?: DeliveryMode;
   /** Extra config per role passed to the services (e.g. replica.lag.time.max.ms). */
   config?: { broker?: Record<string, string>; controller?: Record<string, string>; gateway?: Record<string, string> };
   log?: (line: string) => void;
@@ -44,8 +49,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TOPIC = 'chaos';
 
 /**
- * Produces sequence-numbered records with acks=all to a replication factor 3 topic with
- * min.insync.replicas=2 while killing (SIGKILL) and restarting, in turn, a partition leader, the
+ * Produces sequence-numbered records with acks=all (idempotently in idempotent mode) to a
+ * replication factor 3 topic with min.insync.replicas=2 while killing (SIGKILL) and restarting, in turn, a partition leader, the
  * leading controller, a gateway and etcd; then reads everything back and judges it.
  */
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -75,16 +80,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await view.ready;
     const created = await client.createTopics([{ name: TOPIC, numPartitions: o.partitions, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     if (created[0].errorCode !== 0) throw new Error(`could not create ${TOPIC}: error ${created[0].errorCode} ${created[0].errorMessage ?? ''}`);
-    log(`cluster up in ${dataDir}; producing to ${o.partitions} partitions (RF 3, min.insync.replicas 2, acks all)`);
+    const mode = o.mode ?? 'at-least-once';
+    log(`cluster up in ${dataDir}; producing to ${o.partitions} partitions (RF 3, min.insync.replicas 2, acks all, ${mode})`);
 
-    const producers = Array.from({ length: o.partitions }, async (_, p) => {
+    const onAck = (partition: number, seq: number) => {
+      acked.push({ partition, seq });
+      ackTimes[partition].push(Date.now());
+    };
+    const producers = mode === 'idempotent' ? await idempotentProducers(client, o.partitions, () => producing, onAck) : Array.from({ length: o.partitions }, async (_, p) => {
       let seq = 0;
       while (producing) {
         const batch = await buildRecordBatch({ records: [{ key: `p${p}`, value: `${p}:${seq}` }] });
         try {
           await client.produce(TOPIC, p, batch, -1, 10_000);
-          acked.push({ partition: p, seq });
-          ackTimes[p].push(Date.now());
+          onAck(p, seq);
           seq++;
         } catch {
           // Unknown outcome: resend the same sequence number (a duplicate, never a loss or reorder).
@@ -115,7 +124,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const end = await waitFor(`partition ${p} readable`, async () => (await client.listOffsets(TOPIC, p, -1n)).offset, 60_000, 200);
       readBack.set(p, await readPartitionValues(client, TOPIC, p, end));
     }
-    const verdict = verify(acked, readBack);
+    const verdict = verify(acked, readBack, mode);
     const longest: Partial<Record<FaultKind, number>> = {};
     for (const f of faults) longest[f.kind] = Math.max(longest[f.kind] ?? 0, f.unavailableMs);
     return { ...verdict, durationS: (Date.now() - t0) / 1000, partitions: o.partitions, faults, longestUnavailableMs: longest };
@@ -127,6 +136,43 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await cluster.stop().catch(() => undefined);
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Per partition, records `<p>:<seq>` through one idempotent producer with up to five in flight.
+ * A send that fails (delivery timeout, fencing) is not resent: its outcome is unknown, and
+ * writing it again would be the application's duplicate, not the producer's. After a fatal error
+ * a new producer (a new id) takes over.
+ */
+async function idempotentProducers(
+  client: KafkaClient, partitions: number, running: () => boolean, onAck: (partition: number, seq: number) => void,
+): Promise<Promise<void>[]> {
+  const create = () => IdempotentProducer.create(client, { deliveryTimeoutMs: 60_000, requestTimeoutMs: 10_000, retryBackoffMs: 100 });
+  let producer = await create();
+  let replacing: Promise<IdempotentProducer> | undefined;
+  const replace = (failed: IdempotentProducer) => {
+    if (producer !== failed) return;
+    replacing ??= create().then((p) => (producer = p)).finally(() => (replacing = undefined));
+  };
+  return Array.from({ length: partitions }, async (_, p) => {
+    const outstanding = new Set<Promise<void>>();
+    for (let seq = 0; running(); seq++) {
+      while (outstanding.size >= MAX_IDEMPOTENT_IN_FLIGHT) await Promise.race(outstanding);
+      if (replacing) await replacing.catch(() => sleep(1000));
+      const current = producer;
+      const batch = await buildRecordBatch({ records: [{ key: `p${p}`, value: `${p}:${seq}` }] });
+      const n = seq;
+      const sent: Promise<void> = current.send(TOPIC, p, batch).then(
+        () => onAck(p, n),
+        async () => {
+          replace(current);
+          await sleep(100);
+        },
+      ).finally(() => outstanding.delete(sent));
+      outstanding.add(sent);
+    }
+    await Promise.all(outstanding);
+  });
 }
 
 async function inject(kind: FaultKind, cluster: DevCluster, view: ClusterView): Promise<string> {

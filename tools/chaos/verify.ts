@@ -5,7 +5,17 @@ export interface Acked {
   seq: number;
 }
 
+/**
+ * at-least-once: a plain producer resends a write whose answer it lost, so duplicates are expected
+ * and tolerated. idempotent: the idempotent producer's retries must never duplicate, so any
+ * duplicate fails the run.
+ */
+export type DeliveryMode = 'at-least-once' | 'idempotent';
+
 export interface Verdict {
+  mode: DeliveryMode;
+  /** Nothing lost, nothing out of order, and in idempotent mode no duplicate. */
+  passed: boolean;
   acknowledged: number;
   read: number;
   /** Acknowledged records missing from the log. Must be 0. */
@@ -13,7 +23,10 @@ export interface Verdict {
   lostSamples: string[];
   /** Records whose sequence number is lower than one before it in the same partition. Must be 0. */
   outOfOrder: number;
-  /** Records present more than once (client retries of writes whose answer was lost). */
+  /**
+   * Records present more than once: client retries of writes whose answer was lost, tolerated
+   * at-least-once, a failure in idempotent mode.
+   */
   duplicates: number;
 }
 
@@ -21,7 +34,7 @@ export interface Verdict {
  * `readBack` maps partition to the record values in offset order; values are `<partition>:<seq>`
  * and each partition's producer wrote increasing sequence numbers one at a time.
  */
-export function verify(acked: Acked[], readBack: Map<number, string[]>): Verdict {
+export function verify(acked: Acked[], readBack: Map<number, string[]>, mode: DeliveryMode = 'at-least-once'): Verdict {
   let read = 0;
   let outOfOrder = 0;
   let duplicates = 0;
@@ -42,6 +55,8 @@ export function verify(acked: Acked[], readBack: Map<number, string[]>): Verdict
   }
   const missing = acked.filter((a) => !present.has(`${a.partition}:${a.seq}`));
   return {
+    mode,
+    passed: missing.length === 0 && outOfOrder === 0 && (mode === 'at-least-once' || duplicates === 0),
     acknowledged: acked.length,
     read,
     lost: missing.length,

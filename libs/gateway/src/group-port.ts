@@ -21,6 +21,8 @@ import {
   type OffsetFetchResult,
   type SyncGroupInput,
   type SyncGroupResult,
+  type TxnOffsetCommitInput,
+  type TxnOffsetCommitResult,
 } from '@dms/groups';
 import type { ClusterPort, ControllerPort, CoordinatorAnswer, GroupPort } from '@dms/kafka-handlers';
 import { GroupCoordinatorServiceClient, createClient, unary } from '@dms/rpc';
@@ -130,8 +132,20 @@ export class GatewayGroupPort implements GroupPort {
     });
   }
 
+  txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TxnOffsetCommitResult> {
+    const all = (errorCode: number): TxnOffsetCommitResult => ({
+      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    });
+    return this.route(input.groupId, (c) => c.txnOffsetCommit.bind(c), input, {
+      moved: (r) => r.topics.length > 0 && r.topics.every((t) => t.partitions.every((p) => MOVED.has(p.errorCode))),
+      unavailable: all,
+      // The same offsets of the same open transaction again: the later one replaces the first.
+      idempotent: true,
+    });
+  }
+
   offsetFetch(input: OffsetFetchInput): Promise<OffsetFetchResult> {
-    return this.route(input.groupId, (c) => c.offsetFetch.bind(c), input, {
+    return this.route(input.groupId, (c) => c.offsetFetch.bind(c), { ...input, requireStable: input.requireStable ?? false }, {
       moved: (r) => MOVED.has(r.errorCode),
       unavailable: (errorCode) => ({ errorCode, topics: [] }),
       idempotent: true,

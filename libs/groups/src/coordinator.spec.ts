@@ -1,23 +1,8 @@
 import { ErrorCode } from '@dms/kafka-errors';
-import { GroupCoordinator, type CoordinatorRecord } from './coordinator';
+import { GroupCoordinator } from './coordinator';
 import { groupPartition } from './placement';
+import { MemoryLog } from './testing/memory-log';
 import type { JoinGroupInput, JoinGroupResult } from './types';
-
-/** An in-memory offsets topic: what the coordinator appended, per partition. */
-class MemoryLog {
-  readonly partitions = new Map<number, CoordinatorRecord[]>();
-  failWith = 0;
-  async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
-    if (this.failWith) return this.failWith;
-    const list = this.partitions.get(partition) ?? [];
-    list.push(...records);
-    this.partitions.set(partition, list);
-    return 0;
-  }
-  async *read(partition: number): AsyncIterable<CoordinatorRecord> {
-    for (const r of this.partitions.get(partition) ?? []) yield r;
-  }
-}
 
 const N = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

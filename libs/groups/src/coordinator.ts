@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { decodeMessage } from '@dms/kafka-codec';
-import { consumerProtocolSubscriptionDescriptor } from '@dms/kafka-schema';
 import { ErrorCode } from '@dms/kafka-errors';
 import { defaultGroupConfig, type GroupCoordinatorConfig } from './config';
 import { Group, Member } from './group';
 import { groupPartition } from './placement';
+import type { AppendOutcome, CoordinatorLog, CoordinatorRecord, ReplayEntry, TxnProducer } from './coordinator-log';
+import { coordinatorErrorFor, OffsetManager, type TxnMarker } from './offset-manager';
+import { PartitionReplay } from './partition-replay';
 import {
-  decodeGroupMetadataValue,
-  decodeKey,
-  decodeOffsetCommitValue,
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
   encodeOffsetCommitKey,
-  encodeOffsetCommitValue,
   type GroupMetadataValue,
-  type OffsetCommitValue,
 } from './records';
 import {
   GROUP_STATES,
@@ -35,18 +31,9 @@ import {
   type OffsetFetchResult,
   type SyncGroupInput,
   type SyncGroupResult,
+  type TxnOffsetCommitInput,
+  type TxnOffsetCommitResult,
 } from './types';
-
-export interface CoordinatorRecord {
-  key: Buffer;
-  value: Buffer | null;
-}
-
-/** Where coordinator state is made durable: the group's partition of __consumer_offsets. */
-export interface CoordinatorLog {
-  /** Appends with acks=all semantics; resolves with a Kafka error code (0 once committed). */
-  append(partition: number, records: CoordinatorRecord[]): Promise<number>;
-}
 
 export interface GroupCoordinatorOptions {
   log: CoordinatorLog;
@@ -57,32 +44,8 @@ export interface GroupCoordinatorOptions {
   onError?: (err: unknown, what: string) => void;
 }
 
-type PartitionState = { state: 'loading' | 'active'; epoch: number };
-
-/** Append failures as Kafka's coordinator reports them to clients. */
-export function coordinatorErrorFor(appendError: number): number {
-  switch (appendError) {
-    case ErrorCode.NONE:
-      return ErrorCode.NONE;
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-    case ErrorCode.FENCED_LEADER_EPOCH:
-    case ErrorCode.NOT_COORDINATOR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    default:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-  }
-}
+/** Markers that reach a partition while it loads are applied once the replay is done. */
+type PartitionState = { state: 'loading' | 'active'; epoch: number; markers: TxnMarker[] };
 
 const joinError = (errorCode: number, memberId = ''): JoinGroupResult => ({
   errorCode, generationId: -1, leader: '', skipAssignment: false, memberId, members: [],
@@ -102,10 +65,26 @@ export class GroupCoordinator {
   private readonly config: GroupCoordinatorConfig;
   private readonly now: () => number;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly offsets: OffsetManager;
 
   constructor(private readonly opts: GroupCoordinatorOptions) {
     this.config = { ...defaultGroupConfig, ...(opts.config ?? {}) };
     this.now = opts.now ?? Date.now;
+    this.offsets = new OffsetManager({
+      config: this.config,
+      now: () => this.nowBig(),
+      ownership: (groupId) => this.ownership(groupId),
+      group: (groupId) => this.groups.get(groupId),
+      addGroup: (groupId, partition) => {
+        const g = new Group(groupId, partition, this.nowBig());
+        this.groups.set(groupId, g);
+        return g;
+      },
+      groupsOf: (partition) => [...this.groups.values()].filter((g) => g.partition === partition),
+      findMember: (group, memberId, groupInstanceId) => this.findMember(group, memberId, groupInstanceId),
+      memberAlive: (group, member) => this.scheduleHeartbeat(group, member),
+      append: (partition, records, txn) => this.appendAt(partition, records, txn),
+    });
   }
 
   private nowBig(): bigint {
@@ -148,42 +127,44 @@ export class GroupCoordinator {
    * Rebuilds the groups of `partition` from its records (oldest first), answering
    * COORDINATOR_LOAD_IN_PROGRESS meanwhile. A later unload or reload wins over this one.
    */
-  async loadPartition(partition: number, epoch: number, records: AsyncIterable<CoordinatorRecord>): Promise<void> {
+  async loadPartition(partition: number, epoch: number, entries: AsyncIterable<ReplayEntry>): Promise<void> {
     if (this.partitions.has(partition)) this.unloadPartition(partition);
-    const mine: PartitionState = { state: 'loading', epoch };
+    const mine: PartitionState = { state: 'loading', epoch, markers: [] };
     this.partitions.set(partition, mine);
-    const metadata = new Map<string, GroupMetadataValue | null>();
-    const offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitValue | null }>>();
-    for await (const rec of records) {
+    const replay = new PartitionReplay();
+    for await (const entry of entries) {
       if (this.partitions.get(partition) !== mine) return;
-      let key;
       try {
-        key = decodeKey(rec.key);
-        if (!key) continue;
-        if (key.kind === 'group') {
-          metadata.set(key.group, rec.value ? decodeGroupMetadataValue(rec.value) : null);
-        } else {
-          let m = offsets.get(key.group);
-          if (!m) offsets.set(key.group, (m = new Map()));
-          m.set(`${key.topic}\0${key.partition}`, { topic: key.topic, partition: key.partition, value: rec.value ? decodeOffsetCommitValue(rec.value) : null });
-        }
+        replay.apply(entry);
       } catch (err) {
         // One unreadable record must not make every group of the partition unavailable.
         this.opts.onError?.(err, `skipping an unreadable record of partition ${partition}`);
       }
     }
     if (this.partitions.get(partition) !== mine) return;
-    const ids = new Set([...metadata.keys(), ...offsets.keys()]);
-    for (const groupId of ids) {
-      const meta = metadata.get(groupId);
-      const committed = [...(offsets.get(groupId)?.values() ?? [])].filter((o) => o.value !== null);
-      if (!meta && committed.length === 0) continue;
-      const group = new Group(groupId, partition, this.nowBig());
-      for (const o of committed) group.setOffset(o.topic, o.partition, o.value!);
-      if (meta) this.restoreGroup(group, meta);
-      this.groups.set(groupId, group);
+    for (const r of replay.groups()) {
+      const group = new Group(r.groupId, partition, this.nowBig());
+      for (const { topic, partition: p, ...o } of r.offsets) group.setOffset(topic, p, o);
+      group.pendingTxnOffsets = r.pending;
+      if (r.metadata) this.restoreGroup(group, r.metadata);
+      this.groups.set(r.groupId, group);
     }
     mine.state = 'active';
+    for (const m of mine.markers.splice(0)) this.offsets.completeTxn(partition, m);
+  }
+
+  /**
+   * A COMMIT or ABORT marker of `producerId`'s transaction was written (and replicated) at
+   * `offset` of `partition`: the producer's pending offsets of that partition's groups written
+   * before it become committed, or are dropped. Markers are idempotent: replaying one twice
+   * finds nothing left to do.
+   */
+  onTxnMarker(partition: number, producerId: bigint, committed: boolean, offset: bigint): void {
+    const p = this.partitions.get(partition);
+    if (!p) return; // Not ours: whoever loads the partition replays the marker from the log.
+    const marker = { producerId, committed, offset };
+    if (p.state === 'loading') p.markers.push(marker);
+    else this.offsets.completeTxn(partition, marker);
   }
 
   /** Drops every group of `partition`: another broker coordinates them now. */
@@ -605,137 +586,22 @@ export class GroupCoordinator {
     return { errorCode: ErrorCode.NONE, members };
   }
 
-  // ---- offsets -----------------------------------------------------------------------------
+  // ---- offsets (OffsetManager) -------------------------------------------------------------
 
-  async offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult> {
-    const all = (errorCode: number): OffsetCommitResult => ({
-      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-    });
-    if (!input.groupId) return all(ErrorCode.INVALID_GROUP_ID);
-    const own = this.ownership(input.groupId);
-    if (own.errorCode !== ErrorCode.NONE) return all(own.errorCode);
-    let group = this.groups.get(input.groupId);
-    if (!group) {
-      // A group not managed by Kafka (assign() plus commits) commits with generation -1.
-      if (input.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
-      group = new Group(input.groupId, own.partition, this.nowBig());
-      this.groups.set(input.groupId, group);
-    } else if (group.state === 'Dead') {
-      return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    } else if (!(input.generationId < 0 && group.state === 'Empty')) {
-      // Kafka's classic-group order: member, then generation, and only then the state. A member
-      // of the current generation may commit while the group is PreparingRebalance (sarama
-      // commits on close while the others rejoin); CompletingRebalance answers REBALANCE_IN_PROGRESS.
-      const found = this.findMember(group, input.memberId, input.groupInstanceId);
-      if (!found.member) return all(found.errorCode);
-      if (input.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
-      if (group.state === 'CompletingRebalance') return all(ErrorCode.REBALANCE_IN_PROGRESS);
-      this.scheduleHeartbeat(group, found.member);
-    }
-    const now = this.nowBig();
-    const records = [];
-    const accepted: { topic: string; partition: number; value: Omit<OffsetCommitValue, 'expireTimestamp'> }[] = [];
-    const result: OffsetCommitResult = { topics: [] };
-    const codes = new Map<string, number>();
-    for (const t of input.topics) {
-      for (const p of t.partitions) {
-        const metadata = p.committedMetadata ?? '';
-        if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
-          codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.OFFSET_METADATA_TOO_LARGE);
-          continue;
-        }
-        const value = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: now };
-        records.push({ key: encodeOffsetCommitKey(input.groupId, t.name, p.partitionIndex), value: encodeOffsetCommitValue(value) });
-        accepted.push({ topic: t.name, partition: p.partitionIndex, value });
-      }
-    }
-    if (records.length > 0) {
-      const errorCode = coordinatorErrorFor(await this.append(own.partition, records));
-      for (const a of accepted) codes.set(`${a.topic}\0${a.partition}`, errorCode);
-      const current = this.groups.get(input.groupId);
-      if (errorCode === ErrorCode.NONE && current) {
-        for (const a of accepted) current.setOffset(a.topic, a.partition, { ...a.value });
-      }
-    }
-    for (const t of input.topics) {
-      result.topics.push({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.NONE })) });
-    }
-    return result;
+  offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult> {
+    return this.offsets.offsetCommit(input);
+  }
+
+  txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TxnOffsetCommitResult> {
+    return this.offsets.txnOffsetCommit(input);
   }
 
   offsetFetch(input: OffsetFetchInput): OffsetFetchResult {
-    const own = this.ownership(input.groupId);
-    if (own.errorCode !== ErrorCode.NONE) return { errorCode: own.errorCode, topics: [] };
-    const group = this.groups.get(input.groupId);
-    const entry = (partitionIndex: number, o?: { offset: bigint; leaderEpoch: number; metadata: string }) => ({
-      partitionIndex,
-      committedOffset: o?.offset ?? -1n,
-      committedLeaderEpoch: o?.leaderEpoch ?? -1,
-      metadata: o?.metadata ?? '',
-      errorCode: ErrorCode.NONE,
-    });
-    if (input.allTopics) {
-      const byTopic = new Map<string, ReturnType<typeof entry>[]>();
-      for (const o of group?.offsets.values() ?? []) {
-        const list = byTopic.get(o.topic) ?? [];
-        list.push(entry(o.partition, o));
-        byTopic.set(o.topic, list);
-      }
-      return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.sort((a, b) => a.partitionIndex - b.partitionIndex) })) };
-    }
-    return {
-      errorCode: ErrorCode.NONE,
-      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, group?.getOffset(t.name, p))) })),
-    };
+    return this.offsets.offsetFetch(input);
   }
 
-  async offsetDelete(input: OffsetDeleteInput): Promise<OffsetDeleteResult> {
-    const own = this.ownership(input.groupId);
-    if (own.errorCode !== ErrorCode.NONE) return { errorCode: own.errorCode, topics: [] };
-    const group = this.groups.get(input.groupId);
-    if (!group || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    let subscribed = new Set<string>();
-    if (!group.isEmpty()) {
-      if (group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
-      subscribed = this.subscribedTopics(group);
-    }
-    const records = [];
-    const deleting: { topic: string; partition: number }[] = [];
-    for (const t of input.topics) {
-      if (subscribed.has(t.name)) continue;
-      for (const p of t.partitionIndexes) {
-        records.push({ key: encodeOffsetCommitKey(input.groupId, t.name, p), value: null });
-        deleting.push({ topic: t.name, partition: p });
-      }
-    }
-    let errorCode: number = ErrorCode.NONE;
-    if (records.length > 0) {
-      errorCode = coordinatorErrorFor(await this.append(own.partition, records));
-      if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
-      for (const d of deleting) this.groups.get(input.groupId)?.deleteOffset(d.topic, d.partition);
-    }
-    return {
-      errorCode: ErrorCode.NONE,
-      topics: input.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: subscribed.has(t.name) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE })),
-      })),
-    };
-  }
-
-  private subscribedTopics(group: Group): Set<string> {
-    const topics = new Set<string>();
-    for (const m of group.members.values()) {
-      const meta = m.metadataFor(group.protocolName);
-      if (meta.length < 2) continue;
-      try {
-        const version = Math.min(meta.readInt16BE(0), 3);
-        for (const t of decodeMessage(consumerProtocolSubscriptionDescriptor, version, meta, 2).topics as string[]) topics.add(t);
-      } catch {
-        // Unreadable subscription: nothing can be known subscribed through it.
-      }
-    }
-    return topics;
+  offsetDelete(input: OffsetDeleteInput): Promise<OffsetDeleteResult> {
+    return this.offsets.offsetDelete(input);
   }
 
   // ---- administration ---------------------------------------------------------------------
@@ -790,9 +656,13 @@ export class GroupCoordinator {
     }));
   }
 
-  /** Tombstones for every offset and the group itself; the group is gone once they commit. */
+  /**
+   * Tombstones for every offset (those of open transactions too, so a reload drops them as this
+   * does) and the group itself; the group is gone once they commit.
+   */
   private async removeGroup(g: Group): Promise<number> {
-    const records = [...g.offsets.values()].map((o) => ({ key: encodeOffsetCommitKey(g.groupId, o.topic, o.partition), value: null }));
+    const partitions = new Map([...g.offsets.values(), ...g.pendingTxnOffsets.partitions()].map((o) => [`${o.topic}\0${o.partition}`, o]));
+    const records = [...partitions.values()].map((o) => ({ key: encodeOffsetCommitKey(g.groupId, o.topic, o.partition), value: null }));
     records.push({ key: encodeGroupMetadataKey(g.groupId), value: null });
     g.state = 'Dead';
     const errorCode = coordinatorErrorFor(await this.append(g.partition, records));
@@ -815,6 +685,8 @@ export class GroupCoordinator {
     const retention = BigInt(this.config.offsetsRetentionMs);
     for (const g of [...this.groups.values()]) {
       if (g.state !== 'Empty' || this.partitions.get(g.partition)?.state !== 'active') continue;
+      // Offsets of an open transaction decide later whether the group keeps offsets.
+      if (g.pendingTxnOffsets.size > 0) continue;
       const expired = [...g.offsets.values()].filter((o) => (g.protocolType ? g.currentStateTimestamp : o.commitTimestamp) + retention <= now);
       if (expired.length === g.offsets.size) {
         if (g.currentStateTimestamp + retention <= now || g.offsets.size > 0) await this.removeGroup(g);
@@ -852,12 +724,16 @@ export class GroupCoordinator {
     return this.append(group.partition, [{ key: encodeGroupMetadataKey(group.groupId), value }]).then(coordinatorErrorFor);
   }
 
-  private async append(partition: number, records: { key: Buffer; value: Buffer | null }[]): Promise<number> {
+  private async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
+    return (await this.appendAt(partition, records)).errorCode;
+  }
+
+  private async appendAt(partition: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<AppendOutcome> {
     try {
-      return await this.opts.log.append(partition, records);
+      return await this.opts.log.append(partition, records, txn);
     } catch (err) {
       this.opts.onError?.(err, 'append to the offsets topic failed');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, baseOffset: -1n };
     }
   }
 

@@ -1,3 +1,4 @@
+import { PendingTxnOffsets } from './txn-offsets';
 import type { GroupProtocol, GroupState, JoinGroupResult, SyncGroupResult } from './types';
 
 export interface CommittedOffset {
@@ -5,6 +6,8 @@ export interface CommittedOffset {
   leaderEpoch: number;
   metadata: string;
   commitTimestamp: bigint;
+  /** Where the commit's record sits in __consumer_offsets (-1: not known); the later one wins. */
+  logOffset?: bigint;
 }
 
 export class Member {
@@ -51,6 +54,8 @@ export class Group {
   /** group.instance.id -> member id. */
   readonly staticMembers = new Map<string, string>();
   readonly offsets = new Map<string, CommittedOffset & { topic: string; partition: number }>();
+  /** Transactional commits (TxnOffsetCommit) whose transaction has not ended yet. */
+  pendingTxnOffsets = new PendingTxnOffsets();
   currentStateTimestamp: bigint;
   rebalanceTimer: NodeJS.Timeout | undefined;
   /** While the initial rebalance delay runs; join completion waits for it. */
@@ -80,6 +85,21 @@ export class Group {
 
   deleteOffset(topic: string, partition: number): void {
     this.offsets.delete(offsetKey(topic, partition));
+  }
+
+  /**
+   * The producer's transaction ended with a marker at `markerOffset`: its pending offsets become
+   * the committed ones (unless a later plain commit of the same partition is already there), or
+   * are dropped on abort. Answers whether anything was pending.
+   */
+  completeTxn(producerId: bigint, committed: boolean, markerOffset: bigint): boolean {
+    const done = this.pendingTxnOffsets.take(producerId, markerOffset);
+    if (!committed) return done.length > 0;
+    for (const { topic, partition, ...o } of done) {
+      const current = this.getOffset(topic, partition);
+      if (!current || (current.logOffset ?? -1n) < o.logOffset) this.setOffset(topic, partition, o);
+    }
+    return done.length > 0;
   }
 
   allJoined(): boolean {

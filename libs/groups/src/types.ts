@@ -108,11 +108,28 @@ export interface OffsetCommitResult {
   topics: TopicPartitionErrors[];
 }
 
+/** TxnOffsetCommit: offsets committed as part of the producer's transaction (KIP-98, KIP-447). */
+export interface TxnOffsetCommitInput {
+  transactionalId: string;
+  groupId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** v3+ (KIP-447): the consumer's group generation, member and instance id; -1/'' before. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | undefined;
+  topics: OffsetCommitInput['topics'];
+}
+
+export type TxnOffsetCommitResult = OffsetCommitResult;
+
 export interface OffsetFetchInput {
   groupId: string;
   /** True asks for every committed offset of the group (`topics` is then ignored). */
   allTopics: boolean;
   topics: { name: string; partitionIndexes: number[] }[];
+  /** v7+: partitions with a pending transactional commit answer UNSTABLE_OFFSET_COMMIT. */
+  requireStable?: boolean | undefined;
 }
 
 export interface FetchedOffset {

@@ -117,6 +117,8 @@ export class Broker {
       createStorageService({
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals) : undefined,
+        // A marker on __consumer_offsets ends the producer's pending transactional offset commits.
+        onTxnMarker: (m) => this.groups?.onTxnMarker(m),
       }),
     );
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {

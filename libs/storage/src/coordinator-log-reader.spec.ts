@@ -10,8 +10,9 @@ import {
   GroupCoordinator,
 } from '@dms/groups';
 import { cleanableRange, compactLog, OffsetMap, PartitionLog } from '@dms/log';
+import { ErrorCode } from '@dms/kafka-errors';
 import { COMPACTION_DEFAULTS } from './compaction-settings';
-import { readCoordinatorRecords } from './coordinator-log-reader';
+import { readCoordinatorLog, readCoordinatorRecords } from './coordinator-log-reader';
 
 const T0 = 1_700_000_000_000;
 const settings = { ...COMPACTION_DEFAULTS, deleteRetentionMs: 1_000, fileDeleteDelayMs: 0 };
@@ -39,8 +40,8 @@ async function write(log: PartitionLog, records: { key: Buffer; value: Buffer | 
 }
 
 async function load(log: PartitionLog) {
-  const c = new GroupCoordinator({ log: { append: async () => 0 }, numPartitions: () => 1 });
-  await c.loadPartition(0, 0, readCoordinatorRecords(log));
+  const c = new GroupCoordinator({ log: { append: async () => ({ errorCode: 0, baseOffset: 0n }) }, numPartitions: () => 1 });
+  await c.loadPartition(0, 0, readCoordinatorLog(log));
   const fetch = (groupId: string) =>
     c.offsetFetch({ groupId, allTopics: true, topics: [] }).topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}@${p.committedOffset}`));
   const view = {
@@ -90,6 +91,50 @@ describe('group coordinator load over a compacted __consumer_offsets log', () =>
     expect(cleaned.length).toBeGreaterThan(0);
     expect(cleaned.filter((r) => r.value === null)).toEqual([]);
     expect(await load(log)).toEqual(expected);
+    await log.close();
+  });
+});
+
+describe('replay of transactional offset commits', () => {
+  // As the group coordinator appends them (coordinator origin: no sequence) and as WriteTxnMarkers does.
+  const txn = async (log: PartitionLog, producerId: bigint, records: { key: Buffer; value: Buffer | null }[]) => {
+    const batch = await buildRecordBatch({ transactional: true, producerId, producerEpoch: 0, baseSequence: -1, records: records.map((r) => ({ ...r, timestamp: T0 })) });
+    await log.append(batch, { leaderEpoch: 0, origin: 'coordinator' });
+    log.highWatermark = log.logEndOffset;
+  };
+  const marker = async (log: PartitionLog, producerId: bigint, type: 'commit' | 'abort') => {
+    await log.appendControl({ producerId, producerEpoch: 0, committed: type === 'commit', coordinatorEpoch: 0 }, { leaderEpoch: 0, timestamp: BigInt(T0) });
+    log.highWatermark = log.logEndOffset;
+  };
+
+  it('hands the replay each record\'s producer and offset and each marker, so transactions resolve as they did live', async () => {
+    const log = await PartitionLog.open(dir, {});
+    await write(log, [commit('g1', 't', 0, 1n), commit('g1', 't', 1, 1n)]);
+    await txn(log, 7n, [commit('g1', 't', 0, 10n)]);
+    await txn(log, 8n, [commit('g1', 't', 1, 20n)]);
+    await marker(log, 8n, 'abort');
+    await marker(log, 7n, 'commit');
+    await txn(log, 7n, [commit('g1', 't', 1, 30n)]);
+
+    const entries = [];
+    for await (const e of readCoordinatorLog(log)) entries.push('marker' in e ? `${e.marker}:${e.producerId}@${e.offset}` : `${e.transactional ? 'txn' : 'plain'}:${e.producerId}@${e.offset}`);
+    expect(entries).toEqual(['plain:-1@0', 'plain:-1@1', 'txn:7@2', 'txn:8@3', 'abort:8@4', 'commit:7@5', 'txn:7@6']);
+
+    // Shards without transactions read the keyed records alone.
+    const plain = [];
+    for await (const r of readCoordinatorRecords(log)) plain.push(r);
+    expect(plain).toHaveLength(5);
+
+    const c = new GroupCoordinator({ log: { append: async () => ({ errorCode: 0, baseOffset: 0n }) }, numPartitions: () => 1 });
+    await c.loadPartition(0, 0, readCoordinatorLog(log));
+    const fetch = (requireStable: boolean) => c.offsetFetch({ groupId: 'g1', allTopics: false, requireStable, topics: [{ name: 't', partitionIndexes: [0, 1] }] })
+      .topics[0].partitions.map((p) => [p.committedOffset, p.errorCode]);
+    expect(fetch(false)).toEqual([[10n, 0], [1n, 0]]);
+    // The last transaction of producer 7 has no marker yet: still pending.
+    expect(fetch(true)).toEqual([[10n, 0], [-1n, ErrorCode.UNSTABLE_OFFSET_COMMIT]]);
+    c.onTxnMarker(0, 7n, true, 7n);
+    expect(fetch(true)).toEqual([[10n, 0], [30n, 0]]);
+    c.close();
     await log.close();
   });
 });

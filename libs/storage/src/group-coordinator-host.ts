@@ -7,8 +7,11 @@ import { ErrorCode } from '@dms/kafka-errors';
 import {
   GroupCoordinator,
   OFFSETS_TOPIC,
+  type AppendOutcome,
   type CoordinatorRecord,
   type GroupCoordinatorConfig,
+  type ReplayEntry,
+  type TxnProducer,
 } from '@dms/groups';
 import type { Logger } from '@dms/platform';
 import {
@@ -21,7 +24,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '@dms/rpc';
-import { readCoordinatorRecords } from './coordinator-log-reader';
+import { readCoordinatorLog } from './coordinator-log-reader';
 import type { ReplicaManager } from './replica-manager';
 
 export interface GroupCoordinatorHostOptions {
@@ -58,7 +61,7 @@ export class GroupCoordinatorHost {
     private readonly opts: GroupCoordinatorHostOptions,
   ) {
     this.coordinator = new GroupCoordinator({
-      log: { append: (partition, records) => this.append(partition, records) },
+      log: { append: (partition, records, txn) => this.append(partition, records, txn) },
       numPartitions: () => view.topic(OFFSETS_TOPIC)?.partitions ?? 0,
       config: opts.config,
       onError: (err, what) => opts.logger.warn({ err }, what),
@@ -93,6 +96,7 @@ export class GroupCoordinatorHost {
       heartbeat: unary((r) => c.heartbeat(r)),
       leaveGroup: unary((r) => c.leaveGroup(r)),
       offsetCommit: unary((r) => c.offsetCommit(r)),
+      txnOffsetCommit: unary((r) => c.txnOffsetCommit(r)),
       offsetFetch: unary((r) => c.offsetFetch(r)),
       offsetDelete: unary((r) => c.offsetDelete(r)),
       describeGroups: unary((r) => ({ groups: c.describeGroups(r.groupIds) })),
@@ -100,6 +104,16 @@ export class GroupCoordinatorHost {
       deleteGroups: unary(async (r) => ({ results: await c.deleteGroups(r.groupIds) })),
     };
     return traced(impl, this.opts.tracer, { serviceName: 'dms.groups.v1.GroupCoordinatorService' });
+  }
+
+  /**
+   * A transaction marker was written to a partition this broker leads and replicated to the ISR
+   * (the storage service's onTxnMarker): on __consumer_offsets it ends the producer's pending
+   * transactional offset commits there.
+   */
+  onTxnMarker(m: { topic: string; partition: number; producerId: bigint; committed: boolean; offset: bigint }): void {
+    if (m.topic !== OFFSETS_TOPIC || this.closed) return;
+    this.coordinator.onTxnMarker(m.partition, m.producerId, m.committed, m.offset);
   }
 
   /** Loads partitions this broker newly leads (or leads in a new epoch); drops the others. */
@@ -127,7 +141,7 @@ export class GroupCoordinatorHost {
     const started = Date.now();
     try {
       let records = 0;
-      const counted = async function* (src: AsyncIterable<CoordinatorRecord>) {
+      const counted = async function* (src: AsyncIterable<ReplayEntry>) {
         for await (const r of src) {
           records++;
           yield r;
@@ -150,8 +164,8 @@ export class GroupCoordinatorHost {
     return !this.closed && s?.leader === this.opts.brokerId && s.leaderEpoch === epoch;
   }
 
-  /** Every record of the partition's log, oldest first, up to its end when the read started. */
-  private async *readPartition(partition: number, epoch: number): AsyncIterable<CoordinatorRecord> {
+  /** Every record and marker of the partition's log, oldest first, up to its end when the read started. */
+  private async *readPartition(partition: number, epoch: number): AsyncIterable<ReplayEntry> {
     const deadline = Date.now() + REPLICA_WAIT_MS;
     let replica = this.replicas.getNow(OFFSETS_TOPIC, partition);
     while (!replica) {
@@ -161,21 +175,32 @@ export class GroupCoordinatorHost {
       replica = (await this.replicas.get(OFFSETS_TOPIC, partition)) ?? undefined;
       if (!replica) await sleep(100);
     }
-    yield* readCoordinatorRecords(replica.log);
+    yield* readCoordinatorLog(replica.log);
   }
 
-  private async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
-    const batch = await buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })) });
-    if (!this.produce) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  /**
+   * One batch through the broker's own Produce path, acks=all. A transactional commit goes as a
+   * transactional batch of the client's producer with no sequence (Kafka's coordinator-origin
+   * append), so the partition tracks the transaction and its marker resolves it.
+   */
+  private async append(partition: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<AppendOutcome> {
+    const failed = (errorCode: number) => ({ errorCode, baseOffset: -1n });
+    const batch = await buildRecordBatch({
+      records: records.map((r) => ({ key: r.key, value: r.value })),
+      ...(txn ? { transactional: true, producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: -1 } : {}),
+    });
+    if (!this.produce) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     try {
       const res = await this.produce.request(
         { acks: -1, timeoutMs: APPEND_TIMEOUT_MS, partitions: [{ topic: OFFSETS_TOPIC, partition, records: batch }], traceContext: {} },
         { timeoutMs: APPEND_TIMEOUT_MS + 2_000 },
       );
-      return res.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      const p = res.partitions[0];
+      if (!p) return failed(ErrorCode.UNKNOWN_SERVER_ERROR);
+      return p.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, baseOffset: p.baseOffset } : failed(p.errorCode);
     } catch (err) {
       this.opts.logger.warn({ err, partition }, 'coordinator append failed');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
   }
 }

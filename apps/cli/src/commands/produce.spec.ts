@@ -61,4 +61,20 @@ describe('dms produce', () => {
     expect(await run(['a'], 'produce', 't', '--partition', '5', '--bootstrap-server', broker.address))
       .toMatchObject({ code: 1, err: expect.stringContaining('out of range') });
   });
+
+  it('--idempotent produces with a producer id and per-partition sequences, in input order', async () => {
+    broker.createTopic('t', 2);
+    const lines = Array.from({ length: 30 }, (_, i) => `v${i}`);
+    const res = await run(lines, 'produce', 't', '--idempotent', '--batch-size', '2', '--bootstrap-server', broker.address);
+    expect(res).toMatchObject({ out: 'Produced 30 records to t.\n', code: 0 });
+    expect(broker.producerIds).toEqual([1000n]);
+    const parts = (await partitionValues(broker, 't')).map((p) => p.map((r) => r.value));
+    // Each partition holds its lines once, in input order; together every line.
+    for (const p of parts) expect(p).toEqual(lines.filter((l) => p.includes(l)));
+    expect(parts.flat().sort()).toEqual([...lines].sort());
+    const headers = (await Promise.all(broker.topics.get('t')!.partitions[0].batches.map((b) => decodeRecordBatches(b)))).flat().map((b) => b.header);
+    expect(headers.map((h) => [h.producerId, h.producerEpoch, h.baseSequence])).toEqual(headers.map((_, i) => [1000n, 0, 2 * i]));
+    expect(await run(['a'], 'produce', 't', '--idempotent', '--acks', '1', '--bootstrap-server', broker.address))
+      .toMatchObject({ code: 1, err: expect.stringContaining('acks=-1') });
+  });
 });

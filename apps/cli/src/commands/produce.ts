@@ -12,6 +12,7 @@ interface ProduceCliOptions {
   acks: number;
   compression: CompressionType;
   batchSize: number;
+  idempotent?: boolean;
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function register(program: Command, io: CliIo = processIo): void {
     .addOption(new Option('--acks <acks>', '-1 (all), 0 or 1').argParser(parseAcks).default(-1))
     .addOption(new Option('--compression <codec>', 'none|gzip|snappy|lz4|zstd').argParser(parseCompression).default(parseCompression('none'), 'none'))
     .addOption(new Option('--batch-size <n>', 'records per batch').argParser(parseIntOption('--batch-size', 1)).default(1000))
+    .option('--idempotent', 'idempotent producer (enable.idempotence): retries never duplicate or reorder a record; needs --acks -1')
     .option('--json', 'print the result as JSON')
     .action(async (topic: string, opts: ProduceCliOptions) => {
       const client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli', ...securityFromFile((opts as { commandConfig?: string }).commandConfig) });
@@ -37,6 +39,7 @@ export function register(program: Command, io: CliIo = processIo): void {
           compression: opts.compression,
           batchSize: opts.batchSize,
           allowAutoTopicCreation: true,
+          idempotent: opts.idempotent === true,
         });
         io.out(opts.json ? `${JSON.stringify({ topic, produced })}\n` : `Produced ${produced} records to ${topic}.\n`);
       } catch (err) {

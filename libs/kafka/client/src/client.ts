@@ -7,6 +7,7 @@ import {
   type DeleteTopicsResponse,
   type ElectLeadersResponse,
   type FetchResponse,
+  type InitProducerIdResponse,
   type ListOffsetsResponse,
   type MetadataResponse,
   type ProduceResponse,
@@ -264,24 +265,52 @@ export class KafkaClient {
    * offset -1: the broker sends no answer.
    */
   async produce(topic: string, partition: number, records: Buffer, acks = -1, timeoutMs = 30_000): Promise<ProduceResult> {
-    return this.withRetry(topic, async () => {
-      const conn = await this.leaderConnection(topic, partition);
-      const body = {
-        transactionalId: null,
-        acks,
-        timeoutMs,
-        topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
-      };
-      if (acks === 0) {
-        await conn.sendOnly(ApiKey.Produce, body);
-        return { baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
-      }
-      const res = await conn.request<ProduceResponse>(ApiKey.Produce, body, { timeoutMs: timeoutMs + 5_000 });
-      const p = res.responses.find((t) => t.name === topic)?.partitionResponses.find((x) => x.index === partition);
-      if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `produce response lacks ${topic}-${partition}`);
-      if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode, p.errorMessage ?? undefined);
-      return { baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs ?? -1n, logStartOffset: p.logStartOffset ?? -1n };
-    });
+    return this.withRetry(topic, () => this.produceOnce(topic, partition, records, acks, timeoutMs));
+  }
+
+  /**
+   * One Produce attempt to the partition's leader as known now: errors are thrown as KafkaError
+   * (a producer with its own retry policy, such as the idempotent one, decides what comes next).
+   */
+  async produceOnce(topic: string, partition: number, records: Buffer, acks = -1, timeoutMs = 30_000): Promise<ProduceResult> {
+    const conn = await this.leaderConnection(topic, partition);
+    const body = {
+      transactionalId: null,
+      acks,
+      timeoutMs,
+      topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+    };
+    if (acks === 0) {
+      await conn.sendOnly(ApiKey.Produce, body);
+      return { baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+    }
+    const res = await conn.request<ProduceResponse>(ApiKey.Produce, body, { timeoutMs: timeoutMs + 5_000 });
+    const p = res.responses.find((t) => t.name === topic)?.partitionResponses.find((x) => x.index === partition);
+    if (!p) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `produce response lacks ${topic}-${partition}`);
+    if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode, p.errorMessage ?? undefined);
+    return { baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs ?? -1n, logStartOffset: p.logStartOffset ?? -1n };
+  }
+
+  /** Forgets a topic's leaders and reloads them (after NOT_LEADER_OR_FOLLOWER and the like). */
+  async refreshTopic(topic: string): Promise<void> {
+    this.topics.delete(topic);
+    await this.metadata([topic]).catch(() => undefined);
+  }
+
+  /**
+   * InitProducerId without a transactional id: a new producer id, or (v3+, KIP-360) with the
+   * current id and epoch, the same id with the epoch bumped.
+   */
+  async initProducerId(current?: { producerId: bigint; producerEpoch: number }, timeoutMs = 30_000): Promise<{ producerId: bigint; producerEpoch: number }> {
+    const conn = await this.anyConnection();
+    const res = await conn.request<InitProducerIdResponse>(ApiKey.InitProducerId, {
+      transactionalId: null,
+      transactionTimeoutMs: 60_000,
+      producerId: current?.producerId ?? -1n,
+      producerEpoch: current?.producerEpoch ?? -1,
+    }, { timeoutMs });
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode, 'InitProducerId failed');
+    return { producerId: res.producerId, producerEpoch: res.producerEpoch };
   }
 
   async fetch(topic: string, partition: number, offset: bigint, maxBytes = 1 << 20, maxWaitMs = 500, minBytes = 1): Promise<FetchResult> {

@@ -17,7 +17,9 @@ import { FrameReader } from './frame-reader';
  * just enough behaviour for the client's APIs. Behaviour: one node (id 1) leads everything;
  * Produce assigns offsets like a broker (rewrites base offsets in place); Fetch returns whole
  * batches from the one containing the fetch offset; ListOffsets by time scans records.
- * Not implemented: long-poll waits (Fetch answers at once), sessions, auth.
+ * Idempotent producers: InitProducerId hands out ids; a batch with a producer id is checked
+ * like Kafka's leader does (epoch, next sequence, the last five batches for duplicates).
+ * Not implemented: long-poll waits (Fetch answers at once), sessions, auth, transactions.
  */
 export interface FakeBrokerOptions {
   /** Overrides the advertised [min, max] per api key. */
@@ -31,6 +33,8 @@ export type Intercept = (apiKey: number, version: number, body: any) => Promise<
 interface PartitionLog {
   batches: Buffer[];
   nextOffset: bigint;
+  /** Per producer id: its epoch and the last five batches' sequences and offsets. */
+  producers: Map<bigint, { epoch: number; batches: { firstSeq: number; lastSeq: number; baseOffset: bigint }[] }>;
 }
 
 const DEFAULT_VERSIONS: Record<number, [number, number]> = {
@@ -41,6 +45,7 @@ const DEFAULT_VERSIONS: Record<number, [number, number]> = {
   [ApiKey.ApiVersions]: [0, 3],
   [ApiKey.CreateTopics]: [0, 7],
   [ApiKey.DeleteTopics]: [0, 6],
+  [ApiKey.InitProducerId]: [0, 5],
 };
 
 export class FakeBroker {
@@ -48,6 +53,8 @@ export class FakeBroker {
   readonly topics = new Map<string, { topicId: string; partitions: PartitionLog[] }>();
   readonly requests: { apiKey: number; version: number }[] = [];
   intercept: Intercept | undefined;
+  /** Producer ids handed out by InitProducerId, in order. */
+  readonly producerIds: bigint[] = [];
   private server!: net.Server;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
@@ -68,7 +75,7 @@ export class FakeBroker {
 
   createTopic(name: string, partitions: number): void {
     const id = `00000000-0000-4000-8000-${(this.topics.size + 1).toString(16).padStart(12, '0')}`;
-    this.topics.set(name, { topicId: id, partitions: Array.from({ length: partitions }, () => ({ batches: [], nextOffset: 0n })) });
+    this.topics.set(name, { topicId: id, partitions: Array.from({ length: partitions }, () => ({ batches: [], nextOffset: 0n, producers: new Map() })) });
   }
 
   async stop(): Promise<void> {
@@ -106,7 +113,8 @@ export class FakeBroker {
     return encodeResponse(key, version, correlationId, await response);
   }
 
-  private answer(key: number, version: number, body: any): object | Promise<object> | null {
+  /** The broker's own answer (an intercept may call it, then lose or replace the result). */
+  answer(key: number, version: number, body: any): object | Promise<object> | null {
     switch (key) {
       case ApiKey.ApiVersions: {
         const versions = { ...DEFAULT_VERSIONS, ...this.opts.versions };
@@ -141,6 +149,12 @@ export class FakeBroker {
         };
       case ApiKey.Produce:
         return this.produce(body);
+      case ApiKey.InitProducerId: {
+        // Kafka gives a producer without transactional id a fresh id each time.
+        const producerId = BigInt(1000 + this.producerIds.length);
+        this.producerIds.push(producerId);
+        return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
+      }
       case ApiKey.Fetch:
         return this.fetch(body);
       case ApiKey.ListOffsets:
@@ -190,13 +204,39 @@ export class FakeBroker {
         const records = Buffer.from(p.records ?? Buffer.alloc(0));
         const { problem, positions } = validateBatches(records);
         if (problem.kind !== 'ok' || positions.length === 0) return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE };
+        const checked = positions.length === 1 ? this.checkSequence(log, readBatchHeader(records)) : undefined;
+        if (checked?.errorCode) return { ...base, errorCode: checked.errorCode };
+        if (checked?.duplicateOf !== undefined) return { ...base, errorCode: 0, baseOffset: checked.duplicateOf };
         const baseOffset = log.nextOffset;
         log.nextOffset = assignOffsets(records, positions, baseOffset, 0);
+        checked?.record(baseOffset);
         for (const pos of positions) log.batches.push(records.subarray(pos, pos + readBatchHeader(records, pos).sizeInBytes));
         return { ...base, errorCode: 0, baseOffset };
       }),
     }));
     return body.acks === 0 ? null : { responses, throttleTimeMs: 0 };
+  }
+
+  /** Kafka's producer state check on the leader, for a batch with a producer id. */
+  private checkSequence(log: PartitionLog, h: { producerId: bigint; producerEpoch: number; baseSequence: number; lastOffsetDelta: number }) {
+    if (h.producerId < 0n) return undefined;
+    const firstSeq = h.baseSequence;
+    const lastSeq = firstSeq + h.lastOffsetDelta;
+    const state = log.producers.get(h.producerId);
+    const record = (baseOffset: bigint) => {
+      const s = log.producers.get(h.producerId);
+      const kept = s && s.epoch === h.producerEpoch ? s.batches : [];
+      log.producers.set(h.producerId, { epoch: h.producerEpoch, batches: [...kept, { firstSeq, lastSeq, baseOffset }].slice(-5) });
+    };
+    if (state && h.producerEpoch < state.epoch) return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, record };
+    if (!state || h.producerEpoch > state.epoch) {
+      return firstSeq === 0 ? { errorCode: 0, record } : { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, record };
+    }
+    const dup = state.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
+    if (dup) return { errorCode: 0, duplicateOf: dup.baseOffset, record };
+    const last = state.batches[state.batches.length - 1];
+    if (last && firstSeq !== last.lastSeq + 1) return { errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, record };
+    return { errorCode: 0, record };
   }
 
   private fetch(body: any): object {

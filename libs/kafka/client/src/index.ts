@@ -10,6 +10,7 @@ export { FakeBroker } from './fake-broker';
 export type { FakeBrokerOptions, Intercept } from './fake-broker';
 export * from './partitioner';
 export * from './line-producer';
+export * from './idempotent-producer';
 export * from './partition-consumer';
 export * from './cli-options';
 export * from './group-admin';

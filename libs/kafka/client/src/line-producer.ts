@@ -1,5 +1,6 @@
 import { buildRecordBatch, CompressionType, type RecordInput } from '@dms/kafka-codec';
 import type { KafkaClient } from './client';
+import { IdempotentProducer, MAX_IDEMPOTENT_IN_FLIGHT } from './idempotent-producer';
 import { DefaultPartitioner } from './partitioner';
 
 export interface ProduceLinesOptions {
@@ -17,6 +18,11 @@ export interface ProduceLinesOptions {
   maxInFlight?: number;
   /** Auto-create the topic through Metadata when it does not exist (broker setting permitting). */
   allowAutoTopicCreation?: boolean;
+  /**
+   * Kafka's enable.idempotence: a producer id and per-partition sequence numbers, so retries
+   * never duplicate and up to five batches per partition may be in flight. Needs acks=-1.
+   */
+  idempotent?: boolean;
 }
 
 export function splitLine(line: string, keySeparator?: string): { key: Buffer | null; value: Buffer } {
@@ -44,17 +50,31 @@ export async function produceLines(client: KafkaClient, topic: string, lines: As
   if (opts.partition !== undefined && (opts.partition < 0 || opts.partition >= numPartitions)) {
     throw new RangeError(`partition ${opts.partition} is out of range: topic '${topic}' has ${numPartitions}`);
   }
+  if (opts.idempotent && (opts.acks ?? -1) !== -1) throw new RangeError('an idempotent producer needs acks=-1 (all)');
+  const idempotent = opts.idempotent ? await IdempotentProducer.create(client, { maxInFlight: MAX_IDEMPOTENT_IN_FLIGHT }) : undefined;
   const partitioner = new DefaultPartitioner();
   const pending = new Map<number, { records: RecordInput[]; bytes: number }>();
   const inFlight = new Set<Promise<void>>();
   let produced = 0;
   let failure: unknown = null;
 
-  // One batch in flight per partition (a non-idempotent producer's max.in.flight=1): compression
+  // Otherwise one batch in flight per partition (a non-idempotent producer's max.in.flight=1): compression
   // runs off the event loop and a send may be retried, so anything more could reorder a partition.
   const partitionTail = new Map<number, Promise<void>>();
   const send = (partition: number, records: RecordInput[]): Promise<void> => {
     const built = buildRecordBatch({ compression: opts.compression ?? CompressionType.None, records });
+    if (idempotent) {
+      // Sequence numbers keep a partition in order: batches are handed over in input order (once
+      // built) and pipeline from there.
+      let acked: Promise<unknown> = Promise.resolve();
+      const handedOver = (partitionTail.get(partition) ?? Promise.resolve()).then(async () => {
+        acked = idempotent.send(topic, partition, await built);
+      });
+      partitionTail.set(partition, handedOver.catch(() => undefined));
+      return handedOver.then(() => acked).then(() => {
+        produced += records.length;
+      });
+    }
     const previous = partitionTail.get(partition) ?? Promise.resolve();
     const task = previous.then(async () => {
       await client.produce(topic, partition, await built, opts.acks ?? -1);
@@ -87,6 +107,7 @@ export async function produceLines(client: KafkaClient, topic: string, lines: As
   }
   for (const partition of [...pending.keys()]) await flush(partition);
   await Promise.all(inFlight);
+  idempotent?.close();
   if (failure) throw failure;
   return produced;
 }

@@ -42,6 +42,7 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.DescribeCluster]: { min: 0, max: 1 },
   [ApiKey.CreatePartitions]: { min: 0, max: 3 },
   [ApiKey.DeleteRecords]: { min: 0, max: 2 },
+  [ApiKey.InitProducerId]: { min: 0, max: 5 },
   [ApiKey.DescribeProducers]: { min: 0, max: 0 },
 });
 

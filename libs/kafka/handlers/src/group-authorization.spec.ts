@@ -14,6 +14,7 @@ import { syncGroupHandler } from './14-sync-group';
 import { describeGroupsHandler } from './15-describe-groups';
 import { listGroupsHandler } from './16-list-groups';
 import { deleteGroupsHandler } from './42-delete-groups';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit';
 import { offsetDeleteHandler } from './47-offset-delete';
 import type { GroupPort, RequestContext, SecurityPort, TopicView } from './ports';
 
@@ -32,6 +33,9 @@ function context(grants: Grant[], topics: string[] = ['t', 'u']) {
     heartbeat: record('heartbeat', () => ({ errorCode: 0 })),
     leaveGroup: record('leaveGroup', (i) => ({ errorCode: 0, members: i.members.map((m: any) => ({ ...m, errorCode: 0 })) })),
     offsetCommit: record('offsetCommit', (i) => ({
+      topics: i.topics.map((t: any) => ({ name: t.name, partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })),
+    })),
+    txnOffsetCommit: record('txnOffsetCommit', (i) => ({
       topics: i.topics.map((t: any) => ({ name: t.name, partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })),
     })),
     offsetFetch: record('offsetFetch', (i) => ({
@@ -68,7 +72,7 @@ function context(grants: Grant[], topics: string[] = ['t', 'u']) {
   return { ctx, calls };
 }
 
-const { READ, DESCRIBE, DELETE } = Operation;
+const { READ, WRITE, DESCRIBE, DELETE } = Operation;
 const { GROUP, TOPIC, CLUSTER, TRANSACTIONAL_ID } = Resource;
 
 describe('FindCoordinator', () => {
@@ -138,6 +142,44 @@ describe('OffsetCommit', () => {
   });
 });
 
+describe('TxnOffsetCommit', () => {
+  const req = { transactionalId: 'tx', groupId: 'g', producerId: 7n, producerEpoch: 2, topics: [
+    { name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] },
+    { name: 'u', partitions: [{ partitionIndex: 1, committedOffset: 1n, committedMetadata: null }] },
+    { name: 'gone', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] },
+  ] };
+  const codes = (res: any) => res.topics.map((t: any) => t.partitions.map((p: any) => p.errorCode));
+  const all = [[READ, GROUP, 'g'], [READ, TOPIC, 't'], [READ, TOPIC, 'u'], [READ, TOPIC, 'gone']] as Grant[];
+
+  it('needs WRITE on the transactional id, then READ on the group, for every partition', async () => {
+    const noTxn = context(all);
+    expect(codes(await txnOffsetCommitHandler.handle(noTxn.ctx, req, 3))).toEqual([[53], [53], [53]]);
+    const noGroup = context([[WRITE, TRANSACTIONAL_ID, 'tx'], [READ, TOPIC, 't']]);
+    expect(codes(await txnOffsetCommitHandler.handle(noGroup.ctx, req, 3))).toEqual([[30], [30], [30]]);
+    expect([...noTxn.calls, ...noGroup.calls]).toEqual([]);
+  });
+
+  it('refuses topics without READ before existence and passes producer, generation and member on', async () => {
+    const { ctx, calls } = context([[WRITE, TRANSACTIONAL_ID, 'tx'], [READ, GROUP, 'g'], [READ, TOPIC, 't'], [READ, TOPIC, 'gone']]);
+    const v3 = { ...req, generationId: 4, memberId: 'm-1', groupInstanceId: null };
+    expect(codes(await txnOffsetCommitHandler.handle(ctx, v3, 3)))
+      .toEqual([[0], [ErrorCode.TOPIC_AUTHORIZATION_FAILED], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    expect(calls).toEqual([{ api: 'txnOffsetCommit', input: {
+      transactionalId: 'tx', groupId: 'g', producerId: 7n, producerEpoch: 2, generationId: 4, memberId: 'm-1', groupInstanceId: undefined,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: undefined }] }],
+    } }]);
+  });
+
+  it('decodes v0 (kafkajs) as a commit without generation or member', async () => {
+    const frame = encodeRequest({ requestApiKey: 28, requestApiVersion: 0, correlationId: 1, clientId: 'kafkajs' }, req).subarray(4);
+    const { header, bodyOffset } = decodeRequestHeader(frame);
+    const body = decodeRequestBody(28, header.requestApiVersion, frame, bodyOffset);
+    const { ctx, calls } = context([[WRITE, TRANSACTIONAL_ID, 'tx'], [READ, GROUP, 'g'], [READ, TOPIC, 't']], ['t']);
+    await txnOffsetCommitHandler.handle(ctx, { ...body, topics: [body.topics[0]] }, 0);
+    expect(calls[0].input).toMatchObject({ generationId: -1, memberId: '', producerId: 7n, producerEpoch: 2 });
+  });
+});
+
 describe('OffsetFetch', () => {
   it('needs DESCRIBE on the group', async () => {
     const { ctx, calls } = context([[DESCRIBE, TOPIC, 't']]);
@@ -162,6 +204,14 @@ describe('OffsetFetch', () => {
     const { ctx } = context([[DESCRIBE, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
     const res = await offsetFetchHandler.handle(ctx, { groups: [{ groupId: 'g', topics: null }, { groupId: 'h', topics: null }] }, 8);
     expect(res.groups.map((g: any) => [g.groupId, g.errorCode])).toEqual([['g', 0], ['h', ErrorCode.GROUP_AUTHORIZATION_FAILED]]);
+  });
+
+  it('passes require_stable (v7+) to the coordinator, per group of a v8 request', async () => {
+    const { ctx, calls } = context([[DESCRIBE, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
+    await offsetFetchHandler.handle(ctx, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }], requireStable: true }, 7);
+    await offsetFetchHandler.handle(ctx, { groups: [{ groupId: 'g', topics: null }], requireStable: true }, 8);
+    await offsetFetchHandler.handle(ctx, { groupId: 'g', topics: null }, 6);
+    expect(calls.map((c) => c.input.requireStable)).toEqual([true, true, false]);
   });
 });
 

@@ -18,6 +18,8 @@ import type {
   OffsetFetchResult,
   SyncGroupInput,
   SyncGroupResult,
+  TxnOffsetCommitInput,
+  TxnOffsetCommitResult,
 } from '@dms/groups';
 
 /**
@@ -317,6 +319,7 @@ export interface GroupPort {
   heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>;
   leaveGroup(input: LeaveGroupInput): Promise<LeaveGroupResult>;
   offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult>;
+  txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TxnOffsetCommitResult>;
   offsetFetch(input: OffsetFetchInput): Promise<OffsetFetchResult>;
   offsetDelete(input: OffsetDeleteInput): Promise<OffsetDeleteResult>;
   describeGroups(groupIds: string[]): Promise<DescribedGroup[]>;

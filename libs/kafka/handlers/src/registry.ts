@@ -20,6 +20,7 @@ import { deleteGroupsHandler } from './42-delete-groups';
 import { electLeadersHandler } from './43-elect-leaders';
 import { offsetDeleteHandler } from './47-offset-delete';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit';
 import { saslHandshakeHandler } from './17-sasl-handshake';
 import { describeAclsHandler } from './29-describe-acls';
 import { createAclsHandler } from './30-create-acls';
@@ -65,6 +66,7 @@ export const handlers: readonly KafkaHandler[] = [
   electLeadersHandler,
   offsetDeleteHandler,
   offsetForLeaderEpochHandler,
+  txnOffsetCommitHandler,
   saslHandshakeHandler,
   describeAclsHandler,
   createAclsHandler,

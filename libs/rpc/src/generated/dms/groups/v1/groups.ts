@@ -133,6 +133,22 @@ export interface OffsetCommitRequest {
   topics: CommitTopic[];
 }
 
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** v3+ (KIP-447); -1 and "" from older clients. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId?: string | undefined;
+  topics: CommitTopic[];
+}
+
+export interface TxnOffsetCommitResponse {
+  topics: TopicPartitionErrors[];
+}
+
 export interface PartitionError {
   partitionIndex: number;
   errorCode: number;
@@ -157,6 +173,8 @@ export interface OffsetFetchRequest {
   /** True asks for every committed offset of the group (Kafka's null topic list). */
   allTopics: boolean;
   topics: TopicPartitions[];
+  /** OffsetFetch v7+: partitions with pending transactional offsets answer UNSTABLE_OFFSET_COMMIT. */
+  requireStable: boolean;
 }
 
 export interface FetchedOffset {
@@ -1514,6 +1532,187 @@ export const OffsetCommitRequest: MessageFns<OffsetCommitRequest> = {
   },
 };
 
+function createBaseTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
+  return {
+    transactionalId: "",
+    groupId: "",
+    producerId: 0n,
+    producerEpoch: 0,
+    generationId: 0,
+    memberId: "",
+    groupInstanceId: undefined,
+    topics: [],
+  };
+}
+
+export const TxnOffsetCommitRequest: MessageFns<TxnOffsetCommitRequest> = {
+  encode(message: TxnOffsetCommitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transactionalId !== "") {
+      writer.uint32(10).string(message.transactionalId);
+    }
+    if (message.groupId !== "") {
+      writer.uint32(18).string(message.groupId);
+    }
+    if (message.producerId !== 0n) {
+      if (BigInt.asIntN(64, message.producerId) !== message.producerId) {
+        throw new globalThis.Error("value provided for field message.producerId of type int64 too large");
+      }
+      writer.uint32(24).int64(message.producerId);
+    }
+    if (message.producerEpoch !== 0) {
+      writer.uint32(32).int32(message.producerEpoch);
+    }
+    if (message.generationId !== 0) {
+      writer.uint32(40).int32(message.generationId);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(50).string(message.memberId);
+    }
+    if (message.groupInstanceId !== undefined) {
+      writer.uint32(58).string(message.groupInstanceId);
+    }
+    for (const v of message.topics) {
+      CommitTopic.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnOffsetCommitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnOffsetCommitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transactionalId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.groupId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.producerId = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.producerEpoch = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.generationId = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.groupInstanceId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.topics.push(CommitTopic.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
+  return { topics: [] };
+}
+
+export const TxnOffsetCommitResponse: MessageFns<TxnOffsetCommitResponse> = {
+  encode(message: TxnOffsetCommitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.topics) {
+      TopicPartitionErrors.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TxnOffsetCommitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTxnOffsetCommitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topics.push(TopicPartitionErrors.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBasePartitionError(): PartitionError {
   return { partitionIndex: 0, errorCode: 0 };
 }
@@ -1746,7 +1945,7 @@ export const TopicPartitions: MessageFns<TopicPartitions> = {
 };
 
 function createBaseOffsetFetchRequest(): OffsetFetchRequest {
-  return { groupId: "", allTopics: false, topics: [] };
+  return { groupId: "", allTopics: false, topics: [], requireStable: false };
 }
 
 export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
@@ -1759,6 +1958,9 @@ export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
     }
     for (const v of message.topics) {
       TopicPartitions.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.requireStable !== false) {
+      writer.uint32(32).bool(message.requireStable);
     }
     return writer;
   },
@@ -1798,6 +2000,14 @@ export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
             }
 
             message.topics.push(TopicPartitions.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.requireStable = reader.bool();
             continue;
           }
         }
@@ -2809,6 +3019,21 @@ export const GroupCoordinatorServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(OffsetCommitResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): OffsetCommitResponse => OffsetCommitResponse.decode(value),
   },
+  /**
+   * Offsets committed within a producer's transaction: written to __consumer_offsets as a
+   * transactional batch of that producer, applied when its COMMIT marker arrives there.
+   */
+  txnOffsetCommit: {
+    path: "/dms.groups.v1.GroupCoordinatorService/TxnOffsetCommit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TxnOffsetCommitRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(TxnOffsetCommitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TxnOffsetCommitRequest => TxnOffsetCommitRequest.decode(value),
+    responseSerialize: (value: TxnOffsetCommitResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(TxnOffsetCommitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TxnOffsetCommitResponse => TxnOffsetCommitResponse.decode(value),
+  },
   offsetFetch: {
     path: "/dms.groups.v1.GroupCoordinatorService/OffsetFetch" as const,
     requestStream: false as const,
@@ -2866,6 +3091,11 @@ export interface GroupCoordinatorServiceServer extends UntypedServiceImplementat
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
   leaveGroup: handleUnaryCall<LeaveGroupRequest, LeaveGroupResponse>;
   offsetCommit: handleUnaryCall<OffsetCommitRequest, OffsetCommitResponse>;
+  /**
+   * Offsets committed within a producer's transaction: written to __consumer_offsets as a
+   * transactional batch of that producer, applied when its COMMIT marker arrives there.
+   */
+  txnOffsetCommit: handleUnaryCall<TxnOffsetCommitRequest, TxnOffsetCommitResponse>;
   offsetFetch: handleUnaryCall<OffsetFetchRequest, OffsetFetchResponse>;
   offsetDelete: handleUnaryCall<OffsetDeleteRequest, OffsetDeleteResponse>;
   describeGroups: handleUnaryCall<DescribeGroupsRequest, DescribeGroupsResponse>;
@@ -2948,6 +3178,25 @@ export interface GroupCoordinatorServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OffsetCommitResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Offsets committed within a producer's transaction: written to __consumer_offsets as a
+   * transactional batch of that producer, applied when its COMMIT marker arrives there.
+   */
+  txnOffsetCommit(
+    request: TxnOffsetCommitRequest,
+    callback: (error: ServiceError | null, response: TxnOffsetCommitResponse) => void,
+  ): ClientUnaryCall;
+  txnOffsetCommit(
+    request: TxnOffsetCommitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TxnOffsetCommitResponse) => void,
+  ): ClientUnaryCall;
+  txnOffsetCommit(
+    request: TxnOffsetCommitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TxnOffsetCommitResponse) => void,
   ): ClientUnaryCall;
   offsetFetch(
     request: OffsetFetchRequest,
