@@ -26,8 +26,8 @@ export interface Scenario {
   needs?: string[];
   timeoutMs?: number;
   /**
-   * Partitions of `topic` whose leader must hold the state of one active producer after the run
-   * (checked by the suite with `dms producers describe`, DescribeProducers).
+   * Partitions of `topic` whose leader must hold the state of one producer, with no open
+   * transaction, after the run (checked by the suite with `dms producers describe`, DescribeProducers).
    */
   activeProducer?: number[];
   check(out: Record<string, unknown>, client: ClientName): void;
@@ -137,6 +137,7 @@ export const scenarios: Scenario[] = [
     what: 'committed 100, aborted 100, committed 50: read_committed reads 150, read_uncommitted 250; consume-transform-produce with the offsets in the transaction',
     topic: 'compat-txn',
     partitions: 1,
+    activeProducer: [0],
     timeoutMs: 120_000,
     unsupported: {
       'kafka-python': 'kafka-python 2.0.2 has no transactional producer',
