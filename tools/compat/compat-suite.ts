@@ -55,6 +55,24 @@ export function describeClient(client: ClientName): void {
         if (res.code !== 0) throw new Error(`${client} ${s.name} exited ${res.code}${res.timedOut ? ' (timed out)' : ''}: ${res.stderr.slice(-2000)}`);
         const lines = res.stdout.trim().split('\n');
         s.check(JSON.parse(lines[lines.length - 1]) as Record<string, unknown>, client);
+        if (s.activeProducer) {
+          // DescribeProducers on every partition the producer wrote: one producer id across them
+          // (a transactional id keeps its producer id across kcat's three processes).
+          const ids = new Set<number>();
+          for (const partition of s.activeProducer) {
+            const d = await runCli(['producers', 'describe', '--topic', s.topic, '--partition', String(partition), '--json', '--bootstrap-server', tc.bootstrap]);
+            if (d.code !== 0) throw new Error(`dms producers describe ${s.topic} ${partition}: ${d.stderr}`);
+            const states = JSON.parse(d.stdout) as { producerId: number; producerEpoch: number; lastSequence: number; currentTxnStartOffset: number }[];
+            expect(states).toHaveLength(1);
+            // No transaction left open.
+            expect(states[0].currentTxnStartOffset).toBe(-1);
+            expect(states[0]).toMatchObject({ producerId: expect.any(Number), lastSequence: expect.any(Number) });
+            expect(states[0].producerId).toBeGreaterThanOrEqual(0);
+            expect(states[0].lastSequence).toBeGreaterThanOrEqual(0);
+            ids.add(states[0].producerId);
+          }
+          expect(ids.size).toBe(1);
+        }
         expect(tc.unexpectedExits).toEqual([]);
       }, (s.timeoutMs ?? 90_000) + 10_000);
     }

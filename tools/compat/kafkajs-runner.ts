@@ -45,6 +45,18 @@ function client(cfg: RunnerConfig): GroupClient & Record<string, unknown> {
     if (!ok) throw new Error(`${topic}: ${got.length} of ${n} records before the deadline`);
     return got;
   };
+  /** Every record of a topic through a fresh group: waits for `n`, then 1 s more for any extra. */
+  const readAll = async (topic: string, n: number, readUncommitted: boolean): Promise<{ partition: number; message: KafkaMessage }[]> => {
+    const c = kafka.consumer({ groupId: `${cfg.group}-read-${topic}-${readUncommitted ? 'uncommitted' : 'committed'}`, maxWaitTimeInMs: 200, readUncommitted });
+    const got: { partition: number; message: KafkaMessage }[] = [];
+    await c.connect();
+    await c.subscribe({ topics: [topic], fromBeginning: true });
+    await c.run({ eachMessage: async ({ partition, message }) => { got.push({ partition, message }); } });
+    await waitUntil(30_000, () => got.length >= n);
+    await new Promise((r) => setTimeout(r, 1000));
+    await c.disconnect();
+    return got;
+  };
   const outcome = async (fn: () => Promise<unknown>) => fn().then(() => 'ok', (e: Error) => `error: ${e.message}`);
 
   return {
@@ -130,6 +142,75 @@ function client(cfg: RunnerConfig): GroupClient & Record<string, unknown> {
       return admin(async (a) => ({
         describeConfigs: await outcome(() => a.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: cfg.topic }], includeSynonyms: false })),
       }));
+    },
+    'idempotent-producer': async () => {
+      await createTopic(cfg.topic, 3);
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      try {
+        // Ten sends of 30, so the producer's sequence numbers run on across requests.
+        for (let b = 0; b < 10; b++) {
+          await p.send({ topic: cfg.topic, acks: -1, messages: Array.from({ length: 30 }, (_, j) => ({ key: `k-${b * 30 + j}`, value: String(b * 30 + j) })) });
+        }
+      } finally {
+        await p.disconnect();
+      }
+      const got = await readAll(cfg.topic, 300, false);
+      const values = got.map((g) => Number(g.message.value!.toString()));
+      const byPartition = new Map<number, number[]>();
+      for (const g of got) byPartition.set(g.partition, [...(byPartition.get(g.partition) ?? []), Number(g.message.value!.toString())]);
+      const inOrder = [...byPartition.values()].every((vs) => vs.every((v, i) => i === 0 || v > vs[i - 1]));
+      // kafkajs keeps the producer id it got from InitProducerId to itself.
+      return { produced: 300, read: got.length, distinct: new Set(values).size, inOrder, partitionsUsed: byPartition.size, producerId: 'not exposed' };
+    },
+    transactions: async () => {
+      const output = `${cfg.topic}-out`;
+      await createTopic(cfg.topic, 1);
+      await createTopic(output, 1);
+      const p = kafka.producer({ transactionalId: `${cfg.group}-txn`, idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      const inTxn = async (prefix: string, n: number, end: 'commit' | 'abort') => {
+        const txn = await p.transaction();
+        await txn.send({ topic: cfg.topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ partition: 0, key: String(i), value: `${prefix}-${i}` })) });
+        await txn[end]();
+      };
+      const out: Record<string, unknown> = {};
+      try {
+        await inTxn('c1', 100, 'commit');
+        await inTxn('a', 100, 'abort');
+        await inTxn('c2', 50, 'commit');
+        const committed = await readAll(cfg.topic, 150, false);
+        const uncommitted = await readAll(cfg.topic, 250, true);
+        Object.assign(out, {
+          readCommitted: committed.length, readUncommitted: uncommitted.length,
+          abortedSeen: committed.filter((g) => g.message.value!.toString().startsWith('a-')).length,
+          lastDataOffset: Math.max(...committed.map((g) => Number(g.message.offset))),
+        });
+        // Consume-transform-produce: a group reads the 150, a transaction writes them to the
+        // output topic together with the group's offsets.
+        const group = `${cfg.group}-ctp`;
+        const c = kafka.consumer({ groupId: group, maxWaitTimeInMs: 200 });
+        const read: KafkaMessage[] = [];
+        await c.connect();
+        await c.subscribe({ topics: [cfg.topic], fromBeginning: true });
+        await c.run({ autoCommit: false, eachMessage: async ({ message }) => { read.push(message); } });
+        await waitUntil(30_000, () => read.length >= 150);
+        await c.disconnect();
+        const txn = await p.transaction();
+        await txn.send({ topic: output, acks: -1, messages: read.map((m) => ({ partition: 0, key: m.key, value: `out-${m.value!.toString()}` })) });
+        const next = String(Number(read[read.length - 1].offset) + 1);
+        await txn.sendOffsets({ consumerGroupId: group, topics: [{ topic: cfg.topic, partitions: [{ partition: 0, offset: next }] }] });
+        await txn.commit();
+        await admin(async (a) => {
+          const [t] = await a.fetchOffsets({ groupId: group, topics: [cfg.topic] });
+          out.groupCommitted = Number(t.partitions.find((x) => x.partition === 0)!.offset);
+          out.inputEnd = Number((await a.fetchTopicOffsets(cfg.topic))[0].high);
+        });
+        out.outputCommitted = (await readAll(output, 150, false)).length;
+      } finally {
+        await p.disconnect();
+      }
+      return out;
     },
     'sasl-ssl': async () => {
       await createTopic(cfg.topic, 1);

@@ -25,6 +25,11 @@ export interface Scenario {
   /** Kafka APIs the scenario needs beyond the basics (see pendingApis). */
   needs?: string[];
   timeoutMs?: number;
+  /**
+   * Partitions of `topic` whose leader must hold the state of one producer, with no open
+   * transaction, after the run (checked by the suite with `dms producers describe`, DescribeProducers).
+   */
+  activeProducer?: number[];
   check(out: Record<string, unknown>, client: ClientName): void;
 }
 
@@ -117,5 +122,42 @@ export const scenarios: Scenario[] = [
     partitions: 1,
     secure: true,
     check: (out) => expect(out).toEqual({ produced: 10, consumed: 10, brokers: 1 }),
+  },
+  {
+    name: 'idempotent-producer',
+    what: 'the client\'s idempotent producer writes 300 keyed records to 3 partitions; each is read back once, in order per partition',
+    topic: 'compat-idempotent',
+    partitions: 3,
+    activeProducer: [0, 1, 2],
+    unsupported: { 'kafka-python': 'kafka-python 2.0.2 has no idempotent producer' },
+    check: (out) => expect(out).toMatchObject({ produced: 300, read: 300, distinct: 300, inOrder: true, partitionsUsed: 3 }),
+  },
+  {
+    name: 'transactions',
+    what: 'committed 100, aborted 100, committed 50: read_committed reads 150, read_uncommitted 250; consume-transform-produce with the offsets in the transaction',
+    topic: 'compat-txn',
+    partitions: 1,
+    activeProducer: [0],
+    timeoutMs: 120_000,
+    unsupported: {
+      'kafka-python': 'kafka-python 2.0.2 has no transactional producer',
+      sarama: 'sarama 1.22 has no transactional producer',
+    },
+    check: (out, client) => {
+      expect(out).toMatchObject({ readCommitted: 150, readUncommitted: 250, abortedSeen: 0 });
+      // kcat produces in transactions (-X transactional.id) but cannot put a group's offsets in one.
+      if (client === 'kcat') {
+        // kcat aborted the transaction itself on SIGINT: 100 + marker + 100 + abort marker.
+        expect(out.afterAbort).toBe(202);
+        expect(out.consumeTransformProduce).toBe('unsupported by the client');
+        return;
+      }
+      expect(out.outputCommitted).toBe(150);
+      // The group's offset committed in the transaction is the end of the input's data: the last
+      // record read + 1, which is the offset of the last transaction's commit marker (the log's
+      // end is one past it). A client's position stays at the marker until it fetches again.
+      expect(out.groupCommitted).toBe((out.lastDataOffset as number) + 1);
+      expect(out.inputEnd).toBe((out.lastDataOffset as number) + 2);
+    },
   },
 ];

@@ -195,6 +195,7 @@ func main() {
 		"metadata": metadata, "create-topic": createTopicScenario, "codecs": codecsScenario,
 		"consumer-group": groupScenario, "offsets-by-time": offsetsByTime, "large-message": largeMessage,
 		"admin": adminScenario, "admin-configs": adminConfigs, "sasl-ssl": saslSsl,
+		"idempotent-producer": idempotentProducer,
 	}
 	run, ok := scenarios[os.Args[1]]
 	if !ok {
