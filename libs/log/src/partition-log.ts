@@ -1,4 +1,4 @@
-import { mkdir, open as openFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open as openFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ATTR_TIMESTAMP_TYPE,
@@ -10,8 +10,9 @@ import {
   validateBatches,
 } from '@dms/kafka-codec';
 import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
-import { checkTopicId, readEpochCheckpoint, removeDeletedFiles, removeOrphanIndexes } from './log-files';
-import { LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, parseSegmentFileName } from './file-names';
+import { checkTopicId, readEpochCheckpoint } from './log-files';
+import { loadSegments } from './segment-loader';
+import { LEADER_EPOCH_CHECKPOINT } from './file-names';
 import { FlushPolicy } from './flush-policy';
 import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import {
@@ -152,45 +153,7 @@ export class PartitionLog {
     await mkdir(dir, { recursive: true });
     const topicId = await checkTopicId(dir, cfg.topicId);
     await recoverInterruptedSwaps(dir, cfg.logger);
-    const names = await readdir(dir);
-    const bases = names
-      .map((n) => parseSegmentFileName(n, LOG_SUFFIX))
-      .filter((b): b is bigint => b !== undefined)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    await removeOrphanIndexes(dir, names, new Set(bases), cfg);
-    await removeDeletedFiles(dir, names);
-
-    const segments: Segment[] = [];
-    try {
-      for (let i = 0; i < bases.length; i++) {
-        const seg = new Segment(dir, bases[i]!, cfg.indexIntervalBytes);
-        segments.push(seg);
-        if (i < bases.length - 1) {
-          const { rebuiltIndexes } = await seg.load(bases[i + 1]!);
-          if (rebuiltIndexes) cfg.logger('warn', 'rebuilt missing or corrupt segment indexes', { dir, segment: seg.paths.log });
-        } else {
-          const { truncatedBytes, problem } = await seg.recover();
-          if (truncatedBytes > 0) {
-            cfg.logger('warn', 'truncated torn or corrupt tail of the active segment', {
-              dir,
-              segment: seg.paths.log,
-              truncatedBytes,
-              at: problem?.at,
-              reason: problem?.reason,
-              logEndOffset: seg.writtenEnd.toString(),
-            });
-          }
-        }
-      }
-      if (segments.length === 0) {
-        const seg = new Segment(dir, cfg.logStartOffset ?? 0n, cfg.indexIntervalBytes);
-        await seg.files();
-        segments.push(seg);
-      }
-    } catch (e) {
-      await Promise.all(segments.map((s) => s.close().catch(() => {})));
-      throw e instanceof LogError ? e : new LogError('storage', `cannot open log ${dir}: ${(e as Error).message}`, { cause: e });
-    }
+    const segments = await loadSegments(dir, cfg);
 
     const log = new PartitionLog(dir, cfg, segments, await readEpochCheckpoint(dir), topicId);
     // Epochs past the recovered end or below the start describe data that is gone.
