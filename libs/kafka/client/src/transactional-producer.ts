@@ -82,6 +82,11 @@ export class TransactionalProducer extends IdempotentProducer {
     return this.state === 'in-transaction' || this.state === 'abortable';
   }
 
+  /** True once a fatal error (fenced, not authorized) stopped the producer for good. */
+  get hasFatalError(): boolean {
+    return this.state === 'fatal';
+  }
+
   beginTransaction(): void {
     this.check('ready', 'beginTransaction');
     this.state = 'in-transaction';
