@@ -74,6 +74,27 @@ describe('bench run against the fake broker', () => {
     expect(produce.records).toBe(broker.topics.get('i')!.partitions.reduce((n, p) => n + Number(p.nextOffset), 0));
     expect(() => parseBenchArgs(['produce', '--idempotent', '--acks', '1'])).toThrow(/acks -1/);
   });
+
+  it('--transactional-id commits transactions of --records-per-txn records spread over the partitions and reports transactions/s', async () => {
+    const o = parseBenchArgs(['produce', '--bootstrap-server', broker.address, '--topic', 'tx', '--partitions', '3',
+      '--record-size', '16', '--batch-size', '4', '--duration-s', '0.3', '--transactional-id', 'bench-tx', '--records-per-txn', '12']);
+    const report = await runBench(o);
+    const [produce] = report.results;
+    expect(produce.errors).toEqual({});
+    expect(report.conditions).toMatchObject({ transactionalId: 'bench-tx', recordsPerTxn: 12 });
+    const ends = broker.txn.ends.filter((e) => e.transactionalId === 'bench-tx');
+    expect(produce.transactions!.committed).toBeGreaterThan(0);
+    expect(ends).toHaveLength(produce.transactions!.committed);
+    // 12 records of batch 4: three batches per transaction, one on each partition.
+    expect(ends.every((e) => e.committed && e.partitions.length === 3)).toBe(true);
+    const stored = broker.topics.get('tx')!.partitions.reduce((n, p) => n + Number(p.nextOffset), 0);
+    expect(produce.records).toBe(stored);
+    expect(stored).toBe(12 * produce.transactions!.committed);
+    expect(produce.transactions!.perSec).toBeGreaterThan(0);
+    expect(formatReport(report)).toMatch(/transactions committed, [\d.]+ transactions\/s/);
+    expect(() => parseBenchArgs(['produce', '--records-per-txn', '10'])).toThrow(/needs --transactional-id/);
+    expect(() => parseBenchArgs(['produce', '--transactional-id', 'x', '--acks', '1'])).toThrow(/acks -1/);
+  });
 });
 
 describe('disk sampling (retention bench)', () => {

@@ -27,12 +27,12 @@ export async function prebuildBatch(o: BenchOptions): Promise<Buffer> {
   return buildRecordBatch({ compression: o.compression, records });
 }
 
-function countError(errors: Record<string, number>, err: unknown): void {
+export function countError(errors: Record<string, number>, err: unknown): void {
   const name = err instanceof KafkaError ? errorName(err.code) : err instanceof Error ? err.message : String(err);
   errors[name] = (errors[name] ?? 0) + 1;
 }
 
-const MAX_ERRORS = 1000;
+export const MAX_ERRORS = 1000;
 
 /**
  * Keeps `inFlight` produce requests outstanding round-robin over the partitions until time is up.

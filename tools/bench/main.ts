@@ -3,13 +3,14 @@ import { CommanderError } from 'commander';
 import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { parseBenchArgs, type BenchOptions } from './options';
 import { prebuildBatch, runConsume, runProduce } from './load';
+import { runTransactionalProduce } from './txn-load';
 import type { PhaseResult } from './stats';
 import { type DiskSample, startDiskSampler } from './disk-usage';
 
 export interface BenchReport {
   conditions: {
     mode: string; topic: string; partitions: number; recordSize: number; batchSize: number; batchBytes: number;
-    acks: number; idempotent: boolean; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
+    acks: number; idempotent: boolean; transactionalId: string | null; recordsPerTxn: number | null; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
   };
   results: PhaseResult[];
   /** With --disk-dir: the topic's bytes on disk during the produce phase. */
@@ -37,7 +38,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       from = await Promise.all([...Array(o.partitions).keys()].map(async (p) => (await client.listOffsets(o.topic, p, LATEST_TIMESTAMP)).offset));
       const progress = { bytes: 0 };
       const sampler = o.diskDir ? startDiskSampler(o.diskDir, o.topic, o.sampleEveryS, progress) : undefined;
-      results.push(await runProduce(client, o, batch, progress));
+      results.push(await (o.transactionalId !== undefined ? runTransactionalProduce(client, o, batch, progress) : runProduce(client, o, batch, progress)));
       diskSamples = await sampler?.stop();
     }
     if (o.mode !== 'produce') results.push(await runConsume(client, o, o.mode === 'both' ? from : undefined));
@@ -45,7 +46,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     return {
       conditions: {
         mode: o.mode, topic: o.topic, partitions: o.partitions, recordSize: o.recordSize, batchSize: o.batchSize,
-        batchBytes: batch.length, acks: o.acks, idempotent: o.idempotent, inFlight: o.inFlight, durationS: o.durationS, compression: o.compressionName,
+        batchBytes: batch.length, acks: o.acks, idempotent: o.idempotent,
+        transactionalId: o.transactionalId ?? null, recordsPerTxn: o.transactionalId !== undefined ? o.recordsPerTxn : null, inFlight: o.inFlight, durationS: o.durationS, compression: o.compressionName,
         cores: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version,
       },
       results,
@@ -60,13 +62,19 @@ export function formatReport(r: BenchReport): string {
   const c = r.conditions;
   const lines = [
     `conditions: record ${c.recordSize} B, batch ${c.batchSize} records (${c.batchBytes} B on the wire, ${c.compression}), ` +
-      `${c.partitions} partitions, acks ${c.acks}${c.idempotent ? ' (idempotent)' : ''}, ${c.inFlight} in flight, ${c.durationS} s per phase, ${c.cores} cores, node ${c.node}`,
+      `${c.partitions} partitions, acks ${c.acks}${c.idempotent ? ' (idempotent)' : ''}` +
+      (c.transactionalId !== null ? `, transactional id ${c.transactionalId} with ${c.recordsPerTxn} records per transaction` : `, ${c.inFlight} in flight`) + `, ${c.durationS} s per phase, ${c.cores} cores, node ${c.node}`,
   ];
   for (const p of r.results) {
     const l = p.latencyMs;
     lines.push(`${p.phase.padEnd(8)} ${p.mbPerSec.toFixed(1)} MB/s  ${p.recordsPerSec} records/s  ${p.requests} requests in ${p.seconds} s  ` +
       `latency ms p50 ${l.p50 ?? '-'} p99 ${l.p99 ?? '-'} p999 ${l.p999 ?? '-'} max ${l.max ?? '-'}` +
       (Object.keys(p.errors).length ? `  errors ${JSON.stringify(p.errors)}` : ''));
+    if (p.transactions) {
+      const t = p.transactions.latencyMs;
+      lines.push(`${''.padEnd(8)} ${p.transactions.committed} transactions committed, ${p.transactions.perSec} transactions/s  ` +
+        `begin-to-commit ms p50 ${t.p50 ?? '-'} p99 ${t.p99 ?? '-'} p999 ${t.p999 ?? '-'} max ${t.max ?? '-'}`);
+    }
   }
   if (c.acks === 0) lines.push('note: acks=0 produce latency is time to write the request, not to store it');
   if (r.diskSamples) {

@@ -16,6 +16,10 @@ export interface BenchOptions {
   /** Produce with the idempotent producer (enable.idempotence): producer id and sequence numbers. */
   idempotent: boolean;
   inFlight: number;
+  /** Produce in transactions with this transactional.id (idempotent, acks -1). */
+  transactionalId?: string;
+  /** Records per transaction: ceil(recordsPerTxn / batchSize) batches over the partitions, then commit. */
+  recordsPerTxn: number;
   durationS: number;
   compression: CompressionType;
   compressionName: string;
@@ -54,6 +58,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .option('--compression <codec>', 'none|gzip|snappy|lz4|zstd', 'none')
     .addOption(new Option('--fetch-max-bytes <bytes>').argParser(parseIntOption('--fetch-max-bytes', 1)).default(4 * 1024 * 1024))
     .option('--idempotent', 'produce with the idempotent producer (enable.idempotence, acks -1, at most 5 batches in flight per partition)')
+    .option('--transactional-id <id>', 'produce in transactions (transactional.id): each of --records-per-txn records, committed; --in-flight does not apply')
+    .addOption(new Option('--records-per-txn <n>', 'records per transaction, sent as batches spread over the partitions').argParser(parseIntOption('--records-per-txn', 1)))
     .option('--json', 'print the results as JSON')
     .addOption(new Option('--keys <n>', 'keyed records: key-0..key-(n-1) in turn (0: no keys)').argParser(parseIntOption('--keys', 0, 1_000_000_000)).default(0))
     .addOption(new Option('--topic-config <key=value>', 'config of a created topic, repeatable (e.g. retention.bytes=104857600)').argParser(collectConfig))
@@ -62,9 +68,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .action((mode: string, o) => {
       if (mode !== 'produce' && mode !== 'consume' && mode !== 'both') throw new InvalidArgumentError(`mode must be produce, consume or both, got '${mode}'`);
       if (o.idempotent && o.acks !== -1) throw new InvalidArgumentError('--idempotent needs --acks -1');
+      if (o.transactionalId !== undefined && o.acks !== -1) throw new InvalidArgumentError('--transactional-id needs --acks -1');
+      if (o.recordsPerTxn !== undefined && o.transactionalId === undefined) throw new InvalidArgumentError('--records-per-txn needs --transactional-id');
       result = {
         mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true,
         idempotent: o.idempotent === true,
+        recordsPerTxn: o.recordsPerTxn ?? 1000,
         topicConfig: o.topicConfig ?? {},
       };
     });

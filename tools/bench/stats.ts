@@ -41,6 +41,8 @@ export interface PhaseResult {
   recordsPerSec: number;
   latencyMs: { p50: number | null; p99: number | null; p999: number | null; max: number | null };
   errors: Record<string, number>;
+  /** Transactional produce: transactions committed, their rate, and begin-to-commit latency. */
+  transactions?: { committed: number; perSec: number; latencyMs: PhaseResult['latencyMs'] };
 }
 
 export function summarize(phase: PhaseResult['phase'], seconds: number, requests: number, records: number, bytes: number,

@@ -45,6 +45,17 @@ describe('dms CLI', () => {
     expect(consumed.stdout).toBe(input);
   });
 
+  it('produce --transactional-id commits in transactions; consume --isolation-level read_committed reads them', async () => {
+    await cli(['topics', 'create', 'cli-txn', '--partitions', '2', '--replication-factor', '1']);
+    const input = Array.from({ length: 25 }, (_, i) => `tx ${i}`).join('\n') + '\n';
+    const produced = await cli(['produce', 'cli-txn', '--transactional-id', 'cli-txn-1', '--records-per-transaction', '10', '--batch-size', '4', '--json'], input);
+    expect(produced).toMatchObject({ code: 0 });
+    expect(JSON.parse(produced.stdout)).toEqual({ topic: 'cli-txn', produced: 25 });
+    const consumed = await cli(['consume', 'cli-txn', '--from-beginning', '--isolation-level', 'read_committed', '--max-messages', '25', '--timeout-ms', '5000']);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout.trimEnd().split('\n').sort()).toEqual(input.trimEnd().split('\n').sort());
+  });
+
   it('consume --from-timestamp starts at the first record at or after that time', async () => {
     await cli(['topics', 'create', 'cli-time', '--partitions', '1']);
     const base = Date.UTC(2026, 0, 1, 12, 0, 0);

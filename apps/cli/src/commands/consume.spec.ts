@@ -63,6 +63,25 @@ describe('dms consume', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('--isolation-level read_committed fetches with isolation_level 1 (default 0)', async () => {
+    const levels: number[] = [];
+    broker.intercept = (key, _version, body) => {
+      if (key === 1) levels.push(body.isolationLevel);
+      return undefined;
+    };
+    try {
+      const committed = await run('consume', 't', '--partition', '1', '--from-beginning', '--isolation-level', 'read_committed', ...bs());
+      expect(committed.out).toBe('other\n');
+      expect(new Set(levels)).toEqual(new Set([1]));
+      levels.length = 0;
+      await run('consume', 't', '--partition', '1', '--from-beginning', ...bs());
+      expect(new Set(levels)).toEqual(new Set([0]));
+    } finally {
+      broker.intercept = undefined;
+    }
+    await expect(run('consume', 't', '--isolation-level', 'serializable', ...bs())).rejects.toThrow(/isolation-level must be/);
+  });
+
   it('parses start flags and refuses conflicting ones', async () => {
     expect(startPosition({})).toEqual({ kind: 'latest' });
     expect(startPosition({ fromBeginning: true })).toEqual({ kind: 'earliest' });

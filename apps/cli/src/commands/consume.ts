@@ -1,7 +1,7 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, securityFromFile, parseIntOption, parseTimestamp, processIo, recordToJson,
-  type CliIo, type StartPosition,
+  READ_COMMITTED, READ_UNCOMMITTED, type CliIo, type IsolationLevel, type StartPosition,
 } from '@dms/kafka-client';
 
 interface ConsumeCliOptions {
@@ -15,6 +15,14 @@ interface ConsumeCliOptions {
   printKey?: boolean;
   keySeparator: string;
   json?: boolean;
+  isolationLevel: IsolationLevel;
+}
+
+/** Kafka's isolation.level names, as the console consumer's --isolation-level takes them. */
+export function parseIsolationLevel(v: string): IsolationLevel {
+  if (v === 'read_uncommitted') return READ_UNCOMMITTED;
+  if (v === 'read_committed') return READ_COMMITTED;
+  throw new InvalidArgumentError(`--isolation-level must be read_uncommitted or read_committed, got '${v}'`);
 }
 
 /** The start position the flags ask for; they are mutually exclusive. */
@@ -42,6 +50,8 @@ export function register(program: Command, io: CliIo = processIo): void {
     .option('--print-key', 'print key<SEP>value')
     .option('--key-separator <sep>', 'separator for --print-key', '\t')
     .option('--json', 'one JSON object per record: partition, offset, timestamp, key, value, headers')
+    .addOption(new Option('--isolation-level <level>', 'read_uncommitted, or read_committed: only committed transactional records, up to the last stable offset')
+      .argParser(parseIsolationLevel).default(READ_UNCOMMITTED, 'read_uncommitted'))
     .action(async (topic: string, opts: ConsumeCliOptions) => {
       let client: KafkaClient | undefined;
       try {
@@ -54,6 +64,7 @@ export function register(program: Command, io: CliIo = processIo): void {
           start,
           maxMessages: opts.maxMessages,
           idleTimeoutMs: opts.timeoutMs,
+          isolationLevel: opts.isolationLevel,
         }, (r) => {
           if (opts.json) io.out(`${recordToJson(r.partition, r)}\n`);
           else if (opts.printKey) io.out(`${text(r.key)}${opts.keySeparator}${text(r.value)}\n`);

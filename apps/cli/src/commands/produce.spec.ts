@@ -77,4 +77,29 @@ describe('dms produce', () => {
     expect(await run(['a'], 'produce', 't', '--idempotent', '--acks', '1', '--bootstrap-server', broker.address))
       .toMatchObject({ code: 1, err: expect.stringContaining('acks=-1') });
   });
+
+  it('--transactional-id commits every --records-per-transaction records and the rest at the end of input', async () => {
+    broker.createTopic('t', 2);
+    const lines = Array.from({ length: 25 }, (_, i) => `v${i}`);
+    const res = await run(lines, 'produce', 't', '--transactional-id', 'cli-tx', '--records-per-transaction', '10', '--batch-size', '4', '--bootstrap-server', broker.address);
+    expect(res).toMatchObject({ out: 'Produced 25 records to t.\n', code: 0 });
+    expect(broker.txn.ends.map((e) => [e.transactionalId, e.committed])).toEqual([['cli-tx', true], ['cli-tx', true], ['cli-tx', true]]);
+    const parts = (await partitionValues(broker, 't')).map((p) => p.map((r) => r.value));
+    expect(parts.flat().sort()).toEqual([...lines].sort());
+    const headers = (await Promise.all(broker.topics.get('t')!.partitions[0].batches.map((b) => decodeRecordBatches(b)))).flat().map((b) => b.header);
+    expect(headers.every((h) => h.isTransactional)).toBe(true);
+    expect(await run(['a'], 'produce', 't', '--records-per-transaction', '5', '--bootstrap-server', broker.address))
+      .toMatchObject({ code: 1, err: expect.stringContaining('needs --transactional-id') });
+  });
+
+  it('--transactional-id aborts the open transaction when a batch fails', async () => {
+    broker.createTopic('t', 1);
+    broker.intercept = (key, _v, body) => (key === 0 ? {
+      throttleTimeMs: 0,
+      responses: body.topicData.map((t: any) => ({ name: t.name, partitionResponses: t.partitionData.map((p: any) => ({ index: p.index, errorCode: 10, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null })) })),
+    } : undefined);
+    const res = await run(['a', 'b'], 'produce', 't', '--transactional-id', 'cli-tx', '--bootstrap-server', broker.address);
+    expect(res).toMatchObject({ code: 1, err: expect.stringContaining('MESSAGE_TOO_LARGE') });
+    expect(broker.txn.ends).toEqual([{ transactionalId: 'cli-tx', committed: false, partitions: ['t-0'] }]);
+  });
 });

@@ -89,7 +89,14 @@ export interface FetchResult {
   logStartOffset: bigint;
   /** Concatenated record batches; empty when there is nothing new. */
   records: Buffer;
+  /** read_committed only: transactions aborted within the returned batches (producer id, first offset). */
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[];
 }
+
+/** Fetch isolation_level: READ_UNCOMMITTED (0) reads up to the high watermark, READ_COMMITTED (1) up to the last stable offset. */
+export type IsolationLevel = 0 | 1;
+export const READ_UNCOMMITTED: IsolationLevel = 0;
+export const READ_COMMITTED: IsolationLevel = 1;
 
 export interface OffsetResult {
   offset: bigint;
@@ -272,10 +279,10 @@ export class KafkaClient {
    * One Produce attempt to the partition's leader as known now: errors are thrown as KafkaError
    * (a producer with its own retry policy, such as the idempotent one, decides what comes next).
    */
-  async produceOnce(topic: string, partition: number, records: Buffer, acks = -1, timeoutMs = 30_000): Promise<ProduceResult> {
+  async produceOnce(topic: string, partition: number, records: Buffer, acks = -1, timeoutMs = 30_000, transactionalId: string | null = null): Promise<ProduceResult> {
     const conn = await this.leaderConnection(topic, partition);
     const body = {
-      transactionalId: null,
+      transactionalId,
       acks,
       timeoutMs,
       topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
@@ -313,7 +320,7 @@ export class KafkaClient {
     return { producerId: res.producerId, producerEpoch: res.producerEpoch };
   }
 
-  async fetch(topic: string, partition: number, offset: bigint, maxBytes = 1 << 20, maxWaitMs = 500, minBytes = 1): Promise<FetchResult> {
+  async fetch(topic: string, partition: number, offset: bigint, maxBytes = 1 << 20, maxWaitMs = 500, minBytes = 1, isolationLevel: IsolationLevel = READ_UNCOMMITTED): Promise<FetchResult> {
     return this.withRetry(topic, async () => {
       const conn = await this.leaderConnection(topic, partition);
       const res = await conn.request<FetchResponse>(ApiKey.Fetch, {
@@ -322,7 +329,7 @@ export class KafkaClient {
         maxWaitMs,
         minBytes,
         maxBytes,
-        isolationLevel: 0,
+        isolationLevel,
         sessionId: 0,
         sessionEpoch: -1,
         topics: [{
@@ -341,6 +348,7 @@ export class KafkaClient {
         lastStableOffset: p.lastStableOffset ?? -1n,
         logStartOffset: p.logStartOffset ?? -1n,
         records: p.records ?? Buffer.alloc(0),
+        abortedTransactions: (p.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })),
       };
     });
   }

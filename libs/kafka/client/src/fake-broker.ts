@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import {
   assignOffsets,
+  ATTR_TRANSACTIONAL,
   decodeRecordBatches,
   decodeRequestBody,
   decodeRequestHeader,
@@ -10,6 +11,7 @@ import {
 } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import { ApiKey, ZERO_UUID } from '@dms/kafka-schema';
+import { FakeTxnCoordinator } from './fake-txn-coordinator';
 import { FrameReader } from './frame-reader';
 
 /**
@@ -19,7 +21,9 @@ import { FrameReader } from './frame-reader';
  * batches from the one containing the fetch offset; ListOffsets by time scans records.
  * Idempotent producers: InitProducerId hands out ids; a batch with a producer id is checked
  * like Kafka's leader does (epoch, next sequence, the last five batches for duplicates).
- * Not implemented: long-poll waits (Fetch answers at once), sessions, auth, transactions.
+ * Transactions: the broker is every id's coordinator (FakeTxnCoordinator); a transactional batch
+ * to a partition outside its producer's transaction is refused with INVALID_TXN_STATE.
+ * Not implemented: long-poll waits (Fetch answers at once), sessions, auth, transaction markers.
  */
 export interface FakeBrokerOptions {
   /** Overrides the advertised [min, max] per api key. */
@@ -46,6 +50,9 @@ const DEFAULT_VERSIONS: Record<number, [number, number]> = {
   [ApiKey.CreateTopics]: [0, 7],
   [ApiKey.DeleteTopics]: [0, 6],
   [ApiKey.InitProducerId]: [0, 5],
+  [ApiKey.FindCoordinator]: [0, 4],
+  [ApiKey.AddPartitionsToTxn]: [0, 5],
+  [ApiKey.EndTxn]: [0, 4],
 };
 
 export class FakeBroker {
@@ -55,6 +62,7 @@ export class FakeBroker {
   intercept: Intercept | undefined;
   /** Producer ids handed out by InitProducerId, in order. */
   readonly producerIds: bigint[] = [];
+  readonly txn = new FakeTxnCoordinator();
   private server!: net.Server;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
@@ -149,7 +157,17 @@ export class FakeBroker {
         };
       case ApiKey.Produce:
         return this.produce(body);
+      case ApiKey.FindCoordinator:
+        return {
+          throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: this.nodeId, host: '127.0.0.1', port: this.port,
+          coordinators: (body.coordinatorKeys ?? []).map((k: string) => ({ key: k, nodeId: this.nodeId, host: '127.0.0.1', port: this.port, errorCode: 0, errorMessage: null })),
+        };
+      case ApiKey.AddPartitionsToTxn:
+        return this.txn.addPartitionsToTxn(body);
+      case ApiKey.EndTxn:
+        return this.txn.endTxn(body);
       case ApiKey.InitProducerId: {
+        if (body.transactionalId != null) return this.txn.initProducerId(body);
         // Kafka gives a producer without transactional id a fresh id each time.
         const producerId = BigInt(1000 + this.producerIds.length);
         this.producerIds.push(producerId);
@@ -204,7 +222,11 @@ export class FakeBroker {
         const records = Buffer.from(p.records ?? Buffer.alloc(0));
         const { problem, positions } = validateBatches(records);
         if (problem.kind !== 'ok' || positions.length === 0) return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE };
-        const checked = positions.length === 1 ? this.checkSequence(log, readBatchHeader(records)) : undefined;
+        const header = readBatchHeader(records);
+        if ((header.attributes & ATTR_TRANSACTIONAL) !== 0 && !this.txn.inTransaction(header.producerId, t.name, p.index)) {
+          return { ...base, errorCode: ErrorCode.INVALID_TXN_STATE };
+        }
+        const checked = positions.length === 1 ? this.checkSequence(log, header) : undefined;
         if (checked?.errorCode) return { ...base, errorCode: checked.errorCode };
         if (checked?.duplicateOf !== undefined) return { ...base, errorCode: 0, baseOffset: checked.duplicateOf };
         const baseOffset = log.nextOffset;

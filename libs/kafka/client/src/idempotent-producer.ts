@@ -1,4 +1,4 @@
-import { BATCH, readBatchHeader, rewriteBatchCrc } from '@dms/kafka-codec';
+import { ATTR_TRANSACTIONAL, BATCH, readBatchHeader, rewriteBatchCrc } from '@dms/kafka-codec';
 import { ErrorCode, KafkaError, isRetriable } from '@dms/kafka-errors';
 import type { KafkaClient, ProduceResult } from './client';
 
@@ -83,20 +83,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * - INVALID_PRODUCER_EPOCH, PRODUCER_FENCED and authorization errors are fatal: every pending
  *   and later send fails.
  * An epoch bump waits for every partition's requests to complete before renumbering.
+ * The transactional producer extends this one: it sets `transactionalId` (sent with each Produce,
+ * and batches get the transactional attribute) and replaces the epoch bump (see its comment).
  */
 export class IdempotentProducer {
-  private producerId = -1n;
-  private producerEpoch = -1;
+  protected producerId = -1n;
+  protected producerEpoch = -1;
+  /** Null for a plain idempotent producer. */
+  protected transactionalId: string | null = null;
   private readonly queues = new Map<string, PartitionQueue>();
+  /** Every send not yet settled, for flush(). */
+  private readonly unsettled = new Set<Promise<unknown>>();
   private bumping: Promise<void> | undefined;
   private fatal: KafkaError | undefined;
   private closed = false;
   private readonly maxInFlight: number;
-  private readonly deliveryTimeoutMs: number;
-  private readonly requestTimeoutMs: number;
-  private readonly retryBackoffMs: number;
+  protected readonly deliveryTimeoutMs: number;
+  protected readonly requestTimeoutMs: number;
+  protected readonly retryBackoffMs: number;
 
-  private constructor(private readonly client: KafkaClient, opts: IdempotentProducerOptions) {
+  protected constructor(protected readonly client: KafkaClient, opts: IdempotentProducerOptions) {
     this.maxInFlight = Math.max(1, Math.min(opts.maxInFlight ?? MAX_IDEMPOTENT_IN_FLIGHT, MAX_IDEMPOTENT_IN_FLIGHT));
     this.deliveryTimeoutMs = opts.deliveryTimeoutMs ?? 120_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
@@ -125,7 +131,7 @@ export class IdempotentProducer {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closed) return Promise.reject(new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed'));
     const q = this.queue(topic, partition);
-    return new Promise<ProduceResult>((resolve, reject) => {
+    const sent = new Promise<ProduceResult>((resolve, reject) => {
       const records = readBatchHeader(batch).lastOffsetDelta + 1;
       const b: Batch = {
         buf: Buffer.from(batch), records, baseSequence: 0, deadline: Date.now() + this.deliveryTimeoutMs,
@@ -135,6 +141,39 @@ export class IdempotentProducer {
       q.batches.push(b);
       this.pump(q);
     });
+    const settled = sent.then(() => undefined, () => undefined);
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
+    return sent;
+  }
+
+  /** Resolves once every batch handed to send() so far is acknowledged or has failed (Kafka's flush). */
+  async flush(): Promise<void> {
+    while (this.unsettled.size > 0) await Promise.all([...this.unsettled]);
+  }
+
+  /** The fatal error that stopped this producer, if any. */
+  protected get fatalError(): KafkaError | undefined {
+    return this.fatal;
+  }
+
+  /** Stops the producer for good: every pending and later send fails with `err`. */
+  protected failFatal(err: KafkaError): void {
+    this.fatal ??= err;
+    this.failAll(this.fatal);
+  }
+
+  /** Fails every batch not yet acknowledged with `err`; the producer stays usable. */
+  protected failPending(err: unknown): void {
+    this.failAll(err);
+  }
+
+  /** Sequences restart from 0 on every partition (after a new epoch). */
+  protected resetSequences(): void {
+    for (const q of this.queues.values()) {
+      q.nextSequence = 0;
+      q.recovering = false;
+    }
   }
 
   /** Fails what is still pending; the producer id is left to expire at the brokers. */
@@ -160,6 +199,7 @@ export class IdempotentProducer {
     b.buf.writeBigInt64BE(this.producerId, BATCH.producerId);
     b.buf.writeInt16BE(this.producerEpoch, BATCH.producerEpoch);
     b.buf.writeInt32BE(b.baseSequence, BATCH.baseSequence);
+    if (this.transactionalId !== null) b.buf.writeInt16BE(b.buf.readInt16BE(BATCH.attributes) | ATTR_TRANSACTIONAL, BATCH.attributes);
     rewriteBatchCrc(b.buf);
     b.sent = false;
   }
@@ -187,7 +227,7 @@ export class IdempotentProducer {
     b.inFlight = true;
     b.sent = true;
     q.inFlight++;
-    this.client.produceOnce(q.topic, q.partition, b.buf, -1, this.requestTimeoutMs).then(
+    this.client.produceOnce(q.topic, q.partition, b.buf, -1, this.requestTimeoutMs, this.transactionalId).then(
       (res) => this.onAnswer(q, b, res, undefined),
       (err: unknown) => this.onAnswer(q, b, undefined, err),
     );
@@ -202,19 +242,19 @@ export class IdempotentProducer {
       this.settle(q, b);
       b.resolve(res ?? { baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n });
     } else if (FATAL.has(code)) {
-      this.fatal = err instanceof KafkaError ? err : new KafkaError(code);
-      this.failAll(this.fatal);
+      this.failFatal(err instanceof KafkaError ? err : new KafkaError(code));
       return;
     } else if (Date.now() > b.deadline) {
       this.settle(q, b);
-      b.reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `batch not acknowledged within delivery.timeout.ms (last error ${code})`));
-      this.bumpEpoch();
+      const timedOut = new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `batch not acknowledged within delivery.timeout.ms (last error ${code})`);
+      b.reject(timedOut);
+      this.bumpEpoch(timedOut);
     } else if (code === ErrorCode.UNKNOWN_PRODUCER_ID && b.alone) {
-      this.bumpEpoch();
+      this.bumpEpoch(err);
     } else if (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && b.alone) {
       this.settle(q, b);
       b.reject(err);
-      this.bumpEpoch();
+      this.bumpEpoch(err);
     } else if (isRetriable(code) || REFRESH.has(code) || code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID) {
       q.recovering = true;
       this.retryLater(q, REFRESH.has(code));
@@ -223,7 +263,7 @@ export class IdempotentProducer {
       // Refused for itself: never appended. The batches after it were numbered past it.
       this.settle(q, b);
       b.reject(err);
-      this.bumpEpoch();
+      this.bumpEpoch(err);
     }
     this.pump(q);
   }
@@ -247,7 +287,7 @@ export class IdempotentProducer {
    * KIP-360: once no request is in flight anywhere, a new epoch (or a new id: brokers give
    * non-transactional producers a fresh one) and every unacknowledged batch renumbered from 0.
    */
-  private bumpEpoch(): void {
+  protected bumpEpoch(_cause?: unknown): void {
     if (this.bumping || this.fatal || this.closed) return;
     this.bumping = (async () => {
       while ([...this.queues.values()].some((q) => q.inFlight > 0)) await sleep(5);
@@ -270,7 +310,8 @@ export class IdempotentProducer {
       });
   }
 
-  private async initProducerId(current?: { producerId: bigint; producerEpoch: number }) {
+  /** InitProducerId with retries; the transactional producer asks its coordinator instead. */
+  protected async initProducerId(current?: { producerId: bigint; producerEpoch: number }): Promise<{ producerId: bigint; producerEpoch: number }> {
     const deadline = Date.now() + this.deliveryTimeoutMs;
     for (;;) {
       try {

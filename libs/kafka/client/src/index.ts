@@ -20,3 +20,6 @@ export * from './client-properties';
 export * from './config-admin';
 export * from './records-admin';
 export * from './producers-admin';
+export * from './transactional-producer';
+export * from './txn-coordinator';
+export * from './read-committed';

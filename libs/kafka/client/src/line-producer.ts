@@ -1,6 +1,7 @@
 import { buildRecordBatch, CompressionType, type RecordInput } from '@dms/kafka-codec';
 import type { KafkaClient } from './client';
 import { IdempotentProducer, MAX_IDEMPOTENT_IN_FLIGHT } from './idempotent-producer';
+import { TransactionalProducer } from './transactional-producer';
 import { DefaultPartitioner } from './partitioner';
 
 export interface ProduceLinesOptions {
@@ -23,6 +24,15 @@ export interface ProduceLinesOptions {
    * never duplicate and up to five batches per partition may be in flight. Needs acks=-1.
    */
   idempotent?: boolean;
+  /**
+   * Kafka's transactional.id: produce in transactions (idempotent, acks=-1), committed every
+   * `recordsPerTransaction` records and at the end of input; on a failure the open one is aborted.
+   */
+  transactionalId?: string;
+  /** Records per transaction (default: the whole input is one transaction). */
+  recordsPerTransaction?: number;
+  /** transaction.timeout.ms of the transactional producer. */
+  transactionTimeoutMs?: number;
 }
 
 export function splitLine(line: string, keySeparator?: string): { key: Buffer | null; value: Buffer } {
@@ -50,8 +60,15 @@ export async function produceLines(client: KafkaClient, topic: string, lines: As
   if (opts.partition !== undefined && (opts.partition < 0 || opts.partition >= numPartitions)) {
     throw new RangeError(`partition ${opts.partition} is out of range: topic '${topic}' has ${numPartitions}`);
   }
-  if (opts.idempotent && (opts.acks ?? -1) !== -1) throw new RangeError('an idempotent producer needs acks=-1 (all)');
-  const idempotent = opts.idempotent ? await IdempotentProducer.create(client, { maxInFlight: MAX_IDEMPOTENT_IN_FLIGHT }) : undefined;
+  const transactional = opts.transactionalId !== undefined;
+  if ((opts.idempotent || transactional) && (opts.acks ?? -1) !== -1) throw new RangeError('an idempotent or transactional producer needs acks=-1 (all)');
+  const txn = transactional
+    ? await TransactionalProducer.init(client, { transactionalId: opts.transactionalId!, transactionTimeoutMs: opts.transactionTimeoutMs, maxInFlight: MAX_IDEMPOTENT_IN_FLIGHT })
+    : undefined;
+  const idempotent = txn ?? (opts.idempotent ? await IdempotentProducer.create(client, { maxInFlight: MAX_IDEMPOTENT_IN_FLIGHT }) : undefined);
+  const perTransaction = opts.recordsPerTransaction ?? Infinity;
+  let inTransaction = 0;
+  txn?.beginTransaction();
   const partitioner = new DefaultPartitioner();
   const pending = new Map<number, { records: RecordInput[]; bytes: number }>();
   const inFlight = new Set<Promise<void>>();
@@ -95,18 +112,39 @@ export async function produceLines(client: KafkaClient, topic: string, lines: As
     inFlight.add(task);
   };
 
-  for await (const line of { [Symbol.asyncIterator]: () => iterator }) {
-    if (failure) break;
-    const { key, value } = splitLine(line, opts.keySeparator);
-    const partition = opts.partition ?? partitioner.partition(key, numPartitions);
-    let p = pending.get(partition);
-    if (!p) pending.set(partition, (p = { records: [], bytes: 0 }));
-    p.records.push({ key, value, timestamp: BigInt(Date.now()) });
-    p.bytes += value.length + (key?.length ?? 0);
-    if (p.records.length >= batchSize || p.bytes >= maxBatchBytes) await flush(partition);
+  /** Sends what is pending, waits for every batch, then commits (Kafka's commitTransaction flushes too). */
+  const commit = async (): Promise<void> => {
+    for (const partition of [...pending.keys()]) await flush(partition);
+    await Promise.all(inFlight);
+    if (failure) return;
+    await txn!.commitTransaction();
+    inTransaction = 0;
+  };
+
+  try {
+    for await (const line of { [Symbol.asyncIterator]: () => iterator }) {
+      if (failure) break;
+      if (txn && inTransaction >= perTransaction) {
+        await commit();
+        if (failure) break;
+        txn.beginTransaction();
+      }
+      const { key, value } = splitLine(line, opts.keySeparator);
+      const partition = opts.partition ?? partitioner.partition(key, numPartitions);
+      let p = pending.get(partition);
+      if (!p) pending.set(partition, (p = { records: [], bytes: 0 }));
+      p.records.push({ key, value, timestamp: BigInt(Date.now()) });
+      p.bytes += value.length + (key?.length ?? 0);
+      inTransaction++;
+      if (p.records.length >= batchSize || p.bytes >= maxBatchBytes) await flush(partition);
+    }
+    if (txn && !failure) await commit();
+    for (const partition of [...pending.keys()]) await flush(partition);
+    await Promise.all(inFlight);
+  } catch (err) {
+    failure ??= err;
   }
-  for (const partition of [...pending.keys()]) await flush(partition);
-  await Promise.all(inFlight);
+  if (failure && txn?.inTransaction) await txn.abortTransaction().catch(() => undefined);
   idempotent?.close();
   if (failure) throw failure;
   return produced;

@@ -1,6 +1,7 @@
 import { decodeRecordBatches, type KafkaRecord } from '@dms/kafka-codec';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type KafkaClient } from './client';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_UNCOMMITTED, type IsolationLevel, type KafkaClient } from './client';
+import { AbortedTransactionFilter } from './read-committed';
 
 export type StartPosition =
   | { kind: 'earliest' }
@@ -20,6 +21,8 @@ export interface ConsumeOptions {
   maxBytes?: number;
   /** Long-poll wait per fetch. */
   maxWaitMs?: number;
+  /** Kafka's isolation.level: 0 read_uncommitted (default), 1 read_committed (aborted records skipped). */
+  isolationLevel?: IsolationLevel;
   signal?: AbortSignal;
 }
 
@@ -69,7 +72,7 @@ export async function consumeTopic(
     const started = Date.now();
     const results = await Promise.all(partitions.map(async (p) => {
       try {
-        return { p, res: await client.fetch(topic, p, positions.get(p)!, opts.maxBytes ?? 1 << 20, wait) };
+        return { p, res: await client.fetch(topic, p, positions.get(p)!, opts.maxBytes ?? 1 << 20, wait, 1, opts.isolationLevel ?? READ_UNCOMMITTED) };
       } catch (err) {
         if (err instanceof KafkaError && err.code === ErrorCode.OFFSET_OUT_OF_RANGE) {
           // Kafka's auto.offset.reset=earliest: the data asked for is gone or not there yet.
@@ -84,10 +87,11 @@ export async function consumeTopic(
       if (!res || res.records.length === 0) continue;
       const from = positions.get(p)!;
       let next = from;
+      const filter = new AbortedTransactionFilter(res.abortedTransactions);
       for (const batch of await decodeRecordBatches(res.records)) {
         const end = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
         if (end > next) next = end;
-        if (batch.header.isControl) continue;
+        if (!filter.keep(batch)) continue;
         for (const r of batch.records) {
           if (r.offset < from || delivered >= max) continue;
           await onRecord({ ...r, partition: p });

@@ -43,6 +43,9 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.CreatePartitions]: { min: 0, max: 3 },
   [ApiKey.DeleteRecords]: { min: 0, max: 2 },
   [ApiKey.InitProducerId]: { min: 0, max: 5 },
+  // v4+ is the batched form brokers send each other (KIP-890); clients use v3 at most.
+  [ApiKey.AddPartitionsToTxn]: { min: 0, max: 3 },
+  [ApiKey.EndTxn]: { min: 0, max: 4 },
   [ApiKey.DescribeProducers]: { min: 0, max: 0 },
 });
 
