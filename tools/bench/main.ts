@@ -1,8 +1,11 @@
 import * as os from 'node:os';
 import { CommanderError } from 'commander';
 import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } from '@dms/kafka-client';
-import { parseBenchArgs, type BenchOptions } from './options';
+import { isOpenLoop, parseBenchArgs, type BenchOptions } from './options';
 import { prebuildBatch, runConsume, runProduce } from './load';
+import { runOpenLoopProduce } from './open-loop';
+import { runConcurrentConsumers } from './consumers';
+import { formatCpuPer100MB, readClusterFile, startCpuSampler, type ProcessRef } from './cpu';
 import { runTransactionalProduce } from './txn-load';
 import type { PhaseResult } from './stats';
 import { type DiskSample, startDiskSampler } from './disk-usage';
@@ -11,6 +14,7 @@ export interface BenchReport {
   conditions: {
     mode: string; topic: string; partitions: number; recordSize: number; batchSize: number; batchBytes: number;
     acks: number; idempotent: boolean; transactionalId: string | null; recordsPerTxn: number | null; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
+    replicationFactor?: number; rate?: number | null; requestRate?: number | null; producers?: number; lingerMs?: number; consumers?: number; loadAverage?: number[];
   };
   results: PhaseResult[];
   /** With --disk-dir: the topic's bytes on disk during the produce phase. */
@@ -26,8 +30,40 @@ async function ensureTopic(client: KafkaClient, o: BenchOptions): Promise<void> 
   if (have < o.partitions) throw new Error(`topic ${o.topic} has ${have} partitions, fewer than --partitions ${o.partitions}`);
 }
 
+function newClient(o: BenchOptions, clientId = 'dms-bench'): KafkaClient {
+  return new KafkaClient({ bootstrapServers: o.bootstrapServer, clientId, retries: 0 });
+}
+
+/** Connects a client to the topic's leaders before the clock starts (metadata and connection setup). */
+async function warm(client: KafkaClient, o: BenchOptions): Promise<void> {
+  await Promise.all([...Array(o.partitions).keys()].map((p) => client.listOffsets(o.topic, p, LATEST_TIMESTAMP)));
+}
+
+/** The produce phase, open or closed loop, with consumers tailing the topic when asked. */
+async function producePhase(client: KafkaClient, o: BenchOptions, batch: Buffer, from: bigint[], progress: { bytes: number }): Promise<PhaseResult[]> {
+  const extra: KafkaClient[] = [];
+  try {
+    if (o.transactionalId !== undefined) return [await runTransactionalProduce(client, o, batch, progress)];
+    const producers = [client];
+    if (isOpenLoop(o)) for (let i = 1; i < o.producers; i++) producers.push(newClient(o, `dms-bench-producer-${i}`));
+    const consumers = Array.from({ length: o.consumers }, (_, i) => newClient(o, `dms-bench-consumer-${i}`));
+    extra.push(...producers.slice(1), ...consumers);
+    await Promise.all([...producers, ...consumers].map((c) => warm(c, o)));
+    const produced = isOpenLoop(o)
+      ? runOpenLoopProduce(producers, o, { stampTimestamps: o.consumers > 0, progress })
+      : runProduce(client, o, batch, progress);
+    const consumed = consumers.length > 0 ? runConcurrentConsumers(consumers, o, from, produced, isOpenLoop(o)) : undefined;
+    const results = [await produced];
+    if (consumed) results.push(await consumed);
+    return results;
+  } finally {
+    for (const c of extra) c.close();
+  }
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
-  const client = new KafkaClient({ bootstrapServers: o.bootstrapServer, clientId: 'dms-bench', retries: 0 });
+  const client = newClient(o);
+  const procs: ProcessRef[] | undefined = o.clusterFile ? [...readClusterFile(o.clusterFile), { role: 'bench', id: 0, pid: process.pid }] : undefined;
   try {
     await ensureTopic(client, o);
     const batch = await prebuildBatch(o);
@@ -38,10 +74,18 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       from = await Promise.all([...Array(o.partitions).keys()].map(async (p) => (await client.listOffsets(o.topic, p, LATEST_TIMESTAMP)).offset));
       const progress = { bytes: 0 };
       const sampler = o.diskDir ? startDiskSampler(o.diskDir, o.topic, o.sampleEveryS, progress) : undefined;
-      results.push(await (o.transactionalId !== undefined ? runTransactionalProduce(client, o, batch, progress) : runProduce(client, o, batch, progress)));
+      const cpu = procs ? startCpuSampler(procs) : undefined;
+      const phase = await producePhase(client, o, batch, from, progress);
+      if (cpu) phase[0].cpu = cpu.stop(phase[0].bytes, phase[0].requests);
+      results.push(...phase);
       diskSamples = await sampler?.stop();
     }
-    if (o.mode !== 'produce') results.push(await runConsume(client, o, o.mode === 'both' ? from : undefined));
+    if (o.mode !== 'produce') {
+      const cpu = procs ? startCpuSampler(procs) : undefined;
+      const consumed = await runConsume(client, o, o.mode === 'both' ? from : undefined);
+      if (cpu) consumed.cpu = cpu.stop(consumed.bytes, consumed.requests);
+      results.push(consumed);
+    }
     const cpus = os.cpus();
     return {
       conditions: {
@@ -49,6 +93,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         batchBytes: batch.length, acks: o.acks, idempotent: o.idempotent,
         transactionalId: o.transactionalId ?? null, recordsPerTxn: o.transactionalId !== undefined ? o.recordsPerTxn : null, inFlight: o.inFlight, durationS: o.durationS, compression: o.compressionName,
         cores: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version,
+        replicationFactor: o.replicationFactor, rate: o.rate ?? null, requestRate: o.requestRate ?? null, producers: o.producers,
+        lingerMs: o.lingerMs, consumers: o.consumers, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
       },
       results,
       ...(diskSamples ? { diskSamples } : {}),
@@ -70,6 +116,17 @@ export function formatReport(r: BenchReport): string {
     lines.push(`${p.phase.padEnd(8)} ${p.mbPerSec.toFixed(1)} MB/s  ${p.recordsPerSec} records/s  ${p.requests} requests in ${p.seconds} s  ` +
       `latency ms p50 ${l.p50 ?? '-'} p99 ${l.p99 ?? '-'} p999 ${l.p999 ?? '-'} max ${l.max ?? '-'}` +
       (Object.keys(p.errors).length ? `  errors ${JSON.stringify(p.errors)}` : ''));
+    if (p.openLoop) {
+      const ol = p.openLoop;
+      lines.push(`${''.padEnd(8)} open loop: target ${ol.targetPerSec} ${ol.unit}/s, achieved ${ol.achievedPerSec}, ${ol.producers} producer(s), linger ${ol.lingerMs} ms, ` +
+        `latency per ${ol.latencyPer} from its due time: p90 ${p.latencyMs.p90 ?? '-'} ms; ${ol.lateSends} of ${p.requests} requests sent > ${ol.lateThresholdMs} ms late ` +
+        `(send lag p50 ${ol.sendLagMs.p50 ?? '-'} p99 ${ol.sendLagMs.p99 ?? '-'} max ${ol.sendLagMs.max ?? '-'} ms)`);
+    }
+    if (p.endToEndMs) {
+      const e = p.endToEndMs;
+      lines.push(`${''.padEnd(8)} end to end (due time to receipt) ms p50 ${e.p50 ?? '-'} p99 ${e.p99 ?? '-'} p999 ${e.p999 ?? '-'} max ${e.max ?? '-'}`);
+    }
+    if (p.cpu) lines.push(`${''.padEnd(8)} CPU s per 100 MB: ${formatCpuPer100MB(p.cpu)} (CPU s ${p.cpu.total.cpuSeconds}, per 10k requests ${p.cpu.total.per10kRequests ?? '-'})`);
     if (p.transactions) {
       const t = p.transactions.latencyMs;
       lines.push(`${''.padEnd(8)} ${p.transactions.committed} transactions committed, ${p.transactions.perSec} transactions/s  ` +
@@ -96,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   // Bounded in time whatever the cluster does: each phase plus connection and drain slack.
-  const phases = o.mode === 'both' ? 2 : 1;
+  const phases = (o.mode === 'both' ? 2 : 1) + (o.consumers > 0 ? 1 : 0);
   const watchdog = setTimeout(() => {
     process.stderr.write('bench: exceeded its time bound, giving up\n');
     process.exit(2);
