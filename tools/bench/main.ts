@@ -6,6 +6,7 @@ import { prebuildBatch, runConsume, runProduce } from './load';
 import { runOpenLoopProduce } from './open-loop';
 import { runConcurrentConsumers } from './consumers';
 import { formatCpuPer100MB, readClusterFile, startCpuSampler, type ProcessRef } from './cpu';
+import { checkCaseArgs, formatTable, parseTableArgs, runTable, TABLE_CASES, tableConditions } from './table';
 import { runTransactionalProduce } from './txn-load';
 import type { PhaseResult } from './stats';
 import { type DiskSample, startDiskSampler } from './disk-usage';
@@ -144,7 +145,35 @@ export function formatReport(r: BenchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `table`: every case of the issue's table, one after another, then one markdown table. */
+async function mainTable(argv: string[]): Promise<number> {
+  let t;
+  try {
+    t = parseTableArgs(argv);
+    checkCaseArgs(t);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+  const cases = TABLE_CASES.filter((c) => !t.only || t.only.includes(c.id)).length * (t.baselineBootstrap ? 2 : 1);
+  const watchdog = setTimeout(() => {
+    process.stderr.write('bench table: exceeded its time bound, giving up\n');
+    process.exit(2);
+  }, cases * (t.durationS * 3 + 45) * 1000);
+  try {
+    const before = tableConditions();
+    const rows = await runTable(t, (args) => runBench(parseBenchArgs(args)), (line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(`Conditions at the start: ${before}; at the end: ${tableConditions()}.\n\n${formatTable(rows)}\nCommands:\n\n`);
+    for (const r of rows) process.stdout.write(`    ${r.command}\n`);
+    if (t.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    return rows.every((r) => r.report) ? 0 : 1;
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'table') return mainTable(argv.slice(1));
   let o: BenchOptions;
   try {
     o = parseBenchArgs(argv);
