@@ -129,8 +129,7 @@ export async function runOpenLoopProduce(
       const d = dueAtMs(scheduled, perSecond);
       const partition = roundRobin(scheduled, o.partitions);
       if (perRecord) {
-        const closed = grouper.add(partition, d);
-        if (closed) submit(fromGroup(closed));
+        for (const b of grouper.add(partition, d)) submit(fromGroup(b));
       } else {
         submit({ partition, records: recordsPerItem, dueMs: [d], sendAtMs: d });
       }

@@ -47,9 +47,18 @@ export class LingerGrouper {
     if (lingerMs < 0 || maxRecords < 1) throw new Error('linger must be >= 0 and batches hold at least one record');
   }
 
-  /** Adds a record due at `dueMs`; returns the partition's batch when this record closed it. */
-  add(partition: number, dueMs: number): PendingBatch | null {
+  /**
+   * Adds a record due at `dueMs` (records come in due order); returns the batches this closed: the
+   * partition's open batch when its linger ran out before this record was due (however late this
+   * process gets round to it), and the new batch when this record filled it.
+   */
+  add(partition: number, dueMs: number): PendingBatch[] {
+    const closed: PendingBatch[] = [];
     let batch = this.open.get(partition);
+    if (batch && dueMs >= batch.sendAtMs) {
+      closed.push(batch);
+      batch = undefined;
+    }
     if (!batch) {
       batch = { partition, dueMs: [], sendAtMs: dueMs + this.lingerMs };
       this.open.set(partition, batch);
@@ -58,9 +67,9 @@ export class LingerGrouper {
     if (batch.dueMs.length >= this.maxRecords || this.lingerMs === 0) {
       this.open.delete(partition);
       batch.sendAtMs = dueMs;
-      return batch;
+      closed.push(batch);
     }
-    return null;
+    return closed;
   }
 
   /** Removes and returns the batches whose linger has run out by `nowMs`. */
