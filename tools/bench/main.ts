@@ -120,7 +120,8 @@ export function formatReport(r: BenchReport): string {
     if (p.openLoop) {
       const ol = p.openLoop;
       lines.push(`${''.padEnd(8)} open loop: target ${ol.targetPerSec} ${ol.unit}/s, achieved ${ol.achievedPerSec}, ${ol.producers} producer(s), linger ${ol.lingerMs} ms, ` +
-        `latency per ${ol.latencyPer} from its due time: p90 ${p.latencyMs.p90 ?? '-'} ms; ${ol.lateSends} of ${p.requests} requests sent > ${ol.lateThresholdMs} ms late ` +
+        `latency per ${ol.latencyPer} from its due time: p90 ${p.latencyMs.p90 ?? '-'} ms; ${ol.lateSends} requests sent > ${ol.lateThresholdMs} ms late` +
+        `${ol.unanswered ? `, ${ol.unanswered} unanswered when the run stopped waiting (counted with the latency reached)` : ''} ` +
         `(send lag p50 ${ol.sendLagMs.p50 ?? '-'} p99 ${ol.sendLagMs.p99 ?? '-'} max ${ol.sendLagMs.max ?? '-'} ms)`);
     }
     if (p.endToEndMs) {

@@ -2,7 +2,7 @@ import { ApiKey } from '@dms/kafka-schema';
 import { FakeBroker, KafkaClient } from '@dms/kafka-client';
 import { runBench } from './main';
 import { parseBenchArgs } from './options';
-import { runOpenLoopProduce } from './open-loop';
+import { drainMs, runOpenLoopProduce } from './open-loop';
 import { itemsInRun } from './schedule';
 
 describe('bench options of the open loop', () => {
@@ -74,6 +74,25 @@ describe('open-loop produce against the fake broker', () => {
       expect(p.latencyMs.p50!).toBeLessThan(100);
       // About 40 records were due in the stall: more than 1 % of the run, so p99 sees it.
       expect(p.latencyMs.p99!).toBeGreaterThan(50);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('stops waiting a bounded time after the schedule ends and counts what is unanswered with the latency it reached', async () => {
+    broker.intercept = (key) => (key === ApiKey.Produce ? 'drop' : undefined);
+    const client = new KafkaClient({ bootstrapServers: broker.address, clientId: 'ol', retries: 0 });
+    try {
+      await client.createTopics([{ name: 'd', numPartitions: 1, replicationFactor: 1 }]);
+      await client.listOffsets('d', 0, -1n);
+      const o = parseBenchArgs(['produce', '--topic', 'd', '--partitions', '1', '--record-size', '16', '--batch-size', '1', '--rate', '100', '--duration-s', '0.3']);
+      const started = performance.now();
+      const p = await runOpenLoopProduce([client], o, { stampTimestamps: false });
+      expect(performance.now() - started).toBeLessThan(300 + drainMs(0.3) + 2000);
+      expect(p.requests).toBe(0);
+      expect(p.openLoop).toMatchObject({ sent: 30, unanswered: 30 });
+      // Each counts from its due time to the cut-off: at least the drain time.
+      expect(p.latencyMs.p50!).toBeGreaterThanOrEqual(drainMs(0.3) - 10);
     } finally {
       client.close();
     }

@@ -8,6 +8,11 @@ import { LatencyRecorder, summarize, type OpenLoopStats, type PhaseResult } from
 /** A send later than this after its due time counts as late (above the 1 ms timer granularity). */
 export const LATE_MS = 2;
 
+/** How long after the schedule ends the run waits for answers: the phase length, at least 5 s. */
+export function drainMs(durationS: number): number {
+  return Math.max(5_000, durationS * 1000);
+}
+
 interface Send {
   partition: number;
   records: number;
@@ -52,6 +57,9 @@ export async function runOpenLoopProduce(
   const sendLag = new LatencyRecorder();
   const errors: Record<string, number> = {};
   const backlog: Send[] = [];
+  const inFlight = new Set<Send>();
+  let cutOff = false;
+  let unanswered = 0;
   let scheduled = 0;
   let requestIndex = 0;
   let outstanding = 0;
@@ -72,11 +80,13 @@ export async function runOpenLoopProduce(
   };
 
   const launch = async (s: Send) => {
+    if (cutOff) return;
     const lag = now() - s.sendAtMs;
     sendLag.add(Math.max(0, lag));
     if (lag > LATE_MS) late++;
     const client = clients[roundRobin(requestIndex++, clients.length)];
     outstanding++;
+    inFlight.add(s);
     try {
       let batch = await template(s.records);
       if (opts.stampTimestamps) {
@@ -87,6 +97,7 @@ export async function runOpenLoopProduce(
         rewriteBatchCrc(batch);
       }
       await client.produce(o.topic, s.partition, batch, o.acks, 30_000);
+      if (cutOff) return;
       const at = now();
       lastAnswerMs = Math.max(lastAnswerMs, at);
       for (const d of s.dueMs) latencies.add(at - d);
@@ -95,9 +106,11 @@ export async function runOpenLoopProduce(
       bytes += batch.length;
       if (opts.progress) opts.progress.bytes += batch.length;
     } catch (err) {
+      if (cutOff) return;
       failed++;
       countError(errors, err);
     } finally {
+      inFlight.delete(s);
       outstanding--;
       pump();
       maybeFinished();
@@ -140,7 +153,21 @@ export async function runOpenLoopProduce(
     maybeFinished();
   };
   timer = setTimeout(tick, Math.max(0, Math.floor(-now())));
+  // Bounded: answers still missing a while after the schedule ended are counted as unanswered,
+  // each with the latency it had reached by then (a lower bound), so they still weigh in.
+  const drain = setTimeout(() => {
+    cutOff = true;
+    const at = now();
+    for (const s of [...inFlight, ...backlog, ...grouper.drain().map(fromGroup)]) {
+      unanswered++;
+      for (const d of s.dueMs) latencies.add(at - d);
+    }
+    backlog.length = 0;
+    scheduled = total;
+    finish();
+  }, durationMs + drainMs(o.durationS) + 5);
   await finished;
+  clearTimeout(drain);
   if (timer) clearTimeout(timer);
 
   const seconds = Math.max(durationMs, lastAnswerMs) / 1000;
@@ -154,7 +181,9 @@ export async function runOpenLoopProduce(
     scheduled: total,
     producers: clients.length,
     lingerMs: o.lingerMs,
+    sent: requestIndex,
     lateSends: late,
+    unanswered,
     lateThresholdMs: LATE_MS,
     sendLagMs: { p50: r3(lagP50), p99: r3(lagP99), max: r3(lagMax) },
     latencyPer: perRecord ? 'record' : 'request',

@@ -43,9 +43,13 @@ export interface OpenLoopStats {
   scheduled: number;
   producers: number;
   lingerMs: number;
+  /** Requests sent. */
+  sent: number;
   /** Requests sent more than lateThresholdMs after they were due (this process or --max-outstanding held them). */
   lateSends: number;
   lateThresholdMs: number;
+  /** Requests without an answer when the run stopped waiting (the phase length after the schedule ended, at least 5 s). */
+  unanswered: number;
   sendLagMs: { p50: number | null; p99: number | null; max: number | null };
   /** Latency percentiles count each record (--rate) or each request (--request-rate). */
   latencyPer: 'record' | 'request';

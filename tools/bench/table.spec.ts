@@ -66,7 +66,7 @@ describe('bench table', () => {
 
   it('prints one markdown row per case and system, with CPU per 100 MB by role and failures', () => {
     const cpu = { processes: [], roles: { broker: { cpuSeconds: 3, per100MB: 27.4, per10kRequests: 3, processes: 3 } }, total: { cpuSeconds: 3, per100MB: 27.4, per10kRequests: 3 } };
-    const openLoop = { unit: 'records', targetPerSec: 1000, achievedPerSec: 999.6, scheduled: 10_000, producers: 1, lingerMs: 0, lateSends: 7, lateThresholdMs: 2, sendLagMs: { p50: 0.5, p99: 1, max: 3 }, latencyPer: 'record' };
+    const openLoop = { unit: 'records', targetPerSec: 1000, achievedPerSec: 999.6, scheduled: 10_000, producers: 1, lingerMs: 0, sent: 10_000, lateSends: 7, lateThresholdMs: 2, unanswered: 3, sendLagMs: { p50: 0.5, p99: 1, max: 3 }, latencyPer: 'record' };
     const text = formatTable([
       { caseId: 'rf3-1k', system: 'dms', command: 'x', report: report('produce', { cpu, openLoop }) },
       { caseId: 'rf3-1k', system: 'relay', command: 'y', error: 'refused' },
@@ -74,7 +74,7 @@ describe('bench table', () => {
     ]);
     const lines = text.trim().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[2]).toBe('| acks=all, RF 3, linger 0, batch 1 | dms | 1,000 rec/s | 1,000 rec/s | 1.23 / 12.3 / 123.4 | 1.1 | 7 of 10000 | broker 27.40 · total 27.40 |');
+    expect(lines[2]).toBe('| acks=all, RF 3, linger 0, batch 1 | dms | 1,000 rec/s | 1,000 rec/s | 1.23 / 12.3 / 123.4 | 1.1 | 7 of 10000 (3 unanswered) | broker 27.40 · total 27.40 |');
     expect(lines[3]).toContain('| relay | 1,000 rec/s | failed: refused |');
     expect(lines[4]).toContain('| consume (the acks=1 RF 1 unbounded topic) | dms | unbounded | 1,000 rec/s | 1.23 / 12.3 / 123.4 | 1.1 | - | - |');
   });

@@ -113,7 +113,7 @@ export function formatTable(rows: readonly TableRow[]): string {
       continue;
     }
     const l = p.latencyMs;
-    const late = p.openLoop ? `${p.openLoop.lateSends} of ${p.requests}` : '-';
+    const late = p.openLoop ? `${p.openLoop.lateSends} of ${p.openLoop.sent}${p.openLoop.unanswered ? ` (${p.openLoop.unanswered} unanswered)` : ''}` : '-';
     const errors = Object.keys(p.errors).length ? ` (errors ${JSON.stringify(p.errors)})` : '';
     out.push(`| ${c.label} | ${r.system} | ${c.target} | ${achieved(p)}${errors} | ${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.p999)} | ${p.mbPerSec.toFixed(1)} | ${late} | ${p.cpu ? formatCpuPer100MB(p.cpu) : '-'} |`);
   }
