@@ -3,7 +3,8 @@ import { CommanderError } from 'commander';
 import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { isOpenLoop, parseBenchArgs, type BenchOptions } from './options';
 import { prebuildBatch, runConsume, runProduce } from './load';
-import { runOpenLoopProduce } from './open-loop';
+import { runOpenLoopProduce, type ProduceSender } from './open-loop';
+import { RawProducer } from './raw-producer';
 import { runConcurrentConsumers } from './consumers';
 import { formatCpuPer100MB, readClusterFile, startCpuSampler, type ProcessRef } from './cpu';
 import { checkCaseArgs, formatTable, parseTableArgs, runTable, TABLE_CASES, tableConditions } from './table';
@@ -15,7 +16,7 @@ export interface BenchReport {
   conditions: {
     mode: string; topic: string; partitions: number; recordSize: number; batchSize: number; batchBytes: number;
     acks: number; idempotent: boolean; transactionalId: string | null; recordsPerTxn: number | null; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
-    replicationFactor?: number; rate?: number | null; requestRate?: number | null; producers?: number; lingerMs?: number; consumers?: number; loadAverage?: number[];
+    replicationFactor?: number; rate?: number | null; requestRate?: number | null; producers?: number; client?: string; lingerMs?: number; consumers?: number; loadAverage?: number[];
   };
   results: PhaseResult[];
   /** With --disk-dir: the topic's bytes on disk during the produce phase. */
@@ -43,6 +44,7 @@ async function warm(client: KafkaClient, o: BenchOptions): Promise<void> {
 /** The produce phase, open or closed loop, with consumers tailing the topic when asked. */
 async function producePhase(client: KafkaClient, o: BenchOptions, batch: Buffer, from: bigint[], progress: { bytes: number }): Promise<PhaseResult[]> {
   const extra: KafkaClient[] = [];
+  const closers: (() => void)[] = [];
   try {
     if (o.transactionalId !== undefined) return [await runTransactionalProduce(client, o, batch, progress)];
     const producers = [client];
@@ -50,16 +52,28 @@ async function producePhase(client: KafkaClient, o: BenchOptions, batch: Buffer,
     const consumers = Array.from({ length: o.consumers }, (_, i) => newClient(o, `dms-bench-consumer-${i}`));
     extra.push(...producers.slice(1), ...consumers);
     await Promise.all([...producers, ...consumers].map((c) => warm(c, o)));
+    const senders = isOpenLoop(o) ? await openSenders(producers, o) : [];
+    closers.push(...senders.map((s) => s.close));
     const produced = isOpenLoop(o)
-      ? runOpenLoopProduce(producers, o, { stampTimestamps: o.consumers > 0, progress })
+      ? runOpenLoopProduce(senders.map((s) => s.send), o, { stampTimestamps: o.consumers > 0, progress })
       : runProduce(client, o, batch, progress);
     const consumed = consumers.length > 0 ? runConcurrentConsumers(consumers, o, from, produced, isOpenLoop(o)) : undefined;
     const results = [await produced];
     if (consumed) results.push(await consumed);
     return results;
   } finally {
+    for (const c of closers) c();
     for (const c of extra) c.close();
   }
+}
+
+/** The open loop's producers: the lean raw path (default) or the full client (--client full). */
+async function openSenders(clients: KafkaClient[], o: BenchOptions): Promise<{ send: ProduceSender; close(): void }[]> {
+  if (o.client === 'full') {
+    return clients.map((c) => ({ send: (p: number, b: Buffer) => c.produce(o.topic, p, b, o.acks, 30_000), close: () => undefined }));
+  }
+  const raws = await Promise.all(clients.map((c) => RawProducer.open(c, o.topic, o.partitions, o.acks)));
+  return raws.map((r) => ({ send: (p: number, b: Buffer, reused: boolean) => r.produce(p, b, reused), close: () => r.close() }));
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
@@ -94,7 +108,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         batchBytes: batch.length, acks: o.acks, idempotent: o.idempotent,
         transactionalId: o.transactionalId ?? null, recordsPerTxn: o.transactionalId !== undefined ? o.recordsPerTxn : null, inFlight: o.inFlight, durationS: o.durationS, compression: o.compressionName,
         cores: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version,
-        replicationFactor: o.replicationFactor, rate: o.rate ?? null, requestRate: o.requestRate ?? null, producers: o.producers,
+        replicationFactor: o.replicationFactor, rate: o.rate ?? null, requestRate: o.requestRate ?? null, producers: o.producers, client: isOpenLoop(o) ? o.client : 'full',
         lingerMs: o.lingerMs, consumers: o.consumers, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
       },
       results,

@@ -4,6 +4,7 @@ import { runBench } from './main';
 import { parseBenchArgs } from './options';
 import { drainMs, runOpenLoopProduce } from './open-loop';
 import { itemsInRun } from './schedule';
+import { RawProducer } from './raw-producer';
 
 describe('bench options of the open loop', () => {
   it('parses rates, producers, linger, consumers and the cluster file', () => {
@@ -66,7 +67,7 @@ describe('open-loop produce against the fake broker', () => {
       await client.createTopics([{ name: 's', numPartitions: 2, replicationFactor: 1 }]);
       await client.listOffsets('s', 0, -1n);
       const o = parseBenchArgs(['produce', '--topic', 's', '--partitions', '2', '--record-size', '16', '--batch-size', '1', '--rate', '200', '--duration-s', '1']);
-      const p = await runOpenLoopProduce([client], o, { stampTimestamps: false });
+      const p = await runOpenLoopProduce([(part, b) => client.produce('s', part, b, -1, 30_000)], o, { stampTimestamps: false });
       // Nothing waited for the stall to end before sending: all 200 went out, and the ones due
       // at the start of the stall waited for most of it.
       expect(p.requests).toBe(200);
@@ -86,8 +87,9 @@ describe('open-loop produce against the fake broker', () => {
       await client.createTopics([{ name: 'd', numPartitions: 1, replicationFactor: 1 }]);
       await client.listOffsets('d', 0, -1n);
       const o = parseBenchArgs(['produce', '--topic', 'd', '--partitions', '1', '--record-size', '16', '--batch-size', '1', '--rate', '100', '--duration-s', '0.3']);
+      const raw = await RawProducer.open(client, 'd', 1, -1);
       const started = performance.now();
-      const p = await runOpenLoopProduce([client], o, { stampTimestamps: false });
+      const p = await runOpenLoopProduce([(part, b, reused) => raw.produce(part, b, reused)], o, { stampTimestamps: false }).finally(() => raw.close());
       expect(performance.now() - started).toBeLessThan(300 + drainMs(0.3) + 2000);
       expect(p.requests).toBe(0);
       expect(p.openLoop).toMatchObject({ sent: 30, unanswered: 30 });
@@ -111,14 +113,28 @@ describe('open-loop produce against the fake broker', () => {
     expect(p.latencyMs.max!).toBeGreaterThanOrEqual(15);
   });
 
-  it('sends --request-rate requests of one --batch-size batch each, over several producers', async () => {
+  it.each(['lean', 'full'])('sends --request-rate requests of one --batch-size batch each, over several producers (%s client)', async (kind) => {
     const o = parseBenchArgs(['produce', '--bootstrap-server', broker.address, '--topic', 'q', '--partitions', '3', '--record-size', '16',
-      '--batch-size', '10', '--request-rate', '100', '--producers', '3', '--duration-s', '0.3']);
-    const [p] = (await runBench(o)).results;
+      '--batch-size', '10', '--request-rate', '100', '--producers', '3', '--duration-s', '0.3', '--client', kind]);
+    const report = await runBench(o);
+    const [p] = report.results;
+    expect(p.errors).toEqual({});
     expect(p.requests).toBe(30);
     expect(p.records).toBe(300);
     expect(p.openLoop).toMatchObject({ unit: 'requests', producers: 3, latencyPer: 'request', scheduled: 30 });
     expect(stored('q')).toEqual([100, 100, 100]);
+    expect(report.conditions.client).toBe(kind);
+  });
+
+  it('the lean client reports a partition\'s error code as an error', async () => {
+    const o = parseBenchArgs(['produce', '--bootstrap-server', broker.address, '--topic', 'e', '--partitions', '2', '--record-size', '16',
+      '--batch-size', '1', '--request-rate', '100', '--duration-s', '0.2']);
+    broker.intercept = (key, _v, body: any) => (key === ApiKey.Produce && body.topicData[0].partitionData[0].index === 1
+      ? { throttleTimeMs: 0, responses: [{ name: 'e', partitionResponses: [{ index: 1, errorCode: 6, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null }] }] }
+      : undefined);
+    const [p] = (await runBench(o)).results;
+    expect(p.requests).toBe(10);
+    expect(p.errors).toEqual({ NOT_LEADER_OR_FOLLOWER: 10 });
   });
 
   it('runs consumers while producing that read back everything, with end-to-end latency from the stamped due time', async () => {

@@ -1,5 +1,4 @@
 import { BATCH, rewriteBatchCrc } from '@dms/kafka-codec';
-import type { KafkaClient } from '@dms/kafka-client';
 import { countError, MAX_ERRORS, prebuildBatch } from './load';
 import type { BenchOptions } from './options';
 import { dueAtMs, dueBy, itemsInRun, LingerGrouper, roundRobin, type PendingBatch } from './schedule';
@@ -27,13 +26,16 @@ interface Send {
  * partition's records due within --linger-ms leave as one batch (at most --batch-size records) and
  * each record's latency runs from its own due time to the answer. With --request-rate, request j
  * (one --batch-size batch) is due at t0 + j / rate on partition j mod P, latency per request.
- * Requests go round-robin over --producers clients, each with its own connection. Nothing waits
+ * Requests go round-robin over --producers senders, each with its own connections. Nothing waits
  * for an answer before sending the next due request (up to --max-outstanding), so a stall shows as
  * latency of everything due during it. `stampTimestamps` writes each batch's due wall-clock time
  * into its timestamps (a copy per send and a CRC) so consumers can measure end-to-end latency.
  */
+/** Sends one batch to one partition; `reused` says the batch is a template that never changes. */
+export type ProduceSender = (partition: number, batch: Buffer, reused: boolean) => Promise<unknown>;
+
 export async function runOpenLoopProduce(
-  clients: readonly KafkaClient[],
+  clients: readonly ProduceSender[],
   o: BenchOptions,
   opts: { stampTimestamps: boolean; progress?: { bytes: number } },
 ): Promise<PhaseResult> {
@@ -96,7 +98,7 @@ export async function runOpenLoopProduce(
         batch.writeBigInt64BE(BigInt(Math.round(wallT0 + s.dueMs[s.dueMs.length - 1])), BATCH.maxTimestamp);
         rewriteBatchCrc(batch);
       }
-      await client.produce(o.topic, s.partition, batch, o.acks, 30_000);
+      await client(s.partition, batch, !opts.stampTimestamps);
       if (cutOff) return;
       const at = now();
       lastAnswerMs = Math.max(lastAnswerMs, at);

@@ -40,6 +40,8 @@ export interface BenchOptions {
   producers: number;
   /** Open loop with --rate: records due within this many ms for one partition leave as one batch. */
   lingerMs: number;
+  /** Open loop: `lean` sends pre-encoded frames on its own connections (corked writes, one timeout sweep); `full` goes through KafkaClient. */
+  client: 'lean' | 'full';
   /** Open loop: requests outstanding at most; a request due beyond it waits (and counts as late). */
   maxOutstanding: number;
   /** Consumers reading the topic while the produce phase runs, each on its own connection. */
@@ -102,6 +104,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--request-rate <requests/s>', 'open loop: requests per second of one --batch-size batch each').argParser(parseRate('--request-rate')))
     .addOption(new Option('--producers <n>', 'open loop: producer connections sharing the rate').argParser(parseIntOption('--producers', 1, 1000)).default(1))
     .addOption(new Option('--linger-ms <ms>', 'open loop with --rate: a partition\'s records due within this window leave as one batch (at most --batch-size records)').argParser(parseLinger).default(0))
+    .addOption(new Option('--client <kind>', 'open loop: lean (pre-encoded frames, writes of one event-loop turn together) or full (the KafkaClient)').choices(['lean', 'full']).default('lean'))
     .addOption(new Option('--max-outstanding <n>', 'open loop: requests outstanding at most').argParser(parseIntOption('--max-outstanding', 1, 10_000_000)).default(100_000))
     .addOption(new Option('--consumers <n>', 'consumers reading the topic while producing, each on its own connection').argParser(parseIntOption('--consumers', 0, 1000)).default(0))
     .option('--cluster-file <file>', 'cluster.json of a dev cluster (or a relay): report CPU seconds per 100 MB of its processes and of the bench')
