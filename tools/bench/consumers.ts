@@ -1,6 +1,7 @@
 import { BATCH, BATCH_LOG_OVERHEAD, readBatchHeader } from '@dms/kafka-codec';
 import { LATEST_TIMESTAMP, type KafkaClient } from '@dms/kafka-client';
 import { countError, MAX_ERRORS } from './load';
+import { drainMs } from './open-loop';
 import type { BenchOptions } from './options';
 import { LatencyRecorder, summarize, type PhaseResult } from './stats';
 
@@ -15,7 +16,7 @@ export function partitionsOfConsumer(c: number, n: number, partitions: number): 
 /**
  * Consumers that tail the topic while the produce phase runs, each with its own client (its own
  * connection), from the offsets the topic had before producing. Once `produced` resolves they
- * read on to the end offsets the topic then has (bounded by the phase length again). With
+ * read on to the end offsets the topic then has (bounded by the phase length again, at least 5 s). With
  * `endToEnd`, each batch's newest timestamp is the due time the producer stamped into it, and
  * receipt minus that time is recorded once per record of the batch (millisecond timestamps).
  */
@@ -37,7 +38,7 @@ export async function runConcurrentConsumers(
   let drainDeadline = Number.POSITIVE_INFINITY;
   const started = performance.now();
   const endsKnown = produced.then(async () => {
-    drainDeadline = performance.now() + o.durationS * 1000;
+    drainDeadline = performance.now() + drainMs(o.durationS);
     ends = await Promise.all(from.map(async (_, p) => (await clients[0].listOffsets(o.topic, p, LATEST_TIMESTAMP)).offset));
   }, () => { drainDeadline = performance.now(); });
   const tail = async (client: KafkaClient, p: number) => {

@@ -3,10 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuReport, formatCpuPer100MB, processesOfCluster, readClusterFile, readCpuSeconds, startCpuSampler } from './cpu';
 
-function burn(ms: number): void {
-  const end = performance.now() + ms;
+/** Spins until this process has used `cpuMs` of CPU by Node's own count (at most 10 s of wall time on a busy machine). */
+function burn(cpuMs: number): void {
+  const start = process.cpuUsage();
+  const wallEnd = performance.now() + 10_000;
   let x = 0;
-  while (performance.now() < end) x += Math.sqrt(x + 1);
+  for (;;) {
+    for (let i = 0; i < 10_000; i++) x += Math.sqrt(x + 1);
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= cpuMs || performance.now() > wallEnd) break;
+  }
   if (x < 0) throw new Error('unreachable');
 }
 

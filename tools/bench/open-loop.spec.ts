@@ -48,7 +48,7 @@ describe('open-loop produce against the fake broker', () => {
     expect(stored('r')).toEqual([50, 50, 50, 50]);
     expect(p.requests).toBe(200);
     expect(p.openLoop).toMatchObject({ unit: 'records', targetPerSec: 400, scheduled: 200, producers: 1, latencyPer: 'record' });
-    expect(p.openLoop!.achievedPerSec).toBeGreaterThan(300);
+    expect(p.openLoop!.achievedPerSec).toBeGreaterThan(200);
     expect(p.openLoop!.achievedPerSec).toBeLessThanOrEqual(400);
     expect(p.latencyMs.p90).not.toBeNull();
     expect(report.conditions).toMatchObject({ rate: 400, requestRate: null, producers: 1, lingerMs: 0 });
