@@ -38,6 +38,19 @@ describe('relay store', () => {
     expect(f.records.length).toBe(one);
   });
 
+  it('keeps its own copy of a batch, not the larger buffer the request was read into', async () => {
+    const s = new RelayStore(1 << 20);
+    s.create('t', 1, {});
+    const b = await batch(1);
+    const socketRead = Buffer.alloc(1 << 20);
+    b.copy(socketRead, 1000);
+    s.produce([{ topic: 't', partition: 0, records: socketRead.subarray(1000, 1000 + b.length) }]);
+    const [f] = await s.fetch({ maxWaitMs: 0, maxBytes: 1 << 20 }, [part(0n)]);
+    expect(f.records.buffer).not.toBe(socketRead.buffer);
+    expect(f.records.buffer.byteLength).toBeLessThan(1 << 16);
+    expect(readBatchHeader(f.records).recordCount).toBe(1);
+  });
+
   it('finds an offset by timestamp at batch granularity', async () => {
     const s = new RelayStore(1 << 20);
     s.create('t', 1, {});

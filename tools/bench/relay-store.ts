@@ -32,8 +32,13 @@ export class PartitionRing {
 
   constructor(private readonly maxBytes: number) {}
 
-  /** Appends the batches of a produce request (already validated by the Produce handler); returns the base offset. */
-  append(records: Buffer): bigint {
+  /**
+   * Appends the batches of a produce request (already validated by the Produce handler); returns
+   * the base offset. The bytes are copied once, as a broker's write to its log copies them: the
+   * request's buffer may be a slice of a larger socket read that the ring must not keep alive.
+   */
+  append(request: Buffer): bigint {
+    const records = Buffer.from(request);
     const { positions } = validateBatches(records, false);
     const base = this.nextOffset;
     this.nextOffset = assignOffsets(records, positions, base, 0);
