@@ -1,13 +1,15 @@
 import * as os from 'node:os';
+import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { isOpenLoop, parseBenchArgs, type BenchOptions } from './options';
 import { prebuildBatch, runConsume, runProduce } from './load';
 import { runOpenLoopProduce, type ProduceSender } from './open-loop';
 import { RawProducer } from './raw-producer';
+import { startRelayProcess, type RelayProcess } from './relay-process';
 import { runConcurrentConsumers } from './consumers';
 import { formatCpuPer100MB, readClusterFile, startCpuSampler, type ProcessRef } from './cpu';
-import { checkCaseArgs, formatTable, parseTableArgs, runTable, TABLE_CASES, tableConditions } from './table';
+import { checkCaseArgs, formatTable, parseTableArgs, runTable, TABLE_CASES, tableConditions, type TableOptions } from './table';
 import { runTransactionalProduce } from './txn-load';
 import type { PhaseResult } from './stats';
 import { type DiskSample, startDiskSampler } from './disk-usage';
@@ -162,7 +164,7 @@ export function formatReport(r: BenchReport): string {
 
 /** `table`: every case of the issue's table, one after another, then one markdown table. */
 async function mainTable(argv: string[]): Promise<number> {
-  let t;
+  let t: TableOptions;
   try {
     t = parseTableArgs(argv);
     checkCaseArgs(t);
@@ -170,11 +172,18 @@ async function mainTable(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     throw err;
   }
-  const cases = TABLE_CASES.filter((c) => !t.only || t.only.includes(c.id)).length * (t.baselineBootstrap ? 2 : 1);
+  const cases = TABLE_CASES.filter((c) => !t.only || t.only.includes(c.id)).length * (t.baselineBootstrap || t.baselineRelay ? 2 : 1);
+  let relay: RelayProcess | undefined;
   const watchdog = setTimeout(() => {
     process.stderr.write('bench table: exceeded its time bound, giving up\n');
+    if (relay) process.kill(relay.pid, 'SIGTERM');
     process.exit(2);
   }, cases * (t.durationS * 3 + 45) * 1000);
+  relay = t.baselineRelay ? await startRelayProcess(join(__dirname, 'relay.js')) : undefined;
+  if (relay) {
+    t = { ...t, baselineBootstrap: relay.bootstrap, baselineClusterFile: relay.clusterFile };
+    process.stderr.write(`started a relay at ${relay.bootstrap} (pid ${relay.pid})\n`);
+  }
   try {
     const before = tableConditions();
     const rows = await runTable(t, (args) => runBench(parseBenchArgs(args)), (line) => process.stderr.write(`${line}\n`));
@@ -184,6 +193,7 @@ async function mainTable(argv: string[]): Promise<number> {
     return rows.every((r) => r.report) ? 0 : 1;
   } finally {
     clearTimeout(watchdog);
+    await relay?.stop();
   }
 }
 

@@ -1,56 +1,33 @@
 // The bundled relay (dist/tools/bench/relay.js) as the bench meets it: a real process on a free
 // port of 127.0.0.1, an open-loop produce with consumers reading while it runs, CPU sampled from
 // the relay's cluster file, and the table command against it. Needs `node tools/build/build.mjs`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaClient, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { repoRoot, runProcess } from '@dms/testing';
 import { runBench } from './main';
 import { parseBenchArgs } from './options';
+import { startRelayProcess, type RelayProcess } from './relay-process';
 
 jest.setTimeout(90_000);
 
 describe('relay baseline', () => {
-  let relay: ChildProcess;
+  let relay: RelayProcess;
   let bootstrap: string;
-  let dir: string;
   const dist = join(repoRoot(), 'dist', 'tools', 'bench');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bench-relay-'));
-    relay = spawn(process.execPath, [join(dist, 'relay.js'), '--port', '0', '--ring-mb', '16', '--cluster-file', join(dir, 'cluster.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    bootstrap = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`relay did not listen within 15 s: ${out}`)), 15_000);
-      relay.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${out}`)));
-      relay.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const line = out.split('\n').find((l) => l.includes('"listening"'));
-        if (line) {
-          clearTimeout(timer);
-          resolve(JSON.parse(line).bootstrap);
-        }
-      });
-    });
+    relay = await startRelayProcess(join(dist, 'relay.js'));
+    bootstrap = relay.bootstrap;
   });
 
   afterAll(async () => {
-    if (relay && relay.exitCode === null) {
-      const exited = new Promise<void>((r) => relay.once('exit', () => r()));
-      process.kill(relay.pid!, 'SIGTERM');
-      const timer = setTimeout(() => relay.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await relay?.stop();
   });
 
   it('takes an open-loop produce while two consumers read everything back, and reports its CPU', async () => {
     const o = parseBenchArgs(['produce', '--bootstrap-server', bootstrap, '--topic', 'open', '--partitions', '6', '--replication-factor', '3',
       '--topic-config', 'min.insync.replicas=2', '--record-size', '1024', '--batch-size', '1', '--rate', '500', '--consumers', '2',
-      '--duration-s', '1', '--cluster-file', join(dir, 'cluster.json')]);
+      '--duration-s', '1', '--cluster-file', relay.clusterFile]);
     const report = await runBench(o);
     const [produce, consume] = report.results;
     expect(produce.errors).toEqual({});
@@ -80,13 +57,19 @@ describe('relay baseline', () => {
     expect(produce.records).toBeGreaterThan(0);
     expect(consume.records).toBe(produce.records);
 
-    const res = await runProcess(process.execPath, [join(dist, 'main.js'), 'table', '--bootstrap-server', bootstrap, '--cluster-file', join(dir, 'cluster.json'),
-      '--duration-s', '0.5', '--only', 'rf1-1k,acks1-rf1-unbounded,consume'], { timeoutMs: 60_000 });
+    // The table against this relay as "the cluster", with a second relay it starts itself as the baseline.
+    const res = await runProcess(process.execPath, [join(dist, 'main.js'), 'table', '--bootstrap-server', bootstrap, '--cluster-file', relay.clusterFile,
+      '--baseline-relay', '--duration-s', '0.5', '--only', 'rf1-1k,acks1-rf1-unbounded,consume'], { timeoutMs: 60_000 });
     expect(res.stderr).not.toMatch(/failed/);
     expect(res.code).toBe(0);
     const rows = res.stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| case'));
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(6);
     expect(rows[0]).toMatch(/^\| acks=all, RF 1, linger 0, batch 1 \| dms \| 1,000 rec\/s \| \d[\d,]* rec\/s \| .* relay \d/);
+    expect(rows[1]).toMatch(/^\| acks=all, RF 1, linger 0, batch 1 \| relay \| 1,000 rec\/s \| \d[\d,]* rec\/s \| .* relay \d/);
+    // The relay the table started is gone once it has printed.
+    const started = /started a relay at \S+ \(pid (\d+)\)/.exec(res.stderr);
+    expect(started).not.toBeNull();
+    expect(() => process.kill(Number(started![1]), 0)).toThrow();
     expect(res.stdout).toContain(`node dist/tools/bench/main.js consume --bootstrap-server ${bootstrap}`);
   });
 });

@@ -17,6 +17,8 @@ describe('bench table', () => {
     expect(parseTableArgs(['--bootstrap-server', 'h:1']).durationS).toBe(10);
     expect(() => parseTableArgs(['--bootstrap-server', 'h:1', '--only', 'nope'])).toThrow(/unknown case/);
     expect(() => parseTableArgs(['--bootstrap-server', 'h:1', '--duration-s', '0'])).toThrow(/duration-s/);
+    expect(parseTableArgs(['--bootstrap-server', 'h:1', '--baseline-relay']).baselineRelay).toBe(true);
+    expect(() => parseTableArgs(['--bootstrap-server', 'h:1', '--baseline-relay', '--baseline-bootstrap', 'h:2'])).toThrow(/not both/);
   });
 
   it('gives every case a valid bench command: 6 partitions, 1 KiB records, min.insync.replicas=2 with RF 3', () => {

@@ -41,6 +41,8 @@ export interface TableOptions {
   clusterFile?: string;
   baselineBootstrap?: string;
   baselineClusterFile?: string;
+  /** Start the bundled relay for the baseline (and stop it at the end). */
+  baselineRelay: boolean;
   durationS: number;
   consumers: number;
   only?: string[];
@@ -56,6 +58,7 @@ export function parseTableArgs(argv: readonly string[]): TableOptions {
     .option('--cluster-file <file>', "the cluster's cluster.json: CPU per 100 MB by role")
     .option('--baseline-bootstrap <host:port>', 'a relay (dist/tools/bench/relay.js) to run every case against as well')
     .option('--baseline-cluster-file <file>', "the relay's --cluster-file")
+    .option('--baseline-relay', 'start dist/tools/bench/relay.js on a free port for the baseline, stop it at the end')
     .addOption(new Option('--duration-s <s>', 'length of each case').argParser((v) => {
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0 || n > 600) throw new InvalidArgumentError(`--duration-s must be in (0, 600], got '${v}'`);
@@ -68,7 +71,8 @@ export function parseTableArgs(argv: readonly string[]): TableOptions {
     .action((o) => {
       const only = o.only === undefined ? undefined : String(o.only).split(',').map((s) => s.trim()).filter(Boolean);
       for (const id of only ?? []) if (!TABLE_CASES.some((c) => c.id === id)) throw new InvalidArgumentError(`unknown case '${id}'`);
-      result = { ...o, only, json: o.json === true };
+      if (o.baselineRelay && o.baselineBootstrap) throw new InvalidArgumentError('give --baseline-relay or --baseline-bootstrap, not both');
+      result = { ...o, only, json: o.json === true, baselineRelay: o.baselineRelay === true };
     })
     .parse(argv as string[], { from: 'user' });
   return result!;
