@@ -126,7 +126,8 @@ export function formatReport(r: BenchReport): string {
   const lines = [
     `conditions: record ${c.recordSize} B, batch ${c.batchSize} records (${c.batchBytes} B on the wire, ${c.compression}), ` +
       `${c.partitions} partitions, acks ${c.acks}${c.idempotent ? ' (idempotent)' : ''}` +
-      (c.transactionalId !== null ? `, transactional id ${c.transactionalId} with ${c.recordsPerTxn} records per transaction` : `, ${c.inFlight} in flight`) + `, ${c.durationS} s per phase, ${c.cores} cores, node ${c.node}`,
+      (c.transactionalId !== null ? `, transactional id ${c.transactionalId} with ${c.recordsPerTxn} records per transaction`
+        : c.rate || c.requestRate ? `, open loop (${c.client} client)` : `, ${c.inFlight} in flight`) + `, ${c.durationS} s per phase, ${c.cores} cores, node ${c.node}`,
   ];
   for (const p of r.results) {
     const l = p.latencyMs;
@@ -144,7 +145,11 @@ export function formatReport(r: BenchReport): string {
       const e = p.endToEndMs;
       lines.push(`${''.padEnd(8)} end to end (due time to receipt) ms p50 ${e.p50 ?? '-'} p99 ${e.p99 ?? '-'} p999 ${e.p999 ?? '-'} max ${e.max ?? '-'}`);
     }
-    if (p.cpu) lines.push(`${''.padEnd(8)} CPU s per 100 MB: ${formatCpuPer100MB(p.cpu)} (CPU s ${p.cpu.total.cpuSeconds}, per 10k requests ${p.cpu.total.per10kRequests ?? '-'})`);
+    if (p.cpu) {
+      lines.push(`${''.padEnd(8)} CPU s per 100 MB: ${formatCpuPer100MB(p.cpu)} (CPU s ${p.cpu.total.cpuSeconds}, per 10k requests ${p.cpu.total.per10kRequests ?? '-'})`);
+      lines.push(`${''.padEnd(8)} per process (CPU s, per 100 MB, per 10k requests): ` +
+        p.cpu.processes.map((x) => `${x.role}-${x.id} ${x.cpuSeconds} / ${x.per100MB ?? '-'} / ${x.per10kRequests ?? '-'}`).join(' · '));
+    }
     if (p.transactions) {
       const t = p.transactions.latencyMs;
       lines.push(`${''.padEnd(8)} ${p.transactions.committed} transactions committed, ${p.transactions.perSec} transactions/s  ` +
