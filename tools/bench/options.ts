@@ -32,11 +32,46 @@ export interface BenchOptions {
   /** A dev cluster's data dir: the produce phase samples the topic's bytes on disk there. */
   diskDir?: string;
   sampleEveryS: number;
+  /** Open loop: records per second, each record due at t0 + i / rate (batched per partition by the linger). */
+  rate?: number;
+  /** Open loop: requests per second of one --batch-size batch each, request j due at t0 + j / rate. */
+  requestRate?: number;
+  /** Independent producer connections sharing the open-loop rate (round-robin). */
+  producers: number;
+  /** Open loop with --rate: records due within this many ms for one partition leave as one batch. */
+  lingerMs: number;
+  /** Open loop: `lean` sends pre-encoded frames on its own connections (corked writes, one timeout sweep); `full` goes through KafkaClient. */
+  client: 'lean' | 'full';
+  /** Open loop: requests outstanding at most; a request due beyond it waits (and counts as late). */
+  maxOutstanding: number;
+  /** Consumers reading the topic while the produce phase runs, each on its own connection. */
+  consumers: number;
+  /** A dev cluster's cluster.json (or a relay's): CPU seconds of its processes per phase. */
+  clusterFile?: string;
+}
+
+/** Whether the produce phase runs open loop (a fixed schedule) rather than closed loop (--in-flight). */
+export function isOpenLoop(o: Pick<BenchOptions, 'rate' | 'requestRate'>): boolean {
+  return o.rate !== undefined || o.requestRate !== undefined;
 }
 
 function parseSeconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError(`--duration-s must be in (0, 3600], got '${v}'`);
+  return n;
+}
+
+function parseRate(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || n > 10_000_000) throw new InvalidArgumentError(`${name} must be in (0, 10000000], got '${v}'`);
+    return n;
+  };
+}
+
+function parseLinger(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 60_000) throw new InvalidArgumentError(`--linger-ms must be in [0, 60000], got '${v}'`);
   return n;
 }
 
@@ -65,11 +100,26 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--topic-config <key=value>', 'config of a created topic, repeatable (e.g. retention.bytes=104857600)').argParser(collectConfig))
     .option('--disk-dir <dir>', "sample the topic's bytes on disk under this dev cluster data dir during the produce phase")
     .addOption(new Option('--sample-every-s <s>', 'disk sampling interval').argParser(parseSeconds).default(5))
+    .addOption(new Option('--rate <records/s>', 'open loop: records per second on a fixed schedule, latency from each record\'s due time').argParser(parseRate('--rate')))
+    .addOption(new Option('--request-rate <requests/s>', 'open loop: requests per second of one --batch-size batch each').argParser(parseRate('--request-rate')))
+    .addOption(new Option('--producers <n>', 'open loop: producer connections sharing the rate').argParser(parseIntOption('--producers', 1, 1000)).default(1))
+    .addOption(new Option('--linger-ms <ms>', 'open loop with --rate: a partition\'s records due within this window leave as one batch (at most --batch-size records)').argParser(parseLinger).default(0))
+    .addOption(new Option('--client <kind>', 'open loop: lean (pre-encoded frames, writes of one event-loop turn together) or full (the KafkaClient)').choices(['lean', 'full']).default('lean'))
+    .addOption(new Option('--max-outstanding <n>', 'open loop: requests outstanding at most').argParser(parseIntOption('--max-outstanding', 1, 10_000_000)).default(100_000))
+    .addOption(new Option('--consumers <n>', 'consumers reading the topic while producing, each on its own connection').argParser(parseIntOption('--consumers', 0, 1000)).default(0))
+    .option('--cluster-file <file>', 'cluster.json of a dev cluster (or a relay): report CPU seconds per 100 MB of its processes and of the bench')
     .action((mode: string, o) => {
       if (mode !== 'produce' && mode !== 'consume' && mode !== 'both') throw new InvalidArgumentError(`mode must be produce, consume or both, got '${mode}'`);
       if (o.idempotent && o.acks !== -1) throw new InvalidArgumentError('--idempotent needs --acks -1');
       if (o.transactionalId !== undefined && o.acks !== -1) throw new InvalidArgumentError('--transactional-id needs --acks -1');
       if (o.recordsPerTxn !== undefined && o.transactionalId === undefined) throw new InvalidArgumentError('--records-per-txn needs --transactional-id');
+      const open = o.rate !== undefined || o.requestRate !== undefined;
+      if (o.rate !== undefined && o.requestRate !== undefined) throw new InvalidArgumentError('give --rate (records/s) or --request-rate (requests/s), not both');
+      if (open && (o.idempotent || o.transactionalId !== undefined)) throw new InvalidArgumentError('the open loop (--rate, --request-rate) runs without --idempotent or --transactional-id');
+      if (open && mode === 'consume') throw new InvalidArgumentError('--rate and --request-rate apply to the produce phase');
+      if (o.lingerMs > 0 && o.rate === undefined) throw new InvalidArgumentError('--linger-ms needs --rate');
+      if (o.producers > 1 && !open) throw new InvalidArgumentError('--producers needs --rate or --request-rate (the closed loop uses --in-flight)');
+      if (o.consumers > 0 && mode === 'consume') throw new InvalidArgumentError('--consumers reads while producing: use it with produce or both');
       result = {
         mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true,
         idempotent: o.idempotent === true,

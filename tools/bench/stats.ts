@@ -1,3 +1,5 @@
+import type { CpuReport } from './cpu';
+
 /** Per-request latencies in milliseconds, kept in a growable typed array (bounded count). */
 export class LatencyRecorder {
   private samples = new Float64Array(1024);
@@ -31,16 +33,44 @@ export class LatencyRecorder {
   }
 }
 
+/** What an open-loop produce phase adds: the schedule it kept (or did not). */
+export interface OpenLoopStats {
+  /** What the rate counts: records (--rate) or requests (--request-rate). */
+  unit: 'records' | 'requests';
+  targetPerSec: number;
+  achievedPerSec: number;
+  /** Items the schedule held for the run. */
+  scheduled: number;
+  producers: number;
+  lingerMs: number;
+  /** Requests sent. */
+  sent: number;
+  /** Requests sent more than lateThresholdMs after they were due (this process or --max-outstanding held them). */
+  lateSends: number;
+  lateThresholdMs: number;
+  /** Requests without an answer when the run stopped waiting (the phase length after the schedule ended, at least 5 s). */
+  unanswered: number;
+  sendLagMs: { p50: number | null; p99: number | null; max: number | null };
+  /** Latency percentiles count each record (--rate) or each request (--request-rate). */
+  latencyPer: 'record' | 'request';
+}
+
 export interface PhaseResult {
-  phase: 'produce' | 'consume';
+  phase: 'produce' | 'consume' | 'concurrent-consume';
   seconds: number;
   requests: number;
   records: number;
   bytes: number;
   mbPerSec: number;
   recordsPerSec: number;
-  latencyMs: { p50: number | null; p99: number | null; p999: number | null; max: number | null };
+  latencyMs: { p50: number | null; p90?: number | null; p99: number | null; p999: number | null; max: number | null };
   errors: Record<string, number>;
+  /** Open-loop produce: target vs achieved rate, late sends. */
+  openLoop?: OpenLoopStats;
+  /** Consumers reading while producing: record timestamp (its due time) to receipt, per record, in ms (1 ms resolution). */
+  endToEndMs?: { p50: number | null; p99: number | null; p999: number | null; max: number | null };
+  /** With --cluster-file: CPU seconds of each process during the phase. */
+  cpu?: CpuReport;
   /** Transactional produce: transactions committed, their rate, and begin-to-commit latency. */
   transactions?: { committed: number; perSec: number; latencyMs: PhaseResult['latencyMs'] };
 }

@@ -13,6 +13,7 @@ const entries = {
   'apps/gateway/main': 'apps/gateway/src/main.ts',
   'apps/cli/main': 'apps/cli/src/main.ts',
   'tools/bench/main': 'tools/bench/main.ts',
+  'tools/bench/relay': 'tools/bench/relay.ts',
   'tools/chaos/main': 'tools/chaos/main.ts',
   'tools/compat/kafkajs-runner': 'tools/compat/kafkajs-runner.ts',
   'tools/compat/kcat-runner': 'tools/compat/kcat-runner.ts',
