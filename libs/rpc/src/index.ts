@@ -34,3 +34,4 @@ export type { GroupCoordinatorServiceServer } from './generated/dms/groups/v1/gr
 export * as transactionsV1 from './generated/dms/transactions/v1/transactions';
 export { TransactionCoordinatorServiceClient, TransactionCoordinatorServiceService } from './generated/dms/transactions/v1/transactions';
 export type { TransactionCoordinatorServiceServer } from './generated/dms/transactions/v1/transactions';
+export * from './deadline-sweep';

@@ -1,6 +1,7 @@
 import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { traceContextOf } from './tracing';
 import { grpcError } from './status';
+import { DeadlineSweep } from './deadline-sweep';
 
 export interface StreamMuxOptions {
   /** Default per-request timeout; a timed-out request rejects with DEADLINE_EXCEEDED. */
@@ -14,7 +15,6 @@ export interface StreamMuxOptions {
 interface Pending<Res> {
   resolve: (res: Res) => void;
   reject: (err: ServiceError) => void;
-  timer: NodeJS.Timeout;
 }
 
 type Tagged = { correlationId: bigint };
@@ -28,6 +28,8 @@ type WithTrace = { traceContext?: Record<string, string> };
 export class StreamMux<Req extends Tagged, Res extends Tagged> {
   private stream: ClientDuplexStream<Req, Res> | undefined;
   private readonly pending = new Map<bigint, Pending<Res>>();
+  /** One timer for every request's deadline, not one per request. */
+  private readonly deadlines = new DeadlineSweep<bigint>();
   private nextCorrelationId = 1n;
   /** Requests waiting for 'drain', in call order. */
   private queue: Req[] = [];
@@ -67,12 +69,12 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
     }
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const response = new Promise<Res>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      this.pending.set(correlationId, { resolve, reject });
+      this.deadlines.add(correlationId, timeoutMs, () => {
         if (this.pending.delete(correlationId)) {
           reject(grpcError(GrpcStatus.DEADLINE_EXCEEDED, `${this.name}: no response within ${timeoutMs} ms`));
         }
-      }, timeoutMs);
-      this.pending.set(correlationId, { resolve, reject, timer });
+      });
       if (this.waitingDrain) this.queue.push(req);
       else this.write(req);
     });
@@ -132,7 +134,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
     const p = this.pending.get(id);
     if (!p) return; // answered after its timeout
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    this.deadlines.delete(id);
     if (err) p.reject(err);
     else p.resolve(res!);
   }
@@ -144,10 +146,8 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
     this.queue = [];
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
+    this.deadlines.clear();
+    for (const p of pending) p.reject(err);
     // Release the HTTP/2 stream if the peer only half-closed it.
     if (stream && !this.closed) stream.cancel();
   }
