@@ -6,15 +6,22 @@ import {
   type GrpcClientOptions,
   type FetchRequest,
   type FetchResponse,
+  type ProduceBatchRequest,
+  type ProduceBatchResponse,
   type ProduceRequest,
   type ProduceResponse,
 } from '@dms/rpc';
+
+/** Produce requests coalesced per turn; a request's weight is its record bytes. */
+export type ProduceChannel = Pick<StreamMux<ProduceRequest, ProduceResponse, unknown, unknown>, 'request' | 'inFlight' | 'close'>;
 
 export interface BrokerClient {
   id: number;
   address: string;
   client: StorageServiceClient;
   produce: StreamMux<ProduceRequest, ProduceResponse>;
+  /** What the gateway's produce path sends on: ProduceBatch (coalescing) or `produce` itself. */
+  produceChannel: ProduceChannel;
   fetch: StreamMux<FetchRequest, FetchResponse>;
 }
 
@@ -27,7 +34,11 @@ export class BrokerClients {
   /** Live broker addresses, rebuilt lazily after a metadata change (the view scans all keys). */
   private addresses: Map<number, string> | undefined;
 
-  constructor(private readonly view: ClusterView, private readonly clientOptions: GrpcClientOptions = {}) {
+  constructor(
+    private readonly view: ClusterView,
+    private readonly clientOptions: GrpcClientOptions = {},
+    private readonly opts: { coalesceProduce?: boolean } = {},
+  ) {
     view.on('change', () => {
       this.addresses = undefined;
       this.prune();
@@ -50,11 +61,13 @@ export class BrokerClients {
     if (existing && existing.address === address) return existing;
     if (existing) this.drop(existing);
     const client = createClient(StorageServiceClient, address, this.clientOptions);
+    const produce = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce(), { name: `broker ${brokerId} produce` });
     const created: BrokerClient = {
       id: brokerId,
       address,
       client,
-      produce: new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce()),
+      produce,
+      produceChannel: this.opts.coalesceProduce === false ? produce : coalescingProduce(client, brokerId),
       fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
     };
     this.clients.set(brokerId, created);
@@ -84,7 +97,24 @@ export class BrokerClients {
 
   private drop(c: BrokerClient): void {
     c.produce.close();
+    if (c.produceChannel !== c.produce) c.produceChannel.close();
     c.fetch.close();
     c.client.close();
   }
+}
+
+/** Small requests of one turn share a message; once 64 KiB of records wait, they go out at once. */
+const COALESCE_MAX_BYTES = 64 * 1024;
+
+function coalescingProduce(client: StorageServiceClient, brokerId: number): ProduceChannel {
+  return new StreamMux<ProduceRequest, ProduceResponse, ProduceBatchRequest, ProduceBatchResponse>(() => client.produceBatch(), {
+    name: `broker ${brokerId} produce`,
+    coalesce: {
+      pack: (requests) => ({ requests }),
+      unpack: (message) => message.responses,
+      maxRequests: 256,
+      maxWeight: COALESCE_MAX_BYTES,
+      weight: (req) => req.partitions.reduce((n, p) => n + p.records.length, 0),
+    },
+  });
 }

@@ -3,6 +3,7 @@ import type {
   EpochEndOffset,
   FetchPartitionResult,
   FetchResponse,
+  ProduceBatchRequest,
   ProducePartition,
   ProduceRequest,
   ReplicaFetchPartitionResult,
@@ -91,13 +92,16 @@ function traceEntrySize(key: string, value: string): number {
   return size;
 }
 
-export function encodeProduceRequest(m: ProduceRequest): Buffer {
-  begin();
+function produceRequestSize(m: ProduceRequest): number {
+  const at = next++;
   let size = correlationIdSize(m.correlationId) + int32Field(m.acks) + int32Field(m.timeoutMs);
   for (const p of m.partitions) size += field(producePartitionSize(p));
-  const trace = Object.entries(m.traceContext);
-  for (const [k, v] of trace) size += field(traceEntrySize(k, v));
-  const w = alloc(size);
+  for (const k in m.traceContext) size += field(traceEntrySize(k, m.traceContext[k]!));
+  lens[at] = size;
+  return size;
+}
+
+function writeProduceRequest(w: ExactWriter, m: ProduceRequest): void {
   if (m.correlationId !== 0n) w.varint32(8).varint64(m.correlationId);
   writeInt32(w, 16, m.acks);
   writeInt32(w, 24, m.timeoutMs);
@@ -107,10 +111,30 @@ export function encodeProduceRequest(m: ProduceRequest): Buffer {
     writeInt32(w, 16, p.partition);
     if (p.records.length !== 0) w.varint32(26).bytes(p.records);
   }
-  for (const [k, v] of trace) {
+  for (const k in m.traceContext) {
     w.varint32(42).varint32(lens[next++]!);
     writeString(w, 10, k);
-    writeString(w, 18, v);
+    writeString(w, 18, m.traceContext[k]!);
+  }
+}
+
+export function encodeProduceRequest(m: ProduceRequest): Buffer {
+  begin();
+  const w = alloc(produceRequestSize(m));
+  next = 1; // past the top-level size
+  writeProduceRequest(w, m);
+  return w.done();
+}
+
+/** Many produce requests in one message: each is sized and written as in encodeProduceRequest. */
+export function encodeProduceBatchRequest(m: ProduceBatchRequest): Buffer {
+  begin();
+  let size = 0;
+  for (const r of m.requests) size += field(produceRequestSize(r));
+  const w = alloc(size);
+  for (const r of m.requests) {
+    w.varint32(10).varint32(lens[next++]!);
+    writeProduceRequest(w, r);
   }
   return w.done();
 }

@@ -1,6 +1,6 @@
 import { makeGenericClientConstructor, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
 import * as generated from './generated/dms/storage/v1/storage';
-import { encodeFetchResponse, encodeProduceRequest, encodeReplicaFetchResponse } from './record-serializers';
+import { encodeFetchResponse, encodeProduceBatchRequest, encodeProduceRequest, encodeReplicaFetchResponse } from './record-serializers';
 
 /**
  * The generated StorageService definition with exact-size serialisers for the messages that
@@ -12,6 +12,7 @@ import { encodeFetchResponse, encodeProduceRequest, encodeReplicaFetchResponse }
 export const StorageServiceService: typeof generated.StorageServiceService = {
   ...generated.StorageServiceService,
   produce: { ...generated.StorageServiceService.produce, requestSerialize: encodeProduceRequest },
+  produceBatch: { ...generated.StorageServiceService.produceBatch, requestSerialize: encodeProduceBatchRequest },
   fetch: { ...generated.StorageServiceService.fetch, responseSerialize: encodeFetchResponse },
   replicaFetch: { ...generated.StorageServiceService.replicaFetch, responseSerialize: encodeReplicaFetchResponse },
 };
