@@ -1,9 +1,10 @@
 import {
   FetchResponse,
+  ProduceBatchRequest,
   ProduceRequest,
   ReplicaFetchResponse,
 } from './generated/dms/storage/v1/storage';
-import { encodeFetchResponse, encodeProduceRequest, encodeReplicaFetchResponse } from './record-serializers';
+import { encodeFetchResponse, encodeProduceBatchRequest, encodeProduceRequest, encodeReplicaFetchResponse } from './record-serializers';
 import { StorageServiceService } from './storage-service-def';
 
 const generated = <T>(fns: { encode(m: T): { finish(): Uint8Array } }, m: T) => Buffer.from(fns.encode(m).finish());
@@ -45,6 +46,24 @@ describe('exact-size serialisers', () => {
       const back = ProduceRequest.decode(ours);
       expect(back.correlationId).toBe(m.correlationId);
       expect(back.partitions.map((p) => Buffer.compare(p.records, m.partitions[back.partitions.indexOf(p)]!.records))).toEqual(back.partitions.map(() => 0));
+    }
+  });
+
+  it('ProduceBatchRequest: byte-identical, each request keeping its own fields', () => {
+    const r = rng(44);
+    for (let i = 0; i < 200; i++) {
+      const m: ProduceBatchRequest = {
+        requests: Array.from({ length: r.int(0, 5) }, () => ({
+          correlationId: r.pick(UINT64S),
+          acks: r.pick([-1, 0, 1]),
+          timeoutMs: r.pick(INT32S),
+          partitions: Array.from({ length: r.int(0, 3) }, () => ({ topic: r.pick(TOPICS), partition: r.pick(INT32S), records: records(r) })),
+          traceContext: r.pick<Record<string, string>>([{}, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }]),
+        })),
+      };
+      const ours = encodeProduceBatchRequest(m);
+      expect(ours.equals(generated(ProduceBatchRequest, m))).toBe(true);
+      expect(ProduceBatchRequest.decode(ours).requests.map((q) => q.correlationId)).toEqual(m.requests.map((q) => q.correlationId));
     }
   });
 
@@ -123,6 +142,7 @@ describe('exact-size serialisers', () => {
     expect(StorageServiceService.produce.requestSerialize).toBe(encodeProduceRequest);
     expect(StorageServiceService.fetch.responseSerialize).toBe(encodeFetchResponse);
     expect(StorageServiceService.replicaFetch.responseSerialize).toBe(encodeReplicaFetchResponse);
+    expect(StorageServiceService.produceBatch.requestSerialize).toBe(encodeProduceBatchRequest);
     expect(StorageServiceService.produce.path).toBe('/dms.storage.v1.StorageService/Produce');
   });
 });
