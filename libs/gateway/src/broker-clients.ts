@@ -6,14 +6,10 @@ import {
   type GrpcClientOptions,
   type FetchRequest,
   type FetchResponse,
-  type ProduceBatchRequest,
-  type ProduceBatchResponse,
   type ProduceRequest,
   type ProduceResponse,
 } from '@dms/rpc';
-
-/** Produce requests coalesced per turn; a request's weight is its record bytes. */
-export type ProduceChannel = Pick<StreamMux<ProduceRequest, ProduceResponse, unknown, unknown>, 'request' | 'inFlight' | 'close'>;
+import { coalescingProduce, type ProduceChannel } from './produce-channel';
 
 export interface BrokerClient {
   id: number;
@@ -67,7 +63,7 @@ export class BrokerClients {
       address,
       client,
       produce,
-      produceChannel: this.opts.coalesceProduce === false ? produce : coalescingProduce(client, brokerId),
+      produceChannel: this.opts.coalesceProduce === false ? produce : coalescingProduce(client, produce, `broker ${brokerId} produce`),
       fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
     };
     this.clients.set(brokerId, created);
@@ -103,18 +99,3 @@ export class BrokerClients {
   }
 }
 
-/** Small requests of one turn share a message; once 64 KiB of records wait, they go out at once. */
-const COALESCE_MAX_BYTES = 64 * 1024;
-
-function coalescingProduce(client: StorageServiceClient, brokerId: number): ProduceChannel {
-  return new StreamMux<ProduceRequest, ProduceResponse, ProduceBatchRequest, ProduceBatchResponse>(() => client.produceBatch(), {
-    name: `broker ${brokerId} produce`,
-    coalesce: {
-      pack: (requests) => ({ requests }),
-      unpack: (message) => message.responses,
-      maxRequests: 256,
-      maxWeight: COALESCE_MAX_BYTES,
-      weight: (req) => req.partitions.reduce((n, p) => n + p.records.length, 0),
-    },
-  });
-}

@@ -81,33 +81,44 @@ describe('StreamMux coalescing over a real ProduceBatch stream', () => {
     const sizes = Array.from({ length: 50 }, (_, i) => 100 + i);
     const responses = await Promise.all(sizes.map((n, i) => mux.request(produce('t', n, 1, i % 3))));
     responses.forEach((res, i) => expect(res.partitions[0]!.baseOffset).toBe(BigInt(sizes[i]!)));
-    expect(seen).toHaveLength(1);
+    // Nothing was in flight for the first, so it went at once (no added latency); the other 49 shared a message.
+    expect(seen.map((m) => m.length)).toEqual([1, 49]);
     // Order kept: batches of one partition reach the broker in the order they were asked.
-    expect(seen[0]!.map((r) => r.partitions[0]!.records.length)).toEqual(sizes);
-    expect(seen[0]!.map((r) => r.correlationId)).toEqual([...seen[0]!.map((r) => r.correlationId)].sort((a, b) => (a < b ? -1 : 1)));
+    const arrived = seen.flat();
+    expect(arrived.map((r) => r.partitions[0]!.records.length)).toEqual(sizes);
+    expect(arrived.map((r) => r.correlationId)).toEqual([...arrived.map((r) => r.correlationId)].sort((a, b) => (a < b ? -1 : 1)));
     expect(mux.inFlight).toBe(0);
   });
 
+  it('sends a request at once when nothing else is in flight', async () => {
+    for (const n of [1, 2, 3]) expect((await mux.request(produce('t', n))).partitions[0]!.baseOffset).toBe(BigInt(n));
+    expect(seen.map((m) => m.length)).toEqual([1, 1, 1]);
+  });
+
   it('answers an acks=1 request without waiting for an acks=all one coalesced with it', async () => {
+    const first = mux.request(produce('t', 9, -1)); // in flight, so the next two share a message
     const started = Date.now();
     const all = mux.request(produce('t', 10, -1));
     const one = mux.request(produce('t', 11, 1));
     const oneRes = await one;
     const oneMs = Date.now() - started;
     expect(oneRes.partitions[0]!.baseOffset).toBe(11n);
-    expect(mux.inFlight).toBe(1); // the acks=all one is still waiting
+    expect(mux.inFlight).toBe(2); // the acks=all ones are still waiting
     expect((await all).partitions[0]!.baseOffset).toBe(10n);
-    expect(seen).toHaveLength(1);
+    expect((await first).partitions[0]!.baseOffset).toBe(9n);
+    expect(seen.map((m) => m.map((r) => r.acks))).toEqual([[-1], [-1, 1]]);
     expect(oneMs).toBeLessThan(800);
   });
 
   it('keeps per-request timeouts inside a coalesced message', async () => {
+    const first = mux.request(produce('t', 4));
     const lost = mux.request(produce('drop', 5), { timeoutMs: 100 });
     const ok = mux.request(produce('t', 6));
     const err = await lost.catch((e: unknown) => e);
     expect((err as { code: number }).code).toBe(4); // DEADLINE_EXCEEDED
     expect((await ok).partitions[0]!.baseOffset).toBe(6n);
-    expect(seen).toHaveLength(1);
+    expect((await first).partitions[0]!.baseOffset).toBe(4n);
+    expect(seen.map((m) => m.length)).toEqual([1, 2]);
   });
 
   it('fails every coalesced request retriably when the broker fails the stream, then reopens', async () => {
@@ -122,8 +133,9 @@ describe('StreamMux coalescing over a real ProduceBatch stream', () => {
   });
 
   it('sends at once when the waiting records reach the weight limit', async () => {
-    const big = [mux.request(produce('t', 40_000)), mux.request(produce('t', 40_000)), mux.request(produce('t', 100))];
+    const big = [mux.request(produce('t', 10)), mux.request(produce('t', 40_000)), mux.request(produce('t', 40_000)), mux.request(produce('t', 100))];
     await Promise.all(big);
-    expect(seen.map((m) => m.length)).toEqual([2, 1]);
+    // The first alone (nothing in flight); 80 KB reach the 64 KiB limit and go at once; the rest at the turn's end.
+    expect(seen.map((m) => m.map((r) => r.partitions[0]!.records.length))).toEqual([[10], [40_000, 40_000], [100]]);
   });
 });

@@ -4,9 +4,10 @@ import { grpcError } from './status';
 import { DeadlineSweep } from './deadline-sweep';
 
 /**
- * Several requests per stream message. Requests made in one event-loop turn wait in an outbox
- * and go out together at the end of the turn (setImmediate) or once the outbox is full; each
- * keeps its own correlation id and deadline, and each answer is matched on its own.
+ * Several requests per stream message. Requests made in one event-loop turn while others are in
+ * flight wait in an outbox and go out together at the end of the turn (setImmediate) or once the
+ * outbox is full; a request made when nothing is in flight goes at once. Each keeps its own
+ * correlation id and deadline, and each answer is matched on its own.
  */
 export interface Coalescing<Req, Res, WireReq, WireRes> {
   pack(requests: Req[]): WireReq;
@@ -36,6 +37,11 @@ interface Pending<Res> {
 }
 
 type Tagged = { correlationId: bigint };
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
 type WithTrace = { traceContext?: Record<string, string> };
 
 /**
@@ -87,7 +93,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     const req = { ...body, correlationId } as Req;
     if (this.opts.propagateTraceContext !== false) {
       const r = req as Req & WithTrace;
-      if ('traceContext' in r && (!r.traceContext || Object.keys(r.traceContext).length === 0)) {
+      if ('traceContext' in r && (!r.traceContext || isEmpty(r.traceContext))) {
         r.traceContext = traceContextOf();
       }
     }
@@ -118,6 +124,12 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
   }
 
   private enqueue(req: Req, c: Coalescing<Req, Res, WireReq, WireRes>): void {
+    // As Nagle: a request made while nothing else is in flight goes out at once (waiting for the
+    // end of the turn would only add latency); under load, the requests of a turn share a message.
+    if (this.pending.size === 1 && this.outbox.length === 0) {
+      this.send(c.pack([req]), [req.correlationId]);
+      return;
+    }
     this.outbox.push(req);
     this.outboxWeight += c.weight?.(req) ?? 0;
     if (this.outbox.length >= (c.maxRequests ?? 256) || this.outboxWeight >= (c.maxWeight ?? 1024 * 1024)) this.flush();

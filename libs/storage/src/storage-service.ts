@@ -50,6 +50,7 @@ import type { PartitionReplica } from './partition-replica';
 import { checkForAppend } from './produce-validation';
 import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
+import { serveProduceBatch } from './produce-batch-stream';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -416,33 +417,9 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     call.on('error', () => undefined);
   }
 
-  /**
-   * ProduceBatch: every request of a message is handled exactly as if it had come alone on
-   * Produce (started in order, answered on its own); the answers that complete in one event-loop
-   * turn go back as one message.
-   */
-  function serveProduceBatch(call: ServerDuplexStream<ProduceBatchRequest, ProduceBatchResponse>): void {
-    let outbox: ProduceResponse[] = [];
-    const flush = () => {
-      const responses = outbox;
-      outbox = [];
-      if (!call.cancelled && !call.destroyed && !call.writableEnded) call.write({ responses });
-    };
-    const answer = (res: ProduceResponse) => {
-      if (outbox.push(res) === 1) setImmediate(flush);
-    };
-    call.on('data', (msg: ProduceBatchRequest) => {
-      for (const req of msg.requests) {
-        handleProduce(req).then(answer, (err) => opts.logger.error({ err, stream: 'produce-batch' }, 'storage request failed'));
-      }
-    });
-    call.on('end', () => call.end());
-    call.on('error', () => undefined);
-  }
-
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
-    produceBatch: serveProduceBatch,
+    produceBatch: (call: ServerDuplexStream<ProduceBatchRequest, ProduceBatchResponse>) => serveProduceBatch(call, handleProduce, opts.logger),
     fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
       const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
       serveStream(call, (req) => handleFetch(req, waiting), 'fetch');
