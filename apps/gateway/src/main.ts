@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     maxInFlight: config['max.in.flight.requests.per.connection'],
     autoCreateTopicsEnable: config['auto.create.topics.enable'],
     messageMaxBytes: config['message.max.bytes'],
+    produceCoalesce: config['produce.coalesce.enable'],
     staticConfigs,
     tracer: telemetry.tracer,
     meter: telemetry.meter,

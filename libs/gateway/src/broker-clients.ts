@@ -9,12 +9,15 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '@dms/rpc';
+import { coalescingProduce, type ProduceChannel } from './produce-channel';
 
 export interface BrokerClient {
   id: number;
   address: string;
   client: StorageServiceClient;
   produce: StreamMux<ProduceRequest, ProduceResponse>;
+  /** What the gateway's produce path sends on: ProduceBatch (coalescing) or `produce` itself. */
+  produceChannel: ProduceChannel;
   fetch: StreamMux<FetchRequest, FetchResponse>;
 }
 
@@ -27,7 +30,11 @@ export class BrokerClients {
   /** Live broker addresses, rebuilt lazily after a metadata change (the view scans all keys). */
   private addresses: Map<number, string> | undefined;
 
-  constructor(private readonly view: ClusterView, private readonly clientOptions: GrpcClientOptions = {}) {
+  constructor(
+    private readonly view: ClusterView,
+    private readonly clientOptions: GrpcClientOptions = {},
+    private readonly opts: { coalesceProduce?: boolean } = {},
+  ) {
     view.on('change', () => {
       this.addresses = undefined;
       this.prune();
@@ -50,11 +57,13 @@ export class BrokerClients {
     if (existing && existing.address === address) return existing;
     if (existing) this.drop(existing);
     const client = createClient(StorageServiceClient, address, this.clientOptions);
+    const produce = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce(), { name: `broker ${brokerId} produce` });
     const created: BrokerClient = {
       id: brokerId,
       address,
       client,
-      produce: new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce()),
+      produce,
+      produceChannel: this.opts.coalesceProduce === false ? produce : coalescingProduce(client, produce, `broker ${brokerId} produce`),
       fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
     };
     this.clients.set(brokerId, created);
@@ -84,7 +93,9 @@ export class BrokerClients {
 
   private drop(c: BrokerClient): void {
     c.produce.close();
+    if (c.produceChannel !== c.produce) c.produceChannel.close();
     c.fetch.close();
     c.client.close();
   }
 }
+

@@ -34,6 +34,11 @@ export const gatewayConfigDef = defineConfig({
   'auto.create.topics.enable': { type: 'bool', default: true, doc: 'Create unknown topics named in Metadata requests.' },
   'message.max.bytes': { type: 'int', default: 1048588, min: 1, doc: 'Largest record batch accepted (topic max.message.bytes overrides).' },
   'max.in.flight.requests.per.connection': { type: 'int', default: 1000, min: 1, doc: 'Pipelined requests read ahead per connection.' },
+  'produce.coalesce.enable': {
+    type: 'bool',
+    default: true,
+    doc: 'Send the produce requests bound for one storage broker in one event-loop turn as one gRPC message (ProduceBatch); false sends each alone (Produce).',
+  },
 });
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   maxInFlight: number;
   autoCreateTopicsEnable: boolean;
   messageMaxBytes: number;
+  /** Coalesce produce requests per storage broker per event-loop turn (produce.coalesce.enable; default true). */
+  produceCoalesce?: boolean;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
   tracer: Tracer;
@@ -89,7 +91,7 @@ export class Gateway {
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
-    this.brokers = new BrokerClients(this.view);
+    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true });
     this.controller = new GatewayControllerPort(this.view);
     const sec = opts.security ?? NO_SECURITY;
     this.security = new GatewaySecurityPort(this.etcd, this.controller, {

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
-import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
+import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type KafkaHandler, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
 import { ANONYMOUS, certificatePrincipal } from '@dms/security';
 import { FrameReader } from './frame-reader';
 import { rawSaslStep } from './raw-sasl';
@@ -183,7 +183,10 @@ export class KafkaConnection {
     });
     const ctx = this.opts.makeContext(header.clientId, this.session);
     const started = performance.now();
-    const work = context.with(trace.setSpan(context.active(), span), async () => handler.handle(ctx, body, version));
+    // A no-op span (no exporter) carries no context: skip building one for the handler.
+    const work = trace.isSpanContextValid(span.spanContext())
+      ? context.with(trace.setSpan(context.active(), span), async () => handler.handle(ctx, body, version))
+      : runHandler(handler, ctx, body, version);
     const answer = work.then(
       (res) => {
         span.end();
@@ -257,6 +260,11 @@ export class KafkaConnection {
       this.socket.resume();
     }
   }
+}
+
+/** Runs a handler as a promise: a synchronous throw becomes a rejection, as inside context.with(async). */
+async function runHandler(handler: KafkaHandler, ctx: RequestContext, body: unknown, version: number): Promise<unknown> {
+  return handler.handle(ctx, body, version);
 }
 
 /** The principal of a verified client certificate, or ANONYMOUS. */

@@ -15,7 +15,7 @@ function setup(answers: Record<number, (req: ProduceRequest) => Partial<ProduceP
   const brokers = {
     isLive: (id: number) => id in answers,
     get: (id: number) => ({
-      produce: {
+      produceChannel: {
         request: async (req: ProduceRequest) => {
           calls.push(id);
           const answer = answers[id](req);

@@ -82,7 +82,7 @@ export class GatewayStoragePort implements StoragePort {
           const client = this.brokers.get(brokerId);
           if (!client) return retry.push(...group);
           try {
-            const res = await client.produce.request(
+            const res = await client.produceChannel.request(
               { acks, timeoutMs, partitions: group, traceContext: traceContextOf() },
               { timeoutMs: timeoutMs + 5_000 },
             );

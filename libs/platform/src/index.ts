@@ -3,3 +3,4 @@ export * from './logger';
 export * from './telemetry';
 export * from './shutdown';
 export * from './metric-names';
+export * from './trace-sampler';

@@ -1,7 +1,8 @@
 import http from 'node:http';
-import { context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { extractTraceContext, injectTraceContext, startTelemetry, tracesExportersFromEnv } from './telemetry';
+import { samplerFromEnv, samplerRatio } from './trace-sampler';
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -92,5 +93,77 @@ describe('startTelemetry', () => {
     expect(names({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_TRACES_EXPORTER: 'none' })).toEqual([]);
     expect(names({ OTEL_TRACES_EXPORTER: 'otlp,console' })).toEqual(['OTLPTraceExporter', 'ConsoleSpanExporter']);
     expect(names({ OTEL_TRACES_EXPORTER: 'jaeger' })).toEqual([]);
+  });
+
+  it('without an exporter: a no-op tracer, no context manager, nothing to propagate', async () => {
+    const t = await startTelemetry({ serviceName: 'quiet', env: {} });
+    try {
+      expect(t.tracing).toBe(false);
+      const span = t.tracer.startSpan('kafka.produce');
+      expect(span.isRecording()).toBe(false);
+      expect(trace.isSpanContextValid(span.spanContext())).toBe(false);
+      // No AsyncLocalStorage manager: context.with does not carry a context into callbacks.
+      const seen = await context.with(trace.setSpan(context.active(), span), async () => {
+        await new Promise((r) => setImmediate(r));
+        return context.active();
+      });
+      expect(seen).toBe(ROOT_CONTEXT);
+      expect(injectTraceContext()).toEqual({});
+      span.end();
+    } finally {
+      await t.shutdown();
+    }
+    // The globals were left free for a telemetry that does export.
+    const exporter = new InMemorySpanExporter();
+    const t2 = await startTelemetry({ serviceName: 'loud', spanExporter: exporter, env: {} });
+    try {
+      expect(t2.tracing).toBe(true);
+      const s = t2.tracer.startSpan('x');
+      const inside = await context.with(trace.setSpan(context.active(), s), async () => {
+        await new Promise((r) => setImmediate(r));
+        return trace.getActiveSpan();
+      });
+      expect(inside).toBe(s);
+      s.end();
+      expect(exporter.getFinishedSpans().map((x) => x.name)).toEqual(['x']);
+    } finally {
+      await t2.shutdown();
+    }
+  });
+
+  it('honours OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG with an exporter', async () => {
+    const exporter = new InMemorySpanExporter();
+    const off = await startTelemetry({ serviceName: 's', spanExporter: exporter, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' } });
+    try {
+      const root = off.tracer.startSpan('root');
+      expect(root.isRecording()).toBe(false);
+      // Sampled out, but the decision still travels (sampled flag 0) so children agree.
+      expect(trace.isSpanContextValid(root.spanContext())).toBe(true);
+      expect(root.spanContext().traceFlags & TraceFlags.SAMPLED).toBe(0);
+      root.end();
+      // A sampled remote parent is followed whatever the ratio.
+      const parent = extractTraceContext({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, ROOT_CONTEXT);
+      const child = off.tracer.startSpan('child', {}, parent);
+      expect(child.isRecording()).toBe(true);
+      child.end();
+      expect(exporter.getFinishedSpans().map((x) => x.name)).toEqual(['child']);
+    } finally {
+      await off.shutdown();
+    }
+  });
+
+  it('builds samplers from the env names and ratios', () => {
+    const d = (env: NodeJS.ProcessEnv) => samplerFromEnv(env).toString();
+    expect(d({})).toMatch(/ParentBased\{root=AlwaysOnSampler/);
+    expect(d({ OTEL_TRACES_SAMPLER: 'always_off' })).toBe('AlwaysOffSampler');
+    expect(d({ OTEL_TRACES_SAMPLER: 'always_on' })).toBe('AlwaysOnSampler');
+    expect(d({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' })).toBe('TraceIdRatioBased{0.25}');
+    expect(d({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' })).toMatch(/ParentBased\{root=TraceIdRatioBased\{0.5\}/);
+    expect(d({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' })).toMatch(/ParentBased\{root=AlwaysOffSampler/);
+    expect(d({ OTEL_TRACES_SAMPLER: 'bogus' })).toMatch(/ParentBased\{root=AlwaysOnSampler/);
+    expect(samplerRatio(undefined)).toBe(1);
+    expect(samplerRatio('2')).toBe(1);
+    expect(samplerRatio('x')).toBe(1);
+    expect(samplerRatio('0.1')).toBe(0.1);
   });
 });

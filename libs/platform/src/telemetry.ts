@@ -3,6 +3,7 @@ import {
   diag,
   metrics,
   propagation,
+  ProxyTracerProvider,
   trace,
   type Context,
   type Meter,
@@ -24,6 +25,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { samplerFromEnv } from './trace-sampler';
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -43,6 +45,11 @@ export interface TelemetryOptions {
 
 export interface Telemetry {
   tracer: Tracer;
+  /**
+   * Whether spans are recorded and exported. Without an exporter the tracer is a no-op, no
+   * context manager is installed and trace context is neither injected nor extracted.
+   */
+  tracing: boolean;
   meter: Meter;
   /** The port the Prometheus endpoint listens on, or 0 when disabled. */
   metricsPort: number;
@@ -71,14 +78,23 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   } else {
     for (const exporter of tracesExportersFromEnv(env)) spanProcessors.push(new BatchSpanProcessor(exporter));
   }
-  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
+  const tracing = spanProcessors.length > 0;
+  // Nothing exports: spans would be built only to be dropped, and the AsyncLocalStorage context
+  // manager would run promise hooks on every promise of the process. A no-op tracer (not tied to
+  // the global provider) and no context manager cost nothing per request.
+  const tracerProvider = tracing ? new BasicTracerProvider({ resource, spanProcessors, sampler: samplerFromEnv(env) }) : undefined;
 
   // Register globals only when free: a second telemetry in one process (tests) reuses them.
-  const contextManager = new AsyncLocalStorageContextManager();
-  const ownsContext = context.setGlobalContextManager(contextManager.enable());
-  if (!ownsContext) contextManager.disable();
-  const ownsPropagation = propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const ownsTrace = trace.setGlobalTracerProvider(tracerProvider);
+  let ownsContext = false;
+  let ownsPropagation = false;
+  let ownsTrace = false;
+  if (tracerProvider) {
+    const contextManager = new AsyncLocalStorageContextManager();
+    ownsContext = context.setGlobalContextManager(contextManager.enable());
+    if (!ownsContext) contextManager.disable();
+    ownsPropagation = propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    ownsTrace = trace.setGlobalTracerProvider(tracerProvider);
+  }
 
   let prometheus: PrometheusExporter | undefined;
   let metricsPort = 0;
@@ -91,7 +107,7 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     try {
       await prometheus.startServer();
     } catch (err) {
-      await tracerProvider.shutdown();
+      await tracerProvider?.shutdown();
       if (ownsTrace) trace.disable();
       if (ownsPropagation) propagation.disable();
       if (ownsContext) context.disable();
@@ -105,7 +121,8 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   let stopped: Promise<void> | undefined;
   return {
     // Use our own providers directly so each instance works even when the globals belong to another.
-    tracer: tracerProvider.getTracer(INSTRUMENTATION_SCOPE),
+    tracer: tracerProvider ? tracerProvider.getTracer(INSTRUMENTATION_SCOPE) : new ProxyTracerProvider().getTracer(INSTRUMENTATION_SCOPE),
+    tracing,
     meter: meterProvider.getMeter(INSTRUMENTATION_SCOPE),
     metricsPort,
     shutdown() {
@@ -114,7 +131,7 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, opts.shutdownTimeoutMs ?? 2_000);
         });
-        const flushed = Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+        const flushed = Promise.allSettled([tracerProvider?.shutdown(), meterProvider.shutdown()]);
         const results = (await Promise.race([flushed, timeout])) ?? [];
         clearTimeout(timer);
         if (results.length === 0) diag.warn('telemetry shutdown timed out; unexported spans dropped');

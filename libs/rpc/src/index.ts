@@ -10,6 +10,9 @@ export * from './tls';
 // common packages come as namespaces too (their generated files repeat helper names such as
 // MessageFns, which cannot all be star-exported side by side).
 export * from './generated/dms/storage/v1/storage';
+// Shadow the generated definition and client with the exact-size serialising ones.
+export { StorageServiceClient, StorageServiceService } from './storage-service-def';
+export * from './record-serializers';
 export * as storageV1 from './generated/dms/storage/v1/storage';
 export * as clusterV1 from './generated/dms/cluster/v1/cluster';
 export * as commonV1 from './generated/dms/common/v1/common';
@@ -34,3 +37,4 @@ export type { GroupCoordinatorServiceServer } from './generated/dms/groups/v1/gr
 export * as transactionsV1 from './generated/dms/transactions/v1/transactions';
 export { TransactionCoordinatorServiceClient, TransactionCoordinatorServiceService } from './generated/dms/transactions/v1/transactions';
 export type { TransactionCoordinatorServiceServer } from './generated/dms/transactions/v1/transactions';
+export * from './deadline-sweep';

@@ -157,3 +157,28 @@ describe('StreamMux over a real Produce stream', () => {
     await telemetry.shutdown();
   });
 });
+
+describe('StreamMux deadlines', () => {
+  it('arms one deadline timer for many requests, and still times out the unanswered one', async () => {
+    const storage = await startTestStorage({ produce: echoProduce({ count: 0 }) });
+    const mux = new StreamMux<ProduceRequest, ProduceResponse>(() => storage.client.produce(), { requestTimeoutMs: 400 });
+    try {
+      await mux.request(produce('t')); // stream open before counting timers
+      const spy = jest.spyOn(global, 'setTimeout');
+      const answered = Array.from({ length: 200 }, () => mux.request(produce('t')));
+      const lost = mux.request(produce('drop'));
+      const armedByMux = spy.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms >= 300).length;
+      spy.mockRestore();
+      expect(armedByMux).toBe(1);
+      await Promise.all(answered);
+      const started = Date.now();
+      const err = await lost.catch((e: unknown) => e);
+      expect((err as { code: number }).code).toBe(4);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(mux.inFlight).toBe(0);
+    } finally {
+      mux.close();
+      await storage.stop();
+    }
+  });
+});

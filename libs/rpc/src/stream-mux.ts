@@ -1,23 +1,47 @@
 import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { traceContextOf } from './tracing';
 import { grpcError } from './status';
+import { DeadlineSweep } from './deadline-sweep';
 
-export interface StreamMuxOptions {
+/**
+ * Several requests per stream message. Requests made in one event-loop turn while others are in
+ * flight wait in an outbox and go out together at the end of the turn (setImmediate) or once the
+ * outbox is full; a request made when nothing is in flight goes at once. Each keeps its own
+ * correlation id and deadline, and each answer is matched on its own.
+ */
+export interface Coalescing<Req, Res, WireReq, WireRes> {
+  pack(requests: Req[]): WireReq;
+  unpack(message: WireRes): Res[];
+  /** Send at once when this many requests wait (default 256). */
+  maxRequests?: number;
+  /** Send at once when the waiting requests weigh this much by `weight` (default 1 MiB). */
+  maxWeight?: number;
+  /** A request's weight, e.g. its record bytes (default 0). */
+  weight?(request: Req): number;
+}
+
+export interface StreamMuxOptions<Req = unknown, Res = unknown, WireReq = Req, WireRes = Res> {
   /** Default per-request timeout; a timed-out request rejects with DEADLINE_EXCEEDED. */
   requestTimeoutMs?: number;
   /** Fill an empty `traceContext` field of each request from the active context (default true). */
   propagateTraceContext?: boolean;
   /** Used in error messages, e.g. "broker 3 produce". */
   name?: string;
+  /** Pack the requests of one turn into one stream message (the stream then carries WireReq/WireRes). */
+  coalesce?: Coalescing<Req, Res, WireReq, WireRes>;
 }
 
 interface Pending<Res> {
   resolve: (res: Res) => void;
   reject: (err: ServiceError) => void;
-  timer: NodeJS.Timeout;
 }
 
 type Tagged = { correlationId: bigint };
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
 type WithTrace = { traceContext?: Record<string, string> };
 
 /**
@@ -25,23 +49,31 @@ type WithTrace = { traceContext?: Record<string, string> };
  * id (responses may come back in any order). When the stream fails or ends, every request in
  * flight rejects with a retriable UNAVAILABLE error and the next request opens a fresh stream.
  */
-export class StreamMux<Req extends Tagged, Res extends Tagged> {
-  private stream: ClientDuplexStream<Req, Res> | undefined;
+export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, WireRes = Res> {
+  private stream: ClientDuplexStream<WireReq, WireRes> | undefined;
   private readonly pending = new Map<bigint, Pending<Res>>();
+  /** One timer for every request's deadline, not one per request. */
+  private readonly deadlines = new DeadlineSweep<bigint>();
   private nextCorrelationId = 1n;
-  /** Requests waiting for 'drain', in call order. */
-  private queue: Req[] = [];
+  /** Messages waiting for 'drain', in call order, with the requests each carries. */
+  private queue: { message: WireReq; ids: bigint[] }[] = [];
   private waitingDrain = false;
+  /** Coalescing: requests of this turn not yet sent. */
+  private outbox: Req[] = [];
+  private outboxWeight = 0;
+  private flushScheduled = false;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly name: string;
+  private readonly coalesce: Coalescing<Req, Res, WireReq, WireRes> | undefined;
 
   constructor(
-    private readonly open: () => ClientDuplexStream<Req, Res>,
-    private readonly opts: StreamMuxOptions = {},
+    private readonly open: () => ClientDuplexStream<WireReq, WireRes>,
+    private readonly opts: StreamMuxOptions<Req, Res, WireReq, WireRes> = {},
   ) {
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.name = opts.name ?? 'stream';
+    this.coalesce = opts.coalesce;
   }
 
   /** Requests sent and not yet answered. */
@@ -61,21 +93,21 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
     const req = { ...body, correlationId } as Req;
     if (this.opts.propagateTraceContext !== false) {
       const r = req as Req & WithTrace;
-      if ('traceContext' in r && (!r.traceContext || Object.keys(r.traceContext).length === 0)) {
+      if ('traceContext' in r && (!r.traceContext || isEmpty(r.traceContext))) {
         r.traceContext = traceContextOf();
       }
     }
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const response = new Promise<Res>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      this.pending.set(correlationId, { resolve, reject });
+      this.deadlines.add(correlationId, timeoutMs, () => {
         if (this.pending.delete(correlationId)) {
           reject(grpcError(GrpcStatus.DEADLINE_EXCEEDED, `${this.name}: no response within ${timeoutMs} ms`));
         }
-      }, timeoutMs);
-      this.pending.set(correlationId, { resolve, reject, timer });
-      if (this.waitingDrain) this.queue.push(req);
-      else this.write(req);
+      });
     });
+    if (this.coalesce) this.enqueue(req, this.coalesce);
+    else this.send(req as unknown as WireReq, [correlationId]);
     return { correlationId, response };
   }
 
@@ -91,33 +123,71 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
     }
   }
 
-  private write(req: Req): void {
-    if (!this.pending.has(req.correlationId)) return; // timed out while queued
-    let stream: ClientDuplexStream<Req, Res>;
+  private enqueue(req: Req, c: Coalescing<Req, Res, WireReq, WireRes>): void {
+    // As Nagle: a request made while nothing else is in flight goes out at once (waiting for the
+    // end of the turn would only add latency); under load, the requests of a turn share a message.
+    if (this.pending.size === 1 && this.outbox.length === 0) {
+      this.send(c.pack([req]), [req.correlationId]);
+      return;
+    }
+    this.outbox.push(req);
+    this.outboxWeight += c.weight?.(req) ?? 0;
+    if (this.outbox.length >= (c.maxRequests ?? 256) || this.outboxWeight >= (c.maxWeight ?? 1024 * 1024)) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Sends the outbox as one message (requests that timed out meanwhile are left out). */
+  private flush(): void {
+    const reqs = this.outbox.filter((r) => this.pending.has(r.correlationId));
+    this.outbox = [];
+    this.outboxWeight = 0;
+    if (reqs.length === 0 || !this.coalesce) return;
+    this.send(this.coalesce.pack(reqs), reqs.map((r) => r.correlationId));
+  }
+
+  private send(message: WireReq, ids: bigint[]): void {
+    if (this.waitingDrain) {
+      this.queue.push({ message, ids });
+      return;
+    }
+    if (!ids.some((id) => this.pending.has(id))) return; // timed out while queued
+    let stream: ClientDuplexStream<WireReq, WireRes>;
     try {
       stream = this.current();
     } catch (err) {
-      this.settle(req.correlationId, undefined, grpcError(GrpcStatus.UNAVAILABLE, `${this.name}: cannot open stream: ${(err as Error).message}`));
+      const e = grpcError(GrpcStatus.UNAVAILABLE, `${this.name}: cannot open stream: ${(err as Error).message}`);
+      for (const id of ids) this.settle(id, undefined, e);
       return;
     }
-    if (!stream.write(req)) {
+    if (!stream.write(message)) {
       this.waitingDrain = true;
       stream.once('drain', () => this.onDrain(stream));
     }
   }
 
-  private onDrain(stream: ClientDuplexStream<Req, Res>): void {
+  private onDrain(stream: ClientDuplexStream<WireReq, WireRes>): void {
     if (stream !== this.stream) return;
     this.waitingDrain = false;
-    while (!this.waitingDrain && this.queue.length > 0) this.write(this.queue.shift()!);
+    while (!this.waitingDrain && this.queue.length > 0) {
+      const { message, ids } = this.queue.shift()!;
+      this.send(message, ids);
+    }
   }
 
-  private current(): ClientDuplexStream<Req, Res> {
+  private current(): ClientDuplexStream<WireReq, WireRes> {
     if (this.stream) return this.stream;
     const stream = this.open();
     this.stream = stream;
-    stream.on('data', (res: Res) => {
-      if (stream === this.stream) this.settle(res.correlationId, res);
+    stream.on('data', (msg: WireRes) => {
+      if (stream !== this.stream) return;
+      if (!this.coalesce) return this.settle((msg as unknown as Res).correlationId, msg as unknown as Res);
+      for (const res of this.coalesce.unpack(msg)) this.settle(res.correlationId, res);
     });
     stream.on('error', (err: Error) => {
       this.fail(stream, grpcError(GrpcStatus.UNAVAILABLE, `${this.name}: stream failed: ${err.message}`, err));
@@ -132,22 +202,22 @@ export class StreamMux<Req extends Tagged, Res extends Tagged> {
     const p = this.pending.get(id);
     if (!p) return; // answered after its timeout
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    this.deadlines.delete(id);
     if (err) p.reject(err);
     else p.resolve(res!);
   }
 
-  private fail(stream: ClientDuplexStream<Req, Res> | undefined, err: ServiceError): void {
+  private fail(stream: ClientDuplexStream<WireReq, WireRes> | undefined, err: ServiceError): void {
     if (stream !== this.stream) return; // a stream we already gave up on
     this.stream = undefined;
     this.waitingDrain = false;
     this.queue = [];
+    this.outbox = [];
+    this.outboxWeight = 0;
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
+    this.deadlines.clear();
+    for (const p of pending) p.reject(err);
     // Release the HTTP/2 stream if the peer only half-closed it.
     if (stream && !this.closed) stream.cancel();
   }

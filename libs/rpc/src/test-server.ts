@@ -1,6 +1,7 @@
 // Spec helper: a real grpc-js StorageService on 127.0.0.1 with handlers supplied per test.
 import type { Server, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { StorageServiceClient, StorageServiceService, type StorageServiceServer } from './generated/dms/storage/v1/storage';
+import type { StorageServiceServer } from './generated/dms/storage/v1/storage';
+import { StorageServiceClient, StorageServiceService } from './storage-service-def';
 import { createClient, type GrpcClientOptions } from './client';
 import { bindServer, createGrpcServer, stopServer, type GrpcServerOptions } from './server';
 

@@ -1,10 +1,10 @@
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTelemetry, type Telemetry } from '@dms/platform';
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import type { ListOffsetsRequest, ListOffsetsResponse } from './generated/dms/storage/v1/storage';
 import { unary } from './client';
-import { spanForMessage, traceContextOf, traced } from './tracing';
+import { contextFrom, spanForMessage, traceContextOf, traced } from './tracing';
 import { startTestStorage, type TestStorage } from './test-server';
 import { kafkaErrorCodeFromGrpc } from './status';
 
@@ -86,5 +86,15 @@ describe('tracing over gRPC', () => {
     expect(s.spanContext().spanId).toBe(inner.spanId);
     expect(s.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
     expect(s.spanContext().traceId).toBe(parent.spanContext().traceId);
+  });
+
+  it('has nothing to inject or extract when no span is in the context', () => {
+    expect(traceContextOf(ROOT_CONTEXT)).toEqual({});
+    expect(contextFrom({}, ROOT_CONTEXT)).toBe(ROOT_CONTEXT);
+    expect(contextFrom({ tracestate: 'a=b' }, ROOT_CONTEXT)).toBe(ROOT_CONTEXT);
+    const parent = telemetry.tracer.startSpan('p');
+    const map = traceContextOf(trace.setSpan(ROOT_CONTEXT, parent));
+    parent.end();
+    expect(trace.getSpanContext(contextFrom(map, ROOT_CONTEXT))?.spanId).toBe(parent.spanContext().spanId);
   });
 });

@@ -30,19 +30,33 @@ const getter: TextMapGetter<Carrier> = {
   },
 };
 
-/** W3C headers of `ctx` as a plain map: what goes into the proto `trace_context` fields. */
+/**
+ * W3C headers of `ctx` as a plain map: what goes into the proto `trace_context` fields. A context
+ * without a span (always so when no exporter is configured: no context manager is installed)
+ * has nothing to propagate, so the propagator is not run.
+ */
 export function traceContextOf(ctx: Context = context.active()): Record<string, string> {
   const carrier: Record<string, string> = {};
+  if (trace.getSpan(ctx) === undefined) return carrier;
   propagation.inject(ctx, carrier);
   return carrier;
 }
 
-/** The context whose remote parent is described by a proto `trace_context` map or gRPC metadata. */
+/**
+ * The context whose remote parent is described by a proto `trace_context` map or gRPC metadata;
+ * `base` itself when the carrier names no parent (the common case without tracing).
+ */
 export function contextFrom(carrier: Carrier | Metadata | undefined | null, base: Context = context.active()): Context {
   if (!carrier) return base;
-  const map = carrier instanceof Metadata ? (carrier.getMap() as Carrier) : carrier;
-  return propagation.extract(base, map, getter);
+  if (carrier instanceof Metadata) {
+    if (carrier.get(TRACEPARENT).length === 0) return base;
+    return propagation.extract(base, carrier.getMap() as Carrier, getter);
+  }
+  if (carrier[TRACEPARENT] === undefined) return base;
+  return propagation.extract(base, carrier, getter);
 }
+
+const TRACEPARENT = 'traceparent';
 
 function rpcAttributes(path: string): Record<string, string> {
   // "/dms.storage.v1.StorageService/ListOffsets"
@@ -56,6 +70,7 @@ function rpcAttributes(path: string): Record<string, string> {
  */
 export const traceContextInterceptor: Interceptor = (options, nextCall) => {
   const ctx = context.active();
+  if (trace.getSpan(ctx) === undefined) return new InterceptingCall(nextCall(options));
   return new InterceptingCall(nextCall(options), {
     start(metadata, listener, next) {
       for (const [k, v] of Object.entries(traceContextOf(ctx))) metadata.set(k, v);
@@ -73,6 +88,8 @@ export function clientSpanInterceptor(tracer: Tracer): Interceptor {
     const def = options.method_definition;
     if (def.requestStream || def.responseStream) return traceContextInterceptor(options, nextCall);
     const span = tracer.startSpan(def.path.slice(1), { kind: SpanKind.CLIENT, attributes: rpcAttributes(def.path) });
+    // A no-op tracer's span has nothing to record or propagate: no interception at all.
+    if (!span.isRecording() && !trace.isSpanContextValid(span.spanContext())) return new InterceptingCall(nextCall(options));
     const ctx = trace.setSpan(context.active(), span);
     return new InterceptingCall(nextCall(options), {
       start(metadata, _listener, next) {

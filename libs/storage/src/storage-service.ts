@@ -29,6 +29,8 @@ import {
   type ReplicaFetchResponse,
   type ProducePartition,
   type ProducePartitionResult,
+  type ProduceBatchRequest,
+  type ProduceBatchResponse,
   type ProduceRequest,
   type ProduceResponse,
   type StorageServiceServer,
@@ -48,6 +50,7 @@ import type { PartitionReplica } from './partition-replica';
 import { checkForAppend } from './produce-validation';
 import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
+import { serveProduceBatch } from './produce-batch-stream';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -416,6 +419,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
+    produceBatch: (call: ServerDuplexStream<ProduceBatchRequest, ProduceBatchResponse>) => serveProduceBatch(call, handleProduce, opts.logger),
     fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
       const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
       serveStream(call, (req) => handleFetch(req, waiting), 'fetch');

@@ -40,6 +40,16 @@ export interface ProduceRequest_TraceContextEntry {
   value: string;
 }
 
+export interface ProduceBatchRequest {
+  /** Each with its own correlation id, acks, timeout and trace context. */
+  requests: ProduceRequest[];
+}
+
+export interface ProduceBatchResponse {
+  /** Each matched to its request by correlation id; any order. */
+  responses: ProduceResponse[];
+}
+
 export interface ProducePartition {
   topic: string;
   partition: number;
@@ -517,6 +527,98 @@ export const ProduceRequest_TraceContextEntry: MessageFns<ProduceRequest_TraceCo
             }
 
             message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseProduceBatchRequest(): ProduceBatchRequest {
+  return { requests: [] };
+}
+
+export const ProduceBatchRequest: MessageFns<ProduceBatchRequest> = {
+  encode(message: ProduceBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      ProduceRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProduceBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProduceBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(ProduceRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseProduceBatchResponse(): ProduceBatchResponse {
+  return { responses: [] };
+}
+
+export const ProduceBatchResponse: MessageFns<ProduceBatchResponse> = {
+  encode(message: ProduceBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.responses) {
+      ProduceResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProduceBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProduceBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.responses.push(ProduceResponse.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -4132,6 +4234,22 @@ export const StorageServiceService = {
     responseSerialize: (value: FetchResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(FetchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): FetchResponse => FetchResponse.decode(value),
   },
+  /**
+   * Produce with coalescing: each message carries the produce requests a gateway had for this
+   * broker in one event-loop turn, and each answer the responses that completed in one turn. The
+   * broker handles every request exactly as if it had arrived alone on Produce, in order; each is
+   * answered on its own (an acks=1 request never waits for an acks=all one).
+   */
+  produceBatch: {
+    path: "/dms.storage.v1.StorageService/ProduceBatch" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ProduceBatchRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ProduceBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ProduceBatchRequest => ProduceBatchRequest.decode(value),
+    responseSerialize: (value: ProduceBatchResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ProduceBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProduceBatchResponse => ProduceBatchResponse.decode(value),
+  },
   listOffsets: {
     path: "/dms.storage.v1.StorageService/ListOffsets" as const,
     requestStream: false as const,
@@ -4226,6 +4344,13 @@ export const StorageServiceService = {
 export interface StorageServiceServer extends UntypedServiceImplementation {
   produce: handleBidiStreamingCall<ProduceRequest, ProduceResponse>;
   fetch: handleBidiStreamingCall<FetchRequest, FetchResponse>;
+  /**
+   * Produce with coalescing: each message carries the produce requests a gateway had for this
+   * broker in one event-loop turn, and each answer the responses that completed in one turn. The
+   * broker handles every request exactly as if it had arrived alone on Produce, in order; each is
+   * answered on its own (an acks=1 request never waits for an acks=all one).
+   */
+  produceBatch: handleBidiStreamingCall<ProduceBatchRequest, ProduceBatchResponse>;
   listOffsets: handleUnaryCall<ListOffsetsRequest, ListOffsetsResponse>;
   /**
    * Follower replication: one stream per (follower, leader) pair, each request a long poll
@@ -4258,6 +4383,18 @@ export interface StorageServiceClient extends Client {
   fetch(): ClientDuplexStream<FetchRequest, FetchResponse>;
   fetch(options: Partial<CallOptions>): ClientDuplexStream<FetchRequest, FetchResponse>;
   fetch(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<FetchRequest, FetchResponse>;
+  /**
+   * Produce with coalescing: each message carries the produce requests a gateway had for this
+   * broker in one event-loop turn, and each answer the responses that completed in one turn. The
+   * broker handles every request exactly as if it had arrived alone on Produce, in order; each is
+   * answered on its own (an acks=1 request never waits for an acks=all one).
+   */
+  produceBatch(): ClientDuplexStream<ProduceBatchRequest, ProduceBatchResponse>;
+  produceBatch(options: Partial<CallOptions>): ClientDuplexStream<ProduceBatchRequest, ProduceBatchResponse>;
+  produceBatch(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<ProduceBatchRequest, ProduceBatchResponse>;
   listOffsets(
     request: ListOffsetsRequest,
     callback: (error: ServiceError | null, response: ListOffsetsResponse) => void,

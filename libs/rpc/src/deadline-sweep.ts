@@ -1,0 +1,67 @@
+/**
+ * Deadlines of many in-flight requests behind one timer, armed for the earliest deadline. Most
+ * requests are answered long before theirs, so the timer fires about once per timeout period
+ * (not once per request) and each firing walks the entries once. Entries are removed in O(1)
+ * when answered; an expired one gets its `expire` call once and is removed.
+ */
+export class DeadlineSweep<K> {
+  private readonly entries = new Map<K, { at: number; expire: () => void }>();
+  private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (Infinity when none is armed). */
+  private armedAt = Infinity;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Calls `expire` once `ms` have passed, unless `delete(key)` came first. */
+  add(key: K, ms: number, expire: () => void): void {
+    const at = this.now() + Math.max(0, ms);
+    this.entries.set(key, { at, expire });
+    if (at < this.armedAt) this.arm(at);
+  }
+
+  /** Forgets `key`; true when it was still waiting. */
+  delete(key: K): boolean {
+    const had = this.entries.delete(key);
+    if (this.entries.size === 0) this.disarm();
+    return had;
+  }
+
+  /** Forgets every entry without expiring any. */
+  clear(): void {
+    this.entries.clear();
+    this.disarm();
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.armedAt = at;
+    this.timer = setTimeout(() => this.sweep(), Math.max(0, Math.ceil(at - this.now())));
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = Infinity;
+  }
+
+  private sweep(): void {
+    this.timer = undefined;
+    this.armedAt = Infinity;
+    // Timers may fire up to a millisecond early relative to performance.now().
+    const now = this.now() + 1;
+    let next = Infinity;
+    const expired: (() => void)[] = [];
+    for (const [key, e] of this.entries) {
+      if (e.at <= now) {
+        this.entries.delete(key);
+        expired.push(e.expire);
+      } else if (e.at < next) next = e.at;
+    }
+    if (next !== Infinity) this.arm(next);
+    for (const expire of expired) expire();
+  }
+}
