@@ -806,9 +806,8 @@ export class PartitionLog {
     if (this.exclusive) throw new LogError('busy', `log ${this.dir} is being truncated`);
   }
 
-  private async persistEpochsIfDirty(): Promise<void> {
-    if (!this.epochsDirty) return;
-    await this.persistEpochs();
+  private persistEpochsIfDirty(): Promise<void> | undefined {
+    return this.epochsDirty ? this.persistEpochs() : undefined;
   }
 
   /** Serialised atomic rewrite (temp file + rename) of the leader-epoch checkpoint. */

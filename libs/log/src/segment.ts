@@ -52,6 +52,8 @@ export class Segment {
   private timeIndexFile?: FileHandle;
   private opening?: Promise<FileHandle>;
   private creating?: Promise<FileHandle>;
+  /** Set once files() opened all three files: synchronous writes may use the log's descriptor. */
+  private filesOpen = false;
   private readers = 0;
   private deleted = false;
   /** Replaced by a cleaned segment: never reopened by path. */
@@ -98,9 +100,17 @@ export class Segment {
       const fh = await this.logFile();
       this.indexFile ??= await open(this.paths.index, RW_CREATE);
       this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
+      this.filesOpen = true;
       return fh;
     })();
     return this.creating;
+  }
+
+  /** The log's descriptor when files() has opened it and it is still open; undefined otherwise. */
+  openLogFd(): number | undefined {
+    if (!this.filesOpen || !this.log || this.deleted || this.retired) return undefined;
+    const fd = this.log.fd;
+    return fd >= 0 ? fd : undefined;
   }
 
   /**
