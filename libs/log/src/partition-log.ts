@@ -144,6 +144,7 @@ export class PartitionLog {
       (err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: err.message }),
     );
     this.snapshots = new ProducerSnapshots(dir, config.fsync === 'always', config.logger);
+    active.keepTail(config.tailCacheBytes, config.tailCacheBudget);
     this.drawJitter();
   }
 
@@ -245,7 +246,7 @@ export class PartitionLog {
     if (active.isEmpty || !this.segmentAged(active, nowMs)) return false;
     active.seal();
     this.queue.push([{ kind: 'seal', segment: active }]);
-    this.segments.push(new Segment(this.dir, this.nextOffset, this.config.indexIntervalBytes));
+    this.segments.push(this.newActiveSegment(this.nextOffset));
     this.snapshotProducers(this.nextOffset, this.queue.idle());
     return true;
   }
@@ -743,7 +744,7 @@ export class PartitionLog {
         closeRun(info.position);
         active.seal();
         items.push({ kind: 'seal', segment: active });
-        active = new Segment(this.dir, info.baseOffset, this.config.indexIntervalBytes);
+        active = this.newActiveSegment(info.baseOffset);
         this.segments.push(active);
         // Kafka snapshots producer state at each roll, named by the new segment's base offset.
         this.snapshotProducers(info.baseOffset, promise);
@@ -763,12 +764,19 @@ export class PartitionLog {
 
   private async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     const old = this.segments;
-    const seg = new Segment(this.dir, offset, this.config.indexIntervalBytes);
+    const seg = this.newActiveSegment(offset);
     this.segments = [seg];
     for (const s of old) await s.delete(this.config.fileDeleteDelayMs);
     await seg.files();
     this.nextOffset = this.writtenEnd = offset;
     this.startOffset = offset;
+  }
+
+  /** A segment about to become the active one, keeping its newest bytes in memory. */
+  private newActiveSegment(baseOffset: bigint): Segment {
+    const seg = new Segment(this.dir, baseOffset, this.config.indexIntervalBytes);
+    seg.keepTail(this.config.tailCacheBytes, this.config.tailCacheBudget);
+    return seg;
   }
 
   private segmentIndexFor(offset: bigint): number {

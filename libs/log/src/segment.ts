@@ -6,6 +6,7 @@ import { readAt, writeAllAt } from './file-io';
 import { LogError } from './log-error';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index';
+import { SegmentTail, type TailCacheBudget } from './tail-cache';
 import { TxnIndex } from './txn-index';
 
 const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
@@ -47,6 +48,8 @@ export class Segment {
    */
   private tail: BatchInfo[] = [];
   private tailFloor: bigint | undefined;
+  /** The newest written bytes, while this segment is active and the log keeps a tail in memory. */
+  private dataTail: SegmentTail | undefined;
   private log?: FileHandle;
   private indexFile?: FileHandle;
   private timeIndexFile?: FileHandle;
@@ -80,6 +83,27 @@ export class Segment {
     this.writtenEnd = baseOffset;
     this.pendingEnd = baseOffset;
     this.tailFloor = baseOffset - 1n;
+  }
+
+  /** Keeps the newest written bytes of this (active) segment in memory, up to `limitBytes`. */
+  keepTail(limitBytes: number, budget?: TailCacheBudget): void {
+    this.dataTail?.clear();
+    this.dataTail = limitBytes > 0 ? new SegmentTail(limitBytes, budget) : undefined;
+  }
+
+  /** Bytes of the in-memory tail (tests, metrics). */
+  get tailBytes(): number {
+    return this.dataTail?.size ?? 0;
+  }
+
+  /** A write of `data` at `position` completed: the in-memory tail keeps it. */
+  rememberWritten(position: number, data: Buffer): void {
+    this.dataTail?.add(position, data);
+  }
+
+  private dropDataTail(): void {
+    this.dataTail?.clear();
+    this.dataTail = undefined;
   }
 
   get isEmpty(): boolean {
@@ -177,6 +201,7 @@ export class Segment {
     // Only the active segment's tail is read often; sealed segments must not hold memory.
     this.tail = [];
     this.tailFloor = undefined;
+    this.dropDataTail();
   }
 
   private maybeIndexTime(): void {
@@ -285,6 +310,8 @@ export class Segment {
     this.bytesSinceIndexEntry = 0;
     this.tail = [];
     this.tailFloor = this.baseOffset - 1n;
+    // The bytes are rescanned (recovery, truncation): what memory held may be cut off.
+    this.dataTail?.clear();
     this.pendingSize = 0;
     this.pendingEnd = this.baseOffset;
     const result = await scanBatches(
@@ -351,11 +378,14 @@ export class Segment {
   }
 
   read(position: number, length: number): Promise<Buffer> {
+    const held = this.dataTail?.read(position, length);
+    if (held) return Promise.resolve(held);
     return this.withLog((fh) => readAt(fh, position, length));
   }
 
   /** Cuts the segment at a batch boundary: file, indexes and timestamp bookkeeping. */
   async truncateAt(position: number): Promise<void> {
+    this.dataTail?.clear();
     const fh = await this.logFile();
     await fh.truncate(position);
     await this.rebuildFromScan(fh, position, false);
@@ -393,6 +423,7 @@ export class Segment {
   async delete(delayMs = 0): Promise<void> {
     if (this.deleted) return;
     this.deleted = true;
+    this.dropDataTail();
     await this.closeIndexFiles();
     const renamed: string[] = [];
     for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) {
@@ -434,6 +465,7 @@ export class Segment {
   }
 
   async close(): Promise<void> {
+    this.dropDataTail();
     await this.closeIndexFiles();
     await this.closeLog();
   }

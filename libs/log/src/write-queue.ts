@@ -107,14 +107,16 @@ export class WriteQueue {
     while (i < items.length) {
       const first = items[i] as WriteItem;
       let last = first;
+      const start = i;
       let j = i + 1;
       while (j < items.length && (items[j] as WriteItem).segment === first.segment) last = items[j++] as WriteItem;
-      const buffers: Buffer[] = new Array(j - i);
-      for (let k = i; k < j; k++) buffers[k - i] = (items[k] as WriteItem).data;
+      const buffers: Buffer[] = new Array(j - start);
+      for (let k = start; k < j; k++) buffers[k - start] = (items[k] as WriteItem).data;
       i = j;
       this.writeCalls++;
       writeAllAtSync(first.segment.openLogFd()!, buffers, first.position);
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
+      for (let k = start; k < j; k++) first.segment.rememberWritten((items[k] as WriteItem).position, buffers[k - start]!);
       this.hooks.onWritten(last.endOffset, first.segment);
     }
   }
@@ -131,11 +133,13 @@ export class WriteQueue {
         continue;
       }
       const buffers: Buffer[] = [];
+      const positions: number[] = [];
       let last = first;
       while (i < items.length) {
         const it = items[i]!;
         if (it.kind !== 'write' || it.segment !== first.segment) break;
         buffers.push(it.data);
+        positions.push(it.position);
         last = it;
         i++;
       }
@@ -144,6 +148,7 @@ export class WriteQueue {
       await writeAllAt(fh, buffers, first.position);
       if (this.hooks.fsync) await fh.datasync();
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
+      for (let k = 0; k < buffers.length; k++) first.segment.rememberWritten(positions[k]!, buffers[k]!);
       this.hooks.onWritten(last.endOffset, first.segment);
       // Index entries stay in memory until the segment is sealed, flushed or closed (Kafka
       // does not write its mmapped index per append either): recovery rebuilds the active
