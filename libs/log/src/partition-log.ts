@@ -357,14 +357,12 @@ export class PartitionLog {
         next = info.lastOffset + 1n;
       }
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
-      const done = this.enqueue(batches, infos, plan.apply).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
-      const result: AppendResult = {
-        baseOffset,
-        lastOffset: next - 1n,
-        logAppendTime: opts.logAppendTime ?? -1n,
-        logStartOffset: this.startOffset,
-      };
-      return done.then(() => ({ ...result, logStartOffset: this.startOffset }));
+      const written = this.enqueue(batches, infos, plan.apply);
+      const logAppendTime = opts.logAppendTime ?? -1n;
+      const answer = (): AppendResult => ({ baseOffset, lastOffset: next - 1n, logAppendTime, logStartOffset: this.startOffset });
+      // Without flush.messages / flush.ms the completion needs no second step.
+      if (!this.flushPolicy.active) return written.then(answer);
+      return written.then(() => this.flushPolicy.recordsWritten(next - baseOffset)).then(answer);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -402,6 +400,7 @@ export class PartitionLog {
       const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
       const written = this.enqueue(batches, infos, applyProducer);
       const indexed = aborted ? this.indexAborted(aborted, written) : written;
+      if (!this.flushPolicy.active) return indexed.then(() => result);
       return indexed.then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset)).then(() => result);
     } catch (e) {
       return Promise.reject(e);
@@ -739,8 +738,7 @@ export class PartitionLog {
       const wouldOverflow = active.pendingSize + info.size > this.config.segmentBytes;
       const relativeTooLarge = info.lastOffset - active.baseOffset > INT32_MAX;
       // Kafka judges segment.ms by the incoming batch's timestamp against the first batch's.
-      const aged = () => this.segmentAged(active, nowMs, hasTrustedMaxTimestamp(info) ? Number(info.maxTimestamp) : -Infinity);
-      if (!active.isEmpty && (wouldOverflow || relativeTooLarge || aged())) {
+      if (!active.isEmpty && (wouldOverflow || relativeTooLarge || (this.config.segmentMs !== Infinity && this.segmentAged(active, nowMs, hasTrustedMaxTimestamp(info) ? Number(info.maxTimestamp) : -Infinity)))) {
         closeRun(info.position);
         active.seal();
         items.push({ kind: 'seal', segment: active });
@@ -754,7 +752,9 @@ export class PartitionLog {
         runStart = info.position;
         runPosition = active.pendingSize;
       }
-      active.assign({ ...info, position: active.pendingSize });
+      // The info is this append's own (walkBatches): it becomes the segment's record of the batch.
+      info.position = active.pendingSize;
+      active.assign(info);
     }
     closeRun(batches.length);
     this.nextOffset = active.pendingEnd;
