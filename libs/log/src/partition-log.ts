@@ -82,6 +82,7 @@ export interface ReadResult {
 }
 
 const INT32_MAX = 0x7fffffffn;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One partition's log in Kafka's on-disk layout. Batches are opaque: the log touches only
@@ -519,7 +520,36 @@ export class PartitionLog {
    * batch if minOneBatch), never reaching upperBound, never bytes still being written.
    */
   read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+    const held = this.closed ? undefined : this.readHeld(fetchOffset, maxBytes, opts);
+    if (held) return Promise.resolve(held);
     return this.readBatches(fetchOffset, maxBytes, opts).catch(asLogError);
+  }
+
+  /**
+   * readBatches without a promise, for reads of the active segment that its in-memory tail
+   * answers whole (followers and tailing consumers); undefined when the disk must be asked.
+   */
+  private readHeld(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): ReadResult | undefined {
+    if (fetchOffset < this.startOffset || fetchOffset > this.nextOffset) return undefined;
+    const limit = minBig(opts.upperBound, this.writtenEnd);
+    if (fetchOffset >= limit) return this.readResult(EMPTY);
+    const seg = this.segments[this.segments.length - 1]!;
+    if (fetchOffset < seg.baseOffset) return undefined;
+    const first = seg.findInTail(fetchOffset);
+    if (first === undefined) return undefined;
+    if (first === null || first.lastOffset >= limit) return this.readResult(EMPTY);
+    const budget = Math.min(Math.max(0, Math.floor(maxBytes)) || 0, this.config.maxReadBytes);
+    if (first.size > budget) {
+      if (!opts.minOneBatch) return this.readResult(EMPTY);
+      const one = seg.heldBytes(first.position, first.size);
+      return one && this.readResult(one);
+    }
+    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position));
+    return buf && this.readResult(buf.subarray(0, wholeBatchesBelow(buf, limit)));
+  }
+
+  private readResult(records: Buffer): ReadResult {
+    return { records, logStartOffset: this.startOffset, logEndOffset: this.writtenEnd, highWatermark: this.hw };
   }
 
   private async readBatches(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {

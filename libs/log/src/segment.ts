@@ -175,7 +175,7 @@ export class Segment {
    * The answer of findBatch from memory when the tail covers offset: the first written batch
    * with lastOffset >= offset, or null for none; undefined when the disk must be asked.
    */
-  private findInTail(offset: bigint): BatchInfo | null | undefined {
+  findInTail(offset: bigint): BatchInfo | null | undefined {
     if (this.tailFloor === undefined || offset <= this.tailFloor) return undefined;
     const tail = this.tail;
     let lo = 0;
@@ -375,6 +375,11 @@ export class Segment {
   scanProducers(position: number, onBatch: (info: BatchInfo) => void): Promise<unknown> {
     const limit = this.writtenSize;
     return this.withLog((fh) => scanBatches(fh, position, limit, { verify: false, chunkSize: RECOVERY_CHUNK, producerFields: true }, onBatch));
+  }
+
+  /** The written bytes [position, position + length) when the in-memory tail holds them all. */
+  heldBytes(position: number, length: number): Buffer | undefined {
+    return this.dataTail?.read(position, length);
   }
 
   read(position: number, length: number): Promise<Buffer> {
