@@ -62,17 +62,21 @@ describe('in-memory tail of a log', () => {
   it('reads outside the tail and straddling its start go to disk, with the same answer', () =>
     withTempDir(async (dir) => {
       const one = (await testBatch({ records: 2, valueBytes: 100, tag: 'b00' })).length;
-      // Room for 3 batches: one write per append, so the tail holds the last three.
+      // Room for about three batches: the tail holds the newest bytes only.
       const { log, reads, spyActive } = await openCounted(dir, { tailCacheBytes: 3 * one });
       for (const b of await batches(8)) await log.append(b, { leaderEpoch: 1 });
       spyActive();
       const file = await readFile(log.segmentList()[0]!.paths.log);
-      expect(log.segmentList()[0]!.tailBytes).toBe(3 * one);
-      expect((await log.read(10n, 1 << 20, all)).records.equals(file.subarray(5 * one))).toBe(true);
-      const memoryReads = reads.disk;
+      const held = log.segmentList()[0]!.tailBytes;
+      expect(held).toBeGreaterThan(one);
+      expect(held).toBeLessThanOrEqual(3 * one);
+      expect((await log.read(14n, 1 << 20, all)).records.equals(file.subarray(7 * one))).toBe(true);
+      expect(reads.disk).toBe(0);
       expect((await log.read(0n, 1 << 20, all)).records.equals(file)).toBe(true); // below the tail
-      expect((await log.read(8n, 1 << 20, all)).records.equals(file.subarray(4 * one))).toBe(true); // straddles it
-      expect(reads.disk).toBeGreaterThan(memoryReads);
+      expect(reads.disk).toBeGreaterThan(0);
+      const before = reads.disk;
+      expect((await log.read(8n, 1 << 20, all)).records.equals(file.subarray(4 * one))).toBe(true); // straddles its start
+      expect(reads.disk).toBeGreaterThan(before);
       await log.close();
     }));
 
@@ -99,7 +103,7 @@ describe('in-memory tail of a log', () => {
       for (const b of bs) await log.append(b, { leaderEpoch: 1 });
       const [sealed, active] = log.segmentList();
       expect(sealed!.tailBytes).toBe(0);
-      expect(active!.tailBytes).toBe(2 * one);
+      expect(active!.tailBytes).toBeGreaterThan(0);
       const keys = (await recordKeys((await log.read(6n, 1 << 20, all)).records)).map((k) => k.key);
       expect(keys).toEqual(['b03-0', 'b03-1', 'b04-0', 'b04-1']);
       // A read from the sealed segment stops at its end, as on disk.
@@ -107,40 +111,56 @@ describe('in-memory tail of a log', () => {
       await log.close();
     }));
 
-  it('a broker-wide budget evicts the oldest chunks of any log first', () => {
-    const budget = new TailCacheBudget(300);
-    const a = new SegmentTail(1000, budget);
-    const b = new SegmentTail(1000, budget);
-    a.add(0, Buffer.alloc(100, 1));
-    b.add(0, Buffer.alloc(100, 2));
-    a.add(100, Buffer.alloc(100, 3));
-    expect(budget.stats()).toEqual({ chunks: 3, bytes: 300 });
-    b.add(100, Buffer.alloc(100, 4)); // evicts a's first chunk, the oldest anywhere
-    expect(budget.stats()).toEqual({ chunks: 3, bytes: 300 });
+  it('a broker-wide budget evicts the oldest blocks of any log first', () => {
+    const budget = new TailCacheBudget(768);
+    const a = new SegmentTail(4096, budget); // blocks of 256 bytes
+    const b = new SegmentTail(4096, budget);
+    a.add(0, Buffer.alloc(256, 1));
+    b.add(0, Buffer.alloc(256, 2));
+    a.add(256, Buffer.alloc(256, 3));
+    expect(budget.stats()).toEqual({ blocks: 3, bytes: 768 });
+    b.add(256, Buffer.alloc(256, 4)); // evicts a's first block, the oldest anywhere
+    expect(budget.stats()).toEqual({ blocks: 3, bytes: 768 });
     expect(a.read(0, 100)).toBeUndefined();
-    expect(a.read(100, 100)).toEqual(Buffer.alloc(100, 3));
-    expect(b.read(0, 200)).toEqual(Buffer.concat([Buffer.alloc(100, 2), Buffer.alloc(100, 4)]));
+    expect(a.read(256, 256)).toEqual(Buffer.alloc(256, 3));
+    expect(b.read(200, 112)).toEqual(Buffer.concat([Buffer.alloc(56, 2), Buffer.alloc(56, 4)]));
     b.clear();
-    expect(budget.stats()).toEqual({ chunks: 1, bytes: 100 });
+    expect(budget.stats()).toEqual({ blocks: 1, bytes: 256 });
     expect(b.read(0, 10)).toBeUndefined();
   });
 
-  it('a per-partition limit evicts its own oldest chunks; a gap restarts the tail', () => {
-    const t = new SegmentTail(250);
-    t.add(0, Buffer.alloc(100, 1));
-    t.add(100, Buffer.alloc(100, 2));
-    t.add(200, Buffer.alloc(100, 3));
-    expect(t.size).toBe(200);
-    expect(t.read(50, 100)).toBeUndefined();
-    expect(t.read(150, 100)).toEqual(Buffer.concat([Buffer.alloc(50, 2), Buffer.alloc(50, 3)]));
-    expect(t.read(250, 100)).toBeUndefined(); // past what was written
-    t.add(500, Buffer.alloc(10, 4));
-    expect(t.size).toBe(10);
-    expect(t.read(200, 10)).toBeUndefined();
-    expect(t.read(500, 10)).toEqual(Buffer.alloc(10, 4));
+  it('a budget smaller than one block keeps nothing (and does not spin)', () => {
+    const t = new SegmentTail(4096, new TailCacheBudget(100));
+    t.add(0, Buffer.alloc(50, 1));
+    expect(t.read(0, 50)).toBeUndefined();
+    expect(t.size).toBe(0);
   });
 
-  it('copies a small slice of a large buffer instead of keeping the whole buffer alive', () => {
+  it('a per-partition limit evicts its own oldest blocks; a gap restarts the tail', () => {
+    const t = new SegmentTail(600); // blocks of 256 bytes
+    t.add(0, Buffer.alloc(256, 1));
+    t.add(256, Buffer.alloc(256, 2));
+    t.add(512, Buffer.alloc(256, 3));
+    expect(t.size).toBe(512);
+    expect(t.read(100, 10)).toBeUndefined();
+    expect(t.read(500, 100)).toEqual(Buffer.concat([Buffer.alloc(12, 2), Buffer.alloc(88, 3)]));
+    expect(t.read(700, 100)).toBeUndefined(); // past what was written
+    t.add(1000, Buffer.alloc(10, 4));
+    expect(t.size).toBe(256);
+    expect(t.read(600, 10)).toBeUndefined();
+    expect(t.read(1000, 10)).toEqual(Buffer.alloc(10, 4));
+  });
+
+  it('small appends share blocks; a large one fills the current block, then one block of its size', () => {
+    const t = new SegmentTail(1 << 20); // blocks of 64 KiB
+    for (let i = 0; i < 100; i++) t.add(i * 100, Buffer.alloc(100, i));
+    expect(t.size).toBe(64 << 10);
+    t.add(10_000, Buffer.alloc(200 << 10, 9));
+    expect(t.size).toBe(10_000 + (200 << 10)); // nothing allocated beyond what was written
+    expect(t.read(9_950, 100)).toEqual(Buffer.concat([Buffer.alloc(50, 99), Buffer.alloc(50, 9)]));
+  });
+
+  it('copies what it keeps instead of keeping the appended buffer alive', () => {
     const t = new SegmentTail(1 << 20);
     const big = Buffer.alloc(1 << 20, 7);
     const slice = big.subarray(10, 110);
