@@ -46,9 +46,9 @@ describe('AckPurgatory deadline sweep', () => {
     p.onProgress(9n, 3, 2);
     await jest.advanceTimersByTimeAsync(0);
     expect(finished).toEqual([`a:${ACK_OK}`, `b:${ACK_OK}`]);
-    expect(jest.getTimerCount()).toBe(0); // nobody waits: no timer left armed
     await jest.advanceTimersByTimeAsync(1000);
     expect(finished).toHaveLength(2);
+    expect(jest.getTimerCount()).toBe(0); // the left-over sweep found nobody and stopped
   });
 
   it('an earlier deadline arriving later re-arms the timer sooner', async () => {
@@ -61,7 +61,20 @@ describe('AckPurgatory deadline sweep', () => {
     p.failAll();
     await jest.advanceTimersByTimeAsync(0);
     expect(finished).toEqual([`fast:${ACK_REQUEST_TIMED_OUT}`, `slow:${ACK_NOT_LEADER}`]);
-    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(finished).toHaveLength(2);
+  });
+
+  it('one timer serves one request after another (none armed per request)', async () => {
+    const p = new AckPurgatory();
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    for (let i = 1; i <= 100; i++) {
+      const w = p.wait(BigInt(i), 30_000);
+      p.onProgress(BigInt(i), 3, 2);
+      expect(await w).toBe(ACK_OK);
+    }
+    expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+    setTimeoutSpy.mockRestore();
   });
 
   it('keeps its deadline heap bounded when waiters complete long before their deadlines', async () => {

@@ -101,13 +101,14 @@ export class AckPurgatory {
     this.arm();
   };
 
-  /** Drops stale heap entries and the timer once nobody waits. */
+  /**
+   * Drops stale heap entries. The timer stays armed when nobody waits any more: the next waiter's
+   * deadline is later, so it reuses that timer instead of arming one per request (a sweep that
+   * finds nothing just ends).
+   */
   private tidy(): void {
     if (this.waiters.length === 0) {
       this.byDeadline.clear();
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      this.timerAt = Infinity;
     } else if (this.byDeadline.size > 2 * this.waiters.length + 64) {
       this.byDeadline.rebuild(this.waiters);
     }
@@ -125,6 +126,8 @@ export class AckPurgatory {
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = first.deadline;
     this.timer = setTimeout(this.sweep, Math.max(0, first.deadline - Date.now()));
+    // Waiting produce requests keep the process busy anyway; an idle sweep must not.
+    this.timer.unref();
   }
 }
 
