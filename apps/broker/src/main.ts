@@ -49,6 +49,8 @@ async function main(): Promise<void> {
     indexIntervalBytes: config['log.index.interval.bytes'],
     messageMaxBytes: config['message.max.bytes'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
+    tailCacheBytes: config['log.tail.cache.bytes'],
+    tailCachePartitionBytes: config['log.tail.cache.partition.bytes'],
     staticConfigs,
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     groups: groupConfigFrom(config),

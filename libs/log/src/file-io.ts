@@ -1,3 +1,4 @@
+import { writevSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { LogError } from './log-error';
 
@@ -21,6 +22,20 @@ export async function writeAllAt(fh: FileHandle, buffers: Buffer[], position: nu
   let pending = buffers;
   while (written < total) {
     const { bytesWritten } = await fh.writev(pending, position + written);
+    if (bytesWritten <= 0) throw new LogError('storage', 'writev wrote no bytes');
+    written += bytesWritten;
+    if (written < total) pending = dropPrefix(pending, bytesWritten);
+  }
+}
+
+/** writeAllAt on a raw descriptor, synchronously (page-cache writes without fsync). */
+export function writeAllAtSync(fd: number, buffers: Buffer[], position: number): void {
+  let total = 0;
+  for (const b of buffers) total += b.length;
+  let written = 0;
+  let pending = buffers;
+  while (written < total) {
+    const bytesWritten = writevSync(fd, pending, position + written);
     if (bytesWritten <= 0) throw new LogError('storage', 'writev wrote no bytes');
     written += bytesWritten;
     if (written < total) pending = dropPrefix(pending, bytesWritten);

@@ -13,3 +13,4 @@ export * from './cleaner';
 export type { MutableLogSettings } from './log-config';
 export { decideRetention, enforceRetention, segmentFacts } from './retention';
 export type { RetentionDecision, RetentionLimits, RetentionOutcome, SegmentFacts } from './retention';
+export { TailCacheBudget } from './tail-cache';

@@ -1,4 +1,5 @@
 import { LogError } from './log-error';
+import type { TailCacheBudget } from './tail-cache';
 
 /** Finds the first record of one batch whose timestamp >= ts (decodes records, maybe decompresses). */
 export type FindOffsetByTimestamp = (batch: Buffer, ts: bigint) => Promise<{ offset: bigint; timestamp: bigint } | null>;
@@ -34,6 +35,13 @@ export interface LogConfig {
   flushMessages?: number;
   /** Kafka's flush.ms: fsync once data is this old unflushed. Default: never (left to the OS). */
   flushMs?: number;
+  /**
+   * Bytes of the newest appended batches kept in memory per log, so that reads of the tail
+   * (followers, tailing consumers) need no disk read. 0 turns it off. Default 1 MiB.
+   */
+  tailCacheBytes?: number;
+  /** A byte budget shared by the tails of many logs (a broker's log.tail.cache.bytes). */
+  tailCacheBudget?: TailCacheBudget;
 }
 
 /** The settings a log takes at run time (topic config changes), validated like the rest. */
@@ -53,6 +61,8 @@ export interface ResolvedLogConfig {
   fileDeleteDelayMs: number;
   flushMessages: number;
   flushMs: number;
+  tailCacheBytes: number;
+  tailCacheBudget?: TailCacheBudget;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -72,6 +82,8 @@ export function resolveLogConfig(config: LogConfig): ResolvedLogConfig {
     logger: config.logger ?? (() => {}),
     logStartOffset: config.logStartOffset,
     maxReadBytes: config.maxReadBytes ?? 64 << 20,
+    tailCacheBytes: checkTailCacheBytes(config.tailCacheBytes ?? 1 << 20),
+    tailCacheBudget: config.tailCacheBudget,
     ...resolveMutable({ ...config, segmentBytes }, {
       segmentBytes,
       segmentMs: Infinity,
@@ -99,6 +111,11 @@ export function resolveMutable(changes: MutableLogSettings, current: ResolvedMut
     out[key] = value;
   }
   return out;
+}
+
+function checkTailCacheBytes(bytes: number): number {
+  if (!Number.isInteger(bytes) || bytes < 0) throw new LogError('invalid-config', `invalid tailCacheBytes ${bytes}`);
+  return bytes;
 }
 
 function checkSegmentBytes(segmentBytes: number): void {

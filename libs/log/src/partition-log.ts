@@ -82,6 +82,7 @@ export interface ReadResult {
 }
 
 const INT32_MAX = 0x7fffffffn;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One partition's log in Kafka's on-disk layout. Batches are opaque: the log touches only
@@ -144,6 +145,7 @@ export class PartitionLog {
       (err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: err.message }),
     );
     this.snapshots = new ProducerSnapshots(dir, config.fsync === 'always', config.logger);
+    active.keepTail(config.tailCacheBytes, config.tailCacheBudget);
     this.drawJitter();
   }
 
@@ -245,7 +247,7 @@ export class PartitionLog {
     if (active.isEmpty || !this.segmentAged(active, nowMs)) return false;
     active.seal();
     this.queue.push([{ kind: 'seal', segment: active }]);
-    this.segments.push(new Segment(this.dir, this.nextOffset, this.config.indexIntervalBytes));
+    this.segments.push(this.newActiveSegment(this.nextOffset));
     this.snapshotProducers(this.nextOffset, this.queue.idle());
     return true;
   }
@@ -356,14 +358,12 @@ export class PartitionLog {
         next = info.lastOffset + 1n;
       }
       if (this.epochs.assign(opts.leaderEpoch, baseOffset)) this.epochsDirty = true;
-      const done = this.enqueue(batches, infos, plan.apply).then(() => this.flushPolicy.recordsWritten(next - baseOffset));
-      const result: AppendResult = {
-        baseOffset,
-        lastOffset: next - 1n,
-        logAppendTime: opts.logAppendTime ?? -1n,
-        logStartOffset: this.startOffset,
-      };
-      return done.then(() => ({ ...result, logStartOffset: this.startOffset }));
+      const written = this.enqueue(batches, infos, plan.apply);
+      const logAppendTime = opts.logAppendTime ?? -1n;
+      const answer = (): AppendResult => ({ baseOffset, lastOffset: next - 1n, logAppendTime, logStartOffset: this.startOffset });
+      // Without flush.messages / flush.ms the completion needs no second step.
+      if (!this.flushPolicy.active) return written.then(answer);
+      return written.then(() => this.flushPolicy.recordsWritten(next - baseOffset)).then(answer);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -401,6 +401,7 @@ export class PartitionLog {
       const result = { baseOffset: infos[0]!.baseOffset, lastOffset: expected - 1n };
       const written = this.enqueue(batches, infos, applyProducer);
       const indexed = aborted ? this.indexAborted(aborted, written) : written;
+      if (!this.flushPolicy.active) return indexed.then(() => result);
       return indexed.then(() => this.flushPolicy.recordsWritten(expected - result.baseOffset)).then(() => result);
     } catch (e) {
       return Promise.reject(e);
@@ -519,7 +520,36 @@ export class PartitionLog {
    * batch if minOneBatch), never reaching upperBound, never bytes still being written.
    */
   read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+    const held = this.closed ? undefined : this.readHeld(fetchOffset, maxBytes, opts);
+    if (held) return Promise.resolve(held);
     return this.readBatches(fetchOffset, maxBytes, opts).catch(asLogError);
+  }
+
+  /**
+   * readBatches without a promise, for reads of the active segment that its in-memory tail
+   * answers whole (followers and tailing consumers); undefined when the disk must be asked.
+   */
+  private readHeld(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): ReadResult | undefined {
+    if (fetchOffset < this.startOffset || fetchOffset > this.nextOffset) return undefined;
+    const limit = minBig(opts.upperBound, this.writtenEnd);
+    if (fetchOffset >= limit) return this.readResult(EMPTY);
+    const seg = this.segments[this.segments.length - 1]!;
+    if (fetchOffset < seg.baseOffset) return undefined;
+    const first = seg.findInTail(fetchOffset);
+    if (first === undefined) return undefined;
+    if (first === null || first.lastOffset >= limit) return this.readResult(EMPTY);
+    const budget = Math.min(Math.max(0, Math.floor(maxBytes)) || 0, this.config.maxReadBytes);
+    if (first.size > budget) {
+      if (!opts.minOneBatch) return this.readResult(EMPTY);
+      const one = seg.heldBytes(first.position, first.size);
+      return one && this.readResult(one);
+    }
+    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position));
+    return buf && this.readResult(buf.subarray(0, wholeBatchesBelow(buf, limit)));
+  }
+
+  private readResult(records: Buffer): ReadResult {
+    return { records, logStartOffset: this.startOffset, logEndOffset: this.writtenEnd, highWatermark: this.hw };
   }
 
   private async readBatches(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
@@ -738,12 +768,11 @@ export class PartitionLog {
       const wouldOverflow = active.pendingSize + info.size > this.config.segmentBytes;
       const relativeTooLarge = info.lastOffset - active.baseOffset > INT32_MAX;
       // Kafka judges segment.ms by the incoming batch's timestamp against the first batch's.
-      const aged = () => this.segmentAged(active, nowMs, hasTrustedMaxTimestamp(info) ? Number(info.maxTimestamp) : -Infinity);
-      if (!active.isEmpty && (wouldOverflow || relativeTooLarge || aged())) {
+      if (!active.isEmpty && (wouldOverflow || relativeTooLarge || (this.config.segmentMs !== Infinity && this.segmentAged(active, nowMs, hasTrustedMaxTimestamp(info) ? Number(info.maxTimestamp) : -Infinity)))) {
         closeRun(info.position);
         active.seal();
         items.push({ kind: 'seal', segment: active });
-        active = new Segment(this.dir, info.baseOffset, this.config.indexIntervalBytes);
+        active = this.newActiveSegment(info.baseOffset);
         this.segments.push(active);
         // Kafka snapshots producer state at each roll, named by the new segment's base offset.
         this.snapshotProducers(info.baseOffset, promise);
@@ -753,7 +782,9 @@ export class PartitionLog {
         runStart = info.position;
         runPosition = active.pendingSize;
       }
-      active.assign({ ...info, position: active.pendingSize });
+      // The info is this append's own (walkBatches): it becomes the segment's record of the batch.
+      info.position = active.pendingSize;
+      active.assign(info);
     }
     closeRun(batches.length);
     this.nextOffset = active.pendingEnd;
@@ -763,12 +794,19 @@ export class PartitionLog {
 
   private async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     const old = this.segments;
-    const seg = new Segment(this.dir, offset, this.config.indexIntervalBytes);
+    const seg = this.newActiveSegment(offset);
     this.segments = [seg];
     for (const s of old) await s.delete(this.config.fileDeleteDelayMs);
     await seg.files();
     this.nextOffset = this.writtenEnd = offset;
     this.startOffset = offset;
+  }
+
+  /** A segment about to become the active one, keeping its newest bytes in memory. */
+  private newActiveSegment(baseOffset: bigint): Segment {
+    const seg = new Segment(this.dir, baseOffset, this.config.indexIntervalBytes);
+    seg.keepTail(this.config.tailCacheBytes, this.config.tailCacheBudget);
+    return seg;
   }
 
   private segmentIndexFor(offset: bigint): number {
@@ -806,9 +844,8 @@ export class PartitionLog {
     if (this.exclusive) throw new LogError('busy', `log ${this.dir} is being truncated`);
   }
 
-  private async persistEpochsIfDirty(): Promise<void> {
-    if (!this.epochsDirty) return;
-    await this.persistEpochs();
+  private persistEpochsIfDirty(): Promise<void> | undefined {
+    return this.epochsDirty ? this.persistEpochs() : undefined;
   }
 
   /** Serialised atomic rewrite (temp file + rename) of the leader-epoch checkpoint. */

@@ -6,6 +6,7 @@ import { readAt, writeAllAt } from './file-io';
 import { LogError } from './log-error';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index';
+import { SegmentTail, type TailCacheBudget } from './tail-cache';
 import { TxnIndex } from './txn-index';
 
 const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
@@ -47,11 +48,15 @@ export class Segment {
    */
   private tail: BatchInfo[] = [];
   private tailFloor: bigint | undefined;
+  /** The newest written bytes, while this segment is active and the log keeps a tail in memory. */
+  private dataTail: SegmentTail | undefined;
   private log?: FileHandle;
   private indexFile?: FileHandle;
   private timeIndexFile?: FileHandle;
   private opening?: Promise<FileHandle>;
   private creating?: Promise<FileHandle>;
+  /** Set once files() opened all three files: synchronous writes may use the log's descriptor. */
+  private filesOpen = false;
   private readers = 0;
   private deleted = false;
   /** Replaced by a cleaned segment: never reopened by path. */
@@ -80,6 +85,27 @@ export class Segment {
     this.tailFloor = baseOffset - 1n;
   }
 
+  /** Keeps the newest written bytes of this (active) segment in memory, up to `limitBytes`. */
+  keepTail(limitBytes: number, budget?: TailCacheBudget): void {
+    this.dataTail?.clear();
+    this.dataTail = limitBytes > 0 ? new SegmentTail(limitBytes, budget) : undefined;
+  }
+
+  /** Bytes of the in-memory tail (tests, metrics). */
+  get tailBytes(): number {
+    return this.dataTail?.size ?? 0;
+  }
+
+  /** A write of `data` at `position` completed: the in-memory tail keeps it. */
+  rememberWritten(position: number, data: Buffer): void {
+    this.dataTail?.add(position, data);
+  }
+
+  private dropDataTail(): void {
+    this.dataTail?.clear();
+    this.dataTail = undefined;
+  }
+
   get isEmpty(): boolean {
     return this.pendingSize === 0;
   }
@@ -98,9 +124,17 @@ export class Segment {
       const fh = await this.logFile();
       this.indexFile ??= await open(this.paths.index, RW_CREATE);
       this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
+      this.filesOpen = true;
       return fh;
     })();
     return this.creating;
+  }
+
+  /** The log's descriptor when files() has opened it and it is still open; undefined otherwise. */
+  openLogFd(): number | undefined {
+    if (!this.filesOpen || !this.log || this.deleted || this.retired) return undefined;
+    const fd = this.log.fd;
+    return fd >= 0 ? fd : undefined;
   }
 
   /**
@@ -141,7 +175,7 @@ export class Segment {
    * The answer of findBatch from memory when the tail covers offset: the first written batch
    * with lastOffset >= offset, or null for none; undefined when the disk must be asked.
    */
-  private findInTail(offset: bigint): BatchInfo | null | undefined {
+  findInTail(offset: bigint): BatchInfo | null | undefined {
     if (this.tailFloor === undefined || offset <= this.tailFloor) return undefined;
     const tail = this.tail;
     let lo = 0;
@@ -167,6 +201,7 @@ export class Segment {
     // Only the active segment's tail is read often; sealed segments must not hold memory.
     this.tail = [];
     this.tailFloor = undefined;
+    this.dropDataTail();
   }
 
   private maybeIndexTime(): void {
@@ -275,6 +310,8 @@ export class Segment {
     this.bytesSinceIndexEntry = 0;
     this.tail = [];
     this.tailFloor = this.baseOffset - 1n;
+    // The bytes are rescanned (recovery, truncation): what memory held may be cut off.
+    this.dataTail?.clear();
     this.pendingSize = 0;
     this.pendingEnd = this.baseOffset;
     const result = await scanBatches(
@@ -340,12 +377,20 @@ export class Segment {
     return this.withLog((fh) => scanBatches(fh, position, limit, { verify: false, chunkSize: RECOVERY_CHUNK, producerFields: true }, onBatch));
   }
 
+  /** The written bytes [position, position + length) when the in-memory tail holds them all. */
+  heldBytes(position: number, length: number): Buffer | undefined {
+    return this.dataTail?.read(position, length);
+  }
+
   read(position: number, length: number): Promise<Buffer> {
+    const held = this.dataTail?.read(position, length);
+    if (held) return Promise.resolve(held);
     return this.withLog((fh) => readAt(fh, position, length));
   }
 
   /** Cuts the segment at a batch boundary: file, indexes and timestamp bookkeeping. */
   async truncateAt(position: number): Promise<void> {
+    this.dataTail?.clear();
     const fh = await this.logFile();
     await fh.truncate(position);
     await this.rebuildFromScan(fh, position, false);
@@ -383,6 +428,7 @@ export class Segment {
   async delete(delayMs = 0): Promise<void> {
     if (this.deleted) return;
     this.deleted = true;
+    this.dropDataTail();
     await this.closeIndexFiles();
     const renamed: string[] = [];
     for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) {
@@ -424,6 +470,7 @@ export class Segment {
   }
 
   async close(): Promise<void> {
+    this.dropDataTail();
     await this.closeIndexFiles();
     await this.closeLog();
   }

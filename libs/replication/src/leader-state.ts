@@ -35,6 +35,8 @@ export class LeaderState {
   /** The ISR sent to the controller and not yet answered. */
   pendingIsr: number[] | undefined;
   readonly followers = new Map<number, FollowerProgress>();
+  /** Which of several joining replicas the next ISR change proposes. */
+  private joinTurn = 0;
 
   constructor(init: LeaderStateInit) {
     this.leaderId = init.leaderId;
@@ -72,7 +74,11 @@ export class LeaderState {
 
   /**
    * The ISR the leader should ask for now, or undefined when it is right: lagging members out,
-   * caught-up replicas in. Nothing while a change is in flight.
+   * one caught-up replica in. Nothing while a change is in flight.
+   *
+   * As Kafka's leader (which expands the ISR for the follower whose fetch caught up), a change
+   * adds one replica; when several may join they take turns, so a controller that refuses one
+   * of them (INELIGIBLE_REPLICA: not alive in its view yet) does not keep the others out.
    */
   wantedIsr(nowMs: number, replicaLagTimeMaxMs: number): number[] | undefined {
     if (this.pendingIsr) return undefined;
@@ -83,7 +89,9 @@ export class LeaderState {
       return !!f && mayRejoinIsr(f, this.highWatermark, this.epochStartOffset) && f.lagMs(nowMs) <= replicaLagTimeMaxMs;
     });
     if (lagging.length === 0 && joining.length === 0) return undefined;
-    return [...this.isr.filter((id) => !lagging.includes(id)), ...joining];
+    const kept = this.isr.filter((id) => !lagging.includes(id));
+    if (joining.length === 0) return kept;
+    return [...kept, joining[this.joinTurn++ % joining.length]!];
   }
 
   /** The controller committed (or etcd shows) this ISR at this partition epoch. */

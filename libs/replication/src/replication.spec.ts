@@ -73,6 +73,19 @@ describe('ISR shrink and expand', () => {
     s.pendingIsr = [1, 2, 3];
     expect(s.wantedIsr(40, 1000)).toBeUndefined(); // one change at a time
   });
+
+  it('adds one caught-up replica per change, taking turns, so one the controller refuses keeps no other out', () => {
+    const s = new LeaderState({ leaderId: 3, leaderEpoch: 1, epochStartOffset: 0n, replicas: [3, 2, 1], isr: [3], partitionEpoch: 1, highWatermark: 10n, nowMs: 0 });
+    s.onFollowerFetch(2, 10n, 10n, 10);
+    s.onFollowerFetch(1, 10n, 10n, 10);
+    expect(s.wantedIsr(20, 1000)).toEqual([3, 2]);
+    // The controller refused (say 2 is not alive in its view): the next attempt proposes 1.
+    expect(s.wantedIsr(20, 1000)).toEqual([3, 1]);
+    s.applyCommitted([3, 1], 2);
+    expect(s.wantedIsr(20, 1000)).toEqual([3, 1, 2]);
+    s.applyCommitted([3, 1, 2], 3);
+    expect(s.wantedIsr(20, 1000)).toBeUndefined();
+  });
 });
 
 describe('truncation', () => {

@@ -35,6 +35,18 @@ export const brokerConfigDef = defineConfig({
   'log.index.interval.bytes': { type: 'int', default: 4096, min: 0, doc: 'Bytes of log between offset index entries.' },
   'message.max.bytes': { type: 'int', default: 1048588, min: 1, doc: 'Largest record batch accepted.' },
   'log.flush.policy': { type: 'enum', values: ['never', 'always'], default: 'never', doc: 'fsync after every append (always) or leave flushing to the OS (never, Kafka\'s default).' },
+  'log.tail.cache.bytes': {
+    type: 'int',
+    default: 67108864,
+    min: 0,
+    doc: 'Memory for the newest appended bytes of all partitions together, read by followers and tailing consumers without a disk read (oldest evicted first; 0: off).',
+  },
+  'log.tail.cache.partition.bytes': {
+    type: 'int',
+    default: 1048576,
+    min: 0,
+    doc: 'The most of log.tail.cache.bytes one partition may hold (0: off).',
+  },
   'min.insync.replicas': { type: 'int', default: 1, min: 1, doc: 'Replicas that must be in sync for an acks=all produce (a topic config overrides it).' },
   'replica.lag.time.max.ms': { type: 'int', default: 30000, min: 10, doc: 'A follower not caught up for this long leaves the ISR.' },
   'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },

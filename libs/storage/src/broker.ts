@@ -3,6 +3,7 @@ import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
+import { TailCacheBudget } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
 import { GroupCoordinatorServiceService, StorageServiceService, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
@@ -38,6 +39,10 @@ export interface BrokerOptions {
   indexIntervalBytes: number;
   messageMaxBytes: number;
   fsync: 'never' | 'always';
+  /** log.tail.cache.bytes: the newest appended bytes kept in memory over all partitions (0: off). */
+  tailCacheBytes?: number;
+  /** log.tail.cache.partition.bytes: the most one partition keeps (0: off). */
+  tailCachePartitionBytes?: number;
   /** Static values of broker config keys (non-default), from this process's configuration. */
   staticConfigs?: Record<string, string>;
   /** Kafka's log.retention.check.interval.ms (default 300000). */
@@ -86,7 +91,12 @@ export class Broker {
     this.replicas = new ReplicaManager(this.view, {
       brokerId: opts.brokerId,
       logDir: opts.logDir,
-      logConfig: { segmentBytes: opts.segmentBytes, indexIntervalBytes: opts.indexIntervalBytes, fsync: opts.fsync },
+      logConfig: {
+        segmentBytes: opts.segmentBytes,
+        indexIntervalBytes: opts.indexIntervalBytes,
+        fsync: opts.fsync,
+        ...tailCacheConfig(opts.tailCacheBytes ?? 64 << 20, opts.tailCachePartitionBytes ?? 1 << 20),
+      },
       minInsyncReplicas: replication.minInsyncReplicas,
       staticConfigs: opts.staticConfigs,
       hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
@@ -206,4 +216,10 @@ export class Broker {
     await this.view?.close();
     this.etcd?.close();
   }
+}
+
+/** The logs' in-memory tail settings: one budget shared by every partition of this broker. */
+function tailCacheConfig(brokerBytes: number, partitionBytes: number): { tailCacheBytes: number; tailCacheBudget?: TailCacheBudget } {
+  if (brokerBytes <= 0 || partitionBytes <= 0) return { tailCacheBytes: 0 };
+  return { tailCacheBytes: Math.min(partitionBytes, brokerBytes), tailCacheBudget: new TailCacheBudget(brokerBytes) };
 }

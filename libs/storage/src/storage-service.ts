@@ -23,8 +23,6 @@ import {
   type DeleteRecordsPartitionResult,
   type DeleteRecordsRequest,
   type DeleteRecordsResponse,
-  type ReplicaFetchPartition,
-  type ReplicaFetchPartitionResult,
   type ReplicaFetchRequest,
   type ReplicaFetchResponse,
   type ProducePartition,
@@ -39,7 +37,6 @@ import {
   type DescribeProducersRequest,
   type DescribeProducersResponse,
 } from '@dms/rpc';
-import { divergingEpoch } from '@dms/replication';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
 import { describeLogDirs } from './log-dirs';
@@ -48,6 +45,7 @@ import { describeProducers } from './producer-describer';
 import { type TxnMarkerWritten, writeTxnMarkers } from './txn-marker-writer';
 import type { PartitionReplica } from './partition-replica';
 import { checkForAppend } from './produce-validation';
+import { createReplicaFetchHandler } from './replica-fetch-handler';
 import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
@@ -92,6 +90,7 @@ function epochError(replica: PartitionReplica, requested: number): number {
  */
 export function createStorageService(opts: StorageServiceOptions): StorageServiceServer {
   const now = opts.now ?? (() => BigInt(Date.now()));
+  const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater });
 
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
     const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended: false };
@@ -282,75 +281,6 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const found = await log.offsetForTimestamp(p.timestamp);
     if (!found || found.offset >= fetchable) return { ...base, errorCode: ErrorCode.NONE };
     return { ...base, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch };
-  }
-
-  async function replicaFetchPartition(replicaId: number, p: ReplicaFetchPartition, budget: { bytes: number; first: boolean }): Promise<ReplicaFetchPartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, logStartOffset: -1n, records: EMPTY, divergingEpoch: undefined };
-    const replica = opts.replicas.leaderNow(p.topic, p.partition);
-    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
-    const epochProblem = epochError(replica, p.currentLeaderEpoch);
-    if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
-    const log = replica.log;
-    const marks = { highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset };
-    // As Kafka: below the log start offset is out of range whatever the epochs say (the follower
-    // then restarts at our log start); a divergence is answered first otherwise.
-    if (p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-    const diverging = divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, (e) => log.endOffsetForEpoch(e));
-    if (diverging) return { ...base, ...marks, errorCode: ErrorCode.NONE, divergingEpoch: diverging };
-    if (p.fetchOffset > log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-    if (replica.leader.replicas.includes(replicaId)) {
-      replica.onFollowerFetch(replicaId, p.fetchOffset, Date.now());
-      if (p.logStartOffset !== undefined) replica.onFollowerLogStart(replicaId, p.logStartOffset);
-      opts.isrUpdater?.check(replica);
-    }
-    const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
-    try {
-      // Followers read up to the log end, not the high watermark: that is how it advances.
-      const { records } = await log.read(p.fetchOffset, maxBytes, { upperBound: log.logEndOffset, minOneBatch: budget.first });
-      if (records.length > 0) {
-        budget.first = false;
-        budget.bytes -= records.length;
-      }
-      return { ...base, highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset, errorCode: ErrorCode.NONE, records };
-    } catch (err) {
-      if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-      opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'replica read failed');
-      return { ...base, ...marks, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
-    }
-  }
-
-  /** Long poll: answers at once with data, an error or a divergence, else when the log grows or maxWait passes. */
-  async function handleReplicaFetch(req: ReplicaFetchRequest): Promise<ReplicaFetchResponse> {
-    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-    for (;;) {
-      const mark = new Map(leadersOf(req.partitions).map((r) => [r, r.log.logEndOffset] as const));
-      const limit = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
-      let partitions: ReplicaFetchPartitionResult[];
-      if (req.partitions.reduce((n, p) => n + Math.max(0, p.partitionMaxBytes), 0) <= limit) {
-        // The response-wide budget cannot bind: read every partition at once instead of paying
-        // one disk round trip after another (each partition may return one oversized batch, so
-        // none is starved; gRPC messages allow far more than partitions x message.max.bytes).
-        partitions = await Promise.all(req.partitions.map((p) => replicaFetchPartition(req.replicaId, p, { bytes: limit, first: true })));
-      } else {
-        const budget = { bytes: limit, first: true };
-        partitions = [];
-        for (const p of req.partitions) partitions.push(await replicaFetchPartition(req.replicaId, p, budget));
-      }
-      const ready = partitions.some((p, i) => p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch || startMoved(req.partitions[i]!, p));
-      const remaining = deadline - Date.now();
-      if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };
-      await waitForEvent([...mark.keys()], 'append', remaining, mark);
-    }
-  }
-
-  /**
-   * Whether the follower can advance its log start offset from this answer: the leader's start
-   * is past the follower's, and the follower has data there (it never moves past its own end).
-   */
-  function startMoved(asked: ReplicaFetchPartition, answer: ReplicaFetchPartitionResult): boolean {
-    if (asked.logStartOffset === undefined || answer.logStartOffset < 0n) return false;
-    const reachable = answer.logStartOffset < asked.fetchOffset ? answer.logStartOffset : asked.fetchOffset;
-    return reachable > asked.logStartOffset;
   }
 
   /**

@@ -36,8 +36,9 @@ export const MARKER_PREFIX_BYTES = BATCH_HEADER_SIZE + 40;
  * For a control batch, `buf` must hold its first record (MARKER_PREFIX_BYTES or the whole batch).
  */
 export function producerFieldsAt(buf: Buffer, at: number): ProducerBatchFields | undefined {
+  // The sign is in the high word: plain batches (producer id -1) cost no BigInt.
+  if (buf.readInt32BE(at + BATCH.producerId) < 0) return undefined;
   const producerId = buf.readBigInt64BE(at + BATCH.producerId);
-  if (producerId < 0n) return undefined;
   const attributes = buf.readInt16BE(at + BATCH.attributes);
   const baseOffset = buf.readBigInt64BE(at + BATCH.baseOffset);
   const delta = buf.readInt32BE(at + BATCH.lastOffsetDelta);

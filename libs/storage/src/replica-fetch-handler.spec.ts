@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRecordBatch } from '@dms/kafka-codec';
+import { ErrorCode } from '@dms/kafka-errors';
+import { PartitionLog } from '@dms/log';
+import type { Logger } from '@dms/platform';
+import { LeaderState } from '@dms/replication';
+import type { ReplicaFetchRequest } from '@dms/rpc';
+import { PartitionReplica } from './partition-replica';
+import { createReplicaFetchHandler } from './replica-fetch-handler';
+import type { ReplicaManager } from './replica-manager';
+
+const logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined } as unknown as Logger;
+
+/** A leader replica (broker 1) of t-<partition> with followers 2 and 3, on a real log. */
+async function leaderOf(dir: string, partition: number): Promise<PartitionReplica> {
+  const log = await PartitionLog.open(join(dir, `t-${partition}`), {});
+  const r = new PartitionReplica('t', partition, 'id', log, {}, 2);
+  r.role = 'leader';
+  r.leaderId = 1;
+  r.leaderEpoch = 0;
+  r.leader = new LeaderState({ leaderId: 1, leaderEpoch: 0, epochStartOffset: 0n, replicas: [1, 2, 3], isr: [1, 2, 3], partitionEpoch: 0, highWatermark: 0n, nowMs: Date.now() });
+  await log.assignLeaderEpoch(0, 0n);
+  return r;
+}
+
+async function produce(r: PartitionReplica, tag: string): Promise<void> {
+  await r.log.append(await buildRecordBatch({ records: [{ key: tag, value: 'v', timestamp: 1_700_000_000_000n }] }), { leaderEpoch: 0 });
+  r.onLocalAppend();
+}
+
+function fetchRequest(replicas: PartitionReplica[], maxWaitMs: number): ReplicaFetchRequest {
+  return {
+    correlationId: 1n,
+    replicaId: 2,
+    maxWaitMs,
+    maxBytes: 10 << 20,
+    partitions: replicas.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      fetchOffset: r.log.logEndOffset,
+      lastFetchedEpoch: 0,
+      currentLeaderEpoch: 0,
+      partitionMaxBytes: 1 << 20,
+      logStartOffset: 0n,
+    })),
+  };
+}
+
+describe('replica fetch long poll', () => {
+  let dir: string;
+  let a: PartitionReplica;
+  let b: PartitionReplica;
+  let handle: ReturnType<typeof createReplicaFetchHandler>;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dms-replica-fetch-'));
+    a = await leaderOf(dir, 0);
+    b = await leaderOf(dir, 1);
+    await produce(a, 'a0');
+    await produce(b, 'b0');
+    const byPartition = new Map([[0, a], [1, b]]);
+    const replicas = { leaderNow: (_t: string, p: number) => byPartition.get(p) } as unknown as ReplicaManager;
+    handle = createReplicaFetchHandler({ replicas, logger });
+  });
+
+  afterEach(async () => {
+    await a.log.close();
+    await b.log.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a parked fetch answers as soon as the leader appends, re-reading only the partition that grew', async () => {
+    const readsOfB = jest.spyOn(b.log, 'read');
+    const started = Date.now();
+    const answer = handle(fetchRequest([a, b], 30_000));
+    await new Promise((r) => setTimeout(r, 20)); // parked: nothing new yet
+    expect(readsOfB).toHaveBeenCalledTimes(1);
+    await produce(a, 'a1');
+    const res = await answer;
+    expect(Date.now() - started).toBeLessThan(5_000); // woken by the append, not by maxWait
+    const [pa, pb] = res.partitions;
+    expect(pa!.errorCode).toBe(ErrorCode.NONE);
+    expect(pa!.records.length).toBeGreaterThan(0);
+    expect(pa!.records.readBigInt64BE(0)).toBe(1n);
+    expect(pb!.records.length).toBe(0);
+    expect(readsOfB).toHaveBeenCalledTimes(1);
+  });
+
+  it('the follower fetching at the new end advances the high watermark and completes the waiting produce', async () => {
+    // Followers 2 and 3 are at the end: the high watermark is 1.
+    await handle({ ...fetchRequest([a], 0), replicaId: 2 });
+    await handle({ ...fetchRequest([a], 0), replicaId: 3 });
+    expect(a.highWatermark).toBe(1n);
+    await produce(a, 'a1');
+    const acked = a.awaitReplication(2n, 30_000, true);
+    let code: number | undefined;
+    void acked.then((c) => (code = c));
+    await handle({ ...fetchRequest([a], 0), replicaId: 2 });
+    expect(code).toBeUndefined(); // one follower is not enough with an ISR of three
+    await handle({ ...fetchRequest([a], 0), replicaId: 3 });
+    await Promise.resolve();
+    expect(code).toBe(ErrorCode.NONE);
+    expect(a.highWatermark).toBe(2n);
+  });
+
+  it('without news it answers empty after maxWait, with the current high watermark', async () => {
+    const res = await handle(fetchRequest([a, b], 30));
+    expect(res.partitions.map((p) => [p.errorCode, p.records.length])).toEqual([
+      [ErrorCode.NONE, 0],
+      [ErrorCode.NONE, 0],
+    ]);
+    expect(res.partitions.map((p) => p.highWatermark)).toEqual([a.highWatermark, b.highWatermark]);
+  });
+});
