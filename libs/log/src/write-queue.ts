@@ -36,7 +36,7 @@ export interface WriteQueueHooks {
  * Without fsync (the default) a cycle only copies bytes into the page cache, which takes
  * microseconds: it runs synchronously on the segment's descriptor once the current turn's
  * appends have queued (process.nextTick after the microtasks that made them), instead of a
- * thread-pool hop and its promises per cycle (docs/decisions/0013). A cycle that must open
+ * thread-pool hop and its promises per cycle (docs/decisions/0014). A cycle that must open
  * files or seal a segment, and every cycle with fsync on, stays asynchronous.
  */
 export class WriteQueue {
