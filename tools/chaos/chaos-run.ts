@@ -157,7 +157,8 @@ async function drive(
     let i = 0;
     while (o.faults.length > 0) {
       const kind = o.faults[i % o.faults.length];
-      if (Date.now() + o.downtimeS * 1000 + o.settleS * 1000 >= deadline && i > 0) break;
+      // Every listed fault runs once; the duration bounds the repeats.
+      if (i >= o.faults.length && Date.now() + (o.downtimeS + o.settleS) * 1000 >= deadline) break;
       i++;
       const start = Date.now();
       const exitsBefore = exits.length;
