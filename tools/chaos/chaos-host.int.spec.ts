@@ -25,7 +25,7 @@ function run(faults: FaultKind[]): Promise<ChaosReport> {
 }
 
 function figures(report: ChaosReport): string {
-  return report.faults.map((f) => `${f.kind}: ${f.target}; held ${f.heldMs} ms, longest unavailability ${f.unavailableMs} ms${f.exits.length ? `; exits: ${f.exits.join('; ')}` : ''}`).join('\n') +
+  return report.faults.map((f) => `${f.kind}: ${f.target}; held ${f.heldMs} ms, longest unavailability ${f.unavailableMs} ms, recovered ${f.recoveredAfterMs} ms after undo${f.exits.length ? `; exits: ${f.exits.join('; ')}` : ''}`).join('\n') +
     `\nacknowledged ${report.acknowledged}, lost ${report.lost}, duplicates ${report.duplicates}, consumer read ${report.consumed}, stale ${report.staleReads}, vanished ${report.vanishedReads}`;
 }
 

@@ -42,8 +42,13 @@ export interface FaultReport {
   startedAtS: number;
   /** How long the fault held (process down, network cut, process stopped, disk full). */
   heldMs: number;
-  /** Longest time any partition went without an acknowledged write, from the fault until 5 s after it was undone. */
+  /**
+   * Longest time any partition went without an acknowledged write, from the fault until the next
+   * fault began (or producing stopped): so a slow recovery after the undo counts too.
+   */
   unavailableMs: number;
+  /** From the undo until every partition had an acknowledged write again; null if none came before the run ended. */
+  recoveredAfterMs: number | null;
   /** Processes that died on their own during the fault (they were restarted after it). */
   exits: string[];
 }
@@ -174,13 +179,23 @@ async function drive(
       await sleep(o.settleS * 1000);
       faults.push({
         kind, target: fault.target, startedAtS: (start - t0) / 1000, heldMs: undoneAt - start,
-        unavailableMs: longestGapMs(ackTimes, start, Math.min(Date.now(), undoneAt + 5000)),
+        unavailableMs: 0, // measured once the run is over, up to the next fault
+        recoveredAfterMs: null,
         exits: exits.slice(exitsBefore),
       });
     }
     await sleep(Math.max(0, deadline - Date.now()));
+    const producingEnd = Date.now();
     producing = false;
     await Promise.all(producers);
+    faults.forEach((f, n) => {
+      const start = t0 + f.startedAtS * 1000;
+      const undoneAt = start + f.heldMs;
+      const next = n + 1 < faults.length ? t0 + faults[n + 1].startedAtS * 1000 : producingEnd;
+      f.unavailableMs = longestGapMs(ackTimes, start, next);
+      const firstAcks = ackTimes.map((times) => times.find((t) => t >= undoneAt));
+      f.recoveredAfterMs = firstAcks.every((t) => t !== undefined) ? Math.max(...firstAcks.map((t) => t! - undoneAt)) : null;
+    });
     await Promise.all(readers);
 
     const readBack = new Map<number, string[]>();

@@ -40,7 +40,8 @@ const program = new Command('chaos')
             `vanished reads ${report.vanishedReads}${report.vanishedReads ? ` (${report.vanishedSamples.join('; ')})` : ''}`,
           `lost ${report.lost}${report.lost ? ` (e.g. ${report.lostSamples.join(', ')})` : ''}, out of order ${report.outOfOrder}, ` +
             `duplicates ${report.duplicates}${report.mode === 'idempotent' ? ' (must be 0)' : ''}`,
-          ...report.faults.map((f) => `  ${f.startedAtS.toFixed(1)}s ${f.kind} (${f.target}), held ${f.heldMs} ms: longest unavailability ${f.unavailableMs} ms` +
+          ...report.faults.map((f) => `  ${f.startedAtS.toFixed(1)}s ${f.kind} (${f.target}), held ${f.heldMs} ms: longest unavailability ${f.unavailableMs} ms, ` +
+            `every partition written again ${f.recoveredAfterMs === null ? 'never' : `${f.recoveredAfterMs} ms`} after the undo` +
             (f.exits.length ? `; exited on their own: ${f.exits.join('; ')}` : '')),
         ].join('\n') + '\n',
       );
