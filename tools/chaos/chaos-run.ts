@@ -6,7 +6,7 @@ import { buildRecordBatch } from '@dms/kafka-codec';
 import { IdempotentProducer, KafkaClient, MAX_IDEMPOTENT_IN_FLIGHT, readPartitionRecords } from '@dms/kafka-client';
 import { DevCluster, freePort, waitFor, type UnexpectedExit } from '@dms/devcluster';
 import { isHostFault, needsDistinctAddresses, startFault, type ActiveFault, type FaultKind } from './faults';
-import { NetworkCut, requireRoot, SmallDisk } from './host-faults';
+import { NetworkCut, onExit, requireRoot, SmallDisk } from './host-faults';
 import { liveReaders } from './live-reader';
 import { ReadCheck, type ReadVerdict, type SeenRecord } from './read-check';
 import { longestGapMs, verify, type Acked, type DeliveryMode, type Verdict } from './verify';
@@ -83,6 +83,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const disks = new Map<number, SmallDisk>();
   let cluster: DevCluster | undefined;
   let active: ActiveFault | undefined;
+  let forgetCluster: (() => void) | undefined;
   const withTtl = (extra?: Record<string, string>) => ({ 'etcd.lease.ttl.ms': String(o.leaseTtlMs), ...extra });
   // A follower cut off or stopped must leave the ISR on the scale of the faults, not Kafka's 30 s.
   const brokerExtra = hostFaults ? { 'replica.lag.time.max.ms': String(2 * o.leaseTtlMs), ...o.config?.broker } : o.config?.broker;
@@ -101,8 +102,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       distinctAddresses: o.faults.some(needsDistinctAddresses) ? `127.${1 + (process.pid % 250)}.${1 + Math.floor(Math.random() * 250)}` : undefined,
       config: { broker: withTtl(brokerExtra), controller: withTtl(o.config?.controller), gateway: withTtl(o.config?.gateway) },
     });
+    // Should this process exit mid-run (an interrupted CLI), take the cluster down with it.
+    const started = cluster;
+    forgetCluster = onExit(() => {
+      started.killAllSync();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    });
     return await drive(o, cluster, dataDir, net, disks, (f) => (active = f), log);
   } finally {
+    forgetCluster?.();
     await active?.undo().catch(() => undefined);
     await net.close().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);

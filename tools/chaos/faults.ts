@@ -5,7 +5,7 @@
  */
 import type { ClusterView } from '@dms/cluster';
 import type { DevCluster } from '@dms/devcluster';
-import { NetworkCut, SmallDisk } from './host-faults';
+import { continueOnExit, NetworkCut, SmallDisk } from './host-faults';
 
 export const KILL_FAULTS = ['leader-broker', 'controller', 'gateway', 'etcd'] as const;
 export const HOST_FAULTS = ['isolate-etcd', 'isolate-followers', 'isolate-controller', 'pause-short', 'pause-long', 'disk-full'] as const;
@@ -113,9 +113,16 @@ export async function startFault(kind: FaultKind, ctx: FaultContext): Promise<Ac
     case 'pause-short':
     case 'pause-long': {
       const { leader } = leaderOf(ctx);
+      const pid = cluster.service('broker', leader).pid;
+      if (!pid) throw new Error(`broker ${leader} is not running`);
+      const forget = continueOnExit(pid);
       await cluster.kill('broker', leader, 'SIGSTOP');
       const holdMs = hostHoldMs(kind, ctx.leaseTtlMs, ctx.downtimeMs);
-      return { target: `broker ${leader} stopped for ${holdMs} ms (lease TTL ${ctx.leaseTtlMs} ms)`, holdMs, undo: once(() => cluster.kill('broker', leader, 'SIGCONT')) };
+      const resume = once(async () => {
+        await cluster.kill('broker', leader, 'SIGCONT');
+        forget();
+      });
+      return { target: `broker ${leader} stopped for ${holdMs} ms (lease TTL ${ctx.leaseTtlMs} ms)`, holdMs, undo: resume };
     }
     case 'disk-full': {
       const { leader } = leaderOf(ctx);

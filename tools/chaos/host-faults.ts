@@ -25,7 +25,8 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
 
 const exitHooks = new Set<() => void>();
 let hooked = false;
-function onExit(undo: () => void): () => void {
+/** Runs `undo` (synchronous) when this process exits; returns the function that forgets it. */
+export function onExit(undo: () => void): () => void {
   if (!hooked) {
     hooked = true;
     process.once('exit', () => {
@@ -40,6 +41,21 @@ function onExit(undo: () => void): () => void {
   }
   exitHooks.add(undo);
   return () => exitHooks.delete(undo);
+}
+
+/** Sends SIGCONT to `pid` should this process exit first; returns the function that forgets it. */
+export function continueOnExit(pid: number): () => void {
+  const cont = () => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  };
+  const forget = onExit(cont);
+  return () => {
+    forget();
+  };
 }
 
 /**

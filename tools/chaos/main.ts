@@ -49,6 +49,10 @@ const program = new Command('chaos')
     process.exitCode = report.passed ? 0 : 1;
   });
 
+// Interrupted: exit through process 'exit', whose hooks delete the nftables table and unmount the
+// small disks (tools/chaos/host-faults.ts).
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`chaos: ${err.message}\n`);
   process.exit(2);

@@ -18,7 +18,6 @@ export function bindOutgoingConnections(address: string): () => void {
   const original = Socket.prototype.connect;
   // net.connect and tls.connect pass their already normalised [options, callback] array (tagged
   // with a private symbol) as the one argument; a direct socket.connect(options) passes options.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const hooked = function (this: Socket, ...args: any[]): Socket {
     const normalised = Array.isArray(args[0]);
     const holder: unknown[] = normalised ? args[0] : args;
