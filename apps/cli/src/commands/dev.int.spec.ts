@@ -137,6 +137,10 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
     expect(broker.command.join(' ')).toContain('--grpc.host 127.0.0.4');
     up.kill('SIGTERM');
     expect(await upOut.closed).toBe(0);
+
+    const secure = collect(run(['dev', 'up', '--port', String(await freePort()), '--data-dir', join(dir, 'data-distinct-secure'), '--dist-dir', dist, '--distinct-addresses', '--secure']));
+    expect(await secure.closed).toBe(1);
+    expect(secure.err()).toContain('--secure and --distinct-addresses cannot be combined yet');
   }, 60_000);
 
   it('prints JSON events with --json, and fails clearly when nothing answers', async () => {
