@@ -11,6 +11,7 @@ import {
   onShutdown,
   renderHelp,
   startTelemetry,
+  bindOutgoingConnections,
 } from '@dms/platform';
 
 const PROGRAM = 'dms-controller';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${PROGRAM}: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  // Outgoing connections leave from this process's own loopback address (dev cluster --distinct-addresses).
+  bindOutgoingConnections(config['client.local.address']);
   // Mutual TLS for every gRPC client and server of this process when internal.ssl.* is set.
   configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const logger = createLogger({ service: 'controller', id, level: config['log.level'] });

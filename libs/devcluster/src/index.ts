@@ -6,3 +6,4 @@ export * from './dev-cluster';
 export * from './cluster-status';
 export * from './certs';
 export * from './secure-dev';
+export * from './addresses';
