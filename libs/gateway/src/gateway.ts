@@ -13,6 +13,8 @@ import type { ListenerConfig } from './gateway-config';
 import { KafkaServer } from './kafka-server';
 import { ConnectionQuota } from './connection-quota';
 import { GatewaySecurityPort } from './security-port';
+import { loadScramSecret } from './scram-secret';
+import { unknownUserSaltFrom } from '@dms/security';
 import { withClientAuth } from './tls-options';
 import { GatewayStoragePort } from './storage-port';
 import { GatewayTransactionPort } from './transaction-port';
@@ -101,6 +103,7 @@ export class Gateway {
     this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true });
     this.controller = new GatewayControllerPort(this.view);
     const sec = opts.security ?? NO_SECURITY;
+    const failedLogins = opts.meter.createCounter(MetricNames.failedAuthentications, { description: 'Refused client logins' });
     this.security = new GatewaySecurityPort(this.etcd, this.controller, {
       clusterName: opts.clusterName,
       enabledMechanisms: sec.enabledMechanisms,
@@ -109,6 +112,8 @@ export class Gateway {
       allowEveryoneIfNoAclFound: sec.allowEveryoneIfNoAclFound,
       failedAuthenticationDelayMs: sec.failedAuthenticationDelayMs,
       failedAuthenticationDelayMaxMs: sec.failedAuthenticationDelayMaxMs,
+      unknownUserSalt: unknownUserSaltFrom(await loadScramSecret(this.etcd, opts.clusterName)),
+      onFailedAuthentication: (mechanism) => failedLogins.add(1, { mechanism }),
       logger: opts.logger,
     });
     await this.security.ready;
