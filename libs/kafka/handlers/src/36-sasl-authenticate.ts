@@ -17,6 +17,7 @@ export const saslAuthenticateHandler: KafkaHandler = {
   name: 'SaslAuthenticate',
   minVersion: 0,
   maxVersion: 2,
+  acl: { none: 'carries the login itself; it authenticates the connection' },
   beforeAuthentication: true,
   async handle(ctx, req: any) {
     const session = ctx.session;
