@@ -14,6 +14,7 @@ const security = {
   enabledMechanisms: () => ['SCRAM-SHA-512', 'PLAIN'],
   saslExchange: (m: string) => createSaslServer(m, (u) => creds.get(u)),
   attemptDelayMs: () => 0,
+  authenticationSucceeded: () => undefined,
   authenticationFailed: (_s: ConnectionSession, m: string, reason: string) => (failures.push(`${m}: ${reason}`), 10),
 } as unknown as SecurityPort;
 

@@ -24,6 +24,7 @@ export async function rawSaslStep(token: Buffer, session: ConnectionSession, sec
       session.sasl = null;
       session.rawSaslTokens = false;
       session.authenticate(principal);
+      security.authenticationSucceeded(session);
     }
     const frame = Buffer.allocUnsafe(4 + response.length);
     frame.writeInt32BE(response.length, 0);

@@ -96,6 +96,10 @@ export class GatewaySecurityPort implements SecurityPort {
     return this.backoff.reserveAttempt(session.host);
   }
 
+  authenticationSucceeded(session: ConnectionSession): void {
+    this.backoff.succeeded(session.host);
+  }
+
   authenticationFailed(session: ConnectionSession, mechanism: string, reason: string): number {
     const delayMs = this.backoff.failed(session.host);
     this.opts.onFailedAuthentication?.(mechanism);

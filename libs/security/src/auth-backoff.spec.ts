@@ -26,6 +26,18 @@ describe('AuthBackoff', () => {
     expect(b.reserveAttempt('10.0.0.1')).toBe(0);
   });
 
+  it('halves an address\'s failures on a successful login from it', () => {
+    const b = new AuthBackoff({ baseMs: 100, maxMs: 10_000, now: clock });
+    for (let i = 0; i < 6; i++) b.failed('10.0.0.1');
+    expect(b.delayMs('10.0.0.1')).toBe(3200);
+    b.succeeded('10.0.0.1');
+    expect(b.delayMs('10.0.0.1')).toBe(400);
+    b.succeeded('10.0.0.1');
+    b.succeeded('10.0.0.1');
+    expect(b.delayMs('10.0.0.1')).toBe(0);
+    expect(b.trackedHosts).toBe(0);
+  });
+
   it('forgets a quiet address and bounds the addresses it tracks', () => {
     const b = new AuthBackoff({ baseMs: 100, maxMs: 1000, forgetMs: 10_000, maxHosts: 3, now: clock });
     for (let i = 0; i < 5; i++) b.failed('10.0.0.1');

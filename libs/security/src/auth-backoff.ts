@@ -2,8 +2,10 @@
  * Failed-login back-off per client address (Kafka's connection.failed.authentication.delay.ms as
  * the base). Each failure from an address doubles that address's delay, up to a cap; while an
  * address has failures, its login attempts are spaced at least one delay apart, however many
- * connections it opens, so a burst of guesses runs at one guess per delay. An address that
- * stays quiet for `forgetMs` starts afresh. A login from another address never waits.
+ * connections it opens, so a burst of guesses runs at one guess per delay. A successful login
+ * from the address halves its failure count (a user who mistyped recovers after a login or two,
+ * while guessing stays slow); an address quiet for `forgetMs` starts afresh. A login from
+ * another address never waits.
  */
 export interface AuthBackoffOptions {
   baseMs: number;
@@ -66,6 +68,14 @@ export class AuthBackoff {
     const delay = this.delayMs(host);
     e.nextAt = Math.max(e.nextAt, now + delay);
     return delay;
+  }
+
+  /** Records a successful login: the address's failures are halved. */
+  succeeded(host: string): void {
+    const e = this.entry(host);
+    if (!e) return;
+    e.failures = Math.floor(e.failures / 2);
+    if (e.failures === 0) this.hosts.delete(host);
   }
 
   get trackedHosts(): number {

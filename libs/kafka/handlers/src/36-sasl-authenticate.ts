@@ -34,6 +34,7 @@ export const saslAuthenticateHandler: KafkaHandler = {
       if (principal) {
         session.sasl = null;
         session.authenticate(principal);
+        ctx.security.authenticationSucceeded(session);
       }
       return answer(ErrorCode.NONE, null, response);
     } catch (e) {

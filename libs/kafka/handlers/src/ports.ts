@@ -459,6 +459,8 @@ export interface SecurityPort {
    * failed-login back-off; 0 for an address without recent failures). Reserves the slot.
    */
   attemptDelayMs(session: ConnectionSession): number;
+  /** A login succeeded (eases the address's back-off). */
+  authenticationSucceeded(session: ConnectionSession): void;
   /** Logs and counts a refused login; returns how long to hold its answer (slows password guessing). */
   authenticationFailed(session: ConnectionSession, mechanism: string, reason: string): number;
   /** True when authorizer.class.name is set; otherwise everything is allowed. */
