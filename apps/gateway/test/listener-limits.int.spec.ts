@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { generateCerts, type CertFiles } from '@dms/devcluster';
+import { freePort, generateCerts, type CertFiles } from '@dms/devcluster';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { ErrorCode, KafkaClient } from '@dms/kafka-client';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
@@ -20,14 +20,28 @@ let certs: CertFiles;
 let port: number;
 let saslPort: number;
 let client: KafkaClient;
+let metricsPort: number;
+
+/** The sum of a Prometheus metric's samples whose labels include `labels`. */
+async function metric(name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
 
 beforeAll(async () => {
+  metricsPort = await freePort();
   certs = generateCerts(join(mkdtempSync(join(tmpdir(), 'dms-limits-')), 'certs'), ['admin']);
   tc = await startTestCluster({
     gatewayListeners: ['SASL_SSL'],
     scramUsers: [{ name: 'admin', password: ADMIN_PW, mechanism: 'SCRAM-SHA-512' }],
     config: {
       gateway: {
+        'metrics.port': metricsPort,
         'ssl.key.location': certs.serverKey,
         'ssl.certificate.location': certs.serverCert,
         'max.connections': MAX_CONNECTIONS,
@@ -100,6 +114,7 @@ it('closes connections beyond max.connections at once while an existing client k
     expect(open).toBeLessThanOrEqual(MAX_CONNECTIONS);
     expect(probes.length - open).toBeGreaterThanOrEqual(10);
     await stillWorks(client);
+    expect(await metric('kafka_server_connections_refused_total', { reason: 'max.connections' })).toBeGreaterThanOrEqual(probes.length - open);
   } finally {
     for (const p of probes) p.socket.destroy();
   }
@@ -161,6 +176,7 @@ async function login(password: string, localAddress: string): Promise<{ ok: bool
 it('slows a burst of bad logins from one address while a good client elsewhere still logs in quickly', async () => {
   const burst = await Promise.all(Array.from({ length: 10 }, () => login('wrong', '127.0.0.2')));
   expect(burst.every((r) => !r.ok)).toBe(true);
+  expect(await metric('kafka_server_failed_authentications_total', { mechanism: 'PLAIN' })).toBeGreaterThanOrEqual(10);
   // Ten failures doubled the address's delay to the 3000 ms cap: the next guess waits its turn
   // and its answer is held as long (with a fixed delay it would take about 100 ms).
   const [next, good] = await Promise.all([login('wrong', '127.0.0.2'), login(ADMIN_PW, '127.0.0.1')]);
