@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     grpcPort: config['grpc.port'],
     numPartitions: config['num.partitions'],
     defaultReplicationFactor: config['default.replication.factor'],
+    partitionLimits: { maxPerTopic: config['max.partitions.per.topic'], maxPerCluster: config['max.partitions'] },
     offsetsTopic: {
       offsetsTopicNumPartitions: config['offsets.topic.num.partitions'],
       offsetsTopicReplicationFactor: config['offsets.topic.replication.factor'],

@@ -1,7 +1,7 @@
 import { staticBrokerConfigs } from '@dms/configs';
 import { etcdClientOptions } from '@dms/cluster';
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
-import { Gateway, gatewayConfigDef, listenerPortField, resolveListeners, serverTlsOptions } from '@dms/gateway';
+import { Gateway, gatewayConfigDef, listenerPortField, parseIpOverrides, resolveListeners, serverTlsOptions } from '@dms/gateway';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, bindOutgoingConnections } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -31,6 +31,13 @@ async function main(): Promise<void> {
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({ serviceName: 'dms-gateway', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
   onShutdown(() => telemetry.shutdown(), 'telemetry');
+  let perIpOverrides: Map<string, number>;
+  try {
+    perIpOverrides = parseIpOverrides(config['max.connections.per.ip.overrides']);
+  } catch (e) {
+    process.stderr.write(`dms-gateway: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const listeners = resolveListeners(config.listeners, config['advertised.listeners'], config['listener.security.protocol.map']);
   const tls = serverTlsOptions({
     keyLocation: config['ssl.key.location'],
@@ -64,7 +71,8 @@ async function main(): Promise<void> {
       superUsers: config['super.users'].split(';').map((s) => s.trim()).filter(Boolean),
       allowEveryoneIfNoAclFound: config['allow.everyone.if.no.acl.found'],
       failedAuthenticationDelayMs: config['connection.failed.authentication.delay.ms'],
-      preAuthMaxFrameBytes: config['sasl.max.request.bytes'],
+      failedAuthenticationDelayMaxMs: config['connection.failed.authentication.delay.max.ms'],
+      preAuthMaxFrameBytes: config['sasl.server.max.receive.size'],
       idleMs: config['connections.max.idle.ms'],
       unauthenticatedMs: config['connections.max.unauthenticated.ms'],
     },
@@ -72,6 +80,12 @@ async function main(): Promise<void> {
     rack: config['broker.rack'] || null,
     maxFrameBytes: config['socket.request.max.bytes'],
     maxInFlight: config['max.in.flight.requests.per.connection'],
+    maxInFlightBytes: config['max.in.flight.request.bytes.per.connection'],
+    connectionLimits: {
+      maxConnections: config['max.connections'],
+      maxConnectionsPerIp: config['max.connections.per.ip'],
+      perIpOverrides,
+    },
     autoCreateTopicsEnable: config['auto.create.topics.enable'],
     messageMaxBytes: config['message.max.bytes'],
     produceCoalesce: config['produce.coalesce.enable'],

@@ -63,6 +63,9 @@ beforeAll(async () => {
         'authorizer.class.name': 'dms',
         'super.users': 'User:admin;User:CN=admin,O=dms',
         'connection.failed.authentication.delay.ms': 50,
+        // Good and bad logins here share 127.0.0.1: no growth of the per-address back-off
+        // (listener-limits.int.spec.ts covers it), so the delay stays Kafka's fixed 50 ms.
+        'connection.failed.authentication.delay.max.ms': 50,
         'connections.max.unauthenticated.ms': 3000,
       },
     },
@@ -335,8 +338,15 @@ describe('dms users and acls commands', () => {
       `ssl.ca.location=${certs.ca}`,
     ].join('\n'));
     const common = ['--bootstrap-server', `127.0.0.1:${saslPort}`, '--command-config', props];
-    const created = await runCli(['users', 'create', 'dave', '--password', 'dave-pw', '--mechanism', 'SCRAM-SHA-512', ...common]);
+    const refused = await runCli(['users', 'create', 'dave', '--password', 'dave-pw', '--mechanism', 'SCRAM-SHA-512', ...common]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--password is refused.*process list/);
+    // The password comes from standard input (a pipe here), never from argv.
+    const created = await runCli(['users', 'create', 'dave', '--password-stdin', '--mechanism', 'SCRAM-SHA-512', ...common], { input: 'dave-pw\n' });
     expect(created.stderr).toBe('');
+    const dave = saslClient('dave', 'dave-pw');
+    await expect(dave.metadata()).resolves.toBeDefined();
+    dave.close();
     expect((await runCli(['users', 'list', ...common])).stdout).toMatch(/dave\tSCRAM-SHA-512\(iterations=4096\)/);
     const acl = await runCli(['acls', 'create', '--allow-principal', 'User:dave', '--operation', 'Read', '--topic', 'dave.', '--resource-pattern-type', 'prefixed', ...common]);
     expect(acl.stdout).toContain('Added: TOPIC:PREFIXED:dave.\tUser:dave\tALLOW\tREAD');

@@ -15,6 +15,8 @@ export const clusterIdKey = (cluster: string): string => `${clusterPrefix(cluste
 export const controllerLeaderKey = (cluster: string): string => `${clusterPrefix(cluster)}controller/leader`;
 /** The latest block of producer ids handed out (Kafka's /latest_producer_id_block). */
 export const producerIdBlockKey = (cluster: string): string => `${clusterPrefix(cluster)}producer-ids/latest-block`;
+/** 32 random bytes (base64) from which gateways derive the SCRAM salts told to unknown users. */
+export const scramUnknownUserSecretKey = (cluster: string): string => `${clusterPrefix(cluster)}security/scram-unknown-user-secret`;
 
 export const brokersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}brokers/`;
 export const gatewaysPrefix = (cluster: string): string => `${clusterPrefix(cluster)}gateways/`;

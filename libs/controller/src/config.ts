@@ -13,6 +13,14 @@ export const controllerConfigDef = defineConfig({
     min: 1,
     doc: 'Replication factor of a topic created with -1.',
   },
+  'max.partitions.per.topic': {
+    type: 'int', default: 10000, min: 1,
+    doc: 'Partitions one topic may have; a CreateTopics or CreatePartitions over it fails with INVALID_PARTITIONS before anything is allocated.',
+  },
+  'max.partitions': {
+    type: 'int', default: 200000, min: 1,
+    doc: 'Partitions of all topics together; a CreateTopics or CreatePartitions over it fails with POLICY_VIOLATION.',
+  },
   'offsets.topic.num.partitions': { type: 'int', default: 50, min: 1, doc: 'Partitions of __consumer_offsets when it is created.' },
   'offsets.topic.replication.factor': { type: 'int', default: 3, min: 1, doc: 'Replicas of __consumer_offsets (capped at the live brokers).' },
   'transaction.state.log.num.partitions': { type: 'int', default: 50, min: 1, doc: 'Partitions of __transaction_state when it is created.' },

@@ -31,6 +31,7 @@ import { PartitionReconciler } from './partition-reconciler';
 import { ProducerIdManager } from './producer-id-manager';
 import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
+import type { PartitionLimits } from './partition-limits';
 
 export interface ControllerOptions {
   id: number;
@@ -45,6 +46,8 @@ export interface ControllerOptions {
   grpcPort: number;
   numPartitions: number;
   defaultReplicationFactor: number;
+  /** max.partitions.per.topic and max.partitions (defaults 10,000 and 200,000). */
+  partitionLimits?: PartitionLimits;
   offsetsTopic?: OffsetsTopicSettings;
   transactionStateTopic?: TransactionStateTopicSettings;
   /** Kafka's unclean.leader.election.enable (default false); a topic config overrides it. */
@@ -102,6 +105,8 @@ export class Controller extends EventEmitter {
       },
       numPartitions: opts.numPartitions,
       defaultReplicationFactor: opts.defaultReplicationFactor,
+      partitionLimits: opts.partitionLimits,
+      clusterPartitionCount: () => this.view.allPartitions().length,
       offsetsTopic: opts.offsetsTopic,
       transactionStateTopic: opts.transactionStateTopic,
       log: this.log,

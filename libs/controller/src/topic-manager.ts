@@ -29,6 +29,7 @@ import {
   type LiveBroker,
 } from './assignment';
 import { validateTopicConfigs, validateTopicName } from './topic-validation';
+import { checkPartitionCount, DEFAULT_PARTITION_LIMITS, type PartitionLimits } from './partition-limits';
 
 /** Structurally the gRPC TopicSpec, so the service passes requests through unchanged. */
 export interface TopicSpec {
@@ -75,6 +76,10 @@ export interface TopicManagerOptions {
   leaderCounts?: () => ReadonlyMap<number, number>;
   numPartitions: number;
   defaultReplicationFactor: number;
+  /** max.partitions.per.topic and max.partitions; default 10,000 and 200,000. */
+  partitionLimits?: PartitionLimits;
+  /** Partitions of every topic now (from the metadata cache), for max.partitions. */
+  clusterPartitionCount?: () => number;
   offsetsTopic?: OffsetsTopicSettings;
   transactionStateTopic?: TransactionStateTopicSettings;
   log?: Log;
@@ -188,6 +193,10 @@ export class TopicManager {
     return out;
   }
 
+  private checkPartitions(topic: string, newTotal: number, added: number): void {
+    checkPartitionCount(topic, newTotal, added, () => this.opts.clusterPartitionCount?.() ?? 0, this.opts.partitionLimits ?? DEFAULT_PARTITION_LIMITS);
+  }
+
   private async createOne(spec: TopicSpec, brokers: LiveBroker[], validateOnly: boolean): Promise<Partial<TopicResult>> {
     const fence = this.requireFence();
     validateTopicName(spec.name);
@@ -205,10 +214,12 @@ export class TopicManager {
           'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
         );
       }
+      this.checkPartitions(spec.name, explicit.length, explicit.length);
       assignment = validateExplicitAssignment(explicit, new Set(brokers.map((b) => b.id)));
     } else {
       const numPartitions = spec.numPartitions === -1 ? internal?.numPartitions ?? this.opts.numPartitions : spec.numPartitions;
       const replicationFactor = spec.replicationFactor === -1 ? internal?.replicationFactor ?? this.opts.defaultReplicationFactor : spec.replicationFactor;
+      if (numPartitions > 0) this.checkPartitions(spec.name, numPartitions, numPartitions);
       assignment = assignReplicas({
         brokers,
         numPartitions,
@@ -289,6 +300,7 @@ export class TopicManager {
         throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${spec.name} currently has ${current} partition(s); ${spec.count} would not be an increase.`);
       }
       const additional = spec.count - current;
+      this.checkPartitions(spec.name, spec.count, additional);
       let added: Assignment;
       if (spec.explicitAssignment) {
         added = validateAdditionalAssignment(spec.assignments.map((a) => a.brokerIds), additional, record.replicationFactor, new Set(brokers.map((b) => b.id)));

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { controllerLeaderKey, etcdClientOptions, userKey, userRecord } from '@dms/cluster';
@@ -9,6 +9,7 @@ import { distinctAddresses, sharedAddresses, type ClusterAddresses } from './add
 import { startEtcd, type EtcdProcess, type EtcdTls } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
 import { ServiceProcess, type ServiceExit, type ServiceRole, type StopResult } from './service-process';
+import { writePrivateFile } from './private-file';
 import { waitFor, waitForTcp } from './wait-for';
 
 export type ConfigValue = string | number | boolean;
@@ -448,9 +449,8 @@ export class DevCluster extends EventEmitter {
 
   private writeClusterJson(): void {
     if (!this.etcd) return;
-    const tmp = `${this.clusterJsonPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.status(), null, 2) + '\n');
-    renameSync(tmp, this.clusterJsonPath);
+    // Its security block carries the admin password: owner-only, as Kafka's client config files should be.
+    writePrivateFile(this.clusterJsonPath, JSON.stringify(this.status(), null, 2) + '\n', { atomic: true });
   }
 
   /**

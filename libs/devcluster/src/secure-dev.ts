@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCerts } from './certs';
+import { writePrivateFile } from './private-file';
 import type { DevClusterOptions } from './dev-cluster';
 
 /**
@@ -16,14 +17,14 @@ export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gate
   const propsFile = join(dataDir, 'admin.properties');
   let password = randomBytes(12).toString('base64url');
   if (existsSync(propsFile)) password = /sasl\.password=(.*)/.exec(readFileSync(propsFile, 'utf8'))?.[1] ?? password;
-  writeFileSync(propsFile, [
+  writePrivateFile(propsFile, [
     'security.protocol=SASL_SSL',
     'sasl.mechanism=SCRAM-SHA-512',
     'sasl.username=admin',
     `sasl.password=${password}`,
     `ssl.ca.location=${certs.ca}`,
     '',
-  ].join('\n'), { mode: 0o600 });
+  ].join('\n'));
   const internal = {
     'internal.ssl.ca.location': certs.ca,
     'internal.ssl.certificate.location': certs.serverCert,

@@ -26,4 +26,14 @@ describe('FrameReader', () => {
     neg.writeInt32BE(-5, 0);
     expect(() => new FrameReader(10).push(neg)).toThrow(FrameTooLargeError);
   });
+
+  it('allocates nothing from a size prefix: a frame announced as large holds only the bytes that came', () => {
+    const r = new FrameReader(64 << 20);
+    const head = Buffer.alloc(4 + 10);
+    head.writeInt32BE(60 << 20, 0);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(r.push(head)).toEqual([]);
+    expect(r.pendingBytes).toBe(14);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+  });
 });

@@ -28,12 +28,26 @@ export const gatewayConfigDef = defineConfig({
   'connections.max.idle.ms': { type: 'int', default: 600000, min: 100, doc: 'Connections idle this long are closed.' },
   'connections.max.unauthenticated.ms': { type: 'int', default: 10000, min: 100, doc: 'SASL connections not authenticated within this time are closed.' },
   'connection.failed.authentication.delay.ms': { type: 'int', default: 100, min: 0, doc: 'Delay before a failed login is answered.' },
-  'sasl.max.request.bytes': { type: 'int', default: 65536, min: 1024, doc: 'Largest frame accepted before a connection has authenticated.' },
+  'connection.failed.authentication.delay.max.ms': {
+    type: 'int', default: 5000, min: 0,
+    doc: 'Cap of the failed-login delay: each failed login from a client address doubles that address\'s delay from connection.failed.authentication.delay.ms up to this.',
+  },
+  'sasl.server.max.receive.size': {
+    type: 'int', default: 524288, min: 1024,
+    doc: 'Largest frame accepted before a connection has authenticated (SASL listeners) or sent its first well-formed request (PLAINTEXT/SSL listeners).',
+  },
+  'max.connections': { type: 'int', default: 2147483647, min: 0, doc: 'Client connections over all listeners; a connection over the limit is closed at once.' },
+  'max.connections.per.ip': { type: 'int', default: 2147483647, min: 0, doc: 'Client connections per client address; a connection over the limit is closed at once.' },
+  'max.connections.per.ip.overrides': { type: 'string', default: '', doc: 'Per-address limits replacing max.connections.per.ip, host:count[,host:count...].' },
   'broker.rack': { type: 'string', default: '', doc: 'Rack of this gateway; partitions prefer a gateway in the storage leader\'s rack.' },
   'socket.request.max.bytes': { type: 'int', default: 104857600, min: 1024, doc: 'Largest request frame accepted; bigger closes the connection.' },
   'auto.create.topics.enable': { type: 'bool', default: true, doc: 'Create unknown topics named in Metadata requests.' },
   'message.max.bytes': { type: 'int', default: 1048588, min: 1, doc: 'Largest record batch accepted (topic max.message.bytes overrides).' },
   'max.in.flight.requests.per.connection': { type: 'int', default: 1000, min: 1, doc: 'Pipelined requests read ahead per connection.' },
+  'max.in.flight.request.bytes.per.connection': {
+    type: 'int', default: 104857600, min: 1024,
+    doc: 'Reading a connection pauses while its requests awaiting answers hold this many bytes (one request is always admitted).',
+  },
   'produce.coalesce.enable': {
     type: 'bool',
     default: true,

@@ -3,7 +3,7 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, gatewayKey, gatewayRegistration, renewOnLoss } from '@dms/cluster';
 import type { TlsOptions } from 'node:tls';
 import type { RequestContext } from '@dms/kafka-handlers';
-import type { Logger } from '@dms/platform';
+import { MetricNames, type Logger } from '@dms/platform';
 import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
@@ -11,7 +11,10 @@ import { GatewayGroupPort } from './group-port';
 import { gatewayRequestMetrics } from './request-metrics';
 import type { ListenerConfig } from './gateway-config';
 import { KafkaServer } from './kafka-server';
+import { ConnectionQuota } from './connection-quota';
 import { GatewaySecurityPort } from './security-port';
+import { loadScramSecret } from './scram-secret';
+import { unknownUserSaltFrom } from '@dms/security';
 import { withClientAuth } from './tls-options';
 import { GatewayStoragePort } from './storage-port';
 import { GatewayTransactionPort } from './transaction-port';
@@ -34,6 +37,10 @@ export interface GatewayOptions {
   rack: string | null;
   maxFrameBytes: number;
   maxInFlight: number;
+  /** max.in.flight.request.bytes.per.connection; default unbounded. */
+  maxInFlightBytes?: number;
+  /** max.connections, max.connections.per.ip and its overrides; default unlimited. */
+  connectionLimits?: { maxConnections: number; maxConnectionsPerIp: number; perIpOverrides: ReadonlyMap<string, number> };
   autoCreateTopicsEnable: boolean;
   messageMaxBytes: number;
   /** Coalesce produce requests per storage broker per event-loop turn (produce.coalesce.enable; default true). */
@@ -58,6 +65,8 @@ export interface GatewaySecurityOptions {
   superUsers: string[];
   allowEveryoneIfNoAclFound: boolean;
   failedAuthenticationDelayMs: number;
+  /** Cap of the growing per-address failed-login delay (connection.failed.authentication.delay.max.ms). */
+  failedAuthenticationDelayMaxMs?: number;
   preAuthMaxFrameBytes: number;
   idleMs: number;
   unauthenticatedMs: number;
@@ -65,7 +74,7 @@ export interface GatewaySecurityOptions {
 
 const NO_SECURITY: GatewaySecurityOptions = {
   clientAuth: 'none', enabledMechanisms: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'], authorizerEnabled: false, superUsers: [],
-  allowEveryoneIfNoAclFound: false, failedAuthenticationDelayMs: 100, preAuthMaxFrameBytes: 65536, idleMs: 600_000, unauthenticatedMs: 10_000,
+  allowEveryoneIfNoAclFound: false, failedAuthenticationDelayMs: 100, preAuthMaxFrameBytes: 524288, idleMs: 600_000, unauthenticatedMs: 10_000,
 };
 
 export class Gateway {
@@ -94,6 +103,7 @@ export class Gateway {
     this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true });
     this.controller = new GatewayControllerPort(this.view);
     const sec = opts.security ?? NO_SECURITY;
+    const failedLogins = opts.meter.createCounter(MetricNames.failedAuthentications, { description: 'Refused client logins' });
     this.security = new GatewaySecurityPort(this.etcd, this.controller, {
       clusterName: opts.clusterName,
       enabledMechanisms: sec.enabledMechanisms,
@@ -101,6 +111,9 @@ export class Gateway {
       superUsers: sec.superUsers,
       allowEveryoneIfNoAclFound: sec.allowEveryoneIfNoAclFound,
       failedAuthenticationDelayMs: sec.failedAuthenticationDelayMs,
+      failedAuthenticationDelayMaxMs: sec.failedAuthenticationDelayMaxMs,
+      unknownUserSalt: unknownUserSaltFrom(await loadScramSecret(this.etcd, opts.clusterName)),
+      onFailedAuthentication: (mechanism) => failedLogins.add(1, { mechanism }),
       logger: opts.logger,
     });
     await this.security.ready;
@@ -118,6 +131,9 @@ export class Gateway {
       advertisedHost: opts.advertisedHost, advertisedPort: opts.advertisedPort ?? 0,
     }];
     const advertised: Record<string, string> = {};
+    const limits = opts.connectionLimits ?? { maxConnections: Infinity, maxConnectionsPerIp: Infinity, perIpOverrides: new Map() };
+    const quota = new ConnectionQuota(limits);
+    const refused = opts.meter.createCounter(MetricNames.connectionsRefused, { description: 'Client connections closed at accept by max.connections or max.connections.per.ip' });
     for (const l of listeners) {
       let tls: TlsOptions | undefined;
       if (l.protocol === 'SSL' || l.protocol === 'SASL_SSL') {
@@ -127,6 +143,7 @@ export class Gateway {
       const server = new KafkaServer({
         maxFrameBytes: opts.maxFrameBytes,
         maxInFlight: opts.maxInFlight,
+        maxInFlightBytes: opts.maxInFlightBytes,
         tracer: opts.tracer,
         logger: opts.logger,
         listener: { name: l.name, protocol: l.protocol, preAuthMaxFrameBytes: sec.preAuthMaxFrameBytes, idleMs: sec.idleMs, unauthenticatedMs: sec.unauthenticatedMs },
@@ -136,7 +153,7 @@ export class Gateway {
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
-      }, tls);
+      }, tls, { quota, onRefused: (reason) => refused.add(1, { listener: l.name, reason }) });
       this.servers.push(server);
       const bound = await server.listen(l.host, l.port);
       this.ports[l.name] = bound;

@@ -4,3 +4,4 @@ export * from './kafka-server';
 export * from './cluster-port';
 export * from './tls-options';
 export * from './security-port';
+export * from './connection-quota';

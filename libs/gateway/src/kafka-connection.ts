@@ -7,6 +7,7 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type KafkaHandler, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
 import { ANONYMOUS, certificatePrincipal } from '@dms/security';
 import { FrameReader } from './frame-reader';
+import { IdleTimer } from './idle-timer';
 import { rawSaslStep } from './raw-sasl';
 
 export interface ConnectionLogger {
@@ -19,6 +20,8 @@ export interface ConnectionOptions {
   maxFrameBytes: number;
   /** Reading pauses while this many requests wait for their answers (pipelining bound). */
   maxInFlight: number;
+  /** Reading also pauses while the requests waiting for answers hold this many bytes (default: unbounded). */
+  maxInFlightBytes?: number;
   tracer: Tracer;
   logger: ConnectionLogger;
   makeContext(clientId: string | null, session: ConnectionSession): RequestContext;
@@ -32,9 +35,12 @@ export interface ConnectionOptions {
 export interface ListenerSecurity {
   name: string;
   protocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
-  /** Largest frame accepted before authentication (SASL listeners). */
+  /**
+   * Largest frame accepted until the connection has authenticated (SASL listeners) or sent
+   * its first well-formed request (PLAINTEXT and SSL listeners).
+   */
   preAuthMaxFrameBytes: number;
-  /** Connections without traffic this long are closed. */
+  /** Connections without a whole request (or answer) this long are closed. */
   idleMs: number;
   /** SASL connections not authenticated within this time are closed. */
   unauthenticatedMs: number;
@@ -71,6 +77,8 @@ class Session implements ConnectionSession {
 interface Pending {
   done: boolean;
   chunks: Buffer[] | null;
+  /** Request bytes this slot holds against maxInFlightBytes. */
+  bytes: number;
 }
 
 const API_VERSIONS = 18;
@@ -85,7 +93,13 @@ export class KafkaConnection {
   private readonly queue: Pending[] = [];
   private closed = false;
   private paused = false;
+  private inFlightBytes = 0;
+  /** Frames read but not yet started because the pipelining bound paused the connection. */
+  private backlog: Buffer[] = [];
+  /** Whether the small pre-authentication frame cap still applies. */
+  private preAuth = false;
   private authTimer: NodeJS.Timeout | undefined;
+  private idle: IdleTimer | undefined;
   readonly remote: string;
   readonly session: Session;
 
@@ -97,20 +111,22 @@ export class KafkaConnection {
     this.session = new Session(listener?.name ?? 'PLAINTEXT', listener?.protocol ?? 'PLAINTEXT', host, () => this.onAuthenticated());
     if (listener) {
       if (listener.protocol === 'SSL') this.session.principal = peerPrincipal(socket);
+      // Until a client has logged in (SASL) or sent one well-formed request, its frames are small.
+      this.preAuth = true;
+      this.reader.setLimit(Math.min(listener.preAuthMaxFrameBytes, opts.maxFrameBytes));
       if (!this.session.authenticated) {
-        // A client that has not logged in gets small frames and a deadline.
-        this.reader.setLimit(Math.min(listener.preAuthMaxFrameBytes, opts.maxFrameBytes));
+        // A client that has not logged in also gets a deadline.
         this.authTimer = setTimeout(() => this.close('not authenticated in time'), listener.unauthenticatedMs);
         this.authTimer.unref();
       }
-      socket.setTimeout(listener.idleMs, () => this.close('idle connection'));
+      this.idle = new IdleTimer(listener.idleMs, () => this.queue.length > 0, () => this.close('idle connection'));
     }
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => {
       this.closed = true;
-      if (this.authTimer) clearTimeout(this.authTimer);
+      this.stopTimers();
     });
     socket.on('drain', () => this.maybeResume());
   }
@@ -118,14 +134,26 @@ export class KafkaConnection {
   close(reason?: string): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.authTimer) clearTimeout(this.authTimer);
+    this.stopTimers();
     if (reason) this.opts.logger.warn({ remote: this.remote, reason }, 'closing client connection');
     this.socket.destroy();
+  }
+
+  private stopTimers(): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.idle?.stop();
   }
 
   private onAuthenticated(): void {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = undefined;
+    this.liftPreAuthCap();
+  }
+
+  private liftPreAuthCap(): void {
+    if (!this.preAuth) return;
+    this.preAuth = false;
     this.reader.setLimit(this.opts.maxFrameBytes);
   }
 
@@ -136,10 +164,21 @@ export class KafkaConnection {
     } catch (e) {
       return this.close((e as Error).message);
     }
-    for (const frame of frames) {
-      if (this.closed || this.session.closeRequested) return;
-      this.onFrame(frame);
+    if (frames.length === 0) return;
+    this.idle?.touch();
+    if (this.backlog.length > 0) this.backlog.push(...frames);
+    else this.backlog = frames;
+    this.drainBacklog();
+  }
+
+  /** Starts read frames in order until none is left or the pipelining bound pauses the connection. */
+  private drainBacklog(): void {
+    let i = 0;
+    while (i < this.backlog.length && !this.paused) {
+      if (this.closed || this.session.closeRequested) break;
+      this.onFrame(this.backlog[i++]);
     }
+    this.backlog = i >= this.backlog.length || this.closed ? [] : this.backlog.slice(i);
   }
 
   private onFrame(frame: Buffer): void {
@@ -171,6 +210,8 @@ export class KafkaConnection {
     } catch (e) {
       return this.close(`undecodable ${handler.name} v${version} request: ${(e as Error).message}`);
     }
+    // A well-formed request lifts the small cap on listeners without SASL; SASL lifts it on login.
+    if (this.session.authenticated) this.liftPreAuthCap();
     const span = this.opts.tracer.startSpan(`kafka.${handler.name}`, {
       kind: SpanKind.SERVER,
       attributes: {
@@ -202,7 +243,7 @@ export class KafkaConnection {
         throw err;
       },
     );
-    this.enqueue(answer);
+    this.enqueue(answer, frame.length);
   }
 
   /** After a SaslHandshake v0 the frames are bare SASL tokens, answered in order like requests. */
@@ -215,9 +256,10 @@ export class KafkaConnection {
     }));
   }
 
-  private enqueue(answer: Promise<Buffer[] | null>): void {
-    const slot: Pending = { done: false, chunks: null };
+  private enqueue(answer: Promise<Buffer[] | null>, bytes = 0): void {
+    const slot: Pending = { done: false, chunks: null, bytes };
     this.queue.push(slot);
+    this.inFlightBytes += bytes;
     answer.then(
       (chunks) => {
         slot.done = true;
@@ -226,7 +268,7 @@ export class KafkaConnection {
       },
       () => this.close('request failed; closing as Kafka does on an unexpected server error'),
     );
-    if (this.queue.length >= this.opts.maxInFlight && !this.paused) {
+    if (!this.paused && (this.queue.length >= this.opts.maxInFlight || this.inFlightBytes >= (this.opts.maxInFlightBytes ?? Infinity))) {
       this.paused = true;
       this.socket.pause();
     }
@@ -236,17 +278,21 @@ export class KafkaConnection {
     if (this.closed) return;
     let wrote = false;
     while (this.queue.length > 0 && this.queue[0].done) {
-      const { chunks } = this.queue.shift()!;
+      const { chunks, bytes } = this.queue.shift()!;
+      this.inFlightBytes -= bytes;
       if (!chunks) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
       for (const c of chunks) this.socket.write(c);
     }
-    if (wrote) process.nextTick(() => this.socket.uncork());
+    if (wrote) {
+      this.idle?.touch();
+      process.nextTick(() => this.socket.uncork());
+    }
     if (this.session.closeRequested && this.queue.length === 0) {
       // A refused login: the answer goes out, then the connection ends.
       this.closed = true;
-      if (this.authTimer) clearTimeout(this.authTimer);
+      this.stopTimers();
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
       return;
@@ -255,10 +301,17 @@ export class KafkaConnection {
   }
 
   private maybeResume(): void {
-    if (this.paused && this.queue.length < this.opts.maxInFlight / 2 && !this.socket.writableNeedDrain) {
+    const maxBytes = this.opts.maxInFlightBytes ?? Infinity;
+    if (this.paused && this.queue.length < this.opts.maxInFlight / 2 && this.inFlightBytes < maxBytes / 2 && !this.socket.writableNeedDrain) {
       this.paused = false;
-      this.socket.resume();
+      this.drainBacklog();
+      if (!this.paused && !this.closed) this.socket.resume();
     }
+  }
+
+  /** Requests read and not yet answered, and the bytes they hold (for tests and metrics). */
+  get inFlight(): { requests: number; bytes: number; paused: boolean } {
+    return { requests: this.queue.length, bytes: this.inFlightBytes, paused: this.paused };
   }
 }
 

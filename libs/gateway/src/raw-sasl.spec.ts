@@ -13,8 +13,9 @@ const failures: string[] = [];
 const security = {
   enabledMechanisms: () => ['SCRAM-SHA-512', 'PLAIN'],
   saslExchange: (m: string) => createSaslServer(m, (u) => creds.get(u)),
-  failedAuthenticationDelayMs: 10,
-  authenticationFailed: (_s: ConnectionSession, m: string, reason: string) => failures.push(`${m}: ${reason}`),
+  attemptDelayMs: () => 0,
+  authenticationSucceeded: () => undefined,
+  authenticationFailed: (_s: ConnectionSession, m: string, reason: string) => (failures.push(`${m}: ${reason}`), 10),
 } as unknown as SecurityPort;
 
 let server: Server;

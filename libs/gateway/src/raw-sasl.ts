@@ -16,12 +16,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function rawSaslStep(token: Buffer, session: ConnectionSession, security: SecurityPort | undefined): Promise<RawSaslOutcome> {
   const exchange = session.sasl;
   if (!security || !exchange) return { kind: 'refused' };
+  const wait = security.attemptDelayMs(session);
+  if (wait > 0) await sleep(wait);
   try {
-    const { response, principal } = exchange.step(token);
+    const { response, principal } = await exchange.step(token);
     if (principal) {
       session.sasl = null;
       session.rawSaslTokens = false;
       session.authenticate(principal);
+      security.authenticationSucceeded(session);
     }
     const frame = Buffer.allocUnsafe(4 + response.length);
     frame.writeInt32BE(response.length, 0);
@@ -30,8 +33,7 @@ export async function rawSaslStep(token: Buffer, session: ConnectionSession, sec
   } catch (e) {
     session.sasl = null;
     session.rawSaslTokens = false;
-    security.authenticationFailed(session, exchange.mechanism, (e as Error).message);
-    await sleep(security.failedAuthenticationDelayMs);
+    await sleep(security.authenticationFailed(session, exchange.mechanism, (e as Error).message));
     return { kind: 'refused' };
   }
 }

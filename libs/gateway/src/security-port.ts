@@ -4,6 +4,7 @@ import { ErrorCode } from '@dms/kafka-errors';
 import type { AclEntry, ConnectionSession, SaslExchange, ScramUpsertionSpec, ScramUserInfo, SecurityPort } from '@dms/kafka-handlers';
 import type { Logger } from '@dms/platform';
 import {
+  AuthBackoff,
   Authorizer,
   createSaslServer,
   credentialFromSalted,
@@ -11,6 +12,7 @@ import {
   type AclBinding,
   type ScramCredential,
   type ScramMechanism,
+  type UnknownUserSalt,
 } from '@dms/security';
 import type { GatewayControllerPort } from './controller-port';
 
@@ -21,6 +23,12 @@ export interface SecurityOptions {
   superUsers: string[];
   allowEveryoneIfNoAclFound: boolean;
   failedAuthenticationDelayMs: number;
+  /** Cap of the per-address doubling delay; default 5000. */
+  failedAuthenticationDelayMaxMs?: number;
+  /** Salts told to unknown users; the gateway derives them from the cluster's secret in etcd. */
+  unknownUserSalt?: UnknownUserSalt;
+  /** A refused login was counted (metrics). */
+  onFailedAuthentication?(mechanism: string): void;
   logger: Logger;
 }
 
@@ -34,11 +42,11 @@ export class GatewaySecurityPort implements SecurityPort {
   private readonly aclWatch: PrefixWatch<AclRecord>;
   private readonly authorizer: Authorizer;
   private aclList: AclEntry[] = [];
-  readonly failedAuthenticationDelayMs: number;
+  private readonly backoff: AuthBackoff;
   readonly ready: Promise<void>;
 
   constructor(etcd: Etcd3, private readonly controller: GatewayControllerPort, private readonly opts: SecurityOptions) {
-    this.failedAuthenticationDelayMs = opts.failedAuthenticationDelayMs;
+    this.backoff = new AuthBackoff({ baseMs: opts.failedAuthenticationDelayMs, maxMs: Math.max(opts.failedAuthenticationDelayMaxMs ?? 5000, opts.failedAuthenticationDelayMs) });
     this.authorizer = new Authorizer({ superUsers: opts.superUsers, allowEveryoneIfNoAclFound: opts.allowEveryoneIfNoAclFound });
     const name = opts.clusterName;
     this.users = new PrefixWatch<UserRecord>(etcd, {
@@ -69,7 +77,7 @@ export class GatewaySecurityPort implements SecurityPort {
   }
 
   saslExchange(mechanism: string): SaslExchange {
-    return createSaslServer(mechanism, (user, m) => this.credential(user, m));
+    return createSaslServer(mechanism, (user, m) => this.credential(user, m), { unknownUserSalt: this.opts.unknownUserSalt });
   }
 
   private credential(user: string, m: ScramMechanism): ScramCredential | undefined {
@@ -84,8 +92,19 @@ export class GatewaySecurityPort implements SecurityPort {
     return { salt: Buffer.from(c.salt, 'base64'), iterations: c.iterations, storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64') };
   }
 
-  authenticationFailed(session: ConnectionSession, mechanism: string, reason: string): void {
-    this.opts.logger.warn({ listener: session.listenerName, host: session.host, mechanism, reason }, 'failed authentication');
+  attemptDelayMs(session: ConnectionSession): number {
+    return this.backoff.reserveAttempt(session.host);
+  }
+
+  authenticationSucceeded(session: ConnectionSession): void {
+    this.backoff.succeeded(session.host);
+  }
+
+  authenticationFailed(session: ConnectionSession, mechanism: string, reason: string): number {
+    const delayMs = this.backoff.failed(session.host);
+    this.opts.onFailedAuthentication?.(mechanism);
+    this.opts.logger.warn({ listener: session.listenerName, host: session.host, mechanism, reason, delayMs }, 'failed authentication');
+    return delayMs;
   }
 
   authorizerEnabled(): boolean {

@@ -12,6 +12,14 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** Fields that may hold a secret, at the top level or one object down: their values never reach a log line. */
+const SECRET_FIELDS = [
+  'password', 'saltedPassword', 'authBytes', 'sasl.jaas.config', 'sasl.password', 'ssl.key.password', 'ssl.keystore.password',
+  'ssl.truststore.password', 'etcd.password',
+];
+export const REDACTED_PATHS: readonly string[] = SECRET_FIELDS.flatMap((f) =>
+  /^[A-Za-z_$][\w$]*$/.test(f) ? [f, `*.${f}`] : [`["${f}"]`, `*["${f}"]`]);
+
 /**
  * JSON logs with `service`, `id` and, inside an active span, `trace_id`/`span_id`
  * (the field names log backends use to correlate logs with traces).
@@ -26,6 +34,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+      redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       mixin() {
         const span = trace.getActiveSpan();
         if (!span) return {};

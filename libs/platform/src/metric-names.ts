@@ -13,6 +13,10 @@ export const MetricNames = {
   requestLatency: 'kafka.server.request.latency',
   /** Gateway: requests whose handler failed (the connection is closed), labelled request. */
   requestErrors: 'kafka.server.request.errors',
+  /** Gateway: client connections closed at accept, labelled listener and reason (max.connections, max.connections.per.ip). */
+  connectionsRefused: 'kafka.server.connections.refused',
+  /** Gateway: failed client logins, labelled mechanism. */
+  failedAuthentications: 'kafka.server.failed.authentications',
   /** Broker: record batch bytes appended for clients (Kafka's BytesInPerSec), labelled topic. */
   bytesIn: 'kafka.server.bytes.in',
   /** Broker: record batch bytes returned to consumers (Kafka's BytesOutPerSec), labelled topic. */

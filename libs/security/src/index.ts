@@ -4,3 +4,4 @@ export * from './sasl-server';
 export * from './acl';
 export * from './authorizer';
 export * from './principal';
+export * from './auth-backoff';

@@ -1,7 +1,7 @@
 // SCRAM (RFC 5802) with SHA-256 / SHA-512 (RFC 7677), both sides. Pure: no I/O, credentials come
 // from a lookup the caller provides. Only the "n,," GS2 header is accepted (no channel binding),
 // as Kafka does.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 export const SCRAM_MECHANISMS: readonly ScramMechanism[] = ['SCRAM-SHA-256', 'SCRAM-SHA-512'];
@@ -46,11 +46,41 @@ export function createCredential(m: ScramMechanism, password: string, iterations
   return credentialFromSalted(m, saltedPassword(m, password, salt, iterations), salt, iterations);
 }
 
-/** Checks a clear password against a stored credential (used by SASL/PLAIN). */
+/** Checks a clear password against a stored credential (used by SASL/PLAIN). Blocks: tests and tools only. */
 export function verifyPassword(m: ScramMechanism, cred: ScramCredential, password: string): boolean {
   const c = createCredential(m, password, cred.iterations, cred.salt);
   return c.storedKey.length === cred.storedKey.length && timingSafeEqual(c.storedKey, cred.storedKey);
 }
+
+/** The salted password derived on the thread pool, off the event loop. */
+export function saltedPasswordAsync(m: ScramMechanism, password: string, salt: Buffer, iterations: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    pbkdf2(Buffer.from(password.normalize('NFKC'), 'utf8'), salt, iterations, hashLen(m), digest(m), (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** verifyPassword off the event loop: what the gateway runs for every PLAIN login. */
+export async function verifyPasswordAsync(m: ScramMechanism, cred: ScramCredential, password: string): Promise<boolean> {
+  const c = credentialFromSalted(m, await saltedPasswordAsync(m, password, cred.salt, cred.iterations), cred.salt, cred.iterations);
+  return c.storedKey.length === cred.storedKey.length && timingSafeEqual(c.storedKey, cred.storedKey);
+}
+
+/** The salt (and iteration count) told to a user that does not exist. */
+export type UnknownUserSalt = (user: string, mechanism: ScramMechanism) => Buffer;
+
+/**
+ * Salts for unknown users derived from a server-side secret: stable per user name (a client
+ * asking twice sees the same salt, as for a real user), and not computable without the secret,
+ * so the first server message does not tell whether a user exists.
+ */
+export function unknownUserSaltFrom(secret: Buffer): UnknownUserSalt {
+  return (user, m) => createHmac('sha256', secret).update(`scram-unknown-user\0${m}\0${user}`).digest().subarray(0, 24);
+}
+
+/** A per-process secret for callers that configure none (gateways share one kept in etcd). */
+let processSecret: Buffer | undefined;
+const defaultUnknownUserSalt: UnknownUserSalt = (user, m) => unknownUserSaltFrom((processSecret ??= randomBytes(32)))(user, m);
+export const UNKNOWN_USER_ITERATIONS = MIN_ITERATIONS;
 
 export class SaslAuthError extends Error {
   override readonly name = 'SaslAuthError';
@@ -66,7 +96,8 @@ export const encodeSaslName = (s: string): string => s.replace(/=/g, '=3D').repl
 function attributes(msg: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of msg.split(',')) {
-    if (part.length < 2 || part[1] !== '=') throw new SaslAuthError(`malformed SCRAM attribute '${part.slice(0, 32)}'`);
+    // The offending text is not echoed: a confused client may have put a password there, and this message is logged.
+    if (part.length < 2 || part[1] !== '=') throw new SaslAuthError('malformed SCRAM attribute');
     out.set(part[0], part.slice(2));
   }
   return out;
@@ -78,8 +109,8 @@ export type CredentialLookup = (user: string, mechanism: ScramMechanism) => Scra
 
 /**
  * Server side of one SCRAM exchange: two client messages, two answers. An unknown user is
- * answered with a made-up salt so the exchange fails only at the proof, like a wrong password
- * (no user enumeration).
+ * answered with a salt derived from a server-side secret (see unknownUserSaltFrom) so the
+ * exchange fails only at the proof, like a wrong password (no user enumeration).
  */
 export class ScramServer {
   private state: 'first' | 'final' | 'done' = 'first';
@@ -91,7 +122,12 @@ export class ScramServer {
   private clientNonce = '';
 
   /** `serverNonce` only for tests (fixed vectors). */
-  constructor(readonly mechanism: ScramMechanism, private readonly lookup: CredentialLookup, private readonly serverNonce?: string) {}
+  constructor(
+    readonly mechanism: ScramMechanism,
+    private readonly lookup: CredentialLookup,
+    private readonly serverNonce?: string,
+    private readonly unknownUserSalt: UnknownUserSalt = defaultUnknownUserSalt,
+  ) {}
 
   /** Answers one client message; `principal` is set once the client proved itself. Throws SaslAuthError. */
   step(input: Buffer): { response: Buffer; principal?: string } {
@@ -119,8 +155,8 @@ export class ScramServer {
     this.user = user;
     this.clientNonce = clientNonce;
     this.cred = this.lookup(user, this.mechanism);
-    const salt = this.cred?.salt ?? hash(this.mechanism, Buffer.from(`dms-unknown-user:${user}`)).subarray(0, 24);
-    const iterations = this.cred?.iterations ?? MIN_ITERATIONS;
+    const salt = this.cred?.salt ?? this.unknownUserSalt(user, this.mechanism);
+    const iterations = this.cred?.iterations ?? UNKNOWN_USER_ITERATIONS;
     this.nonce = clientNonce + (this.serverNonce ?? randomBytes(18).toString('base64').replace(/[+/=]/g, 'x'));
     this.serverFirst = `r=${this.nonce},s=${salt.toString('base64')},i=${iterations}`;
     this.state = 'final';

@@ -4,6 +4,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DevCluster, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
 import { parseProperties } from '@dms/kafka-client';
+import { statusWithoutSecrets } from './redact-status';
 
 export interface DevUpOptions {
   brokers: number;
@@ -142,7 +143,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
     if (!shuttingDown) {
       const s = cluster.status();
       if (o.json) {
-        say(JSON.stringify({ event: 'ready', ...s }));
+        say(JSON.stringify({ event: 'ready', ...statusWithoutSecrets(s) }));
       } else {
         say(`dms dev: ready, bootstrap ${s.bootstrap} (${o.controllers} controllers, ${o.brokers} brokers, ` +
           `${o.gateways} gateway${o.gateways === 1 ? '' : 's'}; etcd ${s.etcd.endpoint}; ` +

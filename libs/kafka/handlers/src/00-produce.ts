@@ -78,6 +78,7 @@ export const produceHandler: KafkaHandler = {
   name: 'Produce',
   minVersion: 3,
   maxVersion: 11,
+  acl: ['TOPIC:WRITE', 'TRANSACTIONAL_ID:WRITE'],
   async handle(ctx, req: any) {
     const acks: number = req.acks;
     // In request order; a topic named twice keeps both entries, as clients match them by position.

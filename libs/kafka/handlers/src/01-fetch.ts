@@ -27,6 +27,7 @@ export const fetchHandler: KafkaHandler = {
   name: 'Fetch',
   minVersion: 4,
   maxVersion: 16,
+  acl: ['TOPIC:READ'],
   async handle(ctx, req: any, version) {
     const byId = version >= 13;
     const inputs: FetchPartitionInput[] = [];

@@ -16,6 +16,7 @@ export const listOffsetsHandler: KafkaHandler = {
   name: 'ListOffsets',
   minVersion: 1,
   maxVersion: 9,
+  acl: ['TOPIC:DESCRIBE'],
   async handle(ctx, req: any) {
     const inputs: ListOffsetsInput[] = [];
     const topics = (req.topics as any[]).map((t) => {

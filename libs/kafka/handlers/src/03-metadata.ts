@@ -66,6 +66,7 @@ export const metadataHandler: KafkaHandler = {
   name: 'Metadata',
   minVersion: 0,
   maxVersion: 12,
+  acl: ['TOPIC:DESCRIBE', 'TOPIC:CREATE'],
   async handle(ctx, req: any, version) {
     const { cluster } = ctx;
     const requested: { topicId?: string; name: string | null }[] | null = req.topics;

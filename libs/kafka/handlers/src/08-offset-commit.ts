@@ -20,6 +20,7 @@ export const offsetCommitHandler: KafkaHandler = {
   name: 'OffsetCommit',
   minVersion: 1,
   maxVersion: 9,
+  acl: ['GROUP:READ', 'TOPIC:READ'],
   async handle(ctx, req: any) {
     const everyPartition = (errorCode: number) => ({
       throttleTimeMs: 0,

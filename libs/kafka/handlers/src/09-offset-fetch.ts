@@ -53,6 +53,7 @@ export const offsetFetchHandler: KafkaHandler = {
   name: 'OffsetFetch',
   minVersion: 1,
   maxVersion: 9,
+  acl: ['GROUP:DESCRIBE', 'TOPIC:DESCRIBE'],
   async handle(ctx, req: any, version) {
     if (version >= 8) {
       const groups = await Promise.all((req.groups as any[]).map(async (g) => {

@@ -40,6 +40,7 @@ export const findCoordinatorHandler: KafkaHandler = {
   name: 'FindCoordinator',
   minVersion: 0,
   maxVersion: 5,
+  acl: ['GROUP:DESCRIBE', 'TRANSACTIONAL_ID:DESCRIBE'],
   async handle(ctx, req: any, version) {
     const keyType: number = req.keyType ?? GROUP_KEY;
     if (version >= 4) {

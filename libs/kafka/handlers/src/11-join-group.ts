@@ -16,6 +16,7 @@ export const joinGroupHandler: KafkaHandler = {
   name: 'JoinGroup',
   minVersion: 0,
   maxVersion: 9,
+  acl: ['GROUP:READ'],
   async handle(ctx, req: any, version) {
     if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) {
       return {

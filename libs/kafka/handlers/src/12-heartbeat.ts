@@ -13,6 +13,7 @@ export const heartbeatHandler: KafkaHandler = {
   name: 'Heartbeat',
   minVersion: 0,
   maxVersion: 4,
+  acl: ['GROUP:READ'],
   async handle(ctx, req: any) {
     if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const res = await ctx.groups.heartbeat({

@@ -13,6 +13,7 @@ export const leaveGroupHandler: KafkaHandler = {
   name: 'LeaveGroup',
   minVersion: 0,
   maxVersion: 5,
+  acl: ['GROUP:READ'],
   async handle(ctx, req: any, version) {
     if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const members = version >= 3

@@ -13,6 +13,7 @@ export const syncGroupHandler: KafkaHandler = {
   name: 'SyncGroup',
   minVersion: 0,
   maxVersion: 5,
+  acl: ['GROUP:READ'],
   async handle(ctx, req: any) {
     if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };

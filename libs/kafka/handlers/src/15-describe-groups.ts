@@ -16,6 +16,7 @@ export const describeGroupsHandler: KafkaHandler = {
   name: 'DescribeGroups',
   minVersion: 0,
   maxVersion: 5,
+  acl: ['GROUP:DESCRIBE'],
   async handle(ctx, req: any) {
     const asked = req.groups as string[];
     const allowed = asked.filter((g) => authorized(ctx, Operation.DESCRIBE, Resource.GROUP, g));

@@ -14,6 +14,7 @@ export const listGroupsHandler: KafkaHandler = {
   name: 'ListGroups',
   minVersion: 0,
   maxVersion: 4,
+  acl: ['CLUSTER:DESCRIBE', 'GROUP:DESCRIBE'],
   async handle(ctx, req: any, version) {
     const res = await ctx.groups.listGroups(version >= 4 ? (req.statesFilter as string[]) : []);
     const groups = clusterAuthorized(ctx, Operation.DESCRIBE)

@@ -15,6 +15,7 @@ export const saslHandshakeHandler: KafkaHandler = {
   name: 'SaslHandshake',
   minVersion: 0,
   maxVersion: 1,
+  acl: { none: 'selects the SASL mechanism before there is a principal to authorize' },
   beforeAuthentication: true,
   handle(ctx, req: any, version) {
     const sec = ctx.security;

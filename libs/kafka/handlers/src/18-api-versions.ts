@@ -27,6 +27,7 @@ export function apiVersionsHandler(handlers: () => readonly KafkaHandler[]): Kaf
     name: 'ApiVersions',
     minVersion: 0,
     maxVersion: 4,
+    acl: { none: 'version negotiation precedes authentication; Kafka answers it to anyone' },
     beforeAuthentication: true,
     handle: () => apiVersionsBody(handlers()),
   };

@@ -21,6 +21,7 @@ export const createTopicsHandler: KafkaHandler = {
   name: 'CreateTopics',
   minVersion: 2,
   maxVersion: 7,
+  acl: ['CLUSTER:CREATE', 'TOPIC:CREATE'],
   async handle(ctx, req: any) {
     const seen = new Map<string, number>();
     for (const t of req.topics as any[]) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);

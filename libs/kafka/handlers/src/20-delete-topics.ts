@@ -18,6 +18,7 @@ export const deleteTopicsHandler: KafkaHandler = {
   name: 'DeleteTopics',
   minVersion: 1,
   maxVersion: 6,
+  acl: ['TOPIC:DELETE'],
   async handle(ctx, req: any, version) {
     const wanted: { name: string | null; topicId: string }[] =
       version >= 6

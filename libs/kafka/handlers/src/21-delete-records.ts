@@ -21,6 +21,7 @@ export const deleteRecordsHandler: KafkaHandler = {
   name: 'DeleteRecords',
   minVersion: 0,
   maxVersion: 2,
+  acl: ['TOPIC:DELETE'],
   async handle(ctx, req: any) {
     const inputs: DeleteRecordsInput[] = [];
     const topics = ((req.topics ?? []) as any[]).map((t) => {

@@ -34,6 +34,7 @@ export const initProducerIdHandler: KafkaHandler = {
   name: 'InitProducerId',
   minVersion: 0,
   maxVersion: 5,
+  acl: ['TRANSACTIONAL_ID:WRITE', 'TOPIC:WRITE', 'CLUSTER:IDEMPOTENT_WRITE'],
   async handle(ctx, req: any, version) {
     const transactionalId: string | null = req.transactionalId ?? null;
     const producerId: bigint = version >= 3 ? BigInt(req.producerId ?? NO_PRODUCER_ID) : NO_PRODUCER_ID;

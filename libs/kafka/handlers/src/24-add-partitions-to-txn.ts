@@ -74,6 +74,7 @@ export const addPartitionsToTxnHandler: KafkaHandler = {
   name: 'AddPartitionsToTxn',
   minVersion: 0,
   maxVersion: 5,
+  acl: ['TRANSACTIONAL_ID:WRITE', 'TOPIC:WRITE', 'CLUSTER:CLUSTER_ACTION'],
   async handle(ctx, req: any, version) {
     if (version < 4) {
       const resultsByTopicV3AndBelow = await addToTransaction(ctx, {

@@ -20,6 +20,7 @@ export const addOffsetsToTxnHandler: KafkaHandler = {
   name: 'AddOffsetsToTxn',
   minVersion: 0,
   maxVersion: 4,
+  acl: ['TRANSACTIONAL_ID:WRITE', 'GROUP:READ'],
   async handle(ctx, req: any, version) {
     const answer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode });
     if (!authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);

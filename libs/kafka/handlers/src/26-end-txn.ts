@@ -22,6 +22,7 @@ export const endTxnHandler: KafkaHandler = {
   name: 'EndTxn',
   minVersion: 0,
   maxVersion: 4,
+  acl: ['TRANSACTIONAL_ID:WRITE'],
   async handle(ctx, req: any, version) {
     const answer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode });
     if (!authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);

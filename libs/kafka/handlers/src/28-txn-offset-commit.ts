@@ -28,6 +28,7 @@ export const txnOffsetCommitHandler: KafkaHandler = {
   name: 'TxnOffsetCommit',
   minVersion: 0,
   maxVersion: 4,
+  acl: ['TRANSACTIONAL_ID:WRITE', 'GROUP:READ', 'TOPIC:READ'],
   async handle(ctx, req: any) {
     const everyPartition = (errorCode: number) => ({
       throttleTimeMs: 0,

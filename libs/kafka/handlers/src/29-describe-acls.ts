@@ -13,6 +13,7 @@ export const describeAclsHandler: KafkaHandler = {
   name: 'DescribeAcls',
   minVersion: 0,
   maxVersion: 3,
+  acl: ['CLUSTER:DESCRIBE'],
   handle(ctx, req: any) {
     const base = { throttleTimeMs: 0, errorCode: ErrorCode.NONE as number, errorMessage: null as string | null, resources: [] as any[] };
     if (!ctx.security || !ctx.security.authorizerEnabled()) return { ...base, errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'No Authorizer is configured.' };

@@ -13,6 +13,7 @@ export const createAclsHandler: KafkaHandler = {
   name: 'CreateAcls',
   minVersion: 0,
   maxVersion: 3,
+  acl: ['CLUSTER:ALTER'],
   async handle(ctx, req: any) {
     const creations = req.creations as any[];
     const all = (errorCode: number, errorMessage: string | null) => ({ throttleTimeMs: 0, results: creations.map(() => ({ errorCode, errorMessage })) });

@@ -15,6 +15,7 @@ export const deleteAclsHandler: KafkaHandler = {
   name: 'DeleteAcls',
   minVersion: 0,
   maxVersion: 3,
+  acl: ['CLUSTER:ALTER'],
   async handle(ctx, req: any) {
     const filters = req.filters as any[];
     const all = (errorCode: number, errorMessage: string | null) => ({

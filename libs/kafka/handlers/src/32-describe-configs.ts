@@ -40,6 +40,7 @@ export const describeConfigsHandler: KafkaHandler = {
   name: 'DescribeConfigs',
   minVersion: 0,
   maxVersion: 4,
+  acl: ['TOPIC:DESCRIBE_CONFIGS', 'CLUSTER:DESCRIBE_CONFIGS'],
   handle(ctx, req: any, version) {
     const opts = {
       includeSynonyms: version >= 1 && !!req.includeSynonyms,

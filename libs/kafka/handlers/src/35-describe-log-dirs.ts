@@ -18,6 +18,7 @@ export const describeLogDirsHandler: KafkaHandler = {
   name: 'DescribeLogDirs',
   minVersion: 0,
   maxVersion: 4,
+  acl: ['CLUSTER:DESCRIBE'],
   async handle(ctx, req: any) {
     if (!clusterAuthorized(ctx, Operation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const topics = req.topics === null ? null : (req.topics as any[]).map((t) => ({ topic: t.topic as string, partitions: t.partitions as number[] }));

@@ -2,7 +2,9 @@
 // Behavior: feeds one client token to the exchange SaslHandshake started and returns the
 //   server's token; the step that proves the client's identity authenticates the connection
 //   as User:<name>. A failed login is logged, answered SASL_AUTHENTICATION_FAILED after
-//   a delay (connection.failed.authentication.delay.ms) and the connection closed, as Kafka does.
+//   a delay (connection.failed.authentication.delay.ms, doubled per failure from the client's
+//   address up to connection.failed.authentication.delay.max.ms) and the connection closed, as
+//   Kafka does; further logins from that address wait their turn, one per delay.
 // Version notes: v1+ carries sessionLifetimeMs (0: no re-authentication required); v2 flexible.
 // Not implemented: OAUTHBEARER, GSSAPI, re-authentication.
 import { ErrorCode } from '@dms/kafka-errors';
@@ -15,6 +17,7 @@ export const saslAuthenticateHandler: KafkaHandler = {
   name: 'SaslAuthenticate',
   minVersion: 0,
   maxVersion: 2,
+  acl: { none: 'carries the login itself; it authenticates the connection' },
   beforeAuthentication: true,
   async handle(ctx, req: any) {
     const session = ctx.session;
@@ -24,18 +27,20 @@ export const saslAuthenticateHandler: KafkaHandler = {
       session?.closeAfterResponse();
       return answer(ErrorCode.ILLEGAL_SASL_STATE, 'SaslAuthenticate without a SaslHandshake');
     }
+    const wait = ctx.security.attemptDelayMs(session);
+    if (wait > 0) await sleep(wait);
     try {
-      const { response, principal } = exchange.step(req.authBytes ?? Buffer.alloc(0));
+      const { response, principal } = await exchange.step(req.authBytes ?? Buffer.alloc(0));
       if (principal) {
         session.sasl = null;
         session.authenticate(principal);
+        ctx.security.authenticationSucceeded(session);
       }
       return answer(ErrorCode.NONE, null, response);
     } catch (e) {
       session.sasl = null;
       session.closeAfterResponse();
-      ctx.security.authenticationFailed(session, exchange.mechanism, (e as Error).message);
-      await sleep(ctx.security.failedAuthenticationDelayMs);
+      await sleep(ctx.security.authenticationFailed(session, exchange.mechanism, (e as Error).message));
       return answer(
         ErrorCode.SASL_AUTHENTICATION_FAILED,
         `Authentication failed during authentication due to invalid credentials with SASL mechanism ${exchange.mechanism}`,

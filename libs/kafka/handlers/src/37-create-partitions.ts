@@ -23,6 +23,7 @@ export const createPartitionsHandler: KafkaHandler = {
   name: 'CreatePartitions',
   minVersion: 0,
   maxVersion: 3,
+  acl: ['TOPIC:ALTER'],
   async handle(ctx, req: any) {
     const topics = req.topics as any[];
     const seen = new Map<string, number>();

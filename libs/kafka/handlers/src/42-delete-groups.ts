@@ -13,6 +13,7 @@ export const deleteGroupsHandler: KafkaHandler = {
   name: 'DeleteGroups',
   minVersion: 0,
   maxVersion: 2,
+  acl: ['GROUP:DELETE'],
   async handle(ctx, req: any) {
     const asked = req.groupsNames as string[];
     const allowed = asked.filter((g) => authorized(ctx, Operation.DELETE, Resource.GROUP, g));

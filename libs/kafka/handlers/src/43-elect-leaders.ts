@@ -38,6 +38,7 @@ export const electLeadersHandler: KafkaHandler = {
   name: 'ElectLeaders',
   minVersion: 0,
   maxVersion: 2,
+  acl: ['CLUSTER:ALTER'],
   async handle(ctx, req: any, version) {
     const electionType: number = version >= 1 ? req.electionType : 0;
     const wanted: Wanted[] | null = req.topicPartitions === null ? null : (req.topicPartitions as any[]).map((t) => ({ topic: t.topic, partitions: t.partitions }));

@@ -16,6 +16,7 @@ export const incrementalAlterConfigsHandler: KafkaHandler = {
   name: 'IncrementalAlterConfigs',
   minVersion: 0,
   maxVersion: 1,
+  acl: ['TOPIC:ALTER_CONFIGS', 'CLUSTER:ALTER_CONFIGS'],
   async handle(ctx, req: any) {
     const resources: AlterRequestResource[] = (req.resources as any[]).map((r) => ({
       resourceType: r.resourceType,

@@ -16,6 +16,7 @@ export const offsetDeleteHandler: KafkaHandler = {
   name: 'OffsetDelete',
   minVersion: 0,
   maxVersion: 0,
+  acl: ['GROUP:DELETE', 'TOPIC:READ'],
   async handle(ctx, req: any) {
     if (!authorized(ctx, Operation.DELETE, Resource.GROUP, req.groupId)) {
       return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };

@@ -14,6 +14,7 @@ export const describeUserScramCredentialsHandler: KafkaHandler = {
   name: 'DescribeUserScramCredentials',
   minVersion: 0,
   maxVersion: 0,
+  acl: ['CLUSTER:DESCRIBE'],
   handle(ctx, req: any) {
     const base = { throttleTimeMs: 0, errorCode: ErrorCode.NONE as number, errorMessage: null as string | null, results: [] as any[] };
     if (!ctx.security) return { ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: 'no credential store' };

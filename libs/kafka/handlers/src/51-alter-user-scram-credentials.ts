@@ -15,6 +15,7 @@ export const alterUserScramCredentialsHandler: KafkaHandler = {
   name: 'AlterUserScramCredentials',
   minVersion: 0,
   maxVersion: 0,
+  acl: ['CLUSTER:ALTER'],
   async handle(ctx, req: any) {
     const deletions = (req.deletions as any[]).map((d) => ({ user: d.name as string, mechanism: MECHANISM[d.mechanism] ?? '' }));
     const upsertions = (req.upsertions as any[]).map((u) => ({

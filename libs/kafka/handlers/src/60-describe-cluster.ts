@@ -19,6 +19,7 @@ export const describeClusterHandler: KafkaHandler = {
   name: 'DescribeCluster',
   minVersion: 0,
   maxVersion: 1,
+  acl: { none: 'lists the gateways as Metadata does, which Kafka answers to any authenticated client; authorized operations are computed per principal' },
   handle(ctx, req: any, version) {
     const endpointType = version >= 1 ? req.endpointType ?? 1 : 1;
     const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.cluster.clusterId() ?? '', clusterAuthorizedOperations: UNSET_OPERATIONS };

@@ -26,6 +26,7 @@ export const describeProducersHandler: KafkaHandler = {
   name: 'DescribeProducers',
   minVersion: 0,
   maxVersion: 0,
+  acl: ['TOPIC:READ'],
   async handle(ctx, req: any) {
     const inputs: DescribeProducersInput[] = [];
     const topics = ((req.topics ?? []) as any[]).map((t) => {

@@ -17,6 +17,7 @@ export const describeTransactionsHandler: KafkaHandler = {
   name: 'DescribeTransactions',
   minVersion: 0,
   maxVersion: 0,
+  acl: ['TRANSACTIONAL_ID:DESCRIBE', 'TOPIC:DESCRIBE'],
   async handle(ctx, req: any) {
     const ids = (req.transactionalIds ?? []) as string[];
     const refused = (transactionalId: string, errorCode: number) => ({

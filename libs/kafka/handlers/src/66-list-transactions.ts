@@ -18,6 +18,7 @@ export const listTransactionsHandler: KafkaHandler = {
   name: 'ListTransactions',
   minVersion: 0,
   maxVersion: 1,
+  acl: ['TRANSACTIONAL_ID:DESCRIBE'],
   async handle(ctx, req: any, version) {
     const stateFilters = (req.stateFilters ?? []) as string[];
     const unknownStateFilters = stateFilters.filter((s) => !STATES.has(s));

@@ -406,8 +406,8 @@ export interface ListedTransactionOutcome {
 /** One server-side SASL exchange (see @dms/security createSaslServer). */
 export interface SaslExchange {
   readonly mechanism: string;
-  /** Throws SaslAuthError on bad credentials or a malformed message. */
-  step(input: Buffer): { response: Buffer; principal?: string };
+  /** Rejects with SaslAuthError on bad credentials or a malformed message; derives keys off the event loop. */
+  step(input: Buffer): Promise<{ response: Buffer; principal?: string }>;
 }
 
 /** The security state of one client connection; the connection owns it, SASL handlers move it on. */
@@ -454,10 +454,15 @@ export interface SecurityPort {
   enabledMechanisms(): string[];
   /** Starts an exchange; credentials come from the cached users. */
   saslExchange(mechanism: string): SaslExchange;
-  /** Delay before a failed login is answered (slows password guessing). */
-  failedAuthenticationDelayMs: number;
-  /** Logs a refused login. */
-  authenticationFailed(session: ConnectionSession, mechanism: string, reason: string): void;
+  /**
+   * How long a login step from this client address must wait before it runs (the address's
+   * failed-login back-off; 0 for an address without recent failures). Reserves the slot.
+   */
+  attemptDelayMs(session: ConnectionSession): number;
+  /** A login succeeded (eases the address's back-off). */
+  authenticationSucceeded(session: ConnectionSession): void;
+  /** Logs and counts a refused login; returns how long to hold its answer (slows password guessing). */
+  authenticationFailed(session: ConnectionSession, mechanism: string, reason: string): number;
   /** True when authorizer.class.name is set; otherwise everything is allowed. */
   authorizerEnabled(): boolean;
   /** Kafka's decision for principal/host on one resource (operation/type are Kafka wire codes). */
