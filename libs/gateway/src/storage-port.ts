@@ -24,9 +24,15 @@ import { applyFetchBudget } from './fetch-budget';
 /**
  * Errors after which the gateway may resend a partition's batch to the new leader itself, unless
  * the broker says it had already appended it (`appended`) and the batch is not idempotent: then
- * the client decides, as with Kafka.
+ * the client decides, as with Kafka. KAFKA_STORAGE_ERROR is one of them: the leader's log dir
+ * failed and the controller is moving leadership away; a failed append was never made readable.
  */
-const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+const RETRY_SAFE = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
 const RETRY_PAUSE_MS = 100;
 /** Upper bound on how long a produce waits for a leader to appear, within the client's timeout. */
 const MAX_LEADER_WAIT_MS = 15_000;

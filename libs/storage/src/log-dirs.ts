@@ -9,7 +9,14 @@ import type { ReplicaManager } from './replica-manager';
  * behind the high watermark; 0 for a leader or a caught-up follower), and the file system's
  * total and usable bytes.
  */
-export async function describeLogDirs(replicas: ReplicaManager, logDir: string, req: DescribeLogDirsRequest): Promise<DescribeLogDirsResponse> {
+export async function describeLogDirs(
+  replicas: ReplicaManager,
+  logDir: string,
+  req: DescribeLogDirsRequest,
+  failures?: { isOffline(dir: string): boolean },
+): Promise<DescribeLogDirsResponse> {
+  // Kafka answers an offline dir with KAFKA_STORAGE_ERROR and no partitions.
+  if (failures?.isOffline(logDir)) return { logDir, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] };
   const wanted = new Map<string, Set<number> | undefined>();
   for (const t of req.topics ?? []) wanted.set(t.topic, t.partitions.length > 0 ? new Set(t.partitions) : undefined);
   const partitions: LogDirPartition[] = [];

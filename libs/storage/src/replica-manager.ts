@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ClusterView, PartitionState } from '@dms/cluster';
 import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import { LeaderState } from '@dms/replication';
+import { isDiskError } from './log-dir-failure';
 import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
 import { logLifecycleSettings } from './retention-settings';
@@ -21,6 +22,8 @@ export interface ReplicaManagerOptions {
   staticConfigs?: Record<string, string>;
   /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
   hwCheckpointIntervalMs?: number;
+  /** Log dirs taken offline after an I/O error (see log-dir-failure.ts): nothing opens there. */
+  logDirFailures?: { isOffline(dir: string): boolean; logFailed(err: Error, partitionDir: string): void };
   logger: Logger;
 }
 
@@ -98,6 +101,8 @@ export class ReplicaManager extends EventEmitter {
    */
   checkpointHighWatermarks(): Promise<void> {
     const run = this.checkpointing.then(async () => {
+      // An offline dir keeps its last checkpoint: its replicas are closed, their marks unknown here.
+      if (this.opts.logDirFailures?.isOffline(this.opts.logDir)) return;
       const entries = new Map<string, { topic: string; partition: number; offset: bigint }>();
       for (const key of this.opening.keys()) {
         const [topic, partition] = key.split('\0');
@@ -120,6 +125,7 @@ export class ReplicaManager extends EventEmitter {
     if (this.startCheckpointQueued) return this.startCheckpointQueued;
     const run = this.startCheckpointing.then(async () => {
       this.startCheckpointQueued = undefined;
+      if (this.opts.logDirFailures?.isOffline(this.opts.logDir)) return;
       // Live logs give their start; logs opening or closed (no longer a replica here, their
       // directory kept) keep the last one known, until their topic is gone.
       for (const [key, r] of this.replicas) {
@@ -210,6 +216,29 @@ export class ReplicaManager extends EventEmitter {
     for (const r of this.replicas.values()) r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     await Promise.all([...this.replicas.values()].map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
     this.replicas.clear();
+  }
+
+  /**
+   * Log dir failure: every replica whose log is in `logDir` stops here (waiting produces answer
+   * KAFKA_STORAGE_ERROR) and its log is closed; reconcile does not reopen it while the dir is offline.
+   */
+  dropReplicasIn(logDir: string): Promise<number> {
+    const run = this.chain.then(async () => {
+      const dropped: PartitionReplica[] = [];
+      for (const [key, r] of this.replicas) {
+        if (dirname(r.log.dir) !== logDir) continue;
+        this.replicas.delete(key);
+        r.purgatory.failAll(ErrorCode.KAFKA_STORAGE_ERROR);
+        r.role = 'none';
+        r.leader = undefined;
+        dropped.push(r);
+      }
+      this.emit('roles');
+      await Promise.all(dropped.map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
+      return dropped.length;
+    });
+    this.chain = run.then(() => undefined, () => undefined);
+    return run;
   }
 
   private schedule(): void {
@@ -371,6 +400,7 @@ export class ReplicaManager extends EventEmitter {
     const dir = partitionDir(this.opts.logDir, w.topic, w.partition);
     const settings = logLifecycleSettings(w.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log;
     const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId };
+    if (this.opts.logDirFailures?.isOffline(dirname(dir))) return undefined;
     try {
       let log: PartitionLog;
       try {
@@ -387,6 +417,7 @@ export class ReplicaManager extends EventEmitter {
       return new PartitionReplica(w.topic, w.partition, w.topicId, log, w.configs, this.opts.minInsyncReplicas ?? 1);
     } catch (err) {
       this.opts.logger.error({ err, topic: w.topic, partition: w.partition }, 'could not open partition log');
+      if (isDiskError(err)) this.opts.logDirFailures?.logFailed(err as Error, dir);
       return undefined;
     }
   }

@@ -49,6 +49,7 @@ import { createReplicaFetchHandler } from './replica-fetch-handler';
 import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
+import type { LogDirFailures } from './log-dir-failure';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -68,6 +69,8 @@ export interface StorageServiceOptions {
    * before answering NONE for its partition.
    */
   onTxnMarker?: (m: TxnMarkerWritten) => void;
+  /** Log dirs taken offline: their replicas answer KAFKA_STORAGE_ERROR, and DescribeLogDirs says so. */
+  logDirFailures?: Pick<LogDirFailures, 'partitionOffline' | 'isOffline'>;
 }
 
 /** Fetch and ListOffsets isolation_level 1: read only below the last stable offset. */
@@ -91,12 +94,15 @@ function epochError(replica: PartitionReplica, requested: number): number {
 export function createStorageService(opts: StorageServiceOptions): StorageServiceServer {
   const now = opts.now ?? (() => BigInt(Date.now()));
   const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater });
+  /** Why this broker does not serve a partition: its log dir is offline, or it does not lead it. */
+  const notServed = (topic: string, partition: number): number =>
+    opts.logDirFailures?.partitionOffline(topic, partition) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
     const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended: false };
     await opts.replicas.get(p.topic, p.partition); // a log still opening
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
-    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (!replica || !replica.leader) return { ...base, errorCode: notServed(p.topic, p.partition) };
     // The gateway checked CRCs; the broker re-checks framing so a bad peer cannot corrupt the log.
     const { problem, positions } = validateBatches(p.records, false);
     if (problem.kind !== 'ok' || positions.length === 0) {
@@ -158,7 +164,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   async function readPartition(p: FetchPartition, budget: { bytes: number; first: boolean }, isolationLevel: number): Promise<FetchPartitionResult> {
     const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY, abortedTransactions: [] };
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
-    if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (!replica) return { ...base, errorCode: notServed(p.topic, p.partition) };
     const epochProblem = epochError(replica, p.currentLeaderEpoch);
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
     const hw = replica.highWatermark;
@@ -392,7 +398,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       );
     },
     describeLogDirs: (call: ServerUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>, callback: sendUnaryData<DescribeLogDirsResponse>) => {
-      describeLogDirs(opts.replicas, opts.logDir ?? '', call.request).then(
+      describeLogDirs(opts.replicas, opts.logDir ?? '', call.request, opts.logDirFailures).then(
         (res) => callback(null, res),
         (err) => callback(err as Error, null),
       );
