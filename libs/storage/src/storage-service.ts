@@ -8,6 +8,8 @@ import {
   contextFrom,
   type DescribeLogDirsRequest,
   type DescribeLogDirsResponse,
+  type RecoverLogDirRequest,
+  type RecoverLogDirResponse,
   type FetchPartition,
   type FetchPartitionResult,
   type FetchRequest,
@@ -70,7 +72,7 @@ export interface StorageServiceOptions {
    */
   onTxnMarker?: (m: TxnMarkerWritten) => void;
   /** Log dirs taken offline: their replicas answer KAFKA_STORAGE_ERROR, and DescribeLogDirs says so. */
-  logDirFailures?: Pick<LogDirFailures, 'partitionOffline' | 'isOffline'>;
+  logDirFailures?: Pick<LogDirFailures, 'partitionOffline' | 'isOffline' | 'bringOnline' | 'offlineDirs'>;
 }
 
 /** Fetch and ListOffsets isolation_level 1: read only below the last stable offset. */
@@ -401,6 +403,16 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       describeLogDirs(opts.replicas, opts.logDir ?? '', call.request, opts.logDirFailures).then(
         (res) => callback(null, res),
         (err) => callback(err as Error, null),
+      );
+    },
+    recoverLogDir: (call: ServerUnaryCall<RecoverLogDirRequest, RecoverLogDirResponse>, callback: sendUnaryData<RecoverLogDirResponse>) => {
+      const failures = opts.logDirFailures;
+      const answer = (errorCode: number, errorMessage: string) =>
+        callback(null, { errorCode, errorMessage, offlineLogDirs: failures?.offlineDirs().map((d) => d.dir) ?? [] });
+      if (!failures) return answer(ErrorCode.INVALID_REQUEST, 'This broker does not track log dir failures.');
+      failures.bringOnline(call.request.logDir).then(
+        (r) => answer(r.ok ? ErrorCode.NONE : failures.isOffline(call.request.logDir) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.INVALID_REQUEST, r.ok ? '' : r.message),
+        (err) => answer(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message),
       );
     },
   };
