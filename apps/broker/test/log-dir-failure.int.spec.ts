@@ -12,6 +12,8 @@ import { brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/clu
 import { waitFor } from '@dms/devcluster';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
+import { ErrorCode } from '@dms/kafka-errors';
+import { StorageServiceClient, createClient, unary } from '@dms/rpc';
 import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
 import { isSubsequence, stateOf } from './replication-helpers';
 
@@ -142,6 +144,18 @@ describe('a log dir that runs out of space', () => {
     const pid = tc!.cluster.status().processes.find((p) => p.role === 'broker' && p.id === FULL_BROKER)?.pid;
     expect(pid).toBeGreaterThan(0);
     expect(() => process.kill(pid!, 0)).not.toThrow();
+
+    // DescribeLogDirs on broker 1 answers the offline dir with KAFKA_STORAGE_ERROR.
+    const storage = createClient(StorageServiceClient, `${offline.host}:${offline.port}`, { tracing: false });
+    try {
+      const described = await unary(storage.describeLogDirs.bind(storage), { allTopics: true, topics: [] }, { timeoutMs: 10_000 });
+      expect(described).toMatchObject({ logDir: mountDir, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, partitions: [] });
+    } finally {
+      storage.close();
+    }
+    const listed = await runCli(['brokers', 'log-dirs', '--etcd', tc!.etcdEndpoint, '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toContainEqual({ broker: FULL_BROKER, offlineLogDirs: [mountDir], offlineReplicas: { [topic]: [0, 1, 2] } });
 
     // Every acknowledged record is there, in order.
     const values = await readPartitionValues(client!, topic, partition);

@@ -1,5 +1,5 @@
 import { open, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ClusterView } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
 
@@ -49,6 +49,8 @@ export function isDiskError(err: unknown): boolean {
  * rejoin the ISRs as followers that catch up.
  */
 export class LogDirFailures {
+  /** The configured dirs as absolute paths: every path given to this class is compared resolved. */
+  private readonly dirs: readonly string[];
   private readonly offline = new Map<string, { reason: string; sinceMs: number }>();
   private published = JSON.stringify(emptyMarks());
   private publishing: Promise<void> = Promise.resolve();
@@ -60,6 +62,7 @@ export class LogDirFailures {
   };
 
   constructor(private readonly opts: LogDirFailuresOptions) {
+    this.dirs = opts.logDirs.map((d) => resolve(d));
     opts.view.on('change', this.onChange);
   }
 
@@ -74,7 +77,7 @@ export class LogDirFailures {
   }
 
   isOffline(dir: string): boolean {
-    return this.offline.has(dir);
+    return this.offline.size > 0 && this.offline.has(resolve(dir));
   }
 
   /** Offline dirs with the error that took each offline. */
@@ -84,7 +87,7 @@ export class LogDirFailures {
 
   /** Whether this broker's replica of the partition is on an offline dir. */
   partitionOffline(topic: string, partition: number): boolean {
-    return this.offline.size > 0 && this.offline.has(this.opts.dirOf(topic, partition));
+    return this.isOffline(this.opts.dirOf(topic, partition));
   }
 
   /** A log's storage error (its onStorageError hook): the partition dir's parent is the log dir. */
@@ -93,8 +96,9 @@ export class LogDirFailures {
   }
 
   /** Takes a log dir offline (once; later failures in it change nothing). */
-  fail(dir: string, err: Error): void {
-    if (this.closed || !this.opts.logDirs.includes(dir) || this.offline.has(dir)) return;
+  fail(logDir: string, err: Error): void {
+    const dir = resolve(logDir);
+    if (this.closed || !this.dirs.includes(dir) || this.offline.has(dir)) return;
     this.offline.set(dir, { reason: err.message, sinceMs: Date.now() });
     this.opts.logger.error({ err, logDir: dir }, 'log dir failed: taking it offline; its replicas stop here and move to other brokers');
     void this.publishMarks();
@@ -108,8 +112,9 @@ export class LogDirFailures {
    * Brings an offline dir back once it takes writes again (a probe file is written, fsynced and
    * removed first): its replicas reopen, run recovery, and rejoin as followers.
    */
-  async bringOnline(dir: string): Promise<{ ok: boolean; message: string }> {
-    if (!this.opts.logDirs.includes(dir)) return { ok: false, message: `${dir} is not a log dir of this broker` };
+  async bringOnline(logDir: string): Promise<{ ok: boolean; message: string }> {
+    const dir = resolve(logDir);
+    if (!this.dirs.includes(dir)) return { ok: false, message: `${dir} is not a log dir of this broker` };
     if (!this.offline.has(dir)) return { ok: true, message: `${dir} is online` };
     try {
       await probeWritable(dir);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ClusterView, PartitionState } from '@dms/cluster';
 import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
@@ -23,7 +23,7 @@ export interface ReplicaManagerOptions {
   /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
   hwCheckpointIntervalMs?: number;
   /** Log dirs taken offline after an I/O error (see log-dir-failure.ts): nothing opens there. */
-  logDirFailures?: { isOffline(dir: string): boolean; logFailed(err: Error, partitionDir: string): void };
+  logDirFailures?: { isOffline(dir: string): boolean; fail(logDir: string, err: Error): void; logFailed(err: Error, partitionDir: string): void };
   logger: Logger;
 }
 
@@ -111,7 +111,10 @@ export class ReplicaManager extends EventEmitter {
       }
       for (const [key, r] of this.replicas) entries.set(key, { topic: r.topic, partition: r.partition, offset: r.log.highWatermark });
       await writeHwCheckpoint(this.opts.logDir, [...entries.values()]);
-    }).catch((err) => this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint'));
+    }).catch((err) => {
+      this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint');
+      if (isDiskError(err)) this.opts.logDirFailures?.fail(this.opts.logDir, err as Error);
+    });
     this.checkpointing = run;
     return run;
   }
@@ -226,7 +229,7 @@ export class ReplicaManager extends EventEmitter {
     const run = this.chain.then(async () => {
       const dropped: PartitionReplica[] = [];
       for (const [key, r] of this.replicas) {
-        if (dirname(r.log.dir) !== logDir) continue;
+        if (resolve(dirname(r.log.dir)) !== resolve(logDir)) continue;
         this.replicas.delete(key);
         r.purgatory.failAll(ErrorCode.KAFKA_STORAGE_ERROR);
         r.role = 'none';
