@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
+import { Broker, brokerConfigDef, parseLogDirs, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({ serviceName: 'dms-broker', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
   onShutdown(() => telemetry.shutdown(), 'telemetry');
+  const logDirs = parseLogDirs(config['log.dirs'], config['log.dir'], `./data/broker-${id}`).map((d) => resolve(d));
   const broker = new Broker({
     brokerId: id,
     clusterName: config['cluster.name'],
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
     leaseTtlMs: config['etcd.lease.ttl.ms'],
     grpcHost: config['grpc.host'],
     grpcPort: config['grpc.port'],
-    logDir: resolve(config['log.dirs'] || `./data/broker-${id}`),
+    logDir: logDirs[0]!,
+    logDirs,
     rack: config['broker.rack'] || null,
     segmentBytes: config['log.segment.bytes'],
     indexIntervalBytes: config['log.index.interval.bytes'],

@@ -206,16 +206,19 @@ export class GatewayStoragePort implements StoragePort {
   /** Asks every live storage broker for its log dir; a broker that does not answer reports KAFKA_STORAGE_ERROR. */
   async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]> {
     const ids = this.brokers.liveIds();
-    const dirs = await Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome> => {
+    const perBroker = await Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome[]> => {
       const client = this.brokers.get(brokerId);
       try {
         if (!client) throw new Error('broker gone');
         const res = await unary(client.client.describeLogDirs.bind(client.client), { allTopics: topics === null, topics: topics ?? [] }, { timeoutMs: 10_000 });
-        return { brokerId, logDir: res.logDir, errorCode: res.errorCode, totalBytes: res.totalBytes, usableBytes: res.usableBytes, partitions: res.partitions };
+        // Every dir of a broker with several (log.dirs); a broker of before answers its one dir.
+        const described = res.logDirs.length > 0 ? res.logDirs : [res];
+        return described.map((d) => ({ brokerId, logDir: d.logDir, errorCode: d.errorCode, totalBytes: d.totalBytes, usableBytes: d.usableBytes, partitions: d.partitions }));
       } catch {
-        return { brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] };
+        return [{ brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] }];
       }
     }));
+    const dirs = perBroker.flat();
     // Clients key log dirs by path: brokers sharing a path (containers) are told apart by id.
     const count = new Map<string, number>();
     for (const d of dirs) count.set(d.logDir, (count.get(d.logDir) ?? 0) + 1);

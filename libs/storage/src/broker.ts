@@ -21,6 +21,7 @@ import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
 import { LogDirFailures, type OfflineMarks } from './log-dir-failure';
+import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
 
 export interface BrokerOptions {
@@ -34,7 +35,10 @@ export interface BrokerOptions {
   leaseTtlMs: number;
   grpcHost: string;
   grpcPort: number;
+  /** The first log dir (its checkpoints and metadata live there as before). */
   logDir: string;
+  /** Every log dir (Kafka's log.dirs), `logDir` first; default: `logDir` alone. */
+  logDirs?: string[];
   rack: string | null;
   segmentBytes: number;
   indexIntervalBytes: number;
@@ -88,15 +92,17 @@ export class Broker {
   async start(): Promise<void> {
     const { opts } = this;
     const replication = { ...DEFAULT_REPLICATION_OPTIONS, ...opts.replication };
-    mkdirSync(opts.logDir, { recursive: true });
+    const dirs = new LogDirSet(opts.logDirs ?? [opts.logDir], (dir) => this.logDirFailures?.isOffline(dir) ?? false);
+    for (const dir of dirs.dirs) mkdirSync(dir, { recursive: true });
+    for (const dup of dirs.scan()) opts.logger.warn(dup, 'partition directory found in two log dirs: the first is served, the other left alone');
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
     this.logDirFailures = new LogDirFailures({
       brokerId: opts.brokerId,
-      logDirs: [opts.logDir],
+      logDirs: dirs.dirs,
       view: this.view,
-      dirOf: () => opts.logDir,
+      dirOf: (topic, partition) => dirs.dirOf(topic, partition),
       dropReplicasIn: (dir) => this.replicas.dropReplicasIn(dir),
       reopen: () => this.replicas.refresh(),
       publish: (marks) => this.publishRegistration(marks),
@@ -113,6 +119,7 @@ export class Broker {
         onStorageError: (err, dir) => this.logDirFailures.logFailed(err, dir),
       },
       logDirFailures: this.logDirFailures,
+      logDirSet: dirs,
       minInsyncReplicas: replication.minInsyncReplicas,
       staticConfigs: opts.staticConfigs,
       hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
@@ -142,6 +149,7 @@ export class Broker {
       StorageServiceService,
       createStorageService({
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
+        logDirs: dirs.dirs,
         logDirFailures: this.logDirFailures,
         metrics: opts.meter
           ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks())
@@ -203,6 +211,7 @@ export class Broker {
     if (cleaning.enable) {
       this.cleaner = new LogCleaner(this.replicas, {
         logDir: opts.logDir,
+        logDirSet: dirs,
         threads: cleaning.threads,
         backoffMs: cleaning.backoffMs,
         dedupeBufferSize: cleaning.dedupeBufferSize,

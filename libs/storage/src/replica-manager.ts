@@ -8,6 +8,7 @@ import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import { LeaderState } from '@dms/replication';
 import { isDiskError } from './log-dir-failure';
+import { LogDirSet } from './log-dir-set';
 import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
 import { logLifecycleSettings } from './retention-settings';
@@ -24,6 +25,8 @@ export interface ReplicaManagerOptions {
   hwCheckpointIntervalMs?: number;
   /** Log dirs taken offline after an I/O error (see log-dir-failure.ts): nothing opens there. */
   logDirFailures?: { isOffline(dir: string): boolean; fail(logDir: string, err: Error): void; logFailed(err: Error, partitionDir: string): void };
+  /** Every log dir (log.dirs), `logDir` among them; default: `logDir` alone. */
+  logDirSet?: LogDirSet;
   logger: Logger;
 }
 
@@ -69,6 +72,8 @@ export class ReplicaManager extends EventEmitter {
    * is acknowledged only once the ISR has it (see docs/decisions/0003-etcd-outage.md).
    */
   fencedOff = false;
+  /** Where each partition's log is (log.dirs); checkpoints are kept per dir. */
+  private readonly dirs: LogDirSet;
 
   constructor(
     private readonly view: ClusterView,
@@ -76,6 +81,7 @@ export class ReplicaManager extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    this.dirs = opts.logDirSet ?? new LogDirSet([opts.logDir]);
   }
 
   get brokerId(): number {
@@ -84,8 +90,8 @@ export class ReplicaManager extends EventEmitter {
 
   /** Reads the high watermark checkpoint, then follows etcd's view of our partitions. */
   async start(): Promise<void> {
-    this.checkpointed = await readHwCheckpoint(this.opts.logDir);
-    this.checkpointedStarts = await readOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE);
+    this.checkpointed = await this.dirs.readCheckpoints((dir) => readHwCheckpoint(dir));
+    this.checkpointedStarts = await this.dirs.readCheckpoints((dir) => readOffsetCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
     this.view.on('change', () => this.schedule());
     this.schedule();
     const every = this.opts.hwCheckpointIntervalMs ?? 5_000;
@@ -101,8 +107,6 @@ export class ReplicaManager extends EventEmitter {
    */
   checkpointHighWatermarks(): Promise<void> {
     const run = this.checkpointing.then(async () => {
-      // An offline dir keeps its last checkpoint: its replicas are closed, their marks unknown here.
-      if (this.opts.logDirFailures?.isOffline(this.opts.logDir)) return;
       const entries = new Map<string, { topic: string; partition: number; offset: bigint }>();
       for (const key of this.opening.keys()) {
         const [topic, partition] = key.split('\0');
@@ -110,11 +114,12 @@ export class ReplicaManager extends EventEmitter {
         if (offset !== undefined) entries.set(key, { topic, partition: Number(partition), offset });
       }
       for (const [key, r] of this.replicas) entries.set(key, { topic: r.topic, partition: r.partition, offset: r.log.highWatermark });
-      await writeHwCheckpoint(this.opts.logDir, [...entries.values()]);
-    }).catch((err) => {
-      this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint');
-      if (isDiskError(err)) this.opts.logDirFailures?.fail(this.opts.logDir, err as Error);
-    });
+      // An offline dir keeps its last checkpoint: its replicas are closed, their marks unknown here.
+      await this.dirs.writeCheckpoints([...entries.values()], (dir, es) => writeHwCheckpoint(dir, es), (dir, err) => {
+        this.opts.logger.warn({ err, logDir: dir }, 'could not write the high watermark checkpoint');
+        if (isDiskError(err)) this.opts.logDirFailures?.fail(dir, err as Error);
+      });
+    }).catch((err) => this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint'));
     this.checkpointing = run;
     return run;
   }
@@ -128,7 +133,6 @@ export class ReplicaManager extends EventEmitter {
     if (this.startCheckpointQueued) return this.startCheckpointQueued;
     const run = this.startCheckpointing.then(async () => {
       this.startCheckpointQueued = undefined;
-      if (this.opts.logDirFailures?.isOffline(this.opts.logDir)) return;
       // Live logs give their start; logs opening or closed (no longer a replica here, their
       // directory kept) keep the last one known, until their topic is gone.
       for (const [key, r] of this.replicas) {
@@ -143,7 +147,10 @@ export class ReplicaManager extends EventEmitter {
         if (topics.has(topic) || topics.size === 0) entries.push({ topic, partition: Number(partition), offset });
         else this.checkpointedStarts.delete(key);
       }
-      await writeOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE, entries);
+      await this.dirs.writeCheckpoints(entries, (dir, es) => writeOffsetCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, es), (dir, err) => {
+        this.opts.logger.warn({ err, logDir: dir }, 'could not write the log start offset checkpoint');
+        if (isDiskError(err)) this.opts.logDirFailures?.fail(dir, err as Error);
+      });
     }).catch((err) => this.opts.logger.warn({ err }, 'could not write the log start offset checkpoint'));
     this.startCheckpointQueued = run;
     this.startCheckpointing = run;
@@ -299,7 +306,7 @@ export class ReplicaManager extends EventEmitter {
       await r.serial(() => r.log.close()).catch(() => undefined);
       const topicGone = !topics.has(r.topic) || topics.get(r.topic)!.topicId !== r.topicId;
       if (topicGone) {
-        await PartitionLog.delete(partitionDir(logDir, r.topic, r.partition));
+        await PartitionLog.delete(r.log.dir);
         logger.info({ topic: r.topic, partition: r.partition }, 'deleted partition log of a deleted topic');
       } else {
         logger.info({ topic: r.topic, partition: r.partition }, 'no longer a replica; closed partition log');
@@ -400,7 +407,7 @@ export class ReplicaManager extends EventEmitter {
   }
 
   private async open(w: Wanted): Promise<PartitionReplica | undefined> {
-    const dir = partitionDir(this.opts.logDir, w.topic, w.partition);
+    const dir = this.dirs.pathOf(w.topic, w.partition);
     const settings = logLifecycleSettings(w.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log;
     const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId };
     if (this.opts.logDirFailures?.isOffline(dirname(dir))) return undefined;

@@ -60,6 +60,8 @@ export interface StorageServiceOptions {
   messageMaxBytes: number;
   /** The log dir DescribeLogDirs reports (absent: the answer names no directory). */
   logDir?: string;
+  /** Every log dir (log.dirs) DescribeLogDirs reports; default: `logDir` alone. */
+  logDirs?: readonly string[];
   /** Broker log.segment.bytes (Kafka's default 1 GiB): a topic's segment.bytes overrides it. */
   segmentBytes?: number;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
@@ -400,7 +402,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       );
     },
     describeLogDirs: (call: ServerUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>, callback: sendUnaryData<DescribeLogDirsResponse>) => {
-      describeLogDirs(opts.replicas, opts.logDir ?? '', call.request, opts.logDirFailures).then(
+      describeLogDirs(opts.replicas, opts.logDirs ?? opts.logDir ?? '', call.request, opts.logDirFailures).then(
         (res) => callback(null, res),
         (err) => callback(err as Error, null),
       );

@@ -265,8 +265,19 @@ export interface DescribeLogDirsTopic {
 }
 
 export interface DescribeLogDirsResponse {
+  /** Fields 1-5 describe the first log dir (what brokers with a single dir answered). */
   logDir: string;
-  /** Kafka error code of the directory (0, or KAFKA_STORAGE_ERROR when it cannot be read). */
+  /** Kafka error code of the directory (0, or KAFKA_STORAGE_ERROR when it is offline or cannot be read). */
+  errorCode: number;
+  totalBytes: bigint;
+  usableBytes: bigint;
+  partitions: LogDirPartition[];
+  /** Every log dir of the broker (log.dirs), the first one included. */
+  logDirs: LogDirDescription[];
+}
+
+export interface LogDirDescription {
+  logDir: string;
   errorCode: number;
   totalBytes: bigint;
   usableBytes: bigint;
@@ -2838,7 +2849,7 @@ export const DescribeLogDirsTopic: MessageFns<DescribeLogDirsTopic> = {
 };
 
 function createBaseDescribeLogDirsResponse(): DescribeLogDirsResponse {
-  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [] };
+  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [], logDirs: [] };
 }
 
 export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
@@ -2864,6 +2875,9 @@ export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
     for (const v of message.partitions) {
       LogDirPartition.encode(v!, writer.uint32(42).fork()).join();
     }
+    for (const v of message.logDirs) {
+      LogDirDescription.encode(v!, writer.uint32(50).fork()).join();
+    }
     return writer;
   },
 
@@ -2877,6 +2891,110 @@ export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseDescribeLogDirsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logDir = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.totalBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.usableBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.partitions.push(LogDirPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.logDirs.push(LogDirDescription.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseLogDirDescription(): LogDirDescription {
+  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [] };
+}
+
+export const LogDirDescription: MessageFns<LogDirDescription> = {
+  encode(message: LogDirDescription, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logDir !== "") {
+      writer.uint32(10).string(message.logDir);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    if (message.totalBytes !== 0n) {
+      if (BigInt.asIntN(64, message.totalBytes) !== message.totalBytes) {
+        throw new globalThis.Error("value provided for field message.totalBytes of type int64 too large");
+      }
+      writer.uint32(24).int64(message.totalBytes);
+    }
+    if (message.usableBytes !== 0n) {
+      if (BigInt.asIntN(64, message.usableBytes) !== message.usableBytes) {
+        throw new globalThis.Error("value provided for field message.usableBytes of type int64 too large");
+      }
+      writer.uint32(32).int64(message.usableBytes);
+    }
+    for (const v of message.partitions) {
+      LogDirPartition.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogDirDescription {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogDirDescription();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
