@@ -1,10 +1,12 @@
-// A full disk is contained (Kafka's log dir failure handling): broker 1's log dir is a small tmpfs
-// that fills up under acks=all produce on an RF 3 topic. Its log dir goes offline, leadership moves
-// to the other in-sync replicas, produce through the gateway keeps succeeding, no acknowledged
-// record is lost, and broker 1 stays up. Once space is back and the dir is brought online, its
-// replicas recover and rejoin the ISR. Needs root (mount -t tmpfs); CI runs as root.
+// A full disk is contained (Kafka's log dir failure handling): broker 1 has two log dirs, a small
+// tmpfs holding one topic's replicas and an ordinary dir where its new replicas of another topic
+// go (the dir with the fewest partitions). The tmpfs fills up under acks=all produce on an RF 3
+// topic: that dir goes offline, leadership moves to the other in-sync replicas, produce through
+// the gateway keeps succeeding, no acknowledged record is lost, and broker 1 stays up, still
+// leading and replicating from its other dir. Once space is back and the dir is brought online,
+// its replicas recover and rejoin the ISR. Needs root (mount -t tmpfs); CI runs as root.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -27,6 +29,7 @@ let tc: TestCluster | undefined;
 let client: KafkaClient | undefined;
 let etcd: Etcd3 | undefined;
 let mountDir: string | undefined;
+let otherDir: string | undefined;
 let mounted = false;
 
 function mountTmpfs(dir: string, bytes: number): void {
@@ -41,6 +44,7 @@ async function registrationOf(id: number): Promise<BrokerRegistration | undefine
 
 beforeAll(async () => {
   mountDir = mkdtempSync(join(tmpdir(), 'dms-full-disk-'));
+  otherDir = mkdtempSync(join(tmpdir(), 'dms-other-disk-'));
   mountTmpfs(mountDir, TMPFS_BYTES);
   tc = await startTestCluster({
     brokers: 3,
@@ -50,7 +54,7 @@ beforeAll(async () => {
       broker: (id: number) => ({
         'etcd.lease.ttl.ms': 3000,
         'replica.lag.time.max.ms': 3000,
-        ...(id === FULL_BROKER ? { 'log.dirs': mountDir! } : {}),
+        ...(id === FULL_BROKER ? { 'log.dirs': `${mountDir},${otherDir}` } : {}),
       }),
       controller: { 'etcd.lease.ttl.ms': 3000 },
     },
@@ -73,6 +77,7 @@ afterAll(async () => {
       }
     }
     if (mountDir) rmSync(mountDir, { recursive: true, force: true });
+    if (otherDir) rmSync(otherDir, { recursive: true, force: true });
   }
 });
 
@@ -103,18 +108,34 @@ function startProducer(topic: string, partition: number, prefix: string) {
 describe('a log dir that runs out of space', () => {
   it('goes offline; leadership moves, acks=all produce continues, nothing acknowledged is lost, and the replicas come back', async () => {
     const topic = 'full-disk';
-    const [created] = await client!.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
+    const healthy = 'healthy';
+    const configs = { 'min.insync.replicas': '2' };
+    // Broker 1 finds this topic's partition directories on the tmpfs (where an operator put them).
+    for (let p = 0; p < 3; p++) mkdirSync(join(mountDir!, `${topic}-${p}`));
+    const [created] = await client!.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 3, configs }]);
     expect(created.errorCode).toBe(0);
-    // The partition broker 1 leads (preferred leaders are spread over the brokers).
-    let partition = -1;
-    await waitFor('every partition led with a full ISR', async () => {
-      for (let p = 0; p < 3; p++) {
-        const s = await stateOf(etcd!, topic, p);
-        if (s.isr.length !== 3) return false;
-        if (s.leader === FULL_BROKER) partition = p;
-      }
-      return partition >= 0;
-    }, 60_000);
+    /** The partition of `t` broker 1 leads (preferred leaders are spread over the brokers), once all are in sync. */
+    const ledByBroker1 = async (t: string) => {
+      let led = -1;
+      await waitFor(`every partition of ${t} led with a full ISR`, async () => {
+        for (let p = 0; p < 3; p++) {
+          const s = await stateOf(etcd!, t, p);
+          if (s.isr.length !== 3) return false;
+          if (s.leader === FULL_BROKER) led = p;
+        }
+        return led >= 0;
+      }, 60_000);
+      return led;
+    };
+    const partition = await ledByBroker1(topic);
+    // New replicas go to the dir with the fewest partitions: the other one.
+    const [createdHealthy] = await client!.createTopics([{ name: healthy, numPartitions: 3, replicationFactor: 3, configs }]);
+    expect(createdHealthy.errorCode).toBe(0);
+    const healthyPartition = await ledByBroker1(healthy);
+    for (let p = 0; p < 3; p++) {
+      expect(existsSync(join(otherDir!, `${healthy}-${p}`))).toBe(true);
+      expect(existsSync(join(mountDir!, `${healthy}-${p}`))).toBe(false);
+    }
     const waitPartition = (what: string, ok: (s: Awaited<ReturnType<typeof stateOf>>) => boolean, timeoutMs = 90_000) =>
       waitFor(what, async () => {
         const s = await stateOf(etcd!, topic, partition);
@@ -128,7 +149,7 @@ describe('a log dir that runs out of space', () => {
       return reg?.offlineLogDirs?.length ? reg : false;
     }, 150_000, 100);
     expect(offline.offlineLogDirs).toEqual([mountDir]);
-    expect(offline.offlineReplicas?.[topic]).toEqual([0, 1, 2]);
+    expect(offline.offlineReplicas).toEqual({ [topic]: [0, 1, 2] });
     const ackedAtFailure = producer.acked.length;
     expect(ackedAtFailure).toBeGreaterThan(0);
 
@@ -137,6 +158,17 @@ describe('a log dir that runs out of space', () => {
     // Produce through the gateway keeps succeeding at the new leader.
     await waitFor('acks=all writes after the failure', () => producer.acked.length >= ackedAtFailure + 50, 90_000);
     await producer.stop();
+
+    // Broker 1 keeps leading and replicating the partitions of its other dir.
+    const healthyProducer = startProducer(healthy, healthyPartition, 'h');
+    await waitFor('acks=all writes to the partition broker 1 still leads', () => healthyProducer.acked.length >= 20, 60_000);
+    await healthyProducer.stop();
+    for (let p = 0; p < 3; p++) {
+      const s = await stateOf(etcd!, healthy, p);
+      expect(s.isr).toContain(FULL_BROKER);
+      if (p === healthyPartition) expect(s.leader).toBe(FULL_BROKER);
+    }
+    expect(isSubsequence(healthyProducer.acked, await readPartitionValues(client!, healthy, healthyPartition))).toBe(true);
 
     // Broker 1 is still up and registered (its lease is alive), serving nothing from the failed dir.
     expect(tc!.unexpectedExits).toEqual([]);
@@ -150,6 +182,10 @@ describe('a log dir that runs out of space', () => {
     try {
       const described = await unary(storage.describeLogDirs.bind(storage), { allTopics: true, topics: [] }, { timeoutMs: 10_000 });
       expect(described).toMatchObject({ logDir: mountDir, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, partitions: [] });
+      expect(described.logDirs.map((d) => [d.logDir, d.errorCode, d.partitions.map((x) => `${x.topic}-${x.partition}`)])).toEqual([
+        [mountDir, ErrorCode.KAFKA_STORAGE_ERROR, []],
+        [otherDir, ErrorCode.NONE, [`${healthy}-0`, `${healthy}-1`, `${healthy}-2`]],
+      ]);
     } finally {
       storage.close();
     }
@@ -170,7 +206,7 @@ describe('a log dir that runs out of space', () => {
     expect(out.code).toBe(0);
     await waitFor('broker 1 registered without offline dirs', async () => !(await registrationOf(FULL_BROKER))?.offlineLogDirs, 30_000);
     await waitFor('broker 1 back in the ISR of every partition', async () => {
-      for (let p = 0; p < 3; p++) if (!(await stateOf(etcd!, topic, p)).isr.includes(FULL_BROKER)) return false;
+      for (const t of [topic, healthy]) for (let p = 0; p < 3; p++) if (!(await stateOf(etcd!, t, p)).isr.includes(FULL_BROKER)) return false;
       return true;
     }, 120_000, 200);
     expect(tc!.unexpectedExits).toEqual([]);
