@@ -20,7 +20,7 @@ import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
-import { LogDirFailures, type OfflineMarks } from './log-dir-failure';
+import { isDiskError, LogDirFailures, type OfflineMarks } from './log-dir-failure';
 import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
 
@@ -93,7 +93,17 @@ export class Broker {
     const { opts } = this;
     const replication = { ...DEFAULT_REPLICATION_OPTIONS, ...opts.replication };
     const dirs = new LogDirSet(opts.logDirs ?? [opts.logDir], (dir) => this.logDirFailures?.isOffline(dir) ?? false);
-    for (const dir of dirs.dirs) mkdirSync(dir, { recursive: true });
+    // A dir that cannot even be created starts offline; the broker needs at least one.
+    const unusable: Array<[string, Error]> = [];
+    for (const dir of dirs.dirs) {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        if (!isDiskError(err) || dirs.dirs.length === 1) throw err;
+        unusable.push([dir, err as Error]);
+      }
+    }
+    if (unusable.length === dirs.dirs.length) throw unusable[0]![1];
     for (const dup of dirs.scan()) opts.logger.warn(dup, 'partition directory found in two log dirs: the first is served, the other left alone');
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
@@ -125,6 +135,7 @@ export class Broker {
       hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
       logger: opts.logger,
     });
+    for (const [dir, err] of unusable) this.logDirFailures.fail(dir, err);
     this.controller = new ControllerClient(this.view);
     this.isrUpdater = new IsrUpdater({
       replicas: this.replicas,
