@@ -51,7 +51,7 @@ import { createReplicaFetchHandler } from './replica-fetch-handler';
 import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
-import type { LogDirFailures } from './log-dir-failure';
+import { isDiskError, type LogDirFailures } from './log-dir-failure';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -74,7 +74,7 @@ export interface StorageServiceOptions {
    */
   onTxnMarker?: (m: TxnMarkerWritten) => void;
   /** Log dirs taken offline: their replicas answer KAFKA_STORAGE_ERROR, and DescribeLogDirs says so. */
-  logDirFailures?: Pick<LogDirFailures, 'partitionOffline' | 'isOffline' | 'bringOnline' | 'offlineDirs'>;
+  logDirFailures?: Pick<LogDirFailures, 'partitionOffline' | 'isOffline' | 'bringOnline' | 'offlineDirs' | 'logFailed'>;
 }
 
 /** Fetch and ListOffsets isolation_level 1: read only below the last stable offset. */
@@ -97,7 +97,7 @@ function epochError(replica: PartitionReplica, requested: number): number {
  */
 export function createStorageService(opts: StorageServiceOptions): StorageServiceServer {
   const now = opts.now ?? (() => BigInt(Date.now()));
-  const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater });
+  const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater, logDirFailures: opts.logDirFailures });
   /** Why this broker does not serve a partition: its log dir is offline, or it does not lead it. */
   const notServed = (topic: string, partition: number): number =>
     opts.logDirFailures?.partitionOffline(topic, partition) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -189,6 +189,8 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     } catch (err) {
       if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
       opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'read failed');
+      // A disk that fails reads (EIO) takes its log dir offline, as a failed write does.
+      if (isDiskError(err)) opts.logDirFailures?.logFailed(err as Error, replica.log.dir);
       return { ...base, ...marks, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
     }
   }
