@@ -28,7 +28,7 @@ import { LogError } from './log-error';
 import { Segment } from './segment';
 import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
 import { searchSegments, type TimestampOffset } from './timestamp-search';
-import { type QueueItem, WriteQueue } from './write-queue';
+import { ioMessage, type QueueItem, WriteQueue } from './write-queue';
 import { producerFieldsAt } from './producer-state/batch-producer-fields';
 import { buildMarkerBatch, planProducerAppend } from './producer-state/leader-append';
 import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
@@ -861,8 +861,7 @@ export class PartitionLog {
       try {
         await writeCheckpointFile(join(this.dir, LEADER_EPOCH_CHECKPOINT), this.epochs.encodeCheckpoint(), this.config.fsync === 'always');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException)?.code;
-        throw this.queue.fail(new LogError('storage', `leader-epoch-checkpoint write failed: ${code ? `${code} ` : ''}${(e as Error).message}`, { cause: e }));
+        throw this.queue.fail(new LogError('storage', `leader-epoch-checkpoint write failed: ${ioMessage(e)}`, { cause: e }));
       }
     };
     this.epochWrite = this.epochWrite.then(write, write);

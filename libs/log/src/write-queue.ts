@@ -115,9 +115,9 @@ export class WriteQueue {
         for (const [end, segment] of written) this.hooks.onWritten(end, segment);
         for (const it of items) if (it.kind === 'write') it.done();
       } catch (e) {
+        // Failed first, so appends made while the cut runs are refused at once.
+        const failure = this.fail(e instanceof LogError ? e : new LogError('storage', `log write failed: ${ioMessage(e)}`, { cause: e }));
         await rollBack(before);
-        const code = (e as NodeJS.ErrnoException)?.code;
-        const failure = this.fail(new LogError('storage', `log write failed: ${code ? `${code} ` : ''}${(e as Error).message}`, { cause: e }));
         for (const it of [...items, ...this.queue.splice(0)]) if (it.kind === 'write') it.done(failure);
       }
     }
@@ -221,4 +221,11 @@ async function rollBack(before: Map<Segment, Extent>): Promise<void> {
       // The disk refuses even this; recovery then finds the torn or unacknowledged tail.
     }
   }
+}
+
+/** An I/O error's message, with its errno code when the message does not already name it. */
+export function ioMessage(e: unknown): string {
+  const message = (e as Error)?.message ?? String(e);
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
