@@ -53,7 +53,8 @@ beforeAll(async () => {
     config: {
       broker: (id: number) => ({
         'etcd.lease.ttl.ms': 3000,
-        'replica.lag.time.max.ms': 3000,
+        // Generous: only the offline mark may take broker 1 out of an ISR here, never a slow machine.
+        'replica.lag.time.max.ms': 10000,
         ...(id === FULL_BROKER ? { 'log.dirs': `${mountDir},${otherDir}` } : {}),
       }),
       controller: { 'etcd.lease.ttl.ms': 3000 },
@@ -155,7 +156,7 @@ describe('a log dir that runs out of space', () => {
     expect(ackedAtFailure).toBeGreaterThan(0);
 
     const moved = await waitPartition('leadership off broker 1 and broker 1 out of the ISR', (s) => s.leader >= 0 && s.leader !== FULL_BROKER && !s.isr.includes(FULL_BROKER));
-    expect(moved.isr).toHaveLength(2);
+    expect(moved.isr.length).toBeGreaterThanOrEqual(2);
     // Produce through the gateway keeps succeeding at the new leader.
     await waitFor('acks=all writes after the failure', () => producer.acked.length >= ackedAtFailure + 50, 90_000);
     await producer.stop();
