@@ -1,5 +1,6 @@
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { resolve } from 'node:path';
+import { parseLogDirs } from '@dms/storage';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({ serviceName: 'dms-broker', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
   onShutdown(() => telemetry.shutdown(), 'telemetry');
+  const logDirs = parseLogDirs(config['log.dirs'], config['log.dir'], `./data/broker-${id}`).map((d) => resolve(d));
   const broker = new Broker({
     brokerId: id,
     clusterName: config['cluster.name'],
@@ -45,7 +47,8 @@ async function main(): Promise<void> {
     leaseTtlMs: config['etcd.lease.ttl.ms'],
     grpcHost: config['grpc.host'],
     grpcPort: config['grpc.port'],
-    logDir: resolve(config['log.dirs'] || `./data/broker-${id}`),
+    logDir: logDirs[0]!,
+    logDirs,
     rack: config['broker.rack'] || null,
     segmentBytes: config['log.segment.bytes'],
     indexIntervalBytes: config['log.index.interval.bytes'],

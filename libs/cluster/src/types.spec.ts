@@ -4,6 +4,7 @@ import {
   controllerLeader,
   gatewayRegistration,
   partitionState,
+  replicaOnline,
   topicRecord,
   type BrokerRegistration,
   type PartitionState,
@@ -25,6 +26,19 @@ describe('etcd value codecs', () => {
     const p: PartitionState = { replicas: [1, 2], leader: 1, leaderEpoch: 0, isr: [1], partitionEpoch: 0 };
     expect(partitionState.decode(partitionState.encode(p))).toEqual(p);
     expect(clusterIdRecord.decode('{"clusterId":"AAAAAAAAAAAAAAAAAAAAAA"}')).toEqual({ clusterId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+  });
+
+  it('carries a broker\'s offline log dirs and replicas; replicaOnline reads them', () => {
+    const b: BrokerRegistration = {
+      id: 2, host: 'h', port: 1, rack: null, startTimeMs: 0, offlineLogDirs: ['/data/a'], offlineReplicas: { t: [0, 2] },
+    };
+    const decoded = brokerRegistration.decode(brokerRegistration.encode(b));
+    expect(decoded).toEqual(b);
+    expect(replicaOnline(decoded, 't', 0)).toBe(false);
+    expect(replicaOnline(decoded, 't', 1)).toBe(true);
+    expect(replicaOnline(decoded, 'u', 0)).toBe(true);
+    expect(replicaOnline(undefined, 't', 1)).toBe(false);
+    expect(brokerRegistration.decode('{"id":1,"host":"h","port":1,"startTimeMs":0,"offlineReplicas":{"t":[-1]}}')).toBeUndefined();
   });
 
   it('fills optional rack/listeners and drops unknown fields', () => {

@@ -11,6 +11,18 @@ export interface BrokerRegistration {
   startTimeMs: number;
   /** The broker's static values of broker config keys (non-default only), for DescribeConfigs. */
   configs?: Record<string, string>;
+  /** Log dirs taken offline after an I/O error (Kafka's log dir failure); absent when none. */
+  offlineLogDirs?: string[];
+  /**
+   * Replicas assigned to this broker that live on an offline log dir, topic -> partitions: the
+   * controller treats them as not alive (out of the ISR, never elected) until they are back.
+   */
+  offlineReplicas?: Record<string, number[]>;
+}
+
+/** Whether broker `reg` may hold an in-sync replica of the partition: registered, and its log dir for it online. */
+export function replicaOnline(reg: BrokerRegistration | undefined, topic: string, partition: number): boolean {
+  return reg !== undefined && !(reg.offlineReplicas?.[topic]?.includes(partition) ?? false);
 }
 
 export interface GatewayRegistration {
@@ -98,14 +110,27 @@ function codec<T>(check: Check<T>): ValueCodec<T> {
   };
 }
 
+const isStrList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+const isPartitionMap = (v: unknown): v is Record<string, number[]> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((ps) => Array.isArray(ps) && ps.every((p) => isInt(p, 0)));
+
 export const brokerRegistration = codec<BrokerRegistration>((o) =>
-  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isRack(o.rack ?? null) && isTime(o.startTimeMs) && isStrMap(o.configs ?? {})
+  isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isRack(o.rack ?? null) && isTime(o.startTimeMs) && isStrMap(o.configs ?? {}) &&
+  isStrList(o.offlineLogDirs ?? []) && isPartitionMap(o.offlineReplicas ?? {})
     ? {
         id: o.id, host: o.host, port: o.port, rack: (o.rack as string | null) ?? null, startTimeMs: o.startTimeMs,
         ...(o.configs ? { configs: { ...(o.configs as Record<string, string>) } } : {}),
+        ...(o.offlineLogDirs ? { offlineLogDirs: [...(o.offlineLogDirs as string[])] } : {}),
+        ...(o.offlineReplicas ? { offlineReplicas: clonePartitionMap(o.offlineReplicas as Record<string, number[]>) } : {}),
       }
     : undefined,
 );
+
+function clonePartitionMap(m: Record<string, number[]>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [topic, ps] of Object.entries(m)) out[topic] = [...ps];
+  return out;
+}
 
 export const gatewayRegistration = codec<GatewayRegistration>((o) =>
   isId(o.id) && isNonEmpty(o.host) && isPort(o.port) && isRack(o.rack ?? null) && isTime(o.startTimeMs) &&

@@ -10,6 +10,7 @@ import {
   type ClusterView,
   type Log,
   type PartitionState,
+  replicaOnline,
 } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 
@@ -83,8 +84,9 @@ export async function alterPartition(opts: AlterPartitionOptions, brokerId: numb
       return out(ErrorCode.INVALID_REQUEST, 'The ISR must hold the leader and only replicas.', state);
     }
     const joining = isr.filter((id) => !state.isr.includes(id));
-    const ineligible = joining.filter((id) => opts.view.broker(id) === undefined);
-    if (ineligible.length > 0) return out(ErrorCode.INELIGIBLE_REPLICA, `Replicas ${ineligible.join(',')} are not alive.`, state);
+    // Kafka's rule: a replica joins only from a live broker, and not from a log dir that is offline.
+    const ineligible = joining.filter((id) => !replicaOnline(opts.view.broker(id), item.topic, item.partition));
+    if (ineligible.length > 0) return out(ErrorCode.INELIGIBLE_REPLICA, `Replicas ${ineligible.join(',')} are not alive or their log dir is offline.`, state);
     const next: PartitionState = { ...state, isr, partitionEpoch: state.partitionEpoch + 1 };
     const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
       .and(key, 'Mod', '==', kv.mod_revision)

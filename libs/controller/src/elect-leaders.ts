@@ -9,6 +9,7 @@ import {
   silentLog,
   type ClusterView,
   type Log,
+  replicaOnline,
 } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { electRequested, type RequestedElection } from '@dms/replication';
@@ -81,7 +82,7 @@ async function electOne(opts: ElectLeadersOptions, type: RequestedElection, t: E
       if (!kv || !state) return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       const written = BigInt(kv.mod_revision);
       const outcome = electRequested(state, {
-        isLive: (id) => view.broker(id) !== undefined,
+        isLive: (id) => replicaOnline(view.broker(id), t.topic, t.partition),
         restartedSince: (id) => (view.brokerEpoch(id) ?? 0n) > written,
       }, type);
       if (!outcome.ok) {

@@ -1,4 +1,4 @@
-import { errMessage, silentLog, type ClusterView, type Log } from '@dms/cluster';
+import { errMessage, replicaOnline, silentLog, type ClusterView, type Log } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { rebalanceCandidates } from '@dms/replication';
 import type { ElectionResult, ElectionTarget } from './elect-leaders';
@@ -49,7 +49,7 @@ export class LeaderRebalancer {
     try {
       const chosen = rebalanceCandidates(view.allPartitions(), ({ topic, partition }) => {
         const written = view.partitionRevision(topic, partition);
-        return { isLive: (id) => view.broker(id) !== undefined, restartedSince: (id) => (view.brokerEpoch(id) ?? 0n) > written };
+        return { isLive: (id) => replicaOnline(view.broker(id), topic, partition), restartedSince: (id) => (view.brokerEpoch(id) ?? 0n) > written };
       }, this.opts.imbalancePercentage);
       if (chosen.length === 0) return [];
       const results = await this.opts.elect(chosen.map(({ topic, partition }) => ({ topic, partition })));

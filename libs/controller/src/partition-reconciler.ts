@@ -10,6 +10,7 @@ import {
   silentLog,
   type ClusterView,
   type Log,
+  replicaOnline,
 } from '@dms/cluster';
 import { electPartition } from '@dms/replication';
 
@@ -95,7 +96,7 @@ export class PartitionReconciler {
     const facts = (topic: string, partition: number) => {
       const written = view.partitionRevision(topic, partition);
       return {
-        isLive: (id: number) => view.broker(id) !== undefined,
+        isLive: (id: number) => replicaOnline(view.broker(id), topic, partition),
         restartedSince: (id: number) => (view.brokerEpoch(id) ?? 0n) > written,
       };
     };

@@ -19,7 +19,8 @@ function setup(answers: Record<number, (req: ProduceRequest) => Partial<ProduceP
         request: async (req: ProduceRequest) => {
           calls.push(id);
           const answer = answers[id](req);
-          if (answer.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) leader.id = 2; // leadership moved on
+          // Leadership moved on (a storage error: the controller moves it off the failed log dir).
+          if (answer.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || answer.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) leader.id = 2;
           const base = { topic: 't', partition: 0, errorCode: ErrorCode.NONE, errorMessage: '', baseOffset: 7n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], appended: false };
           return { correlationId: req.correlationId, partitions: [{ ...base, ...answer }] };
         },
@@ -61,5 +62,25 @@ describe('GatewayStoragePort.produce after a leader move', () => {
     const [out] = await port.produce(-1, 5_000, [{ topic: 't', partition: 0, records }]);
     expect(calls).toEqual([1, 2]);
     expect(out).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 42n });
+  });
+
+  it('resends to the new leader a batch refused with KAFKA_STORAGE_ERROR (its log dir failed before appending)', async () => {
+    const { port, calls } = setup({
+      1: () => ({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR }),
+      2: () => ({ baseOffset: 42n }),
+    });
+    const [out] = await port.produce(-1, 5_000, batch);
+    expect(calls).toEqual([1, 2]);
+    expect(out).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 42n });
+  });
+
+  it('leaves to the client a plain batch whose leader failed with KAFKA_STORAGE_ERROR after appending it', async () => {
+    const { port, calls } = setup({
+      1: () => ({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, appended: true }),
+      2: () => ({ baseOffset: 42n }),
+    });
+    const [out] = await port.produce(-1, 5_000, batch);
+    expect(calls).toEqual([1]);
+    expect(out.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
   });
 });

@@ -24,9 +24,15 @@ import { applyFetchBudget } from './fetch-budget';
 /**
  * Errors after which the gateway may resend a partition's batch to the new leader itself, unless
  * the broker says it had already appended it (`appended`) and the batch is not idempotent: then
- * the client decides, as with Kafka.
+ * the client decides, as with Kafka. KAFKA_STORAGE_ERROR is one of them: the leader's log dir
+ * failed and the controller is moving leadership away; a failed append was never made readable.
  */
-const RETRY_SAFE = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+const RETRY_SAFE = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
 const RETRY_PAUSE_MS = 100;
 /** Upper bound on how long a produce waits for a leader to appear, within the client's timeout. */
 const MAX_LEADER_WAIT_MS = 15_000;
@@ -200,16 +206,19 @@ export class GatewayStoragePort implements StoragePort {
   /** Asks every live storage broker for its log dir; a broker that does not answer reports KAFKA_STORAGE_ERROR. */
   async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null): Promise<LogDirOutcome[]> {
     const ids = this.brokers.liveIds();
-    const dirs = await Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome> => {
+    const perBroker = await Promise.all(ids.map(async (brokerId): Promise<LogDirOutcome[]> => {
       const client = this.brokers.get(brokerId);
       try {
         if (!client) throw new Error('broker gone');
         const res = await unary(client.client.describeLogDirs.bind(client.client), { allTopics: topics === null, topics: topics ?? [] }, { timeoutMs: 10_000 });
-        return { brokerId, logDir: res.logDir, errorCode: res.errorCode, totalBytes: res.totalBytes, usableBytes: res.usableBytes, partitions: res.partitions };
+        // Every dir of a broker with several (log.dirs); a broker of before answers its one dir.
+        const described = res.logDirs.length > 0 ? res.logDirs : [res];
+        return described.map((d) => ({ brokerId, logDir: d.logDir, errorCode: d.errorCode, totalBytes: d.totalBytes, usableBytes: d.usableBytes, partitions: d.partitions }));
       } catch {
-        return { brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] };
+        return [{ brokerId, logDir: `broker-${brokerId}`, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, totalBytes: -1n, usableBytes: -1n, partitions: [] }];
       }
     }));
+    const dirs = perBroker.flat();
     // Clients key log dirs by path: brokers sharing a path (containers) are told apart by id.
     const count = new Map<string, number>();
     for (const d of dirs) count.set(d.logDir, (count.get(d.logDir) ?? 0) + 1);

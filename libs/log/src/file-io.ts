@@ -1,5 +1,5 @@
 import { writevSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { LogError } from './log-error';
 
 /** Positional read that loops over short reads; returns the bytes actually present. */
@@ -54,4 +54,37 @@ function dropPrefix(buffers: Buffer[], n: number): Buffer[] {
     skip = 0;
   }
   return out;
+}
+
+/** The I/O steps of the write path a fault can be injected into (see setIoFaultHook). */
+export type IoOperation = 'write' | 'sync' | 'checkpoint';
+
+/** Called before each such step; throwing (e.g. an Error with code 'ENOSPC') makes the step fail. */
+export type IoFaultHook = (op: IoOperation, path: string) => void;
+
+let faultHook: IoFaultHook | undefined;
+
+/**
+ * Test seam for the disk failures a test cannot cause on demand (EIO, ENOSPC at one exact step):
+ * the hook runs before every data write, fsync and checkpoint write of every log in the process.
+ * Undefined (the default) removes it.
+ */
+export function setIoFaultHook(hook: IoFaultHook | undefined): void {
+  faultHook = hook;
+}
+
+/** Runs the fault hook, if any, for one step of the write path. */
+export function checkIoFault(op: IoOperation, path: string): void {
+  faultHook?.(op, path);
+}
+
+/** Atomic rewrite of a small checkpoint file: temp file (fsynced when asked), then rename over. */
+export async function writeCheckpointFile(path: string, text: string, fsync: boolean): Promise<void> {
+  checkIoFault('checkpoint', path);
+  await writeFile(path + '.tmp', text);
+  if (fsync) {
+    const fh = await open(path + '.tmp', 'r+');
+    await fh.sync().finally(() => fh.close());
+  }
+  await rename(path + '.tmp', path);
 }

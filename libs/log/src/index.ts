@@ -14,3 +14,5 @@ export type { MutableLogSettings } from './log-config';
 export { decideRetention, enforceRetention, segmentFacts } from './retention';
 export type { RetentionDecision, RetentionLimits, RetentionOutcome, SegmentFacts } from './retention';
 export { TailCacheBudget } from './tail-cache';
+export { setIoFaultHook } from './file-io';
+export type { IoFaultHook, IoOperation } from './file-io';

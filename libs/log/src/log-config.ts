@@ -42,6 +42,12 @@ export interface LogConfig {
   tailCacheBytes?: number;
   /** A byte budget shared by the tails of many logs (a broker's log.tail.cache.bytes). */
   tailCacheBudget?: TailCacheBudget;
+  /**
+   * Called once when a write, fsync or checkpoint of this log fails (ENOSPC, EIO, ...): the log
+   * then refuses everything until reopened; the owner takes the whole log dir offline (Kafka's
+   * log dir failure handling). `dir` is the partition directory.
+   */
+  onStorageError?: (err: LogError, dir: string) => void;
 }
 
 /** The settings a log takes at run time (topic config changes), validated like the rest. */
@@ -63,6 +69,7 @@ export interface ResolvedLogConfig {
   flushMs: number;
   tailCacheBytes: number;
   tailCacheBudget?: TailCacheBudget;
+  onStorageError?: (err: LogError, dir: string) => void;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -84,6 +91,7 @@ export function resolveLogConfig(config: LogConfig): ResolvedLogConfig {
     maxReadBytes: config.maxReadBytes ?? 64 << 20,
     tailCacheBytes: checkTailCacheBytes(config.tailCacheBytes ?? 1 << 20),
     tailCacheBudget: config.tailCacheBudget,
+    onStorageError: config.onStorageError,
     ...resolveMutable({ ...config, segmentBytes }, {
       segmentBytes,
       segmentMs: Infinity,

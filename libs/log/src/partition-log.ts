@@ -1,4 +1,4 @@
-import { mkdir, open as openFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ATTR_TIMESTAMP_TYPE,
@@ -10,6 +10,7 @@ import {
   validateBatches,
 } from '@dms/kafka-codec';
 import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
+import { writeCheckpointFile } from './file-io';
 import { checkTopicId, readEpochCheckpoint } from './log-files';
 import { loadSegments } from './segment-loader';
 import { LEADER_EPOCH_CHECKPOINT } from './file-names';
@@ -27,7 +28,7 @@ import { LogError } from './log-error';
 import { Segment } from './segment';
 import { discardCleaned, recoverInterruptedSwaps, swapInCleaned, SwapIncomplete } from './cleaner/segment-swap';
 import { searchSegments, type TimestampOffset } from './timestamp-search';
-import { type QueueItem, WriteQueue } from './write-queue';
+import { ioMessage, type QueueItem, WriteQueue } from './write-queue';
 import { producerFieldsAt } from './producer-state/batch-producer-fields';
 import { buildMarkerBatch, planProducerAppend } from './producer-state/leader-append';
 import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
@@ -135,6 +136,7 @@ export class PartitionLog {
     this.queue = new WriteQueue({
       fsync: config.fsync === 'always',
       afterCycle: () => this.persistEpochsIfDirty(),
+      onFailure: (err) => config.onStorageError?.(err, dir),
       onWritten: (end, segment) => {
         if (end > this.writtenEnd) this.writtenEnd = end;
         this.flushPolicy.segmentWritten(segment);
@@ -300,7 +302,7 @@ export class PartitionLog {
     }, (e: unknown) => {
       // Past the commit point the files and this log's view disagree: stop until a reopen
       // (whose recovery completes the swap), as after a failed write.
-      if (e instanceof SwapIncomplete) this.queue.failure ??= new LogError('storage', e.message, { cause: e });
+      if (e instanceof SwapIncomplete) this.queue.fail(new LogError('storage', e.message, { cause: e }));
       throw e;
     });
     this.swapping = swap;
@@ -717,7 +719,8 @@ export class PartitionLog {
         if (this.writtenEnd === this.nextOffset) this.snapshotProducers(this.writtenEnd, Promise.resolve());
       }
       await this.snapshots.settled();
-      await this.epochWrite;
+      // A failed checkpoint write already stopped the log; closing still releases the files.
+      await this.epochWrite.catch(() => undefined);
     } finally {
       for (const s of this.segments) await s.close().catch(() => {});
     }
@@ -848,17 +851,18 @@ export class PartitionLog {
     return this.epochsDirty ? this.persistEpochs() : undefined;
   }
 
-  /** Serialised atomic rewrite (temp file + rename) of the leader-epoch checkpoint. */
+  /**
+   * Serialised atomic rewrite (temp file + rename) of the leader-epoch checkpoint. A failure stops
+   * the log like a failed data write: appends made under the unrecorded epoch must not be served.
+   */
   private persistEpochs(): Promise<void> {
     this.epochsDirty = false;
     const write = async () => {
-      const path = join(this.dir, LEADER_EPOCH_CHECKPOINT);
-      await writeFile(path + '.tmp', this.epochs.encodeCheckpoint());
-      if (this.config.fsync === 'always') {
-        const fh = await openFile(path + '.tmp', 'r+');
-        await fh.sync().finally(() => fh.close());
+      try {
+        await writeCheckpointFile(join(this.dir, LEADER_EPOCH_CHECKPOINT), this.epochs.encodeCheckpoint(), this.config.fsync === 'always');
+      } catch (e) {
+        throw this.queue.fail(new LogError('storage', `leader-epoch-checkpoint write failed: ${ioMessage(e)}`, { cause: e }));
       }
-      await rename(path + '.tmp', path);
     };
     this.epochWrite = this.epochWrite.then(write, write);
     return this.epochWrite;

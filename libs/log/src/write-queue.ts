@@ -1,4 +1,6 @@
-import { writeAllAt, writeAllAtSync } from './file-io';
+import { ftruncateSync } from 'node:fs';
+import { truncate, unlink } from 'node:fs/promises';
+import { checkIoFault, writeAllAt, writeAllAtSync } from './file-io';
 import { LogError } from './log-error';
 import type { Segment } from './segment';
 
@@ -25,6 +27,16 @@ export interface WriteQueueHooks {
   /** Runs after each cycle's writes, before completions (epoch checkpoint); undefined when there is nothing to wait for. */
   afterCycle: () => Promise<void> | undefined;
   onWritten: (endOffset: bigint, segment: Segment) => void;
+  /** The queue failed for good (once): the owner takes the log dir offline. */
+  onFailure?: (err: LogError) => void;
+}
+
+/** A segment's written extent before a cycle touched it: what a failed cycle rolls back to. */
+interface Extent {
+  size: number;
+  end: bigint;
+  /** Rolled to in this cycle: a failure removes its files, so a reopen does not start past the cut. */
+  fresh: boolean;
 }
 
 /**
@@ -32,6 +44,11 @@ export interface WriteQueueHooks {
  * queued run for one segment with a single writev, then completes them all.
  * A failed write fails the queue for good: the log's bytes and its in-memory view may
  * disagree, and only a reopen (recovery) may resolve that.
+ *
+ * Nothing of a cycle becomes readable (the log's end moves, `onWritten`) before all of it is
+ * written and the epoch checkpoint (`afterCycle`) is persisted: a cycle that fails anywhere leaves
+ * the log end where it was, and its segments are cut back to where they were (best effort), so a
+ * failed write is never served, not even after the reopen.
  *
  * Without fsync (the default) a cycle only copies bytes into the page cache, which takes
  * microseconds: it runs synchronously on the segment's descriptor once the current turn's
@@ -76,19 +93,32 @@ export class WriteQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Fails the queue for good (first failure wins) and tells the owner once. */
+  fail(err: LogError): LogError {
+    if (this.failure) return this.failure;
+    this.failure = err;
+    this.hooks.onFailure?.(err);
+    return err;
+  }
+
   private async run(): Promise<void> {
     this.running = true;
     while (this.queue.length > 0) {
       const items = this.queue.splice(0);
+      const before = new Map<Segment, Extent>();
+      const written: Array<[bigint, Segment]> = [];
       try {
-        if (!this.hooks.fsync && this.writableNow(items)) this.writeCycleSync(items);
-        else await this.writeCycle(items);
+        if (!this.hooks.fsync && this.writableNow(items)) this.writeCycleSync(items, before, written);
+        else await this.writeCycle(items, before, written);
         const after = this.hooks.afterCycle();
         if (after) await after;
+        for (const [end, segment] of written) this.hooks.onWritten(end, segment);
         for (const it of items) if (it.kind === 'write') it.done();
       } catch (e) {
-        this.failure = new LogError('storage', `log write failed: ${(e as Error).message}`, { cause: e });
-        for (const it of [...items, ...this.queue.splice(0)]) if (it.kind === 'write') it.done(this.failure);
+        // Failed first, so appends made while the cut runs are refused at once.
+        const failure = this.fail(e instanceof LogError ? e : new LogError('storage', `log write failed: ${ioMessage(e)}`, { cause: e }));
+        await rollBack(before);
+        for (const it of [...items, ...this.queue.splice(0)]) if (it.kind === 'write') it.done(failure);
       }
     }
     this.running = false;
@@ -102,7 +132,7 @@ export class WriteQueue {
   }
 
   /** writeCycle for writes only, with the segments' files open: page-cache copies, no fsync. */
-  private writeCycleSync(items: QueueItem[]): void {
+  private writeCycleSync(items: QueueItem[], before: Map<Segment, Extent>, written: Array<[bigint, Segment]>): void {
     let i = 0;
     while (i < items.length) {
       const first = items[i] as WriteItem;
@@ -114,18 +144,22 @@ export class WriteQueue {
       for (let k = start; k < j; k++) buffers[k - start] = (items[k] as WriteItem).data;
       i = j;
       this.writeCalls++;
+      remember(before, first.segment, false);
+      checkIoFault('write', first.segment.paths.log);
       writeAllAtSync(first.segment.openLogFd()!, buffers, first.position);
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
       for (let k = start; k < j; k++) first.segment.rememberWritten((items[k] as WriteItem).position, buffers[k - start]!);
-      this.hooks.onWritten(last.endOffset, first.segment);
+      written.push([last.endOffset, first.segment]);
     }
   }
 
-  private async writeCycle(items: QueueItem[]): Promise<void> {
+  private async writeCycle(items: QueueItem[], before: Map<Segment, Extent>, written: Array<[bigint, Segment]>): Promise<void> {
     let i = 0;
+    let rolled = false;
     while (i < items.length) {
       const first = items[i]!;
       if (first.kind === 'seal') {
+        rolled = true;
         await first.segment.persistIndexes();
         if (this.hooks.fsync) await first.segment.sync();
         await first.segment.closeIndexFiles();
@@ -145,14 +179,53 @@ export class WriteQueue {
       }
       const fh = await first.segment.files();
       this.writeCalls++;
+      remember(before, first.segment, rolled);
+      checkIoFault('write', first.segment.paths.log);
       await writeAllAt(fh, buffers, first.position);
-      if (this.hooks.fsync) await fh.datasync();
+      if (this.hooks.fsync) {
+        checkIoFault('sync', first.segment.paths.log);
+        await fh.datasync();
+      }
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
       for (let k = 0; k < buffers.length; k++) first.segment.rememberWritten(positions[k]!, buffers[k]!);
-      this.hooks.onWritten(last.endOffset, first.segment);
+      written.push([last.endOffset, first.segment]);
       // Index entries stay in memory until the segment is sealed, flushed or closed (Kafka
       // does not write its mmapped index per append either): recovery rebuilds the active
       // segment's indexes from its batches, so writing them per cycle bought nothing.
     }
   }
+}
+
+function remember(before: Map<Segment, Extent>, segment: Segment, afterRoll: boolean): void {
+  if (!before.has(segment)) before.set(segment, { size: segment.writtenSize, end: segment.writtenEnd, fresh: afterRoll && segment.writtenSize === 0 });
+}
+
+/**
+ * After a failed cycle: each segment it touched goes back to its extent before the cycle, in
+ * memory and on disk, so a reopen's recovery cannot bring back a batch whose append failed.
+ * Best effort: on a dead disk the cut may fail too; the log is already refusing everything.
+ */
+async function rollBack(before: Map<Segment, Extent>): Promise<void> {
+  for (const [segment, extent] of before) {
+    segment.markWritten(extent.size, extent.end);
+    try {
+      if (extent.fresh) {
+        for (const p of [segment.paths.log, segment.paths.index, segment.paths.timeIndex]) await unlink(p).catch(() => undefined);
+        continue;
+      }
+      const fd = segment.openLogFd();
+      // A segment sealed in the cycle has its descriptor for reads only: cut it by path.
+      if (fd !== undefined) ftruncateSync(fd, extent.size);
+      else await truncate(segment.paths.log, extent.size);
+    } catch {
+      // The disk refuses even this; recovery then finds the torn or unacknowledged tail.
+    }
+  }
+}
+
+/** An I/O error's message, with its errno code when the message does not already name it. */
+export function ioMessage(e: unknown): string {
+  const message = (e as Error)?.message ?? String(e);
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -43,6 +43,10 @@ export const MetricNames = {
   cleanerBusyTime: 'kafka.log.cleaner.busy.time',
   /** Broker: producer ids in the producer state of this broker's replicas (Kafka's ReplicaManager ProducerIdCount, KIP-847). */
   producerIdCount: 'kafka.server.producer.id.count',
+  /** Broker: log dirs taken offline after an I/O error (Kafka's LogManager OfflineLogDirectoryCount). */
+  offlineLogDirectoryCount: 'kafka.log.log.manager.offline.log.directory.count',
+  /** Broker: partition replicas assigned here whose log dir is offline (Kafka's ReplicaManager OfflineReplicaCount). */
+  offlineReplicaCount: 'kafka.server.offline.replica.count',
 } as const;
 
 /** Histogram bucket bounds for request latency, ms: sub-millisecond to long polls and joins. */

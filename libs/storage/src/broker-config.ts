@@ -29,7 +29,12 @@ export const brokerConfigDef = defineConfig({
   'broker.id': { type: 'int', required: true, min: 0, doc: 'Storage broker id (Kafka broker.id).' },
   'grpc.host': { type: 'string', default: '127.0.0.1', doc: 'Address the gRPC storage service binds and advertises.' },
   'grpc.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'gRPC port; 0 picks a free one.' },
-  'log.dirs': { type: 'string', default: '', doc: 'Directory holding partition logs (default ./data/broker-<id>).' },
+  'log.dirs': {
+    type: 'string',
+    default: '',
+    doc: 'Directories holding partition logs, comma-separated (Kafka\'s log.dirs): a new replica goes to the one with the fewest partitions; one that fails goes offline alone. Default: log.dir.',
+  },
+  'log.dir': { type: 'string', default: '', doc: 'The directory holding partition logs when log.dirs is not set (default ./data/broker-<id>).' },
   'broker.rack': { type: 'string', default: '', doc: 'Rack (availability zone) of this broker.' },
   'log.segment.bytes': { type: 'int', default: 1073741824, min: 1048576, doc: 'Segment size before a new segment is rolled.' },
   'log.index.interval.bytes': { type: 'int', default: 4096, min: 0, doc: 'Bytes of log between offset index entries.' },

@@ -3,6 +3,7 @@ import { GROUP_STATES, type GroupCoordinator } from '@dms/groups';
 import { MetricNames } from '@dms/platform';
 import type { CleanerTotals } from './log-cleaner';
 import type { ReplicaManager } from './replica-manager';
+import type { OfflineMarks } from './log-dir-failure';
 
 /** What the storage service reports as it moves client bytes. */
 export interface BrokerByteCounters {
@@ -21,6 +22,7 @@ export function brokerMetrics(
   replicas: ReplicaManager,
   coordinator: () => GroupCoordinator | undefined,
   cleaner: () => CleanerTotals | undefined = () => undefined,
+  offline: () => OfflineMarks = () => ({ offlineLogDirs: [], offlineReplicas: {} }),
 ): BrokerByteCounters {
   const bytesIn = meter.createCounter(MetricNames.bytesIn, { description: 'Record batch bytes appended for clients', unit: 'By' });
   const bytesOut = meter.createCounter(MetricNames.bytesOut, { description: 'Record batch bytes returned to consumers', unit: 'By' });
@@ -63,6 +65,14 @@ export function brokerMetrics(
     .addCallback((result) => result.observe(cleaner()?.rounds ?? 0));
   meter.createObservableCounter(MetricNames.cleanerBusyTime, { description: 'Time the log cleaner spent in rounds', unit: 'ms' })
     .addCallback((result) => result.observe(cleaner()?.busyMs ?? 0));
+  meter.createObservableGauge(MetricNames.offlineLogDirectoryCount, { description: 'Log dirs taken offline after an I/O error' })
+    .addCallback((result) => result.observe(offline().offlineLogDirs.length));
+  meter.createObservableGauge(MetricNames.offlineReplicaCount, { description: 'Replicas assigned to this broker whose log dir is offline' })
+    .addCallback((result) => {
+      let n = 0;
+      for (const ps of Object.values(offline().offlineReplicas)) n += ps.length;
+      result.observe(n);
+    });
   return {
     bytesIn: (topic, bytes) => bytesIn.add(bytes, { topic }),
     bytesOut: (topic, bytes) => bytesOut.add(bytes, { topic }),

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
-import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
+import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
 import type { Logger } from '@dms/platform';
 import { TailCacheBudget } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
@@ -20,6 +20,8 @@ import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
+import { isDiskError, LogDirFailures, type OfflineMarks } from './log-dir-failure';
+import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
 
 export interface BrokerOptions {
@@ -33,7 +35,10 @@ export interface BrokerOptions {
   leaseTtlMs: number;
   grpcHost: string;
   grpcPort: number;
+  /** The first log dir (its checkpoints and metadata live there as before). */
   logDir: string;
+  /** Every log dir (Kafka's log.dirs), `logDir` first; default: `logDir` alone. */
+  logDirs?: string[];
   rack: string | null;
   segmentBytes: number;
   indexIntervalBytes: number;
@@ -76,6 +81,9 @@ export class Broker {
   private cleaner?: LogCleaner;
   private retention!: LogRetention;
   private producerExpiry: ProducerExpiry | undefined;
+  private logDirFailures!: LogDirFailures;
+  /** What this broker wrote to etcd at start, before any offline marks. */
+  private registration: BrokerRegistration | undefined;
   port = 0;
   private stopped = false;
 
@@ -84,10 +92,32 @@ export class Broker {
   async start(): Promise<void> {
     const { opts } = this;
     const replication = { ...DEFAULT_REPLICATION_OPTIONS, ...opts.replication };
-    mkdirSync(opts.logDir, { recursive: true });
+    const dirs = new LogDirSet(opts.logDirs ?? [opts.logDir], (dir) => this.logDirFailures?.isOffline(dir) ?? false);
+    // A dir that cannot even be created starts offline; the broker needs at least one.
+    const unusable: Array<[string, Error]> = [];
+    for (const dir of dirs.dirs) {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        if (!isDiskError(err) || dirs.dirs.length === 1) throw err;
+        unusable.push([dir, err as Error]);
+      }
+    }
+    if (unusable.length === dirs.dirs.length) throw unusable[0]![1];
+    for (const dup of dirs.scan()) opts.logger.warn(dup, 'partition directory found in two log dirs: the first is served, the other left alone');
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
+    this.logDirFailures = new LogDirFailures({
+      brokerId: opts.brokerId,
+      logDirs: dirs.dirs,
+      view: this.view,
+      dirOf: (topic, partition) => dirs.dirOf(topic, partition),
+      dropReplicasIn: (dir) => this.replicas.dropReplicasIn(dir),
+      reopen: () => this.replicas.refresh(),
+      publish: (marks) => this.publishRegistration(marks),
+      logger: opts.logger,
+    });
     this.replicas = new ReplicaManager(this.view, {
       brokerId: opts.brokerId,
       logDir: opts.logDir,
@@ -96,12 +126,16 @@ export class Broker {
         indexIntervalBytes: opts.indexIntervalBytes,
         fsync: opts.fsync,
         ...tailCacheConfig(opts.tailCacheBytes ?? 64 << 20, opts.tailCachePartitionBytes ?? 1 << 20),
+        onStorageError: (err, dir) => this.logDirFailures.logFailed(err, dir),
       },
+      logDirFailures: this.logDirFailures,
+      logDirSet: dirs,
       minInsyncReplicas: replication.minInsyncReplicas,
       staticConfigs: opts.staticConfigs,
       hwCheckpointIntervalMs: replication.highWatermarkCheckpointIntervalMs,
       logger: opts.logger,
     });
+    for (const [dir, err] of unusable) this.logDirFailures.fail(dir, err);
     this.controller = new ControllerClient(this.view);
     this.isrUpdater = new IsrUpdater({
       replicas: this.replicas,
@@ -126,7 +160,11 @@ export class Broker {
       StorageServiceService,
       createStorageService({
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
-        metrics: opts.meter ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals) : undefined,
+        logDirs: dirs.dirs,
+        logDirFailures: this.logDirFailures,
+        metrics: opts.meter
+          ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks())
+          : undefined,
         // A marker on __consumer_offsets ends the producer's pending transactional offset commits.
         onTxnMarker: (m) => this.groups?.onTxnMarker(m),
       }),
@@ -158,12 +196,13 @@ export class Broker {
     // A fresh key (new createRevision) is this process's broker epoch: the controller sees the
     // restart and re-elects what we led, so we never lead on a record from our previous life.
     await this.etcd.delete().key(key).exec();
-    await this.session.register(
-      key,
-      brokerRegistration.encode({
-        id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now(), configs: opts.staticConfigs ?? {},
-      }),
-    );
+    this.registration = {
+      id: opts.brokerId, host: opts.grpcHost, port: this.port, rack: opts.rack, startTimeMs: Date.now(), configs: opts.staticConfigs ?? {},
+    };
+    // A dir that failed while starting is offline from the first registration on.
+    const marks = this.logDirFailures.marks();
+    await this.session.register(key, brokerRegistration.encode(withMarks(this.registration, marks)));
+    this.logDirFailures.markPublished(marks);
     this.fetchers.start();
     this.isrUpdater.start();
     this.retention = new LogRetention({
@@ -183,6 +222,7 @@ export class Broker {
     if (cleaning.enable) {
       this.cleaner = new LogCleaner(this.replicas, {
         logDir: opts.logDir,
+        logDirSet: dirs,
         threads: cleaning.threads,
         backoffMs: cleaning.backoffMs,
         dedupeBufferSize: cleaning.dedupeBufferSize,
@@ -195,6 +235,17 @@ export class Broker {
     }
   }
 
+  /** Rewrites this broker's registration with the offline log dirs and replicas (the controller acts on them). */
+  private async publishRegistration(marks: OfflineMarks): Promise<void> {
+    if (!this.registration || this.stopped) throw new Error('the broker is not registered');
+    await this.session.register(brokerKey(this.opts.clusterName, this.opts.brokerId), brokerRegistration.encode(withMarks(this.registration, marks)));
+  }
+
+  /** The log dir failure state (offline dirs; bringing one back online). */
+  get logDirs(): LogDirFailures {
+    return this.logDirFailures;
+  }
+
   /** The log cleaner, when log.cleaner.enable is on (tests and metrics read its totals). */
   get logCleaner(): LogCleaner | undefined {
     return this.cleaner;
@@ -202,6 +253,7 @@ export class Broker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.logDirFailures?.close();
     this.isrUpdater?.stop();
     await this.cleaner?.stop().catch(() => undefined);
     await this.retention?.stop().catch(() => undefined);
@@ -216,6 +268,11 @@ export class Broker {
     await this.view?.close();
     this.etcd?.close();
   }
+}
+
+/** The registration with the offline marks, when there are any. */
+function withMarks(reg: BrokerRegistration, marks: OfflineMarks): BrokerRegistration {
+  return marks.offlineLogDirs.length > 0 ? { ...reg, offlineLogDirs: marks.offlineLogDirs, offlineReplicas: marks.offlineReplicas } : reg;
 }
 
 /** The logs' in-memory tail settings: one budget shared by every partition of this broker. */

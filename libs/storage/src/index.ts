@@ -8,6 +8,8 @@ export * from './replica-fetcher';
 export * from './isr-updater';
 export * from './controller-client';
 export * from './log-cleaner';
+export { LogDirSet, parseLogDirs } from './log-dir-set';
+export { LogDirFailures, isDiskError, type OfflineMarks } from './log-dir-failure';
 export * from './compaction-settings';
 export * from './log-retention';
 export * from './retention-settings';

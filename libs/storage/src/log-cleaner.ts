@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   cleanableRange,
   CleaningAborted,
@@ -15,6 +13,7 @@ import type { Logger } from '@dms/platform';
 import { CleanerThrottle } from './cleaner-throttle';
 import { COMPACTION_DEFAULTS, topicCompaction } from './compaction-settings';
 import { hwKey, readOffsetCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
+import { LogDirSet } from './log-dir-set';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
 
@@ -23,6 +22,8 @@ export const CLEANER_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 
 export interface LogCleanerOptions {
   logDir: string;
+  /** Every log dir (log.dirs), each with its own checkpoint file; default: `logDir` alone. */
+  logDirSet?: LogDirSet;
   /** log.cleaner.threads: rounds that may run at once, each with its share of the buffer. */
   threads: number;
   /** log.cleaner.backoff.ms: the pause after a pass that found nothing to clean. */
@@ -78,6 +79,7 @@ export class LogCleaner {
   private wake: (() => void)[] = [];
   private checkpointWrite: Promise<void> = Promise.resolve();
   private readonly throttle: CleanerThrottle;
+  private readonly dirs: LogDirSet;
   readonly totals: CleanerTotals = { rounds: 0, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, busyMs: 0 };
 
   constructor(
@@ -85,6 +87,7 @@ export class LogCleaner {
     private readonly opts: LogCleanerOptions,
   ) {
     this.throttle = new CleanerThrottle(opts.ioMaxBytesPerSecond ?? 0);
+    this.dirs = opts.logDirSet ?? new LogDirSet([opts.logDir]);
   }
 
   private get now(): number {
@@ -92,7 +95,7 @@ export class LogCleaner {
   }
 
   async start(): Promise<void> {
-    this.checkpoints = await readOffsetCheckpoint(this.opts.logDir, CLEANER_CHECKPOINT_FILE);
+    this.checkpoints = await this.dirs.readCheckpoints((dir) => readOffsetCheckpoint(dir, CLEANER_CHECKPOINT_FILE));
     const threads = Math.max(1, this.opts.threads);
     const share = Math.floor(this.opts.dedupeBufferSize / threads);
     for (let i = 0; i < threads; i++) this.workers.push(this.loop(new OffsetMap(share)));
@@ -235,11 +238,13 @@ export class LogCleaner {
       const entries: { topic: string; partition: number; offset: bigint }[] = [];
       for (const [key, value] of this.checkpoints) {
         const [topic, partition] = key.split('\0') as [string, string];
-        const here = this.replicas.getNow(topic, Number(partition)) ?? existsSync(join(this.opts.logDir, `${topic}-${partition}`));
+        const here = this.replicas.getNow(topic, Number(partition)) ?? this.dirs.locate(topic, Number(partition)) !== undefined;
         if (here) entries.push({ topic, partition: Number(partition), offset: value });
         else this.checkpoints.delete(key);
       }
-      await writeOffsetCheckpoint(this.opts.logDir, CLEANER_CHECKPOINT_FILE, entries);
+      await this.dirs.writeCheckpoints(entries, (dir, es) => writeOffsetCheckpoint(dir, CLEANER_CHECKPOINT_FILE, es), (dir, err) => {
+        this.opts.logger.warn({ err, logDir: dir }, 'could not write the cleaner offset checkpoint');
+      });
     };
     this.checkpointWrite = this.checkpointWrite.then(write, write).catch((err) => {
       this.opts.logger.warn({ err }, 'could not write the cleaner offset checkpoint');

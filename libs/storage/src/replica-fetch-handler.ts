@@ -4,6 +4,7 @@ import type { Logger } from '@dms/platform';
 import { divergingEpoch } from '@dms/replication';
 import type { ReplicaFetchPartition, ReplicaFetchPartitionResult, ReplicaFetchRequest, ReplicaFetchResponse } from '@dms/rpc';
 import type { IsrUpdater } from './isr-updater';
+import { isDiskError } from './log-dir-failure';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
 
@@ -11,6 +12,8 @@ export interface ReplicaFetchHandlerOptions {
   replicas: ReplicaManager;
   logger: Logger;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
+  /** A read that fails on the disk takes the log dir offline. */
+  logDirFailures?: { logFailed(err: Error, partitionDir: string): void };
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -60,6 +63,7 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
     } catch (err) {
       if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
       opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'replica read failed');
+      if (isDiskError(err)) opts.logDirFailures?.logFailed(err as Error, replica.log.dir);
       return { ...base, ...marks, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
     }
   }

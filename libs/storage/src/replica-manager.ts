@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ClusterView, PartitionState } from '@dms/cluster';
 import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import { LeaderState } from '@dms/replication';
+import { isDiskError } from './log-dir-failure';
+import { LogDirSet } from './log-dir-set';
 import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
 import { logLifecycleSettings } from './retention-settings';
@@ -21,6 +23,10 @@ export interface ReplicaManagerOptions {
   staticConfigs?: Record<string, string>;
   /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
   hwCheckpointIntervalMs?: number;
+  /** Log dirs taken offline after an I/O error (see log-dir-failure.ts): nothing opens there. */
+  logDirFailures?: { isOffline(dir: string): boolean; fail(logDir: string, err: Error): void; logFailed(err: Error, partitionDir: string): void };
+  /** Every log dir (log.dirs), `logDir` among them; default: `logDir` alone. */
+  logDirSet?: LogDirSet;
   logger: Logger;
 }
 
@@ -66,6 +72,8 @@ export class ReplicaManager extends EventEmitter {
    * is acknowledged only once the ISR has it (see docs/decisions/0003-etcd-outage.md).
    */
   fencedOff = false;
+  /** Where each partition's log is (log.dirs); checkpoints are kept per dir. */
+  private readonly dirs: LogDirSet;
 
   constructor(
     private readonly view: ClusterView,
@@ -73,6 +81,7 @@ export class ReplicaManager extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    this.dirs = opts.logDirSet ?? new LogDirSet([opts.logDir]);
   }
 
   get brokerId(): number {
@@ -81,8 +90,8 @@ export class ReplicaManager extends EventEmitter {
 
   /** Reads the high watermark checkpoint, then follows etcd's view of our partitions. */
   async start(): Promise<void> {
-    this.checkpointed = await readHwCheckpoint(this.opts.logDir);
-    this.checkpointedStarts = await readOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE);
+    this.checkpointed = await this.dirs.readCheckpoints((dir) => readHwCheckpoint(dir));
+    this.checkpointedStarts = await this.dirs.readCheckpoints((dir) => readOffsetCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
     this.view.on('change', () => this.schedule());
     this.schedule();
     const every = this.opts.hwCheckpointIntervalMs ?? 5_000;
@@ -105,7 +114,11 @@ export class ReplicaManager extends EventEmitter {
         if (offset !== undefined) entries.set(key, { topic, partition: Number(partition), offset });
       }
       for (const [key, r] of this.replicas) entries.set(key, { topic: r.topic, partition: r.partition, offset: r.log.highWatermark });
-      await writeHwCheckpoint(this.opts.logDir, [...entries.values()]);
+      // An offline dir keeps its last checkpoint: its replicas are closed, their marks unknown here.
+      await this.dirs.writeCheckpoints([...entries.values()], (dir, es) => writeHwCheckpoint(dir, es), (dir, err) => {
+        this.opts.logger.warn({ err, logDir: dir }, 'could not write the high watermark checkpoint');
+        if (isDiskError(err)) this.opts.logDirFailures?.fail(dir, err as Error);
+      });
     }).catch((err) => this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint'));
     this.checkpointing = run;
     return run;
@@ -134,7 +147,10 @@ export class ReplicaManager extends EventEmitter {
         if (topics.has(topic) || topics.size === 0) entries.push({ topic, partition: Number(partition), offset });
         else this.checkpointedStarts.delete(key);
       }
-      await writeOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE, entries);
+      await this.dirs.writeCheckpoints(entries, (dir, es) => writeOffsetCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, es), (dir, err) => {
+        this.opts.logger.warn({ err, logDir: dir }, 'could not write the log start offset checkpoint');
+        if (isDiskError(err)) this.opts.logDirFailures?.fail(dir, err as Error);
+      });
     }).catch((err) => this.opts.logger.warn({ err }, 'could not write the log start offset checkpoint'));
     this.startCheckpointQueued = run;
     this.startCheckpointing = run;
@@ -212,6 +228,29 @@ export class ReplicaManager extends EventEmitter {
     this.replicas.clear();
   }
 
+  /**
+   * Log dir failure: every replica whose log is in `logDir` stops here (waiting produces answer
+   * KAFKA_STORAGE_ERROR) and its log is closed; reconcile does not reopen it while the dir is offline.
+   */
+  dropReplicasIn(logDir: string): Promise<number> {
+    const run = this.chain.then(async () => {
+      const dropped: PartitionReplica[] = [];
+      for (const [key, r] of this.replicas) {
+        if (resolve(dirname(r.log.dir)) !== resolve(logDir)) continue;
+        this.replicas.delete(key);
+        r.purgatory.failAll(ErrorCode.KAFKA_STORAGE_ERROR);
+        r.role = 'none';
+        r.leader = undefined;
+        dropped.push(r);
+      }
+      this.emit('roles');
+      await Promise.all(dropped.map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
+      return dropped.length;
+    });
+    this.chain = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
   private schedule(): void {
     this.chain = this.chain.then(() => this.reconcile()).catch((err) => this.opts.logger.error({ err }, 'partition reconcile failed'));
   }
@@ -267,7 +306,7 @@ export class ReplicaManager extends EventEmitter {
       await r.serial(() => r.log.close()).catch(() => undefined);
       const topicGone = !topics.has(r.topic) || topics.get(r.topic)!.topicId !== r.topicId;
       if (topicGone) {
-        await PartitionLog.delete(partitionDir(logDir, r.topic, r.partition));
+        await PartitionLog.delete(r.log.dir);
         logger.info({ topic: r.topic, partition: r.partition }, 'deleted partition log of a deleted topic');
       } else {
         logger.info({ topic: r.topic, partition: r.partition }, 'no longer a replica; closed partition log');
@@ -368,9 +407,10 @@ export class ReplicaManager extends EventEmitter {
   }
 
   private async open(w: Wanted): Promise<PartitionReplica | undefined> {
-    const dir = partitionDir(this.opts.logDir, w.topic, w.partition);
+    const dir = this.dirs.pathOf(w.topic, w.partition);
     const settings = logLifecycleSettings(w.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log;
     const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId };
+    if (this.opts.logDirFailures?.isOffline(dirname(dir))) return undefined;
     try {
       let log: PartitionLog;
       try {
@@ -387,6 +427,7 @@ export class ReplicaManager extends EventEmitter {
       return new PartitionReplica(w.topic, w.partition, w.topicId, log, w.configs, this.opts.minInsyncReplicas ?? 1);
     } catch (err) {
       this.opts.logger.error({ err, topic: w.topic, partition: w.partition }, 'could not open partition log');
+      if (isDiskError(err)) this.opts.logDirFailures?.logFailed(err as Error, dir);
       return undefined;
     }
   }

@@ -8,6 +8,8 @@ import {
   contextFrom,
   type DescribeLogDirsRequest,
   type DescribeLogDirsResponse,
+  type RecoverLogDirRequest,
+  type RecoverLogDirResponse,
   type FetchPartition,
   type FetchPartitionResult,
   type FetchRequest,
@@ -49,6 +51,7 @@ import { createReplicaFetchHandler } from './replica-fetch-handler';
 import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
+import { isDiskError, type LogDirFailures } from './log-dir-failure';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -57,6 +60,8 @@ export interface StorageServiceOptions {
   messageMaxBytes: number;
   /** The log dir DescribeLogDirs reports (absent: the answer names no directory). */
   logDir?: string;
+  /** Every log dir (log.dirs) DescribeLogDirs reports; default: `logDir` alone. */
+  logDirs?: readonly string[];
   /** Broker log.segment.bytes (Kafka's default 1 GiB): a topic's segment.bytes overrides it. */
   segmentBytes?: number;
   isrUpdater?: Pick<IsrUpdater, 'check'>;
@@ -68,6 +73,8 @@ export interface StorageServiceOptions {
    * before answering NONE for its partition.
    */
   onTxnMarker?: (m: TxnMarkerWritten) => void;
+  /** Log dirs taken offline: their replicas answer KAFKA_STORAGE_ERROR, and DescribeLogDirs says so. */
+  logDirFailures?: Pick<LogDirFailures, 'partitionOffline' | 'isOffline' | 'bringOnline' | 'offlineDirs' | 'logFailed'>;
 }
 
 /** Fetch and ListOffsets isolation_level 1: read only below the last stable offset. */
@@ -90,13 +97,16 @@ function epochError(replica: PartitionReplica, requested: number): number {
  */
 export function createStorageService(opts: StorageServiceOptions): StorageServiceServer {
   const now = opts.now ?? (() => BigInt(Date.now()));
-  const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater });
+  const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater, logDirFailures: opts.logDirFailures });
+  /** Why this broker does not serve a partition: its log dir is offline, or it does not lead it. */
+  const notServed = (topic: string, partition: number): number =>
+    opts.logDirFailures?.partitionOffline(topic, partition) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
     const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended: false };
     await opts.replicas.get(p.topic, p.partition); // a log still opening
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
-    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (!replica || !replica.leader) return { ...base, errorCode: notServed(p.topic, p.partition) };
     // The gateway checked CRCs; the broker re-checks framing so a bad peer cannot corrupt the log.
     const { problem, positions } = validateBatches(p.records, false);
     if (problem.kind !== 'ok' || positions.length === 0) {
@@ -158,7 +168,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   async function readPartition(p: FetchPartition, budget: { bytes: number; first: boolean }, isolationLevel: number): Promise<FetchPartitionResult> {
     const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY, abortedTransactions: [] };
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
-    if (!replica) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (!replica) return { ...base, errorCode: notServed(p.topic, p.partition) };
     const epochProblem = epochError(replica, p.currentLeaderEpoch);
     if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
     const hw = replica.highWatermark;
@@ -179,6 +189,8 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     } catch (err) {
       if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
       opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'read failed');
+      // A disk that fails reads (EIO) takes its log dir offline, as a failed write does.
+      if (isDiskError(err)) opts.logDirFailures?.logFailed(err as Error, replica.log.dir);
       return { ...base, ...marks, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
     }
   }
@@ -392,9 +404,19 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
       );
     },
     describeLogDirs: (call: ServerUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>, callback: sendUnaryData<DescribeLogDirsResponse>) => {
-      describeLogDirs(opts.replicas, opts.logDir ?? '', call.request).then(
+      describeLogDirs(opts.replicas, opts.logDirs ?? opts.logDir ?? '', call.request, opts.logDirFailures).then(
         (res) => callback(null, res),
         (err) => callback(err as Error, null),
+      );
+    },
+    recoverLogDir: (call: ServerUnaryCall<RecoverLogDirRequest, RecoverLogDirResponse>, callback: sendUnaryData<RecoverLogDirResponse>) => {
+      const failures = opts.logDirFailures;
+      const answer = (errorCode: number, errorMessage: string) =>
+        callback(null, { errorCode, errorMessage, offlineLogDirs: failures?.offlineDirs().map((d) => d.dir) ?? [] });
+      if (!failures) return answer(ErrorCode.INVALID_REQUEST, 'This broker does not track log dir failures.');
+      failures.bringOnline(call.request.logDir).then(
+        (r) => answer(r.ok ? ErrorCode.NONE : failures.isOffline(call.request.logDir) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.INVALID_REQUEST, r.ok ? '' : r.message),
+        (err) => answer(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message),
       );
     },
   };

@@ -265,12 +265,38 @@ export interface DescribeLogDirsTopic {
 }
 
 export interface DescribeLogDirsResponse {
+  /** Fields 1-5 describe the first log dir (what brokers with a single dir answered). */
   logDir: string;
-  /** Kafka error code of the directory (0, or KAFKA_STORAGE_ERROR when it cannot be read). */
+  /** Kafka error code of the directory (0, or KAFKA_STORAGE_ERROR when it is offline or cannot be read). */
   errorCode: number;
   totalBytes: bigint;
   usableBytes: bigint;
   partitions: LogDirPartition[];
+  /** Every log dir of the broker (log.dirs), the first one included. */
+  logDirs: LogDirDescription[];
+}
+
+export interface LogDirDescription {
+  logDir: string;
+  errorCode: number;
+  totalBytes: bigint;
+  usableBytes: bigint;
+  partitions: LogDirPartition[];
+}
+
+export interface RecoverLogDirRequest {
+  logDir: string;
+}
+
+export interface RecoverLogDirResponse {
+  /**
+   * 0; KAFKA_STORAGE_ERROR when the dir still fails writes; INVALID_REQUEST when it is not a log
+   * dir of this broker.
+   */
+  errorCode: number;
+  errorMessage: string;
+  /** The broker's log dirs still offline after the request. */
+  offlineLogDirs: string[];
 }
 
 export interface LogDirPartition {
@@ -2823,7 +2849,7 @@ export const DescribeLogDirsTopic: MessageFns<DescribeLogDirsTopic> = {
 };
 
 function createBaseDescribeLogDirsResponse(): DescribeLogDirsResponse {
-  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [] };
+  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [], logDirs: [] };
 }
 
 export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
@@ -2848,6 +2874,9 @@ export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
     }
     for (const v of message.partitions) {
       LogDirPartition.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.logDirs) {
+      LogDirDescription.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -2903,6 +2932,224 @@ export const DescribeLogDirsResponse: MessageFns<DescribeLogDirsResponse> = {
             }
 
             message.partitions.push(LogDirPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.logDirs.push(LogDirDescription.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseLogDirDescription(): LogDirDescription {
+  return { logDir: "", errorCode: 0, totalBytes: 0n, usableBytes: 0n, partitions: [] };
+}
+
+export const LogDirDescription: MessageFns<LogDirDescription> = {
+  encode(message: LogDirDescription, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logDir !== "") {
+      writer.uint32(10).string(message.logDir);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    if (message.totalBytes !== 0n) {
+      if (BigInt.asIntN(64, message.totalBytes) !== message.totalBytes) {
+        throw new globalThis.Error("value provided for field message.totalBytes of type int64 too large");
+      }
+      writer.uint32(24).int64(message.totalBytes);
+    }
+    if (message.usableBytes !== 0n) {
+      if (BigInt.asIntN(64, message.usableBytes) !== message.usableBytes) {
+        throw new globalThis.Error("value provided for field message.usableBytes of type int64 too large");
+      }
+      writer.uint32(32).int64(message.usableBytes);
+    }
+    for (const v of message.partitions) {
+      LogDirPartition.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogDirDescription {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogDirDescription();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logDir = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.totalBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.usableBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.partitions.push(LogDirPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRecoverLogDirRequest(): RecoverLogDirRequest {
+  return { logDir: "" };
+}
+
+export const RecoverLogDirRequest: MessageFns<RecoverLogDirRequest> = {
+  encode(message: RecoverLogDirRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logDir !== "") {
+      writer.uint32(10).string(message.logDir);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecoverLogDirRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecoverLogDirRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logDir = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRecoverLogDirResponse(): RecoverLogDirResponse {
+  return { errorCode: 0, errorMessage: "", offlineLogDirs: [] };
+}
+
+export const RecoverLogDirResponse: MessageFns<RecoverLogDirResponse> = {
+  encode(message: RecoverLogDirResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    for (const v of message.offlineLogDirs) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecoverLogDirResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecoverLogDirResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.offlineLogDirs.push(reader.string());
             continue;
           }
         }
@@ -4300,6 +4547,21 @@ export const StorageServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeLogDirsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DescribeLogDirsResponse => DescribeLogDirsResponse.decode(value),
   },
+  /**
+   * An operator's request (`dms brokers log-dirs --online`) once space is back: brings a log dir
+   * that went offline after an I/O error back online if it takes writes again; its replicas reopen
+   * through recovery and rejoin the ISRs as followers.
+   */
+  recoverLogDir: {
+    path: "/dms.storage.v1.StorageService/RecoverLogDir" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecoverLogDirRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(RecoverLogDirRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecoverLogDirRequest => RecoverLogDirRequest.decode(value),
+    responseSerialize: (value: RecoverLogDirResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(RecoverLogDirResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecoverLogDirResponse => RecoverLogDirResponse.decode(value),
+  },
   /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
   deleteRecords: {
     path: "/dms.storage.v1.StorageService/DeleteRecords" as const,
@@ -4364,6 +4626,12 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
    * disk and offset lag.
    */
   describeLogDirs: handleUnaryCall<DescribeLogDirsRequest, DescribeLogDirsResponse>;
+  /**
+   * An operator's request (`dms brokers log-dirs --online`) once space is back: brings a log dir
+   * that went offline after an I/O error back online if it takes writes again; its replicas reopen
+   * through recovery and rejoin the ISRs as followers.
+   */
+  recoverLogDir: handleUnaryCall<RecoverLogDirRequest, RecoverLogDirResponse>;
   /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
   deleteRecords: handleUnaryCall<DeleteRecordsRequest, DeleteRecordsResponse>;
   /**
@@ -4454,6 +4722,26 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DescribeLogDirsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * An operator's request (`dms brokers log-dirs --online`) once space is back: brings a log dir
+   * that went offline after an I/O error back online if it takes writes again; its replicas reopen
+   * through recovery and rejoin the ISRs as followers.
+   */
+  recoverLogDir(
+    request: RecoverLogDirRequest,
+    callback: (error: ServiceError | null, response: RecoverLogDirResponse) => void,
+  ): ClientUnaryCall;
+  recoverLogDir(
+    request: RecoverLogDirRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecoverLogDirResponse) => void,
+  ): ClientUnaryCall;
+  recoverLogDir(
+    request: RecoverLogDirRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecoverLogDirResponse) => void,
   ): ClientUnaryCall;
   /** Kafka's DeleteRecords, answered by the partition leader: moves the log start offset. */
   deleteRecords(
