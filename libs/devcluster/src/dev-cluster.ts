@@ -7,6 +7,7 @@ import { controllerLeaderKey, etcdClientOptions, userKey, userRecord } from '@dm
 import { createCredential, type ScramMechanism } from '@dms/security';
 import { startEtcd, type EtcdProcess, type EtcdTls } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
+import { devInternalSecurityConfig } from './dev-internal-security';
 import { ServiceProcess, type ServiceExit, type ServiceRole, type StopResult } from './service-process';
 import { waitFor, waitForTcp } from './wait-for';
 
@@ -46,6 +47,11 @@ export interface DevClusterOptions {
   security?: Record<string, unknown>;
   /** etcd serves clients over TLS; every service and the harness itself connect with these files. */
   etcdTls?: EtcdTls;
+  /**
+   * gRPC between services: SSL (default) gives each service a role certificate from the cluster's
+   * own internal CA under DATA/certs/internal; PLAINTEXT is the explicit unauthenticated opt-out.
+   */
+  internalSecurity?: 'SSL' | 'PLAINTEXT';
 }
 
 export interface ProcessRecord {
@@ -257,6 +263,7 @@ export class DevCluster extends EventEmitter {
       config['grpc.port'] = 0;
     }
     if (role === 'broker') config['log.dirs'] = join(this.dataDir, `broker-${id}`);
+    Object.assign(config, devInternalSecurityConfig(this.dataDir, this.opts.internalSecurity ?? 'SSL', role, id));
     if (role === 'gateway') {
       config.listeners = [`PLAINTEXT://127.0.0.1:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://127.0.0.1:0`)].join(',');
     }

@@ -6,6 +6,7 @@ import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '@d
 import { ErrorCode } from '@dms/kafka-errors';
 import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type KafkaHandler, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
 import { ANONYMOUS, certificatePrincipal } from '@dms/security';
+import { identityFromSubjectAltName } from '@dms/rpc';
 import { FrameReader } from './frame-reader';
 import { rawSaslStep } from './raw-sasl';
 
@@ -271,5 +272,8 @@ async function runHandler(handler: KafkaHandler, ctx: RequestContext, body: unkn
 function peerPrincipal(socket: Socket): string {
   if (!(socket instanceof TLSSocket) || !socket.authorized) return ANONYMOUS;
   const raw = socket.getPeerX509Certificate?.() ?? (socket.getPeerCertificate()?.raw ? new X509Certificate(socket.getPeerCertificate().raw) : undefined);
+  // A DMS service certificate (SAN URI dms://<role>/<id>) is no Kafka user's, even when an
+  // operator let one CA sign both kinds.
+  if (raw && identityFromSubjectAltName(raw.subjectAltName)) return ANONYMOUS;
   return raw?.subject ? certificatePrincipal(raw.subject) : ANONYMOUS;
 }

@@ -2,6 +2,7 @@ import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import { channelOptions, FLOW_CONTROL_WINDOW_BYTES, type RpcTransportOptions } from './options';
 import { serverCredentials } from './tls';
+import { enforceMethodPolicies } from './authorize';
 
 export interface GrpcServerOptions extends RpcTransportOptions {
   serverOptions?: ServerOptions;
@@ -10,9 +11,13 @@ export interface GrpcServerOptions extends RpcTransportOptions {
 const WINDOW = Symbol('dms.flowControlWindow');
 type WindowedServer = Server & { [WINDOW]?: number };
 
-/** A grpc-js Server with our message limits, keepalive and large HTTP/2 windows. */
+/**
+ * A grpc-js Server with our message limits, keepalive and large HTTP/2 windows. Every service
+ * added to it is served only to the callers method-roles.ts names (checked over mutual TLS).
+ */
 export function createGrpcServer(opts: GrpcServerOptions = {}): Server {
   const server: WindowedServer = new Server({ ...channelOptions(opts), ...opts.serverOptions });
+  enforceMethodPolicies(server);
   const window = opts.flowControlWindowBytes ?? FLOW_CONTROL_WINDOW_BYTES;
   if (window > 0) applyServerFlowControl(server, window);
   return server;
