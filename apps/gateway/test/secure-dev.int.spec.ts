@@ -1,5 +1,6 @@
-// `dms dev up --secure`'s configuration on real services: every gRPC hop is mutual TLS, the admin
-// super user works over SASL_SSL, and a plaintext gRPC client is refused; etcd serves only TLS
+// `dms dev up --secure`'s configuration on real services: every gRPC hop is mutual TLS with role
+// certificates from the internal CA, the admin super user works over SASL_SSL, and neither a
+// plaintext gRPC client nor the Kafka admin's client certificate gets in; etcd serves only TLS
 // clients holding a certificate from the dev CA.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -7,12 +8,12 @@ import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRecordBatch } from '@dms/kafka-codec';
-import { readClusterJson, secureDevOptions } from '@dms/devcluster';
+import { internalCertsDir, readClusterJson, secureDevOptions } from '@dms/devcluster';
 import { KafkaClient, securityFromFile } from '@dms/kafka-client';
 import { ControllerServiceClient, createClient, loadInternalTls, unary } from '@dms/rpc';
 import { Etcd3 } from 'etcd3';
 import { brokerKey, etcdClientOptions } from '@dms/cluster';
-import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, runCli, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(120_000);
 
@@ -49,9 +50,13 @@ it('serves the admin over SASL_SSL with every internal hop over mutual TLS', asy
   const plain = createClient(ControllerServiceClient, addr);
   await expect(unary(plain.describeCluster.bind(plain), {}, { timeoutMs: 2_000 })).rejects.toBeDefined();
   plain.close();
+  // The Kafka admin's client certificate comes from the Kafka-listener CA: the internal port refuses it.
   const certs = join(dir, 'certs');
-  const tls = loadInternalTls({ ca: join(certs, 'ca.pem'), cert: join(certs, 'client-admin.pem'), key: join(certs, 'client-admin-key.pem') });
-  const mtls = createClient(ControllerServiceClient, addr, { tls });
+  const kafkaCert = loadInternalTls({ ca: join(internalCertsDir(tc.dataDir), 'ca.pem'), cert: join(certs, 'client-admin.pem'), key: join(certs, 'client-admin-key.pem') });
+  const refused = createClient(ControllerServiceClient, addr, { tls: kafkaCert });
+  await expect(unary(refused.describeCluster.bind(refused), {}, { timeoutMs: 3_000 })).rejects.toBeDefined();
+  refused.close();
+  const mtls = createClient(ControllerServiceClient, addr, { tls: serviceTls(tc.dataDir, 'gateway', 1) });
   await expect(unary(mtls.describeCluster.bind(mtls), {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ controllerId: 1 });
   mtls.close();
 });

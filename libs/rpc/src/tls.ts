@@ -39,6 +39,9 @@ export function loadInternalTls(paths: { ca: string; cert: string; key: string }
   return { ca: readFileSync(paths.ca), cert: readFileSync(paths.cert), key: readFileSync(paths.key) };
 }
 
+/** The TLS server name internal clients send (verification goes by role, see checkServiceServerIdentity). */
+export const INTERNAL_SERVER_NAME = 'dms-internal';
+
 /**
  * Clients verify the server's chain against the internal CA and its role (broker or controller)
  * in place of its host name, so any address a service listens on works.
