@@ -263,7 +263,7 @@ export class DevCluster extends EventEmitter {
       config['grpc.port'] = 0;
     }
     if (role === 'broker') config['log.dirs'] = join(this.dataDir, `broker-${id}`);
-    Object.assign(config, devInternalSecurityConfig(this.dataDir, this.opts.internalSecurity ?? 'SSL', role, id));
+    Object.assign(config, devInternalSecurityConfig(this.dataDir, this.internalSecurity(), role, id));
     if (role === 'gateway') {
       config.listeners = [`PLAINTEXT://127.0.0.1:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://127.0.0.1:0`)].join(',');
     }
@@ -295,6 +295,11 @@ export class DevCluster extends EventEmitter {
       }
     });
     return svc;
+  }
+
+  /** SSL unless asked for PLAINTEXT (an option, or `dms dev up --config internal.security.protocol=PLAINTEXT`). */
+  private internalSecurity(): 'SSL' | 'PLAINTEXT' {
+    return this.opts.internalSecurity ?? (this.opts.settings?.['internal.security.protocol'] === 'PLAINTEXT' ? 'PLAINTEXT' : 'SSL');
   }
 
   private async bootstrapUsers(users: NonNullable<DevClusterOptions['scramUsers']>): Promise<void> {

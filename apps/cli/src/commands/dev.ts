@@ -167,7 +167,7 @@ export function register(program: Command): void {
     .option('--json', 'print events (ready, exit, stopped) as JSON lines')
     .option('--config <key=value>', 'a server setting (as in server.properties), given to every service that takes the key; repeatable', collectSetting)
     .option('--config-file <file>', 'server settings in Java properties format (--config wins)')
-    .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, mutual TLS between services; see cluster.json "security"')
+    .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, etcd over TLS (services always use mutual TLS with their own internal CA); see cluster.json "security"')
     .action(async (opts: DevUpOptions) => {
       process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });
     });
