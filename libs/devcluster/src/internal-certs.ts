@@ -41,7 +41,8 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 export function ensureInternalCa(dir: string): InternalCertFiles {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const files = { dir, ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca-key.pem') };
-  if (!existsSync(files.ca) || !existsSync(files.caKey)) {
+  // A CA certificate whose key was moved away (as it should be on servers) is kept as it is.
+  if (!existsSync(files.ca)) {
     openssl(['req', '-x509', ...EC, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '3650', '-subj', '/O=dms/CN=dms internal CA',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
     chmodSync(files.caKey, 0o600);
@@ -70,6 +71,7 @@ export function ensureServiceCert(ca: InternalCertFiles, role: InternalRole, id:
   const name = `${role}-${id}`;
   const files = { ca: ca.ca, cert: join(ca.dir, `${name}.pem`), key: join(ca.dir, `${name}-key.pem`) };
   if (existsSync(files.cert) && existsSync(files.key)) return files;
+  if (!existsSync(ca.caKey)) throw new Error(`cannot issue ${name}: the internal CA key ${ca.caKey} is missing (put it back to add services)`);
   const san = [`URI:dms://${role}/${id}`, ...hostSans(hosts)].join(',');
   const eku = role === 'gateway' ? 'clientAuth' : 'serverAuth,clientAuth';
   const ext = join(ca.dir, `${name}.ext`);
