@@ -59,8 +59,23 @@ function idMismatch(path: string, policy: MethodPolicy, identity: ServiceIdentit
   return `${path}: ${describeIdentity(identity)} may not act as ${policy.callerIdField} ${String(claimed)}`;
 }
 
+/** At most this many refusals logged per second; the rest are counted into the next line logged. */
+const LOGGED_PER_SECOND = 10;
+let logWindow = 0;
+let loggedInWindow = 0;
+let suppressed = 0;
+
 function refuse(call: CallLike, reason: string) {
-  denialLogger?.warn({ peer: call.getPeer?.(), reason }, 'internal call refused');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== logWindow) {
+    logWindow = second;
+    loggedInWindow = 0;
+  }
+  if (denialLogger && loggedInWindow < LOGGED_PER_SECOND) {
+    loggedInWindow++;
+    denialLogger.warn({ peer: call.getPeer?.(), reason, ...(suppressed ? { suppressedBefore: suppressed } : {}) }, 'internal call refused');
+    suppressed = 0;
+  } else suppressed++;
   return grpcError(GrpcStatus.PERMISSION_DENIED, `permission denied: ${reason}`);
 }
 
