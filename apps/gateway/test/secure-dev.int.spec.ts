@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRecordBatch } from '@dms/kafka-codec';
@@ -59,6 +60,30 @@ it('serves the admin over SASL_SSL with every internal hop over mutual TLS', asy
   const mtls = createClient(ControllerServiceClient, addr, { tls: serviceTls(tc.dataDir, 'gateway', 1) });
   await expect(unary(mtls.describeCluster.bind(mtls), {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ controllerId: 1 });
   mtls.close();
+});
+
+it('does not take a service certificate on the Kafka SSL listener (the listener trusts the Kafka CA only)', async () => {
+  const json = readClusterJson(tc.dataDir)!;
+  const gw = json.processes.find((p) => p.role === 'gateway')!;
+  // ApiVersions v0, correlation id 7, null client id.
+  const apiVersions = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 7, 0xff, 0xff]);
+  const answers = (cert: Buffer, key: Buffer) => new Promise<boolean>((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: gw.ports.sslPort, ca: readFileSync(join(dir, 'certs', 'ca.pem')), cert, key, servername: 'localhost' });
+    const finish = (v: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => finish(false), 5_000);
+    socket.on('secureConnect', () => socket.write(apiVersions));
+    socket.on('data', () => finish(true));
+    socket.on('error', () => finish(false));
+    socket.on('close', () => finish(false));
+  });
+  const certs = join(dir, 'certs');
+  expect(await answers(readFileSync(join(certs, 'client-admin.pem')), readFileSync(join(certs, 'client-admin-key.pem')))).toBe(true);
+  const service = serviceTls(tc.dataDir, 'gateway', 1);
+  expect(await answers(service.cert, service.key)).toBe(false);
 });
 
 it('runs etcd over TLS with client certificates: services and dms cluster status use it, plain and certificate-less clients are refused', async () => {
