@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { KafkaClient } from '@dms/kafka-client';
-import { generateCerts, internalCertsDir, readClusterJson } from '@dms/devcluster';
+import { generateCerts, internalCertsDir, readClusterJson, waitFor } from '@dms/devcluster';
 import {
   ControllerServiceClient, StorageServiceClient, clusterV1, createClient, loadInternalTls, unary,
   type InternalTls, type ReplicaFetchRequest, type ReplicaFetchResponse,
@@ -116,6 +116,8 @@ it('(b) refuses a Kafka client certificate on the internal ports', async () => {
   const fetched = await replicaFetchOnce(brokerAddr(1), tls, 2);
   expect(fetched.data).toBeUndefined();
   expect(fetched.error?.code).toBe(GrpcStatus.UNAVAILABLE);
+  // The refused handshakes are logged by the services.
+  await waitFor('refused connections logged', () => tailOf('controller-1').includes('internal connection refused') && tailOf('broker-1').includes('internal connection refused'), 10_000, 100);
 });
 
 it('(c) refuses a gateway certificate for replication and ISR changes, serves it admin work', async () => {

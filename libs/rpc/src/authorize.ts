@@ -65,7 +65,7 @@ let logWindow = 0;
 let loggedInWindow = 0;
 let suppressed = 0;
 
-function refuse(call: CallLike, reason: string) {
+function logRefusal(peer: string | undefined, reason: string, msg: string): void {
   const second = Math.floor(Date.now() / 1000);
   if (second !== logWindow) {
     logWindow = second;
@@ -73,10 +73,19 @@ function refuse(call: CallLike, reason: string) {
   }
   if (denialLogger && loggedInWindow < LOGGED_PER_SECOND) {
     loggedInWindow++;
-    denialLogger.warn({ peer: call.getPeer?.(), reason, ...(suppressed ? { suppressedBefore: suppressed } : {}) }, 'internal call refused');
+    denialLogger.warn({ peer, reason, ...(suppressed ? { suppressedBefore: suppressed } : {}) }, msg);
     suppressed = 0;
   } else suppressed++;
+}
+
+function refuse(call: CallLike, reason: string) {
+  logRefusal(call.getPeer?.(), reason, 'internal call refused');
   return grpcError(GrpcStatus.PERMISSION_DENIED, `permission denied: ${reason}`);
+}
+
+/** Logs a connection the TLS handshake refused (clear text, or a certificate not from the internal CA). */
+export function logRefusedConnection(err: Error, peer: { remoteAddress?: string; remotePort?: number }): void {
+  logRefusal(`${peer.remoteAddress ?? '?'}:${peer.remotePort ?? '?'}`, err.message, 'internal connection refused');
 }
 
 type Handler = (...args: unknown[]) => unknown;
