@@ -20,7 +20,7 @@ export const PLAINTEXT_RISK =
  * the CA, certificate and key, and the certificate must name this very service. PLAINTEXT runs
  * without and says so at every start. Throws an Error whose message is meant for the operator.
  */
-export function setupInternalSecurity(config: InternalSecurityConfig, self: ServiceIdentity, logger: DenialLogger): void {
+export function setupInternalSecurity(config: InternalSecurityConfig, self: ServiceIdentity, logger: DenialLogger & { info(obj: object, msg: string): void }): void {
   setDenialLogger(logger);
   if (config['internal.security.protocol'] === 'PLAINTEXT') {
     configureInternalTls(undefined);
@@ -47,4 +47,5 @@ export function setupInternalSecurity(config: InternalSecurityConfig, self: Serv
     );
   }
   configureInternalTls(tls);
+  logger.info({ identity: identityUri(identity) }, 'internal gRPC over mutual TLS');
 }
