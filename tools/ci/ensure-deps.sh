@@ -12,6 +12,9 @@ command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
 command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)  # dms dev up --secure makes its CA with it
+# The chaos tool's partition faults (tools/chaos) cut processes apart with nftables; they need root
+# anyway, so only a root install asks for it.
+if [ "$(id -u)" = 0 ] && ! command -v nft >/dev/null 2>&1; then need+=(nftables); fi
 # The clients of the compatibility suite (tools/compat), from Debian: sarama's Go sources built
 # offline with Debian's Go (cgo, for its zstd), and the Python clients with their codec modules.
 if [ "${1:-}" = "--test-clients" ]; then

@@ -4,7 +4,7 @@ import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
 import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
-import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
+import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, bindOutgoingConnections } from '@dms/platform';
 
 async function main(): Promise<void> {
   let config;
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     process.stderr.write(`dms-broker: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  // Outgoing connections leave from this process's own loopback address (dev cluster --distinct-addresses).
+  bindOutgoingConnections(config['client.local.address']);
   const logger = createLogger({ service: 'broker', id, level: config['log.level'] });
   // Mutual TLS with this service's role certificate for every gRPC client and server (or the
   // explicit, loudly logged PLAINTEXT opt-out); refuses to start without either.

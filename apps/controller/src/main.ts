@@ -11,6 +11,7 @@ import {
   onShutdown,
   renderHelp,
   startTelemetry,
+  bindOutgoingConnections,
 } from '@dms/platform';
 
 const PROGRAM = 'dms-controller';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${PROGRAM}: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  // Outgoing connections leave from this process's own loopback address (dev cluster --distinct-addresses).
+  bindOutgoingConnections(config['client.local.address']);
   const logger = createLogger({ service: 'controller', id, level: config['log.level'] });
   // Mutual TLS with this service's role certificate for every gRPC client and server (or the
   // explicit, loudly logged PLAINTEXT opt-out); refuses to start without either.

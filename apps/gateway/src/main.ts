@@ -2,7 +2,7 @@ import { staticBrokerConfigs } from '@dms/configs';
 import { etcdClientOptions } from '@dms/cluster';
 import { setupInternalSecurity } from '@dms/rpc';
 import { Gateway, gatewayConfigDef, listenerPortField, resolveListeners, serverTlsOptions } from '@dms/gateway';
-import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
+import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, bindOutgoingConnections } from '@dms/platform';
 
 async function main(): Promise<void> {
   let config;
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     truststoreLocation: config['ssl.truststore.location'],
     clientAuth: config['ssl.client.auth'],
   });
+  // Outgoing connections leave from this process's own loopback address (dev cluster --distinct-addresses).
+  bindOutgoingConnections(config['client.local.address']);
   const gateway = new Gateway({
     nodeId: id,
     clusterName: config['cluster.name'],

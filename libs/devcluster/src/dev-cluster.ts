@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { controllerLeaderKey, etcdClientOptions, userKey, userRecord } from '@dms/cluster';
 import { createCredential, type ScramMechanism } from '@dms/security';
+import { distinctAddresses, sharedAddresses, type ClusterAddresses } from './addresses';
 import { startEtcd, type EtcdProcess, type EtcdTls } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
 import { devInternalSecurityConfig } from './dev-internal-security';
@@ -48,6 +49,12 @@ export interface DevClusterOptions {
   /** etcd serves clients over TLS; every service and the harness itself connect with these files. */
   etcdTls?: EtcdTls;
   /**
+   * Every process on its own loopback address (etcd 127.0.0.2, then controllers, brokers, gateways),
+   * listening, advertising and connecting out from it, so packet filters can cut one pair apart.
+   * A string picks the /24 (three octets, e.g. 127.0.9). See distinctAddresses().
+   */
+  distinctAddresses?: boolean | string;
+  /**
    * gRPC between services: SSL (default) gives each service a role certificate from the cluster's
    * own internal CA under DATA/certs/internal; PLAINTEXT is the explicit unauthenticated opt-out.
    */
@@ -58,6 +65,8 @@ export interface ProcessRecord {
   role: ServiceRole;
   id: number;
   pid: number | null;
+  /** The loopback address it listens on (and connects from, with distinct addresses). */
+  address: string;
   state: 'running' | 'exited';
   ports: Record<string, number>;
   command: string[];
@@ -71,7 +80,7 @@ export interface ClusterJson {
   bootstrap: string;
   state: 'running' | 'stopped';
   dataDir: string;
-  etcd: { endpoint: string; pid: number | null; clientPort: number; peerPort: number; dataDir: string; logFile: string; tls?: EtcdTls };
+  etcd: { endpoint: string; address: string; pid: number | null; clientPort: number; peerPort: number; dataDir: string; logFile: string; tls?: EtcdTls };
   processes: ProcessRecord[];
   security?: Record<string, unknown>;
   /** The server settings given to `dms dev up` (--config / --config-file), before routing to services. */
@@ -121,7 +130,7 @@ function pidAlive(pid: number | null | undefined): boolean {
 }
 
 /**
- * A whole DMS cluster on 127.0.0.1 (etcd, controllers, brokers, gateways), every process a real,
+ * A whole DMS cluster on 127.0.0.1, or one loopback address per process (etcd, controllers, brokers, gateways), every process a real,
  * directly spawned child. DIR/cluster.json describes each one well enough to find, kill or restart
  * it; it is rewritten whenever a process exits or restarts. Emits 'unexpected-exit' (UnexpectedExit)
  * when a process dies that nobody asked to stop; nothing restarts it.
@@ -135,6 +144,7 @@ export class DevCluster extends EventEmitter {
   private stopped = false;
   private bootstrapPort: number;
   private routed: Partial<Record<ServiceRole, Record<string, string>>> = {};
+  private addresses: ClusterAddresses = sharedAddresses;
 
   private constructor(private readonly opts: DevClusterOptions) {
     super();
@@ -155,7 +165,7 @@ export class DevCluster extends EventEmitter {
   }
 
   get bootstrap(): string {
-    return `127.0.0.1:${this.bootstrapPort}`;
+    return `${this.addresses.of('gateway', 1)}:${this.bootstrapPort}`;
   }
 
   get etcdEndpoint(): string {
@@ -192,19 +202,23 @@ export class DevCluster extends EventEmitter {
       gateway: o.gateways ?? 1,
     };
     if (counts.gateway < 1) throw new Error('a dev cluster needs at least one gateway');
-    if (!(await isPortFree(this.bootstrapPort))) {
-      throw new Error(`port ${this.bootstrapPort} on 127.0.0.1 is in use; pick another with --port`);
+    const distinct = o.distinctAddresses;
+    if (distinct) this.addresses = distinctAddresses(counts, typeof distinct === 'string' ? distinct : undefined);
+    const bootstrapHost = this.addresses.of('gateway', 1);
+    if (!(await isPortFree(this.bootstrapPort, bootstrapHost))) {
+      throw new Error(`port ${this.bootstrapPort} on ${bootstrapHost} is in use; pick another with --port`);
     }
 
     this.routed = await this.routeSettings(scripts);
-    await this.startEtcdProcess(await reusePort(previous?.etcd?.clientPort), await reusePort(previous?.etcd?.peerPort));
+    const etcdHost = this.addresses.etcd;
+    await this.startEtcdProcess(await reusePort(previous?.etcd?.clientPort, etcdHost), await reusePort(previous?.etcd?.peerPort, etcdHost));
 
     if (o.scramUsers?.length) await this.bootstrapUsers(o.scramUsers);
     const previousGatewayPort = (id: number) => previous?.processes?.find((p) => p.role === 'gateway' && p.id === id)?.ports?.kafkaPort;
     for (const role of ROLE_ORDER) {
       for (let id = 1; id <= counts[role]; id++) {
         let kafkaPort = 0;
-        if (role === 'gateway') kafkaPort = id === 1 ? this.bootstrapPort : await reusePort(previousGatewayPort(id));
+        if (role === 'gateway') kafkaPort = id === 1 ? this.bootstrapPort : await reusePort(previousGatewayPort(id), this.addresses.of(role, id));
         this.services.push(this.makeService(role, id, scripts[role], kafkaPort));
       }
     }
@@ -214,7 +228,7 @@ export class DevCluster extends EventEmitter {
       await Promise.all(this.services.filter((s) => s.role === role).map((s) => s.start()));
     }
     const timeout = o.readyTimeoutMs ?? 30_000;
-    await Promise.all(this.services.filter((s) => s.role === 'gateway').map((s) => waitForTcp('127.0.0.1', s.ports.kafkaPort, timeout)));
+    await Promise.all(this.services.filter((s) => s.role === 'gateway').map((s) => waitForTcp(this.addresses.of('gateway', s.id), s.ports.kafkaPort, timeout)));
     await this.waitForLeader(timeout);
     this.writeClusterJson();
   }
@@ -252,6 +266,8 @@ export class DevCluster extends EventEmitter {
       'cluster.name': this.clusterName,
       'etcd.endpoints': this.etcd!.endpoint,
     };
+    const host = this.addresses.of(role, id);
+    if (this.opts.distinctAddresses) config['client.local.address'] = host;
     const tls = this.opts.etcdTls;
     if (tls) {
       config['etcd.tls.ca.location'] = tls.caFile;
@@ -259,13 +275,13 @@ export class DevCluster extends EventEmitter {
       config['etcd.tls.key.location'] = tls.keyFile;
     }
     if (role === 'controller' || role === 'broker') {
-      config['grpc.host'] = '127.0.0.1';
+      config['grpc.host'] = host;
       config['grpc.port'] = 0;
     }
     if (role === 'broker') config['log.dirs'] = join(this.dataDir, `broker-${id}`);
-    Object.assign(config, devInternalSecurityConfig(this.dataDir, this.internalSecurity(), role, id));
+    Object.assign(config, devInternalSecurityConfig(this.dataDir, this.internalSecurity(), role, id, [host, 'localhost']));
     if (role === 'gateway') {
-      config.listeners = [`PLAINTEXT://127.0.0.1:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://127.0.0.1:0`)].join(',');
+      config.listeners = [`PLAINTEXT://${host}:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://${host}:0`)].join(',');
     }
     Object.assign(config, this.routed[role]);
     const extra = this.opts.config?.[role];
@@ -348,6 +364,7 @@ export class DevCluster extends EventEmitter {
       logFile: join(this.dataDir, 'logs', 'etcd.log'),
       startTimeoutMs: o.readyTimeoutMs,
       tls: o.etcdTls,
+      host: this.addresses.etcd,
     });
     const etcd = this.etcd;
     const etcdChild = etcd.child;
@@ -394,7 +411,7 @@ export class DevCluster extends EventEmitter {
     const svc = this.service(role, id);
     try {
       await svc.restart();
-      if (role === 'gateway') await waitForTcp('127.0.0.1', svc.ports.kafkaPort, this.opts.readyTimeoutMs ?? 30_000);
+      if (role === 'gateway') await waitForTcp(this.addresses.of(role, id), svc.ports.kafkaPort, this.opts.readyTimeoutMs ?? 30_000);
     } finally {
       this.writeClusterJson();
     }
@@ -412,6 +429,7 @@ export class DevCluster extends EventEmitter {
       dataDir: this.dataDir,
       etcd: {
         endpoint: e?.endpoint ?? '',
+        address: this.addresses.etcd,
         pid: etcdRunning ? e!.pid : null,
         clientPort: e?.clientPort ?? 0,
         peerPort: e?.peerPort ?? 0,
@@ -430,6 +448,7 @@ export class DevCluster extends EventEmitter {
       role: s.role,
       id: s.id,
       pid: s.running ? s.pid! : null,
+      address: this.addresses.of(s.role, s.id),
       state: s.running ? 'running' : 'exited',
       ports: s.ports,
       command: s.command,

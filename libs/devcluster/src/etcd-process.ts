@@ -9,6 +9,8 @@ import { waitFor } from './wait-for';
 export interface EtcdProcess {
   /** host:port for clients. */
   endpoint: string;
+  /** The loopback address it listens on. */
+  host: string;
   clientPort: number;
   peerPort: number;
   dataDir: string;
@@ -40,11 +42,13 @@ export interface EtcdOptions {
   startTimeoutMs?: number;
   /** Serve clients over https (peers stay on plain http: one member on 127.0.0.1). */
   tls?: EtcdTls;
+  /** Loopback address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
-function healthy(port: number, tls?: EtcdTls): Promise<boolean> {
+function healthy(host: string, port: number, tls?: EtcdTls): Promise<boolean> {
   return new Promise((resolve) => {
-    const opts = { host: '127.0.0.1', port, path: '/health', timeout: 1000 };
+    const opts = { host, port, path: '/health', timeout: 1000 };
     const onResponse = (res: IncomingMessage) => {
       let body = '';
       res.on('data', (c) => (body += c));
@@ -59,21 +63,22 @@ function healthy(port: number, tls?: EtcdTls): Promise<boolean> {
   });
 }
 
-/** Starts a real single-member etcd on 127.0.0.1 and resolves once it reports healthy. */
+/** Starts a real single-member etcd on 127.0.0.1 (or opts.host) and resolves once it reports healthy. */
 export async function startEtcd(opts: EtcdOptions): Promise<EtcdProcess> {
-  const clientPort = opts.clientPort ?? (await freePort());
-  const peerPort = opts.peerPort ?? (await freePort());
+  const host = opts.host ?? '127.0.0.1';
+  const clientPort = opts.clientPort ?? (await freePort(host));
+  const peerPort = opts.peerPort ?? (await freePort(host));
   const name = opts.name ?? 'dms-etcd';
   mkdirSync(opts.dataDir, { recursive: true });
   const scheme = opts.tls ? 'https' : 'http';
   const args = [
     '--name', name,
     '--data-dir', join(opts.dataDir, 'etcd'),
-    '--listen-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
-    '--advertise-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `${name}=http://127.0.0.1:${peerPort}`,
+    '--listen-client-urls', `${scheme}://${host}:${clientPort}`,
+    '--advertise-client-urls', `${scheme}://${host}:${clientPort}`,
+    '--listen-peer-urls', `http://${host}:${peerPort}`,
+    '--initial-advertise-peer-urls', `http://${host}:${peerPort}`,
+    '--initial-cluster', `${name}=http://${host}:${peerPort}`,
     // A topic is created in one transaction with one operation per partition.
     '--max-txn-ops', '10000',
     '--log-level', 'warn',
@@ -89,12 +94,13 @@ export async function startEtcd(opts: EtcdOptions): Promise<EtcdProcess> {
   let exited: string | undefined;
   child.on('exit', (code, sig) => (exited = `etcd exited (code ${code}, signal ${sig})`));
   child.on('error', (e) => (exited = `etcd failed to start: ${e.message} (is etcd installed? apt-get install etcd-server)`));
-  await waitFor(`etcd healthy on 127.0.0.1:${clientPort}`, async () => {
+  await waitFor(`etcd healthy on ${host}:${clientPort}`, async () => {
     if (exited) throw new Error(exited);
-    return healthy(clientPort, opts.tls);
+    return healthy(host, clientPort, opts.tls);
   }, opts.startTimeoutMs ?? 20_000);
   return {
-    endpoint: `127.0.0.1:${clientPort}`,
+    endpoint: `${host}:${clientPort}`,
+    host,
     clientPort,
     peerPort,
     dataDir: opts.dataDir,

@@ -8,3 +8,4 @@ export * from './certs';
 export * from './secure-dev';
 export * from './internal-certs';
 export * from './dev-internal-security';
+export * from './addresses';

@@ -88,6 +88,7 @@ export const commonConfig = defineConfig({
   'internal.ssl.ca.location': { type: 'string', default: '', doc: 'PEM internal CA for gRPC between DMS services (required unless internal.security.protocol=PLAINTEXT).' },
   'internal.ssl.certificate.location': { type: 'string', default: '', doc: 'PEM certificate this service presents to other services; its SAN URI dms://<role>/<id> names this service.' },
   'internal.ssl.key.location': { type: 'string', default: '', doc: 'PEM key of internal.ssl.certificate.location.' },
+  'client.local.address': { type: 'string', default: '', doc: 'Source address of this service\'s connections to loopback peers (etcd, other services); the dev cluster\'s distinct-address mode sets it to the process\'s own 127.x address.' },
   'metrics.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'Prometheus metrics port; 0 disables it.' },
   'metrics.host': { type: 'string', default: '127.0.0.1', doc: 'Address the metrics endpoint binds.' },
   'log.level': {

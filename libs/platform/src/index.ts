@@ -4,3 +4,4 @@ export * from './telemetry';
 export * from './shutdown';
 export * from './metric-names';
 export * from './trace-sampler';
+export * from './local-address';

@@ -121,6 +121,28 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
     expect(readClusterJson(dataDir)!.state).toBe('stopped');
   }, 60_000);
 
+  it('--distinct-addresses: every process on its own loopback address, recorded in cluster.json', async () => {
+    const port = await freePort('127.0.0.5');
+    const dataDir = join(dir, 'data-distinct');
+    const up = run(['dev', 'up', '--brokers', '1', '--controllers', '1', '--port', String(port), '--data-dir', dataDir, '--dist-dir', dist, '--json', '--distinct-addresses']);
+    const upOut = collect(up);
+    await until(() => upOut.out().includes('\n'), 'the ready event');
+    const ready = JSON.parse(upOut.out().split('\n')[0]);
+    expect(ready).toMatchObject({ event: 'ready', bootstrap: `127.0.0.5:${port}` });
+    expect(ready.etcd).toMatchObject({ address: '127.0.0.2', endpoint: `127.0.0.2:${ready.etcd.clientPort}` });
+    expect(ready.processes.map((p: { role: string; address: string }) => `${p.role}@${p.address}`)).toEqual(['controller@127.0.0.3', 'broker@127.0.0.4', 'gateway@127.0.0.5']);
+    const json = readClusterJson(dataDir) as ClusterJson;
+    const broker = json.processes.find((p) => p.role === 'broker')!;
+    expect(broker.command.join(' ')).toContain('--client.local.address 127.0.0.4');
+    expect(broker.command.join(' ')).toContain('--grpc.host 127.0.0.4');
+    up.kill('SIGTERM');
+    expect(await upOut.closed).toBe(0);
+
+    const secure = collect(run(['dev', 'up', '--port', String(await freePort()), '--data-dir', join(dir, 'data-distinct-secure'), '--dist-dir', dist, '--distinct-addresses', '--secure']));
+    expect(await secure.closed).toBe(1);
+    expect(secure.err()).toContain('--secure and --distinct-addresses cannot be combined yet');
+  }, 60_000);
+
   it('prints JSON events with --json, and fails clearly when nothing answers', async () => {
     const port = await freePort();
     const dataDir = join(dir, 'data-json');
