@@ -9,7 +9,7 @@ import { ApiKey } from '@dms/kafka-schema';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { brokerKey, brokerRegistration } from '@dms/cluster';
 import { createClient, StorageServiceClient, unary, type WriteTxnMarkersResponse } from '@dms/rpc';
-import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
 import { stateOf, waitState } from './replication-helpers';
 
 jest.setTimeout(120_000);
@@ -79,7 +79,8 @@ async function latest(topic: string, isolationLevel: number): Promise<bigint> {
 async function storageClient(brokerId: number): Promise<StorageServiceClient> {
   const reg = brokerRegistration.decode(await etcd.get(brokerKey('dms', brokerId)).buffer());
   if (!reg) throw new Error(`broker ${brokerId} is not registered`);
-  return createClient(StorageServiceClient, `${reg.host}:${reg.port}`);
+  // Markers come from transaction coordinators, which run on brokers: call as that broker.
+  return createClient(StorageServiceClient, `${reg.host}:${reg.port}`, { tls: serviceTls(tc.dataDir, 'broker', brokerId) });
 }
 
 async function writeMarker(brokerId: number, topic: string, m: { pid: bigint; epoch: number; committed: boolean; coordinatorEpoch?: number }): Promise<number> {

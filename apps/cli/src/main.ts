@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { register as registerBrokers } from './commands/brokers';
+import { register as registerCerts } from './commands/certs';
 import { register as registerCluster } from './commands/cluster';
 import { register as registerConsume } from './commands/consume';
 import { register as registerDev } from './commands/dev';
@@ -17,7 +18,7 @@ const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers]) {
+for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts]) {
   register(program);
 }
 

@@ -1,4 +1,4 @@
-import { configureInternalTls, loadInternalTls } from '@dms/rpc';
+import { setupInternalSecurity } from '@dms/rpc';
 import { etcdClientOptions } from '@dms/cluster';
 import { staticBrokerConfigs } from '@dms/configs';
 import { Controller, controllerConfigDef } from '@dms/controller';
@@ -41,9 +41,15 @@ async function main(): Promise<void> {
   }
   // Outgoing connections leave from this process's own loopback address (dev cluster --distinct-addresses).
   bindOutgoingConnections(config['client.local.address']);
-  // Mutual TLS for every gRPC client and server of this process when internal.ssl.* is set.
-  configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const logger = createLogger({ service: 'controller', id, level: config['log.level'] });
+  // Mutual TLS with this service's role certificate for every gRPC client and server (or the
+  // explicit, loudly logged PLAINTEXT opt-out); refuses to start without either.
+  try {
+    setupInternalSecurity(config, { role: 'controller', id }, logger);
+  } catch (e) {
+    process.stderr.write(`${PROGRAM}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({
     serviceName: PROGRAM,

@@ -1,6 +1,6 @@
 import { staticBrokerConfigs } from '@dms/configs';
 import { etcdClientOptions } from '@dms/cluster';
-import { configureInternalTls, loadInternalTls } from '@dms/rpc';
+import { setupInternalSecurity } from '@dms/rpc';
 import { Gateway, gatewayConfigDef, listenerPortField, parseIpOverrides, resolveListeners, serverTlsOptions } from '@dms/gateway';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, bindOutgoingConnections } from '@dms/platform';
 
@@ -28,6 +28,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ service: 'gateway', id, level: config['log.level'] });
+  // Mutual TLS with this service's role certificate for every gRPC client and server (or the
+  // explicit, loudly logged PLAINTEXT opt-out); refuses to start without either.
+  try {
+    setupInternalSecurity(config, { role: 'gateway', id }, logger);
+  } catch (e) {
+    process.stderr.write(`dms-gateway: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
   installShutdownHandlers({ logger });
   const telemetry = await startTelemetry({ serviceName: 'dms-gateway', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
   onShutdown(() => telemetry.shutdown(), 'telemetry');
@@ -52,7 +60,6 @@ async function main(): Promise<void> {
   });
   // Outgoing connections leave from this process's own loopback address (dev cluster --distinct-addresses).
   bindOutgoingConnections(config['client.local.address']);
-  configureInternalTls(loadInternalTls({ ca: config['internal.ssl.ca.location'], cert: config['internal.ssl.certificate.location'], key: config['internal.ssl.key.location'] }));
   const gateway = new Gateway({
     nodeId: id,
     clusterName: config['cluster.name'],

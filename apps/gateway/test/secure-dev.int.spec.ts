@@ -1,18 +1,20 @@
-// `dms dev up --secure`'s configuration on real services: every gRPC hop is mutual TLS, the admin
-// super user works over SASL_SSL, and a plaintext gRPC client is refused; etcd serves only TLS
+// `dms dev up --secure`'s configuration on real services: every gRPC hop is mutual TLS with role
+// certificates from the internal CA, the admin super user works over SASL_SSL, and neither a
+// plaintext gRPC client nor the Kafka admin's client certificate gets in; etcd serves only TLS
 // clients holding a certificate from the dev CA.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRecordBatch } from '@dms/kafka-codec';
-import { readClusterJson, secureDevOptions } from '@dms/devcluster';
+import { internalCertsDir, readClusterJson, secureDevOptions } from '@dms/devcluster';
 import { KafkaClient, securityFromFile } from '@dms/kafka-client';
 import { ControllerServiceClient, createClient, loadInternalTls, unary } from '@dms/rpc';
 import { Etcd3 } from 'etcd3';
 import { brokerKey, etcdClientOptions } from '@dms/cluster';
-import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, runCli, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(120_000);
 
@@ -49,11 +51,39 @@ it('serves the admin over SASL_SSL with every internal hop over mutual TLS', asy
   const plain = createClient(ControllerServiceClient, addr);
   await expect(unary(plain.describeCluster.bind(plain), {}, { timeoutMs: 2_000 })).rejects.toBeDefined();
   plain.close();
+  // The Kafka admin's client certificate comes from the Kafka-listener CA: the internal port refuses it.
   const certs = join(dir, 'certs');
-  const tls = loadInternalTls({ ca: join(certs, 'ca.pem'), cert: join(certs, 'client-admin.pem'), key: join(certs, 'client-admin-key.pem') });
-  const mtls = createClient(ControllerServiceClient, addr, { tls });
+  const kafkaCert = loadInternalTls({ ca: join(internalCertsDir(tc.dataDir), 'ca.pem'), cert: join(certs, 'client-admin.pem'), key: join(certs, 'client-admin-key.pem') });
+  const refused = createClient(ControllerServiceClient, addr, { tls: kafkaCert });
+  await expect(unary(refused.describeCluster.bind(refused), {}, { timeoutMs: 3_000 })).rejects.toBeDefined();
+  refused.close();
+  const mtls = createClient(ControllerServiceClient, addr, { tls: serviceTls(tc.dataDir, 'gateway', 1) });
   await expect(unary(mtls.describeCluster.bind(mtls), {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ controllerId: 1 });
   mtls.close();
+});
+
+it('does not take a service certificate on the Kafka SSL listener (the listener trusts the Kafka CA only)', async () => {
+  const json = readClusterJson(tc.dataDir)!;
+  const gw = json.processes.find((p) => p.role === 'gateway')!;
+  // ApiVersions v0, correlation id 7, null client id.
+  const apiVersions = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 7, 0xff, 0xff]);
+  const answers = (cert: Buffer, key: Buffer) => new Promise<boolean>((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: gw.ports.sslPort, ca: readFileSync(join(dir, 'certs', 'ca.pem')), cert, key, servername: 'localhost' });
+    const finish = (v: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => finish(false), 5_000);
+    socket.on('secureConnect', () => socket.write(apiVersions));
+    socket.on('data', () => finish(true));
+    socket.on('error', () => finish(false));
+    socket.on('close', () => finish(false));
+  });
+  const certs = join(dir, 'certs');
+  expect(await answers(readFileSync(join(certs, 'client-admin.pem')), readFileSync(join(certs, 'client-admin-key.pem')))).toBe(true);
+  const service = serviceTls(tc.dataDir, 'gateway', 1);
+  expect(await answers(service.cert, service.key)).toBe(false);
 });
 
 it('runs etcd over TLS with client certificates: services and dms cluster status use it, plain and certificate-less clients are refused', async () => {

@@ -14,7 +14,7 @@ import { KafkaClient } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
 import { groupPartition, OFFSETS_TOPIC } from '@dms/groups';
 import { StorageServiceClient, StreamMux, createClient, unary, type ProduceRequest, type ProduceResponse } from '@dms/rpc';
-import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(180_000);
 
@@ -66,13 +66,13 @@ async function txnCommit(producerEpoch: number, offsets: [bigint, bigint]): Prom
   return res.topics[0].partitions.map((p: any) => p.errorCode);
 }
 
-async function offsetsLeader(): Promise<{ address: string; partition: number }> {
+async function offsetsLeader(): Promise<{ address: string; partition: number; leader: number }> {
   const partition = groupPartition(GROUP, OFFSETS_PARTITIONS);
   const state = partitionState.decode(await etcd.get(partitionKey('dms', OFFSETS_TOPIC, partition)).buffer());
   if (!state || state.leader < 0) throw new Error('offsets partition has no leader');
   const reg = brokerRegistration.decode(await etcd.get(brokerKey('dms', state.leader)).buffer());
   if (!reg) throw new Error(`broker ${state.leader} is not registered`);
-  return { address: `${reg.host}:${reg.port}`, partition };
+  return { address: `${reg.host}:${reg.port}`, partition, leader: state.leader };
 }
 
 /**
@@ -80,8 +80,9 @@ async function offsetsLeader(): Promise<{ address: string; partition: number }> 
  * broker served WriteTxnMarkers, 'log' when the marker went in through Produce.
  */
 async function endTxn(producerEpoch: number, committed: boolean): Promise<'live' | 'log'> {
-  const { address, partition } = await offsetsLeader();
-  const storage = createClient(StorageServiceClient, address);
+  const { address, partition, leader } = await offsetsLeader();
+  // As the leading broker itself (a transaction coordinator writes markers; it may produce only to itself).
+  const storage = createClient(StorageServiceClient, address, { tls: serviceTls(tc.dataDir, 'broker', leader) });
   try {
     try {
       const res = await unary(storage.writeTxnMarkers.bind(storage), {

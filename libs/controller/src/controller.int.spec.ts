@@ -16,7 +16,8 @@ import {
   topicKey,
   topicPartitionsPrefix,
 } from '@dms/cluster';
-import { startEtcd, waitFor, type EtcdProcess } from '@dms/devcluster';
+import { devInternalSecurityConfig, startEtcd, waitFor, type EtcdProcess } from '@dms/devcluster';
+import { envName } from '@dms/platform';
 import { ErrorCode } from '@dms/kafka-errors';
 import { ControllerServiceClient, createClient, unary } from '@dms/rpc';
 import { Controller, type ControllerOptions } from './controller';
@@ -232,6 +233,8 @@ describe('controller (real etcd)', () => {
           DMS_CLUSTER_NAME: 'spawned',
           DMS_ETCD_ENDPOINTS: etcd.endpoint,
           DMS_ETCD_LEASE_TTL_MS: String(TTL_MS),
+          // Its own role certificate from a throwaway internal CA (services refuse to start without).
+          ...Object.fromEntries(Object.entries(devInternalSecurityConfig(out, 'SSL', 'controller', id)).map(([k, v]) => [envName(k), v])),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       });

@@ -8,6 +8,7 @@ import { createCredential, type ScramMechanism } from '@dms/security';
 import { distinctAddresses, sharedAddresses, type ClusterAddresses } from './addresses';
 import { startEtcd, type EtcdProcess, type EtcdTls } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
+import { devInternalSecurityConfig } from './dev-internal-security';
 import { ServiceProcess, type ServiceExit, type ServiceRole, type StopResult } from './service-process';
 import { writePrivateFile } from './private-file';
 import { waitFor, waitForTcp } from './wait-for';
@@ -54,6 +55,11 @@ export interface DevClusterOptions {
    * A string picks the /24 (three octets, e.g. 127.0.9). See distinctAddresses().
    */
   distinctAddresses?: boolean | string;
+  /**
+   * gRPC between services: SSL (default) gives each service a role certificate from the cluster's
+   * own internal CA under DATA/certs/internal; PLAINTEXT is the explicit unauthenticated opt-out.
+   */
+  internalSecurity?: 'SSL' | 'PLAINTEXT';
 }
 
 export interface ProcessRecord {
@@ -274,6 +280,7 @@ export class DevCluster extends EventEmitter {
       config['grpc.port'] = 0;
     }
     if (role === 'broker') config['log.dirs'] = join(this.dataDir, `broker-${id}`);
+    Object.assign(config, devInternalSecurityConfig(this.dataDir, this.internalSecurity(), role, id, [host, 'localhost']));
     if (role === 'gateway') {
       config.listeners = [`PLAINTEXT://${host}:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://${host}:0`)].join(',');
     }
@@ -305,6 +312,11 @@ export class DevCluster extends EventEmitter {
       }
     });
     return svc;
+  }
+
+  /** SSL unless asked for PLAINTEXT (an option, or `dms dev up --config internal.security.protocol=PLAINTEXT`). */
+  private internalSecurity(): 'SSL' | 'PLAINTEXT' {
+    return this.opts.internalSecurity ?? (this.opts.settings?.['internal.security.protocol'] === 'PLAINTEXT' ? 'PLAINTEXT' : 'SSL');
   }
 
   private async bootstrapUsers(users: NonNullable<DevClusterOptions['scramUsers']>): Promise<void> {

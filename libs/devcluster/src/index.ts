@@ -6,4 +6,6 @@ export * from './dev-cluster';
 export * from './cluster-status';
 export * from './certs';
 export * from './secure-dev';
+export * from './internal-certs';
+export * from './dev-internal-security';
 export * from './addresses';

@@ -9,8 +9,8 @@ import type { DevClusterOptions } from './dev-cluster';
  * What `dms dev up --secure` adds to a dev cluster: a throwaway CA and certificates under
  * DATA/certs, SASL_SSL (SCRAM) and SSL (client certificate) listeners on every gateway beside
  * PLAINTEXT, the ACL authorizer with an `admin` super user (SCRAM-SHA-512, password kept in
- * DATA/admin.properties so restarts reuse it), mutual TLS between all services, and etcd over
- * TLS with client certificates.
+ * DATA/admin.properties so restarts reuse it) and etcd over TLS with client certificates. (Mutual
+ * TLS between services is on in every dev cluster, from a separate internal CA.)
  */
 export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gatewayListeners' | 'scramUsers' | 'config' | 'security' | 'etcdTls'> {
   const certs = generateCerts(join(dataDir, 'certs'), ['admin']);
@@ -25,11 +25,6 @@ export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gate
     `ssl.ca.location=${certs.ca}`,
     '',
   ].join('\n'));
-  const internal = {
-    'internal.ssl.ca.location': certs.ca,
-    'internal.ssl.certificate.location': certs.serverCert,
-    'internal.ssl.key.location': certs.serverKey,
-  };
   return {
     gatewayListeners: ['SASL_SSL', 'SSL'],
     // etcd over TLS, and only for holders of a certificate from the dev CA (the services use the
@@ -37,10 +32,7 @@ export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gate
     etcdTls: { caFile: certs.ca, certFile: certs.serverCert, keyFile: certs.serverKey, clientCertAuth: true },
     scramUsers: [{ name: 'admin', password, mechanism: 'SCRAM-SHA-512' }],
     config: {
-      controller: internal,
-      broker: internal,
       gateway: {
-        ...internal,
         'ssl.key.location': certs.serverKey,
         'ssl.certificate.location': certs.serverCert,
         'ssl.ca.location': certs.ca,

@@ -6,6 +6,7 @@ import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '@d
 import { ErrorCode } from '@dms/kafka-errors';
 import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type KafkaHandler, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
 import { ANONYMOUS, certificatePrincipal } from '@dms/security';
+import { identityFromSubjectAltName } from '@dms/rpc';
 import { FrameReader } from './frame-reader';
 import { IdleTimer } from './idle-timer';
 import { rawSaslStep } from './raw-sasl';
@@ -324,5 +325,14 @@ async function runHandler(handler: KafkaHandler, ctx: RequestContext, body: unkn
 function peerPrincipal(socket: Socket): string {
   if (!(socket instanceof TLSSocket) || !socket.authorized) return ANONYMOUS;
   const raw = socket.getPeerX509Certificate?.() ?? (socket.getPeerCertificate()?.raw ? new X509Certificate(socket.getPeerCertificate().raw) : undefined);
-  return raw?.subject ? certificatePrincipal(raw.subject) : ANONYMOUS;
+  return raw ? clientCertificatePrincipal(raw) : ANONYMOUS;
+}
+
+/**
+ * The Kafka principal of a verified client certificate. A DMS service certificate (SAN URI
+ * dms://<role>/<id>) is no Kafka user's, even when an operator let one CA sign both kinds.
+ */
+export function clientCertificatePrincipal(cert: X509Certificate): string {
+  if (identityFromSubjectAltName(cert.subjectAltName)) return ANONYMOUS;
+  return cert.subject ? certificatePrincipal(cert.subject) : ANONYMOUS;
 }

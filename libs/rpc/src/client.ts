@@ -2,7 +2,7 @@ import { credentials, Metadata, type CallOptions, type Client, type ClientOption
 import { channelOptions, type RpcTransportOptions } from './options';
 import type { Tracer } from '@opentelemetry/api';
 import { clientSpanInterceptor, traceContextInterceptor } from './tracing';
-import { clientCredentials, type InternalTls } from './tls';
+import { INTERNAL_SERVER_NAME, clientCredentials, internalTls, type InternalTls } from './tls';
 
 export interface GrpcClientOptions extends RpcTransportOptions {
   /** Propagates the caller's trace context in metadata (default true). */
@@ -20,7 +20,11 @@ type ClientCtor<C extends Client> = new (address: string, creds: ReturnType<type
 export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, opts: GrpcClientOptions = {}): C {
   const tracing = opts.tracing === false ? [] : [opts.tracer ? clientSpanInterceptor(opts.tracer) : traceContextInterceptor];
   const interceptors = [...tracing, ...(opts.interceptors ?? [])];
-  return new Ctor(address, clientCredentials(opts.tls) as ReturnType<typeof credentials.createInsecure>, { ...channelOptions(opts), interceptors });
+  const tls = opts.tls ?? internalTls();
+  // Servers are checked by their role certificate, not their address; a fixed TLS server name
+  // also keeps Node from sending an IP address as SNI (which it warns about).
+  const sni = tls ? { 'grpc.ssl_target_name_override': INTERNAL_SERVER_NAME } : {};
+  return new Ctor(address, clientCredentials(tls) as ReturnType<typeof credentials.createInsecure>, { ...channelOptions(opts), ...sni, interceptors });
 }
 
 /** Call options with a deadline `ms` from now. */

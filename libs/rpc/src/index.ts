@@ -5,6 +5,10 @@ export * from './tracing';
 export * from './stream-mux';
 export * from './status';
 export * from './tls';
+export * from './service-identity';
+export * from './method-roles';
+export * from './authorize';
+export * from './internal-security';
 
 // Storage is the data plane most code touches, so its names are top-level. The cluster and
 // common packages come as namespaces too (their generated files repeat helper names such as

@@ -2,6 +2,7 @@ import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import { channelOptions, FLOW_CONTROL_WINDOW_BYTES, type RpcTransportOptions } from './options';
 import { serverCredentials } from './tls';
+import { enforceMethodPolicies, logRefusedConnection } from './authorize';
 
 export interface GrpcServerOptions extends RpcTransportOptions {
   serverOptions?: ServerOptions;
@@ -10,9 +11,13 @@ export interface GrpcServerOptions extends RpcTransportOptions {
 const WINDOW = Symbol('dms.flowControlWindow');
 type WindowedServer = Server & { [WINDOW]?: number };
 
-/** A grpc-js Server with our message limits, keepalive and large HTTP/2 windows. */
+/**
+ * A grpc-js Server with our message limits, keepalive and large HTTP/2 windows. Every service
+ * added to it is served only to the callers method-roles.ts names (checked over mutual TLS).
+ */
 export function createGrpcServer(opts: GrpcServerOptions = {}): Server {
   const server: WindowedServer = new Server({ ...channelOptions(opts), ...opts.serverOptions });
+  enforceMethodPolicies(server);
   const window = opts.flowControlWindowBytes ?? FLOW_CONTROL_WINDOW_BYTES;
   if (window > 0) applyServerFlowControl(server, window);
   return server;
@@ -38,6 +43,7 @@ export async function bindServer(server: Server, host: string, port: number): Pr
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(addr, serverCredentials(), (err, p) => (err ? reject(err) : resolve(p)));
   });
+  watchRefusedHandshakes(server);
   const window = (server as WindowedServer)[WINDOW];
   if (window) {
     const internals = server as unknown as { http2Servers?: Map<Http2Server, unknown> };
@@ -48,6 +54,19 @@ export async function bindServer(server: Server, host: string, port: number): Pr
     }
   }
   return bound;
+}
+
+const WATCHED = Symbol('dms.refusedHandshakes');
+
+/** Logs TLS handshakes the server refuses (grpc-js drops them silently); same private field as above. */
+function watchRefusedHandshakes(server: Server): void {
+  const internals = server as unknown as { http2Servers?: Map<Http2Server, unknown> };
+  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+    const marked = http2Server as unknown as Record<symbol, boolean>;
+    if (marked[WATCHED]) continue;
+    marked[WATCHED] = true;
+    http2Server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string; remotePort?: number }) => logRefusedConnection(err, socket));
+  }
 }
 
 function raiseConnectionWindow(session: ServerHttp2Session, window: number): void {

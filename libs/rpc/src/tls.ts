@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { checkServiceServerIdentity, identityOfPem, type ServiceIdentity } from './service-identity';
 
 /** PEM material for mutual TLS between DMS services. */
 export interface InternalTls {
@@ -9,6 +10,7 @@ export interface InternalTls {
 }
 
 let processTls: InternalTls | undefined;
+let processIdentity: ServiceIdentity | undefined;
 
 /**
  * Sets the mutual-TLS material every gRPC client and server of this process uses unless told
@@ -17,6 +19,12 @@ let processTls: InternalTls | undefined;
  */
 export function configureInternalTls(tls: InternalTls | undefined): void {
   processTls = tls;
+  processIdentity = tls ? identityOfPem(tls.cert) : undefined;
+}
+
+/** The identity in this process's own service certificate (undefined without internal TLS). */
+export function serverIdentity(): ServiceIdentity | undefined {
+  return processIdentity;
 }
 
 export function internalTls(): InternalTls | undefined {
@@ -31,8 +39,15 @@ export function loadInternalTls(paths: { ca: string; cert: string; key: string }
   return { ca: readFileSync(paths.ca), cert: readFileSync(paths.cert), key: readFileSync(paths.key) };
 }
 
+/** The TLS server name internal clients send (verification goes by role, see checkServiceServerIdentity). */
+export const INTERNAL_SERVER_NAME = 'dms-internal';
+
+/**
+ * Clients verify the server's chain against the internal CA and its role (broker or controller)
+ * in place of its host name, so any address a service listens on works.
+ */
 export function clientCredentials(tls: InternalTls | undefined = processTls): ChannelCredentials {
-  return tls ? credentials.createSsl(tls.ca, tls.key, tls.cert) : credentials.createInsecure();
+  return tls ? credentials.createSsl(tls.ca, tls.key, tls.cert, { checkServerIdentity: checkServiceServerIdentity }) : credentials.createInsecure();
 }
 
 /** Servers with TLS require and verify the client's certificate (mutual TLS). */

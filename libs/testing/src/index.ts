@@ -5,3 +5,4 @@ export * from './test-cluster';
 export * from './run-cli';
 export * from './repo-root';
 export * from './run-process';
+export * from './internal-tls';

@@ -16,7 +16,7 @@ export interface DevUpOptions {
   etcdBin: string;
   clusterName: string;
   json?: boolean;
-  /** TLS + SASL listeners, ACLs, an admin super user and mutual TLS between services. */
+  /** TLS + SASL listeners, ACLs, an admin super user and etcd over TLS (services always use mutual TLS). */
   secure?: boolean;
   /** Every process on its own loopback address (127.0.0.2, 127.0.0.3, ...), for partition tests. */
   distinctAddresses?: boolean;
@@ -179,7 +179,7 @@ export function register(program: Command): void {
     .option('--config <key=value>', 'a server setting (as in server.properties), given to every service that takes the key; repeatable', collectSetting)
     .option('--config-file <file>', 'server settings in Java properties format (--config wins)')
     .option('--distinct-addresses', 'every process listens on, advertises and connects from its own loopback address (etcd 127.0.0.2, then controllers, brokers, gateways), so packet filters can cut one pair apart; see cluster.json "address"')
-    .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, mutual TLS between services; see cluster.json "security"')
+    .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, etcd over TLS (services always use mutual TLS with their own internal CA); see cluster.json "security"')
     .action(async (opts: DevUpOptions) => {
       process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });
     });

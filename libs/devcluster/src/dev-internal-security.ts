@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { ensureInternalCa, ensureServiceCert, internalSslConfig, type InternalRole } from './internal-certs';
+
+/** Where a dev cluster keeps its internal CA and service certificates. */
+export function internalCertsDir(dataDir: string): string {
+  return join(dataDir, 'certs', 'internal');
+}
+
+/**
+ * The internal.* config of one dev-cluster service. With SSL (the default) the cluster's own
+ * internal CA (made on first use, kept across restarts) issues the service a certificate naming
+ * dms://<role>/<id> and `hosts` (every address the dev cluster hands this process). PLAINTEXT
+ * passes the explicit opt-out, which each service warns about at start.
+ */
+export function devInternalSecurityConfig(
+  dataDir: string,
+  protocol: 'SSL' | 'PLAINTEXT',
+  role: InternalRole,
+  id: number,
+  hosts: readonly string[] = ['127.0.0.1', 'localhost'],
+): Record<string, string> {
+  if (protocol === 'PLAINTEXT') return { 'internal.security.protocol': 'PLAINTEXT' };
+  const ca = ensureInternalCa(internalCertsDir(dataDir));
+  return { 'internal.security.protocol': 'SSL', ...internalSslConfig(ensureServiceCert(ca, role, id, hosts)) };
+}
