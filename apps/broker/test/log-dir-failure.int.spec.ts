@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
-import { waitFor } from '@dms/devcluster';
+import { internalCertsDir, waitFor } from '@dms/devcluster';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
 import { StorageServiceClient, createClient, unary } from '@dms/rpc';
-import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, runCli, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
 import { isSubsequence, stateOf } from './replication-helpers';
 
 jest.setTimeout(240_000);
@@ -36,6 +36,15 @@ function mountTmpfs(dir: string, bytes: number): void {
   if (process.getuid?.() !== 0) throw new Error('log-dir-failure.int.spec.ts needs root to mount a tmpfs (CI runs as root)');
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir]);
   mounted = true;
+}
+
+function serviceTlsFiles(dataDir: string, role: string, id: number): { ca: string; cert: string; key: string } {
+  const dir = internalCertsDir(dataDir);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, `${role}-${id}.pem`), key: join(dir, `${role}-${id}-key.pem`) };
+}
+
+function internalSslArgs(f: { ca: string; cert: string; key: string }): string[] {
+  return ['--internal-ssl-ca-location', f.ca, '--internal-ssl-certificate-location', f.cert, '--internal-ssl-key-location', f.key];
 }
 
 async function registrationOf(id: number): Promise<BrokerRegistration | undefined> {
@@ -184,7 +193,7 @@ describe('a log dir that runs out of space', () => {
     expect(() => process.kill(pid!, 0)).not.toThrow();
 
     // DescribeLogDirs on broker 1 answers the offline dir with KAFKA_STORAGE_ERROR.
-    const storage = createClient(StorageServiceClient, `${offline.host}:${offline.port}`, { tracing: false });
+    const storage = createClient(StorageServiceClient, `${offline.host}:${offline.port}`, { tls: serviceTls(tc!.dataDir, 'gateway', 1), tracing: false });
     try {
       const described = await unary(storage.describeLogDirs.bind(storage), { allTopics: true, topics: [] }, { timeoutMs: 10_000 });
       expect(described).toMatchObject({ logDir: mountDir, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, partitions: [] });
@@ -208,7 +217,12 @@ describe('a log dir that runs out of space', () => {
 
     // Space comes back; the operator brings the dir online; the replicas reopen and catch up.
     execFileSync('mount', ['-o', `remount,size=${64 << 20}`, mountDir!]);
-    const out = await runCli(['brokers', 'log-dirs', '--etcd', tc!.etcdEndpoint, '--broker', String(FULL_BROKER), '--online', mountDir!]);
+    // The CLI calls the broker as the dev cluster's operator (dms://admin/0); a gateway may not.
+    const asGateway = await runCli(['brokers', 'log-dirs', '--etcd', tc!.etcdEndpoint, '--broker', String(FULL_BROKER), '--online', mountDir!,
+      ...internalSslArgs(serviceTlsFiles(tc!.dataDir, 'gateway', 1))]);
+    expect(asGateway.code).toBe(1);
+    expect(asGateway.stderr).toMatch(/PERMISSION_DENIED|not allowed|may not/i);
+    const out = await runCli(['brokers', 'log-dirs', '--etcd', tc!.etcdEndpoint, '--data-dir', tc!.dataDir, '--broker', String(FULL_BROKER), '--online', mountDir!]);
     expect(out.code).toBe(0);
     await waitFor('broker 1 registered without offline dirs', async () => !(await registrationOf(FULL_BROKER))?.offlineLogDirs, 30_000);
     await waitFor('broker 1 back in the ISR of every partition', async () => {

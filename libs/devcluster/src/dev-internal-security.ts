@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureInternalCa, ensureServiceCert, internalSslConfig, type InternalRole } from './internal-certs';
+import { ensureInternalCa, ensureServiceCert, internalSslConfig, type InternalRole, type ServiceCertFiles } from './internal-certs';
 
 /** Where a dev cluster keeps its internal CA and service certificates. */
 export function internalCertsDir(dataDir: string): string {
@@ -22,4 +23,15 @@ export function devInternalSecurityConfig(
   if (protocol === 'PLAINTEXT') return { 'internal.security.protocol': 'PLAINTEXT' };
   const ca = ensureInternalCa(internalCertsDir(dataDir));
   return { 'internal.security.protocol': 'SSL', ...internalSslConfig(ensureServiceCert(ca, role, id, hosts)) };
+}
+
+/**
+ * The operator certificate (dms://admin/0) of a dev cluster, for maintenance RPCs the CLI calls
+ * directly (`dms brokers log-dirs --online`); made from the cluster's internal CA on first use.
+ * Undefined when the data dir holds no internal CA key (a PLAINTEXT or foreign cluster).
+ */
+export function devAdminCertificate(dataDir: string): ServiceCertFiles | undefined {
+  const dir = internalCertsDir(dataDir);
+  if (!existsSync(join(dir, 'ca.pem')) || !existsSync(join(dir, 'ca-key.pem'))) return undefined;
+  return ensureServiceCert(ensureInternalCa(dir), 'admin', 0, ['localhost']);
 }

@@ -76,6 +76,16 @@ describe('denial', () => {
     expect(denial(call('URI:dms://broker/2', { eku: ['1.3.6.1.5.5.7.3.1'] }), replicaFetch, policy, { replicaId: 2 })).toContain('not valid for client authentication');
   });
 
+  it('keeps the operator (admin) role to maintenance RPCs', () => {
+    const recover = '/dms.storage.v1.StorageService/RecoverLogDir';
+    expect(denial(call('URI:dms://admin/0'), recover, methodPolicy(recover)!)).toBeUndefined();
+    expect(denial(call('URI:dms://gateway/1'), recover, methodPolicy(recover)!)).toContain('not by gateway 1');
+    for (const m of ['Produce', 'Fetch', 'ReplicaFetch', 'DeleteRecords']) {
+      const path = `/dms.storage.v1.StorageService/${m}`;
+      expect(denial(call('URI:dms://admin/0'), path, methodPolicy(path)!, { replicaId: 0 })).toContain('not by admin 0');
+    }
+  });
+
   it('lets "self" match only a broker calling its own server (none configured here)', () => {
     const produce = '/dms.storage.v1.StorageService/Produce';
     expect(denial(call('URI:dms://broker/1'), produce, methodPolicy(produce)!)).toContain('not by broker 1');
@@ -89,7 +99,7 @@ describe('service identity', () => {
   });
 
   it('refuses unknown roles, junk and two identities in one certificate', () => {
-    expect(identityFromSubjectAltName('URI:dms://admin/1')).toBeUndefined();
+    expect(identityFromSubjectAltName('URI:dms://operator/1')).toBeUndefined();
     expect(identityFromSubjectAltName('URI:dms://broker/3x')).toBeUndefined();
     expect(identityFromSubjectAltName('URI:dms://broker/3, URI:dms://controller/1')).toBeUndefined();
     expect(identityFromSubjectAltName(undefined)).toBeUndefined();

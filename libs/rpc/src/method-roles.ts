@@ -32,6 +32,8 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   // Transaction coordinators (on brokers) write the markers.
   '/dms.storage.v1.StorageService/WriteTxnMarkers': { callers: ['broker'] },
   '/dms.storage.v1.StorageService/DescribeProducers': gateway,
+  // An operator brings a log dir back online once space is freed (`dms brokers log-dirs --online`).
+  '/dms.storage.v1.StorageService/RecoverLogDir': { callers: ['admin'] },
 
   // Group and transaction coordinators (hosted by brokers) serve the gateways' Kafka requests.
   '/dms.groups.v1.GroupCoordinatorService/JoinGroup': gateway,

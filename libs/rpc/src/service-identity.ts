@@ -1,8 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 
-/** The roles DMS services play towards each other; each certificate names exactly one. */
-export const SERVICE_ROLES = ['gateway', 'broker', 'controller'] as const;
+/**
+ * The roles DMS services play towards each other; each certificate names exactly one. `admin` is
+ * an operator's tool (the CLI) calling a service's maintenance RPCs; no service runs as it.
+ */
+export const SERVICE_ROLES = ['gateway', 'broker', 'controller', 'admin'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 /** Who a service certificate says its holder is. */
@@ -21,7 +24,7 @@ export function identityUri(identity: ServiceIdentity): string {
   return `${IDENTITY_SCHEME}://${identity.role}/${identity.id}`;
 }
 
-const URI = /^dms:\/\/(gateway|broker|controller)\/(\d{1,9})$/;
+const URI = /^dms:\/\/(gateway|broker|controller|admin)\/(\d{1,9})$/;
 
 /** The identity in a certificate's subjectAltName text (Node's "URI:dms://broker/3, IP Address:..." form). */
 export function identityFromSubjectAltName(san: string | undefined): ServiceIdentity | undefined {

@@ -1,8 +1,10 @@
 // `dms brokers log-dirs`: each storage broker's log dirs that went offline after an I/O error (as
 // its etcd registration says), and `--online <dir>` to bring one back once space is freed.
+import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import type { Command } from 'commander';
 import { brokerRegistration, brokersPrefix, etcdClientOptions, type BrokerRegistration } from '@dms/cluster';
+import { devAdminCertificate } from '@dms/devcluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { StorageServiceClient, createClient, loadInternalTls, unary } from '@dms/rpc';
 import { resolveTarget } from './cluster';
@@ -74,7 +76,12 @@ export async function logDirs(o: LogDirsOptions): Promise<number> {
   const b = brokers[0]!;
   let tls;
   try {
-    tls = loadInternalTls({ ca: o.internalSslCaLocation ?? '', cert: o.internalSslCertificateLocation ?? '', key: o.internalSslKeyLocation ?? '' });
+    // Without --internal-ssl-* a dev cluster's own operator certificate (dms://admin/0) is used.
+    const given = o.internalSslCaLocation || o.internalSslCertificateLocation || o.internalSslKeyLocation;
+    const dev = given ? undefined : devAdminCertificate(resolve(o.dataDir));
+    tls = loadInternalTls(dev
+      ? { ca: dev.ca, cert: dev.cert, key: dev.key }
+      : { ca: o.internalSslCaLocation ?? '', cert: o.internalSslCertificateLocation ?? '', key: o.internalSslKeyLocation ?? '' });
   } catch (e) {
     return fail((e as Error).message);
   }
@@ -102,8 +109,8 @@ export function register(program: Command): void {
     .option('--cluster-name <name>', 'cluster name (default: from cluster.json, else dms)')
     .option('--broker <id>', 'only this broker')
     .option('--online <dir>', 'bring this offline log dir of --broker back online (the broker checks it takes writes)')
-    .option('--internal-ssl-ca-location <file>', 'CA of the internal mutual TLS (with a secured cluster)')
-    .option('--internal-ssl-certificate-location <file>', 'client certificate for the internal mutual TLS')
+    .option('--internal-ssl-ca-location <file>', 'CA of the internal mutual TLS (default: the dev cluster\'s under --data-dir)')
+    .option('--internal-ssl-certificate-location <file>', 'operator certificate (dms://admin/<id>, from `dms certs create --admins`) for the internal mutual TLS')
     .option('--internal-ssl-key-location <file>', 'client key for the internal mutual TLS')
     .option('--json', 'print JSON')
     .option('--timeout <ms>', 'give up after this long', '10000')

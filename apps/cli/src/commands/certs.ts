@@ -18,6 +18,7 @@ interface CreateOptions {
   controllers: number[];
   brokers: number[];
   gateways: number[];
+  admins: number[];
   hosts: string;
   json?: boolean;
 }
@@ -30,6 +31,7 @@ export function register(program: Command, io: CliIo = processIo): void {
     .option('--controllers <ids>', 'controller ids, e.g. 1,2,3', idList('--controllers'), [] as number[])
     .option('--brokers <ids>', 'broker ids, e.g. 1,2,3', idList('--brokers'), [] as number[])
     .option('--gateways <ids>', 'gateway node ids, e.g. 1,2', idList('--gateways'), [] as number[])
+    .option('--admins <ids>', 'operator certificates (dms://admin/<id>) for maintenance commands such as `dms brokers log-dirs --online`', idList('--admins'), [] as number[])
     .option('--hosts <names>', 'host names and addresses to list in each certificate (informational: peers check the role, not the address)', '127.0.0.1,localhost')
     .option('--json', 'print the files as JSON')
     .action((opts: CreateOptions) => {
@@ -37,8 +39,9 @@ export function register(program: Command, io: CliIo = processIo): void {
         ...opts.controllers.map((id) => ({ role: 'controller' as const, id })),
         ...opts.brokers.map((id) => ({ role: 'broker' as const, id })),
         ...opts.gateways.map((id) => ({ role: 'gateway' as const, id })),
+        ...opts.admins.map((id) => ({ role: 'admin' as const, id })),
       ];
-      if (services.length === 0) throw new Error('name at least one service with --controllers, --brokers or --gateways');
+      if (services.length === 0) throw new Error('name at least one service with --controllers, --brokers, --gateways or --admins');
       const hosts = opts.hosts.split(',').map((s) => s.trim()).filter(Boolean);
       const made = createInternalCerts(resolve(opts.dir), services, hosts);
       if (opts.json) {
