@@ -14,3 +14,5 @@ export type { MutableLogSettings } from './log-config';
 export { decideRetention, enforceRetention, segmentFacts } from './retention';
 export type { RetentionDecision, RetentionLimits, RetentionOutcome, SegmentFacts } from './retention';
 export { TailCacheBudget } from './tail-cache';
+export { fsyncDir } from './fsync-dir';
+export { readPartitionMetadata } from './partition-metadata';
