@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
+import { Broker, LogDirMetaError, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -60,6 +60,10 @@ async function main(): Promise<void> {
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     logger,
+    onFatal: (err) => {
+      process.stderr.write(`dms-broker: ${err.message}\n`);
+      void broker.stop().finally(() => process.exit(1));
+    },
   });
   onShutdown(() => broker.stop(), 'broker');
   await broker.start();
@@ -67,6 +71,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof LogDirMetaError) {
+    // A log dir of another cluster or node: said plainly, no stack.
+    process.stderr.write(`dms-broker: ${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`dms-broker: ${err?.stack ?? err}\n`);
   process.exit(1);
 });

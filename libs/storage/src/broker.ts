@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
+import { once } from 'node:events';
 import type { Logger } from '@dms/platform';
 import { TailCacheBudget } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
@@ -21,6 +22,8 @@ import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics } from './broker-metrics';
 import { createStorageService } from './storage-service';
+import { ensureLogDirMeta, LogDirMetaError } from './log-dir-meta';
+import { acknowledgeTopicDeletion } from './topic-deletions';
 
 export interface BrokerOptions {
   brokerId: number;
@@ -53,6 +56,13 @@ export interface BrokerOptions {
   transactions?: Partial<TransactionCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   cleaner?: Partial<CleanerOptions>;
+  /** How long start() waits for etcd to hold a cluster id (default 60000). */
+  clusterIdWaitMs?: number;
+  /**
+   * Called when this broker must stop serving for good (etcd now holds another cluster id than
+   * its log dir's meta.properties); the process should exit non-zero.
+   */
+  onFatal?: (err: Error) => void;
   tracer: Tracer;
   logger: Logger;
 }
@@ -88,7 +98,19 @@ export class Broker {
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
+    // meta.properties: this dir belongs to one cluster and one node; anything else refuses to start.
+    const meta = await ensureLogDirMeta({
+      logDir: opts.logDir,
+      brokerId: opts.brokerId,
+      clusterId: () => this.view.clusterId(),
+      changed: () => once(this.view, 'change').then(() => undefined),
+      waitMs: opts.clusterIdWaitMs ?? 60_000,
+      onWait: (m) => opts.logger.warn({ logDirClusterId: m?.clusterId }, 'etcd holds no cluster id yet; waiting before serving anything'),
+    });
+    opts.logger.info({ clusterId: meta.clusterId, directoryId: meta.directoryId }, 'log dir belongs to this cluster');
     this.replicas = new ReplicaManager(this.view, {
+      clusterId: meta.clusterId,
+      acknowledgeDeletion: (record, modRevision) => acknowledgeTopicDeletion(this.etcd, opts.clusterName, opts.brokerId, record, modRevision),
       brokerId: opts.brokerId,
       logDir: opts.logDir,
       logConfig: {
@@ -118,6 +140,13 @@ export class Broker {
       partitionMaxBytes: replication.replicaFetchMaxBytes,
       maxBytes: replication.replicaFetchResponseMaxBytes,
       logger: opts.logger,
+    });
+    this.replicas.on('cluster-id-mismatch', (etcdClusterId: string) => {
+      const err = new LogDirMetaError(
+        `etcd now holds cluster id ${etcdClusterId} but log dir ${opts.logDir} belongs to cluster ${meta.clusterId}; stopped serving every partition (data kept). Restore etcd's data.`,
+      );
+      opts.logger.error({ err: err.message }, 'cluster id changed under a running broker');
+      opts.onFatal?.(err);
     });
     await this.replicas.start();
     await this.replicas.idle();

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterView, PartitionState } from '@dms/cluster';
+import type { ClusterView, PartitionState, TopicDeletionRecord } from '@dms/cluster';
 import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
@@ -9,6 +8,7 @@ import type { Logger } from '@dms/platform';
 import { LeaderState } from '@dms/replication';
 import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
+import { LogDirJanitor } from './topic-deletions';
 import { logLifecycleSettings } from './retention-settings';
 
 export interface ReplicaManagerOptions {
@@ -21,6 +21,10 @@ export interface ReplicaManagerOptions {
   staticConfigs?: Record<string, string>;
   /** replica.high.watermark.checkpoint.interval.ms; 0 never checkpoints on a timer. */
   hwCheckpointIntervalMs?: number;
+  /** The cluster id of this log dir (meta.properties); another one in etcd stops all serving. */
+  clusterId?: string;
+  /** Removes this broker from a topic deletion record once its directories are gone. */
+  acknowledgeDeletion?: (record: TopicDeletionRecord, modRevision: bigint) => Promise<unknown>;
   logger: Logger;
 }
 
@@ -52,6 +56,8 @@ export class ReplicaManager extends EventEmitter {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private sweptOrphans = false;
+  private clusterIdMismatch = false;
+  private readonly janitor: LogDirJanitor;
   /** High watermarks read at start-up from replication-offset-checkpoint. */
   private checkpointed = new Map<string, bigint>();
   private checkpointTimer: NodeJS.Timeout | undefined;
@@ -73,6 +79,10 @@ export class ReplicaManager extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    this.janitor = new LogDirJanitor({
+      logDir: opts.logDir, brokerId: opts.brokerId, view, acknowledge: opts.acknowledgeDeletion, logger: opts.logger,
+      inUse: (topic, partition) => this.replicas.has(keyOf(topic, partition)) || this.opening.has(keyOf(topic, partition)),
+    });
   }
 
   get brokerId(): number {
@@ -254,9 +264,16 @@ export class ReplicaManager extends EventEmitter {
 
   private async reconcile(): Promise<void> {
     if (this.closed) return;
-    const { logDir, logger } = this.opts;
+    const { logger } = this.opts;
     const topics = this.view.topics();
-    const wanted = this.wanted();
+    // etcd holds another cluster's id: serve nothing, touch nothing (the broker stops on 'cluster-id-mismatch').
+    const etcdClusterId = this.view.clusterId();
+    const mismatch = this.opts.clusterId !== undefined && etcdClusterId !== undefined && etcdClusterId !== this.opts.clusterId;
+    if (mismatch && !this.clusterIdMismatch) {
+      this.clusterIdMismatch = true;
+      this.emit('cluster-id-mismatch', etcdClusterId);
+    }
+    const wanted = mismatch ? new Map<string, Wanted>() : this.wanted();
     for (const [key, r] of this.replicas) {
       const w = wanted.get(key);
       if (w && w.topicId === r.topicId) continue;
@@ -265,13 +282,9 @@ export class ReplicaManager extends EventEmitter {
       r.role = 'none';
       r.leader = undefined;
       await r.serial(() => r.log.close()).catch(() => undefined);
+      // Its directory stays: only a deletion record (applyDeletions below) removes it.
       const topicGone = !topics.has(r.topic) || topics.get(r.topic)!.topicId !== r.topicId;
-      if (topicGone) {
-        await PartitionLog.delete(partitionDir(logDir, r.topic, r.partition));
-        logger.info({ topic: r.topic, partition: r.partition }, 'deleted partition log of a deleted topic');
-      } else {
-        logger.info({ topic: r.topic, partition: r.partition }, 'no longer a replica; closed partition log');
-      }
+      logger.info({ topic: r.topic, partition: r.partition, topicGone }, 'no longer a replica; closed partition log');
     }
     // New replicas open in parallel; get() callers wait on their opening (role included).
     const fresh: Array<Promise<void>> = [];
@@ -298,10 +311,11 @@ export class ReplicaManager extends EventEmitter {
       }
       await this.applyRole(replica, w);
     }
-    if (!this.sweptOrphans && this.view.clusterId()) {
+    if (!mismatch) await this.janitor.applyDeletions();
+    if (!this.sweptOrphans && !mismatch && etcdClusterId) {
       // Once, at start-up, against a view that has loaded real cluster state.
       this.sweptOrphans = true;
-      await this.removeOrphanDirs(topics);
+      await this.janitor.sweepStrays();
     }
     this.emit('roles');
   }
@@ -377,8 +391,8 @@ export class ReplicaManager extends EventEmitter {
         log = await PartitionLog.open(dir, { ...config, logStartOffset: this.checkpointedStarts.get(hwKey(w.topic, w.partition)) });
       } catch (err) {
         if (!(err instanceof LogError && err.kind === 'inconsistent-topic-id')) throw err;
-        // Same name, new topic: the log on disk belongs to a deleted topic.
-        await PartitionLog.delete(dir);
+        // Same name, new topic: deleted if its old topic's deletion is on record, else set aside.
+        await this.janitor.clearForNewTopic(dir);
         log = await PartitionLog.open(dir, config);
       }
       // Committed is what the checkpoint says (clamped to the log); beyond it, nothing is known
@@ -388,17 +402,6 @@ export class ReplicaManager extends EventEmitter {
     } catch (err) {
       this.opts.logger.error({ err, topic: w.topic, partition: w.partition }, 'could not open partition log');
       return undefined;
-    }
-  }
-
-  /** Logs left on disk for topics that were deleted while this broker was down. */
-  private async removeOrphanDirs(topics: ReadonlyMap<string, unknown>): Promise<void> {
-    if (!existsSync(this.opts.logDir)) return;
-    for (const name of readdirSync(this.opts.logDir)) {
-      const m = /^(.+)-(\d+)$/.exec(name);
-      if (!m || topics.has(m[1])) continue;
-      await PartitionLog.delete(join(this.opts.logDir, name)).catch(() => undefined);
-      this.opts.logger.info({ dir: name }, 'deleted log of a topic that no longer exists');
     }
   }
 }
