@@ -165,3 +165,25 @@ it('keeps every byte on disk when the cluster restarts on a wiped etcd, refuses 
     reader.close();
   }
 });
+
+it('stops every broker, data kept, when etcd is wiped under the running cluster', async () => {
+  // The cluster serves 'precious' again (previous test); now etcd loses its data while it runs.
+  const dataFiles = () => new Map([...filesOf('precious')].filter(([k]) => k.endsWith('.log') || k.endsWith('partition.metadata')));
+  const before = dataFiles();
+  expect(before.size).toBeGreaterThan(0);
+  const exitsBefore = tc.unexpectedExits.length;
+  const c = tc.cluster;
+  await c.killEtcd('SIGKILL');
+  rmSync(join(tc.dataDir, 'etcd'), { recursive: true, force: true });
+  await c.restartEtcd();
+  const exits = await waitFor('every broker stopped', () => {
+    const gone = tc.unexpectedExits.slice(exitsBefore).filter((e) => e.role === 'broker');
+    return gone.length === BROKERS.length ? gone : undefined;
+  }, 90_000, 200);
+  for (const e of exits) {
+    expect(e.code).toBe(1);
+    expect(readFileSync(e.logFile, 'utf8')).toMatch(/etcd now holds (no cluster id|cluster id \S+) but log dir .* belongs to cluster/);
+  }
+  expect(dataFiles()).toEqual(before);
+  for (const id of BROKERS) expect(readdirSync(brokerDir(id)).filter((n) => n.endsWith('-stray'))).toEqual([]);
+});

@@ -24,6 +24,7 @@ import { brokerMetrics } from './broker-metrics';
 import { createStorageService } from './storage-service';
 import { ensureLogDirMeta, LogDirMetaError } from './log-dir-meta';
 import { acknowledgeTopicDeletion } from './topic-deletions';
+import { ClusterIdGuard } from './cluster-id-guard';
 
 export interface BrokerOptions {
   brokerId: number;
@@ -86,6 +87,7 @@ export class Broker {
   private cleaner?: LogCleaner;
   private retention!: LogRetention;
   private producerExpiry: ProducerExpiry | undefined;
+  private clusterIdGuard: ClusterIdGuard | undefined;
   port = 0;
   private stopped = false;
 
@@ -141,13 +143,19 @@ export class Broker {
       maxBytes: replication.replicaFetchResponseMaxBytes,
       logger: opts.logger,
     });
-    this.replicas.on('cluster-id-mismatch', (etcdClusterId: string) => {
+    const clusterIdLost = (etcdClusterId: string | undefined) => {
       const err = new LogDirMetaError(
-        `etcd now holds cluster id ${etcdClusterId} but log dir ${opts.logDir} belongs to cluster ${meta.clusterId}; stopped serving every partition (data kept). Restore etcd's data.`,
+        `etcd now holds ${etcdClusterId ? `cluster id ${etcdClusterId}` : 'no cluster id'} but log dir ${opts.logDir} belongs to cluster ${meta.clusterId}; ` +
+          "stopped serving every partition (data kept). Restore etcd's data.",
       );
       opts.logger.error({ err: err.message }, 'cluster id changed under a running broker');
       opts.onFatal?.(err);
+    };
+    this.replicas.on('cluster-id-mismatch', clusterIdLost);
+    this.clusterIdGuard = new ClusterIdGuard({
+      etcd: this.etcd, clusterName: opts.clusterName, expected: meta.clusterId, intervalMs: Math.max(1_000, opts.leaseTtlMs), onMismatch: clusterIdLost,
     });
+    this.clusterIdGuard.start();
     await this.replicas.start();
     await this.replicas.idle();
     this.server = createGrpcServer();
@@ -178,6 +186,8 @@ export class Broker {
       this.replicas.fencedOff = true;
     });
     this.session.on('recreated', () => {
+      // A lost lease may mean a wiped etcd: check its cluster id before anything else.
+      void this.clusterIdGuard?.check();
       this.replicas.fencedOff = false;
       this.replicas.refresh();
     });
@@ -231,6 +241,7 @@ export class Broker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.clusterIdGuard?.stop();
     this.isrUpdater?.stop();
     await this.cleaner?.stop().catch(() => undefined);
     await this.retention?.stop().catch(() => undefined);
