@@ -1,4 +1,4 @@
-import { mkdir, open as openFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open as openFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ATTR_TIMESTAMP_TYPE,
@@ -10,7 +10,8 @@ import {
   validateBatches,
 } from '@dms/kafka-codec';
 import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
-import { checkTopicId, readEpochCheckpoint } from './log-files';
+import { checkTopicId, createPartitionDir, readEpochCheckpoint } from './log-files';
+import { fsyncDir } from './fsync-dir';
 import { loadSegments } from './segment-loader';
 import { LEADER_EPOCH_CHECKPOINT } from './file-names';
 import { FlushPolicy } from './flush-policy';
@@ -152,8 +153,8 @@ export class PartitionLog {
   /** Opens the partition directory, creating it or recovering what is there. */
   static async open(dir: string, config: LogConfig = {}): Promise<PartitionLog> {
     const cfg = resolveLogConfig(config);
-    await mkdir(dir, { recursive: true });
-    const topicId = await checkTopicId(dir, cfg.topicId);
+    await createPartitionDir(dir, cfg.fsync === 'always');
+    const topicId = await checkTopicId(dir, cfg.topicId, cfg.fsync === 'always');
     await recoverInterruptedSwaps(dir, cfg.logger);
     const segments = await loadSegments(dir, cfg);
 
@@ -859,6 +860,7 @@ export class PartitionLog {
         await fh.sync().finally(() => fh.close());
       }
       await rename(path + '.tmp', path);
+      if (this.config.fsync === 'always') await fsyncDir(this.dir);
     };
     this.epochWrite = this.epochWrite.then(write, write);
     return this.epochWrite;
