@@ -10,7 +10,8 @@ import {
   validateBatches,
 } from '@dms/kafka-codec';
 import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
-import { checkTopicId, createPartitionDir, readEpochCheckpoint } from './log-files';
+import { checkTopicId, createPartitionDir } from './log-files';
+import { loadLeaderEpochs } from './leader-epoch-rebuild';
 import { fsyncDir } from './fsync-dir';
 import { loadSegments } from './segment-loader';
 import { LEADER_EPOCH_CHECKPOINT } from './file-names';
@@ -158,11 +159,12 @@ export class PartitionLog {
     await recoverInterruptedSwaps(dir, cfg.logger);
     const segments = await loadSegments(dir, cfg);
 
-    const log = new PartitionLog(dir, cfg, segments, await readEpochCheckpoint(dir), topicId);
+    const { epochs, rebuilt } = await loadLeaderEpochs(dir, segments, cfg.logger);
+    const log = new PartitionLog(dir, cfg, segments, epochs, topicId);
     // Epochs past the recovered end or below the start describe data that is gone.
     const changedEnd = log.epochs.truncateFromEnd(log.nextOffset);
     const changedStart = log.epochs.truncateFromStart(log.startOffset);
-    if (changedEnd || changedStart) await log.persistEpochs();
+    if (changedEnd || changedStart || rebuilt) await log.persistEpochs();
     try {
       for (const seg of segments) await seg.txnIndex.load();
       await log.loadProducerState();
