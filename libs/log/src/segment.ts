@@ -247,11 +247,30 @@ export class Segment {
     await this.log?.datasync();
     await this.indexFile?.datasync();
     await this.timeIndexFile?.datasync();
-    // A file created since is durable by POSIX only once its directory entry is: once per segment.
-    if (this.log && !this.dirSynced) {
-      await fsyncDir(dirname(this.paths.log));
-      this.dirSynced = true;
-    }
+    await this.syncDirOnce();
+  }
+
+  /** A file created since is durable by POSIX only once its directory entry is: once per segment. */
+  async syncDirOnce(): Promise<void> {
+    if (!this.log || this.dirSynced) return;
+    await fsyncDir(dirname(this.paths.log));
+    this.dirSynced = true;
+  }
+
+  /**
+   * Recovery of a closed segment past the recovery point (after an unclean shutdown): every batch
+   * verified like the active segment's. Intact, it is sealed again as a closed segment ending
+   * before `nextOffset`; torn, it is truncated at the first bad batch and left as the active one.
+   */
+  async recoverClosed(nextOffset: bigint): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
+    const result = await this.recover();
+    if (result.truncatedBytes > 0) return result;
+    this.seal();
+    await this.rewriteIndexes();
+    await this.closeIndexFiles();
+    this.markWritten(this.pendingSize, nextOffset);
+    this.pendingEnd = nextOffset;
+    return result;
   }
 
   /** Closes the index files (entries stay in memory); reopened if ever written again. */

@@ -25,6 +25,8 @@ export interface WriteQueueHooks {
   /** Runs after each cycle's writes, before completions (epoch checkpoint); undefined when there is nothing to wait for. */
   afterCycle: () => Promise<void> | undefined;
   onWritten: (endOffset: bigint, segment: Segment) => void;
+  /** A rolled segment's seal was processed (indexes persisted; synced too with fsync). */
+  onSealed?: (segment: Segment) => void;
 }
 
 /**
@@ -129,6 +131,7 @@ export class WriteQueue {
         await first.segment.persistIndexes();
         if (this.hooks.fsync) await first.segment.sync();
         await first.segment.closeIndexFiles();
+        this.hooks.onSealed?.(first.segment);
         i++;
         continue;
       }
@@ -146,7 +149,10 @@ export class WriteQueue {
       const fh = await first.segment.files();
       this.writeCalls++;
       await writeAllAt(fh, buffers, first.position);
-      if (this.hooks.fsync) await fh.datasync();
+      if (this.hooks.fsync) {
+        await fh.datasync();
+        await first.segment.syncDirOnce();
+      }
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
       for (let k = 0; k < buffers.length; k++) first.segment.rememberWritten(positions[k]!, buffers[k]!);
       this.hooks.onWritten(last.endOffset, first.segment);
