@@ -9,6 +9,7 @@ import { LeaderState } from '@dms/replication';
 import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
 import { LogDirJanitor } from './topic-deletions';
+import { RecoveryPoints } from './recovery-checkpoint';
 import { logLifecycleSettings } from './retention-settings';
 
 export interface ReplicaManagerOptions {
@@ -58,6 +59,8 @@ export class ReplicaManager extends EventEmitter {
   private sweptOrphans = false;
   private clusterIdMismatch = false;
   private readonly janitor: LogDirJanitor;
+  /** Kafka's recovery-point-offset-checkpoint of this log dir. */
+  private readonly recoveryPoints: RecoveryPoints;
   /** High watermarks read at start-up from replication-offset-checkpoint. */
   private checkpointed = new Map<string, bigint>();
   private checkpointTimer: NodeJS.Timeout | undefined;
@@ -79,6 +82,7 @@ export class ReplicaManager extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    this.recoveryPoints = new RecoveryPoints(opts.logDir);
     this.janitor = new LogDirJanitor({
       logDir: opts.logDir, brokerId: opts.brokerId, view, acknowledge: opts.acknowledgeDeletion, logger: opts.logger,
       inUse: (topic, partition) => this.replicas.has(keyOf(topic, partition)) || this.opening.has(keyOf(topic, partition)),
@@ -93,6 +97,7 @@ export class ReplicaManager extends EventEmitter {
   async start(): Promise<void> {
     this.checkpointed = await readHwCheckpoint(this.opts.logDir);
     this.checkpointedStarts = await readOffsetCheckpoint(this.opts.logDir, LOG_START_OFFSET_CHECKPOINT_FILE);
+    await this.recoveryPoints.load();
     this.view.on('change', () => this.schedule());
     this.schedule();
     const every = this.opts.hwCheckpointIntervalMs ?? 5_000;
@@ -116,6 +121,7 @@ export class ReplicaManager extends EventEmitter {
       }
       for (const [key, r] of this.replicas) entries.set(key, { topic: r.topic, partition: r.partition, offset: r.log.highWatermark });
       await writeHwCheckpoint(this.opts.logDir, [...entries.values()]);
+      await this.recoveryPoints.write(this.replicas.values());
     }).catch((err) => this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint'));
     this.checkpointing = run;
     return run;
@@ -219,6 +225,8 @@ export class ReplicaManager extends EventEmitter {
     await this.checkpointLogStartOffsets();
     for (const r of this.replicas.values()) r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     await Promise.all([...this.replicas.values()].map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
+    // Closed logs are synced to their end: the next start verifies nothing of them.
+    await this.recoveryPoints.write(this.replicas.values()).catch((err) => this.opts.logger.warn({ err }, 'could not write the recovery point checkpoint'));
     this.replicas.clear();
   }
 
@@ -282,6 +290,7 @@ export class ReplicaManager extends EventEmitter {
       r.role = 'none';
       r.leader = undefined;
       await r.serial(() => r.log.close()).catch(() => undefined);
+      this.recoveryPoints.closed(r);
       // Its directory stays: only a deletion record (applyDeletions below) removes it.
       const topicGone = !topics.has(r.topic) || topics.get(r.topic)!.topicId !== r.topicId;
       logger.info({ topic: r.topic, partition: r.partition, topicGone }, 'no longer a replica; closed partition log');
@@ -388,11 +397,13 @@ export class ReplicaManager extends EventEmitter {
     try {
       let log: PartitionLog;
       try {
-        log = await PartitionLog.open(dir, { ...config, logStartOffset: this.checkpointedStarts.get(hwKey(w.topic, w.partition)) });
+        const recoveryPoint = this.recoveryPoints.forOpen(w.topic, w.partition, dir);
+        log = await PartitionLog.open(dir, { ...config, recoveryPoint, logStartOffset: this.checkpointedStarts.get(hwKey(w.topic, w.partition)) });
       } catch (err) {
         if (!(err instanceof LogError && err.kind === 'inconsistent-topic-id')) throw err;
         // Same name, new topic: deleted if its old topic's deletion is on record, else set aside.
         await this.janitor.clearForNewTopic(dir);
+        this.recoveryPoints.forget(w.topic, w.partition);
         log = await PartitionLog.open(dir, config);
       }
       // Committed is what the checkpoint says (clamped to the log); beyond it, nothing is known
