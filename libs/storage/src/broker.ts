@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration } from '@dms/cluster';
-import { once } from 'node:events';
 import type { Logger } from '@dms/platform';
 import { TailCacheBudget } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
@@ -105,7 +104,7 @@ export class Broker {
       logDir: opts.logDir,
       brokerId: opts.brokerId,
       clusterId: () => this.view.clusterId(),
-      changed: () => once(this.view, 'change').then(() => undefined),
+      changed: (ms) => changeOf(this.view, ms),
       waitMs: opts.clusterIdWaitMs ?? 60_000,
       onWait: (m) => opts.logger.warn({ logDirClusterId: m?.clusterId }, 'etcd holds no cluster id yet; waiting before serving anything'),
     });
@@ -256,6 +255,19 @@ export class Broker {
     await this.view?.close();
     this.etcd?.close();
   }
+}
+
+/** Resolves on the view's next change, or after `ms`; leaves no listener behind. */
+function changeOf(view: ClusterView, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      view.off('change', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    view.on('change', done);
+  });
 }
 
 /** The logs' in-memory tail settings: one budget shared by every partition of this broker. */

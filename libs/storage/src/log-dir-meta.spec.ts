@@ -16,7 +16,7 @@ const opts = (clusterId: string | undefined, brokerId = 1, waitMs = 50) => ({
   logDir: dir,
   brokerId,
   clusterId: () => clusterId,
-  changed: () => new Promise<void>(() => undefined),
+  changed: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
   waitMs,
 });
 

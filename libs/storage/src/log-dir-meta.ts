@@ -79,8 +79,8 @@ export interface EnsureLogDirMetaOptions {
   brokerId: number;
   /** The cluster id etcd holds now (undefined: none yet). */
   clusterId: () => string | undefined;
-  /** Resolves when etcd's cluster id may have changed (a view change). */
-  changed: () => Promise<void>;
+  /** Resolves when etcd's cluster id may have changed (a view change), or after at most `ms`. */
+  changed: (ms: number) => Promise<void>;
   /** How long to wait for etcd to hold a cluster id. */
   waitMs: number;
   onWait?: (meta: LogDirMeta | undefined) => void;
@@ -107,7 +107,7 @@ export async function ensureLogDirMeta(opts: EnsureLogDirMetaOptions): Promise<L
   let clusterId = opts.clusterId();
   if (!clusterId) opts.onWait?.(meta);
   while (!clusterId && Date.now() < deadline) {
-    await Promise.race([opts.changed(), new Promise((r) => setTimeout(r, Math.min(500, Math.max(1, deadline - Date.now()))))]);
+    await opts.changed(Math.min(500, Math.max(1, deadline - Date.now())));
     clusterId = opts.clusterId();
   }
   if (!clusterId) {
