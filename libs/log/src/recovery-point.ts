@@ -3,7 +3,6 @@
 // holding offsets at or past it (not only the active one) and trusts the rest. The owner keeps the
 // points of a log dir in its recovery-point-offset-checkpoint.
 import { unlink } from 'node:fs/promises';
-import type { ScanProblem } from './batch-scan';
 import type { Segment } from './segment';
 
 export class RecoveryPoint {
@@ -27,11 +26,6 @@ export class RecoveryPoint {
 /** Whether a closed segment ending before `nextBase` must be verified: it holds offsets at or past the recovery point. */
 export function needsRecovery(recoveryPoint: bigint | undefined, nextBase: bigint): boolean {
   return recoveryPoint !== undefined && nextBase > recoveryPoint;
-}
-
-export interface ClosedSegmentRecovery {
-  truncatedBytes: number;
-  problem?: ScanProblem;
 }
 
 /** Removes the files of segments after a torn one (their offsets no longer follow the log). */
