@@ -1,10 +1,9 @@
-// Files of a partition directory read or tidied when a log opens: the topic id, the leader-epoch
-// checkpoint, and what a crash can leave behind.
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+// Files of a partition directory read or tidied when a log opens: the directory itself, the topic
+// id, and what a crash can leave behind (the leader-epoch checkpoint: leader-epoch-rebuild.ts).
+import { mkdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from './fsync-dir';
-import { DELETED_SUFFIX, INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, SNAPSHOT_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, parseSegmentFileName } from './file-names';
-import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
+import { DELETED_SUFFIX, INDEX_SUFFIX, SNAPSHOT_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, parseSegmentFileName } from './file-names';
 import type { ResolvedLogConfig } from './log-config';
 import { LogError } from './log-error';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
@@ -22,15 +21,6 @@ export async function checkTopicId(dir: string, expected: string | undefined, fs
   }
   if (!onDisk && expected) await writePartitionMetadata(dir, expected, fsync);
   return onDisk?.topicId ?? expected;
-}
-
-export async function readEpochCheckpoint(dir: string): Promise<EpochEntry[]> {
-  try {
-    return LeaderEpochCache.parseCheckpoint(await readFile(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
 }
 
 export async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigint>, cfg: ResolvedLogConfig) {
