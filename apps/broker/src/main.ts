@@ -1,9 +1,10 @@
+import { LogDirMetaError } from '@dms/storage';
 import { configureInternalTls, loadInternalTls } from '@dms/rpc';
 import { resolve } from 'node:path';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Broker, LogDirMetaError, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
+import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 
 async function main(): Promise<void> {
