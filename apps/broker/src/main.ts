@@ -1,3 +1,4 @@
+import { LogDirMetaError } from '@dms/storage';
 import { setupInternalSecurity } from '@dms/rpc';
 import { resolve } from 'node:path';
 import { parseLogDirs } from '@dms/storage';
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     logger,
+    onFatal: (err) => {
+      process.stderr.write(`dms-broker: ${err.message}\n`);
+      void broker.stop().finally(() => process.exit(1));
+    },
   });
   onShutdown(() => broker.stop(), 'broker');
   await broker.start();
@@ -78,6 +83,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof LogDirMetaError) {
+    // A log dir of another cluster or node: said plainly, no stack.
+    process.stderr.write(`dms-broker: ${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`dms-broker: ${err?.stack ?? err}\n`);
   process.exit(1);
 });

@@ -10,12 +10,14 @@ import {
   controllerRegistration,
   gatewayRegistration,
   partitionState,
+  topicDeletionRecord,
   topicRecord,
   type BrokerRegistration,
   type ControllerLeader,
   type ControllerRegistration,
   type GatewayRegistration,
   type PartitionState,
+  type TopicDeletionRecord,
   type TopicRecord,
 } from './types';
 import { PrefixWatch, type CacheChange } from './watch-cache';
@@ -28,7 +30,8 @@ export type ClusterValue =
   | { kind: 'controller'; value: ControllerRegistration }
   | { kind: 'topic'; name: string; value: TopicRecord }
   | { kind: 'partition'; topic: string; partition: number; value: PartitionState }
-  | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> };
+  | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> }
+  | { kind: 'topicDeletion'; value: TopicDeletionRecord };
 
 export type ClusterChange = CacheChange<ClusterValue>;
 
@@ -66,6 +69,10 @@ function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
       const v = brokerConfigRecord.decode(raw);
       return v && { kind: 'brokerConfig', id: parsed.id, configs: v.configs };
     }
+    case 'topicDeletion': {
+      const v = topicDeletionRecord.decode(raw);
+      return v && v.topicId === parsed.topicId ? { kind: 'topicDeletion', value: v } : undefined;
+    }
   }
 }
 
@@ -85,6 +92,8 @@ export class ClusterView extends EventEmitter {
   private readonly partitionMap = new Map<string, Map<number, PartitionState>>();
   /** Dynamic broker configs by broker id; null is the cluster default (`<default>`). */
   private readonly brokerConfigMap = new Map<number | null, Record<string, string>>();
+  /** Pending topic deletions by topic id, with each key's modRevision (brokers acknowledge by CAS). */
+  private readonly deletionMap = new Map<string, { value: TopicDeletionRecord; modRevision: bigint }>();
   /** modRevision of each topic key, for compare-and-set of its configs. */
   private readonly topicRevisions = new Map<string, bigint>();
   /** createRevision of each broker's key: its registration generation (Kafka's broker epoch). */
@@ -164,6 +173,11 @@ export class ClusterView extends EventEmitter {
     return this.topicMap.get(name);
   }
 
+  /** Topic deletions not yet acted on by every replica broker, by topic id, with their modRevision. */
+  topicDeletions(): ReadonlyMap<string, { value: TopicDeletionRecord; modRevision: bigint }> {
+    return this.deletionMap;
+  }
+
   /** Partition states of one topic, by partition number (sparse if some values are malformed). */
   partitions(topic: string): ReadonlyMap<number, PartitionState> {
     return this.partitionMap.get(topic) ?? new Map();
@@ -204,6 +218,10 @@ export class ClusterView extends EventEmitter {
           this.topicMap.delete(v.name);
           this.topicRevisions.delete(v.name);
         }
+        break;
+      case 'topicDeletion':
+        if (c.type === 'put') this.deletionMap.set(v.value.topicId, { value: v.value, modRevision: c.entry.modRevision });
+        else this.deletionMap.delete(v.value.topicId);
         break;
       case 'brokerConfig':
         if (put) this.brokerConfigMap.set(v.id, v.configs);

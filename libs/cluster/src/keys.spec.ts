@@ -8,6 +8,7 @@ import {
   gatewayKey,
   parseBrokerKey,
   parseKey,
+  topicDeletionKey,
   parsePartitionKey,
   parseTopicKey,
   partitionKey,
@@ -70,8 +71,13 @@ describe('etcd keys', () => {
       [partitionKey('k', 'a', 9), { kind: 'partition', topic: 'a', partition: 9 }],
       [brokerConfigKey('k', 3), { kind: 'brokerConfig', id: 3 }],
       [brokerConfigKey('k', null), { kind: 'brokerConfig', id: null }],
+      [topicDeletionKey('k', '0f8fad5b-d9cb-469f-a165-70867728950e'), { kind: 'topicDeletion', topicId: '0f8fad5b-d9cb-469f-a165-70867728950e' }],
     ] as const) {
       expect(parseKey('k', key)).toEqual(want);
     }
+  });
+  it('refuses a topic deletion key that is not a topic id', () => {
+    expect(() => topicDeletionKey('k', '../x')).toThrow(/invalid topic id/);
+    expect(parseKey('k', '/dms/k/topic-deletions/nope')).toBeUndefined();
   });
 });

@@ -21,12 +21,15 @@ export const scramUnknownUserSecretKey = (cluster: string): string => `${cluster
 export const brokersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}brokers/`;
 export const gatewaysPrefix = (cluster: string): string => `${clusterPrefix(cluster)}gateways/`;
 export const controllersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}controllers/`;
+/** Pending topic deletions by topic id (see TopicDeletionRecord). */
+export const topicDeletionsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}topic-deletions/`;
 export const topicsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}topics/`;
 export const partitionsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}partitions/`;
 /** Trailing slash matters: `partitions/foo/` must not match `partitions/foo.bar/`. */
 export const topicPartitionsPrefix = (cluster: string, topic: string): string =>
   `${partitionsPrefix(cluster)}${checkTopic(topic)}/`;
 
+export const topicDeletionKey = (cluster: string, topicId: string): string => `${topicDeletionsPrefix(cluster)}${checkTopicId(topicId)}`;
 export const brokerKey = (cluster: string, id: number): string => `${brokersPrefix(cluster)}${checkId(id)}`;
 export const gatewayKey = (cluster: string, id: number): string => `${gatewaysPrefix(cluster)}${checkId(id)}`;
 export const controllerKey = (cluster: string, id: number): string => `${controllersPrefix(cluster)}${checkId(id)}`;
@@ -42,6 +45,20 @@ function checkId(id: number): number {
 function checkTopic(topic: string): string {
   if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') throw new Error(`invalid topic name '${topic}' in an etcd key`);
   return topic;
+}
+
+const TOPIC_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkTopicId(id: string): string {
+  if (!TOPIC_ID.test(id)) throw new Error(`invalid topic id '${id}' in an etcd key`);
+  return id;
+}
+
+export function parseTopicDeletionKey(cluster: string, key: string): string | undefined {
+  const prefix = topicDeletionsPrefix(cluster);
+  if (!key.startsWith(prefix)) return undefined;
+  const id = key.slice(prefix.length);
+  return TOPIC_ID.test(id) ? id : undefined;
 }
 
 function parseId(s: string): number | undefined {
@@ -104,7 +121,8 @@ export type ParsedKey =
   | { kind: 'controller'; id: number }
   | { kind: 'topic'; topic: string }
   | { kind: 'partition'; topic: string; partition: number }
-  | { kind: 'brokerConfig'; id: number | null };
+  | { kind: 'brokerConfig'; id: number | null }
+  | { kind: 'topicDeletion'; topicId: string };
 
 export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (key === clusterIdKey(cluster)) return { kind: 'clusterId' };
@@ -120,6 +138,8 @@ export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (tp) return { kind: 'partition', ...tp };
   const configId = parseBrokerConfigKey(cluster, key);
   if (configId !== undefined) return { kind: 'brokerConfig', id: configId };
+  const deletedId = parseTopicDeletionKey(cluster, key);
+  if (deletedId !== undefined) return { kind: 'topicDeletion', topicId: deletedId };
   return undefined;
 }
 

@@ -5,6 +5,7 @@ import {
   gatewayRegistration,
   partitionState,
   replicaOnline,
+  topicDeletionRecord,
   topicRecord,
   type BrokerRegistration,
   type PartitionState,
@@ -82,5 +83,13 @@ describe('etcd value codecs', () => {
     expect(controllerLeader.decode('{"id":1,"host":"h","port":1}')).toBeUndefined();
     expect(clusterIdRecord.decode('{"clusterId":"short"}')).toBeUndefined();
     expect(partitionState.decode(Buffer.from([0xff, 0xfe, 0x00]))).toBeUndefined();
+  });
+
+  it('round-trips a topic deletion record and rejects a malformed one', () => {
+    const d = { topicId: '0f8fad5b-d9cb-469f-a165-70867728950e', name: 't', partitions: 3, brokers: [1, 2, 3], deletedAtMs: 7 };
+    expect(topicDeletionRecord.decode(topicDeletionRecord.encode(d))).toEqual(d);
+    expect(topicDeletionRecord.decode(JSON.stringify({ ...d, topicId: 'x' }))).toBeUndefined();
+    expect(topicDeletionRecord.decode(JSON.stringify({ ...d, brokers: [-1] }))).toBeUndefined();
+    expect(topicDeletionRecord.decode(JSON.stringify({ ...d, name: '' }))).toBeUndefined();
   });
 });

@@ -188,6 +188,27 @@ export const partitionState = codec<PartitionState>((o) =>
 
 const CLUSTER_ID = /^[A-Za-z0-9_-]{22}$/;
 
+/**
+ * A topic deletion some replica brokers have not acted on yet (`topic-deletions/<topicId>`):
+ * written by DeleteTopics in the transaction that removes the topic, so a broker deletes a
+ * partition directory only when a record names its topic id. Each broker in `brokers` removes
+ * itself once its directories are gone; the last one removes the record.
+ */
+export interface TopicDeletionRecord {
+  topicId: string;
+  name: string;
+  partitions: number;
+  /** Replica brokers that have not yet deleted their directories of this topic. */
+  brokers: number[];
+  deletedAtMs: number;
+}
+
+export const topicDeletionRecord = codec<TopicDeletionRecord>((o) =>
+  isNonEmpty(o.topicId) && UUID.test(o.topicId) && isNonEmpty(o.name) && isInt(o.partitions, 0) && isIdList(o.brokers) && isTime(o.deletedAtMs)
+    ? { topicId: o.topicId, name: o.name, partitions: o.partitions, brokers: [...o.brokers], deletedAtMs: o.deletedAtMs }
+    : undefined,
+);
+
 export const clusterIdRecord = codec<ClusterIdRecord>((o) =>
   isStr(o.clusterId) && CLUSTER_ID.test(o.clusterId) ? { clusterId: o.clusterId } : undefined,
 );

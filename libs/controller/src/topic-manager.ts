@@ -11,6 +11,8 @@ import {
   partitionState,
   silentLog,
   topicKey,
+  topicDeletionKey,
+  topicDeletionRecord,
   topicPartitionsPrefix,
   topicRecord,
   type Log,
@@ -348,6 +350,15 @@ export class TopicManager {
     return out;
   }
 
+  /** Every broker holding a replica of some partition of `topic`, as etcd has them now. */
+  private async replicaBrokers(topic: string): Promise<number[]> {
+    const { client, clusterName } = this.opts;
+    const res = await client.getAll().prefix(topicPartitionsPrefix(clusterName, topic)).exec();
+    const ids = new Set<number>();
+    for (const kv of res.kvs) for (const id of partitionState.decode(kv.value)?.replicas ?? []) ids.add(id);
+    return [...ids].sort((a, b) => a - b);
+  }
+
   private async deleteOne(name: string): Promise<string> {
     const { client, clusterName } = this.opts;
     const unknown = () => new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
@@ -363,13 +374,21 @@ export class TopicManager {
       const got = await client.get(tKey).exec();
       const kv = got.kvs[0];
       if (!kv) throw unknown();
-      const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
+      const record = topicRecord.decode(kv.value);
+      const txn = fencedTxn(client, controllerLeaderKey(clusterName), fence)
         .and(tKey, 'Mod', '==', kv.mod_revision)
-        .then(client.delete().key(tKey), client.delete().prefix(topicPartitionsPrefix(clusterName, name)))
-        .commit();
+        .then(client.delete().key(tKey), client.delete().prefix(topicPartitionsPrefix(clusterName, name)));
+      // The deletion record: brokers delete a partition directory only when one names its topic
+      // id, so a topic merely absent from etcd (a wiped or restored etcd) never loses its data.
+      const brokers = record ? await this.replicaBrokers(name) : [];
+      if (record && brokers.length > 0) {
+        const deletion = { topicId: record.topicId, name, partitions: record.partitions, brokers, deletedAtMs: Date.now() };
+        txn.then(client.put(topicDeletionKey(clusterName, record.topicId)).value(topicDeletionRecord.encode(deletion)));
+      }
+      const res = await txn.commit();
       if (res.succeeded) {
-        const topicId = topicRecord.decode(kv.value)?.topicId ?? '';
-        this.log.info({ topic: name, topicId }, 'deleted topic');
+        const topicId = record?.topicId ?? '';
+        this.log.info({ topic: name, topicId, replicaBrokers: brokers }, 'deleted topic');
         return topicId;
       }
     }

@@ -16,3 +16,5 @@ export type { RetentionDecision, RetentionLimits, RetentionOutcome, SegmentFacts
 export { TailCacheBudget } from './tail-cache';
 export { setIoFaultHook } from './file-io';
 export type { IoFaultHook, IoOperation } from './file-io';
+export { fsyncDir } from './fsync-dir';
+export { readPartitionMetadata } from './partition-metadata';

@@ -23,6 +23,13 @@ export interface LogConfig {
    * log-start-offset-checkpoint); without it the first segment's base offset is used.
    */
   logStartOffset?: bigint;
+  /**
+   * Kafka's recovery point, kept by the owner in the log dir's recovery-point-offset-checkpoint:
+   * at open every segment holding offsets at or past it is verified batch by batch (an unclean
+   * shutdown may have torn it), and the log is synced up to its end. Undefined: closed segments
+   * are trusted and only the active one is verified (the owner knows the log was closed cleanly).
+   */
+  recoveryPoint?: bigint;
   /** Upper bound on one read's buffer, whatever maxBytes a client asks for. */
   maxReadBytes?: number;
   /** Kafka's segment.ms: roll the active segment once its first batch is this old. Default: never. */
@@ -61,6 +68,7 @@ export interface ResolvedLogConfig {
   findOffsetByTimestamp?: FindOffsetByTimestamp;
   logger: LogLogger;
   logStartOffset?: bigint;
+  recoveryPoint?: bigint;
   maxReadBytes: number;
   segmentMs: number;
   segmentJitterMs: number;
@@ -88,6 +96,7 @@ export function resolveLogConfig(config: LogConfig): ResolvedLogConfig {
     findOffsetByTimestamp: config.findOffsetByTimestamp,
     logger: config.logger ?? (() => {}),
     logStartOffset: config.logStartOffset,
+    recoveryPoint: config.recoveryPoint,
     maxReadBytes: config.maxReadBytes ?? 64 << 20,
     tailCacheBytes: checkTailCacheBytes(config.tailCacheBytes ?? 1 << 20),
     tailCacheBudget: config.tailCacheBudget,

@@ -1,29 +1,26 @@
-// Files of a partition directory read or tidied when a log opens: the topic id, the leader-epoch
-// checkpoint, and what a crash can leave behind.
-import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DELETED_SUFFIX, INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, SNAPSHOT_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, parseSegmentFileName } from './file-names';
-import { type EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
+// Files of a partition directory read or tidied when a log opens: the directory itself, the topic
+// id, and what a crash can leave behind (the leader-epoch checkpoint: leader-epoch-rebuild.ts).
+import { mkdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from './fsync-dir';
+import { DELETED_SUFFIX, INDEX_SUFFIX, SNAPSHOT_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, parseSegmentFileName } from './file-names';
 import type { ResolvedLogConfig } from './log-config';
 import { LogError } from './log-error';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata';
 
-export async function checkTopicId(dir: string, expected: string | undefined): Promise<string | undefined> {
+/** mkdir -p; with fsync, the new directory's entry is synced in its parent (POSIX durability). */
+export async function createPartitionDir(dir: string, fsync: boolean): Promise<void> {
+  const created = await mkdir(dir, { recursive: true });
+  if (fsync && created !== undefined) await fsyncDir(dirname(dir));
+}
+
+export async function checkTopicId(dir: string, expected: string | undefined, fsync = false): Promise<string | undefined> {
   const onDisk = await readPartitionMetadata(dir);
   if (onDisk && expected && onDisk.topicId !== expected) {
     throw new LogError('inconsistent-topic-id', `${dir} belongs to topic id ${onDisk.topicId}, not ${expected}`);
   }
-  if (!onDisk && expected) await writePartitionMetadata(dir, expected);
+  if (!onDisk && expected) await writePartitionMetadata(dir, expected, fsync);
   return onDisk?.topicId ?? expected;
-}
-
-export async function readEpochCheckpoint(dir: string): Promise<EpochEntry[]> {
-  try {
-    return LeaderEpochCache.parseCheckpoint(await readFile(join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
 }
 
 export async function removeOrphanIndexes(dir: string, names: string[], bases: Set<bigint>, cfg: ResolvedLogConfig) {

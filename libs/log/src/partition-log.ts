@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ATTR_TIMESTAMP_TYPE,
@@ -11,7 +11,10 @@ import {
 } from '@dms/kafka-codec';
 import { type BatchInfo, batchInfoAt, hasTrustedMaxTimestamp } from './batch-scan';
 import { writeCheckpointFile } from './file-io';
-import { checkTopicId, readEpochCheckpoint } from './log-files';
+import { checkTopicId, createPartitionDir } from './log-files';
+import { loadLeaderEpochs } from './leader-epoch-rebuild';
+import { RecoveryPoint } from './recovery-point';
+import { fsyncDir } from './fsync-dir';
 import { loadSegments } from './segment-loader';
 import { LEADER_EPOCH_CHECKPOINT } from './file-names';
 import { FlushPolicy } from './flush-policy';
@@ -113,6 +116,9 @@ export class PartitionLog {
   /** This log's draw from segment.jitter.ms (Kafka draws one per segment; one per log suffices). */
   private rollJitterMs = 0;
   private readonly flushPolicy: FlushPolicy;
+  /** Kafka's recovery point: below it the log is on stable storage (see recovery-point.ts). */
+  private readonly recovery: RecoveryPoint;
+  private rollSyncs: Promise<void> = Promise.resolve();
   /** Producer ids, their sequences and open transactions (see producer-state/). */
   readonly producers = new ProducerStateManager();
   private readonly snapshots: ProducerSnapshots;
@@ -140,13 +146,18 @@ export class PartitionLog {
       onWritten: (end, segment) => {
         if (end > this.writtenEnd) this.writtenEnd = end;
         this.flushPolicy.segmentWritten(segment);
+        // With fsync every cycle is synced before it completes (and open synced what it recovered).
+        if (config.fsync === 'always') this.recovery.flushedTo(end);
       },
+      onSealed: (segment) => this.segmentRolled(segment),
     });
     this.flushPolicy = new FlushPolicy(
       () => this.config,
       (err) => this.config.logger('warn', 'scheduled flush failed', { dir: this.dir, err: err.message }),
     );
     this.snapshots = new ProducerSnapshots(dir, config.fsync === 'always', config.logger);
+    // The loader verified and synced everything past the owner's recovery point, or trusted a clean close.
+    this.recovery = new RecoveryPoint(this.writtenEnd);
     active.keepTail(config.tailCacheBytes, config.tailCacheBudget);
     this.drawJitter();
   }
@@ -154,16 +165,17 @@ export class PartitionLog {
   /** Opens the partition directory, creating it or recovering what is there. */
   static async open(dir: string, config: LogConfig = {}): Promise<PartitionLog> {
     const cfg = resolveLogConfig(config);
-    await mkdir(dir, { recursive: true });
-    const topicId = await checkTopicId(dir, cfg.topicId);
+    await createPartitionDir(dir, cfg.fsync === 'always');
+    const topicId = await checkTopicId(dir, cfg.topicId, cfg.fsync === 'always');
     await recoverInterruptedSwaps(dir, cfg.logger);
     const segments = await loadSegments(dir, cfg);
 
-    const log = new PartitionLog(dir, cfg, segments, await readEpochCheckpoint(dir), topicId);
+    const { epochs, rebuilt } = await loadLeaderEpochs(dir, segments, cfg.logger);
+    const log = new PartitionLog(dir, cfg, segments, epochs, topicId);
     // Epochs past the recovered end or below the start describe data that is gone.
     const changedEnd = log.epochs.truncateFromEnd(log.nextOffset);
     const changedStart = log.epochs.truncateFromStart(log.startOffset);
-    if (changedEnd || changedStart) await log.persistEpochs();
+    if (changedEnd || changedStart || rebuilt) await log.persistEpochs();
     try {
       for (const seg of segments) await seg.txnIndex.load();
       await log.loadProducerState();
@@ -638,6 +650,7 @@ export class PartitionLog {
       }
       if (this.startOffset > this.nextOffset) this.startOffset = this.nextOffset;
       if (this.hw > this.nextOffset) this.hw = this.nextOffset;
+      this.recovery.truncatedTo(this.nextOffset);
       if (this.epochs.truncateFromEnd(this.nextOffset)) await this.persistEpochs();
       // Batches past the cut may have moved sequences or opened and closed transactions.
       await this.loadProducerState();
@@ -698,9 +711,31 @@ export class PartitionLog {
     this.checkOpen();
     await this.queue.idle();
     if (this.queue.failure) throw this.queue.failure;
+    const end = this.writtenEnd;
     await this.segments[this.segments.length - 1]!.persistIndexes();
     for (const s of this.segments) await s.sync();
     await this.epochWrite;
+    this.recovery.flushedTo(end);
+  }
+
+  /** Kafka's recovery point: every offset below it is on stable storage (the owner checkpoints it). */
+  get recoveryPoint(): bigint {
+    return this.recovery.offset;
+  }
+
+  /**
+   * A rolled segment is synced (in the background, in roll order, as Kafka flushes on roll) and
+   * the recovery point moves to its end once nothing below it is unsynced.
+   */
+  private segmentRolled(segment: Segment): void {
+    const sync = this.config.fsync === 'always' ? Promise.resolve() : undefined;
+    this.rollSyncs = this.rollSyncs
+      .then(() => sync ?? segment.sync())
+      .then(() => {
+        const unsyncedBelow = this.segments.some((s) => s.baseOffset < segment.baseOffset && s.writtenEnd > this.recovery.offset);
+        if (!unsyncedBelow && !this.closed) this.recovery.flushedTo(segment.writtenEnd);
+      })
+      .catch(() => undefined); // deleted meanwhile (retention) or closed: the point stays behind
   }
 
   async close(): Promise<void> {
@@ -714,7 +749,10 @@ export class PartitionLog {
       if (!this.queue.failure) {
         active.seal();
         await active.persistIndexes();
-        if (this.config.fsync === 'always') await active.sync();
+        // A clean close leaves the log synced to its end: the owner checkpoints that recovery point.
+        await this.rollSyncs;
+        for (const s of this.segments) if (s.writtenEnd > this.recovery.offset || s === active) await s.sync();
+        this.recovery.flushedTo(this.writtenEnd);
         // A clean close leaves a snapshot at the end: the next open replays nothing.
         if (this.writtenEnd === this.nextOffset) this.snapshotProducers(this.writtenEnd, Promise.resolve());
       }
@@ -803,6 +841,7 @@ export class PartitionLog {
     await seg.files();
     this.nextOffset = this.writtenEnd = offset;
     this.startOffset = offset;
+    this.recovery.truncatedTo(offset);
   }
 
   /** A segment about to become the active one, keeping its newest bytes in memory. */
@@ -860,6 +899,7 @@ export class PartitionLog {
     const write = async () => {
       try {
         await writeCheckpointFile(join(this.dir, LEADER_EPOCH_CHECKPOINT), this.epochs.encodeCheckpoint(), this.config.fsync === 'always');
+        if (this.config.fsync === 'always') await fsyncDir(this.dir);
       } catch (e) {
         throw this.queue.fail(new LogError('storage', `leader-epoch-checkpoint write failed: ${ioMessage(e)}`, { cause: e }));
       }

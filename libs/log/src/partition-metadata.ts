@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { fsyncDir } from './fsync-dir';
 import { join } from 'node:path';
 import { PARTITION_METADATA } from './file-names';
 import { LogError } from './log-error';
@@ -25,8 +26,14 @@ export async function readPartitionMetadata(dir: string): Promise<{ topicId: str
   return parsePartitionMetadata(text);
 }
 
-export async function writePartitionMetadata(dir: string, topicId: string): Promise<void> {
+/** Temp file + rename; with fsync, the file and then its directory entry are synced too. */
+export async function writePartitionMetadata(dir: string, topicId: string, fsync = false): Promise<void> {
   const path = join(dir, PARTITION_METADATA);
   await writeFile(path + '.tmp', encodePartitionMetadata(topicId));
+  if (fsync) {
+    const fh = await open(path + '.tmp', 'r+');
+    await fh.sync().finally(() => fh.close());
+  }
   await rename(path + '.tmp', path);
+  if (fsync) await fsyncDir(dir);
 }

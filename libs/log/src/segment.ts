@@ -1,7 +1,9 @@
 import { constants } from 'node:fs';
 import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type BatchInfo, hasTrustedMaxTimestamp, type ScanProblem, scanBatches } from './batch-scan';
 import { DELETED_SUFFIX, segmentPaths } from './file-names';
+import { fsyncDir } from './fsync-dir';
 import { readAt, writeAllAt } from './file-io';
 import { LogError } from './log-error';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
@@ -57,6 +59,8 @@ export class Segment {
   private creating?: Promise<FileHandle>;
   /** Set once files() opened all three files: synchronous writes may use the log's descriptor. */
   private filesOpen = false;
+  /** The directory was fsynced after this segment's files were created (first sync()). */
+  private dirSynced = false;
   private readers = 0;
   private deleted = false;
   /** Replaced by a cleaned segment: never reopened by path. */
@@ -243,6 +247,30 @@ export class Segment {
     await this.log?.datasync();
     await this.indexFile?.datasync();
     await this.timeIndexFile?.datasync();
+    await this.syncDirOnce();
+  }
+
+  /** A file created since is durable by POSIX only once its directory entry is: once per segment. */
+  async syncDirOnce(): Promise<void> {
+    if (!this.log || this.dirSynced) return;
+    await fsyncDir(dirname(this.paths.log));
+    this.dirSynced = true;
+  }
+
+  /**
+   * Recovery of a closed segment past the recovery point (after an unclean shutdown): every batch
+   * verified like the active segment's. Intact, it is sealed again as a closed segment ending
+   * before `nextOffset`; torn, it is truncated at the first bad batch and left as the active one.
+   */
+  async recoverClosed(nextOffset: bigint): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
+    const result = await this.recover();
+    if (result.truncatedBytes > 0) return result;
+    this.seal();
+    await this.rewriteIndexes();
+    await this.closeIndexFiles();
+    this.markWritten(this.pendingSize, nextOffset);
+    this.pendingEnd = nextOffset;
+    return result;
   }
 
   /** Closes the index files (entries stay in memory); reopened if ever written again. */

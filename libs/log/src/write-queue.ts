@@ -29,6 +29,8 @@ export interface WriteQueueHooks {
   onWritten: (endOffset: bigint, segment: Segment) => void;
   /** The queue failed for good (once): the owner takes the log dir offline. */
   onFailure?: (err: LogError) => void;
+  /** A rolled segment's seal was processed (indexes persisted; synced too with fsync). */
+  onSealed?: (segment: Segment) => void;
 }
 
 /** A segment's written extent before a cycle touched it: what a failed cycle rolls back to. */
@@ -163,6 +165,7 @@ export class WriteQueue {
         await first.segment.persistIndexes();
         if (this.hooks.fsync) await first.segment.sync();
         await first.segment.closeIndexFiles();
+        this.hooks.onSealed?.(first.segment);
         i++;
         continue;
       }
@@ -185,6 +188,7 @@ export class WriteQueue {
       if (this.hooks.fsync) {
         checkIoFault('sync', first.segment.paths.log);
         await fh.datasync();
+        await first.segment.syncDirOnce();
       }
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
       for (let k = 0; k < buffers.length; k++) first.segment.rememberWritten(positions[k]!, buffers[k]!);

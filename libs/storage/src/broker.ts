@@ -23,6 +23,9 @@ import { brokerMetrics } from './broker-metrics';
 import { isDiskError, LogDirFailures, type OfflineMarks } from './log-dir-failure';
 import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
+import { ensureLogDirMeta, LogDirMetaError } from './log-dir-meta';
+import { acknowledgeTopicDeletion } from './topic-deletions';
+import { ClusterIdGuard } from './cluster-id-guard';
 
 export interface BrokerOptions {
   brokerId: number;
@@ -58,6 +61,13 @@ export interface BrokerOptions {
   transactions?: Partial<TransactionCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   cleaner?: Partial<CleanerOptions>;
+  /** How long start() waits for etcd to hold a cluster id (default 60000). */
+  clusterIdWaitMs?: number;
+  /**
+   * Called when this broker must stop serving for good (etcd now holds another cluster id than
+   * its log dir's meta.properties); the process should exit non-zero.
+   */
+  onFatal?: (err: Error) => void;
   tracer: Tracer;
   logger: Logger;
 }
@@ -84,6 +94,7 @@ export class Broker {
   private logDirFailures!: LogDirFailures;
   /** What this broker wrote to etcd at start, before any offline marks. */
   private registration: BrokerRegistration | undefined;
+  private clusterIdGuard: ClusterIdGuard | undefined;
   port = 0;
   private stopped = false;
 
@@ -108,6 +119,20 @@ export class Broker {
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
+    // meta.properties: each dir belongs to one cluster and one node; anything else refuses to start.
+    const usable = dirs.dirs.filter((d) => !unusable.some(([u]) => u === d));
+    let meta!: Awaited<ReturnType<typeof ensureLogDirMeta>>;
+    for (const logDir of usable) {
+      meta = await ensureLogDirMeta({
+        logDir,
+        brokerId: opts.brokerId,
+        clusterId: () => this.view.clusterId(),
+        changed: (ms) => changeOf(this.view, ms),
+        waitMs: opts.clusterIdWaitMs ?? 60_000,
+        onWait: (m) => opts.logger.warn({ logDirClusterId: m?.clusterId }, 'etcd holds no cluster id yet; waiting before serving anything'),
+      });
+      opts.logger.info({ logDir, clusterId: meta.clusterId, directoryId: meta.directoryId }, 'log dir belongs to this cluster');
+    }
     this.logDirFailures = new LogDirFailures({
       brokerId: opts.brokerId,
       logDirs: dirs.dirs,
@@ -119,6 +144,8 @@ export class Broker {
       logger: opts.logger,
     });
     this.replicas = new ReplicaManager(this.view, {
+      clusterId: meta.clusterId,
+      acknowledgeDeletion: (record, modRevision) => acknowledgeTopicDeletion(this.etcd, opts.clusterName, opts.brokerId, record, modRevision),
       brokerId: opts.brokerId,
       logDir: opts.logDir,
       logConfig: {
@@ -153,6 +180,19 @@ export class Broker {
       maxBytes: replication.replicaFetchResponseMaxBytes,
       logger: opts.logger,
     });
+    const clusterIdLost = (etcdClusterId: string | undefined) => {
+      const err = new LogDirMetaError(
+        `etcd now holds ${etcdClusterId ? `cluster id ${etcdClusterId}` : 'no cluster id'} but log dir ${opts.logDir} belongs to cluster ${meta.clusterId}; ` +
+          "stopped serving every partition (data kept). Restore etcd's data.",
+      );
+      opts.logger.error({ err: err.message }, 'cluster id changed under a running broker');
+      opts.onFatal?.(err);
+    };
+    this.replicas.on('cluster-id-mismatch', clusterIdLost);
+    this.clusterIdGuard = new ClusterIdGuard({
+      etcd: this.etcd, clusterName: opts.clusterName, expected: meta.clusterId, intervalMs: Math.max(1_000, opts.leaseTtlMs), onMismatch: clusterIdLost,
+    });
+    this.clusterIdGuard.start();
     await this.replicas.start();
     await this.replicas.idle();
     this.server = createGrpcServer();
@@ -187,6 +227,8 @@ export class Broker {
       this.replicas.fencedOff = true;
     });
     this.session.on('recreated', () => {
+      // A lost lease may mean a wiped etcd: check its cluster id before anything else.
+      void this.clusterIdGuard?.check();
       this.replicas.fencedOff = false;
       this.replicas.refresh();
     });
@@ -254,6 +296,7 @@ export class Broker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.logDirFailures?.close();
+    this.clusterIdGuard?.stop();
     this.isrUpdater?.stop();
     await this.cleaner?.stop().catch(() => undefined);
     await this.retention?.stop().catch(() => undefined);
@@ -273,6 +316,19 @@ export class Broker {
 /** The registration with the offline marks, when there are any. */
 function withMarks(reg: BrokerRegistration, marks: OfflineMarks): BrokerRegistration {
   return marks.offlineLogDirs.length > 0 ? { ...reg, offlineLogDirs: marks.offlineLogDirs, offlineReplicas: marks.offlineReplicas } : reg;
+}
+
+/** Resolves on the view's next change, or after `ms`; leaves no listener behind. */
+function changeOf(view: ClusterView, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      view.off('change', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    view.on('change', done);
+  });
 }
 
 /** The logs' in-memory tail settings: one budget shared by every partition of this broker. */

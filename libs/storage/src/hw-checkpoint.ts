@@ -1,5 +1,6 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDir } from '@dms/log';
 
 /** Kafka's name for the per-log-dir high watermark file. */
 export const HW_CHECKPOINT_FILE = 'replication-offset-checkpoint';
@@ -69,4 +70,6 @@ export async function writeOffsetCheckpoint(logDir: string, fileName: string, en
     await fh.close();
   }
   await rename(tmp, path);
+  // The file was fsynced: its new name is durable once the directory is too.
+  await fsyncDir(logDir);
 }

@@ -15,3 +15,5 @@ export * from './log-retention';
 export * from './retention-settings';
 export * from './coordinator-partition-host';
 export * from './transaction-coordinator-host';
+export * from './log-dir-meta';
+export * from './topic-deletions';

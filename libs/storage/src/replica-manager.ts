@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { ClusterView, PartitionState } from '@dms/cluster';
+import type { ClusterView, PartitionState, TopicDeletionRecord } from '@dms/cluster';
 import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
@@ -11,6 +11,8 @@ import { isDiskError } from './log-dir-failure';
 import { LogDirSet } from './log-dir-set';
 import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
+import { LogDirJanitor } from './topic-deletions';
+import { RecoveryPoints } from './recovery-checkpoint';
 import { logLifecycleSettings } from './retention-settings';
 
 export interface ReplicaManagerOptions {
@@ -27,6 +29,10 @@ export interface ReplicaManagerOptions {
   logDirFailures?: { isOffline(dir: string): boolean; fail(logDir: string, err: Error): void; logFailed(err: Error, partitionDir: string): void };
   /** Every log dir (log.dirs), `logDir` among them; default: `logDir` alone. */
   logDirSet?: LogDirSet;
+  /** The cluster id of this log dir (meta.properties); another one in etcd stops all serving. */
+  clusterId?: string;
+  /** Removes this broker from a topic deletion record once its directories are gone. */
+  acknowledgeDeletion?: (record: TopicDeletionRecord, modRevision: bigint) => Promise<unknown>;
   logger: Logger;
 }
 
@@ -58,6 +64,10 @@ export class ReplicaManager extends EventEmitter {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private sweptOrphans = false;
+  private clusterIdMismatch = false;
+  private readonly janitor: LogDirJanitor;
+  /** Kafka's recovery-point-offset-checkpoint, one per log dir. */
+  private readonly recoveryPoints: Map<string, RecoveryPoints>;
   /** High watermarks read at start-up from replication-offset-checkpoint. */
   private checkpointed = new Map<string, bigint>();
   private checkpointTimer: NodeJS.Timeout | undefined;
@@ -82,6 +92,11 @@ export class ReplicaManager extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.dirs = opts.logDirSet ?? new LogDirSet([opts.logDir]);
+    this.recoveryPoints = new Map(this.dirs.dirs.map((d) => [d, new RecoveryPoints(d)]));
+    this.janitor = new LogDirJanitor({
+      logDirs: () => this.onlineDirs(), brokerId: opts.brokerId, view, acknowledge: opts.acknowledgeDeletion, logger: opts.logger,
+      inUse: (topic, partition) => this.replicas.has(keyOf(topic, partition)) || this.opening.has(keyOf(topic, partition)),
+    });
   }
 
   get brokerId(): number {
@@ -92,6 +107,9 @@ export class ReplicaManager extends EventEmitter {
   async start(): Promise<void> {
     this.checkpointed = await this.dirs.readCheckpoints((dir) => readHwCheckpoint(dir));
     this.checkpointedStarts = await this.dirs.readCheckpoints((dir) => readOffsetCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
+    for (const [dir, points] of this.recoveryPoints) {
+      await points.load().catch((err) => this.opts.logger.warn({ err, logDir: dir }, 'could not read the recovery point checkpoint; its logs are verified from offset 0'));
+    }
     this.view.on('change', () => this.schedule());
     this.schedule();
     const every = this.opts.hwCheckpointIntervalMs ?? 5_000;
@@ -119,6 +137,7 @@ export class ReplicaManager extends EventEmitter {
         this.opts.logger.warn({ err, logDir: dir }, 'could not write the high watermark checkpoint');
         if (isDiskError(err)) this.opts.logDirFailures?.fail(dir, err as Error);
       });
+      await this.writeRecoveryPoints();
     }).catch((err) => this.opts.logger.warn({ err }, 'could not write the high watermark checkpoint'));
     this.checkpointing = run;
     return run;
@@ -225,6 +244,8 @@ export class ReplicaManager extends EventEmitter {
     await this.checkpointLogStartOffsets();
     for (const r of this.replicas.values()) r.purgatory.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     await Promise.all([...this.replicas.values()].map((r) => r.serial(() => r.log.close()).catch(() => undefined)));
+    // Closed logs are synced to their end: the next start verifies nothing of them.
+    await this.writeRecoveryPoints();
     this.replicas.clear();
   }
 
@@ -293,9 +314,16 @@ export class ReplicaManager extends EventEmitter {
 
   private async reconcile(): Promise<void> {
     if (this.closed) return;
-    const { logDir, logger } = this.opts;
+    const { logger } = this.opts;
     const topics = this.view.topics();
-    const wanted = this.wanted();
+    // etcd holds another cluster's id: serve nothing, touch nothing (the broker stops on 'cluster-id-mismatch').
+    const etcdClusterId = this.view.clusterId();
+    const mismatch = this.opts.clusterId !== undefined && etcdClusterId !== undefined && etcdClusterId !== this.opts.clusterId;
+    if (mismatch && !this.clusterIdMismatch) {
+      this.clusterIdMismatch = true;
+      this.emit('cluster-id-mismatch', etcdClusterId);
+    }
+    const wanted = mismatch ? new Map<string, Wanted>() : this.wanted();
     for (const [key, r] of this.replicas) {
       const w = wanted.get(key);
       if (w && w.topicId === r.topicId) continue;
@@ -304,13 +332,10 @@ export class ReplicaManager extends EventEmitter {
       r.role = 'none';
       r.leader = undefined;
       await r.serial(() => r.log.close()).catch(() => undefined);
+      this.pointsOf(r.log.dir).closed(r);
+      // Its directory stays: only a deletion record (applyDeletions below) removes it.
       const topicGone = !topics.has(r.topic) || topics.get(r.topic)!.topicId !== r.topicId;
-      if (topicGone) {
-        await PartitionLog.delete(r.log.dir);
-        logger.info({ topic: r.topic, partition: r.partition }, 'deleted partition log of a deleted topic');
-      } else {
-        logger.info({ topic: r.topic, partition: r.partition }, 'no longer a replica; closed partition log');
-      }
+      logger.info({ topic: r.topic, partition: r.partition, topicGone }, 'no longer a replica; closed partition log');
     }
     // New replicas open in parallel; get() callers wait on their opening (role included).
     const fresh: Array<Promise<void>> = [];
@@ -337,10 +362,11 @@ export class ReplicaManager extends EventEmitter {
       }
       await this.applyRole(replica, w);
     }
-    if (!this.sweptOrphans && this.view.clusterId()) {
+    if (!mismatch) await this.janitor.applyDeletions();
+    if (!this.sweptOrphans && !mismatch && etcdClusterId) {
       // Once, at start-up, against a view that has loaded real cluster state.
       this.sweptOrphans = true;
-      await this.removeOrphanDirs(topics);
+      await this.janitor.sweepStrays();
     }
     this.emit('roles');
   }
@@ -406,6 +432,30 @@ export class ReplicaManager extends EventEmitter {
     }
   }
 
+  /** Online log dirs: an offline one is left alone until it is brought back. */
+  private onlineDirs(): string[] {
+    return this.dirs.dirs.filter((d) => !this.opts.logDirFailures?.isOffline(d));
+  }
+
+  /** The recovery points of the log dir holding `partitionDir`. */
+  private pointsOf(partitionDir: string): RecoveryPoints {
+    const logDir = dirname(partitionDir);
+    let points = this.recoveryPoints.get(logDir);
+    if (!points) this.recoveryPoints.set(logDir, (points = new RecoveryPoints(logDir)));
+    return points;
+  }
+
+  /** Each online log dir's recovery-point-offset-checkpoint, from the logs it holds. */
+  private async writeRecoveryPoints(): Promise<void> {
+    for (const dir of this.onlineDirs()) {
+      const live = [...this.replicas.values()].filter((r) => dirname(r.log.dir) === dir);
+      await this.pointsOf(join(dir, '_')).write(live).catch((err) => {
+        this.opts.logger.warn({ err, logDir: dir }, 'could not write the recovery point checkpoint');
+        if (isDiskError(err)) this.opts.logDirFailures?.fail(dir, err as Error);
+      });
+    }
+  }
+
   private async open(w: Wanted): Promise<PartitionReplica | undefined> {
     const dir = this.dirs.pathOf(w.topic, w.partition);
     const settings = logLifecycleSettings(w.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log;
@@ -414,11 +464,13 @@ export class ReplicaManager extends EventEmitter {
     try {
       let log: PartitionLog;
       try {
-        log = await PartitionLog.open(dir, { ...config, logStartOffset: this.checkpointedStarts.get(hwKey(w.topic, w.partition)) });
+        const recoveryPoint = this.pointsOf(dir).forOpen(w.topic, w.partition, dir);
+        log = await PartitionLog.open(dir, { ...config, recoveryPoint, logStartOffset: this.checkpointedStarts.get(hwKey(w.topic, w.partition)) });
       } catch (err) {
         if (!(err instanceof LogError && err.kind === 'inconsistent-topic-id')) throw err;
-        // Same name, new topic: the log on disk belongs to a deleted topic.
-        await PartitionLog.delete(dir);
+        // Same name, new topic: deleted if its old topic's deletion is on record, else set aside.
+        await this.janitor.clearForNewTopic(dir);
+        this.pointsOf(dir).forget(w.topic, w.partition);
         log = await PartitionLog.open(dir, config);
       }
       // Committed is what the checkpoint says (clamped to the log); beyond it, nothing is known
@@ -429,17 +481,6 @@ export class ReplicaManager extends EventEmitter {
       this.opts.logger.error({ err, topic: w.topic, partition: w.partition }, 'could not open partition log');
       if (isDiskError(err)) this.opts.logDirFailures?.logFailed(err as Error, dir);
       return undefined;
-    }
-  }
-
-  /** Logs left on disk for topics that were deleted while this broker was down. */
-  private async removeOrphanDirs(topics: ReadonlyMap<string, unknown>): Promise<void> {
-    if (!existsSync(this.opts.logDir)) return;
-    for (const name of readdirSync(this.opts.logDir)) {
-      const m = /^(.+)-(\d+)$/.exec(name);
-      if (!m || topics.has(m[1])) continue;
-      await PartitionLog.delete(join(this.opts.logDir, name)).catch(() => undefined);
-      this.opts.logger.info({ dir: name }, 'deleted log of a topic that no longer exists');
     }
   }
 }

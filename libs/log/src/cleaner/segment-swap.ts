@@ -1,4 +1,5 @@
 import { open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { fsyncDir } from '../fsync-dir';
 import { join } from 'node:path';
 import { scanBatches } from '../batch-scan';
 import { LOG_SUFFIX, segmentPaths } from '../file-names';
@@ -185,10 +186,7 @@ async function renameIfExists(from: string, to: string): Promise<boolean> {
 }
 
 async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    await fh.sync().finally(() => fh.close());
-  } catch {
-    // Some file systems refuse to fsync a directory; the renames are still ordered.
-  }
+  // As before, a failed directory fsync does not fail the swap (file systems that cannot fsync a
+  // directory are skipped by fsyncDir itself).
+  await fsyncDir(dir).catch(() => undefined);
 }

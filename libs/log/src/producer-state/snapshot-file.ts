@@ -17,6 +17,7 @@ import { readdir, readFile, rename, unlink, writeFile, open } from 'node:fs/prom
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { SNAPSHOT_SUFFIX, parseSegmentFileName, segmentFileStem } from '../file-names';
+import { fsyncDir } from '../fsync-dir';
 import type { BatchMetadata, ProducerEntry } from './producer-entry';
 
 const VERSION = 1;
@@ -111,6 +112,7 @@ export async function writeSnapshot(dir: string, offset: bigint, bytes: Buffer, 
     await fh.sync().finally(() => fh.close());
   }
   await rename(path + '.tmp', path);
+  if (fsync) await fsyncDir(dir);
 }
 
 export async function readSnapshot(dir: string, offset: bigint): Promise<ProducerEntry[] | undefined> {
