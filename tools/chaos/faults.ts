@@ -4,7 +4,9 @@
  * a broker's disk, and their undo always runs, even when the run fails.
  */
 import type { ClusterView } from '@dms/cluster';
-import type { DevCluster } from '@dms/devcluster';
+import { devAdminCertificate, type DevCluster } from '@dms/devcluster';
+import { ErrorCode } from '@dms/kafka-errors';
+import { StorageServiceClient, createClient, loadInternalTls, unary } from '@dms/rpc';
 import { continueOnExit, NetworkCut, SmallDisk } from './host-faults';
 
 export const KILL_FAULTS = ['leader-broker', 'controller', 'gateway', 'etcd'] as const;
@@ -132,8 +134,36 @@ export async function startFault(kind: FaultKind, ctx: FaultContext): Promise<Ac
       return {
         target: `broker ${leader} log dir full (${disk.sizeMiB} MiB tmpfs, ${Math.round(filled / (1 << 20))} MiB of filler)`,
         holdMs: hostHoldMs(kind, ctx.leaseTtlMs, ctx.downtimeMs),
-        undo: once(async () => disk.release()),
+        undo: once(async () => {
+          disk.release();
+          // As an operator would once space is back (`dms brokers log-dirs --online`).
+          await bringLogDirOnline(ctx, leader, disk.dir);
+        }),
       };
     }
+  }
+}
+
+/**
+ * Asks broker `id` to take its log dir `dir` back online (RecoverLogDir, as the dev cluster's
+ * operator). A dir that never went offline answers "online"; a failure is reported, not thrown:
+ * the run goes on and its figures show the partition's state.
+ */
+async function bringLogDirOnline(ctx: FaultContext, id: number, dir: string): Promise<void> {
+  const reg = ctx.view.broker(id);
+  if (!reg) {
+    process.stderr.write(`chaos: broker ${id} is not registered; log dir ${dir} left as it is\n`);
+    return;
+  }
+  const admin = devAdminCertificate(ctx.cluster.dataDir);
+  const tls = admin ? loadInternalTls({ ca: admin.ca, cert: admin.cert, key: admin.key }) : undefined;
+  const client = createClient(StorageServiceClient, `${reg.host}:${reg.port}`, { tls, tracing: false });
+  try {
+    const res = await unary(client.recoverLogDir.bind(client), { logDir: dir }, { timeoutMs: 10_000 });
+    if (res.errorCode !== ErrorCode.NONE) process.stderr.write(`chaos: broker ${id} kept ${dir} offline: ${res.errorMessage}\n`);
+  } catch (err) {
+    process.stderr.write(`chaos: could not ask broker ${id} to bring ${dir} online: ${(err as Error).message}\n`);
+  } finally {
+    client.close();
   }
 }
