@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { freePort, generateCerts, type CertFiles } from '@dms/devcluster';
-import { buildRecordBatch } from '@dms/kafka-codec';
+import { buildRecordBatch, decodeResponse, encodeRequest } from '@dms/kafka-codec';
 import { ErrorCode, KafkaClient } from '@dms/kafka-client';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
 
@@ -91,16 +91,50 @@ async function stillWorks(c: KafkaClient): Promise<void> {
   await c.produce('steady', 0, await buildRecordBatch({ records: [{ value: 'ok' }] }));
 }
 
-it('closes a PLAINTEXT connection whose first frame announces more than the pre-auth cap, having read only its size', async () => {
-  const p = await probe();
-  const head = Buffer.alloc(4);
-  head.writeInt32BE(600 * 1024); // over sasl.server.max.receive.size (512 KiB), far under socket.request.max.bytes
-  p.socket.write(head);
-  expect(await within(p.closed, 10_000, 'oversized pre-auth frame closed')).toBeLessThan(10_000);
+/** A frame head: size, api key, api version (what the gateway decides a large first frame on). */
+function frameHead(size: number, apiKey: number, version: number): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(size);
+  head.writeInt16BE(apiKey, 4);
+  head.writeInt16BE(version, 6);
+  return head;
+}
+
+it('closes a PLAINTEXT connection whose first frame announces more than the pre-auth cap, having read only its head', async () => {
+  // Over sasl.server.max.receive.size (512 KiB), far under socket.request.max.bytes: junk (an api
+  // key nobody serves) and an ApiVersions (never that large) are refused on their first 8 bytes.
+  for (const [apiKey, version] of [[0x7fff, 0], [18, 3]]) {
+    const p = await probe();
+    p.socket.write(frameHead(600 * 1024, apiKey, version));
+    expect(await within(p.closed, 10_000, `oversized pre-auth frame (api key ${apiKey}) closed`)).toBeLessThan(10_000);
+  }
   // The same size is fine once the connection has sent one well-formed request (the client's ApiVersions).
   await stillWorks(client);
   const big = await buildRecordBatch({ records: [{ value: Buffer.alloc(600 * 1024, 7) }] });
   await client.produce('steady', 0, big);
+});
+
+it('answers a large Produce sent as the first request of a PLAINTEXT connection (clients that skip ApiVersions)', async () => {
+  const batch = await buildRecordBatch({ records: [{ value: Buffer.alloc(600 * 1024, 9) }] });
+  const req = encodeRequest({ requestApiKey: 0, requestApiVersion: 7, correlationId: 42, clientId: 'no-api-versions' }, {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 30_000,
+    topicData: [{ name: 'steady', partitionData: [{ index: 0, records: batch }] }],
+  });
+  expect(req.length).toBeGreaterThan(600 * 1024);
+  const p = await probe();
+  let got = Buffer.alloc(0);
+  const answered = new Promise<Buffer>((resolve) => p.socket.on('data', (c) => {
+    got = Buffer.concat([got, c]);
+    if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) resolve(got.subarray(4, 4 + got.readInt32BE(0)));
+  }));
+  p.socket.write(req);
+  const res = decodeResponse(0, 7, await within(answered, 30_000, 'produce answered')) as { correlationId: number; body: { responses: { partitionResponses: { errorCode: number }[] }[] } };
+  expect(res.correlationId).toBe(42);
+  expect(res.body.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+  expect(p.isClosed()).toBe(false);
+  p.socket.destroy();
 });
 
 it('closes connections beyond max.connections at once while an existing client keeps working', async () => {

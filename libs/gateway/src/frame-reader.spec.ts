@@ -36,4 +36,29 @@ describe('FrameReader', () => {
     expect(r.pendingBytes).toBe(14);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
   });
+
+  it('admits a frame over the limit only when its head passes the check, deciding on its first 8 bytes', () => {
+    const admitProduce = (head: Buffer) => head.readInt16BE(0) === 0;
+    const big = (apiKey: number) => {
+      const out = Buffer.alloc(4 + 40);
+      out.writeInt32BE(40, 0);
+      out.writeInt16BE(apiKey, 4);
+      return out;
+    };
+    const r = new FrameReader(100);
+    r.setLimit(10, admitProduce);
+    // The size alone decides nothing yet; the head does.
+    expect(r.push(big(0).subarray(0, 6))).toEqual([]);
+    expect(r.push(big(0).subarray(6))).toHaveLength(1);
+    const junk = new FrameReader(100);
+    junk.setLimit(10, admitProduce);
+    expect(() => junk.push(big(18))).toThrow(FrameTooLargeError);
+    // Never past the hard limit, and without a check the limit is the limit.
+    const hard = new FrameReader(20);
+    hard.setLimit(10, admitProduce);
+    expect(() => hard.push(big(0))).toThrow(FrameTooLargeError);
+    const plain = new FrameReader(100);
+    plain.setLimit(10);
+    expect(() => plain.push(big(0))).toThrow(FrameTooLargeError);
+  });
 });

@@ -8,14 +8,28 @@ export class FrameTooLargeError extends Error {
   }
 }
 
+/** Looks at a frame's first 4 bytes after its size (api key, api version): may it exceed the limit? */
+export type AdmitLarge = (head: Buffer) => boolean;
+
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  private maxFrameBytes: number;
+  private admitLarge: AdmitLarge | undefined;
 
-  constructor(private maxFrameBytes: number) {}
+  /** `hardLimit` bounds every frame, whatever setLimit says. */
+  constructor(private readonly hardLimit: number) {
+    this.maxFrameBytes = hardLimit;
+  }
 
-  setLimit(maxFrameBytes: number): void {
-    this.maxFrameBytes = maxFrameBytes;
+  /**
+   * Frames above `maxFrameBytes` are refused, except, with `admitLarge`, those (up to the hard
+   * limit) whose api key and version it accepts: decided on the frame's first bytes, before any of
+   * its body is held.
+   */
+  setLimit(maxFrameBytes: number, admitLarge?: AdmitLarge): void {
+    this.maxFrameBytes = Math.min(maxFrameBytes, this.hardLimit);
+    this.admitLarge = admitLarge;
   }
 
   /** Feeds a chunk; returns complete frames (without their size prefix). Throws FrameTooLargeError. */
@@ -25,9 +39,13 @@ export class FrameReader {
     const frames: Buffer[] = [];
     for (;;) {
       if (this.buffered < 4) break;
-      const head = this.peek4();
-      const size = head.readInt32BE(0);
-      if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+      const size = this.peek(4).readInt32BE(0);
+      if (size < 0) throw new FrameTooLargeError(size, this.maxFrameBytes);
+      if (size > this.maxFrameBytes) {
+        if (!this.admitLarge || size > this.hardLimit) throw new FrameTooLargeError(size, this.maxFrameBytes);
+        if (this.buffered < 8) break;
+        if (!this.admitLarge(this.peek(8).subarray(4, 8))) throw new FrameTooLargeError(size, this.maxFrameBytes);
+      }
       if (this.buffered < 4 + size) break;
       frames.push(this.take(4 + size).subarray(4));
     }
@@ -38,10 +56,10 @@ export class FrameReader {
     return this.buffered;
   }
 
-  private peek4(): Buffer {
+  private peek(n: number): Buffer {
     const first = this.chunks[0];
-    if (first.length >= 4) return first;
-    return Buffer.concat(this.chunks, Math.min(this.buffered, 4)).subarray(0, 4);
+    if (first.length >= n) return first;
+    return Buffer.concat(this.chunks, Math.min(this.buffered, n)).subarray(0, n);
   }
 
   private take(n: number): Buffer {

@@ -113,8 +113,11 @@ export class KafkaConnection {
     if (listener) {
       if (listener.protocol === 'SSL') this.session.principal = peerPrincipal(socket);
       // Until a client has logged in (SASL) or sent one well-formed request, its frames are small.
+      // Without SASL a first request may still be large when its header names an API served past
+      // authentication at a version we serve (a client that opens a connection to produce a big
+      // batch without an ApiVersions first, as sarama does); junk and ApiVersions stay small.
       this.preAuth = true;
-      this.reader.setLimit(Math.min(listener.preAuthMaxFrameBytes, opts.maxFrameBytes));
+      this.reader.setLimit(listener.preAuthMaxFrameBytes, this.session.authenticated ? admitsLargeFirstRequest : undefined);
       if (!this.session.authenticated) {
         // A client that has not logged in also gets a deadline.
         this.authTimer = setTimeout(() => this.close('not authenticated in time'), listener.unauthenticatedMs);
@@ -335,4 +338,11 @@ function peerPrincipal(socket: Socket): string {
 export function clientCertificatePrincipal(cert: X509Certificate): string {
   if (identityFromSubjectAltName(cert.subjectAltName)) return ANONYMOUS;
   return cert.subject ? certificatePrincipal(cert.subject) : ANONYMOUS;
+}
+
+/** A frame head (api key, api version) of a request that may be large before any other was seen. */
+function admitsLargeFirstRequest(head: Buffer): boolean {
+  const handler = handlerFor(head.readInt16BE(0));
+  const version = head.readInt16BE(2);
+  return !!handler && !handler.beforeAuthentication && version >= handler.minVersion && version <= handler.maxVersion;
 }
