@@ -14,6 +14,7 @@ const entries = {
   'apps/cli/main': 'apps/cli/src/main.ts',
   'tools/bench/main': 'tools/bench/main.ts',
   'tools/bench/relay': 'tools/bench/relay.ts',
+  'tools/bench/hostile': 'tools/bench/hostile.ts',
   'tools/chaos/main': 'tools/chaos/main.ts',
   'tools/compat/kafkajs-runner': 'tools/compat/kafkajs-runner.ts',
   'tools/compat/kcat-runner': 'tools/compat/kcat-runner.ts',
