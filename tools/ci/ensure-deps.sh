@@ -11,7 +11,7 @@ need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
 command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
-command -v openssl >/dev/null 2>&1 || need+=(openssl)  # dms dev up --secure makes its CA with it
+command -v openssl >/dev/null 2>&1 || need+=(openssl)  # every dms dev up makes its internal CA with it (and --secure its Kafka CA)
 # The chaos tool's partition faults (tools/chaos) cut processes apart with nftables; they need root
 # anyway, so only a root install asks for it.
 if [ "$(id -u)" = 0 ] && ! command -v nft >/dev/null 2>&1; then need+=(nftables); fi
