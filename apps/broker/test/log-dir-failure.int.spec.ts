@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
-import { internalCertsDir, waitFor } from '@dms/devcluster';
+import { waitFor } from '@dms/devcluster';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { KafkaClient, readPartitionValues } from '@dms/kafka-client';
 import { ErrorCode } from '@dms/kafka-errors';
 import { StorageServiceClient, createClient, unary } from '@dms/rpc';
-import { cleanup, runCli, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, runCli, serviceTls, serviceTlsFiles, startTestCluster, type TestCluster } from '@dms/testing';
 import { isSubsequence, stateOf } from './replication-helpers';
 
 jest.setTimeout(240_000);
@@ -36,11 +36,6 @@ function mountTmpfs(dir: string, bytes: number): void {
   if (process.getuid?.() !== 0) throw new Error('log-dir-failure.int.spec.ts needs root to mount a tmpfs (CI runs as root)');
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir]);
   mounted = true;
-}
-
-function serviceTlsFiles(dataDir: string, role: string, id: number): { ca: string; cert: string; key: string } {
-  const dir = internalCertsDir(dataDir);
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, `${role}-${id}.pem`), key: join(dir, `${role}-${id}-key.pem`) };
 }
 
 function internalSslArgs(f: { ca: string; cert: string; key: string }): string[] {

@@ -7,6 +7,11 @@ import { join } from 'node:path';
  * cluster's internal CA), for specs that call a broker or controller over gRPC as that service.
  */
 export function serviceTls(dataDir: string, role: InternalRole, id: number): InternalTls {
+  return loadInternalTls(serviceTlsFiles(dataDir, role, id))!;
+}
+
+/** The paths of that material, for a CLI's --internal-ssl-* flags. */
+export function serviceTlsFiles(dataDir: string, role: InternalRole, id: number): { ca: string; cert: string; key: string } {
   const dir = internalCertsDir(dataDir);
-  return loadInternalTls({ ca: join(dir, 'ca.pem'), cert: join(dir, `${role}-${id}.pem`), key: join(dir, `${role}-${id}-key.pem`) })!;
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, `${role}-${id}.pem`), key: join(dir, `${role}-${id}-key.pem`) };
 }
