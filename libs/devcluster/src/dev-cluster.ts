@@ -254,22 +254,24 @@ export class DevCluster extends EventEmitter {
     return port ? `http://${this.addresses.of('console', 1)}:${port}/` : undefined;
   }
 
-  /** The console's settings: the gateways' PLAINTEXT listeners, or SASL_SSL with a login on a secure cluster. */
+  /**
+   * The console's settings: the gateways' SASL_SSL listener (secure cluster, CA known), else their
+   * SASL_PLAINTEXT listener, each with a login; else PLAINTEXT without one.
+   */
   private makeConsole(script: string): ServiceProcess {
     const gateways = this.services.filter((s) => s.role === 'gateway');
-    const security = this.opts.security as { caFile?: string } | undefined;
-    const secure = (this.opts.gatewayListeners ?? []).includes('SASL_SSL') && !!security?.caFile && gateways.every((g) => g.ports.saslSslPort);
+    const listeners = this.opts.gatewayListeners ?? [];
+    const caFile = (this.opts.security as { caFile?: string } | undefined)?.caFile;
+    const protocol = listeners.includes('SASL_SSL') && caFile ? 'SASL_SSL' : listeners.includes('SASL_PLAINTEXT') ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+    const portField = { SASL_SSL: 'saslSslPort', SASL_PLAINTEXT: 'saslPlaintextPort', PLAINTEXT: 'kafkaPort' }[protocol];
     const config: Record<string, ConfigValue> = {
       'console.id': 1,
       'console.host': this.addresses.of('console', 1),
       'console.port': typeof this.opts.console === 'object' ? this.opts.console.port ?? 0 : 0,
-      'bootstrap.servers': gateways.map((g) => `${this.addresses.of('gateway', g.id)}:${secure ? g.ports.saslSslPort : g.ports.kafkaPort}`).join(','),
+      'bootstrap.servers': gateways.map((g) => `${this.addresses.of('gateway', g.id)}:${g.ports[portField]}`).join(','),
+      'security.protocol': protocol,
     };
-    if (secure) {
-      config['security.protocol'] = 'SASL_SSL';
-      config['sasl.mechanism'] = 'SCRAM-SHA-512';
-      config['ssl.ca.location'] = security!.caFile!;
-    }
+    if (protocol === 'SASL_SSL') config['ssl.ca.location'] = caFile!;
     return this.spawnService('console', 1, script, config);
   }
 
