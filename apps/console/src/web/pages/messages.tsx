@@ -131,7 +131,7 @@ function Producer({ topics, initialTopic }: { topics: string[]; initialTopic?: s
       return eq < 0 ? { key: l, value: null } : { key: l.slice(0, eq), value: l.slice(eq + 1) };
     });
     const r = await action.run(() => api.post<{ partition: number; offset: string }>('/messages/produce', { topic, partition, key, value, valueFormat: format, headers: hs }));
-    if (r) setDone(`Produced to ${topic} partition ${r.partition} at offset ${r.offset}.`);
+    if (r) setDone(`Produced ${key ? `key ${key} ` : ''}to ${topic} partition ${r.partition} at offset ${r.offset}.`);
   };
   return (
     <form className="panel" onSubmit={(e) => void submit(e)}>
