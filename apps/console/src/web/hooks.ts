@@ -15,7 +15,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs?: num
       live = false;
       if (timer) clearInterval(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { data, error, reload };
 }
