@@ -65,7 +65,7 @@ export interface DevClusterOptions {
    * one). It reaches the gateways' PLAINTEXT listeners, or their SASL_SSL listener with a login when
    * the cluster is secure (gatewayListeners holds SASL_SSL and `security.caFile` is set).
    */
-  console?: boolean | { port?: number };
+  console?: boolean | { port?: number; https?: { certFile: string; keyFile: string } };
 }
 
 export interface ProcessRecord {
@@ -251,7 +251,8 @@ export class DevCluster extends EventEmitter {
   get consoleUrl(): string | undefined {
     const svc = this.services.find((s) => s.role === 'console');
     const port = svc?.ports.httpPort;
-    return port ? `http://${this.addresses.of('console', 1)}:${port}/` : undefined;
+    const scheme = typeof this.opts.console === 'object' && this.opts.console.https ? 'https' : 'http';
+    return port ? `${scheme}://${this.addresses.of('console', 1)}:${port}/` : undefined;
   }
 
   /**
@@ -272,6 +273,11 @@ export class DevCluster extends EventEmitter {
       'security.protocol': protocol,
     };
     if (protocol === 'SASL_SSL') config['ssl.ca.location'] = caFile!;
+    const https = typeof this.opts.console === 'object' ? this.opts.console.https : undefined;
+    if (https) {
+      config['console.ssl.certificate.location'] = https.certFile;
+      config['console.ssl.key.location'] = https.keyFile;
+    }
     return this.spawnService('console', 1, script, config);
   }
 

@@ -102,6 +102,14 @@ export async function devUp(o: DevUpOptions): Promise<number> {
     withConsole = false;
   }
 
+  let secure: ReturnType<typeof secureDevOptions> | undefined;
+  try {
+    secure = o.secure ? secureDevOptions(o.dataDir) : undefined;
+  } catch (e) {
+    warn(`dms dev up: ${(e as Error).message}`);
+    return 1;
+  }
+
   let cluster: DevCluster | undefined;
   let shuttingDown = false;
   let wake: () => void = () => undefined;
@@ -134,8 +142,8 @@ export async function devUp(o: DevUpOptions): Promise<number> {
         clusterName: o.clusterName,
         settings,
         distinctAddresses: o.distinctAddresses,
-        ...(o.secure ? secureDevOptions(o.dataDir) : {}),
-        console: withConsole ? { port: o.consolePort ?? 0 } : false,
+        ...secure,
+        console: withConsole ? { port: o.consolePort ?? 0, ...(secure?.consoleHttps ? { https: secure.consoleHttps } : {}) } : false,
       });
     } catch (e) {
       if (shuttingDown) return 0;
