@@ -56,8 +56,8 @@ export class FetchMessageSearch implements MessageSearch {
     const from = offset < start ? start : offset;
     const stats: ScanStats = { scannedBytes: 0, scannedRecords: 0 };
     const records: BrowsedRecord[] = [];
-    const next = await scanPartition(this.client, topic, partition, from, end, this.windowMaxBytes, stats, (r) => {
-      records.push(r);
+    const next = await scanPartition(this.client, topic, partition, from, end, this.windowMaxBytes, stats, (_r, render) => {
+      records.push(render());
       return records.length < limit;
     });
     return { records, ...stats, complete: next >= end, resumeAt: { [partition]: next.toString() } };
@@ -76,13 +76,14 @@ export class FetchMessageSearch implements MessageSearch {
       const found = await this.client.listOffsets(topic, p, BigInt(fromMs));
       const from = found.offset < 0n ? end : found.offset;
       let passedEnd = false;
-      const next = await scanPartition(this.client, topic, p, from, end, this.windowMaxBytes, stats, (r) => {
+      const next = await scanPartition(this.client, topic, p, from, end, this.windowMaxBytes, stats, (r, render) => {
         // Timestamps need not grow with offsets (CreateTime): stop at the first one past the range.
-        if (r.timestamp > toMs) {
+        const ts = Number(r.timestamp);
+        if (ts > toMs) {
           passedEnd = true;
           return false;
         }
-        if (r.timestamp >= fromMs) records.push(r);
+        if (ts >= fromMs) records.push(render());
         return records.length < limit;
       });
       resumeAt[p] = next.toString();
@@ -104,7 +105,6 @@ export class FetchMessageSearch implements MessageSearch {
     const resumeAt: Record<number, string> = {};
     let complete = true;
     const perPartition = Math.max(1024, Math.floor(this.keyScanMaxBytes / ps.length));
-    const wanted = key.toString('hex').replace(/(..)(?!$)/g, '$1 ');
     for (const p of ps) {
       const { start, end } = await partitionBounds(this.client, topic, p);
       let from = start;
@@ -112,8 +112,8 @@ export class FetchMessageSearch implements MessageSearch {
         const found = await this.client.listOffsets(topic, p, BigInt(fromMs));
         from = found.offset < 0n ? end : found.offset;
       }
-      const next = await scanPartition(this.client, topic, p, from, end, perPartition, stats, (r) => {
-        if (r.key !== null && r.key.hex === wanted) records.push(r);
+      const next = await scanPartition(this.client, topic, p, from, end, perPartition, stats, (r, render) => {
+        if (r.key !== null && r.key.equals(key)) records.push(render());
         return records.length < limit;
       });
       resumeAt[p] = next.toString();

@@ -1,4 +1,4 @@
-import { CompressionType, decodeRecordBatches } from '@dms/kafka-codec';
+import { CompressionType, decodeRecordBatches, type DecodedBatchHeader, type KafkaRecord } from '@dms/kafka-codec';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type KafkaClient } from '@dms/kafka-client';
 import { renderBytes, type RenderedBytes } from './render-value';
 
@@ -30,9 +30,24 @@ export async function partitionBounds(client: KafkaClient, topic: string, partit
   return { start: start.offset, end: end.offset };
 }
 
+/** The browser's view of one decoded record. */
+export function browsed(partition: number, header: DecodedBatchHeader, r: KafkaRecord): BrowsedRecord {
+  return {
+    partition,
+    offset: r.offset.toString(),
+    timestamp: Number(r.timestamp),
+    timestampType: header.timestampType,
+    compression: CompressionType[header.compression]?.toLowerCase() ?? String(header.compression),
+    key: renderBytes(r.key),
+    value: renderBytes(r.value),
+    headers: r.headers.map((h) => ({ key: h.key, value: renderBytes(h.value) })),
+  };
+}
+
 /**
  * Reads one partition through Fetch from `from` (inclusive) to `to` (exclusive), handing each
- * non-control record to `visit` until it returns false, the end is reached or `maxBytes` of batches
+ * non-control record (raw, with a function rendering it for the browser, so a search renders only
+ * what it keeps) to `visit` until it returns false, the end is reached or `maxBytes` of batches
  * have been read. Returns the next offset to read (so a caller can report or resume).
  */
 export async function scanPartition(
@@ -43,7 +58,7 @@ export async function scanPartition(
   to: bigint,
   maxBytes: number,
   stats: ScanStats,
-  visit: (r: BrowsedRecord) => boolean,
+  visit: (r: KafkaRecord, render: () => BrowsedRecord) => boolean,
 ): Promise<bigint> {
   let offset = from;
   let budget = maxBytes;
@@ -60,17 +75,7 @@ export async function scanPartition(
         for (const r of b.records) {
           if (r.offset < offset || r.offset >= to) continue;
           stats.scannedRecords++;
-          const keep = visit({
-            partition,
-            offset: r.offset.toString(),
-            timestamp: Number(r.timestamp),
-            timestampType: b.header.timestampType,
-            compression: CompressionType[b.header.compression]?.toLowerCase() ?? String(b.header.compression),
-            key: renderBytes(r.key),
-            value: renderBytes(r.value),
-            headers: r.headers.map((h) => ({ key: h.key, value: renderBytes(h.value) })),
-          });
-          if (!keep) return r.offset + 1n;
+          if (!visit(r, () => browsed(partition, b.header, r))) return r.offset + 1n;
         }
       }
       if (next > offset) offset = next;
