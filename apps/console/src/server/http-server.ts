@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '@dms/platform';
 import type { ConsoleResources } from './console-session';
 import { toApiError } from './http-errors';
-import { readCookie, SESSION_COOKIE, type Session, type SessionStore } from './sessions';
+import { attachSession } from './request-session';
+import { readCookie, SESSION_COOKIE, type SessionStore } from './sessions';
 import { registerAuthRoutes } from './routes/auth';
 import { registerOverviewRoutes } from './routes/overview';
 import { registerTopicRoutes } from './routes/topics';
@@ -25,15 +26,6 @@ export interface ConsoleServerOptions {
 
 /** Every /api call that changes something must carry this header: a cross-site form or image cannot. */
 export const CSRF_HEADER = 'x-dms-console';
-
-const sessionOfRequest = new WeakMap<FastifyRequest, Session<ConsoleResources>>();
-
-/** The caller's session (set by the /api hook; routes under /api/auth do not have one). */
-export function sessionOf(req: FastifyRequest): Session<ConsoleResources> {
-  const s = sessionOfRequest.get(req);
-  if (!s) throw Object.assign(new Error('login required'), { statusCode: 401 });
-  return s;
-}
 
 /** JSON with int64s as strings: offsets and sizes must not lose digits in the browser. */
 const serialize = (payload: unknown) => JSON.stringify(payload, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
@@ -72,7 +64,7 @@ export async function createConsoleServer(o: ConsoleServerOptions): Promise<Fast
     const s = await o.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE)).catch((e: Error) => e);
     if (s instanceof Error) return sendError(reply, 502, `cannot reach the cluster: ${s.message}`);
     if (!s) return sendError(reply, 401, 'login required');
-    sessionOfRequest.set(req, s);
+    attachSession(req, s);
   });
 
   app.setErrorHandler((err, _req, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sessionOf } from '../http-server';
+import { sessionOf } from '../request-session';
 
 /** The console's own samples: series names by prefix, and the points of chosen series. */
 export function registerChartRoutes(api: FastifyInstance): void {

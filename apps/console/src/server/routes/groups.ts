@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { EARLIEST_TIMESTAMP, ErrorCode, errorName, GroupAdmin, KafkaError, LATEST_TIMESTAMP, type KafkaClient } from '@dms/kafka-client';
 import { describeGroupLag } from '../cluster-reader';
-import { sessionOf } from '../http-server';
+import { sessionOf } from '../request-session';
 import { checkGroupInactive, parseStrategy, planReset, type PartitionPosition, type ResetStrategy } from '../offset-reset';
 
 /** What a reset needs to know of each partition: log bounds, the committed offset, the offset for a time. */

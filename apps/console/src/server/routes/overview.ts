@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { overviewOf } from '../cluster-reader';
-import { sessionOf } from '../http-server';
+import { sessionOf } from '../request-session';
 
 /** Brokers (as clients see them: the gateways), controller, partition counts and their health. */
 export function registerOverviewRoutes(api: FastifyInstance): void {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAcls, deleteAcls, deleteScramUser, describeAcls, describeScramUsers, upsertScramUser, type AclFilterSpec, type AclSpec } from '@dms/kafka-client';
 import { AclOperation, AclPermissionType, PatternType, ResourceType, type ScramMechanism } from '@dms/security';
-import { sessionOf } from '../http-server';
+import { sessionOf } from '../request-session';
 
 /** An enum member by its Kafka name (TOPIC, READ, ALLOW, LITERAL...), case-insensitive. */
 function byName<E extends Record<string, string | number>>(e: E, what: string, v: unknown, allowed?: string[]): number {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { alterConfigs, describeConfigs, ErrorCode, KafkaError, RESOURCE_TOPIC } from '@dms/kafka-client';
 import { endOffsets, topicSizes } from '../cluster-reader';
 import { checkResult } from '../http-errors';
-import { sessionOf } from '../http-server';
+import { sessionOf } from '../request-session';
 
 const intIn = (v: unknown, name: string, min: number, max: number): number => {
   const n = Number(v);
