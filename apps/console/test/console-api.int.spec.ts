@@ -23,6 +23,9 @@ it('needs no login on a cluster without SASL and shows the overview', async () =
   expect(o.brokers).toHaveLength(1);
   expect(o.brokers[0].port).toBe(Number(tc.bootstrap.split(':')[1]));
   expect(o.controllerId).toBe(o.brokers[0].nodeId);
+  // Three storage brokers behind the one gateway, each with its log dir.
+  expect(o.logDirs).toHaveLength(3);
+  expect(o.logDirs.every((d: { errorCode: number; totalBytes: number }) => d.errorCode === 0 && d.totalBytes > 0)).toBe(true);
   const ready = tc.cluster.status();
   expect(ready.consoleUrl).toBe(consoleUrl(tc));
   expect(ready.processes.find((p) => p.role === 'console')?.ports.httpPort).toBeGreaterThan(0);

@@ -36,6 +36,34 @@ export function overviewOf(md: ClusterMetadata): Overview {
   };
 }
 
+export interface LogDirInfo {
+  logDir: string;
+  errorCode: number;
+  partitions: number;
+  bytes: number;
+  totalBytes: number | null;
+  usableBytes: number | null;
+}
+
+/**
+ * The storage brokers' log dirs as DescribeLogDirs reports them through the gateway (one per live
+ * storage broker dir): replicas held, their bytes, disk total and free. Null without DESCRIBE on the cluster.
+ */
+export async function logDirs(client: KafkaClient): Promise<LogDirInfo[] | null> {
+  const res = await client.adminRequest<any>(ApiKey.DescribeLogDirs, { topics: null }).catch(() => null);
+  if (!res || (res.errorCode ?? 0) !== ErrorCode.NONE) return null;
+  return (res.results as any[]).map((d) => {
+    let partitions = 0;
+    let bytes = 0;
+    for (const t of d.topics as any[]) for (const p of t.partitions as any[]) {
+      partitions++;
+      bytes += Number(p.partitionSize);
+    }
+    const n = (v: unknown) => (v === undefined || v === null || Number(v) < 0 ? null : Number(v));
+    return { logDir: d.logDir, errorCode: d.errorCode, partitions, bytes, totalBytes: n(d.totalBytes), usableBytes: n(d.usableBytes) };
+  }).sort((a, b) => a.logDir.localeCompare(b.logDir));
+}
+
 /**
  * Bytes on disk per topic (one copy: the largest replica of each partition), from DescribeLogDirs.
  * Empty when the user may not describe the cluster (sizes are then unknown, not zero).

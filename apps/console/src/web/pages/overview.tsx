@@ -1,4 +1,4 @@
-import { api } from '../api';
+import { api, formatBytes } from '../api';
 import { useLoad } from '../hooks';
 
 interface Overview {
@@ -9,6 +9,7 @@ interface Overview {
   partitions: number;
   underReplicated: number;
   offline: number;
+  logDirs: { logDir: string; errorCode: number; partitions: number; bytes: number; totalBytes: number | null; usableBytes: number | null }[] | null;
 }
 
 /** Brokers as clients see them (the gateways), controller, partitions and their health. */
@@ -39,6 +40,21 @@ export function OverviewPage() {
             </tbody>
           </table>
           <p className="muted">Brokers here are the gateways Kafka clients connect to; each forwards to the storage broker leading a partition.</p>
+          <h2>Storage</h2>
+          {data.logDirs === null ? <p className="muted">Log dirs need DESCRIBE on the cluster.</p> : (
+            <table data-testid="logdirs-table">
+              <thead><tr><th>Log dir</th><th>Replicas</th><th>Data</th><th>Disk free</th><th>State</th></tr></thead>
+              <tbody>
+                {data.logDirs.map((d) => (
+                  <tr key={d.logDir}>
+                    <td>{d.logDir}</td><td>{d.partitions}</td><td>{formatBytes(d.bytes)}</td>
+                    <td>{d.usableBytes === null ? '—' : `${formatBytes(d.usableBytes)} of ${formatBytes(d.totalBytes)}`}</td>
+                    <td>{d.errorCode === 0 ? <span className="tag ok">online</span> : <span className="tag warn">error {d.errorCode}</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </>
       )}
     </>
