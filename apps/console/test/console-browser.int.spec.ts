@@ -25,7 +25,8 @@ let saslBootstrap: string;
 async function shot(name: string): Promise<void> {
   if (!shotsDir) return;
   mkdirSync(shotsDir, { recursive: true });
-  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
+  // Log dir paths are this machine's temp dirs: masked in the committed pictures.
+  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true, mask: [testid('logdir-path')] });
 }
 
 const testid = (id: string) => page.getByTestId(id);

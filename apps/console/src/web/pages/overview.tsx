@@ -47,7 +47,7 @@ export function OverviewPage() {
               <tbody>
                 {data.logDirs.map((d) => (
                   <tr key={d.logDir}>
-                    <td>{d.logDir}</td><td>{d.partitions}</td><td>{formatBytes(d.bytes)}</td>
+                    <td data-testid="logdir-path">{d.logDir}</td><td>{d.partitions}</td><td>{formatBytes(d.bytes)}</td>
                     <td>{d.usableBytes === null ? '—' : `${formatBytes(d.usableBytes)} of ${formatBytes(d.totalBytes)}`}</td>
                     <td>{d.errorCode === 0 ? <span className="tag ok">online</span> : <span className="tag warn">error {d.errorCode}</span>}</td>
                   </tr>
