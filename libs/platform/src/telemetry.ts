@@ -25,6 +25,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { eventLoopMetrics } from './event-loop-metrics';
 import { samplerFromEnv } from './trace-sampler';
 
 export interface TelemetryOptions {
@@ -117,16 +118,19 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
   }
   const meterProvider = new MeterProvider({ resource, readers: prometheus ? [prometheus] : [] });
   const ownsMetrics = metrics.setGlobalMeterProvider(meterProvider);
+  const meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE);
+  const stopEventLoopMetrics = prometheus ? eventLoopMetrics(meter) : () => undefined;
 
   let stopped: Promise<void> | undefined;
   return {
     // Use our own providers directly so each instance works even when the globals belong to another.
     tracer: tracerProvider ? tracerProvider.getTracer(INSTRUMENTATION_SCOPE) : new ProxyTracerProvider().getTracer(INSTRUMENTATION_SCOPE),
     tracing,
-    meter: meterProvider.getMeter(INSTRUMENTATION_SCOPE),
+    meter,
     metricsPort,
     shutdown() {
       stopped ??= (async () => {
+        stopEventLoopMetrics();
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, opts.shutdownTimeoutMs ?? 2_000);

@@ -19,7 +19,7 @@ import { LogRetention } from './log-retention';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
-import { brokerMetrics } from './broker-metrics';
+import { brokerMetrics, type BrokerByteCounters } from './broker-metrics';
 import { isDiskError, LogDirFailures, type OfflineMarks } from './log-dir-failure';
 import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
@@ -92,6 +92,7 @@ export class Broker {
   private retention!: LogRetention;
   private producerExpiry: ProducerExpiry | undefined;
   private logDirFailures!: LogDirFailures;
+  private metrics: BrokerByteCounters | undefined;
   /** What this broker wrote to etcd at start, before any offline marks. */
   private registration: BrokerRegistration | undefined;
   private clusterIdGuard: ClusterIdGuard | undefined;
@@ -164,12 +165,16 @@ export class Broker {
     });
     for (const [dir, err] of unusable) this.logDirFailures.fail(dir, err);
     this.controller = new ControllerClient(this.view);
+    this.metrics = opts.meter
+      ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks(), () => dirs.dirs)
+      : undefined;
     this.isrUpdater = new IsrUpdater({
       replicas: this.replicas,
       controller: this.controller,
       brokerId: opts.brokerId,
       replicaLagTimeMaxMs: replication.replicaLagTimeMaxMs,
       logger: opts.logger,
+      onIsrChange: (shrunk) => this.metrics?.isrChanged(shrunk),
     });
     this.fetchers = new ReplicaFetcherManager({
       brokerId: opts.brokerId,
@@ -202,9 +207,7 @@ export class Broker {
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         logDirs: dirs.dirs,
         logDirFailures: this.logDirFailures,
-        metrics: opts.meter
-          ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks())
-          : undefined,
+        metrics: this.metrics,
         // A marker on __consumer_offsets ends the producer's pending transactional offset commits.
         onTxnMarker: (m) => this.groups?.onTxnMarker(m),
       }),
