@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     tailCachePartitionBytes: config['log.tail.cache.partition.bytes'],
     staticConfigs,
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+    consumerLagIntervalMs: config['metrics.consumer.lag.interval.ms'],
     groups: groupConfigFrom(config),
     transactions: transactionOptionsFromConfig(config),
     replication: replicationOptionsFromConfig(config),

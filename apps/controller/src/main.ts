@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     staticConfigs,
     log: logger,
     tracer: telemetry.tracer,
+    meter: telemetry.meter,
   });
   onShutdown(() => controller.stop(), 'controller');
   await controller.start();

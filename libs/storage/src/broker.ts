@@ -20,12 +20,20 @@ import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics, type BrokerByteCounters } from './broker-metrics';
+import { ConsumerLagCollector } from './consumer-lag';
+import { consumerLagMetrics } from './consumer-lag-metrics';
+import { fetchPartitionEnds } from './partition-end-offsets';
+import { StorageClients } from './storage-clients';
 import { isDiskError, LogDirFailures, type OfflineMarks } from './log-dir-failure';
 import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
 import { ensureLogDirMeta, LogDirMetaError } from './log-dir-meta';
 import { acknowledgeTopicDeletion } from './topic-deletions';
 import { ClusterIdGuard } from './cluster-id-guard';
+
+export const DEFAULT_CONSUMER_LAG_INTERVAL_MS = 30_000;
+/** Bound on one round's ListOffsets call to a peer: a stuck peer delays only its partitions' figures. */
+const CONSUMER_LAG_RPC_TIMEOUT_MS = 5_000;
 
 export interface BrokerOptions {
   brokerId: number;
@@ -55,6 +63,8 @@ export interface BrokerOptions {
   staticConfigs?: Record<string, string>;
   /** Kafka's log.retention.check.interval.ms (default 300000). */
   retentionCheckIntervalMs?: number;
+  /** metrics.consumer.lag.interval.ms: how often consumer group lag is recomputed (default 30000). */
+  consumerLagIntervalMs?: number;
   /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
@@ -93,6 +103,8 @@ export class Broker {
   private producerExpiry: ProducerExpiry | undefined;
   private logDirFailures!: LogDirFailures;
   private metrics: BrokerByteCounters | undefined;
+  private consumerLag: ConsumerLagCollector | undefined;
+  private peers: StorageClients | undefined;
   /** What this broker wrote to etcd at start, before any offline marks. */
   private registration: BrokerRegistration | undefined;
   private clusterIdGuard: ClusterIdGuard | undefined;
@@ -224,6 +236,7 @@ export class Broker {
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     this.groups.start();
     this.transactions.start();
+    if (opts.meter) this.startConsumerLag(opts.meter);
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     this.session.on('lost', () => {
       // Until re-registered, appends are acknowledged only once the ISR has them (decision 0006).
@@ -286,6 +299,30 @@ export class Broker {
     await this.session.register(brokerKey(this.opts.clusterName, this.opts.brokerId), brokerRegistration.encode(withMarks(this.registration, marks)));
   }
 
+  /** Consumer group lag of the groups coordinated here, for the Prometheus endpoint (no meter, no collection). */
+  private startConsumerLag(meter: Meter): void {
+    this.peers = new StorageClients(this.view);
+    const peers = this.peers;
+    this.consumerLag = new ConsumerLagCollector({
+      intervalMs: this.opts.consumerLagIntervalMs ?? DEFAULT_CONSUMER_LAG_INTERVAL_MS,
+      logger: this.opts.logger,
+      sources: {
+        committedOffsets: () => this.groups?.coordinator.committedOffsets() ?? [],
+        localLeader: (topic, partition) => {
+          const r = this.replicas.leaderNow(topic, partition);
+          return r && { ends: { logStartOffset: r.log.logStartOffset, highWatermark: r.highWatermark }, log: r.log };
+        },
+        localLog: (topic, partition) => {
+          const r = this.replicas.getNow(topic, partition);
+          return r && { log: r.log, readableEnd: r.highWatermark };
+        },
+        remoteEnds: (partitions) => fetchPartitionEnds(this.view, peers, partitions, CONSUMER_LAG_RPC_TIMEOUT_MS, this.opts.logger),
+      },
+    });
+    consumerLagMetrics(meter, () => this.consumerLag?.samples() ?? []);
+    this.consumerLag.start();
+  }
+
   /** The log dir failure state (offline dirs; bringing one back online). */
   get logDirs(): LogDirFailures {
     return this.logDirFailures;
@@ -298,6 +335,8 @@ export class Broker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.consumerLag?.stop();
+    this.peers?.close();
     this.logDirFailures?.close();
     this.clusterIdGuard?.stop();
     this.isrUpdater?.stop();
