@@ -61,7 +61,7 @@ export async function fetchPartitionEnds(
           if (logStartOffset !== undefined) out.set(key, { highWatermark, logStartOffset });
         }
       } catch (err) {
-        logger.debug({ err: (err as Error).message, leader }, 'end offsets for consumer lag: the leader did not answer; next round asks again');
+        logger.warn({ err: (err as Error).message, leader }, 'end offsets for consumer lag: the leader did not answer; next round asks again');
       }
     }),
   );
