@@ -134,9 +134,11 @@ it('reports per-partition lag on the coordinator only, equal to HW - committed, 
 
   // Under-replicated and offline counts when a broker dies: a replicated partition on both brokers
   // and the dead broker's own single-replica partition.
-  const [replicated] = await client.createTopics([{ name: 'replicated', numPartitions: 1, replicationFactor: 2 }]);
+  // Two partitions on two brokers: leaders go round robin, so the victim leads one of them.
+  const [replicated] = await client.createTopics([{ name: 'replicated', numPartitions: 2, replicationFactor: 2 }]);
   expect(replicated!.errorCode).toBe(0);
-  await client.produce('replicated', 0, await buildRecordBatch({ records: [{ value: Buffer.from('x') }] }));
+  for (const p of [0, 1]) await client.produce('replicated', p, await buildRecordBatch({ records: [{ value: Buffer.from('x') }] }));
+  const electionsBefore = one(await scrape(controllerPort), 'kafka_controller_leader_elections_total')!;
   const controller0 = await scrape(controllerPort);
   expect(one(controller0, 'kafka_controller_active_controller_count')).toBe(1);
   expect(one(controller0, 'kafka_controller_offline_partitions_count')).toBe(0);
@@ -154,6 +156,10 @@ it('reports per-partition lag on the coordinator only, equal to HW - committed, 
   const controller1 = await scrape(controllerPort);
   expect(one(controller1, 'kafka_controller_global_under_replicated_partitions')).toBeGreaterThanOrEqual(1);
   expect(one(controller1, 'kafka_controller_alive_brokers')).toBe(1);
+  // The victim's replicated partition moved to the survivor: an election, a clean one.
+  await waitFor('the leader election counted', async () =>
+    one(await scrape(controllerPort), 'kafka_controller_leader_elections_total')! > electionsBefore, 30_000, 200);
+  expect(one(await scrape(controllerPort), 'kafka_controller_unclean_leader_elections_total')).toBe(0);
 });
 
 it('every process reports its event loop, and the broker its log dirs and purgatories', async () => {
