@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     cleaner: cleanerOptionsFromConfig(config),
     tracer: telemetry.tracer,
     meter: telemetry.meter,
+    liveGauges: telemetry.liveGauges,
     logger,
     onFatal: (err) => {
       process.stderr.write(`dms-broker: ${err.message}\n`);

@@ -1,6 +1,6 @@
 import type { Meter } from '@opentelemetry/api';
 import { GROUP_STATES, type GroupCoordinator } from '@dms/groups';
-import { MetricNames } from '@dms/platform';
+import { MetricNames, type LiveGauges } from '@dms/platform';
 import type { CleanerTotals } from './log-cleaner';
 import type { ReplicaManager } from './replica-manager';
 import type { OfflineMarks } from './log-dir-failure';
@@ -24,6 +24,7 @@ export interface BrokerByteCounters {
  */
 export function brokerMetrics(
   meter: Meter,
+  gauges: LiveGauges,
   replicas: ReplicaManager,
   coordinator: () => GroupCoordinator | undefined,
   cleaner: () => CleanerTotals | undefined = () => undefined,
@@ -39,7 +40,7 @@ export function brokerMetrics(
   shrinks.add(0);
   expands.add(0);
   let fetchesWaiting = 0;
-  partitionMetrics(meter, replicas, () => fetchesWaiting);
+  partitionMetrics(meter, gauges, replicas, () => fetchesWaiting);
   logDirDiskMetrics(meter, logDirs);
   meter.createObservableGauge(MetricNames.producerIdCount, { description: 'Producer ids in the producer state of the partitions on this broker' })
     .addCallback((result) => {

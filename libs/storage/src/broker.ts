@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
-import type { Logger } from '@dms/platform';
+import { LiveGauges, type Logger } from '@dms/platform';
 import { TailCacheBudget } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
 import { GroupCoordinatorServiceService, StorageServiceService, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
@@ -43,6 +43,8 @@ export interface BrokerOptions {
   etcdOptions?: IOptions;
   /** Where the broker's metrics go (the service's Prometheus endpoint); none when absent. */
   meter?: Meter;
+  /** Gauges rendered at each scrape (per partition, per group); required with `meter`. */
+  liveGauges?: LiveGauges;
   leaseTtlMs: number;
   grpcHost: string;
   grpcPort: number;
@@ -177,8 +179,9 @@ export class Broker {
     });
     for (const [dir, err] of unusable) this.logDirFailures.fail(dir, err);
     this.controller = new ControllerClient(this.view);
+    const gauges = opts.liveGauges ?? new LiveGauges();
     this.metrics = opts.meter
-      ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks(), () => dirs.dirs)
+      ? brokerMetrics(opts.meter, gauges, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks(), () => dirs.dirs)
       : undefined;
     this.isrUpdater = new IsrUpdater({
       replicas: this.replicas,
@@ -236,7 +239,7 @@ export class Broker {
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     this.groups.start();
     this.transactions.start();
-    if (opts.meter) this.startConsumerLag(opts.meter);
+    if (opts.meter) this.startConsumerLag(opts.liveGauges ?? new LiveGauges());
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     this.session.on('lost', () => {
       // Until re-registered, appends are acknowledged only once the ISR has them (decision 0006).
@@ -300,7 +303,7 @@ export class Broker {
   }
 
   /** Consumer group lag of the groups coordinated here, for the Prometheus endpoint (no meter, no collection). */
-  private startConsumerLag(meter: Meter): void {
+  private startConsumerLag(gauges: LiveGauges): void {
     this.peers = new StorageClients(this.view);
     const peers = this.peers;
     this.consumerLag = new ConsumerLagCollector({
@@ -319,7 +322,7 @@ export class Broker {
         remoteEnds: (partitions) => fetchPartitionEnds(this.view, peers, partitions, CONSUMER_LAG_RPC_TIMEOUT_MS, this.opts.logger),
       },
     });
-    consumerLagMetrics(meter, () => this.consumerLag?.samples() ?? []);
+    consumerLagMetrics(gauges, () => this.consumerLag?.samples() ?? []);
     this.consumerLag.start();
   }
 

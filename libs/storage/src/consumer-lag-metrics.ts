@@ -1,35 +1,27 @@
-import type { Meter } from '@opentelemetry/api';
-import { MetricNames } from '@dms/platform';
+import { MetricNames, type LiveGauges } from '@dms/platform';
 import type { LagSample } from './consumer-lag';
 
 /**
  * Consumer group lag under kafka_exporter's names (labels consumergroup, topic, partition), from
  * the collector's last round: only the group's coordinator has samples, so no series is reported
- * by two brokers.
+ * by two brokers, and a group that moved or went away disappears from the next scrape.
  */
-export function consumerLagMetrics(meter: Meter, samples: () => readonly LagSample[]): void {
+export function consumerLagMetrics(gauges: LiveGauges, samples: () => readonly LagSample[]): void {
   const labels = (s: LagSample) => ({ consumergroup: s.groupId, topic: s.topic, partition: s.partition });
-  meter.createObservableGauge(MetricNames.consumerGroupCurrentOffset, { description: 'Committed offset of the group in the partition' })
-    .addCallback((result) => {
-      for (const s of samples()) result.observe(Number(s.committedOffset), labels(s));
-    });
-  meter.createObservableGauge(MetricNames.consumerGroupLag, { description: 'High watermark minus the committed offset' })
-    .addCallback((result) => {
-      for (const s of samples()) result.observe(Number(s.lag), labels(s));
-    });
-  meter.createObservableGauge(MetricNames.consumerGroupLagSum, { description: 'Lag of the group summed over the topic\'s partitions' })
-    .addCallback((result) => {
-      const sums = new Map<string, { consumergroup: string; topic: string; lag: number }>();
-      for (const s of samples()) {
-        const key = `${s.groupId}\0${s.topic}`;
-        const e = sums.get(key) ?? { consumergroup: s.groupId, topic: s.topic, lag: 0 };
-        e.lag += Number(s.lag);
-        sums.set(key, e);
-      }
-      for (const { lag, ...l } of sums.values()) result.observe(lag, l);
-    });
-  meter.createObservableGauge(MetricNames.consumerGroupLagSeconds, { description: 'Age of the first record the group has not consumed; 0 when caught up', unit: 's' })
-    .addCallback((result) => {
-      for (const s of samples()) if (s.lagSeconds !== undefined) result.observe(s.lagSeconds, labels(s));
-    });
+  gauges.register(MetricNames.consumerGroupCurrentOffset, 'Committed offset of the group in the partition', () =>
+    samples().map((s) => ({ labels: labels(s), value: Number(s.committedOffset) })));
+  gauges.register(MetricNames.consumerGroupLag, 'High watermark minus the committed offset', () =>
+    samples().map((s) => ({ labels: labels(s), value: Number(s.lag) })));
+  gauges.register(MetricNames.consumerGroupLagSum, 'Lag of the group summed over the topic\'s partitions', () => {
+    const sums = new Map<string, { labels: { consumergroup: string; topic: string }; value: number }>();
+    for (const s of samples()) {
+      const key = `${s.groupId}\0${s.topic}`;
+      const e = sums.get(key) ?? { labels: { consumergroup: s.groupId, topic: s.topic }, value: 0 };
+      e.value += Number(s.lag);
+      sums.set(key, e);
+    }
+    return sums.values();
+  });
+  gauges.register(MetricNames.consumerGroupLagSeconds, 'Age of the first record the group has not consumed in seconds; 0 when caught up', () =>
+    samples().filter((s) => s.lagSeconds !== undefined).map((s) => ({ labels: labels(s), value: s.lagSeconds! })));
 }

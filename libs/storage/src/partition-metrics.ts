@@ -1,37 +1,34 @@
 import { statfsSync } from 'node:fs';
 import type { Meter } from '@opentelemetry/api';
-import { MetricNames } from '@dms/platform';
+import { MetricNames, type GaugeSample, type LiveGauges } from '@dms/platform';
+import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
 
 /**
- * Per-partition gauges read from the replicas at scrape time: every local replica's log size and
+ * Per-partition gauges read from the replicas at scrape time (live gauges: a replica that moved
+ * away or a deleted topic leaves the next scrape): every local replica's log size and
  * start/end offsets (Kafka's Log metrics, reported by leaders and followers alike, as Kafka does),
  * and, from the leader only so no series is reported twice, the partition's high watermark and
  * log start offset under kafka_exporter's names. Also the replication state counts and the
  * produce purgatory, which live on the replicas too.
  */
-export function partitionMetrics(meter: Meter, replicas: ReplicaManager, fetchPurgatorySize: () => number): void {
+export function partitionMetrics(meter: Meter, gauges: LiveGauges, replicas: ReplicaManager, fetchPurgatorySize: () => number): void {
   const labels = (r: { topic: string; partition: number }) => ({ topic: r.topic, partition: r.partition });
-  meter.createObservableGauge(MetricNames.logSize, { description: 'Bytes of the replica\'s log on this broker', unit: 'By' })
-    .addCallback((result) => {
-      for (const r of replicas.all()) result.observe(r.log.size(), labels(r));
-    });
-  meter.createObservableGauge(MetricNames.logStartOffset, { description: 'Log start offset of the replica on this broker' })
-    .addCallback((result) => {
-      for (const r of replicas.all()) result.observe(Number(r.log.logStartOffset), labels(r));
-    });
-  meter.createObservableGauge(MetricNames.logEndOffset, { description: 'Log end offset of the replica on this broker' })
-    .addCallback((result) => {
-      for (const r of replicas.all()) result.observe(Number(r.log.logEndOffset), labels(r));
-    });
-  meter.createObservableGauge(MetricNames.partitionCurrentOffset, { description: 'High watermark of the partitions this broker leads' })
-    .addCallback((result) => {
-      for (const r of replicas.all()) if (r.role === 'leader') result.observe(Number(r.highWatermark), labels(r));
-    });
-  meter.createObservableGauge(MetricNames.partitionOldestOffset, { description: 'Log start offset of the partitions this broker leads' })
-    .addCallback((result) => {
-      for (const r of replicas.all()) if (r.role === 'leader') result.observe(Number(r.log.logStartOffset), labels(r));
-    });
+  const each = (pick: (r: PartitionReplica) => number | undefined) => () => {
+    const out: GaugeSample[] = [];
+    for (const r of replicas.all()) {
+      const value = pick(r);
+      if (value !== undefined) out.push({ labels: labels(r), value });
+    }
+    return out;
+  };
+  gauges.register(MetricNames.logSize, 'Bytes of the replica\'s log on this broker', each((r) => r.log.size()));
+  gauges.register(MetricNames.logStartOffset, 'Log start offset of the replica on this broker', each((r) => Number(r.log.logStartOffset)));
+  gauges.register(MetricNames.logEndOffset, 'Log end offset of the replica on this broker', each((r) => Number(r.log.logEndOffset)));
+  gauges.register(MetricNames.partitionCurrentOffset, 'High watermark of the partitions this broker leads',
+    each((r) => (r.role === 'leader' ? Number(r.highWatermark) : undefined)));
+  gauges.register(MetricNames.partitionOldestOffset, 'Log start offset of the partitions this broker leads',
+    each((r) => (r.role === 'leader' ? Number(r.log.logStartOffset) : undefined)));
   meter.createObservableGauge(MetricNames.underReplicatedPartitions, { description: 'Led partitions whose ISR is smaller than the replica set' })
     .addCallback((result) => {
       let under = 0;
