@@ -135,7 +135,7 @@ it('reports per-partition lag on the coordinator only, equal to HW - committed, 
   // Under-replicated and offline counts when a broker dies: a replicated partition on both brokers
   // and the dead broker's own single-replica partition.
   // Two partitions on two brokers: leaders go round robin, so the victim leads one of them.
-  const [replicated] = await client.createTopics([{ name: 'replicated', numPartitions: 2, replicationFactor: 2 }]);
+  const [replicated] = await client.createTopics([{ name: 'replicated', numPartitions: 2, replicationFactor: 2, configs: { 'min.insync.replicas': '2' } }]);
   expect(replicated!.errorCode).toBe(0);
   for (const p of [0, 1]) await client.produce('replicated', p, await buildRecordBatch({ records: [{ value: Buffer.from('x') }] }));
   const electionsBefore = one(await scrape(controllerPort), 'kafka_controller_leader_elections_total')!;
@@ -153,6 +153,10 @@ it('reports per-partition lag on the coordinator only, equal to HW - committed, 
   // partitions replicated to the dead broker too).
   await waitFor('the replicated partition under-replicated on the survivor', async () =>
     (one(await scrape(brokerPorts.get(coordinator)!), 'kafka_server_under_replicated_partitions') ?? 0) >= 1, 30_000, 200);
+  // With one replica left, both partitions of the replicated topic are below min.insync.replicas.
+  await waitFor('under min ISR on the survivor', async () =>
+    one(await scrape(brokerPorts.get(coordinator)!), 'kafka_server_under_min_isr_partitions') === 2, 30_000, 200);
+  expect(one(await scrape(brokerPorts.get(coordinator)!), 'kafka_server_isr_shrinks_total')).toBeGreaterThanOrEqual(1);
   const controller1 = await scrape(controllerPort);
   expect(one(controller1, 'kafka_controller_global_under_replicated_partitions')).toBeGreaterThanOrEqual(1);
   expect(one(controller1, 'kafka_controller_alive_brokers')).toBe(1);
