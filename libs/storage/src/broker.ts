@@ -183,6 +183,8 @@ export class Broker {
     this.metrics = opts.meter
       ? brokerMetrics(opts.meter, gauges, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks(), () => dirs.dirs)
       : undefined;
+    // ISR changes of led partitions: the controller's (dead followers dropped) arrive through etcd.
+    this.replicas.on('isr-change', (shrunk: boolean) => this.metrics?.isrChanged(shrunk));
     this.isrUpdater = new IsrUpdater({
       replicas: this.replicas,
       controller: this.controller,
