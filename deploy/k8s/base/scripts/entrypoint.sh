@@ -8,10 +8,12 @@ ordinal="${HOSTNAME##*-}"
 case "$ordinal" in
   ''|*[!0-9]*) echo "entrypoint: pod name $HOSTNAME has no StatefulSet ordinal" >&2; exit 2 ;;
 esac
+# One line per role, naming every variable it sets (tools/deploy checks them against the role's keys).
+# The zone file is written by the zone-of-node init container; empty means no rack.
 case "$role" in
   controller) export DMS_CONTROLLER_ID="$ordinal" ;;
-  broker) export DMS_BROKER_ID="$ordinal" ;;
-  gateway) export DMS_NODE_ID="$ordinal" ;;
+  broker) export DMS_BROKER_ID="$ordinal" DMS_BROKER_RACK="$(cat /etc/dms/zone/zone)" ;;
+  gateway) export DMS_NODE_ID="$ordinal" DMS_BROKER_RACK="$(cat /etc/dms/zone/zone)" ;;
   *) echo "entrypoint: unknown role '$role'" >&2; exit 2 ;;
 esac
 certs="${DMS_CERTS_DIR:-/etc/dms/certs}"
@@ -21,9 +23,5 @@ export DMS_INTERNAL_SSL_KEY_LOCATION="$certs/$role-$ordinal-key.pem"
 if [ ! -r "$DMS_INTERNAL_SSL_CERTIFICATE_LOCATION" ]; then
   echo "entrypoint: no certificate $role-$ordinal.pem in $certs: create one per id with 'dms certs create' (deploy/README.md)" >&2
   exit 2
-fi
-if [ -s /etc/dms/zone/zone ]; then
-  DMS_BROKER_RACK="$(cat /etc/dms/zone/zone)"
-  export DMS_BROKER_RACK
 fi
 exec node "dist/apps/$role/main.js"
