@@ -4,11 +4,11 @@ import { dmsContainerProblems, entrypointVariables, referenceProblems, schemaPro
 import { strategicMerge } from './strategic-merge';
 
 const labels = { 'app.kubernetes.io/name': 'dms', 'app.kubernetes.io/component': 'broker' };
-const statefulSet = (container: Record<string, unknown>, extra: Record<string, unknown> = {}): K8sObject => ({
+const statefulSet = (container: Record<string, any>, extra: Record<string, any> = {}): K8sObject => ({
   apiVersion: 'apps/v1',
   kind: 'StatefulSet',
   metadata: { name: 'dms-broker' },
-  spec: { serviceName: 'dms-broker', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } }, ...extra },
+  spec: { serviceName: 'dms-broker', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } }, ...extra } as any,
 });
 
 describe('schemaProblems', () => {
