@@ -109,7 +109,7 @@ describe('deploy/k8s', () => {
     it("etcd's initial cluster names exactly its members", () => {
       const e = sts(objects, 'dms-etcd');
       const env = e.template.spec.containers[0].env as Any[];
-      const initial = env.find((x) => x.name === 'ETCD_INITIAL_CLUSTER').value as string;
+      const initial = env.find((x) => x.name === 'ETCD_INITIAL_CLUSTER')!.value as string;
       const members = initial.split(',').map((m) => m.split('=')[0]!);
       expect(members).toEqual(Array.from({ length: e.replicas }, (_, i) => `dms-etcd-${i}`));
       const endpoints = (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'dms-common') as Any).data.DMS_ETCD_ENDPOINTS.split(',');
