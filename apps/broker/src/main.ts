@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   onShutdown(() => health.close(), 'health');
   onShutdown(() => broker.stop(), 'broker');
   await broker.start();
-  logger.info({ role: 'broker', id, pid: process.pid, grpcPort: broker.port, metricsPort: telemetry.metricsPort, healthPort: health.port }, 'ready');
+  logger.info({ role: 'broker', id, pid: process.pid, grpcPort: broker.port, metricsPort: telemetry.metricsPort, ...(health.port ? { healthPort: health.port } : {}) }, 'ready');
 }
 
 main().catch((err) => {

@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   onShutdown(() => gateway.stop(), 'gateway');
   await gateway.start();
   const listenerPorts = Object.fromEntries(Object.entries(gateway.ports).map(([name, port]) => [listenerPortField(name), port]));
-  logger.info({ role: 'gateway', id, pid: process.pid, kafkaPort: gateway.port, ...listenerPorts, metricsPort: telemetry.metricsPort, healthPort: health.port }, 'ready');
+  logger.info({ role: 'gateway', id, pid: process.pid, kafkaPort: gateway.port, ...listenerPorts, metricsPort: telemetry.metricsPort, ...(health.port ? { healthPort: health.port } : {}) }, 'ready');
 }
 
 main().catch((err) => {
