@@ -94,8 +94,10 @@ async function produceEverywhere(rounds: number): Promise<void> {
   const value = 'x'.repeat(16 << 10);
   for (let i = 0; i < rounds; i++) {
     for (let p = 0; p < PARTITIONS; p++) {
-      // Not into a partition the frozen or stopped broker still leads (that waits for an election).
-      if (view.partitions(TOPIC).get(p)?.leader === FOLLOWER) continue;
+      // Only into partitions led by a live broker other than the frozen or stopped one (the
+      // others wait for an election, or for that broker when it was their last ISR member).
+      const leader = view.partitions(TOPIC).get(p)?.leader ?? -1;
+      if (leader < 0 || leader === FOLLOWER || view.broker(leader) === undefined) continue;
       const res = await client.produce(TOPIC, p, await buildRecordBatch({ records: [{ value: `${i}-${value}` }] }), 1);
       expect(res.baseOffset).toBeGreaterThanOrEqual(0n);
     }
@@ -136,8 +138,9 @@ it("a broker is not ready while out of the ISR of a partition it follows, and re
 
 it('a restarted broker turns ready only after catching up', async () => {
   const port = health.broker.get(FOLLOWER)!;
+  await waitFor('every replica in the ISR', async () => allInIsr(), 30_000, 50);
   await tc.cluster.kill('broker', FOLLOWER, 'SIGTERM');
-  await waitFor(`broker ${FOLLOWER} out of every ISR`, async () => [...view.partitions(TOPIC).values()].every((s) => !s.isr.includes(FOLLOWER)), 30_000, 50);
+  await waitFor(`broker ${FOLLOWER} unregistered and out of an ISR`, async () => view.broker(FOLLOWER) === undefined && followerOutOfIsr(), 60_000, 50);
   expect((await probe(port, '/livez')).status).toBe(0);
   await produceEverywhere(20);
   const watching = readinessUntilReady(port, 90_000);
