@@ -182,7 +182,7 @@ export class Gateway {
   readiness(): Readiness {
     const live = this.started && !this.stopped;
     return readinessOf([
-      [live, live || this.stopped ? 'stopping' : 'starting: loading the cluster view and binding listeners'],
+      [live, this.stopped ? 'stopping' : 'starting: loading the cluster view and binding listeners'],
       [!live || this.servers.length === (this.opts.listeners?.length ?? 1), 'not every listener is bound'],
       [!live || this.view.clusterId() !== undefined, 'the cluster view holds no cluster id yet'],
       [!live || this.session.alive, 'etcd session lost: the cluster view may be stale'],
