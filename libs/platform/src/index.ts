@@ -5,3 +5,4 @@ export * from './shutdown';
 export * from './metric-names';
 export * from './trace-sampler';
 export * from './local-address';
+export * from './health';
