@@ -20,6 +20,7 @@ import {
   type Log,
 } from '@dms/cluster';
 import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
+import { readinessOf, type Readiness } from '@dms/platform';
 import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings, TransactionStateTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
@@ -82,6 +83,7 @@ export class Controller extends EventEmitter {
   private server?: Server;
   private port = 0;
   private stopped = false;
+  private started = false;
   private readonly log: Log;
   private readonly startTimeMs = Date.now();
 
@@ -193,6 +195,16 @@ export class Controller extends EventEmitter {
     this.reconciler.start();
     this.rebalancer?.start();
     this.election.start();
+    this.started = true;
+  }
+
+  /** Whether this controller is connected to etcd and serving (health endpoint /readyz). */
+  readiness(): Readiness {
+    const live = this.started && !this.stopped;
+    return readinessOf([
+      [live, this.stopped ? 'stopping' : 'starting: registering in etcd and loading the cluster view'],
+      [!live || this.session.alive, 'etcd session lost: re-connecting to etcd'],
+    ]);
   }
 
   /** Resigns (a standby takes over at once), stops serving and revokes the lease. */

@@ -6,3 +6,4 @@ export * from './metric-names';
 export * from './trace-sampler';
 export * from './local-address';
 export * from './live-gauges';
+export * from './health';

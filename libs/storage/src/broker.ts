@@ -30,6 +30,8 @@ import { createStorageService } from './storage-service';
 import { ensureLogDirMeta, LogDirMetaError } from './log-dir-meta';
 import { acknowledgeTopicDeletion } from './topic-deletions';
 import { ClusterIdGuard } from './cluster-id-guard';
+import { brokerReadiness } from './broker-readiness';
+import type { Readiness } from '@dms/platform';
 
 export const DEFAULT_CONSUMER_LAG_INTERVAL_MS = 30_000;
 /** Bound on one round's ListOffsets call to a peer: a stuck peer delays only its partitions' figures. */
@@ -112,6 +114,7 @@ export class Broker {
   private clusterIdGuard: ClusterIdGuard | undefined;
   port = 0;
   private stopped = false;
+  private started = false;
 
   constructor(private readonly opts: BrokerOptions) {}
 
@@ -296,6 +299,21 @@ export class Broker {
       });
       await this.cleaner.start();
     }
+    this.started = true;
+  }
+
+  /** Whether this broker may take traffic now, and why not (health endpoint /readyz). */
+  readiness(): Readiness {
+    const { brokerId } = this.opts;
+    const live = this.started && !this.stopped;
+    return brokerReadiness({
+      brokerId,
+      started: live,
+      registered: live && this.session.alive && this.view.broker(brokerId) !== undefined,
+      partitions: live ? this.view.allPartitions() : [],
+      brokerAlive: (id) => this.view.broker(id) !== undefined,
+      offlineLogDirs: this.logDirFailures?.marks().offlineLogDirs ?? [],
+    });
   }
 
   /** Rewrites this broker's registration with the offline log dirs and replicas (the controller acts on them). */
