@@ -65,12 +65,14 @@ async function main(): Promise<void> {
     tailCachePartitionBytes: config['log.tail.cache.partition.bytes'],
     staticConfigs,
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+    consumerLagIntervalMs: config['metrics.consumer.lag.interval.ms'],
     groups: groupConfigFrom(config),
     transactions: transactionOptionsFromConfig(config),
     replication: replicationOptionsFromConfig(config),
     cleaner: cleanerOptionsFromConfig(config),
     tracer: telemetry.tracer,
     meter: telemetry.meter,
+    liveGauges: telemetry.liveGauges,
     logger,
     onFatal: (err) => {
       process.stderr.write(`dms-broker: ${err.message}\n`);

@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     staticConfigs,
     log: logger,
     tracer: telemetry.tracer,
+    meter: telemetry.meter,
   });
   const health = await startHealthServer({ port: config['health.port'], host: config['health.host'], readiness: () => controller.readiness() });
   onShutdown(() => health.close(), 'health');

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from '@grpc/grpc-js';
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import type { Etcd3, IOptions } from 'etcd3';
 import {
   ClusterView,
@@ -25,6 +25,7 @@ import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings, TransactionStateTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { ConfigManager } from './config-manager';
+import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
@@ -59,6 +60,8 @@ export interface ControllerOptions {
   staticConfigs?: Record<string, string>;
   log?: Log;
   tracer?: Tracer;
+  /** Where the controller's metrics go (the service's Prometheus endpoint); none when absent. */
+  meter?: Meter;
 }
 
 /**
@@ -96,6 +99,7 @@ export class Controller extends EventEmitter {
       retryIntervalMs: Math.max(200, Math.floor(opts.leaseTtlMs / 6)),
       log: this.log,
     });
+    if (opts.meter) controllerMetrics(opts.meter, this.view, () => this.election.isLeader);
     this.topicManager = new TopicManager({
       client: this.client,
       clusterName: opts.clusterName,

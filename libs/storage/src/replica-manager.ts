@@ -56,7 +56,8 @@ const keyOf = (topic: string, partition: number) => `${topic}\0${partition}`;
  * after a restart it waits for the controller to confirm it rather than trusting an old record.
  * Changes are applied one at a time, in the order etcd reported them.
  *
- * Events: 'roles' after every reconcile (the fetchers re-read who follows whom).
+ * Events: 'roles' after every reconcile (the fetchers re-read who follows whom); 'isr-change'
+ * (shrunk: boolean) when the committed ISR of a partition led here changed size through etcd.
  */
 export class ReplicaManager extends EventEmitter {
   private readonly replicas = new Map<string, PartitionReplica>();
@@ -379,7 +380,9 @@ export class ReplicaManager extends EventEmitter {
         // Same reign: take the committed ISR (our own change, or the controller dropping dead followers).
         const leader = r.leader!;
         if (state.partitionEpoch > leader.partitionEpoch) {
+          const before = leader.isr.length;
           leader.applyCommitted(state.isr, state.partitionEpoch, state.replicas);
+          if (leader.isr.length !== before) this.emit('isr-change', leader.isr.length < before);
           r.refreshHighWatermark();
           if (leader.isr.length < r.minInsyncReplicas) r.purgatory.onIsrBelowMin();
         }

@@ -137,7 +137,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     }
     if (!res.duplicate) {
       replica.onLocalAppend();
-      opts.metrics?.bytesIn(p.topic, p.records.length);
+      opts.metrics?.bytesIn(p.topic, p.partition, p.records.length, Number(res.lastOffset - res.baseOffset) + 1);
     }
     // While fenced off from etcd, nothing is acknowledged before the ISR has it (see ReplicaManager.fencedOff).
     if (acks === -1 || opts.replicas.fencedOff) {
@@ -261,10 +261,15 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         const remaining = deadline - Date.now();
         if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || wake.woken) {
           span.setAttribute('dms.bytes', bytes);
-          if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.records.length);
+          if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.partition, p.records.length);
           return { correlationId: req.correlationId, partitions };
         }
-        await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
+        opts.metrics?.fetchWaiting(1);
+        try {
+          await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
+        } finally {
+          opts.metrics?.fetchWaiting(-1);
+        }
       }
     } finally {
       waiting.delete(req.correlationId);
