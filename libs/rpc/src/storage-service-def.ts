@@ -1,11 +1,12 @@
 import { makeGenericClientConstructor, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
 import * as generated from './generated/dms/storage/v1/storage';
-import { encodeFetchResponse, encodeProduceBatchRequest, encodeProduceRequest, encodeReplicaFetchResponse } from './record-serializers';
+import { encodeProduceBatchRequest, encodeProduceRequest, serializeFetchResponse, serializeReplicaFetchResponse } from './record-serializers';
 
 /**
  * The generated StorageService definition with exact-size serialisers for the messages that
  * carry record batches (grpc-js calls requestSerialize on the client, responseSerialize on the
- * server). Everything else, decoding included (`bytes` fields decode as views, no copy), is the
+ * server; the server's response serialisers write into one reused buffer, which grpc-js copies
+ * out synchronously). Everything else, decoding included (`bytes` fields decode as views, no copy), is the
  * generated code. `@dms/rpc` exports these under the generated names, so servers and clients
  * pick them up without change.
  */
@@ -13,8 +14,8 @@ export const StorageServiceService: typeof generated.StorageServiceService = {
   ...generated.StorageServiceService,
   produce: { ...generated.StorageServiceService.produce, requestSerialize: encodeProduceRequest },
   produceBatch: { ...generated.StorageServiceService.produceBatch, requestSerialize: encodeProduceBatchRequest },
-  fetch: { ...generated.StorageServiceService.fetch, responseSerialize: encodeFetchResponse },
-  replicaFetch: { ...generated.StorageServiceService.replicaFetch, responseSerialize: encodeReplicaFetchResponse },
+  fetch: { ...generated.StorageServiceService.fetch, responseSerialize: serializeFetchResponse },
+  replicaFetch: { ...generated.StorageServiceService.replicaFetch, responseSerialize: serializeReplicaFetchResponse },
 };
 export type StorageServiceService = typeof generated.StorageServiceService;
 
