@@ -38,6 +38,7 @@ import { type AppendOrigin, ProducerStateManager } from './producer-state/produc
 import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
 import { ProducerSnapshots } from './producer-state/snapshots';
 import type { AbortedTxn } from './txn-index';
+import type { ReadBufferPool } from './read-buffer-pool';
 
 export type { TimestampOffset, AbortedTxn };
 
@@ -75,6 +76,11 @@ export interface ReadOptions {
   upperBound: bigint;
   /** Return the first batch even when it alone exceeds maxBytes. */
   minOneBatch: boolean;
+  /**
+   * Disk reads go into buffers leased from this pool; the caller releases `records` (any view of
+   * it) once its bytes are copied out. Reads the in-memory tail answers are not leased.
+   */
+  pool?: ReadBufferPool;
 }
 
 export interface ReadResult {
@@ -591,9 +597,9 @@ export class PartitionLog {
       if (!first) continue; // nothing at or after fetchOffset in this segment: gap
       if (first.lastOffset >= limit) return empty;
       if (first.size > budget) {
-        return opts.minOneBatch ? result(await seg.read(first.position, first.size)) : empty;
+        return opts.minOneBatch ? result(await seg.read(first.position, first.size, opts.pool)) : empty;
       }
-      const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position));
+      const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position), opts.pool);
       return result(buf.subarray(0, wholeBatchesBelow(buf, limit)));
     }
     return empty;

@@ -15,7 +15,7 @@ import {
   serializeFetchResponse,
   serializeReplicaFetchResponse,
 } from './record-serializers';
-import { StorageServiceService } from './storage-service-def';
+import { StorageServiceService, storageServiceReleasingFetchRecords } from './storage-service-def';
 import { startTestStorage } from './test-server';
 
 const generated = <T>(fns: { encode(m: T): { finish(): Uint8Array } }, m: T) => Buffer.from(fns.encode(m).finish());
@@ -227,5 +227,25 @@ describe('server-side serialisers into the scratch buffer', () => {
       stream.end();
       await storage.stop();
     }
+  });
+});
+
+describe('storageServiceReleasingFetchRecords', () => {
+  it('releases every partition buffer of an answer once it is serialised, and only then', () => {
+    const released: Uint8Array[] = [];
+    const a = filled(70_000, 1);
+    const b = filled(300, 2);
+    const m: FetchResponse = { correlationId: 9n, partitions: [fetchAnswer(0n, a).partitions[0]!, { ...fetchAnswer(0n, b).partitions[0]!, partition: 1 }] };
+    const def = storageServiceReleasingFetchRecords((r) => {
+      // The bytes are in the serialised answer already: scribbling over them changes nothing.
+      released.push(r);
+      Buffer.from(r.buffer, r.byteOffset, r.byteLength).fill(0);
+    });
+    const expected = encodeFetchResponse({ ...m, partitions: m.partitions.map((p) => ({ ...p, records: Buffer.from(p.records) })) });
+    const out = def.fetch.responseSerialize(m);
+    expect(released).toEqual([a, b]);
+    expect(Buffer.from(out).equals(expected)).toBe(true);
+    expect(def.replicaFetch.responseSerialize).toBe(serializeReplicaFetchResponse);
+    expect(def.produce.requestSerialize).toBe(encodeProduceRequest);
   });
 });

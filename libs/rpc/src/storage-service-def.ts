@@ -25,3 +25,23 @@ export const StorageServiceClient = makeGenericClientConstructor(StorageServiceS
   serviceName: string;
 };
 export type StorageServiceClient = generated.StorageServiceClient;
+
+/**
+ * The StorageService definition for a server whose fetch answers carry leased read buffers:
+ * each answer's record buffers are handed to `release` right after serialisation has copied
+ * them (grpc-js serialises a response once, synchronously, before it frames it). An answer that
+ * is never serialised (its stream was cancelled) never releases.
+ */
+export function storageServiceReleasingFetchRecords(release: (records: Uint8Array) => void): StorageServiceService {
+  return {
+    ...StorageServiceService,
+    fetch: {
+      ...StorageServiceService.fetch,
+      responseSerialize: (m: generated.FetchResponse) => {
+        const out = serializeFetchResponse(m);
+        for (const p of m.partitions) release(p.records);
+        return out;
+      },
+    },
+  };
+}
