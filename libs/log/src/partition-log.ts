@@ -77,8 +77,9 @@ export interface ReadOptions {
   /** Return the first batch even when it alone exceeds maxBytes. */
   minOneBatch: boolean;
   /**
-   * Disk reads go into buffers leased from this pool; the caller releases `records` (any view of
-   * it) once its bytes are copied out. Reads the in-memory tail answers are not leased.
+   * Disk reads, and in-memory tail reads that span several tail blocks, go into buffers leased
+   * from this pool; the caller releases `records` (any view of it) once its bytes are copied out.
+   * A tail read within one block is a view of the block, not leased (releasing it is a no-op).
    */
   pool?: ReadBufferPool;
 }
@@ -561,10 +562,10 @@ export class PartitionLog {
     const budget = Math.min(Math.max(0, Math.floor(maxBytes)) || 0, this.config.maxReadBytes);
     if (first.size > budget) {
       if (!opts.minOneBatch) return this.readResult(EMPTY);
-      const one = seg.heldBytes(first.position, first.size);
+      const one = seg.heldBytes(first.position, first.size, opts.pool);
       return one && this.readResult(one);
     }
-    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position));
+    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position), opts.pool);
     return buf && this.readResult(buf.subarray(0, wholeBatchesBelow(buf, limit)));
   }
 

@@ -407,8 +407,8 @@ export class Segment {
   }
 
   /** The written bytes [position, position + length) when the in-memory tail holds them all. */
-  heldBytes(position: number, length: number): Buffer | undefined {
-    return this.dataTail?.read(position, length);
+  heldBytes(position: number, length: number, pool?: ReadBufferPool): Buffer | undefined {
+    return this.dataTail?.read(position, length, pool);
   }
 
   /** The bytes at [position, position + length); from the disk into a buffer of `pool` when given. */
