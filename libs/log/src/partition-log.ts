@@ -38,6 +38,7 @@ import { type AppendOrigin, ProducerStateManager } from './producer-state/produc
 import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
 import { ProducerSnapshots } from './producer-state/snapshots';
 import type { AbortedTxn } from './txn-index';
+import type { ReadBufferPool } from './read-buffer-pool';
 
 export type { TimestampOffset, AbortedTxn };
 
@@ -75,6 +76,12 @@ export interface ReadOptions {
   upperBound: bigint;
   /** Return the first batch even when it alone exceeds maxBytes. */
   minOneBatch: boolean;
+  /**
+   * Disk reads, and in-memory tail reads that span several tail blocks, go into buffers leased
+   * from this pool; the caller releases `records` (any view of it) once its bytes are copied out.
+   * A tail read within one block is a view of the block, not leased (releasing it is a no-op).
+   */
+  pool?: ReadBufferPool;
 }
 
 export interface ReadResult {
@@ -555,10 +562,10 @@ export class PartitionLog {
     const budget = Math.min(Math.max(0, Math.floor(maxBytes)) || 0, this.config.maxReadBytes);
     if (first.size > budget) {
       if (!opts.minOneBatch) return this.readResult(EMPTY);
-      const one = seg.heldBytes(first.position, first.size);
+      const one = seg.heldBytes(first.position, first.size, opts.pool);
       return one && this.readResult(one);
     }
-    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position));
+    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position), opts.pool);
     return buf && this.readResult(buf.subarray(0, wholeBatchesBelow(buf, limit)));
   }
 
@@ -591,9 +598,9 @@ export class PartitionLog {
       if (!first) continue; // nothing at or after fetchOffset in this segment: gap
       if (first.lastOffset >= limit) return empty;
       if (first.size > budget) {
-        return opts.minOneBatch ? result(await seg.read(first.position, first.size)) : empty;
+        return opts.minOneBatch ? result(await seg.read(first.position, first.size, opts.pool)) : empty;
       }
-      const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position));
+      const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position), opts.pool);
       return result(buf.subarray(0, wholeBatchesBelow(buf, limit)));
     }
     return empty;

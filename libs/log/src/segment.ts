@@ -10,6 +10,7 @@ import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index';
 import { SegmentTail, type TailCacheBudget } from './tail-cache';
 import { TxnIndex } from './txn-index';
+import type { ReadBufferPool } from './read-buffer-pool';
 
 const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
 const RECOVERY_CHUNK = 1 << 20;
@@ -406,14 +407,15 @@ export class Segment {
   }
 
   /** The written bytes [position, position + length) when the in-memory tail holds them all. */
-  heldBytes(position: number, length: number): Buffer | undefined {
-    return this.dataTail?.read(position, length);
+  heldBytes(position: number, length: number, pool?: ReadBufferPool): Buffer | undefined {
+    return this.dataTail?.read(position, length, pool);
   }
 
-  read(position: number, length: number): Promise<Buffer> {
+  /** The bytes at [position, position + length); from the disk into a buffer of `pool` when given. */
+  read(position: number, length: number, pool?: ReadBufferPool): Promise<Buffer> {
     const held = this.dataTail?.read(position, length);
     if (held) return Promise.resolve(held);
-    return this.withLog((fh) => readAt(fh, position, length));
+    return this.withLog((fh) => readAt(fh, position, length, pool));
   }
 
   /** Cuts the segment at a batch boundary: file, indexes and timestamp bookkeeping. */

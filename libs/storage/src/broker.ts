@@ -3,9 +3,9 @@ import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
 import { LiveGauges, type Logger } from '@dms/platform';
-import { TailCacheBudget } from '@dms/log';
+import { ReadBufferPool, TailCacheBudget } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
-import { GroupCoordinatorServiceService, StorageServiceService, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
 import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ReplicationOptions } from './broker-config';
@@ -221,9 +221,12 @@ export class Broker {
     await this.replicas.start();
     await this.replicas.idle();
     this.server = createGrpcServer();
+    // Consumer fetch reads from disk land in pooled buffers, released once serialised.
+    const readPool = new ReadBufferPool();
     this.server.addService(
-      StorageServiceService,
+      storageServiceReleasingFetchRecords((records) => readPool.release(records)),
       createStorageService({
+        readPool,
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         logDirs: dirs.dirs,
         logDirFailures: this.logDirFailures,

@@ -2,7 +2,7 @@ import { type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } fro
 import { SpanKind, context, type Tracer } from '@opentelemetry/api';
 import { BATCH, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
-import { LogError } from '@dms/log';
+import { LogError, type ReadBufferPool } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import {
   contextFrom,
@@ -67,6 +67,11 @@ export interface StorageServiceOptions {
   isrUpdater?: Pick<IsrUpdater, 'check'>;
   /** Counts client bytes in (appends) and out (fetches). */
   metrics?: BrokerByteCounters;
+  /**
+   * Consumer fetches read the disk into buffers leased from this pool; the server's fetch answer
+   * serialiser releases them (storageServiceReleasingFetchRecords). Absent: a fresh buffer per read.
+   */
+  readPool?: ReadBufferPool;
   now?: () => bigint;
   /**
    * Called for each marker this broker appended (WriteTxnMarkers) once the ISR has it, just
@@ -177,7 +182,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
     const committedOnly = isolationLevel === READ_COMMITTED;
     try {
-      const { records } = await replica.log.read(p.fetchOffset, maxBytes, { upperBound: committedOnly ? lso : hw, minOneBatch: budget.first });
+      const { records } = await replica.log.read(p.fetchOffset, maxBytes, { upperBound: committedOnly ? lso : hw, minOneBatch: budget.first, pool: opts.readPool });
       if (records.length > 0) {
         budget.first = false;
         budget.bytes -= records.length;
@@ -264,6 +269,8 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
           if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.partition, p.records.length);
           return { correlationId: req.correlationId, partitions };
         }
+        // Not answered: this read's leased buffers go back before the next read.
+        if (opts.readPool) for (const p of partitions) opts.readPool.release(p.records);
         opts.metrics?.fetchWaiting(1);
         try {
           await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
