@@ -114,8 +114,8 @@ export class KeyIndexer {
     const segments = this.host.segments();
     const isActive = segments[segments.length - 1] === segment;
     let idx = this.active.get(segment) ?? this.cache.get(segment);
-    // A sealed segment only changes by becoming active again (truncation): check those.
-    if (idx && isActive && !(await coverageHolds(segment, idx.coverage))) idx = undefined;
+    // Truncation may have cut and rewritten the bytes (one short read of the last covered header).
+    if (idx && !(await coverageHolds(segment, idx.coverage))) idx = undefined;
     if (!idx && !isActive) idx = await this.load(segment);
     idx ??= new SegmentKeyIndex(segment.baseOffset);
     const end = segment.writtenSize;
@@ -171,6 +171,13 @@ export class KeyIndexer {
     if (this.host.fsync) await fsyncDir(dirname(path));
     // Deleted while we wrote: the file must not outlive its segment.
     if (!this.host.segments().includes(segment)) await unlink(path).catch(() => {});
+  }
+
+  /** Resolves once every sealed segment's index is built and persisted (tests, benchmarks). */
+  async settled(): Promise<void> {
+    await background;
+    if (!this.enabled) return;
+    for (const s of this.host.segments().slice(0, -1)) await this.indexOf(s);
   }
 
   close(): void {
