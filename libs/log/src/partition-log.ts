@@ -748,7 +748,7 @@ export class PartitionLog {
     if (this.closed) return;
     this.closed = true;
     this.flushPolicy.close();
-    this.keyIndex.close();
+    await this.keyIndex.close();
     await this.swapSettled();
     await this.queue.idle();
     const active = this.segments[this.segments.length - 1]!;

@@ -180,8 +180,10 @@ export class KeyIndexer {
     for (const s of this.host.segments().slice(0, -1)) await this.indexOf(s);
   }
 
-  close(): void {
+  /** Stops background work for this log; waits for builds in flight. */
+  async close(): Promise<void> {
     this.closed = true;
+    await Promise.allSettled([...this.building.values()]);
   }
 }
 
