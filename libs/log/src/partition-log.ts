@@ -164,6 +164,7 @@ export class PartitionLog {
     active.keepTail(config.tailCacheBytes, config.tailCacheBudget);
     this.drawJitter();
     this.keyIndex = new KeyIndexer({ segments: () => this.segments, fsync: config.fsync === 'always', logger: config.logger });
+    this.keyIndex.enabled = config.keyIndex;
   }
 
   /** Opens the partition directory, creating it or recovering what is there. */

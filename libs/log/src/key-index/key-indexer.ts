@@ -11,7 +11,7 @@ import { coverageHolds, indexSegmentRange } from './segment-reader';
 export interface KeyLookupOptions {
   /** Batches wholly below this offset are skipped (the log start offset, or a cursor). */
   fromOffset: bigint;
-  /** Exclusive: batches reaching this offset are not returned (the high watermark). */
+  /** Exclusive: batches starting at or after this offset are not returned. */
   upperBound: bigint;
   /** Batches whose max timestamp is known to be below this are skipped. */
   minTimestamp?: bigint;
@@ -89,7 +89,7 @@ export class KeyIndexer {
       out.segmentsSearched++;
       for (const b of idx.lookup(hash)) {
         if (b.lastOffset < opts.fromOffset || !wanted(b, opts)) continue;
-        if (b.lastOffset >= opts.upperBound) return out;
+        if (b.baseOffset >= opts.upperBound) return out;
         if (out.batches.length > 0 && out.bytesRead + b.size > opts.maxBytes) {
           out.nextOffset = b.baseOffset;
           return out;
