@@ -142,8 +142,9 @@ async function scan(log: PartitionLog, out: Collector, filter: RecordFilter, upp
     }
     const { records } = await log.read(pos, Math.min(SCAN_READ_BYTES, out.bytesLeft), { upperBound: upper, minOneBatch: true });
     if (records.length === 0) return;
-    const { count, end } = batchesIn(records);
-    await out.take(records, count, filter);
+    const { count, end, bytes } = batchesBelow(records, filter.toOffset);
+    if (count === 0) return;
+    await out.take(records.subarray(0, bytes), count, filter);
     if (out.next !== undefined) return;
     pos = end;
   }
@@ -168,16 +169,19 @@ async function byIndex(log: PartitionLog, out: Collector, filter: RecordFilter):
   }
 }
 
-function batchesIn(records: Buffer): { count: number; end: bigint } {
+/** The whole batches of a read that start below `to`: how many, their bytes, the offset after them. */
+function batchesBelow(records: Buffer, to: bigint): { count: number; end: bigint; bytes: number } {
   let at = 0;
   let count = 0;
   let end = 0n;
   while (at + BATCH_HEADER_SIZE <= records.length) {
-    end = records.readBigInt64BE(at + BATCH.baseOffset) + BigInt(records.readInt32BE(at + BATCH.lastOffsetDelta)) + 1n;
+    const base = records.readBigInt64BE(at + BATCH.baseOffset);
+    if (base >= to) break;
+    end = base + BigInt(records.readInt32BE(at + BATCH.lastOffsetDelta)) + 1n;
     at += records.readInt32BE(at + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
     count++;
   }
-  return { count, end };
+  return { count, end, bytes: at };
 }
 
 function parseCursor(cursor: string): bigint | undefined {
