@@ -16,7 +16,8 @@ const BATCHES = 180;
 const PER_BATCH = 10;
 const KEYS = 37;
 const T0 = BigInt(Date.now() - 3_600_000);
-const PAD = 'x'.repeat(1000);
+// About 40 KiB a batch: 90 batches fill three 1 MiB segments and part of a fourth per partition.
+const PAD = 'x'.repeat(4000);
 
 interface Produced {
   partition: number;
