@@ -45,7 +45,7 @@ class Collector {
   async take(batches: Buffer, count: number, filter: RecordFilter): Promise<void> {
     this.stats.batchesRead += count;
     this.stats.bytesRead += BigInt(batches.length);
-    for (const batch of await decodeQueryBatches(batches)) {
+    for (const batch of await decodeQueryBatches(batches, filter.key)) {
       for (const r of batch.records) {
         if (!keepRecord(batch, r, filter)) continue;
         if (this.full) {

@@ -1,4 +1,15 @@
-import { compressionName, decodeRecordBatches, type DecodedRecordBatch, type KafkaRecord } from '@dms/kafka-codec';
+import {
+  BATCH,
+  BATCH_HEADER_SIZE,
+  BATCH_LOG_OVERHEAD,
+  compressionName,
+  decodeRecordBatch,
+  type DecodedRecordBatch,
+  isControlBatch,
+  type KafkaRecord,
+  openRecords,
+  scanRecordSpans,
+} from '@dms/kafka-codec';
 import type { AbortedTxn } from '@dms/log';
 import type { QueryRecord } from '@dms/rpc';
 
@@ -16,9 +27,32 @@ export interface RecordFilter {
   aborted?: readonly AbortedTxn[];
 }
 
-/** Decoded, filtered records of whole batches, with the offset after each batch. */
-export async function decodeQueryBatches(buf: Buffer): Promise<DecodedRecordBatch[]> {
-  return decodeRecordBatches(buf, { verifyCrc: true, copy: false });
+/**
+ * The data batches of `buf` (whole batches) decoded, skipping control batches and, when the
+ * filter names a key, batches without a record of that exact key (checked on the raw records
+ * before any record object is made).
+ */
+export async function decodeQueryBatches(buf: Buffer, key?: Buffer): Promise<DecodedRecordBatch[]> {
+  const out: DecodedRecordBatch[] = [];
+  let at = 0;
+  while (at + BATCH_HEADER_SIZE <= buf.length) {
+    const size = buf.readInt32BE(at + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
+    const batch = buf.subarray(at, at + size);
+    at += size;
+    if (isControlBatch(batch.readInt16BE(BATCH.attributes))) continue;
+    if (key && !(await batchHasKey(batch, key))) continue;
+    out.push(await decodeRecordBatch(batch, { verifyCrc: true, copy: false }));
+  }
+  return out;
+}
+
+async function batchHasKey(batch: Buffer, key: Buffer): Promise<boolean> {
+  const view = await openRecords(batch);
+  let found = false;
+  scanRecordSpans(view, (_s, _e, _d, keyStart, keyLength) => {
+    if (!found && keyLength === key.length && view.plain.compare(key, 0, key.length, keyStart, keyStart + keyLength) === 0) found = true;
+  });
+  return found;
 }
 
 export function keepRecord(batch: DecodedRecordBatch, r: KafkaRecord, f: RecordFilter): boolean {
