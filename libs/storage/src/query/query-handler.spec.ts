@@ -114,4 +114,24 @@ describe('runQuery', () => {
       const open = await runQuery(log, request({ byTime: { startMs: T0 + 20_000n, endMs: -1n }, maxRecords: 1000 }));
       expect(open.records.map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(80 + i)));
     }));
+
+  it('read_committed stops at the last stable offset and leaves aborted records out; control batches never show', () =>
+    withLog(async (log) => {
+      const txn = (pid: bigint, key: string) =>
+        buildRecordBatch({ producerId: pid, producerEpoch: 0, baseSequence: 0, transactional: true, records: [{ key, value: 'a' }, { key, value: 'b' }] });
+      await log.append(await buildRecordBatch({ records: [{ key: 'plain', value: 'p' }] }), { leaderEpoch: 0 }); // 0
+      await log.append(await txn(2n, 'aborted'), { leaderEpoch: 0 }); // 1-2
+      await log.append(await txn(3n, 'committed'), { leaderEpoch: 0 }); // 3-4
+      await log.appendControl({ producerId: 2n, producerEpoch: 0, committed: false, coordinatorEpoch: 1 }, { leaderEpoch: 0, timestamp: T0 }); // 5
+      await log.append(await txn(4n, 'open'), { leaderEpoch: 0 }); // 6-7
+      await log.appendControl({ producerId: 3n, producerEpoch: 0, committed: true, coordinatorEpoch: 1 }, { leaderEpoch: 0, timestamp: T0 }); // 8
+      log.highWatermark = log.logEndOffset;
+      const window = (isolationLevel: number) => runQuery(log, request({ byOffset: { offset: 0n, before: 0, after: 20 }, isolationLevel }));
+      expect((await window(0)).records.map((r) => r.offset)).toEqual([0n, 1n, 2n, 3n, 4n, 6n, 7n]);
+      // The open transaction of producer 4 holds the last stable offset at 6.
+      expect((await window(1)).records.map((r) => `${r.offset}:${r.key}`)).toEqual(['0:plain', '3:committed', '4:committed']);
+      const byKey = await runQuery(log, request({ byKey: { key: Buffer.from('aborted'), startMs: -1n, endMs: -1n, fullScan: false }, isolationLevel: 1 }));
+      expect(byKey.records).toEqual([]);
+      expect((await runQuery(log, request({ byKey: { key: Buffer.from('committed'), startMs: -1n, endMs: -1n, fullScan: false }, isolationLevel: 1 }))).records[0]!.transactional).toBe(true);
+    }));
 });
