@@ -3,6 +3,8 @@ import { buildRecordBatch, CompressionType, decodeRecordBatches } from '@dms/kaf
 import { PartitionLog } from '../partition-log';
 import { withTempDir } from '../testing/test-batches';
 import { keyHash } from './key-hash';
+import { KeyIndexCache } from './key-index-cache';
+import { KeyIndexer } from './key-indexer';
 import { SegmentKeyIndex } from './segment-key-index';
 
 const T0 = 1_700_000_000_000n;
@@ -166,6 +168,25 @@ describe('key index', () => {
       // Batch b has timestamps T0 + 10b ..: from T0 + 300 only batches 30.. (offsets 150..) remain.
       const recent = (await log.keyIndex.lookup(Buffer.from(k), { ...everything, minTimestamp: T0 + 300n }))!;
       expect(await offsetsWithKey(recent.batches, k)).toEqual(expected.get(k)!.filter((o) => o >= 150n));
+      await log.close();
+    }));
+
+  it('answers the same when the shared cache evicts indexes (they are read again from their files), and sweeps temp files', () =>
+    withTempDir(async (dir) => {
+      let log = await PartitionLog.open(dir, smallSegments);
+      const expected = await fillKeyed(log);
+      await log.keyIndex.settled();
+      await log.close();
+      await writeFile(`${dir}/00000000000000000000.keyidx.tmp`, 'half written');
+      log = await PartitionLog.open(dir, smallSegments);
+      const tiny = new KeyIndexCache(1);
+      const indexer = new KeyIndexer({ segments: () => log.segmentList(), fsync: false, logger: () => {} }, tiny);
+      for (const [key, offsets] of expected) {
+        expect(await offsetsWithKey((await indexer.lookup(Buffer.from(key), everything))!.batches, key)).toEqual(offsets);
+        expect(tiny.heldBytes).toBeLessThan(2 * 1024);
+      }
+      await log.keyIndex.settled();
+      await expect(stat(`${dir}/00000000000000000000.keyidx.tmp`)).rejects.toThrow(/ENOENT/);
       await log.close();
     }));
 

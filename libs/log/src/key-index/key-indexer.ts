@@ -1,5 +1,5 @@
-import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fsyncDir } from '../fsync-dir';
 import type { LogLogger } from '../log-config';
 import type { Segment } from '../segment';
@@ -65,9 +65,18 @@ export class KeyIndexer {
     });
   }
 
-  /** Builds the missing or stale indexes of every sealed segment in the background (after open). */
+  /**
+   * Builds the missing or stale indexes of every sealed segment in the background (after open),
+   * and removes temp files a crash left mid-write.
+   */
   buildMissing(): void {
-    for (const s of this.host.segments().slice(0, -1)) this.segmentSealed(s);
+    const segments = this.host.segments();
+    const dir = dirname(segments[0]!.paths.log);
+    background = background.then(async () => {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const n of names) if (n.endsWith(KEY_INDEX_TMP)) await unlink(join(dir, n)).catch(() => {});
+    });
+    for (const s of segments.slice(0, -1)) this.segmentSealed(s);
   }
 
   /**
@@ -153,7 +162,7 @@ export class KeyIndexer {
   private async persist(segment: Segment, idx: SegmentKeyIndex): Promise<void> {
     if (!this.host.segments().includes(segment)) return;
     const path = segment.paths.keyIndex;
-    const tmp = path + '.tmp';
+    const tmp = path + KEY_INDEX_TMP;
     const data = idx.encode();
     if (this.host.fsync) {
       const fh = await open(tmp, 'w');
@@ -186,6 +195,8 @@ export class KeyIndexer {
     await Promise.allSettled([...this.building.values()]);
   }
 }
+
+const KEY_INDEX_TMP = '.keyidx.tmp';
 
 /** Indexes whose file on disk is up to date. */
 const persisted = new WeakSet<SegmentKeyIndex>();
