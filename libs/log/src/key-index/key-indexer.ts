@@ -61,7 +61,14 @@ export class KeyIndexer {
     if (!this.enabled || this.closed) return;
     background = background.then(async () => {
       if (this.closed || !this.host.segments().includes(segment)) return;
-      await this.indexOf(segment).catch((err: Error) => this.host.logger('warn', 'key index build failed', { path: segment.paths.log, err: err.message }));
+      try {
+        // A lookup may have been catching the segment up while it was still active: that run
+        // keeps it in memory only, so ask again once it is done (then it is persisted).
+        await this.indexOf(segment);
+        await this.indexOf(segment);
+      } catch (err) {
+        this.host.logger('warn', 'key index build failed', { path: segment.paths.log, err: (err as Error).message });
+      }
     });
   }
 
