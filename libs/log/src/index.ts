@@ -19,3 +19,6 @@ export { setIoFaultHook } from './file-io';
 export type { IoFaultHook, IoOperation } from './file-io';
 export { fsyncDir } from './fsync-dir';
 export { readPartitionMetadata } from './partition-metadata';
+export { KeyIndexer } from './key-index/key-indexer';
+export type { KeyLookupOptions, KeyLookupResult } from './key-index/key-indexer';
+export { keyHash } from './key-index/key-hash';

@@ -37,6 +37,7 @@ import { buildMarkerBatch, planProducerAppend } from './producer-state/leader-ap
 import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
 import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
 import { ProducerSnapshots } from './producer-state/snapshots';
+import { KeyIndexer } from './key-index/key-indexer';
 import type { AbortedTxn } from './txn-index';
 import type { ReadBufferPool } from './read-buffer-pool';
 
@@ -131,6 +132,8 @@ export class PartitionLog {
   private readonly snapshots: ProducerSnapshots;
   /** False while producer state is (re)loading or after a load failed: no snapshot may capture it then. */
   private producerStateLoaded = false;
+  /** Key hash -> batches, per segment (see key-index/); `keyIndex.enabled` follows the topic config. */
+  readonly keyIndex: KeyIndexer;
 
   private constructor(
     readonly dir: string,
@@ -167,6 +170,8 @@ export class PartitionLog {
     this.recovery = new RecoveryPoint(this.writtenEnd);
     active.keepTail(config.tailCacheBytes, config.tailCacheBudget);
     this.drawJitter();
+    this.keyIndex = new KeyIndexer({ segments: () => this.segments, fsync: config.fsync === 'always', logger: config.logger });
+    this.keyIndex.enabled = config.keyIndex;
   }
 
   /** Opens the partition directory, creating it or recovering what is there. */
@@ -190,6 +195,7 @@ export class PartitionLog {
       await log.close().catch(() => {});
       throw e instanceof LogError ? e : new LogError('storage', `cannot load producer state of ${dir}: ${(e as Error).message}`, { cause: e });
     }
+    log.keyIndex.buildMissing();
     return log;
   }
 
@@ -741,6 +747,7 @@ export class PartitionLog {
       .then(() => {
         const unsyncedBelow = this.segments.some((s) => s.baseOffset < segment.baseOffset && s.writtenEnd > this.recovery.offset);
         if (!unsyncedBelow && !this.closed) this.recovery.flushedTo(segment.writtenEnd);
+        this.keyIndex.segmentSealed(segment);
       })
       .catch(() => undefined); // deleted meanwhile (retention) or closed: the point stays behind
   }
@@ -749,6 +756,7 @@ export class PartitionLog {
     if (this.closed) return;
     this.closed = true;
     this.flushPolicy.close();
+    await this.keyIndex.close();
     await this.swapSettled();
     await this.queue.idle();
     const active = this.segments[this.segments.length - 1]!;

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type BatchInfo, hasTrustedMaxTimestamp, type ScanProblem, scanBatches } from './batch-scan';
-import { DELETED_SUFFIX, segmentPaths } from './file-names';
+import { DELETED_SUFFIX, type SegmentPaths, segmentPaths } from './file-names';
 import { fsyncDir } from './fsync-dir';
 import { readAt, writeAllAt } from './file-io';
 import { LogError } from './log-error';
@@ -25,7 +25,7 @@ const TAIL_BATCHES = 256;
  * `written*` only bytes whose write completed — readers never go past the latter.
  */
 export class Segment {
-  readonly paths: { log: string; index: string; timeIndex: string; txnIndex: string };
+  readonly paths: SegmentPaths;
   offsetIndex: OffsetIndex;
   /** Aborted transactions whose marker is in this segment (kept by the log, see PartitionLog). */
   readonly txnIndex: TxnIndex;
@@ -422,6 +422,8 @@ export class Segment {
   async truncateAt(position: number): Promise<void> {
     this.dataTail?.clear();
     const fh = await this.logFile();
+    // The key index described the bytes cut off; it is rebuilt when this segment seals again.
+    await unlink(this.paths.keyIndex).catch(() => {});
     await fh.truncate(position);
     await this.rebuildFromScan(fh, position, false);
     await this.rewriteIndexes();
@@ -461,7 +463,7 @@ export class Segment {
     this.dropDataTail();
     await this.closeIndexFiles();
     const renamed: string[] = [];
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) {
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex, this.paths.keyIndex]) {
       if (delayMs <= 0) {
         await unlink(p).catch(() => {});
         continue;

@@ -14,6 +14,7 @@ import { PartitionReplica } from './partition-replica';
 import { LogDirJanitor } from './topic-deletions';
 import { RecoveryPoints } from './recovery-checkpoint';
 import { logLifecycleSettings } from './retention-settings';
+import { keyIndexEnabled } from './topic-settings';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
@@ -191,6 +192,7 @@ export class ReplicaManager extends EventEmitter {
   private applyLogSettings(r: PartitionReplica): void {
     try {
       r.log.updateSettings(logLifecycleSettings(r.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log);
+      r.log.keyIndex.enabled = keyIndexEnabled(r.configs);
     } catch (err) {
       this.opts.logger.warn({ err, topic: r.topic, partition: r.partition }, 'topic log settings not applied');
     }
@@ -462,7 +464,7 @@ export class ReplicaManager extends EventEmitter {
   private async open(w: Wanted): Promise<PartitionReplica | undefined> {
     const dir = this.dirs.pathOf(w.topic, w.partition);
     const settings = logLifecycleSettings(w.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log;
-    const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId };
+    const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId, keyIndex: keyIndexEnabled(w.configs) };
     if (this.opts.logDirFailures?.isOffline(dirname(dir))) return undefined;
     try {
       let log: PartitionLog;

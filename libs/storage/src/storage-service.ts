@@ -52,6 +52,7 @@ import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
 import { isDiskError, type LogDirFailures } from './log-dir-failure';
+import { createQueryHandler } from './query/query-service';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -421,6 +422,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         (err) => callback(err as Error, null),
       );
     },
+    query: createQueryHandler({ replicas: opts.replicas, logger: opts.logger, partitionOffline: (t, p) => !!opts.logDirFailures?.partitionOffline(t, p) }),
     recoverLogDir: (call: ServerUnaryCall<RecoverLogDirRequest, RecoverLogDirResponse>, callback: sendUnaryData<RecoverLogDirResponse>) => {
       const failures = opts.logDirFailures;
       const answer = (errorCode: number, errorMessage: string) =>

@@ -2,7 +2,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DevCluster, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
+import { DevCluster, devAdminCertificate, devConsoleCertificate, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
 import { parseProperties } from '@dms/kafka-client';
 import { statusWithoutSecrets } from './redact-status';
 
@@ -144,6 +144,14 @@ export async function devUp(o: DevUpOptions): Promise<number> {
       }
     });
     if (!shuttingDown) {
+      // Operator tools' certificates beside the services' (internal TLS only): admin-0 for the
+      // CLI's maintenance and query commands, console-0 for the web console.
+      try {
+        devAdminCertificate(resolve(o.dataDir));
+        devConsoleCertificate(resolve(o.dataDir));
+      } catch (e) {
+        warn(`dms dev: cannot issue the admin and console certificates: ${(e as Error).message}`);
+      }
       const s = cluster.status();
       if (o.json) {
         say(JSON.stringify({ event: 'ready', ...statusWithoutSecrets(s) }));
