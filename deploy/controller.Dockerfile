@@ -20,7 +20,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     DMS_METRICS_HOST=0.0.0.0 \
-    DMS_METRICS_PORT=9464
+    DMS_METRICS_PORT=9464 \
+    DMS_HEALTH_HOST=0.0.0.0 \
+    DMS_HEALTH_PORT=9465
 # DMS_GRPC_HOST is both bound and advertised: set it to a name other containers resolve to this one.
 ENV DMS_GRPC_PORT=9500
 WORKDIR /app
@@ -28,7 +30,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json ./package.json
 COPY --from=build /src/dist/apps/controller ./dist/apps/controller
 USER node
-EXPOSE 9500 9464
+EXPOSE 9500 9464 9465
 # The service handles SIGTERM itself (deregisters from etcd, exits 0); exec form so it gets the signal.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/apps/controller/main.js"]

@@ -20,14 +20,16 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     DMS_METRICS_HOST=0.0.0.0 \
-    DMS_METRICS_PORT=9464
+    DMS_METRICS_PORT=9464 \
+    DMS_HEALTH_HOST=0.0.0.0 \
+    DMS_HEALTH_PORT=9465
 ENV DMS_LISTENERS=PLAINTEXT://0.0.0.0:9092
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json ./package.json
 COPY --from=build /src/dist/apps/gateway ./dist/apps/gateway
 USER node
-EXPOSE 9092 9464
+EXPOSE 9092 9464 9465
 # The service handles SIGTERM itself (deregisters from etcd, exits 0); exec form so it gets the signal.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/apps/gateway/main.js"]

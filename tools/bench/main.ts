@@ -11,6 +11,7 @@ import { runConcurrentConsumers } from './consumers';
 import { formatCpuPer100MB, readClusterFile, startCpuSampler, type ProcessRef } from './cpu';
 import { checkCaseArgs, formatTable, parseTableArgs, runTable, TABLE_CASES, tableConditions, type TableOptions } from './table';
 import { runTransactionalProduce } from './txn-load';
+import { mainKeys } from './key-lookup';
 import type { PhaseResult } from './stats';
 import { type DiskSample, startDiskSampler } from './disk-usage';
 
@@ -204,6 +205,7 @@ async function mainTable(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'table') return mainTable(argv.slice(1));
+  if (argv[0] === 'keys') return mainKeys(argv.slice(1));
   let o: BenchOptions;
   try {
     o = parseBenchArgs(argv);

@@ -6,7 +6,7 @@ import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
 import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
-import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, bindOutgoingConnections } from '@dms/platform';
+import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, startHealthServer, bindOutgoingConnections } from '@dms/platform';
 
 async function main(): Promise<void> {
   let config;
@@ -65,21 +65,26 @@ async function main(): Promise<void> {
     tailCachePartitionBytes: config['log.tail.cache.partition.bytes'],
     staticConfigs,
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
+    consumerLagIntervalMs: config['metrics.consumer.lag.interval.ms'],
     groups: groupConfigFrom(config),
     transactions: transactionOptionsFromConfig(config),
     replication: replicationOptionsFromConfig(config),
     cleaner: cleanerOptionsFromConfig(config),
     tracer: telemetry.tracer,
     meter: telemetry.meter,
+    liveGauges: telemetry.liveGauges,
     logger,
     onFatal: (err) => {
       process.stderr.write(`dms-broker: ${err.message}\n`);
       void broker.stop().finally(() => process.exit(1));
     },
   });
+  // Up before start(): a probe sees "starting" (503) while logs recover, not a refused connection.
+  const health = await startHealthServer({ port: config['health.port'], host: config['health.host'], readiness: () => broker.readiness() });
+  onShutdown(() => health.close(), 'health');
   onShutdown(() => broker.stop(), 'broker');
   await broker.start();
-  logger.info({ role: 'broker', id, pid: process.pid, grpcPort: broker.port, metricsPort: telemetry.metricsPort }, 'ready');
+  logger.info({ role: 'broker', id, pid: process.pid, grpcPort: broker.port, metricsPort: telemetry.metricsPort, ...(health.port ? { healthPort: health.port } : {}) }, 'ready');
 }
 
 main().catch((err) => {

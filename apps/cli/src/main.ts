@@ -10,6 +10,7 @@ import { register as registerProducers } from './commands/producers';
 import { register as registerRecords } from './commands/records';
 import { register as registerTopics } from './commands/topics';
 import { register as registerUsers } from './commands/users';
+import { register as registerMessages } from './commands/messages';
 import { register as registerAcls } from './commands/acls';
 import { register as registerConfigs } from './commands/configs';
 import { register as registerTransactions } from './commands/transactions';
@@ -18,7 +19,7 @@ const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts]) {
+for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts, registerMessages]) {
   register(program);
 }
 

@@ -11,6 +11,7 @@ import {
   onShutdown,
   renderHelp,
   startTelemetry,
+  startHealthServer,
   bindOutgoingConnections,
 } from '@dms/platform';
 
@@ -87,11 +88,15 @@ async function main(): Promise<void> {
     staticConfigs,
     log: logger,
     tracer: telemetry.tracer,
+    meter: telemetry.meter,
   });
+  const health = await startHealthServer({ port: config['health.port'], host: config['health.host'], readiness: () => controller.readiness() });
+  onShutdown(() => health.close(), 'health');
   onShutdown(() => controller.stop(), 'controller');
   await controller.start();
   const ready: Record<string, unknown> = { role: 'controller', id, pid: process.pid, grpcPort: controller.grpcPort };
   if (telemetry.metricsPort) ready.metricsPort = telemetry.metricsPort;
+  if (health.port) ready.healthPort = health.port;
   logger.info(ready, 'ready');
 }
 

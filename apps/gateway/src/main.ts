@@ -2,7 +2,7 @@ import { staticBrokerConfigs } from '@dms/configs';
 import { etcdClientOptions } from '@dms/cluster';
 import { setupInternalSecurity } from '@dms/rpc';
 import { Gateway, gatewayConfigDef, listenerPortField, parseIpOverrides, resolveListeners, serverTlsOptions } from '@dms/gateway';
-import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, bindOutgoingConnections } from '@dms/platform';
+import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, startHealthServer, bindOutgoingConnections } from '@dms/platform';
 
 async function main(): Promise<void> {
   let config;
@@ -101,10 +101,12 @@ async function main(): Promise<void> {
     meter: telemetry.meter,
     logger,
   });
+  const health = await startHealthServer({ port: config['health.port'], host: config['health.host'], readiness: () => gateway.readiness() });
+  onShutdown(() => health.close(), 'health');
   onShutdown(() => gateway.stop(), 'gateway');
   await gateway.start();
   const listenerPorts = Object.fromEntries(Object.entries(gateway.ports).map(([name, port]) => [listenerPortField(name), port]));
-  logger.info({ role: 'gateway', id, pid: process.pid, kafkaPort: gateway.port, ...listenerPorts, metricsPort: telemetry.metricsPort }, 'ready');
+  logger.info({ role: 'gateway', id, pid: process.pid, kafkaPort: gateway.port, ...listenerPorts, metricsPort: telemetry.metricsPort, ...(health.port ? { healthPort: health.port } : {}) }, 'ready');
 }
 
 main().catch((err) => {

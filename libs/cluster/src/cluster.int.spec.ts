@@ -189,4 +189,36 @@ describe('etcd coordination (real etcd)', () => {
     expect([...pw.map.keys()].sort()).toEqual([brokerKey(cluster, 7), brokerKey(cluster, 9)]);
     await pw.close();
   });
+  it('a view whose etcd was wiped (store replaced, revision went back) drops the keys that vanished', async () => {
+    // Its own etcd: this one is wiped under the view's feet.
+    const wipeDir = mkdtempSync(join(tmpdir(), 'dms-cluster-wipe-'));
+    let own = await startEtcd({ dataDir: wipeDir });
+    const c1 = new Etcd3({ hosts: `http://${own.endpoint}` });
+    const c2 = new Etcd3({ hosts: `http://${own.endpoint}` });
+    try {
+      const { PrefixWatch } = await import('./watch-cache');
+      const prefix = '/dms/wiped/';
+      // Enough writes that the old revision stays ahead of the new store's for the whole test.
+      for (let i = 0; i < 50; i++) await c1.put(`${prefix}k${i % 5}`).value(`v${i}`);
+      const pw = new PrefixWatch<string>(c2, { prefix, decode: (_k, v) => v.toString(), retryMs: 100, probeMs: 200 });
+      pw.start();
+      await pw.ready;
+      expect(pw.map.size).toBe(5);
+      const before = pw.revision;
+
+      await own.stop();
+      rmSync(wipeDir, { recursive: true, force: true });
+      own = await startEtcd({ dataDir: wipeDir, clientPort: own.clientPort, peerPort: own.peerPort });
+      await c1.put(`${prefix}fresh`).value('new');
+
+      await waitFor('cache follows the replaced store', () => pw.map.size === 1 && pw.get(`${prefix}fresh`) !== undefined, 20_000);
+      expect(pw.revision).toBeLessThan(before);
+      await pw.close();
+    } finally {
+      c1.close();
+      c2.close();
+      await own.stop();
+      rmSync(wipeDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -19,12 +19,22 @@ export interface PrefixWatchOptions<T> {
   log?: Log;
   /** Delay before re-listing after a failure. */
   retryMs?: number;
+  /**
+   * How often to read etcd's current revision (default 5000 ms; 0 = never). A revision below the
+   * one this cache has seen means etcd's store was replaced (restored from an old snapshot, or
+   * wiped and started empty): a watch from the old revision would then wait silently for a future
+   * that never names the keys that vanished, so the cache re-lists instead.
+   */
+  probeMs?: number;
 }
 
 /**
  * A local copy of every key under a prefix: list at revision R, then watch from R+1. When the
  * watch is cancelled (compaction) or listing fails, it re-lists and emits the difference as
  * ordinary changes, so consumers never need a separate "resync" path.
+ *
+ * A periodic read of etcd's revision detects a store that went backwards (wiped, or restored from
+ * an old snapshot) and re-lists too, so keys that vanished with it do not stay served from here.
  *
  * Events: 'change' (CacheChange<T>), 'synced' (revision: bigint) after each (re-)list.
  */
@@ -34,6 +44,8 @@ export class PrefixWatch<T> extends EventEmitter {
   private closed = false;
   private revisionValue = 0n;
   private retryTimer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
+  private probing = false;
   private readonly log: Log;
   /** Resolves after the first successful list. */
   readonly ready: Promise<void>;
@@ -69,6 +81,7 @@ export class PrefixWatch<T> extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.probeTimer) clearInterval(this.probeTimer);
     await this.dropWatcher();
   }
 
@@ -115,6 +128,7 @@ export class PrefixWatch<T> extends EventEmitter {
     }
     this.revisionValue = revision;
     this.watch(revision + 1n);
+    this.startProbe();
     this.emit('synced', revision);
     this.resolveReady();
   }
@@ -137,6 +151,30 @@ export class PrefixWatch<T> extends EventEmitter {
     // etcd3 reconnects a disconnected watch by itself from its last revision; an 'error' means
     // the watch was cancelled (typically the revision was compacted away), so only a re-list helps.
     w.on('error', (e) => this.scheduleResync(`watch cancelled: ${errMessage(e)}`));
+  }
+
+  private startProbe(): void {
+    const every = this.opts.probeMs ?? 5000;
+    if (every <= 0 || this.probeTimer || this.closed) return;
+    this.probeTimer = setInterval(() => void this.probe(), every);
+    this.probeTimer.unref();
+  }
+
+  /** Reads etcd's current revision; one below what this cache has seen means a replaced store. */
+  private async probe(): Promise<void> {
+    if (this.probing || this.closed || this.retryTimer) return;
+    this.probing = true;
+    try {
+      const res = await this.client.get(this.opts.prefix).exec();
+      const current = BigInt(res.header.revision);
+      if (!this.closed && current < this.revisionValue) {
+        this.scheduleResync(`etcd revision went back from ${this.revisionValue} to ${current}: store replaced`);
+      }
+    } catch {
+      // Unreachable etcd: the watch's own reconnects and the next probe deal with it.
+    } finally {
+      this.probing = false;
+    }
   }
 
   private bump(rev: string): void {

@@ -17,6 +17,8 @@ export interface TopicKeyDef extends KeyDef {
 }
 
 const HOUR = 3_600_000;
+/** DMS's topic key turning the per-segment key index (message query by key) on or off. */
+export const KEY_INDEX_ENABLE = 'dms.message.key.index.enable';
 const MINUTE = 60_000;
 const CODECS = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 
@@ -104,6 +106,9 @@ export const TOPIC_CONFIG_DEFS: readonly TopicKeyDef[] = [
     'Age at which the active segment is closed even if not full.'),
   t('unclean.leader.election.enable', 'BOOLEAN', 'false', '', bool, ['unclean.leader.election.enable'], true,
     'Let a replica outside the ISR become leader when no ISR member is alive (may lose acknowledged records).'),
+  // DMS's own keys (no Kafka equivalent), named in a namespace Kafka will not use.
+  t(KEY_INDEX_ENABLE, 'BOOLEAN', 'true', '', bool, [], true,
+    'DMS: keep an index of record keys beside each segment so a message query by key reads only the batches holding the key.'),
 ];
 
 export const TOPIC_CONFIGS: ReadonlyMap<string, TopicKeyDef> = new Map(TOPIC_CONFIG_DEFS.map((d) => [d.name, d]));

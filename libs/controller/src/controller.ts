@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from '@grpc/grpc-js';
-import type { Tracer } from '@opentelemetry/api';
+import type { Meter, Tracer } from '@opentelemetry/api';
 import type { Etcd3, IOptions } from 'etcd3';
 import {
   ClusterView,
@@ -20,10 +20,12 @@ import {
   type Log,
 } from '@dms/cluster';
 import { bindServer, ControllerServiceService, createGrpcServer, stopServer, traced } from '@dms/rpc';
+import { readinessOf, type Readiness } from '@dms/platform';
 import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings, TransactionStateTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { ConfigManager } from './config-manager';
+import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
@@ -58,6 +60,8 @@ export interface ControllerOptions {
   staticConfigs?: Record<string, string>;
   log?: Log;
   tracer?: Tracer;
+  /** Where the controller's metrics go (the service's Prometheus endpoint); none when absent. */
+  meter?: Meter;
 }
 
 /**
@@ -79,6 +83,7 @@ export class Controller extends EventEmitter {
   private server?: Server;
   private port = 0;
   private stopped = false;
+  private started = false;
   private readonly log: Log;
   private readonly startTimeMs = Date.now();
 
@@ -94,6 +99,7 @@ export class Controller extends EventEmitter {
       retryIntervalMs: Math.max(200, Math.floor(opts.leaseTtlMs / 6)),
       log: this.log,
     });
+    if (opts.meter) controllerMetrics(opts.meter, this.view, () => this.election.isLeader);
     this.topicManager = new TopicManager({
       client: this.client,
       clusterName: opts.clusterName,
@@ -189,6 +195,16 @@ export class Controller extends EventEmitter {
     this.reconciler.start();
     this.rebalancer?.start();
     this.election.start();
+    this.started = true;
+  }
+
+  /** Whether this controller is connected to etcd and serving (health endpoint /readyz). */
+  readiness(): Readiness {
+    const live = this.started && !this.stopped;
+    return readinessOf([
+      [live, this.stopped ? 'stopping' : 'starting: registering in etcd and loading the cluster view'],
+      [!live || this.session.alive, 'etcd session lost: re-connecting to etcd'],
+    ]);
   }
 
   /** Resigns (a standby takes over at once), stops serving and revokes the lease. */

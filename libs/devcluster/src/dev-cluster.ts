@@ -66,6 +66,11 @@ export interface DevClusterOptions {
    * the cluster is secure (gatewayListeners holds SASL_SSL and `security.caFile` is set).
    */
   console?: boolean | { port?: number; https?: { certFile: string; keyFile: string } };
+  /**
+   * Every service serves Prometheus metrics on a free port of its own address (the previous run's
+   * port when still free), recorded as ports.metricsPort; `config` of a role still wins.
+   */
+  metrics?: boolean;
 }
 
 export interface ProcessRecord {
@@ -228,7 +233,9 @@ export class DevCluster extends EventEmitter {
       for (let id = 1; id <= counts[role]; id++) {
         let kafkaPort = 0;
         if (role === 'gateway') kafkaPort = id === 1 ? this.bootstrapPort : await reusePort(previousGatewayPort(id), this.addresses.of(role, id));
-        this.services.push(this.makeService(role, id, scripts[role], kafkaPort));
+        const previousMetricsPort = previous?.processes?.find((p) => p.role === role && p.id === id)?.ports?.metricsPort;
+        const metricsPort = o.metrics ? await reusePort(previousMetricsPort, this.addresses.of(role, id)) : 0;
+        this.services.push(this.makeService(role, id, scripts[role], kafkaPort, metricsPort));
       }
     }
     // Controllers first (they own metadata), then the brokers they place partitions on, then the gateways
@@ -309,7 +316,7 @@ export class DevCluster extends EventEmitter {
     return out;
   }
 
-  private makeService(role: ClusterRole, id: number, script: string, kafkaPort: number): ServiceProcess {
+  private makeService(role: ClusterRole, id: number, script: string, kafkaPort: number, metricsPort = 0): ServiceProcess {
     const config: Record<string, ConfigValue> = {
       [ID_FLAG[role]]: id,
       'cluster.name': this.clusterName,
@@ -328,6 +335,10 @@ export class DevCluster extends EventEmitter {
       config['grpc.port'] = 0;
     }
     if (role === 'broker') config['log.dirs'] = join(this.dataDir, `broker-${id}`);
+    if (metricsPort > 0) {
+      config['metrics.port'] = metricsPort;
+      config['metrics.host'] = host;
+    }
     Object.assign(config, devInternalSecurityConfig(this.dataDir, this.internalSecurity(), role, id, [host, 'localhost']));
     if (role === 'gateway') {
       config.listeners = [`PLAINTEXT://${host}:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://${host}:0`)].join(',');

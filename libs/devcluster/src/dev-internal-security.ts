@@ -35,3 +35,13 @@ export function devAdminCertificate(dataDir: string): ServiceCertFiles | undefin
   if (!existsSync(join(dir, 'ca.pem')) || !existsSync(join(dir, 'ca-key.pem'))) return undefined;
   return ensureServiceCert(ensureInternalCa(dir), 'admin', 0, ['localhost']);
 }
+
+/**
+ * The web console's certificate (dms://console/0) of a dev cluster, beside admin-0: the console
+ * and `dms messages` use it for the message query RPC. Undefined like devAdminCertificate.
+ */
+export function devConsoleCertificate(dataDir: string): ServiceCertFiles | undefined {
+  const dir = internalCertsDir(dataDir);
+  if (!existsSync(join(dir, 'ca.pem')) || !existsSync(join(dir, 'ca-key.pem'))) return undefined;
+  return ensureServiceCert(ensureInternalCa(dir), 'console', 0, ['localhost']);
+}

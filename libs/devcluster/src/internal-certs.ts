@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * The roles of DMS services (the `dms://<role>/<id>` SAN URI of each service certificate), and
  * `admin` for an operator's tool calling maintenance RPCs.
  */
-export type InternalRole = 'gateway' | 'broker' | 'controller' | 'admin';
+export type InternalRole = 'gateway' | 'broker' | 'controller' | 'admin' | 'console';
 
 export interface InternalCertFiles {
   dir: string;
@@ -76,7 +76,7 @@ export function ensureServiceCert(ca: InternalCertFiles, role: InternalRole, id:
   if (existsSync(files.cert) && existsSync(files.key)) return files;
   if (!existsSync(ca.caKey)) throw new Error(`cannot issue ${name}: the internal CA key ${ca.caKey} is missing (put it back to add services)`);
   const san = [`URI:dms://${role}/${id}`, ...hostSans(hosts)].join(',');
-  const eku = role === 'gateway' || role === 'admin' ? 'clientAuth' : 'serverAuth,clientAuth';
+  const eku = role === 'gateway' || role === 'admin' || role === 'console' ? 'clientAuth' : 'serverAuth,clientAuth';
   const ext = join(ca.dir, `${name}.ext`);
   const csr = join(ca.dir, `${name}.csr`);
   writeFileSync(ext, `subjectAltName=${san}\nextendedKeyUsage=${eku}\nkeyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:FALSE\n`);

@@ -3,7 +3,7 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, gatewayKey, gatewayRegistration, renewOnLoss } from '@dms/cluster';
 import type { TlsOptions } from 'node:tls';
 import type { RequestContext } from '@dms/kafka-handlers';
-import { MetricNames, type Logger } from '@dms/platform';
+import { MetricNames, readinessOf, type Logger, type Readiness } from '@dms/platform';
 import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
@@ -87,6 +87,7 @@ export class Gateway {
   private transactions!: GatewayTransactionPort;
   private servers: KafkaServer[] = [];
   private stopped = false;
+  private started = false;
   private security!: GatewaySecurityPort;
   /** Port of the first listener. */
   port = 0;
@@ -174,6 +175,18 @@ export class Gateway {
     cluster.setSelf(registration);
     await this.session.start();
     await this.session.register(gatewayKey(opts.clusterName, opts.nodeId), gatewayRegistration.encode(registration));
+    this.started = true;
+  }
+
+  /** Whether clients may be sent here (health endpoint /readyz): the cluster view loaded and every listener bound. */
+  readiness(): Readiness {
+    const live = this.started && !this.stopped;
+    return readinessOf([
+      [live, this.stopped ? 'stopping' : 'starting: loading the cluster view and binding listeners'],
+      [!live || this.servers.length === (this.opts.listeners?.length ?? 1), 'not every listener is bound'],
+      [!live || this.view.clusterId() !== undefined, 'the cluster view holds no cluster id yet'],
+      [!live || this.session.alive, 'etcd session lost: the cluster view may be stale'],
+    ]);
   }
 
   async stop(): Promise<void> {

@@ -737,6 +737,17 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * The committed offsets of the groups in fully loaded partitions (read-only, for lag metrics):
+   * only this coordinator reports them, and a loading partition's groups are not whole yet.
+   */
+  *committedOffsets(): Generator<{ groupId: string; topic: string; partition: number; offset: bigint }> {
+    for (const g of this.groups.values()) {
+      if (this.partitions.get(g.partition)?.state !== 'active') continue;
+      for (const o of g.offsets.values()) yield { groupId: g.groupId, topic: o.topic, partition: o.partition, offset: o.offset };
+    }
+  }
+
   /** For tests and diagnostics. */
   groupState(groupId: string): string | undefined {
     return this.groups.get(groupId)?.state;

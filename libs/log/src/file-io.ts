@@ -1,15 +1,24 @@
 import { writevSync } from 'node:fs';
 import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { LogError } from './log-error';
+import type { ReadBufferPool } from './read-buffer-pool';
 
-/** Positional read that loops over short reads; returns the bytes actually present. */
-export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+/**
+ * Positional read that loops over short reads; returns the bytes actually present. With a pool
+ * the buffer is leased from it (the caller releases it); a failed read gives it back.
+ */
+export async function readAt(fh: FileHandle, position: number, length: number, pool?: ReadBufferPool): Promise<Buffer> {
+  const buf = pool ? pool.acquire(length) : Buffer.allocUnsafe(length);
   let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
+  try {
+    while (done < length) {
+      const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+  } catch (err) {
+    pool?.release(buf);
+    throw err;
   }
   return done === length ? buf : buf.subarray(0, done);
 }

@@ -10,6 +10,8 @@ export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 /** Kafka's aborted-transaction index beside each segment. */
 export const TXN_INDEX_SUFFIX = '.txnindex';
+/** DMS's key index beside a segment (see key-index/). */
+export const KEY_INDEX_SUFFIX = '.keyidx';
 /** Kafka's producer state snapshots, named by the offset they were taken at. */
 export const SNAPSHOT_SUFFIX = '.snapshot';
 /** Kafka's suffix for segment files scheduled for asynchronous deletion. */
@@ -17,9 +19,23 @@ export const DELETED_SUFFIX = '.deleted';
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const PARTITION_METADATA = 'partition.metadata';
 
-export function segmentPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string; txnIndex: string } {
+export interface SegmentPaths {
+  log: string;
+  index: string;
+  timeIndex: string;
+  txnIndex: string;
+  keyIndex: string;
+}
+
+export function segmentPaths(dir: string, baseOffset: bigint): SegmentPaths {
   const stem = join(dir, segmentFileStem(baseOffset));
-  return { log: stem + LOG_SUFFIX, index: stem + INDEX_SUFFIX, timeIndex: stem + TIME_INDEX_SUFFIX, txnIndex: stem + TXN_INDEX_SUFFIX };
+  return {
+    log: stem + LOG_SUFFIX,
+    index: stem + INDEX_SUFFIX,
+    timeIndex: stem + TIME_INDEX_SUFFIX,
+    txnIndex: stem + TXN_INDEX_SUFFIX,
+    keyIndex: stem + KEY_INDEX_SUFFIX,
+  };
 }
 
 /** Base offset encoded in a segment file name, or undefined for any other file. */

@@ -55,6 +55,8 @@ export interface LogConfig {
    * log dir failure handling). `dir` is the partition directory.
    */
   onStorageError?: (err: LogError, dir: string) => void;
+  /** Keep a key index per segment (the topic's dms.message.key.index.enable; default true). */
+  keyIndex?: boolean;
 }
 
 /** The settings a log takes at run time (topic config changes), validated like the rest. */
@@ -67,6 +69,7 @@ export interface ResolvedLogConfig {
   fsync: 'never' | 'always';
   findOffsetByTimestamp?: FindOffsetByTimestamp;
   logger: LogLogger;
+  keyIndex: boolean;
   logStartOffset?: bigint;
   recoveryPoint?: bigint;
   maxReadBytes: number;
@@ -101,6 +104,7 @@ export function resolveLogConfig(config: LogConfig): ResolvedLogConfig {
     tailCacheBytes: checkTailCacheBytes(config.tailCacheBytes ?? 1 << 20),
     tailCacheBudget: config.tailCacheBudget,
     onStorageError: config.onStorageError,
+    keyIndex: config.keyIndex ?? true,
     ...resolveMutable({ ...config, segmentBytes }, {
       segmentBytes,
       segmentMs: Infinity,

@@ -73,16 +73,21 @@ describe('PartitionLog', () => {
       const one = await sizeOf(2, 100);
       const log = await PartitionLog.open(dir, { segmentBytes: one * 3 + 10, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' });
       await fill(log, 10, 2, 100, 0);
+      // Sealed segments get their key index in the background (see key-index/).
+      await log.keyIndex.settled();
       await log.close();
       const files = (await readdir(dir)).sort();
       expect(files).toEqual([
         '00000000000000000000.index',
+        '00000000000000000000.keyidx',
         '00000000000000000000.log',
         '00000000000000000000.timeindex',
         '00000000000000000006.index',
+        '00000000000000000006.keyidx',
         '00000000000000000006.log',
         '00000000000000000006.timeindex',
         '00000000000000000012.index',
+        '00000000000000000012.keyidx',
         '00000000000000000012.log',
         '00000000000000000012.snapshot',
         '00000000000000000012.timeindex',

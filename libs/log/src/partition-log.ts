@@ -37,7 +37,9 @@ import { buildMarkerBatch, planProducerAppend } from './producer-state/leader-ap
 import { type AppendOrigin, ProducerStateManager } from './producer-state/producer-state-manager';
 import { abortedEntry, applyBatch, collectAborted, replaySegments } from './producer-state/replay';
 import { ProducerSnapshots } from './producer-state/snapshots';
+import { KeyIndexer } from './key-index/key-indexer';
 import type { AbortedTxn } from './txn-index';
+import type { ReadBufferPool } from './read-buffer-pool';
 
 export type { TimestampOffset, AbortedTxn };
 
@@ -75,6 +77,12 @@ export interface ReadOptions {
   upperBound: bigint;
   /** Return the first batch even when it alone exceeds maxBytes. */
   minOneBatch: boolean;
+  /**
+   * Disk reads, and in-memory tail reads that span several tail blocks, go into buffers leased
+   * from this pool; the caller releases `records` (any view of it) once its bytes are copied out.
+   * A tail read within one block is a view of the block, not leased (releasing it is a no-op).
+   */
+  pool?: ReadBufferPool;
 }
 
 export interface ReadResult {
@@ -124,6 +132,8 @@ export class PartitionLog {
   private readonly snapshots: ProducerSnapshots;
   /** False while producer state is (re)loading or after a load failed: no snapshot may capture it then. */
   private producerStateLoaded = false;
+  /** Key hash -> batches, per segment (see key-index/); `keyIndex.enabled` follows the topic config. */
+  readonly keyIndex: KeyIndexer;
 
   private constructor(
     readonly dir: string,
@@ -160,6 +170,8 @@ export class PartitionLog {
     this.recovery = new RecoveryPoint(this.writtenEnd);
     active.keepTail(config.tailCacheBytes, config.tailCacheBudget);
     this.drawJitter();
+    this.keyIndex = new KeyIndexer({ segments: () => this.segments, fsync: config.fsync === 'always', logger: config.logger });
+    this.keyIndex.enabled = config.keyIndex;
   }
 
   /** Opens the partition directory, creating it or recovering what is there. */
@@ -183,6 +195,7 @@ export class PartitionLog {
       await log.close().catch(() => {});
       throw e instanceof LogError ? e : new LogError('storage', `cannot load producer state of ${dir}: ${(e as Error).message}`, { cause: e });
     }
+    log.keyIndex.buildMissing();
     return log;
   }
 
@@ -555,10 +568,10 @@ export class PartitionLog {
     const budget = Math.min(Math.max(0, Math.floor(maxBytes)) || 0, this.config.maxReadBytes);
     if (first.size > budget) {
       if (!opts.minOneBatch) return this.readResult(EMPTY);
-      const one = seg.heldBytes(first.position, first.size);
+      const one = seg.heldBytes(first.position, first.size, opts.pool);
       return one && this.readResult(one);
     }
-    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position));
+    const buf = seg.heldBytes(first.position, Math.min(budget, seg.writtenSize - first.position), opts.pool);
     return buf && this.readResult(buf.subarray(0, wholeBatchesBelow(buf, limit)));
   }
 
@@ -591,9 +604,9 @@ export class PartitionLog {
       if (!first) continue; // nothing at or after fetchOffset in this segment: gap
       if (first.lastOffset >= limit) return empty;
       if (first.size > budget) {
-        return opts.minOneBatch ? result(await seg.read(first.position, first.size)) : empty;
+        return opts.minOneBatch ? result(await seg.read(first.position, first.size, opts.pool)) : empty;
       }
-      const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position));
+      const buf = await seg.read(first.position, Math.min(budget, seg.writtenSize - first.position), opts.pool);
       return result(buf.subarray(0, wholeBatchesBelow(buf, limit)));
     }
     return empty;
@@ -734,6 +747,7 @@ export class PartitionLog {
       .then(() => {
         const unsyncedBelow = this.segments.some((s) => s.baseOffset < segment.baseOffset && s.writtenEnd > this.recovery.offset);
         if (!unsyncedBelow && !this.closed) this.recovery.flushedTo(segment.writtenEnd);
+        this.keyIndex.segmentSealed(segment);
       })
       .catch(() => undefined); // deleted meanwhile (retention) or closed: the point stays behind
   }
@@ -742,6 +756,7 @@ export class PartitionLog {
     if (this.closed) return;
     this.closed = true;
     this.flushPolicy.close();
+    await this.keyIndex.close();
     await this.swapSettled();
     await this.queue.idle();
     const active = this.segments[this.segments.length - 1]!;

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type BatchInfo, hasTrustedMaxTimestamp, type ScanProblem, scanBatches } from './batch-scan';
-import { DELETED_SUFFIX, segmentPaths } from './file-names';
+import { DELETED_SUFFIX, type SegmentPaths, segmentPaths } from './file-names';
 import { fsyncDir } from './fsync-dir';
 import { readAt, writeAllAt } from './file-io';
 import { LogError } from './log-error';
@@ -10,6 +10,7 @@ import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index';
 import { SegmentTail, type TailCacheBudget } from './tail-cache';
 import { TxnIndex } from './txn-index';
+import type { ReadBufferPool } from './read-buffer-pool';
 
 const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
 const RECOVERY_CHUNK = 1 << 20;
@@ -24,7 +25,7 @@ const TAIL_BATCHES = 256;
  * `written*` only bytes whose write completed — readers never go past the latter.
  */
 export class Segment {
-  readonly paths: { log: string; index: string; timeIndex: string; txnIndex: string };
+  readonly paths: SegmentPaths;
   offsetIndex: OffsetIndex;
   /** Aborted transactions whose marker is in this segment (kept by the log, see PartitionLog). */
   readonly txnIndex: TxnIndex;
@@ -406,20 +407,23 @@ export class Segment {
   }
 
   /** The written bytes [position, position + length) when the in-memory tail holds them all. */
-  heldBytes(position: number, length: number): Buffer | undefined {
-    return this.dataTail?.read(position, length);
+  heldBytes(position: number, length: number, pool?: ReadBufferPool): Buffer | undefined {
+    return this.dataTail?.read(position, length, pool);
   }
 
-  read(position: number, length: number): Promise<Buffer> {
+  /** The bytes at [position, position + length); from the disk into a buffer of `pool` when given. */
+  read(position: number, length: number, pool?: ReadBufferPool): Promise<Buffer> {
     const held = this.dataTail?.read(position, length);
     if (held) return Promise.resolve(held);
-    return this.withLog((fh) => readAt(fh, position, length));
+    return this.withLog((fh) => readAt(fh, position, length, pool));
   }
 
   /** Cuts the segment at a batch boundary: file, indexes and timestamp bookkeeping. */
   async truncateAt(position: number): Promise<void> {
     this.dataTail?.clear();
     const fh = await this.logFile();
+    // The key index described the bytes cut off; it is rebuilt when this segment seals again.
+    await unlink(this.paths.keyIndex).catch(() => {});
     await fh.truncate(position);
     await this.rebuildFromScan(fh, position, false);
     await this.rewriteIndexes();
@@ -459,7 +463,7 @@ export class Segment {
     this.dropDataTail();
     await this.closeIndexFiles();
     const renamed: string[] = [];
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) {
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex, this.paths.keyIndex]) {
       if (delayMs <= 0) {
         await unlink(p).catch(() => {});
         continue;

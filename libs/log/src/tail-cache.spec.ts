@@ -179,3 +179,32 @@ async function stamp(batch: Buffer, offset: bigint): Promise<Buffer> {
   rewriteBatchCrc(batch, 0);
   return batch;
 }
+
+describe('pooled reads of the log', () => {
+  it('lease a buffer for a tail read across blocks and for a disk read; the bytes are the file bytes', () =>
+    withTempDir(async (dir) => {
+      const { ReadBufferPool } = await import('./read-buffer-pool');
+      // Tail blocks of 64 KiB: 40 batches of ~20 KiB span several blocks.
+      const { log, reads, spyActive } = await openCounted(dir, { tailCacheBytes: 1 << 20 });
+      try {
+        const input = await batches(40, 20, 1000);
+        for (const b of input) await log.append(b, { leaderEpoch: 0 });
+        log.highWatermark = log.logEndOffset;
+        const file = await readFile(log.segmentList()[0]!.paths.log);
+        const pool = new ReadBufferPool();
+        spyActive();
+        // Across tail blocks, from memory: a leased copy, byte-identical to the file.
+        const across = await log.read(0n, 200_000, { ...all, pool });
+        expect(reads.disk).toBe(0);
+        expect(across.records.length).toBeGreaterThan(64 << 10);
+        expect(across.records.equals(file.subarray(0, across.records.length))).toBe(true);
+        expect(pool.release(across.records)).toBe(true);
+        // Without a pool the same read is a fresh buffer, not leased.
+        const plain = await log.read(0n, 200_000, all);
+        expect(plain.records.equals(across.records)).toBe(true);
+        expect(pool.release(plain.records)).toBe(false);
+      } finally {
+        await log.close();
+      }
+    }));
+});

@@ -11,6 +11,8 @@
  * still be on its way to a socket after its block was evicted.
  */
 
+import type { ReadBufferPool } from './read-buffer-pool';
+
 interface Block {
   /** File position of buf[0]. */
   position: number;
@@ -116,8 +118,12 @@ export class SegmentTail {
     }
   }
 
-  /** The bytes [position, position + length) when all of them are held, else undefined. */
-  read(position: number, length: number): Buffer | undefined {
+  /**
+   * The bytes [position, position + length) when all of them are held, else undefined. A range
+   * within one block is a view of it; one across blocks is copied into a new buffer, leased from
+   * `pool` when given.
+   */
+  read(position: number, length: number, pool?: ReadBufferPool): Buffer | undefined {
     const blocks = this.blocks;
     if (this.head >= blocks.length || length <= 0) return undefined;
     const first = blocks[this.head]!;
@@ -134,7 +140,7 @@ export class SegmentTail {
     const b = blocks[lo]!;
     const offset = position - b.position;
     if (end <= b.position + b.used) return b.buf.subarray(offset, offset + length);
-    const out = Buffer.allocUnsafe(length);
+    const out = pool ? pool.acquire(length) : Buffer.allocUnsafe(length);
     let filled = b.buf.copy(out, 0, offset, b.used);
     for (let i = lo + 1; filled < length; i++) {
       const next = blocks[i]!;

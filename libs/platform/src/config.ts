@@ -91,6 +91,8 @@ export const commonConfig = defineConfig({
   'client.local.address': { type: 'string', default: '', doc: 'Source address of this service\'s connections to loopback peers (etcd, other services); the dev cluster\'s distinct-address mode sets it to the process\'s own 127.x address.' },
   'metrics.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'Prometheus metrics port; 0 disables it.' },
   'metrics.host': { type: 'string', default: '127.0.0.1', doc: 'Address the metrics endpoint binds.' },
+  'health.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'HTTP health endpoint port (GET /livez, GET /readyz); 0 disables it.' },
+  'health.host': { type: 'string', default: '127.0.0.1', doc: 'Address the health endpoint binds.' },
   'log.level': {
     type: 'enum',
     values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],

@@ -5,3 +5,5 @@ export * from './shutdown';
 export * from './metric-names';
 export * from './trace-sampler';
 export * from './local-address';
+export * from './live-gauges';
+export * from './health';

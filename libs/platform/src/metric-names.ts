@@ -1,53 +1,157 @@
 /**
  * Every metric DMS exports, named once. Names follow Kafka's JMX metrics (kafka.server
- * RequestMetrics, BrokerTopicMetrics, ReplicaManager, GroupMetadataManager) in OpenTelemetry's
- * dotted form; the Prometheus endpoint turns dots into underscores and adds `_total` to counters,
- * e.g. kafka.server.requests -> kafka_server_requests_total.
+ * RequestMetrics, BrokerTopicMetrics, ReplicaManager, KafkaController, Log) as the community
+ * exporters render them, and kafka_exporter's consumer group names, in OpenTelemetry's dotted
+ * form; the Prometheus endpoint turns dots into underscores and adds `_total` to counters
+ * (kafka.server.requests -> kafka_server_requests_total) and `_bucket`/`_sum`/`_count` to
+ * histograms. `docs/metrics.md` lists them; a test keeps it, the dashboards and the alert rules
+ * in step with this table.
  */
-export const MetricNames = {
-  /** Gateway: Kafka requests received, labelled request (API name), api_key, api_version. */
-  requests: 'kafka.server.requests',
-  /** Gateway: Kafka request bytes received, labelled request. */
-  requestBytes: 'kafka.server.request.bytes',
-  /** Gateway: time from a decoded request to its answer being ready (Kafka's TotalTimeMs), labelled request. */
-  requestLatency: 'kafka.server.request.latency',
-  /** Gateway: requests whose handler failed (the connection is closed), labelled request. */
-  requestErrors: 'kafka.server.request.errors',
-  /** Gateway: client connections closed at accept, labelled listener and reason (max.connections, max.connections.per.ip). */
-  connectionsRefused: 'kafka.server.connections.refused',
-  /** Gateway: failed client logins, labelled mechanism. */
-  failedAuthentications: 'kafka.server.failed.authentications',
-  /** Broker: record batch bytes appended for clients (Kafka's BytesInPerSec), labelled topic. */
-  bytesIn: 'kafka.server.bytes.in',
-  /** Broker: record batch bytes returned to consumers (Kafka's BytesOutPerSec), labelled topic. */
-  bytesOut: 'kafka.server.bytes.out',
-  /** Broker: partitions this broker leads whose ISR is smaller than their replica set. */
-  underReplicatedPartitions: 'kafka.server.under.replicated.partitions',
-  /** Broker: partitions this broker leads. */
-  leaderPartitions: 'kafka.server.partitions.leader',
-  /** Broker (group coordinator): groups of the loaded offsets partitions, labelled state. */
-  groups: 'kafka.coordinator.group.groups',
-  /** Broker (group coordinator): offsets partitions this broker coordinates. */
-  coordinatorPartitions: 'kafka.coordinator.group.partitions',
-  /** Broker (transaction coordinator): transactions Ongoing in the partitions this broker coordinates. */
-  transactionsOngoing: 'kafka.coordinator.transaction.ongoing',
-  /** Broker (transaction coordinator): transactions completed since start, labelled result (committed, aborted). */
-  transactionsCompleted: 'kafka.coordinator.transaction.completed',
-  /** Broker (transaction coordinator): __transaction_state partitions this broker coordinates. */
-  transactionPartitions: 'kafka.coordinator.transaction.partitions',
-  /** Broker (log cleaner): bytes of segments read by cleaning rounds, and written (labelled direction). */
-  cleanerBytes: 'kafka.log.cleaner.bytes',
-  /** Broker (log cleaner): cleaning rounds completed. */
-  cleanerRounds: 'kafka.log.cleaner.rounds',
-  /** Broker (log cleaner): time spent in cleaning rounds. */
-  cleanerBusyTime: 'kafka.log.cleaner.busy.time',
-  /** Broker: producer ids in the producer state of this broker's replicas (Kafka's ReplicaManager ProducerIdCount, KIP-847). */
-  producerIdCount: 'kafka.server.producer.id.count',
-  /** Broker: log dirs taken offline after an I/O error (Kafka's LogManager OfflineLogDirectoryCount). */
-  offlineLogDirectoryCount: 'kafka.log.log.manager.offline.log.directory.count',
-  /** Broker: partition replicas assigned here whose log dir is offline (Kafka's ReplicaManager OfflineReplicaCount). */
-  offlineReplicaCount: 'kafka.server.offline.replica.count',
-} as const;
+export type MetricKind = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec {
+  readonly name: string;
+  readonly kind: MetricKind;
+  /** Which process exports it. */
+  readonly service: 'gateway' | 'broker' | 'controller' | 'all';
+  readonly labels: readonly string[];
+}
+
+const m = (name: string, kind: MetricKind, service: MetricSpec['service'], labels: readonly string[] = []): MetricSpec => ({ name, kind, service, labels });
+
+export const MetricCatalogue = {
+  // ---- gateway: the Kafka edge (Kafka's RequestMetrics, SocketServer) ----
+  /** Kafka requests received (Kafka's RequestsPerSec). */
+  requests: m('kafka.server.requests', 'counter', 'gateway', ['request', 'api_key', 'api_version']),
+  /** Kafka request bytes received. */
+  requestBytes: m('kafka.server.request.bytes', 'counter', 'gateway', ['request']),
+  /** Time from a decoded request to its answer being ready (Kafka's TotalTimeMs), ms; percentiles by histogram_quantile. */
+  requestLatency: m('kafka.server.request.latency', 'histogram', 'gateway', ['request']),
+  /** Requests whose handler failed (the connection is closed). */
+  requestErrors: m('kafka.server.request.errors', 'counter', 'gateway', ['request']),
+  /** Client connections closed at accept (max.connections, max.connections.per.ip). */
+  connectionsRefused: m('kafka.server.connections.refused', 'counter', 'gateway', ['listener', 'reason']),
+  /** Failed client logins. */
+  failedAuthentications: m('kafka.server.failed.authentications', 'counter', 'gateway', ['mechanism']),
+
+  // ---- every process: the event loop is the network thread and the request handler ----
+  /** Event-loop delay percentiles since the previous scrape, ms (Kafka's RequestQueueTimeMs equivalent). */
+  eventLoopDelay: m('kafka.network.event.loop.delay', 'gauge', 'all', ['quantile']),
+  /** Share of time the event loop was idle since the previous scrape, 0..1 (Kafka's NetworkProcessorAvgIdlePercent). */
+  networkProcessorIdle: m('kafka.network.processor.avg.idle.percent', 'gauge', 'all'),
+
+  // ---- broker: topics and partitions (BrokerTopicMetrics, Log) ----
+  /** Record batch bytes appended for clients (Kafka's BytesInPerSec). */
+  bytesIn: m('kafka.server.bytes.in', 'counter', 'broker', ['topic', 'partition']),
+  /** Record batch bytes returned to consumers (Kafka's BytesOutPerSec). */
+  bytesOut: m('kafka.server.bytes.out', 'counter', 'broker', ['topic', 'partition']),
+  /** Records appended for clients (Kafka's MessagesInPerSec). */
+  messagesIn: m('kafka.server.messages.in', 'counter', 'broker', ['topic', 'partition']),
+  /** Bytes of a replica's log on this broker, leader or follower (Kafka's Log Size). */
+  logSize: m('kafka.log.log.size', 'gauge', 'broker', ['topic', 'partition']),
+  /** A replica's log start offset (Kafka's Log LogStartOffset). */
+  logStartOffset: m('kafka.log.log.start.offset', 'gauge', 'broker', ['topic', 'partition']),
+  /** A replica's log end offset (Kafka's Log LogEndOffset). */
+  logEndOffset: m('kafka.log.log.end.offset', 'gauge', 'broker', ['topic', 'partition']),
+  /** High watermark of each partition, reported by its leader only (kafka_exporter's name). */
+  partitionCurrentOffset: m('kafka.topic.partition.current.offset', 'gauge', 'broker', ['topic', 'partition']),
+  /** Log start offset of each partition, reported by its leader only (kafka_exporter's name). */
+  partitionOldestOffset: m('kafka.topic.partition.oldest.offset', 'gauge', 'broker', ['topic', 'partition']),
+
+  // ---- broker: replication (ReplicaManager) ----
+  /** Partitions this broker leads whose ISR is smaller than their replica set. */
+  underReplicatedPartitions: m('kafka.server.under.replicated.partitions', 'gauge', 'broker'),
+  /** Partitions this broker leads whose ISR is below min.insync.replicas (Kafka's UnderMinIsrPartitionCount). */
+  underMinIsrPartitions: m('kafka.server.under.min.isr.partitions', 'gauge', 'broker'),
+  /** Partitions this broker leads. */
+  leaderPartitions: m('kafka.server.partitions.leader', 'gauge', 'broker'),
+  /** ISR shrinks the controller accepted for partitions this broker leads (Kafka's IsrShrinksPerSec). */
+  isrShrinks: m('kafka.server.isr.shrinks', 'counter', 'broker'),
+  /** ISR expansions the controller accepted (Kafka's IsrExpandsPerSec). */
+  isrExpands: m('kafka.server.isr.expands', 'counter', 'broker'),
+  /** Requests waiting in a purgatory (Kafka's DelayedOperationPurgatory PurgatorySize): Produce (acks=all) and Fetch (long polls). */
+  purgatorySize: m('kafka.server.purgatory.size', 'gauge', 'broker', ['delayed_operation']),
+  /** Producer ids in the producer state of this broker's replicas (Kafka's ProducerIdCount, KIP-847). */
+  producerIdCount: m('kafka.server.producer.id.count', 'gauge', 'broker'),
+
+  // ---- broker: log dirs (LogManager) ----
+  /** Log dirs taken offline after an I/O error (Kafka's OfflineLogDirectoryCount). */
+  offlineLogDirectoryCount: m('kafka.log.log.manager.offline.log.directory.count', 'gauge', 'broker'),
+  /** Partition replicas assigned here whose log dir is offline (Kafka's OfflineReplicaCount). */
+  offlineReplicaCount: m('kafka.server.offline.replica.count', 'gauge', 'broker'),
+  /** Bytes of each log dir's file system in use. */
+  logDirUsedBytes: m('kafka.log.dir.used.bytes', 'gauge', 'broker', ['log_dir']),
+  /** Bytes of each log dir's file system free for this process. */
+  logDirFreeBytes: m('kafka.log.dir.free.bytes', 'gauge', 'broker', ['log_dir']),
+  /** Size of each log dir's file system. */
+  logDirTotalBytes: m('kafka.log.dir.total.bytes', 'gauge', 'broker', ['log_dir']),
+
+  // ---- broker: log cleaner ----
+  /** Bytes of segments read and written by cleaning rounds. */
+  cleanerBytes: m('kafka.log.cleaner.bytes', 'counter', 'broker', ['direction']),
+  /** Cleaning rounds completed. */
+  cleanerRounds: m('kafka.log.cleaner.rounds', 'counter', 'broker'),
+  /** Time spent in cleaning rounds, ms. */
+  cleanerBusyTime: m('kafka.log.cleaner.busy.time', 'counter', 'broker'),
+
+  // ---- broker: group coordinator (GroupMetadataManager) and consumer lag (kafka_exporter) ----
+  /** Groups of the loaded offsets partitions, by state. */
+  groups: m('kafka.coordinator.group.groups', 'gauge', 'broker', ['state']),
+  /** __consumer_offsets partitions this broker coordinates. */
+  coordinatorPartitions: m('kafka.coordinator.group.partitions', 'gauge', 'broker'),
+  /** Committed offset of a group in a partition, reported by the group's coordinator. */
+  consumerGroupCurrentOffset: m('kafka.consumergroup.current.offset', 'gauge', 'broker', ['consumergroup', 'topic', 'partition']),
+  /** High watermark minus committed offset, reported by the group's coordinator. */
+  consumerGroupLag: m('kafka.consumergroup.lag', 'gauge', 'broker', ['consumergroup', 'topic', 'partition']),
+  /** Sum of a group's lag over its partitions. */
+  consumerGroupLagSum: m('kafka.consumergroup.lag.sum', 'gauge', 'broker', ['consumergroup', 'topic']),
+  /** Age of the first record the group has not consumed (0 when caught up), seconds. */
+  consumerGroupLagSeconds: m('kafka.consumergroup.lag.seconds', 'gauge', 'broker', ['consumergroup', 'topic', 'partition']),
+
+  // ---- broker: transaction coordinator ----
+  /** Transactions Ongoing in the partitions this broker coordinates. */
+  transactionsOngoing: m('kafka.coordinator.transaction.ongoing', 'gauge', 'broker'),
+  /** Transactions completed since start, by result (committed, aborted). */
+  transactionsCompleted: m('kafka.coordinator.transaction.completed', 'counter', 'broker', ['result']),
+  /** __transaction_state partitions this broker coordinates. */
+  transactionPartitions: m('kafka.coordinator.transaction.partitions', 'gauge', 'broker'),
+
+  // ---- controller (KafkaController, ControllerStats); the leader reports, standbys report 0 ----
+  /** 1 on the controller leader, 0 on standbys (Kafka's ActiveControllerCount). */
+  activeControllerCount: m('kafka.controller.active.controller.count', 'gauge', 'controller'),
+  /** Partitions without a live leader (Kafka's OfflinePartitionsCount). */
+  offlinePartitions: m('kafka.controller.offline.partitions.count', 'gauge', 'controller'),
+  /** Partitions whose ISR is smaller than their replica set, over the whole cluster. */
+  globalUnderReplicatedPartitions: m('kafka.controller.global.under.replicated.partitions', 'gauge', 'controller'),
+  /** Partitions in the cluster (Kafka's GlobalPartitionCount). */
+  globalPartitionCount: m('kafka.controller.global.partition.count', 'gauge', 'controller'),
+  /** Topics in the cluster (Kafka's GlobalTopicCount). */
+  globalTopicCount: m('kafka.controller.global.topic.count', 'gauge', 'controller'),
+  /** Live storage brokers registered in etcd. */
+  aliveBrokers: m('kafka.controller.alive.brokers', 'gauge', 'controller'),
+  /** Partition leader changes observed by the controller leader (Kafka's LeaderElectionRateAndTimeMs count). */
+  leaderElections: m('kafka.controller.leader.elections', 'counter', 'controller'),
+  /** Leader changes to a replica outside the previous ISR (Kafka's UncleanLeaderElectionsPerSec). */
+  uncleanLeaderElections: m('kafka.controller.unclean.leader.elections', 'counter', 'controller'),
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricKey = keyof typeof MetricCatalogue;
+
+/** The OpenTelemetry name of every metric, by key. */
+export const MetricNames = Object.fromEntries(Object.entries(MetricCatalogue).map(([k, v]) => [k, v.name])) as { readonly [K in MetricKey]: string };
+
+/** The Prometheus series names a metric appears as on the /metrics endpoint. */
+export function prometheusSeries(spec: MetricSpec): string[] {
+  const base = spec.name.replace(/\./g, '_');
+  if (spec.kind === 'counter') return [`${base}_total`];
+  if (spec.kind === 'histogram') return [`${base}_bucket`, `${base}_sum`, `${base}_count`];
+  return [base];
+}
+
+/** Every Prometheus series name DMS exports. */
+export function allPrometheusSeries(): Set<string> {
+  return new Set(Object.values(MetricCatalogue).flatMap((s) => prometheusSeries(s)));
+}
 
 /** Histogram bucket bounds for request latency, ms: sub-millisecond to long polls and joins. */
 export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];

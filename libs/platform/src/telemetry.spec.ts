@@ -69,6 +69,26 @@ describe('startTelemetry', () => {
     await expect(get(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
   });
 
+  it('reports the event loop of every process with a metrics endpoint: delay percentiles and idle share', async () => {
+    const port = await freePort();
+    const t = await startTelemetry({ serviceName: 'gw', metricsPort: port, spanExporter: new InMemorySpanExporter() });
+    try {
+      // Block the loop for a while so the delay shows.
+      await new Promise((r) => setTimeout(r, 30));
+      const until = Date.now() + 60;
+      while (Date.now() < until);
+      await new Promise((r) => setTimeout(r, 30));
+      const body = (await get(`http://127.0.0.1:${port}/metrics`)).body;
+      const value = (re: RegExp) => Number(re.exec(body)?.[1]);
+      expect(value(/^kafka_network_event_loop_delay\{quantile="1"[^}]*\} (\S+)$/m)).toBeGreaterThanOrEqual(40);
+      const idle = value(/^kafka_network_processor_avg_idle_percent\{[^}]*\} (\S+)$/m);
+      expect(idle).toBeGreaterThanOrEqual(0);
+      expect(idle).toBeLessThan(1);
+    } finally {
+      await t.shutdown();
+    }
+  });
+
   it('fails clearly when the metrics port is taken', async () => {
     const s = http.createServer();
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));

@@ -12,9 +12,8 @@ import {
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
@@ -25,6 +24,10 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { eventLoopMetrics } from './event-loop-metrics';
+import { LiveGauges } from './live-gauges';
+import { MetricsEndpoint } from './metrics-endpoint';
+import { MetricCatalogue } from './metric-names';
 import { samplerFromEnv } from './trace-sampler';
 
 export interface TelemetryOptions {
@@ -51,6 +54,8 @@ export interface Telemetry {
    */
   tracing: boolean;
   meter: Meter;
+  /** Gauges whose series come and go (per partition, per group), rendered at each scrape. */
+  liveGauges: LiveGauges;
   /** The port the Prometheus endpoint listens on, or 0 when disabled. */
   metricsPort: number;
   /** Flushes and stops exporters, and unregisters the global providers this call set. */
@@ -96,16 +101,13 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     ownsTrace = trace.setGlobalTracerProvider(tracerProvider);
   }
 
-  let prometheus: PrometheusExporter | undefined;
+  const liveGauges = new LiveGauges();
+  let endpoint: MetricsEndpoint | undefined;
   let metricsPort = 0;
   if (opts.metricsPort && opts.metricsPort > 0) {
-    prometheus = new PrometheusExporter({
-      port: opts.metricsPort,
-      host: opts.metricsHost ?? '127.0.0.1',
-      preventServerStart: true,
-    });
+    endpoint = new MetricsEndpoint(liveGauges);
     try {
-      await prometheus.startServer();
+      await endpoint.listen(opts.metricsPort, opts.metricsHost ?? '127.0.0.1');
     } catch (err) {
       await tracerProvider?.shutdown();
       if (ownsTrace) trace.disable();
@@ -115,18 +117,23 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
     }
     metricsPort = opts.metricsPort;
   }
-  const meterProvider = new MeterProvider({ resource, readers: prometheus ? [prometheus] : [] });
+  const meterProvider = new MeterProvider({ resource, readers: endpoint ? [endpoint.reader] : [], views: highCardinalityViews() });
   const ownsMetrics = metrics.setGlobalMeterProvider(meterProvider);
+  const meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE);
+  const stopEventLoopMetrics = endpoint ? eventLoopMetrics(meter) : () => undefined;
 
   let stopped: Promise<void> | undefined;
   return {
     // Use our own providers directly so each instance works even when the globals belong to another.
     tracer: tracerProvider ? tracerProvider.getTracer(INSTRUMENTATION_SCOPE) : new ProxyTracerProvider().getTracer(INSTRUMENTATION_SCOPE),
     tracing,
-    meter: meterProvider.getMeter(INSTRUMENTATION_SCOPE),
+    meter,
+    liveGauges,
     metricsPort,
     shutdown() {
       stopped ??= (async () => {
+        stopEventLoopMetrics();
+        await endpoint?.close();
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, opts.shutdownTimeoutMs ?? 2_000);
@@ -144,6 +151,19 @@ export async function startTelemetry(opts: TelemetryOptions): Promise<Telemetry>
       return stopped;
     },
   };
+}
+
+/**
+ * Series per metric allowed for metrics labelled by partition or consumer group. The SDK's
+ * default (2000 per instrument) would fold a large cluster's partitions into one overflow series;
+ * these metrics are meant to list every partition and group.
+ */
+export const PARTITION_METRIC_CARDINALITY_LIMIT = 1_000_000;
+
+function highCardinalityViews(): ViewOptions[] {
+  return Object.values(MetricCatalogue)
+    .filter((spec) => spec.labels.includes('partition') || spec.labels.includes('consumergroup'))
+    .map((spec) => ({ instrumentName: spec.name, aggregationCardinalityLimit: PARTITION_METRIC_CARDINALITY_LIMIT }));
 }
 
 /** Mirrors the OTel SDK's env contract for traces, limited to exporters we ship. */

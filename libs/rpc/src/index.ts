@@ -15,8 +15,18 @@ export * from './internal-security';
 // MessageFns, which cannot all be star-exported side by side).
 export * from './generated/dms/storage/v1/storage';
 // Shadow the generated definition and client with the exact-size serialising ones.
-export { StorageServiceClient, StorageServiceService } from './storage-service-def';
+export { StorageServiceClient, StorageServiceService, storageServiceReleasingFetchRecords } from './storage-service-def';
 export * from './record-serializers';
+export {
+  QueryByKey,
+  QueryByOffset,
+  QueryByTime,
+  QueryRecord,
+  QueryRecordHeader,
+  QueryRequest,
+  QueryResponse,
+  QueryStats,
+} from './generated/dms/storage/v1/query';
 export * as storageV1 from './generated/dms/storage/v1/storage';
 export * as clusterV1 from './generated/dms/cluster/v1/cluster';
 export * as commonV1 from './generated/dms/common/v1/common';

@@ -86,6 +86,16 @@ describe('denial', () => {
     }
   });
 
+  it('lets the web console (console role) query messages and nothing else', () => {
+    const query = '/dms.storage.v1.StorageService/Query';
+    for (const who of ['URI:dms://console/0', 'URI:dms://admin/0', 'URI:dms://gateway/1']) expect(denial(call(who), query, methodPolicy(query)!)).toBeUndefined();
+    expect(denial(call('URI:dms://broker/1'), query, methodPolicy(query)!)).toContain('not by broker 1');
+    for (const m of ['Produce', 'Fetch', 'RecoverLogDir', 'DeleteRecords']) {
+      const path = `/dms.storage.v1.StorageService/${m}`;
+      expect(denial(call('URI:dms://console/0'), path, methodPolicy(path)!, { replicaId: 0 })).toContain('not by console 0');
+    }
+  });
+
   it('lets "self" match only a broker calling its own server (none configured here)', () => {
     const produce = '/dms.storage.v1.StorageService/Produce';
     expect(denial(call('URI:dms://broker/1'), produce, methodPolicy(produce)!)).toContain('not by broker 1');

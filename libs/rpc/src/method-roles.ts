@@ -24,7 +24,9 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   '/dms.storage.v1.StorageService/Produce': { callers: ['gateway', 'self'] },
   '/dms.storage.v1.StorageService/Fetch': gateway,
   '/dms.storage.v1.StorageService/ProduceBatch': gateway,
-  '/dms.storage.v1.StorageService/ListOffsets': gateway,
+  // Brokers too: a group coordinator reads the high watermarks of partitions led elsewhere for its
+  // consumer lag metrics (read-only, one call per leader per collection interval).
+  '/dms.storage.v1.StorageService/ListOffsets': { callers: ['gateway', 'broker'] },
   '/dms.storage.v1.StorageService/ReplicaFetch': { callers: ['broker'], callerIdField: 'replicaId' },
   '/dms.storage.v1.StorageService/OffsetForLeaderEpoch': gateway,
   '/dms.storage.v1.StorageService/DescribeLogDirs': gateway,
@@ -34,6 +36,9 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   '/dms.storage.v1.StorageService/DescribeProducers': gateway,
   // An operator brings a log dir back online once space is freed (`dms brokers log-dirs --online`).
   '/dms.storage.v1.StorageService/RecoverLogDir': { callers: ['admin'] },
+  // Message query: the CLI (admin certificate) and the web console (console certificate); gateways
+  // may serve it to Kafka-authenticated users in the future.
+  '/dms.storage.v1.StorageService/Query': { callers: ['gateway', 'admin', 'console'] },
 
   // Group and transaction coordinators (hosted by brokers) serve the gateways' Kafka requests.
   '/dms.groups.v1.GroupCoordinatorService/JoinGroup': gateway,

@@ -1,11 +1,22 @@
 import {
+  type FetchRequest,
   FetchResponse,
   ProduceBatchRequest,
   ProduceRequest,
   ReplicaFetchResponse,
 } from './generated/dms/storage/v1/storage';
-import { encodeFetchResponse, encodeProduceBatchRequest, encodeProduceRequest, encodeReplicaFetchResponse } from './record-serializers';
-import { StorageServiceService } from './storage-service-def';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import {
+  encodeFetchResponse,
+  encodeProduceBatchRequest,
+  encodeProduceRequest,
+  encodeReplicaFetchResponse,
+  SCRATCH_MAX_BYTES,
+  serializeFetchResponse,
+  serializeReplicaFetchResponse,
+} from './record-serializers';
+import { StorageServiceService, storageServiceReleasingFetchRecords } from './storage-service-def';
+import { startTestStorage } from './test-server';
 
 const generated = <T>(fns: { encode(m: T): { finish(): Uint8Array } }, m: T) => Buffer.from(fns.encode(m).finish());
 
@@ -140,9 +151,101 @@ describe('exact-size serialisers', () => {
 
   it('is what the StorageService definition uses for the record-carrying messages', () => {
     expect(StorageServiceService.produce.requestSerialize).toBe(encodeProduceRequest);
-    expect(StorageServiceService.fetch.responseSerialize).toBe(encodeFetchResponse);
-    expect(StorageServiceService.replicaFetch.responseSerialize).toBe(encodeReplicaFetchResponse);
+    expect(StorageServiceService.fetch.responseSerialize).toBe(serializeFetchResponse);
+    expect(StorageServiceService.replicaFetch.responseSerialize).toBe(serializeReplicaFetchResponse);
     expect(StorageServiceService.produceBatch.requestSerialize).toBe(encodeProduceBatchRequest);
     expect(StorageServiceService.produce.path).toBe('/dms.storage.v1.StorageService/Produce');
+  });
+});
+
+const fetchAnswer = (correlationId: bigint, records: Buffer): FetchResponse => ({
+  correlationId,
+  partitions: [{ topic: 't', partition: 0, errorCode: 0, highWatermark: 10n, lastStableOffset: 10n, logStartOffset: 0n, records, abortedTransactions: [] }],
+});
+const fetchRequest = (correlationId: bigint): FetchRequest =>
+  ({ correlationId, maxWaitMs: 0, minBytes: 0, maxBytes: 0, isolationLevel: 0, partitions: [], traceContext: {}, wakeCorrelationId: 0n });
+const filled = (n: number, seed: number) => {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 13 + seed) & 0xff;
+  return b;
+};
+
+describe('server-side serialisers into the scratch buffer', () => {
+  it('write the same bytes as the fresh-buffer encoders, reusing one buffer', () => {
+    const r = rng(77);
+    for (let i = 0; i < 50; i++) {
+      const m = fetchAnswer(BigInt(i), filled(r.pick([0, 10, 70_000, 1 << 20]), i));
+      const ours = serializeFetchResponse(m);
+      expect(ours.equals(encodeFetchResponse(m))).toBe(true);
+      const rm: ReplicaFetchResponse = { correlationId: BigInt(i), partitions: [{ topic: 'r', partition: 1, errorCode: 0, highWatermark: 3n, logStartOffset: 0n, records: m.partitions[0]!.records, divergingEpoch: undefined }] };
+      expect(serializeReplicaFetchResponse(rm).equals(encodeReplicaFetchResponse(rm))).toBe(true);
+    }
+    // Once grown to 1 MiB and more, the same memory serves every later answer of that size.
+    const shared = serializeFetchResponse(fetchAnswer(1n, filled(1 << 20, 1))).buffer;
+    const again = serializeFetchResponse(fetchAnswer(1n, filled(1 << 20, 2)));
+    expect(again.buffer === shared).toBe(true);
+    expect(again.equals(encodeFetchResponse(fetchAnswer(1n, filled(1 << 20, 2))))).toBe(true);
+    // An answer over the cap gets its own buffer, and the scratch keeps serving small ones.
+    const huge = serializeFetchResponse(fetchAnswer(2n, Buffer.alloc(SCRATCH_MAX_BYTES + 1, 3)));
+    expect(huge.buffer === shared).toBe(false);
+    expect(serializeFetchResponse(fetchAnswer(3n, filled(100, 3))).buffer === shared).toBe(true);
+  });
+
+  it('survive grpc-js: answers written back to back on one stream arrive intact', async () => {
+    // The server writes many answers in one turn (grpc-js buffers them behind the first) while
+    // each serialisation reuses the scratch buffer: every answer must still arrive as written.
+    const sizes = [1 << 20, 100, 3 << 20, 70_000, 1, 2 << 20, 0, 500_000];
+    const storage = await startTestStorage({
+      fetch: (call: ServerDuplexStream<any, any>) => {
+        call.on('data', (req: { correlationId: bigint }) => {
+          for (let i = 0; i < sizes.length; i++) call.write(fetchAnswer(req.correlationId * 100n + BigInt(i), filled(sizes[i]!, i)));
+        });
+        call.on('end', () => call.end());
+      },
+    });
+    const seen: FetchResponse[] = [];
+    const stream = storage.client.fetch();
+    stream.on('error', () => {}); // ending the call at the end of the test
+    try {
+      const all = new Promise<void>((resolve, reject) => {
+        stream.on('data', (m: FetchResponse) => {
+          seen.push(m);
+          if (seen.length === sizes.length * 2) resolve();
+        });
+        stream.on('error', reject);
+      });
+      stream.write(fetchRequest(1n));
+      stream.write(fetchRequest(2n));
+      await all;
+      expect(seen.length).toBe(sizes.length * 2);
+      for (let k = 0; k < seen.length; k++) {
+        const i = k % sizes.length;
+        expect(seen[k]!.correlationId).toBe(BigInt(Math.floor(k / sizes.length) + 1) * 100n + BigInt(i));
+        expect(seen[k]!.partitions[0]!.records.equals(filled(sizes[i]!, i))).toBe(true);
+      }
+    } finally {
+      stream.end();
+      await storage.stop();
+    }
+  });
+});
+
+describe('storageServiceReleasingFetchRecords', () => {
+  it('releases every partition buffer of an answer once it is serialised, and only then', () => {
+    const released: Uint8Array[] = [];
+    const a = filled(70_000, 1);
+    const b = filled(300, 2);
+    const m: FetchResponse = { correlationId: 9n, partitions: [fetchAnswer(0n, a).partitions[0]!, { ...fetchAnswer(0n, b).partitions[0]!, partition: 1 }] };
+    const def = storageServiceReleasingFetchRecords((r) => {
+      // The bytes are in the serialised answer already: scribbling over them changes nothing.
+      released.push(r);
+      Buffer.from(r.buffer, r.byteOffset, r.byteLength).fill(0);
+    });
+    const expected = encodeFetchResponse({ ...m, partitions: m.partitions.map((p) => ({ ...p, records: Buffer.from(p.records) })) });
+    const out = def.fetch.responseSerialize(m);
+    expect(released).toEqual([a, b]);
+    expect(Buffer.from(out).equals(expected)).toBe(true);
+    expect(def.replicaFetch.responseSerialize).toBe(serializeReplicaFetchResponse);
+    expect(def.produce.requestSerialize).toBe(encodeProduceRequest);
   });
 });

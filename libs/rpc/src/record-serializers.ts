@@ -10,6 +10,7 @@ import type {
   ReplicaFetchResponse,
 } from './generated/dms/storage/v1/storage';
 import { assertInt64, assertUint64, delimitedSize, ExactWriter, int32Size, varint64Size } from './exact-size';
+import { ScratchBuffer } from './scratch-buffer';
 
 /**
  * Exact-size encoders of the gRPC messages that carry record batches (ProduceRequest,
@@ -35,9 +36,14 @@ function begin(): void {
   if (lens.length > 4096) lens = [];
 }
 
-function alloc(size: number): ExactWriter {
+/** Where an encoder writes: a fresh buffer, or a caller's reused one (see ScratchBuffer). */
+export type OutputBuffer = (size: number) => Buffer;
+
+const fresh: OutputBuffer = (size) => Buffer.allocUnsafe(size);
+
+function alloc(size: number, out: OutputBuffer = fresh): ExactWriter {
   next = 0;
-  return new ExactWriter(Buffer.allocUnsafe(size));
+  return new ExactWriter(out(size));
 }
 
 function stringSize(s: string): number {
@@ -156,11 +162,11 @@ function fetchPartitionSize(p: FetchPartitionResult): number {
   return size;
 }
 
-export function encodeFetchResponse(m: FetchResponse): Buffer {
+export function encodeFetchResponse(m: FetchResponse, out: OutputBuffer = fresh): Buffer {
   begin();
   let size = correlationIdSize(m.correlationId);
   for (const p of m.partitions) size += field(fetchPartitionSize(p));
-  const w = alloc(size);
+  const w = alloc(size, out);
   if (m.correlationId !== 0n) w.varint32(8).varint64(m.correlationId);
   for (const p of m.partitions) {
     w.varint32(18).varint32(lens[next++]!);
@@ -196,11 +202,11 @@ function replicaPartitionSize(p: ReplicaFetchPartitionResult): number {
   return size;
 }
 
-export function encodeReplicaFetchResponse(m: ReplicaFetchResponse): Buffer {
+export function encodeReplicaFetchResponse(m: ReplicaFetchResponse, out: OutputBuffer = fresh): Buffer {
   begin();
   let size = correlationIdSize(m.correlationId);
   for (const p of m.partitions) size += field(replicaPartitionSize(p));
-  const w = alloc(size);
+  const w = alloc(size, out);
   if (m.correlationId !== 0n) w.varint32(8).varint64(m.correlationId);
   for (const p of m.partitions) {
     w.varint32(18).varint32(lens[next++]!);
@@ -219,3 +225,25 @@ export function encodeReplicaFetchResponse(m: ReplicaFetchResponse): Buffer {
   return w.done();
 }
 
+
+// Server-side serialisers -----------------------------------------------------------------------
+
+/** Answers up to this size are written into the process's scratch buffer; larger ones get their own. */
+export const SCRATCH_MAX_BYTES = 16 << 20;
+
+const scratch = new ScratchBuffer(SCRATCH_MAX_BYTES);
+const intoScratch: OutputBuffer = (size) => scratch.take(size);
+
+/**
+ * encodeFetchResponse into the scratch buffer, for grpc-js's server, which copies a response
+ * behind its frame header before it serialises the next (see ScratchBuffer). The result is only
+ * valid until the next call of a scratch serialiser.
+ */
+export function serializeFetchResponse(m: FetchResponse): Buffer {
+  return encodeFetchResponse(m, intoScratch);
+}
+
+/** encodeReplicaFetchResponse into the scratch buffer, as serializeFetchResponse. */
+export function serializeReplicaFetchResponse(m: ReplicaFetchResponse): Buffer {
+  return encodeReplicaFetchResponse(m, intoScratch);
+}

@@ -4,8 +4,9 @@ import type { PeerCertificate } from 'node:tls';
 /**
  * The roles DMS services play towards each other; each certificate names exactly one. `admin` is
  * an operator's tool (the CLI) calling a service's maintenance RPCs; no service runs as it.
+ * `console` is the web console reading what operators browse (message query).
  */
-export const SERVICE_ROLES = ['gateway', 'broker', 'controller', 'admin'] as const;
+export const SERVICE_ROLES = ['gateway', 'broker', 'controller', 'admin', 'console'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 /** Who a service certificate says its holder is. */
@@ -24,7 +25,7 @@ export function identityUri(identity: ServiceIdentity): string {
   return `${IDENTITY_SCHEME}://${identity.role}/${identity.id}`;
 }
 
-const URI = /^dms:\/\/(gateway|broker|controller|admin)\/(\d{1,9})$/;
+const URI = /^dms:\/\/(gateway|broker|controller|admin|console)\/(\d{1,9})$/;
 
 /** The identity in a certificate's subjectAltName text (Node's "URI:dms://broker/3, IP Address:..." form). */
 export function identityFromSubjectAltName(san: string | undefined): ServiceIdentity | undefined {

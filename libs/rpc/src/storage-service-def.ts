@@ -1,11 +1,12 @@
 import { makeGenericClientConstructor, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
 import * as generated from './generated/dms/storage/v1/storage';
-import { encodeFetchResponse, encodeProduceBatchRequest, encodeProduceRequest, encodeReplicaFetchResponse } from './record-serializers';
+import { encodeProduceBatchRequest, encodeProduceRequest, serializeFetchResponse, serializeReplicaFetchResponse } from './record-serializers';
 
 /**
  * The generated StorageService definition with exact-size serialisers for the messages that
  * carry record batches (grpc-js calls requestSerialize on the client, responseSerialize on the
- * server). Everything else, decoding included (`bytes` fields decode as views, no copy), is the
+ * server; the server's response serialisers write into one reused buffer, which grpc-js copies
+ * out synchronously). Everything else, decoding included (`bytes` fields decode as views, no copy), is the
  * generated code. `@dms/rpc` exports these under the generated names, so servers and clients
  * pick them up without change.
  */
@@ -13,8 +14,8 @@ export const StorageServiceService: typeof generated.StorageServiceService = {
   ...generated.StorageServiceService,
   produce: { ...generated.StorageServiceService.produce, requestSerialize: encodeProduceRequest },
   produceBatch: { ...generated.StorageServiceService.produceBatch, requestSerialize: encodeProduceBatchRequest },
-  fetch: { ...generated.StorageServiceService.fetch, responseSerialize: encodeFetchResponse },
-  replicaFetch: { ...generated.StorageServiceService.replicaFetch, responseSerialize: encodeReplicaFetchResponse },
+  fetch: { ...generated.StorageServiceService.fetch, responseSerialize: serializeFetchResponse },
+  replicaFetch: { ...generated.StorageServiceService.replicaFetch, responseSerialize: serializeReplicaFetchResponse },
 };
 export type StorageServiceService = typeof generated.StorageServiceService;
 
@@ -24,3 +25,23 @@ export const StorageServiceClient = makeGenericClientConstructor(StorageServiceS
   serviceName: string;
 };
 export type StorageServiceClient = generated.StorageServiceClient;
+
+/**
+ * The StorageService definition for a server whose fetch answers carry leased read buffers:
+ * each answer's record buffers are handed to `release` right after serialisation has copied
+ * them (grpc-js serialises a response once, synchronously, before it frames it). An answer that
+ * is never serialised (its stream was cancelled) never releases.
+ */
+export function storageServiceReleasingFetchRecords(release: (records: Uint8Array) => void): StorageServiceService {
+  return {
+    ...StorageServiceService,
+    fetch: {
+      ...StorageServiceService.fetch,
+      responseSerialize: (m: generated.FetchResponse) => {
+        const out = serializeFetchResponse(m);
+        for (const p of m.partitions) release(p.records);
+        return out;
+      },
+    },
+  };
+}

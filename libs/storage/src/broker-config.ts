@@ -91,6 +91,12 @@ export const brokerConfigDef = defineConfig({
     min: 1,
     doc: 'How often the broker deletes log segments past retention.ms / retention.bytes and rolls segments past segment.ms.',
   },
+  'metrics.consumer.lag.interval.ms': {
+    type: 'int',
+    default: 30000,
+    min: 100,
+    doc: 'How often the group coordinator recomputes the lag of the groups it coordinates (kafka_consumergroup_lag and friends); scrapes read the last result.',
+  },
   'replica.high.watermark.checkpoint.interval.ms': {
     type: 'int',
     default: 5000,

@@ -1,43 +1,47 @@
 import type { Meter } from '@opentelemetry/api';
 import { GROUP_STATES, type GroupCoordinator } from '@dms/groups';
-import { MetricNames } from '@dms/platform';
+import { MetricNames, type LiveGauges } from '@dms/platform';
 import type { CleanerTotals } from './log-cleaner';
 import type { ReplicaManager } from './replica-manager';
 import type { OfflineMarks } from './log-dir-failure';
+import { logDirDiskMetrics, partitionMetrics } from './partition-metrics';
 
-/** What the storage service reports as it moves client bytes. */
+/** What the storage service and the ISR updater report as they work. */
 export interface BrokerByteCounters {
-  bytesIn(topic: string, bytes: number): void;
-  bytesOut(topic: string, bytes: number): void;
+  bytesIn(topic: string, partition: number, bytes: number, records: number): void;
+  bytesOut(topic: string, partition: number, bytes: number): void;
+  /** A consumer fetch started (+1) or stopped (-1) waiting for data. */
+  fetchWaiting(delta: 1 | -1): void;
+  /** The controller accepted an ISR change of a partition this broker leads. */
+  isrChanged(shrunk: boolean): void;
 }
 
 /**
- * The broker's metrics: client bytes in and out per topic (Kafka's BytesInPerSec/BytesOutPerSec),
- * under-replicated and led partitions and producer ids in use (observed from the replicas at
- * scrape time), and the group
- * coordinator's groups per state and its offsets partitions.
+ * The broker's metrics: client bytes and records in and out per partition (Kafka's
+ * BytesInPerSec/BytesOutPerSec/MessagesInPerSec), ISR shrinks and expands, the per-partition and
+ * replication gauges of partition-metrics.ts, log dir disk space, producer ids in use, the group
+ * coordinator's groups per state and its offsets partitions, the cleaner and offline log dirs.
  */
 export function brokerMetrics(
   meter: Meter,
+  gauges: LiveGauges,
   replicas: ReplicaManager,
   coordinator: () => GroupCoordinator | undefined,
   cleaner: () => CleanerTotals | undefined = () => undefined,
   offline: () => OfflineMarks = () => ({ offlineLogDirs: [], offlineReplicas: {} }),
+  logDirs: () => readonly string[] = () => [],
 ): BrokerByteCounters {
   const bytesIn = meter.createCounter(MetricNames.bytesIn, { description: 'Record batch bytes appended for clients', unit: 'By' });
   const bytesOut = meter.createCounter(MetricNames.bytesOut, { description: 'Record batch bytes returned to consumers', unit: 'By' });
-  meter.createObservableGauge(MetricNames.underReplicatedPartitions, { description: 'Led partitions whose ISR is smaller than the replica set' })
-    .addCallback((result) => {
-      let under = 0;
-      for (const r of replicas.all()) if (r.role === 'leader' && r.leader && r.leader.isr.length < r.leader.replicas.length) under++;
-      result.observe(under);
-    });
-  meter.createObservableGauge(MetricNames.leaderPartitions, { description: 'Partitions this broker leads' })
-    .addCallback((result) => {
-      let led = 0;
-      for (const r of replicas.all()) if (r.role === 'leader') led++;
-      result.observe(led);
-    });
+  const messagesIn = meter.createCounter(MetricNames.messagesIn, { description: 'Records appended for clients' });
+  const shrinks = meter.createCounter(MetricNames.isrShrinks, { description: 'ISR shrinks of partitions this broker leads' });
+  const expands = meter.createCounter(MetricNames.isrExpands, { description: 'ISR expansions of partitions this broker leads' });
+  // Created at zero so rate() and increase() see the series from the start.
+  shrinks.add(0);
+  expands.add(0);
+  let fetchesWaiting = 0;
+  partitionMetrics(meter, gauges, replicas, () => fetchesWaiting);
+  logDirDiskMetrics(meter, logDirs);
   meter.createObservableGauge(MetricNames.producerIdCount, { description: 'Producer ids in the producer state of the partitions on this broker' })
     .addCallback((result) => {
       let n = 0;
@@ -74,7 +78,14 @@ export function brokerMetrics(
       result.observe(n);
     });
   return {
-    bytesIn: (topic, bytes) => bytesIn.add(bytes, { topic }),
-    bytesOut: (topic, bytes) => bytesOut.add(bytes, { topic }),
+    bytesIn: (topic, partition, bytes, records) => {
+      bytesIn.add(bytes, { topic, partition });
+      messagesIn.add(records, { topic, partition });
+    },
+    bytesOut: (topic, partition, bytes) => bytesOut.add(bytes, { topic, partition }),
+    fetchWaiting: (delta) => {
+      fetchesWaiting += delta;
+    },
+    isrChanged: (shrunk) => (shrunk ? shrinks : expands).add(1),
   };
 }

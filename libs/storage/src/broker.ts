@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
-import type { Logger } from '@dms/platform';
-import { TailCacheBudget } from '@dms/log';
+import { LiveGauges, type Logger } from '@dms/platform';
+import { ReadBufferPool, TailCacheBudget } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
-import { GroupCoordinatorServiceService, StorageServiceService, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
 import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ReplicationOptions } from './broker-config';
@@ -19,13 +19,23 @@ import { LogRetention } from './log-retention';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { ReplicaManager } from './replica-manager';
-import { brokerMetrics } from './broker-metrics';
+import { brokerMetrics, type BrokerByteCounters } from './broker-metrics';
+import { ConsumerLagCollector } from './consumer-lag';
+import { consumerLagMetrics } from './consumer-lag-metrics';
+import { fetchPartitionEnds } from './partition-end-offsets';
+import { StorageClients } from './storage-clients';
 import { isDiskError, LogDirFailures, type OfflineMarks } from './log-dir-failure';
 import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
 import { ensureLogDirMeta, LogDirMetaError } from './log-dir-meta';
 import { acknowledgeTopicDeletion } from './topic-deletions';
 import { ClusterIdGuard } from './cluster-id-guard';
+import { brokerReadiness } from './broker-readiness';
+import type { Readiness } from '@dms/platform';
+
+export const DEFAULT_CONSUMER_LAG_INTERVAL_MS = 30_000;
+/** Bound on one round's ListOffsets call to a peer: a stuck peer delays only its partitions' figures. */
+const CONSUMER_LAG_RPC_TIMEOUT_MS = 5_000;
 
 export interface BrokerOptions {
   brokerId: number;
@@ -35,6 +45,8 @@ export interface BrokerOptions {
   etcdOptions?: IOptions;
   /** Where the broker's metrics go (the service's Prometheus endpoint); none when absent. */
   meter?: Meter;
+  /** Gauges rendered at each scrape (per partition, per group); required with `meter`. */
+  liveGauges?: LiveGauges;
   leaseTtlMs: number;
   grpcHost: string;
   grpcPort: number;
@@ -55,6 +67,8 @@ export interface BrokerOptions {
   staticConfigs?: Record<string, string>;
   /** Kafka's log.retention.check.interval.ms (default 300000). */
   retentionCheckIntervalMs?: number;
+  /** metrics.consumer.lag.interval.ms: how often consumer group lag is recomputed (default 30000). */
+  consumerLagIntervalMs?: number;
   /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
@@ -92,11 +106,15 @@ export class Broker {
   private retention!: LogRetention;
   private producerExpiry: ProducerExpiry | undefined;
   private logDirFailures!: LogDirFailures;
+  private metrics: BrokerByteCounters | undefined;
+  private consumerLag: ConsumerLagCollector | undefined;
+  private peers: StorageClients | undefined;
   /** What this broker wrote to etcd at start, before any offline marks. */
   private registration: BrokerRegistration | undefined;
   private clusterIdGuard: ClusterIdGuard | undefined;
   port = 0;
   private stopped = false;
+  private started = false;
 
   constructor(private readonly opts: BrokerOptions) {}
 
@@ -164,12 +182,19 @@ export class Broker {
     });
     for (const [dir, err] of unusable) this.logDirFailures.fail(dir, err);
     this.controller = new ControllerClient(this.view);
+    const gauges = opts.liveGauges ?? new LiveGauges();
+    this.metrics = opts.meter
+      ? brokerMetrics(opts.meter, gauges, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks(), () => dirs.dirs)
+      : undefined;
+    // ISR changes of led partitions: the controller's (dead followers dropped) arrive through etcd.
+    this.replicas.on('isr-change', (shrunk: boolean) => this.metrics?.isrChanged(shrunk));
     this.isrUpdater = new IsrUpdater({
       replicas: this.replicas,
       controller: this.controller,
       brokerId: opts.brokerId,
       replicaLagTimeMaxMs: replication.replicaLagTimeMaxMs,
       logger: opts.logger,
+      onIsrChange: (shrunk) => this.metrics?.isrChanged(shrunk),
     });
     this.fetchers = new ReplicaFetcherManager({
       brokerId: opts.brokerId,
@@ -196,15 +221,16 @@ export class Broker {
     await this.replicas.start();
     await this.replicas.idle();
     this.server = createGrpcServer();
+    // Consumer fetch reads from disk land in pooled buffers, released once serialised.
+    const readPool = new ReadBufferPool();
     this.server.addService(
-      StorageServiceService,
+      storageServiceReleasingFetchRecords((records) => readPool.release(records)),
       createStorageService({
+        readPool,
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         logDirs: dirs.dirs,
         logDirFailures: this.logDirFailures,
-        metrics: opts.meter
-          ? brokerMetrics(opts.meter, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks())
-          : undefined,
+        metrics: this.metrics,
         // A marker on __consumer_offsets ends the producer's pending transactional offset commits.
         onTxnMarker: (m) => this.groups?.onTxnMarker(m),
       }),
@@ -221,6 +247,7 @@ export class Broker {
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     this.groups.start();
     this.transactions.start();
+    if (opts.meter) this.startConsumerLag(opts.liveGauges ?? new LiveGauges());
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     this.session.on('lost', () => {
       // Until re-registered, appends are acknowledged only once the ISR has them (decision 0006).
@@ -275,12 +302,51 @@ export class Broker {
       });
       await this.cleaner.start();
     }
+    this.started = true;
+  }
+
+  /** Whether this broker may take traffic now, and why not (health endpoint /readyz). */
+  readiness(): Readiness {
+    const { brokerId } = this.opts;
+    const live = this.started && !this.stopped;
+    return brokerReadiness({
+      brokerId,
+      started: live,
+      registered: live && this.session.alive && this.view.broker(brokerId) !== undefined,
+      partitions: live ? this.view.allPartitions() : [],
+      brokerAlive: (id) => this.view.broker(id) !== undefined,
+      offlineLogDirs: this.logDirFailures?.marks().offlineLogDirs ?? [],
+    });
   }
 
   /** Rewrites this broker's registration with the offline log dirs and replicas (the controller acts on them). */
   private async publishRegistration(marks: OfflineMarks): Promise<void> {
     if (!this.registration || this.stopped) throw new Error('the broker is not registered');
     await this.session.register(brokerKey(this.opts.clusterName, this.opts.brokerId), brokerRegistration.encode(withMarks(this.registration, marks)));
+  }
+
+  /** Consumer group lag of the groups coordinated here, for the Prometheus endpoint (no meter, no collection). */
+  private startConsumerLag(gauges: LiveGauges): void {
+    this.peers = new StorageClients(this.view);
+    const peers = this.peers;
+    this.consumerLag = new ConsumerLagCollector({
+      intervalMs: this.opts.consumerLagIntervalMs ?? DEFAULT_CONSUMER_LAG_INTERVAL_MS,
+      logger: this.opts.logger,
+      sources: {
+        committedOffsets: () => this.groups?.coordinator.committedOffsets() ?? [],
+        localLeader: (topic, partition) => {
+          const r = this.replicas.leaderNow(topic, partition);
+          return r && { ends: { logStartOffset: r.log.logStartOffset, highWatermark: r.highWatermark }, log: r.log };
+        },
+        localLog: (topic, partition) => {
+          const r = this.replicas.getNow(topic, partition);
+          return r && { log: r.log, readableEnd: r.highWatermark };
+        },
+        remoteEnds: (partitions) => fetchPartitionEnds(this.view, peers, partitions, CONSUMER_LAG_RPC_TIMEOUT_MS, this.opts.logger),
+      },
+    });
+    consumerLagMetrics(gauges, () => this.consumerLag?.samples() ?? []);
+    this.consumerLag.start();
   }
 
   /** The log dir failure state (offline dirs; bringing one back online). */
@@ -295,6 +361,8 @@ export class Broker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.consumerLag?.stop();
+    this.peers?.close();
     this.logDirFailures?.close();
     this.clusterIdGuard?.stop();
     this.isrUpdater?.stop();

@@ -17,3 +17,4 @@ export * from './coordinator-partition-host';
 export * from './transaction-coordinator-host';
 export * from './log-dir-meta';
 export * from './topic-deletions';
+export * from './broker-readiness';

@@ -11,6 +11,8 @@ export interface IsrUpdaterOptions {
   /** Kafka's replica.lag.time.max.ms. */
   replicaLagTimeMaxMs: number;
   logger: Logger;
+  /** The controller accepted a change: fewer replicas in the ISR (shrunk) or more. */
+  onIsrChange?: (shrunk: boolean) => void;
 }
 
 /**
@@ -65,7 +67,9 @@ export class IsrUpdater {
             return;
           }
           this.opts.logger.info({ topic: r.topic, partition: r.partition, isr: p.isr, partitionEpoch: p.partitionEpoch }, 'ISR changed');
+          const before = leader.isr.length;
           leader.applyCommitted(p.isr, p.partitionEpoch);
+          if (p.isr.length !== before) this.opts.onIsrChange?.(p.isr.length < before);
           r.refreshHighWatermark();
           if (leader.isr.length < r.minInsyncReplicas) r.purgatory.onIsrBelowMin();
         },

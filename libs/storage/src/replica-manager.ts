@@ -14,6 +14,7 @@ import { PartitionReplica } from './partition-replica';
 import { LogDirJanitor } from './topic-deletions';
 import { RecoveryPoints } from './recovery-checkpoint';
 import { logLifecycleSettings } from './retention-settings';
+import { keyIndexEnabled } from './topic-settings';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
@@ -56,7 +57,8 @@ const keyOf = (topic: string, partition: number) => `${topic}\0${partition}`;
  * after a restart it waits for the controller to confirm it rather than trusting an old record.
  * Changes are applied one at a time, in the order etcd reported them.
  *
- * Events: 'roles' after every reconcile (the fetchers re-read who follows whom).
+ * Events: 'roles' after every reconcile (the fetchers re-read who follows whom); 'isr-change'
+ * (shrunk: boolean) when the committed ISR of a partition led here changed size through etcd.
  */
 export class ReplicaManager extends EventEmitter {
   private readonly replicas = new Map<string, PartitionReplica>();
@@ -190,6 +192,7 @@ export class ReplicaManager extends EventEmitter {
   private applyLogSettings(r: PartitionReplica): void {
     try {
       r.log.updateSettings(logLifecycleSettings(r.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log);
+      r.log.keyIndex.enabled = keyIndexEnabled(r.configs);
     } catch (err) {
       this.opts.logger.warn({ err, topic: r.topic, partition: r.partition }, 'topic log settings not applied');
     }
@@ -379,7 +382,9 @@ export class ReplicaManager extends EventEmitter {
         // Same reign: take the committed ISR (our own change, or the controller dropping dead followers).
         const leader = r.leader!;
         if (state.partitionEpoch > leader.partitionEpoch) {
+          const before = leader.isr.length;
           leader.applyCommitted(state.isr, state.partitionEpoch, state.replicas);
+          if (leader.isr.length !== before) this.emit('isr-change', leader.isr.length < before);
           r.refreshHighWatermark();
           if (leader.isr.length < r.minInsyncReplicas) r.purgatory.onIsrBelowMin();
         }
@@ -459,7 +464,7 @@ export class ReplicaManager extends EventEmitter {
   private async open(w: Wanted): Promise<PartitionReplica | undefined> {
     const dir = this.dirs.pathOf(w.topic, w.partition);
     const settings = logLifecycleSettings(w.configs, { segmentBytes: this.opts.logConfig.segmentBytes ?? 1 << 30 }).log;
-    const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId };
+    const config = { ...this.opts.logConfig, ...settings, topicId: w.topicId, keyIndex: keyIndexEnabled(w.configs) };
     if (this.opts.logDirFailures?.isOffline(dirname(dir))) return undefined;
     try {
       let log: PartitionLog;

@@ -2,7 +2,7 @@ import { type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } fro
 import { SpanKind, context, type Tracer } from '@opentelemetry/api';
 import { BATCH, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
-import { LogError } from '@dms/log';
+import { LogError, type ReadBufferPool } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import {
   contextFrom,
@@ -52,6 +52,7 @@ import type { ReplicaManager } from './replica-manager';
 import { produceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
 import { isDiskError, type LogDirFailures } from './log-dir-failure';
+import { createQueryHandler } from './query/query-service';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -67,6 +68,11 @@ export interface StorageServiceOptions {
   isrUpdater?: Pick<IsrUpdater, 'check'>;
   /** Counts client bytes in (appends) and out (fetches). */
   metrics?: BrokerByteCounters;
+  /**
+   * Consumer fetches read the disk into buffers leased from this pool; the server's fetch answer
+   * serialiser releases them (storageServiceReleasingFetchRecords). Absent: a fresh buffer per read.
+   */
+  readPool?: ReadBufferPool;
   now?: () => bigint;
   /**
    * Called for each marker this broker appended (WriteTxnMarkers) once the ISR has it, just
@@ -137,7 +143,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     }
     if (!res.duplicate) {
       replica.onLocalAppend();
-      opts.metrics?.bytesIn(p.topic, p.records.length);
+      opts.metrics?.bytesIn(p.topic, p.partition, p.records.length, Number(res.lastOffset - res.baseOffset) + 1);
     }
     // While fenced off from etcd, nothing is acknowledged before the ISR has it (see ReplicaManager.fencedOff).
     if (acks === -1 || opts.replicas.fencedOff) {
@@ -177,7 +183,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
     const committedOnly = isolationLevel === READ_COMMITTED;
     try {
-      const { records } = await replica.log.read(p.fetchOffset, maxBytes, { upperBound: committedOnly ? lso : hw, minOneBatch: budget.first });
+      const { records } = await replica.log.read(p.fetchOffset, maxBytes, { upperBound: committedOnly ? lso : hw, minOneBatch: budget.first, pool: opts.readPool });
       if (records.length > 0) {
         budget.first = false;
         budget.bytes -= records.length;
@@ -261,10 +267,17 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         const remaining = deadline - Date.now();
         if (bytes >= Math.max(1, req.minBytes) || anyError || remaining <= 0 || wake.woken) {
           span.setAttribute('dms.bytes', bytes);
-          if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.records.length);
+          if (opts.metrics) for (const p of partitions) if (p.records.length > 0) opts.metrics.bytesOut(p.topic, p.partition, p.records.length);
           return { correlationId: req.correlationId, partitions };
         }
-        await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
+        // Not answered: this read's leased buffers go back before the next read.
+        if (opts.readPool) for (const p of partitions) opts.readPool.release(p.records);
+        opts.metrics?.fetchWaiting(1);
+        try {
+          await waitForEvent([...mark.keys()], 'hw', remaining, mark, wake);
+        } finally {
+          opts.metrics?.fetchWaiting(-1);
+        }
       }
     } finally {
       waiting.delete(req.correlationId);
@@ -409,6 +422,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
         (err) => callback(err as Error, null),
       );
     },
+    query: createQueryHandler({ replicas: opts.replicas, logger: opts.logger, partitionOffline: (t, p) => !!opts.logDirFailures?.partitionOffline(t, p) }),
     recoverLogDir: (call: ServerUnaryCall<RecoverLogDirRequest, RecoverLogDirResponse>, callback: sendUnaryData<RecoverLogDirResponse>) => {
       const failures = opts.logDirFailures;
       const answer = (errorCode: number, errorMessage: string) =>

@@ -64,3 +64,8 @@ export function minInsyncReplicasOf(configs: Readonly<Record<string, string>>, b
   const v = Number(configs['min.insync.replicas']);
   return Number.isInteger(v) && v >= 1 ? v : brokerDefault;
 }
+
+/** dms.message.key.index.enable (default true): the log keeps its per-segment key index. */
+export function keyIndexEnabled(configs: Readonly<Record<string, string>>): boolean {
+  return (configs['dms.message.key.index.enable'] ?? 'true').trim().toLowerCase() !== 'false';
+}

@@ -1,8 +1,9 @@
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import type { Logger } from '@dms/platform';
-import { StorageServiceClient, createClient, unary } from '@dms/rpc';
+import { unary } from '@dms/rpc';
 import type { TopicPartition, TxnMarker, TxnMarkerWriter } from '@dms/transactions';
+import { StorageClients } from './storage-clients';
 
 const MARKER_TIMEOUT_MS = 10_000;
 
@@ -14,12 +15,14 @@ type Result = TopicPartition & { errorCode: number };
  * NOT_LEADER_OR_FOLLOWER (the coordinator retries); one whose topic is gone answers NONE.
  */
 export class TxnMarkerSender implements TxnMarkerWriter {
-  private readonly clients = new Map<number, { address: string; client: StorageServiceClient }>();
+  private readonly clients: StorageClients;
 
   constructor(
     private readonly view: ClusterView,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.clients = new StorageClients(view);
+  }
 
   async write(marker: TxnMarker, partitions: TopicPartition[]): Promise<Result[]> {
     const results: Result[] = [];
@@ -44,12 +47,11 @@ export class TxnMarkerSender implements TxnMarkerWriter {
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.client.close();
-    this.clients.clear();
+    this.clients.close();
   }
 
   private async send(leader: number, marker: TxnMarker, tps: TopicPartition[]): Promise<Result[]> {
-    const client = this.client(leader);
+    const client = this.clients.of(leader);
     if (!client) return tps.map((tp) => ({ ...tp, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }));
     try {
       const res = await unary(
@@ -63,17 +65,5 @@ export class TxnMarkerSender implements TxnMarkerWriter {
       this.logger.warn({ err, leader, producerId: marker.producerId }, 'writing transaction markers failed; will retry');
       return tps.map((tp) => ({ ...tp, errorCode: ErrorCode.REQUEST_TIMED_OUT }));
     }
-  }
-
-  private client(brokerId: number): StorageServiceClient | undefined {
-    const b = this.view.broker(brokerId);
-    if (!b) return undefined;
-    const address = `${b.host}:${b.port}`;
-    const existing = this.clients.get(brokerId);
-    if (existing?.address === address) return existing.client;
-    existing?.client.close();
-    const client = createClient(StorageServiceClient, address);
-    this.clients.set(brokerId, { address, client });
-    return client;
   }
 }

@@ -38,6 +38,15 @@ describe('dms certs create', () => {
     expect(statSync(join(dir, 'ca-key.pem')).mode & 0o077).toBe(0);
   });
 
+  it('issues web console certificates (dms://console/<id>) for client authentication', async () => {
+    const out = await run(['certs', 'create', '--dir', dir, '--consoles', '0', '--json']);
+    const made = JSON.parse(out) as { services: { role: string; id: number; cert: string }[] };
+    expect(made.services.map((s) => `${s.role}-${s.id}`)).toEqual(['console-0']);
+    const pem = readFileSync(made.services[0]!.cert);
+    expect(identityOfPem(pem)).toEqual({ role: 'console', id: 0 });
+    expect(new X509Certificate(pem).keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+  });
+
   it('keeps existing files when run again', async () => {
     await run(['certs', 'create', '--dir', dir, '--brokers', '1']);
     const before = readFileSync(join(dir, 'broker-1.pem'), 'utf8');

@@ -19,6 +19,7 @@ interface CreateOptions {
   brokers: number[];
   gateways: number[];
   admins: number[];
+  consoles: number[];
   hosts: string;
   json?: boolean;
 }
@@ -32,6 +33,7 @@ export function register(program: Command, io: CliIo = processIo): void {
     .option('--brokers <ids>', 'broker ids, e.g. 1,2,3', idList('--brokers'), [] as number[])
     .option('--gateways <ids>', 'gateway node ids, e.g. 1,2', idList('--gateways'), [] as number[])
     .option('--admins <ids>', 'operator certificates (dms://admin/<id>) for maintenance commands such as `dms brokers log-dirs --online`', idList('--admins'), [] as number[])
+    .option('--consoles <ids>', 'web console certificates (dms://console/<id>) for the message query RPC', idList('--consoles'), [] as number[])
     .option('--hosts <names>', 'host names and addresses to list in each certificate (informational: peers check the role, not the address)', '127.0.0.1,localhost')
     .option('--json', 'print the files as JSON')
     .action((opts: CreateOptions) => {
@@ -40,8 +42,9 @@ export function register(program: Command, io: CliIo = processIo): void {
         ...opts.brokers.map((id) => ({ role: 'broker' as const, id })),
         ...opts.gateways.map((id) => ({ role: 'gateway' as const, id })),
         ...opts.admins.map((id) => ({ role: 'admin' as const, id })),
+        ...opts.consoles.map((id) => ({ role: 'console' as const, id })),
       ];
-      if (services.length === 0) throw new Error('name at least one service with --controllers, --brokers, --gateways or --admins');
+      if (services.length === 0) throw new Error('name at least one service with --controllers, --brokers, --gateways, --admins or --consoles');
       const hosts = opts.hosts.split(',').map((s) => s.trim()).filter(Boolean);
       const made = createInternalCerts(resolve(opts.dir), services, hosts);
       if (opts.json) {

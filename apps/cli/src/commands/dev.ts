@@ -2,7 +2,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DevCluster, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
+import { DevCluster, devAdminCertificate, devConsoleCertificate, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
 import { parseProperties } from '@dms/kafka-client';
 import { statusWithoutSecrets } from './redact-status';
 
@@ -20,6 +20,8 @@ export interface DevUpOptions {
   secure?: boolean;
   /** Every process on its own loopback address (127.0.0.2, 127.0.0.3, ...), for partition tests. */
   distinctAddresses?: boolean;
+  /** Every service serves Prometheus metrics on a free port (cluster.json ports.metricsPort). */
+  metrics?: boolean;
   /** `--config key=value`, repeatable (wins over --config-file). */
   config?: Record<string, string>;
   /** `--config-file FILE`: server settings in Java properties format. */
@@ -142,6 +144,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
         clusterName: o.clusterName,
         settings,
         distinctAddresses: o.distinctAddresses,
+        metrics: o.metrics,
         ...secure,
         console: withConsole ? { port: o.consolePort ?? 0, ...(secure?.consoleHttps ? { https: secure.consoleHttps } : {}) } : false,
       });
@@ -161,6 +164,14 @@ export async function devUp(o: DevUpOptions): Promise<number> {
       }
     });
     if (!shuttingDown) {
+      // Operator tools' certificates beside the services' (internal TLS only): admin-0 for the
+      // CLI's maintenance and query commands, console-0 for the web console.
+      try {
+        devAdminCertificate(resolve(o.dataDir));
+        devConsoleCertificate(resolve(o.dataDir));
+      } catch (e) {
+        warn(`dms dev: cannot issue the admin and console certificates: ${(e as Error).message}`);
+      }
       const s = cluster.status();
       if (o.json) {
         say(JSON.stringify({ event: 'ready', ...statusWithoutSecrets(s) }));
@@ -197,6 +208,7 @@ export function register(program: Command): void {
     .option('--etcd-bin <path>', 'etcd binary', 'etcd')
     .option('--cluster-name <name>', 'cluster name (etcd prefix /dms/<name>/)', 'dms')
     .option('--json', 'print events (ready, exit, stopped) as JSON lines')
+    .option('--metrics', 'every service serves Prometheus metrics (GET /metrics) on a free port of its address, kept across restarts when free; see cluster.json ports.metricsPort and docs/metrics.md')
     .option('--config <key=value>', 'a server setting (as in server.properties), given to every service that takes the key; repeatable', collectSetting)
     .option('--config-file <file>', 'server settings in Java properties format (--config wins)')
     .option('--distinct-addresses', 'every process listens on, advertises and connects from its own loopback address (etcd 127.0.0.2, then controllers, brokers, gateways), so packet filters can cut one pair apart; see cluster.json "address"')

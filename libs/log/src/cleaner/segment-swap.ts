@@ -95,7 +95,7 @@ async function completeSwap(
   for (const seg of run) {
     const moved: string[] = [];
     // The aborted-transaction index goes with its segment; the cleaned one gets the run's entries.
-    for (const path of [seg.paths.index, seg.paths.timeIndex, seg.paths.txnIndex, seg.paths.log]) {
+    for (const path of [seg.paths.index, seg.paths.timeIndex, seg.paths.txnIndex, seg.paths.keyIndex, seg.paths.log]) {
       if (await renameIfExists(path, path + DELETED_SUFFIX)) moved.push(path + DELETED_SUFFIX);
     }
     retired.push(moved);

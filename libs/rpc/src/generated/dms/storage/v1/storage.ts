@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { QueryRequest, QueryResponse } from "./query";
 
 export const protobufPackage = "dms.storage.v1";
 
@@ -4601,6 +4602,16 @@ export const StorageServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DescribeProducersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DescribeProducersResponse => DescribeProducersResponse.decode(value),
   },
+  /** Message query by offset window, time range or key (see query.proto); the leader answers. */
+  query: {
+    path: "/dms.storage.v1.StorageService/Query" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: QueryRequest): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(QueryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): QueryRequest => QueryRequest.decode(value),
+    responseSerialize: (value: QueryResponse): Buffer => ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(QueryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): QueryResponse => QueryResponse.decode(value),
+  },
 } as const;
 
 export interface StorageServiceServer extends UntypedServiceImplementation {
@@ -4642,6 +4653,8 @@ export interface StorageServiceServer extends UntypedServiceImplementation {
   writeTxnMarkers: handleUnaryCall<WriteTxnMarkersRequest, WriteTxnMarkersResponse>;
   /** Kafka's DescribeProducers, answered by the partition leader from its producer state. */
   describeProducers: handleUnaryCall<DescribeProducersRequest, DescribeProducersResponse>;
+  /** Message query by offset window, time range or key (see query.proto); the leader answers. */
+  query: handleUnaryCall<QueryRequest, QueryResponse>;
 }
 
 export interface StorageServiceClient extends Client {
@@ -4794,6 +4807,22 @@ export interface StorageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DescribeProducersResponse) => void,
+  ): ClientUnaryCall;
+  /** Message query by offset window, time range or key (see query.proto); the leader answers. */
+  query(
+    request: QueryRequest,
+    callback: (error: ServiceError | null, response: QueryResponse) => void,
+  ): ClientUnaryCall;
+  query(
+    request: QueryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: QueryResponse) => void,
+  ): ClientUnaryCall;
+  query(
+    request: QueryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: QueryResponse) => void,
   ): ClientUnaryCall;
 }
 
