@@ -17,6 +17,7 @@ const scopeConstraints = [
   { sourceTag: 'scope:broker', onlyDependOnLibsWithTags: ['scope:broker', 'scope:shared'] },
   { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:controller', 'scope:shared'] },
   { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:shared'] },
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:console', 'scope:shared'] },
   { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['*'] },
 ];
 
@@ -27,7 +28,7 @@ const boundaries = (depConstraints) => ({
 export default [
   { ignores: ['dist/**', 'node_modules/**', 'tmp/**', '.dms/**', '.nx/**', '**/generated/**', '**/*.js', '**/*.mjs'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parser: tseslint.parser },
     plugins: { '@nx': nx, '@typescript-eslint': tseslint.plugin },
     rules: boundaries([...typeConstraints, ...scopeConstraints]),

@@ -36,6 +36,8 @@ export function processesOfCluster(cluster: Pick<ClusterJson, 'etcd' | 'processe
   const out: ProcessRef[] = [];
   if (cluster.etcd?.pid) out.push({ role: 'etcd', id: 0, pid: cluster.etcd.pid });
   for (const p of cluster.processes ?? []) {
+    // The web console is a client of the cluster (its requests cost the services CPU, counted there).
+    if (p.role === 'console') continue;
     if (p.pid && p.state !== 'exited') out.push({ role: p.role, id: p.id, pid: p.pid });
   }
   return out;

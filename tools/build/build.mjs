@@ -2,7 +2,7 @@
 // tsconfig path aliases; npm packages stay external so native codecs load from node_modules.
 // Type checking is separate (`npm run typecheck`), which keeps this step well under a second.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +12,7 @@ const entries = {
   'apps/broker/main': 'apps/broker/src/main.ts',
   'apps/gateway/main': 'apps/gateway/src/main.ts',
   'apps/cli/main': 'apps/cli/src/main.ts',
+  'apps/console/main': 'apps/console/src/main.ts',
   'tools/bench/main': 'tools/bench/main.ts',
   'tools/bench/relay': 'tools/bench/relay.ts',
   'tools/bench/hostile': 'tools/bench/hostile.ts',
@@ -42,3 +43,26 @@ await build({
   tsconfig: join(root, 'tsconfig.json'),
   logLevel: 'warning',
 });
+
+// The console's browser code: React and chart.js bundled into one script beside index.html.
+const consoleWeb = join(root, 'apps/console/src/web');
+if ((!only.length || only.includes('console')) && existsSync(join(consoleWeb, 'main.tsx'))) {
+  const out = join(root, 'dist/apps/console/public');
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: { app: join(consoleWeb, 'main.tsx') },
+    outdir: out,
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'iife',
+    minify: true,
+    sourcemap: 'linked',
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    tsconfig: join(root, 'apps/console/tsconfig.web.json'),
+    logLevel: 'warning',
+  });
+  copyFileSync(join(consoleWeb, 'index.html'), join(out, 'index.html'));
+  copyFileSync(join(consoleWeb, 'style.css'), join(out, 'style.css'));
+}

@@ -21,7 +21,8 @@ if [ "${1:-}" = "--test-clients" ]; then
   installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
   command -v go >/dev/null 2>&1 || need+=(golang-go)
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
-  for pkg in golang-github-shopify-sarama-dev python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard; do
+  # chromium: the console's browser tests drive Debian's build through playwright-core.
+  for pkg in golang-github-shopify-sarama-dev python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard chromium; do
     installed "$pkg" || need+=("$pkg")
   done
 fi

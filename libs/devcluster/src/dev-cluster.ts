@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { controllerLeaderKey, etcdClientOptions, userKey, userRecord } from '@dms/cluster';
 import { createCredential, type ScramMechanism } from '@dms/security';
-import { distinctAddresses, sharedAddresses, type ClusterAddresses } from './addresses';
+import { distinctAddresses, sharedAddresses, type ClusterAddresses, type ClusterRole } from './addresses';
 import { startEtcd, type EtcdProcess, type EtcdTls } from './etcd-process';
 import { isPortFree, reusePort } from './free-port';
 import { devInternalSecurityConfig } from './dev-internal-security';
@@ -61,6 +61,12 @@ export interface DevClusterOptions {
    */
   internalSecurity?: 'SSL' | 'PLAINTEXT';
   /**
+   * Start one web console (apps/console) once the gateways are up, on `port` (0 or absent: a free
+   * one). It reaches the gateways' PLAINTEXT listeners, or their SASL_SSL listener with a login when
+   * the cluster is secure (gatewayListeners holds SASL_SSL and `security.caFile` is set).
+   */
+  console?: boolean | { port?: number; https?: { certFile: string; keyFile: string } };
+  /**
    * Every service serves Prometheus metrics on a free port of its own address (the previous run's
    * port when still free), recorded as ports.metricsPort; `config` of a role still wins.
    */
@@ -91,6 +97,8 @@ export interface ClusterJson {
   security?: Record<string, unknown>;
   /** The server settings given to `dms dev up` (--config / --config-file), before routing to services. */
   settings?: Record<string, string>;
+  /** The web console's URL, when the cluster runs one. */
+  consoleUrl?: string;
 }
 
 export interface UnexpectedExit {
@@ -109,8 +117,8 @@ export interface StopReport extends StopResult {
   id: number;
 }
 
-const ROLE_ORDER: readonly ServiceRole[] = ['controller', 'broker', 'gateway'];
-const ID_FLAG: Record<ServiceRole, string> = { controller: 'controller.id', broker: 'broker.id', gateway: 'node.id' };
+const ROLE_ORDER: readonly ClusterRole[] = ['controller', 'broker', 'gateway'];
+const ID_FLAG: Record<ServiceRole, string> = { controller: 'controller.id', broker: 'broker.id', gateway: 'node.id', console: 'console.id' };
 
 export const CLUSTER_JSON = 'cluster.json';
 
@@ -202,7 +210,7 @@ export class DevCluster extends EventEmitter {
         throw new Error(`missing ${script} (${role}): build the services first with \`node tools/build/build.mjs\``);
       }
     }
-    const counts: Record<ServiceRole, number> = {
+    const counts: Record<ClusterRole, number> = {
       controller: o.controllers ?? 3,
       broker: o.brokers ?? 3,
       gateway: o.gateways ?? 1,
@@ -238,11 +246,50 @@ export class DevCluster extends EventEmitter {
     const timeout = o.readyTimeoutMs ?? 30_000;
     await Promise.all(this.services.filter((s) => s.role === 'gateway').map((s) => waitForTcp(this.addresses.of('gateway', s.id), s.ports.kafkaPort, timeout)));
     await this.waitForLeader(timeout);
+    if (o.console) {
+      const svc = this.makeConsole(scripts.console!);
+      this.services.push(svc);
+      await svc.start();
+    }
     this.writeClusterJson();
   }
 
+  /** The console's URL (http://127.0.0.1:PORT/), when this cluster runs one. */
+  get consoleUrl(): string | undefined {
+    const svc = this.services.find((s) => s.role === 'console');
+    const port = svc?.ports.httpPort;
+    const scheme = typeof this.opts.console === 'object' && this.opts.console.https ? 'https' : 'http';
+    return port ? `${scheme}://${this.addresses.of('console', 1)}:${port}/` : undefined;
+  }
+
+  /**
+   * The console's settings: the gateways' SASL_SSL listener (secure cluster, CA known), else their
+   * SASL_PLAINTEXT listener, each with a login; else PLAINTEXT without one.
+   */
+  private makeConsole(script: string): ServiceProcess {
+    const gateways = this.services.filter((s) => s.role === 'gateway');
+    const listeners = this.opts.gatewayListeners ?? [];
+    const caFile = (this.opts.security as { caFile?: string } | undefined)?.caFile;
+    const protocol = listeners.includes('SASL_SSL') && caFile ? 'SASL_SSL' : listeners.includes('SASL_PLAINTEXT') ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+    const portField = { SASL_SSL: 'saslSslPort', SASL_PLAINTEXT: 'saslPlaintextPort', PLAINTEXT: 'kafkaPort' }[protocol];
+    const config: Record<string, ConfigValue> = {
+      'console.id': 1,
+      'console.host': this.addresses.of('console', 1),
+      'console.port': typeof this.opts.console === 'object' ? this.opts.console.port ?? 0 : 0,
+      'bootstrap.servers': gateways.map((g) => `${this.addresses.of('gateway', g.id)}:${g.ports[portField]}`).join(','),
+      'security.protocol': protocol,
+    };
+    if (protocol === 'SASL_SSL') config['ssl.ca.location'] = caFile!;
+    const https = typeof this.opts.console === 'object' ? this.opts.console.https : undefined;
+    if (https) {
+      config['console.ssl.certificate.location'] = https.certFile;
+      config['console.ssl.key.location'] = https.keyFile;
+    }
+    return this.spawnService('console', 1, script, config);
+  }
+
   /** Settings per role: the keys each service's `--help` lists (its own config declaration). */
-  private async routeSettings(scripts: Record<ServiceRole, string>): Promise<Partial<Record<ServiceRole, Record<string, string>>>> {
+  private async routeSettings(scripts: Record<ClusterRole, string>): Promise<Partial<Record<ServiceRole, Record<string, string>>>> {
     const settings = this.opts.settings ?? {};
     if (Object.keys(settings).length === 0) return {};
     const out: Partial<Record<ServiceRole, Record<string, string>>> = {};
@@ -261,14 +308,15 @@ export class DevCluster extends EventEmitter {
     return out;
   }
 
-  private scripts(): Record<ServiceRole, string> {
+  private scripts(): Record<ClusterRole, string> & { console?: string } {
     const dist = resolve(this.opts.distDir ?? 'dist/apps');
-    const out = {} as Record<ServiceRole, string>;
+    const out = {} as Record<ClusterRole, string> & { console?: string };
     for (const role of ROLE_ORDER) out[role] = resolve(this.opts.scripts?.[role] ?? join(dist, role, 'main.js'));
+    if (this.opts.console) out.console = resolve(this.opts.scripts?.console ?? join(dist, 'console', 'main.js'));
     return out;
   }
 
-  private makeService(role: ServiceRole, id: number, script: string, kafkaPort: number, metricsPort = 0): ServiceProcess {
+  private makeService(role: ClusterRole, id: number, script: string, kafkaPort: number, metricsPort = 0): ServiceProcess {
     const config: Record<string, ConfigValue> = {
       [ID_FLAG[role]]: id,
       'cluster.name': this.clusterName,
@@ -296,6 +344,11 @@ export class DevCluster extends EventEmitter {
       config.listeners = [`PLAINTEXT://${host}:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://${host}:0`)].join(',');
     }
     Object.assign(config, this.routed[role]);
+    return this.spawnService(role, id, script, config);
+  }
+
+  /** A service process from its config (the role's extra config from the options wins). */
+  private spawnService(role: ServiceRole, id: number, script: string, config: Record<string, ConfigValue>): ServiceProcess {
     const extra = this.opts.config?.[role];
     Object.assign(config, typeof extra === 'function' ? extra(id) : extra);
 
@@ -452,6 +505,7 @@ export class DevCluster extends EventEmitter {
       processes: this.services.map((s) => this.record(s)),
       ...(this.opts.security ? { security: this.opts.security } : {}),
       ...(this.opts.settings && Object.keys(this.opts.settings).length > 0 ? { settings: { ...this.opts.settings } } : {}),
+      ...(this.consoleUrl ? { consoleUrl: this.consoleUrl } : {}),
     };
   }
 
@@ -484,7 +538,7 @@ export class DevCluster extends EventEmitter {
     if (this.stopped) return [];
     this.stopping = true;
     const report: StopReport[] = [];
-    for (const role of [...ROLE_ORDER].reverse()) {
+    for (const role of ['console', ...[...ROLE_ORDER].reverse()] as ServiceRole[]) {
       const group = this.services.filter((s) => s.role === role);
       const wasRunning = group.map((s) => s.running);
       const results = await Promise.all(group.map((s) => s.stop('SIGTERM')));

@@ -12,7 +12,10 @@ import type { DevClusterOptions } from './dev-cluster';
  * DATA/admin.properties so restarts reuse it) and etcd over TLS with client certificates. (Mutual
  * TLS between services is on in every dev cluster, from a separate internal CA.)
  */
-export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gatewayListeners' | 'scramUsers' | 'config' | 'security' | 'etcdTls'> {
+export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gatewayListeners' | 'scramUsers' | 'config' | 'security' | 'etcdTls'> & {
+  /** The web console serves HTTPS with the dev server certificate (trust DATA/certs/ca.pem). */
+  consoleHttps: { certFile: string; keyFile: string };
+} {
   const certs = generateCerts(join(dataDir, 'certs'), ['admin']);
   const propsFile = join(dataDir, 'admin.properties');
   let password = randomBytes(12).toString('base64url');
@@ -43,6 +46,7 @@ export function secureDevOptions(dataDir: string): Pick<DevClusterOptions, 'gate
         // anonymous clients see only what ACLs grant User:ANONYMOUS.
       },
     },
+    consoleHttps: { certFile: certs.serverCert, keyFile: certs.serverKey },
     security: {
       caFile: certs.ca,
       admin: { user: 'admin', password, mechanism: 'SCRAM-SHA-512', commandConfig: propsFile, certificate: certs.clients.admin.cert, key: certs.clients.admin.key },

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type ServiceRole = 'controller' | 'broker' | 'gateway';
+export type ServiceRole = 'controller' | 'broker' | 'gateway' | 'console';
 
 export interface ServiceSpec {
   role: ServiceRole;

@@ -26,6 +26,10 @@ export interface DevUpOptions {
   config?: Record<string, string>;
   /** `--config-file FILE`: server settings in Java properties format. */
   configFile?: string;
+  /** Start the web console beside the cluster (default true; `--no-console` skips it). */
+  console?: boolean;
+  /** Port of the web console (default: a free one). */
+  consolePort?: number;
 }
 
 /** The server settings of --config-file then --config, as server.properties would give them. */
@@ -93,6 +97,21 @@ export async function devUp(o: DevUpOptions): Promise<number> {
     return 1;
   }
 
+  const distDir = o.distDir ? resolve(o.distDir) : defaultDistDir();
+  let withConsole = o.console !== false;
+  if (withConsole && !existsSync(join(distDir, 'console', 'main.js'))) {
+    warn(`dms dev up: no console bundle in ${distDir} (build it with node tools/build/build.mjs); starting without the console`);
+    withConsole = false;
+  }
+
+  let secure: ReturnType<typeof secureDevOptions> | undefined;
+  try {
+    secure = o.secure ? secureDevOptions(o.dataDir) : undefined;
+  } catch (e) {
+    warn(`dms dev up: ${(e as Error).message}`);
+    return 1;
+  }
+
   let cluster: DevCluster | undefined;
   let shuttingDown = false;
   let wake: () => void = () => undefined;
@@ -120,13 +139,14 @@ export async function devUp(o: DevUpOptions): Promise<number> {
         gateways: o.gateways,
         port: o.port,
         dataDir: o.dataDir,
-        distDir: o.distDir ? resolve(o.distDir) : defaultDistDir(),
+        distDir,
         etcdBin: etcd,
         clusterName: o.clusterName,
         settings,
         distinctAddresses: o.distinctAddresses,
         metrics: o.metrics,
-        ...(o.secure ? secureDevOptions(o.dataDir) : {}),
+        ...secure,
+        console: withConsole ? { port: o.consolePort ?? 0, ...(secure?.consoleHttps ? { https: secure.consoleHttps } : {}) } : false,
       });
     } catch (e) {
       if (shuttingDown) return 0;
@@ -158,6 +178,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
       } else {
         say(`dms dev: ready, bootstrap ${s.bootstrap} (${o.controllers} controllers, ${o.brokers} brokers, ` +
           `${o.gateways} gateway${o.gateways === 1 ? '' : 's'}; etcd ${s.etcd.endpoint}; ` +
+          (s.consoleUrl ? `console ${s.consoleUrl}; ` : '') +
           `processes in ${cluster.clusterJsonPath}). Ctrl-C stops it.`);
       }
       await stopRequested;
@@ -192,6 +213,8 @@ export function register(program: Command): void {
     .option('--config-file <file>', 'server settings in Java properties format (--config wins)')
     .option('--distinct-addresses', 'every process listens on, advertises and connects from its own loopback address (etcd 127.0.0.2, then controllers, brokers, gateways), so packet filters can cut one pair apart; see cluster.json "address"')
     .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, etcd over TLS (services always use mutual TLS with their own internal CA); see cluster.json "security"')
+    .option('--no-console', 'do not start the web console (apps/console)')
+    .option('--console-port <port>', 'port of the web console (default: a free one)', intOption('console-port', 0, 65535))
     .action(async (opts: DevUpOptions) => {
       process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });
     });
