@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp } from '@dms/platform';
+import { MessageQueryClient } from '@dms/query';
 import { consoleConfigDef } from './server/config';
+import { keyIndexAccess } from './server/indexed-key-search';
 import { openConsoleResources, type ConsoleResources } from './server/console-session';
 import { createConsoleServer } from './server/http-server';
 import { kafkaTarget } from './server/kafka-connect';
@@ -33,8 +35,11 @@ async function main(): Promise<void> {
   }
   let target;
   let https;
+  let keyIndex: MessageQueryClient | undefined;
   try {
     target = kafkaTarget(config);
+    const access = keyIndexAccess(config);
+    if (access) keyIndex = new MessageQueryClient(access);
     https = certFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined;
   } catch (e) {
     process.stderr.write(`dms-console: ${(e as Error).message}\n`);
@@ -45,7 +50,9 @@ async function main(): Promise<void> {
     keyScanMaxBytes: config['console.key.scan.max.bytes'],
     samplingIntervalMs: config['console.sampling.interval.ms'],
     samplingPoints: config['console.sampling.points'],
+    keyIndex,
   };
+  if (keyIndex) onShutdown(async () => keyIndex!.close(), 'key index client');
   const sessions = new SessionStore<ConsoleResources>({
     open: (user) => openConsoleResources(target, settings, user),
     loginRequired: target.saslRequired,
@@ -58,7 +65,7 @@ async function main(): Promise<void> {
   const port = (app.server.address() as AddressInfo).port;
   const scheme = https ? 'https' : 'http';
   const host = config['console.host'].includes(':') ? `[${config['console.host']}]` : config['console.host'];
-  logger.info({ role: 'console', id, pid: process.pid, httpPort: port, url: `${scheme}://${host}:${port}/`, loginRequired: target.saslRequired }, 'ready');
+  logger.info({ role: 'console', id, pid: process.pid, httpPort: port, url: `${scheme}://${host}:${port}/`, loginRequired: target.saslRequired, keyIndex: keyIndex !== undefined }, 'ready');
 }
 
 main().catch((e) => {

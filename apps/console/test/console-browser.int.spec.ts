@@ -5,6 +5,7 @@
 // DMS_CONSOLE_SCREENSHOTS=<dir> also writes a PNG of each page there (docs/console/ in the repo).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestCluster, type TestCluster } from '@dms/testing';
 import { ApiClient, consoleUrl, consumeWithGroup, eventually } from './console-harness';
@@ -195,4 +196,37 @@ it('lets a SCRAM user allowed to read one topic see only that topic', async () =
   await testid('produce-submit').click();
   await testid('produce-error').getByText(/TOPIC_AUTHORIZATION_FAILED/).waitFor();
   await shot('reader-view');
+
+  // Find-by-key is served over the console's own internal certificate, past the gateway: the
+  // reader's own client must still prove READ first. Allowed to DESCRIBE 'secret' but not to READ
+  // it, the reader gets the broker's refusal, not the records.
+  const admin = new Kafka({
+    clientId: 'console-test-admin',
+    brokers: [saslBootstrap],
+    sasl: { mechanism: 'scram-sha-512', username: 'admin', password: ADMIN_PW },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({
+      acl: [{
+        resourceType: AclResourceTypes.TOPIC, resourceName: 'secret', resourcePatternType: ResourcePatternTypes.LITERAL,
+        principal: 'User:reader', host: '*', operation: AclOperationTypes.DESCRIBE, permissionType: AclPermissionTypes.ALLOW,
+      }],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  const denied = await eventually('key search refused for a topic the reader may only describe', async () => {
+    const answer = await page.evaluate(async () => {
+      const r = await fetch('/api/messages/search', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-dms-console': '1' },
+        body: JSON.stringify({ mode: 'key', topic: 'secret', key: 'customer-42' }),
+      });
+      return { status: r.status, body: (await r.json()) as { errorName?: string } };
+    });
+    return answer.status === 403 ? answer : undefined;
+  }, WAIT);
+  expect(denied.body.errorName).toBe('TOPIC_AUTHORIZATION_FAILED');
 });

@@ -272,14 +272,25 @@ export class DevCluster extends EventEmitter {
     const caFile = (this.opts.security as { caFile?: string } | undefined)?.caFile;
     const protocol = listeners.includes('SASL_SSL') && caFile ? 'SASL_SSL' : listeners.includes('SASL_PLAINTEXT') ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
     const portField = { SASL_SSL: 'saslSslPort', SASL_PLAINTEXT: 'saslPlaintextPort', PLAINTEXT: 'kafkaPort' }[protocol];
+    const host = this.addresses.of('console', 1);
     const config: Record<string, ConfigValue> = {
       'console.id': 1,
-      'console.host': this.addresses.of('console', 1),
+      'console.host': host,
       'console.port': typeof this.opts.console === 'object' ? this.opts.console.port ?? 0 : 0,
       'bootstrap.servers': gateways.map((g) => `${this.addresses.of('gateway', g.id)}:${g.ports[portField]}`).join(','),
       'security.protocol': protocol,
     };
     if (protocol === 'SASL_SSL') config['ssl.ca.location'] = caFile!;
+    // Find-by-key through the brokers' key index: etcd to find leaders, a dms://console/1 certificate.
+    config['cluster.name'] = this.clusterName;
+    config['etcd.endpoints'] = this.etcd!.endpoint;
+    const etcdTls = this.opts.etcdTls;
+    if (etcdTls) {
+      config['etcd.tls.ca.location'] = etcdTls.caFile;
+      config['etcd.tls.certificate.location'] = etcdTls.certFile;
+      config['etcd.tls.key.location'] = etcdTls.keyFile;
+    }
+    Object.assign(config, devInternalSecurityConfig(this.dataDir, this.internalSecurity(), 'console', 1, [host, 'localhost']));
     const https = typeof this.opts.console === 'object' ? this.opts.console.https : undefined;
     if (https) {
       config['console.ssl.certificate.location'] = https.certFile;

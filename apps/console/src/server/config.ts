@@ -1,4 +1,4 @@
-import { defineConfig } from '@dms/platform';
+import { commonConfig, defineConfig } from '@dms/platform';
 
 /** Every setting of the console process (flags, DMS_* environment, --help). */
 export const consoleConfigDef = defineConfig({
@@ -11,6 +11,18 @@ export const consoleConfigDef = defineConfig({
   'console.sampling.interval.ms': { type: 'int', default: 5000, min: 200, doc: 'How often the console samples end offsets and group lag for its charts.' },
   'console.sampling.points': { type: 'int', default: 720, min: 2, max: 100_000, doc: 'Samples kept per chart series (an in-memory ring).' },
   'console.key.scan.max.bytes': { type: 'int', default: 64 * 1024 * 1024, min: 1024, doc: 'Bytes a find-by-key search reads per request before it stops and reports how far it got.' },
+  // Find-by-key through the brokers' key index: the console finds partition leaders in etcd and
+  // asks them over internal gRPC with its own dms://console/<id> certificate. Without etcd
+  // endpoints, find-by-key is a bounded scan through Fetch (console.key.scan.max.bytes).
+  'etcd.endpoints': { type: 'list', default: '', doc: 'etcd endpoints (host:port, comma-separated) of the cluster: set them to serve find-by-key from the brokers\' key index; empty scans through Fetch instead.' },
+  'cluster.name': commonConfig['cluster.name'],
+  'etcd.tls.ca.location': commonConfig['etcd.tls.ca.location'],
+  'etcd.tls.certificate.location': commonConfig['etcd.tls.certificate.location'],
+  'etcd.tls.key.location': commonConfig['etcd.tls.key.location'],
+  'internal.security.protocol': commonConfig['internal.security.protocol'],
+  'internal.ssl.ca.location': commonConfig['internal.ssl.ca.location'],
+  'internal.ssl.certificate.location': { type: 'string', default: '', doc: 'PEM certificate naming dms://console/<id> (dms certs create --consoles), presented to the brokers for key-index queries.' },
+  'internal.ssl.key.location': commonConfig['internal.ssl.key.location'],
   'bootstrap.servers': { type: 'list', default: '127.0.0.1:9092', doc: 'Kafka listener(s) of the cluster (host:port, comma-separated).' },
   'security.protocol': {
     type: 'enum',

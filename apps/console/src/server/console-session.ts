@@ -1,5 +1,7 @@
 import type { KafkaClient } from '@dms/kafka-client';
 import { openClient, type KafkaTarget } from './kafka-connect';
+import type { MessageQueryClient } from '@dms/query';
+import { IndexedMessageSearch } from './indexed-key-search';
 import { FetchMessageSearch, type MessageSearch } from './message-search';
 import { Sampler } from './sampler';
 import type { Credentials, SessionResources } from './sessions';
@@ -15,6 +17,8 @@ export interface ResourceSettings {
   keyScanMaxBytes: number;
   samplingIntervalMs: number;
   samplingPoints: number;
+  /** The brokers' key index, shared by every session (undefined: find-by-key scans through Fetch). */
+  keyIndex?: MessageQueryClient;
 }
 
 /**
@@ -33,7 +37,7 @@ export async function openConsoleResources(target: KafkaTarget, settings: Resour
   sampler.start();
   return {
     client,
-    search: new FetchMessageSearch(client, settings.keyScanMaxBytes),
+    search: settings.keyIndex ? new IndexedMessageSearch(client, settings.keyIndex, settings.keyScanMaxBytes) : new FetchMessageSearch(client, settings.keyScanMaxBytes),
     sampler,
     close() {
       sampler.stop();

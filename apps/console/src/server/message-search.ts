@@ -20,6 +20,8 @@ export interface MessageSearchResult {
   complete: boolean;
   /** Where reading stopped per partition (next offset), for "search further". */
   resumeAt: Record<number, string>;
+  /** True when find-by-key was answered by the brokers' key index rather than a scan. */
+  keyIndex?: boolean;
 }
 
 export interface MessageSearch {
