@@ -13,6 +13,7 @@ echo "== lint (module boundaries)"
 { npx nx show projects >/dev/null && npx eslint apps libs tools; } || status=1
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit || status=1
+npx tsc -p apps/console/tsconfig.web.json --noEmit || status=1  # the console's browser code (DOM, JSX)
 
 results="$(mktemp -d)"
 run_suite() {
