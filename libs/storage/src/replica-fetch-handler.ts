@@ -52,6 +52,8 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
       if (p.logStartOffset !== undefined) replica.onFollowerLogStart(replicaId, p.logStartOffset);
       opts.isrUpdater?.check(replica);
     }
+    // A follower at our end (its acknowledgement of what it fetched last): nothing to read.
+    if (p.fetchOffset === log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.NONE };
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
     try {
       // Followers read up to the log end, not the high watermark: that is how it advances.
