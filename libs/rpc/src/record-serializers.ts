@@ -4,9 +4,15 @@ import type {
   FetchPartitionResult,
   FetchResponse,
   ProduceBatchRequest,
+  ProduceBatchResponse,
   ProducePartition,
+  ProducePartitionResult,
   ProduceRequest,
+  ProduceResponse,
+  RecordError,
+  ReplicaFetchPartition,
   ReplicaFetchPartitionResult,
+  ReplicaFetchRequest,
   ReplicaFetchResponse,
 } from './generated/dms/storage/v1/storage';
 import { assertInt64, assertUint64, delimitedSize, ExactWriter, int32Size, varint64Size } from './exact-size';
@@ -14,7 +20,9 @@ import { ScratchBuffer } from './scratch-buffer';
 
 /**
  * Exact-size encoders of the gRPC messages that carry record batches (ProduceRequest,
- * FetchResponse, ReplicaFetchResponse). Each sizes the message, allocates once and copies the
+ * FetchResponse, ReplicaFetchResponse) and of the small ones sent once per replicated append
+ * (ReplicaFetchRequest, ProduceResponse and ProduceBatchResponse), whose generated encoders'
+ * growing writer and BigInt conversions cost more than the message. Each sizes the message, allocates once and copies the
  * record bytes once; the output is byte for byte what the generated encoders write (field order,
  * default fields omitted, negative int32 as ten bytes), which record-serializers.spec checks.
  * Nested message and string lengths found by the sizing pass wait in `lens` for the write pass.
@@ -246,4 +254,111 @@ export function serializeFetchResponse(m: FetchResponse): Buffer {
 /** encodeReplicaFetchResponse into the scratch buffer, as serializeFetchResponse. */
 export function serializeReplicaFetchResponse(m: ReplicaFetchResponse): Buffer {
   return encodeReplicaFetchResponse(m, intoScratch);
+}
+
+// ReplicaFetchRequest (the follower's fetch, one per answer it applied) ----------------------
+
+function replicaFetchPartitionSize(p: ReplicaFetchPartition): number {
+  const at = next++;
+  let size =
+    stringSize(p.topic) + int32Field(p.partition) + int64Field(p.fetchOffset, 'message.fetchOffset') +
+    int32Field(p.lastFetchedEpoch) + int32Field(p.currentLeaderEpoch) + int32Field(p.partitionMaxBytes);
+  // optional: present (even when 0) unless undefined
+  if (p.logStartOffset !== undefined) {
+    assertInt64(p.logStartOffset, 'message.logStartOffset');
+    size += 1 + varint64Size(p.logStartOffset);
+  }
+  lens[at] = size;
+  return size;
+}
+
+export function encodeReplicaFetchRequest(m: ReplicaFetchRequest): Buffer {
+  begin();
+  let size = correlationIdSize(m.correlationId) + int32Field(m.replicaId) + int32Field(m.maxWaitMs) + int32Field(m.maxBytes);
+  for (const p of m.partitions) size += field(replicaFetchPartitionSize(p));
+  const w = alloc(size);
+  if (m.correlationId !== 0n) w.varint32(8).varint64(m.correlationId);
+  writeInt32(w, 16, m.replicaId);
+  writeInt32(w, 24, m.maxWaitMs);
+  writeInt32(w, 32, m.maxBytes);
+  for (const p of m.partitions) {
+    w.varint32(42).varint32(lens[next++]!);
+    writeString(w, 10, p.topic);
+    writeInt32(w, 16, p.partition);
+    writeInt64(w, 24, p.fetchOffset);
+    writeInt32(w, 32, p.lastFetchedEpoch);
+    writeInt32(w, 40, p.currentLeaderEpoch);
+    writeInt32(w, 48, p.partitionMaxBytes);
+    if (p.logStartOffset !== undefined) w.varint32(56).varint64(p.logStartOffset);
+  }
+  return w.done();
+}
+
+// ProduceResponse / ProduceBatchResponse (the leader's answers) -------------------------------
+
+function recordErrorSize(e: RecordError): number {
+  const at = next++;
+  const size = int32Field(e.batchIndex) + stringSize(e.message);
+  lens[at] = size;
+  return size;
+}
+
+function producePartitionResultSize(p: ProducePartitionResult): number {
+  const at = next++;
+  let size =
+    stringSize(p.topic) + int32Field(p.partition) + int32Field(p.errorCode) + stringSize(p.errorMessage) +
+    int64Field(p.baseOffset, 'message.baseOffset') + int64Field(p.logAppendTimeMs, 'message.logAppendTimeMs') +
+    int64Field(p.logStartOffset, 'message.logStartOffset') + (p.appended ? 2 : 0);
+  for (const e of p.recordErrors) size += field(recordErrorSize(e));
+  lens[at] = size;
+  return size;
+}
+
+function produceResponseSize(m: ProduceResponse): number {
+  const at = next++;
+  let size = correlationIdSize(m.correlationId);
+  for (const p of m.partitions) size += field(producePartitionResultSize(p));
+  lens[at] = size;
+  return size;
+}
+
+function writeProduceResponse(w: ExactWriter, m: ProduceResponse): void {
+  if (m.correlationId !== 0n) w.varint32(8).varint64(m.correlationId);
+  for (const p of m.partitions) {
+    w.varint32(18).varint32(lens[next++]!);
+    writeString(w, 10, p.topic);
+    writeInt32(w, 16, p.partition);
+    writeInt32(w, 24, p.errorCode);
+    writeString(w, 34, p.errorMessage);
+    writeInt64(w, 40, p.baseOffset);
+    writeInt64(w, 48, p.logAppendTimeMs);
+    writeInt64(w, 56, p.logStartOffset);
+    for (const e of p.recordErrors) {
+      w.varint32(66).varint32(lens[next++]!);
+      writeInt32(w, 8, e.batchIndex);
+      writeString(w, 18, e.message);
+    }
+    if (p.appended) w.varint32(72).varint32(1);
+  }
+}
+
+export function encodeProduceResponse(m: ProduceResponse): Buffer {
+  begin();
+  const w = alloc(produceResponseSize(m));
+  next = 1; // past the top-level size
+  writeProduceResponse(w, m);
+  return w.done();
+}
+
+/** Many produce answers in one message, each as in encodeProduceResponse. */
+export function encodeProduceBatchResponse(m: ProduceBatchResponse): Buffer {
+  begin();
+  let size = 0;
+  for (const r of m.responses) size += field(produceResponseSize(r));
+  const w = alloc(size);
+  for (const r of m.responses) {
+    w.varint32(10).varint32(lens[next++]!);
+    writeProduceResponse(w, r);
+  }
+  return w.done();
 }

@@ -1,21 +1,30 @@
 import { makeGenericClientConstructor, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
 import * as generated from './generated/dms/storage/v1/storage';
-import { encodeProduceBatchRequest, encodeProduceRequest, serializeFetchResponse, serializeReplicaFetchResponse } from './record-serializers';
+import {
+  encodeProduceBatchRequest,
+  encodeProduceBatchResponse,
+  encodeProduceRequest,
+  encodeProduceResponse,
+  encodeReplicaFetchRequest,
+  serializeFetchResponse,
+  serializeReplicaFetchResponse,
+} from './record-serializers';
 
 /**
  * The generated StorageService definition with exact-size serialisers for the messages that
- * carry record batches (grpc-js calls requestSerialize on the client, responseSerialize on the
- * server; the server's response serialisers write into one reused buffer, which grpc-js copies
- * out synchronously). Everything else, decoding included (`bytes` fields decode as views, no copy), is the
+ * carry record batches and the small ones sent once per replicated append (grpc-js calls
+ * requestSerialize on the client, responseSerialize on the server; the server's fetch answer
+ * serialisers write into one reused buffer, which grpc-js copies out synchronously). Everything
+ * else, decoding included (`bytes` fields decode as views, no copy), is the
  * generated code. `@dms/rpc` exports these under the generated names, so servers and clients
  * pick them up without change.
  */
 export const StorageServiceService: typeof generated.StorageServiceService = {
   ...generated.StorageServiceService,
-  produce: { ...generated.StorageServiceService.produce, requestSerialize: encodeProduceRequest },
-  produceBatch: { ...generated.StorageServiceService.produceBatch, requestSerialize: encodeProduceBatchRequest },
+  produce: { ...generated.StorageServiceService.produce, requestSerialize: encodeProduceRequest, responseSerialize: encodeProduceResponse },
+  produceBatch: { ...generated.StorageServiceService.produceBatch, requestSerialize: encodeProduceBatchRequest, responseSerialize: encodeProduceBatchResponse },
   fetch: { ...generated.StorageServiceService.fetch, responseSerialize: serializeFetchResponse },
-  replicaFetch: { ...generated.StorageServiceService.replicaFetch, responseSerialize: serializeReplicaFetchResponse },
+  replicaFetch: { ...generated.StorageServiceService.replicaFetch, requestSerialize: encodeReplicaFetchRequest, responseSerialize: serializeReplicaFetchResponse },
 };
 export type StorageServiceService = typeof generated.StorageServiceService;
 

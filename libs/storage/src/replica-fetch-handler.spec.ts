@@ -72,11 +72,14 @@ describe('replica fetch long poll', () => {
   });
 
   it('a parked fetch answers as soon as the leader appends, re-reading only the partition that grew', async () => {
+    const readsOfA = jest.spyOn(a.log, 'read');
     const readsOfB = jest.spyOn(b.log, 'read');
     const started = Date.now();
     const answer = handle(fetchRequest([a, b], 30_000));
     await new Promise((r) => setTimeout(r, 20)); // parked: nothing new yet
-    expect(readsOfB).toHaveBeenCalledTimes(1);
+    // Both followers' positions are at the end (an acknowledgement): answered without a read.
+    expect(readsOfA).toHaveBeenCalledTimes(0);
+    expect(readsOfB).toHaveBeenCalledTimes(0);
     await produce(a, 'a1');
     const res = await answer;
     expect(Date.now() - started).toBeLessThan(5_000); // woken by the append, not by maxWait
@@ -85,7 +88,26 @@ describe('replica fetch long poll', () => {
     expect(pa!.records.length).toBeGreaterThan(0);
     expect(pa!.records.readBigInt64BE(0)).toBe(1n);
     expect(pb!.records.length).toBe(0);
-    expect(readsOfB).toHaveBeenCalledTimes(1);
+    expect(readsOfA).toHaveBeenCalledTimes(1); // only the partition that grew is read
+    expect(readsOfB).toHaveBeenCalledTimes(0);
+  });
+
+  it('the appends of one event-loop turn go to a parked follower in one answer', async () => {
+    const answer = handle(fetchRequest([a, b], 30_000));
+    await new Promise((r) => setTimeout(r, 20)); // parked
+    // Three appends in one turn, as a coalesced produce message makes them: no timer or I/O between.
+    const batches = await Promise.all(['a1', 'a2', 'b1'].map((tag) => buildRecordBatch({ records: [{ key: tag, value: 'v', timestamp: 1_700_000_000_000n }] })));
+    await a.log.append(batches[0]!, { leaderEpoch: 0 });
+    a.onLocalAppend();
+    await a.log.append(batches[1]!, { leaderEpoch: 0 });
+    a.onLocalAppend();
+    await b.log.append(batches[2]!, { leaderEpoch: 0 });
+    b.onLocalAppend();
+    const res = await answer;
+    const [pa, pb] = res.partitions;
+    expect(pa!.records.readBigInt64BE(0)).toBe(1n);
+    expect(pa!.records.length).toBe(2 * batches[0]!.length); // offsets 1 and 2 together
+    expect(pb!.records.length).toBe(batches[2]!.length);
   });
 
   it('the follower fetching at the new end advances the high watermark and completes the waiting produce', async () => {

@@ -26,7 +26,8 @@ function epochError(replica: PartitionReplica, requested: number): number {
 /**
  * The leader's side of follower replication (StorageService.ReplicaFetch): a long poll that
  * answers at once with data, an error or a divergence, else as soon as one of its partitions
- * grows (the leader's append emits 'append' and wakes it in the same turn) or maxWait passes.
+ * grows (the leader's append emits 'append'; the answer leaves at the end of that turn, with
+ * every append the turn made) or maxWait passes.
  * A wake re-reads only the partitions whose log end or start moved; the others keep their empty
  * answer with fresh high watermark and log start offset.
  */
@@ -51,6 +52,8 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
       if (p.logStartOffset !== undefined) replica.onFollowerLogStart(replicaId, p.logStartOffset);
       opts.isrUpdater?.check(replica);
     }
+    // A follower at our end (its acknowledgement of what it fetched last): nothing to read.
+    if (p.fetchOffset === log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.NONE };
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
     try {
       // Followers read up to the log end, not the high watermark: that is how it advances.
@@ -128,18 +131,27 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
 
 /**
  * Waits until a partition moves (its leader emits 'append': the log end or start changed) or
- * `ms` passes; at once when one moved while the caller was reading.
+ * `ms` passes; at once when one moved while the caller was reading. A move answers at the end
+ * of the event-loop turn it happened in (setImmediate), not at the first append: the appends of
+ * one turn (a coalesced produce message carries several) go to the follower in one answer, and
+ * the follower acknowledges them with one fetch instead of one per append.
  */
 function untilMoved(leaders: readonly (PartitionReplica | undefined)[], moved: (i: number) => boolean, ms: number): Promise<void> {
   for (let i = 0; i < leaders.length; i++) if (moved(i)) return Promise.resolve();
   return new Promise((resolve) => {
-    const done = (): void => {
+    const detach = (): void => {
       clearTimeout(timer);
-      for (const r of leaders) r?.off('append', done);
-      resolve();
+      for (const r of leaders) r?.off('append', onAppend);
     };
-    const timer = setTimeout(done, ms);
-    for (const r of leaders) r?.on('append', done);
+    const onAppend = (): void => {
+      detach();
+      setImmediate(resolve);
+    };
+    const timer = setTimeout(() => {
+      detach();
+      resolve();
+    }, ms);
+    for (const r of leaders) r?.on('append', onAppend);
   });
 }
 

@@ -76,6 +76,19 @@ export class ReplicaFetcherManager {
   }
 }
 
+/**
+ * Whether applying this answer would change nothing: no records, no error, no divergence, and
+ * neither the high watermark nor the log start offset would move. Every partition followed from
+ * a leader is in each of its answers; the idle ones are skipped rather than queued on the replica.
+ */
+export function unchanged(r: Pick<PartitionReplica, 'log'>, p: ReplicaFetchPartitionResult): boolean {
+  if (p.errorCode !== ErrorCode.NONE || p.divergingEpoch || p.records.length > 0) return false;
+  const log = r.log;
+  if (followerHighWatermark(p.highWatermark, log.logEndOffset) > log.highWatermark) return false;
+  const start = p.logStartOffset < log.highWatermark ? p.logStartOffset : log.highWatermark;
+  return start <= log.logStartOffset;
+}
+
 class LeaderFetcher {
   private stopped = false;
   private running: Promise<void> | undefined;
@@ -171,12 +184,15 @@ class LeaderFetcher {
         await this.pause(BACKOFF_MS);
         continue;
       }
-      await Promise.all(
-        res.partitions.map((p) => {
-          const s = sent.find((x) => x.replica.topic === p.topic && x.replica.partition === p.partition);
-          return s ? this.apply(s.replica, s.epoch, s.fetchOffset, p) : undefined;
-        }),
-      );
+      const applying: Promise<void>[] = [];
+      for (let i = 0; i < res.partitions.length; i++) {
+        const p = res.partitions[i]!;
+        // The leader answers in the order asked; look further only if it did not.
+        const at = sent[i];
+        const s = at && at.replica.topic === p.topic && at.replica.partition === p.partition ? at : sent.find((x) => x.replica.topic === p.topic && x.replica.partition === p.partition);
+        if (s && !unchanged(s.replica, p)) applying.push(this.apply(s.replica, s.epoch, s.fetchOffset, p));
+      }
+      if (applying.length > 0) await Promise.all(applying);
     }
   }
 

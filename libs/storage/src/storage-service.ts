@@ -49,7 +49,7 @@ import type { PartitionReplica } from './partition-replica';
 import { checkForAppend } from './produce-validation';
 import { createReplicaFetchHandler } from './replica-fetch-handler';
 import type { ReplicaManager } from './replica-manager';
-import { produceSettings } from './topic-settings';
+import { produceSettings, type ProduceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
 import { isDiskError, type LogDirFailures } from './log-dir-failure';
 import { createQueryHandler } from './query/query-service';
@@ -108,6 +108,14 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   const notServed = (topic: string, partition: number): number =>
     opts.logDirFailures?.partitionOffline(topic, partition) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 
+  /** A replica's configs are replaced as a whole when they change: parse each map once, not per append. */
+  const parsedSettings = new WeakMap<Readonly<Record<string, string>>, ProduceSettings>();
+  const settingsOf = (configs: Readonly<Record<string, string>>): ProduceSettings => {
+    let s = parsedSettings.get(configs);
+    if (!s) parsedSettings.set(configs, (s = produceSettings(configs, { messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes })));
+    return s;
+  };
+
   async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
     const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended: false };
     await opts.replicas.get(p.topic, p.partition); // a log still opening
@@ -118,7 +126,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     if (problem.kind !== 'ok' || positions.length === 0) {
       return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
     }
-    const settings = produceSettings(replica.configs, { messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes });
+    const settings = settingsOf(replica.configs);
     const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
     if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
     const minIsr = replica.minInsyncReplicas;
