@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp } from '@dms/platform';
 import { MessageQueryClient } from '@dms/query';
-import { consoleConfigDef } from './server/config';
+import { consoleConfigDef } from '@dms/console-config';
 import { keyIndexAccess } from './server/indexed-key-search';
 import { openConsoleResources, type ConsoleResources } from './server/console-session';
 import { createConsoleServer } from './server/http-server';
