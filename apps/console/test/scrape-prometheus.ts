@@ -60,7 +60,9 @@ export class ScrapingPrometheus {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (!this.server) return Promise.resolve();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   /** Scrapes every target now; each sample gets its target as `instance`. */

@@ -96,7 +96,11 @@ export class PrometheusCharts implements ChartSource {
   private async queryRange(query: string, startMs: number, endMs: number, stepS: number): Promise<NonNullable<Matrix['data']>['result']> {
     const url = new URL('api/v1/query_range', this.o.url.endsWith('/') ? this.o.url : `${this.o.url}/`);
     url.search = new URLSearchParams({ query, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepS) }).toString();
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.o.timeoutMs), headers: { accept: 'application/json' } });
+    const res = await fetch(url, { signal: AbortSignal.timeout(this.o.timeoutMs), headers: { accept: 'application/json' } }).catch((e: Error) => {
+      // fetch says only "fetch failed"; the cause (ECONNREFUSED, a timeout) is what the operator needs.
+      const cause = (e.cause as { code?: string; message?: string } | undefined);
+      throw new Error(e.name === 'TimeoutError' ? `no answer in ${this.o.timeoutMs} ms` : `${e.message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
+    });
     const body = (await res.json().catch(() => null)) as Matrix | null;
     if (!res.ok || body?.status !== 'success' || body.data?.resultType !== 'matrix') {
       throw new Error(`query_range answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
