@@ -36,6 +36,37 @@ export function chartQueries(stepS: number): Array<{ query: string; name: (m: Re
   ];
 }
 
+export type Visible = { topics: Set<string>; groups: Set<string> };
+type Answer = NonNullable<Matrix['data']>['result'];
+
+/**
+ * The series of the answers the user may see, named as the console's own samples, with each
+ * group's total lag summed over the topics kept (as OffsetFetch would show them to this user).
+ */
+export function visibleSeries(queries: ReturnType<typeof chartQueries>, answers: Answer[], visible: Visible, want: (name: string) => boolean): ChartSeries[] {
+  const out: ChartSeries[] = [];
+  const totals = new Map<string, Map<number, number>>();
+  queries.forEach((c, i) => {
+    for (const s of answers[i] ?? []) {
+      const name = c.name(s.metric);
+      if (!name || !visible.topics.has(s.metric.topic!)) continue;
+      if (c.kind === 'groupTopic' && !visible.groups.has(s.metric.consumergroup!)) continue;
+      const points = s.values.map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) })).filter((p) => Number.isFinite(p.v));
+      if (c.kind === 'groupTopic') {
+        const total = totals.get(s.metric.consumergroup!) ?? new Map<number, number>();
+        for (const p of points) total.set(p.t, (total.get(p.t) ?? 0) + p.v);
+        totals.set(s.metric.consumergroup!, total);
+      }
+      if (want(name)) out.push({ name, points });
+    }
+  });
+  for (const [group, total] of totals) {
+    const name = series.groupLag(group);
+    if (want(name)) out.push({ name, points: [...total].sort((a, b) => a[0] - b[0]).map(([t, v]) => ({ t, v })) });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /**
  * Charts from Prometheus (`/api/v1/query_range`) when console.prometheus.url is set. Prometheus
  * knows every topic and group, so the answer is cut to what the session's user may see through
@@ -48,35 +79,14 @@ export class PrometheusCharts implements ChartSource {
   async charts(r: ConsoleResources, q: ChartQuery): Promise<ChartData> {
     const end = Date.now();
     const stepS = Math.max(15, Math.round(this.o.rangeMs / 1000 / POINTS));
-    const want = seriesFilter(q);
     const queries = chartQueries(stepS).filter((c) => this.mayMatch(c.kind, q));
     const [visible, answers] = await Promise.all([
-      this.visible(r),
+      this.visible(r).catch((e: Error) => e),
       Promise.all(queries.map((c) => this.queryRange(c.query, end - this.o.rangeMs, end, stepS))).catch((e: Error) => e),
     ]);
     if (answers instanceof Error) return sampledCharts(r, q, `Prometheus at ${this.o.url}: ${answers.message}`);
-    const out: ChartSeries[] = [];
-    // A group's total is the sum of its topics the user may see, as OffsetFetch would give them.
-    const totals = new Map<string, Map<number, number>>();
-    queries.forEach((c, i) => {
-      for (const s of answers[i]!) {
-        const name = c.name(s.metric);
-        if (!name || !visible.topics.has(s.metric.topic!)) continue;
-        if (c.kind === 'groupTopic' && !visible.groups.has(s.metric.consumergroup!)) continue;
-        const points = s.values.map(([t, v]) => ({ t: Math.round(t * 1000), v: Number(v) })).filter((p) => Number.isFinite(p.v));
-        if (c.kind === 'groupTopic') {
-          const total = totals.get(s.metric.consumergroup!) ?? new Map<number, number>();
-          for (const p of points) total.set(p.t, (total.get(p.t) ?? 0) + p.v);
-          totals.set(s.metric.consumergroup!, total);
-        }
-        if (want(name)) out.push({ name, points });
-      }
-    });
-    for (const [group, total] of totals) {
-      const name = series.groupLag(group);
-      if (want(name)) out.push({ name, points: [...total].sort((a, b) => a[0] - b[0]).map(([t, v]) => ({ t, v })) });
-    }
-    out.sort((a, b) => a.name.localeCompare(b.name));
+    if (visible instanceof Error) throw visible;
+    const out = visibleSeries(queries, answers, visible, seriesFilter(q));
     return { source: 'prometheus', sourceError: null, intervalMs: stepS * 1000, lastSampleAt: end, lastError: null, series: out.slice(0, MAX_SERIES) };
   }
 
@@ -87,13 +97,13 @@ export class PrometheusCharts implements ChartSource {
   }
 
   /** What the user may describe, through their own Kafka client. */
-  private async visible(r: ConsoleResources): Promise<{ topics: Set<string>; groups: Set<string> }> {
+  private async visible(r: ConsoleResources): Promise<Visible> {
     const md = await r.client.metadata();
     const groups = await new GroupAdmin(r.client, { retries: 2 }).listGroups();
     return { topics: new Set(md.topics.filter((t) => t.errorCode === 0).map((t) => t.name)), groups: new Set(groups.map((g) => g.groupId)) };
   }
 
-  private async queryRange(query: string, startMs: number, endMs: number, stepS: number): Promise<NonNullable<Matrix['data']>['result']> {
+  private async queryRange(query: string, startMs: number, endMs: number, stepS: number): Promise<Answer> {
     const url = new URL('api/v1/query_range', this.o.url.endsWith('/') ? this.o.url : `${this.o.url}/`);
     url.search = new URLSearchParams({ query, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepS) }).toString();
     const res = await fetch(url, { signal: AbortSignal.timeout(this.o.timeoutMs), headers: { accept: 'application/json' } }).catch((e: Error) => {
