@@ -16,6 +16,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
 import type { ConfigManager } from './config-manager';
 import type { ControlledShutdownResult } from './controlled-shutdown';
+import type { SetCordonResult } from './cordon';
 import type { ProducerIdBlock } from './producer-id-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
 import type { SecurityManager } from './security-manager';
@@ -39,6 +40,8 @@ export interface ControllerServiceState {
   allocateProducerIds?(requesterId: number): Promise<ProducerIdBlock>;
   /** Moves a stopping broker's leaderships and ISR places (only called while leader). */
   controlledShutdown?(brokerId: number): Promise<ControlledShutdownResult>;
+  /** Cordons or uncordons a broker (only called while leader). */
+  setBrokerCordon?(brokerId: number, cordoned: boolean): Promise<SetCordonResult>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -55,6 +58,7 @@ export interface ControllerHandlers {
   createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
   allocateProducerIds(req: clusterV1.AllocateProducerIdsRequest): Promise<clusterV1.AllocateProducerIdsResponse>;
   controlledShutdown(req: clusterV1.ControlledShutdownRequest): Promise<clusterV1.ControlledShutdownResponse>;
+  setBrokerCordon(req: clusterV1.SetBrokerCordonRequest): Promise<clusterV1.SetBrokerCordonResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -154,6 +158,10 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !state.controlledShutdown) return { ...NOT_CONTROLLER, remaining: [], stuck: 0 };
       return state.controlledShutdown(req.brokerId);
     },
+    async setBrokerCordon(req) {
+      if (!state.isLeader() || !state.setBrokerCordon) return { ...NOT_CONTROLLER, wasCordoned: false };
+      return state.setBrokerCordon(req.brokerId, req.cordoned);
+    },
   };
 }
 
@@ -182,5 +190,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     createPartitions: unary(h.createPartitions),
     allocateProducerIds: unary(h.allocateProducerIds),
     controlledShutdown: unary(h.controlledShutdown),
+    setBrokerCordon: unary(h.setBrokerCordon),
   };
 }

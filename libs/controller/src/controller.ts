@@ -28,6 +28,7 @@ import { ConfigManager } from './config-manager';
 import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
 import { controlledShutdown, ShuttingDownBrokers } from './controlled-shutdown';
+import { setBrokerCordon } from './cordon';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
@@ -201,6 +202,8 @@ export class Controller extends EventEmitter {
           { client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, shuttingDown: this.shuttingDown, log: this.log },
           brokerId,
         ),
+      setBrokerCordon: (brokerId, cordoned) =>
+        setBrokerCordon({ client: this.client, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, cordoned),
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);

@@ -14,3 +14,4 @@ export * from './leader-rebalancer';
 export * from './config-manager';
 export * from './producer-id-manager';
 export * from './controlled-shutdown';
+export * from './cordon';
