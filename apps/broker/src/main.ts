@@ -5,7 +5,7 @@ import { parseLogDirs } from '@dms/storage';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Broker, brokerConfigDef, cleanerOptionsFromConfig, controlledShutdownFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
+import { Broker, brokerConfigDef, cleanerOptionsFromConfig, controlledShutdownBudgetMs, controlledShutdownFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, startHealthServer, bindOutgoingConnections } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -44,8 +44,7 @@ async function main(): Promise<void> {
   }
   const controlledShutdown = controlledShutdownFromConfig(config);
   // The hooks get the usual 10 s plus what a controlled shutdown may take at worst.
-  const controlledBudgetMs = controlledShutdown.enable ? controlledShutdown.maxRetries * 2 * Math.max(1_000, controlledShutdown.retryBackoffMs) : 0;
-  installShutdownHandlers({ logger, deadlineMs: 10_000 + controlledBudgetMs });
+  installShutdownHandlers({ logger, deadlineMs: 10_000 + controlledShutdownBudgetMs(controlledShutdown) });
   const telemetry = await startTelemetry({ serviceName: 'dms-broker', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
   onShutdown(() => telemetry.shutdown(), 'telemetry');
   const logDirs = parseLogDirs(config['log.dirs'], config['log.dir'], `./data/broker-${id}`).map((d) => resolve(d));

@@ -17,6 +17,14 @@ export interface ControlledShutdownDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long one attempt's call may take: the controller writes one etcd transaction per partition. */
+export const controlledShutdownCallTimeoutMs = (s: ControlledShutdownSettings): number => Math.max(5_000, s.retryBackoffMs);
+
+/** The longest a controlled shutdown can take (every attempt timing out, with its backoff). */
+export function controlledShutdownBudgetMs(s: ControlledShutdownSettings): number {
+  return s.enable ? s.maxRetries * (controlledShutdownCallTimeoutMs(s) + s.retryBackoffMs) : 0;
+}
+
 /** How many partitions this broker's own view shows it leading. */
 function ledHere(view: ControlledShutdownDeps['view'], brokerId: number): number {
   let n = 0;
@@ -54,7 +62,7 @@ function until(view: ControlledShutdownDeps['view'], ok: () => boolean, ms: numb
 export async function runControlledShutdown(deps: ControlledShutdownDeps): Promise<ControlledShutdownOutcome> {
   const { brokerId, controller, view, settings, logger } = deps;
   if (!settings.enable) return 'disabled';
-  const callTimeoutMs = Math.max(1_000, settings.retryBackoffMs);
+  const callTimeoutMs = controlledShutdownCallTimeoutMs(settings);
   for (let attempt = 1; attempt <= settings.maxRetries; attempt++) {
     try {
       const res = await controller.controlledShutdown(brokerId, callTimeoutMs);
