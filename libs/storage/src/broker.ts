@@ -338,10 +338,6 @@ export class Broker {
           const r = this.replicas.leaderNow(topic, partition);
           return r && { ends: { logStartOffset: r.log.logStartOffset, highWatermark: r.highWatermark }, log: r.log };
         },
-        localLog: (topic, partition) => {
-          const r = this.replicas.getNow(topic, partition);
-          return r && { log: r.log, readableEnd: r.highWatermark };
-        },
         remoteEnds: (partitions) => fetchPartitionEnds(this.view, peers, partitions, CONSUMER_LAG_RPC_TIMEOUT_MS, this.opts.logger),
       },
     });
