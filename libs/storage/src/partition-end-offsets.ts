@@ -1,7 +1,7 @@
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import type { Logger } from '@dms/platform';
-import { unary } from '@dms/rpc';
+import { type ListOffsetsPartition, unary } from '@dms/rpc';
 import type { RecordTimestamp } from './record-timestamp';
 import type { StorageClients } from './storage-clients';
 
@@ -56,7 +56,7 @@ export async function fetchPartitionEnds(
       const client = clients.of(leader);
       if (!client) return;
       // Asked in this order per partition: latest, earliest, then one entry per record offset.
-      const asks = tps.flatMap(({ topic, partition, recordsAt = [] }) => [
+      const asks: ListOffsetsPartition[] = tps.flatMap(({ topic, partition, recordsAt = [] }) => [
         { topic, partition, timestamp: LATEST, currentLeaderEpoch: -1 },
         { topic, partition, timestamp: EARLIEST, currentLeaderEpoch: -1 },
         ...recordsAt.map((recordAtOffset) => ({ topic, partition, timestamp: LATEST, currentLeaderEpoch: -1, recordAtOffset })),
