@@ -61,6 +61,14 @@ async function indexBatch(index: SegmentKeyIndex, batch: Buffer, position: numbe
   index.coverage = { size: position + batch.length, lastPosition: position, lastCrc: batch.readUInt32BE(BATCH.crc) };
 }
 
+/** The size of the batch starting at `position` (log overhead included), from its header. */
+export async function batchSizeAt(segment: Segment, position: number): Promise<number | undefined> {
+  const head = await segment.read(position, BATCH_HEADER_SIZE);
+  if (head.length < BATCH_HEADER_SIZE) return undefined;
+  const size = head.readInt32BE(BATCH.batchLength) + BATCH_LOG_OVERHEAD;
+  return size < BATCH_HEADER_SIZE ? undefined : size;
+}
+
 /**
  * Whether what `coverage` says about a segment still holds: the bytes are there and the last
  * covered batch is the same one (its CRC field), so a truncated and rewritten segment is caught.
