@@ -88,12 +88,12 @@ describe('active segment key index trailer', () => {
         return this.backlog;
       },
       async trailActive(maxBytes: number) {
-        const until = performance.now() + stepMs;
-        while (performance.now() < until);
+        const started = performance.now();
+        while (performance.now() < started + stepMs);
         const done = Math.min(maxBytes, this.backlog);
         this.backlog -= done;
         this.steps++;
-        return done;
+        return { bytes: done, busyMs: performance.now() - started };
       },
     });
     const trailer = new ActiveIndexTrailer({ intervalMs: 3_600_000, budgetMs: 10, stepBytes: 100 });

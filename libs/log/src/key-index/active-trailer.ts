@@ -1,17 +1,27 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
+/** What one step did: bytes of the segment covered, and the time spent indexing them (reads left out). */
+export interface TrailStep {
+  bytes: number;
+  busyMs: number;
+}
+
 /** A log whose active segment's key index can be caught up a bounded step at a time. */
 export interface TrailedIndexer {
   /** Bytes of the active segment written but not yet indexed (0 when caught up, off or closed). */
   activeBacklog(): number;
-  /** Indexes at most about `maxBytes` more of the active segment (whole batches); the bytes done. */
-  trailActive(maxBytes: number): Promise<number>;
+  /** Indexes at most about `maxBytes` more of the active segment (whole batches). */
+  trailActive(maxBytes: number): Promise<TrailStep>;
 }
 
 export interface TrailerSettings {
   /** How often a tick runs. */
   intervalMs: number;
-  /** Time one tick may spend in indexing steps, across all logs (summed over its steps, checked between them; the yields between steps do not count). */
+  /**
+   * Time one tick may spend indexing, across all logs: the CPU-bound part of its steps, summed
+   * and checked between steps (reads and the yields between steps, when other work runs, are not
+   * charged).
+   */
   budgetMs: number;
   /** Bytes indexed per step; the loop yields to the event loop between steps. */
   stepBytes: number;
@@ -23,8 +33,9 @@ export const DEFAULT_TRAILER_SETTINGS: TrailerSettings = { intervalMs: 250, budg
 /**
  * Keeps the key indexes of active segments close to the log end in the background, so a lookup
  * finds little to catch up (after a restart: nothing once the trailer has gone through the active
- * segments). Each tick spends at most about `budgetMs` in steps of `stepBytes`, with the event
- * loop yielded between steps (the time other work takes there is not charged to the budget), going round the logs that are behind so none starves; logs
+ * segments). Each tick spends at most about `budgetMs` of indexing work in steps of `stepBytes`,
+ * with the event loop yielded between steps (reads, and other work that runs meanwhile, are not
+ * charged), going round the logs that are behind so none starves; logs
  * with nothing new cost nothing. One trailer per process, shared by every log.
  */
 export class ActiveIndexTrailer {
@@ -83,13 +94,13 @@ export class ActiveIndexTrailer {
         continue;
       }
       let done = 0;
-      const stepStarted = performance.now();
       try {
-        done = await log.trailActive(stepBytes);
+        const step = await log.trailActive(stepBytes);
+        done = step.bytes;
+        spent += step.busyMs;
       } catch {
         done = 0; // the segment went away or was cut (truncation, deletion): a later tick sees the new one
       }
-      spent += performance.now() - stepStarted;
       if (done === 0) idle++;
       else {
         idle = 0;

@@ -4,7 +4,7 @@ import { fsyncDir } from '../fsync-dir';
 import type { LogLogger } from '../log-config';
 import type { Segment } from '../segment';
 import { keyHash } from './key-hash';
-import { type ActiveIndexTrailer, sharedActiveIndexTrailer } from './active-trailer';
+import { type ActiveIndexTrailer, sharedActiveIndexTrailer, type TrailStep } from './active-trailer';
 import { type KeyIndexCache, sharedKeyIndexCache } from './key-index-cache';
 import { type IndexedBatch, SegmentKeyIndex } from './segment-key-index';
 import { batchSizeAt, coverageHolds, indexSegmentRange } from './segment-reader';
@@ -52,7 +52,7 @@ export class KeyIndexer {
   private readonly active = new WeakMap<Segment, SegmentKeyIndex>();
   private readonly building = new Map<Segment, Promise<SegmentKeyIndex>>();
   /** A bounded background step on the active segment; a lookup's catch-up waits for it. */
-  private trailing: Promise<number> | undefined;
+  private trailing: Promise<TrailStep> | undefined;
   private closed = false;
 
   constructor(
@@ -80,14 +80,15 @@ export class KeyIndexer {
 
   /**
    * Indexes about `maxBytes` more of the active segment (whole batches; one whole batch when a
-   * single batch is larger) and returns the bytes covered. Does nothing while a lookup or a
+   * single batch is larger); returns the bytes covered and the time spent indexing them (reads
+   * left out). Does nothing while a lookup or a
    * sealing build holds that segment's index.
    */
-  async trailActive(maxBytes: number): Promise<number> {
-    if (!this.enabled || this.closed || this.trailing) return 0;
+  async trailActive(maxBytes: number): Promise<TrailStep> {
+    if (!this.enabled || this.closed || this.trailing) return NO_STEP;
     const segments = this.host.segments();
     const seg = segments[segments.length - 1];
-    if (!seg || this.building.has(seg)) return 0;
+    if (!seg || this.building.has(seg)) return NO_STEP;
     const run = this.trailStep(seg, maxBytes);
     this.trailing = run;
     try {
@@ -97,7 +98,7 @@ export class KeyIndexer {
     }
   }
 
-  private async trailStep(segment: Segment, maxBytes: number): Promise<number> {
+  private async trailStep(segment: Segment, maxBytes: number): Promise<TrailStep> {
     let idx = this.active.get(segment);
     if (idx && !(await coverageHolds(segment, idx.coverage))) idx = undefined;
     if (!idx) {
@@ -106,18 +107,18 @@ export class KeyIndexer {
     }
     const from = idx.coverage.size;
     const written = segment.writtenSize;
-    if (from >= written) return 0;
+    if (from >= written) return NO_STEP;
     let upTo = Math.min(written, from + maxBytes);
-    await indexSegmentRange(segment, idx, upTo);
+    let busyMs = await indexSegmentRange(segment, idx, upTo);
     if (idx.coverage.size === from && upTo < written) {
       // The next batch alone is larger than a step: take it whole.
       const size = await batchSizeAt(segment, from);
       if (size !== undefined && from + size <= written) {
         upTo = from + size;
-        await indexSegmentRange(segment, idx, upTo);
+        busyMs += await indexSegmentRange(segment, idx, upTo);
       }
     }
-    return idx.coverage.size - from;
+    return { bytes: idx.coverage.size - from, busyMs };
   }
 
   /** A segment rolled: its index is completed and persisted in the background. */
@@ -273,6 +274,8 @@ export class KeyIndexer {
 const KEY_INDEX_TMP = '.keyidx.tmp';
 
 const noop = (): void => undefined;
+
+const NO_STEP: TrailStep = { bytes: 0, busyMs: 0 };
 
 /** Indexes whose file on disk is up to date. */
 const persisted = new WeakSet<SegmentKeyIndex>();
