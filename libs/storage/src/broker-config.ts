@@ -104,6 +104,18 @@ export const brokerConfigDef = defineConfig({
     min: 100,
     doc: 'How often the group coordinator recomputes the lag of the groups it coordinates (kafka_consumergroup_lag and friends); scrapes read the last result.',
   },
+  'log.key.index.trail.budget.ms': {
+    type: 'int',
+    default: 25,
+    min: 0,
+    doc: "Time the broker may spend per tick indexing keys of active segments in the background (message query by key), across all its partitions; 0 turns it off (lookups then catch the active segment's index up themselves).",
+  },
+  'log.key.index.trail.interval.ms': {
+    type: 'int',
+    default: 250,
+    min: 10,
+    doc: 'How often the background key indexer of active segments runs (see log.key.index.trail.budget.ms).',
+  },
   'replica.high.watermark.checkpoint.interval.ms': {
     type: 'int',
     default: 5000,

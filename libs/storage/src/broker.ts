@@ -3,7 +3,7 @@ import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
 import { LiveGauges, type Logger } from '@dms/platform';
-import { ReadBufferPool, TailCacheBudget } from '@dms/log';
+import { ReadBufferPool, TailCacheBudget, sharedActiveIndexTrailer } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
 import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
@@ -70,6 +70,11 @@ export interface BrokerOptions {
   retentionCheckIntervalMs?: number;
   /** metrics.consumer.lag.interval.ms: how often consumer group lag is recomputed (default 30000). */
   consumerLagIntervalMs?: number;
+  /**
+   * log.key.index.trail.budget.ms / .interval.ms: the background key indexer of active segments
+   * (one per process; budget 0 turns it off). Defaults: 25 ms every 250 ms.
+   */
+  keyIndexTrail?: { budgetMs: number; intervalMs: number };
   /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
@@ -119,7 +124,9 @@ export class Broker {
   private stopped = false;
   private started = false;
 
-  constructor(private readonly opts: BrokerOptions) {}
+  constructor(private readonly opts: BrokerOptions) {
+    if (opts.keyIndexTrail) Object.assign(sharedActiveIndexTrailer.settings, opts.keyIndexTrail);
+  }
 
   async start(): Promise<void> {
     const { opts } = this;
@@ -340,10 +347,6 @@ export class Broker {
         localLeader: (topic, partition) => {
           const r = this.replicas.leaderNow(topic, partition);
           return r && { ends: { logStartOffset: r.log.logStartOffset, highWatermark: r.highWatermark }, log: r.log };
-        },
-        localLog: (topic, partition) => {
-          const r = this.replicas.getNow(topic, partition);
-          return r && { log: r.log, readableEnd: r.highWatermark };
         },
         remoteEnds: (partitions) => fetchPartitionEnds(this.view, peers, partitions, CONSUMER_LAG_RPC_TIMEOUT_MS, this.opts.logger),
       },
