@@ -66,6 +66,13 @@ export interface PartitionState {
   leaderEpoch: number;
   isr: number[];
   partitionEpoch: number;
+  /**
+   * A reassignment in progress (KIP-455): `replicas` is the target followed by the original
+   * replicas not in it; these name the target's new replicas and the originals leaving. Both
+   * absent (or empty) when no reassignment runs.
+   */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export interface ClusterIdRecord {
@@ -175,13 +182,15 @@ export const topicRecord = codec<TopicRecord>((o) =>
 
 export const partitionState = codec<PartitionState>((o) =>
   isIdList(o.replicas) && o.replicas.length > 0 && isInt(o.leader, -1) && isInt(o.leaderEpoch, 0) &&
-  isIdList(o.isr) && isInt(o.partitionEpoch, 0)
+  isIdList(o.isr) && isInt(o.partitionEpoch, 0) && isIdList(o.addingReplicas ?? []) && isIdList(o.removingReplicas ?? [])
     ? {
         replicas: [...o.replicas],
         leader: o.leader,
         leaderEpoch: o.leaderEpoch,
         isr: [...o.isr],
         partitionEpoch: o.partitionEpoch,
+        ...((o.addingReplicas as number[] | undefined)?.length ? { addingReplicas: [...(o.addingReplicas as number[])] } : {}),
+        ...((o.removingReplicas as number[] | undefined)?.length ? { removingReplicas: [...(o.removingReplicas as number[])] } : {}),
       }
     : undefined,
 );

@@ -17,6 +17,7 @@ import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition
 import type { ConfigManager } from './config-manager';
 import type { ProducerIdBlock } from './producer-id-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
+import type { ReassignmentRequest, ReassignmentResult } from './reassign-partitions';
 import type { SecurityManager } from './security-manager';
 import type { TopicManager, TopicResult } from './topic-manager';
 
@@ -36,6 +37,8 @@ export interface ControllerServiceState {
   electLeaders?(type: 'preferred' | 'unclean', targets: ElectionTarget[] | undefined): Promise<ElectionResult[]>;
   /** The next block of producer ids (only called while leader). */
   allocateProducerIds?(requesterId: number): Promise<ProducerIdBlock>;
+  /** Starts or cancels partition moves (only called while leader). */
+  reassignPartitions?(requests: ReassignmentRequest[]): Promise<ReassignmentResult[]>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -51,6 +54,7 @@ export interface ControllerHandlers {
   alterConfigs(req: clusterV1.AlterConfigsRequest): Promise<clusterV1.AlterConfigsResponse>;
   createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
   allocateProducerIds(req: clusterV1.AllocateProducerIdsRequest): Promise<clusterV1.AllocateProducerIdsResponse>;
+  alterPartitionReassignments(req: clusterV1.AlterPartitionReassignmentsRequest): Promise<clusterV1.AlterPartitionReassignmentsResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -134,6 +138,13 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !create) return { topics: topics.map((t) => ({ name: t.name, ...NOT_CONTROLLER })) };
       return { topics: await create(topics, req.validateOnly) };
     },
+    async alterPartitionReassignments(req) {
+      const requests = (req.partitions ?? []).map((p) => ({ topic: p.topic, partition: p.partition, replicas: p.cancel ? null : [...(p.replicas ?? [])] }));
+      if (!state.isLeader() || !state.reassignPartitions) {
+        return { errorCode: ErrorCode.NOT_CONTROLLER, results: requests.map((r) => ({ topic: r.topic, partition: r.partition, ...NOT_CONTROLLER })) };
+      }
+      return { errorCode: ErrorCode.NONE, results: await state.reassignPartitions(requests) };
+    },
     async allocateProducerIds(req) {
       const none = { producerIdStart: -1n, producerIdLen: 0 };
       if (!state.isLeader() || !state.allocateProducerIds) return { ...none, ...NOT_CONTROLLER };
@@ -173,5 +184,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     alterConfigs: unary(h.alterConfigs),
     createPartitions: unary(h.createPartitions),
     allocateProducerIds: unary(h.allocateProducerIds),
+    alterPartitionReassignments: unary(h.alterPartitionReassignments),
   };
 }

@@ -13,3 +13,5 @@ export * from './elect-leaders';
 export * from './leader-rebalancer';
 export * from './config-manager';
 export * from './producer-id-manager';
+export * from './reassignment';
+export * from './reassign-partitions';

@@ -13,6 +13,7 @@ import {
   replicaOnline,
 } from '@dms/cluster';
 import { electPartition } from '@dms/replication';
+import { completeReassignment, keepReassignment } from './reassignment';
 
 export interface PartitionReconcilerOptions {
   client: Etcd3;
@@ -108,7 +109,14 @@ export class PartitionReconciler {
         clusterDefault: view.brokerConfigs(null),
         static: { 'unclean.leader.election.enable': String(this.opts.uncleanLeaderElection) },
       }).value?.trim().toLowerCase() === 'true';
-      const outcome = electPartition(state, facts(topic, partition), unclean);
+      const f = facts(topic, partition);
+      // A move whose new replicas are all in sync completes first (reassignment.ts); elections
+      // keep a move's fields.
+      const completed = completeReassignment(state, { isRegistered: (id) => view.broker(id) !== undefined, isLive: f.isLive });
+      const elected = completed ? undefined : electPartition(state, f, unclean);
+      const outcome = completed
+        ? { reason: 'reassignment-completed', state: completed }
+        : elected && { reason: elected.reason, state: keepReassignment(state, elected.state) };
       if (!outcome) continue;
       const key = partitionKey(clusterName, topic, partition);
       const modRevision = view.partitionRevision(topic, partition);
