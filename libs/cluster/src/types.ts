@@ -218,6 +218,26 @@ export const topicDeletionRecord = codec<TopicDeletionRecord>((o) =>
     : undefined,
 );
 
+/**
+ * A replica directory a reassignment took off a broker (`replica-deletions/<topicId>/<partition>/<brokerId>`):
+ * written by the controller in the transaction that drops the broker from the partition's replicas
+ * (a completed or cancelled move), so the broker deletes its directory only on this record, never
+ * on a guess. The broker removes the record once its directory is gone (or is in use again).
+ */
+export interface ReplicaDeletionRecord {
+  topicId: string;
+  name: string;
+  partition: number;
+  brokerId: number;
+  createdAtMs: number;
+}
+
+export const replicaDeletionRecord = codec<ReplicaDeletionRecord>((o) =>
+  isNonEmpty(o.topicId) && UUID.test(o.topicId) && isNonEmpty(o.name) && isInt(o.partition, 0) && isId(o.brokerId) && isTime(o.createdAtMs)
+    ? { topicId: o.topicId, name: o.name, partition: o.partition, brokerId: o.brokerId, createdAtMs: o.createdAtMs }
+    : undefined,
+);
+
 export const clusterIdRecord = codec<ClusterIdRecord>((o) =>
   isStr(o.clusterId) && CLUSTER_ID.test(o.clusterId) ? { clusterId: o.clusterId } : undefined,
 );

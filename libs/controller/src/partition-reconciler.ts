@@ -14,6 +14,7 @@ import {
 } from '@dms/cluster';
 import { electPartition } from '@dms/replication';
 import { completeReassignment, keepReassignment } from './reassignment';
+import { replicaDeletionOps } from './replica-deletions';
 
 export interface PartitionReconcilerOptions {
   client: Etcd3;
@@ -123,7 +124,7 @@ export class PartitionReconciler {
       try {
         const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
           .and(key, 'Mod', '==', modRevision.toString())
-          .then(client.put(key).value(partitionState.encode(outcome.state)))
+          .then(client.put(key).value(partitionState.encode(outcome.state)), ...replicaDeletionOps(client, view, clusterName, topic, partition, state, outcome.state))
           .commit();
         if (res.succeeded) {
           this.log.info({ topic, partition, reason: outcome.reason, from: state, to: outcome.state }, 'partition leadership/ISR changed');

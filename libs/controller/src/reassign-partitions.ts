@@ -13,6 +13,7 @@ import {
 } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { cancelReassignment, startReassignment, type ReassignFacts } from './reassignment';
+import { replicaDeletionOps } from './replica-deletions';
 
 /** One partition of an AlterPartitionReassignments request; replicas null cancels. */
 export interface ReassignmentRequest {
@@ -80,7 +81,7 @@ async function reassignOne(opts: ReassignPartitionsOptions, r: ReassignmentReque
       if (step.state === undefined) return out(ErrorCode.NONE);
       const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
         .and(key, 'Mod', '==', kv.mod_revision)
-        .then(client.put(key).value(partitionState.encode(step.state)))
+        .then(client.put(key).value(partitionState.encode(step.state)), ...replicaDeletionOps(client, view, clusterName, r.topic, r.partition, state, step.state))
         .commit();
       if (!res.succeeded) continue;
       log.info({ topic: r.topic, partition: r.partition, target: r.replicas, from: state, to: step.state }, r.replicas === null ? 'reassignment cancelled' : 'reassignment started');
