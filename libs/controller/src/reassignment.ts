@@ -54,10 +54,9 @@ export function startReassignment(state: PartitionState, target: readonly number
   const invalid = validateTarget(target, facts);
   if (invalid) return refuse(ErrorCode.INVALID_REPLICA_ASSIGNMENT, invalid);
   const original = originalReplicas(state);
-  if (sameOrder(target, original)) {
-    if (!inProgress(state)) return { ok: true, state: undefined };
-    return revertTo(state, original);
-  }
+  if (sameOrder(target, original) && !inProgress(state)) return { ok: true, state: undefined };
+  // The original members (in any order) while a move runs: back to them, in the order asked.
+  if (inProgress(state) && target.length === original.length && target.every((id) => original.includes(id))) return revertTo(state, [...target]);
   const adding = target.filter((id) => !original.includes(id));
   const removing = original.filter((id) => !target.includes(id));
   const replicas = [...target, ...removing];
@@ -67,12 +66,16 @@ export function startReassignment(state: PartitionState, target: readonly number
   if (adding.length > 0) next.addingReplicas = adding;
   if (removing.length > 0) next.removingReplicas = removing;
   // Only a reorder (same members): nothing to copy, the move is complete at once.
-  if (adding.length === 0 && removing.length === 0) return { ok: true, state: { ...bare(state), replicas: [...target], partitionEpoch: state.partitionEpoch + 1 } };
+  if (adding.length === 0 && removing.length === 0) return { ok: true, state: { ...bare(state), replicas: [...target], isr, partitionEpoch: state.partitionEpoch + 1 } };
   // Every new replica already in sync (a replaced target kept them): complete now.
   return { ok: true, state: completeReassignment(next, facts) ?? next };
 }
 
-/** Kafka's cancel (null replicas): back to the original replicas, the adding ones removed. */
+/**
+ * Kafka's cancel (null replicas): back to the original replicas, the adding ones removed. As in
+ * Kafka's controller the order is the current one without the adding replicas (the original
+ * order is not kept); an explicit target of the original replicas restores an order.
+ */
 export function cancelReassignment(state: PartitionState): ReassignStep {
   if (!inProgress(state)) return refuse(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, 'No reassignment is in progress for this partition.');
   return revertTo(state, originalReplicas(state));
