@@ -168,6 +168,27 @@ it('finishes a move after the controller leader is killed in the middle of it', 
   expect(isSubsequence(producer.acked, await readAll(client, topic))).toBe(true);
 });
 
+it('finishes a move whose new replica\'s broker is killed and restarted in the middle of it', async () => {
+  const topic = 'restarted';
+  const [created] = await client.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
+  expect(created.errorCode).toBe(0);
+  const before = await waitState(etcd, topic, 'a full ISR', (s) => s.leader >= 0 && s.isr.length === 2);
+  const producer = startProducer(client, topic, 'r');
+  await waitFor('some records acknowledged', () => producer.acked.length >= 100, 30_000, 50);
+  const added = ALL.find((id) => !before.replicas.includes(id))!;
+  const target = [before.leader, added];
+  await tc.cluster.kill('broker', added, 'SIGSTOP');
+  const executed = await reassign(['--execute', '--reassignment-json-file', planFile('restart.json', topic, target)]);
+  expect(executed.code).toBe(0);
+  expect(moving(await stateOf(etcd, topic))).toBe(true);
+  await tc.cluster.kill('broker', added, 'SIGKILL');
+  await tc.cluster.restart('broker', added);
+  const done = await waitState(etcd, topic, 'the move completed after the restart', (s) => !moving(s) && s.replicas.join() === target.join(), 60_000);
+  expect(done.isr.sort()).toEqual([...target].sort());
+  await producer.stop();
+  expect(isSubsequence(producer.acked, await readAll(client, topic))).toBe(true);
+});
+
 it('answers Kafka error codes per partition', async () => {
   const topic = 'errors';
   const [created] = await client.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
