@@ -67,6 +67,16 @@ it('moves a partition off its leader with the CLI, keeps every record, deletes t
   const target = [...before.replicas.filter((id) => id !== removed), added];
   expect(existsSync(dirOf(removed, topic))).toBe(true);
 
+  // --generate proposes a placement over the given brokers, in Kafka's JSON.
+  const topicsFile = join(tc.dataDir, 'topics.json');
+  writeFileSync(topicsFile, JSON.stringify({ version: 1, topics: [{ topic }] }));
+  const generated = await reassign(['--generate', '--topics-to-move-json-file', topicsFile, '--broker-list', '2,3,4']);
+  expect(generated.code).toBe(0);
+  const [, currentJson, , proposedJson] = generated.stdout.trim().split('\n').filter((l) => l.trim() !== '');
+  expect(generated.stdout).toContain('Proposed partition reassignment configuration');
+  expect(JSON.parse(currentJson!).partitions).toEqual([{ topic, partition: 0, replicas: before.replicas, log_dirs: ['any', 'any', 'any'] }]);
+  expect([...JSON.parse(proposedJson!).partitions[0].replicas].sort()).toEqual([2, 3, 4]);
+
   const file = planFile('move.json', topic, target);
   const executed = await reassign(['--execute', '--reassignment-json-file', file]);
   expect(executed.code).toBe(0);

@@ -112,8 +112,8 @@ export class PartitionReconciler {
       }).value?.trim().toLowerCase() === 'true';
       const f = facts(topic, partition);
       // A move whose new replicas are all in sync completes first (reassignment.ts); elections
-      // keep a move's fields.
-      const completed = completeReassignment(state, { isRegistered: (id) => view.broker(id) !== undefined, isLive: f.isLive });
+      // keep a move's fields. A new leader must be live and not restarted since this state was written.
+      const completed = completeReassignment(state, { isRegistered: (id) => view.broker(id) !== undefined, isLive: (id) => f.isLive(id) && !f.restartedSince(id) });
       const elected = completed ? undefined : electPartition(state, f, unclean);
       const outcome = completed
         ? { reason: 'reassignment-completed', state: completed }
