@@ -22,13 +22,15 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     DMS_CONSOLE_HOST=0.0.0.0 \
-    DMS_CONSOLE_PORT=8080
+    DMS_CONSOLE_PORT=8080 \
+    DMS_METRICS_HOST=0.0.0.0 \
+    DMS_METRICS_PORT=9464
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json ./package.json
 COPY --from=build /src/dist/apps/console ./dist/apps/console
 USER node
-EXPOSE 8080
+EXPOSE 8080 9464
 # Closes every session's Kafka connections and the HTTP server on SIGTERM; exec form so it gets the signal.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/apps/console/main.js"]

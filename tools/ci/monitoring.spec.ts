@@ -112,7 +112,7 @@ describe('Prometheus alert rules', () => {
       rule_files: string[]; scrape_configs: Array<{ job_name: string }>;
     };
     expect(prom.rule_files.some((f) => f.endsWith('alerts.yaml'))).toBe(true);
-    expect(prom.scrape_configs.map((s) => s.job_name).sort()).toEqual(['dms-broker', 'dms-controller', 'dms-gateway']);
+    expect(prom.scrape_configs.map((s) => s.job_name).sort()).toEqual(['dms-broker', 'dms-console', 'dms-controller', 'dms-gateway']);
   });
 });
 

@@ -58,6 +58,19 @@ describe('deploy/compose.yaml', () => {
     expect(Object.keys(c.depends_on)).toEqual(['gateway-1', 'gateway-2']);
   });
 
+  it('the console reaches the key index: etcd, the cluster name and its own dms://console certificate', () => {
+    const c = services.console!;
+    const config = loadAs('console', envOf(c));
+    const etcd = loadAs('broker', envOf(services['broker-1']!));
+    expect(config['etcd.endpoints']).toEqual(etcd['etcd.endpoints']);
+    expect(config['cluster.name']).toBe(etcd['cluster.name']);
+    expect(config['internal.ssl.certificate.location']).toBe(`/etc/dms/certs/console-${config[ID_KEY.console]}.pem`);
+    expect(config['internal.ssl.key.location']).toBe(`/etc/dms/certs/console-${config[ID_KEY.console]}-key.pem`);
+    expect(c.volumes).toContain('./certs:/etc/dms/certs:ro');
+    expect([config['metrics.host'], config['metrics.port']]).toEqual(['0.0.0.0', 9464]);
+    expect(readFileSync(join(DEPLOY, 'README.md'), 'utf8')).toContain(`--consoles ${config[ID_KEY.console]}`);
+  });
+
   it('volumes: named ones are declared, bind mounts stay inside deploy/ (Prometheus and Grafana files included)', () => {
     const named = new Set(Object.keys(compose.volumes));
     const binds: string[] = [];

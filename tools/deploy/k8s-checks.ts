@@ -153,7 +153,6 @@ export function dmsContainerProblems(objs: K8sObject[], entrypoint: string): str
       }
       for (const v of unknownVariables(role, Object.keys(env))) problems.push(`${id(w)}: ${c.name} sets ${v}, which dms-${role} does not read`);
       problems.push(...envOrderProblems(w, c));
-      if (role === 'console') continue;
       let config: Record<string, unknown>;
       try {
         config = loadAs(role, Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('DMS_'))));
@@ -162,19 +161,22 @@ export function dmsContainerProblems(objs: K8sObject[], entrypoint: string): str
         continue;
       }
       if (config[ID_KEY[role]] === undefined) problems.push(`${id(w)}: no ${ID_KEY[role]}`);
-      const health = config['health.port'] as number;
       const metrics = config['metrics.port'] as number;
+      if (config['metrics.host'] !== '0.0.0.0') problems.push(`${id(w)}: metrics.host must be 0.0.0.0 for Prometheus to reach it`);
+      if (annotations['prometheus.io/scrape'] !== 'true' || Number(annotations['prometheus.io/port']) !== metrics || !metrics) {
+        problems.push(`${id(w)}: prometheus.io annotations must scrape metrics.port ${metrics}`);
+      }
+      if (!(c.ports ?? []).some((p: Any) => p.containerPort === metrics)) problems.push(`${id(w)}: metrics.port ${metrics} is not a declared container port`);
+      // The console has no health.port: its probes are its HTTP port accepting connections.
+      if (role === 'console') continue;
+      const health = config['health.port'] as number;
       if (!health) problems.push(`${id(w)}: health.port is off, so no probe can ask the service`);
-      if (config['health.host'] !== '0.0.0.0' || config['metrics.host'] !== '0.0.0.0') problems.push(`${id(w)}: health.host and metrics.host must be 0.0.0.0 for the kubelet and Prometheus to reach them`);
+      if (config['health.host'] !== '0.0.0.0') problems.push(`${id(w)}: health.host must be 0.0.0.0 for the kubelet to reach it`);
       for (const [probe, path] of [['livenessProbe', '/livez'], ['readinessProbe', '/readyz']] as const) {
         const get = c[probe]?.httpGet;
         if (!get) problems.push(`${id(w)}: ${c.name} has no HTTP ${probe}`);
         else if (get.path !== path || portValue(c, get.port) !== health) problems.push(`${id(w)}: ${probe} must GET ${path} on health.port ${health}, not ${get.path} on ${get.port}`);
       }
-      if (annotations['prometheus.io/scrape'] !== 'true' || Number(annotations['prometheus.io/port']) !== metrics || !metrics) {
-        problems.push(`${id(w)}: prometheus.io annotations must scrape metrics.port ${metrics}`);
-      }
-      if (!(c.ports ?? []).some((p: Any) => p.containerPort === metrics)) problems.push(`${id(w)}: metrics.port ${metrics} is not a declared container port`);
     }
   }
   return problems;

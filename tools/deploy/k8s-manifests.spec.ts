@@ -93,6 +93,18 @@ describe('deploy/k8s', () => {
       }
     });
 
+    it('the console gets etcd, the cluster name and its dms://console/0 certificate from its Secret', () => {
+      const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'dms-console')!.spec as Any;
+      const env = Object.fromEntries((d.template.spec.containers[0].env as Any[]).map((e) => [e.name, e]));
+      expect(env.DMS_ETCD_ENDPOINTS.valueFrom.configMapKeyRef).toEqual({ name: 'dms-common', key: 'DMS_ETCD_ENDPOINTS' });
+      expect(env.DMS_CLUSTER_NAME.valueFrom.configMapKeyRef).toEqual({ name: 'dms-common', key: 'DMS_CLUSTER_NAME' });
+      const id = env.DMS_CONSOLE_ID.value;
+      expect(env.DMS_INTERNAL_SSL_CERTIFICATE_LOCATION.value).toBe(`/etc/dms/certs/console-${id}.pem`);
+      expect(d.template.spec.volumes.find((v: Any) => v.name === 'certs').secret.secretName).toBe('dms-internal-tls-console');
+      const keys = generatedFiles.filter((g) => g.generator === 'Secret/dms-internal-tls-console').map((g) => g.key).sort();
+      expect(keys).toEqual(['ca.pem', `console-${id}-key.pem`, `console-${id}.pem`]);
+    });
+
     it('storage brokers keep their data on a claim per pod, and learn their rack from the node', () => {
       const b = sts(objects, 'dms-broker');
       expect(b.volumeClaimTemplates.map((t: Any) => t.metadata.name)).toEqual(['data']);

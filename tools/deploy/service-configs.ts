@@ -6,6 +6,7 @@ import { envName, loadConfig, type ConfigDef } from '@dms/platform';
 import { controllerConfigDef } from '@dms/controller';
 import { brokerConfigDef } from '@dms/storage';
 import { gatewayConfigDef } from '@dms/gateway';
+import { consoleConfigDef } from '@dms/console-config';
 import { repoRoot } from '@dms/testing';
 
 export const ROOT = repoRoot();
@@ -13,20 +14,15 @@ export const DEPLOY = join(ROOT, 'deploy');
 
 export type Role = 'controller' | 'broker' | 'gateway' | 'console';
 
-export const CONFIG_DEFS: Record<Exclude<Role, 'console'>, ConfigDef> = {
+export const CONFIG_DEFS: Record<Role, ConfigDef> = {
   controller: controllerConfigDef,
   broker: brokerConfigDef,
   gateway: gatewayConfigDef,
+  console: consoleConfigDef,
 };
 
-/**
- * The console's keys (apps/console, console.port and bootstrap.servers). Its config definition
- * lives in that app; until this file imports it, these are the variables the deployments may set.
- */
-export const CONSOLE_VARIABLES = new Set([envName('console.port'), envName('bootstrap.servers')]);
-
 /** The config key that carries each role's id. */
-export const ID_KEY: Record<Exclude<Role, 'console'>, string> = { controller: 'controller.id', broker: 'broker.id', gateway: 'node.id' };
+export const ID_KEY: Record<Role, string> = { controller: 'controller.id', broker: 'broker.id', gateway: 'node.id', console: 'console.id' };
 
 /** The role an image runs: dms-<role>, the image deploy/<role>.Dockerfile builds. */
 export function roleOfImage(image: string): Role | undefined {
@@ -35,7 +31,6 @@ export function roleOfImage(image: string): Role | undefined {
 }
 
 export function knownVariables(role: Role): Set<string> {
-  if (role === 'console') return CONSOLE_VARIABLES;
   return new Set(Object.keys(CONFIG_DEFS[role]).map((k) => envName(k)));
 }
 
@@ -46,7 +41,7 @@ export function unknownVariables(role: Role, env: Iterable<string>): string[] {
 }
 
 /** Loads the role's config from these variables exactly as the service would; throws its ConfigError. */
-export function loadAs(role: Exclude<Role, 'console'>, env: Record<string, string>): Record<string, unknown> {
+export function loadAs(role: Role, env: Record<string, string>): Record<string, unknown> {
   return loadConfig(CONFIG_DEFS[role], [], env) as Record<string, unknown>;
 }
 

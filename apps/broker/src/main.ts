@@ -5,7 +5,7 @@ import { parseLogDirs } from '@dms/storage';
 import { etcdClientOptions } from '@dms/cluster';
 import { groupConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Broker, brokerConfigDef, cleanerOptionsFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
+import { Broker, brokerConfigDef, cleanerOptionsFromConfig, controlledShutdownBudgetMs, controlledShutdownFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, startHealthServer, bindOutgoingConnections } from '@dms/platform';
 
 async function main(): Promise<void> {
@@ -42,7 +42,9 @@ async function main(): Promise<void> {
     process.stderr.write(`dms-broker: ${(e as Error).message}\n`);
     process.exit(2);
   }
-  installShutdownHandlers({ logger });
+  const controlledShutdown = controlledShutdownFromConfig(config);
+  // The hooks get the usual 10 s plus what a controlled shutdown may take at worst.
+  installShutdownHandlers({ logger, deadlineMs: 10_000 + controlledShutdownBudgetMs(controlledShutdown) });
   const telemetry = await startTelemetry({ serviceName: 'dms-broker', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
   onShutdown(() => telemetry.shutdown(), 'telemetry');
   const logDirs = parseLogDirs(config['log.dirs'], config['log.dir'], `./data/broker-${id}`).map((d) => resolve(d));
@@ -66,10 +68,12 @@ async function main(): Promise<void> {
     staticConfigs,
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     consumerLagIntervalMs: config['metrics.consumer.lag.interval.ms'],
+    keyIndexTrail: { budgetMs: config['log.key.index.trail.budget.ms'], intervalMs: config['log.key.index.trail.interval.ms'] },
     groups: groupConfigFrom(config),
     transactions: transactionOptionsFromConfig(config),
     replication: replicationOptionsFromConfig(config),
     cleaner: cleanerOptionsFromConfig(config),
+    controlledShutdown,
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     liveGauges: telemetry.liveGauges,
@@ -83,6 +87,8 @@ async function main(): Promise<void> {
   const health = await startHealthServer({ port: config['health.port'], host: config['health.host'], readiness: () => broker.readiness() });
   onShutdown(() => health.close(), 'health');
   onShutdown(() => broker.stop(), 'broker');
+  // Hooks run last-registered first: leaderships move away before anything stops.
+  onShutdown(() => broker.controlledShutdown(), 'controlled-shutdown');
   await broker.start();
   logger.info({ role: 'broker', id, pid: process.pid, grpcPort: broker.port, metricsPort: telemetry.metricsPort, ...(health.port ? { healthPort: health.port } : {}) }, 'ready');
 }

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp } from '@dms/platform';
+import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry } from '@dms/platform';
 import { MessageQueryClient } from '@dms/query';
-import { consoleConfigDef } from './server/config';
+import { consoleConfigDef } from '@dms/console-config';
 import { keyIndexAccess } from './server/indexed-key-search';
 import { openConsoleResources, type ConsoleResources } from './server/console-session';
 import { createConsoleServer } from './server/http-server';
 import { kafkaTarget } from './server/kafka-connect';
 import { SessionStore } from './server/sessions';
+import { consoleMetrics } from './server/console-metrics';
+import { PrometheusCharts } from './server/prometheus-charts';
 
 async function main(): Promise<void> {
   let config;
@@ -45,7 +47,14 @@ async function main(): Promise<void> {
     process.stderr.write(`dms-console: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  const prometheusUrl = config['console.prometheus.url'];
+  if (prometheusUrl && !/^https?:\/\/[^/]/.test(prometheusUrl)) {
+    process.stderr.write(`dms-console: console.prometheus.url must be an http(s) URL, got '${prometheusUrl}'\n`);
+    process.exit(2);
+  }
   installShutdownHandlers({ logger });
+  const telemetry = await startTelemetry({ serviceName: 'dms-console', serviceInstanceId: String(id), metricsPort: config['metrics.port'], metricsHost: config['metrics.host'] });
+  onShutdown(() => telemetry.shutdown(), 'telemetry');
   const settings = {
     keyScanMaxBytes: config['console.key.scan.max.bytes'],
     samplingIntervalMs: config['console.sampling.interval.ms'],
@@ -59,13 +68,17 @@ async function main(): Promise<void> {
     idleTimeoutMs: config['console.session.timeout.ms'],
   });
   onShutdown(async () => sessions.close(), 'sessions');
-  const app = await createConsoleServer({ sessions, staticDir: join(__dirname, 'public'), https, mechanism: target.mechanism, logger });
+  const metrics = telemetry.metricsPort ? consoleMetrics(telemetry.meter, () => sessions.size) : undefined;
+  const charts = prometheusUrl
+    ? new PrometheusCharts({ url: prometheusUrl, rangeMs: config['console.prometheus.range.ms'], timeoutMs: config['console.prometheus.timeout.ms'] })
+    : undefined;
+  const app = await createConsoleServer({ sessions, staticDir: join(__dirname, 'public'), https, mechanism: target.mechanism, logger, metrics, charts });
   onShutdown(() => app.close(), 'http');
   await app.listen({ host: config['console.host'], port: config['console.port'] });
   const port = (app.server.address() as AddressInfo).port;
   const scheme = https ? 'https' : 'http';
   const host = config['console.host'].includes(':') ? `[${config['console.host']}]` : config['console.host'];
-  logger.info({ role: 'console', id, pid: process.pid, httpPort: port, url: `${scheme}://${host}:${port}/`, loginRequired: target.saslRequired, keyIndex: keyIndex !== undefined }, 'ready');
+  logger.info({ role: 'console', id, pid: process.pid, httpPort: port, url: `${scheme}://${host}:${port}/`, loginRequired: target.saslRequired, keyIndex: keyIndex !== undefined, ...(telemetry.metricsPort ? { metricsPort: telemetry.metricsPort } : {}), chartSource: prometheusUrl ? 'prometheus' : 'console' }, 'ready');
 }
 
 main().catch((e) => {

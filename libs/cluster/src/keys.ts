@@ -36,6 +36,9 @@ export const topicDeletionKey = (cluster: string, topicId: string): string => `$
 export const replicaDeletionKey = (cluster: string, topicId: string, partition: number, brokerId: number): string =>
   `${replicaDeletionsPrefix(cluster)}${checkTopicId(topicId)}/${checkId(partition)}/${checkId(brokerId)}`;
 export const brokerKey = (cluster: string, id: number): string => `${brokersPrefix(cluster)}${checkId(id)}`;
+/** Cordoned brokers (no new replicas placed on them): controller-owned, one key per broker id. */
+export const brokerCordonsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}broker-cordons/`;
+export const brokerCordonKey = (cluster: string, id: number): string => `${brokerCordonsPrefix(cluster)}${checkId(id)}`;
 export const gatewayKey = (cluster: string, id: number): string => `${gatewaysPrefix(cluster)}${checkId(id)}`;
 export const controllerKey = (cluster: string, id: number): string => `${controllersPrefix(cluster)}${checkId(id)}`;
 export const topicKey = (cluster: string, topic: string): string => `${topicsPrefix(cluster)}${checkTopic(topic)}`;

@@ -327,3 +327,13 @@ export const producerIdBlockRecord = codec<ProducerIdBlockRecord>((o) =>
     ? { assignedTo: o.assignedTo, blockStart: o.blockStart, blockLen: o.blockLen }
     : undefined,
 );
+
+/** A cordoned broker (`dms brokers cordon`): automatic placement puts no new replica on it. */
+export interface BrokerCordonRecord {
+  brokerId: number;
+  cordonedAtMs: number;
+}
+
+export const brokerCordonRecord = codec<BrokerCordonRecord>((o) =>
+  isId(o.brokerId) && isTime(o.cordonedAtMs) ? { brokerId: o.brokerId, cordonedAtMs: o.cordonedAtMs } : undefined,
+);

@@ -39,6 +39,8 @@ export interface AlterPartitionOptions {
   view: ClusterView;
   clusterName: string;
   fence: () => string | undefined;
+  /** Brokers that may not join an ISR now (in controlled shutdown). */
+  excluded?: (brokerId: number) => boolean;
   log?: Log;
 }
 
@@ -85,8 +87,8 @@ export async function alterPartition(opts: AlterPartitionOptions, brokerId: numb
     }
     const joining = isr.filter((id) => !state.isr.includes(id));
     // Kafka's rule: a replica joins only from a live broker, and not from a log dir that is offline.
-    const ineligible = joining.filter((id) => !replicaOnline(opts.view.broker(id), item.topic, item.partition));
-    if (ineligible.length > 0) return out(ErrorCode.INELIGIBLE_REPLICA, `Replicas ${ineligible.join(',')} are not alive or their log dir is offline.`, state);
+    const ineligible = joining.filter((id) => !replicaOnline(opts.view.broker(id), item.topic, item.partition) || opts.excluded?.(id) === true);
+    if (ineligible.length > 0) return out(ErrorCode.INELIGIBLE_REPLICA, `Replicas ${ineligible.join(',')} are not alive, in controlled shutdown, or their log dir is offline.`, state);
     const next: PartitionState = { ...state, isr, partitionEpoch: state.partitionEpoch + 1 };
     const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
       .and(key, 'Mod', '==', kv.mod_revision)

@@ -1,8 +1,11 @@
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import { placeableBrokers } from './cordon';
 
 export interface LiveBroker {
   id: number;
   rack: string | null;
+  /** Cordoned (`dms brokers cordon`): automatic placement puts no new replica here. */
+  cordoned?: boolean;
 }
 
 export interface AssignmentRequest {
@@ -33,7 +36,7 @@ export function assignReplicas(req: AssignmentRequest): Assignment {
     throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, got ${replicationFactor}.`);
   }
   const unique = new Map<number, LiveBroker>();
-  for (const b of req.brokers) unique.set(b.id, b);
+  for (const b of placeableBrokers(req.brokers, replicationFactor)) unique.set(b.id, b);
   if (replicationFactor > unique.size) {
     throw new KafkaError(
       ErrorCode.INVALID_REPLICATION_FACTOR,
@@ -67,7 +70,7 @@ export function assignAdditionalPartitions(req: AdditionalPartitionsRequest): As
   const replicationFactor = existing[0]?.length ?? 0;
   if (replicationFactor <= 0) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'The topic has no partition to take the replication factor from.');
   const unique = new Map<number, LiveBroker>();
-  for (const b of req.brokers) unique.set(b.id, b);
+  for (const b of placeableBrokers(req.brokers, replicationFactor)) unique.set(b.id, b);
   if (replicationFactor > unique.size) {
     throw new KafkaError(
       ErrorCode.INVALID_REPLICATION_FACTOR,

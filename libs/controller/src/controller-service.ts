@@ -15,6 +15,8 @@ import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
 import type { ConfigManager } from './config-manager';
+import type { ControlledShutdownResult } from './controlled-shutdown';
+import type { SetCordonResult } from './cordon';
 import type { ProducerIdBlock } from './producer-id-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
 import type { ReassignmentRequest, ReassignmentResult } from './reassign-partitions';
@@ -39,6 +41,10 @@ export interface ControllerServiceState {
   allocateProducerIds?(requesterId: number): Promise<ProducerIdBlock>;
   /** Starts or cancels partition moves (only called while leader). */
   reassignPartitions?(requests: ReassignmentRequest[]): Promise<ReassignmentResult[]>;
+  /** Moves a stopping broker's leaderships and ISR places (only called while leader). */
+  controlledShutdown?(brokerId: number): Promise<ControlledShutdownResult>;
+  /** Cordons or uncordons a broker (only called while leader). */
+  setBrokerCordon?(brokerId: number, cordoned: boolean): Promise<SetCordonResult>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -55,6 +61,8 @@ export interface ControllerHandlers {
   createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
   allocateProducerIds(req: clusterV1.AllocateProducerIdsRequest): Promise<clusterV1.AllocateProducerIdsResponse>;
   alterPartitionReassignments(req: clusterV1.AlterPartitionReassignmentsRequest): Promise<clusterV1.AlterPartitionReassignmentsResponse>;
+  controlledShutdown(req: clusterV1.ControlledShutdownRequest): Promise<clusterV1.ControlledShutdownResponse>;
+  setBrokerCordon(req: clusterV1.SetBrokerCordonRequest): Promise<clusterV1.SetBrokerCordonResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -157,6 +165,14 @@ export function createControllerHandlers(state: ControllerServiceState): Control
         return { ...none, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: `metadata store error: ${e instanceof Error ? e.message : String(e)}` };
       }
     },
+    async controlledShutdown(req) {
+      if (!state.isLeader() || !state.controlledShutdown) return { ...NOT_CONTROLLER, remaining: [], stuck: 0 };
+      return state.controlledShutdown(req.brokerId);
+    },
+    async setBrokerCordon(req) {
+      if (!state.isLeader() || !state.setBrokerCordon) return { ...NOT_CONTROLLER, wasCordoned: false };
+      return state.setBrokerCordon(req.brokerId, req.cordoned);
+    },
   };
 }
 
@@ -185,5 +201,7 @@ export function createControllerService(state: ControllerServiceState): Controll
     createPartitions: unary(h.createPartitions),
     allocateProducerIds: unary(h.allocateProducerIds),
     alterPartitionReassignments: unary(h.alterPartitionReassignments),
+    controlledShutdown: unary(h.controlledShutdown),
+    setBrokerCordon: unary(h.setBrokerCordon),
   };
 }

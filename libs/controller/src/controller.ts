@@ -27,6 +27,8 @@ import { alterPartition } from './alter-partition';
 import { ConfigManager } from './config-manager';
 import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
+import { controlledShutdown, ShuttingDownBrokers } from './controlled-shutdown';
+import { setBrokerCordon } from './cordon';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
@@ -81,6 +83,8 @@ export class Controller extends EventEmitter {
   readonly configManager: ConfigManager;
   readonly producerIds: ProducerIdManager;
   readonly rebalancer: LeaderRebalancer | undefined;
+  /** Brokers in controlled shutdown (kept off ISRs and preferred elections until they re-register). */
+  readonly shuttingDown: ShuttingDownBrokers;
   private server?: Server;
   private port = 0;
   private stopped = false;
@@ -94,6 +98,7 @@ export class Controller extends EventEmitter {
     this.client = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.session = new EtcdSession(this.client, { ttlMs: opts.leaseTtlMs, log: this.log });
     this.view = new ClusterView(this.client, opts.clusterName, this.log);
+    this.shuttingDown = new ShuttingDownBrokers(this.view);
     this.election = new LeaderElection(this.client, this.session, {
       key: controllerLeaderKey(opts.clusterName),
       value: (epoch) => controllerLeader.encode({ id: opts.id, host: opts.grpcHost, port: this.port, epoch }),
@@ -169,7 +174,11 @@ export class Controller extends EventEmitter {
 
   /** Runs requested elections (ElectLeaders, the auto rebalancer) as fenced writes. */
   electLeaders(type: 'preferred' | 'unclean', targets: readonly ElectionTarget[]) {
-    return electLeaders({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, type, targets);
+    return electLeaders(
+      { client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, excluded: (id) => this.shuttingDown.has(id), log: this.log },
+      type,
+      targets,
+    );
   }
 
   /** Serves gRPC, registers in etcd, fills the metadata cache and starts campaigning. */
@@ -182,11 +191,22 @@ export class Controller extends EventEmitter {
       clusterId: () => this.view.clusterId(),
       leaderId: () => this.view.controllerLeader()?.id,
       alterPartition: (brokerId, item) =>
-        alterPartition({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, item),
+        alterPartition(
+          { client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, excluded: (id) => this.shuttingDown.has(id), log: this.log },
+          brokerId,
+          item,
+        ),
       electLeaders: (type, targets) => this.electLeaders(type, targets ?? allTargets(this.view)),
       allocateProducerIds: (requesterId) => this.producerIds.allocate(requesterId),
       reassignPartitions: (requests) =>
         reassignPartitions({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, requests),
+      controlledShutdown: (brokerId) =>
+        controlledShutdown(
+          { client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, shuttingDown: this.shuttingDown, log: this.log },
+          brokerId,
+        ),
+      setBrokerCordon: (brokerId, cordoned) =>
+        setBrokerCordon({ client: this.client, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, cordoned),
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);

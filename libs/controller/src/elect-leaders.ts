@@ -33,6 +33,8 @@ export interface ElectLeadersOptions {
   view: ClusterView;
   clusterName: string;
   fence: () => string | undefined;
+  /** Brokers that may not be elected now (in controlled shutdown). */
+  excluded?: (brokerId: number) => boolean;
   log?: Log;
 }
 
@@ -83,7 +85,7 @@ async function electOne(opts: ElectLeadersOptions, type: RequestedElection, t: E
       if (!kv || !state) return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       const written = BigInt(kv.mod_revision);
       const outcome = electRequested(state, {
-        isLive: (id) => replicaOnline(view.broker(id), t.topic, t.partition),
+        isLive: (id) => replicaOnline(view.broker(id), t.topic, t.partition) && opts.excluded?.(id) !== true,
         restartedSince: (id) => (view.brokerEpoch(id) ?? 0n) > written,
       }, type);
       if (!outcome.ok) {

@@ -15,3 +15,5 @@ export * from './config-manager';
 export * from './producer-id-manager';
 export * from './reassignment';
 export * from './reassign-partitions';
+export * from './controlled-shutdown';
+export * from './cordon';

@@ -30,6 +30,7 @@ import {
   type Assignment,
   type LiveBroker,
 } from './assignment';
+import { readCordoned } from './cordon';
 import { validateTopicConfigs, validateTopicName } from './topic-validation';
 import { checkPartitionCount, DEFAULT_PARTITION_LIMITS, type PartitionLimits } from './partition-limits';
 
@@ -187,10 +188,11 @@ export class TopicManager {
 
   private async liveBrokers(): Promise<LiveBroker[]> {
     const res = await this.opts.client.getAll().prefix(brokersPrefix(this.opts.clusterName)).exec();
+    const cordoned = await readCordoned(this.opts.client, this.opts.clusterName);
     const out: LiveBroker[] = [];
     for (const kv of res.kvs) {
       const b = brokerRegistration.decode(kv.value);
-      if (b) out.push({ id: b.id, rack: b.rack });
+      if (b) out.push({ id: b.id, rack: b.rack, ...(cordoned.has(b.id) ? { cordoned: true } : {}) });
     }
     return out;
   }
@@ -202,7 +204,8 @@ export class TopicManager {
   private async createOne(spec: TopicSpec, brokers: LiveBroker[], validateOnly: boolean): Promise<Partial<TopicResult>> {
     const fence = this.requireFence();
     validateTopicName(spec.name);
-    const internal = internalTopicDefaults(spec.name, this.opts.offsetsTopic, brokers.length, this.opts.transactionStateTopic);
+    // Internal topics size their replication to the brokers that may take new replicas.
+    const internal = internalTopicDefaults(spec.name, this.opts.offsetsTopic, brokers.filter((b) => !b.cordoned).length, this.opts.transactionStateTopic);
     const given = { ...(internal?.configs ?? {}), ...(spec.configs ?? {}) };
     validateTopicConfigs(given);
     const configs = normalizeConfigs(given, 'topic');

@@ -1,5 +1,5 @@
 import { Etcd3 } from 'etcd3';
-import { ClusterView, etcdClientOptions } from '@dms/cluster';
+import { ClusterView, brokerCordonRecord, brokerCordonsPrefix, etcdClientOptions } from '@dms/cluster';
 import type { EtcdTls } from './etcd-process';
 
 /** One partition as the storage layer sees it (etcd's partition state). */
@@ -26,7 +26,10 @@ export interface ClusterStatus {
   controllers: Array<{ id: number; address: string; leader: boolean }>;
   /** Null when no controller leads (election in progress or all controllers down). */
   leader: { id: number; address: string; epoch: number } | null;
-  brokers: Array<{ id: number; address: string; rack: string | null }>;
+  /** `cordoned`: no new replica is placed on it (`dms brokers cordon`). */
+  brokers: Array<{ id: number; address: string; rack: string | null; cordoned: boolean }>;
+  /** Every cordoned broker id, running or not. */
+  cordonedBrokers: number[];
   gateways: Array<{ id: number; address: string; rack: string | null; listeners: Record<string, string> }>;
   topicCount: number;
   partitionCount: number;
@@ -61,6 +64,10 @@ export async function readClusterStatus(etcdEndpoint: string, clusterName: strin
       }),
     ]);
     const leader = view.controllerLeader();
+    const cordoned = Object.values(await client.getAll().prefix(brokerCordonsPrefix(clusterName)).strings())
+      .map((raw) => brokerCordonRecord.decode(raw)?.brokerId)
+      .filter((id): id is number => id !== undefined)
+      .sort((a, b) => a - b);
     const partitions: PartitionStatus[] = view
       .allPartitions()
       .map(({ topic, partition, state }) => ({
@@ -84,7 +91,8 @@ export async function readClusterStatus(etcdEndpoint: string, clusterName: strin
       clusterId: view.clusterId() ?? null,
       controllers: view.controllers().map((c) => ({ id: c.id, address: `${c.host}:${c.port}`, leader: leader?.id === c.id })),
       leader: leader ? { id: leader.id, address: `${leader.host}:${leader.port}`, epoch: leader.epoch } : null,
-      brokers: view.brokers().map((b) => ({ id: b.id, address: `${b.host}:${b.port}`, rack: b.rack })),
+      brokers: view.brokers().map((b) => ({ id: b.id, address: `${b.host}:${b.port}`, rack: b.rack, cordoned: cordoned.includes(b.id) })),
+      cordonedBrokers: cordoned,
       gateways: view.gateways().map((g) => ({ id: g.id, address: `${g.host}:${g.port}`, rack: g.rack, listeners: g.listeners })),
       topicCount: topics.length,
       partitionCount: view.allPartitions().length,
@@ -108,7 +116,9 @@ export function formatClusterStatus(s: ClusterStatus): string {
   lines.push(`controllers: ${s.controllers.length}${s.leader ? `, leader ${s.leader.id} (epoch ${s.leader.epoch})` : ', NO LEADER'}`);
   for (const c of s.controllers) lines.push(`  ${c.id}  ${c.address}${c.leader ? '  leader' : ''}`);
   lines.push(`brokers: ${s.brokers.length}`);
-  for (const b of s.brokers) lines.push(`  ${b.id}  ${b.address}  rack=${b.rack ?? '-'}`);
+  for (const b of s.brokers) lines.push(`  ${b.id}  ${b.address}  rack=${b.rack ?? '-'}${b.cordoned ? '  cordoned' : ''}`);
+  const cordonedDown = s.cordonedBrokers.filter((id) => !s.brokers.some((b) => b.id === id));
+  if (cordonedDown.length > 0) lines.push(`  cordoned, not running: ${cordonedDown.join(', ')}`);
   lines.push(`gateways: ${s.gateways.length}`);
   for (const g of s.gateways) lines.push(`  ${g.id}  ${g.address}  rack=${g.rack ?? '-'}`);
   lines.push(`topics: ${s.topicCount}, partitions: ${s.partitionCount}`);

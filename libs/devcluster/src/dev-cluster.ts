@@ -11,6 +11,7 @@ import { isPortFree, reusePort } from './free-port';
 import { devInternalSecurityConfig } from './dev-internal-security';
 import { ServiceProcess, type ServiceExit, type ServiceRole, type StopResult } from './service-process';
 import { writePrivateFile } from './private-file';
+import { serveControlRequests, type ControlAnswer } from './control-requests';
 import { waitFor, waitForTcp } from './wait-for';
 
 export type ConfigValue = string | number | boolean;
@@ -99,6 +100,8 @@ export interface ClusterJson {
   settings?: Record<string, string>;
   /** The web console's URL, when the cluster runs one. */
   consoleUrl?: string;
+  /** The `dms dev up` process serving requests in DATA/control/ (`dms dev add-broker`). */
+  controlPid?: number;
 }
 
 export interface UnexpectedExit {
@@ -159,6 +162,7 @@ export class DevCluster extends EventEmitter {
   private bootstrapPort: number;
   private routed: Partial<Record<ServiceRole, Record<string, string>>> = {};
   private addresses: ClusterAddresses = sharedAddresses;
+  private controlPid: number | undefined;
 
   private constructor(private readonly opts: DevClusterOptions) {
     super();
@@ -327,7 +331,7 @@ export class DevCluster extends EventEmitter {
     return out;
   }
 
-  private makeService(role: ClusterRole, id: number, script: string, kafkaPort: number, metricsPort = 0): ServiceProcess {
+  private makeService(role: ClusterRole, id: number, script: string, kafkaPort: number, metricsPort = 0, overrides?: Record<string, ConfigValue>): ServiceProcess {
     const config: Record<string, ConfigValue> = {
       [ID_FLAG[role]]: id,
       'cluster.name': this.clusterName,
@@ -355,13 +359,50 @@ export class DevCluster extends EventEmitter {
       config.listeners = [`PLAINTEXT://${host}:${kafkaPort}`, ...(this.opts.gatewayListeners ?? []).map((n) => `${n}://${host}:0`)].join(',');
     }
     Object.assign(config, this.routed[role]);
-    return this.spawnService(role, id, script, config);
+    return this.spawnService(role, id, script, config, overrides);
+  }
+
+  /**
+   * Starts one more storage broker with the next free id, configured like the others (its internal
+   * certificate from the cluster's CA, its log dir DATA/broker-<id>), `rack` as its broker.rack;
+   * it is recorded in cluster.json and stopped with the rest. Resolves once it is ready.
+   */
+  async addBroker(o: { rack?: string } = {}): Promise<ProcessRecord> {
+    if (this.stopping || this.stopped) throw new Error('the cluster is stopping');
+    if (this.opts.distinctAddresses) throw new Error('a cluster with distinct addresses cannot grow: its addresses are fixed when it starts');
+    if (o.rack !== undefined && !/^[\w.:-]{1,255}$/.test(o.rack)) throw new Error(`invalid rack '${o.rack}': use letters, digits, '.', ':', '_' or '-'`);
+    const metricsPort = this.opts.metrics ? await reusePort(undefined, this.addresses.of('broker', 1)) : 0;
+    // Id and record taken synchronously, so concurrent calls never pick the same id.
+    const id = Math.max(0, ...this.services.filter((s) => s.role === 'broker').map((s) => s.id)) + 1;
+    const svc = this.makeService('broker', id, this.scripts().broker, 0, metricsPort, o.rack !== undefined ? { 'broker.rack': o.rack } : undefined);
+    this.services.push(svc);
+    try {
+      await svc.start();
+    } finally {
+      this.writeClusterJson();
+    }
+    return this.record(svc);
+  }
+
+  /** Serves `dms dev add-broker` through DATA/control/ until the returned function is called. */
+  serveControlRequests(onAdded?: (rec: ProcessRecord) => void): () => void {
+    const close = serveControlRequests(this.dataDir, async (req): Promise<ControlAnswer> => {
+      const rec = await this.addBroker({ rack: req.rack });
+      onAdded?.(rec);
+      return { ok: true, id: rec.id, pid: rec.pid, grpcPort: rec.ports.grpcPort };
+    });
+    this.controlPid = process.pid;
+    this.writeClusterJson();
+    return () => {
+      close();
+      this.controlPid = undefined;
+    };
   }
 
   /** A service process from its config (the role's extra config from the options wins). */
-  private spawnService(role: ServiceRole, id: number, script: string, config: Record<string, ConfigValue>): ServiceProcess {
+  private spawnService(role: ServiceRole, id: number, script: string, config: Record<string, ConfigValue>, overrides?: Record<string, ConfigValue>): ServiceProcess {
     const extra = this.opts.config?.[role];
-    Object.assign(config, typeof extra === 'function' ? extra(id) : extra);
+    Object.assign(config, typeof extra === 'function' ? extra(id) : extra, overrides);
 
     const args: string[] = [];
     for (const [k, v] of Object.entries(config)) args.push(`--${k}`, String(v));
@@ -517,6 +558,7 @@ export class DevCluster extends EventEmitter {
       ...(this.opts.security ? { security: this.opts.security } : {}),
       ...(this.opts.settings && Object.keys(this.opts.settings).length > 0 ? { settings: { ...this.opts.settings } } : {}),
       ...(this.consoleUrl ? { consoleUrl: this.consoleUrl } : {}),
+      ...(this.controlPid !== undefined && !this.stopped ? { controlPid: this.controlPid } : {}),
     };
   }
 

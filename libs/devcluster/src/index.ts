@@ -9,3 +9,4 @@ export * from './secure-dev';
 export * from './internal-certs';
 export * from './dev-internal-security';
 export * from './addresses';
+export * from './control-requests';

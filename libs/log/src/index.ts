@@ -22,3 +22,4 @@ export { readPartitionMetadata } from './partition-metadata';
 export { KeyIndexer } from './key-index/key-indexer';
 export type { KeyLookupOptions, KeyLookupResult } from './key-index/key-indexer';
 export { keyHash } from './key-index/key-hash';
+export { ActiveIndexTrailer, sharedActiveIndexTrailer } from './key-index/active-trailer';

@@ -196,6 +196,7 @@ export class PartitionLog {
       throw e instanceof LogError ? e : new LogError('storage', `cannot load producer state of ${dir}: ${(e as Error).message}`, { cause: e });
     }
     log.keyIndex.buildMissing();
+    log.keyIndex.startTrailing();
     return log;
   }
 

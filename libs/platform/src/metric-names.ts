@@ -13,7 +13,7 @@ export interface MetricSpec {
   readonly name: string;
   readonly kind: MetricKind;
   /** Which process exports it. */
-  readonly service: 'gateway' | 'broker' | 'controller' | 'all';
+  readonly service: 'gateway' | 'broker' | 'controller' | 'console' | 'all';
   readonly labels: readonly string[];
 }
 
@@ -133,6 +133,20 @@ export const MetricCatalogue = {
   leaderElections: m('kafka.controller.leader.elections', 'counter', 'controller'),
   /** Leader changes to a replica outside the previous ISR (Kafka's UncleanLeaderElectionsPerSec). */
   uncleanLeaderElections: m('kafka.controller.unclean.leader.elections', 'counter', 'controller'),
+
+  // ---- console: its HTTP server, sessions and searches (no Kafka equivalent: dms_console_…) ----
+  /** HTTP requests the console answered, by route pattern, method and status code. */
+  consoleHttpRequests: m('dms.console.http.requests', 'counter', 'console', ['route', 'method', 'status']),
+  /** Time from an HTTP request to its answer, ms, by route pattern. */
+  consoleHttpLatency: m('dms.console.http.request.latency', 'histogram', 'console', ['route']),
+  /** Login sessions open now (each holds a Kafka client). */
+  consoleSessions: m('dms.console.sessions', 'gauge', 'console'),
+  /** Logins the cluster refused (SASL_AUTHENTICATION_FAILED), by SASL mechanism. */
+  consoleLoginFailures: m('dms.console.login.failures', 'counter', 'console', ['mechanism']),
+  /** Message searches, by mode (offset, time, key) and source (fetch, key_index). */
+  consoleSearches: m('dms.console.searches', 'counter', 'console', ['mode', 'source']),
+  /** Bytes message searches read (record batches fetched or read through the key index), by mode and source. */
+  consoleSearchBytes: m('dms.console.search.bytes.read', 'counter', 'console', ['mode', 'source']),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof MetricCatalogue;

@@ -75,6 +75,10 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   // Gateways (for idempotent producers) and brokers (transaction coordinators) take producer id
   // blocks, each under its own id.
   '/dms.cluster.v1.ControllerService/AllocateProducerIds': { callers: ['gateway', 'broker'], callerIdField: 'brokerId' },
+  // A stopping broker moves its own leaderships away (Kafka's ControlledShutdown), for itself only.
+  '/dms.cluster.v1.ControllerService/ControlledShutdown': { callers: ['broker'], callerIdField: 'brokerId' },
+  // An operator (`dms brokers cordon|uncordon`, admin certificate) keeps new replicas off a broker.
+  '/dms.cluster.v1.ControllerService/SetBrokerCordon': { callers: ['admin'] },
 };
 
 export function methodPolicy(path: string): MethodPolicy | undefined {

@@ -53,6 +53,13 @@ export const brokerConfigDef = defineConfig({
     doc: 'The most of log.tail.cache.bytes one partition may hold (0: off).',
   },
   'min.insync.replicas': { type: 'int', default: 1, min: 1, doc: 'Replicas that must be in sync for an acks=all produce (a topic config overrides it).' },
+  'controlled.shutdown.enable': {
+    type: 'bool',
+    default: true,
+    doc: 'On SIGTERM, first ask the controller to move the leadership of every partition this broker leads to another in-sync replica (and drop it from the ISRs it is in), then stop.',
+  },
+  'controlled.shutdown.max.retries': { type: 'int', default: 3, min: 1, doc: 'Attempts at a controlled shutdown before the broker stops anyway.' },
+  'controlled.shutdown.retry.backoff.ms': { type: 'int', default: 5000, min: 0, doc: 'Pause between controlled shutdown attempts (each attempt may take the larger of this and 5 s).' },
   'replica.lag.time.max.ms': { type: 'int', default: 30000, min: 10, doc: 'A follower not caught up for this long leaves the ISR.' },
   'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },
   'replica.fetch.max.bytes': { type: 'int', default: 1048576, min: 1024, doc: 'Bytes a follower fetches per partition per request.' },
@@ -96,6 +103,18 @@ export const brokerConfigDef = defineConfig({
     default: 30000,
     min: 100,
     doc: 'How often the group coordinator recomputes the lag of the groups it coordinates (kafka_consumergroup_lag and friends); scrapes read the last result.',
+  },
+  'log.key.index.trail.budget.ms': {
+    type: 'int',
+    default: 25,
+    min: 0,
+    doc: "Time the broker may spend per tick indexing keys of active segments in the background (message query by key), across all its partitions; 0 turns it off (lookups then catch the active segment's index up themselves).",
+  },
+  'log.key.index.trail.interval.ms': {
+    type: 'int',
+    default: 250,
+    min: 10,
+    doc: 'How often the background key indexer of active segments runs (see log.key.index.trail.budget.ms).',
   },
   'replica.high.watermark.checkpoint.interval.ms': {
     type: 'int',
@@ -190,3 +209,22 @@ export const DEFAULT_CLEANER_OPTIONS: CleanerOptions = {
   dedupeBufferSize: 134_217_728,
   ioMaxBytesPerSecond: Number.MAX_SAFE_INTEGER,
 };
+
+/** Kafka's controlled.shutdown.* settings. */
+export interface ControlledShutdownSettings {
+  enable: boolean;
+  maxRetries: number;
+  retryBackoffMs: number;
+}
+
+export function controlledShutdownFromConfig(config: {
+  'controlled.shutdown.enable': boolean;
+  'controlled.shutdown.max.retries': number;
+  'controlled.shutdown.retry.backoff.ms': number;
+}): ControlledShutdownSettings {
+  return {
+    enable: config['controlled.shutdown.enable'],
+    maxRetries: config['controlled.shutdown.max.retries'],
+    retryBackoffMs: config['controlled.shutdown.retry.backoff.ms'],
+  };
+}

@@ -3,12 +3,13 @@ import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
 import { LiveGauges, type Logger } from '@dms/platform';
-import { ReadBufferPool, TailCacheBudget } from '@dms/log';
+import { ReadBufferPool, TailCacheBudget, sharedActiveIndexTrailer } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
 import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
-import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ReplicationOptions } from './broker-config';
+import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ControlledShutdownSettings, type ReplicationOptions } from './broker-config';
+import { runControlledShutdown, type ControlledShutdownOutcome } from './controlled-shutdown';
 import { COMPACTION_DEFAULTS } from './compaction-settings';
 import { LogCleaner } from './log-cleaner';
 import { ControllerClient } from './controller-client';
@@ -70,12 +71,19 @@ export interface BrokerOptions {
   retentionCheckIntervalMs?: number;
   /** metrics.consumer.lag.interval.ms: how often consumer group lag is recomputed (default 30000). */
   consumerLagIntervalMs?: number;
+  /**
+   * log.key.index.trail.budget.ms / .interval.ms: the background key indexer of active segments
+   * (one per process; budget 0 turns it off). Defaults: 25 ms every 250 ms.
+   */
+  keyIndexTrail?: { budgetMs: number; intervalMs: number };
   /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
   cleaner?: Partial<CleanerOptions>;
+  /** Kafka's controlled.shutdown.* (default: enabled, 3 attempts, 5000 ms apart). */
+  controlledShutdown?: ControlledShutdownSettings;
   /** How long start() waits for etcd to hold a cluster id (default 60000). */
   clusterIdWaitMs?: number;
   /**
@@ -117,7 +125,9 @@ export class Broker {
   private stopped = false;
   private started = false;
 
-  constructor(private readonly opts: BrokerOptions) {}
+  constructor(private readonly opts: BrokerOptions) {
+    if (opts.keyIndexTrail) Object.assign(sharedActiveIndexTrailer.settings, opts.keyIndexTrail);
+  }
 
   async start(): Promise<void> {
     const { opts } = this;
@@ -340,10 +350,6 @@ export class Broker {
           const r = this.replicas.leaderNow(topic, partition);
           return r && { ends: { logStartOffset: r.log.logStartOffset, highWatermark: r.highWatermark }, log: r.log };
         },
-        localLog: (topic, partition) => {
-          const r = this.replicas.getNow(topic, partition);
-          return r && { log: r.log, readableEnd: r.highWatermark };
-        },
         remoteEnds: (partitions) => fetchPartitionEnds(this.view, peers, partitions, CONSUMER_LAG_RPC_TIMEOUT_MS, this.opts.logger),
       },
     });
@@ -359,6 +365,21 @@ export class Broker {
   /** The log cleaner, when log.cleaner.enable is on (tests and metrics read its totals). */
   get logCleaner(): LogCleaner | undefined {
     return this.cleaner;
+  }
+
+  /**
+   * Before stop() on SIGTERM: moves this broker's leaderships to other in-sync replicas through
+   * the controller (Kafka's controlled shutdown). Skipped when the broker never registered.
+   */
+  async controlledShutdown(): Promise<ControlledShutdownOutcome> {
+    if (!this.started || this.stopped || !this.registration) return 'disabled';
+    return runControlledShutdown({
+      brokerId: this.opts.brokerId,
+      controller: this.controller,
+      view: this.view,
+      settings: this.opts.controlledShutdown ?? { enable: true, maxRetries: 3, retryBackoffMs: 5_000 },
+      logger: this.opts.logger,
+    });
   }
 
   async stop(): Promise<void> {

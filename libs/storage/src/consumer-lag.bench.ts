@@ -31,7 +31,6 @@ async function main(): Promise<void> {
     sources: {
       committedOffsets: () => commits,
       localLeader: () => ({ ends: { logStartOffset: 0n, highWatermark: 100n }, log }),
-      localLog: () => ({ log, readableEnd: 100n }),
       remoteEnds: async () => new Map(),
     },
   });

@@ -1,7 +1,7 @@
-import { BATCH_HEADER_SIZE, readBatchHeader, timestampTypeOf } from '@dms/kafka-codec';
 import type { PartitionLog } from '@dms/log';
 import type { Logger } from '@dms/platform';
-import { tpKey, type PartitionEnds } from './partition-end-offsets';
+import { type EndsAsk, type PartitionEnds, type RemoteEnds, tpKey } from './partition-end-offsets';
+import { type RecordTimestamp, recordTimestampAt } from './record-timestamp';
 
 /** One group's position in one partition, as the last collection saw it. */
 export interface LagSample {
@@ -14,7 +14,8 @@ export interface LagSample {
   lag: bigint;
   /**
    * Age in seconds of the first record not consumed (the record at the committed offset), 0 when
-   * caught up; undefined when no replica of the partition is on this broker to read it from.
+   * caught up; undefined when the partition's leader could not tell (it did not answer, or the
+   * record moved meanwhile: the next round asks again).
    */
   lagSeconds: number | undefined;
 }
@@ -24,10 +25,11 @@ export interface ConsumerLagSources {
   committedOffsets(): Iterable<{ groupId: string; topic: string; partition: number; offset: bigint }>;
   /** A partition this broker leads: its ends read locally at no cost. */
   localLeader(topic: string, partition: number): { ends: PartitionEnds; log: PartitionLog } | undefined;
-  /** A replica of the partition on this broker in any role, to read record timestamps from. */
-  localLog(topic: string, partition: number): { log: PartitionLog; readableEnd: bigint } | undefined;
-  /** The ends of partitions led elsewhere, asked of their leaders in one batch per leader. */
-  remoteEnds(partitions: Array<{ topic: string; partition: number }>): Promise<Map<string, PartitionEnds>>;
+  /**
+   * The ends of partitions led elsewhere, and the record timestamps at the offsets asked, from
+   * their leaders in one batch per leader.
+   */
+  remoteEnds(partitions: EndsAsk[]): Promise<Map<string, RemoteEnds>>;
 }
 
 export interface ConsumerLagOptions {
@@ -41,15 +43,19 @@ export interface ConsumerLagOptions {
 /**
  * Consumer group lag computed on the group coordinator, without a client: each round takes the
  * committed offsets of the groups this broker coordinates, the high watermark of each of their
- * partitions (locally for partitions led here, else from the leaders over ListOffsets, one call
- * per leader), and the timestamp of the record at the committed offset where a local replica
- * holds it. Scrapes read the result of the last round, so their cost does not grow with groups.
+ * partitions and the timestamp of the record at each committed offset: read locally for
+ * partitions led here, else asked of the leaders over ListOffsets in the same call as the ends
+ * (one call per leader per round). A timestamp is kept per (partition, committed offset) while
+ * that commit stands, so an unchanged commit is not asked again. Scrapes read the result of the
+ * last round, so their cost does not grow with groups.
  */
 export class ConsumerLagCollector {
   private samplesNow: readonly LagSample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly now: () => number;
+  /** Record timestamps per (partition, committed offset) of the last round (see round()). */
+  private timestamps = new Map<string, RecordTimestamp>();
 
   constructor(private readonly opts: ConsumerLagOptions) {
     this.now = opts.now ?? Date.now;
@@ -86,18 +92,32 @@ export class ConsumerLagCollector {
     const { sources } = this.opts;
     const commits = [...sources.committedOffsets()];
     const ends = new Map<string, PartitionEnds>();
-    const remote = new Map<string, { topic: string; partition: number }>();
+    const locals = new Map<string, PartitionLog>();
+    const remote = new Map<string, { topic: string; partition: number; recordsAt: bigint[] }>();
     for (const c of commits) {
       const key = tpKey(c.topic, c.partition);
-      if (ends.has(key) || remote.has(key)) continue;
+      const asked = remote.get(key);
+      if (asked) {
+        if (!this.timestamps.has(tsKey(key, c.offset)) && !asked.recordsAt.includes(c.offset)) asked.recordsAt.push(c.offset);
+        continue;
+      }
+      if (ends.has(key)) continue;
       const local = sources.localLeader(c.topic, c.partition);
-      if (local) ends.set(key, local.ends);
-      else remote.set(key, { topic: c.topic, partition: c.partition });
+      if (local) {
+        ends.set(key, local.ends);
+        locals.set(key, local.log);
+      } else remote.set(key, { topic: c.topic, partition: c.partition, recordsAt: this.timestamps.has(tsKey(key, c.offset)) ? [] : [c.offset] });
     }
-    if (remote.size > 0) for (const [key, e] of await sources.remoteEnds([...remote.values()])) ends.set(key, e);
+    const remoteRecords = new Map<string, Map<bigint, RecordTimestamp | null>>();
+    if (remote.size > 0) {
+      for (const [key, e] of await sources.remoteEnds([...remote.values()])) {
+        ends.set(key, e);
+        remoteRecords.set(key, e.records);
+      }
+    }
 
     const now = this.now();
-    const timestamps = new Map<string, number | undefined>();
+    const kept = new Map<string, RecordTimestamp>();
     const out: LagSample[] = [];
     for (const c of commits) {
       const key = tpKey(c.topic, c.partition);
@@ -106,32 +126,23 @@ export class ConsumerLagCollector {
       const lag = e.highWatermark > c.offset ? e.highWatermark - c.offset : 0n;
       let lagSeconds: number | undefined = 0;
       if (lag > 0n) {
-        // Below the log start the first record a consumer gets is at the log start.
-        const from = c.offset < e.logStartOffset ? e.logStartOffset : c.offset;
-        const tsKey = `${key}\0${from}`;
-        if (!timestamps.has(tsKey)) timestamps.set(tsKey, await this.timestampAt(c.topic, c.partition, from));
-        const ts = timestamps.get(tsKey);
-        lagSeconds = ts === undefined ? undefined : Math.max(0, now - ts) / 1000;
+        const k = tsKey(key, c.offset);
+        let at: RecordTimestamp | null | undefined = kept.get(k) ?? this.timestamps.get(k);
+        // Below the log start the first record a consumer gets is at the log start: once retention
+        // passes the record remembered, it is asked again next round.
+        if (at && at.offset < e.logStartOffset) at = undefined;
+        else if (!at) {
+          const log = locals.get(key);
+          at = log ? await recordTimestampAt(log, c.offset, e.highWatermark) : remoteRecords.get(key)?.get(c.offset);
+        }
+        if (at) kept.set(k, at);
+        lagSeconds = at ? Math.max(0, now - at.timestamp) / 1000 : undefined;
       }
       out.push({ groupId: c.groupId, topic: c.topic, partition: c.partition, committedOffset: c.offset, highWatermark: e.highWatermark, lag, lagSeconds });
     }
+    this.timestamps = kept;
     this.samplesNow = out;
   }
-
-  /**
-   * The timestamp of the batch holding `offset` in a local replica: its first record's time
-   * (CreateTime) or its append time (LogAppendTime). One positional read of one batch.
-   */
-  private async timestampAt(topic: string, partition: number, offset: bigint): Promise<number | undefined> {
-    const local = this.opts.sources.localLog(topic, partition);
-    if (!local || offset >= local.readableEnd) return undefined;
-    try {
-      const { records } = await local.log.read(offset, 1, { upperBound: local.readableEnd, minOneBatch: true });
-      if (records.length < BATCH_HEADER_SIZE) return undefined;
-      const h = readBatchHeader(records, 0);
-      return Number(timestampTypeOf(h.attributes) === 'logAppend' ? h.maxTimestamp : h.baseTimestamp);
-    } catch {
-      return undefined; // moved by retention or truncation meanwhile: the next round reads again
-    }
-  }
 }
+
+const tsKey = (key: string, offset: bigint): string => `${key}\0${offset}`;

@@ -19,6 +19,12 @@ export class ControllerClient {
     return unary(c.allocateProducerIds.bind(c), { brokerId }, { timeoutMs });
   }
 
+  /** Kafka's ControlledShutdown for this broker. */
+  async controlledShutdown(brokerId: number, timeoutMs: number): Promise<clusterV1.ControlledShutdownResponse> {
+    const c = this.leader();
+    return unary(c.controlledShutdown.bind(c), { brokerId }, { timeoutMs });
+  }
+
   private leader(): clusterV1.ControllerServiceClient {
     const leader = this.view.controllerLeader();
     if (!leader || leader.port === 0) throw new Error('no controller leader known');

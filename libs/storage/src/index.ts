@@ -18,3 +18,4 @@ export * from './transaction-coordinator-host';
 export * from './log-dir-meta';
 export * from './topic-deletions';
 export * from './broker-readiness';
+export * from './controlled-shutdown';

@@ -53,6 +53,7 @@ import { produceSettings, type ProduceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
 import { isDiskError, type LogDirFailures } from './log-dir-failure';
 import { createQueryHandler } from './query/query-service';
+import { recordTimestampAt } from './record-timestamp';
 
 export interface StorageServiceOptions {
   replicas: ReplicaManager;
@@ -293,7 +294,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     }
   }
 
-  async function listOffsetsPartition(p: { topic: string; partition: number; timestamp: bigint; currentLeaderEpoch: number }, isolationLevel: number): Promise<ListOffsetsPartitionResult> {
+  async function listOffsetsPartition(p: { topic: string; partition: number; timestamp: bigint; currentLeaderEpoch: number; recordAtOffset?: bigint }, isolationLevel: number): Promise<ListOffsetsPartitionResult> {
     const base = { topic: p.topic, partition: p.partition, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
     await opts.replicas.get(p.topic, p.partition);
     const replica = opts.replicas.leaderNow(p.topic, p.partition);
@@ -304,6 +305,10 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     const log = replica.log;
     // As Kafka: read_committed sees the log up to the last stable offset only.
     const fetchable = isolationLevel === READ_COMMITTED ? log.lastStableOffset(replica.highWatermark) : replica.highWatermark;
+    if (p.recordAtOffset !== undefined) {
+      const at = await recordTimestampAt(log, p.recordAtOffset, fetchable);
+      return at ? { ...base, errorCode: ErrorCode.NONE, offset: at.offset, timestamp: BigInt(at.timestamp), leaderEpoch } : { ...base, errorCode: ErrorCode.NONE, leaderEpoch };
+    }
     if (p.timestamp === LATEST) return { ...base, errorCode: ErrorCode.NONE, offset: fetchable, leaderEpoch };
     if (p.timestamp === EARLIEST) return { ...base, errorCode: ErrorCode.NONE, offset: log.logStartOffset, leaderEpoch };
     if (p.timestamp === MAX_TIMESTAMP) {

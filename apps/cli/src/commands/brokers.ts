@@ -8,6 +8,7 @@ import { devAdminCertificate } from '@dms/devcluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { StorageServiceClient, createClient, loadInternalTls, unary } from '@dms/rpc';
 import { resolveTarget } from './cluster';
+import { listBrokers, setCordon, type CordonOptions } from './broker-cordon';
 
 interface LogDirsOptions {
   dataDir: string;
@@ -99,8 +100,37 @@ export async function logDirs(o: LogDirsOptions): Promise<number> {
   }
 }
 
+function targetOptions(cmd: Command, withTls: boolean): Command {
+  cmd
+    .option('--data-dir <dir>', 'dev cluster directory whose cluster.json names the etcd endpoint', './.dms')
+    .option('--etcd <host:port>', 'etcd endpoint(s), comma-separated (default: from cluster.json, else 127.0.0.1:2379)')
+    .option('--cluster-name <name>', 'cluster name (default: from cluster.json, else dms)');
+  if (withTls) {
+    cmd
+      .option('--internal-ssl-ca-location <file>', 'CA of the internal mutual TLS (default: the dev cluster\'s under --data-dir)')
+      .option('--internal-ssl-certificate-location <file>', 'operator certificate (dms://admin/<id>, from `dms certs create --admins`) for the internal mutual TLS')
+      .option('--internal-ssl-key-location <file>', 'client key for the internal mutual TLS');
+  }
+  return cmd.option('--json', 'print JSON').option('--timeout <ms>', 'give up after this long', '10000');
+}
+
 export function register(program: Command): void {
   const brokers = program.command('brokers').description('storage brokers');
+  targetOptions(brokers.command('list').description('registered storage brokers (and cordoned ones not running), with their cordon marks'), false)
+    .action(async (opts: CordonOptions) => {
+      process.exitCode = await listBrokers(opts);
+    });
+  targetOptions(
+    brokers
+      .command('cordon <id>')
+      .description('keep new replicas off a broker: topic creation and new partitions place none on it (its replicas stay); through the controller'),
+    true,
+  ).action(async (id: string, opts: CordonOptions) => {
+    process.exitCode = await setCordon(opts, id, true);
+  });
+  targetOptions(brokers.command('uncordon <id>').description('allow new replicas on a cordoned broker again'), true).action(async (id: string, opts: CordonOptions) => {
+    process.exitCode = await setCordon(opts, id, false);
+  });
   brokers
     .command('log-dirs')
     .description('log dirs taken offline after an I/O error; --online brings one back once space is freed')

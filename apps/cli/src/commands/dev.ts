@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { DevCluster, devAdminCertificate, devConsoleCertificate, secureDevOptions, type UnexpectedExit } from '@dms/devcluster';
 import { parseProperties } from '@dms/kafka-client';
 import { statusWithoutSecrets } from './redact-status';
+import { addBroker, type AddBrokerOptions } from './dev-add-broker';
 
 export interface DevUpOptions {
   brokers: number;
@@ -113,6 +114,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
   }
 
   let cluster: DevCluster | undefined;
+  let closeControl: (() => void) | undefined;
   let shuttingDown = false;
   let wake: () => void = () => undefined;
   const stopRequested = new Promise<void>((r) => (wake = r));
@@ -172,6 +174,11 @@ export async function devUp(o: DevUpOptions): Promise<number> {
       } catch (e) {
         warn(`dms dev: cannot issue the admin and console certificates: ${(e as Error).message}`);
       }
+      // `dms dev add-broker` asks this process (the owner of every child) to start one more broker.
+      closeControl = cluster.serveControlRequests((rec) => {
+        if (o.json) say(JSON.stringify({ event: 'broker-added', id: rec.id, pid: rec.pid, logFile: rec.logFile }));
+        else warn(`dms dev: broker ${rec.id} added (pid ${rec.pid}). Log: ${rec.logFile}`);
+      });
       const s = cluster.status();
       if (o.json) {
         say(JSON.stringify({ event: 'ready', ...statusWithoutSecrets(s) }));
@@ -183,6 +190,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
       }
       await stopRequested;
     }
+    closeControl?.();
     await cluster.stop();
     if (o.json) say(JSON.stringify({ event: 'stopped' }));
     else warn('dms dev: stopped');
@@ -217,5 +225,15 @@ export function register(program: Command): void {
     .option('--console-port <port>', 'port of the web console (default: a free one)', intOption('console-port', 0, 65535))
     .action(async (opts: DevUpOptions) => {
       process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });
+    });
+  dev
+    .command('add-broker')
+    .description('start one more storage broker in the running dev cluster (next id, its certificate from the cluster CA); prints its id. The `dms dev up` process starts it, records it in cluster.json and stops it on Ctrl-C')
+    .option('--data-dir <dir>', 'data dir of the running cluster (its cluster.json)', './.dms')
+    .option('--rack <rack>', 'broker.rack of the new broker')
+    .option('--json', 'print {id, pid, grpcPort, rack}')
+    .option('--timeout <ms>', 'give up waiting for the broker to be ready after this long', '60000')
+    .action(async (opts: AddBrokerOptions) => {
+      process.exitCode = await addBroker(opts);
     });
 }

@@ -14,6 +14,8 @@ import { registerMessageRoutes } from './routes/messages';
 import { registerGroupRoutes } from './routes/groups';
 import { registerSecurityRoutes } from './routes/security';
 import { registerChartRoutes } from './routes/charts';
+import { noConsoleMetrics, type ConsoleMetrics } from './console-metrics';
+import type { ChartSource } from './chart-source';
 
 export interface ConsoleServerOptions {
   sessions: SessionStore<ConsoleResources>;
@@ -22,6 +24,10 @@ export interface ConsoleServerOptions {
   https?: { cert: Buffer; key: Buffer };
   mechanism: string;
   logger?: Logger;
+  /** Counts requests, logins and searches (metrics.port); nothing when absent. */
+  metrics?: ConsoleMetrics;
+  /** Where the throughput and lag charts come from (Prometheus when configured, else the sampler). */
+  charts?: ChartSource;
 }
 
 /** Every /api call that changes something must carry this header: a cross-site form or image cannot. */
@@ -67,6 +73,13 @@ export async function createConsoleServer(o: ConsoleServerOptions): Promise<Fast
     attachSession(req, s);
   });
 
+  const metrics = o.metrics ?? noConsoleMetrics;
+  app.addHook('onResponse', async (req, reply) => {
+    // The route pattern (/api/topics/:topic), never the URL: topic names must not become labels.
+    const route = req.routeOptions?.url ?? 'unmatched';
+    metrics.onResponse(route, req.method, reply.statusCode, reply.elapsedTime);
+  });
+
   app.setErrorHandler((err, _req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) o.logger?.warn({ err }, 'console request failed');
@@ -74,13 +87,13 @@ export async function createConsoleServer(o: ConsoleServerOptions): Promise<Fast
   });
 
   await app.register(async (api) => {
-    registerAuthRoutes(api, o.sessions, { secure: !!o.https, mechanism: o.mechanism });
+    registerAuthRoutes(api, o.sessions, { secure: !!o.https, mechanism: o.mechanism, metrics });
     registerOverviewRoutes(api);
     registerTopicRoutes(api);
-    registerMessageRoutes(api);
+    registerMessageRoutes(api, metrics);
     registerGroupRoutes(api);
     registerSecurityRoutes(api);
-    registerChartRoutes(api);
+    registerChartRoutes(api, o.charts);
   }, { prefix: '/api' });
 
   if (existsSync(join(o.staticDir, 'index.html'))) {

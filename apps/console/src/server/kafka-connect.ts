@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { KafkaClient, type KafkaClientOptions, type SaslCredentials } from '@dms/kafka-client';
 import type { ConfigOf } from '@dms/platform';
-import type { consoleConfigDef } from './config';
+import type { consoleConfigDef } from '@dms/console-config';
 
 export type ConsoleConfig = ConfigOf<typeof consoleConfigDef>;
 

@@ -4,9 +4,10 @@ import { fsyncDir } from '../fsync-dir';
 import type { LogLogger } from '../log-config';
 import type { Segment } from '../segment';
 import { keyHash } from './key-hash';
+import { type ActiveIndexTrailer, sharedActiveIndexTrailer, type TrailStep } from './active-trailer';
 import { type KeyIndexCache, sharedKeyIndexCache } from './key-index-cache';
 import { type IndexedBatch, SegmentKeyIndex } from './segment-key-index';
-import { coverageHolds, indexSegmentRange } from './segment-reader';
+import { batchSizeAt, coverageHolds, indexSegmentRange } from './segment-reader';
 
 export interface KeyLookupOptions {
   /** Batches wholly below this offset are skipped (the log start offset, or a cursor). */
@@ -40,7 +41,8 @@ interface IndexerHost {
 /**
  * The key indexes of one partition log. Sealed segments get theirs built and persisted in the
  * background when they roll (one build at a time per process, off the produce path); the active
- * segment's grows in memory as lookups catch it up to the written end. A missing, corrupt or stale
+ * segment's grows in memory, kept close to the written end by the process's trailer (see
+ * active-trailer.ts) and caught up the rest of the way by a lookup. A missing, corrupt or stale
  * file is rebuilt from its segment on first need. Files go with their segments (Segment.delete,
  * the cleaner's swap, truncation).
  */
@@ -49,12 +51,75 @@ export class KeyIndexer {
   enabled = true;
   private readonly active = new WeakMap<Segment, SegmentKeyIndex>();
   private readonly building = new Map<Segment, Promise<SegmentKeyIndex>>();
+  /** A bounded background step on the active segment; a lookup's catch-up waits for it. */
+  private trailing: Promise<TrailStep> | undefined;
   private closed = false;
 
   constructor(
     private readonly host: IndexerHost,
     private readonly cache: KeyIndexCache = sharedKeyIndexCache,
+    private readonly trailer: ActiveIndexTrailer = sharedActiveIndexTrailer,
   ) {}
+
+  /**
+   * Hands the active segment to the process's trailer, which indexes it in the background from
+   * then on (after open: from its start, so the first lookup after a restart finds it done).
+   */
+  startTrailing(): void {
+    if (!this.closed) this.trailer.add(this);
+  }
+
+  /** Bytes of the active segment not yet indexed (0 when the index is off or the log closed). */
+  activeBacklog(): number {
+    if (!this.enabled || this.closed) return 0;
+    const segments = this.host.segments();
+    const seg = segments[segments.length - 1];
+    if (!seg) return 0;
+    return Math.max(0, seg.writtenSize - (this.active.get(seg)?.coverage.size ?? 0));
+  }
+
+  /**
+   * Indexes about `maxBytes` more of the active segment (whole batches; one whole batch when a
+   * single batch is larger); returns the bytes covered and the time spent indexing them (reads
+   * left out). Does nothing while a lookup or a
+   * sealing build holds that segment's index.
+   */
+  async trailActive(maxBytes: number): Promise<TrailStep> {
+    if (!this.enabled || this.closed || this.trailing) return NO_STEP;
+    const segments = this.host.segments();
+    const seg = segments[segments.length - 1];
+    if (!seg || this.building.has(seg)) return NO_STEP;
+    const run = this.trailStep(seg, maxBytes);
+    this.trailing = run;
+    try {
+      return await run;
+    } finally {
+      this.trailing = undefined;
+    }
+  }
+
+  private async trailStep(segment: Segment, maxBytes: number): Promise<TrailStep> {
+    let idx = this.active.get(segment);
+    if (idx && !(await coverageHolds(segment, idx.coverage))) idx = undefined;
+    if (!idx) {
+      idx = new SegmentKeyIndex(segment.baseOffset);
+      this.active.set(segment, idx);
+    }
+    const from = idx.coverage.size;
+    const written = segment.writtenSize;
+    if (from >= written) return NO_STEP;
+    let upTo = Math.min(written, from + maxBytes);
+    let busyMs = await indexSegmentRange(segment, idx, upTo);
+    if (idx.coverage.size === from && upTo < written) {
+      // The next batch alone is larger than a step: take it whole.
+      const size = await batchSizeAt(segment, from);
+      if (size !== undefined && from + size <= written) {
+        upTo = from + size;
+        busyMs += await indexSegmentRange(segment, idx, upTo);
+      }
+    }
+    return { bytes: idx.coverage.size - from, busyMs };
+  }
 
   /** A segment rolled: its index is completed and persisted in the background. */
   segmentSealed(segment: Segment): void {
@@ -121,7 +186,9 @@ export class KeyIndexer {
   indexOf(segment: Segment): Promise<SegmentKeyIndex> {
     const inFlight = this.building.get(segment);
     if (inFlight) return inFlight;
-    const run = this.ensure(segment).finally(() => this.building.delete(segment));
+    // A background step on the same index finishes first (they would both extend it).
+    const step = this.trailing;
+    const run = (step ? step.then(noop, noop) : Promise.resolve()).then(() => this.ensure(segment)).finally(() => this.building.delete(segment));
     this.building.set(segment, run);
     return run;
   }
@@ -199,11 +266,16 @@ export class KeyIndexer {
   /** Stops background work for this log; waits for builds in flight. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([...this.building.values()]);
+    this.trailer.remove(this);
+    await Promise.allSettled([...this.building.values(), this.trailing]);
   }
 }
 
 const KEY_INDEX_TMP = '.keyidx.tmp';
+
+const noop = (): void => undefined;
+
+const NO_STEP: TrailStep = { bytes: 0, busyMs: 0 };
 
 /** Indexes whose file on disk is up to date. */
 const persisted = new WeakSet<SegmentKeyIndex>();

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { KafkaError, ErrorCode } from '@dms/kafka-client';
 import type { ConsoleResources } from '../console-session';
+import type { ConsoleMetrics } from '../console-metrics';
 import { readCookie, SESSION_COOKIE, sessionCookie, type SessionStore } from '../sessions';
 
 /** Login with the user's SASL credentials (the same users as Kafka clients), logout, and who am I. */
-export function registerAuthRoutes(api: FastifyInstance, sessions: SessionStore<ConsoleResources>, o: { secure: boolean; mechanism: string }): void {
+export function registerAuthRoutes(api: FastifyInstance, sessions: SessionStore<ConsoleResources>, o: { secure: boolean; mechanism: string; metrics?: ConsoleMetrics }): void {
   api.get('/auth/status', async (req) => {
     if (!sessions.loginRequired) return { loginRequired: false, user: null, mechanism: null };
     const s = await sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
@@ -23,6 +24,7 @@ export function registerAuthRoutes(api: FastifyInstance, sessions: SessionStore<
     } catch (e) {
       // The broker's answer to the SASL exchange: wrong user or password.
       if (e instanceof KafkaError && e.code === ErrorCode.SASL_AUTHENTICATION_FAILED) {
+        o.metrics?.onLoginFailure(o.mechanism);
         return reply.status(401).send({ error: 'login failed: wrong username or password', errorCode: e.code, errorName: 'SASL_AUTHENTICATION_FAILED' });
       }
       throw e;

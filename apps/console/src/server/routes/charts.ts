@@ -1,18 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { sessionOf } from '../request-session';
+import { sampledCharts, type ChartSource } from '../chart-source';
 
-/** The console's own samples: series names by prefix, and the points of chosen series. */
-export function registerChartRoutes(api: FastifyInstance): void {
+/**
+ * Chart series by prefix or by name: from Prometheus when console.prometheus.url is set (and it
+ * answers), else from the console's own sampling. The answer's `source` says which.
+ */
+export function registerChartRoutes(api: FastifyInstance, source?: ChartSource): void {
   api.get('/charts', async (req) => {
-    const { sampler } = sessionOf(req).resources;
+    const { resources } = sessionOf(req);
     const q = req.query as { prefix?: string; names?: string };
-    const names = q.names ? q.names.split(',').filter(Boolean) : sampler.store.names(q.prefix ?? '');
-    return {
-      intervalMs: sampler.intervalMs,
-      lastSampleAt: sampler.lastSampleAt,
-      lastError: sampler.lastError,
-      series: names.slice(0, 200).map((name) => ({ name, points: sampler.store.get(name) })),
-    };
+    const query = { prefix: q.prefix ?? '', ...(q.names ? { names: q.names.split(',').filter(Boolean) } : {}) };
+    return source ? source.charts(resources, query) : sampledCharts(resources, query);
   });
 
   api.post('/charts/sample', async (req) => {

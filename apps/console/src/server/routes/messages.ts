@@ -4,6 +4,7 @@ import { partitionForKey } from '@dms/kafka-client';
 import { sessionOf } from '../request-session';
 import { parseQuery } from '../message-query';
 import { parseBytes } from '../render-value';
+import type { ConsoleMetrics } from '../console-metrics';
 
 type Format = 'text' | 'json' | 'hex';
 const formatOf = (v: unknown): Format => {
@@ -13,10 +14,12 @@ const formatOf = (v: unknown): Format => {
 };
 
 /** The message browser (three query modes) and the producer form. */
-export function registerMessageRoutes(api: FastifyInstance): void {
+export function registerMessageRoutes(api: FastifyInstance, metrics?: ConsoleMetrics): void {
   api.post('/messages/search', async (req) => {
     const q = parseQuery((req.body ?? {}) as Record<string, unknown>);
-    return sessionOf(req).resources.search.search(q);
+    const result = await sessionOf(req).resources.search.search(q);
+    metrics?.onSearch(q.mode, result.keyIndex ? 'key_index' : 'fetch', result.scannedBytes);
+    return result;
   });
 
   api.post('/messages/produce', async (req) => {

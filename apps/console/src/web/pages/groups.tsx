@@ -13,7 +13,7 @@ interface GroupDetail {
   totalLag: string;
 }
 interface Planned { topic: string; partition: number; currentOffset: string | null; newOffset: string; change: string | null; lagAfter: string }
-interface ChartData { series: { name: string; points: { t: number; v: number }[] }[] }
+interface ChartData { source?: 'prometheus' | 'console'; sourceError?: string | null; series: { name: string; points: { t: number; v: number }[] }[] }
 
 export function GroupsPage({ group }: { group?: string }) {
   return group ? <GroupView group={group} /> : <GroupList />;
@@ -63,6 +63,7 @@ function GroupView({ group }: { group: string }) {
             <div className="card"><div className="label">Assignor</div><div className="value">{data.protocol || '—'}</div></div>
           </div>
           <LineChart series={series} yLabel="messages behind" testid="group-lag-chart" />
+          <p className="muted">Lag over time {chart.data?.source === 'prometheus' ? 'from Prometheus (kafka_consumergroup_lag)' : "from the console's own sampling"}{chart.data?.sourceError ? ` (Prometheus did not answer: ${chart.data.sourceError})` : ''}.</p>
           <h2>Members</h2>
           <table data-testid="members-table">
             <thead><tr><th>Member</th><th>Client id</th><th>Host</th><th>Assignment</th></tr></thead>

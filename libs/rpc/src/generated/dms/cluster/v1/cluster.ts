@@ -339,6 +339,44 @@ export interface AllocateProducerIdsResponse {
   producerIdLen: number;
 }
 
+export interface ControlledShutdownRequest {
+  /** The stopping broker (must be the caller). */
+  brokerId: number;
+}
+
+export interface ControlledShutdownResponse {
+  /**
+   * NOT_CONTROLLER from a standby; STALE_BROKER_EPOCH when the broker is not registered;
+   * REQUEST_TIMED_OUT when etcd could not be written.
+   */
+  errorCode: number;
+  errorMessage: string;
+  /** The partitions the broker still leads. */
+  remaining: TopicPartition[];
+  /**
+   * How many of `remaining` have no other live in-sync replica: they keep their leader (as Kafka)
+   * and retrying will not move them.
+   */
+  stuck: number;
+}
+
+export interface SetBrokerCordonRequest {
+  brokerId: number;
+  /** True cordons, false uncordons. */
+  cordoned: boolean;
+}
+
+export interface SetBrokerCordonResponse {
+  /**
+   * NOT_CONTROLLER from a standby; INVALID_REQUEST for a bad id; REQUEST_TIMED_OUT when etcd
+   * could not be written.
+   */
+  errorCode: number;
+  errorMessage: string;
+  /** Whether the broker was cordoned before this request. */
+  wasCordoned: boolean;
+}
+
 function createBaseAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
   return { partitions: [] };
 }
@@ -3665,6 +3703,256 @@ export const AllocateProducerIdsResponse: MessageFns<AllocateProducerIdsResponse
   },
 };
 
+function createBaseControlledShutdownRequest(): ControlledShutdownRequest {
+  return { brokerId: 0 };
+}
+
+export const ControlledShutdownRequest: MessageFns<ControlledShutdownRequest> = {
+  encode(message: ControlledShutdownRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.brokerId !== 0) {
+      writer.uint32(8).int32(message.brokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControlledShutdownRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControlledShutdownRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.brokerId = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseControlledShutdownResponse(): ControlledShutdownResponse {
+  return { errorCode: 0, errorMessage: "", remaining: [], stuck: 0 };
+}
+
+export const ControlledShutdownResponse: MessageFns<ControlledShutdownResponse> = {
+  encode(message: ControlledShutdownResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    for (const v of message.remaining) {
+      TopicPartition.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.stuck !== 0) {
+      writer.uint32(32).int32(message.stuck);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControlledShutdownResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControlledShutdownResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.remaining.push(TopicPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.stuck = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetBrokerCordonRequest(): SetBrokerCordonRequest {
+  return { brokerId: 0, cordoned: false };
+}
+
+export const SetBrokerCordonRequest: MessageFns<SetBrokerCordonRequest> = {
+  encode(message: SetBrokerCordonRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.brokerId !== 0) {
+      writer.uint32(8).int32(message.brokerId);
+    }
+    if (message.cordoned !== false) {
+      writer.uint32(16).bool(message.cordoned);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBrokerCordonRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBrokerCordonRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.brokerId = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cordoned = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetBrokerCordonResponse(): SetBrokerCordonResponse {
+  return { errorCode: 0, errorMessage: "", wasCordoned: false };
+}
+
+export const SetBrokerCordonResponse: MessageFns<SetBrokerCordonResponse> = {
+  encode(message: SetBrokerCordonResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.wasCordoned !== false) {
+      writer.uint32(24).bool(message.wasCordoned);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBrokerCordonResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBrokerCordonResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.wasCordoned = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The controller's face to gateways and the CLI. Only the elected leader serves writes;
  * a standby answers NOT_CONTROLLER (error code 41) so callers re-resolve the leader in etcd.
@@ -3800,6 +4088,37 @@ export const ControllerServiceService = {
     responseDeserialize: (value: Buffer): AllocateProducerIdsResponse => AllocateProducerIdsResponse.decode(value),
   },
   /**
+   * Kafka's ControlledShutdown (KIP-631's broker side): a stopping broker asks the controller to
+   * move the leadership of every partition it leads to another in-sync replica and to take it out
+   * of the ISR of the partitions it follows; the answer lists what it still leads.
+   */
+  controlledShutdown: {
+    path: "/dms.cluster.v1.ControllerService/ControlledShutdown" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ControlledShutdownRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ControlledShutdownRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ControlledShutdownRequest => ControlledShutdownRequest.decode(value),
+    responseSerialize: (value: ControlledShutdownResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ControlledShutdownResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ControlledShutdownResponse => ControlledShutdownResponse.decode(value),
+  },
+  /**
+   * Cordons (or uncordons) a storage broker: automatic placement (CreateTopics, CreatePartitions)
+   * puts no new replica on a cordoned broker. A fenced write of broker-cordons/<id>.
+   */
+  setBrokerCordon: {
+    path: "/dms.cluster.v1.ControllerService/SetBrokerCordon" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetBrokerCordonRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(SetBrokerCordonRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetBrokerCordonRequest => SetBrokerCordonRequest.decode(value),
+    responseSerialize: (value: SetBrokerCordonResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(SetBrokerCordonResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetBrokerCordonResponse => SetBrokerCordonResponse.decode(value),
+  },
+  /**
    * Kafka's AlterPartitionReassignments (KIP-455): starts, replaces or cancels partition moves,
    * each one fenced compare-and-set of the partition's state.
    */
@@ -3845,6 +4164,17 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
    * ever hold overlapping ids.
    */
   allocateProducerIds: handleUnaryCall<AllocateProducerIdsRequest, AllocateProducerIdsResponse>;
+  /**
+   * Kafka's ControlledShutdown (KIP-631's broker side): a stopping broker asks the controller to
+   * move the leadership of every partition it leads to another in-sync replica and to take it out
+   * of the ISR of the partitions it follows; the answer lists what it still leads.
+   */
+  controlledShutdown: handleUnaryCall<ControlledShutdownRequest, ControlledShutdownResponse>;
+  /**
+   * Cordons (or uncordons) a storage broker: automatic placement (CreateTopics, CreatePartitions)
+   * puts no new replica on a cordoned broker. A fenced write of broker-cordons/<id>.
+   */
+  setBrokerCordon: handleUnaryCall<SetBrokerCordonRequest, SetBrokerCordonResponse>;
   /**
    * Kafka's AlterPartitionReassignments (KIP-455): starts, replaces or cancels partition moves,
    * each one fenced compare-and-set of the partition's state.
@@ -4032,6 +4362,45 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AllocateProducerIdsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's ControlledShutdown (KIP-631's broker side): a stopping broker asks the controller to
+   * move the leadership of every partition it leads to another in-sync replica and to take it out
+   * of the ISR of the partitions it follows; the answer lists what it still leads.
+   */
+  controlledShutdown(
+    request: ControlledShutdownRequest,
+    callback: (error: ServiceError | null, response: ControlledShutdownResponse) => void,
+  ): ClientUnaryCall;
+  controlledShutdown(
+    request: ControlledShutdownRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ControlledShutdownResponse) => void,
+  ): ClientUnaryCall;
+  controlledShutdown(
+    request: ControlledShutdownRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ControlledShutdownResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Cordons (or uncordons) a storage broker: automatic placement (CreateTopics, CreatePartitions)
+   * puts no new replica on a cordoned broker. A fenced write of broker-cordons/<id>.
+   */
+  setBrokerCordon(
+    request: SetBrokerCordonRequest,
+    callback: (error: ServiceError | null, response: SetBrokerCordonResponse) => void,
+  ): ClientUnaryCall;
+  setBrokerCordon(
+    request: SetBrokerCordonRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetBrokerCordonResponse) => void,
+  ): ClientUnaryCall;
+  setBrokerCordon(
+    request: SetBrokerCordonRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetBrokerCordonResponse) => void,
   ): ClientUnaryCall;
   /**
    * Kafka's AlterPartitionReassignments (KIP-455): starts, replaces or cancels partition moves,

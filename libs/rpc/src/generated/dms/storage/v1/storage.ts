@@ -161,6 +161,14 @@ export interface ListOffsetsPartition {
   /** -1 latest, -2 earliest, -3 max timestamp, otherwise a timestamp in ms. */
   timestamp: bigint;
   currentLeaderEpoch: number;
+  /**
+   * DMS-internal, not in Kafka's ListOffsets: when set, `timestamp` is ignored and the answer names
+   * the first record batch holding an offset at or after this one (at least the log start) below
+   * the high watermark: `offset` is the offset asked for (or the log start when it is below), and
+   * `timestamp` is that batch's first record time (CreateTime) or its append time (LogAppendTime);
+   * offset -1 when there is no such record. The group coordinator's consumer lag in seconds.
+   */
+  recordAtOffset?: bigint | undefined;
 }
 
 export interface ListOffsetsResponse {
@@ -1683,7 +1691,7 @@ export const ListOffsetsRequest_TraceContextEntry: MessageFns<ListOffsetsRequest
 };
 
 function createBaseListOffsetsPartition(): ListOffsetsPartition {
-  return { topic: "", partition: 0, timestamp: 0n, currentLeaderEpoch: 0 };
+  return { topic: "", partition: 0, timestamp: 0n, currentLeaderEpoch: 0, recordAtOffset: undefined };
 }
 
 export const ListOffsetsPartition: MessageFns<ListOffsetsPartition> = {
@@ -1702,6 +1710,12 @@ export const ListOffsetsPartition: MessageFns<ListOffsetsPartition> = {
     }
     if (message.currentLeaderEpoch !== 0) {
       writer.uint32(32).int32(message.currentLeaderEpoch);
+    }
+    if (message.recordAtOffset !== undefined) {
+      if (BigInt.asIntN(64, message.recordAtOffset) !== message.recordAtOffset) {
+        throw new globalThis.Error("value provided for field message.recordAtOffset of type int64 too large");
+      }
+      writer.uint32(40).int64(message.recordAtOffset);
     }
     return writer;
   },
@@ -1749,6 +1763,14 @@ export const ListOffsetsPartition: MessageFns<ListOffsetsPartition> = {
             }
 
             message.currentLeaderEpoch = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.recordAtOffset = reader.int64() as bigint;
             continue;
           }
         }

@@ -35,6 +35,11 @@ export const consoleConfigDef = defineConfig({
   'ssl.certificate.location': { type: 'string', default: '', doc: 'PEM client certificate for a listener that requires one (ssl.client.auth=required).' },
   'ssl.key.location': { type: 'string', default: '', doc: 'PEM key of ssl.certificate.location.' },
   'ssl.endpoint.identification.algorithm': { type: 'string', default: 'https', doc: 'https checks the listener\'s host name against its certificate; empty turns the check off.' },
+  'console.prometheus.url': { type: 'string', default: '', doc: 'Base URL of a Prometheus that scrapes the brokers (e.g. http://prometheus:9090): the throughput and lag charts query it (/api/v1/query_range); empty, or unreachable, falls back to the console\'s own sampling.' },
+  'console.prometheus.range.ms': { type: 'int', default: 3_600_000, min: 60_000, doc: 'Time span the Prometheus-backed charts show, ending now.' },
+  'console.prometheus.timeout.ms': { type: 'int', default: 5000, min: 100, doc: 'Time a Prometheus query may take before the chart falls back to the console\'s own sampling.' },
+  'metrics.port': commonConfig['metrics.port'],
+  'metrics.host': commonConfig['metrics.host'],
   'request.timeout.ms': { type: 'int', default: 30_000, min: 100, doc: 'Time a Kafka request may take.' },
   'log.level': { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', doc: 'Minimum log level.' },
 });

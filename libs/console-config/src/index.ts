@@ -1,0 +1,1 @@
+export { consoleConfigDef } from './config';
