@@ -8,6 +8,7 @@ import { register as registerGroups } from './commands/groups';
 import { register as registerProduce } from './commands/produce';
 import { register as registerProducers } from './commands/producers';
 import { register as registerRecords } from './commands/records';
+import { register as registerPartitions } from './commands/partitions';
 import { register as registerTopics } from './commands/topics';
 import { register as registerUsers } from './commands/users';
 import { register as registerMessages } from './commands/messages';
@@ -19,7 +20,7 @@ const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts, registerMessages]) {
+for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerPartitions, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts, registerMessages]) {
   register(program);
 }
 

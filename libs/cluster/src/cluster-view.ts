@@ -11,6 +11,7 @@ import {
   gatewayRegistration,
   partitionState,
   topicDeletionRecord,
+  replicaDeletionRecord,
   topicRecord,
   type BrokerRegistration,
   type ControllerLeader,
@@ -18,6 +19,7 @@ import {
   type GatewayRegistration,
   type PartitionState,
   type TopicDeletionRecord,
+  type ReplicaDeletionRecord,
   type TopicRecord,
 } from './types';
 import { PrefixWatch, type CacheChange } from './watch-cache';
@@ -31,7 +33,8 @@ export type ClusterValue =
   | { kind: 'topic'; name: string; value: TopicRecord }
   | { kind: 'partition'; topic: string; partition: number; value: PartitionState }
   | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> }
-  | { kind: 'topicDeletion'; value: TopicDeletionRecord };
+  | { kind: 'topicDeletion'; value: TopicDeletionRecord }
+  | { kind: 'replicaDeletion'; key: string; value: ReplicaDeletionRecord };
 
 export type ClusterChange = CacheChange<ClusterValue>;
 
@@ -73,6 +76,12 @@ function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
       const v = topicDeletionRecord.decode(raw);
       return v && v.topicId === parsed.topicId ? { kind: 'topicDeletion', value: v } : undefined;
     }
+    case 'replicaDeletion': {
+      const v = replicaDeletionRecord.decode(raw);
+      return v && v.topicId === parsed.topicId && v.partition === parsed.partition && v.brokerId === parsed.brokerId
+        ? { kind: 'replicaDeletion', key: `${v.topicId}/${v.partition}/${v.brokerId}`, value: v }
+        : undefined;
+    }
   }
 }
 
@@ -94,6 +103,8 @@ export class ClusterView extends EventEmitter {
   private readonly brokerConfigMap = new Map<number | null, Record<string, string>>();
   /** Pending topic deletions by topic id, with each key's modRevision (brokers acknowledge by CAS). */
   private readonly deletionMap = new Map<string, { value: TopicDeletionRecord; modRevision: bigint }>();
+  /** Replica directories to delete after a reassignment, by `<topicId>/<partition>/<brokerId>`, with modRevision. */
+  private readonly replicaDeletionMap = new Map<string, { value: ReplicaDeletionRecord; modRevision: bigint }>();
   /** modRevision of each topic key, for compare-and-set of its configs. */
   private readonly topicRevisions = new Map<string, bigint>();
   /** createRevision of each broker's key: its registration generation (Kafka's broker epoch). */
@@ -178,6 +189,11 @@ export class ClusterView extends EventEmitter {
     return this.deletionMap;
   }
 
+  /** Replica directories reassignments took off brokers, not yet deleted by them (see ReplicaDeletionRecord). */
+  replicaDeletions(): ReadonlyMap<string, { value: ReplicaDeletionRecord; modRevision: bigint }> {
+    return this.replicaDeletionMap;
+  }
+
   /** Partition states of one topic, by partition number (sparse if some values are malformed). */
   partitions(topic: string): ReadonlyMap<number, PartitionState> {
     return this.partitionMap.get(topic) ?? new Map();
@@ -222,6 +238,10 @@ export class ClusterView extends EventEmitter {
       case 'topicDeletion':
         if (c.type === 'put') this.deletionMap.set(v.value.topicId, { value: v.value, modRevision: c.entry.modRevision });
         else this.deletionMap.delete(v.value.topicId);
+        break;
+      case 'replicaDeletion':
+        if (c.type === 'put') this.replicaDeletionMap.set(v.key, { value: v.value, modRevision: c.entry.modRevision });
+        else this.replicaDeletionMap.delete(v.key);
         break;
       case 'brokerConfig':
         if (put) this.brokerConfigMap.set(v.id, v.configs);

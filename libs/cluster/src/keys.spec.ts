@@ -9,6 +9,7 @@ import {
   parseBrokerKey,
   parseKey,
   topicDeletionKey,
+  replicaDeletionKey,
   parsePartitionKey,
   parseTopicKey,
   partitionKey,
@@ -72,6 +73,7 @@ describe('etcd keys', () => {
       [brokerConfigKey('k', 3), { kind: 'brokerConfig', id: 3 }],
       [brokerConfigKey('k', null), { kind: 'brokerConfig', id: null }],
       [topicDeletionKey('k', '0f8fad5b-d9cb-469f-a165-70867728950e'), { kind: 'topicDeletion', topicId: '0f8fad5b-d9cb-469f-a165-70867728950e' }],
+      [replicaDeletionKey('k', '0f8fad5b-d9cb-469f-a165-70867728950e', 2, 4), { kind: 'replicaDeletion', topicId: '0f8fad5b-d9cb-469f-a165-70867728950e', partition: 2, brokerId: 4 }],
     ] as const) {
       expect(parseKey('k', key)).toEqual(want);
     }
@@ -79,5 +81,11 @@ describe('etcd keys', () => {
   it('refuses a topic deletion key that is not a topic id', () => {
     expect(() => topicDeletionKey('k', '../x')).toThrow(/invalid topic id/);
     expect(parseKey('k', '/dms/k/topic-deletions/nope')).toBeUndefined();
+  });
+  it('refuses malformed replica deletion keys', () => {
+    expect(parseKey('k', '/dms/k/replica-deletions/nope/0/1')).toBeUndefined();
+    expect(parseKey('k', '/dms/k/replica-deletions/0f8fad5b-d9cb-469f-a165-70867728950e/0')).toBeUndefined();
+    expect(parseKey('k', '/dms/k/replica-deletions/0f8fad5b-d9cb-469f-a165-70867728950e/0/1/2')).toBeUndefined();
+    expect(parseKey('k', '/dms/k/replica-deletions/0f8fad5b-d9cb-469f-a165-70867728950e/x/1')).toBeUndefined();
   });
 });

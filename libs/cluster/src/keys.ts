@@ -23,6 +23,8 @@ export const gatewaysPrefix = (cluster: string): string => `${clusterPrefix(clus
 export const controllersPrefix = (cluster: string): string => `${clusterPrefix(cluster)}controllers/`;
 /** Pending topic deletions by topic id (see TopicDeletionRecord). */
 export const topicDeletionsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}topic-deletions/`;
+/** Replica directories a broker must delete after a reassignment removed it (see ReplicaDeletionRecord). */
+export const replicaDeletionsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}replica-deletions/`;
 export const topicsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}topics/`;
 export const partitionsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}partitions/`;
 /** Trailing slash matters: `partitions/foo/` must not match `partitions/foo.bar/`. */
@@ -30,6 +32,9 @@ export const topicPartitionsPrefix = (cluster: string, topic: string): string =>
   `${partitionsPrefix(cluster)}${checkTopic(topic)}/`;
 
 export const topicDeletionKey = (cluster: string, topicId: string): string => `${topicDeletionsPrefix(cluster)}${checkTopicId(topicId)}`;
+/** `replica-deletions/<topicId>/<partition>/<brokerId>`. */
+export const replicaDeletionKey = (cluster: string, topicId: string, partition: number, brokerId: number): string =>
+  `${replicaDeletionsPrefix(cluster)}${checkTopicId(topicId)}/${checkId(partition)}/${checkId(brokerId)}`;
 export const brokerKey = (cluster: string, id: number): string => `${brokersPrefix(cluster)}${checkId(id)}`;
 /** Cordoned brokers (no new replicas placed on them): controller-owned, one key per broker id. */
 export const brokerCordonsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}broker-cordons/`;
@@ -62,6 +67,16 @@ export function parseTopicDeletionKey(cluster: string, key: string): string | un
   if (!key.startsWith(prefix)) return undefined;
   const id = key.slice(prefix.length);
   return TOPIC_ID.test(id) ? id : undefined;
+}
+
+export function parseReplicaDeletionKey(cluster: string, key: string): { topicId: string; partition: number; brokerId: number } | undefined {
+  const prefix = replicaDeletionsPrefix(cluster);
+  if (!key.startsWith(prefix)) return undefined;
+  const [topicId, p, b, ...rest] = key.slice(prefix.length).split('/');
+  if (rest.length > 0 || topicId === undefined || !TOPIC_ID.test(topicId) || p === undefined || b === undefined) return undefined;
+  const partition = parseId(p);
+  const brokerId = parseId(b);
+  return partition === undefined || brokerId === undefined ? undefined : { topicId, partition, brokerId };
 }
 
 function parseId(s: string): number | undefined {
@@ -125,7 +140,8 @@ export type ParsedKey =
   | { kind: 'topic'; topic: string }
   | { kind: 'partition'; topic: string; partition: number }
   | { kind: 'brokerConfig'; id: number | null }
-  | { kind: 'topicDeletion'; topicId: string };
+  | { kind: 'topicDeletion'; topicId: string }
+  | { kind: 'replicaDeletion'; topicId: string; partition: number; brokerId: number };
 
 export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (key === clusterIdKey(cluster)) return { kind: 'clusterId' };
@@ -143,6 +159,8 @@ export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (configId !== undefined) return { kind: 'brokerConfig', id: configId };
   const deletedId = parseTopicDeletionKey(cluster, key);
   if (deletedId !== undefined) return { kind: 'topicDeletion', topicId: deletedId };
+  const replica = parseReplicaDeletionKey(cluster, key);
+  if (replica) return { kind: 'replicaDeletion', ...replica };
   return undefined;
 }
 

@@ -6,6 +6,7 @@ import {
   partitionState,
   replicaOnline,
   topicDeletionRecord,
+  replicaDeletionRecord,
   topicRecord,
   type BrokerRegistration,
   type PartitionState,
@@ -91,5 +92,16 @@ describe('etcd value codecs', () => {
     expect(topicDeletionRecord.decode(JSON.stringify({ ...d, topicId: 'x' }))).toBeUndefined();
     expect(topicDeletionRecord.decode(JSON.stringify({ ...d, brokers: [-1] }))).toBeUndefined();
     expect(topicDeletionRecord.decode(JSON.stringify({ ...d, name: '' }))).toBeUndefined();
+  });
+
+  it('round-trips a replica deletion record and a partition state with a move in progress', () => {
+    const r = { topicId: '0f8fad5b-d9cb-469f-a165-70867728950e', name: 't', partition: 0, brokerId: 1, createdAtMs: 7 };
+    expect(replicaDeletionRecord.decode(replicaDeletionRecord.encode(r))).toEqual(r);
+    expect(replicaDeletionRecord.decode(JSON.stringify({ ...r, brokerId: -1 }))).toBeUndefined();
+    const moving: PartitionState = { replicas: [2, 3, 4, 1], leader: 1, leaderEpoch: 0, isr: [1, 2, 3], partitionEpoch: 3, addingReplicas: [4], removingReplicas: [1] };
+    expect(partitionState.decode(partitionState.encode(moving))).toEqual(moving);
+    // Empty lists mean no move: decoded as absent.
+    expect(partitionState.decode(JSON.stringify({ ...moving, addingReplicas: [], removingReplicas: [] }))).toEqual({ replicas: [2, 3, 4, 1], leader: 1, leaderEpoch: 0, isr: [1, 2, 3], partitionEpoch: 3 });
+    expect(partitionState.decode(JSON.stringify({ ...moving, addingReplicas: ['4'] }))).toBeUndefined();
   });
 });

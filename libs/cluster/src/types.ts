@@ -66,6 +66,13 @@ export interface PartitionState {
   leaderEpoch: number;
   isr: number[];
   partitionEpoch: number;
+  /**
+   * A reassignment in progress (KIP-455): `replicas` is the target followed by the original
+   * replicas not in it; these name the target's new replicas and the originals leaving. Both
+   * absent (or empty) when no reassignment runs.
+   */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export interface ClusterIdRecord {
@@ -175,13 +182,15 @@ export const topicRecord = codec<TopicRecord>((o) =>
 
 export const partitionState = codec<PartitionState>((o) =>
   isIdList(o.replicas) && o.replicas.length > 0 && isInt(o.leader, -1) && isInt(o.leaderEpoch, 0) &&
-  isIdList(o.isr) && isInt(o.partitionEpoch, 0)
+  isIdList(o.isr) && isInt(o.partitionEpoch, 0) && isIdList(o.addingReplicas ?? []) && isIdList(o.removingReplicas ?? [])
     ? {
         replicas: [...o.replicas],
         leader: o.leader,
         leaderEpoch: o.leaderEpoch,
         isr: [...o.isr],
         partitionEpoch: o.partitionEpoch,
+        ...((o.addingReplicas as number[] | undefined)?.length ? { addingReplicas: [...(o.addingReplicas as number[])] } : {}),
+        ...((o.removingReplicas as number[] | undefined)?.length ? { removingReplicas: [...(o.removingReplicas as number[])] } : {}),
       }
     : undefined,
 );
@@ -206,6 +215,26 @@ export interface TopicDeletionRecord {
 export const topicDeletionRecord = codec<TopicDeletionRecord>((o) =>
   isNonEmpty(o.topicId) && UUID.test(o.topicId) && isNonEmpty(o.name) && isInt(o.partitions, 0) && isIdList(o.brokers) && isTime(o.deletedAtMs)
     ? { topicId: o.topicId, name: o.name, partitions: o.partitions, brokers: [...o.brokers], deletedAtMs: o.deletedAtMs }
+    : undefined,
+);
+
+/**
+ * A replica directory a reassignment took off a broker (`replica-deletions/<topicId>/<partition>/<brokerId>`):
+ * written by the controller in the transaction that drops the broker from the partition's replicas
+ * (a completed or cancelled move), so the broker deletes its directory only on this record, never
+ * on a guess. The broker removes the record once its directory is gone (or is in use again).
+ */
+export interface ReplicaDeletionRecord {
+  topicId: string;
+  name: string;
+  partition: number;
+  brokerId: number;
+  createdAtMs: number;
+}
+
+export const replicaDeletionRecord = codec<ReplicaDeletionRecord>((o) =>
+  isNonEmpty(o.topicId) && UUID.test(o.topicId) && isNonEmpty(o.name) && isInt(o.partition, 0) && isId(o.brokerId) && isTime(o.createdAtMs)
+    ? { topicId: o.topicId, name: o.name, partition: o.partition, brokerId: o.brokerId, createdAtMs: o.createdAtMs }
     : undefined,
 );
 

@@ -34,7 +34,8 @@ export function controllerMetrics(meter: Meter, view: ClusterView, isLeader: () 
   });
   gauge(MetricNames.globalUnderReplicatedPartitions, 'Partitions whose ISR is smaller than the replica set', () => {
     let n = 0;
-    for (const { state } of view.allPartitions()) if (state.isr.length < state.replicas.length) n++;
+    // Kafka's rule during a move: the adding replicas (still copying) do not count.
+    for (const { state } of view.allPartitions()) if (state.isr.length < state.replicas.length - (state.addingReplicas?.length ?? 0)) n++;
     return n;
   });
   gauge(MetricNames.globalPartitionCount, 'Partitions in the cluster', () => view.allPartitions().length);

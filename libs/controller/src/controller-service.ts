@@ -19,6 +19,7 @@ import type { ControlledShutdownResult } from './controlled-shutdown';
 import type { SetCordonResult } from './cordon';
 import type { ProducerIdBlock } from './producer-id-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
+import type { ReassignmentRequest, ReassignmentResult } from './reassign-partitions';
 import type { SecurityManager } from './security-manager';
 import type { TopicManager, TopicResult } from './topic-manager';
 
@@ -38,6 +39,8 @@ export interface ControllerServiceState {
   electLeaders?(type: 'preferred' | 'unclean', targets: ElectionTarget[] | undefined): Promise<ElectionResult[]>;
   /** The next block of producer ids (only called while leader). */
   allocateProducerIds?(requesterId: number): Promise<ProducerIdBlock>;
+  /** Starts or cancels partition moves (only called while leader). */
+  reassignPartitions?(requests: ReassignmentRequest[]): Promise<ReassignmentResult[]>;
   /** Moves a stopping broker's leaderships and ISR places (only called while leader). */
   controlledShutdown?(brokerId: number): Promise<ControlledShutdownResult>;
   /** Cordons or uncordons a broker (only called while leader). */
@@ -57,6 +60,7 @@ export interface ControllerHandlers {
   alterConfigs(req: clusterV1.AlterConfigsRequest): Promise<clusterV1.AlterConfigsResponse>;
   createPartitions(req: clusterV1.CreatePartitionsRequest): Promise<clusterV1.CreatePartitionsResponse>;
   allocateProducerIds(req: clusterV1.AllocateProducerIdsRequest): Promise<clusterV1.AllocateProducerIdsResponse>;
+  alterPartitionReassignments(req: clusterV1.AlterPartitionReassignmentsRequest): Promise<clusterV1.AlterPartitionReassignmentsResponse>;
   controlledShutdown(req: clusterV1.ControlledShutdownRequest): Promise<clusterV1.ControlledShutdownResponse>;
   setBrokerCordon(req: clusterV1.SetBrokerCordonRequest): Promise<clusterV1.SetBrokerCordonResponse>;
 }
@@ -142,6 +146,13 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !create) return { topics: topics.map((t) => ({ name: t.name, ...NOT_CONTROLLER })) };
       return { topics: await create(topics, req.validateOnly) };
     },
+    async alterPartitionReassignments(req) {
+      const requests = (req.partitions ?? []).map((p) => ({ topic: p.topic, partition: p.partition, replicas: p.cancel ? null : [...(p.replicas ?? [])] }));
+      if (!state.isLeader() || !state.reassignPartitions) {
+        return { errorCode: ErrorCode.NOT_CONTROLLER, results: requests.map((r) => ({ topic: r.topic, partition: r.partition, ...NOT_CONTROLLER })) };
+      }
+      return { errorCode: ErrorCode.NONE, results: await state.reassignPartitions(requests) };
+    },
     async allocateProducerIds(req) {
       const none = { producerIdStart: -1n, producerIdLen: 0 };
       if (!state.isLeader() || !state.allocateProducerIds) return { ...none, ...NOT_CONTROLLER };
@@ -189,6 +200,7 @@ export function createControllerService(state: ControllerServiceState): Controll
     alterConfigs: unary(h.alterConfigs),
     createPartitions: unary(h.createPartitions),
     allocateProducerIds: unary(h.allocateProducerIds),
+    alterPartitionReassignments: unary(h.alterPartitionReassignments),
     controlledShutdown: unary(h.controlledShutdown),
     setBrokerCordon: unary(h.setBrokerCordon),
   };

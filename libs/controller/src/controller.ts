@@ -33,6 +33,7 @@ import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
 import { ProducerIdManager } from './producer-id-manager';
+import { reassignPartitions } from './reassign-partitions';
 import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
 import type { PartitionLimits } from './partition-limits';
@@ -197,6 +198,8 @@ export class Controller extends EventEmitter {
         ),
       electLeaders: (type, targets) => this.electLeaders(type, targets ?? allTargets(this.view)),
       allocateProducerIds: (requesterId) => this.producerIds.allocate(requesterId),
+      reassignPartitions: (requests) =>
+        reassignPartitions({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, requests),
       controlledShutdown: (brokerId) =>
         controlledShutdown(
           { client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, shuttingDown: this.shuttingDown, log: this.log },

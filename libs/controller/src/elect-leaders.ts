@@ -13,6 +13,7 @@ import {
 } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { electRequested, type RequestedElection } from '@dms/replication';
+import { keepReassignment } from './reassignment';
 
 export interface ElectionTarget {
   topic: string;
@@ -93,7 +94,7 @@ async function electOne(opts: ElectLeadersOptions, type: RequestedElection, t: E
       }
       const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
         .and(key, 'Mod', '==', kv.mod_revision)
-        .then(client.put(key).value(partitionState.encode(outcome.state)))
+        .then(client.put(key).value(partitionState.encode(keepReassignment(state, outcome.state))))
         .commit();
       if (!res.succeeded) continue; // changed meanwhile: decide again on the new state
       log.info({ topic: t.topic, partition: t.partition, type, from: state, to: outcome.state }, 'leader elected on request');

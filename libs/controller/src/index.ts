@@ -13,5 +13,7 @@ export * from './elect-leaders';
 export * from './leader-rebalancer';
 export * from './config-manager';
 export * from './producer-id-manager';
+export * from './reassignment';
+export * from './reassign-partitions';
 export * from './controlled-shutdown';
 export * from './cordon';

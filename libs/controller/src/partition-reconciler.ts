@@ -13,6 +13,8 @@ import {
   replicaOnline,
 } from '@dms/cluster';
 import { electPartition } from '@dms/replication';
+import { completeReassignment, keepReassignment } from './reassignment';
+import { replicaDeletionOps } from './replica-deletions';
 
 export interface PartitionReconcilerOptions {
   client: Etcd3;
@@ -108,14 +110,21 @@ export class PartitionReconciler {
         clusterDefault: view.brokerConfigs(null),
         static: { 'unclean.leader.election.enable': String(this.opts.uncleanLeaderElection) },
       }).value?.trim().toLowerCase() === 'true';
-      const outcome = electPartition(state, facts(topic, partition), unclean);
+      const f = facts(topic, partition);
+      // A move whose new replicas are all in sync completes first (reassignment.ts); elections
+      // keep a move's fields. A new leader must be live and not restarted since this state was written.
+      const completed = completeReassignment(state, { isRegistered: (id) => view.broker(id) !== undefined, isLive: (id) => f.isLive(id) && !f.restartedSince(id) });
+      const elected = completed ? undefined : electPartition(state, f, unclean);
+      const outcome = completed
+        ? { reason: 'reassignment-completed', state: completed }
+        : elected && { reason: elected.reason, state: keepReassignment(state, elected.state) };
       if (!outcome) continue;
       const key = partitionKey(clusterName, topic, partition);
       const modRevision = view.partitionRevision(topic, partition);
       try {
         const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
           .and(key, 'Mod', '==', modRevision.toString())
-          .then(client.put(key).value(partitionState.encode(outcome.state)))
+          .then(client.put(key).value(partitionState.encode(outcome.state)), ...replicaDeletionOps(client, view, clusterName, topic, partition, state, outcome.state))
           .commit();
         if (res.succeeded) {
           this.log.info({ topic, partition, reason: outcome.reason, from: state, to: outcome.state }, 'partition leadership/ISR changed');

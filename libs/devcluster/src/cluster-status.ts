@@ -14,6 +14,9 @@ export interface PartitionStatus {
   partitionEpoch: number;
   /** The leader is registered live. */
   leaderLive: boolean;
+  /** A reassignment in progress: the target's new replicas and the originals leaving (absent when none). */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export interface ClusterStatus {
@@ -76,6 +79,9 @@ export async function readClusterStatus(etcdEndpoint: string, clusterName: strin
         isr: [...state.isr],
         partitionEpoch: state.partitionEpoch,
         leaderLive: state.leader >= 0 && view.broker(state.leader) !== undefined,
+        ...(state.addingReplicas || state.removingReplicas
+          ? { addingReplicas: [...(state.addingReplicas ?? [])], removingReplicas: [...(state.removingReplicas ?? [])] }
+          : {}),
       }))
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     const topics = [...view.topics()].sort(([a], [b]) => a.localeCompare(b));
@@ -92,7 +98,8 @@ export async function readClusterStatus(etcdEndpoint: string, clusterName: strin
       partitionCount: view.allPartitions().length,
       topics: topics.map(([name, t]) => ({ name, topicId: t.topicId, partitions: t.partitions, replicationFactor: t.replicationFactor })),
       partitions,
-      underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length),
+      // As Kafka counts it during a move: against the original replicas (the adding ones are still copying).
+      underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length - (p.addingReplicas?.length ?? 0)),
       offline: partitions.filter((p) => !p.leaderLive),
     };
   } finally {
@@ -125,5 +132,7 @@ export function formatClusterStatus(s: ClusterStatus): string {
 /** One partition's storage state on a line, as kafka-topics.sh lays it out. */
 export function formatPartition(p: PartitionStatus): string {
   return `Topic: ${p.topic}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}${p.leader >= 0 && !p.leaderLive ? ' (down)' : ''}` +
-    `\tLeaderEpoch: ${p.leaderEpoch}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
+    `\tLeaderEpoch: ${p.leaderEpoch}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}` +
+    // As kafka-topics.sh --describe shows a reassignment in progress.
+    (p.addingReplicas || p.removingReplicas ? `\tAdding Replicas: ${(p.addingReplicas ?? []).join(',')}\tRemoving Replicas: ${(p.removingReplicas ?? []).join(',')}` : '');
 }

@@ -205,6 +205,8 @@ export class GatewayClusterPort implements ClusterPort {
           leaderEpoch: s?.leaderEpoch ?? -1,
           replicas: s?.replicas ?? [],
           isr: s?.isr ?? [],
+          addingReplicas: s?.addingReplicas ?? [],
+          removingReplicas: s?.removingReplicas ?? [],
         });
       }
       const view: TopicView = { name, topicId: rec.topicId, internal: isInternalTopic(name), configs: rec.configs, partitions };

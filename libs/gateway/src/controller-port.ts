@@ -1,7 +1,8 @@
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import type {
-  ConfigResourceChangeInput, ConfigResourceOutcome, ControllerPort, ElectionOutcome, NewPartitionsOutcome, NewPartitionsSpec, TopicOutcome, TopicSpec,
+  ConfigResourceChangeInput, ConfigResourceOutcome, ControllerPort, ElectionOutcome, NewPartitionsOutcome, NewPartitionsSpec, ReassignmentOutcome, ReassignmentSpec,
+  TopicOutcome, TopicSpec,
 } from '@dms/kafka-handlers';
 import { ControllerServiceClient, createClient, traceContextOf, unary, type clusterV1, type GrpcClientOptions, type TopicResult } from '@dms/rpc';
 
@@ -39,6 +40,20 @@ export class GatewayControllerPort implements ControllerPort {
         return res.results;
       },
       () => (partitions ?? []).map((p) => ({ ...p, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time', leader: -1, leaderEpoch: -1 })),
+      timeoutMs,
+    );
+    return results.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));
+  }
+
+  async alterPartitionReassignments(specs: ReassignmentSpec[], timeoutMs: number): Promise<ReassignmentOutcome[]> {
+    const partitions = specs.map((s) => ({ topic: s.topic, partition: s.partition, cancel: s.replicas === null, replicas: s.replicas ?? [] }));
+    const results = await this.adminCall(
+      async (c, ms) => {
+        const res = await unary(c.alterPartitionReassignments.bind(c), { partitions }, { timeoutMs: ms });
+        if (res.errorCode === ErrorCode.NOT_CONTROLLER) throw new Error('not the controller');
+        return res.results;
+      },
+      () => specs.map((s) => ({ topic: s.topic, partition: s.partition, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time' })),
       timeoutMs,
     );
     return results.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage || null }));

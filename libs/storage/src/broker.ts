@@ -30,6 +30,7 @@ import { LogDirSet } from './log-dir-set';
 import { createStorageService } from './storage-service';
 import { ensureLogDirMeta, LogDirMetaError } from './log-dir-meta';
 import { acknowledgeTopicDeletion } from './topic-deletions';
+import { acknowledgeReplicaDeletion } from './replica-deletions';
 import { ClusterIdGuard } from './cluster-id-guard';
 import { brokerReadiness } from './broker-readiness';
 import type { Readiness } from '@dms/platform';
@@ -174,6 +175,7 @@ export class Broker {
     this.replicas = new ReplicaManager(this.view, {
       clusterId: meta.clusterId,
       acknowledgeDeletion: (record, modRevision) => acknowledgeTopicDeletion(this.etcd, opts.clusterName, opts.brokerId, record, modRevision),
+      acknowledgeReplicaDeletion: (record, modRevision) => acknowledgeReplicaDeletion(this.etcd, opts.clusterName, record, modRevision),
       brokerId: opts.brokerId,
       logDir: opts.logDir,
       logConfig: {

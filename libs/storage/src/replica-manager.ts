@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { ClusterView, PartitionState, TopicDeletionRecord } from '@dms/cluster';
+import type { ClusterView, PartitionState, ReplicaDeletionRecord, TopicDeletionRecord } from '@dms/cluster';
 import { effectiveTopicConfigs, resolveBrokerKey, type BrokerConfigLayers } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { LogError, PartitionLog, type LogConfig } from '@dms/log';
@@ -12,6 +12,7 @@ import { LogDirSet } from './log-dir-set';
 import { hwKey, LOG_START_OFFSET_CHECKPOINT_FILE, readHwCheckpoint, readOffsetCheckpoint, writeHwCheckpoint, writeOffsetCheckpoint } from './hw-checkpoint';
 import { PartitionReplica } from './partition-replica';
 import { LogDirJanitor } from './topic-deletions';
+import { ReplicaDeletions } from './replica-deletions';
 import { RecoveryPoints } from './recovery-checkpoint';
 import { logLifecycleSettings } from './retention-settings';
 import { keyIndexEnabled } from './topic-settings';
@@ -34,6 +35,8 @@ export interface ReplicaManagerOptions {
   clusterId?: string;
   /** Removes this broker from a topic deletion record once its directories are gone. */
   acknowledgeDeletion?: (record: TopicDeletionRecord, modRevision: bigint) => Promise<unknown>;
+  /** Removes a replica deletion record (a reassignment took this broker off) once its directory is gone. */
+  acknowledgeReplicaDeletion?: (record: ReplicaDeletionRecord, modRevision: bigint) => Promise<unknown>;
   logger: Logger;
 }
 
@@ -68,6 +71,7 @@ export class ReplicaManager extends EventEmitter {
   private sweptOrphans = false;
   private clusterIdMismatch = false;
   private readonly janitor: LogDirJanitor;
+  private readonly replicaDeletions: ReplicaDeletions;
   /** Kafka's recovery-point-offset-checkpoint, one per log dir. */
   private readonly recoveryPoints: Map<string, RecoveryPoints>;
   /** High watermarks read at start-up from replication-offset-checkpoint. */
@@ -98,6 +102,15 @@ export class ReplicaManager extends EventEmitter {
     this.janitor = new LogDirJanitor({
       logDirs: () => this.onlineDirs(), brokerId: opts.brokerId, view, acknowledge: opts.acknowledgeDeletion, logger: opts.logger,
       inUse: (topic, partition) => this.replicas.has(keyOf(topic, partition)) || this.opening.has(keyOf(topic, partition)),
+    });
+    this.replicaDeletions = new ReplicaDeletions({
+      brokerId: opts.brokerId, view, logDirs: () => this.onlineDirs(), acknowledge: opts.acknowledgeReplicaDeletion, logger: opts.logger,
+      inUse: (topic, partition) => this.replicas.has(keyOf(topic, partition)) || this.opening.has(keyOf(topic, partition)),
+      forget: (topic, partition) => {
+        this.checkpointedStarts.delete(keyOf(topic, partition));
+        this.checkpointed.delete(keyOf(topic, partition));
+        for (const points of this.recoveryPoints.values()) points.forget(topic, partition);
+      },
     });
   }
 
@@ -365,7 +378,10 @@ export class ReplicaManager extends EventEmitter {
       }
       await this.applyRole(replica, w);
     }
-    if (!mismatch) await this.janitor.applyDeletions();
+    if (!mismatch) {
+      await this.janitor.applyDeletions();
+      await this.replicaDeletions.apply();
+    }
     if (!this.sweptOrphans && !mismatch && etcdClusterId) {
       // Once, at start-up, against a view that has loaded real cluster state.
       this.sweptOrphans = true;

@@ -66,7 +66,8 @@ function describeJson(t: TopicInfo, storage: StorageView, configs?: Record<strin
       // `leader` is the gateway clients are sent to; the storage fields come from etcd.
       return {
         partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr,
-        ...(s ? { storageLeader: s.leader, storageLeaderLive: s.leaderLive, leaderEpoch: s.leaderEpoch, storageReplicas: s.replicas, storageIsr: s.isr } : {}),
+        ...(s ? { storageLeader: s.leader, storageLeaderLive: s.leaderLive, leaderEpoch: s.leaderEpoch, storageReplicas: s.replicas, storageIsr: s.isr,
+          ...(s.addingReplicas ? { addingReplicas: s.addingReplicas, removingReplicas: s.removingReplicas } : {}) } : {}),
       };
     }),
   };

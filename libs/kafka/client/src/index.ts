@@ -20,6 +20,7 @@ export * from './client-properties';
 export * from './config-admin';
 export * from './records-admin';
 export * from './producers-admin';
+export * from './reassign-admin';
 export * from './transactional-producer';
 export * from './txn-coordinator';
 export * from './read-committed';

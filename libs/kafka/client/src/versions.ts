@@ -36,6 +36,8 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.DescribeUserScramCredentials]: { min: 0, max: 0 },
   [ApiKey.AlterUserScramCredentials]: { min: 0, max: 0 },
   [ApiKey.ElectLeaders]: { min: 0, max: 2 },
+  [ApiKey.AlterPartitionReassignments]: { min: 0, max: 0 },
+  [ApiKey.ListPartitionReassignments]: { min: 0, max: 0 },
   [ApiKey.DescribeConfigs]: { min: 1, max: 4 },
   [ApiKey.IncrementalAlterConfigs]: { min: 0, max: 1 },
   [ApiKey.DescribeLogDirs]: { min: 1, max: 4 },

@@ -45,6 +45,9 @@ export interface PartitionView {
   leaderEpoch: number;
   replicas: number[];
   isr: number[];
+  /** A reassignment in progress (KIP-455): the target's new replicas and the originals leaving; empty when none. */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export interface TopicView {
@@ -148,6 +151,20 @@ export interface NewPartitionsOutcome {
   errorMessage: string | null;
 }
 
+/** One partition of AlterPartitionReassignments; replicas null cancels its move. */
+export interface ReassignmentSpec {
+  topic: string;
+  partition: number;
+  replicas: number[] | null;
+}
+
+export interface ReassignmentOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
 export interface ControllerPort {
   /** Alters topic or broker configs on the leading controller, one outcome per resource. */
   alterConfigs(resources: ConfigResourceChangeInput[], validateOnly: boolean, timeoutMs: number): Promise<ConfigResourceOutcome[]>;
@@ -160,6 +177,8 @@ export interface ControllerPort {
   electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null, timeoutMs: number): Promise<ElectionOutcome[]>;
   /** Kafka's CreatePartitions on the leading controller; one outcome per spec. */
   createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]>;
+  /** Kafka's AlterPartitionReassignments on the leading controller; one outcome per partition. */
+  alterPartitionReassignments(specs: ReassignmentSpec[], timeoutMs: number): Promise<ReassignmentOutcome[]>;
 }
 
 export interface ProducePartitionInput {

@@ -18,6 +18,8 @@ import { deleteRecordsHandler } from './21-delete-records';
 import { describeProducersHandler } from './61-describe-producers';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { electLeadersHandler } from './43-elect-leaders';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments';
 import { offsetDeleteHandler } from './47-offset-delete';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit';
@@ -64,6 +66,8 @@ export const handlers: readonly KafkaHandler[] = [
   describeProducersHandler,
   deleteGroupsHandler,
   electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   offsetDeleteHandler,
   offsetForLeaderEpochHandler,
   txnOffsetCommitHandler,

@@ -23,6 +23,31 @@ export const protobufPackage = "dms.cluster.v1";
 
 export const protobufFileName = "dms/cluster/v1/cluster.proto";
 
+export interface AlterPartitionReassignmentsRequest {
+  partitions: PartitionReassignment[];
+}
+
+export interface PartitionReassignment {
+  topic: string;
+  partition: number;
+  /** True cancels the partition's move (Kafka's null replicas); else `replicas` is the target. */
+  cancel: boolean;
+  replicas: number[];
+}
+
+export interface AlterPartitionReassignmentsResponse {
+  results: ReassignmentResult[];
+  /** NOT_CONTROLLER from a standby. */
+  errorCode: number;
+}
+
+export interface ReassignmentResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string;
+}
+
 export interface CreateTopicsRequest {
   topics: TopicSpec[];
   validateOnly: boolean;
@@ -351,6 +376,281 @@ export interface SetBrokerCordonResponse {
   /** Whether the broker was cordoned before this request. */
   wasCordoned: boolean;
 }
+
+function createBaseAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
+  return { partitions: [] };
+}
+
+export const AlterPartitionReassignmentsRequest: MessageFns<AlterPartitionReassignmentsRequest> = {
+  encode(message: AlterPartitionReassignmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      PartitionReassignment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterPartitionReassignmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterPartitionReassignmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(PartitionReassignment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePartitionReassignment(): PartitionReassignment {
+  return { topic: "", partition: 0, cancel: false, replicas: [] };
+}
+
+export const PartitionReassignment: MessageFns<PartitionReassignment> = {
+  encode(message: PartitionReassignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.cancel !== false) {
+      writer.uint32(24).bool(message.cancel);
+    }
+    if (message.replicas.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.replicas) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PartitionReassignment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePartitionReassignment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cancel = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.replicas.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.replicas.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
+  return { results: [], errorCode: 0 };
+}
+
+export const AlterPartitionReassignmentsResponse: MessageFns<AlterPartitionReassignmentsResponse> = {
+  encode(message: AlterPartitionReassignmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ReassignmentResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(16).int32(message.errorCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AlterPartitionReassignmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlterPartitionReassignmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ReassignmentResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReassignmentResult(): ReassignmentResult {
+  return { topic: "", partition: 0, errorCode: 0, errorMessage: "" };
+}
+
+export const ReassignmentResult: MessageFns<ReassignmentResult> = {
+  encode(message: ReassignmentResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topic !== "") {
+      writer.uint32(10).string(message.topic);
+    }
+    if (message.partition !== 0) {
+      writer.uint32(16).int32(message.partition);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(24).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReassignmentResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReassignmentResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseCreateTopicsRequest(): CreateTopicsRequest {
   return { topics: [], validateOnly: false, timeoutMs: 0, traceContext: {} };
@@ -3818,6 +4118,23 @@ export const ControllerServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(SetBrokerCordonResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetBrokerCordonResponse => SetBrokerCordonResponse.decode(value),
   },
+  /**
+   * Kafka's AlterPartitionReassignments (KIP-455): starts, replaces or cancels partition moves,
+   * each one fenced compare-and-set of the partition's state.
+   */
+  alterPartitionReassignments: {
+    path: "/dms.cluster.v1.ControllerService/AlterPartitionReassignments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AlterPartitionReassignmentsRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterPartitionReassignmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AlterPartitionReassignmentsRequest =>
+      AlterPartitionReassignmentsRequest.decode(value),
+    responseSerialize: (value: AlterPartitionReassignmentsResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(AlterPartitionReassignmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AlterPartitionReassignmentsResponse =>
+      AlterPartitionReassignmentsResponse.decode(value),
+  },
 } as const;
 
 export interface ControllerServiceServer extends UntypedServiceImplementation {
@@ -3858,6 +4175,11 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
    * puts no new replica on a cordoned broker. A fenced write of broker-cordons/<id>.
    */
   setBrokerCordon: handleUnaryCall<SetBrokerCordonRequest, SetBrokerCordonResponse>;
+  /**
+   * Kafka's AlterPartitionReassignments (KIP-455): starts, replaces or cancels partition moves,
+   * each one fenced compare-and-set of the partition's state.
+   */
+  alterPartitionReassignments: handleUnaryCall<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>;
 }
 
 export interface ControllerServiceClient extends Client {
@@ -4079,6 +4401,25 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetBrokerCordonResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's AlterPartitionReassignments (KIP-455): starts, replaces or cancels partition moves,
+   * each one fenced compare-and-set of the partition's state.
+   */
+  alterPartitionReassignments(
+    request: AlterPartitionReassignmentsRequest,
+    callback: (error: ServiceError | null, response: AlterPartitionReassignmentsResponse) => void,
+  ): ClientUnaryCall;
+  alterPartitionReassignments(
+    request: AlterPartitionReassignmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AlterPartitionReassignmentsResponse) => void,
+  ): ClientUnaryCall;
+  alterPartitionReassignments(
+    request: AlterPartitionReassignmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AlterPartitionReassignmentsResponse) => void,
   ): ClientUnaryCall;
 }
 

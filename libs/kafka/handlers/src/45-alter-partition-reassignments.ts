@@ -1,0 +1,57 @@
+// AlterPartitionReassignments (45)
+// Behavior: KIP-455. Per partition, a replica list starts (or replaces) a move to that target and
+//   null cancels the move in progress. The leading controller writes each partition's state as a
+//   fenced etcd compare-and-set: replicas = target then the originals leaving, with adding and
+//   removing replicas; storage brokers open the adding replicas as followers, which catch up from
+//   the leader's log start and join the ISR by the normal rules; once every adding replica is in
+//   the ISR the controller completes the move (replicas = target, a removed leader hands over to
+//   the first in-sync target replica). Cancel returns to the original replicas.
+//   Errors per partition: INVALID_REPLICA_ASSIGNMENT (empty list, duplicates, unregistered
+//   brokers), UNKNOWN_TOPIC_OR_PARTITION, NO_REASSIGNMENT_IN_PROGRESS (cancel with none).
+//   Needs ALTER on the cluster: otherwise CLUSTER_AUTHORIZATION_FAILED at the top and for every
+//   partition, as Kafka answers.
+// Version notes: v0 (flexible). v1 (AllowReplicationFactorChange, Kafka 4.1) is not in the
+//   generated schemas yet, so ApiVersions advertises v0 only; a replication factor change is allowed.
+// Not implemented: replication throttles (leader/follower.replication.throttled.*).
+import { ErrorCode } from '@dms/kafka-errors';
+import { authorized, CLUSTER_NAME, Operation, Resource } from './authorize';
+import type { KafkaHandler } from './handler';
+import type { ReassignmentOutcome, ReassignmentSpec } from './ports';
+
+export const alterPartitionReassignmentsHandler: KafkaHandler = {
+  apiKey: 45,
+  name: 'AlterPartitionReassignments',
+  minVersion: 0,
+  maxVersion: 0,
+  acl: ['CLUSTER:ALTER'],
+  async handle(ctx, req: any) {
+    const specs: ReassignmentSpec[] = (req.topics as any[]).flatMap((t) =>
+      (t.partitions as any[]).map((p) => ({ topic: t.name as string, partition: p.partitionIndex as number, replicas: p.replicas === null ? null : [...(p.replicas as number[])] })),
+    );
+    const answer = (errorCode: number, errorMessage: string | null, outcomes: ReassignmentOutcome[]) => ({
+      throttleTimeMs: 0,
+      errorCode,
+      errorMessage,
+      responses: groupByTopic(outcomes),
+    });
+    if (!authorized(ctx, Operation.ALTER, Resource.CLUSTER, CLUSTER_NAME)) {
+      const message = 'Authorization failed.';
+      return answer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, message, specs.map((s) => ({ topic: s.topic, partition: s.partition, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: message })));
+    }
+    const outcomes = specs.length > 0 ? await ctx.controller.alterPartitionReassignments(specs, Math.min(Math.max(req.timeoutMs ?? 60_000, 1_000), 60_000)) : [];
+    return answer(ErrorCode.NONE, null, outcomes);
+  },
+};
+
+function groupByTopic(outcomes: ReassignmentOutcome[]) {
+  const byTopic = new Map<string, ReassignmentOutcome[]>();
+  for (const o of outcomes) {
+    const list = byTopic.get(o.topic) ?? [];
+    list.push(o);
+    byTopic.set(o.topic, list);
+  }
+  return [...byTopic].map(([name, list]) => ({
+    name,
+    partitions: list.map((o) => ({ partitionIndex: o.partition, errorCode: o.errorCode, errorMessage: o.errorCode === ErrorCode.NONE ? null : o.errorMessage })),
+  }));
+}
