@@ -73,6 +73,14 @@ export const MetricCatalogue = {
   purgatorySize: m('kafka.server.purgatory.size', 'gauge', 'broker', ['delayed_operation']),
   /** Producer ids in the producer state of this broker's replicas (Kafka's ProducerIdCount, KIP-847). */
   producerIdCount: m('kafka.server.producer.id.count', 'gauge', 'broker'),
+  /** Bytes per second moved as leader for throttled replicas, as the leader quota measures it (Kafka's LeaderReplication byte-rate). */
+  leaderReplicationByteRate: m('kafka.server.leaderreplication.byte.rate', 'gauge', 'broker'),
+  /** Bytes per second fetched as follower for throttled replicas (Kafka's FollowerReplication byte-rate). */
+  followerReplicationByteRate: m('kafka.server.followerreplication.byte.rate', 'gauge', 'broker'),
+  /** The bound in force, bytes per second: leader.replication.throttled.rate / follower.replication.throttled.rate (absent while unbounded). */
+  replicationThrottledRate: m('kafka.server.replication.throttled.rate', 'gauge', 'broker', ['direction']),
+  /** Bytes moved for throttled replicas, by direction (leader, follower). */
+  replicationThrottledBytes: m('kafka.server.replication.throttled.bytes', 'counter', 'broker', ['direction']),
 
   // ---- broker: log dirs (LogManager) ----
   /** Log dirs taken offline after an I/O error (Kafka's OfflineLogDirectoryCount). */
