@@ -29,6 +29,8 @@ export interface ConnectionOptions {
   onRequest?(apiKey: number, version: number, bytes: number): void;
   /** A decoded request's answer is ready (or its handler failed) after `ms`. */
   onResponse?(apiKey: number, ms: number, failed: boolean): void;
+  /** Response bytes written to the client (Kafka's socket-server outgoing-byte). */
+  onBytesOut?(bytes: number): void;
   /** The listener this connection came in on; default PLAINTEXT without limits. */
   listener?: ListenerSecurity;
 }
@@ -287,7 +289,12 @@ export class KafkaConnection {
       if (!chunks) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const c of chunks) this.socket.write(c);
+      let n = 0;
+      for (const c of chunks) {
+        n += c.length;
+        this.socket.write(c);
+      }
+      this.opts.onBytesOut?.(n);
     }
     if (wrote) {
       this.idle?.touch();

@@ -31,6 +31,12 @@ export const MetricCatalogue = {
   requestErrors: m('kafka.server.request.errors', 'counter', 'gateway', ['request']),
   /** Client connections closed at accept (max.connections, max.connections.per.ip). */
   connectionsRefused: m('kafka.server.connections.refused', 'counter', 'gateway', ['listener', 'reason']),
+  /** Client connections open now, per listener (Kafka's socket-server-metrics connection-count). */
+  connectionCount: m('kafka.server.socket.server.metrics.connection.count', 'gauge', 'gateway', ['listener']),
+  /** Client connections accepted, per listener (Kafka's connection-creation-total). */
+  connectionCreation: m('kafka.server.socket.server.metrics.connection.creation', 'counter', 'gateway', ['listener']),
+  /** Response bytes written to clients, per listener (Kafka's outgoing-byte-total). */
+  outgoingBytes: m('kafka.server.socket.server.metrics.outgoing.byte', 'counter', 'gateway', ['listener']),
   /** Failed client logins. */
   failedAuthentications: m('kafka.server.failed.authentications', 'counter', 'gateway', ['mechanism']),
 
