@@ -1,4 +1,4 @@
-import { formatThrottledReplicas, isThrottled, ReplicationQuota, throttledPartitions } from './index';
+import { formatThrottledReplicas, isThrottled, reassignmentThrottles, ReplicationQuota, throttledPartitions } from './index';
 
 describe('ReplicationQuota', () => {
   const clock = () => {
@@ -84,5 +84,17 @@ describe('throttled replica lists', () => {
 
   it('formats pairs sorted and without duplicates', () => {
     expect(formatThrottledReplicas([{ partition: 1, broker: 3 }, { partition: 0, broker: 2 }, { partition: 0, broker: 1 }, { partition: 0, broker: 2 }])).toBe('0:1,0:2,1:3');
+  });
+});
+
+describe('reassignmentThrottles', () => {
+  it('throttles current replicas as leaders and added ones as followers, skipping reorders', () => {
+    const t = reassignmentThrottles([
+      { topic: 'a', partition: 0, current: [1, 2], target: [2, 3] },
+      { topic: 'a', partition: 1, current: [2, 1], target: [1, 2] },
+      { topic: 'b', partition: 4, current: [5], target: [6] },
+    ]);
+    expect(t.brokers).toEqual([1, 2, 3, 5, 6]);
+    expect([...t.topics]).toEqual([['a', { leader: '0:1,0:2', follower: '0:3' }], ['b', { leader: '4:5', follower: '4:6' }]]);
   });
 });

@@ -44,3 +44,40 @@ export function formatThrottledReplicas(pairs: Iterable<{ partition: number; bro
   for (const p of pairs) keys.set(`${p.partition}:${p.broker}`, p);
   return [...keys.values()].sort((a, b) => a.partition - b.partition || a.broker - b.broker).map((p) => `${p.partition}:${p.broker}`).join(',');
 }
+
+/** One partition move: its replicas now and the target set. */
+export interface ThrottledMove {
+  topic: string;
+  partition: number;
+  current: readonly number[];
+  target: readonly number[];
+}
+
+export interface ReassignmentThrottles {
+  /** Brokers that get the rates: every current and target replica of a moving partition. */
+  brokers: number[];
+  /** Per topic, the values of leader.replication.throttled.replicas (every current replica: any may lead) and follower.replication.throttled.replicas (the added ones). */
+  topics: Map<string, { leader: string; follower: string }>;
+}
+
+/**
+ * What kafka-reassign-partitions.sh throttles for a set of moves; for the CLI and for anything
+ * else that moves replicas (decommission, self-balancing). Partitions whose replicas do not
+ * change are left out.
+ */
+export function reassignmentThrottles(moves: readonly ThrottledMove[]): ReassignmentThrottles {
+  const brokers = new Set<number>();
+  const pairs = new Map<string, { leader: { partition: number; broker: number }[]; follower: { partition: number; broker: number }[] }>();
+  for (const m of moves) {
+    const adding = m.target.filter((b) => !m.current.includes(b));
+    if (adding.length === 0 && m.current.every((b) => m.target.includes(b))) continue;
+    for (const b of [...m.current, ...m.target]) brokers.add(b);
+    let t = pairs.get(m.topic);
+    if (!t) pairs.set(m.topic, (t = { leader: [], follower: [] }));
+    for (const b of m.current) t.leader.push({ partition: m.partition, broker: b });
+    for (const b of adding) t.follower.push({ partition: m.partition, broker: b });
+  }
+  const topics = new Map<string, { leader: string; follower: string }>();
+  for (const [topic, t] of [...pairs].sort(([a], [b]) => a.localeCompare(b))) topics.set(topic, { leader: formatThrottledReplicas(t.leader), follower: formatThrottledReplicas(t.follower) });
+  return { brokers: [...brokers].sort((a, b) => a - b), topics };
+}

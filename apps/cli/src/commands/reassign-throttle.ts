@@ -3,7 +3,7 @@
 // to and lists the moving replicas in each topic's throttled-replica configs; --verify removes
 // both once every reassignment of the file is done.
 import { alterConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, type KafkaClient } from '@dms/kafka-client';
-import { formatThrottledReplicas } from '@dms/replication';
+import { reassignmentThrottles, type ReassignmentThrottles } from '@dms/replication';
 import type { PartitionMove } from './reassign-plan';
 
 export const LEADER_RATE = 'leader.replication.throttled.rate';
@@ -11,30 +11,11 @@ export const FOLLOWER_RATE = 'follower.replication.throttled.rate';
 export const LEADER_REPLICAS = 'leader.replication.throttled.replicas';
 export const FOLLOWER_REPLICAS = 'follower.replication.throttled.replicas';
 
-export interface ThrottlePlan {
-  /** Brokers whose rates are set: every current and target replica of a moving partition. */
-  brokers: number[];
-  /** Per topic: the leader list (every current replica, any of which may lead) and the follower list (the replicas being added). */
-  topics: Map<string, { leader: string; follower: string }>;
-}
+export type ThrottlePlan = ReassignmentThrottles;
 
 /** What Kafka's tool throttles for these moves, given each partition's current replicas. */
 export function throttlePlan(moves: readonly PartitionMove[], current: ReadonlyMap<string, PartitionMove>): ThrottlePlan {
-  const brokers = new Set<number>();
-  const pairs = new Map<string, { leader: { partition: number; broker: number }[]; follower: { partition: number; broker: number }[] }>();
-  for (const m of moves) {
-    const now = current.get(`${m.topic}-${m.partition}`)?.replicas ?? [];
-    const adding = m.replicas.filter((b) => !now.includes(b));
-    if (adding.length === 0 && now.length === m.replicas.length) continue;
-    for (const b of [...now, ...m.replicas]) brokers.add(b);
-    let t = pairs.get(m.topic);
-    if (!t) pairs.set(m.topic, (t = { leader: [], follower: [] }));
-    for (const b of now) t.leader.push({ partition: m.partition, broker: b });
-    for (const b of adding) t.follower.push({ partition: m.partition, broker: b });
-  }
-  const topics = new Map<string, { leader: string; follower: string }>();
-  for (const [topic, t] of [...pairs].sort(([a], [b]) => a.localeCompare(b))) topics.set(topic, { leader: formatThrottledReplicas(t.leader), follower: formatThrottledReplicas(t.follower) });
-  return { brokers: [...brokers].sort((a, b) => a - b), topics };
+  return reassignmentThrottles(moves.map((m) => ({ topic: m.topic, partition: m.partition, current: current.get(`${m.topic}-${m.partition}`)?.replicas ?? [], target: m.replicas })));
 }
 
 /** Sets the rates on the plan's brokers and the replica lists on its topics. */
