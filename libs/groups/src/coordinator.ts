@@ -65,8 +65,7 @@ export class GroupCoordinator {
     this.runtime = new CoordinatorRuntime<GroupShard, ReplayEntry>({
       timer,
       log: {
-        // Loads always hand the runtime the entries the host read (loadPartition).
-        read: async function* () {},
+        read: (partition, epoch) => opts.log.read?.(partition, epoch) ?? (async function* () {})(),
         append: (partition, _epoch, records, txn) => opts.log.append(partition, records, txn),
       },
       newShard: (ctx) => new GroupShard(ctx, {
