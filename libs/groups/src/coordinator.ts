@@ -1,7 +1,7 @@
 import { CoordinatorRuntime, systemTimer, type CoordinatorTimer } from '@dms/coordinator';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { defaultGroupConfig, type GroupCoordinatorConfig } from './config';
-import { joinError, syncError } from './classic/classic-group-manager';
+import { joinError, syncError } from './classic/results';
 import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
 import { GroupShard } from './group-shard';
 import { groupPartition } from './placement';

@@ -77,11 +77,11 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     }
     this.withMetadata.clear();
     // Members keep their assignment if they heartbeat within their session timeout.
-    for (const g of this.groups.values()) this.classic.startSessions(g);
+    for (const g of this.groups.values()) this.classic.rebalance.startSessions(g);
   }
 
   onUnloaded(): void {
-    for (const g of this.groups.values()) this.classic.dispose(g, ErrorCode.NOT_COORDINATOR);
+    for (const g of this.groups.values()) this.classic.rebalance.dispose(g, ErrorCode.NOT_COORDINATOR);
     this.groups.clear();
   }
 

@@ -5,7 +5,7 @@ import type { CoordinatorRecord, OperationResult, TxnProducer } from '@dms/coord
 import type { Group } from './classic/group';
 import type { GroupShard } from './group-shard';
 import { encodeOffsetCommitKey, encodeOffsetCommitValue } from './records';
-import { nz } from './classic/classic-group-manager';
+import { nz } from './classic/results';
 import { txnCoordinatorErrorFor, writeErrorCode } from './write-errors';
 import type {
   OffsetCommitInput,
@@ -62,7 +62,7 @@ export class OffsetManager {
         if (!found.member) return found.errorCode;
         if (input.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
         if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
-        this.shard.classic.scheduleHeartbeat(group, found.member);
+        this.shard.classic.rebalance.scheduleHeartbeat(group, found.member);
       }
       return ErrorCode.NONE;
     }, input.groupId);

@@ -68,7 +68,7 @@ function replayGroupMetadata(shard: GroupShard, groupId: string, r: ReplayRecord
     shard.withMetadata.delete(groupId);
     if (!previous) return;
     shard.groups.delete(groupId);
-    shard.classic.dispose(previous, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    shard.classic.rebalance.dispose(previous, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (previous.offsets.size > 0 || previous.pendingTxnOffsets.size > 0) carryOffsets(previous, shard.addGroup(groupId));
     return;
   }
@@ -89,12 +89,12 @@ function replayGroupMetadata(shard: GroupShard, groupId: string, r: ReplayRecord
     if (m.groupInstanceId) group.staticMembers.set(m.groupInstanceId, m.memberId);
   }
   if (previous) {
-    shard.classic.dispose(previous, ErrorCode.NOT_COORDINATOR);
+    shard.classic.rebalance.dispose(previous, ErrorCode.NOT_COORDINATOR);
     carryOffsets(previous, group);
   }
   shard.groups.set(groupId, group);
   shard.withMetadata.add(groupId);
-  if (shard.isLoaded) shard.classic.startSessions(group);
+  if (shard.isLoaded) shard.classic.rebalance.startSessions(group);
 }
 
 function carryOffsets(from: Group, to: Group): void {

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@dms/kafka-errors';
 import type { GroupShard } from '../group-shard';
-import { writeErrorCode } from '../write-errors';
 import { Group, Member } from './group';
-import { groupMetadataRecord } from './group-records';
+import { GroupRebalance } from './rebalance';
+import { joinError, nz, syncError } from './results';
 import type {
   HeartbeatInput, HeartbeatResult, JoinGroupInput, JoinGroupResult, LeaveGroupInput, LeaveGroupResult, SyncGroupInput, SyncGroupResult,
 } from '../types';
-
-export const joinError = (errorCode: number, memberId = ''): JoinGroupResult => ({
-  errorCode, generationId: -1, leader: '', skipAssignment: false, memberId, members: [],
-});
-export const syncError = (errorCode: number): SyncGroupResult => ({ errorCode, assignment: Buffer.alloc(0) });
-export const nz = (s: string | null | undefined): string | undefined => (s === null || s === undefined || s === '' ? undefined : s);
 
 /**
  * The classic group protocol of one shard (Kafka's GroupCoordinator for classic groups): Empty ->
@@ -22,7 +16,11 @@ export const nz = (s: string | null | undefined): string | undefined => (s === n
  * the next load. Ownership of the group is checked by the caller.
  */
 export class ClassicGroupManager {
-  constructor(private readonly shard: GroupShard) {}
+  readonly rebalance: GroupRebalance;
+
+  constructor(private readonly shard: GroupShard) {
+    this.rebalance = new GroupRebalance(shard);
+  }
 
   private get config() {
     return this.shard.config;
@@ -66,7 +64,7 @@ export class ClassicGroupManager {
       // KIP-394: the client retries with this id, so a lost response does not leave a ghost member.
       group.pendingMembers.set(newMemberId, this.shard.ctx.schedule(input.sessionTimeoutMs, () => {
         group.pendingMembers.delete(newMemberId);
-        if (group.state === 'PreparingRebalance') this.tryCompleteJoin(group);
+        if (group.state === 'PreparingRebalance') this.rebalance.tryCompleteJoin(group);
       }));
       return joinError(ErrorCode.MEMBER_ID_REQUIRED, newMemberId);
     }
@@ -89,37 +87,15 @@ export class ClassicGroupManager {
       case 'PreparingRebalance':
         return this.updateMemberAndRebalance(group, member, input);
       case 'CompletingRebalance':
-        if (member.sameProtocols(input.protocols)) return this.currentJoinResult(group, member);
+        if (member.sameProtocols(input.protocols)) return this.rebalance.currentJoinResult(group, member);
         return this.updateMemberAndRebalance(group, member, input);
       case 'Stable':
         if (member.memberId === group.leaderId || !member.sameProtocols(input.protocols)) return this.updateMemberAndRebalance(group, member, input);
-        this.scheduleHeartbeat(group, member);
-        return this.currentJoinResult(group, member);
+        this.rebalance.scheduleHeartbeat(group, member);
+        return this.rebalance.currentJoinResult(group, member);
       default:
         return joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId);
     }
-  }
-
-  private currentJoinResult(group: Group, member: Member): JoinGroupResult {
-    const isLeader = member.memberId === group.leaderId;
-    return {
-      errorCode: ErrorCode.NONE,
-      generationId: group.generationId,
-      protocolType: group.protocolType ?? undefined,
-      protocolName: group.protocolName ?? undefined,
-      leader: group.leaderId ?? '',
-      skipAssignment: false,
-      memberId: member.memberId,
-      members: isLeader ? this.memberList(group) : [],
-    };
-  }
-
-  private memberList(group: Group) {
-    return [...group.members.values()].map((m) => ({
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId ?? undefined,
-      metadata: m.metadataFor(group.protocolName),
-    }));
   }
 
   private addMemberAndRebalance(group: Group, memberId: string, input: JoinGroupInput): Promise<JoinGroupResult> {
@@ -132,8 +108,8 @@ export class ClassicGroupManager {
     if (member.groupInstanceId) group.staticMembers.set(member.groupInstanceId, memberId);
     group.leaderId ??= memberId;
     group.newMemberAdded = true;
-    const joined = this.awaitJoin(member);
-    this.prepareRebalance(group);
+    const joined = this.rebalance.awaitJoin(member);
+    this.rebalance.prepareRebalance(group);
     return joined;
   }
 
@@ -143,9 +119,9 @@ export class ClassicGroupManager {
     member.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
     member.clientId = input.clientId;
     member.clientHost = input.clientHost;
-    const joined = this.awaitJoin(member);
-    if (group.state === 'PreparingRebalance') this.tryCompleteJoin(group);
-    else this.prepareRebalance(group);
+    const joined = this.rebalance.awaitJoin(member);
+    if (group.state === 'PreparingRebalance') this.rebalance.tryCompleteJoin(group);
+    else this.rebalance.prepareRebalance(group);
     return joined;
   }
 
@@ -171,10 +147,10 @@ export class ClassicGroupManager {
     const previous = { sessionTimeoutMs: old.sessionTimeoutMs, rebalanceTimeoutMs: old.rebalanceTimeoutMs };
     old.sessionTimeoutMs = input.sessionTimeoutMs;
     old.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
-    this.scheduleHeartbeat(group, old);
-    return this.persistGroup(group).then((errorCode) => {
+    this.rebalance.scheduleHeartbeat(group, old);
+    return this.rebalance.persistGroup(group).then((errorCode) => {
       if (errorCode === ErrorCode.NONE) {
-        const res = this.currentJoinResult(group, old);
+        const res = this.rebalance.currentJoinResult(group, old);
         // The leader keeps its assignment: it need not compute one again (JoinGroup v9 skipAssignment).
         return { ...res, skipAssignment: newMemberId === group.leaderId };
       }
@@ -186,155 +162,13 @@ export class ClassicGroupManager {
         if (wasLeader && group.leaderId === newMemberId) group.leaderId = oldId;
         old.sessionTimeoutMs = previous.sessionTimeoutMs;
         old.rebalanceTimeoutMs = previous.rebalanceTimeoutMs;
-        this.scheduleHeartbeat(group, old);
+        this.rebalance.scheduleHeartbeat(group, old);
       }
       return {
         errorCode, generationId: group.generationId, protocolType: group.protocolType ?? undefined, protocolName: group.protocolName ?? undefined,
         leader: group.leaderId ?? '', skipAssignment: false, memberId: '', members: [],
       };
     });
-  }
-
-  private awaitJoin(member: Member): Promise<JoinGroupResult> {
-    member.cancelHeartbeat?.();
-    member.cancelHeartbeat = undefined;
-    member.joinWaiter?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
-    return new Promise((resolve) => (member.joinWaiter = resolve));
-  }
-
-  private setRebalanceTimer(group: Group, delayMs: number, fn: () => void): void {
-    group.cancelRebalanceTimer?.();
-    group.cancelRebalanceTimer = this.shard.ctx.schedule(delayMs, fn);
-  }
-
-  private clearRebalanceTimer(group: Group): void {
-    group.cancelRebalanceTimer?.();
-    group.cancelRebalanceTimer = undefined;
-  }
-
-  private prepareRebalance(group: Group): void {
-    if (group.state === 'CompletingRebalance') {
-      for (const m of group.members.values()) {
-        m.syncWaiter?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
-        m.syncWaiter = undefined;
-        m.assignment = Buffer.alloc(0);
-      }
-    }
-    if (group.state === 'PreparingRebalance') return this.tryCompleteJoin(group);
-    this.clearRebalanceTimer(group);
-    const initial = group.state === 'Empty';
-    group.transitionTo('PreparingRebalance', this.shard.now());
-    if (initial && this.config.initialRebalanceDelayMs > 0) {
-      // Kafka's InitialDelayedJoin: wait for more members, extending while they keep coming.
-      const delay = Math.min(this.config.initialRebalanceDelayMs, group.maxRebalanceTimeoutMs());
-      group.initialDelay = { remainingMs: group.maxRebalanceTimeoutMs() - delay };
-      group.newMemberAdded = false;
-      this.setRebalanceTimer(group, delay, () => this.onInitialDelay(group));
-      return;
-    }
-    this.setRebalanceTimer(group, group.maxRebalanceTimeoutMs(), () => this.completeJoin(group));
-    this.tryCompleteJoin(group);
-  }
-
-  private onInitialDelay(group: Group): void {
-    const d = group.initialDelay;
-    if (!d || group.state !== 'PreparingRebalance') return;
-    if (group.newMemberAdded && d.remainingMs > 0) {
-      group.newMemberAdded = false;
-      const delay = Math.min(this.config.initialRebalanceDelayMs, d.remainingMs);
-      d.remainingMs -= delay;
-      this.setRebalanceTimer(group, delay, () => this.onInitialDelay(group));
-      return;
-    }
-    group.initialDelay = undefined;
-    this.setRebalanceTimer(group, Math.max(d.remainingMs, 0), () => this.completeJoin(group));
-    this.tryCompleteJoin(group);
-  }
-
-  private tryCompleteJoin(group: Group): void {
-    if (group.state !== 'PreparingRebalance' || group.initialDelay) return;
-    if (group.allJoined()) this.completeJoin(group);
-  }
-
-  private completeJoin(group: Group): void {
-    if (group.state !== 'PreparingRebalance') return;
-    this.clearRebalanceTimer(group);
-    group.initialDelay = undefined;
-    // Dynamic members that did not rejoin in time are out; static ones keep their place.
-    for (const m of [...group.members.values()]) {
-      if (!m.joinWaiter && !m.groupInstanceId) this.removeMember(group, m);
-    }
-    for (const cancel of group.pendingMembers.values()) cancel();
-    group.pendingMembers.clear();
-    const joined = [...group.members.values()].filter((m) => m.joinWaiter);
-    group.generationId++;
-    if (joined.length === 0) {
-      for (const m of [...group.members.values()]) this.removeMember(group, m);
-      group.protocolName = null;
-      group.leaderId = null;
-      group.transitionTo('Empty', this.shard.now());
-      void this.persistGroup(group);
-      return;
-    }
-    group.protocolName = group.selectProtocol();
-    if (!group.leaderId || !group.members.get(group.leaderId)?.joinWaiter) group.leaderId = joined[0].memberId;
-    group.transitionTo('CompletingRebalance', this.shard.now());
-    for (const m of joined) {
-      const res = this.currentJoinResult(group, m);
-      const waiter = m.joinWaiter!;
-      m.joinWaiter = undefined;
-      this.scheduleHeartbeat(group, m);
-      waiter(res);
-    }
-  }
-
-  private removeMember(group: Group, m: Member): void {
-    m.cancelHeartbeat?.();
-    m.cancelHeartbeat = undefined;
-    group.members.delete(m.memberId);
-    if (m.groupInstanceId && group.staticMembers.get(m.groupInstanceId) === m.memberId) group.staticMembers.delete(m.groupInstanceId);
-    m.joinWaiter?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
-    m.syncWaiter?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
-    m.joinWaiter = m.syncWaiter = undefined;
-    if (group.leaderId === m.memberId) group.leaderId = group.members.keys().next().value ?? null;
-  }
-
-  /** A member left or died: the others must rebalance. */
-  private onMembersGone(group: Group): void {
-    if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.prepareRebalance(group);
-    else if (group.state === 'PreparingRebalance') this.tryCompleteJoin(group);
-  }
-
-  /** A member showed it is alive: its session timer restarts. */
-  scheduleHeartbeat(group: Group, m: Member): void {
-    m.cancelHeartbeat?.();
-    m.cancelHeartbeat = undefined;
-    // A member waiting in JoinGroup or SyncGroup is alive by definition (Kafka's shouldKeepAlive).
-    if (m.joinWaiter || m.syncWaiter) return;
-    m.cancelHeartbeat = this.shard.ctx.schedule(m.sessionTimeoutMs, () => {
-      if (group.members.get(m.memberId) !== m || m.joinWaiter || m.syncWaiter) return;
-      this.removeMember(group, m);
-      this.onMembersGone(group);
-    });
-  }
-
-  /** Session timers of a group rebuilt by a load. */
-  startSessions(group: Group): void {
-    for (const m of group.members.values()) this.scheduleHeartbeat(group, m);
-  }
-
-  /** The group is gone from this shard: its waiting members are answered `errorCode`. */
-  dispose(g: Group, errorCode: number): void {
-    this.clearRebalanceTimer(g);
-    for (const cancel of g.pendingMembers.values()) cancel();
-    for (const m of g.members.values()) {
-      m.cancelHeartbeat?.();
-      m.cancelHeartbeat = undefined;
-      m.joinWaiter?.(joinError(errorCode, m.memberId));
-      m.syncWaiter?.(syncError(errorCode));
-      m.joinWaiter = m.syncWaiter = undefined;
-    }
-    g.markDead();
   }
 
   // ---- SyncGroup, Heartbeat, LeaveGroup -------------------------------------------------
@@ -370,42 +204,18 @@ export class ClassicGroupManager {
       case 'PreparingRebalance':
         return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
       case 'Stable':
-        this.scheduleHeartbeat(group, member);
+        this.rebalance.scheduleHeartbeat(group, member);
         return answer();
       case 'CompletingRebalance': {
         member.cancelHeartbeat?.();
         member.cancelHeartbeat = undefined;
         member.syncWaiter?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
         const synced = new Promise<SyncGroupResult>((resolve) => (member.syncWaiter = resolve));
-        if (member.memberId === group.leaderId) void this.completeSync(group, input.assignments);
+        if (member.memberId === group.leaderId) void this.rebalance.completeSync(group, input.assignments);
         return synced;
       }
       default:
         return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
-    }
-  }
-
-  private async completeSync(group: Group, assignments: { memberId: string; assignment: Buffer }[]): Promise<void> {
-    const generation = group.generationId;
-    const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
-    for (const m of group.members.values()) m.assignment = given.get(m.memberId) ?? Buffer.alloc(0);
-    const errorCode = await this.persistGroup(group);
-    if (group.state !== 'CompletingRebalance' || group.generationId !== generation || this.shard.group(group.groupId) !== group) return;
-    if (errorCode !== ErrorCode.NONE) {
-      for (const m of group.members.values()) {
-        m.syncWaiter?.(syncError(errorCode));
-        m.syncWaiter = undefined;
-        m.assignment = Buffer.alloc(0);
-      }
-      this.prepareRebalance(group);
-      return;
-    }
-    group.transitionTo('Stable', this.shard.now());
-    for (const m of group.members.values()) {
-      const waiter = m.syncWaiter;
-      m.syncWaiter = undefined;
-      this.scheduleHeartbeat(group, m);
-      waiter?.({ errorCode: ErrorCode.NONE, protocolType: group.protocolType ?? undefined, protocolName: group.protocolName ?? undefined, assignment: m.assignment });
     }
   }
 
@@ -414,7 +224,7 @@ export class ClassicGroupManager {
     const found = this.findMember(group, input.memberId, input.groupInstanceId);
     if (!found.member || !group) return { errorCode: found.errorCode };
     if (input.generationId !== group.generationId) return { errorCode: ErrorCode.ILLEGAL_GENERATION };
-    this.scheduleHeartbeat(group, found.member);
+    this.rebalance.scheduleHeartbeat(group, found.member);
     if (group.state === 'PreparingRebalance') return { errorCode: ErrorCode.REBALANCE_IN_PROGRESS };
     if (group.state === 'Empty') return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
     return { errorCode: ErrorCode.NONE };
@@ -444,24 +254,11 @@ export class ClassicGroupManager {
       }
       const member = group.members.get(memberId);
       if (!member) return { ...out, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
-      this.removeMember(group, member);
+      this.rebalance.removeMember(group, member);
       left = true;
       return out;
     });
-    if (group && left) this.onMembersGone(group);
+    if (group && left) this.rebalance.onMembersGone(group);
     return { errorCode: ErrorCode.NONE, members };
-  }
-
-  /**
-   * Writes the group's GroupMetadata record as it stands now (nothing for a group without a
-   * protocol type); answers the error code clients get (NONE once durable).
-   */
-  persistGroup(group: Group): Promise<number> {
-    if (!group.protocolType) return Promise.resolve(ErrorCode.NONE);
-    const record = groupMetadataRecord(group);
-    return this.shard.write(() => ({ records: [record], response: undefined, replay: false })).then(
-      () => ErrorCode.NONE,
-      (err: unknown) => writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'group metadata write failed')),
-    );
   }
 }
