@@ -124,7 +124,7 @@ export class Gateway {
       messageMaxBytes: opts.messageMaxBytes,
     }, opts.staticConfigs ?? {});
     const storage = new GatewayStoragePort(cluster, this.brokers);
-    const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
+    const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller, opts.logger));
     const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
     const metrics = gatewayRequestMetrics(opts.meter);
     const listeners: ListenerConfig[] = opts.listeners ?? [{
