@@ -21,7 +21,7 @@ const NOTES: Record<number, string> = {
   26: 'v5 with transaction version 1 semantics',
   27: 'between brokers: DMS writes markers over its own RPCs',
   28: 'v5 with transaction version 1 semantics',
-  35: 'is_cordoned always false',
+  35: 'is_cordoned: every log dir of a cordoned broker',
   60: 'brokers listed are gateways, never fenced',
   68: 'KIP-848 consumer groups: separate work',
   69: 'KIP-848 consumer groups: separate work',

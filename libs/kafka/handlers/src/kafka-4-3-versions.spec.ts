@@ -44,13 +44,17 @@ function fixture() {
     config: { messageMaxBytes: 1 << 20, autoCreateTopicsEnable: false },
     awaitTopics: async () => undefined,
     topicConfigLayers: () => ({ perBroker: {}, clusterDefault: {}, static: {} }),
+    cordonedBrokers: () => new Set([2]),
   };
   const storage = {
     produce: record('produce', (_acks: number, _timeout: number, parts: any[]) =>
       parts.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: 0, errorMessage: null, baseOffset: 10n, logAppendTimeMs: -1n, logStartOffset: 0n }))),
     listOffsets: record('listOffsets', (_iso: number, parts: any[]) =>
       parts.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: 0, timestamp: -1n, offset: p.timestamp === -2n ? 4n : p.timestamp === -1n ? 42n : -1n, leaderEpoch: 3 }))),
-    describeLogDirs: record('describeLogDirs', () => [{ brokerId: 1, logDir: '/data', errorCode: 0, totalBytes: 100n, usableBytes: 50n, partitions: [] }]),
+    describeLogDirs: record('describeLogDirs', () => [
+      { brokerId: 1, logDir: '/data', errorCode: 0, totalBytes: 100n, usableBytes: 50n, partitions: [] },
+      { brokerId: 2, logDir: '/data2', errorCode: 0, totalBytes: 100n, usableBytes: 50n, partitions: [] },
+    ]),
   };
   const groups = {
     offsetCommit: record('offsetCommit', (i: any) => ({
@@ -274,9 +278,10 @@ describe('transactions and cluster APIs', () => {
     expect(res.brokers).toEqual([{ brokerId: 7, host: 'gw', port: 9092, rack: null, isFenced: false }]);
   });
 
-  it('DescribeLogDirs v5 carries is_cordoned', async () => {
+  it('DescribeLogDirs v5 reports the log dirs of a cordoned broker as cordoned', async () => {
     const { ctx } = fixture();
     const res = await exchange(describeLogDirsHandler, 5, { topics: null }, ctx);
-    expect(res.results[0]).toMatchObject({ logDir: '/data', totalBytes: 100n, usableBytes: 50n, isCordoned: false });
+    expect(res.results.map((r: any) => [r.logDir, r.isCordoned])).toEqual([['/data', false], ['/data2', true]]);
+    expect(res.results[0]).toMatchObject({ totalBytes: 100n, usableBytes: 50n });
   });
 });
