@@ -154,6 +154,7 @@ export class Gateway {
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
+        onUnsupported: metrics.onUnsupported,
       }, tls, { quota, onRefused: (reason) => refused.add(1, { listener: l.name, reason }) });
       this.servers.push(server);
       const bound = await server.listen(l.host, l.port);
