@@ -4,6 +4,7 @@ import { clusterPrefix, parseKey, type ParsedKey } from './keys';
 import { silentLog, type Log } from './logger';
 import {
   brokerConfigRecord,
+  brokerCordonRecord,
   brokerRegistration,
   clusterIdRecord,
   controllerLeader,
@@ -34,7 +35,8 @@ export type ClusterValue =
   | { kind: 'partition'; topic: string; partition: number; value: PartitionState }
   | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> }
   | { kind: 'topicDeletion'; value: TopicDeletionRecord }
-  | { kind: 'replicaDeletion'; key: string; value: ReplicaDeletionRecord };
+  | { kind: 'replicaDeletion'; key: string; value: ReplicaDeletionRecord }
+  | { kind: 'brokerCordon'; id: number };
 
 export type ClusterChange = CacheChange<ClusterValue>;
 
@@ -82,6 +84,10 @@ function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
         ? { kind: 'replicaDeletion', key: `${v.topicId}/${v.partition}/${v.brokerId}`, value: v }
         : undefined;
     }
+    case 'brokerCordon': {
+      const v = brokerCordonRecord.decode(raw);
+      return v && v.brokerId === parsed.id ? { kind: 'brokerCordon', id: v.brokerId } : undefined;
+    }
   }
 }
 
@@ -101,6 +107,8 @@ export class ClusterView extends EventEmitter {
   private readonly partitionMap = new Map<string, Map<number, PartitionState>>();
   /** Dynamic broker configs by broker id; null is the cluster default (`<default>`). */
   private readonly brokerConfigMap = new Map<number | null, Record<string, string>>();
+  /** Cordoned broker ids (broker-cordons/<id>). */
+  private readonly cordoned = new Set<number>();
   /** Pending topic deletions by topic id, with each key's modRevision (brokers acknowledge by CAS). */
   private readonly deletionMap = new Map<string, { value: TopicDeletionRecord; modRevision: bigint }>();
   /** Replica directories to delete after a reassignment, by `<topicId>/<partition>/<brokerId>`, with modRevision. */
@@ -247,6 +255,10 @@ export class ClusterView extends EventEmitter {
         if (put) this.brokerConfigMap.set(v.id, v.configs);
         else this.brokerConfigMap.delete(v.id);
         break;
+      case 'brokerCordon':
+        if (put) this.cordoned.add(v.id);
+        else this.cordoned.delete(v.id);
+        break;
       case 'partition': {
         let m = this.partitionMap.get(v.topic);
         if (c.type === 'put') this.partitionRevisions.set(`${v.topic}\0${v.partition}`, c.entry.modRevision);
@@ -269,6 +281,11 @@ export class ClusterView extends EventEmitter {
    */
   brokerEpoch(id: number): bigint | undefined {
     return this.brokerEpochs.get(id);
+  }
+
+  /** Ids of the cordoned brokers (`dms brokers cordon`): no new replicas are placed on them. */
+  cordonedBrokers(): ReadonlySet<number> {
+    return this.cordoned;
   }
 
   /** Dynamic config overrides of broker `id`, or of the cluster default for null (empty when none). */

@@ -141,7 +141,8 @@ export type ParsedKey =
   | { kind: 'partition'; topic: string; partition: number }
   | { kind: 'brokerConfig'; id: number | null }
   | { kind: 'topicDeletion'; topicId: string }
-  | { kind: 'replicaDeletion'; topicId: string; partition: number; brokerId: number };
+  | { kind: 'replicaDeletion'; topicId: string; partition: number; brokerId: number }
+  | { kind: 'brokerCordon'; id: number };
 
 export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (key === clusterIdKey(cluster)) return { kind: 'clusterId' };
@@ -161,6 +162,10 @@ export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (deletedId !== undefined) return { kind: 'topicDeletion', topicId: deletedId };
   const replica = parseReplicaDeletionKey(cluster, key);
   if (replica) return { kind: 'replicaDeletion', ...replica };
+  if (key.startsWith(brokerCordonsPrefix(cluster))) {
+    const cordoned = parseId(key.slice(brokerCordonsPrefix(cluster).length));
+    if (cordoned !== undefined) return { kind: 'brokerCordon', id: cordoned };
+  }
   return undefined;
 }
 

@@ -30,6 +30,10 @@ export class GatewayClusterPort implements ClusterPort {
     return this.view.clusterId() ?? null;
   }
 
+  cordonedBrokers(): ReadonlySet<number> {
+    return this.view.cordonedBrokers();
+  }
+
   /**
    * This gateway's own registration. While its etcd key is missing (starting, or re-registering
    * after a lost lease) the view would leave out the very gateway answering, and a response naming

@@ -124,7 +124,7 @@ export class Gateway {
       messageMaxBytes: opts.messageMaxBytes,
     }, opts.staticConfigs ?? {});
     const storage = new GatewayStoragePort(cluster, this.brokers);
-    const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller));
+    const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller, opts.logger));
     const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
     const metrics = gatewayRequestMetrics(opts.meter);
     const listeners: ListenerConfig[] = opts.listeners ?? [{
@@ -161,6 +161,7 @@ export class Gateway {
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
         onBytesOut: (bytes) => outgoing.add(bytes, { listener: l.name }),
+        onUnsupported: metrics.onUnsupported,
       }, tls, { quota, onRefused: (reason) => refused.add(1, { listener: l.name, reason }) });
       this.servers.push(server);
       byListener.push({ listener: l.name, server });

@@ -29,6 +29,12 @@ export const MetricCatalogue = {
   requestLatency: m('kafka.server.request.latency', 'histogram', 'gateway', ['request']),
   /** Requests whose handler failed (the connection is closed). */
   requestErrors: m('kafka.server.request.errors', 'counter', 'gateway', ['request']),
+  /**
+   * Requests for an API or version the gateway does not serve (Kafka closes the connection, or
+   * answers ApiVersions in v0): which tool needs what, by the software name and version the
+   * client gave in ApiVersions v3+ ("unknown" before that). Kafka has no such metric.
+   */
+  unsupportedRequests: m('kafka.server.requests.unsupported', 'counter', 'gateway', ['request', 'api_key', 'api_version', 'client_software_name', 'client_software_version']),
   /** Client connections closed at accept (max.connections, max.connections.per.ip). */
   connectionsRefused: m('kafka.server.connections.refused', 'counter', 'gateway', ['listener', 'reason']),
   /** Client connections open now, per listener (Kafka's socket-server-metrics connection-count). */

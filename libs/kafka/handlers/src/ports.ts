@@ -84,6 +84,8 @@ export interface ClusterPort {
    * its leading storage broker applies it; undefined for an unknown topic.
    */
   effectiveTopicConfigs(topic: string): Record<string, string> | undefined;
+  /** Ids of the cordoned storage brokers (no new replicas placed on them); absent in unit fakes. */
+  cordonedBrokers?(): ReadonlySet<number>;
   /** Resolves once this gateway's view has caught up with etcd revision `revision` (or after the timeout). */
   awaitRevision(revision: bigint, timeoutMs: number): Promise<void>;
 }

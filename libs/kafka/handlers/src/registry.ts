@@ -42,6 +42,7 @@ import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
 import { endTxnHandler } from './26-end-txn';
 import { describeTransactionsHandler } from './65-describe-transactions';
 import { listTransactionsHandler } from './66-list-transactions';
+import { apiSchema } from '@dms/kafka-schema';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -96,4 +97,9 @@ const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));
 
 export function handlerFor(apiKey: number): KafkaHandler | undefined {
   return byKey.get(apiKey);
+}
+
+/** Kafka's name of an API key, served or not ("api-<key>" for a key Kafka does not define). */
+export function apiName(apiKey: number): string {
+  return handlerFor(apiKey)?.name ?? apiSchema(apiKey)?.name ?? `api-${apiKey}`;
 }
