@@ -135,6 +135,12 @@ export class Gateway {
     const limits = opts.connectionLimits ?? { maxConnections: Infinity, maxConnectionsPerIp: Infinity, perIpOverrides: new Map() };
     const quota = new ConnectionQuota(limits);
     const refused = opts.meter.createCounter(MetricNames.connectionsRefused, { description: 'Client connections closed at accept by max.connections or max.connections.per.ip' });
+    const outgoing = opts.meter.createCounter(MetricNames.outgoingBytes, { description: 'Response bytes written to clients', unit: 'By' });
+    const byListener: { listener: string; server: KafkaServer }[] = [];
+    opts.meter.createObservableGauge(MetricNames.connectionCount, { description: 'Client connections open' })
+      .addCallback((r) => { for (const x of byListener) r.observe(x.server.connectionCount, { listener: x.listener }); });
+    opts.meter.createObservableCounter(MetricNames.connectionCreation, { description: 'Client connections accepted' })
+      .addCallback((r) => { for (const x of byListener) r.observe(x.server.accepted, { listener: x.listener }); });
     for (const l of listeners) {
       let tls: TlsOptions | undefined;
       if (l.protocol === 'SSL' || l.protocol === 'SASL_SSL') {
@@ -154,9 +160,11 @@ export class Gateway {
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
+        onBytesOut: (bytes) => outgoing.add(bytes, { listener: l.name }),
         onUnsupported: metrics.onUnsupported,
       }, tls, { quota, onRefused: (reason) => refused.add(1, { listener: l.name, reason }) });
       this.servers.push(server);
+      byListener.push({ listener: l.name, server });
       const bound = await server.listen(l.host, l.port);
       this.ports[l.name] = bound;
       advertised[l.name] = `${l.advertisedHost}:${l.advertisedPort || bound}`;

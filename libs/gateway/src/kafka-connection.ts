@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   onRequest?(apiKey: number, version: number, bytes: number): void;
   /** A decoded request's answer is ready (or its handler failed) after `ms`. */
   onResponse?(apiKey: number, ms: number, failed: boolean): void;
+  /** Response bytes written to the client (Kafka's socket-server outgoing-byte). */
+  onBytesOut?(bytes: number): void;
   /** A request for an API or a version this gateway does not serve (counted, then refused as Kafka refuses it). */
   onUnsupported?(apiKey: number, version: number, client: ClientSoftware): void;
   /** The listener this connection came in on; default PLAINTEXT without limits. */
@@ -315,7 +317,12 @@ export class KafkaConnection {
       if (!chunks) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const c of chunks) this.socket.write(c);
+      let n = 0;
+      for (const c of chunks) {
+        n += c.length;
+        this.socket.write(c);
+      }
+      this.opts.onBytesOut?.(n);
     }
     if (wrote) {
       this.idle?.touch();
