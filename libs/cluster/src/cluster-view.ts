@@ -5,6 +5,7 @@ import { silentLog, type Log } from './logger';
 import {
   brokerConfigRecord,
   brokerRegistration,
+  finalizedFeaturesRecord,
   clusterIdRecord,
   controllerLeader,
   controllerRegistration,
@@ -33,6 +34,8 @@ export type ClusterValue =
   | { kind: 'topic'; name: string; value: TopicRecord }
   | { kind: 'partition'; topic: string; partition: number; value: PartitionState }
   | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> }
+  | { kind: 'finalizedFeatures'; levels: Record<string, number> }
+  | { kind: 'clientMetricsConfig'; name: string; configs: Record<string, string> }
   | { kind: 'topicDeletion'; value: TopicDeletionRecord }
   | { kind: 'replicaDeletion'; key: string; value: ReplicaDeletionRecord };
 
@@ -72,6 +75,14 @@ function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
       const v = brokerConfigRecord.decode(raw);
       return v && { kind: 'brokerConfig', id: parsed.id, configs: v.configs };
     }
+    case 'finalizedFeatures': {
+      const v = finalizedFeaturesRecord.decode(raw);
+      return v && { kind: 'finalizedFeatures', levels: v.levels };
+    }
+    case 'clientMetricsConfig': {
+      const v = brokerConfigRecord.decode(raw);
+      return v && { kind: 'clientMetricsConfig', name: parsed.name, configs: v.configs };
+    }
     case 'topicDeletion': {
       const v = topicDeletionRecord.decode(raw);
       return v && v.topicId === parsed.topicId ? { kind: 'topicDeletion', value: v } : undefined;
@@ -101,6 +112,10 @@ export class ClusterView extends EventEmitter {
   private readonly partitionMap = new Map<string, Map<number, PartitionState>>();
   /** Dynamic broker configs by broker id; null is the cluster default (`<default>`). */
   private readonly brokerConfigMap = new Map<number | null, Record<string, string>>();
+  /** Finalized feature levels and the key's mod revision (the features epoch); undefined before any UpdateFeatures. */
+  private features: { levels: Record<string, number>; epoch: bigint } | undefined;
+  /** Client-metrics subscriptions (CLIENT_METRICS config resources) by name. */
+  private readonly clientMetricsMap = new Map<string, Record<string, string>>();
   /** Pending topic deletions by topic id, with each key's modRevision (brokers acknowledge by CAS). */
   private readonly deletionMap = new Map<string, { value: TopicDeletionRecord; modRevision: bigint }>();
   /** Replica directories to delete after a reassignment, by `<topicId>/<partition>/<brokerId>`, with modRevision. */
@@ -247,6 +262,13 @@ export class ClusterView extends EventEmitter {
         if (put) this.brokerConfigMap.set(v.id, v.configs);
         else this.brokerConfigMap.delete(v.id);
         break;
+      case 'finalizedFeatures':
+        this.features = c.type === 'put' ? { levels: v.levels, epoch: c.entry.modRevision } : undefined;
+        break;
+      case 'clientMetricsConfig':
+        if (put) this.clientMetricsMap.set(v.name, v.configs);
+        else this.clientMetricsMap.delete(v.name);
+        break;
       case 'partition': {
         let m = this.partitionMap.get(v.topic);
         if (c.type === 'put') this.partitionRevisions.set(`${v.topic}\0${v.partition}`, c.entry.modRevision);
@@ -272,6 +294,16 @@ export class ClusterView extends EventEmitter {
   }
 
   /** Dynamic config overrides of broker `id`, or of the cluster default for null (empty when none). */
+  /** The finalized feature levels as etcd holds them, with their epoch; undefined when never written. */
+  finalizedFeatures(): { levels: Readonly<Record<string, number>>; epoch: bigint } | undefined {
+    return this.features;
+  }
+
+  /** Client-metrics subscriptions by name (CLIENT_METRICS resources). */
+  clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.clientMetricsMap;
+  }
+
   brokerConfigs(id: number | null): Readonly<Record<string, string>> {
     return this.brokerConfigMap.get(id) ?? {};
   }

@@ -86,6 +86,10 @@ export interface ClusterPort {
   effectiveTopicConfigs(topic: string): Record<string, string> | undefined;
   /** Resolves once this gateway's view has caught up with etcd revision `revision` (or after the timeout). */
   awaitRevision(revision: bigint, timeoutMs: number): Promise<void>;
+  /** The finalized feature levels recorded in etcd and their epoch; undefined when UpdateFeatures never ran. */
+  finalizedFeatures(): { levels: Readonly<Record<string, number>>; epoch: bigint } | undefined;
+  /** Client-metrics subscriptions (CLIENT_METRICS config resources) by name. */
+  clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 export interface GatewayConfig {
@@ -179,6 +183,11 @@ export interface ControllerPort {
   createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]>;
   /** Kafka's AlterPartitionReassignments on the leading controller; one outcome per partition. */
   alterPartitionReassignments(specs: ReassignmentSpec[], timeoutMs: number): Promise<ReassignmentOutcome[]>;
+  /**
+   * Records `levels` as the finalized features (absent: level 0) on the leading controller, if the
+   * features epoch is still `expectedEpoch` (0: never written); `epoch` is the new one.
+   */
+  updateFeatures(levels: Record<string, number>, expectedEpoch: bigint, timeoutMs: number): Promise<{ errorCode: number; errorMessage: string | null; epoch: bigint }>;
 }
 
 export interface ProducePartitionInput {

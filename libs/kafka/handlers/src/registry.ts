@@ -12,6 +12,7 @@ import { syncGroupHandler } from './14-sync-group';
 import { describeGroupsHandler } from './15-describe-groups';
 import { listGroupsHandler } from './16-list-groups';
 import { apiVersionsHandler } from './18-api-versions';
+import { updateFeaturesHandler } from './57-update-features';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
@@ -60,6 +61,7 @@ export const handlers: readonly KafkaHandler[] = [
   describeGroupsHandler,
   listGroupsHandler,
   apiVersionsHandler(() => handlers),
+  updateFeaturesHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
