@@ -46,7 +46,12 @@ export function apiVersionsHandler(handlers: () => readonly KafkaHandler[]): Kaf
     maxVersion: 4,
     acl: { none: 'version negotiation precedes authentication; Kafka answers it to anyone' },
     beforeAuthentication: true,
-    handle: (ctx: RequestContext, _req: unknown, version: number) => {
+    handle: (ctx: RequestContext, req: any, version: number) => {
+      // KIP-511: what the client is, for KIP-714 subscriptions matching on it.
+      if (version >= 3 && ctx.session) {
+        ctx.session.clientSoftwareName = req?.clientSoftwareName ?? null;
+        ctx.session.clientSoftwareVersion = req?.clientSoftwareVersion ?? null;
+      }
       const all = handlers();
       return apiVersionsBody(all, ErrorCode.NONE, version >= 3 ? featureFields(all, ctx.cluster.finalizedFeatures(), version) : undefined);
     },

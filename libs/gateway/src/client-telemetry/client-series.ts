@@ -1,0 +1,130 @@
+// The latest pushed metrics of every client instance, bounded, rendered as Prometheus text at
+// scrape time (the way decision 0020's live gauges are: only what exists now is reported).
+import type { MetricPoint } from './otlp-metrics';
+
+export interface ClientLabels {
+  client_instance_id: string;
+  principal: string;
+  client_id: string;
+  client_software_name: string;
+  client_software_version: string;
+}
+
+interface Series {
+  name: string;
+  kind: MetricPoint['kind'];
+  labels: Record<string, string>;
+  value: number;
+  count?: number;
+}
+
+interface ClientSeries {
+  labels: ClientLabels;
+  series: Series[];
+}
+
+export interface SeriesLimits {
+  /** Series kept per client instance; the rest of a push is dropped. */
+  maxSeriesPerClient: number;
+  /** Series kept over all clients; a push that would pass it keeps only what fits. */
+  maxSeries: number;
+}
+
+const MAX_LABELS = 32;
+const MAX_LABEL_VALUE = 256;
+const OUR_LABELS = new Set(['client_instance_id', 'principal', 'client_id', 'client_software_name', 'client_software_version']);
+
+/** A Prometheus metric or label name from an OTLP one (dots and other characters become "_"). */
+export function promName(name: string): string {
+  const s = name.replace(/[^a-zA-Z0-9_:]/g, '_');
+  return /^[0-9]/.test(s) ? `_${s}` : s;
+}
+
+const escapeLabel = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const formatValue = (v: number) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v));
+
+export class ClientSeriesStore {
+  private readonly clients = new Map<string, ClientSeries>();
+  private total = 0;
+
+  constructor(private readonly limits: SeriesLimits) {}
+
+  get seriesCount(): number {
+    return this.total;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Replaces a client's series with those of its latest push; returns how many points were dropped by the limits. */
+  put(instanceId: string, labels: ClientLabels, points: readonly MetricPoint[]): number {
+    this.remove(instanceId);
+    const room = Math.max(0, Math.min(this.limits.maxSeriesPerClient, this.limits.maxSeries - this.total));
+    const series: Series[] = [];
+    const seen = new Set<string>();
+    let dropped = 0;
+    for (const p of points) {
+      const s: Series = { name: promName(p.name), kind: p.kind, labels: pointLabels(p.attributes), value: p.value, ...(p.count !== undefined ? { count: p.count } : {}) };
+      const key = `${s.name}\0${JSON.stringify(s.labels)}`;
+      if (seen.has(key)) continue; // a duplicate point of one series: the first stands
+      if (series.length >= room) {
+        dropped++;
+        continue;
+      }
+      seen.add(key);
+      series.push(s);
+    }
+    this.clients.set(instanceId, { labels, series });
+    this.total += series.length;
+    return dropped;
+  }
+
+  remove(instanceId: string): void {
+    const old = this.clients.get(instanceId);
+    if (!old) return;
+    this.total -= old.series.length;
+    this.clients.delete(instanceId);
+  }
+
+  /** Prometheus text of every client's series, grouped by metric name; a name seen with two kinds keeps the first. */
+  render(): string {
+    const byName = new Map<string, { kind: Series['kind']; lines: string[] }>();
+    for (const c of this.clients.values()) {
+      for (const s of c.series) {
+        let group = byName.get(s.name);
+        if (!group) byName.set(s.name, (group = { kind: s.kind, lines: [] }));
+        if (group.kind !== s.kind) continue;
+        const labels = { ...s.labels, ...c.labels };
+        const text = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
+        if (s.kind === 'histogram') {
+          group.lines.push(`${s.name}_count{${text}} ${formatValue(s.count ?? 0)}`, `${s.name}_sum{${text}} ${formatValue(s.value)}`);
+        } else {
+          group.lines.push(`${s.kind === 'counter' ? counterName(s.name) : s.name}{${text}} ${formatValue(s.value)}`);
+        }
+      }
+    }
+    const out: string[] = [];
+    for (const [name, g] of byName) {
+      if (g.kind === 'histogram') out.push(`# TYPE ${name} summary`);
+      else out.push(`# TYPE ${g.kind === 'counter' ? counterName(name) : name} ${g.kind === 'counter' ? 'counter' : 'gauge'}`);
+      out.push(...g.lines);
+    }
+    return out.length > 0 ? `${out.join('\n')}\n` : '';
+  }
+}
+
+const counterName = (name: string) => (name.endsWith('_total') ? name : `${name}_total`);
+
+/** A point's attributes as labels: bounded in number and length; ours (instance, principal, ...) win. */
+function pointLabels(attributes: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(attributes)) {
+    const name = promName(k);
+    if (OUR_LABELS.has(name) || name.startsWith('__')) continue;
+    if (++n > MAX_LABELS) break;
+    out[name] = v.length > MAX_LABEL_VALUE ? v.slice(0, MAX_LABEL_VALUE) : v;
+  }
+  return out;
+}
