@@ -16,8 +16,12 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const ACCEPTED_COMPRESSION = [CompressionType.Zstd, CompressionType.Lz4, CompressionType.Gzip, CompressionType.Snappy];
 /** Kafka's client instance cache size. */
 const MAX_INSTANCES = 16_384;
-/** Decompressed payloads may be this many times telemetry.max.bytes. */
+/**
+ * Decompressed payloads may be this many times telemetry.max.bytes, and at least 4 MiB (the
+ * codecs' bounds are coarse: one zstd block may claim 128 KiB).
+ */
 const DECOMPRESSED_FACTOR = 16;
+const DECOMPRESSED_FLOOR = 4 * 1024 * 1024;
 
 export interface ClientMetricsOptions extends SeriesLimits {
   /** telemetry.max.bytes: the largest (compressed) push. */
@@ -132,7 +136,7 @@ export class ClientMetricsManager implements TelemetryPort {
     inst.client = client;
     let points;
     try {
-      const raw = await decompress(push.compressionType, push.metrics, this.opts.maxBytes * DECOMPRESSED_FACTOR);
+      const raw = await decompress(push.compressionType, push.metrics, Math.max(this.opts.maxBytes * DECOMPRESSED_FACTOR, DECOMPRESSED_FLOOR));
       points = decodeMetricsData(raw).points;
     } catch {
       return fail(ErrorCode.INVALID_RECORD);
