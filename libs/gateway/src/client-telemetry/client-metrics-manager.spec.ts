@@ -4,7 +4,7 @@ import { compress, CompressionType } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
 import type { TelemetryClient } from '@dms/kafka-handlers';
 import { ClientMetricsManager } from './client-metrics-manager';
-import { otlpPayload } from './otlp-test-payload';
+import { otlpPayload } from '@dms/testing';
 import { kafkaUuidString } from './subscriptions';
 
 const ZERO = '00000000-0000-0000-0000-000000000000';

@@ -1,7 +1,7 @@
 // The OTLP decoder against payloads the OpenTelemetry SDK's own serializer writes, and against
 // malformed input.
 import { decodeMetricsData, OtlpDecodeError } from './otlp-metrics';
-import { otlpPayload } from './otlp-test-payload';
+import { otlpPayload } from '@dms/testing';
 
 describe('decodeMetricsData', () => {
   it('decodes gauges, monotonic and non-monotonic sums and histograms with their attributes', async () => {

@@ -6,6 +6,8 @@ import type { KafkaClient } from './client';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
+/** KIP-714 client-metrics subscriptions. */
+export const RESOURCE_CLIENT_METRICS = 16;
 
 /** Kafka's ConfigSource names by wire code. */
 export const CONFIG_SOURCE_NAMES: Readonly<Record<number, string>> = {
@@ -100,4 +102,11 @@ export function parseAddConfig(spec: string): Record<string, string> {
     i = j + 1;
   }
   return out;
+}
+
+/** ListConfigResources v0 (formerly ListClientMetricsResources): the client-metrics subscription names. */
+export async function listClientMetricsResources(client: KafkaClient): Promise<string[]> {
+  const res = await client.adminRequest<any>(ApiKey.ListClientMetricsResources, {});
+  if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode);
+  return ((res.clientMetricsResources ?? []) as { name: string }[]).map((r) => r.name);
 }

@@ -20,6 +20,9 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   // v4: the supported features with minimum 0 are listed too (KAFKA-17011).
   [ApiKey.ApiVersions]: { min: 0, max: 4 },
   [ApiKey.UpdateFeatures]: { min: 0, max: 2 },
+  [ApiKey.GetTelemetrySubscriptions]: { min: 0, max: 0 },
+  [ApiKey.PushTelemetry]: { min: 0, max: 0 },
+  [ApiKey.ListClientMetricsResources]: { min: 0, max: 0 },
   [ApiKey.CreateTopics]: { min: 2, max: 7 },
   [ApiKey.DeleteTopics]: { min: 1, max: 5 },
   [ApiKey.FindCoordinator]: { min: 1, max: 5 },
