@@ -33,7 +33,7 @@ export interface FeatureUpdateResult {
   errorMessage: string | null;
 }
 
-/** UpdateFeatures: every update with the same upgrade type; throws on a top-level error. */
+/** UpdateFeatures: every update with the same upgrade type; a top-level error (all v2 has) becomes every feature's, as Kafka's admin client reports it. */
 export async function updateFeatures(
   client: KafkaClient,
   updates: readonly { feature: string; level: number }[],
@@ -51,9 +51,9 @@ export async function updateFeatures(
     })),
     validateOnly,
   }, timeoutMs + 5_000);
-  if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode, res.errorMessage ?? undefined);
+  if (res.errorCode !== ErrorCode.NONE) return updates.map((u) => ({ feature: u.feature, errorCode: res.errorCode, errorMessage: res.errorMessage ?? null }));
   const results: FeatureUpdateResult[] = ((res.results ?? []) as any[]).map((r) => ({ feature: r.feature, errorCode: r.errorCode, errorMessage: r.errorMessage ?? null }));
-  // v2 answers the top-level error only: every feature then succeeded.
+  // v2 answers no per-feature results: every feature then succeeded.
   return results.length > 0 ? results : updates.map((u) => ({ feature: u.feature, errorCode: ErrorCode.NONE, errorMessage: null }));
 }
 
