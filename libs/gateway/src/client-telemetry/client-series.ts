@@ -10,16 +10,14 @@ export interface ClientLabels {
   client_software_version: string;
 }
 
+/** One series, its sample lines rendered when pushed (a scrape only groups and joins them). */
 interface Series {
   name: string;
   kind: MetricPoint['kind'];
-  labels: Record<string, string>;
-  value: number;
-  count?: number;
+  text: string;
 }
 
 interface ClientSeries {
-  labels: ClientLabels;
   series: Series[];
 }
 
@@ -63,19 +61,25 @@ export class ClientSeriesStore {
     const room = Math.max(0, Math.min(this.limits.maxSeriesPerClient, this.limits.maxSeries - this.total));
     const series: Series[] = [];
     const seen = new Set<string>();
+    const clientText = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
     let dropped = 0;
     for (const p of points) {
-      const s: Series = { name: promName(p.name), kind: p.kind, labels: pointLabels(p.attributes), value: p.value, ...(p.count !== undefined ? { count: p.count } : {}) };
-      const key = `${s.name}\0${JSON.stringify(s.labels)}`;
+      const name = promName(p.name);
+      const own = Object.entries(pointLabels(p.attributes)).map(([k, v]) => `${k}="${escapeLabel(v)}",`).join('');
+      const key = `${name}{${own}`;
       if (seen.has(key)) continue; // a duplicate point of one series: the first stands
       if (series.length >= room) {
         dropped++;
         continue;
       }
       seen.add(key);
-      series.push(s);
+      const l = `{${own}${clientText}}`;
+      const text = p.kind === 'histogram'
+        ? `${name}_count${l} ${formatValue(p.count ?? 0)}\n${name}_sum${l} ${formatValue(p.value)}\n`
+        : `${p.kind === 'counter' ? counterName(name) : name}${l} ${formatValue(p.value)}\n`;
+      series.push({ name, kind: p.kind, text });
     }
-    this.clients.set(instanceId, { labels, series });
+    this.clients.set(instanceId, { series });
     this.total += series.length;
     return dropped;
   }
@@ -94,23 +98,16 @@ export class ClientSeriesStore {
       for (const s of c.series) {
         let group = byName.get(s.name);
         if (!group) byName.set(s.name, (group = { kind: s.kind, lines: [] }));
-        if (group.kind !== s.kind) continue;
-        const labels = { ...s.labels, ...c.labels };
-        const text = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
-        if (s.kind === 'histogram') {
-          group.lines.push(`${s.name}_count{${text}} ${formatValue(s.count ?? 0)}`, `${s.name}_sum{${text}} ${formatValue(s.value)}`);
-        } else {
-          group.lines.push(`${s.kind === 'counter' ? counterName(s.name) : s.name}{${text}} ${formatValue(s.value)}`);
-        }
+        if (group.kind === s.kind) group.lines.push(s.text);
       }
     }
     const out: string[] = [];
     for (const [name, g] of byName) {
-      if (g.kind === 'histogram') out.push(`# TYPE ${name} summary`);
-      else out.push(`# TYPE ${g.kind === 'counter' ? counterName(name) : name} ${g.kind === 'counter' ? 'counter' : 'gauge'}`);
-      out.push(...g.lines);
+      if (g.kind === 'histogram') out.push(`# TYPE ${name} summary\n`);
+      else out.push(`# TYPE ${g.kind === 'counter' ? counterName(name) : name} ${g.kind === 'counter' ? 'counter' : 'gauge'}\n`);
+      for (const line of g.lines) out.push(line);
     }
-    return out.length > 0 ? `${out.join('\n')}\n` : '';
+    return out.join('');
   }
 }
 
