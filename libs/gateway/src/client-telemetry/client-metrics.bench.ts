@@ -5,9 +5,24 @@
  * Run from the repository root (stdin resolves node_modules from there):
  *   npx esbuild libs/gateway/src/client-telemetry/client-metrics.bench.ts --bundle --platform=node --packages=external | node - [clients] [metrics]
  */
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Meter } from '@opentelemetry/api';
 import { compress, CompressionType } from '@dms/kafka-codec';
-import { otlpPayload } from '@dms/testing';
 import { ClientMetricsManager } from './client-metrics-manager';
+
+/** What a client would push: the SDK's own encoding (specs use @dms/testing's otlpPayload, which a bench may not import). */
+async function otlpPayload(record: (meter: Meter) => void): Promise<Buffer> {
+  const reader = new (class extends MetricReader {
+    protected override async onForceFlush(): Promise<void> {}
+    protected override async onShutdown(): Promise<void> {}
+  })();
+  const provider = new MeterProvider({ readers: [reader] });
+  record(provider.getMeter('org.apache.kafka'));
+  const { resourceMetrics } = await reader.collect();
+  await provider.shutdown();
+  return Buffer.from(ProtobufMetricsSerializer.serializeRequest(resourceMetrics as ResourceMetrics)!);
+}
 
 const cpuMs = (from: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(from);
