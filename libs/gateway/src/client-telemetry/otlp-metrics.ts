@@ -50,12 +50,26 @@ class Reader {
     throw new OtlpDecodeError('varint longer than 10 bytes');
   }
 
+  /** An unsigned varint as a number (keys, lengths, flags): exact below 2^53, which is all these may be. */
+  uvarint(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new OtlpDecodeError('truncated varint');
+      const b = this.buf[this.pos++]!;
+      result += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return result;
+      mul *= 128;
+    }
+    throw new OtlpDecodeError('varint longer than 10 bytes');
+  }
+
   /** A field key: [field number, wire type]. */
   key(): [number, number] {
-    const k = this.varint();
-    const field = Number(k >> 3n);
+    const k = this.uvarint();
+    const field = Math.floor(k / 8);
     if (field === 0) throw new OtlpDecodeError('field number 0');
-    return [field, Number(k & 7n)];
+    return [field, k % 8];
   }
 
   fixed64(): Buffer {
@@ -66,11 +80,11 @@ class Reader {
   }
 
   bytes(): Reader {
-    const len = this.varint();
-    if (len > BigInt(this.end - this.pos)) throw new OtlpDecodeError('length-delimited field runs past its message');
-    const sub = new Reader(this.buf, this.pos + Number(len));
+    const len = this.uvarint();
+    if (len > this.end - this.pos) throw new OtlpDecodeError('length-delimited field runs past its message');
+    const sub = new Reader(this.buf, this.pos + len);
     sub.pos = this.pos;
-    this.pos += Number(len);
+    this.pos += len;
     return sub;
   }
 
@@ -81,7 +95,7 @@ class Reader {
 
   skip(wire: number): void {
     switch (wire) {
-      case 0: this.varint(); break;
+      case 0: this.uvarint(); break;
       case 1: this.fixed64(); break;
       case 2: this.bytes(); break;
       case 5:
@@ -107,7 +121,7 @@ function anyValue(r: Reader, depth: number): string {
     const [field, wire] = r.key();
     switch (field) {
       case 1: expect(wire, 2, 'string_value'); out = r.string(); break;
-      case 2: expect(wire, 0, 'bool_value'); out = r.varint() !== 0n ? 'true' : 'false'; break;
+      case 2: expect(wire, 0, 'bool_value'); out = r.uvarint() !== 0 ? 'true' : 'false'; break;
       case 3: expect(wire, 0, 'int_value'); out = toSigned64(r.varint()).toString(); break;
       case 4: expect(wire, 1, 'double_value'); out = String(r.fixed64().readDoubleLE(0)); break;
       case 5: {
@@ -215,7 +229,7 @@ function metric(r: Reader, out: MetricPoint[]): void {
           }
         } else if (field === 7 && f === 3) {
           expect(w, 0, 'is_monotonic');
-          monotonic = data.varint() !== 0n;
+          monotonic = data.uvarint() !== 0;
         } else data.skip(w);
       }
       for (const p of points) pending.push(field === 7 && monotonic ? { ...p, kind: 'counter' } : p);
