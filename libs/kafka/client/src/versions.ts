@@ -22,7 +22,8 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.UpdateFeatures]: { min: 0, max: 2 },
   [ApiKey.GetTelemetrySubscriptions]: { min: 0, max: 0 },
   [ApiKey.PushTelemetry]: { min: 0, max: 0 },
-  [ApiKey.ListClientMetricsResources]: { min: 0, max: 0 },
+  // ListConfigResources (formerly ListClientMetricsResources): v0 lists client-metrics subscriptions.
+  74: { min: 0, max: 0 },
   [ApiKey.CreateTopics]: { min: 2, max: 7 },
   [ApiKey.DeleteTopics]: { min: 1, max: 5 },
   [ApiKey.FindCoordinator]: { min: 1, max: 5 },
