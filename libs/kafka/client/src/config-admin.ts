@@ -110,5 +110,7 @@ export function parseAddConfig(spec: string): Record<string, string> {
 export async function listClientMetricsResources(client: KafkaClient): Promise<string[]> {
   const res = await client.adminRequest<any>(LIST_CONFIG_RESOURCES_KEY, {});
   if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode);
+  // Field names of Kafka 4.3's ListConfigResources, or of ListClientMetricsResources before it.
+  if (res.configResources) return (res.configResources as { resourceName: string }[]).map((r) => r.resourceName);
   return ((res.clientMetricsResources ?? []) as { name: string }[]).map((r) => r.name);
 }

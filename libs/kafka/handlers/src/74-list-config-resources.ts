@@ -8,6 +8,8 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { clusterAuthorized, Operation } from './authorize';
 import type { KafkaHandler } from './handler';
 
+const CLIENT_METRICS = 16;
+
 export const listConfigResourcesHandler: KafkaHandler = {
   apiKey: 74,
   name: 'ListConfigResources',
@@ -16,9 +18,16 @@ export const listConfigResourcesHandler: KafkaHandler = {
   acl: ['CLUSTER:DESCRIBE_CONFIGS'],
   handle(ctx) {
     if (!clusterAuthorized(ctx, Operation.DESCRIBE_CONFIGS)) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, clientMetricsResources: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, clientMetricsResources: [], configResources: [] };
     }
     const names = [...ctx.cluster.clientMetricsConfigs().keys()].sort();
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, clientMetricsResources: names.map((name) => ({ name })) };
+    // The same list under the field names of both schema generations (ListClientMetricsResources
+    // before Kafka 4.3, ListConfigResources since); the encoder writes the one its descriptor has.
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      clientMetricsResources: names.map((name) => ({ name })),
+      configResources: names.map((resourceName) => ({ resourceName, resourceType: CLIENT_METRICS })),
+    };
   },
 };

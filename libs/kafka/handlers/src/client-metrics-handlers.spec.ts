@@ -67,7 +67,7 @@ describe('CLIENT_METRICS config resources', () => {
   });
 
   it('ListConfigResources v0 lists the subscriptions by name; needs DESCRIBE_CONFIGS on the cluster', async () => {
-    expect(await listConfigResourcesHandler.handle(context(null).ctx, {}, 0)).toEqual({ throttleTimeMs: 0, errorCode: 0, clientMetricsResources: [{ name: 'a-sub' }, { name: 'b-sub' }] });
+    expect(await listConfigResourcesHandler.handle(context(null).ctx, {}, 0)).toMatchObject({ throttleTimeMs: 0, errorCode: 0, clientMetricsResources: [{ name: 'a-sub' }, { name: 'b-sub' }] });
     const denied = await listConfigResourcesHandler.handle(context([]).ctx, {}, 0);
     expect(denied).toMatchObject({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, clientMetricsResources: [] });
     const allowed = await listConfigResourcesHandler.handle(context([[Operation.DESCRIBE_CONFIGS, Resource.CLUSTER]]).ctx, {}, 0);
