@@ -2,12 +2,12 @@
 // defines a subscription (stored in etcd through the controller), a client asks for its
 // subscription and pushes OTLP metrics on the wire (with our client: no client on this machine
 // speaks KIP-714), and the pushed series show up on the gateway's /metrics labelled with the
-// client's instance id and principal; a changed subscription makes the old id unknown.
+// client's instance id and principal; a changed subscription makes the old id unknown; a second
+// gateway takes a push for an instance it never saw when the subscription id is current.
 // `dms features` describes the features ApiVersions reports and downgrades/upgrades one, recorded
 // in etcd and seen by a fresh connection.
 import { compress, CompressionType } from '@dms/kafka-codec';
 import { ErrorCode, getTelemetrySubscriptions, KafkaClient, pushTelemetry } from '@dms/kafka-client';
-import { freePort } from '@dms/devcluster';
 import { cleanup, otlpPayload, runCli, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(120_000);
@@ -17,8 +17,8 @@ let client: KafkaClient;
 let metricsPort: number;
 
 beforeAll(async () => {
-  metricsPort = await freePort();
-  tc = await startTestCluster({ brokers: 1, controllers: 1, gateways: 1, config: { gateway: { 'metrics.port': metricsPort } } });
+  tc = await startTestCluster({ brokers: 1, controllers: 1, gateways: 2, metrics: true });
+  metricsPort = tc.cluster.service('gateway', 1).ports.metricsPort!;
   client = new KafkaClient({ bootstrapServers: [tc.bootstrap], clientId: 'telemetry-spec', retries: 5 });
 });
 
@@ -29,8 +29,8 @@ afterAll(async () => {
 
 const cli = (args: string[]) => runCli([...args, '--bootstrap-server', tc.bootstrap], { timeoutMs: 30_000 });
 
-async function scrape(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+async function scrape(port = metricsPort): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   expect(res.status).toBe(200);
   return res.text();
 }
@@ -85,6 +85,16 @@ describe('client metrics (KIP-714)', () => {
     expect(again).toMatchObject({ errorCode: ErrorCode.NONE, clientInstanceId: sub.clientInstanceId, pushIntervalMs: 2000 });
     expect(again.subscriptionId).not.toBe(sub.subscriptionId);
     expect(await pushTelemetry(client, { ...push, subscriptionId: again.subscriptionId, compressionType: 0, metrics: Buffer.from([0x0a, 0x09]) })).toBe(ErrorCode.INVALID_RECORD);
+
+    // Another gateway never saw the instance; the subscription id is current, so it takes the push.
+    const gw2 = tc.cluster.service('gateway', 2);
+    const client2 = new KafkaClient({ bootstrapServers: [`127.0.0.1:${gw2.ports.kafkaPort}`], clientId: 'telemetry-spec', retries: 5 });
+    try {
+      expect(await pushTelemetry(client2, { ...push, subscriptionId: again.subscriptionId })).toBe(ErrorCode.NONE);
+    } finally {
+      client2.close();
+    }
+    expect(await scrape(gw2.ports.metricsPort!)).toContain(`client_instance_id="${instance}"`);
 
     const del = await cli(['client-metrics', '--delete', '--name', 'producers']);
     expect(del.stdout).toBe('Deleted client metrics config for producers.\n');
