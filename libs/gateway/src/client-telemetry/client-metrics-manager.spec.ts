@@ -103,6 +103,20 @@ describe('ClientMetricsManager', () => {
     expect(await m.push(client, { ...base, subscriptionId: again.subscriptionId })).toBe(ErrorCode.INVALID_REQUEST);
   });
 
+  it('drops pushed metrics named like the gateway\'s own series, so no metric family repeats', async () => {
+    const { m } = setup({ s: { metrics: '*' } });
+    const sub = m.getSubscriptions(client, ZERO);
+    const metrics = await otlpPayload((meter) => {
+      meter.createCounter('kafka.server.requests').add(1);
+      meter.createGauge('process.cpu').record(1);
+      meter.createGauge('org.apache.kafka.client.ok').record(1);
+    });
+    expect(await m.push(client, { clientInstanceId: sub.clientInstanceId, subscriptionId: sub.subscriptionId, terminating: false, compressionType: 0, metrics })).toBe(ErrorCode.NONE);
+    const text = m.render();
+    expect(text).toContain('org_apache_kafka_client_ok{');
+    expect(text).not.toMatch(/^kafka_|^process_/m);
+  });
+
   it('keeps series within the per-client and total limits', async () => {
     const { m } = setup({ s: { metrics: '*' } }, { maxSeriesPerClient: 2, maxSeries: 3 });
     const a = m.getSubscriptions(client, ZERO);

@@ -10,8 +10,15 @@ export interface ClientLabels {
   client_software_version: string;
 }
 
+/**
+ * Name prefixes of the process's own series on the same /metrics: a pushed metric rendered under
+ * one of them could repeat a metric family, which makes Prometheus refuse the whole scrape.
+ */
+const RESERVED_PREFIXES = ['kafka_', 'dms_', 'otel_', 'target_info', 'process_', 'nodejs_'];
+
 /** One series, its sample lines rendered when pushed (a scrape only groups and joins them). */
 interface Series {
+  /** The metric family it renders in (counters with `_total`). */
   name: string;
   kind: MetricPoint['kind'];
   text: string;
@@ -55,7 +62,7 @@ export class ClientSeriesStore {
     return this.clients.size;
   }
 
-  /** Replaces a client's series with those of its latest push; returns how many points were dropped by the limits. */
+  /** Replaces a client's series with those of its latest push; returns how many points were dropped (limits, reserved names). */
   put(instanceId: string, labels: ClientLabels, points: readonly MetricPoint[]): number {
     this.remove(instanceId);
     const room = Math.max(0, Math.min(this.limits.maxSeriesPerClient, this.limits.maxSeries - this.total));
@@ -65,6 +72,10 @@ export class ClientSeriesStore {
     let dropped = 0;
     for (const p of points) {
       const name = promName(p.name);
+      if (RESERVED_PREFIXES.some((r) => name.startsWith(r))) {
+        dropped++;
+        continue;
+      }
       const own = Object.entries(pointLabels(p.attributes)).map(([k, v]) => `${k}="${escapeLabel(v)}",`).join('');
       const key = `${name}{${own}`;
       if (seen.has(key)) continue; // a duplicate point of one series: the first stands
@@ -77,7 +88,7 @@ export class ClientSeriesStore {
       const text = p.kind === 'histogram'
         ? `${name}_count${l} ${formatValue(p.count ?? 0)}\n${name}_sum${l} ${formatValue(p.value)}\n`
         : `${p.kind === 'counter' ? counterName(name) : name}${l} ${formatValue(p.value)}\n`;
-      series.push({ name, kind: p.kind, text });
+      series.push({ name: p.kind === 'counter' ? counterName(name) : name, kind: p.kind, text });
     }
     this.clients.set(instanceId, { series });
     this.total += series.length;
@@ -104,7 +115,7 @@ export class ClientSeriesStore {
     const out: string[] = [];
     for (const [name, g] of byName) {
       if (g.kind === 'histogram') out.push(`# TYPE ${name} summary\n`);
-      else out.push(`# TYPE ${g.kind === 'counter' ? counterName(name) : name} ${g.kind === 'counter' ? 'counter' : 'gauge'}\n`);
+      else out.push(`# TYPE ${name} ${g.kind === 'counter' ? 'counter' : 'gauge'}\n`);
       for (const line of g.lines) out.push(line);
     }
     return out.join('');

@@ -1,6 +1,7 @@
 // ApiVersions (18)
 // Behavior: lists exactly the handlers that are registered, with their version ranges.
-// Version notes: v3+ is flexible and carries the client software name/version (ignored here).
+// Version notes: v3+ is flexible and carries the client software name/version (kept on the
+//   connection for KIP-714 subscriptions that match on them).
 //   A request with a version above ours is answered by the server in v0 with UNSUPPORTED_VERSION
 //   and this same list, as Kafka does, so clients can downgrade.
 //   v3+ reports the supported and finalized features of features.ts (DescribeFeatures is this
