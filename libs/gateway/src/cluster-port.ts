@@ -101,6 +101,14 @@ export class GatewayClusterPort implements ClusterPort {
     return this.awaitView(() => this.view.revision >= revision, timeoutMs).catch(() => undefined);
   }
 
+  finalizedFeatures(): { levels: Readonly<Record<string, number>>; epoch: bigint } | undefined {
+    return this.view.finalizedFeatures();
+  }
+
+  clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.view.clientMetricsConfigs();
+  }
+
   topics(): TopicView[] {
     return [...this.snapshot().byName.values()];
   }

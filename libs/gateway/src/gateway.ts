@@ -3,7 +3,8 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, gatewayKey, gatewayRegistration, renewOnLoss } from '@dms/cluster';
 import type { TlsOptions } from 'node:tls';
 import type { RequestContext } from '@dms/kafka-handlers';
-import { MetricNames, readinessOf, type Logger, type Readiness } from '@dms/platform';
+import { MetricNames, readinessOf, type LiveGauges, type Logger, type Readiness } from '@dms/platform';
+import { ClientMetricsManager } from './client-telemetry/client-metrics-manager';
 import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
@@ -50,6 +51,10 @@ export interface GatewayOptions {
   tracer: Tracer;
   meter: Meter;
   logger: Logger;
+  /** Where pushed client metrics are rendered (the process's /metrics); absent: pushes are taken and not exported. */
+  liveGauges?: LiveGauges;
+  /** KIP-714 limits: telemetry.max.bytes and the series kept for /metrics. */
+  clientTelemetry?: { maxBytes: number; maxSeriesPerClient: number; maxSeries: number };
 }
 
 /**
@@ -89,6 +94,8 @@ export class Gateway {
   private stopped = false;
   private started = false;
   private security!: GatewaySecurityPort;
+  /** KIP-714 client telemetry: subscriptions served and pushed metrics kept. */
+  telemetry!: ClientMetricsManager;
   /** Port of the first listener. */
   port = 0;
   /** Bound port per listener name. */
@@ -127,6 +134,14 @@ export class Gateway {
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller, opts.logger));
     const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
     const metrics = gatewayRequestMetrics(opts.meter);
+    const telemetry = (this.telemetry = new ClientMetricsManager({
+      maxBytes: opts.clientTelemetry?.maxBytes ?? 1_048_576,
+      maxSeriesPerClient: opts.clientTelemetry?.maxSeriesPerClient ?? 2_000,
+      maxSeries: opts.clientTelemetry?.maxSeries ?? 100_000,
+      subscriptions: () => this.view.clientMetricsConfigs(),
+      meter: opts.meter,
+    }));
+    opts.liveGauges?.addTextSource(() => telemetry.render());
     const listeners: ListenerConfig[] = opts.listeners ?? [{
       name: opts.listenerName, protocol: 'PLAINTEXT', host: opts.listenHost, port: opts.listenPort,
       advertisedHost: opts.advertisedHost, advertisedPort: opts.advertisedPort ?? 0,
@@ -156,7 +171,7 @@ export class Gateway {
         listener: { name: l.name, protocol: l.protocol, preAuthMaxFrameBytes: sec.preAuthMaxFrameBytes, idleMs: sec.idleMs, unauthenticatedMs: sec.unauthenticatedMs },
         makeContext: (clientId, session): RequestContext => ({
           // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
-          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, security, session,
+          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, security, session, telemetry,
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,

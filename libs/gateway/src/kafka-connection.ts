@@ -59,6 +59,9 @@ class Session implements ConnectionSession {
   sasl: SaslExchange | null = null;
   rawSaslTokens = false;
   closeRequested = false;
+  clientSoftwareName: string | null = null;
+  clientSoftwareVersion: string | null = null;
+  port = 0;
 
   constructor(
     readonly listenerName: string,
@@ -117,6 +120,7 @@ export class KafkaConnection {
     const listener = opts.listener;
     const host = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.session = new Session(listener?.name ?? 'PLAINTEXT', listener?.protocol ?? 'PLAINTEXT', host, () => this.onAuthenticated());
+    this.session.port = socket.remotePort ?? 0;
     if (listener) {
       if (listener.protocol === 'SSL') this.session.principal = peerPrincipal(socket);
       // Until a client has logged in (SASL) or sent one well-formed request, its frames are small.

@@ -46,6 +46,20 @@ export const MetricCatalogue = {
   /** Failed client logins. */
   failedAuthentications: m('kafka.server.failed.authentications', 'counter', 'gateway', ['mechanism']),
 
+  // ---- gateway: client telemetry (KIP-714, Kafka's ClientMetrics group) ----
+  /** Client instances this gateway knows (Kafka's client-metrics instance-count). */
+  clientMetricsInstanceCount: m('kafka.server.client.metrics.instance.count', 'gauge', 'gateway'),
+  /** Telemetry pushes taken and exported (Kafka's client-metrics plugin-export-count). */
+  clientMetricsPluginExport: m('kafka.server.client.metrics.plugin.export', 'counter', 'gateway'),
+  /** Telemetry pushes refused or undecodable, by Kafka error code (Kafka's client-metrics plugin-error-count). */
+  clientMetricsPluginError: m('kafka.server.client.metrics.plugin.error', 'counter', 'gateway', ['error']),
+  /** Pushes naming a subscription that is no longer the client's (Kafka's unknown-subscription-request-count). */
+  clientMetricsUnknownSubscription: m('kafka.server.client.metrics.unknown.subscription.request', 'counter', 'gateway'),
+  /** Telemetry requests that came before the push interval (Kafka's client-metrics throttle-count). */
+  clientMetricsThrottle: m('kafka.server.client.metrics.throttle', 'counter', 'gateway'),
+  /** Pushed series dropped by client.telemetry.max.series(.per.client) (DMS). */
+  clientMetricsSeriesDropped: m('kafka.server.client.metrics.series.dropped', 'counter', 'gateway'),
+
   // ---- every process: the event loop is the network thread and the request handler ----
   /** Event-loop delay percentiles since the previous scrape, ms (Kafka's RequestQueueTimeMs equivalent). */
   eventLoopDelay: m('kafka.network.event.loop.delay', 'gauge', 'all', ['quantile']),
