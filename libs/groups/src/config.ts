@@ -19,7 +19,21 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionMs: number;
   retentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** KIP-848 consumer groups (group.consumer.*): not yet settable from the broker's config. */
+  consumerSessionTimeoutMs: number;
+  consumerHeartbeatIntervalMs: number;
+  /** group.consumer.assignors: the first is the default. */
+  consumerAssignors: readonly string[];
+  consumerMaxSize: number;
 }
+
+/** Kafka's group.consumer.* defaults. */
+export const consumerGroupDefaults = {
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5_000,
+  consumerAssignors: ['uniform', 'range'] as readonly string[],
+  consumerMaxSize: 2147483647,
+};
 
 export const defaultGroupConfig: GroupCoordinatorConfig = {
   initialRebalanceDelayMs: 3000,
@@ -29,6 +43,7 @@ export const defaultGroupConfig: GroupCoordinatorConfig = {
   offsetsRetentionMs: 10080 * 60_000,
   retentionCheckIntervalMs: 600000,
   offsetMetadataMaxBytes: 4096,
+  ...consumerGroupDefaults,
 };
 
 /** The coordinator's settings out of a loaded config that includes `groupConfigDef`. */
@@ -41,5 +56,6 @@ export function groupConfigFrom(c: { [K in keyof typeof groupConfigDef]: number 
     offsetsRetentionMs: c['offsets.retention.minutes'] * 60_000,
     retentionCheckIntervalMs: c['offsets.retention.check.interval.ms'],
     offsetMetadataMaxBytes: c['offset.metadata.max.bytes'],
+    ...consumerGroupDefaults,
   };
 }

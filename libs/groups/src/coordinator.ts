@@ -4,6 +4,7 @@ import { defaultGroupConfig, type GroupCoordinatorConfig } from './config';
 import { joinError, syncError } from './classic/results';
 import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
 import { GroupShard } from './group-shard';
+import type { ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, TopicsImage } from './modern/consumer/types';
 import { groupPartition } from './placement';
 import {
   GROUP_STATES,
@@ -38,6 +39,8 @@ export interface GroupCoordinatorOptions {
   /** The clock alone (timers stay real); `timer.now` when absent. */
   now?: () => number;
   onError?: (err: unknown, what: string) => void;
+  /** The topics that exist now, by name (KIP-848 consumer groups assign their partitions). */
+  topics?: () => TopicsImage;
 }
 
 const commitError = (topics: OffsetCommitInput['topics'], errorCode: number): OffsetCommitResult => ({
@@ -73,6 +76,7 @@ export class GroupCoordinator {
         now: () => BigInt(this.now()),
         write: (op) => this.runtime.write(ctx.partition, () => op()),
         ...(opts.onError ? { onError: opts.onError } : {}),
+        ...(opts.topics ? { topics: opts.topics } : {}),
       }),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
@@ -170,6 +174,16 @@ export class GroupCoordinator {
 
   leaveGroup(input: LeaveGroupInput): LeaveGroupResult {
     return this.onShard(input.groupId, (errorCode) => ({ errorCode, members: [] }), (s) => s.classic.leaveGroup(input));
+  }
+
+  // ---- KIP-848 consumer groups (not yet served to clients) -----------------------------------
+
+  async consumerGroupHeartbeat(input: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult> {
+    const failed = (errorCode: number): ConsumerGroupHeartbeatResult => ({
+      errorCode, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null,
+    });
+    if (!input.groupId) return failed(ErrorCode.INVALID_REQUEST);
+    return this.onShard<Promise<ConsumerGroupHeartbeatResult> | ConsumerGroupHeartbeatResult>(input.groupId, failed, (s) => s.consumer.heartbeat(input));
   }
 
   // ---- offsets ------------------------------------------------------------------------------

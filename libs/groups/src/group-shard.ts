@@ -8,6 +8,8 @@ import { GroupAdmin } from './group-admin';
 import { OffsetExpiry } from './offset-expiry';
 import { OffsetManager } from './offset-manager';
 import { replayEntry } from './replay-table';
+import { ConsumerGroupManager } from './modern/consumer/consumer-group-manager';
+import type { TopicsImage } from './modern/consumer/types';
 
 export interface GroupShardDeps {
   config: GroupCoordinatorConfig;
@@ -15,6 +17,8 @@ export interface GroupShardDeps {
   /** Runs an operation through the runtime on this shard's partition (queued, persisted, replayed). */
   write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R>;
   onError?(err: unknown, what: string): void;
+  /** The topics that exist now, by name (KIP-848 groups assign their partitions). */
+  topics?(): TopicsImage;
 }
 
 /**
@@ -29,6 +33,8 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   readonly offsets: OffsetManager;
   readonly admin: GroupAdmin;
   readonly expiry: OffsetExpiry;
+  /** KIP-848 consumer groups. */
+  readonly consumer: ConsumerGroupManager;
   /** Groups a GroupMetadata record named during the load (they exist even without offsets). */
   readonly withMetadata = new Set<string>();
   /** The log offset the next record without one stands at. */
@@ -43,6 +49,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.offsets = new OffsetManager(this);
     this.admin = new GroupAdmin(this);
     this.expiry = new OffsetExpiry(this);
+    this.consumer = new ConsumerGroupManager(this);
   }
 
   get partition(): number {
@@ -78,6 +85,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.withMetadata.clear();
     // Members keep their assignment if they heartbeat within their session timeout.
     for (const g of this.groups.values()) this.classic.rebalance.startSessions(g);
+    this.consumer.startSessions();
   }
 
   onUnloaded(): void {

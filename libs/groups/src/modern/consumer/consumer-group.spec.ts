@@ -1,0 +1,120 @@
+import { FakeTimer } from '@dms/coordinator';
+import { ErrorCode } from '@dms/kafka-errors';
+import { GroupCoordinator } from '../../coordinator';
+import { MemoryLog } from '../../testing/memory-log';
+import { fromWire, type WireTopicPartitions } from '../assignment';
+import { MemberState } from './member';
+import type { ConsumerGroupHeartbeatInput, TopicsImage } from './types';
+
+const N = 1;
+const T = '00000000-0000-0000-0000-00000000000a';
+const topicsImage: TopicsImage = new Map([['orders', { topicId: T, numPartitions: 4 }]]);
+
+async function coordinator(log: MemoryLog, timer = new FakeTimer()) {
+  const c = new GroupCoordinator({ log, timer, numPartitions: () => N, topics: () => topicsImage, config: { consumerSessionTimeoutMs: 45_000 } });
+  await c.loadPartition(0, 0, log.read(0));
+  return c;
+}
+
+const hb = (memberId: string, memberEpoch: number, owned: number[] | null, extra: Partial<ConsumerGroupHeartbeatInput> = {}): ConsumerGroupHeartbeatInput => ({
+  groupId: 'g', memberId, memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 30_000 : -1,
+  subscribedTopicNames: memberEpoch === 0 ? ['orders'] : null, serverAssignor: 'range',
+  topicPartitions: owned === null ? null : [{ topicId: T, partitions: owned }].filter((tp) => tp.partitions.length > 0),
+  clientId: 'c', clientHost: '/127.0.0.1', ...extra,
+});
+const parts = (tps: WireTopicPartitions[] | undefined | null) => [...(fromWire(tps).get(T) ?? [])].sort();
+
+describe('KIP-848 consumer groups (fake time)', () => {
+  it('assigns, rebalances incrementally revoking before assigning, and survives a coordinator failover mid-reconciliation', async () => {
+    const log = new MemoryLog();
+    const c = await coordinator(log);
+    const a1 = await c.consumerGroupHeartbeat(hb('A', 0, []));
+    expect(a1).toMatchObject({ errorCode: 0, memberId: 'A', memberEpoch: 1, heartbeatIntervalMs: 5_000 });
+    expect(parts(a1.assignment?.topicPartitions)).toEqual([0, 1, 2, 3]);
+
+    // B joins: epoch 2, range gives A 0-1 and B 2-3, but A still owns 2-3: B waits for them.
+    const b1 = await c.consumerGroupHeartbeat(hb('B', 0, []));
+    expect(b1).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+    expect(parts(b1.assignment?.topicPartitions)).toEqual([]);
+    expect(c.runtime.read(0, (s) => s.consumer.memberState('g', 'B')?.state)).toBe(MemberState.UNRELEASED_PARTITIONS);
+
+    // A must first revoke 2-3; it stays in epoch 1 meanwhile.
+    const a2 = await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]));
+    expect(a2).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(parts(a2.assignment?.topicPartitions)).toEqual([0, 1]);
+    expect(c.runtime.read(0, (s) => s.consumer.memberState('g', 'A')?.state)).toBe(MemberState.UNREVOKED_PARTITIONS);
+    // Still owning them, it cannot move on.
+    expect((await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]))).memberEpoch).toBe(1);
+    c.close();
+
+    // The coordinator moves: a new one rebuilds the group from the log, mid-reconciliation.
+    const d = await coordinator(log);
+    expect(d.runtime.read(0, (s) => s.consumer.memberState('g', 'A'))).toMatchObject({ memberEpoch: 1, state: MemberState.UNREVOKED_PARTITIONS });
+    const b2 = await d.consumerGroupHeartbeat(hb('B', 2, []));
+    expect(parts(b2.assignment?.topicPartitions)).toEqual([]);
+    const a3 = await d.consumerGroupHeartbeat(hb('A', 1, [0, 1]));
+    expect(a3).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+    const b3 = await d.consumerGroupHeartbeat(hb('B', 2, []));
+    expect(parts(b3.assignment?.topicPartitions)).toEqual([2, 3]);
+    expect(d.runtime.read(0, (s) => s.consumer.memberState('g', 'B'))).toMatchObject({ memberEpoch: 2, state: MemberState.STABLE });
+    expect(d.runtime.read(0, (s) => s.consumer.groups.get('g')?.state)).toBe('Stable');
+    d.close();
+  });
+
+  it('fences stale and future epochs, unknown members; a leave bumps the epoch', async () => {
+    const log = new MemoryLog();
+    const c = await coordinator(log);
+    await c.consumerGroupHeartbeat(hb('A', 0, []));
+    expect((await c.consumerGroupHeartbeat(hb('A', 5, [0]))).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+    expect((await c.consumerGroupHeartbeat(hb('Z', 1, []))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await c.consumerGroupHeartbeat(hb('B', 0, [], { rebalanceTimeoutMs: -1 }))).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect((await c.consumerGroupHeartbeat(hb('B', 0, [], { serverAssignor: 'sticky' }))).errorCode).toBe(ErrorCode.UNSUPPORTED_ASSIGNOR);
+    const left = await c.consumerGroupHeartbeat(hb('A', -1, null));
+    expect(left).toMatchObject({ errorCode: 0, memberEpoch: -1 });
+    expect(c.runtime.read(0, (s) => s.consumer.groups.get('g'))).toMatchObject({ groupEpoch: 2 });
+    expect(c.runtime.read(0, (s) => s.consumer.groups.get('g')?.state)).toBe('Empty');
+    c.close();
+  });
+
+  it('removes a member that misses its session and gives its partitions to the others', async () => {
+    const log = new MemoryLog();
+    const timer = new FakeTimer();
+    const c = await coordinator(log, timer);
+    await c.consumerGroupHeartbeat(hb('A', 0, []));
+    await c.consumerGroupHeartbeat(hb('B', 0, []));
+    await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]));
+    await c.consumerGroupHeartbeat(hb('A', 1, [0, 1]));
+    await c.consumerGroupHeartbeat(hb('B', 2, []));
+    // A keeps heartbeating; B goes silent.
+    for (let i = 0; i < 9; i++) {
+      await timer.advance(5_000);
+      expect((await c.consumerGroupHeartbeat(hb('A', 2, [0, 1]))).errorCode).toBe(0);
+    }
+    await timer.advance(1_000);
+    expect(c.runtime.read(0, (s) => s.consumer.groups.get('g')?.members.has('B'))).toBe(false);
+    const a = await c.consumerGroupHeartbeat(hb('A', 2, [0, 1]));
+    expect(a.memberEpoch).toBe(3);
+    expect(parts(a.assignment?.topicPartitions)).toEqual([0, 1, 2, 3]);
+    c.close();
+  });
+
+  it('fences a member that does not revoke within its rebalance timeout', async () => {
+    const log = new MemoryLog();
+    const timer = new FakeTimer();
+    const c = await coordinator(log, timer);
+    await c.consumerGroupHeartbeat(hb('A', 0, [], { rebalanceTimeoutMs: 10_000 }));
+    await c.consumerGroupHeartbeat(hb('B', 0, []));
+    const a = await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]));
+    expect(c.runtime.read(0, (s) => s.consumer.memberState('g', 'A')?.state)).toBe(MemberState.UNREVOKED_PARTITIONS);
+    expect(a.memberEpoch).toBe(1);
+    await timer.advance(5_000);
+    await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]));
+    await c.consumerGroupHeartbeat(hb('B', 2, []));
+    await timer.advance(5_000);
+    expect(c.runtime.read(0, (s) => s.consumer.groups.get('g')?.members.has('A'))).toBe(false);
+    expect((await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    const b = await c.consumerGroupHeartbeat(hb('B', 2, []));
+    expect(parts(b.assignment?.topicPartitions)).toEqual([0, 1, 2, 3]);
+    c.close();
+  });
+});

@@ -1,0 +1,56 @@
+import { EMPTY, has, type Assignment } from '../assignment';
+import { MemberState, type ConsumerGroupMember } from './member';
+
+/** Kafka's ConsumerGroup states (as DescribeGroups and ListGroups name them). */
+export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
+
+/**
+ * One KIP-848 consumer group as its records leave it: the group epoch (bumped by every change of
+ * membership or subscriptions), the target assignment and the epoch it was computed for, and
+ * each member's metadata and reconciliation state. Changed only by replay (consumer-replay.ts).
+ */
+export class ConsumerGroup {
+  groupEpoch = 0;
+  metadataHash = 0n;
+  assignmentEpoch = 0;
+  readonly members = new Map<string, ConsumerGroupMember>();
+  readonly target = new Map<string, Assignment>();
+  /** Cancels each member's session (or revocation) timer. */
+  readonly timers = new Map<string, () => void>();
+
+  constructor(readonly groupId: string) {}
+
+  get state(): ConsumerGroupState {
+    if (this.members.size === 0) return 'Empty';
+    if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
+    for (const m of this.members.values()) {
+      if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE) return 'Reconciling';
+    }
+    return 'Stable';
+  }
+
+  targetOf(memberId: string): Assignment {
+    return this.target.get(memberId) ?? EMPTY;
+  }
+
+  /** Another member than `memberId` holds the partition (assigned, or pending its revocation). */
+  heldByOther(memberId: string, topicId: string, partition: number): boolean {
+    for (const m of this.members.values()) {
+      if (m.memberId === memberId) continue;
+      if (has(m.assigned, topicId, partition) || has(m.pendingRevocation, topicId, partition)) return true;
+    }
+    return false;
+  }
+
+  memberByInstanceId(instanceId: string): ConsumerGroupMember | undefined {
+    for (const m of this.members.values()) if (m.instanceId === instanceId) return m;
+    return undefined;
+  }
+
+  /** The topic names any member subscribes to. */
+  subscribedTopicNames(): Set<string> {
+    const names = new Set<string>();
+    for (const m of this.members.values()) for (const t of m.subscribedTopicNames) names.add(t);
+    return names;
+  }
+}
