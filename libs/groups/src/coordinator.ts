@@ -1,5 +1,6 @@
 import { CoordinatorRuntime, systemTimer, type CoordinatorTimer } from '@dms/coordinator';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import type { ConsumerGroupDescribeResponseDescribedGroup } from '@dms/kafka-schema';
 import { defaultGroupConfig, type GroupCoordinatorConfig } from './config';
 import { joinError, syncError } from './classic/results';
 import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
@@ -184,6 +185,16 @@ export class GroupCoordinator {
     });
     if (!input.groupId) return failed(ErrorCode.INVALID_REQUEST);
     return this.onShard<Promise<ConsumerGroupHeartbeatResult> | ConsumerGroupHeartbeatResult>(input.groupId, failed, (s) => s.consumer.heartbeat(input));
+  }
+
+  consumerGroupDescribe(groupIds: string[]): ConsumerGroupDescribeResponseDescribedGroup[] {
+    return groupIds.map((groupId) => this.onShard(
+      groupId,
+      (errorCode) => ({
+        errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648,
+      }),
+      (s) => s.consumer.describe(groupId),
+    ));
   }
 
   // ---- offsets ------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ export class OffsetManager {
 
   offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult> {
     return this.commit(input.topics, () => {
+      const consumer = this.shard.consumer.groups.get(input.groupId);
+      if (consumer) return this.shard.consumer.validateOffsetCommit(consumer, input.memberId, input.generationId);
       let group = this.shard.group(input.groupId);
       if (!group) {
         // A group not managed by Kafka (assign() plus commits) commits with generation -1.

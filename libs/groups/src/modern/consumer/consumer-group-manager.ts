@@ -5,6 +5,7 @@ import type { GroupShard } from '../../group-shard';
 import { writeErrorCode } from '../../write-errors';
 import { EMPTY, equals, fromWire, toWire, type Assignment } from '../assignment';
 import { serverAssignors, type AssignmentMember, type AssignmentTopic, type ServerAssignor } from './assignors';
+import type { ConsumerGroupDescribeResponseDescribedGroup as ConsumerGroupDescribed } from '@dms/kafka-schema';
 import type { ConsumerGroup } from './consumer-group';
 import { ConsumerGroups } from './consumer-replay';
 import {
@@ -62,7 +63,9 @@ export class ConsumerGroupManager {
   async heartbeat(input: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult> {
     try {
       const res = await this.shard.write(() => this.heartbeatOp(input));
-      if (res.errorCode === ErrorCode.NONE && res.memberId && res.memberEpoch >= 0) this.afterHeartbeat(input.groupId, res.memberId);
+      if (res.errorCode === ErrorCode.NONE && res.memberId && (res.memberEpoch >= 0 || res.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH)) {
+        this.afterHeartbeat(input.groupId, res.memberId);
+      }
       return res;
     } catch (err) {
       if (err instanceof HeartbeatError) return fail(err.code, err.message, input.memberId || null);
@@ -79,15 +82,39 @@ export class ConsumerGroupManager {
     if (input.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || input.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
       const member = group?.members.get(input.memberId);
       if (!group || !member) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not in group ${groupId}.`);
-      return {
-        records: this.removalRecords(group, member.memberId),
-        response: { errorCode: ErrorCode.NONE, errorMessage: null, memberId: member.memberId, memberEpoch: input.memberEpoch, heartbeatIntervalMs: 0, assignment: null },
-      };
+      const left = { errorCode: ErrorCode.NONE, errorMessage: null, memberId: member.memberId, memberEpoch: input.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
+      if (input.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH && member.instanceId) {
+        // A static member leaving temporarily keeps its place and partitions until its session
+        // expires; rejoining with the same instance id takes them back without a rebalance.
+        const parked = { ...member, memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, previousMemberEpoch: member.memberEpoch };
+        return { records: [currentAssignmentRecord(groupId, member.memberId, parked)], response: left };
+      }
+      return { records: this.removalRecords(group, member.memberId), response: left };
     }
     this.validate(input);
     const owned = input.topicPartitions === null ? null : fromWire(input.topicPartitions);
     let member: ConsumerGroupMember;
     const joining = input.memberEpoch === 0;
+    const records: CoordinatorRecord[] = [];
+    const staticPrevious = joining && input.instanceId ? group?.memberByInstanceId(input.instanceId) : undefined;
+    if (staticPrevious && staticPrevious.memberId !== input.memberId) {
+      if (staticPrevious.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        throw new HeartbeatError(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${staticPrevious.memberId} with instance id ${input.instanceId} is not released.`);
+      }
+      // The new incarnation takes the old one's place, epoch and partitions.
+      const memberId = input.memberId || randomUUID();
+      member = {
+        ...staticPrevious, memberId, memberEpoch: staticPrevious.previousMemberEpoch, previousMemberEpoch: -1, state: MemberState.STABLE,
+      };
+      records.push(
+        currentAssignmentTombstone(groupId, staticPrevious.memberId),
+        targetMemberTombstone(groupId, staticPrevious.memberId),
+        memberMetadataTombstone(groupId, staticPrevious.memberId),
+        memberMetadataRecord(groupId, memberId, this.updatedMetadata(member, input)),
+        targetMemberRecord(groupId, memberId, group!.targetOf(staticPrevious.memberId)),
+      );
+      return this.finishHeartbeat(input, group!, member, records, { replacing: staticPrevious.memberId, owned: null });
+    }
     if (joining) {
       const existing = group?.members.get(input.memberId);
       member = existing ? { ...existing, memberEpoch: 0, previousMemberEpoch: -1, state: MemberState.STABLE, assigned: EMPTY, pendingRevocation: EMPTY }
@@ -103,14 +130,28 @@ export class ConsumerGroupManager {
       }
       member = existing;
     }
+    return this.finishHeartbeat(input, group, member, records, { owned });
+  }
+
+  /**
+   * The rest of a heartbeat: metadata, group epoch, target assignment and the member's
+   * reconciliation, as records and the answer.
+   */
+  private finishHeartbeat(
+    input: ConsumerGroupHeartbeatInput, group: ConsumerGroup | undefined, member: ConsumerGroupMember, records: CoordinatorRecord[],
+    how: { owned: Assignment | null; replacing?: string },
+  ): OperationResult<ConsumerGroupHeartbeatResult> {
+    const { groupId } = input;
+    const { owned, replacing } = how;
+    const joining = input.memberEpoch === 0;
     const metadata = this.updatedMetadata(member, input);
-    const records: CoordinatorRecord[] = [];
     const memberId = member.memberId;
-    const newMemberRecord = joining && !group?.members.has(memberId);
-    if (newMemberRecord || !sameMetadata(member, metadata)) records.push(memberMetadataRecord(groupId, memberId, metadata));
+    const newMemberRecord = joining && !group?.members.has(memberId) && replacing === undefined;
+    if (newMemberRecord || (replacing === undefined && !sameMetadata(member, metadata))) records.push(memberMetadataRecord(groupId, memberId, metadata));
 
     // The members as they stand after this heartbeat.
     const members = new Map(group?.members ?? []);
+    if (replacing !== undefined) members.delete(replacing);
     members.set(memberId, { ...member, ...metadata });
     const subscribed = new Set<string>();
     for (const m of members.values()) for (const t of m.subscribedTopicNames) subscribed.add(t);
@@ -119,13 +160,18 @@ export class ConsumerGroupManager {
     let groupEpoch = group?.groupEpoch ?? 0;
     const subscriptionChanged = member.subscribedTopicNames.join('\0') !== metadata.subscribedTopicNames.join('\0')
       || member.subscribedTopicRegex !== metadata.subscribedTopicRegex;
-    if (newMemberRecord || joining || subscriptionChanged || hash !== (group?.metadataHash ?? 0n)) {
+    const rejoinedStatic = replacing !== undefined && !subscriptionChanged;
+    if (!rejoinedStatic && (newMemberRecord || joining || subscriptionChanged || hash !== (group?.metadataHash ?? 0n))) {
       groupEpoch += 1;
       records.push(groupEpochRecord(groupId, groupEpoch, hash));
     }
 
     let assignmentEpoch = group?.assignmentEpoch ?? 0;
     const target = new Map(group?.target ?? []);
+    if (replacing !== undefined) {
+      target.set(memberId, target.get(replacing) ?? EMPTY);
+      target.delete(replacing);
+    }
     if (groupEpoch > assignmentEpoch) {
       const next = this.computeTarget(members, target, topics, metadata.serverAssignor);
       for (const [id, a] of next) {
@@ -141,7 +187,7 @@ export class ConsumerGroupManager {
       targetEpoch: assignmentEpoch,
       target: target.get(memberId) ?? EMPTY,
       owned,
-      heldElsewhere: (t, p) => group?.heldByOther(memberId, t, p) ?? false,
+      heldElsewhere: (t, p) => group?.heldByOther(replacing ?? memberId, t, p, memberId) ?? false,
     });
     const changed = reconciled !== member || joining;
     if (changed) records.push(currentAssignmentRecord(groupId, memberId, reconciled));
@@ -283,6 +329,52 @@ export class ConsumerGroupManager {
     for (const g of this.groups.groups.values()) {
       for (const memberId of g.members.keys()) this.afterHeartbeat(g.groupId, memberId);
     }
+  }
+
+  /**
+   * OffsetCommit into a consumer group (Kafka's ConsumerGroup.validateOffsetCommit): without a
+   * member epoch only while the group has no members (admin tools, assign() consumers); else the
+   * member must exist and commit with its current epoch (STALE_MEMBER_EPOCH otherwise).
+   */
+  validateOffsetCommit(group: ConsumerGroup, memberId: string, memberEpoch: number): number {
+    if (memberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE;
+    const member = group.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /** ConsumerGroupDescribe (69) of one group of this shard. */
+  describe(groupId: string): ConsumerGroupDescribed {
+    const group = this.groups.get(groupId);
+    const base = { errorMessage: null, groupId, groupState: 'Dead', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648 };
+    if (!group) {
+      const classic = this.shard.group(groupId);
+      const why = classic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`;
+      return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: why };
+    }
+    const names = new Map([...this.topics()].map(([name, t]) => [t.topicId, name]));
+    const described = (a: Assignment) => ({ topicPartitions: toWire(a).map((tp) => ({ ...tp, topicName: names.get(tp.topicId) ?? '' })) });
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      groupState: group.state,
+      groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.assignmentEpoch,
+      assignorName: this.assignorFor(group.members.values(), null).name,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: m.subscribedTopicNames,
+        subscribedTopicRegex: m.subscribedTopicRegex,
+        assignment: described(m.assigned),
+        targetAssignment: described(group.targetOf(m.memberId)),
+      })),
+    };
   }
 
   /** For describe and tests: a member's reconciliation state. */

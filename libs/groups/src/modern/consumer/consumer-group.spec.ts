@@ -117,4 +117,54 @@ describe('KIP-848 consumer groups (fake time)', () => {
     expect(parts(b.assignment?.topicPartitions)).toEqual([0, 1, 2, 3]);
     c.close();
   });
+
+  it('lets a static member leave and come back under a new member id with its partitions, without a rebalance', async () => {
+    const log = new MemoryLog();
+    const timer = new FakeTimer();
+    const c = await coordinator(log, timer);
+    await c.consumerGroupHeartbeat(hb('A', 0, [], { instanceId: 'i-a' }));
+    await c.consumerGroupHeartbeat(hb('B', 0, []));
+    await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]));
+    await c.consumerGroupHeartbeat(hb('A', 1, [0, 1]));
+    await c.consumerGroupHeartbeat(hb('B', 2, []));
+    expect((await c.consumerGroupHeartbeat(hb('A2', 0, [], { instanceId: 'i-a' }))).errorCode).toBe(ErrorCode.UNRELEASED_INSTANCE_ID);
+    expect(await c.consumerGroupHeartbeat(hb('A', -2, null))).toMatchObject({ errorCode: 0, memberEpoch: -2 });
+    const epoch = c.runtime.read(0, (s) => s.consumer.groups.get('g')!.groupEpoch);
+    // B's partitions stay B's, A's stay reserved: nobody rebalances.
+    expect((await c.consumerGroupHeartbeat(hb('B', 2, [2, 3]))).memberEpoch).toBe(2);
+    const back = await c.consumerGroupHeartbeat(hb('A2', 0, [], { instanceId: 'i-a' }));
+    expect(back).toMatchObject({ errorCode: 0, memberId: 'A2', memberEpoch: 2 });
+    expect(parts(back.assignment?.topicPartitions)).toEqual([0, 1]);
+    expect(c.runtime.read(0, (s) => s.consumer.groups.get('g')!.groupEpoch)).toBe(epoch);
+    expect(c.runtime.read(0, (s) => [...s.consumer.groups.get('g')!.members.keys()].sort())).toEqual(['A2', 'B']);
+    c.close();
+
+    // The replacement is in the log.
+    const d = await coordinator(log);
+    expect(d.runtime.read(0, (s) => s.consumer.memberState('g', 'A2'))).toMatchObject({ memberEpoch: 2, instanceId: 'i-a' });
+    d.close();
+  });
+
+  it('describes the group and checks member epochs of offset commits', async () => {
+    const log = new MemoryLog();
+    const c = await coordinator(log);
+    await c.consumerGroupHeartbeat(hb('A', 0, []));
+    const [described] = c.consumerGroupDescribe(['g']);
+    expect(described).toMatchObject({ errorCode: 0, groupState: 'Stable', groupEpoch: 1, assignmentEpoch: 1, assignorName: 'range' });
+    expect(described.members[0]).toMatchObject({ memberId: 'A', memberEpoch: 1, subscribedTopicNames: ['orders'] });
+    expect(described.members[0].assignment.topicPartitions).toEqual([{ topicId: T, topicName: 'orders', partitions: [0, 1, 2, 3] }]);
+    expect(c.consumerGroupDescribe(['nope'])[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+
+    const commit = (memberId: string, generationId: number) => c.offsetCommit({
+      groupId: 'g', generationId, memberId, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 10n, committedLeaderEpoch: 0 }] }],
+    }).then((r) => r.topics[0].partitions[0].errorCode);
+    expect(await commit('A', 0)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(await commit('X', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit('', -1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await commit('A', 1)).toBe(ErrorCode.NONE);
+    expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(10n);
+    await c.consumerGroupHeartbeat(hb('A', -1, null));
+    expect(await commit('', -1)).toBe(ErrorCode.NONE);
+    c.close();
+  });
 });

@@ -24,6 +24,7 @@ export class ConsumerGroup {
     if (this.members.size === 0) return 'Empty';
     if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
     for (const m of this.members.values()) {
+      if (m.memberEpoch < 0) continue; // A static member away for now keeps its place.
       if (m.memberEpoch !== this.assignmentEpoch || m.state !== MemberState.STABLE) return 'Reconciling';
     }
     return 'Stable';
@@ -33,10 +34,13 @@ export class ConsumerGroup {
     return this.target.get(memberId) ?? EMPTY;
   }
 
-  /** Another member than `memberId` holds the partition (assigned, or pending its revocation). */
-  heldByOther(memberId: string, topicId: string, partition: number): boolean {
+  /**
+   * A member other than `memberId` (and `alsoMe`, the new id of a replaced static member) holds
+   * the partition, assigned or pending its revocation.
+   */
+  heldByOther(memberId: string, topicId: string, partition: number, alsoMe?: string): boolean {
     for (const m of this.members.values()) {
-      if (m.memberId === memberId) continue;
+      if (m.memberId === memberId || m.memberId === alsoMe) continue;
       if (has(m.assigned, topicId, partition) || has(m.pendingRevocation, topicId, partition)) return true;
     }
     return false;
