@@ -10,8 +10,9 @@ import type { ConsumerGroup } from './consumer-group';
 import { ConsumerGroups } from './consumer-replay';
 import {
   currentAssignmentRecord, currentAssignmentTombstone, groupEpochRecord, memberMetadataRecord, memberMetadataTombstone,
-  targetEpochRecord, targetMemberRecord, targetMemberTombstone,
+  regexRecord, regexTombstone, targetEpochRecord, targetMemberRecord, targetMemberTombstone,
 } from './consumer-records';
+import { compileTopicRegex, InvalidRegexError, matchingTopics } from './topic-regex';
 import { MemberState, newMember, sameMetadata, type ConsumerGroupMember, type MemberAssignmentState, type MemberMetadata } from './member';
 import { epochIsValid, reconcile } from './reconciliation';
 import {
@@ -153,9 +154,11 @@ export class ConsumerGroupManager {
     const members = new Map(group?.members ?? []);
     if (replacing !== undefined) members.delete(replacing);
     members.set(memberId, { ...member, ...metadata });
-    const subscribed = new Set<string>();
-    for (const m of members.values()) for (const t of m.subscribedTopicNames) subscribed.add(t);
     const topics = this.topics();
+    const resolved = this.resolveRegexes(groupId, group, members, topics, records);
+    const topicsOf = (m: MemberMetadata) => [...m.subscribedTopicNames, ...(m.subscribedTopicRegex ? resolved.get(m.subscribedTopicRegex) ?? [] : [])];
+    const subscribed = new Set<string>();
+    for (const m of members.values()) for (const t of topicsOf(m)) subscribed.add(t);
     const hash = metadataHash(subscribed, topics);
     let groupEpoch = group?.groupEpoch ?? 0;
     const subscriptionChanged = member.subscribedTopicNames.join('\0') !== metadata.subscribedTopicNames.join('\0')
@@ -173,7 +176,7 @@ export class ConsumerGroupManager {
       target.delete(replacing);
     }
     if (groupEpoch > assignmentEpoch) {
-      const next = this.computeTarget(members, target, topics, metadata.serverAssignor);
+      const next = this.computeTarget(members, target, topics, metadata.serverAssignor, topicsOf);
       for (const [id, a] of next) {
         if (!equals(a, target.get(id) ?? EMPTY) || !target.has(id)) records.push(targetMemberRecord(groupId, id, a));
         target.set(id, a);
@@ -217,6 +220,14 @@ export class ConsumerGroupManager {
     } else if (!input.memberId) {
       throw invalid('MemberId can\'t be empty.');
     }
+    if (input.subscribedTopicRegex) {
+      try {
+        compileTopicRegex(input.subscribedTopicRegex);
+      } catch (err) {
+        if (err instanceof InvalidRegexError) throw new HeartbeatError(ErrorCode.INVALID_REGULAR_EXPRESSION, err.message);
+        throw err;
+      }
+    }
     if (input.serverAssignor !== null && !this.assignors.some((a) => a.name === input.serverAssignor)) {
       throw new HeartbeatError(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${input.serverAssignor} is not supported. Supported assignors: ${this.assignors.map((a) => a.name).join(', ')}.`);
     }
@@ -244,13 +255,36 @@ export class ConsumerGroupManager {
     return this.assignors.find((a) => a.name === best) ?? this.assignors[0];
   }
 
+  /**
+   * The topics each regex of the group's members matches now; changed resolutions are recorded
+   * (ConsumerGroupRegularExpression) and regexes nobody uses any more are tombstoned.
+   */
+  private resolveRegexes(
+    groupId: string, group: ConsumerGroup | undefined, members: Map<string, ConsumerGroupMember>, topics: TopicsImage, records: CoordinatorRecord[],
+  ): Map<string, string[]> {
+    const resolved = new Map<string, string[]>();
+    for (const m of members.values()) {
+      const regex = m.subscribedTopicRegex;
+      if (!regex || resolved.has(regex)) continue;
+      const matched = matchingTopics(compileTopicRegex(regex), topics.keys());
+      resolved.set(regex, matched);
+      const stored = group?.regexes.get(regex);
+      if (!stored || stored.topics.join('\0') !== matched.join('\0')) {
+        records.push(regexRecord(groupId, regex, matched, (stored?.version ?? 0n) + 1n, this.shard.now()));
+      }
+    }
+    for (const regex of group?.regexes.keys() ?? []) if (!resolved.has(regex)) records.push(regexTombstone(groupId, regex));
+    return resolved;
+  }
+
   private computeTarget(
     members: Map<string, ConsumerGroupMember>, current: Map<string, Assignment>, topics: TopicsImage, preferred: string | null,
+    topicsOf: (m: MemberMetadata) => string[],
   ): Map<string, Assignment> {
     const byId = new Map<string, AssignmentTopic>();
     const spec: AssignmentMember[] = [...members.values()].map((m) => {
       const ids = new Set<string>();
-      for (const name of m.subscribedTopicNames) {
+      for (const name of topicsOf(m)) {
         const t = topics.get(name);
         if (!t || t.numPartitions <= 0) continue;
         ids.add(t.topicId);
@@ -268,7 +302,7 @@ export class ConsumerGroupManager {
     const remaining = [...group.members.keys()].filter((id) => id !== memberId);
     const topics = this.topics();
     const subscribed = new Set<string>();
-    for (const id of remaining) for (const t of group.members.get(id)!.subscribedTopicNames) subscribed.add(t);
+    for (const id of remaining) for (const t of group.topicsOf(group.members.get(id)!)) subscribed.add(t);
     return [
       currentAssignmentTombstone(group.groupId, memberId),
       targetMemberTombstone(group.groupId, memberId),

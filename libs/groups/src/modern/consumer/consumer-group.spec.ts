@@ -167,4 +167,27 @@ describe('KIP-848 consumer groups (fake time)', () => {
     expect(await commit('', -1)).toBe(ErrorCode.NONE);
     c.close();
   });
+
+  it('subscribes by RE2 regex, follows topics that appear, and keeps the resolution in the log', async () => {
+    const log = new MemoryLog();
+    const EU = '00000000-0000-0000-0000-0000000000e1';
+    const US = '00000000-0000-0000-0000-0000000000e2';
+    const image = new Map([['orders-eu', { topicId: EU, numPartitions: 2 }], ['payments', { topicId: T, numPartitions: 3 }]]);
+    const c = new GroupCoordinator({ log, timer: new FakeTimer(), numPartitions: () => N, topics: () => image });
+    await c.loadPartition(0, 0, log.read(0));
+    const bad = await c.consumerGroupHeartbeat(hb('R', 0, [], { subscribedTopicNames: null, subscribedTopicRegex: '(a)\\1' }));
+    expect(bad.errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
+    const r1 = await c.consumerGroupHeartbeat(hb('R', 0, [], { subscribedTopicNames: null, subscribedTopicRegex: 'orders-.*' }));
+    expect(r1).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(r1.assignment?.topicPartitions).toEqual([{ topicId: EU, partitions: [0, 1] }]);
+    image.set('orders-us', { topicId: US, numPartitions: 1 });
+    const r2 = await c.consumerGroupHeartbeat(hb('R', 1, null, { topicPartitions: [{ topicId: EU, partitions: [0, 1] }] }));
+    expect(r2).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+    expect(r2.assignment?.topicPartitions).toEqual([{ topicId: EU, partitions: [0, 1] }, { topicId: US, partitions: [0] }]);
+    c.close();
+    const d = new GroupCoordinator({ log, timer: new FakeTimer(), numPartitions: () => N, topics: () => image });
+    await d.loadPartition(0, 0, log.read(0));
+    expect(d.runtime.read(0, (s) => s.consumer.groups.get('g')?.regexes.get('orders-.*')?.topics)).toEqual(['orders-eu', 'orders-us']);
+    d.close();
+  });
 });

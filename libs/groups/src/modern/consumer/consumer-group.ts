@@ -15,6 +15,8 @@ export class ConsumerGroup {
   assignmentEpoch = 0;
   readonly members = new Map<string, ConsumerGroupMember>();
   readonly target = new Map<string, Assignment>();
+  /** Each regex members subscribe with -> the topics it resolved to (ConsumerGroupRegularExpression). */
+  readonly regexes = new Map<string, { topics: string[]; version: bigint }>();
   /** Cancels each member's session (or revocation) timer. */
   readonly timers = new Map<string, () => void>();
 
@@ -51,10 +53,8 @@ export class ConsumerGroup {
     return undefined;
   }
 
-  /** The topic names any member subscribes to. */
-  subscribedTopicNames(): Set<string> {
-    const names = new Set<string>();
-    for (const m of this.members.values()) for (const t of m.subscribedTopicNames) names.add(t);
-    return names;
+  /** The topics a member subscribes to: its names, and what its regex resolved to. */
+  topicsOf(m: { subscribedTopicNames: readonly string[]; subscribedTopicRegex: string | null }): string[] {
+    return [...m.subscribedTopicNames, ...(m.subscribedTopicRegex ? this.regexes.get(m.subscribedTopicRegex)?.topics ?? [] : [])];
   }
 }

@@ -45,3 +45,9 @@ export const currentAssignmentRecord = (groupId: string, memberId: string, s: Me
 
 export const currentAssignmentTombstone = (groupId: string, memberId: string) =>
   record(RecordTypeId.ConsumerGroupCurrentMemberAssignment, { groupId, memberId }, null);
+
+export const regexRecord = (groupId: string, regularExpression: string, topics: string[], version: bigint, timestamp: bigint) =>
+  record(RecordTypeId.ConsumerGroupRegularExpression, { groupId, regularExpression }, { topics, version, timestamp });
+
+export const regexTombstone = (groupId: string, regularExpression: string) =>
+  record(RecordTypeId.ConsumerGroupRegularExpression, { groupId, regularExpression }, null);

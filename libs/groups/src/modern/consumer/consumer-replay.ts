@@ -59,6 +59,14 @@ export class ConsumerGroups {
     this.getOrCreate(groupId).target.set(memberId, fromWire(value.topicPartitions));
   }
 
+  replayRegex(groupId: string, regex: string, value: { topics: string[]; version: bigint } | null): void {
+    if (!value) {
+      this.groups.get(groupId)?.regexes.delete(regex);
+      return;
+    }
+    this.getOrCreate(groupId).regexes.set(regex, { topics: [...value.topics].sort(), version: value.version });
+  }
+
   replayCurrentAssignment(groupId: string, memberId: string, value: {
     memberEpoch: number; previousMemberEpoch: number; state: number;
     assignedPartitions: WireTopicPartitions[]; partitionsPendingRevocation: WireTopicPartitions[];
