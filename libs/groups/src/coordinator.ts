@@ -75,7 +75,7 @@ export class GroupCoordinator {
       newShard: (ctx) => new GroupShard(ctx, {
         config: this.config,
         now: () => BigInt(this.now()),
-        write: (op) => this.runtime.write(ctx.partition, () => op()),
+        write: (op, writeOpts) => this.runtime.write(ctx.partition, () => op(), writeOpts),
         ...(opts.onError ? { onError: opts.onError } : {}),
         ...(opts.topics ? { topics: opts.topics } : {}),
       }),

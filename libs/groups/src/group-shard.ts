@@ -11,11 +11,16 @@ import { replayEntry } from './replay-table';
 import { ConsumerGroupManager } from './modern/consumer/consumer-group-manager';
 import type { TopicsImage } from './modern/consumer/types';
 
+/** `pipelined`: the operation depends on no earlier record (see CoordinatorRuntime.write). */
+export interface WriteOptions {
+  pipelined?: boolean;
+}
+
 export interface GroupShardDeps {
   config: GroupCoordinatorConfig;
   now(): bigint;
   /** Runs an operation through the runtime on this shard's partition (queued, persisted, replayed). */
-  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R>;
+  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>, opts?: WriteOptions): Promise<R>;
   onError?(err: unknown, what: string): void;
   /** The topics that exist now, by name (KIP-848 groups assign their partitions). */
   topics?(): TopicsImage;
@@ -108,10 +113,10 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   }
 
   /** Writes through the runtime, refusing once this shard is no longer the loaded one. */
-  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R> {
+  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>, opts: WriteOptions = {}): Promise<R> {
     return this.deps.write(() => {
       if (!this.ctx.active()) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${this.partition}.`);
       return op();
-    });
+    }, opts);
   }
 }

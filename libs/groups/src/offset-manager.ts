@@ -96,8 +96,10 @@ export class OffsetManager {
   }
 
   /**
-   * One commit operation: `validate` runs in turn on the partition (after earlier operations);
-   * the accepted partitions' records are appended and replayed, and each gets the append's code.
+   * One commit operation: `validate` runs in turn on the partition; the accepted partitions'
+   * records are appended and replayed, and each gets the append's code. Commits are pipelined:
+   * one need not wait for the previous one to be replicated (nothing in it depends on earlier
+   * offsets), while deletes and expiry still see every commit before them.
    */
   private async commit(topics: CommitTopics, validate: () => number, groupId: string, txn?: TxnProducer): Promise<OffsetCommitResult> {
     let answer: ((code: number) => OffsetCommitResult) | undefined;
@@ -111,7 +113,7 @@ export class OffsetManager {
           return commitResult(topics, codes);
         };
         return { records, response: answer(ErrorCode.NONE), ...(txn ? { txn } : {}) };
-      });
+      }, { pipelined: true });
     } catch (err) {
       const code = writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'offset commit failed'), txn ? txnCoordinatorErrorFor : undefined);
       return answer ? answer(code) : allCodes(topics, code);
