@@ -10,8 +10,9 @@ import type { ConsumerGroup } from './consumer-group';
 import { ConsumerGroups } from './consumer-replay';
 import {
   currentAssignmentRecord, currentAssignmentTombstone, groupEpochRecord, memberMetadataRecord, memberMetadataTombstone,
-  regexRecord, regexTombstone, targetEpochRecord, targetMemberRecord, targetMemberTombstone,
+  groupTombstone, regexRecord, regexTombstone, targetEpochRecord, targetEpochTombstone, targetMemberRecord, targetMemberTombstone,
 } from './consumer-records';
+import { groupTombstones } from '../../group-admin';
 import { compileTopicRegex, InvalidRegexError, matchingTopics } from './topic-regex';
 import { MemberState, newMember, sameMetadata, type ConsumerGroupMember, type MemberAssignmentState, type MemberMetadata } from './member';
 import { epochIsValid, reconcile } from './reconciliation';
@@ -376,6 +377,31 @@ export class ConsumerGroupManager {
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
     return ErrorCode.NONE;
+  }
+
+  /**
+   * DeleteGroups of a consumer group: only without members; tombstones for its records and its
+   * committed offsets, which remove it when replayed.
+   */
+  async deleteGroup(groupId: string): Promise<number> {
+    try {
+      return await this.shard.write(() => {
+        const group = this.groups.get(groupId);
+        if (!group) return { records: [], response: ErrorCode.GROUP_ID_NOT_FOUND };
+        if (group.members.size > 0) return { records: [], response: ErrorCode.NON_EMPTY_GROUP };
+        const offsets = this.shard.group(groupId);
+        const records = [
+          ...(offsets ? groupTombstones(offsets) : []),
+          ...[...group.regexes.keys()].map((regex) => regexTombstone(groupId, regex)),
+          ...[...group.target.keys()].map((memberId) => targetMemberTombstone(groupId, memberId)),
+          targetEpochTombstone(groupId),
+          groupTombstone(groupId),
+        ];
+        return { records, response: ErrorCode.NONE };
+      });
+    } catch (err) {
+      return writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'consumer group delete failed'));
+    }
   }
 
   /** ConsumerGroupDescribe (69) of one group of this shard. */

@@ -190,4 +190,21 @@ describe('KIP-848 consumer groups (fake time)', () => {
     expect(d.runtime.read(0, (s) => s.consumer.groups.get('g')?.regexes.get('orders-.*')?.topics)).toEqual(['orders-eu', 'orders-us']);
     d.close();
   });
+
+  it('deletes a consumer group only once it has no members, with its offsets', async () => {
+    const log = new MemoryLog();
+    const c = await coordinator(log);
+    await c.consumerGroupHeartbeat(hb('A', 0, []));
+    await c.offsetCommit({ groupId: 'g', generationId: 1, memberId: 'A', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: 0 }] }] });
+    expect(await c.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: ErrorCode.NON_EMPTY_GROUP }]);
+    await c.consumerGroupHeartbeat(hb('A', -1, null));
+    expect(await c.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: ErrorCode.NONE }]);
+    expect(c.runtime.read(0, (s) => s.consumer.groups.get('g'))).toBeUndefined();
+    expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics).toEqual([]);
+    c.close();
+    const d = await coordinator(log);
+    expect(d.runtime.read(0, (s) => s.consumer.groups.get('g'))).toBeUndefined();
+    expect(d.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics).toEqual([]);
+    d.close();
+  });
 });
