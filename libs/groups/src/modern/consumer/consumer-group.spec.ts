@@ -207,4 +207,24 @@ describe('KIP-848 consumer groups (fake time)', () => {
     expect(d.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics).toEqual([]);
     d.close();
   });
+
+  it('keeps a classic join out of a consumer group, and its offsets from expiring while it has members', async () => {
+    const log = new MemoryLog();
+    const timer = new FakeTimer();
+    const c = new GroupCoordinator({ log, timer, numPartitions: () => N, topics: () => topicsImage, config: { offsetsRetentionMs: 60_000 } });
+    await c.loadPartition(0, 0, log.read(0));
+    await c.consumerGroupHeartbeat(hb('A', 0, []));
+    await c.offsetCommit({ groupId: 'g', generationId: 1, memberId: 'A', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: 0 }] }] });
+    const joined = await c.joinGroup({
+      groupId: 'g', memberId: '', clientId: 'c', clientHost: '/h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000,
+      protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], requireKnownMemberId: false,
+    });
+    expect(joined.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    await timer.advance(40_000);
+    await c.consumerGroupHeartbeat(hb('A', 1, [0, 1, 2, 3]));
+    await timer.advance(40_000);
+    await c.expireOffsets();
+    expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(3n);
+    c.close();
+  });
 });
