@@ -1,9 +1,11 @@
 import { CoordinatorRuntime, systemTimer, type CoordinatorTimer } from '@dms/coordinator';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import type { ConsumerGroupDescribeResponseDescribedGroup } from '@dms/kafka-schema';
 import { defaultGroupConfig, type GroupCoordinatorConfig } from './config';
 import { joinError, syncError } from './classic/results';
 import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
 import { GroupShard } from './group-shard';
+import type { ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, TopicsImage } from './modern/consumer/types';
 import { groupPartition } from './placement';
 import {
   GROUP_STATES,
@@ -38,6 +40,8 @@ export interface GroupCoordinatorOptions {
   /** The clock alone (timers stay real); `timer.now` when absent. */
   now?: () => number;
   onError?: (err: unknown, what: string) => void;
+  /** The topics that exist now, by name (KIP-848 consumer groups assign their partitions). */
+  topics?: () => TopicsImage;
 }
 
 const commitError = (topics: OffsetCommitInput['topics'], errorCode: number): OffsetCommitResult => ({
@@ -71,8 +75,9 @@ export class GroupCoordinator {
       newShard: (ctx) => new GroupShard(ctx, {
         config: this.config,
         now: () => BigInt(this.now()),
-        write: (op) => this.runtime.write(ctx.partition, () => op()),
+        write: (op, writeOpts) => this.runtime.write(ctx.partition, () => op(), writeOpts),
         ...(opts.onError ? { onError: opts.onError } : {}),
+        ...(opts.topics ? { topics: opts.topics } : {}),
       }),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
@@ -170,6 +175,26 @@ export class GroupCoordinator {
 
   leaveGroup(input: LeaveGroupInput): LeaveGroupResult {
     return this.onShard(input.groupId, (errorCode) => ({ errorCode, members: [] }), (s) => s.classic.leaveGroup(input));
+  }
+
+  // ---- KIP-848 consumer groups (not yet served to clients) -----------------------------------
+
+  async consumerGroupHeartbeat(input: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult> {
+    const failed = (errorCode: number): ConsumerGroupHeartbeatResult => ({
+      errorCode, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null,
+    });
+    if (!input.groupId) return failed(ErrorCode.INVALID_REQUEST);
+    return this.onShard<Promise<ConsumerGroupHeartbeatResult> | ConsumerGroupHeartbeatResult>(input.groupId, failed, (s) => s.consumer.heartbeat(input));
+  }
+
+  consumerGroupDescribe(groupIds: string[]): ConsumerGroupDescribeResponseDescribedGroup[] {
+    return groupIds.map((groupId) => this.onShard(
+      groupId,
+      (errorCode) => ({
+        errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648,
+      }),
+      (s) => s.consumer.describe(groupId),
+    ));
   }
 
   // ---- offsets ------------------------------------------------------------------------------

@@ -8,13 +8,22 @@ import { GroupAdmin } from './group-admin';
 import { OffsetExpiry } from './offset-expiry';
 import { OffsetManager } from './offset-manager';
 import { replayEntry } from './replay-table';
+import { ConsumerGroupManager } from './modern/consumer/consumer-group-manager';
+import type { TopicsImage } from './modern/consumer/types';
+
+/** `pipelined`: the operation depends on no earlier record (see CoordinatorRuntime.write). */
+export interface WriteOptions {
+  pipelined?: boolean;
+}
 
 export interface GroupShardDeps {
   config: GroupCoordinatorConfig;
   now(): bigint;
   /** Runs an operation through the runtime on this shard's partition (queued, persisted, replayed). */
-  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R>;
+  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>, opts?: WriteOptions): Promise<R>;
   onError?(err: unknown, what: string): void;
+  /** The topics that exist now, by name (KIP-848 groups assign their partitions). */
+  topics?(): TopicsImage;
 }
 
 /**
@@ -29,6 +38,8 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   readonly offsets: OffsetManager;
   readonly admin: GroupAdmin;
   readonly expiry: OffsetExpiry;
+  /** KIP-848 consumer groups. */
+  readonly consumer: ConsumerGroupManager;
   /** Groups a GroupMetadata record named during the load (they exist even without offsets). */
   readonly withMetadata = new Set<string>();
   /** The log offset the next record without one stands at. */
@@ -43,6 +54,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.offsets = new OffsetManager(this);
     this.admin = new GroupAdmin(this);
     this.expiry = new OffsetExpiry(this);
+    this.consumer = new ConsumerGroupManager(this);
   }
 
   get partition(): number {
@@ -78,6 +90,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.withMetadata.clear();
     // Members keep their assignment if they heartbeat within their session timeout.
     for (const g of this.groups.values()) this.classic.rebalance.startSessions(g);
+    this.consumer.startSessions();
   }
 
   onUnloaded(): void {
@@ -100,10 +113,10 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   }
 
   /** Writes through the runtime, refusing once this shard is no longer the loaded one. */
-  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R> {
+  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>, opts: WriteOptions = {}): Promise<R> {
     return this.deps.write(() => {
       if (!this.ctx.active()) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${this.partition}.`);
       return op();
-    });
+    }, opts);
   }
 }

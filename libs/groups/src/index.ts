@@ -8,3 +8,4 @@ export * from './placement';
 export * from './records';
 export * from './types';
 export { Group, Member, IllegalGroupTransitionError, type CommittedOffset } from './classic/group';
+export * from './modern/consumer/types';

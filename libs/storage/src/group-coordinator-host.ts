@@ -42,6 +42,7 @@ export class GroupCoordinatorHost {
         },
       },
       numPartitions: () => this.partitions.numPartitions(),
+      topics: () => new Map([...view.topics()].map(([name, t]) => [name, { topicId: t.topicId, numPartitions: t.partitions }])),
       config: opts.config,
       onError: (err, what) => opts.logger.warn({ err }, what),
     });
