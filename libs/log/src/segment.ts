@@ -1,4 +1,4 @@
-import { readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { stat, unlink, type FileHandle } from 'node:fs/promises';
 import { type BatchInfo, hasTrustedMaxTimestamp, type ScanProblem, scanBatches } from './batch-scan';
 import { BatchTail } from './batch-tail';
 import { type SegmentPaths, segmentPaths } from './file-names';
@@ -9,6 +9,7 @@ import { SegmentTail, type TailCacheBudget } from './tail-cache';
 import { TxnIndex } from './txn-index';
 import type { ReadBufferPool } from './read-buffer-pool';
 import { SegmentFiles } from './segment-files';
+import { loadSegment, recoverClosedSegment, recoverSegment } from './segment-recovery';
 
 const RECOVERY_CHUNK = 1 << 20;
 /** Header scans in the read path stay short: one index interval plus a little. */
@@ -194,62 +195,38 @@ export class Segment {
     return this.io.syncDirOnce();
   }
 
-  /**
-   * Recovery of a closed segment past the recovery point (after an unclean shutdown): every batch
-   * verified like the active segment's. Intact, it is sealed again as a closed segment ending
-   * before `nextOffset`; torn, it is truncated at the first bad batch and left as the active one.
-   */
-  async recoverClosed(nextOffset: bigint): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
-    const result = await this.recover();
-    if (result.truncatedBytes > 0) return result;
-    this.seal();
-    await this.rewriteIndexes();
-    await this.closeIndexFiles();
-    this.markWritten(this.pendingSize, nextOffset);
-    this.pendingEnd = nextOffset;
-    return result;
-  }
-
   /** Closes the index files (entries stay in memory); reopened if ever written again. */
   closeIndexFiles(): Promise<void> {
     return this.io.closeIndexFiles();
   }
 
   /**
+   * Recovery of a closed segment past the recovery point (after an unclean shutdown): every batch
+   * verified like the active segment's. Intact, it is sealed again as a closed segment ending
+   * before `nextOffset`; torn, it is truncated at the first bad batch and left as the active one.
+   */
+  recoverClosed(nextOffset: bigint): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
+    return recoverClosedSegment(this, nextOffset);
+  }
+
+  /**
    * Recovery of the active segment: verifies every batch (framing, CRC, offsets), truncates
    * the file at the first bad one and rebuilds both indexes.
    */
-  async recover(): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
-    const fh = await this.logFile();
-    const { size } = await fh.stat();
-    const { end, problem } = await this.rebuildFromScan(fh, size, true);
-    if (end < size) await fh.truncate(end);
-    await this.rewriteIndexes();
-    return { truncatedBytes: size - end, problem };
+  recover(): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
+    return recoverSegment(this);
   }
 
   /**
    * Load of an older segment: trusted, but its indexes are rebuilt from a header scan when
    * missing or not sane. `nextOffset` is the next segment's base offset.
    */
-  async load(nextOffset: bigint): Promise<{ rebuiltIndexes: boolean }> {
-    const fh = await this.logFile();
-    const { size } = await fh.stat();
-    const indexBytes = await readIfExists(this.paths.index);
-    const timeIndexBytes = await readIfExists(this.paths.timeIndex);
-    // A missing file is rebuilt too; an empty one is legitimate (a segment of one batch).
-    const offsetIndex = indexBytes && OffsetIndex.decode(this.baseOffset, indexBytes, size);
-    const timeIndex = timeIndexBytes && TimeIndex.decode(this.baseOffset, timeIndexBytes, nextOffset);
-    if (!offsetIndex || !timeIndex) {
-      await this.rebuildFromScan(fh, size, false);
-      this.seal();
-      await this.rewriteIndexes();
-      await this.closeIndexFiles();
-      // A trusted segment with a torn tail is served only up to its last whole batch.
-      this.markWritten(this.pendingSize, nextOffset);
-      this.pendingEnd = nextOffset;
-      return { rebuiltIndexes: true };
-    }
+  load(nextOffset: bigint): Promise<{ rebuiltIndexes: boolean }> {
+    return loadSegment(this, nextOffset);
+  }
+
+  /** Takes indexes read from disk for a trusted closed segment of `size` bytes ending before nextOffset. */
+  adoptIndexes(offsetIndex: OffsetIndex, timeIndex: TimeIndex, size: number, nextOffset: bigint): void {
     this.offsetIndex = offsetIndex;
     this.timeIndex = timeIndex;
     this.tail.drop();
@@ -258,12 +235,17 @@ export class Segment {
     this.offsetOfMaxTimestampSoFar = last?.offset ?? -1n;
     this.untrustedTimestamps = undefined;
     this.pendingSize = size;
-    this.markWritten(size, nextOffset);
-    this.pendingEnd = nextOffset;
-    return { rebuiltIndexes: false };
+    this.endAt(size, nextOffset);
   }
 
-  private async rebuildFromScan(fh: FileHandle, size: number, verify: boolean) {
+  /** A closed segment's extent: `size` bytes, offsets up to the next segment's base. */
+  endAt(size: number, nextOffset: bigint): void {
+    this.markWritten(size, nextOffset);
+    this.pendingEnd = nextOffset;
+  }
+
+  /** Rebuilds everything known about the first `size` bytes from a header scan (verified or not). */
+  async rescan(fh: FileHandle, size: number, verify: boolean) {
     this.offsetIndex = new OffsetIndex(this.baseOffset);
     this.timeIndex = new TimeIndex(this.baseOffset);
     this.maxTimestampSoFar = this.offsetOfMaxTimestampSoFar = -1n;
@@ -356,7 +338,7 @@ export class Segment {
     // The key index described the bytes cut off; it is rebuilt when this segment seals again.
     await unlink(this.paths.keyIndex).catch(() => {});
     await fh.truncate(position);
-    await this.rebuildFromScan(fh, position, false);
+    await this.rescan(fh, position, false);
     await this.rewriteIndexes();
   }
 
@@ -411,14 +393,5 @@ export class Segment {
 
   private withLog<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
     return this.io.withLog(fn);
-  }
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
   }
 }
