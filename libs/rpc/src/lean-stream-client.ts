@@ -158,7 +158,7 @@ class LeanClientStream<Req, Res> extends EventEmitter implements MessageStream<R
     super();
     this.decoder = new FrameDecoder(maxMessageBytes);
     req.on('response', (headers) => {
-      const status = headers[HTTP2_HEADER_STATUS];
+      const status = Number(headers[HTTP2_HEADER_STATUS]);
       if (status !== 200) return this.finish(grpcError(GrpcStatus.UNAVAILABLE, `${method.path}: HTTP status ${String(status)}`));
       // Trailers-only answer (an immediate error, e.g. PERMISSION_DENIED or UNIMPLEMENTED).
       if (headers['grpc-status'] !== undefined) this.onStatus(headers);

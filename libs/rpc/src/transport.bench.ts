@@ -9,7 +9,7 @@
 // (one ProduceResponse per request; a 6-partition ReplicaFetchRequest per answer).
 //
 //   npx esbuild libs/rpc/src/transport.bench.ts --bundle --platform=node --packages=external --outfile=tmp/transport.bench.js
-//   TRANSPORT_BENCH_TLS_DIR=<dir of `dms certs create --brokers 1 --gateways 1`> node tmp/transport.bench.js [seconds] [inflight]
+//   TRANSPORT_BENCH_TLS_DIR=<dir of `dms certs create --brokers 1,2 --gateways 1`> node tmp/transport.bench.js [seconds] [inflight]
 import { fork, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -31,9 +31,9 @@ import { EventEmitter } from 'node:events';
 
 type Transport = 'grpc' | 'framed' | 'socket';
 const tlsDir = process.env.TRANSPORT_BENCH_TLS_DIR;
-function useTls(role: 'broker' | 'gateway'): void {
+function useTls(role: 'broker' | 'gateway', id = 1): void {
   if (!tlsDir) return;
-  configureInternalTls(loadInternalTls({ ca: join(tlsDir, 'ca.pem'), cert: join(tlsDir, `${role}-1.pem`), key: join(tlsDir, `${role}-1-key.pem`) }));
+  configureInternalTls(loadInternalTls({ ca: join(tlsDir, 'ca.pem'), cert: join(tlsDir, `${role}-${id}.pem`), key: join(tlsDir, `${role}-${id}-key.pem`) }));
 }
 
 // --- the server's answers ----------------------------------------------------------------------
@@ -155,6 +155,9 @@ async function runCase(transport: Transport, mix: Mix, seconds: number, inFlight
   const child = fork(__filename, ['--server', transport], { stdio: 'inherit' });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const address = `127.0.0.1:${port}`;
+  // ProduceBatch is a gateway's call, ReplicaFetch a follower's (broker 2, its replicaId).
+  if (mix.kind === 'produce') useTls('gateway');
+  else useTls('broker', 2);
   let send: () => Promise<unknown>;
   let close: () => void;
   if (mix.kind === 'produce') {

@@ -391,7 +391,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     produceBatch: (call: ServerMessageStream<ProduceBatchRequest, ProduceBatchResponse>) => serveProduceBatch(call, handleProduce, opts.logger),
     fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
       const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
-      serveStream(call, (req) => handleFetch(req, waiting), 'fetch');
+      serveStream<FetchRequest, FetchResponse>(call, (req) => handleFetch(req, waiting), 'fetch');
     },
     replicaFetch: (call: ServerMessageStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
     offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
