@@ -136,8 +136,18 @@ class LeanServerCall<Req, Res> extends EventEmitter implements ServerMessageStre
       this.cancelled = true;
       this.emit('cancelled');
     });
-    stream.on('error', (err: Error) => this.emit('error', err));
+    stream.on('error', (err: Error) => {
+      this.cancelled = true;
+      this.emit('error', err);
+    });
     stream.on('drain', () => this.emit('drain'));
+    // A handler that emits 'error' on its call ends it with that status, as on a grpc-js call.
+    this.on('error', (err: { code?: unknown; details?: unknown; message?: unknown }) => {
+      if (this.status || this.cancelled) return;
+      const code = typeof err.code === 'number' ? (err.code as GrpcStatus) : GrpcStatus.UNKNOWN;
+      this.status = { code, message: String(err.details ?? err.message ?? 'failed') };
+      this.end();
+    });
   }
 
   get destroyed(): boolean {
