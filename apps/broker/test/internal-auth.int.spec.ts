@@ -67,7 +67,7 @@ function replicaFetchOnce(address: string, tls: InternalTls, replicaId: number, 
     };
     const timer = setTimeout(() => finish({ error: { code: GrpcStatus.DEADLINE_EXCEEDED, details: 'no answer in 20 s' } as ServiceError }), 20_000);
     call.on('data', (data: ReplicaFetchResponse) => finish({ data }));
-    call.on('error', (error: ServiceError) => finish({ error }));
+    call.on('error', (error) => finish({ error: error as ServiceError }));
     const req: ReplicaFetchRequest = { correlationId: 1n, replicaId, maxWaitMs: 0, maxBytes: 1 << 20, partitions: [] };
     call.write(req);
   });
