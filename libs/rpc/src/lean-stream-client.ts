@@ -86,18 +86,20 @@ export class LeanSession {
     const s = this.session;
     if (s && !s.closed && !s.destroyed) return s;
     const authority = `${this.tls ? 'https' : 'http'}://${this.address.includes(':') && this.address.split(':').length > 2 && !this.address.startsWith('[') ? `[${this.address}]` : this.address}`;
-    const settings = this.window > 0 ? { initialWindowSize: this.window } : {};
+    // As grpc-js: Node's 10 MB session memory cap would fail a connection carrying a few large
+    // messages (ENHANCE_YOUR_CALM); flow control already bounds what is in flight.
+    const common = { settings: this.window > 0 ? { initialWindowSize: this.window } : {}, maxSessionMemory: Number.MAX_SAFE_INTEGER, maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER };
     const session = this.tls
       ? http2.connect(authority, {
+          ...common,
           ca: this.tls.ca,
           cert: this.tls.cert,
           key: this.tls.key,
           servername: INTERNAL_SERVER_NAME,
           checkServerIdentity: checkServiceServerIdentity,
           ALPNProtocols: ['h2'],
-          settings,
         })
-      : http2.connect(authority, { settings });
+      : http2.connect(authority, common);
     this.session = session;
     session.on('error', () => this.drop(session));
     session.on('close', () => this.drop(session));

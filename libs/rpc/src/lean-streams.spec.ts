@@ -93,7 +93,7 @@ describe('framed ProduceBatch and ReplicaFetch (gRPC wire on Node http2)', () =>
       mux = batchMux(() => client.produceBatch());
     }
     stops.unshift(() => mux.close());
-    const sizes = [1, 1024, 3 * 1024 * 1024, 0, 70_000, ...Array.from({ length: 200 }, (_, i) => i * 37)];
+    const sizes = [1, 1024, 3 * 1024 * 1024, 0, 70_000, ...Array.from({ length: 200 }, (_, i) => i * 37), ...Array.from({ length: 6 }, () => 4 * 1024 * 1024)];
     const answers = await Promise.all(sizes.map((n) => mux.request(req('t', n))));
     expect(answers.map((a) => a.partitions[0]!.baseOffset)).toEqual(sizes.map(BigInt));
     expect(seen.streams).toBe(1);
