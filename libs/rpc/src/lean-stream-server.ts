@@ -103,9 +103,14 @@ function serveStream(stream: ServerHttp2Stream, route: LeanRoute<unknown, unknow
 function trailersOnly(stream: ServerHttp2Stream, code: GrpcStatus, message: string): void {
   if (stream.destroyed || stream.headersSent) return;
   stream.respond(
-    { [h2.HTTP2_HEADER_STATUS]: 200, [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc', 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) },
+    { [h2.HTTP2_HEADER_STATUS]: 200, [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc', 'grpc-status': String(code), 'grpc-message': percentEncoded(message) },
     { endStream: true },
   );
+}
+
+/** grpc-message as the gRPC spec encodes it: printable ASCII but '%' as is, everything else as percent-encoded UTF-8. */
+export function percentEncoded(message: string): string {
+  return message.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c));
 }
 
 class LeanServerCall<Req, Res> extends EventEmitter implements ServerMessageStream<Req, Res> {
@@ -125,7 +130,7 @@ class LeanServerCall<Req, Res> extends EventEmitter implements ServerMessageStre
     stream.respond({ [h2.HTTP2_HEADER_STATUS]: 200, [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc', 'grpc-accept-encoding': 'identity' }, { waitForTrailers: true });
     stream.on('wantTrailers', () => {
       const s = this.status ?? { code: GrpcStatus.OK, message: '' };
-      stream.sendTrailers(s.message ? { 'grpc-status': String(s.code), 'grpc-message': encodeURIComponent(s.message) } : { 'grpc-status': String(s.code) });
+      stream.sendTrailers(s.message ? { 'grpc-status': String(s.code), 'grpc-message': percentEncoded(s.message) } : { 'grpc-status': String(s.code) });
     });
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
