@@ -128,6 +128,20 @@ describe('framed ProduceBatch and ReplicaFetch (gRPC wire on Node http2)', () =>
     expect(seen.streams).toBe(2);
   });
 
+  it('reports UNIMPLEMENTED from a broker without ProduceBatch (the gateway then falls back to Produce)', async () => {
+    const server = createGrpcServer();
+    server.addService(StorageServiceService, {
+      produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => call.on('end', () => call.end()),
+    } as unknown as UntypedServiceImplementation);
+    const port = await bindServer(server, '127.0.0.1', 0);
+    stops.push(() => stopServer(server, 100));
+    const session = new LeanSession(`127.0.0.1:${port}`);
+    stops.push(() => session.close());
+    const mux = batchMux(() => openProduceBatch(session));
+    stops.unshift(() => mux.close());
+    await expect(mux.request(req('t', 1))).rejects.toMatchObject({ cause: { code: GrpcStatus.UNIMPLEMENTED } });
+  });
+
   it('fails requests UNAVAILABLE when the server goes away and reconnects once it is back', async () => {
     const first = await startServer(true);
     const port = first.port;
