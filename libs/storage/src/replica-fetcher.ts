@@ -15,6 +15,7 @@ import {
 } from '@dms/rpc';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
+import type { BrokerReplicationQuotas } from './replication-quotas';
 
 export interface ReplicaFetcherOptions {
   brokerId: number;
@@ -29,6 +30,8 @@ export interface ReplicaFetcherOptions {
   /** internal.stream.transport: grpc-js, or our framing on http2 (decision 0027). Default grpc. */
   transport?: InternalStreamTransport;
   logger: Logger;
+  /** The follower replication quota: throttled partitions out of the ISR sit out fetches while it is exceeded. */
+  quotas?: Pick<BrokerReplicationQuotas, 'shouldFollowerThrottle' | 'followerThrottled' | 'follower'>;
 }
 
 const BACKOFF_MS = 200;
@@ -137,7 +140,13 @@ class LeaderFetcher {
   private partitions(): PartitionReplica[] {
     const now = Date.now();
     const out: PartitionReplica[] = [];
-    for (const r of this.opts.replicas.all()) if (r.role === 'follower' && r.leaderId === this.leaderId && r.retryFetchAt <= now) out.push(r);
+    const quotas = this.opts.quotas;
+    for (const r of this.opts.replicas.all()) {
+      if (r.role !== 'follower' || r.leaderId !== this.leaderId || r.retryFetchAt > now) continue;
+      // As Kafka's follower: a throttled partition out of the ISR is left out while the quota is exceeded.
+      if (quotas?.shouldFollowerThrottle(r)) continue;
+      out.push(r);
+    }
     return out;
   }
 
@@ -253,6 +262,7 @@ class LeaderFetcher {
         if (p.records.length > 0) {
           await r.log.appendWithOffsets(p.records);
           r.emit('append');
+          if (this.opts.quotas?.followerThrottled(r)) this.opts.quotas.follower.record(p.records.length);
         }
         const hw = followerHighWatermark(p.highWatermark, r.log.logEndOffset);
         if (hw > r.log.highWatermark) r.log.highWatermark = hw;
