@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     autoCreateTopicsEnable: config['auto.create.topics.enable'],
     messageMaxBytes: config['message.max.bytes'],
     produceCoalesce: config['produce.coalesce.enable'],
+    internalStreamTransport: config['internal.stream.transport'],
     staticConfigs,
     tracer: telemetry.tracer,
     meter: telemetry.meter,

@@ -56,6 +56,12 @@ export const gatewayConfigDef = defineConfig({
     default: true,
     doc: 'Send the produce requests bound for one storage broker in one event-loop turn as one gRPC message (ProduceBatch); false sends each alone (Produce).',
   },
+  'internal.stream.transport': {
+    type: 'enum',
+    values: ['grpc', 'framed'],
+    default: 'framed',
+    doc: 'How ProduceBatch reaches the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0027); brokers answer either.',
+  },
 });
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

@@ -52,3 +52,7 @@ export * as transactionsV1 from './generated/dms/transactions/v1/transactions';
 export { TransactionCoordinatorServiceClient, TransactionCoordinatorServiceService } from './generated/dms/transactions/v1/transactions';
 export type { TransactionCoordinatorServiceServer } from './generated/dms/transactions/v1/transactions';
 export * from './deadline-sweep';
+export * from './grpc-framing';
+export { LeanSession, type LeanMethod, type LeanSessionOptions, type MessageStream } from './lean-stream-client';
+export { serveLeanRoutes, type LeanRoute, type ServerMessageStream } from './lean-stream-server';
+export * from './lean-storage-streams';

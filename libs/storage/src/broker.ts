@@ -5,7 +5,7 @@ import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, bro
 import { LiveGauges, type Logger } from '@dms/platform';
 import { ReadBufferPool, TailCacheBudget, sharedActiveIndexTrailer } from '@dms/log';
 import type { GroupCoordinatorConfig } from '@dms/groups';
-import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, serveLeanStorageStreams, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
 import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ControlledShutdownSettings, type ReplicationOptions } from './broker-config';
@@ -221,6 +221,7 @@ export class Broker {
       maxWaitMs: replication.replicaFetchWaitMaxMs,
       partitionMaxBytes: replication.replicaFetchMaxBytes,
       maxBytes: replication.replicaFetchResponseMaxBytes,
+      transport: replication.internalStreamTransport,
       logger: opts.logger,
     });
     const clusterIdLost = (etcdClusterId: string | undefined) => {
@@ -241,9 +242,7 @@ export class Broker {
     this.server = createGrpcServer();
     // Consumer fetch reads from disk land in pooled buffers, released once serialised.
     const readPool = new ReadBufferPool();
-    this.server.addService(
-      storageServiceReleasingFetchRecords((records) => readPool.release(records)),
-      createStorageService({
+    const storage = createStorageService({
         readPool,
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         logDirs: dirs.dirs,
@@ -252,8 +251,8 @@ export class Broker {
         metrics: this.metrics,
         // A marker on __consumer_offsets ends the producer's pending transactional offset commits.
         onTxnMarker: (m) => this.groups?.onTxnMarker(m),
-      }),
-    );
+      });
+    this.server.addService(storageServiceReleasingFetchRecords((records) => readPool.release(records)), storage);
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,
     });
@@ -264,6 +263,8 @@ export class Broker {
     });
     this.server.addService(TransactionCoordinatorServiceService, this.transactions.service());
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
+    // The hot streams framed by us on the same port (decision 0027); grpc-js clients still work.
+    if (replication.internalStreamTransport === 'framed') serveLeanStorageStreams(this.server, storage);
     this.groups.start();
     this.transactions.start();
     if (opts.meter) this.startConsumerLag(opts.liveGauges ?? new LiveGauges());

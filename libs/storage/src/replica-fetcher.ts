@@ -3,9 +3,12 @@ import { ErrorCode } from '@dms/kafka-errors';
 import type { Logger } from '@dms/platform';
 import { followerHighWatermark, truncationPoint } from '@dms/replication';
 import {
+  LeanSession,
   StorageServiceClient,
   StreamMux,
   createClient,
+  openReplicaFetch,
+  type InternalStreamTransport,
   type ReplicaFetchPartitionResult,
   type ReplicaFetchRequest,
   type ReplicaFetchResponse,
@@ -24,6 +27,8 @@ export interface ReplicaFetcherOptions {
   partitionMaxBytes: number;
   /** Kafka's replica.fetch.response.max.bytes. */
   maxBytes: number;
+  /** internal.stream.transport: grpc-js, or our framing on http2 (decision 0027). Default grpc. */
+  transport?: InternalStreamTransport;
   logger: Logger;
   /** The follower replication quota: throttled partitions out of the ISR sit out fetches while it is exceeded. */
   quotas?: Pick<BrokerReplicationQuotas, 'shouldFollowerThrottle' | 'followerThrottled' | 'follower'>;
@@ -96,7 +101,7 @@ class LeaderFetcher {
   private stopped = false;
   private running: Promise<void> | undefined;
   private mux: StreamMux<ReplicaFetchRequest, ReplicaFetchResponse> | undefined;
-  private client: StorageServiceClient | undefined;
+  private client: Pick<StorageServiceClient, 'close'> | undefined;
   private address = '';
   private wakeUp: (() => void) | undefined;
 
@@ -152,10 +157,17 @@ class LeaderFetcher {
     if (this.mux && this.address === address) return this.mux;
     this.mux?.close();
     this.client?.close();
+    const name = `replica fetch from broker ${this.leaderId}`;
+    this.address = address;
+    if (this.opts.transport === 'framed') {
+      const session = new LeanSession(address);
+      this.client = session;
+      this.mux = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => openReplicaFetch(session), { name });
+      return this.mux;
+    }
     const client = createClient(StorageServiceClient, address, { tracing: false });
     this.client = client;
-    this.address = address;
-    this.mux = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => client.replicaFetch(), { name: `replica fetch from broker ${this.leaderId}` });
+    this.mux = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => client.replicaFetch(), { name });
     return this.mux;
   }
 

@@ -38,6 +38,7 @@ import {
   type WriteTxnMarkersResponse,
   type DescribeProducersRequest,
   type DescribeProducersResponse,
+  type ServerMessageStream,
 } from '@dms/rpc';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
@@ -372,7 +373,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   }
 
   function serveStream<Req extends { correlationId: bigint }, Res>(
-    call: ServerDuplexStream<Req, Res>,
+    call: ServerMessageStream<Req, Res>,
     handle: (req: Req) => Promise<Res>,
     name: string,
   ): void {
@@ -390,12 +391,12 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
-    produceBatch: (call: ServerDuplexStream<ProduceBatchRequest, ProduceBatchResponse>) => serveProduceBatch(call, handleProduce, opts.logger),
+    produceBatch: (call: ServerMessageStream<ProduceBatchRequest, ProduceBatchResponse>) => serveProduceBatch(call, handleProduce, opts.logger),
     fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
       const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
-      serveStream(call, (req) => handleFetch(req, waiting), 'fetch');
+      serveStream<FetchRequest, FetchResponse>(call, (req) => handleFetch(req, waiting), 'fetch');
     },
-    replicaFetch: (call: ServerDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
+    replicaFetch: (call: ServerMessageStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
     offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
       callback(null, { partitions: call.request.partitions.map(offsetForLeaderEpochPartition) });
     },
