@@ -1,0 +1,104 @@
+// Burrow 1.2.1 (Debian; sarama 1.22), LinkedIn's lag monitor built for Kafka 2.x, against a real
+// cluster with two gateways: it lists a group and reports its lag as end offset − committed
+// offset, with the kafka-version Burrow recommends for Kafka 2.x ("2.0.0") and with the oldest
+// one whose requests Kafka 4 still serves ("0.11.0": Fetch v4). Older kafka-versions make sarama
+// fetch __consumer_offsets with Fetch v0-v3, which Kafka 4 and DMS refuse by closing the
+// connection; the last case checks that refusal is what happens and that the gateway names it.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '@dms/devcluster';
+import { cleanup, repoRoot, runCli, runProcess, startTestCluster, type TestCluster } from '@dms/testing';
+import { BURROW_BIN, startBurrow, startZooKeeper, waitForLag, type Burrow, type ZooKeeper } from './burrow-runner';
+
+const PYTHON = process.env.DMS_COMPAT_PYTHON ?? '/usr/bin/python3';
+const TOPIC = 'burrow-lag';
+const GROUP = 'burrow-group';
+
+if (!existsSync(BURROW_BIN)) throw new Error(`${BURROW_BIN} is missing: install Debian's burrow and zookeeper (tools/ci/ensure-deps.sh --test-clients)`);
+
+let tc: TestCluster;
+let dir: string;
+let zk: ZooKeeper | undefined;
+const burrows: Burrow[] = [];
+
+async function produce(partition: number, count: number): Promise<void> {
+  const lines = Array.from({ length: count }, (_, i) => `p${partition}-${i}`).join('\n') + '\n';
+  const res = await runCli(['produce', TOPIC, '--partition', String(partition), '--bootstrap-server', tc.bootstrap], { input: lines });
+  if (res.code !== 0) throw new Error(`dms produce: ${res.stderr}`);
+}
+
+/** kafka-python commits `offsets` (partition → offset) for GROUP, as a standalone consumer. */
+async function commit(offsets: Record<number, number>): Promise<void> {
+  const script = join(repoRoot(), 'tools', 'compat', 'python', 'commit_offsets.py');
+  const args = Object.entries(offsets).map(([p, o]) => `${p}=${o}`);
+  const res = await runProcess(PYTHON, [script, tc.bootstrap, GROUP, TOPIC, ...args], { timeoutMs: 60_000 });
+  if (res.code !== 0) throw new Error(`commit_offsets.py exited ${res.code}: ${res.stderr.slice(-2000)}`);
+  expect(JSON.parse(res.stdout.trim().split('\n').pop()!)).toEqual(Object.fromEntries(Object.entries(offsets).map(([p, o]) => [p, o])));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dms-compat-burrow-'));
+  [tc, zk] = await Promise.all([startTestCluster({ brokers: 1, controllers: 1, gateways: 2 }), startZooKeeper(join(dir, 'zookeeper'))]);
+  const created = await runCli(['topics', 'create', TOPIC, '--partitions', '3', '--bootstrap-server', tc.bootstrap]);
+  if (created.code !== 0) throw new Error(`dms topics create: ${created.stderr}`);
+  await produce(0, 10);
+  await produce(1, 4);
+  await commit({ 0: 6, 1: 4 });
+  const servers = [1, 2].map((id) => `127.0.0.1:${tc.cluster.service('gateway', id).ports.kafkaPort}`);
+  for (const [cluster, kafkaVersion] of [['kafka2', '2.0.0'], ['kafka011', '0.11.0']]) {
+    burrows.push(await startBurrow({ dir: join(dir, cluster), servers, zookeeper: zk.address, kafkaVersion, cluster }));
+  }
+}, 240_000);
+
+afterAll(async () => {
+  try {
+    await Promise.all(burrows.map((b) => b.stop()));
+    await zk?.stop();
+    await cleanup();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+/** Both Burrows (kafka-version 2.0.0 and 0.11.0) report `expected` (partition → [committed, lag]). */
+async function bothReport(expected: Record<number, [number, number]>, totalLag: number): Promise<void> {
+  const reports = await Promise.all(burrows.slice(0, 2).map((b) => waitForLag(b, GROUP, expected)));
+  for (const r of reports) {
+    expect(r.partitions.map((p) => [p.topic, p.partition])).toEqual([[TOPIC, 0], [TOPIC, 1]]);
+    expect(r.totallag).toBe(totalLag);
+  }
+}
+
+it('lists the group and reports lag = end offset − committed offset (kafka-version 2.0.0 and 0.11.0)', async () => {
+  for (const b of burrows) {
+    await waitFor(`${GROUP} among Burrow ${b.cluster}'s consumers`, async () => (await b.consumers()).includes(GROUP), 60_000, 500);
+    expect(await b.topicOffsets(TOPIC)).toEqual([10, 4, 0]);
+  }
+  // Partition 2 has no commit: Burrow reports only the partitions the group committed.
+  await bothReport({ 0: [6, 4], 1: [4, 0] }, 4);
+}, 150_000);
+
+it('sees the lag grow when records are produced and shrink when the group commits', async () => {
+  await produce(1, 5);
+  await bothReport({ 0: [6, 4], 1: [4, 5] }, 9);
+  await commit({ 0: 10, 1: 7 });
+  await bothReport({ 0: [10, 0], 1: [7, 2] }, 2);
+  expect(tc.unexpectedExits).toEqual([]);
+}, 150_000);
+
+it('a kafka-version older than 0.11 fetches below v4: the gateway closes it as Kafka 4 does and names the request', async () => {
+  // "0.10.2" is what Burrow uses when no kafka-version is given: sarama sends Fetch v3.
+  const old = await startBurrow({ dir: join(dir, 'kafka0102'), servers: [tc.bootstrap], zookeeper: zk!.address, kafkaVersion: '0.10.2', cluster: 'kafka0102' });
+  burrows.push(old);
+  const gatewayLog = join(tc.dataDir, 'logs', 'gateway-1.log');
+  const refusal = await waitFor('the gateway to log the refused Fetch v3 of burrow-kafka0102', () => readFileSync(gatewayLog, 'utf8').split('\n')
+    .filter((l) => l.includes('unsupported version of a Kafka API')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.clientId === 'burrow-kafka0102'), 60_000, 500);
+  expect(refusal).toMatchObject({ api: 'Fetch', apiKey: 1, apiVersion: 3, served: expect.stringMatching(/^4-/) });
+  // Its cluster module (Metadata, ListOffsets v1) works; its consumer module gets no record.
+  await waitFor('the old Burrow to read the end offsets', async () => JSON.stringify(await old.topicOffsets(TOPIC)) === JSON.stringify([10, 9, 0]), 60_000, 500);
+  expect(await old.consumers()).toEqual([]);
+  expect(old.log()).toMatch(/consume error/);
+  expect(tc.unexpectedExits).toEqual([]);
+}, 90_000);
