@@ -88,7 +88,7 @@ export interface BurrowPartitionLag {
   partition: number;
   status: string;
   /** The last committed offset Burrow decoded from __consumer_offsets. */
-  end: { offset: number };
+  end: { offset: number } | null;
   current_lag: number;
 }
 
@@ -211,12 +211,12 @@ export async function waitForLag(burrow: Burrow, group: string, expected: Record
   try {
     return await waitFor(`Burrow (${burrow.cluster}) to report ${JSON.stringify(expected)} for ${group}`, async () => {
       last = await burrow.lag(group);
-      const got = new Map(last.partitions.map((p) => [p.partition, [p.end.offset, p.current_lag]]));
+      const got = new Map(last.partitions.map((p) => [p.partition, [p.end?.offset, p.current_lag]]));
       const ok = Object.entries(expected).every(([p, [offset, lag]]) => got.get(Number(p))?.[0] === offset && got.get(Number(p))?.[1] === lag);
       return ok && last;
     }, timeoutMs, 500);
   } catch (e) {
-    const seen = last?.partitions.map((p) => [p.partition, p.end.offset, p.current_lag]);
+    const seen = last?.partitions.map((p) => [p.partition, p.end?.offset, p.current_lag]);
     throw new Error(`${(e as Error).message}; last report [partition, committed, lag]: ${JSON.stringify(seen)}`);
   }
 }
