@@ -3,7 +3,8 @@
 // offset, with the kafka-version Burrow recommends for Kafka 2.x ("2.0.0") and with the oldest
 // one whose requests Kafka 4 still serves ("0.11.0": Fetch v4). Older kafka-versions make sarama
 // fetch __consumer_offsets with Fetch v0-v3, which Kafka 4 and DMS refuse by closing the
-// connection; the last case checks that refusal is what happens and that the gateway names it.
+// connection; the last case checks that, with Burrow's default and oldest kafka-version (0.8),
+// the end offsets still come through ListOffsets v0 and the refused fetch is named in the log.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,16 +88,17 @@ it('sees the lag grow when records are produced and shrink when the group commit
   expect(tc.unexpectedExits).toEqual([]);
 }, 150_000);
 
-it('a kafka-version older than 0.11 fetches below v4: the gateway closes it as Kafka 4 does and names the request', async () => {
-  // "0.10.2" is what Burrow uses when no kafka-version is given: sarama sends Fetch v3.
-  const old = await startBurrow({ dir: join(dir, 'kafka0102'), servers: [tc.bootstrap], zookeeper: zk!.address, kafkaVersion: '0.10.2', cluster: 'kafka0102' });
+it('kafka-version 0.8 (Burrow\'s default, its oldest): end offsets through ListOffsets v0; its Fetch v0 is refused as Kafka 4 refuses it, and named', async () => {
+  // sarama at V0_8_2_0 sends Metadata v0, ListOffsets v0 (served: Kafka 4 removed it, DMS keeps
+  // it) and Fetch v0 (refused: the connection is closed, as Kafka 4 closes it).
+  const old = await startBurrow({ dir: join(dir, 'kafka08'), servers: [tc.bootstrap], zookeeper: zk!.address, kafkaVersion: '0.8', cluster: 'kafka08' });
   burrows.push(old);
   const gatewayLog = join(tc.dataDir, 'logs', 'gateway-1.log');
-  const refusal = await waitFor('the gateway to log the refused Fetch v3 of burrow-kafka0102', () => readFileSync(gatewayLog, 'utf8').split('\n')
+  const refusal = await waitFor('the gateway to log the refused Fetch v0 of burrow-kafka08', () => readFileSync(gatewayLog, 'utf8').split('\n')
     .filter((l) => l.includes('unsupported version of a Kafka API')).map((l) => JSON.parse(l) as Record<string, unknown>)
-    .find((l) => l.clientId === 'burrow-kafka0102'), 60_000, 500);
-  expect(refusal).toMatchObject({ api: 'Fetch', apiKey: 1, apiVersion: 3, served: expect.stringMatching(/^4-/) });
-  // Its cluster module (Metadata, ListOffsets v1) works; its consumer module gets no record.
+    .find((l) => l.clientId === 'burrow-kafka08'), 60_000, 500);
+  expect(refusal).toMatchObject({ api: 'Fetch', apiKey: 1, apiVersion: 0, served: expect.stringMatching(/^4-/) });
+  // Its cluster module reads every partition's end offset; its consumer module gets no record.
   await waitFor('the old Burrow to read the end offsets', async () => JSON.stringify(await old.topicOffsets(TOPIC)) === JSON.stringify([10, 9, 0]), 60_000, 500);
   expect(await old.consumers()).toEqual([]);
   expect(old.log()).toMatch(/consume error/);
