@@ -8,17 +8,22 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { partitionKey, partitionState, type PartitionState } from '@dms/cluster';
 import { waitFor } from '@dms/devcluster';
+import { groupPartition, OFFSETS_TOPIC } from '@dms/groups';
 import { cleanup, repoRoot, runCli, runProcess, startTestCluster, type TestCluster } from '@dms/testing';
 import { BURROW_BIN, startBurrow, startZooKeeper, waitForLag, type Burrow, type ZooKeeper } from './burrow-runner';
 
 const PYTHON = process.env.DMS_COMPAT_PYTHON ?? '/usr/bin/python3';
 const TOPIC = 'burrow-lag';
 const GROUP = 'burrow-group';
+const OFFSETS_PARTITIONS = 5;
 
 if (!existsSync(BURROW_BIN)) throw new Error(`${BURROW_BIN} is missing: install Debian's burrow and zookeeper (tools/ci/ensure-deps.sh --test-clients)`);
 
 let tc: TestCluster;
+let etcd: Etcd3;
 let dir: string;
 let zk: ZooKeeper | undefined;
 const burrows: Burrow[] = [];
@@ -40,8 +45,12 @@ async function commit(offsets: Record<number, number>): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dms-compat-burrow-'));
-  [tc, zk] = await Promise.all([startTestCluster({ brokers: 1, controllers: 1, gateways: 2 }), startZooKeeper(join(dir, 'zookeeper'))]);
-  const created = await runCli(['topics', 'create', TOPIC, '--partitions', '3', '--bootstrap-server', tc.bootstrap]);
+  [tc, zk] = await Promise.all([
+    startTestCluster({ brokers: 3, controllers: 1, gateways: 2, config: { controller: { 'offsets.topic.num.partitions': OFFSETS_PARTITIONS } } }),
+    startZooKeeper(join(dir, 'zookeeper')),
+  ]);
+  etcd = new Etcd3({ hosts: tc.etcdEndpoint });
+  const created = await runCli(['topics', 'create', TOPIC, '--partitions', '3', '--replication-factor', '3', '--bootstrap-server', tc.bootstrap]);
   if (created.code !== 0) throw new Error(`dms topics create: ${created.stderr}`);
   await produce(0, 10);
   await produce(1, 4);
@@ -56,11 +65,20 @@ afterAll(async () => {
   try {
     await Promise.all(burrows.map((b) => b.stop()));
     await zk?.stop();
+    etcd?.close();
     await cleanup();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+/** The storage state of the __consumer_offsets partition that coordinates GROUP. */
+async function offsetsState(): Promise<PartitionState> {
+  const raw = await etcd.get(partitionKey('dms', OFFSETS_TOPIC, groupPartition(GROUP, OFFSETS_PARTITIONS))).buffer();
+  const state = raw && partitionState.decode(raw);
+  if (!state) throw new Error(`no state for the offsets partition of ${GROUP}`);
+  return state;
+}
 
 /** Both Burrows (kafka-version 2.0.0 and 0.11.0) report `expected` (partition → [committed, lag]). */
 async function bothReport(expected: Record<number, [number, number]>, totalLag: number): Promise<void> {
@@ -104,3 +122,18 @@ it('kafka-version 0.8 (Burrow\'s default, its oldest): end offsets through ListO
   expect(old.log()).toMatch(/consume error/);
   expect(tc.unexpectedExits).toEqual([]);
 }, 90_000);
+
+it('keeps reading __consumer_offsets when the coordinator\'s broker is killed: a commit to the new coordinator shows', async () => {
+  const before = await waitFor('the offsets partition with 3 in-sync replicas', async () => {
+    const st = await offsetsState();
+    return st.isr.length === 3 && st;
+  }, 60_000, 500);
+  await tc.cluster.kill('broker', before.leader, 'SIGKILL');
+  await waitFor('a new leader of the offsets partition', async () => {
+    const st = await offsetsState();
+    return st.leader >= 0 && st.leader !== before.leader;
+  }, 90_000, 500);
+  await commit({ 0: 10, 1: 8 });
+  await bothReport({ 0: [10, 0], 1: [8, 1] }, 1);
+  expect(tc.unexpectedExits).toEqual([]);
+}, 180_000);
