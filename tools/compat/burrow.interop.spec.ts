@@ -1,9 +1,9 @@
 // Burrow 1.2.1 (Debian; sarama 1.22), LinkedIn's lag monitor built for Kafka 2.x, against a real
 // cluster of 3 brokers and 2 gateways: it lists a group and reports its lag as end offset − committed
-// offset, with the kafka-version Burrow recommends for Kafka 2.x ("2.0.0") and with the oldest
+// offset, with the kafka-version a Kafka 2.x deployment sets ("2.0.0") and with the oldest
 // one whose requests Kafka 4 still serves ("0.11.0": Fetch v4). Older kafka-versions make sarama
 // fetch __consumer_offsets with Fetch v0-v3, which Kafka 4 and DMS refuse by closing the
-// connection; the last case checks that, with Burrow's default and oldest kafka-version (0.8),
+// connection; the third case checks that, with Burrow's default and oldest kafka-version (0.8),
 // the end offsets still come through ListOffsets v0 and the refused fetch is named in the log.
 // Last, the broker leading the group's __consumer_offsets partition is killed: Burrow goes on
 // reading the partition from its new leader.
