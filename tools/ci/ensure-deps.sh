@@ -16,13 +16,16 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)  # every dms dev up makes 
 # anyway, so only a root install asks for it.
 if [ "$(id -u)" = 0 ] && ! command -v nft >/dev/null 2>&1; then need+=(nftables); fi
 # The clients of the compatibility suite (tools/compat), from Debian: sarama's Go sources built
-# offline with Debian's Go (cgo, for its zstd), and the Python clients with their codec modules.
+# offline with Debian's Go (cgo, for its zstd), the Python clients with their codec modules, and
+# Burrow.
 if [ "${1:-}" = "--test-clients" ]; then
   installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
   command -v go >/dev/null 2>&1 || need+=(golang-go)
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
   # chromium: the console's browser tests drive Debian's build through playwright-core.
-  for pkg in golang-github-shopify-sarama-dev python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard chromium; do
+  # burrow: LinkedIn's lag monitor (Debian 1.2.1, sarama 1.22), which needs a ZooKeeper for its
+  # own coordination: Debian's zookeeper (Java), started by the spec on a loopback port.
+  for pkg in golang-github-shopify-sarama-dev python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard chromium burrow zookeeper; do
     installed "$pkg" || need+=("$pkg")
   done
 fi
