@@ -17,6 +17,7 @@ import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition
 import type { ConfigManager } from './config-manager';
 import type { ControlledShutdownResult } from './controlled-shutdown';
 import type { SetCordonResult } from './cordon';
+import type { DecommissionResult } from './balance/decommission';
 import type { ProducerIdBlock } from './producer-id-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
 import type { ReassignmentRequest, ReassignmentResult } from './reassign-partitions';
@@ -45,6 +46,8 @@ export interface ControllerServiceState {
   controlledShutdown?(brokerId: number): Promise<ControlledShutdownResult>;
   /** Cordons or uncordons a broker (only called while leader). */
   setBrokerCordon?(brokerId: number, cordoned: boolean): Promise<SetCordonResult>;
+  /** Starts or cancels a broker decommission (only called while leader). */
+  decommissionBroker?(brokerId: number, cancel: boolean): Promise<DecommissionResult>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -63,6 +66,7 @@ export interface ControllerHandlers {
   alterPartitionReassignments(req: clusterV1.AlterPartitionReassignmentsRequest): Promise<clusterV1.AlterPartitionReassignmentsResponse>;
   controlledShutdown(req: clusterV1.ControlledShutdownRequest): Promise<clusterV1.ControlledShutdownResponse>;
   setBrokerCordon(req: clusterV1.SetBrokerCordonRequest): Promise<clusterV1.SetBrokerCordonResponse>;
+  decommissionBroker(req: clusterV1.DecommissionBrokerRequest): Promise<clusterV1.DecommissionBrokerResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -173,6 +177,10 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !state.setBrokerCordon) return { ...NOT_CONTROLLER, wasCordoned: false };
       return state.setBrokerCordon(req.brokerId, req.cordoned);
     },
+    async decommissionBroker(req) {
+      if (!state.isLeader() || !state.decommissionBroker) return { ...NOT_CONTROLLER, replicas: -1, leaders: -1 };
+      return state.decommissionBroker(req.brokerId, req.cancel);
+    },
   };
 }
 
@@ -203,5 +211,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     alterPartitionReassignments: unary(h.alterPartitionReassignments),
     controlledShutdown: unary(h.controlledShutdown),
     setBrokerCordon: unary(h.setBrokerCordon),
+    decommissionBroker: unary(h.decommissionBroker),
   };
 }

@@ -29,6 +29,9 @@ import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
 import { controlledShutdown, ShuttingDownBrokers } from './controlled-shutdown';
 import { setBrokerCordon } from './cordon';
+import { AutoBalancer, type AutoBalanceSettings } from './balance/auto-balancer';
+import { autoBalanceMetrics } from './balance/balance-metrics';
+import { decommissionBroker } from './balance/decommission';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
@@ -37,6 +40,15 @@ import { reassignPartitions } from './reassign-partitions';
 import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
 import type { PartitionLimits } from './partition-limits';
+
+/** Defaults of the auto.balance.* keys (config.ts documents each). */
+export const DEFAULT_AUTO_BALANCE: AutoBalanceSettings = {
+  enable: true,
+  intervalMs: 30_000,
+  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10 },
+  maxConcurrentMoves: 10,
+  availabilityTimeoutMs: 900_000,
+};
 
 export interface ControllerOptions {
   id: number;
@@ -59,6 +71,8 @@ export interface ControllerOptions {
   uncleanLeaderElection?: boolean;
   /** Kafka's auto.leader.rebalance.enable (default true) and its two tuning keys. */
   autoLeaderRebalance?: { enable: boolean; intervalMs: number; imbalancePercentage: number };
+  /** The self-balancer's auto.balance.* keys (defaults: DEFAULT_AUTO_BALANCE). */
+  autoBalance?: Partial<AutoBalanceSettings>;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
   log?: Log;
@@ -83,6 +97,8 @@ export class Controller extends EventEmitter {
   readonly configManager: ConfigManager;
   readonly producerIds: ProducerIdManager;
   readonly rebalancer: LeaderRebalancer | undefined;
+  /** The self-balancer (runs its rounds only while this controller leads). */
+  readonly balancer: AutoBalancer;
   /** Brokers in controlled shutdown (kept off ISRs and preferred elections until they re-register). */
   readonly shuttingDown: ShuttingDownBrokers;
   private server?: Server;
@@ -142,6 +158,19 @@ export class Controller extends EventEmitter {
           log: this.log,
         })
       : undefined;
+    this.balancer = new AutoBalancer({
+      client: this.client,
+      view: this.view,
+      clusterName: opts.clusterName,
+      controllerId: opts.id,
+      fence: () => this.election.revision,
+      settings: { ...DEFAULT_AUTO_BALANCE, ...opts.autoBalance },
+      reassign: (requests) =>
+        reassignPartitions({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, requests),
+      elect: (targets) => this.electLeaders('preferred', targets),
+      log: this.log,
+    });
+    if (opts.meter) autoBalanceMetrics(opts.meter, this.balancer, () => this.election.isLeader);
     this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.producerIds = new ProducerIdManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
@@ -150,6 +179,7 @@ export class Controller extends EventEmitter {
       // A new leader first checks every partition: brokers may have died while nobody led.
       this.reconciler.trigger();
       void this.ensureClusterId(rev);
+      void this.balancer.round();
     });
     this.election.on('lost-leadership', (reason: string) => this.emit('lost-leadership', reason));
     this.session.on('lost', () => void this.renewSession());
@@ -207,6 +237,11 @@ export class Controller extends EventEmitter {
         ),
       setBrokerCordon: (brokerId, cordoned) =>
         setBrokerCordon({ client: this.client, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, cordoned),
+      decommissionBroker: async (brokerId, cancel) => {
+        const res = await decommissionBroker({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, cancel);
+        if (res.errorCode === 0) void this.balancer.round();
+        return res;
+      },
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);
@@ -217,6 +252,7 @@ export class Controller extends EventEmitter {
     await this.view.ready;
     this.reconciler.start();
     this.rebalancer?.start();
+    this.balancer.start();
     this.election.start();
     this.started = true;
   }
@@ -236,6 +272,7 @@ export class Controller extends EventEmitter {
     this.stopped = true;
     this.reconciler.stop();
     this.rebalancer?.stop();
+    this.balancer.stop();
     await this.election.stop().catch(() => undefined);
     if (this.server) await stopServer(this.server, 2000);
     await this.view.close().catch(() => undefined);
