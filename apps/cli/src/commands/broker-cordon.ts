@@ -20,7 +20,7 @@ export interface CordonOptions {
   internalSslKeyLocation?: string;
 }
 
-function etcdOf(o: CordonOptions, timeoutMs: number): { client: Etcd3; clusterName: string } {
+export function etcdOf(o: CordonOptions, timeoutMs: number): { client: Etcd3; clusterName: string } {
   const { endpoint, clusterName, tls } = resolveTarget(o);
   const client = new Etcd3({
     ...etcdClientOptions({
@@ -34,10 +34,19 @@ function etcdOf(o: CordonOptions, timeoutMs: number): { client: Etcd3; clusterNa
   return { client, clusterName };
 }
 
-function timeoutOf(o: CordonOptions): number {
+export function timeoutOf(o: CordonOptions): number {
   const ms = Number(o.timeout);
   if (!Number.isInteger(ms) || ms <= 0) throw new Error(`--timeout must be a positive integer (ms), got '${o.timeout}'`);
   return ms;
+}
+
+/** The internal mutual TLS of an operator: --internal-ssl-* files, else the dev cluster's admin certificate (dms://admin/0). */
+export function operatorTls(o: CordonOptions): ReturnType<typeof loadInternalTls> {
+  const given = o.internalSslCaLocation || o.internalSslCertificateLocation || o.internalSslKeyLocation;
+  const dev = given ? undefined : devAdminCertificate(resolve(o.dataDir));
+  return loadInternalTls(dev
+    ? { ca: dev.ca, cert: dev.cert, key: dev.key }
+    : { ca: o.internalSslCaLocation ?? '', cert: o.internalSslCertificateLocation ?? '', key: o.internalSslKeyLocation ?? '' });
 }
 
 /** Cordons (`cordoned` true) or uncordons one broker; exit code. */
@@ -53,12 +62,7 @@ export async function setCordon(o: CordonOptions, idArg: string, cordoned: boole
   let tls;
   try {
     timeoutMs = timeoutOf(o);
-    // Without --internal-ssl-* a dev cluster's own operator certificate (dms://admin/0) is used.
-    const given = o.internalSslCaLocation || o.internalSslCertificateLocation || o.internalSslKeyLocation;
-    const dev = given ? undefined : devAdminCertificate(resolve(o.dataDir));
-    tls = loadInternalTls(dev
-      ? { ca: dev.ca, cert: dev.cert, key: dev.key }
-      : { ca: o.internalSslCaLocation ?? '', cert: o.internalSslCertificateLocation ?? '', key: o.internalSslKeyLocation ?? '' });
+    tls = operatorTls(o);
   } catch (e) {
     return fail((e as Error).message);
   }
