@@ -115,6 +115,69 @@ export class LoadModel {
     return out;
   }
 
+  /** The bands of every goal for a topic (and overall) as the model stands. */
+  bands(topic: string): Record<Goal, { lower: number; upper: number }> {
+    const n = this.brokers.length;
+    const { replicaPercent, leaderPercent, diskPercent } = this.thresholds;
+    const tt = this.topicTotals.get(topic) ?? { replicas: 0, leaders: 0 };
+    return {
+      topicReplicas: countBand(tt.replicas, n, replicaPercent),
+      replicas: countBand(this.sumReplicas, n, replicaPercent),
+      disk: diskBand(this.sumBytes, n, diskPercent),
+      topicLeaders: countBand(tt.leaders, n, leaderPercent),
+      leaders: countBand(this.sumLeaders, n, leaderPercent),
+    };
+  }
+
+  /**
+   * The change of every goal's excess when `from` gives `to` some load of `topic` (a replica, a
+   * preferred leadership, bytes) — exact for moves among the model's brokers, which leave every
+   * total (so every band) as it is. A broker outside the model contributes nothing.
+   */
+  shiftDelta(topic: string, bands: Record<Goal, { lower: number; upper: number }>, from: number, to: number, d: { replicas: number; leaders: number; bytes: number }): Record<Goal, number> {
+    const out: Record<Goal, number> = { topicReplicas: 0, replicas: 0, disk: 0, topicLeaders: 0, leaders: 0 };
+    const side = (b: number, sign: 1 | -1) => {
+      const c = this.total.get(b);
+      if (!c) return;
+      const t = this.perTopic.get(topic)?.get(b) ?? { replicas: 0, leaders: 0, bytes: 0 };
+      const diff = (v: number, dv: number, band: { lower: number; upper: number }) => bandExcess(v + dv, band) - bandExcess(v, band);
+      out.topicReplicas += diff(t.replicas, sign * d.replicas, bands.topicReplicas);
+      out.replicas += diff(c.replicas, sign * d.replicas, bands.replicas);
+      out.disk += Math.round(bandExcess(c.bytes + sign * d.bytes, bands.disk)) - Math.round(bandExcess(c.bytes, bands.disk));
+      out.topicLeaders += diff(t.leaders, sign * d.leaders, bands.topicLeaders);
+      out.leaders += diff(c.leaders, sign * d.leaders, bands.leaders);
+    };
+    side(from, -1);
+    side(to, 1);
+    return out;
+  }
+
+  /**
+   * Brokers above some goal's band (replicas, disk) for this topic or overall, and those below:
+   * a copy can lower an excess only from the first or to the second; `leadersOff` says whether
+   * a reorder can help at all.
+   */
+  outliers(topic: string): { over: Set<number>; under: Set<number>; leadersOff: boolean } {
+    const n = this.brokers.length;
+    const { replicaPercent, leaderPercent, diskPercent } = this.thresholds;
+    const tt = this.topicTotals.get(topic) ?? { replicas: 0, leaders: 0 };
+    const tr = countBand(tt.replicas, n, replicaPercent);
+    const gr = countBand(this.sumReplicas, n, replicaPercent);
+    const dk = diskBand(this.sumBytes, n, diskPercent);
+    const tl = countBand(tt.leaders, n, leaderPercent);
+    const gl = countBand(this.sumLeaders, n, leaderPercent);
+    const over = new Set<number>();
+    const under = new Set<number>();
+    let leadersOff = false;
+    for (const [b, c] of this.total) {
+      const t = this.perTopic.get(topic)?.get(b) ?? { replicas: 0, leaders: 0, bytes: 0 };
+      if (t.replicas > tr.upper || c.replicas > gr.upper || c.bytes > dk.upper || t.leaders > tl.upper || c.leaders > gl.upper) over.add(b);
+      if (t.replicas < tr.lower || c.replicas < gr.lower || c.bytes < dk.lower || t.leaders < tl.lower || c.leaders < gl.lower) under.add(b);
+      if (bandExcess(t.leaders, tl) > 0 || bandExcess(c.leaders, gl) > 0) leadersOff = true;
+    }
+    return { over, under, leadersOff };
+  }
+
   /** Total excess of every goal over all brokers and topics (zero when balanced). */
   totalExcess(): Record<Goal, number> {
     const out: Record<Goal, number> = { topicReplicas: 0, replicas: 0, disk: 0, topicLeaders: 0, leaders: 0 };

@@ -245,43 +245,54 @@ function balance(
   const maxEvaluations = settings.maxEvaluations ?? 2_000_000;
   const limit = settings.maxConcurrentMoves + MAX_BALANCE_AHEAD;
   for (let n = 0; n < limit && evaluations < maxEvaluations; n++) {
-    const total = model.totalExcess();
-    if (GOALS.every((g) => total[g] === 0)) return;
-    const globalOff = total.replicas > 0 || total.disk > 0 || total.leaders > 0;
-    let best: { p: PlannerPartition; to: number[]; delta: Record<Goal, number>; copies: boolean } | undefined;
-    const consider = (p: PlannerPartition, to: number[], copies: boolean) => {
+    type Candidate = { p: PlannerPartition; i: number; b: number; delta: Record<Goal, number>; copies: boolean };
+    let best: Candidate | undefined;
+    const bandsOf = new Map<string, ReturnType<LoadModel['bands']>>();
+    const consider = (p: PlannerPartition, i: number, b: number, copies: boolean, from: number, onto: number, leaders: number) => {
       evaluations++;
-      const delta = deltaOf(model, p, p.state.replicas, to);
+      let bands = bandsOf.get(p.topic);
+      if (!bands) bandsOf.set(p.topic, (bands = model.bands(p.topic)));
+      const delta = model.shiftDelta(p.topic, bands, from, onto, { replicas: copies ? 1 : 0, leaders, bytes: copies ? p.bytes : 0 });
       if (!improves(delta)) return;
       const cmp = best ? compareDelta(delta, best.delta) : -1;
       // Equal gains: a reorder (nothing copied) over a copy, then the smaller partition.
-      if (cmp < 0 || (cmp === 0 && best && (Number(copies) - Number(best.copies) || p.bytes - best.p.bytes) < 0)) best = { p, to, delta, copies };
+      if (cmp < 0 || (cmp === 0 && best && (Number(copies) - Number(best.copies) || p.bytes - best.p.bytes) < 0)) best = { p, i, b, delta, copies };
     };
+    // A copy lowers an excess only from a broker above a band or to one below; a reorder only
+    // when some leader count is off. Computed once per topic per step.
+    const outliers = new Map<string, ReturnType<LoadModel['outliers']>>();
     for (const p of eligible) {
       if (evaluations >= maxEvaluations) break;
       if (moved.has(tp(p))) continue;
-      const topicTotal = model.excess(p.topic, model.brokers);
-      if (!globalOff && topicTotal.topicReplicas === 0 && topicTotal.topicLeaders === 0) continue;
+      let o = outliers.get(p.topic);
+      if (!o) outliers.set(p.topic, (o = model.outliers(p.topic)));
+      if (o.over.size === 0 && o.under.size === 0) continue;
       const replicas = p.state.replicas;
-      const racks = new Set(replicas.map((id) => rackOf(brokers, id))).size;
+      const racks = replicas.map((id) => rackOf(brokers, id));
       for (let i = 0; i < replicas.length; i++) {
-        if (!model.has(replicas[i]!)) continue;
+        const a = replicas[i]!;
+        if (!model.has(a)) continue;
+        // Taking `a` away loses its rack when no other replica shares it; `b` must then bring a new one.
+        const losesRack = racks.filter((r) => r === racks[i]).length === 1;
         for (const b of model.brokers) {
-          if (replicas.includes(b)) continue;
-          const to = [...replicas];
-          to[i] = b;
-          if (new Set(to.map((id) => rackOf(brokers, id))).size < racks) continue;
-          consider(p, to, true);
+          if (replicas.includes(b) || !(o.over.has(a) || o.under.has(b))) continue;
+          if (losesRack) {
+            const rb = rackOf(brokers, b);
+            if (rb !== racks[i] && racks.some((r, j) => j !== i && r === rb)) continue;
+          }
+          consider(p, i, b, true, a, b, i === 0 ? 1 : 0);
         }
-        if (i > 0 && p.state.isr.includes(replicas[i]!)) consider(p, [replicas[i]!, ...replicas.filter((_, j) => j !== i)], false);
+        if (i > 0 && o.leadersOff && p.state.isr.includes(a)) consider(p, i, a, false, replicas[0]!, a, 1);
       }
     }
     if (!best) return;
-    const { p, to, copies } = best as { p: PlannerPartition; to: number[]; copies: boolean };
+    const chosen: Candidate = best;
+    const { p, i, b, copies } = chosen;
+    const to = copies ? p.state.replicas.map((id, j) => (j === i ? b : id)) : [b, ...p.state.replicas.filter((_, j) => j !== i)];
     model.apply(p.topic, p.state.replicas, p.bytes, -1);
     model.apply(p.topic, to, p.bytes, 1);
     moved.add(tp(p));
-    const goal = GOALS.find((g) => (best as { delta: Record<Goal, number> }).delta[g] !== 0) ?? 'replicas';
+    const goal = GOALS.find((g) => chosen.delta[g] !== 0) ?? 'replicas';
     take({ topic: p.topic, partition: p.partition, from: [...p.state.replicas], to, reason: goal, bytes: copies ? p.bytes : 0, copy: copies });
   }
 }
