@@ -71,7 +71,11 @@ export interface ControllerOptions {
   uncleanLeaderElection?: boolean;
   /** Kafka's auto.leader.rebalance.enable (default true) and its two tuning keys. */
   autoLeaderRebalance?: { enable: boolean; intervalMs: number; imbalancePercentage: number };
-  /** The self-balancer's auto.balance.* keys (defaults: DEFAULT_AUTO_BALANCE). */
+  /**
+   * The self-balancer's auto.balance.* keys over DEFAULT_AUTO_BALANCE. The process always passes
+   * them (the config key defaults to on); a Controller built without them (specs that write
+   * brokers and partitions by hand) balances nothing, but still decommissions.
+   */
   autoBalance?: Partial<AutoBalanceSettings>;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
@@ -164,7 +168,7 @@ export class Controller extends EventEmitter {
       clusterName: opts.clusterName,
       controllerId: opts.id,
       fence: () => this.election.revision,
-      settings: { ...DEFAULT_AUTO_BALANCE, ...opts.autoBalance },
+      settings: { ...DEFAULT_AUTO_BALANCE, ...(opts.autoBalance ?? { enable: false }) },
       reassign: (requests) =>
         reassignPartitions({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, requests),
       elect: (targets) => this.electLeaders('preferred', targets),
