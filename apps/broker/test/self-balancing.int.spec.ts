@@ -137,7 +137,7 @@ it('refuses a decommission the remaining brokers cannot hold, then empties a bro
   }, 60_000, 200);
   process.stdout.write(`decommission: broker 2 emptied in ${Date.now() - started} ms\n`);
   const list = await runCli(['brokers', 'list', '--data-dir', tc.dataDir, '--json'], { timeoutMs: 30_000 });
-  expect((JSON.parse(list.stdout) as { id: number; cordoned: boolean }[]).find((b) => b.id === 2)).toMatchObject({ cordoned: true });
+  expect((JSON.parse(list.stdout) as { id: number; cordoned: boolean }[]).find((b) => b.id === 2)).toMatchObject({ cordoned: true, decommissioning: true });
 
   // Stopped now, it leaves nothing under-replicated.
   await tc.cluster.kill('broker', 2, 'SIGTERM');
