@@ -137,22 +137,18 @@ export class AutoBalancer {
         finished.push(m);
       }
 
-      const started = await this.start_(plan.moves, now);
-      inFlight.push(...started.filter((m) => m.copy).map((m) => ({ topic: m.topic, partition: m.partition, target: m.to, reason: m.reason, bytes: m.bytes, startedAtMs: now })));
-      movesCompleted += started.filter((m) => !m.copy).length;
-      // Leadership follows the new preferred replica once a move completes or a reorder is written.
-      const elect = [...finished, ...started.filter((m) => !m.copy)].map(({ topic, partition }) => ({ topic, partition }));
-      if (elect.length > 0) await this.opts.elect(elect).catch((e: unknown) => this.log.warn({ err: errMessage(e) }, 'auto balance: preferred election failed; the leader rebalancer retries'));
-      if (finished.length > 0) await this.opts.throttle?.finished(finished);
-
+      // Written ahead: the moves about to start are in the record before they start, so a
+      // controller that dies in between leaves the next leader a list it can check (a move that
+      // never started is simply dropped: its partition shows neither the move nor its target).
+      const planned = plan.moves.map((m) => ({ topic: m.topic, partition: m.partition, target: m.to, reason: m.reason, bytes: m.bytes, startedAtMs: now }));
       const status: BalanceStatusRecord = {
         updatedAtMs: now,
         controllerId: this.opts.controllerId,
         state: plan.state,
         reason: plan.reason,
         absentSince: Object.fromEntries([...absentSince].map(([id, t]) => [String(id), t])),
-        inFlight,
-        pendingMoves: plan.pending.length + plan.moves.length - started.length,
+        inFlight: [...inFlight, ...planned],
+        pendingMoves: plan.pending.length,
         pendingBytes: plan.pending.reduce((n, m) => n + m.bytes, 0),
         movesCompleted,
         bytesMoved,
@@ -162,6 +158,12 @@ export class AutoBalancer {
       await fencedTxn(client, controllerLeaderKey(clusterName), fence).then(client.put(balanceStatusKey(clusterName)).value(balanceStatusRecord.encode(status))).commit();
       this.last = status;
       this.lastPlan = plan;
+
+      const started = await this.start_(plan.moves, now);
+      // Leadership follows the new preferred replica once a move completes or a reorder is written.
+      const elect = [...finished, ...started.filter((m) => !m.copy)].map(({ topic, partition }) => ({ topic, partition }));
+      if (elect.length > 0) await this.opts.elect(elect).catch((e: unknown) => this.log.warn({ err: errMessage(e) }, 'auto balance: preferred election failed; the leader rebalancer retries'));
+      if (finished.length > 0) await this.opts.throttle?.finished(finished);
       if (started.length > 0 || finished.length > 0) {
         this.log.info({ state: plan.state, started: started.map((m) => `${m.topic}-${m.partition} ${m.from.join(',')}->${m.to.join(',')} (${m.reason})`), finished: finished.length, pending: status.pendingMoves }, 'auto balance round');
       }
