@@ -6,9 +6,9 @@ import { startEtcd, waitFor, type EtcdProcess } from '@dms/devcluster';
 import { ClusterView } from './cluster-view';
 import { LeaderElection } from './election';
 import { fencedTxn, NotLeaderError } from './fenced';
-import { brokerKey, controllerLeaderKey, topicKey } from './keys';
+import { brokerCordonKey, brokerKey, controllerLeaderKey, topicKey } from './keys';
 import { EtcdSession } from './session';
-import { brokerRegistration } from './types';
+import { brokerCordonRecord, brokerRegistration } from './types';
 
 jest.setTimeout(60_000);
 
@@ -162,6 +162,11 @@ describe('etcd coordination (real etcd)', () => {
     );
     await waitFor('topic after restart', () => view.topic('x') !== undefined, 10_000);
     expect(view.brokers().map((b) => b.id)).toEqual([3, 4]);
+    // Broker cordons (DescribeLogDirs v5 reports them): followed like every other key.
+    await writer.put(brokerCordonKey(cluster, 3)).value(brokerCordonRecord.encode({ brokerId: 3, cordonedAtMs: 1 }));
+    await waitFor('broker 3 cordoned', () => view.cordonedBrokers().has(3), 5000);
+    await writer.delete().key(brokerCordonKey(cluster, 3));
+    await waitFor('broker 3 uncordoned', () => !view.cordonedBrokers().has(3), 5000);
     await view.close();
   });
 

@@ -63,6 +63,8 @@ describe('etcd keys', () => {
     expect(brokerConfigKey('c', null)).toBe('/dms/c/configs/brokers/<default>');
     expect(parseKey('c', '/dms/c/configs/brokers/x')).toBeUndefined();
     expect(parseKey('c', '/dms/c/configs/brokers/7')).toEqual({ kind: 'brokerConfig', id: 7 });
+    expect(parseKey('c', '/dms/c/broker-cordons/3')).toEqual({ kind: 'brokerCordon', id: 3 });
+    expect(parseKey('c', '/dms/c/broker-cordons/x')).toBeUndefined();
   });
 
   it('round-trips every builder through parseKey', () => {

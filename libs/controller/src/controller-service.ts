@@ -15,6 +15,7 @@ import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
 import type { ConfigManager } from './config-manager';
+import type { FeatureManager } from './feature-manager';
 import type { ControlledShutdownResult } from './controlled-shutdown';
 import type { SetCordonResult } from './cordon';
 import type { DecommissionResult } from './balance/decommission';
@@ -48,6 +49,8 @@ export interface ControllerServiceState {
   setBrokerCordon?(brokerId: number, cordoned: boolean): Promise<SetCordonResult>;
   /** Starts or cancels a broker decommission (only called while leader). */
   decommissionBroker?(brokerId: number, cancel: boolean): Promise<DecommissionResult>;
+  /** Absent in tests that only exercise topics. */
+  featureManager?: Pick<FeatureManager, 'updateFeatures'>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -67,6 +70,7 @@ export interface ControllerHandlers {
   controlledShutdown(req: clusterV1.ControlledShutdownRequest): Promise<clusterV1.ControlledShutdownResponse>;
   setBrokerCordon(req: clusterV1.SetBrokerCordonRequest): Promise<clusterV1.SetBrokerCordonResponse>;
   decommissionBroker(req: clusterV1.DecommissionBrokerRequest): Promise<clusterV1.DecommissionBrokerResponse>;
+  updateFeatures(req: clusterV1.UpdateFeaturesRequest): Promise<clusterV1.UpdateFeaturesResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -181,6 +185,10 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !state.decommissionBroker) return { ...NOT_CONTROLLER, replicas: -1, leaders: -1 };
       return state.decommissionBroker(req.brokerId, req.cancel);
     },
+    async updateFeatures(req) {
+      if (!state.isLeader() || !state.featureManager) return { ...NOT_CONTROLLER, epoch: 0n };
+      return state.featureManager.updateFeatures({ ...(req.levels ?? {}) }, req.expectedEpoch ?? 0n);
+    },
   };
 }
 
@@ -212,5 +220,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     controlledShutdown: unary(h.controlledShutdown),
     setBrokerCordon: unary(h.setBrokerCordon),
     decommissionBroker: unary(h.decommissionBroker),
+    updateFeatures: unary(h.updateFeatures),
   };
 }

@@ -7,18 +7,56 @@ export interface CoordinatorRecord {
   value: Buffer | null;
 }
 
+/** A record as a shard replays it: with its place in the log when the log knows it. */
+export interface ReplayedRecord extends CoordinatorRecord {
+  /** Its offset in the partition (absent when the log does not say). */
+  offset?: bigint;
+  /** The batch's producer id (-1 or absent for plain batches). */
+  producerId?: bigint;
+  /** Written in a transactional batch: pending until its transaction's marker. */
+  transactional?: boolean;
+}
+
+/** The producer whose transaction an operation's records belong to (a coordinator-origin append). */
+export interface TxnProducer {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
 /** What an operation returns: the records to persist, and the answer once they are durable. */
 export interface OperationResult<R> {
   records: CoordinatorRecord[];
   response: R;
+  /**
+   * False when the operation already changed the shard itself and its records are written only
+   * to be replayed at the next load (Kafka's replayRecords=false, used by classic groups whose
+   * membership lives in memory). Default true.
+   */
+  replay?: boolean;
+  /** Append the records as one transactional batch of this producer. */
+  txn?: TxnProducer;
+}
+
+/** What an append tells: a Kafka error code, and where the records went when it knows. */
+export interface AppendOutcome {
+  errorCode: number;
+  /** Offset of the first record appended; records follow one offset apart. -1 when unknown. */
+  baseOffset: bigint;
+}
+
+/** A failed append: `code` is the coordinator's answer, `appendCode` the log's own error. */
+export class CoordinatorWriteError extends KafkaError {
+  constructor(code: number, readonly appendCode: number, message: string) {
+    super(code, message);
+  }
 }
 
 /**
  * The state of one partition of an internal topic. It changes only in `replay`, called for
  * every record of the log at load and for every record an operation wrote once it is durable.
  */
-export interface CoordinatorShard {
-  replay(record: CoordinatorRecord): void;
+export interface CoordinatorShard<E = CoordinatorRecord> {
+  replay(record: E | ReplayedRecord): void;
   /** The log has been replayed and the shard serves operations. */
   onLoaded?(): void;
   /** The partition was unloaded (leadership moved, or shutdown): the shard is discarded. */
@@ -32,31 +70,35 @@ export interface ShardContext {
   epoch: number;
   /** Fake in tests. Timers scheduled through `schedule` are cancelled when the shard unloads. */
   timer: CoordinatorTimer;
-  schedule(delayMs: number, fn: () => void): void;
+  /** Runs `fn` after `delayMs` unless the shard unloads first; returns a cancel function. */
+  schedule(delayMs: number, fn: () => void): () => void;
   /** True while this shard is still the loaded one (an unload or reload makes it false). */
   active(): boolean;
 }
 
 /** The internal topic as the runtime reads and writes it (the broker's own log and Produce path). */
-export interface CoordinatorLog {
+export interface CoordinatorLog<E = CoordinatorRecord> {
   /** Every record of the partition, oldest first, up to its end when the read started. */
-  read(partition: number, epoch: number): AsyncIterable<CoordinatorRecord>;
+  read(partition: number, epoch: number): AsyncIterable<E>;
   /**
-   * Appends the records as one batch with acks=all; resolves with the Kafka error code of the
-   * append (NONE once the in-sync replicas have it).
+   * Appends the records as one batch with acks=all (transactional with `txn`); resolves with the
+   * Kafka error code of the append (NONE once the in-sync replicas have it), or with the outcome
+   * and the offset of the first record.
    */
-  append(partition: number, epoch: number, records: CoordinatorRecord[]): Promise<number>;
+  append(partition: number, epoch: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<number | AppendOutcome>;
 }
 
-export interface CoordinatorRuntimeOptions<S extends CoordinatorShard> {
-  log: CoordinatorLog;
+export interface CoordinatorRuntimeOptions<S extends CoordinatorShard<E>, E = CoordinatorRecord> {
+  log: CoordinatorLog<E>;
   newShard(ctx: ShardContext): S;
   timer?: CoordinatorTimer;
   onError?(err: unknown, what: string): void;
 }
 
-interface Loaded<S> {
+interface Loaded<S, E> {
   epoch: number;
+  /** Entries written to the partition by others (transaction markers) while it loads. */
+  external: E[];
   state: 'loading' | 'active';
   shard: S;
   /** Operations on a partition run one after another, each seeing its predecessors' records. */
@@ -99,11 +141,11 @@ export function coordinatorAppendError(code: number): number {
  * Operations on a partition that is not loaded throw KafkaError NOT_COORDINATOR (or
  * COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
-export class CoordinatorRuntime<S extends CoordinatorShard> {
-  private readonly partitions = new Map<number, Loaded<S>>();
+export class CoordinatorRuntime<S extends CoordinatorShard<E>, E = CoordinatorRecord> {
+  private readonly partitions = new Map<number, Loaded<S, E>>();
   readonly timer: CoordinatorTimer;
 
-  constructor(private readonly opts: CoordinatorRuntimeOptions<S>) {
+  constructor(private readonly opts: CoordinatorRuntimeOptions<S, E>) {
     this.timer = opts.timer ?? systemTimer;
   }
 
@@ -126,31 +168,38 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
   }
 
   /**
-   * Replays the partition's log into a new shard (replacing any loaded in an older epoch).
-   * Rejects when the read fails; the partition is then left unloaded.
+   * Replays the partition's log (or `source`, when the caller reads it) into a new shard,
+   * replacing any loaded in an older epoch. Rejects when the read fails; the partition is then
+   * left unloaded.
    */
-  async load(partition: number, epoch: number): Promise<void> {
+  async load(partition: number, epoch: number, source?: AsyncIterable<E>): Promise<void> {
     if (this.partitions.get(partition)?.epoch === epoch) return;
     this.unload(partition);
     const cancels = new Set<() => void>();
-    const entry: Loaded<S> = { epoch, state: 'loading', shard: undefined as unknown as S, queue: Promise.resolve(), cancels, unloaded: false };
+    const entry: Loaded<S, E> = {
+      epoch, external: [], state: 'loading', shard: undefined as unknown as S, queue: Promise.resolve(), cancels, unloaded: false,
+    };
     entry.shard = this.opts.newShard({
       partition,
       epoch,
       timer: this.timer,
       schedule: (delayMs, fn) => {
-        if (entry.unloaded) return;
+        if (entry.unloaded) return () => undefined;
         const cancel = this.timer.schedule(delayMs, () => {
           cancels.delete(cancel);
           if (!entry.unloaded) fn();
         });
         cancels.add(cancel);
+        return () => {
+          cancels.delete(cancel);
+          cancel();
+        };
       },
       active: () => !entry.unloaded && this.partitions.get(partition) === entry,
     });
     this.partitions.set(partition, entry);
     try {
-      for await (const record of this.opts.log.read(partition, epoch)) {
+      for await (const record of source ?? this.opts.log.read(partition, epoch)) {
         if (entry.unloaded) return;
         entry.shard.replay(record);
       }
@@ -159,6 +208,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
       throw err;
     }
     if (entry.unloaded) return;
+    for (const e of entry.external.splice(0)) entry.shard.replay(e);
     entry.state = 'active';
     try {
       entry.shard.onLoaded?.();
@@ -185,6 +235,18 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     for (const p of [...this.partitions.keys()]) this.unload(p);
   }
 
+  /**
+   * An entry another writer put in the partition's log (a transaction marker, once replicated):
+   * replayed now, or after the load when the partition is loading. Ignored elsewhere: whoever
+   * loads the partition replays it from the log.
+   */
+  replayExternal(partition: number, e: E): void {
+    const entry = this.partitions.get(partition);
+    if (!entry) return;
+    if (entry.state === 'loading') entry.external.push(e);
+    else entry.shard.replay(e);
+  }
+
   /** Reads the loaded shard (no records, no queueing). */
   read<R>(partition: number, fn: (shard: S) => R): R {
     return fn(this.activeEntry(partition).shard);
@@ -196,7 +258,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
    * A failed append changes nothing and throws KafkaError with the coordinator's error code.
    */
   write<R>(partition: number, op: (shard: S) => OperationResult<R> | Promise<OperationResult<R>>): Promise<R> {
-    let entry: Loaded<S>;
+    let entry: Loaded<S, E>;
     try {
       entry = this.activeEntry(partition);
     } catch (e) {
@@ -206,18 +268,36 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
       if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
       const result = await op(entry.shard);
       if (result.records.length === 0) return result.response;
-      const code = coordinatorAppendError(await this.opts.log.append(partition, entry.epoch, result.records));
-      if (code !== ErrorCode.NONE) throw new KafkaError(code, `Could not persist coordinator records of partition ${partition}.`);
+      let outcome: AppendOutcome;
+      try {
+        const appended = await this.opts.log.append(partition, entry.epoch, result.records, result.txn);
+        outcome = typeof appended === 'number' ? { errorCode: appended, baseOffset: -1n } : appended;
+      } catch (err) {
+        this.opts.onError?.(err, `append to partition ${partition} failed`);
+        outcome = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, baseOffset: -1n };
+      }
+      const code = coordinatorAppendError(outcome.errorCode);
+      if (code !== ErrorCode.NONE) {
+        throw new CoordinatorWriteError(code, outcome.errorCode, `Could not persist coordinator records of partition ${partition}.`);
+      }
       // Durable, but the partition may have moved meanwhile: the new owner replays it from the log.
       if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
-      for (const r of result.records) entry.shard.replay(r);
+      if (result.replay !== false) {
+        const producerId = result.txn?.producerId ?? -1n;
+        result.records.forEach((r, i) => entry.shard.replay({
+          ...r,
+          ...(outcome.baseOffset >= 0n ? { offset: outcome.baseOffset + BigInt(i) } : {}),
+          producerId,
+          transactional: result.txn !== undefined,
+        }));
+      }
       return result.response;
     });
     entry.queue = run.catch(() => undefined);
     return run;
   }
 
-  private activeEntry(partition: number): Loaded<S> {
+  private activeEntry(partition: number): Loaded<S, E> {
     const entry = this.partitions.get(partition);
     if (!entry) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker does not coordinate partition ${partition}.`);
     if (entry.state === 'loading') throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `Partition ${partition} is loading.`);

@@ -1,4 +1,4 @@
-import type { Metadata, CallOptions } from '@grpc/grpc-js';
+import { status as GrpcStatus, type Metadata, type CallOptions } from '@grpc/grpc-js';
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import {
@@ -25,6 +25,7 @@ import {
   type TxnOffsetCommitResult,
 } from '@dms/groups';
 import type { ClusterPort, ControllerPort, CoordinatorAnswer, GroupPort } from '@dms/kafka-handlers';
+import type { Logger } from '@dms/platform';
 import { GroupCoordinatorServiceClient, createClient, unary } from '@dms/rpc';
 
 /** Answers after which nothing changed at the coordinator, so the gateway may ask again. */
@@ -34,6 +35,16 @@ const RETRY_PAUSE_MS = 100;
 const MAX_ROUTE_WAIT_MS = 8_000;
 const CALL_TIMEOUT_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The code a failed coordinator call answers: the coordinator itself failing (gRPC INTERNAL, an
+ * unexpected error there) is UNKNOWN_SERVER_ERROR, as Kafka answers an unexpected exception; a
+ * coordinator out of reach is COORDINATOR_NOT_AVAILABLE, which the client retries elsewhere.
+ */
+export function callFailureCode(err: unknown): number {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === GrpcStatus.INTERNAL ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+}
 
 type Method<Req, Res> = (req: Req, metadata: Metadata, options: Partial<CallOptions>, cb: (err: Error | null, res: Res) => void) => unknown;
 
@@ -62,6 +73,7 @@ export class GatewayGroupPort implements GroupPort {
     private readonly view: ClusterView,
     private readonly cluster: ClusterPort,
     private readonly controller: ControllerPort,
+    private readonly logger?: Logger,
   ) {
     view.on('change', this.onChange);
   }
@@ -189,8 +201,9 @@ export class GatewayGroupPort implements GroupPort {
       if (!client) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
       try {
         return await unary(client.listGroups.bind(client), { statesFilter }, { timeoutMs: CALL_TIMEOUT_MS });
-      } catch {
-        return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
+      } catch (err) {
+        this.logger?.warn({ err, broker: b.id }, 'ListGroups at a group coordinator failed');
+        return { errorCode: callFailureCode(err), groups: [] };
       }
     }));
     return {
@@ -209,8 +222,9 @@ export class GatewayGroupPort implements GroupPort {
           10_000,
         );
         await this.cluster.awaitTopics([OFFSETS_TOPIC], true, 5_000);
-      } catch {
+      } catch (err) {
         // The caller answers COORDINATOR_NOT_AVAILABLE; the client asks again.
+        this.logger?.warn({ err }, `could not create ${OFFSETS_TOPIC}`);
       } finally {
         this.creating = undefined;
       }
@@ -240,8 +254,10 @@ export class GatewayGroupPort implements GroupPort {
           const res = await unary(method(client), req, { timeoutMs: how.timeoutMs ?? CALL_TIMEOUT_MS });
           if (!how.moved(res)) return res;
           last = res;
-        } catch {
-          if (!how.idempotent) return how.unavailable(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        } catch (err) {
+          this.logger?.warn({ err, groupId, broker: leader }, 'group coordinator call failed');
+          const code = callFailureCode(err);
+          if (!how.idempotent || code !== ErrorCode.COORDINATOR_NOT_AVAILABLE) return how.unavailable(code);
         }
       }
       if (Date.now() + RETRY_PAUSE_MS > deadline) return last ?? how.unavailable(ErrorCode.COORDINATOR_NOT_AVAILABLE);

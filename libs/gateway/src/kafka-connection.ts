@@ -4,9 +4,10 @@ import { X509Certificate } from 'node:crypto';
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import { decodeRequestBody, decodeRequestHeader, encodeResponseChunks } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
-import { apiVersionsBody, handlerFor, handlers, type ConnectionSession, type KafkaHandler, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
+import { apiName, apiVersionsBody, handlerFor, handlers, type ConnectionSession, type KafkaHandler, type RequestContext, type SaslExchange } from '@dms/kafka-handlers';
 import { ANONYMOUS, certificatePrincipal } from '@dms/security';
 import { identityFromSubjectAltName } from '@dms/rpc';
+import { clientSoftware, UNKNOWN_SOFTWARE, type ClientSoftware } from './client-software';
 import { FrameReader } from './frame-reader';
 import { IdleTimer } from './idle-timer';
 import { rawSaslStep } from './raw-sasl';
@@ -29,6 +30,10 @@ export interface ConnectionOptions {
   onRequest?(apiKey: number, version: number, bytes: number): void;
   /** A decoded request's answer is ready (or its handler failed) after `ms`. */
   onResponse?(apiKey: number, ms: number, failed: boolean): void;
+  /** Response bytes written to the client (Kafka's socket-server outgoing-byte). */
+  onBytesOut?(bytes: number): void;
+  /** A request for an API or a version this gateway does not serve (counted, then refused as Kafka refuses it). */
+  onUnsupported?(apiKey: number, version: number, client: ClientSoftware): void;
   /** The listener this connection came in on; default PLAINTEXT without limits. */
   listener?: ListenerSecurity;
 }
@@ -54,6 +59,9 @@ class Session implements ConnectionSession {
   sasl: SaslExchange | null = null;
   rawSaslTokens = false;
   closeRequested = false;
+  clientSoftwareName: string | null = null;
+  clientSoftwareVersion: string | null = null;
+  port = 0;
 
   constructor(
     readonly listenerName: string,
@@ -103,6 +111,8 @@ export class KafkaConnection {
   private idle: IdleTimer | undefined;
   readonly remote: string;
   readonly session: Session;
+  /** What the client named itself in ApiVersions v3+ (KIP-511). */
+  private software: ClientSoftware = UNKNOWN_SOFTWARE;
 
   constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions) {
     this.reader = new FrameReader(opts.maxFrameBytes);
@@ -110,6 +120,7 @@ export class KafkaConnection {
     const listener = opts.listener;
     const host = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.session = new Session(listener?.name ?? 'PLAINTEXT', listener?.protocol ?? 'PLAINTEXT', host, () => this.onAuthenticated());
+    this.session.port = socket.remotePort ?? 0;
     if (listener) {
       if (listener.protocol === 'SSL') this.session.principal = peerPrincipal(socket);
       // Until a client has logged in (SASL) or sent one well-formed request, its frames are small.
@@ -197,11 +208,15 @@ export class KafkaConnection {
     const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
     this.opts.onRequest?.(apiKey, version, frame.length);
     const handler = handlerFor(apiKey);
-    if (!handler) return this.close(`unsupported api key ${apiKey}`);
+    if (!handler) {
+      this.unsupported(apiKey, version, header.clientId, null);
+      return this.close(`unsupported api key ${apiKey}`);
+    }
     if (!this.session.authenticated && !handler.beforeAuthentication) {
       return this.close(`${handler.name} request before authentication`);
     }
     if (version < handler.minVersion || version > handler.maxVersion) {
+      this.unsupported(apiKey, version, header.clientId, handler);
       if (apiKey === API_VERSIONS) {
         // Kafka answers an ApiVersions it cannot parse in v0, so the client can pick a version.
         return this.enqueue(Promise.resolve(encodeResponseChunks(API_VERSIONS, 0, correlationId, apiVersionsBody(handlers, ErrorCode.UNSUPPORTED_VERSION as number))));
@@ -214,6 +229,7 @@ export class KafkaConnection {
     } catch (e) {
       return this.close(`undecodable ${handler.name} v${version} request: ${(e as Error).message}`);
     }
+    if (apiKey === API_VERSIONS && version >= 3) this.software = clientSoftware(body as object);
     // A well-formed request lifts the small cap on listeners without SASL; SASL lifts it on login.
     if (this.session.authenticated) this.liftPreAuthCap();
     const span = this.opts.tracer.startSpan(`kafka.${handler.name}`, {
@@ -248,6 +264,24 @@ export class KafkaConnection {
       },
     );
     this.enqueue(answer, frame.length);
+  }
+
+  /**
+   * Counts and logs a request Kafka would refuse for its API or version, naming the client
+   * software so an operator sees which tool needs what (docs/compatibility.md lists the ranges).
+   */
+  private unsupported(apiKey: number, version: number, clientId: string | null, handler: KafkaHandler | null): void {
+    this.opts.onUnsupported?.(apiKey, version, this.software);
+    this.opts.logger.warn({
+      api: apiName(apiKey),
+      apiKey,
+      apiVersion: version,
+      served: handler ? `${handler.minVersion}-${handler.maxVersion}` : 'none',
+      clientId: clientId ?? '',
+      clientSoftwareName: this.software.name,
+      clientSoftwareVersion: this.software.version,
+      remote: this.remote,
+    }, handler ? 'unsupported version of a Kafka API' : 'unsupported Kafka API');
   }
 
   /** After a SaslHandshake v0 the frames are bare SASL tokens, answered in order like requests. */
@@ -287,7 +321,12 @@ export class KafkaConnection {
       if (!chunks) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const c of chunks) this.socket.write(c);
+      let n = 0;
+      for (const c of chunks) {
+        n += c.length;
+        this.socket.write(c);
+      }
+      this.opts.onBytesOut?.(n);
     }
     if (wrote) {
       this.idle?.touch();

@@ -1,21 +1,6 @@
-/** A record of __consumer_offsets as the coordinator writes it. A null value is a tombstone. */
-export interface CoordinatorRecord {
-  key: Buffer;
-  value: Buffer | null;
-}
+import type { AppendOutcome, CoordinatorRecord, ReplayedRecord, TxnProducer } from '@dms/coordinator';
 
-/** The producer whose transaction a TxnOffsetCommit's records belong to. */
-export interface TxnProducer {
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-export interface AppendOutcome {
-  /** A Kafka error code: 0 once the records are committed (replicated to the ISR). */
-  errorCode: number;
-  /** Offset of the first record appended; records follow one offset apart. -1 on error. */
-  baseOffset: bigint;
-}
+export type { AppendOutcome, CoordinatorRecord, TxnProducer } from '@dms/coordinator';
 
 /** Where coordinator state is made durable: the group's partition of __consumer_offsets. */
 export interface CoordinatorLog {
@@ -25,17 +10,15 @@ export interface CoordinatorLog {
    * transaction's COMMIT or ABORT marker.
    */
   append(partition: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<AppendOutcome>;
+  /**
+   * Every record and marker of the partition, oldest first, up to its end when the read started:
+   * what the runtime's `load` replays. Without it, partitions load only through `loadPartition`.
+   */
+  read?(partition: number, epoch: number): AsyncIterable<ReplayEntry>;
 }
 
 /** A record of the log being replayed, with what its batch says about it. */
-export interface ReplayRecord extends CoordinatorRecord {
-  /** Its offset in the partition; absent: the order of replay stands in for it. */
-  offset?: bigint;
-  /** The batch's producer id (-1 or absent for plain batches). */
-  producerId?: bigint;
-  /** Written in a transactional batch: pending until its transaction's marker. */
-  transactional?: boolean;
-}
+export type ReplayRecord = ReplayedRecord;
 
 /** A COMMIT or ABORT control record ending a producer's transaction on the partition. */
 export interface ReplayMarker {

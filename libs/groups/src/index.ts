@@ -1,9 +1,10 @@
 export * from './config';
 export * from './coordinator';
 export * from './coordinator-log';
+export * from './group-shard';
 export * from './offset-manager';
-export * from './partition-replay';
 export * from './txn-offsets';
 export * from './placement';
 export * from './records';
 export * from './types';
+export { Group, Member, IllegalGroupTransitionError, type CommittedOffset } from './classic/group';

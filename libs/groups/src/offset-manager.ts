@@ -1,10 +1,12 @@
 import { decodeMessage } from '@dms/kafka-codec';
 import { consumerProtocolSubscriptionDescriptor } from '@dms/kafka-schema';
 import { ErrorCode } from '@dms/kafka-errors';
-import type { GroupCoordinatorConfig } from './config';
-import type { AppendOutcome, CoordinatorRecord, TxnProducer } from './coordinator-log';
-import type { Group, Member } from './group';
-import { encodeOffsetCommitKey, encodeOffsetCommitValue, type OffsetCommitValue } from './records';
+import type { CoordinatorRecord, OperationResult, TxnProducer } from '@dms/coordinator';
+import type { Group } from './classic/group';
+import type { GroupShard } from './group-shard';
+import { encodeOffsetCommitKey, encodeOffsetCommitValue } from './records';
+import { nz } from './classic/results';
+import { txnCoordinatorErrorFor, writeErrorCode } from './write-errors';
 import type {
   OffsetCommitInput,
   OffsetCommitResult,
@@ -16,138 +18,54 @@ import type {
   TxnOffsetCommitResult,
 } from './types';
 
+export { coordinatorErrorFor, txnCoordinatorErrorFor } from './write-errors';
+
 export type TxnMarker = { producerId: bigint; committed: boolean; offset: bigint };
 
-/** What the offset operations need of the coordinator that owns the groups. */
-export interface OffsetManagerContext {
-  readonly config: GroupCoordinatorConfig;
-  now(): bigint;
-  /** NONE and the group's partition when this coordinator serves the group now. */
-  ownership(groupId: string): { errorCode: number; partition: number };
-  group(groupId: string): Group | undefined;
-  /** A new Empty group: commits for groups the coordinator does not manage create one. */
-  addGroup(groupId: string, partition: number): Group;
-  groupsOf(partition: number): Iterable<Group>;
-  findMember(group: Group | undefined, memberId: string, groupInstanceId: string | undefined): { errorCode: number; member?: Member };
-  /** A member showed it is alive (its session timer restarts). */
-  memberAlive(group: Group, member: Member): void;
-  append(partition: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<AppendOutcome>;
-}
-
-/** Append failures as Kafka's coordinator reports them to clients. */
-export function coordinatorErrorFor(appendError: number): number {
-  switch (appendError) {
-    case ErrorCode.NONE:
-      return ErrorCode.NONE;
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-    case ErrorCode.FENCED_LEADER_EPOCH:
-    case ErrorCode.NOT_COORDINATOR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    default:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-  }
-}
-
-/** Append failures of a transactional commit: the producer's own errors reach the client as such. */
-export function txnCoordinatorErrorFor(appendError: number): number {
-  switch (appendError) {
-    case ErrorCode.INVALID_PRODUCER_EPOCH:
-    case ErrorCode.PRODUCER_FENCED:
-    case ErrorCode.INVALID_PRODUCER_ID_MAPPING:
-    case ErrorCode.INVALID_TXN_STATE:
-    case ErrorCode.TRANSACTION_ABORTABLE:
-    case ErrorCode.UNKNOWN_PRODUCER_ID:
-      return appendError;
-    default:
-      return coordinatorErrorFor(appendError);
-  }
-}
+type CommitTopics = OffsetCommitInput['topics'];
 
 /** Per-partition answers of a commit in the order asked (NONE where no code was set). */
-const commitResult = (topics: OffsetCommitInput['topics'], codes: Map<string, number>): OffsetCommitResult => ({
+const commitResult = (topics: CommitTopics, codes: Map<string, number>): OffsetCommitResult => ({
   topics: topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.NONE })),
   })),
 });
-const nz = (s: string | null | undefined): string | undefined => (s === null || s === undefined || s === '' ? undefined : s);
+const allCodes = (topics: CommitTopics, errorCode: number): OffsetCommitResult => ({
+  topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+});
 
 /**
- * The group coordinator's offsets (Kafka's OffsetMetadataManager for classic groups): plain
- * commits applied once durable, transactional commits kept pending per producer until their
- * transaction's marker, fetches (require_stable answering UNSTABLE_OFFSET_COMMIT while a
- * transaction is open on a partition) and deletes.
+ * The offsets of one shard's groups (Kafka's OffsetMetadataManager for classic groups). Commits
+ * are operations whose records the runtime replays once durable: plain commits then set the
+ * offset, transactional ones wait per producer for their transaction's marker. Fetches
+ * (require_stable answering UNSTABLE_OFFSET_COMMIT while a transaction is open on a partition)
+ * read the shard; deletes write tombstones. Ownership is checked by the caller.
  */
 export class OffsetManager {
-  constructor(private readonly ctx: OffsetManagerContext) {}
+  constructor(private readonly shard: GroupShard) {}
 
-  async offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult> {
-    const all = (errorCode: number): OffsetCommitResult => ({
-      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-    });
-    if (!input.groupId) return all(ErrorCode.INVALID_GROUP_ID);
-    const own = this.ctx.ownership(input.groupId);
-    if (own.errorCode !== ErrorCode.NONE) return all(own.errorCode);
-    let group = this.ctx.group(input.groupId);
-    if (!group) {
-      // A group not managed by Kafka (assign() plus commits) commits with generation -1.
-      if (input.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
-      group = this.ctx.addGroup(input.groupId, own.partition);
-    } else if (group.state === 'Dead') {
-      return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    } else if (!(input.generationId < 0 && group.state === 'Empty')) {
-      // Kafka's classic-group order: member, then generation, and only then the state. A member
-      // of the current generation may commit while the group is PreparingRebalance (sarama
-      // commits on close while the others rejoin); CompletingRebalance answers REBALANCE_IN_PROGRESS.
-      const found = this.ctx.findMember(group, input.memberId, input.groupInstanceId);
-      if (!found.member) return all(found.errorCode);
-      if (input.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
-      if (group.state === 'CompletingRebalance') return all(ErrorCode.REBALANCE_IN_PROGRESS);
-      this.ctx.memberAlive(group, found.member);
-    }
-    const { records, accepted, codes } = this.offsetRecords(input.groupId, input.topics);
-    if (records.length > 0) {
-      const appended = await this.ctx.append(own.partition, records);
-      const errorCode = coordinatorErrorFor(appended.errorCode);
-      for (const a of accepted) codes.set(`${a.topic}\0${a.partition}`, errorCode);
-      const current = this.ctx.group(input.groupId);
-      if (errorCode === ErrorCode.NONE && current) {
-        accepted.forEach((a, i) => current.setOffset(a.topic, a.partition, { ...a.value, logOffset: appended.baseOffset + BigInt(i) }));
+  offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult> {
+    return this.commit(input.topics, () => {
+      let group = this.shard.group(input.groupId);
+      if (!group) {
+        // A group not managed by Kafka (assign() plus commits) commits with generation -1.
+        if (input.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+        group = this.shard.addGroup(input.groupId);
+      } else if (group.state === 'Dead') {
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      } else if (!(input.generationId < 0 && group.state === 'Empty')) {
+        // Kafka's classic-group order: member, then generation, and only then the state. A member
+        // of the current generation may commit while the group is PreparingRebalance (sarama
+        // commits on close while the others rejoin); CompletingRebalance answers REBALANCE_IN_PROGRESS.
+        const found = this.shard.classic.findMember(group, input.memberId, input.groupInstanceId);
+        if (!found.member) return found.errorCode;
+        if (input.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+        if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+        this.shard.classic.rebalance.scheduleHeartbeat(group, found.member);
       }
-    }
-    return commitResult(input.topics, codes);
-  }
-
-  /** The records of a commit; partitions whose metadata is too large are refused (in `codes`). */
-  private offsetRecords(groupId: string, topics: OffsetCommitInput['topics']) {
-    const now = this.ctx.now();
-    const records: CoordinatorRecord[] = [];
-    const accepted: { topic: string; partition: number; value: Omit<OffsetCommitValue, 'expireTimestamp'> }[] = [];
-    const codes = new Map<string, number>();
-    for (const t of topics) {
-      for (const p of t.partitions) {
-        const metadata = p.committedMetadata ?? '';
-        if (Buffer.byteLength(metadata) > this.ctx.config.offsetMetadataMaxBytes) {
-          codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.OFFSET_METADATA_TOO_LARGE);
-          continue;
-        }
-        const value = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: now };
-        records.push({ key: encodeOffsetCommitKey(groupId, t.name, p.partitionIndex), value: encodeOffsetCommitValue(value) });
-        accepted.push({ topic: t.name, partition: p.partitionIndex, value });
-      }
-    }
-    return { records, accepted, codes };
+      return ErrorCode.NONE;
+    }, input.groupId);
   }
 
   /**
@@ -156,45 +74,71 @@ export class OffsetManager {
    * otherwise the member must be known and of the current generation. The offsets go to the log
    * as a transactional batch of the producer and stay pending until its transaction ends.
    */
-  async txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TxnOffsetCommitResult> {
-    const all = (errorCode: number): TxnOffsetCommitResult => ({
-      topics: input.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
-    });
-    if (!input.groupId) return all(ErrorCode.INVALID_GROUP_ID);
-    const own = this.ctx.ownership(input.groupId);
-    if (own.errorCode !== ErrorCode.NONE) return all(own.errorCode);
-    let group = this.ctx.group(input.groupId);
-    if (!group) {
-      if (input.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
-      group = this.ctx.addGroup(input.groupId, own.partition);
-    } else if (group.state === 'Dead') {
-      return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    } else if (!(input.generationId < 0 && group.state === 'Empty')
-      && (input.generationId >= 0 || input.memberId !== '' || nz(input.groupInstanceId) !== undefined)) {
-      const found = this.ctx.findMember(group, input.memberId, input.groupInstanceId);
-      if (!found.member) return all(found.errorCode);
-      if (input.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+  txnOffsetCommit(input: TxnOffsetCommitInput): Promise<TxnOffsetCommitResult> {
+    const txn = { producerId: input.producerId, producerEpoch: input.producerEpoch };
+    return this.commit(input.topics, () => {
+      const group = this.shard.group(input.groupId);
+      if (!group) {
+        if (input.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+        this.shard.addGroup(input.groupId);
+      } else if (group.state === 'Dead') {
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      } else if (!(input.generationId < 0 && group.state === 'Empty')
+        && (input.generationId >= 0 || input.memberId !== '' || nz(input.groupInstanceId) !== undefined)) {
+        const found = this.shard.classic.findMember(group, input.memberId, input.groupInstanceId);
+        if (!found.member) return found.errorCode;
+        if (input.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+      }
+      return ErrorCode.NONE;
+    }, input.groupId, txn);
+  }
+
+  /**
+   * One commit operation: `validate` runs in turn on the partition (after earlier operations);
+   * the accepted partitions' records are appended and replayed, and each gets the append's code.
+   */
+  private async commit(topics: CommitTopics, validate: () => number, groupId: string, txn?: TxnProducer): Promise<OffsetCommitResult> {
+    let answer: ((code: number) => OffsetCommitResult) | undefined;
+    try {
+      return await this.shard.write((): OperationResult<OffsetCommitResult> => {
+        const errorCode = validate();
+        if (errorCode !== ErrorCode.NONE) return { records: [], response: allCodes(topics, errorCode) };
+        const { records, accepted, codes } = this.offsetRecords(groupId, topics);
+        answer = (code) => {
+          for (const key of accepted) codes.set(key, code);
+          return commitResult(topics, codes);
+        };
+        return { records, response: answer(ErrorCode.NONE), ...(txn ? { txn } : {}) };
+      });
+    } catch (err) {
+      const code = writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'offset commit failed'), txn ? txnCoordinatorErrorFor : undefined);
+      return answer ? answer(code) : allCodes(topics, code);
     }
-    const { records, accepted, codes } = this.offsetRecords(input.groupId, input.topics);
-    if (records.length > 0) {
-      const txn = { producerId: input.producerId, producerEpoch: input.producerEpoch };
-      const appended = await this.ctx.append(own.partition, records, txn);
-      const errorCode = txnCoordinatorErrorFor(appended.errorCode);
-      for (const a of accepted) codes.set(`${a.topic}\0${a.partition}`, errorCode);
-      const current = this.ctx.group(input.groupId);
-      if (errorCode === ErrorCode.NONE && current) {
-        accepted.forEach((a, i) => current.pendingTxnOffsets.add(input.producerId, {
-          ...a.value, topic: a.topic, partition: a.partition, logOffset: appended.baseOffset + BigInt(i),
-        }));
+  }
+
+  /** The records of a commit; partitions whose metadata is too large are refused (in `codes`). */
+  private offsetRecords(groupId: string, topics: CommitTopics) {
+    const now = this.shard.now();
+    const records: CoordinatorRecord[] = [];
+    const accepted: string[] = [];
+    const codes = new Map<string, number>();
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        const metadata = p.committedMetadata ?? '';
+        if (Buffer.byteLength(metadata) > this.shard.config.offsetMetadataMaxBytes) {
+          codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.OFFSET_METADATA_TOO_LARGE);
+          continue;
+        }
+        const value = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: now };
+        records.push({ key: encodeOffsetCommitKey(groupId, t.name, p.partitionIndex), value: encodeOffsetCommitValue(value) });
+        accepted.push(`${t.name}\0${p.partitionIndex}`);
       }
     }
-    return commitResult(input.topics, codes);
+    return { records, accepted, codes };
   }
 
   offsetFetch(input: OffsetFetchInput): OffsetFetchResult {
-    const own = this.ctx.ownership(input.groupId);
-    if (own.errorCode !== ErrorCode.NONE) return { errorCode: own.errorCode, topics: [] };
-    const group = this.ctx.group(input.groupId);
+    const group = this.shard.group(input.groupId);
     const entry = (topic: string, partitionIndex: number, o?: { offset: bigint; leaderEpoch: number; metadata: string }) => {
       if (input.requireStable && group?.pendingTxnOffsets.has(topic, partitionIndex)) {
         return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
@@ -222,42 +166,36 @@ export class OffsetManager {
     };
   }
 
+  /** OffsetDelete: tombstones for the partitions of topics the group does not subscribe to. */
   async offsetDelete(input: OffsetDeleteInput): Promise<OffsetDeleteResult> {
-    const own = this.ctx.ownership(input.groupId);
-    if (own.errorCode !== ErrorCode.NONE) return { errorCode: own.errorCode, topics: [] };
-    const group = this.ctx.group(input.groupId);
-    if (!group || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    let subscribed = new Set<string>();
-    if (!group.isEmpty()) {
-      if (group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
-      subscribed = this.subscribedTopics(group);
+    try {
+      return await this.shard.write((): OperationResult<OffsetDeleteResult> => {
+        const group = this.shard.group(input.groupId);
+        if (!group || group.state === 'Dead') return { records: [], response: { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] } };
+        let subscribed = new Set<string>();
+        if (!group.isEmpty()) {
+          if (group.protocolType !== 'consumer') return { records: [], response: { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] } };
+          subscribed = this.subscribedTopics(group);
+        }
+        const records: CoordinatorRecord[] = [];
+        for (const t of input.topics) {
+          if (subscribed.has(t.name)) continue;
+          for (const p of t.partitionIndexes) records.push({ key: encodeOffsetCommitKey(input.groupId, t.name, p), value: null });
+        }
+        return {
+          records,
+          response: {
+            errorCode: ErrorCode.NONE,
+            topics: input.topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: subscribed.has(t.name) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE })),
+            })),
+          },
+        };
+      });
+    } catch (err) {
+      return { errorCode: writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'offset delete failed')), topics: [] };
     }
-    const records = [];
-    const deleting: { topic: string; partition: number }[] = [];
-    for (const t of input.topics) {
-      if (subscribed.has(t.name)) continue;
-      for (const p of t.partitionIndexes) {
-        records.push({ key: encodeOffsetCommitKey(input.groupId, t.name, p), value: null });
-        deleting.push({ topic: t.name, partition: p });
-      }
-    }
-    let errorCode: number = ErrorCode.NONE;
-    if (records.length > 0) {
-      errorCode = coordinatorErrorFor((await this.ctx.append(own.partition, records)).errorCode);
-      if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
-      for (const d of deleting) {
-        const g = this.ctx.group(input.groupId);
-        g?.deleteOffset(d.topic, d.partition);
-        g?.pendingTxnOffsets.remove(d.topic, d.partition);
-      }
-    }
-    return {
-      errorCode: ErrorCode.NONE,
-      topics: input.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: subscribed.has(t.name) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE })),
-      })),
-    };
   }
 
   private subscribedTopics(group: Group): Set<string> {
@@ -273,12 +211,5 @@ export class OffsetManager {
       }
     }
     return topics;
-  }
-
-  /** The transaction of `m.producerId` ended on `partition` with a marker at `m.offset`. */
-  completeTxn(partition: number, m: TxnMarker): void {
-    for (const g of this.ctx.groupsOf(partition)) {
-      if (g.pendingTxnOffsets.hasProducer(m.producerId)) g.completeTxn(m.producerId, m.committed, m.offset);
-    }
   }
 }

@@ -1,4 +1,4 @@
-import type { CommittedOffset } from './group';
+import type { CommittedOffset } from './classic/group';
 
 /** A transactional offset commit waiting for its transaction's COMMIT or ABORT marker. */
 export interface PendingTxnOffset extends CommittedOffset {

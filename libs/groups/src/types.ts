@@ -177,6 +177,8 @@ export interface ListedGroup {
   groupId: string;
   protocolType: string;
   groupState: string;
+  /** Kafka's group type (ListGroups v5, KIP-848): absent means "classic". */
+  groupType?: string;
 }
 
 export interface ListGroupsResult {

@@ -20,6 +20,7 @@ import { IsrUpdater } from './isr-updater';
 import { LogRetention } from './log-retention';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
 import { ReplicaFetcherManager } from './replica-fetcher';
+import { BrokerReplicationQuotas, replicationQuotaMetrics } from './replication-quotas';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics, type BrokerByteCounters } from './broker-metrics';
 import { ConsumerLagCollector } from './consumer-lag';
@@ -110,6 +111,7 @@ export class Broker {
   private view!: ClusterView;
   private replicas!: ReplicaManager;
   private fetchers!: ReplicaFetcherManager;
+  private quotas!: BrokerReplicationQuotas;
   private isrUpdater!: IsrUpdater;
   private controller!: ControllerClient;
   private server!: Server;
@@ -212,7 +214,11 @@ export class Broker {
       logger: opts.logger,
       onIsrChange: (shrunk) => this.metrics?.isrChanged(shrunk),
     });
+    this.quotas = new BrokerReplicationQuotas(this.replicas, this.view);
+    this.quotas.start();
+    if (opts.meter) replicationQuotaMetrics(opts.meter, this.quotas);
     this.fetchers = new ReplicaFetcherManager({
+      quotas: this.quotas,
       brokerId: opts.brokerId,
       view: this.view,
       replicas: this.replicas,
@@ -246,6 +252,7 @@ export class Broker {
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         logDirs: dirs.dirs,
         logDirFailures: this.logDirFailures,
+        replicationQuotas: this.quotas,
         metrics: this.metrics,
         // A marker on __consumer_offsets ends the producer's pending transactional offset commits.
         onTxnMarker: (m) => this.groups?.onTxnMarker(m),
@@ -403,6 +410,7 @@ export class Broker {
     await this.retention?.stop().catch(() => undefined);
     this.producerExpiry?.stop();
     await this.fetchers?.stop().catch(() => undefined);
+    this.quotas?.stop();
     await this.session?.close().catch(() => undefined);
     this.groups?.close();
     this.transactions?.close();

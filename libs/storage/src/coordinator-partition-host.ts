@@ -1,7 +1,8 @@
 import type { ClusterView } from '@dms/cluster';
-import type { CoordinatorLog, CoordinatorRecord } from '@dms/coordinator';
+import type { AppendOutcome, CoordinatorLog, CoordinatorRecord, TxnProducer } from '@dms/coordinator';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
+import type { PartitionLog } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import { StorageServiceClient, StreamMux, createClient, type ProduceRequest, type ProduceResponse } from '@dms/rpc';
 import { readCoordinatorRecords } from './coordinator-log-reader';
@@ -15,9 +16,11 @@ export interface HostedPartitions {
   isLoadingOrLoaded(partition: number, epoch: number): boolean;
 }
 
-export interface CoordinatorPartitionHostOptions {
-  /** The internal topic (__transaction_state, ...). */
+export interface CoordinatorPartitionHostOptions<E> {
+  /** The internal topic (__transaction_state, __consumer_offsets). */
   topic: string;
+  /** What a load replays of the partition's log (default: its keyed records). */
+  readLog?: (log: PartitionLog) => AsyncIterable<E>;
   brokerId: number;
   /** host:port of this broker's own gRPC server (known once bound): appends take the produce path. */
   selfAddress: () => string;
@@ -36,8 +39,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * acks=all, so they are replicated and fenced exactly as client data is. The log it gives the
  * runtime is `log`.
  */
-export class CoordinatorPartitionHost {
-  readonly log: CoordinatorLog;
+export class CoordinatorPartitionHost<E = CoordinatorRecord> {
+  readonly log: CoordinatorLog<E>;
   private runtime: HostedPartitions | undefined;
   private storage: StorageServiceClient | undefined;
   private produce: StreamMux<ProduceRequest, ProduceResponse> | undefined;
@@ -49,11 +52,11 @@ export class CoordinatorPartitionHost {
   constructor(
     private readonly view: ClusterView,
     private readonly replicas: ReplicaManager,
-    private readonly opts: CoordinatorPartitionHostOptions,
+    private readonly opts: CoordinatorPartitionHostOptions<E>,
   ) {
     this.log = {
       read: (partition, epoch) => this.readPartition(partition, epoch),
-      append: (partition, _epoch, records) => this.append(partition, records),
+      append: (partition, _epoch, records, txn) => this.append(partition, records, txn),
     };
   }
 
@@ -122,7 +125,7 @@ export class CoordinatorPartitionHost {
   }
 
   /** Every record of the partition's log, oldest first, up to its end when the read started. */
-  private async *readPartition(partition: number, epoch: number): AsyncIterable<CoordinatorRecord> {
+  private async *readPartition(partition: number, epoch: number): AsyncIterable<E> {
     const { topic } = this.opts;
     const deadline = Date.now() + REPLICA_WAIT_MS;
     let replica = this.replicas.getNow(topic, partition);
@@ -134,21 +137,33 @@ export class CoordinatorPartitionHost {
       replica = (await this.replicas.get(topic, partition)) ?? undefined;
       if (!replica) await sleep(100);
     }
-    yield* readCoordinatorRecords(replica.log);
+    const read = this.opts.readLog ?? (readCoordinatorRecords as unknown as (log: PartitionLog) => AsyncIterable<E>);
+    yield* read(replica.log);
   }
 
-  private async append(partition: number, records: CoordinatorRecord[]): Promise<number> {
-    if (!this.produce) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const batch = await buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value })) });
+  /**
+   * One batch through the broker's own Produce path, acks=all. With `txn` it goes as a
+   * transactional batch of the client's producer with no sequence (Kafka's coordinator-origin
+   * append), so the partition tracks the transaction and its marker resolves it.
+   */
+  private async append(partition: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<AppendOutcome> {
+    const failed = (errorCode: number) => ({ errorCode, baseOffset: -1n });
+    if (!this.produce) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const batch = await buildRecordBatch({
+      records: records.map((r) => ({ key: r.key, value: r.value })),
+      ...(txn ? { transactional: true, producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: -1 } : {}),
+    });
     try {
       const res = await this.produce.request(
         { acks: -1, timeoutMs: APPEND_TIMEOUT_MS, partitions: [{ topic: this.opts.topic, partition, records: batch }], traceContext: {} },
         { timeoutMs: APPEND_TIMEOUT_MS + 2_000 },
       );
-      return res.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      const p = res.partitions[0];
+      if (!p) return failed(ErrorCode.UNKNOWN_SERVER_ERROR);
+      return p.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, baseOffset: p.baseOffset } : failed(p.errorCode);
     } catch (err) {
       this.opts.logger.warn({ err, topic: this.opts.topic, partition }, 'coordinator append failed');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
   }
 }

@@ -12,6 +12,7 @@ import {
 } from '@dms/rpc';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
+import type { BrokerReplicationQuotas } from './replication-quotas';
 
 export interface ReplicaFetcherOptions {
   brokerId: number;
@@ -24,6 +25,8 @@ export interface ReplicaFetcherOptions {
   /** Kafka's replica.fetch.response.max.bytes. */
   maxBytes: number;
   logger: Logger;
+  /** The follower replication quota: throttled partitions out of the ISR sit out fetches while it is exceeded. */
+  quotas?: Pick<BrokerReplicationQuotas, 'shouldFollowerThrottle' | 'followerThrottled' | 'follower'>;
 }
 
 const BACKOFF_MS = 200;
@@ -132,7 +135,13 @@ class LeaderFetcher {
   private partitions(): PartitionReplica[] {
     const now = Date.now();
     const out: PartitionReplica[] = [];
-    for (const r of this.opts.replicas.all()) if (r.role === 'follower' && r.leaderId === this.leaderId && r.retryFetchAt <= now) out.push(r);
+    const quotas = this.opts.quotas;
+    for (const r of this.opts.replicas.all()) {
+      if (r.role !== 'follower' || r.leaderId !== this.leaderId || r.retryFetchAt > now) continue;
+      // As Kafka's follower: a throttled partition out of the ISR is left out while the quota is exceeded.
+      if (quotas?.shouldFollowerThrottle(r)) continue;
+      out.push(r);
+    }
     return out;
   }
 
@@ -241,6 +250,7 @@ class LeaderFetcher {
         if (p.records.length > 0) {
           await r.log.appendWithOffsets(p.records);
           r.emit('append');
+          if (this.opts.quotas?.followerThrottled(r)) this.opts.quotas.follower.record(p.records.length);
         }
         const hw = followerHighWatermark(p.highWatermark, r.log.logEndOffset);
         if (hw > r.log.highWatermark) r.log.highWatermark = hw;

@@ -24,3 +24,5 @@ export * from './reassign-admin';
 export * from './transactional-producer';
 export * from './txn-coordinator';
 export * from './read-committed';
+export * from './features-admin';
+export * from './telemetry-admin';

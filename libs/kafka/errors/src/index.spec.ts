@@ -16,7 +16,10 @@ describe('kafka errors', () => {
     expect(isRetriable(ErrorCode.LEADER_NOT_AVAILABLE)).toBe(true);
     expect(isRetriable(ErrorCode.NONE)).toBe(false);
     expect(isRetriable(ErrorCode.TOPIC_AUTHORIZATION_FAILED)).toBe(false);
-    expect(Object.values(ErrorCode).filter(isRetriable)).toHaveLength(31);
+    // Kafka 4.3: the 31 retriable codes up to 128 plus SHARE_SESSION_LIMIT_REACHED (133).
+    expect(Object.values(ErrorCode).filter(isRetriable)).toHaveLength(32);
+    expect(isRetriable(ErrorCode.SHARE_SESSION_LIMIT_REACHED)).toBe(true);
+    expect(isRetriable(ErrorCode.REBOOTSTRAP_REQUIRED)).toBe(false);
   });
 
   it('KafkaError carries the code', () => {

@@ -5,7 +5,11 @@
 //   The storage leader applies the topic's settings (segment.bytes, max.message.bytes, message.timestamp.*,
 //   compression.type, cleanup.policy=compact needing keys); a refused record is named in
 //   record_errors with error_message (v8+; older versions carry the error code only).
-// Version notes: v3+ only (magic 2 batches); Kafka 4 removed v0-v2.
+// Version notes: v3+ only (magic 2 batches); Kafka 4 removed v0-v2 but still advertises them
+//   (KAFKA-18659: librdkafka decides compression support from Produce v0): so do we, and a v0-v2
+//   request closes the connection, as Kafka's does. v12 is v11 on the wire (KIP-890; without a
+//   finalized transaction.version 2 clients still add partitions with AddPartitionsToTxn).
+//   v13+ names topics by id (KIP-516): an unknown id answers UNKNOWN_TOPIC_ID.
 //   Needs WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions. Internal topics
 //   (__consumer_offsets) answer INVALID_TOPIC_EXCEPTION, as Kafka: only the coordinators append
 //   to them, straight to the storage broker, never through a gateway.
@@ -24,6 +28,8 @@ import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { ProducePartitionInput, ProducePartitionOutcome } from './ports';
 import { isInternalTopic } from './topic-names';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 interface PartitionResult {
   index: number;
@@ -77,30 +83,37 @@ export const produceHandler: KafkaHandler = {
   apiKey: 0,
   name: 'Produce',
   minVersion: 3,
-  maxVersion: 11,
+  maxVersion: 13,
+  advertisedMinVersion: 0,
   acl: ['TOPIC:WRITE', 'TRANSACTIONAL_ID:WRITE'],
-  async handle(ctx, req: any) {
+  async handle(ctx, req: any, version) {
+    const byId = version >= 13;
     const acks: number = req.acks;
     // In request order; a topic named twice keeps both entries, as clients match them by position.
-    const results: { name: string; list: PartitionResult[] }[] = [];
+    const results: { name: string; topicId: string; list: PartitionResult[] }[] = [];
     const forward: ProducePartitionInput[] = [];
     const txnRefused = hasTransactionalRecords(req) && !(req.transactionalId != null && authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId));
     for (const t of req.topicData as any[]) {
       const list: PartitionResult[] = [];
-      results.push({ name: t.name, list });
+      const view = byId ? ctx.cluster.topicById(t.topicId) : ctx.cluster.topic(t.name);
+      const name: string = view?.name ?? t.name ?? '';
+      results.push({ name, topicId: t.topicId ?? view?.topicId ?? ZERO_UUID, list });
+      if (byId && !view) {
+        for (const p of t.partitionData as any[]) list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_ID));
+        continue;
+      }
       if (txnRefused) {
         for (const p of t.partitionData as any[]) list.push(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
         continue;
       }
-      const view = ctx.cluster.topic(t.name);
-      const allowed = authorized(ctx, Operation.WRITE, Resource.TOPIC, t.name);
+      const allowed = authorized(ctx, Operation.WRITE, Resource.TOPIC, name);
       for (const p of t.partitionData as any[]) {
         if (!allowed) {
           list.push(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
           continue;
         }
-        if (isInternalTopic(t.name)) {
-          list.push(failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`));
+        if (isInternalTopic(name)) {
+          list.push(failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${name}`));
           continue;
         }
         if (acks !== -1 && acks !== 0 && acks !== 1) {
@@ -113,14 +126,14 @@ export const produceHandler: KafkaHandler = {
           continue;
         }
         // The topic's effective value (topic, then dynamic and static broker settings), as the broker applies it.
-        const maxBytes = Number(ctx.cluster.effectiveTopicConfigs?.(t.name)?.['max.message.bytes'] ?? view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
+        const maxBytes = Number(ctx.cluster.effectiveTopicConfigs?.(name)?.['max.message.bytes'] ?? view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
         const problem = checkRecords(p.records, maxBytes);
         if (problem) {
           list.push(failed(p.index, problem.code, problem.message));
           continue;
         }
         list.push(failed(p.index, ErrorCode.NONE));
-        forward.push({ topic: t.name, partition: p.index, records: p.records });
+        forward.push({ topic: name, partition: p.index, records: p.records });
       }
     }
     if (forward.length > 0) {
@@ -143,7 +156,7 @@ export const produceHandler: KafkaHandler = {
     }
     if (acks === 0) return undefined;
     return {
-      responses: results.map(({ name, list }) => ({ name, partitionResponses: list })),
+      responses: results.map(({ name, topicId, list }) => ({ name, topicId, partitionResponses: list })),
       throttleTimeMs: 0,
     };
   },

@@ -7,7 +7,11 @@
 //   batch of the first non-empty partition; a partition beyond the budget answers an empty record
 //   set with no error and is fetched next time. The answer goes out as soon as the brokers that
 //   answered hold min_bytes (the others are woken), else after max_wait_ms.
-// Version notes: v4+ (magic 2 only; Kafka 4 removed v0-v3). v13+ names topics by id.
+// Version notes: v4+ (magic 2 only; Kafka 4 removed v0-v3: a v0-v3 request closes the connection,
+//   as Kafka's does). v13+ names topics by id; an unknown id answers UNKNOWN_TOPIC_ID. v17's
+//   replica directory id and v18's follower high watermark (KIP-1166) only matter to follower
+//   fetches between brokers, which DMS replicates over its own RPCs: clients leave them at their
+//   defaults and they are ignored.
 //   Fetch sessions (v7+) are declined by answering session id 0, which clients treat as
 //   "keep sending full fetch requests".
 //   Needs READ on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
@@ -26,7 +30,7 @@ export const fetchHandler: KafkaHandler = {
   apiKey: 1,
   name: 'Fetch',
   minVersion: 4,
-  maxVersion: 16,
+  maxVersion: 18,
   acl: ['TOPIC:READ'],
   async handle(ctx, req: any, version) {
     const byId = version >= 13;

@@ -4,7 +4,7 @@
 //   auto-created when the request allows it and auto.create.topics.enable is on, answering
 //   LEADER_NOT_AVAILABLE for this round as Kafka does; otherwise UNKNOWN_TOPIC_OR_PARTITION.
 // Version notes: v0 with an empty topic list means all topics; v1+ null means all topics.
-//   v10+ may name topics by id only.
+//   v10+ may name topics by id only. v13 adds a top-level error code (KIP-1102), always NONE here.
 //   With an authorizer: an all-topics request lists only topics the principal may DESCRIBE;
 //   a named topic it may not describe answers TOPIC_AUTHORIZATION_FAILED; auto-creation needs
 //   CREATE on the cluster or the topic (else TOPIC_AUTHORIZATION_FAILED). Brokers are listed at
@@ -65,7 +65,7 @@ export const metadataHandler: KafkaHandler = {
   apiKey: 3,
   name: 'Metadata',
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   acl: ['TOPIC:DESCRIBE', 'TOPIC:CREATE'],
   async handle(ctx, req: any, version) {
     const { cluster } = ctx;
@@ -110,6 +110,8 @@ export const metadataHandler: KafkaHandler = {
       controllerId: cluster.controllerId(),
       topics,
       clusterAuthorizedOperations: UNSET_OPERATIONS,
+      // v13 (KIP-1102): a top-level error, e.g. REBOOTSTRAP_REQUIRED; a gateway always knows the cluster.
+      errorCode: ErrorCode.NONE,
     };
   },
 };

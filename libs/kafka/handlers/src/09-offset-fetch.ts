@@ -1,14 +1,16 @@
 // OffsetFetch (9)
 // Behavior: committed offsets from the group's coordinator; a group or partition without a
 //   commit answers offset -1 with no error. A null topic list means every committed partition.
-// Version notes: v1 reports group-level errors per partition; v2+ top-level errorCode; v5+
+// Version notes: v0 (removed by Kafka 4.0, KIP-896; ZooKeeper-stored offsets before KRaft) is
+//   served like v1, from the coordinator. v0-v1 report group-level errors per partition; v2+ top-level errorCode; v5+
 //   leader epoch; v7+ requireStable: partitions with a pending transactional commit (TxnOffsetCommit
 //   whose transaction has not ended) answer UNSTABLE_OFFSET_COMMIT, the client retries; v8+ several
-//   groups per request, each routed to its own coordinator.
+//   groups per request, each routed to its own coordinator; v10+ names topics by id (an unknown
+//   id answers UNKNOWN_TOPIC_ID).
 //   Needs DESCRIBE on the GROUP (else GROUP_AUTHORIZATION_FAILED) and DESCRIBE on each TOPIC:
 //   asked-for partitions of other topics answer TOPIC_AUTHORIZATION_FAILED, and a request for
 //   all partitions leaves those topics out, as Kafka does.
-// Not implemented: KIP-848 member id/epoch checks (v9 fields ignored).
+// Not implemented: KIP-848 member id/epoch checks (v9+ fields ignored).
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -48,16 +50,44 @@ async function fetchGroup(ctx: RequestContext, groupId: string, topics: AskedTop
   };
 }
 
+/**
+ * v10+ (KIP-848) names topics by id: known ids are asked by name, unknown ones answer
+ * UNKNOWN_TOPIC_ID, and every answered topic carries its id (an all-topics answer leaves out
+ * committed topics that no longer exist, which have none).
+ */
+async function fetchGroupById(ctx: RequestContext, groupId: string, topics: { topicId: string; partitionIndexes: number[] }[] | null, requireStable: boolean) {
+  const idOf = (name: string) => ctx.cluster.topic(name)?.topicId;
+  if (topics === null) {
+    const res = await fetchGroup(ctx, groupId, null, requireStable);
+    return { errorCode: res.errorCode, topics: res.topics.filter((t) => idOf(t.name)).map((t) => ({ ...t, topicId: idOf(t.name)! })) };
+  }
+  const resolved = topics.map((t) => ({ ...t, name: ctx.cluster.topicById(t.topicId)?.name }));
+  const known = resolved.filter((t) => t.name !== undefined).map((t) => ({ name: t.name!, partitionIndexes: t.partitionIndexes }));
+  const res = await fetchGroup(ctx, groupId, known, requireStable);
+  let next = 0;
+  return {
+    errorCode: res.errorCode,
+    topics: resolved.map((t) => {
+      if (t.name === undefined) {
+        return { name: '', topicId: t.topicId, partitions: t.partitionIndexes.map((p) => unanswered(p, ErrorCode.UNKNOWN_TOPIC_ID)) };
+      }
+      return { ...res.topics[next++], topicId: t.topicId };
+    }),
+  };
+}
+
 export const offsetFetchHandler: KafkaHandler = {
   apiKey: 9,
   name: 'OffsetFetch',
-  minVersion: 1,
-  maxVersion: 9,
+  minVersion: 0,
+  maxVersion: 10,
   acl: ['GROUP:DESCRIBE', 'TOPIC:DESCRIBE'],
   async handle(ctx, req: any, version) {
     if (version >= 8) {
       const groups = await Promise.all((req.groups as any[]).map(async (g) => {
-        const res = await fetchGroup(ctx, g.groupId, g.topics, req.requireStable === true);
+        const res = version >= 10
+          ? await fetchGroupById(ctx, g.groupId, g.topics, req.requireStable === true)
+          : await fetchGroup(ctx, g.groupId, g.topics, req.requireStable === true);
         return { groupId: g.groupId, topics: res.topics, errorCode: res.errorCode };
       }));
       return { throttleTimeMs: 0, groups };

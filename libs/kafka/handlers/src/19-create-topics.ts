@@ -2,7 +2,8 @@
 // Behavior: validates names here, sends the rest to the controller leader through the
 //   controller port, then waits (within the request timeout) until this gateway's view shows
 //   the new topics so the client's next Metadata sees them.
-// Version notes: v5+ returns partitions, replication factor and configs of created topics;
+// Version notes: v0-v1 (removed by Kafka 4.0, KIP-896) are served: no conversion is involved;
+//   v0 has no validate_only (never a dry run) and no error messages. v5+ returns partitions, replication factor and configs of created topics;
 //   v7+ the topic id.
 //   Needs CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.
 //   v5+ lists every topic config with its effective value and source (DYNAMIC_TOPIC_CONFIG for
@@ -19,7 +20,7 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 export const createTopicsHandler: KafkaHandler = {
   apiKey: 19,
   name: 'CreateTopics',
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 7,
   acl: ['CLUSTER:CREATE', 'TOPIC:CREATE'],
   async handle(ctx, req: any) {

@@ -5,7 +5,8 @@
 //   Needs DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED. Internal topics are refused
 //   with INVALID_TOPIC_EXCEPTION (deleting __consumer_offsets would drop every group's offsets);
 //   Kafka's own tool refuses them the same way.
-// Version notes: v6+ may name topics by id.
+// Version notes: v0 (removed by Kafka 4.0, KIP-896) is served: it is v1 without throttle time.
+//   v6+ may name topics by id.
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -16,7 +17,7 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 export const deleteTopicsHandler: KafkaHandler = {
   apiKey: 20,
   name: 'DeleteTopics',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 6,
   acl: ['TOPIC:DELETE'],
   async handle(ctx, req: any, version) {

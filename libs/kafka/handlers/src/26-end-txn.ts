@@ -9,9 +9,11 @@
 //   INVALID_TXN_STATE.
 //   Needs WRITE on the TRANSACTIONAL_ID, else TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 //   An empty transactional id is INVALID_REQUEST.
-// Version notes: v0-v4; v0-v1 get INVALID_PRODUCER_EPOCH instead of PRODUCER_FENCED; v3+ flexible.
-// Not implemented: v5 (KIP-890 part 2: an epoch bump on every end, transaction version 2) is
-//   outside the advertised versions, so clients use transaction version 1.
+// Version notes: v0-v5; v0-v1 get INVALID_PRODUCER_EPOCH instead of PRODUCER_FENCED; v3+ flexible.
+//   v5 answers the producer id and epoch (KIP-890): with transaction version 1, the only one DMS
+//   finalizes, they are the request's on success and -1 on an error, as Kafka's coordinator
+//   answers a version-1 transaction. Clients send v5 only once transaction.version 2 is finalized.
+// Not implemented: transaction version 2 (an epoch bump on every end).
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -21,10 +23,15 @@ export const endTxnHandler: KafkaHandler = {
   apiKey: 26,
   name: 'EndTxn',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   acl: ['TRANSACTIONAL_ID:WRITE'],
   async handle(ctx, req: any, version) {
-    const answer = (errorCode: number) => ({ throttleTimeMs: 0, errorCode });
+    const answer = (errorCode: number) => ({
+      throttleTimeMs: 0,
+      errorCode,
+      producerId: errorCode === ErrorCode.NONE ? BigInt(req.producerId) : -1n,
+      producerEpoch: errorCode === ErrorCode.NONE ? req.producerEpoch : -1,
+    });
     if (!authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!req.transactionalId) return answer(ErrorCode.INVALID_REQUEST);
     if (!ctx.transactions) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE);

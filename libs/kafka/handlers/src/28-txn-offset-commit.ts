@@ -12,12 +12,12 @@
 //   member id and group.instance.id, checked against the group like OffsetCommit's (an unknown
 //   member UNKNOWN_MEMBER_ID, a replaced static member FENCED_INSTANCE_ID, another generation
 //   ILLEGAL_GENERATION; no rebalance check); v4 (KIP-890) adds TRANSACTION_ABORTABLE to the
-//   possible answers and nothing to the request.
+//   possible answers and nothing to the request; v5 (KIP-890 part 2) is v4 on the wire: clients
+//   send it only with transaction.version 2, whose implicit AddOffsetsToTxn DMS does not do.
 //   Needs WRITE on the TRANSACTIONAL_ID (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
 //   partition), READ on the GROUP (else GROUP_AUTHORIZATION_FAILED for every partition) and READ
 //   on each TOPIC (else TOPIC_AUTHORIZATION_FAILED for its partitions), checked before existence.
-// Not implemented: v5 (same as v4; the committed reference schemas stop at v4, clients settle
-//   on v4); KIP-890 server-side verification that the offsets partition was added to the
+// Not implemented: transaction version 2's implicit AddOffsetsToTxn; KIP-890 server-side verification that the offsets partition was added to the
 //   transaction (the coordinator trusts the client's AddOffsetsToTxn, as Kafka before 3.6 did).
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
@@ -27,7 +27,7 @@ export const txnOffsetCommitHandler: KafkaHandler = {
   apiKey: 28,
   name: 'TxnOffsetCommit',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   acl: ['TRANSACTIONAL_ID:WRITE', 'GROUP:READ', 'TOPIC:READ'],
   async handle(ctx, req: any) {
     const everyPartition = (errorCode: number) => ({

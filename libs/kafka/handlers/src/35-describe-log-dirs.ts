@@ -7,7 +7,10 @@
 //   key log dirs by path.
 //   Needs DESCRIBE on the cluster: otherwise v3+ answers CLUSTER_AUTHORIZATION_FAILED at the top
 //   and older versions an empty result list, as Kafka does.
-// Version notes: v2+ flexible; v3 adds the top-level error code; v4 total and usable bytes.
+// Version notes: v0 (removed by Kafka 4.0) is served: it needs no conversion. v2+ flexible; v3
+//   adds the top-level error code; v4 total and usable bytes; v5 is_cordoned (KIP-1066): DMS
+//   cordons whole brokers (`dms brokers cordon`: no new replicas placed there), so every log dir
+//   of a cordoned broker is reported cordoned.
 // Not implemented: future (moving) replicas: is_future_key is always false.
 import { ErrorCode } from '@dms/kafka-errors';
 import { clusterAuthorized, Operation } from './authorize';
@@ -17,12 +20,13 @@ export const describeLogDirsHandler: KafkaHandler = {
   apiKey: 35,
   name: 'DescribeLogDirs',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   acl: ['CLUSTER:DESCRIBE'],
   async handle(ctx, req: any) {
     if (!clusterAuthorized(ctx, Operation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const topics = req.topics === null ? null : (req.topics as any[]).map((t) => ({ topic: t.topic as string, partitions: t.partitions as number[] }));
     const dirs = await ctx.storage.describeLogDirs(topics);
+    const cordoned = ctx.cluster.cordonedBrokers?.() ?? new Set<number>();
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -39,6 +43,7 @@ export const describeLogDirsHandler: KafkaHandler = {
           topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
           totalBytes: d.totalBytes,
           usableBytes: d.usableBytes,
+          isCordoned: cordoned.has(d.brokerId),
         };
       }),
     };

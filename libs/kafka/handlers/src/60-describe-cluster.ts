@@ -4,7 +4,9 @@
 //   Metadata: any gateway takes admin requests). With include_cluster_authorized_operations, the
 //   operations the principal may perform on the cluster as Kafka's bit field.
 // Version notes: v1 adds endpoint_type: 1 (brokers) is served; 2 (controllers) answers
-//   UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker does.
+//   UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker does. v2 (KIP-1073) adds include_fenced_brokers
+//   and a per-broker is_fenced: the brokers listed are live gateways, never fenced, so the list
+//   is the same either way and is_fenced is false.
 // Not implemented: nothing known.
 import { ErrorCode } from '@dms/kafka-errors';
 import { clusterAuthorized, Operation } from './authorize';
@@ -18,7 +20,7 @@ export const describeClusterHandler: KafkaHandler = {
   apiKey: 60,
   name: 'DescribeCluster',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   acl: { none: 'lists the gateways as Metadata does, which Kafka answers to any authenticated client; authorized operations are computed per principal' },
   handle(ctx, req: any, version) {
     const endpointType = version >= 1 ? req.endpointType ?? 1 : 1;
@@ -36,7 +38,7 @@ export const describeClusterHandler: KafkaHandler = {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       controllerId: ctx.cluster.controllerId(),
-      brokers: ctx.cluster.nodes(ctx.session?.listenerName).map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: n.rack })),
+      brokers: ctx.cluster.nodes(ctx.session?.listenerName).map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: n.rack, isFenced: false })),
       clusterAuthorizedOperations: ops,
     };
   },

@@ -20,6 +20,11 @@ export interface KafkaHandler<Req = any, Res = any> {
   name: string;
   minVersion: number;
   maxVersion: number;
+  /**
+   * A lower minimum advertised in ApiVersions than served (Produce: Kafka 4 lists v0-v2 for
+   * librdkafka's sake and closes the connection of a client that uses them, KAFKA-18659).
+   */
+  advertisedMinVersion?: number;
   /** Every handler declares its ACL checks; a spec holds the registry to it. */
   acl: AclDeclaration;
   /** Served before the connection has authenticated (ApiVersions and the SASL APIs only). */

@@ -38,7 +38,7 @@ it('sends every partition to the controller and answers per topic and partition'
   const res = await alterPartitionReassignmentsHandler.handle(ctx, req, 0);
   expect(sent).toEqual([[{ topic: 'a', partition: 0, replicas: [2, 3, 4] }, { topic: 'a', partition: 1, replicas: null }]]);
   expect(res).toEqual({
-    throttleTimeMs: 0, errorCode: 0, errorMessage: null,
+    throttleTimeMs: 0, errorCode: 0, errorMessage: null, allowReplicationFactorChange: true,
     responses: [{ name: 'a', partitions: [
       { partitionIndex: 0, errorCode: 0, errorMessage: null },
       { partitionIndex: 1, errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, errorMessage: 'No reassignment is in progress for this partition.' },
@@ -52,6 +52,34 @@ it('without ALTER on the cluster: CLUSTER_AUTHORIZATION_FAILED at the top and fo
   expect(sent).toEqual([]);
   expect(res.errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   expect(res.responses[0].partitions[0].errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+});
+
+it('v1 with allow_replication_factor_change=false refuses a target of another size, counting the original replicas of a move in progress', async () => {
+  const { ctx, sent } = context(true);
+  const req = {
+    timeoutMs: 5000,
+    allowReplicationFactorChange: false,
+    topics: [
+      // a-0 is moving [1,2,3] -> [2,3,4] (4 adding): its replication factor is 3.
+      { name: 'a', partitions: [{ partitionIndex: 0, replicas: [2, 3] }, { partitionIndex: 1, replicas: [3, 2, 1] }, { partitionIndex: 0, replicas: null }] },
+      { name: 'b', partitions: [{ partitionIndex: 0, replicas: [1, 2, 3] }] },
+    ],
+  };
+  const res = await alterPartitionReassignmentsHandler.handle(ctx, req, 1);
+  // Only the same-size target and the cancellation reach the controller.
+  expect(sent).toEqual([[{ topic: 'a', partition: 1, replicas: [3, 2, 1] }, { topic: 'a', partition: 0, replicas: null }]]);
+  expect(res.allowReplicationFactorChange).toBe(false);
+  expect(res.responses).toEqual([
+    { name: 'a', partitions: [
+      { partitionIndex: 0, errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'The replication factor is changed from 3 to 2' },
+      { partitionIndex: 1, errorCode: 0, errorMessage: null },
+      { partitionIndex: 0, errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, errorMessage: 'No reassignment is in progress for this partition.' },
+    ] },
+    { name: 'b', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'The replication factor is changed from 2 to 3' }] },
+  ]);
+  // The default (and v0) allows the change.
+  const allowed = await alterPartitionReassignmentsHandler.handle(context(true).ctx, { ...req, allowReplicationFactorChange: true }, 1);
+  expect(allowed.responses[1].partitions[0].errorCode).toBe(0);
 });
 
 it('lists only partitions with a move in progress, for all topics or the ones named', async () => {

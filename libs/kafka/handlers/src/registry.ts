@@ -12,6 +12,10 @@ import { syncGroupHandler } from './14-sync-group';
 import { describeGroupsHandler } from './15-describe-groups';
 import { listGroupsHandler } from './16-list-groups';
 import { apiVersionsHandler } from './18-api-versions';
+import { updateFeaturesHandler } from './57-update-features';
+import { getTelemetrySubscriptionsHandler } from './71-get-telemetry-subscriptions';
+import { pushTelemetryHandler } from './72-push-telemetry';
+import { listConfigResourcesHandler } from './74-list-config-resources';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
@@ -42,6 +46,7 @@ import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
 import { endTxnHandler } from './26-end-txn';
 import { describeTransactionsHandler } from './65-describe-transactions';
 import { listTransactionsHandler } from './66-list-transactions';
+import { apiSchema } from '@dms/kafka-schema';
 import type { KafkaHandler } from './handler';
 
 /** Every Kafka API the gateway serves. ApiVersions is derived from this list. */
@@ -60,6 +65,7 @@ export const handlers: readonly KafkaHandler[] = [
   describeGroupsHandler,
   listGroupsHandler,
   apiVersionsHandler(() => handlers),
+  updateFeaturesHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
@@ -90,10 +96,18 @@ export const handlers: readonly KafkaHandler[] = [
   endTxnHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+  getTelemetrySubscriptionsHandler,
+  pushTelemetryHandler,
+  listConfigResourcesHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));
 
 export function handlerFor(apiKey: number): KafkaHandler | undefined {
   return byKey.get(apiKey);
+}
+
+/** Kafka's name of an API key, served or not ("api-<key>" for a key Kafka does not define). */
+export function apiName(apiKey: number): string {
+  return handlerFor(apiKey)?.name ?? apiSchema(apiKey)?.name ?? `api-${apiKey}`;
 }

@@ -51,7 +51,12 @@ export interface MessageDescriptor {
 export interface ApiSchema {
   readonly apiKey: number;
   readonly name: string;
+  /** Every version the descriptors cover: Kafka's current range plus the older versions it removed. */
   readonly validVersions: VersionRange;
+  /** The range Kafka's current schemas declare (what a current broker serves); null: Kafka removed the API. */
+  readonly kafkaVersions: VersionRange | null;
+  /** Kafka marks its highest version unstable (a default broker does not advertise it). */
+  readonly latestVersionUnstable: boolean;
   readonly flexibleVersions: VersionRange | null;
   readonly request: MessageDescriptor;
   readonly response: MessageDescriptor;

@@ -14,13 +14,14 @@ export interface AddRaftVoterRequest {
   voterId: number;
   voterDirectoryId: string;
   listeners: AddRaftVoterRequestListener[];
+  ackWhenCommitted?: boolean;
 }
 
 export const addRaftVoterRequestDescriptor = message({
   name: 'AddRaftVoterRequest',
   kind: 'request',
   apiKey: 80,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'clusterId', type: 'string', versions: V(0), nullableVersions: V(0) },
@@ -32,5 +33,6 @@ export const addRaftVoterRequestDescriptor = message({
       { name: 'host', type: 'string', versions: V(0) },
       { name: 'port', type: 'uint16', versions: V(0) },
     ] },
+    { name: 'ackWhenCommitted', type: 'bool', versions: V(1), default: true },
   ],
 });

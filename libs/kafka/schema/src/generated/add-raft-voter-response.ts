@@ -12,7 +12,7 @@ export const addRaftVoterResponseDescriptor = message({
   name: 'AddRaftVoterResponse',
   kind: 'response',
   apiKey: 80,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },

@@ -14,6 +14,7 @@ export interface AlterPartitionReassignmentsRequestReassignableTopic {
 
 export interface AlterPartitionReassignmentsRequest {
   timeoutMs: number;
+  allowReplicationFactorChange?: boolean;
   topics: AlterPartitionReassignmentsRequestReassignableTopic[];
 }
 
@@ -21,10 +22,11 @@ export const alterPartitionReassignmentsRequestDescriptor = message({
   name: 'AlterPartitionReassignmentsRequest',
   kind: 'request',
   apiKey: 45,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'timeoutMs', type: 'int32', versions: V(0), default: 60000 },
+    { name: 'allowReplicationFactorChange', type: 'bool', versions: V(1), default: true },
     { name: 'topics', type: 'struct', array: true, struct: 'ReassignableTopic', versions: V(0), fields: [
       { name: 'name', type: 'string', versions: V(0) },
       { name: 'partitions', type: 'struct', array: true, struct: 'ReassignablePartition', versions: V(0), fields: [

@@ -15,6 +15,7 @@ export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
 
 export interface AlterPartitionReassignmentsResponse {
   throttleTimeMs: number;
+  allowReplicationFactorChange?: boolean;
   errorCode: number;
   errorMessage: string | null;
   responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
@@ -24,10 +25,11 @@ export const alterPartitionReassignmentsResponseDescriptor = message({
   name: 'AlterPartitionReassignmentsResponse',
   kind: 'response',
   apiKey: 45,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },
+    { name: 'allowReplicationFactorChange', type: 'bool', versions: V(1), default: true },
     { name: 'errorCode', type: 'int16', versions: V(0) },
     { name: 'errorMessage', type: 'string', versions: V(0), nullableVersions: V(0) },
     { name: 'responses', type: 'struct', array: true, struct: 'ReassignableTopicResponse', versions: V(0), fields: [

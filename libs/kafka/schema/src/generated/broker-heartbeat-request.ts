@@ -9,13 +9,14 @@ export interface BrokerHeartbeatRequest {
   wantFence: boolean;
   wantShutDown: boolean;
   offlineLogDirs?: string[];
+  cordonedLogDirs?: string[] | null;
 }
 
 export const brokerHeartbeatRequestDescriptor = message({
   name: 'BrokerHeartbeatRequest',
   kind: 'request',
   apiKey: 63,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'brokerId', type: 'int32', versions: V(0) },
@@ -24,5 +25,6 @@ export const brokerHeartbeatRequestDescriptor = message({
     { name: 'wantFence', type: 'bool', versions: V(0) },
     { name: 'wantShutDown', type: 'bool', versions: V(0) },
     { name: 'offlineLogDirs', type: 'uuid', array: true, versions: V(1), tag: 0, taggedVersions: V(1) },
+    { name: 'cordonedLogDirs', type: 'uuid', array: true, versions: V(2), nullableVersions: V(2), tag: 1, taggedVersions: V(2), default: null },
   ],
 });

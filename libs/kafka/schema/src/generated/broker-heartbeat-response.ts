@@ -14,7 +14,7 @@ export const brokerHeartbeatResponseDescriptor = message({
   name: 'BrokerHeartbeatResponse',
   kind: 'response',
   apiKey: 63,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },

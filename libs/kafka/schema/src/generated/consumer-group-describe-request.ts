@@ -11,7 +11,7 @@ export const consumerGroupDescribeRequestDescriptor = message({
   name: 'ConsumerGroupDescribeRequest',
   kind: 'request',
   apiKey: 69,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'groupIds', type: 'string', array: true, versions: V(0) },

@@ -23,6 +23,7 @@ export interface ConsumerGroupDescribeResponseMember {
   subscribedTopicRegex: string | null;
   assignment: ConsumerGroupDescribeResponseAssignment;
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  memberType?: number;
 }
 
 export interface ConsumerGroupDescribeResponseDescribedGroup {
@@ -56,7 +57,7 @@ export const consumerGroupDescribeResponseDescriptor = message({
   name: 'ConsumerGroupDescribeResponse',
   kind: 'response',
   apiKey: 69,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },
@@ -79,6 +80,7 @@ export const consumerGroupDescribeResponseDescriptor = message({
         { name: 'subscribedTopicRegex', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
         { name: 'assignment', type: 'struct', struct: 'Assignment', versions: V(0), fields: assignmentFields },
         { name: 'targetAssignment', type: 'struct', struct: 'Assignment', versions: V(0), fields: assignmentFields },
+        { name: 'memberType', type: 'int8', versions: V(1), default: -1 },
       ] },
       { name: 'authorizedOperations', type: 'int32', versions: V(0), default: -2147483648 },
     ] },

@@ -5,16 +5,18 @@ import { message, V } from '../descriptor';
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   endpointType?: number;
+  includeFencedBrokers?: boolean;
 }
 
 export const describeClusterRequestDescriptor = message({
   name: 'DescribeClusterRequest',
   kind: 'request',
   apiKey: 60,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'includeClusterAuthorizedOperations', type: 'bool', versions: V(0) },
     { name: 'endpointType', type: 'int8', versions: V(1), default: 1 },
+    { name: 'includeFencedBrokers', type: 'bool', versions: V(2) },
   ],
 });

@@ -7,6 +7,7 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   host: string;
   port: number;
   rack: string | null;
+  isFenced?: boolean;
 }
 
 export interface DescribeClusterResponse {
@@ -24,7 +25,7 @@ export const describeClusterResponseDescriptor = message({
   name: 'DescribeClusterResponse',
   kind: 'response',
   apiKey: 60,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },
@@ -38,6 +39,7 @@ export const describeClusterResponseDescriptor = message({
       { name: 'host', type: 'string', versions: V(0) },
       { name: 'port', type: 'int32', versions: V(0) },
       { name: 'rack', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
+      { name: 'isFenced', type: 'bool', versions: V(2) },
     ] },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: V(0), default: -2147483648 },
   ],

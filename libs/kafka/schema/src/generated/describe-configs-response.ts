@@ -59,7 +59,7 @@ export const describeConfigsResponseDescriptor = message({
           { name: 'source', type: 'int8', versions: V(1) },
         ] },
         { name: 'configType', type: 'int8', versions: V(3), default: 0 },
-        { name: 'documentation', type: 'string', versions: V(3), nullableVersions: V(0) },
+        { name: 'documentation', type: 'string', versions: V(3), nullableVersions: V(1) },
       ] },
     ] },
   ],

@@ -11,7 +11,7 @@ export const describeGroupsRequestDescriptor = message({
   name: 'DescribeGroupsRequest',
   kind: 'request',
   apiKey: 15,
-  validVersions: V(0, 5),
+  validVersions: V(0, 6),
   flexibleVersions: V(5),
   fields: [
     { name: 'groups', type: 'string', array: true, versions: V(0) },

@@ -13,6 +13,7 @@ export interface DescribeGroupsResponseDescribedGroupMember {
 
 export interface DescribeGroupsResponseDescribedGroup {
   errorCode: number;
+  errorMessage?: string | null;
   groupId: string;
   groupState: string;
   protocolType: string;
@@ -30,12 +31,13 @@ export const describeGroupsResponseDescriptor = message({
   name: 'DescribeGroupsResponse',
   kind: 'response',
   apiKey: 15,
-  validVersions: V(0, 5),
+  validVersions: V(0, 6),
   flexibleVersions: V(5),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(1) },
     { name: 'groups', type: 'struct', array: true, struct: 'DescribedGroup', versions: V(0), fields: [
       { name: 'errorCode', type: 'int16', versions: V(0) },
+      { name: 'errorMessage', type: 'string', versions: V(6), nullableVersions: V(6), default: null },
       { name: 'groupId', type: 'string', versions: V(0) },
       { name: 'groupState', type: 'string', versions: V(0) },
       { name: 'protocolType', type: 'string', versions: V(0) },

@@ -15,7 +15,7 @@ export const describeLogDirsRequestDescriptor = message({
   name: 'DescribeLogDirsRequest',
   kind: 'request',
   apiKey: 35,
-  validVersions: V(0, 4),
+  validVersions: V(0, 5),
   flexibleVersions: V(2),
   fields: [
     { name: 'topics', type: 'struct', array: true, struct: 'DescribableLogDirTopic', versions: V(0), nullableVersions: V(0), fields: [

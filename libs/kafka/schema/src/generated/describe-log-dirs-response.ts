@@ -20,6 +20,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   totalBytes?: bigint;
   usableBytes?: bigint;
+  isCordoned?: boolean;
 }
 
 export interface DescribeLogDirsResponse {
@@ -32,7 +33,7 @@ export const describeLogDirsResponseDescriptor = message({
   name: 'DescribeLogDirsResponse',
   kind: 'response',
   apiKey: 35,
-  validVersions: V(0, 4),
+  validVersions: V(0, 5),
   flexibleVersions: V(2),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },
@@ -51,6 +52,7 @@ export const describeLogDirsResponseDescriptor = message({
       ] },
       { name: 'totalBytes', type: 'int64', versions: V(4), default: -1n },
       { name: 'usableBytes', type: 'int64', versions: V(4), default: -1n },
+      { name: 'isCordoned', type: 'bool', versions: V(5), default: false },
     ] },
   ],
 });

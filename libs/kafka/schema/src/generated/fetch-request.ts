@@ -15,6 +15,7 @@ export interface FetchRequestFetchPartition {
   logStartOffset?: bigint;
   partitionMaxBytes: number;
   replicaDirectoryId?: string;
+  highWatermark?: bigint;
 }
 
 export interface FetchRequestFetchTopic {
@@ -48,7 +49,7 @@ export const fetchRequestDescriptor = message({
   name: 'FetchRequest',
   kind: 'request',
   apiKey: 1,
-  validVersions: V(0, 17),
+  validVersions: V(0, 18),
   flexibleVersions: V(12),
   fields: [
     { name: 'clusterId', type: 'string', versions: V(12), nullableVersions: V(12), tag: 0, taggedVersions: V(12), default: null },
@@ -74,6 +75,7 @@ export const fetchRequestDescriptor = message({
         { name: 'logStartOffset', type: 'int64', versions: V(5), default: -1n },
         { name: 'partitionMaxBytes', type: 'int32', versions: V(0) },
         { name: 'replicaDirectoryId', type: 'uuid', versions: V(17), tag: 0, taggedVersions: V(17) },
+        { name: 'highWatermark', type: 'int64', versions: V(18), tag: 1, taggedVersions: V(18), default: 9223372036854775807n },
       ] },
     ] },
     { name: 'forgottenTopicsData', type: 'struct', array: true, struct: 'ForgottenTopic', versions: V(7), fields: [

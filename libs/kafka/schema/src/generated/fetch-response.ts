@@ -61,7 +61,7 @@ export const fetchResponseDescriptor = message({
   name: 'FetchResponse',
   kind: 'response',
   apiKey: 1,
-  validVersions: V(0, 17),
+  validVersions: V(0, 18),
   flexibleVersions: V(12),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(1) },

@@ -7,18 +7,22 @@ export interface InitProducerIdRequest {
   transactionTimeoutMs: number;
   producerId?: bigint;
   producerEpoch?: number;
+  enable2Pc?: boolean;
+  keepPreparedTxn?: boolean;
 }
 
 export const initProducerIdRequestDescriptor = message({
   name: 'InitProducerIdRequest',
   kind: 'request',
   apiKey: 22,
-  validVersions: V(0, 5),
+  validVersions: V(0, 6),
   flexibleVersions: V(2),
   fields: [
     { name: 'transactionalId', type: 'string', versions: V(0), nullableVersions: V(0) },
     { name: 'transactionTimeoutMs', type: 'int32', versions: V(0) },
     { name: 'producerId', type: 'int64', versions: V(3), default: -1n },
     { name: 'producerEpoch', type: 'int16', versions: V(3), default: -1 },
+    { name: 'enable2Pc', type: 'bool', versions: V(6), default: false },
+    { name: 'keepPreparedTxn', type: 'bool', versions: V(6), default: false },
   ],
 });

@@ -7,18 +7,22 @@ export interface InitProducerIdResponse {
   errorCode: number;
   producerId: bigint;
   producerEpoch: number;
+  ongoingTxnProducerId?: bigint;
+  ongoingTxnProducerEpoch?: number;
 }
 
 export const initProducerIdResponseDescriptor = message({
   name: 'InitProducerIdResponse',
   kind: 'response',
   apiKey: 22,
-  validVersions: V(0, 5),
+  validVersions: V(0, 6),
   flexibleVersions: V(2),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },
     { name: 'errorCode', type: 'int16', versions: V(0) },
     { name: 'producerId', type: 'int64', versions: V(0), default: -1n },
     { name: 'producerEpoch', type: 'int16', versions: V(0) },
+    { name: 'ongoingTxnProducerId', type: 'int64', versions: V(6), default: -1n },
+    { name: 'ongoingTxnProducerEpoch', type: 'int16', versions: V(6), default: -1 },
   ],
 });

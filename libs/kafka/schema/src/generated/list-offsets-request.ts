@@ -25,7 +25,7 @@ export const listOffsetsRequestDescriptor = message({
   name: 'ListOffsetsRequest',
   kind: 'request',
   apiKey: 2,
-  validVersions: V(0, 10),
+  validVersions: V(0, 11),
   flexibleVersions: V(6),
   fields: [
     { name: 'replicaId', type: 'int32', versions: V(0) },

@@ -25,7 +25,7 @@ export const listOffsetsResponseDescriptor = message({
   name: 'ListOffsetsResponse',
   kind: 'response',
   apiKey: 2,
-  validVersions: V(0, 10),
+  validVersions: V(0, 11),
   flexibleVersions: V(6),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(2) },

@@ -6,17 +6,19 @@ export interface ListTransactionsRequest {
   stateFilters: string[];
   producerIdFilters: bigint[];
   durationFilter?: bigint;
+  transactionalIdPattern?: string | null;
 }
 
 export const listTransactionsRequestDescriptor = message({
   name: 'ListTransactionsRequest',
   kind: 'request',
   apiKey: 66,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'stateFilters', type: 'string', array: true, versions: V(0) },
     { name: 'producerIdFilters', type: 'int64', array: true, versions: V(0) },
     { name: 'durationFilter', type: 'int64', versions: V(1), default: -1n },
+    { name: 'transactionalIdPattern', type: 'string', versions: V(2), nullableVersions: V(2), default: null },
   ],
 });

@@ -19,7 +19,7 @@ export const listTransactionsResponseDescriptor = message({
   name: 'ListTransactionsResponse',
   kind: 'response',
   apiKey: 66,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },

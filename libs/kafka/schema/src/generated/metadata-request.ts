@@ -18,7 +18,7 @@ export const metadataRequestDescriptor = message({
   name: 'MetadataRequest',
   kind: 'request',
   apiKey: 3,
-  validVersions: V(0, 12),
+  validVersions: V(0, 13),
   flexibleVersions: V(9),
   fields: [
     { name: 'topics', type: 'struct', array: true, struct: 'MetadataRequestTopic', versions: V(0), nullableVersions: V(1), fields: [

@@ -35,13 +35,14 @@ export interface MetadataResponse {
   controllerId?: number;
   topics: MetadataResponseMetadataResponseTopic[];
   clusterAuthorizedOperations?: number;
+  errorCode?: number;
 }
 
 export const metadataResponseDescriptor = message({
   name: 'MetadataResponse',
   kind: 'response',
   apiKey: 3,
-  validVersions: V(0, 12),
+  validVersions: V(0, 13),
   flexibleVersions: V(9),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(3) },
@@ -70,5 +71,6 @@ export const metadataResponseDescriptor = message({
       { name: 'topicAuthorizedOperations', type: 'int32', versions: V(8), default: -2147483648 },
     ] },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: V(8, 10), default: -2147483648 },
+    { name: 'errorCode', type: 'int16', versions: V(13) },
   ],
 });

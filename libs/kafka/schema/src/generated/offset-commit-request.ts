@@ -5,13 +5,14 @@ import { message, V } from '../descriptor';
 export interface OffsetCommitRequestOffsetCommitRequestPartition {
   partitionIndex: number;
   committedOffset: bigint;
-  committedLeaderEpoch?: number;
   commitTimestamp?: bigint;
+  committedLeaderEpoch?: number;
   committedMetadata: string | null;
 }
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
-  name: string;
+  name?: string;
+  topicId?: string;
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
 }
 
@@ -28,7 +29,7 @@ export const offsetCommitRequestDescriptor = message({
   name: 'OffsetCommitRequest',
   kind: 'request',
   apiKey: 8,
-  validVersions: V(0, 9),
+  validVersions: V(0, 10),
   flexibleVersions: V(8),
   fields: [
     { name: 'groupId', type: 'string', versions: V(0) },
@@ -37,12 +38,13 @@ export const offsetCommitRequestDescriptor = message({
     { name: 'groupInstanceId', type: 'string', versions: V(7), nullableVersions: V(7), default: null },
     { name: 'retentionTimeMs', type: 'int64', versions: V(2, 4), default: -1n },
     { name: 'topics', type: 'struct', array: true, struct: 'OffsetCommitRequestTopic', versions: V(0), fields: [
-      { name: 'name', type: 'string', versions: V(0) },
+      { name: 'name', type: 'string', versions: V(0, 9) },
+      { name: 'topicId', type: 'uuid', versions: V(10) },
       { name: 'partitions', type: 'struct', array: true, struct: 'OffsetCommitRequestPartition', versions: V(0), fields: [
         { name: 'partitionIndex', type: 'int32', versions: V(0) },
         { name: 'committedOffset', type: 'int64', versions: V(0) },
-        { name: 'committedLeaderEpoch', type: 'int32', versions: V(6), default: -1 },
         { name: 'commitTimestamp', type: 'int64', versions: V(1, 1), default: -1n },
+        { name: 'committedLeaderEpoch', type: 'int32', versions: V(6), default: -1 },
         { name: 'committedMetadata', type: 'string', versions: V(0), nullableVersions: V(0) },
       ] },
     ] },

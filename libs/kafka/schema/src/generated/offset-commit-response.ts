@@ -8,7 +8,8 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
 }
 
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
-  name: string;
+  name?: string;
+  topicId?: string;
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
 }
 
@@ -21,12 +22,13 @@ export const offsetCommitResponseDescriptor = message({
   name: 'OffsetCommitResponse',
   kind: 'response',
   apiKey: 8,
-  validVersions: V(0, 9),
+  validVersions: V(0, 10),
   flexibleVersions: V(8),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(3) },
     { name: 'topics', type: 'struct', array: true, struct: 'OffsetCommitResponseTopic', versions: V(0), fields: [
-      { name: 'name', type: 'string', versions: V(0) },
+      { name: 'name', type: 'string', versions: V(0, 9) },
+      { name: 'topicId', type: 'uuid', versions: V(10) },
       { name: 'partitions', type: 'struct', array: true, struct: 'OffsetCommitResponsePartition', versions: V(0), fields: [
         { name: 'partitionIndex', type: 'int32', versions: V(0) },
         { name: 'errorCode', type: 'int16', versions: V(0) },

@@ -8,7 +8,8 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
-  name: string;
+  name?: string;
+  topicId?: string;
   partitionIndexes: number[];
 }
 
@@ -30,7 +31,7 @@ export const offsetFetchRequestDescriptor = message({
   name: 'OffsetFetchRequest',
   kind: 'request',
   apiKey: 9,
-  validVersions: V(0, 9),
+  validVersions: V(0, 10),
   flexibleVersions: V(6),
   fields: [
     { name: 'groupId', type: 'string', versions: V(0, 7) },
@@ -43,7 +44,8 @@ export const offsetFetchRequestDescriptor = message({
       { name: 'memberId', type: 'string', versions: V(9), nullableVersions: V(9), default: null },
       { name: 'memberEpoch', type: 'int32', versions: V(9), default: -1 },
       { name: 'topics', type: 'struct', array: true, struct: 'OffsetFetchRequestTopics', versions: V(8), nullableVersions: V(8), fields: [
-        { name: 'name', type: 'string', versions: V(8) },
+        { name: 'name', type: 'string', versions: V(8, 9) },
+        { name: 'topicId', type: 'uuid', versions: V(10) },
         { name: 'partitionIndexes', type: 'int32', array: true, versions: V(8) },
       ] },
     ] },

@@ -24,7 +24,8 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
 }
 
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
-  name: string;
+  name?: string;
+  topicId?: string;
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
 }
 
@@ -45,7 +46,7 @@ export const offsetFetchResponseDescriptor = message({
   name: 'OffsetFetchResponse',
   kind: 'response',
   apiKey: 9,
-  validVersions: V(0, 9),
+  validVersions: V(0, 10),
   flexibleVersions: V(6),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(3) },
@@ -63,7 +64,8 @@ export const offsetFetchResponseDescriptor = message({
     { name: 'groups', type: 'struct', array: true, struct: 'OffsetFetchResponseGroup', versions: V(8), fields: [
       { name: 'groupId', type: 'string', versions: V(8) },
       { name: 'topics', type: 'struct', array: true, struct: 'OffsetFetchResponseTopics', versions: V(8), fields: [
-        { name: 'name', type: 'string', versions: V(8) },
+        { name: 'name', type: 'string', versions: V(8, 9) },
+        { name: 'topicId', type: 'uuid', versions: V(10) },
         { name: 'partitions', type: 'struct', array: true, struct: 'OffsetFetchResponsePartitions', versions: V(8), fields: [
           { name: 'partitionIndex', type: 'int32', versions: V(8) },
           { name: 'committedOffset', type: 'int64', versions: V(8) },

@@ -8,7 +8,8 @@ export interface ProduceRequestPartitionProduceData {
 }
 
 export interface ProduceRequestTopicProduceData {
-  name: string;
+  name?: string;
+  topicId?: string;
   partitionData: ProduceRequestPartitionProduceData[];
 }
 
@@ -23,14 +24,15 @@ export const produceRequestDescriptor = message({
   name: 'ProduceRequest',
   kind: 'request',
   apiKey: 0,
-  validVersions: V(0, 11),
+  validVersions: V(0, 13),
   flexibleVersions: V(9),
   fields: [
     { name: 'transactionalId', type: 'string', versions: V(3), nullableVersions: V(3), default: null },
     { name: 'acks', type: 'int16', versions: V(0) },
     { name: 'timeoutMs', type: 'int32', versions: V(0) },
     { name: 'topicData', type: 'struct', array: true, struct: 'TopicProduceData', versions: V(0), fields: [
-      { name: 'name', type: 'string', versions: V(0) },
+      { name: 'name', type: 'string', versions: V(0, 12) },
+      { name: 'topicId', type: 'uuid', versions: V(13) },
       { name: 'partitionData', type: 'struct', array: true, struct: 'PartitionProduceData', versions: V(0), fields: [
         { name: 'index', type: 'int32', versions: V(0) },
         { name: 'records', type: 'records', versions: V(0), nullableVersions: V(0) },

@@ -24,7 +24,8 @@ export interface ProduceResponsePartitionProduceResponse {
 }
 
 export interface ProduceResponseTopicProduceResponse {
-  name: string;
+  name?: string;
+  topicId?: string;
   partitionResponses: ProduceResponsePartitionProduceResponse[];
 }
 
@@ -45,11 +46,12 @@ export const produceResponseDescriptor = message({
   name: 'ProduceResponse',
   kind: 'response',
   apiKey: 0,
-  validVersions: V(0, 11),
+  validVersions: V(0, 13),
   flexibleVersions: V(9),
   fields: [
     { name: 'responses', type: 'struct', array: true, struct: 'TopicProduceResponse', versions: V(0), fields: [
-      { name: 'name', type: 'string', versions: V(0) },
+      { name: 'name', type: 'string', versions: V(0, 12) },
+      { name: 'topicId', type: 'uuid', versions: V(13) },
       { name: 'partitionResponses', type: 'struct', array: true, struct: 'PartitionProduceResponse', versions: V(0), fields: [
         { name: 'index', type: 'int32', versions: V(0) },
         { name: 'errorCode', type: 'int16', versions: V(0) },

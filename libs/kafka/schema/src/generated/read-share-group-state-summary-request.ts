@@ -21,7 +21,7 @@ export const readShareGroupStateSummaryRequestDescriptor = message({
   name: 'ReadShareGroupStateSummaryRequest',
   kind: 'request',
   apiKey: 87,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'groupId', type: 'string', versions: V(0) },

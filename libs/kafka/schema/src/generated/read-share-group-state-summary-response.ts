@@ -7,7 +7,9 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   errorCode: number;
   errorMessage: string | null;
   stateEpoch: number;
+  leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount?: number;
 }
 
 export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
@@ -23,7 +25,7 @@ export const readShareGroupStateSummaryResponseDescriptor = message({
   name: 'ReadShareGroupStateSummaryResponse',
   kind: 'response',
   apiKey: 87,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'results', type: 'struct', array: true, struct: 'ReadStateSummaryResult', versions: V(0), fields: [
@@ -33,7 +35,9 @@ export const readShareGroupStateSummaryResponseDescriptor = message({
         { name: 'errorCode', type: 'int16', versions: V(0) },
         { name: 'errorMessage', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
         { name: 'stateEpoch', type: 'int32', versions: V(0) },
+        { name: 'leaderEpoch', type: 'int32', versions: V(0) },
         { name: 'startOffset', type: 'int64', versions: V(0) },
+        { name: 'deliveryCompleteCount', type: 'int32', versions: V(1), default: -1 },
       ] },
     ] },
   ],

@@ -22,6 +22,7 @@ export interface ShareAcknowledgeRequest {
   groupId: string | null;
   memberId: string | null;
   shareSessionEpoch: number;
+  isRenewAck?: boolean;
   topics: ShareAcknowledgeRequestAcknowledgeTopic[];
 }
 
@@ -29,12 +30,13 @@ export const shareAcknowledgeRequestDescriptor = message({
   name: 'ShareAcknowledgeRequest',
   kind: 'request',
   apiKey: 79,
-  validVersions: V(0, 0),
+  validVersions: V(1, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'groupId', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
     { name: 'memberId', type: 'string', versions: V(0), nullableVersions: V(0) },
     { name: 'shareSessionEpoch', type: 'int32', versions: V(0) },
+    { name: 'isRenewAck', type: 'bool', versions: V(2), default: false },
     { name: 'topics', type: 'struct', array: true, struct: 'AcknowledgeTopic', versions: V(0), fields: [
       { name: 'topicId', type: 'uuid', versions: V(0) },
       { name: 'partitions', type: 'struct', array: true, struct: 'AcknowledgePartition', versions: V(0), fields: [

@@ -30,6 +30,7 @@ export interface ShareAcknowledgeResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
+  acquisitionLockTimeoutMs?: number;
   responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
 }
@@ -38,12 +39,13 @@ export const shareAcknowledgeResponseDescriptor = message({
   name: 'ShareAcknowledgeResponse',
   kind: 'response',
   apiKey: 79,
-  validVersions: V(0, 0),
+  validVersions: V(1, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },
     { name: 'errorCode', type: 'int16', versions: V(0) },
     { name: 'errorMessage', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
+    { name: 'acquisitionLockTimeoutMs', type: 'int32', versions: V(2) },
     { name: 'responses', type: 'struct', array: true, struct: 'ShareAcknowledgeTopicResponse', versions: V(0), fields: [
       { name: 'topicId', type: 'uuid', versions: V(0) },
       { name: 'partitions', type: 'struct', array: true, struct: 'PartitionData', versions: V(0), fields: [

@@ -10,7 +10,7 @@ export interface ShareFetchRequestAcknowledgementBatch {
 
 export interface ShareFetchRequestFetchPartition {
   partitionIndex: number;
-  partitionMaxBytes: number;
+  partitionMaxBytes?: number;
   acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
 }
 
@@ -31,6 +31,10 @@ export interface ShareFetchRequest {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  maxRecords: number;
+  batchSize: number;
+  shareAcquireMode?: number;
+  isRenewAck?: boolean;
   topics: ShareFetchRequestFetchTopic[];
   forgottenTopicsData: ShareFetchRequestForgottenTopic[];
 }
@@ -39,7 +43,7 @@ export const shareFetchRequestDescriptor = message({
   name: 'ShareFetchRequest',
   kind: 'request',
   apiKey: 78,
-  validVersions: V(0, 0),
+  validVersions: V(1, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'groupId', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
@@ -48,11 +52,15 @@ export const shareFetchRequestDescriptor = message({
     { name: 'maxWaitMs', type: 'int32', versions: V(0) },
     { name: 'minBytes', type: 'int32', versions: V(0) },
     { name: 'maxBytes', type: 'int32', versions: V(0), default: 2147483647 },
+    { name: 'maxRecords', type: 'int32', versions: V(1) },
+    { name: 'batchSize', type: 'int32', versions: V(1) },
+    { name: 'shareAcquireMode', type: 'int8', versions: V(2), default: 0 },
+    { name: 'isRenewAck', type: 'bool', versions: V(2), default: false },
     { name: 'topics', type: 'struct', array: true, struct: 'FetchTopic', versions: V(0), fields: [
       { name: 'topicId', type: 'uuid', versions: V(0) },
       { name: 'partitions', type: 'struct', array: true, struct: 'FetchPartition', versions: V(0), fields: [
         { name: 'partitionIndex', type: 'int32', versions: V(0) },
-        { name: 'partitionMaxBytes', type: 'int32', versions: V(0) },
+        { name: 'partitionMaxBytes', type: 'int32', versions: V(0, 0) },
         { name: 'acknowledgementBatches', type: 'struct', array: true, struct: 'AcknowledgementBatch', versions: V(0), fields: [
           { name: 'firstOffset', type: 'int64', versions: V(0) },
           { name: 'lastOffset', type: 'int64', versions: V(0) },

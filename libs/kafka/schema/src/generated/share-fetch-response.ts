@@ -40,6 +40,7 @@ export interface ShareFetchResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
+  acquisitionLockTimeoutMs: number;
   responses: ShareFetchResponseShareFetchableTopicResponse[];
   nodeEndpoints: ShareFetchResponseNodeEndpoint[];
 }
@@ -48,12 +49,13 @@ export const shareFetchResponseDescriptor = message({
   name: 'ShareFetchResponse',
   kind: 'response',
   apiKey: 78,
-  validVersions: V(0, 0),
+  validVersions: V(1, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },
     { name: 'errorCode', type: 'int16', versions: V(0) },
     { name: 'errorMessage', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
+    { name: 'acquisitionLockTimeoutMs', type: 'int32', versions: V(1) },
     { name: 'responses', type: 'struct', array: true, struct: 'ShareFetchableTopicResponse', versions: V(0), fields: [
       { name: 'topicId', type: 'uuid', versions: V(0) },
       { name: 'partitions', type: 'struct', array: true, struct: 'PartitionData', versions: V(0), fields: [
@@ -66,7 +68,7 @@ export const shareFetchResponseDescriptor = message({
           { name: 'leaderId', type: 'int32', versions: V(0) },
           { name: 'leaderEpoch', type: 'int32', versions: V(0) },
         ] },
-        { name: 'records', type: 'records', versions: V(0), nullableVersions: V(0) },
+        { name: 'records', type: 'records', versions: V(0), nullableVersions: V(0, 0) },
         { name: 'acquiredRecords', type: 'struct', array: true, struct: 'AcquiredRecords', versions: V(0), fields: [
           { name: 'firstOffset', type: 'int64', versions: V(0) },
           { name: 'lastOffset', type: 'int64', versions: V(0) },

@@ -11,7 +11,7 @@ export const shareGroupDescribeRequestDescriptor = message({
   name: 'ShareGroupDescribeRequest',
   kind: 'request',
   apiKey: 77,
-  validVersions: V(0, 0),
+  validVersions: V(1, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'groupIds', type: 'string', array: true, versions: V(0) },

@@ -53,7 +53,7 @@ export const shareGroupDescribeResponseDescriptor = message({
   name: 'ShareGroupDescribeResponse',
   kind: 'response',
   apiKey: 77,
-  validVersions: V(0, 0),
+  validVersions: V(1, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },

@@ -14,7 +14,7 @@ export const shareGroupHeartbeatRequestDescriptor = message({
   name: 'ShareGroupHeartbeatRequest',
   kind: 'request',
   apiKey: 76,
-  validVersions: V(0, 0),
+  validVersions: V(1, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'groupId', type: 'string', versions: V(0) },

@@ -30,7 +30,7 @@ export const shareGroupHeartbeatResponseDescriptor = message({
   name: 'ShareGroupHeartbeatResponse',
   kind: 'response',
   apiKey: 76,
-  validVersions: V(0, 0),
+  validVersions: V(1, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },

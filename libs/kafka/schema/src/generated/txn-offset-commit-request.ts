@@ -29,7 +29,7 @@ export const txnOffsetCommitRequestDescriptor = message({
   name: 'TxnOffsetCommitRequest',
   kind: 'request',
   apiKey: 28,
-  validVersions: V(0, 4),
+  validVersions: V(0, 5),
   flexibleVersions: V(3),
   fields: [
     { name: 'transactionalId', type: 'string', versions: V(0) },

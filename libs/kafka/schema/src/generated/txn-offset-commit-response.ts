@@ -21,7 +21,7 @@ export const txnOffsetCommitResponseDescriptor = message({
   name: 'TxnOffsetCommitResponse',
   kind: 'response',
   apiKey: 28,
-  validVersions: V(0, 4),
+  validVersions: V(0, 5),
   flexibleVersions: V(3),
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: V(0) },

@@ -4,12 +4,13 @@ import { message, V } from '../descriptor';
 
 export interface VoteRequestPartitionData {
   partitionIndex: number;
-  candidateEpoch: number;
-  candidateId: number;
-  candidateDirectoryId?: string;
+  replicaEpoch: number;
+  replicaId: number;
+  replicaDirectoryId?: string;
   voterDirectoryId?: string;
   lastOffsetEpoch: number;
   lastOffset: bigint;
+  preVote?: boolean;
 }
 
 export interface VoteRequestTopicData {
@@ -27,7 +28,7 @@ export const voteRequestDescriptor = message({
   name: 'VoteRequest',
   kind: 'request',
   apiKey: 52,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'clusterId', type: 'string', versions: V(0), nullableVersions: V(0), default: null },
@@ -36,12 +37,13 @@ export const voteRequestDescriptor = message({
       { name: 'topicName', type: 'string', versions: V(0) },
       { name: 'partitions', type: 'struct', array: true, struct: 'PartitionData', versions: V(0), fields: [
         { name: 'partitionIndex', type: 'int32', versions: V(0) },
-        { name: 'candidateEpoch', type: 'int32', versions: V(0) },
-        { name: 'candidateId', type: 'int32', versions: V(0) },
-        { name: 'candidateDirectoryId', type: 'uuid', versions: V(1) },
+        { name: 'replicaEpoch', type: 'int32', versions: V(0) },
+        { name: 'replicaId', type: 'int32', versions: V(0) },
+        { name: 'replicaDirectoryId', type: 'uuid', versions: V(1) },
         { name: 'voterDirectoryId', type: 'uuid', versions: V(1) },
         { name: 'lastOffsetEpoch', type: 'int32', versions: V(0) },
         { name: 'lastOffset', type: 'int64', versions: V(0) },
+        { name: 'preVote', type: 'bool', versions: V(2) },
       ] },
     ] },
   ],

@@ -31,7 +31,7 @@ export const voteResponseDescriptor = message({
   name: 'VoteResponse',
   kind: 'response',
   apiKey: 52,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(0),
   fields: [
     { name: 'errorCode', type: 'int16', versions: V(0) },

@@ -14,6 +14,7 @@ export interface WriteShareGroupStateRequestPartitionData {
   stateEpoch: number;
   leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount?: number;
   stateBatches: WriteShareGroupStateRequestStateBatch[];
 }
 
@@ -31,7 +32,7 @@ export const writeShareGroupStateRequestDescriptor = message({
   name: 'WriteShareGroupStateRequest',
   kind: 'request',
   apiKey: 85,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'groupId', type: 'string', versions: V(0) },
@@ -42,6 +43,7 @@ export const writeShareGroupStateRequestDescriptor = message({
         { name: 'stateEpoch', type: 'int32', versions: V(0) },
         { name: 'leaderEpoch', type: 'int32', versions: V(0) },
         { name: 'startOffset', type: 'int64', versions: V(0) },
+        { name: 'deliveryCompleteCount', type: 'int32', versions: V(1), default: -1 },
         { name: 'stateBatches', type: 'struct', array: true, struct: 'StateBatch', versions: V(0), fields: [
           { name: 'firstOffset', type: 'int64', versions: V(0) },
           { name: 'lastOffset', type: 'int64', versions: V(0) },

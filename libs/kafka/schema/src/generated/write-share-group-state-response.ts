@@ -21,7 +21,7 @@ export const writeShareGroupStateResponseDescriptor = message({
   name: 'WriteShareGroupStateResponse',
   kind: 'response',
   apiKey: 85,
-  validVersions: V(0, 0),
+  validVersions: V(0, 1),
   flexibleVersions: V(0),
   fields: [
     { name: 'results', type: 'struct', array: true, struct: 'WriteStateResult', versions: V(0), fields: [

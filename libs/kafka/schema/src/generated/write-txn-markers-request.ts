@@ -13,6 +13,7 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   transactionResult: boolean;
   topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   coordinatorEpoch: number;
+  transactionVersion?: number;
 }
 
 export interface WriteTxnMarkersRequest {
@@ -23,7 +24,7 @@ export const writeTxnMarkersRequestDescriptor = message({
   name: 'WriteTxnMarkersRequest',
   kind: 'request',
   apiKey: 27,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(1),
   fields: [
     { name: 'markers', type: 'struct', array: true, struct: 'WritableTxnMarker', versions: V(0), fields: [
@@ -35,6 +36,7 @@ export const writeTxnMarkersRequestDescriptor = message({
         { name: 'partitionIndexes', type: 'int32', array: true, versions: V(0) },
       ] },
       { name: 'coordinatorEpoch', type: 'int32', versions: V(0) },
+      { name: 'transactionVersion', type: 'int8', versions: V(2), default: 0 },
     ] },
   ],
 });

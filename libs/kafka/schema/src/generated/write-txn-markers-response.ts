@@ -25,7 +25,7 @@ export const writeTxnMarkersResponseDescriptor = message({
   name: 'WriteTxnMarkersResponse',
   kind: 'response',
   apiKey: 27,
-  validVersions: V(0, 1),
+  validVersions: V(0, 2),
   flexibleVersions: V(1),
   fields: [
     { name: 'markers', type: 'struct', array: true, struct: 'WritableTxnMarkerResult', versions: V(0), fields: [

@@ -1,5 +1,5 @@
-import { PendingTxnOffsets } from './txn-offsets';
-import type { GroupProtocol, GroupState, JoinGroupResult, SyncGroupResult } from './types';
+import { PendingTxnOffsets } from '../txn-offsets';
+import type { GroupProtocol, GroupState, JoinGroupResult, SyncGroupResult } from '../types';
 
 export interface CommittedOffset {
   offset: bigint;
@@ -14,8 +14,8 @@ export class Member {
   assignment: Buffer = Buffer.alloc(0);
   joinWaiter: ((r: JoinGroupResult) => void) | undefined;
   syncWaiter: ((r: SyncGroupResult) => void) | undefined;
-  heartbeatTimer: NodeJS.Timeout | undefined;
-  isNew = true;
+  /** Cancels the session timer (a shard timer: the runtime cancels it on unload too). */
+  cancelHeartbeat: (() => void) | undefined;
 
   constructor(
     public memberId: string,
@@ -41,23 +41,35 @@ export class Member {
 
 const offsetKey = (topic: string, partition: number) => `${topic}\0${partition}`;
 
+/** Kafka's ClassicGroupState: the states a group may enter each state from. */
+const VALID_PREVIOUS: Record<GroupState, readonly GroupState[]> = {
+  Empty: ['PreparingRebalance'],
+  PreparingRebalance: ['Stable', 'CompletingRebalance', 'Empty'],
+  CompletingRebalance: ['PreparingRebalance'],
+  Stable: ['CompletingRebalance'],
+  Dead: ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'],
+};
+
+export class IllegalGroupTransitionError extends Error {}
+
 /** One classic consumer group: membership, generation, and committed offsets. */
 export class Group {
-  state: GroupState = 'Empty';
+  private current: GroupState = 'Empty';
   protocolType: string | null = null;
   protocolName: string | null = null;
   generationId = 0;
   leaderId: string | null = null;
   readonly members = new Map<string, Member>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet, with their expiry. */
-  readonly pendingMembers = new Map<string, NodeJS.Timeout>();
+  /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet, with their expiry's cancel. */
+  readonly pendingMembers = new Map<string, () => void>();
   /** group.instance.id -> member id. */
   readonly staticMembers = new Map<string, string>();
   readonly offsets = new Map<string, CommittedOffset & { topic: string; partition: number }>();
   /** Transactional commits (TxnOffsetCommit) whose transaction has not ended yet. */
   pendingTxnOffsets = new PendingTxnOffsets();
   currentStateTimestamp: bigint;
-  rebalanceTimer: NodeJS.Timeout | undefined;
+  /** Cancels the rebalance (or initial delay) timer. */
+  cancelRebalanceTimer: (() => void) | undefined;
   /** While the initial rebalance delay runs; join completion waits for it. */
   initialDelay: { remainingMs: number } | undefined;
   newMemberAdded = false;
@@ -66,13 +78,37 @@ export class Group {
     readonly groupId: string,
     readonly partition: number,
     now: bigint,
+    initial: 'Empty' | 'Stable' = 'Empty',
   ) {
+    this.currentStateTimestamp = now;
+    this.current = initial;
+  }
+
+  get state(): GroupState {
+    return this.current;
+  }
+
+  /** Moves to `state`, as Kafka allows it from the current one; throws on any other move. */
+  transitionTo(state: GroupState, now: bigint): void {
+    if (!VALID_PREVIOUS[state].includes(this.current)) {
+      throw new IllegalGroupTransitionError(`group ${this.groupId} cannot go from ${this.current} to ${state}`);
+    }
+    this.current = state;
     this.currentStateTimestamp = now;
   }
 
-  transition(state: GroupState, now: bigint): void {
-    this.state = state;
-    this.currentStateTimestamp = now;
+  /**
+   * Undoes a transition to Dead whose records could not be written (the group stays as it was);
+   * the state timestamp is left alone, as the transition never happened.
+   */
+  revertDeath(previous: GroupState): void {
+    if (this.current !== 'Dead') throw new IllegalGroupTransitionError(`group ${this.groupId} is ${this.current}, not Dead`);
+    this.current = previous;
+  }
+
+  /** Marks the group Dead without touching its state timestamp (unloaded or deleted). */
+  markDead(): void {
+    this.current = 'Dead';
   }
 
   getOffset(topic: string, partition: number) {

@@ -1,7 +1,7 @@
 import {
   decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue, encodeGroupMetadataKey, encodeGroupMetadataValue,
   encodeOffsetCommitKey, encodeOffsetCommitValue, RecordFormatError,
-} from './records';
+} from './index';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

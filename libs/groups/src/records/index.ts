@@ -1,0 +1,3 @@
+export * from './record-table';
+export * from './record-codec';
+export * from './classic-records';
