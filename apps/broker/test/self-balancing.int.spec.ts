@@ -6,7 +6,19 @@
 // availability timeout; a decommission the rest cannot hold is refused; with one more broker it
 // empties the broker, which then stops with nothing under-replicated.
 import { Etcd3 } from 'etcd3';
-import { balanceStatusKey, balanceStatusRecord, controllerLeader, controllerLeaderKey, partitionState, topicPartitionsPrefix, type PartitionState } from '@dms/cluster';
+import {
+  balanceStatusKey,
+  balanceStatusRecord,
+  brokerConfigRecord,
+  brokerConfigsPrefix,
+  controllerLeader,
+  controllerLeaderKey,
+  partitionState,
+  topicKey,
+  topicPartitionsPrefix,
+  topicRecord,
+  type PartitionState,
+} from '@dms/cluster';
 import { waitFor } from '@dms/devcluster';
 import { KafkaClient } from '@dms/kafka-client';
 import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
@@ -32,6 +44,7 @@ beforeAll(async () => {
         'auto.balance.interval.ms': 1000,
         'auto.balance.max.concurrent.moves': 4,
         'auto.balance.broker.availability.timeout.ms': 8000,
+        'auto.balance.throttle.bytes.per.second': 2_000_000,
         'leader.imbalance.check.interval.seconds': 5,
       },
     },
@@ -92,6 +105,14 @@ it('gives a new 4th broker 9±1 replicas and 3±1 leaderships of a 12-partition 
   expect(producer.errors).toEqual([]);
   const all = await readAll(client, TOPIC);
   expect(isSubsequence(producer.acked, all)).toBe(true);
+
+  // The copies were throttled as kafka-reassign-partitions.sh --throttle does; nothing is left once they are done.
+  await waitFor('the balancer\'s throttles removed', async () => {
+    const topic = topicRecord.decode(await etcd.get(topicKey('dms', TOPIC)).string());
+    const lists = [topic?.configs['leader.replication.throttled.replicas'] ?? '', topic?.configs['follower.replication.throttled.replicas'] ?? ''];
+    const brokerConfigs = Object.values(await etcd.getAll().prefix(brokerConfigsPrefix('dms')).strings()).map((v) => brokerConfigRecord.decode(v)?.configs ?? {});
+    return lists.every((l) => l === '') && brokerConfigs.every((c) => c['leader.replication.throttled.rate'] === undefined);
+  }, 30_000, 200);
 
   const shown = await runCli(['cluster', 'balance', '--data-dir', tc.dataDir, '--json'], { timeoutMs: 30_000 });
   expect(shown.code).toBe(0);

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       },
       maxConcurrentMoves: config['auto.balance.max.concurrent.moves'],
       availabilityTimeoutMs: config['auto.balance.broker.availability.timeout.ms'],
+      throttleBytesPerSecond: config['auto.balance.throttle.bytes.per.second'],
     },
     staticConfigs,
     log: logger,

@@ -66,6 +66,8 @@ export const brokerLoadRecord = {
 export interface BalanceMoveRecord {
   topic: string;
   partition: number;
+  /** The replica list before the move (absent in records of older writers). */
+  from?: number[];
   /** The replica list the move goes to. */
   target: number[];
   reason: string;
@@ -106,7 +108,7 @@ export interface BalanceStatusRecord {
 }
 
 const isMove = (v: unknown): v is BalanceMoveRecord =>
-  isObj(v) && isStr(v.topic) && isId(v.partition) && isIdList(v.target) && isStr(v.reason) && isCount(v.bytes) && isCount(v.startedAtMs);
+  isObj(v) && isStr(v.topic) && isId(v.partition) && isIdList(v.target) && (v.from === undefined || isIdList(v.from)) && isStr(v.reason) && isCount(v.bytes) && isCount(v.startedAtMs);
 const isBrokerRow = (v: unknown): v is BalanceBrokerRecord =>
   isObj(v) && isId(v.id) && (v.rack === null || isStr(v.rack)) && isStr(v.state) && isCount(v.replicas) && isCount(v.leaders) && isCount(v.bytes);
 
@@ -126,7 +128,7 @@ export const balanceStatusRecord = {
       state: o.state,
       reason: o.reason,
       absentSince: { ...(o.absentSince as Record<string, number>) },
-      inFlight: (o.inFlight as BalanceMoveRecord[]).map((m) => ({ ...m, target: [...m.target] })),
+      inFlight: (o.inFlight as BalanceMoveRecord[]).map((m) => ({ ...m, target: [...m.target], ...(m.from ? { from: [...m.from] } : {}) })),
       pendingMoves: o.pendingMoves,
       pendingBytes: o.pendingBytes,
       movesCompleted: o.movesCompleted,

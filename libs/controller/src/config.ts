@@ -66,6 +66,10 @@ export const controllerConfigDef = defineConfig({
     type: 'int', default: 10, min: 0,
     doc: 'Partition moves (reassignments, the operator\'s included) running at once before the self-balancer starts another (Redpanda\'s partition_autobalancing_concurrent_moves).',
   },
+  'auto.balance.throttle.bytes.per.second': {
+    type: 'int', default: 10485760, min: 0,
+    doc: 'Replication rate for the self-balancer\'s copies (and decommissions), set as leader/follower.replication.throttled.rate on the brokers involved and their replicas listed in the topics\' throttled-replica configs, as kafka-reassign-partitions.sh --throttle does; 0 leaves them unthrottled (Confluent\'s confluent.balancer.throttle.bytes.per.second).',
+  },
   'auto.balance.broker.availability.timeout.ms': {
     type: 'int', default: 900000, min: 0,
     doc: 'A broker unregistered this long has its replicas recreated on the other brokers, as if decommissioned (Redpanda\'s partition_autobalancing_node_availability_timeout_sec).',

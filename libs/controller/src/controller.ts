@@ -3,6 +3,7 @@ import type { Server } from '@grpc/grpc-js';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { Etcd3, IOptions } from 'etcd3';
 import {
+  brokerConfigsPrefix,
   ClusterView,
   clusterIdKey,
   clusterIdRecord,
@@ -16,6 +17,7 @@ import {
   fencedTxn,
   LeaderElection,
   NotLeaderError,
+  parseBrokerConfigKey,
   silentLog,
   type Log,
 } from '@dms/cluster';
@@ -33,6 +35,7 @@ import { setBrokerCordon } from './cordon';
 import { AutoBalancer, type AutoBalanceSettings } from './balance/auto-balancer';
 import { autoBalanceMetrics } from './balance/balance-metrics';
 import { decommissionBroker } from './balance/decommission';
+import { ConfigMoveThrottle } from './balance/move-throttle';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
@@ -49,6 +52,7 @@ export const DEFAULT_AUTO_BALANCE: AutoBalanceSettings = {
   thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10 },
   maxConcurrentMoves: 10,
   availabilityTimeoutMs: 900_000,
+  throttleBytesPerSecond: 10_485_760,
 };
 
 export interface ControllerOptions {
@@ -164,13 +168,24 @@ export class Controller extends EventEmitter {
           log: this.log,
         })
       : undefined;
+    const balance = { ...DEFAULT_AUTO_BALANCE, ...(opts.autoBalance ?? { enable: false }) };
     this.balancer = new AutoBalancer({
       client: this.client,
       view: this.view,
       clusterName: opts.clusterName,
       controllerId: opts.id,
       fence: () => this.election.revision,
-      settings: { ...DEFAULT_AUTO_BALANCE, ...(opts.autoBalance ?? { enable: false }) },
+      settings: balance,
+      throttle: new ConfigMoveThrottle({
+        bytesPerSecond: balance.throttleBytesPerSecond,
+        view: this.view,
+        configuredBrokers: async () => {
+          const keys = await this.client.getAll().prefix(brokerConfigsPrefix(opts.clusterName)).keys();
+          return keys.map((k) => parseBrokerConfigKey(opts.clusterName, k)).filter((id): id is number => typeof id === 'number');
+        },
+        alterConfigs: (resources) => this.configManager.alterConfigs(resources, false),
+        log: this.log,
+      }),
       reassign: (requests) =>
         reassignPartitions({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, requests),
       elect: (targets) => this.electLeaders('preferred', targets),

@@ -30,16 +30,26 @@ export interface AutoBalanceSettings {
   maxConcurrentMoves: number;
   /** auto.balance.broker.availability.timeout.ms */
   availabilityTimeoutMs: number;
+  /** auto.balance.throttle.bytes.per.second (0: copies unthrottled). */
+  throttleBytesPerSecond: number;
+}
+
+/** One move as the throttle sees it: the replicas before and after. */
+export interface ThrottledBalanceMove {
+  topic: string;
+  partition: number;
+  from: readonly number[];
+  to: readonly number[];
 }
 
 /**
- * Where replication throttles for the moves would be set (Kafka's *.replication.throttled.*
- * configs). The balancer calls it with the moves it starts and with the ones it saw complete; the
- * default does nothing (moves run at full speed) until a throttle implementation is wired in.
+ * Where the balancer's copies are throttled (Kafka's *.replication.throttled.* configs:
+ * ConfigMoveThrottle): told the moves it starts, the ones it saw finish, and when none runs.
  */
 export interface MoveThrottle {
-  started(moves: readonly PlannedMove[]): Promise<void>;
-  finished(moves: readonly BalanceMoveRecord[]): Promise<void>;
+  started(moves: readonly ThrottledBalanceMove[]): Promise<void>;
+  finished(moves: readonly ThrottledBalanceMove[]): Promise<void>;
+  idle(): Promise<void>;
 }
 
 export interface AutoBalancerOptions {
@@ -140,7 +150,7 @@ export class AutoBalancer {
       // Written ahead: the moves about to start are in the record before they start, so a
       // controller that dies in between leaves the next leader a list it can check (a move that
       // never started is simply dropped: its partition shows neither the move nor its target).
-      const planned = plan.moves.map((m) => ({ topic: m.topic, partition: m.partition, target: m.to, reason: m.reason, bytes: m.bytes, startedAtMs: now }));
+      const planned = plan.moves.map((m) => ({ topic: m.topic, partition: m.partition, from: m.from, target: m.to, reason: m.reason, bytes: m.bytes, startedAtMs: now }));
       const status: BalanceStatusRecord = {
         updatedAtMs: now,
         controllerId: this.opts.controllerId,
@@ -163,7 +173,11 @@ export class AutoBalancer {
       // Leadership follows the new preferred replica once a move completes or a reorder is written.
       const elect = [...finished, ...started.filter((m) => !m.copy)].map(({ topic, partition }) => ({ topic, partition }));
       if (elect.length > 0) await this.opts.elect(elect).catch((e: unknown) => this.log.warn({ err: errMessage(e) }, 'auto balance: preferred election failed; the leader rebalancer retries'));
-      if (finished.length > 0) await this.opts.throttle?.finished(finished);
+      const throttle = this.opts.throttle;
+      if (throttle) {
+        await throttle.finished(finished.filter((m) => m.from !== undefined).map((m) => ({ topic: m.topic, partition: m.partition, from: m.from!, to: m.target })));
+        if (inFlight.length === 0 && !started.some((m) => m.copy)) await throttle.idle();
+      }
       if (started.length > 0 || finished.length > 0) {
         this.log.info({ state: plan.state, started: started.map((m) => `${m.topic}-${m.partition} ${m.from.join(',')}->${m.to.join(',')} (${m.reason})`), finished: finished.length, pending: status.pendingMoves }, 'auto balance round');
       }
@@ -179,7 +193,7 @@ export class AutoBalancer {
   /** Starts the planned moves as reassignments; answers the ones the controller accepted. */
   private async start_(moves: readonly PlannedMove[], nowMs: number): Promise<PlannedMove[]> {
     if (moves.length === 0) return [];
-    if (this.opts.throttle) await this.opts.throttle.started(moves);
+    if (this.opts.throttle) await this.opts.throttle.started(moves.filter((m) => m.copy));
     const results = await this.opts.reassign(moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.to] })));
     const ok: PlannedMove[] = [];
     results.forEach((r, i) => {
