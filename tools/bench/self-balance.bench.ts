@@ -6,7 +6,8 @@
  * 9 replicas with no move running is measured, with the bytes the moves copied (balance/status),
  * the CPU seconds of each process during the move and the paced producer's latency before and
  * during it. Run from the repository root after `node tools/build/build.mjs`:
- *   npx esbuild tools/bench/self-balance.bench.ts --bundle --platform=node --packages=external | node - [FILL_S] [DURING_S]
+ *   npx esbuild tools/bench/self-balance.bench.ts --bundle --platform=node --packages=external | node - [FILL_S] [DURING_S] [THROTTLE_BYTES_PER_S]
+ * (THROTTLE 0, the default here, leaves the copies unthrottled; the cluster default is 10 MiB/s).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,6 +24,7 @@ const TOPIC = 'balance-bench';
 async function main(): Promise<void> {
   const fillS = Number(process.argv[2] ?? 30);
   const duringS = Number(process.argv[3] ?? 60);
+  const throttle = Number(process.argv[4] ?? 0);
   const dataDir = await mkdtemp(join(tmpdir(), 'dms-balance-bench-'));
   const cluster = await DevCluster.start({
     brokers: 3,
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     distDir: resolve('dist/apps'),
     config: {
       broker: { 'broker.load.report.interval.ms': 2000, 'log.segment.bytes': 64 << 20 },
-      controller: { 'auto.balance.interval.ms': 2000 },
+      controller: { 'auto.balance.interval.ms': 2000, 'auto.balance.throttle.bytes.per.second': throttle },
     },
   });
   process.on('exit', () => cluster.killAllSync());
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     const cpu1 = cpuSeconds(cluster);
     const load = loadavg()[0]!.toFixed(1);
     const gb = (status?.bytesMoved ?? 0) / 1e9;
+    console.log(`throttle: ${throttle > 0 ? `${(throttle / 1e6).toFixed(1)} MB/s` : 'none'}`);
     console.log(`balanced: broker ${added.id} got its 9 replicas in ${seconds.toFixed(1)} s; ${status?.movesCompleted} moves copied ${(gb * 1000).toFixed(0)} MB` +
       ` (${gb > 0 ? (seconds / gb).toFixed(0) : '-'} s per GB moved); load average ${load}`);
     console.log('  CPU seconds during the move: ' + [...cpu1].map(([n, s]) => `${n} ${(s - (cpu0.get(n) ?? 0)).toFixed(1)}`).join(', '));
