@@ -152,10 +152,13 @@ it('refuses a decommission the remaining brokers cannot hold, then empties a bro
   const res = await runCli(['brokers', 'decommission', '2', '--data-dir', tc.dataDir, '--wait', '--json', '--wait-timeout', '240000'], { timeoutMs: 260_000 });
   expect({ code: res.code, stderr: res.stderr }).toMatchObject({ code: 0 });
   expect(JSON.parse(res.stdout)).toMatchObject({ broker: 2, done: true, replicas: 0, leaders: 0, decommissioning: true });
+  let last: PartitionState[] = [];
   await waitFor('every partition in sync without broker 2', async () => {
-    const ss = await states();
-    return settled(ss) && replicasOn(ss, 2) === 0;
-  }, 60_000, 200);
+    last = await states();
+    return settled(last) && replicasOn(last, 2) === 0;
+  }, 120_000, 200).catch(async (e: Error) => {
+    throw new Error(`${e.message}; partitions: ${JSON.stringify(last)}; balancer: ${JSON.stringify(await balanceStatus())}`);
+  });
   process.stdout.write(`decommission: broker 2 emptied in ${Date.now() - started} ms\n`);
   const list = await runCli(['brokers', 'list', '--data-dir', tc.dataDir, '--json'], { timeoutMs: 30_000 });
   expect((JSON.parse(list.stdout) as { id: number; cordoned: boolean }[]).find((b) => b.id === 2)).toMatchObject({ cordoned: true, decommissioning: true });
