@@ -169,15 +169,14 @@ export class AutoBalancer {
       this.last = status;
       this.lastPlan = plan;
 
+      // A finished move's throttle entries go before a new move of the same partition adds its own.
+      const throttle = this.opts.throttle;
+      if (throttle) await throttle.finished(finished.filter((m) => m.from !== undefined).map((m) => ({ topic: m.topic, partition: m.partition, from: m.from!, to: m.target })));
       const started = await this.start_(plan.moves, now);
       // Leadership follows the new preferred replica once a move completes or a reorder is written.
       const elect = [...finished, ...started.filter((m) => !m.copy)].map(({ topic, partition }) => ({ topic, partition }));
       if (elect.length > 0) await this.opts.elect(elect).catch((e: unknown) => this.log.warn({ err: errMessage(e) }, 'auto balance: preferred election failed; the leader rebalancer retries'));
-      const throttle = this.opts.throttle;
-      if (throttle) {
-        await throttle.finished(finished.filter((m) => m.from !== undefined).map((m) => ({ topic: m.topic, partition: m.partition, from: m.from!, to: m.target })));
-        if (inFlight.length === 0 && !started.some((m) => m.copy)) await throttle.idle();
-      }
+      if (throttle && inFlight.length === 0 && !started.some((m) => m.copy)) await throttle.idle();
       if (started.length > 0 || finished.length > 0) {
         this.log.info({ state: plan.state, started: started.map((m) => `${m.topic}-${m.partition} ${m.from.join(',')}->${m.to.join(',')} (${m.reason})`), finished: finished.length, pending: status.pendingMoves }, 'auto balance round');
       }
