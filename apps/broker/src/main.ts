@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     staticConfigs,
     retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
     consumerLagIntervalMs: config['metrics.consumer.lag.interval.ms'],
+    loadReportIntervalMs: config['broker.load.report.interval.ms'],
     keyIndexTrail: { budgetMs: config['log.key.index.trail.budget.ms'], intervalMs: config['log.key.index.trail.interval.ms'] },
     groups: groupConfigFrom(config),
     transactions: transactionOptionsFromConfig(config),

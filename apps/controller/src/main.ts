@@ -85,6 +85,18 @@ async function main(): Promise<void> {
       intervalMs: config['leader.imbalance.check.interval.seconds'] * 1000,
       imbalancePercentage: config['leader.imbalance.per.broker.percentage'],
     },
+    autoBalance: {
+      enable: config['auto.balance.enable'],
+      intervalMs: config['auto.balance.interval.ms'],
+      thresholds: {
+        replicaPercent: config['auto.balance.replica.count.threshold.percent'],
+        leaderPercent: config['auto.balance.leader.count.threshold.percent'],
+        diskPercent: config['auto.balance.disk.threshold.percent'],
+      },
+      maxConcurrentMoves: config['auto.balance.max.concurrent.moves'],
+      availabilityTimeoutMs: config['auto.balance.broker.availability.timeout.ms'],
+      throttleBytesPerSecond: config['auto.balance.throttle.bytes.per.second'],
+    },
     staticConfigs,
     log: logger,
     tracer: telemetry.tracer,

@@ -1,5 +1,6 @@
 export * from './keys';
 export * from './types';
+export * from './balance-types';
 export * from './logger';
 export * from './session';
 export * from './fenced';

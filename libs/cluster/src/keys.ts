@@ -39,6 +39,14 @@ export const brokerKey = (cluster: string, id: number): string => `${brokersPref
 /** Cordoned brokers (no new replicas placed on them): controller-owned, one key per broker id. */
 export const brokerCordonsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}broker-cordons/`;
 export const brokerCordonKey = (cluster: string, id: number): string => `${brokerCordonsPrefix(cluster)}${checkId(id)}`;
+/** Brokers being decommissioned (emptied by the controller): controller-owned, one key per broker id. */
+export const brokerDecommissionsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}broker-decommissions/`;
+export const brokerDecommissionKey = (cluster: string, id: number): string => `${brokerDecommissionsPrefix(cluster)}${checkId(id)}`;
+/** Each storage broker's log bytes per replica, under its lease (the self-balancer's disk input). */
+export const brokerLoadsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}broker-loads/`;
+export const brokerLoadKey = (cluster: string, id: number): string => `${brokerLoadsPrefix(cluster)}${checkId(id)}`;
+/** The self-balancer's state and last plan, written by the controller leader each round. */
+export const balanceStatusKey = (cluster: string): string => `${clusterPrefix(cluster)}balance/status`;
 export const gatewayKey = (cluster: string, id: number): string => `${gatewaysPrefix(cluster)}${checkId(id)}`;
 export const controllerKey = (cluster: string, id: number): string => `${controllersPrefix(cluster)}${checkId(id)}`;
 export const topicKey = (cluster: string, topic: string): string => `${topicsPrefix(cluster)}${checkTopic(topic)}`;

@@ -44,4 +44,34 @@ export const controllerConfigDef = defineConfig({
     max: 100,
     doc: 'Share of a broker\'s preferred partitions led elsewhere that triggers a rebalance.',
   },
+  'auto.balance.enable': {
+    type: 'bool',
+    default: true,
+    doc: 'Self-balancing on the leading controller: keeps replica counts, preferred-leader counts and disk bytes within the thresholds across live uncordoned brokers, and recreates the replicas of a broker absent past auto.balance.broker.availability.timeout.ms. Decommissions run either way.',
+  },
+  'auto.balance.interval.ms': { type: 'int', default: 30000, min: 100, doc: 'How often the self-balancer plans a round (Redpanda\'s partition_autobalancing_tick_interval_ms).' },
+  'auto.balance.replica.count.threshold.percent': {
+    type: 'int', default: 10, min: 0, max: 1000,
+    doc: 'A broker\'s replica count (per topic and overall) may differ from the mean by this percent, never less than the rounding of the mean (Cruise Control\'s replica.count.balance.threshold 1.10).',
+  },
+  'auto.balance.leader.count.threshold.percent': {
+    type: 'int', default: 10, min: 0, max: 1000,
+    doc: 'Same for preferred-leader counts (Cruise Control\'s leader.replica.count.balance.threshold 1.10); leaders move by reordering replicas and a preferred election.',
+  },
+  'auto.balance.disk.threshold.percent': {
+    type: 'int', default: 10, min: 0, max: 1000,
+    doc: 'A broker\'s log bytes may differ from the mean by this percent (and by at least 64 MiB) before bytes are moved (Cruise Control\'s disk.balance.threshold 1.10).',
+  },
+  'auto.balance.max.concurrent.moves': {
+    type: 'int', default: 10, min: 0,
+    doc: 'Partition moves (reassignments, the operator\'s included) running at once before the self-balancer starts another (Redpanda\'s partition_autobalancing_concurrent_moves).',
+  },
+  'auto.balance.throttle.bytes.per.second': {
+    type: 'int', default: 10485760, min: 0,
+    doc: 'Replication rate for the self-balancer\'s copies (and decommissions), set as leader/follower.replication.throttled.rate on the brokers involved and their replicas listed in the topics\' throttled-replica configs, as kafka-reassign-partitions.sh --throttle does; 0 leaves them unthrottled (Confluent\'s confluent.balancer.throttle.bytes.per.second).',
+  },
+  'auto.balance.broker.availability.timeout.ms': {
+    type: 'int', default: 900000, min: 0,
+    doc: 'A broker unregistered this long has its replicas recreated on the other brokers, as if decommissioned (Redpanda\'s partition_autobalancing_node_availability_timeout_sec).',
+  },
 });

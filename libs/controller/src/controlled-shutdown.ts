@@ -1,18 +1,7 @@
 import type { Etcd3 } from 'etcd3';
-import {
-  controllerLeaderKey,
-  errMessage,
-  fencedTxn,
-  NotLeaderError,
-  partitionKey,
-  partitionState,
-  replicaOnline,
-  silentLog,
-  type ClusterView,
-  type Log,
-  type PartitionState,
-} from '@dms/cluster';
+import { replicaOnline, silentLog, type ClusterView, type Log, type PartitionState } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
+import { casPartitionState, type CasStep } from './partition-cas';
 
 /**
  * The brokers in controlled shutdown, each remembered with the broker epoch (registration
@@ -97,9 +86,8 @@ export interface ControlledShutdownResult {
 export async function controlledShutdown(opts: ControlledShutdownOptions, brokerId: number): Promise<ControlledShutdownResult> {
   const log = opts.log ?? silentLog;
   const fail = (errorCode: number, errorMessage: string): ControlledShutdownResult => ({ errorCode, errorMessage, remaining: [], stuck: 0 });
-  const { client, clusterName, view } = opts;
-  const fence = opts.fence();
-  if (fence === undefined) return fail(ErrorCode.NOT_CONTROLLER, 'This controller is not the leader.');
+  const { view } = opts;
+  if (opts.fence() === undefined) return fail(ErrorCode.NOT_CONTROLLER, 'This controller is not the leader.');
   const epoch = view.brokerEpoch(brokerId);
   if (epoch === undefined) return fail(ErrorCode.STALE_BROKER_EPOCH, `Broker ${brokerId} is not registered.`);
   opts.shuttingDown.mark(brokerId, epoch);
@@ -109,36 +97,21 @@ export async function controlledShutdown(opts: ControlledShutdownOptions, broker
   let leftIsr = 0;
   for (const { topic, partition, state: cached } of view.allPartitions()) {
     if (!cached.replicas.includes(brokerId)) continue;
-    const key = partitionKey(clusterName, topic, partition);
-    let outcome: ShutdownStep['kind'] | 'changing' = 'changing';
-    try {
-      for (let attempt = 0; attempt < 3 && outcome === 'changing'; attempt++) {
-        const kv = (await client.get(key).exec()).kvs[0];
-        const state = kv && partitionState.decode(kv.value);
-        if (!kv || !state) {
-          outcome = 'unchanged'; // deleted meanwhile
-          break;
-        }
-        const written = BigInt(kv.mod_revision);
-        const eligible = (id: number) =>
-          replicaOnline(view.broker(id), topic, partition) && (view.brokerEpoch(id) ?? 0n) <= written && !opts.shuttingDown.has(id);
-        const step = shutdownStep(state, brokerId, eligible);
-        if (step.kind === 'unchanged' || step.kind === 'stuck') {
-          outcome = step.kind;
-          break;
-        }
-        const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
-          .and(key, 'Mod', '==', kv.mod_revision)
-          .then(client.put(key).value(partitionState.encode(step.state)))
-          .commit();
-        if (res.succeeded) {
-          outcome = step.kind;
-          log.info({ topic, partition, brokerId, reason: `controlled-shutdown-${step.kind}`, from: state, to: step.state }, 'partition leadership/ISR changed');
-        }
-      }
-    } catch (e) {
-      if (e instanceof NotLeaderError) return fail(ErrorCode.NOT_CONTROLLER, 'This controller is no longer the leader.');
-      return fail(ErrorCode.REQUEST_TIMED_OUT, `metadata store error: ${errMessage(e)}`);
+    let change: { from: PartitionState; to: PartitionState } | undefined;
+    const res = await casPartitionState(opts, topic, partition, (state, written): CasStep<ShutdownStep['kind']> => {
+      const eligible = (id: number) =>
+        replicaOnline(view.broker(id), topic, partition) && (view.brokerEpoch(id) ?? 0n) <= written && !opts.shuttingDown.has(id);
+      const step = shutdownStep(state, brokerId, eligible);
+      if (step.kind === 'unchanged' || step.kind === 'stuck') return { answer: step.kind };
+      change = { from: state, to: step.state };
+      return { write: step.state, answer: step.kind };
+    });
+    if (res.kind === 'not-controller') return fail(ErrorCode.NOT_CONTROLLER, 'This controller is no longer the leader.');
+    if (res.kind === 'store-error') return fail(ErrorCode.REQUEST_TIMED_OUT, res.message);
+    // Deleted meanwhile: nothing to do; still changing after every attempt: reported as remaining if it led.
+    const outcome = res.kind === 'answered' ? res.answer : res.kind === 'unknown-partition' ? 'unchanged' : 'changing';
+    if (res.kind === 'answered' && res.written && change) {
+      log.info({ topic, partition, brokerId, reason: `controlled-shutdown-${outcome}`, ...change }, 'partition leadership/ISR changed');
     }
     if (outcome === 'moved') moved++;
     else if (outcome === 'left-isr') leftIsr++;

@@ -58,4 +58,11 @@ describe('controller service handlers', () => {
       controllerId: 2,
     });
   });
+
+  it('DecommissionBroker: a standby answers NOT_CONTROLLER, the leader delegates with the cancel flag', async () => {
+    const standby = state(false);
+    expect(await createControllerHandlers(standby).decommissionBroker({ brokerId: 3, cancel: false })).toMatchObject({ errorCode: ErrorCode.NOT_CONTROLLER, replicas: -1 });
+    const leader = { ...state(true), decommissionBroker: async (id: number, cancel: boolean) => ({ errorCode: 0, errorMessage: `${id}/${cancel}`, replicas: 4, leaders: 1 }) };
+    expect(await createControllerHandlers(leader).decommissionBroker({ brokerId: 3, cancel: true })).toEqual({ errorCode: 0, errorMessage: '3/true', replicas: 4, leaders: 1 });
+  });
 });

@@ -18,6 +18,7 @@ import type { ConfigManager } from './config-manager';
 import type { FeatureManager } from './feature-manager';
 import type { ControlledShutdownResult } from './controlled-shutdown';
 import type { SetCordonResult } from './cordon';
+import type { DecommissionResult } from './balance/decommission';
 import type { ProducerIdBlock } from './producer-id-manager';
 import { electionTypeOf, type ElectionResult, type ElectionTarget } from './elect-leaders';
 import type { ReassignmentRequest, ReassignmentResult } from './reassign-partitions';
@@ -46,6 +47,8 @@ export interface ControllerServiceState {
   controlledShutdown?(brokerId: number): Promise<ControlledShutdownResult>;
   /** Cordons or uncordons a broker (only called while leader). */
   setBrokerCordon?(brokerId: number, cordoned: boolean): Promise<SetCordonResult>;
+  /** Starts or cancels a broker decommission (only called while leader). */
+  decommissionBroker?(brokerId: number, cancel: boolean): Promise<DecommissionResult>;
   /** Absent in tests that only exercise topics. */
   featureManager?: Pick<FeatureManager, 'updateFeatures'>;
 }
@@ -66,6 +69,7 @@ export interface ControllerHandlers {
   alterPartitionReassignments(req: clusterV1.AlterPartitionReassignmentsRequest): Promise<clusterV1.AlterPartitionReassignmentsResponse>;
   controlledShutdown(req: clusterV1.ControlledShutdownRequest): Promise<clusterV1.ControlledShutdownResponse>;
   setBrokerCordon(req: clusterV1.SetBrokerCordonRequest): Promise<clusterV1.SetBrokerCordonResponse>;
+  decommissionBroker(req: clusterV1.DecommissionBrokerRequest): Promise<clusterV1.DecommissionBrokerResponse>;
   updateFeatures(req: clusterV1.UpdateFeaturesRequest): Promise<clusterV1.UpdateFeaturesResponse>;
 }
 
@@ -177,6 +181,10 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !state.setBrokerCordon) return { ...NOT_CONTROLLER, wasCordoned: false };
       return state.setBrokerCordon(req.brokerId, req.cordoned);
     },
+    async decommissionBroker(req) {
+      if (!state.isLeader() || !state.decommissionBroker) return { ...NOT_CONTROLLER, replicas: -1, leaders: -1 };
+      return state.decommissionBroker(req.brokerId, req.cancel);
+    },
     async updateFeatures(req) {
       if (!state.isLeader() || !state.featureManager) return { ...NOT_CONTROLLER, epoch: 0n };
       return state.featureManager.updateFeatures({ ...(req.levels ?? {}) }, req.expectedEpoch ?? 0n);
@@ -211,6 +219,7 @@ export function createControllerService(state: ControllerServiceState): Controll
     alterPartitionReassignments: unary(h.alterPartitionReassignments),
     controlledShutdown: unary(h.controlledShutdown),
     setBrokerCordon: unary(h.setBrokerCordon),
+    decommissionBroker: unary(h.decommissionBroker),
     updateFeatures: unary(h.updateFeatures),
   };
 }

@@ -3,6 +3,7 @@ import type { Server } from '@grpc/grpc-js';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { Etcd3, IOptions } from 'etcd3';
 import {
+  brokerConfigsPrefix,
   ClusterView,
   clusterIdKey,
   clusterIdRecord,
@@ -16,6 +17,7 @@ import {
   fencedTxn,
   LeaderElection,
   NotLeaderError,
+  parseBrokerConfigKey,
   silentLog,
   type Log,
 } from '@dms/cluster';
@@ -30,6 +32,10 @@ import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
 import { controlledShutdown, ShuttingDownBrokers } from './controlled-shutdown';
 import { setBrokerCordon } from './cordon';
+import { AutoBalancer, type AutoBalanceSettings } from './balance/auto-balancer';
+import { autoBalanceMetrics } from './balance/balance-metrics';
+import { decommissionBroker } from './balance/decommission';
+import { ConfigMoveThrottle } from './balance/move-throttle';
 import { allTargets, electLeaders, type ElectionTarget } from './elect-leaders';
 import { LeaderRebalancer } from './leader-rebalancer';
 import { PartitionReconciler } from './partition-reconciler';
@@ -38,6 +44,16 @@ import { reassignPartitions } from './reassign-partitions';
 import { SecurityManager } from './security-manager';
 import { TopicManager } from './topic-manager';
 import type { PartitionLimits } from './partition-limits';
+
+/** Defaults of the auto.balance.* keys (config.ts documents each). */
+export const DEFAULT_AUTO_BALANCE: AutoBalanceSettings = {
+  enable: true,
+  intervalMs: 30_000,
+  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10 },
+  maxConcurrentMoves: 10,
+  availabilityTimeoutMs: 900_000,
+  throttleBytesPerSecond: 10_485_760,
+};
 
 export interface ControllerOptions {
   id: number;
@@ -60,6 +76,12 @@ export interface ControllerOptions {
   uncleanLeaderElection?: boolean;
   /** Kafka's auto.leader.rebalance.enable (default true) and its two tuning keys. */
   autoLeaderRebalance?: { enable: boolean; intervalMs: number; imbalancePercentage: number };
+  /**
+   * The self-balancer's auto.balance.* keys over DEFAULT_AUTO_BALANCE. The process always passes
+   * them (the config key defaults to on); a Controller built without them (specs that write
+   * brokers and partitions by hand) balances nothing, but still decommissions.
+   */
+  autoBalance?: Partial<AutoBalanceSettings>;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
   log?: Log;
@@ -85,6 +107,8 @@ export class Controller extends EventEmitter {
   readonly featureManager: FeatureManager;
   readonly producerIds: ProducerIdManager;
   readonly rebalancer: LeaderRebalancer | undefined;
+  /** The self-balancer (runs its rounds only while this controller leads). */
+  readonly balancer: AutoBalancer;
   /** Brokers in controlled shutdown (kept off ISRs and preferred elections until they re-register). */
   readonly shuttingDown: ShuttingDownBrokers;
   private server?: Server;
@@ -144,6 +168,30 @@ export class Controller extends EventEmitter {
           log: this.log,
         })
       : undefined;
+    const balance = { ...DEFAULT_AUTO_BALANCE, ...(opts.autoBalance ?? { enable: false }) };
+    this.balancer = new AutoBalancer({
+      client: this.client,
+      view: this.view,
+      clusterName: opts.clusterName,
+      controllerId: opts.id,
+      fence: () => this.election.revision,
+      settings: balance,
+      throttle: new ConfigMoveThrottle({
+        bytesPerSecond: balance.throttleBytesPerSecond,
+        view: this.view,
+        configuredBrokers: async () => {
+          const keys = await this.client.getAll().prefix(brokerConfigsPrefix(opts.clusterName)).keys();
+          return keys.map((k) => parseBrokerConfigKey(opts.clusterName, k)).filter((id): id is number => typeof id === 'number');
+        },
+        alterConfigs: (resources) => this.configManager.alterConfigs(resources, false),
+        log: this.log,
+      }),
+      reassign: (requests) =>
+        reassignPartitions({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, requests),
+      elect: (targets) => this.electLeaders('preferred', targets),
+      log: this.log,
+    });
+    if (opts.meter) autoBalanceMetrics(opts.meter, this.balancer, () => this.election.isLeader);
     this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.featureManager = new FeatureManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.producerIds = new ProducerIdManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
@@ -153,6 +201,7 @@ export class Controller extends EventEmitter {
       // A new leader first checks every partition: brokers may have died while nobody led.
       this.reconciler.trigger();
       void this.ensureClusterId(rev);
+      void this.balancer.round();
     });
     this.election.on('lost-leadership', (reason: string) => this.emit('lost-leadership', reason));
     this.session.on('lost', () => void this.renewSession());
@@ -211,6 +260,11 @@ export class Controller extends EventEmitter {
         ),
       setBrokerCordon: (brokerId, cordoned) =>
         setBrokerCordon({ client: this.client, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, cordoned),
+      decommissionBroker: async (brokerId, cancel) => {
+        const res = await decommissionBroker({ client: this.client, view: this.view, clusterName: this.opts.clusterName, fence: () => this.election.revision, log: this.log }, brokerId, cancel);
+        if (res.errorCode === 0) void this.balancer.round();
+        return res;
+      },
     });
     this.server = createGrpcServer();
     this.server.addService(ControllerServiceService, this.opts.tracer ? traced(impl, this.opts.tracer) : impl);
@@ -221,6 +275,7 @@ export class Controller extends EventEmitter {
     await this.view.ready;
     this.reconciler.start();
     this.rebalancer?.start();
+    this.balancer.start();
     this.election.start();
     this.started = true;
   }
@@ -240,6 +295,7 @@ export class Controller extends EventEmitter {
     this.stopped = true;
     this.reconciler.stop();
     this.rebalancer?.stop();
+    this.balancer.stop();
     await this.election.stop().catch(() => undefined);
     if (this.server) await stopServer(this.server, 2000);
     await this.view.close().catch(() => undefined);

@@ -1,18 +1,8 @@
 import type { Etcd3 } from 'etcd3';
-import {
-  controllerLeaderKey,
-  errMessage,
-  fencedTxn,
-  NotLeaderError,
-  partitionKey,
-  partitionState,
-  silentLog,
-  type ClusterView,
-  type Log,
-  replicaOnline,
-} from '@dms/cluster';
+import { replicaOnline, silentLog, type ClusterView, type Log, type PartitionState } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { electRequested, type RequestedElection } from '@dms/replication';
+import { casPartitionState, type CasStep } from './partition-cas';
 import { keepReassignment } from './reassignment';
 
 export interface ElectionTarget {
@@ -55,9 +45,9 @@ export function allTargets(view: ClusterView): ElectionTarget[] {
 }
 
 /**
- * Runs one requested election per partition as Kafka's controller does, each read fresh from
- * etcd and written back as a fenced compare-and-set on the key's modRevision (a concurrent ISR
- * change or failover makes it retry once on the new state). Answers per partition.
+ * Runs one requested election per partition as Kafka's controller does, each decided on the state
+ * read fresh from etcd and written back as a fenced compare-and-set (partition-cas.ts; a
+ * concurrent ISR change makes it decide again on the new state). Answers per partition.
  */
 export async function electLeaders(opts: ElectLeadersOptions, type: RequestedElection, targets: readonly ElectionTarget[]): Promise<ElectionResult[]> {
   const results: ElectionResult[] = [];
@@ -68,41 +58,31 @@ export async function electLeaders(opts: ElectLeadersOptions, type: RequestedEle
 async function electOne(opts: ElectLeadersOptions, type: RequestedElection, t: ElectionTarget): Promise<ElectionResult> {
   const log = opts.log ?? silentLog;
   const out = (errorCode: number, errorMessage: string, leader = -1, leaderEpoch = -1): ElectionResult => ({ ...t, errorCode, errorMessage, leader, leaderEpoch });
-  const { client, clusterName, view } = opts;
-  let key: string;
-  try {
-    key = partitionKey(clusterName, t.topic, t.partition);
-  } catch {
-    return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-  }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const fence = opts.fence();
-    if (fence === undefined) return out(ErrorCode.NOT_CONTROLLER, 'This controller is not the leader.');
-    try {
-      const got = await client.get(key).exec();
-      const kv = got.kvs[0];
-      const state = kv && partitionState.decode(kv.value);
-      if (!kv || !state) return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-      const written = BigInt(kv.mod_revision);
-      const outcome = electRequested(state, {
-        isLive: (id) => replicaOnline(view.broker(id), t.topic, t.partition) && opts.excluded?.(id) !== true,
-        restartedSince: (id) => (view.brokerEpoch(id) ?? 0n) > written,
-      }, type);
-      if (!outcome.ok) {
-        const [code, message] = REFUSALS[outcome.reason];
-        return out(code, message, state.leader, state.leaderEpoch);
-      }
-      const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
-        .and(key, 'Mod', '==', kv.mod_revision)
-        .then(client.put(key).value(partitionState.encode(keepReassignment(state, outcome.state))))
-        .commit();
-      if (!res.succeeded) continue; // changed meanwhile: decide again on the new state
-      log.info({ topic: t.topic, partition: t.partition, type, from: state, to: outcome.state }, 'leader elected on request');
-      return out(ErrorCode.NONE, '', outcome.state.leader, outcome.state.leaderEpoch);
-    } catch (e) {
-      if (e instanceof NotLeaderError) return out(ErrorCode.NOT_CONTROLLER, 'This controller is no longer the leader.');
-      return out(ErrorCode.REQUEST_TIMED_OUT, `metadata store error: ${errMessage(e)}`);
+  const { view } = opts;
+  let change: { from: PartitionState; to: PartitionState } | undefined;
+  const res = await casPartitionState(opts, t.topic, t.partition, (state, written): CasStep<ElectionResult> => {
+    const outcome = electRequested(state, {
+      isLive: (id) => replicaOnline(view.broker(id), t.topic, t.partition) && opts.excluded?.(id) !== true,
+      restartedSince: (id) => (view.brokerEpoch(id) ?? 0n) > written,
+    }, type);
+    if (!outcome.ok) {
+      const [code, message] = REFUSALS[outcome.reason];
+      return { answer: out(code, message, state.leader, state.leaderEpoch) };
     }
+    change = { from: state, to: outcome.state };
+    return { write: keepReassignment(state, outcome.state), answer: out(ErrorCode.NONE, '', outcome.state.leader, outcome.state.leaderEpoch) };
+  });
+  switch (res.kind) {
+    case 'answered':
+      if (res.written && change) log.info({ topic: t.topic, partition: t.partition, type, ...change }, 'leader elected on request');
+      return res.answer;
+    case 'unknown-partition':
+      return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    case 'not-controller':
+      return out(ErrorCode.NOT_CONTROLLER, 'This controller is not the leader.');
+    case 'store-error':
+      return out(ErrorCode.REQUEST_TIMED_OUT, res.message);
+    case 'contended':
+      return out(ErrorCode.REQUEST_TIMED_OUT, 'The partition kept changing during the election.');
   }
-  return out(ErrorCode.REQUEST_TIMED_OUT, 'The partition kept changing during the election.');
 }

@@ -17,3 +17,7 @@ export * from './reassignment';
 export * from './reassign-partitions';
 export * from './controlled-shutdown';
 export * from './cordon';
+export * from './balance/planner';
+export * from './balance/load-model';
+export * from './balance/auto-balancer';
+export * from './balance/decommission';

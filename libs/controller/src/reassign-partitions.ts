@@ -1,18 +1,8 @@
 import type { Etcd3 } from 'etcd3';
-import {
-  controllerLeaderKey,
-  errMessage,
-  fencedTxn,
-  NotLeaderError,
-  partitionKey,
-  partitionState,
-  silentLog,
-  type ClusterView,
-  type Log,
-  replicaOnline,
-} from '@dms/cluster';
+import { replicaOnline, silentLog, type ClusterView, type Log, type PartitionState } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { cancelReassignment, startReassignment, type ReassignFacts } from './reassignment';
+import { casPartitionState, type CasStep } from './partition-cas';
 import { replicaDeletionOps } from './replica-deletions';
 
 /** One partition of an AlterPartitionReassignments request; replicas null cancels. */
@@ -46,9 +36,9 @@ export function reassignFacts(view: ClusterView, topic: string, partition: numbe
 }
 
 /**
- * Kafka's AlterPartitionReassignments on the leading controller: each partition read fresh from
- * etcd, its new state (reassignment.ts) written as a fenced compare-and-set on the key's
- * modRevision, retried on a concurrent change. Storage brokers open the adding replicas as
+ * Kafka's AlterPartitionReassignments on the leading controller: each partition's new state
+ * (reassignment.ts) decided on its state read fresh from etcd and written as a fenced
+ * compare-and-set (partition-cas.ts), decided again on a concurrent change. Storage brokers open the adding replicas as
  * followers when they see the state; the reconciler completes the move once they are in sync.
  */
 export async function reassignPartitions(opts: ReassignPartitionsOptions, requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
@@ -61,35 +51,26 @@ async function reassignOne(opts: ReassignPartitionsOptions, r: ReassignmentReque
   const log = opts.log ?? silentLog;
   const { client, clusterName, view } = opts;
   const out = (errorCode: number, errorMessage = ''): ReassignmentResult => ({ topic: r.topic, partition: r.partition, errorCode, errorMessage });
-  let key: string;
-  try {
-    key = partitionKey(clusterName, r.topic, r.partition);
-  } catch {
-    return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  let change: { from: PartitionState; to: PartitionState } | undefined;
+  const res = await casPartitionState(opts, r.topic, r.partition, (state): CasStep<ReassignmentResult> => {
+    const facts = reassignFacts(view, r.topic, r.partition);
+    const step = r.replicas === null ? cancelReassignment(state) : startReassignment(state, r.replicas, facts);
+    if (!step.ok) return { answer: out(step.errorCode, step.errorMessage) };
+    if (step.state === undefined) return { answer: out(ErrorCode.NONE) };
+    change = { from: state, to: step.state };
+    return { write: step.state, ops: replicaDeletionOps(client, view, clusterName, r.topic, r.partition, state, step.state), answer: out(ErrorCode.NONE) };
+  }, 5);
+  switch (res.kind) {
+    case 'answered':
+      if (res.written && change) log.info({ topic: r.topic, partition: r.partition, target: r.replicas, ...change }, r.replicas === null ? 'reassignment cancelled' : 'reassignment started');
+      return res.answer;
+    case 'unknown-partition':
+      return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    case 'not-controller':
+      return out(ErrorCode.NOT_CONTROLLER, 'This controller is not the leader.');
+    case 'store-error':
+      return out(ErrorCode.REQUEST_TIMED_OUT, res.message);
+    case 'contended':
+      return out(ErrorCode.REQUEST_TIMED_OUT, 'The partition kept changing during the reassignment.');
   }
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const fence = opts.fence();
-    if (fence === undefined) return out(ErrorCode.NOT_CONTROLLER, 'This controller is not the leader.');
-    try {
-      const got = await client.get(key).exec();
-      const kv = got.kvs[0];
-      const state = kv && partitionState.decode(kv.value);
-      if (!kv || !state) return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-      const facts = reassignFacts(view, r.topic, r.partition);
-      const step = r.replicas === null ? cancelReassignment(state) : startReassignment(state, r.replicas, facts);
-      if (!step.ok) return out(step.errorCode, step.errorMessage);
-      if (step.state === undefined) return out(ErrorCode.NONE);
-      const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
-        .and(key, 'Mod', '==', kv.mod_revision)
-        .then(client.put(key).value(partitionState.encode(step.state)), ...replicaDeletionOps(client, view, clusterName, r.topic, r.partition, state, step.state))
-        .commit();
-      if (!res.succeeded) continue;
-      log.info({ topic: r.topic, partition: r.partition, target: r.replicas, from: state, to: step.state }, r.replicas === null ? 'reassignment cancelled' : 'reassignment started');
-      return out(ErrorCode.NONE);
-    } catch (e) {
-      if (e instanceof NotLeaderError) return out(ErrorCode.NOT_CONTROLLER, 'This controller is no longer the leader.');
-      return out(ErrorCode.REQUEST_TIMED_OUT, `metadata store error: ${errMessage(e)}`);
-    }
-  }
-  return out(ErrorCode.REQUEST_TIMED_OUT, 'The partition kept changing during the reassignment.');
 }

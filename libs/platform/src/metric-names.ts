@@ -168,6 +168,20 @@ export const MetricCatalogue = {
   /** Leader changes to a replica outside the previous ISR (Kafka's UncleanLeaderElectionsPerSec). */
   uncleanLeaderElections: m('kafka.controller.unclean.leader.elections', 'counter', 'controller'),
 
+  // ---- controller: the self-balancer (Kafka has none: dms_balance_…); the leader reports ----
+  /** Largest deviation of a broker from the mean over live uncordoned brokers, percent, by resource (replicas, leaders, disk). */
+  balanceImbalance: m('dms.balance.imbalance.percent', 'gauge', 'controller', ['resource']),
+  /** Partition moves the self-balancer started that have not completed. */
+  balanceMovesInFlight: m('dms.balance.moves.in.flight', 'gauge', 'controller'),
+  /** Moves planned but waiting for room under auto.balance.max.concurrent.moves. */
+  balanceMovesPending: m('dms.balance.moves.pending', 'gauge', 'controller'),
+  /** Partition moves the self-balancer completed (kept in etcd: survives controller failover). */
+  balanceMovesCompleted: m('dms.balance.moves.completed', 'counter', 'controller'),
+  /** Bytes the completed moves copied (partition size × new replicas). */
+  balanceBytesMoved: m('dms.balance.bytes.moved', 'counter', 'controller'),
+  /** Bytes the moves in flight and planned still have to copy. */
+  balanceBytesLeft: m('dms.balance.bytes.left', 'gauge', 'controller'),
+
   // ---- console: its HTTP server, sessions and searches (no Kafka equivalent: dms_console_…) ----
   /** HTTP requests the console answered, by route pattern, method and status code. */
   consoleHttpRequests: m('dms.console.http.requests', 'counter', 'console', ['route', 'method', 'status']),

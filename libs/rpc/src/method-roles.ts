@@ -80,6 +80,8 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   '/dms.cluster.v1.ControllerService/ControlledShutdown': { callers: ['broker'], callerIdField: 'brokerId' },
   // An operator (`dms brokers cordon|uncordon`, admin certificate) keeps new replicas off a broker.
   '/dms.cluster.v1.ControllerService/SetBrokerCordon': { callers: ['admin'] },
+  // An operator (`dms brokers decommission`, admin certificate) empties a broker.
+  '/dms.cluster.v1.ControllerService/DecommissionBroker': { callers: ['admin'] },
 };
 
 export function methodPolicy(path: string): MethodPolicy | undefined {

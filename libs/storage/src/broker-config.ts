@@ -105,6 +105,12 @@ export const brokerConfigDef = defineConfig({
     min: 1,
     doc: 'How often the broker deletes log segments past retention.ms / retention.bytes and rolls segments past segment.ms.',
   },
+  'broker.load.report.interval.ms': {
+    type: 'int',
+    default: 30000,
+    min: 100,
+    doc: 'How often the broker publishes its replica log sizes to etcd (broker-loads/<id>) for the controller\'s self-balancer.',
+  },
   'metrics.consumer.lag.interval.ms': {
     type: 'int',
     default: 30000,

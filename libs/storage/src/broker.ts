@@ -1,3 +1,4 @@
+import { BrokerLoadReporter } from './broker-load-reporter';
 import { mkdirSync } from 'node:fs';
 import type { Etcd3, IOptions } from 'etcd3';
 import type { Meter, Tracer } from '@opentelemetry/api';
@@ -79,6 +80,8 @@ export interface BrokerOptions {
   keyIndexTrail?: { budgetMs: number; intervalMs: number };
   /** Kafka's producer.id.expiration.check.interval.ms (default 600000). */
   producerIdExpirationCheckIntervalMs?: number;
+  /** broker.load.report.interval.ms: how often replica sizes go to etcd for the self-balancer (default 30000). */
+  loadReportIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
   replication?: Partial<ReplicationOptions>;
@@ -104,6 +107,7 @@ export interface BrokerOptions {
 export class Broker {
   private etcd!: Etcd3;
   private session!: EtcdSession;
+  private loadReporter?: BrokerLoadReporter;
   private view!: ClusterView;
   private replicas!: ReplicaManager;
   private fetchers!: ReplicaFetcherManager;
@@ -294,6 +298,11 @@ export class Broker {
     this.logDirFailures.markPublished(marks);
     this.fetchers.start();
     this.isrUpdater.start();
+    this.loadReporter = new BrokerLoadReporter({
+      session: this.session, replicas: this.replicas, clusterName: opts.clusterName, brokerId: opts.brokerId,
+      intervalMs: opts.loadReportIntervalMs ?? 30_000, logger: opts.logger,
+    });
+    this.loadReporter.start();
     this.retention = new LogRetention({
       replicas: this.replicas,
       checkIntervalMs: opts.retentionCheckIntervalMs ?? 300_000,
@@ -397,6 +406,7 @@ export class Broker {
     this.logDirFailures?.close();
     this.clusterIdGuard?.stop();
     this.isrUpdater?.stop();
+    this.loadReporter?.stop();
     await this.cleaner?.stop().catch(() => undefined);
     await this.retention?.stop().catch(() => undefined);
     this.producerExpiry?.stop();

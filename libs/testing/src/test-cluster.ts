@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DevCluster, freePort, startEtcd, type DevClusterOptions, type EtcdProcess, type UnexpectedExit } from '@dms/devcluster';
+import { DevCluster, freePort, startEtcd, type DevClusterOptions, type EtcdProcess, type RoleConfig, type UnexpectedExit } from '@dms/devcluster';
 import { distAppsDir } from './repo-root';
 
 export interface TestClusterOptions extends Omit<DevClusterOptions, 'dataDir' | 'port'> {
@@ -52,6 +52,19 @@ function keep(opt: boolean | undefined): boolean {
 }
 
 /**
+ * Controllers of test clusters run without the self-balancer unless a spec turns it on
+ * (`auto.balance.enable` in `config.controller` or `settings`): specs written before it assert
+ * placements it would change. Decommissions work either way.
+ */
+function balancerOffUnlessAsked(opts: TestClusterOptions): TestClusterOptions['config'] {
+  const own = opts.config?.controller;
+  if (opts.settings?.['auto.balance.enable'] !== undefined) return opts.config;
+  const off = { 'auto.balance.enable': 'false' };
+  const controller: RoleConfig = typeof own === 'function' ? (id) => ({ ...off, ...own(id) }) : { ...off, ...own };
+  return { ...opts.config, controller };
+}
+
+/**
  * A DevCluster in a fresh temp dir, gateway 1 on a free port (never 9092), services from
  * dist/apps unless `distDir`/`scripts` say otherwise. Defaults: 1 controller, 1 broker, 1 gateway.
  */
@@ -81,6 +94,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       readyTimeoutMs: 30_000,
       stopTimeoutMs: 5_000,
       ...opts,
+      config: balancerOffUnlessAsked(opts),
       dataDir,
       port: await freePort(),
     });

@@ -1,9 +1,9 @@
 // `dms brokers cordon ID` / `uncordon ID`: keep new replicas off a storage broker (or allow them
 // again), through the leading controller's SetBrokerCordon (admin certificate); and
-// `dms brokers list`: the registered brokers with their cordon marks.
+// `dms brokers list`: the registered brokers with their cordon and decommission marks.
 import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { brokerCordonRecord, brokerCordonsPrefix, brokerRegistration, brokersPrefix, controllerLeader, controllerLeaderKey, etcdClientOptions } from '@dms/cluster';
+import { brokerCordonRecord, brokerCordonsPrefix, brokerDecommissionRecord, brokerDecommissionsPrefix, brokerRegistration, brokersPrefix, controllerLeader, controllerLeaderKey, etcdClientOptions } from '@dms/cluster';
 import { devAdminCertificate } from '@dms/devcluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { clusterV1, createClient, loadInternalTls, unary } from '@dms/rpc';
@@ -20,7 +20,7 @@ export interface CordonOptions {
   internalSslKeyLocation?: string;
 }
 
-function etcdOf(o: CordonOptions, timeoutMs: number): { client: Etcd3; clusterName: string } {
+export function etcdOf(o: CordonOptions, timeoutMs: number): { client: Etcd3; clusterName: string } {
   const { endpoint, clusterName, tls } = resolveTarget(o);
   const client = new Etcd3({
     ...etcdClientOptions({
@@ -34,10 +34,19 @@ function etcdOf(o: CordonOptions, timeoutMs: number): { client: Etcd3; clusterNa
   return { client, clusterName };
 }
 
-function timeoutOf(o: CordonOptions): number {
+export function timeoutOf(o: CordonOptions): number {
   const ms = Number(o.timeout);
   if (!Number.isInteger(ms) || ms <= 0) throw new Error(`--timeout must be a positive integer (ms), got '${o.timeout}'`);
   return ms;
+}
+
+/** The internal mutual TLS of an operator: --internal-ssl-* files, else the dev cluster's admin certificate (dms://admin/0). */
+export function operatorTls(o: CordonOptions): ReturnType<typeof loadInternalTls> {
+  const given = o.internalSslCaLocation || o.internalSslCertificateLocation || o.internalSslKeyLocation;
+  const dev = given ? undefined : devAdminCertificate(resolve(o.dataDir));
+  return loadInternalTls(dev
+    ? { ca: dev.ca, cert: dev.cert, key: dev.key }
+    : { ca: o.internalSslCaLocation ?? '', cert: o.internalSslCertificateLocation ?? '', key: o.internalSslKeyLocation ?? '' });
 }
 
 /** Cordons (`cordoned` true) or uncordons one broker; exit code. */
@@ -53,12 +62,7 @@ export async function setCordon(o: CordonOptions, idArg: string, cordoned: boole
   let tls;
   try {
     timeoutMs = timeoutOf(o);
-    // Without --internal-ssl-* a dev cluster's own operator certificate (dms://admin/0) is used.
-    const given = o.internalSslCaLocation || o.internalSslCertificateLocation || o.internalSslKeyLocation;
-    const dev = given ? undefined : devAdminCertificate(resolve(o.dataDir));
-    tls = loadInternalTls(dev
-      ? { ca: dev.ca, cert: dev.cert, key: dev.key }
-      : { ca: o.internalSslCaLocation ?? '', cert: o.internalSslCertificateLocation ?? '', key: o.internalSslKeyLocation ?? '' });
+    tls = operatorTls(o);
   } catch (e) {
     return fail((e as Error).message);
   }
@@ -108,11 +112,12 @@ export async function listBrokers(o: CordonOptions): Promise<number> {
   try {
     const regs = Object.values(await client.getAll().prefix(brokersPrefix(clusterName)).strings()).map((v) => brokerRegistration.decode(v)).filter((b) => b !== undefined);
     const cordoned = new Set(Object.values(await client.getAll().prefix(brokerCordonsPrefix(clusterName)).strings()).map((v) => brokerCordonRecord.decode(v)?.brokerId).filter((id) => id !== undefined));
-    const rows = regs.map((b) => ({ id: b.id, address: `${b.host}:${b.port}`, rack: b.rack, running: true, cordoned: cordoned.has(b.id) }));
-    for (const id of cordoned) if (!rows.some((r) => r.id === id)) rows.push({ id, address: '', rack: null, running: false, cordoned: true });
+    const decommissioning = new Set(Object.values(await client.getAll().prefix(brokerDecommissionsPrefix(clusterName)).strings()).map((v) => brokerDecommissionRecord.decode(v)?.brokerId).filter((id) => id !== undefined));
+    const rows = regs.map((b) => ({ id: b.id, address: `${b.host}:${b.port}`, rack: b.rack, running: true, cordoned: cordoned.has(b.id), decommissioning: decommissioning.has(b.id) }));
+    for (const id of cordoned) if (!rows.some((r) => r.id === id)) rows.push({ id, address: '', rack: null, running: false, cordoned: true, decommissioning: decommissioning.has(id) });
     rows.sort((a, b) => a.id - b.id);
     if (o.json) process.stdout.write(JSON.stringify(rows) + '\n');
-    else for (const r of rows) process.stdout.write(`${r.id}  ${r.running ? r.address : '(not running)'}  rack=${r.rack ?? '-'}${r.cordoned ? '  cordoned' : ''}\n`);
+    else for (const r of rows) process.stdout.write(`${r.id}  ${r.running ? r.address : '(not running)'}  rack=${r.rack ?? '-'}${r.cordoned ? '  cordoned' : ''}${r.decommissioning ? '  decommissioning' : ''}\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`dms brokers list: cannot read etcd: ${(e as Error).message}\n`);

@@ -9,6 +9,7 @@ import { ErrorCode } from '@dms/kafka-errors';
 import { StorageServiceClient, createClient, loadInternalTls, unary } from '@dms/rpc';
 import { resolveTarget } from './cluster';
 import { listBrokers, setCordon, type CordonOptions } from './broker-cordon';
+import { decommission, type DecommissionOptions } from './broker-decommission';
 
 interface LogDirsOptions {
   dataDir: string;
@@ -127,6 +128,18 @@ export function register(program: Command): void {
     true,
   ).action(async (id: string, opts: CordonOptions) => {
     process.exitCode = await setCordon(opts, id, true);
+  });
+  targetOptions(
+    brokers
+      .command('decommission <id>')
+      .description('empty a broker: cordon it and let the controller move every replica and leadership off it (refused when the rest cannot hold them); then it can be stopped')
+      .option('--wait', 'wait until no replica is left on it, printing progress')
+      .option('--wait-timeout <ms>', 'give up --wait after this long', '86400000')
+      .option('--status', 'only show the progress (replicas and leaderships left, moves in flight)')
+      .option('--cancel', 'stop moving replicas off it (it stays cordoned)'),
+    true,
+  ).action(async (id: string, opts: DecommissionOptions) => {
+    process.exitCode = await decommission(opts, id);
   });
   targetOptions(brokers.command('uncordon <id>').description('allow new replicas on a cordoned broker again'), true).action(async (id: string, opts: CordonOptions) => {
     process.exitCode = await setCordon(opts, id, false);

@@ -1,6 +1,7 @@
 // `dms cluster status`: what etcd says is alive, whichever way the cluster was started.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { clusterBalance } from './cluster-balance';
 import { formatClusterStatus, readClusterJson, readClusterStatus, type EtcdTls } from '@dms/devcluster';
 
 export interface ClusterStatusOptions {
@@ -53,5 +54,22 @@ export function register(program: Command): void {
         return;
       }
       process.exitCode = await clusterStatus({ ...opts, timeoutMs });
+    });
+  cluster
+    .command('balance')
+    .description('the self-balancer: state, per-broker load, moves running and planned, bytes moved and left (from etcd)')
+    .option('--data-dir <dir>', 'dev cluster directory whose cluster.json names the etcd endpoint', './.dms')
+    .option('--etcd <host:port>', 'etcd endpoint(s), comma-separated (default: from cluster.json, else 127.0.0.1:2379)')
+    .option('--cluster-name <name>', 'cluster name (default: from cluster.json, else dms)')
+    .option('--json', 'print one JSON object')
+    .option('--timeout <ms>', 'give up on etcd after this long', '5000')
+    .action(async (opts: ClusterStatusOptions & { timeout: string }) => {
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+        process.stderr.write(`dms cluster balance: --timeout must be a positive integer (ms), got '${opts.timeout}'\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.exitCode = await clusterBalance({ ...opts, timeoutMs });
     });
 }

@@ -397,6 +397,25 @@ export interface SetBrokerCordonResponse {
   wasCordoned: boolean;
 }
 
+export interface DecommissionBrokerRequest {
+  brokerId: number;
+  /** True stops the decommission (the broker stays cordoned). */
+  cancel: boolean;
+}
+
+export interface DecommissionBrokerResponse {
+  /**
+   * NOT_CONTROLLER from a standby; INVALID_REPLICATION_FACTOR when the other brokers cannot hold
+   * its replicas (rack-aware); BROKER_NOT_AVAILABLE for a broker that is unknown;
+   * REQUEST_TIMED_OUT when etcd could not be written.
+   */
+  errorCode: number;
+  errorMessage: string;
+  /** Partitions that still have a replica on the broker, and how many it leads. */
+  replicas: number;
+  leaders: number;
+}
+
 function createBaseUpdateFeaturesRequest(): UpdateFeaturesRequest {
   return { levels: {}, expectedEpoch: 0n };
 }
@@ -4164,6 +4183,142 @@ export const SetBrokerCordonResponse: MessageFns<SetBrokerCordonResponse> = {
   },
 };
 
+function createBaseDecommissionBrokerRequest(): DecommissionBrokerRequest {
+  return { brokerId: 0, cancel: false };
+}
+
+export const DecommissionBrokerRequest: MessageFns<DecommissionBrokerRequest> = {
+  encode(message: DecommissionBrokerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.brokerId !== 0) {
+      writer.uint32(8).int32(message.brokerId);
+    }
+    if (message.cancel !== false) {
+      writer.uint32(16).bool(message.cancel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DecommissionBrokerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDecommissionBrokerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.brokerId = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cancel = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDecommissionBrokerResponse(): DecommissionBrokerResponse {
+  return { errorCode: 0, errorMessage: "", replicas: 0, leaders: 0 };
+}
+
+export const DecommissionBrokerResponse: MessageFns<DecommissionBrokerResponse> = {
+  encode(message: DecommissionBrokerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.replicas !== 0) {
+      writer.uint32(24).int32(message.replicas);
+    }
+    if (message.leaders !== 0) {
+      writer.uint32(32).int32(message.leaders);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DecommissionBrokerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDecommissionBrokerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.leaders = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The controller's face to gateways and the CLI. Only the elected leader serves writes;
  * a standby answers NOT_CONTROLLER (error code 41) so callers re-resolve the leader in etcd.
@@ -4347,6 +4502,22 @@ export const ControllerServiceService = {
       AlterPartitionReassignmentsResponse.decode(value),
   },
   /**
+   * Starts (or cancels) emptying a storage broker: after checking the other brokers can hold its
+   * replicas, a fenced write of broker-decommissions/<id> (and broker-cordons/<id>); the
+   * self-balancer on the leading controller then moves every replica off it.
+   */
+  decommissionBroker: {
+    path: "/dms.cluster.v1.ControllerService/DecommissionBroker" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DecommissionBrokerRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DecommissionBrokerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DecommissionBrokerRequest => DecommissionBrokerRequest.decode(value),
+    responseSerialize: (value: DecommissionBrokerResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DecommissionBrokerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DecommissionBrokerResponse => DecommissionBrokerResponse.decode(value),
+  },
+  /**
    * Kafka's UpdateFeatures, checked by the gateway against the features it serves: one fenced
    * compare-and-set of features/finalized against the epoch (mod revision) the checks saw.
    */
@@ -4406,6 +4577,12 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
    * each one fenced compare-and-set of the partition's state.
    */
   alterPartitionReassignments: handleUnaryCall<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>;
+  /**
+   * Starts (or cancels) emptying a storage broker: after checking the other brokers can hold its
+   * replicas, a fenced write of broker-decommissions/<id> (and broker-cordons/<id>); the
+   * self-balancer on the leading controller then moves every replica off it.
+   */
+  decommissionBroker: handleUnaryCall<DecommissionBrokerRequest, DecommissionBrokerResponse>;
   /**
    * Kafka's UpdateFeatures, checked by the gateway against the features it serves: one fenced
    * compare-and-set of features/finalized against the epoch (mod revision) the checks saw.
@@ -4651,6 +4828,26 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AlterPartitionReassignmentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts (or cancels) emptying a storage broker: after checking the other brokers can hold its
+   * replicas, a fenced write of broker-decommissions/<id> (and broker-cordons/<id>); the
+   * self-balancer on the leading controller then moves every replica off it.
+   */
+  decommissionBroker(
+    request: DecommissionBrokerRequest,
+    callback: (error: ServiceError | null, response: DecommissionBrokerResponse) => void,
+  ): ClientUnaryCall;
+  decommissionBroker(
+    request: DecommissionBrokerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DecommissionBrokerResponse) => void,
+  ): ClientUnaryCall;
+  decommissionBroker(
+    request: DecommissionBrokerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DecommissionBrokerResponse) => void,
   ): ClientUnaryCall;
   /**
    * Kafka's UpdateFeatures, checked by the gateway against the features it serves: one fenced
