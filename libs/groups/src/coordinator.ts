@@ -5,6 +5,8 @@ import { joinError, syncError } from './classic/results';
 import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
 import { GroupShard } from './group-shard';
 import { groupPartition } from './placement';
+import { defaultShareConfig, type ShareGroupConfig } from './modern/share/share-config';
+import type { DescribedShareGroup, ShareHeartbeatInput, ShareHeartbeatResult } from './modern/share/share-group-manager';
 import {
   GROUP_STATES,
   type DeleteGroupResult,
@@ -38,6 +40,10 @@ export interface GroupCoordinatorOptions {
   /** The clock alone (timers stay real); `timer.now` when absent. */
   now?: () => number;
   onError?: (err: unknown, what: string) => void;
+  /** Share-group settings (group.share.*); Kafka's defaults when absent. */
+  share?: Partial<ShareGroupConfig>;
+  /** The cluster's topic of that name; share-group subscriptions resolve through it. */
+  topic?: (name: string) => { topicId: string; partitions: number } | undefined;
 }
 
 const commitError = (topics: OffsetCommitInput['topics'], errorCode: number): OffsetCommitResult => ({
@@ -72,6 +78,8 @@ export class GroupCoordinator {
         config: this.config,
         now: () => BigInt(this.now()),
         write: (op) => this.runtime.write(ctx.partition, () => op()),
+        share: { ...defaultShareConfig, ...(opts.share ?? {}) },
+        topic: (name) => opts.topic?.(name),
         ...(opts.onError ? { onError: opts.onError } : {}),
       }),
       ...(opts.onError ? { onError: opts.onError } : {}),
@@ -212,6 +220,7 @@ export class GroupCoordinator {
         continue;
       }
       groups.push(...this.runtime.read(p, (s) => s.admin.list(wanted)));
+      groups.push(...this.runtime.read(p, (s) => s.share.list(wanted)));
     }
     return { errorCode: loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
   }
@@ -219,8 +228,27 @@ export class GroupCoordinator {
   async deleteGroups(groupIds: string[]): Promise<DeleteGroupResult[]> {
     return Promise.all(groupIds.map(async (groupId) => ({
       groupId,
-      errorCode: await this.onShard<Promise<number> | number>(groupId, (code) => code, (s) => s.admin.delete(groupId)),
+      errorCode: await this.onShard<Promise<number> | number>(groupId, (code) => code, (s) => s.share.delete(groupId) ?? s.admin.delete(groupId)),
     })));
+  }
+
+  // ---- share groups (KIP-932) ----------------------------------------------------------------
+
+  shareGroupHeartbeat(input: ShareHeartbeatInput): ShareHeartbeatResult {
+    if (!input.groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'GroupId can\'t be empty.', memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    return this.onShard(
+      input.groupId,
+      (errorCode) => ({ errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null }),
+      (s) => s.share.heartbeat(input),
+    );
+  }
+
+  shareGroupDescribe(groupIds: string[]): DescribedShareGroup[] {
+    return groupIds.map((groupId) => this.onShard(
+      groupId,
+      (errorCode) => ({ errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] }),
+      (s) => s.share.describe(groupId),
+    ));
   }
 
   /** One round of offset expiry over every loaded partition. */

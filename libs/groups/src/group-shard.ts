@@ -8,6 +8,8 @@ import { GroupAdmin } from './group-admin';
 import { OffsetExpiry } from './offset-expiry';
 import { OffsetManager } from './offset-manager';
 import { replayEntry } from './replay-table';
+import type { ShareGroupConfig } from './modern/share/share-config';
+import { ShareGroupManager } from './modern/share/share-group-manager';
 
 export interface GroupShardDeps {
   config: GroupCoordinatorConfig;
@@ -15,6 +17,10 @@ export interface GroupShardDeps {
   /** Runs an operation through the runtime on this shard's partition (queued, persisted, replayed). */
   write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R>;
   onError?(err: unknown, what: string): void;
+  /** Share-group settings (group.share.*). */
+  share: ShareGroupConfig;
+  /** The cluster's topic of that name (share-group subscriptions resolve through it). */
+  topic(name: string): { topicId: string; partitions: number } | undefined;
 }
 
 /**
@@ -29,6 +35,8 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   readonly offsets: OffsetManager;
   readonly admin: GroupAdmin;
   readonly expiry: OffsetExpiry;
+  /** KIP-932 share groups of this partition (membership in memory). */
+  readonly share: ShareGroupManager;
   /** Groups a GroupMetadata record named during the load (they exist even without offsets). */
   readonly withMetadata = new Set<string>();
   /** The log offset the next record without one stands at. */
@@ -43,6 +51,13 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.offsets = new OffsetManager(this);
     this.admin = new GroupAdmin(this);
     this.expiry = new OffsetExpiry(this);
+    this.share = new ShareGroupManager({
+      ctx,
+      config: deps.share,
+      now: () => Number(deps.now()),
+      topic: (name) => deps.topic(name),
+      otherTypeHas: (groupId) => this.groups.has(groupId),
+    });
   }
 
   get partition(): number {
@@ -83,6 +98,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   onUnloaded(): void {
     for (const g of this.groups.values()) this.classic.rebalance.dispose(g, ErrorCode.NOT_COORDINATOR);
     this.groups.clear();
+    this.share.dispose();
   }
 
   group(groupId: string): Group | undefined {

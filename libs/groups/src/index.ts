@@ -8,3 +8,8 @@ export * from './placement';
 export * from './records';
 export * from './types';
 export { Group, Member, IllegalGroupTransitionError, type CommittedOffset } from './classic/group';
+export * from './modern/share/share-config';
+export * from './modern/share/share-state';
+export * from './modern/share/share-partition';
+export * from './modern/share/share-assignor';
+export * from './modern/share/share-group-manager';
