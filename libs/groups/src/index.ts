@@ -13,3 +13,6 @@ export * from './modern/share/share-state';
 export * from './modern/share/share-partition';
 export * from './modern/share/share-assignor';
 export * from './modern/share/share-group-manager';
+export * from './modern/share/state/share-state-records';
+export * from './modern/share/state/share-state-shard';
+export * from './modern/share/state/share-coordinator';
