@@ -8,6 +8,7 @@ import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
 import { GatewayGroupPort } from './group-port';
+import { GatewaySharePort } from './share-port';
 import { gatewayRequestMetrics } from './request-metrics';
 import type { ListenerConfig } from './gateway-config';
 import { KafkaServer } from './kafka-server';
@@ -85,6 +86,7 @@ export class Gateway {
   private controller!: GatewayControllerPort;
   private groups!: GatewayGroupPort;
   private transactions!: GatewayTransactionPort;
+  private share: GatewaySharePort | undefined;
   private servers: KafkaServer[] = [];
   private stopped = false;
   private started = false;
@@ -126,6 +128,7 @@ export class Gateway {
     const storage = new GatewayStoragePort(cluster, this.brokers);
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller, opts.logger));
     const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
+    const share = (this.share = new GatewaySharePort(this.view, cluster, this.controller, opts.logger));
     const metrics = gatewayRequestMetrics(opts.meter);
     const listeners: ListenerConfig[] = opts.listeners ?? [{
       name: opts.listenerName, protocol: 'PLAINTEXT', host: opts.listenHost, port: opts.listenPort,
@@ -150,7 +153,7 @@ export class Gateway {
         listener: { name: l.name, protocol: l.protocol, preAuthMaxFrameBytes: sec.preAuthMaxFrameBytes, idleMs: sec.idleMs, unauthenticatedMs: sec.unauthenticatedMs },
         makeContext: (clientId, session): RequestContext => ({
           // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
-          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, security, session,
+          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, share, security, session,
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
@@ -197,6 +200,7 @@ export class Gateway {
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();
     this.transactions?.close();
+    this.share?.close();
     this.controller?.close();
     await this.view?.close();
     this.etcd?.close();

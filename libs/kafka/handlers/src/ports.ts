@@ -1,5 +1,6 @@
 import type { BrokerConfigLayers } from '@dms/configs';
 import type { AclBinding } from '@dms/security';
+import type { SharePort } from './share-port';
 import type {
   DeleteGroupResult,
   DescribedGroup,
@@ -512,5 +513,7 @@ export interface RequestContext {
   transactions?: TransactionPort;
   /** Absent where no security is wired (unit tests): then everything is allowed. */
   security?: SecurityPort;
+  /** Share groups (KIP-932); absent where not wired: the share APIs answer UNSUPPORTED_VERSION. */
+  share?: SharePort;
   session?: ConnectionSession;
 }
