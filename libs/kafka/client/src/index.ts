@@ -24,3 +24,4 @@ export * from './reassign-admin';
 export * from './transactional-producer';
 export * from './txn-coordinator';
 export * from './read-committed';
+export * from './share-consumer';

@@ -35,6 +35,9 @@ export const shareFetchHandler: KafkaHandler = {
     const renew = version >= 2 && req.isRenewAck === true;
     for (const t of req.topics) {
       for (const p of t.partitions) {
+        if (req.shareSessionEpoch === 0 && p.acknowledgementBatches.length > 0) {
+          return failed(ErrorCode.INVALID_REQUEST, 'A request opening a share session cannot carry acknowledgements.');
+        }
         const problem = ackProblem(p.acknowledgementBatches, renew);
         if (problem) return failed(ErrorCode.INVALID_REQUEST, problem);
       }
