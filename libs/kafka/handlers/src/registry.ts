@@ -46,6 +46,9 @@ import { shareGroupHeartbeatHandler } from './76-share-group-heartbeat';
 import { shareGroupDescribeHandler } from './77-share-group-describe';
 import { shareFetchHandler } from './78-share-fetch';
 import { shareAcknowledgeHandler } from './79-share-acknowledge';
+import { describeShareGroupOffsetsHandler } from './90-describe-share-group-offsets';
+import { alterShareGroupOffsetsHandler } from './91-alter-share-group-offsets';
+import { deleteShareGroupOffsetsHandler } from './92-delete-share-group-offsets';
 import { apiSchema } from '@dms/kafka-schema';
 import type { KafkaHandler } from './handler';
 
@@ -99,6 +102,9 @@ export const handlers: readonly KafkaHandler[] = [
   shareGroupDescribeHandler,
   shareFetchHandler,
   shareAcknowledgeHandler,
+  describeShareGroupOffsetsHandler,
+  alterShareGroupOffsetsHandler,
+  deleteShareGroupOffsetsHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));
