@@ -25,3 +25,4 @@ export * from './transactional-producer';
 export * from './txn-coordinator';
 export * from './read-committed';
 export * from './share-consumer';
+export * from './share-group-admin';
