@@ -1,11 +1,12 @@
 // Share groups (KIP-932) end to end through the gateway with our own client on the wire, real
 // etcd and every service as its own process: two share consumers on one partition split its
 // records; an unacknowledged record comes back when its lock expires; a rejected one never does;
-// the delivery count limit holds across a restart of the partition's leader.
+// the delivery count limit holds across a restart of the partition's leader; the share-group
+// tools (`dms share-groups`, `dms consume --share-group`) agree with what was consumed.
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { AckType, KafkaClient, ShareConsumer, type ShareRecord } from '@dms/kafka-client';
 import { waitFor } from '@dms/devcluster';
-import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
+import { cleanup, runCli, startTestCluster, type TestCluster } from '@dms/testing';
 
 jest.setTimeout(180_000);
 
@@ -127,5 +128,29 @@ describe('share groups', () => {
     // Released at the limit: archived, never delivered a third time.
     const more = await pollUntil(c2, () => false, LOCK_MS * 2);
     expect(more).toEqual([]);
+  });
+
+  it('dms consume --share-group and dms share-groups agree with what was consumed, and reset and delete its offsets', async () => {
+    await topicWith('queue-cli', ['a', 'b', 'c', 'd']);
+    const cli = (...args: string[]) => runCli([...args, '--bootstrap-server', tc.bootstrap], { timeoutMs: 60_000 });
+    const consumed = await cli('consume', 'queue-cli', '--share-group', 'tools', '--max-messages', '3');
+    expect(consumed.stderr).toBe('');
+    expect(consumed.stdout.split('\n').filter(Boolean)).toEqual(['a', 'b', 'c']);
+    const list = await cli('share-groups', '--list', '--json');
+    expect(JSON.parse(list.stdout).map((g: { groupId: string }) => g.groupId)).toEqual(expect.arrayContaining(['tools', 'split', 'locks', 'limit']));
+    // 'd' was acquired with the batch and released by the console consumer: the start offset is 3.
+    const offsets = JSON.parse((await cli('share-groups', '--describe', '--group', 'tools', '--offsets', '--json')).stdout);
+    expect(offsets.state).toBe('Empty');
+    expect(offsets.offsets).toEqual([expect.objectContaining({ topic: 'queue-cli', partition: 0, startOffset: 3, lag: 1 })]);
+    const reset = await cli('share-groups', '--reset-offsets', '--group', 'tools', '--topic', 'queue-cli', '--to-earliest', '--execute', '--json');
+    expect(JSON.parse(reset.stdout)).toMatchObject({ executed: true, errors: [] });
+    const again = await cli('consume', 'queue-cli', '--share-group', 'tools', '--max-messages', '4');
+    expect(again.stdout.split('\n').filter(Boolean)).toEqual(['a', 'b', 'c', 'd']);
+    const deleted = await cli('share-groups', '--delete-offsets', '--group', 'tools', '--topic', 'queue-cli', '--json');
+    expect(JSON.parse(deleted.stdout).results).toEqual([expect.objectContaining({ topic: 'queue-cli', errorCode: 0 })]);
+    const gone = JSON.parse((await cli('share-groups', '--describe', '--group', 'tools', '--offsets', '--json')).stdout);
+    expect(gone.offsets).toEqual([]);
+    expect((await cli('share-groups', '--delete', '--group', 'tools')).stdout).toContain('was successful');
+    expect((await cli('share-groups', '--describe', '--group', 'tools')).stderr).toContain('does not exist');
   });
 });
