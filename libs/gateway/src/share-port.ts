@@ -301,6 +301,7 @@ export class GatewaySharePort implements SharePort {
   }
 
   async resetOffsets(groupId: string, partitions: (SharePartitionRef & { startOffset: bigint })[]) {
+    if (!this.cluster.topic(SHARE_STATE_TOPIC) && partitions.some((p) => p.startOffset >= 0n)) await this.createStateTopic();
     const described = (await this.describe([groupId]))[0];
     if (described && described.errorCode === ErrorCode.NONE && described.members.length > 0) {
       const errorCode = ErrorCode.NON_EMPTY_GROUP;

@@ -1,6 +1,7 @@
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import {
   SharePartition,
+  applyStateChange,
   ShareAcquireMode,
   type AcknowledgementBatch,
   type AcquiredRange,
@@ -109,24 +110,49 @@ export class SharePartitionManager {
   }
 
   /**
-   * Acquires up to `maxRecords` for the member and reads the batches holding them. Returns no
-   * records (and acquires nothing) when the window is full or the log has nothing new.
+   * Applies the member's piggybacked acknowledgements, then acquires up to `maxRecords` for it and
+   * reads the batches holding them; both changes go to the share coordinator in one write before
+   * the answer. Acquires nothing when the window is full or the log has nothing new.
    */
-  async acquire(ref: PartitionRef, memberId: string, maxRecords: number, mode: number, maxBytes: number): Promise<FetchPartitionOutcome> {
+  async acquire(ref: PartitionRef, memberId: string, maxRecords: number, mode: number, maxBytes: number, acks: AcknowledgementBatch[] = []): Promise<FetchPartitionOutcome> {
     const base = { topic: ref.topic, partition: ref.partition, acknowledgeErrorCode: ErrorCode.NONE, acknowledgeErrorMessage: '', records: EMPTY, acquiredRecords: [] };
     let h: Held;
     try {
       h = await this.load(ref);
     } catch (err) {
-      return { ...base, errorCode: codeOf(err), errorMessage: message(err), leaderEpoch: -1 };
+      const failed = { errorCode: codeOf(err), errorMessage: message(err) };
+      return { ...base, ...failed, ...(acks.length > 0 ? { acknowledgeErrorCode: failed.errorCode, acknowledgeErrorMessage: failed.errorMessage } : {}), leaderEpoch: -1 };
     }
     return this.serial(h, async () => {
-      const outcome = { ...base, errorCode: ErrorCode.NONE, errorMessage: '', leaderEpoch: h.leaderEpoch };
-      if (maxRecords <= 0) return outcome;
+      const outcome: FetchPartitionOutcome = { ...base, errorCode: ErrorCode.NONE, errorMessage: '', leaderEpoch: h.leaderEpoch };
+      // Acknowledgements are checked whole before anything changes: a refused batch changes nothing.
+      let ackChange: StateChange | undefined;
+      if (acks.length > 0) {
+        try {
+          ackChange = h.sp.acknowledge(memberId, acks);
+        } catch (err) {
+          outcome.acknowledgeErrorCode = codeOf(err);
+          outcome.acknowledgeErrorMessage = message(err);
+        }
+      }
+      const ackFailed = (err: unknown) => {
+        if (ackChange) {
+          outcome.acknowledgeErrorCode = codeOf(err);
+          outcome.acknowledgeErrorMessage = message(err);
+        }
+      };
       try {
+        if (maxRecords <= 0) {
+          if (ackChange) await this.persist(ref, h, ackChange);
+          return outcome;
+        }
         const log = h.replica.log;
         // Records retention removed are gone for the share group too.
-        if (h.sp.startOffset < log.logStartOffset) await this.persist(ref, h, h.sp.resetTo(log.logStartOffset));
+        if (h.sp.startOffset < log.logStartOffset) {
+          const moved = h.sp.resetTo(log.logStartOffset);
+          await this.persist(ref, h, ackChange ? mergeChanges(ackChange, moved) : moved);
+          ackChange = undefined;
+        }
         const hw = h.replica.highWatermark;
         const reader = new BatchReader(log, hw, Math.max(1024, Math.min(maxBytes, 1 << 20)));
         const recordLimit = mode === ShareAcquireMode.RECORD_LIMIT;
@@ -135,11 +161,12 @@ export class SharePartitionManager {
           memberId, fetchableEnd: hw, maxRecords, mode: recordLimit ? ShareAcquireMode.RECORD_LIMIT : ShareAcquireMode.BATCH_OPTIMIZED,
           ...(batchLastOffsets ? { batchLastOffsets } : {}),
         });
-        if (change.stateBatches.length > 0 || acquired.length > 0) await this.persist(ref, h, change);
+        await this.persist(ref, h, ackChange ? mergeChanges(ackChange, change) : change);
         if (acquired.length === 0) return outcome;
         const batches = await reader.covering(acquired);
         return { ...outcome, records: batches.length === 1 ? batches[0]! : Buffer.concat(batches), acquiredRecords: acquired };
       } catch (err) {
+        ackFailed(err);
         return { ...outcome, errorCode: codeOf(err), errorMessage: message(err) };
       }
     });
@@ -259,6 +286,11 @@ export class SharePartitionManager {
     this.opts.logger.info({ group: ref.groupId, topic: ref.topic, partition: ref.partition, startOffset: String(sp.startOffset), leaderEpoch }, 'share partition loaded');
     return { key, sp, leaderEpoch, stateEpoch, replica, queue: Promise.resolve(), persistedStart: snapshot.startOffset };
   }
+}
+
+/** Two successive changes as one: the later states win, the start offset is the later one. */
+function mergeChanges(first: StateChange, second: StateChange): StateChange {
+  return applyStateChange({ startOffset: first.startOffset, stateBatches: first.stateBatches }, second);
 }
 
 function codeOf(err: unknown): number {

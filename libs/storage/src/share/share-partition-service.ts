@@ -30,19 +30,24 @@ export function createSharePartitionService(opts: {
   async function shareFetch(req: shareV1.ShareFetchRequest): Promise<shareV1.ShareFetchResponse> {
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     const ackCodes = new Map<number, { errorCode: number; errorMessage: string }>();
+    // Partitions not fetched from take their acknowledgements alone; the others with their first acquisition.
     await Promise.all(req.partitions.map(async (p, i) => {
-      if (p.acknowledgements.length > 0) ackCodes.set(i, await manager.acknowledge(refOf(req.groupId, p), req.memberId, acks(p.acknowledgements)));
+      if (!p.fetch && p.acknowledgements.length > 0) ackCodes.set(i, await manager.acknowledge(refOf(req.groupId, p), req.memberId, acks(p.acknowledgements)));
     }));
     const fetching = req.partitions.map((p, i) => [p, i] as const).filter(([p]) => p.fetch);
     const refs = fetching.map(([p]) => refOf(req.groupId, p));
+    let first = true;
     for (;;) {
       let budget = req.maxRecords > 0 ? req.maxRecords : 500;
       const got = new Map<number, FetchPartitionOutcome>();
       for (const [p, i] of fetching) {
-        const out = await manager.acquire(refOf(req.groupId, p), req.memberId, budget, req.acquireMode, req.maxBytes > 0 ? req.maxBytes : 0x7fffffff);
+        const pending = first ? acks(p.acknowledgements) : [];
+        const out = await manager.acquire(refOf(req.groupId, p), req.memberId, budget, req.acquireMode, req.maxBytes > 0 ? req.maxBytes : 0x7fffffff, pending);
+        if (pending.length > 0) ackCodes.set(i, { errorCode: out.acknowledgeErrorCode, errorMessage: out.acknowledgeErrorMessage });
         budget -= count(out);
         got.set(i, out);
       }
+      first = false;
       const any = [...got.values()].some((o) => o.acquiredRecords.length > 0 || o.errorCode !== ErrorCode.NONE);
       const remaining = deadline - Date.now();
       if (any || remaining <= 0 || fetching.length === 0) return answer(req, got, ackCodes);
