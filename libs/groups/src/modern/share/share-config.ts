@@ -12,7 +12,6 @@ export const shareConfigDef = defineConfig({
   'group.share.delivery.count.limit': { type: 'int', default: 5, min: 2, doc: 'Deliveries of a record before it is archived.' },
   'group.share.partition.max.record.locks': { type: 'int', default: 2000, min: 100, doc: 'Most records in flight in one share partition.' },
   'group.share.auto.offset.reset': { type: 'enum', values: ['earliest', 'latest'], default: 'latest', doc: 'Where a share partition with no state starts: earliest or latest.' },
-  'share.coordinator.state.topic.num.partitions': { type: 'int', default: 50, min: 1, doc: 'Partitions of __share_group_state when it is created.' },
   'share.coordinator.snapshot.update.records.per.snapshot': { type: 'int', default: 500, min: 0, doc: 'ShareUpdate records written before a full ShareSnapshot is written again.' },
 });
 
@@ -24,7 +23,6 @@ export interface ShareGroupConfig {
   deliveryCountLimit: number;
   maxRecordLocks: number;
   autoOffsetReset: 'earliest' | 'latest';
-  stateTopicPartitions: number;
   updatesPerSnapshot: number;
 }
 
@@ -36,7 +34,6 @@ export const defaultShareConfig: ShareGroupConfig = {
   deliveryCountLimit: 5,
   maxRecordLocks: 2000,
   autoOffsetReset: 'latest',
-  stateTopicPartitions: 50,
   updatesPerSnapshot: 500,
 };
 
@@ -54,7 +51,6 @@ export function shareConfigFrom(c: ShareConfigValues): ShareGroupConfig {
     deliveryCountLimit: Number(c['group.share.delivery.count.limit']),
     maxRecordLocks: Number(c['group.share.partition.max.record.locks']),
     autoOffsetReset: reset,
-    stateTopicPartitions: Number(c['share.coordinator.state.topic.num.partitions']),
     updatesPerSnapshot: Number(c['share.coordinator.snapshot.update.records.per.snapshot']),
   };
 }
