@@ -71,6 +71,8 @@ export function relayPorts(store: RelayStore, advertised: () => { host: string; 
     topicConfigLayers: () => EMPTY_LAYERS,
     effectiveTopicConfigs: (name) => store.topics.get(name)?.configs,
     awaitRevision: async () => undefined,
+    finalizedFeatures: () => undefined,
+    clientMetricsConfigs: () => new Map(),
   };
   const controller = partial<ControllerPort>('ControllerPort', {
     createTopics: async (specs, validateOnly) => specs.map((s): TopicOutcome => {

@@ -10,8 +10,8 @@ import { buildRecordBatch } from '@dms/kafka-codec';
 import { KafkaClient } from '@dms/kafka-client';
 import { generateCerts, internalCertsDir, readClusterJson, waitFor } from '@dms/devcluster';
 import {
-  ControllerServiceClient, StorageServiceClient, clusterV1, createClient, loadInternalTls, unary,
-  type InternalTls, type ReplicaFetchRequest, type ReplicaFetchResponse,
+  ControllerServiceClient, LeanSession, StorageServiceClient, clusterV1, createClient, loadInternalTls, openReplicaFetch, unary,
+  type InternalTls, type MessageStream, type ReplicaFetchRequest, type ReplicaFetchResponse,
 } from '@dms/rpc';
 import { cleanup, distAppsDir, runProcess, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
 
@@ -51,11 +51,14 @@ function answerToClearTextPreface(address: string): Promise<Buffer> {
   });
 }
 
-/** Opens a ReplicaFetch stream as the holder of `tls`, sends one request, and reports the first outcome. */
-function replicaFetchOnce(address: string, tls: InternalTls, replicaId: number): Promise<{ data?: ReplicaFetchResponse; error?: ServiceError }> {
-  const client = createClient(StorageServiceClient, address, { tls });
+/**
+ * Opens a ReplicaFetch stream as the holder of `tls` (through grpc-js, or framed by us as
+ * internal.stream.transport=framed brokers do), sends one request, and reports the first outcome.
+ */
+function replicaFetchOnce(address: string, tls: InternalTls, replicaId: number, transport: 'grpc' | 'framed' = 'grpc'): Promise<{ data?: ReplicaFetchResponse; error?: ServiceError }> {
+  const client = transport === 'grpc' ? createClient(StorageServiceClient, address, { tls }) : new LeanSession(address, { tls });
   return new Promise((resolve) => {
-    const call = client.replicaFetch();
+    const call: MessageStream<ReplicaFetchRequest, ReplicaFetchResponse> = client instanceof LeanSession ? openReplicaFetch(client) : client.replicaFetch();
     const finish = (r: { data?: ReplicaFetchResponse; error?: ServiceError }) => {
       clearTimeout(timer);
       call.cancel();
@@ -64,7 +67,7 @@ function replicaFetchOnce(address: string, tls: InternalTls, replicaId: number):
     };
     const timer = setTimeout(() => finish({ error: { code: GrpcStatus.DEADLINE_EXCEEDED, details: 'no answer in 20 s' } as ServiceError }), 20_000);
     call.on('data', (data: ReplicaFetchResponse) => finish({ data }));
-    call.on('error', (error: ServiceError) => finish({ error }));
+    call.on('error', (error) => finish({ error: error as ServiceError }));
     const req: ReplicaFetchRequest = { correlationId: 1n, replicaId, maxWaitMs: 0, maxBytes: 1 << 20, partitions: [] };
     call.write(req);
   });
@@ -113,17 +116,21 @@ it('(b) refuses a Kafka client certificate on the internal ports', async () => {
   const ctl = createClient(ControllerServiceClient, controllerAddr, { tls });
   expect(await code(unary(ctl.describeCluster.bind(ctl), {}, { timeoutMs: 3_000 }))).toBe(GrpcStatus.UNAVAILABLE);
   ctl.close();
-  const fetched = await replicaFetchOnce(brokerAddr(1), tls, 2);
-  expect(fetched.data).toBeUndefined();
-  expect(fetched.error?.code).toBe(GrpcStatus.UNAVAILABLE);
+  for (const transport of ['grpc', 'framed'] as const) {
+    const fetched = await replicaFetchOnce(brokerAddr(1), tls, 2, transport);
+    expect(fetched.data).toBeUndefined();
+    expect(fetched.error?.code).toBe(GrpcStatus.UNAVAILABLE);
+  }
   // The refused handshakes are logged by the services.
   await waitFor('refused connections logged', () => tailOf('controller-1').includes('internal connection refused') && tailOf('broker-1').includes('internal connection refused'), 10_000, 100);
 });
 
 it('(c) refuses a gateway certificate for replication and ISR changes, serves it admin work', async () => {
   const gw = serviceTls(tc.dataDir, 'gateway', 1);
-  const fetched = await replicaFetchOnce(brokerAddr(1), gw, 1);
-  expect(fetched.error).toMatchObject({ code: GrpcStatus.PERMISSION_DENIED, details: expect.stringContaining('ReplicaFetch may be called by broker only, not by gateway 1') });
+  for (const transport of ['grpc', 'framed'] as const) {
+    const fetched = await replicaFetchOnce(brokerAddr(1), gw, 1, transport);
+    expect(fetched.error).toMatchObject({ code: GrpcStatus.PERMISSION_DENIED, details: expect.stringContaining('ReplicaFetch may be called by broker only, not by gateway 1') });
+  }
   const ctl = createClient(ControllerServiceClient, controllerAddr, { tls: gw });
   const alter: clusterV1.AlterPartitionRequest = { brokerId: 1, partitions: [] };
   expect(await code(unary(ctl.alterPartition.bind(ctl), alter, { timeoutMs: 10_000 }))).toBe(GrpcStatus.PERMISSION_DENIED);
@@ -140,11 +147,13 @@ it('(c) refuses a gateway certificate for replication and ISR changes, serves it
 
 it('(d) lets broker 2 fetch as replica 2 only, and alter partitions only for itself', async () => {
   const b2 = serviceTls(tc.dataDir, 'broker', 2);
-  const own = await replicaFetchOnce(brokerAddr(1), b2, 2);
-  expect(own.error).toBeUndefined();
-  expect(own.data?.correlationId).toBe(1n);
-  const forged = await replicaFetchOnce(brokerAddr(1), b2, 3);
-  expect(forged.error).toMatchObject({ code: GrpcStatus.PERMISSION_DENIED, details: expect.stringContaining('broker 2 may not act as replicaId 3') });
+  for (const transport of ['grpc', 'framed'] as const) {
+    const own = await replicaFetchOnce(brokerAddr(1), b2, 2, transport);
+    expect(own.error).toBeUndefined();
+    expect(own.data?.correlationId).toBe(1n);
+    const forged = await replicaFetchOnce(brokerAddr(1), b2, 3, transport);
+    expect(forged.error).toMatchObject({ code: GrpcStatus.PERMISSION_DENIED, details: expect.stringContaining('broker 2 may not act as replicaId 3') });
+  }
   const ctl = createClient(ControllerServiceClient, controllerAddr, { tls: b2 });
   expect(await code(unary(ctl.alterPartition.bind(ctl), { brokerId: 1, partitions: [] }, { timeoutMs: 10_000 }))).toBe(GrpcStatus.PERMISSION_DENIED);
   ctl.close();

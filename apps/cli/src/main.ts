@@ -16,12 +16,14 @@ import { register as registerMessages } from './commands/messages';
 import { register as registerAcls } from './commands/acls';
 import { register as registerConfigs } from './commands/configs';
 import { register as registerTransactions } from './commands/transactions';
+import { register as registerFeatures } from './commands/features';
+import { register as registerClientMetrics } from './commands/client-metrics';
 
 const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerPartitions, registerProduce, registerConsume, registerGroups, registerShareGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts, registerMessages]) {
+for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerPartitions, registerProduce, registerConsume, registerGroups, registerShareGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts, registerMessages, registerFeatures, registerClientMetrics]) {
   register(program);
 }
 

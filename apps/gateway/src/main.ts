@@ -96,10 +96,17 @@ async function main(): Promise<void> {
     autoCreateTopicsEnable: config['auto.create.topics.enable'],
     messageMaxBytes: config['message.max.bytes'],
     produceCoalesce: config['produce.coalesce.enable'],
+    internalStreamTransport: config['internal.stream.transport'],
     staticConfigs,
     tracer: telemetry.tracer,
     meter: telemetry.meter,
     logger,
+    liveGauges: telemetry.liveGauges,
+    clientTelemetry: {
+      maxBytes: config['telemetry.max.bytes'],
+      maxSeriesPerClient: config['client.telemetry.max.series.per.client'],
+      maxSeries: config['client.telemetry.max.series'],
+    },
   });
   const health = await startHealthServer({ port: config['health.port'], host: config['health.host'], readiness: () => gateway.readiness() });
   onShutdown(() => health.close(), 'health');

@@ -62,12 +62,20 @@ it('the gateway counts requests and measures latency per API; the broker counts 
   expect(gw).toMatch(/^kafka_server_request_latency_bucket\{.*request="Produce".*le="\+Inf".*\} 3$/m);
   expect(sample(gw, 'kafka_server_request_latency_count', { request: 'Produce' })).toBe(3);
   expect(sample(gw, 'kafka_server_request_bytes_total', { request: 'Produce' })).toBeGreaterThan(3000);
+  // Kafka's socket-server metrics: the client's connection is open, and the fetch answer went out.
+  expect(sample(gw, 'kafka_server_socket_server_metrics_connection_count')).toBeGreaterThanOrEqual(1);
+  expect(sample(gw, 'kafka_server_socket_server_metrics_connection_creation_total')).toBeGreaterThanOrEqual(1);
+  expect(sample(gw, 'kafka_server_socket_server_metrics_outgoing_byte_total')).toBeGreaterThan(fetched.records.length);
 
   const broker = await scrape(brokerMetrics);
   expect(sample(broker, 'kafka_server_bytes_in_total', { topic: 'metered' })).toBe(3 * batch.length);
   expect(sample(broker, 'kafka_server_bytes_out_total', { topic: 'metered' })).toBe(fetched.records.length);
   expect(sample(broker, 'kafka_server_under_replicated_partitions')).toBe(0);
   expect(sample(broker, 'kafka_server_partitions_leader')).toBeGreaterThanOrEqual(2);
+  // No replication throttle set: rates at zero, no bound exported.
+  expect(sample(broker, 'kafka_server_leaderreplication_byte_rate')).toBe(0);
+  expect(sample(broker, 'kafka_server_followerreplication_byte_rate')).toBe(0);
+  expect(sample(broker, 'kafka_server_replication_throttled_rate')).toBeUndefined();
   expect(sample(broker, 'kafka_coordinator_group_groups', { state: 'Empty' })).toBe(1);
   expect(sample(broker, 'kafka_coordinator_group_partitions')).toBeGreaterThan(0);
 });

@@ -6,6 +6,7 @@ import {
   brokerConfigRecord,
   brokerCordonRecord,
   brokerRegistration,
+  finalizedFeaturesRecord,
   clusterIdRecord,
   controllerLeader,
   controllerRegistration,
@@ -34,6 +35,8 @@ export type ClusterValue =
   | { kind: 'topic'; name: string; value: TopicRecord }
   | { kind: 'partition'; topic: string; partition: number; value: PartitionState }
   | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> }
+  | { kind: 'finalizedFeatures'; levels: Record<string, number> }
+  | { kind: 'clientMetricsConfig'; name: string; configs: Record<string, string> }
   | { kind: 'topicDeletion'; value: TopicDeletionRecord }
   | { kind: 'replicaDeletion'; key: string; value: ReplicaDeletionRecord }
   | { kind: 'brokerCordon'; id: number };
@@ -74,6 +77,14 @@ function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
       const v = brokerConfigRecord.decode(raw);
       return v && { kind: 'brokerConfig', id: parsed.id, configs: v.configs };
     }
+    case 'finalizedFeatures': {
+      const v = finalizedFeaturesRecord.decode(raw);
+      return v && { kind: 'finalizedFeatures', levels: v.levels };
+    }
+    case 'clientMetricsConfig': {
+      const v = brokerConfigRecord.decode(raw);
+      return v && { kind: 'clientMetricsConfig', name: parsed.name, configs: v.configs };
+    }
     case 'topicDeletion': {
       const v = topicDeletionRecord.decode(raw);
       return v && v.topicId === parsed.topicId ? { kind: 'topicDeletion', value: v } : undefined;
@@ -109,6 +120,10 @@ export class ClusterView extends EventEmitter {
   private readonly brokerConfigMap = new Map<number | null, Record<string, string>>();
   /** Cordoned broker ids (broker-cordons/<id>). */
   private readonly cordoned = new Set<number>();
+  /** Finalized feature levels and the key's mod revision (the features epoch); undefined before any UpdateFeatures. */
+  private features: { levels: Record<string, number>; epoch: bigint } | undefined;
+  /** Client-metrics subscriptions (CLIENT_METRICS config resources) by name. */
+  private readonly clientMetricsMap = new Map<string, Record<string, string>>();
   /** Pending topic deletions by topic id, with each key's modRevision (brokers acknowledge by CAS). */
   private readonly deletionMap = new Map<string, { value: TopicDeletionRecord; modRevision: bigint }>();
   /** Replica directories to delete after a reassignment, by `<topicId>/<partition>/<brokerId>`, with modRevision. */
@@ -259,6 +274,13 @@ export class ClusterView extends EventEmitter {
         if (put) this.cordoned.add(v.id);
         else this.cordoned.delete(v.id);
         break;
+      case 'finalizedFeatures':
+        this.features = c.type === 'put' ? { levels: v.levels, epoch: c.entry.modRevision } : undefined;
+        break;
+      case 'clientMetricsConfig':
+        if (put) this.clientMetricsMap.set(v.name, v.configs);
+        else this.clientMetricsMap.delete(v.name);
+        break;
       case 'partition': {
         let m = this.partitionMap.get(v.topic);
         if (c.type === 'put') this.partitionRevisions.set(`${v.topic}\0${v.partition}`, c.entry.modRevision);
@@ -286,6 +308,16 @@ export class ClusterView extends EventEmitter {
   /** Ids of the cordoned brokers (`dms brokers cordon`): no new replicas are placed on them. */
   cordonedBrokers(): ReadonlySet<number> {
     return this.cordoned;
+  }
+
+  /** The finalized feature levels as etcd holds them, with their epoch; undefined when never written. */
+  finalizedFeatures(): { levels: Readonly<Record<string, number>>; epoch: bigint } | undefined {
+    return this.features;
+  }
+
+  /** Client-metrics subscriptions by name (CLIENT_METRICS resources). */
+  clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.clientMetricsMap;
   }
 
   /** Dynamic config overrides of broker `id`, or of the cluster default for null (empty when none). */

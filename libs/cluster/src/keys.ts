@@ -129,6 +129,28 @@ export function parseBrokerConfigKey(cluster: string, key: string): number | nul
   return rest === DEFAULT_BROKER_ENTITY ? null : parseId(rest);
 }
 
+/** The finalized feature levels (one key; its mod revision is the features epoch). */
+export const finalizedFeaturesKey = (cluster: string): string => `${clusterPrefix(cluster)}features/finalized`;
+
+// Client-metrics subscriptions (Kafka's CLIENT_METRICS config resources), one key per name,
+// URI-encoded so no name can escape the prefix.
+export const clientMetricsConfigsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}configs/client-metrics/`;
+export function clientMetricsConfigKey(cluster: string, name: string): string {
+  if (!name || name.length > 1024) throw new Error('invalid client-metrics resource name in an etcd key');
+  return `${clientMetricsConfigsPrefix(cluster)}${encodeURIComponent(name)}`;
+}
+
+export function parseClientMetricsConfigKey(cluster: string, key: string): string | undefined {
+  const prefix = clientMetricsConfigsPrefix(cluster);
+  if (!key.startsWith(prefix)) return undefined;
+  try {
+    const name = decodeURIComponent(key.slice(prefix.length));
+    return name.length > 0 && encodeURIComponent(name) === key.slice(prefix.length) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every key of the contract, classified; undefined for anything else under (or outside) the prefix. */
 export type ParsedKey =
   | { kind: 'clusterId' }
@@ -140,6 +162,8 @@ export type ParsedKey =
   | { kind: 'topic'; topic: string }
   | { kind: 'partition'; topic: string; partition: number }
   | { kind: 'brokerConfig'; id: number | null }
+  | { kind: 'finalizedFeatures' }
+  | { kind: 'clientMetricsConfig'; name: string }
   | { kind: 'topicDeletion'; topicId: string }
   | { kind: 'replicaDeletion'; topicId: string; partition: number; brokerId: number }
   | { kind: 'brokerCordon'; id: number };
@@ -148,6 +172,9 @@ export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (key === clusterIdKey(cluster)) return { kind: 'clusterId' };
   if (key === controllerLeaderKey(cluster)) return { kind: 'controllerLeader' };
   if (key === producerIdBlockKey(cluster)) return { kind: 'producerIdBlock' };
+  if (key === finalizedFeaturesKey(cluster)) return { kind: 'finalizedFeatures' };
+  const clientMetrics = parseClientMetricsConfigKey(cluster, key);
+  if (clientMetrics !== undefined) return { kind: 'clientMetricsConfig', name: clientMetrics };
   let id: number | undefined;
   if ((id = parseBrokerKey(cluster, key)) !== undefined) return { kind: 'broker', id };
   if ((id = parseGatewayKey(cluster, key)) !== undefined) return { kind: 'gateway', id };

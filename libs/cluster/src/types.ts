@@ -337,3 +337,19 @@ export interface BrokerCordonRecord {
 export const brokerCordonRecord = codec<BrokerCordonRecord>((o) =>
   isId(o.brokerId) && isTime(o.cordonedAtMs) ? { brokerId: o.brokerId, cordonedAtMs: o.cordonedAtMs } : undefined,
 );
+
+/**
+ * The cluster's finalized feature levels (Kafka's FeatureLevelRecords), written by the controller
+ * on UpdateFeatures. A feature absent from `levels` is at level 0 (disabled); the key's mod
+ * revision is the finalized-features epoch ApiVersions reports.
+ */
+export interface FinalizedFeaturesRecord {
+  levels: Record<string, number>;
+}
+
+const isLevelMap = (v: unknown): v is Record<string, number> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((l) => isInt(l, 1) && (l as number) <= 0x7fff);
+
+export const finalizedFeaturesRecord = codec<FinalizedFeaturesRecord>((o) =>
+  isLevelMap(o.levels) ? { levels: { ...(o.levels as Record<string, number>) } } : undefined,
+);

@@ -67,4 +67,12 @@ describe('validation', () => {
     expect(codeOf(() => validateDynamicBrokerConfigs({ 'log.dirs': '/x' }))).toBe(ErrorCode.INVALID_CONFIG);
     expect(codeOf(() => validateDynamicBrokerConfigs({ 'min.insync.replicas': '0' }))).toBe(ErrorCode.INVALID_CONFIG);
   });
+
+  it('accepts the replication throttles (rates per broker, replica lists per topic)', () => {
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'leader.replication.throttled.rate': '1048576', 'follower.replication.throttled.rate': '0' }))).toBe(ErrorCode.NONE);
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'leader.replication.throttled.rate': '-1' }))).toBe(ErrorCode.INVALID_CONFIG);
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'replication.quota.window.num': '5' }))).toBe(ErrorCode.INVALID_CONFIG);
+    expect(codeOf(() => validateTopicConfigs({ 'leader.replication.throttled.replicas': '0:1,1:2', 'follower.replication.throttled.replicas': '*' }))).toBe(ErrorCode.NONE);
+    expect(codeOf(() => validateTopicConfigs({ 'follower.replication.throttled.replicas': '0-1' }))).toBe(ErrorCode.INVALID_CONFIG);
+  });
 });

@@ -1,5 +1,6 @@
 // DescribeConfigs entries for a topic or a broker, as Kafka fills them.
 import { BROKER_CONFIG_DEFS, BROKER_CONFIGS } from './broker-configs';
+import { CLIENT_METRICS_CONFIGS } from './client-metrics-configs';
 import { brokerKeyChain, resolveBrokerKey, resolveTopicKey, topicKeyChain, type BrokerConfigLayers } from './resolve';
 import { TOPIC_CONFIG_DEFS, TOPIC_CONFIGS } from './topic-configs';
 import { ConfigSource, ConfigType } from './types';
@@ -72,6 +73,24 @@ export function describeBroker(layers: BrokerConfigLayers, opts: DescribeOptions
 /** The sources the CreateTopics v5+ answer reports per config (every topic key, effective). */
 export function createdTopicConfigs(topicConfigs: Readonly<Record<string, string>>, layers: BrokerConfigLayers): DescribedConfig[] {
   return describeTopic(topicConfigs, layers, { keys: null, includeSynonyms: false, includeDocumentation: false });
+}
+
+/** A client-metrics subscription: only the keys it sets (Kafka lists no defaults for CLIENT_METRICS). */
+export function describeClientMetrics(configs: Readonly<Record<string, string>>, opts: DescribeOptions): DescribedConfig[] {
+  const names = (opts.keys ?? Object.keys(configs)).filter((k) => configs[k] !== undefined);
+  return names.map((name) => {
+    const def = CLIENT_METRICS_CONFIGS.get(name);
+    return {
+      name,
+      value: configs[name]!,
+      readOnly: false,
+      configSource: ConfigSource.CLIENT_METRICS_CONFIG,
+      isSensitive: false,
+      synonyms: [],
+      configType: def ? ConfigType[def.type] : ConfigType.UNKNOWN,
+      documentation: opts.includeDocumentation && def ? def.doc : null,
+    };
+  });
 }
 
 export { ConfigSource };

@@ -7,3 +7,4 @@ export * from './describe';
 export * from './validate';
 export * from './alter';
 export * from './process-config';
+export * from './client-metrics-configs';

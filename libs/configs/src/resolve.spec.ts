@@ -18,7 +18,8 @@ describe('the tables', () => {
   it('marks as implemented exactly the keys DMS honours', () => {
     expect([...IMPLEMENTED_TOPIC_CONFIGS].sort()).toEqual([
       'cleanup.policy', 'compression.gzip.level', 'compression.lz4.level', 'compression.type', 'compression.zstd.level',
-      'delete.retention.ms', 'dms.message.key.index.enable', 'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'index.interval.bytes',
+      'delete.retention.ms', 'dms.message.key.index.enable', 'file.delete.delay.ms', 'flush.messages', 'flush.ms', 'follower.replication.throttled.replicas',
+      'index.interval.bytes', 'leader.replication.throttled.replicas',
       'max.compaction.lag.ms', 'max.message.bytes', 'message.timestamp.after.max.ms', 'message.timestamp.before.max.ms',
       'message.timestamp.type', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas',
       'retention.bytes', 'retention.ms', 'segment.bytes', 'segment.jitter.ms', 'segment.ms', 'unclean.leader.election.enable',

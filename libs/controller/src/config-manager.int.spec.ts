@@ -1,10 +1,12 @@
 // ConfigManager against a real etcd: fenced writes, compare-and-set under concurrent alters,
-// the broker-config record removed when its last key goes, and nothing written by a non-leader.
+// the broker-config record removed when its last key goes, and nothing written by a non-leader;
+// client-metrics subscriptions, and the finalized features' compare-and-set on their epoch.
 import { Etcd3 } from 'etcd3';
-import { brokerConfigKey, brokerConfigRecord, controllerLeaderKey, topicKey, topicRecord } from '@dms/cluster';
+import { brokerConfigKey, brokerConfigRecord, clientMetricsConfigKey, controllerLeaderKey, finalizedFeaturesKey, finalizedFeaturesRecord, topicKey, topicRecord } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
 import { startTestEtcd, type TestEtcd } from '@dms/testing';
 import { ConfigManager, type ConfigResourceChange } from './config-manager';
+import { FeatureManager } from './feature-manager';
 
 jest.setTimeout(60_000);
 
@@ -78,4 +80,28 @@ it('writes nothing without the leader fence', async () => {
   const none = new ConfigManager({ client, clusterName: CLUSTER, fence: () => undefined });
   expect((await none.alterConfigs([topicChange('t', [set('retention.ms', '9')])], false))[0].errorCode).toBe(ErrorCode.NOT_CONTROLLER);
   expect(await topicConfigs()).toEqual(before);
+});
+
+it('writes client-metrics subscriptions under their own key, validated, deleted when their last key goes', async () => {
+  const cm = (name: string, changes: ConfigResourceChange['changes']) => ({ resourceType: 16, resourceName: name, replace: false, changes });
+  const key = clientMetricsConfigKey(CLUSTER, 'prod/all');
+  const [ok] = await manager.alterConfigs([cm('prod/all', [set('metrics', ' a. , b. '), set('interval.ms', '1000')])], false);
+  expect(ok).toMatchObject({ errorCode: 0 });
+  expect(brokerConfigRecord.decode((await client.get(key).exec()).kvs[0].value)).toEqual({ configs: { metrics: 'a.,b.', 'interval.ms': '1000' } });
+  const refused = await manager.alterConfigs([cm('prod/all', [set('match', 'colour=red')]), cm('', [set('metrics', '*')])], false);
+  expect(refused.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_REQUEST]);
+  await manager.alterConfigs([cm('prod/all', [del('metrics'), del('interval.ms')])], false);
+  expect((await client.get(key).exec()).kvs).toHaveLength(0);
+});
+
+it('records finalized features against the epoch the update was checked at', async () => {
+  const features = new FeatureManager({ client, clusterName: CLUSTER, fence: () => fence });
+  const first = await features.updateFeatures({ 'transaction.version': 1 }, 0n);
+  expect(first.errorCode).toBe(0);
+  const stale = await features.updateFeatures({ 'transaction.version': 0 }, 0n);
+  expect(stale.errorCode).toBe(ErrorCode.FEATURE_UPDATE_FAILED);
+  const second = await features.updateFeatures({ 'transaction.version': 0, 'group.version': 1 }, first.epoch);
+  expect(second.errorCode).toBe(0);
+  expect(finalizedFeaturesRecord.decode((await client.get(finalizedFeaturesKey(CLUSTER)).exec()).kvs[0].value)).toEqual({ levels: { 'group.version': 1 } });
+  expect(await new FeatureManager({ client, clusterName: CLUSTER, fence: () => undefined }).updateFeatures({}, second.epoch)).toMatchObject({ errorCode: ErrorCode.NOT_CONTROLLER });
 });

@@ -2,6 +2,7 @@ import type { Etcd3 } from 'etcd3';
 import {
   brokerConfigKey,
   brokerConfigRecord,
+  clientMetricsConfigKey,
   controllerLeaderKey,
   fencedTxn,
   NotLeaderError,
@@ -15,6 +16,7 @@ import {
   ConfigResourceType,
   normalizeConfigs,
   replaceAll,
+  validateClientMetricsConfigs,
   validateDynamicBrokerConfigs,
   validateTopicConfigs,
   type ConfigChange,
@@ -66,6 +68,7 @@ export class ConfigManager {
       try {
         if (r.resourceType === ConfigResourceType.TOPIC) result.revision = await this.alterTopic(r, validateOnly);
         else if (r.resourceType === ConfigResourceType.BROKER) result.revision = await this.alterBroker(r, validateOnly);
+        else if (r.resourceType === ConfigResourceType.CLIENT_METRICS) result.revision = await this.alterClientMetrics(r, validateOnly);
         else throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
       } catch (e) {
         if (e instanceof KafkaError) {
@@ -91,7 +94,7 @@ export class ConfigManager {
     return rev;
   }
 
-  private next(current: Record<string, string>, r: ConfigResourceChange, kind: 'topic' | 'broker'): Record<string, string> {
+  private next(current: Record<string, string>, r: ConfigResourceChange, kind: 'topic' | 'broker' | 'client-metrics'): Record<string, string> {
     const changes: ConfigChange[] = r.changes.map((c) => ({ name: c.name, op: c.op, value: c.valueNull ? null : c.value }));
     return r.replace ? replaceAll(changes) : applyIncremental(current, changes, kind);
   }
@@ -152,6 +155,40 @@ export class ConfigManager {
       }
     }
     throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Configs of broker ${r.resourceName || '<default>'} kept changing while being altered.`);
+  }
+
+  /** A client-metrics subscription (configs/client-metrics/<name>); removing every key deletes it, as Kafka. */
+  private async alterClientMetrics(r: ConfigResourceChange, validateOnly: boolean): Promise<bigint> {
+    const { client, clusterName } = this.opts;
+    const fence = this.requireFence();
+    if (r.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Client metrics subscription name must not be empty');
+    let key: string;
+    try {
+      key = clientMetricsConfigKey(clusterName, r.resourceName);
+    } catch (e) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, (e as Error).message);
+    }
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const got = await client.get(key).exec();
+      const kv = got.kvs[0];
+      const current = (kv && brokerConfigRecord.decode(kv.value)?.configs) ?? {};
+      const configs = this.next(current, r, 'client-metrics');
+      validateClientMetricsConfigs(configs);
+      if (validateOnly) return 0n;
+      const normalized = normalizeConfigs(configs, 'client-metrics');
+      const write = Object.keys(normalized).length === 0
+        ? client.delete().key(key)
+        : client.put(key).value(brokerConfigRecord.encode({ configs: normalized }));
+      const res = await fencedTxn(client, controllerLeaderKey(clusterName), fence)
+        .and(key, 'Mod', '==', kv ? kv.mod_revision : 0)
+        .then(write)
+        .commit();
+      if (res.succeeded) {
+        this.log.info({ clientMetrics: r.resourceName, configs: normalized }, 'altered client metrics subscription');
+        return BigInt(res.header.revision);
+      }
+    }
+    throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Client metrics subscription ${r.resourceName} kept changing while being altered.`);
   }
 }
 

@@ -15,6 +15,7 @@ import { grpcError } from '@dms/rpc';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AlterPartitionItem, AlterPartitionResult } from './alter-partition';
 import type { ConfigManager } from './config-manager';
+import type { FeatureManager } from './feature-manager';
 import type { ControlledShutdownResult } from './controlled-shutdown';
 import type { SetCordonResult } from './cordon';
 import type { ProducerIdBlock } from './producer-id-manager';
@@ -45,6 +46,8 @@ export interface ControllerServiceState {
   controlledShutdown?(brokerId: number): Promise<ControlledShutdownResult>;
   /** Cordons or uncordons a broker (only called while leader). */
   setBrokerCordon?(brokerId: number, cordoned: boolean): Promise<SetCordonResult>;
+  /** Absent in tests that only exercise topics. */
+  featureManager?: Pick<FeatureManager, 'updateFeatures'>;
 }
 
 /** The service as plain async functions: what the gRPC adapter calls and what tests call. */
@@ -63,6 +66,7 @@ export interface ControllerHandlers {
   alterPartitionReassignments(req: clusterV1.AlterPartitionReassignmentsRequest): Promise<clusterV1.AlterPartitionReassignmentsResponse>;
   controlledShutdown(req: clusterV1.ControlledShutdownRequest): Promise<clusterV1.ControlledShutdownResponse>;
   setBrokerCordon(req: clusterV1.SetBrokerCordonRequest): Promise<clusterV1.SetBrokerCordonResponse>;
+  updateFeatures(req: clusterV1.UpdateFeaturesRequest): Promise<clusterV1.UpdateFeaturesResponse>;
 }
 
 const NOT_CONTROLLER = { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the active controller.' };
@@ -173,6 +177,10 @@ export function createControllerHandlers(state: ControllerServiceState): Control
       if (!state.isLeader() || !state.setBrokerCordon) return { ...NOT_CONTROLLER, wasCordoned: false };
       return state.setBrokerCordon(req.brokerId, req.cordoned);
     },
+    async updateFeatures(req) {
+      if (!state.isLeader() || !state.featureManager) return { ...NOT_CONTROLLER, epoch: 0n };
+      return state.featureManager.updateFeatures({ ...(req.levels ?? {}) }, req.expectedEpoch ?? 0n);
+    },
   };
 }
 
@@ -203,5 +211,6 @@ export function createControllerService(state: ControllerServiceState): Controll
     alterPartitionReassignments: unary(h.alterPartitionReassignments),
     controlledShutdown: unary(h.controlledShutdown),
     setBrokerCordon: unary(h.setBrokerCordon),
+    updateFeatures: unary(h.updateFeatures),
   };
 }

@@ -25,6 +25,7 @@ import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings, TransactionStateTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { ConfigManager } from './config-manager';
+import { FeatureManager } from './feature-manager';
 import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
 import { controlledShutdown, ShuttingDownBrokers } from './controlled-shutdown';
@@ -81,6 +82,7 @@ export class Controller extends EventEmitter {
   readonly reconciler: PartitionReconciler;
   readonly securityManager: SecurityManager;
   readonly configManager: ConfigManager;
+  readonly featureManager: FeatureManager;
   readonly producerIds: ProducerIdManager;
   readonly rebalancer: LeaderRebalancer | undefined;
   /** Brokers in controlled shutdown (kept off ISRs and preferred elections until they re-register). */
@@ -143,6 +145,7 @@ export class Controller extends EventEmitter {
         })
       : undefined;
     this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
+    this.featureManager = new FeatureManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.producerIds = new ProducerIdManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });
     this.election.on('elected', (rev: string) => {
@@ -188,6 +191,7 @@ export class Controller extends EventEmitter {
       topicManager: this.topicManager,
       securityManager: this.securityManager,
       configManager: this.configManager,
+      featureManager: this.featureManager,
       clusterId: () => this.view.clusterId(),
       leaderId: () => this.view.controllerLeader()?.id,
       alterPartition: (brokerId, item) =>

@@ -142,4 +142,48 @@ describe('CoordinatorRuntime', () => {
     await loading;
     expect(await runtime.write(0, (s) => s.increment('k'))).toBe(3);
   });
+
+  it('pipelines writes that ask for it: appends go out in order, replays wait for durability and keep that order', async () => {
+    const { runtime, log } = setup();
+    await runtime.load(0, 1);
+    const calls: string[] = [];
+    const finish: (() => void)[] = [];
+    log.append = (_p, _e, records) => {
+      calls.push(records[0].key.toString());
+      return new Promise((resolve) => finish.push(() => resolve(ErrorCode.NONE)));
+    };
+    const seen: (number | undefined)[] = [];
+    const first = runtime.write(0, (s) => s.increment('a'), { pipelined: true }).then((r) => (seen.push(runtime.read(0, (s) => s.counts.get('b'))), r));
+    const second = runtime.write(0, (s) => s.increment('b'), { pipelined: true });
+    await settle();
+    // Both are at the log although neither is durable; nothing is replayed yet.
+    expect(calls).toEqual(['a', 'b']);
+    expect(runtime.read(0, (s) => s.counts.size)).toBe(0);
+    // A write that is not pipelined waits for both to finish before it runs.
+    const third = runtime.write(0, (s) => s.increment('a'));
+    await settle();
+    expect(calls).toEqual(['a', 'b']);
+    // The second becomes durable first, but replays after the first.
+    finish[1]();
+    await settle();
+    expect(runtime.read(0, (s) => s.counts.get('b'))).toBeUndefined();
+    finish[0]();
+    expect(await first).toBe(1);
+    expect(seen).toEqual([undefined]);
+    expect(await second).toBe(1);
+    await settle();
+    expect(calls).toEqual(['a', 'b', 'a']);
+    finish[2]();
+    expect(await third).toBe(2);
+  });
+
+  it('a failed pipelined append changes nothing, and later writes still run', async () => {
+    const { runtime, log } = setup();
+    await runtime.load(0, 1);
+    log.failWith = ErrorCode.NOT_ENOUGH_REPLICAS;
+    const failed = runtime.write(0, (s) => s.increment('a'), { pipelined: true });
+    await expect(failed).rejects.toMatchObject({ code: ErrorCode.COORDINATOR_NOT_AVAILABLE, appendCode: ErrorCode.NOT_ENOUGH_REPLICAS });
+    log.failWith = ErrorCode.NONE;
+    expect(await runtime.write(0, (s) => s.increment('a'), { pipelined: true })).toBe(1);
+  });
 });

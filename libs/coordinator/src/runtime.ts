@@ -81,7 +81,8 @@ export interface CoordinatorLog<E = CoordinatorRecord> {
   /** Every record of the partition, oldest first, up to its end when the read started. */
   read(partition: number, epoch: number): AsyncIterable<E>;
   /**
-   * Appends the records as one batch with acks=all (transactional with `txn`); resolves with the
+   * Appends the records as one batch with acks=all (transactional with `txn`). Appends to one
+   * partition must reach the log in the order they are called. Resolves with the
    * Kafka error code of the append (NONE once the in-sync replicas have it), or with the outcome
    * and the offset of the first record.
    */
@@ -101,8 +102,13 @@ interface Loaded<S, E> {
   external: E[];
   state: 'loading' | 'active';
   shard: S;
-  /** Operations on a partition run one after another, each seeing its predecessors' records. */
+  /**
+   * When the next operation may start: after the previous one finished, or, for a pipelined
+   * one, once its records were handed to the log.
+   */
   queue: Promise<unknown>;
+  /** Every write so far has finished (replayed or failed). */
+  settled: Promise<unknown>;
   cancels: Set<() => void>;
   unloaded: boolean;
 }
@@ -177,7 +183,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<E>, E = CoordinatorRe
     this.unload(partition);
     const cancels = new Set<() => void>();
     const entry: Loaded<S, E> = {
-      epoch, external: [], state: 'loading', shard: undefined as unknown as S, queue: Promise.resolve(), cancels, unloaded: false,
+      epoch, external: [], state: 'loading', shard: undefined as unknown as S, queue: Promise.resolve(), settled: Promise.resolve(), cancels, unloaded: false,
     };
     entry.shard = this.opts.newShard({
       partition,
@@ -255,46 +261,75 @@ export class CoordinatorRuntime<S extends CoordinatorShard<E>, E = CoordinatorRe
   /**
    * Runs `op` on the partition's shard after every earlier operation on it has finished,
    * appends its records and replays them once the append is durable, then returns its response.
-   * A failed append changes nothing and throws KafkaError with the coordinator's error code.
+   * A failed append changes nothing and throws CoordinatorWriteError with the coordinator's code.
+   *
+   * With `pipelined`, the next operation may start as soon as this one's records are handed to
+   * the log, before they are durable (for operations that depend on no earlier record, such as
+   * offset commits): appends stay in order, and records are still replayed only once durable and
+   * in the order they were written. An operation that is not pipelined waits for every earlier
+   * write to finish, so it sees all their records.
    */
-  write<R>(partition: number, op: (shard: S) => OperationResult<R> | Promise<OperationResult<R>>): Promise<R> {
+  write<R>(
+    partition: number,
+    op: (shard: S) => OperationResult<R> | Promise<OperationResult<R>>,
+    opts: { pipelined?: boolean } = {},
+  ): Promise<R> {
     let entry: Loaded<S, E>;
     try {
       entry = this.activeEntry(partition);
     } catch (e) {
       return Promise.reject(e);
     }
-    const run = entry.queue.then(async () => {
-      if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
-      const result = await op(entry.shard);
-      if (result.records.length === 0) return result.response;
-      let outcome: AppendOutcome;
+    const pipelined = opts.pipelined === true;
+    const earlier = entry.settled;
+    const start = pipelined ? entry.queue : Promise.all([entry.queue, earlier]);
+    let issued!: () => void;
+    const handedOver = new Promise<void>((resolve) => (issued = resolve));
+    const done = start.then(async () => {
       try {
-        const appended = await this.opts.log.append(partition, entry.epoch, result.records, result.txn);
-        outcome = typeof appended === 'number' ? { errorCode: appended, baseOffset: -1n } : appended;
-      } catch (err) {
-        this.opts.onError?.(err, `append to partition ${partition} failed`);
-        outcome = { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, baseOffset: -1n };
+        if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
+        const result = await op(entry.shard);
+        if (result.records.length === 0) return result.response;
+        const appending = this.append(partition, entry, result);
+        issued();
+        const outcome = await appending;
+        // Records replay in the order they were written: after every earlier write finished.
+        await earlier;
+        const code = coordinatorAppendError(outcome.errorCode);
+        if (code !== ErrorCode.NONE) {
+          throw new CoordinatorWriteError(code, outcome.errorCode, `Could not persist coordinator records of partition ${partition}.`);
+        }
+        // Durable, but the partition may have moved meanwhile: the new owner replays it from the log.
+        if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
+        if (result.replay !== false) {
+          const producerId = result.txn?.producerId ?? -1n;
+          result.records.forEach((r, i) => entry.shard.replay({
+            ...r,
+            ...(outcome.baseOffset >= 0n ? { offset: outcome.baseOffset + BigInt(i) } : {}),
+            producerId,
+            transactional: result.txn !== undefined,
+          }));
+        }
+        return result.response;
+      } finally {
+        issued();
       }
-      const code = coordinatorAppendError(outcome.errorCode);
-      if (code !== ErrorCode.NONE) {
-        throw new CoordinatorWriteError(code, outcome.errorCode, `Could not persist coordinator records of partition ${partition}.`);
-      }
-      // Durable, but the partition may have moved meanwhile: the new owner replays it from the log.
-      if (entry.unloaded) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${partition}.`);
-      if (result.replay !== false) {
-        const producerId = result.txn?.producerId ?? -1n;
-        result.records.forEach((r, i) => entry.shard.replay({
-          ...r,
-          ...(outcome.baseOffset >= 0n ? { offset: outcome.baseOffset + BigInt(i) } : {}),
-          producerId,
-          transactional: result.txn !== undefined,
-        }));
-      }
-      return result.response;
     });
-    entry.queue = run.catch(() => undefined);
-    return run;
+    const finished = done.catch(() => undefined);
+    entry.queue = pipelined ? handedOver : finished;
+    entry.settled = Promise.all([earlier, finished]);
+    return done;
+  }
+
+  /** Hands the operation's records to the log (synchronously started); resolves with the outcome. */
+  private async append(partition: number, entry: Loaded<S, E>, result: OperationResult<unknown>): Promise<AppendOutcome> {
+    try {
+      const appended = await this.opts.log.append(partition, entry.epoch, result.records, result.txn);
+      return typeof appended === 'number' ? { errorCode: appended, baseOffset: -1n } : appended;
+    } catch (err) {
+      this.opts.onError?.(err, `append to partition ${partition} failed`);
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, baseOffset: -1n };
+    }
   }
 
   private activeEntry(partition: number): Loaded<S, E> {

@@ -1,6 +1,9 @@
 import type { ClusterView } from '@dms/cluster';
 import {
+  LeanSession,
   StreamMux,
+  openProduceBatch,
+  type InternalStreamTransport,
   StorageServiceClient,
   createClient,
   type GrpcClientOptions,
@@ -19,6 +22,8 @@ export interface BrokerClient {
   /** What the gateway's produce path sends on: ProduceBatch (coalescing) or `produce` itself. */
   produceChannel: ProduceChannel;
   fetch: StreamMux<FetchRequest, FetchResponse>;
+  /** The framed connection ProduceBatch rides on (internal.stream.transport=framed). */
+  lean?: LeanSession;
 }
 
 /**
@@ -33,7 +38,7 @@ export class BrokerClients {
   constructor(
     private readonly view: ClusterView,
     private readonly clientOptions: GrpcClientOptions = {},
-    private readonly opts: { coalesceProduce?: boolean } = {},
+    private readonly opts: { coalesceProduce?: boolean; streamTransport?: InternalStreamTransport } = {},
   ) {
     view.on('change', () => {
       this.addresses = undefined;
@@ -58,13 +63,17 @@ export class BrokerClients {
     if (existing) this.drop(existing);
     const client = createClient(StorageServiceClient, address, this.clientOptions);
     const produce = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce(), { name: `broker ${brokerId} produce` });
+    const coalesce = this.opts.coalesceProduce !== false;
+    const lean = coalesce && this.opts.streamTransport === 'framed' ? new LeanSession(address) : undefined;
+    const openBatch = lean ? () => openProduceBatch(lean) : () => client.produceBatch();
     const created: BrokerClient = {
       id: brokerId,
       address,
       client,
       produce,
-      produceChannel: this.opts.coalesceProduce === false ? produce : coalescingProduce(client, produce, `broker ${brokerId} produce`),
+      produceChannel: coalesce ? coalescingProduce(openBatch, produce, `broker ${brokerId} produce`) : produce,
       fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
+      lean,
     };
     this.clients.set(brokerId, created);
     return created;
@@ -96,6 +105,7 @@ export class BrokerClients {
     if (c.produceChannel !== c.produce) c.produceChannel.close();
     c.fetch.close();
     c.client.close();
+    c.lean?.close();
   }
 }
 

@@ -1,36 +1,7 @@
-import { GatewayClusterPort, chooseGateway } from './cluster-port';
+import { GatewayClusterPort } from './cluster-port';
 
 const gw = (id: number, rack: string | null) => ({ id, host: '127.0.0.1', port: 9000 + id, rack, listeners: {}, startTimeMs: 0 });
 const broker = (id: number, rack: string | null) => ({ id, host: '127.0.0.1', port: 7000 + id, rack, startTimeMs: 0 });
-
-describe('chooseGateway', () => {
-  const gateways = [gw(1, 'a'), gw(2, 'b'), gw(3, 'a')];
-
-  it('gives every gateway the same answer for a partition, whatever the list order', () => {
-    for (let p = 0; p < 50; p++) {
-      const one = chooseGateway(gateways, broker(1, null), 'orders', p);
-      const other = chooseGateway([...gateways].reverse().sort((x, y) => x.id - y.id), broker(1, null), 'orders', p);
-      expect(one?.id).toBe(other?.id);
-    }
-  });
-
-  it('prefers a gateway in the storage leader rack and spreads partitions over the pool', () => {
-    const picked = new Set<number>();
-    for (let p = 0; p < 50; p++) {
-      const g = chooseGateway(gateways, broker(1, 'a'), 'orders', p)!;
-      expect(g.rack).toBe('a');
-      picked.add(g.id);
-    }
-    expect([...picked].sort()).toEqual([1, 3]);
-    const any = new Set<number>();
-    for (let p = 0; p < 50; p++) any.add(chooseGateway(gateways, broker(1, 'zz'), 'orders', p)!.id);
-    expect(any.size).toBe(3);
-  });
-
-  it('has no answer without gateways', () => {
-    expect(chooseGateway([], broker(1, 'a'), 't', 0)).toBeUndefined();
-  });
-});
 
 describe('GatewayClusterPort', () => {
   // A view holding one other gateway: this gateway's own key is missing (re-registering).

@@ -1,35 +1,8 @@
-import type { BrokerRegistration, ClusterView, GatewayRegistration, PartitionState } from '@dms/cluster';
+import type { ClusterView, GatewayRegistration, PartitionState } from '@dms/cluster';
 import { effectiveTopicConfigs, type BrokerConfigLayers } from '@dms/configs';
 import type { AdvertisedNode, ClusterPort, GatewayConfig, PartitionView, TopicView } from '@dms/kafka-handlers';
 import { isInternalTopic } from '@dms/kafka-handlers';
-
-/** Stable 32-bit hash (FNV-1a) so every gateway picks the same advertised leader. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/**
- * The gateway's answer to "who leads this partition": a live gateway, preferably in the storage
- * leader's rack, chosen by a stable hash so client connections spread across gateways and every
- * gateway gives the same answer.
- */
-export function chooseGateway(
-  gateways: readonly GatewayRegistration[],
-  storageLeader: BrokerRegistration | undefined,
-  topic: string,
-  partition: number,
-): GatewayRegistration | undefined {
-  if (gateways.length === 0) return undefined;
-  const sameRack = storageLeader?.rack ? gateways.filter((g) => g.rack === storageLeader.rack) : [];
-  const pool = sameRack.length > 0 ? sameRack : gateways;
-  return pool[fnv1a(`${topic}/${partition}`) % pool.length];
-}
-
+import { spreadLeaders } from './leader-spread';
 
 /** ClusterPort over the etcd-backed ClusterView, as seen by gateway `selfId`. */
 export class GatewayClusterPort implements ClusterPort {
@@ -128,6 +101,14 @@ export class GatewayClusterPort implements ClusterPort {
     return this.awaitView(() => this.view.revision >= revision, timeoutMs).catch(() => undefined);
   }
 
+  finalizedFeatures(): { levels: Readonly<Record<string, number>>; epoch: bigint } | undefined {
+    return this.view.finalizedFeatures();
+  }
+
+  clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.view.clientMetricsConfigs();
+  }
+
   topics(): TopicView[] {
     return [...this.snapshot().byName.values()];
   }
@@ -197,14 +178,19 @@ export class GatewayClusterPort implements ClusterPort {
     for (const [name, rec] of this.view.topics()) {
       const states = statesByTopic.get(name) ?? new Map<number, PartitionState>();
       const partitions: PartitionView[] = [];
+      // Each topic's advertised leaders spread evenly over the live gateways (see leader-spread.ts).
+      const spread = spreadLeaders(name, Array.from({ length: rec.partitions }, (_, p) => {
+        const s = states.get(p);
+        return { partition: p, leaderRack: (s ? brokers.get(s.leader)?.rack : undefined) ?? null };
+      }), gateways);
       for (let p = 0; p < rec.partitions; p++) {
         const s = states.get(p);
         const leader = s ? brokers.get(s.leader) : undefined;
-        const gw = chooseGateway(gateways, leader, name, p);
+        const gw = spread.get(p);
         partitions.push({
           partition: p,
           storageLeader: s?.leader ?? -1,
-          advertisedLeader: gw?.id ?? -1,
+          advertisedLeader: gw ?? -1,
           leaderAvailable: leader !== undefined && gw !== undefined,
           leaderEpoch: s?.leaderEpoch ?? -1,
           replicas: s?.replicas ?? [],

@@ -77,6 +77,15 @@ export class GatewayControllerPort implements ControllerPort {
     return results.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage || null, revision: r.revision ?? 0n }));
   }
 
+  async updateFeatures(levels: Record<string, number>, expectedEpoch: bigint, timeoutMs: number): Promise<{ errorCode: number; errorMessage: string | null; epoch: bigint }> {
+    const [res] = await this.adminCall(
+      async (c, ms) => [await unary(c.updateFeatures.bind(c), { levels, expectedEpoch }, { timeoutMs: ms })],
+      () => [{ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'no controller leader answered in time', epoch: 0n }],
+      timeoutMs,
+    );
+    return { errorCode: res.errorCode, errorMessage: res.errorMessage || null, epoch: res.epoch ?? 0n };
+  }
+
   async createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]> {
     const topics = specs.map((s) => ({
       name: s.name,

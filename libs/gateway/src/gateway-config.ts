@@ -37,6 +37,9 @@ export const gatewayConfigDef = defineConfig({
     doc: 'Largest frame accepted before a connection has authenticated (SASL listeners) or sent its first well-formed request (PLAINTEXT/SSL listeners).',
   },
   'max.connections': { type: 'int', default: 2147483647, min: 0, doc: 'Client connections over all listeners; a connection over the limit is closed at once.' },
+  'telemetry.max.bytes': { type: 'int', default: 1048576, min: 1, doc: 'Largest client telemetry push (KIP-714 PushTelemetry metrics, as compressed); larger ones get TELEMETRY_TOO_LARGE.' },
+  'client.telemetry.max.series.per.client': { type: 'int', default: 2000, min: 0, doc: 'Series of pushed client metrics kept per client instance for /metrics; the rest of a push is dropped.' },
+  'client.telemetry.max.series': { type: 'int', default: 100000, min: 0, doc: 'Series of pushed client metrics kept over all clients for /metrics.' },
   'max.connections.per.ip': { type: 'int', default: 2147483647, min: 0, doc: 'Client connections per client address; a connection over the limit is closed at once.' },
   'max.connections.per.ip.overrides': { type: 'string', default: '', doc: 'Per-address limits replacing max.connections.per.ip, host:count[,host:count...].' },
   'broker.rack': { type: 'string', default: '', doc: 'Rack of this gateway; partitions prefer a gateway in the storage leader\'s rack.' },
@@ -52,6 +55,12 @@ export const gatewayConfigDef = defineConfig({
     type: 'bool',
     default: true,
     doc: 'Send the produce requests bound for one storage broker in one event-loop turn as one gRPC message (ProduceBatch); false sends each alone (Produce).',
+  },
+  'internal.stream.transport': {
+    type: 'enum',
+    values: ['grpc', 'framed'],
+    default: 'framed',
+    doc: 'How ProduceBatch reaches the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0027); brokers answer either.',
   },
 });
 

@@ -3,7 +3,9 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, gatewayKey, gatewayRegistration, renewOnLoss } from '@dms/cluster';
 import type { TlsOptions } from 'node:tls';
 import type { RequestContext } from '@dms/kafka-handlers';
-import { MetricNames, readinessOf, type Logger, type Readiness } from '@dms/platform';
+import { MetricNames, readinessOf, type LiveGauges, type Logger, type Readiness } from '@dms/platform';
+import type { InternalStreamTransport } from '@dms/rpc';
+import { ClientMetricsManager } from './client-telemetry/client-metrics-manager';
 import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
@@ -46,11 +48,17 @@ export interface GatewayOptions {
   messageMaxBytes: number;
   /** Coalesce produce requests per storage broker per event-loop turn (produce.coalesce.enable; default true). */
   produceCoalesce?: boolean;
+  /** internal.stream.transport: how ProduceBatch reaches the brokers (decision 0027; default framed). */
+  internalStreamTransport?: InternalStreamTransport;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
   tracer: Tracer;
   meter: Meter;
   logger: Logger;
+  /** Where pushed client metrics are rendered (the process's /metrics); absent: pushes are taken and not exported. */
+  liveGauges?: LiveGauges;
+  /** KIP-714 limits: telemetry.max.bytes and the series kept for /metrics. */
+  clientTelemetry?: { maxBytes: number; maxSeriesPerClient: number; maxSeries: number };
 }
 
 /**
@@ -91,6 +99,8 @@ export class Gateway {
   private stopped = false;
   private started = false;
   private security!: GatewaySecurityPort;
+  /** KIP-714 client telemetry: subscriptions served and pushed metrics kept. */
+  telemetry!: ClientMetricsManager;
   /** Port of the first listener. */
   port = 0;
   /** Bound port per listener name. */
@@ -103,7 +113,7 @@ export class Gateway {
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
-    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true });
+    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport: opts.internalStreamTransport ?? 'framed' });
     this.controller = new GatewayControllerPort(this.view);
     const sec = opts.security ?? NO_SECURITY;
     const failedLogins = opts.meter.createCounter(MetricNames.failedAuthentications, { description: 'Refused client logins' });
@@ -130,6 +140,14 @@ export class Gateway {
     const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
     const share = (this.share = new GatewaySharePort(this.view, cluster, this.controller, opts.logger));
     const metrics = gatewayRequestMetrics(opts.meter);
+    const telemetry = (this.telemetry = new ClientMetricsManager({
+      maxBytes: opts.clientTelemetry?.maxBytes ?? 1_048_576,
+      maxSeriesPerClient: opts.clientTelemetry?.maxSeriesPerClient ?? 2_000,
+      maxSeries: opts.clientTelemetry?.maxSeries ?? 100_000,
+      subscriptions: () => this.view.clientMetricsConfigs(),
+      meter: opts.meter,
+    }));
+    opts.liveGauges?.addTextSource(() => telemetry.render());
     const listeners: ListenerConfig[] = opts.listeners ?? [{
       name: opts.listenerName, protocol: 'PLAINTEXT', host: opts.listenHost, port: opts.listenPort,
       advertisedHost: opts.advertisedHost, advertisedPort: opts.advertisedPort ?? 0,
@@ -138,6 +156,12 @@ export class Gateway {
     const limits = opts.connectionLimits ?? { maxConnections: Infinity, maxConnectionsPerIp: Infinity, perIpOverrides: new Map() };
     const quota = new ConnectionQuota(limits);
     const refused = opts.meter.createCounter(MetricNames.connectionsRefused, { description: 'Client connections closed at accept by max.connections or max.connections.per.ip' });
+    const outgoing = opts.meter.createCounter(MetricNames.outgoingBytes, { description: 'Response bytes written to clients', unit: 'By' });
+    const byListener: { listener: string; server: KafkaServer }[] = [];
+    opts.meter.createObservableGauge(MetricNames.connectionCount, { description: 'Client connections open' })
+      .addCallback((r) => { for (const x of byListener) r.observe(x.server.connectionCount, { listener: x.listener }); });
+    opts.meter.createObservableCounter(MetricNames.connectionCreation, { description: 'Client connections accepted' })
+      .addCallback((r) => { for (const x of byListener) r.observe(x.server.accepted, { listener: x.listener }); });
     for (const l of listeners) {
       let tls: TlsOptions | undefined;
       if (l.protocol === 'SSL' || l.protocol === 'SASL_SSL') {
@@ -153,13 +177,15 @@ export class Gateway {
         listener: { name: l.name, protocol: l.protocol, preAuthMaxFrameBytes: sec.preAuthMaxFrameBytes, idleMs: sec.idleMs, unauthenticatedMs: sec.unauthenticatedMs },
         makeContext: (clientId, session): RequestContext => ({
           // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
-          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, share, security, session,
+          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, share, security, session, telemetry,
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
+        onBytesOut: (bytes) => outgoing.add(bytes, { listener: l.name }),
         onUnsupported: metrics.onUnsupported,
       }, tls, { quota, onRefused: (reason) => refused.add(1, { listener: l.name, reason }) });
       this.servers.push(server);
+      byListener.push({ listener: l.name, server });
       const bound = await server.listen(l.host, l.port);
       this.ports[l.name] = bound;
       advertised[l.name] = `${l.advertisedHost}:${l.advertisedPort || bound}`;

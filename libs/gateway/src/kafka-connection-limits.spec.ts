@@ -30,6 +30,8 @@ beforeAll(async () => {
       makeContext: (clientId) => ({
         clientId,
         clientHost: '/127.0.0.1',
+        // ApiVersions reports the finalized features of the cluster view.
+        cluster: { finalizedFeatures: () => undefined },
         // ListGroups answers only when the test lets it.
         groups: { listGroups: () => new Promise((r) => listGroupsWaiters.push(() => r({ errorCode: 0, groups: [] }))) },
       }) as unknown as RequestContext,

@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   onRequest?(apiKey: number, version: number, bytes: number): void;
   /** A decoded request's answer is ready (or its handler failed) after `ms`. */
   onResponse?(apiKey: number, ms: number, failed: boolean): void;
+  /** Response bytes written to the client (Kafka's socket-server outgoing-byte). */
+  onBytesOut?(bytes: number): void;
   /** A request for an API or a version this gateway does not serve (counted, then refused as Kafka refuses it). */
   onUnsupported?(apiKey: number, version: number, client: ClientSoftware): void;
   /** The listener this connection came in on; default PLAINTEXT without limits. */
@@ -57,6 +59,9 @@ class Session implements ConnectionSession {
   sasl: SaslExchange | null = null;
   rawSaslTokens = false;
   closeRequested = false;
+  clientSoftwareName: string | null = null;
+  clientSoftwareVersion: string | null = null;
+  port = 0;
 
   constructor(
     readonly listenerName: string,
@@ -115,6 +120,7 @@ export class KafkaConnection {
     const listener = opts.listener;
     const host = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.session = new Session(listener?.name ?? 'PLAINTEXT', listener?.protocol ?? 'PLAINTEXT', host, () => this.onAuthenticated());
+    this.session.port = socket.remotePort ?? 0;
     if (listener) {
       if (listener.protocol === 'SSL') this.session.principal = peerPrincipal(socket);
       // Until a client has logged in (SASL) or sent one well-formed request, its frames are small.
@@ -315,7 +321,12 @@ export class KafkaConnection {
       if (!chunks) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const c of chunks) this.socket.write(c);
+      let n = 0;
+      for (const c of chunks) {
+        n += c.length;
+        this.socket.write(c);
+      }
+      this.opts.onBytesOut?.(n);
     }
     if (wrote) {
       this.idle?.touch();

@@ -14,11 +14,14 @@ export interface ServerLimits {
 export class KafkaServer {
   private readonly server: Server;
   private readonly connections = new Set<KafkaConnection>();
+  /** Connections accepted since start (Kafka's connection-creation-total). */
+  accepted = 0;
 
   constructor(private readonly opts: ConnectionOptions, tls?: TlsOptions, limits?: ServerLimits) {
     const accept = (socket: Socket) => {
       if (socket.destroyed) return; // refused by the connection quota
       const conn = new KafkaConnection(socket, opts);
+      this.accepted++;
       this.connections.add(conn);
       socket.on('close', () => this.connections.delete(conn));
     };

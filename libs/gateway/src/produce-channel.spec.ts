@@ -34,7 +34,7 @@ describe('coalescingProduce', () => {
     const { server, port } = await olderBroker(seen);
     const client = createClient(StorageServiceClient, `127.0.0.1:${port}`);
     const plain = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce());
-    const channel = coalescingProduce(client, plain, 'broker 1 produce');
+    const channel = coalescingProduce(() => client.produceBatch(), plain, 'broker 1 produce');
     try {
       const body = { acks: 1, timeoutMs: 1_000, partitions: [{ topic: 't', partition: 0, records: Buffer.from('x') }], traceContext: {} };
       const [a, b] = await Promise.all([channel.request(body, { timeoutMs: 5_000 }), channel.request(body, { timeoutMs: 5_000 })]);

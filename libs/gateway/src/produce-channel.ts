@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { StreamMux, type ProduceBatchRequest, type ProduceBatchResponse, type ProduceRequest, type ProduceResponse, type StorageServiceClient } from '@dms/rpc';
+import { StreamMux, type MessageStream, type ProduceBatchRequest, type ProduceBatchResponse, type ProduceRequest, type ProduceResponse } from '@dms/rpc';
 
 /** What the gateway's produce path sends on. */
 export type ProduceChannel = Pick<StreamMux<ProduceRequest, ProduceResponse, unknown, unknown>, 'request' | 'close'>;
@@ -9,13 +9,14 @@ const COALESCE_MAX_BYTES = 64 * 1024;
 const COALESCE_MAX_REQUESTS = 256;
 
 /**
- * Produce requests coalesced per event-loop turn on the broker's ProduceBatch stream. A broker
+ * Produce requests coalesced per event-loop turn on the broker's ProduceBatch stream (opened by
+ * `openBatch`: grpc-js or our own framing, see internal.stream.transport). A broker
  * that does not know ProduceBatch (an older version, during a rolling upgrade) answers the
  * stream UNIMPLEMENTED, having handled nothing: the request is sent again on `plain` (the
  * Produce stream), which is used from then on.
  */
-export function coalescingProduce(client: StorageServiceClient, plain: ProduceChannel, name: string): ProduceChannel {
-  const batch = new StreamMux<ProduceRequest, ProduceResponse, ProduceBatchRequest, ProduceBatchResponse>(() => client.produceBatch(), {
+export function coalescingProduce(openBatch: () => MessageStream<ProduceBatchRequest, ProduceBatchResponse>, plain: ProduceChannel, name: string): ProduceChannel {
+  const batch = new StreamMux<ProduceRequest, ProduceResponse, ProduceBatchRequest, ProduceBatchResponse>(openBatch, {
     name,
     coalesce: {
       pack: (requests) => ({ requests }),

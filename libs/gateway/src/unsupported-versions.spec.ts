@@ -24,7 +24,7 @@ beforeAll(async () => {
       maxInFlight: 100,
       tracer: trace.getTracer('test'),
       logger: { info: () => undefined, warn: (obj, msg) => warnings.push({ obj, msg }), error: () => undefined },
-      makeContext: (clientId) => ({ clientId, clientHost: '127.0.0.1' }) as unknown as RequestContext,
+      makeContext: (clientId) => ({ clientId, clientHost: '127.0.0.1', cluster: { finalizedFeatures: () => undefined } }) as unknown as RequestContext,
       onUnsupported: (apiKey, version, client) => counted.push({ apiKey, version, client }),
     }));
   });

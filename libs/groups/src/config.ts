@@ -1,4 +1,4 @@
-import { defineConfig } from '@dms/platform';
+import { ConfigError, defineConfig, type ConfigOf } from '@dms/platform';
 
 /** Group coordinator settings, Kafka's names and defaults; spread into the broker's config. */
 export const groupConfigDef = defineConfig({
@@ -9,6 +9,13 @@ export const groupConfigDef = defineConfig({
   'offsets.retention.minutes': { type: 'int', default: 10080, min: 1, doc: 'Offsets of a group that has been empty this long are expired.' },
   'offsets.retention.check.interval.ms': { type: 'int', default: 600000, min: 1, doc: 'How often expired offsets are looked for.' },
   'offset.metadata.max.bytes': { type: 'int', default: 4096, min: 0, doc: 'Largest metadata string of one committed offset.' },
+  'group.consumer.session.timeout.ms': { type: 'int', default: 45000, min: 1, doc: 'Session timeout of members of consumer groups (group.protocol=consumer).' },
+  'group.consumer.heartbeat.interval.ms': { type: 'int', default: 5000, min: 1, doc: 'Heartbeat interval given to members of consumer groups.' },
+  'group.consumer.max.size': { type: 'int', default: 2147483647, min: 1, doc: 'Most members one consumer group may have.' },
+  'group.consumer.assignors': {
+    type: 'list', default: 'uniform,range',
+    doc: 'Server-side assignors of consumer groups (uniform, range, or their Kafka class names); the first is the default.',
+  },
 });
 
 export interface GroupCoordinatorConfig {
@@ -19,7 +26,21 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionMs: number;
   retentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** KIP-848 consumer groups (group.consumer.*). */
+  consumerSessionTimeoutMs: number;
+  consumerHeartbeatIntervalMs: number;
+  /** group.consumer.assignors: the first is the default. */
+  consumerAssignors: readonly string[];
+  consumerMaxSize: number;
 }
+
+/** Kafka's group.consumer.* defaults. */
+export const consumerGroupDefaults = {
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5_000,
+  consumerAssignors: ['uniform', 'range'] as readonly string[],
+  consumerMaxSize: 2147483647,
+};
 
 export const defaultGroupConfig: GroupCoordinatorConfig = {
   initialRebalanceDelayMs: 3000,
@@ -29,10 +50,26 @@ export const defaultGroupConfig: GroupCoordinatorConfig = {
   offsetsRetentionMs: 10080 * 60_000,
   retentionCheckIntervalMs: 600000,
   offsetMetadataMaxBytes: 4096,
+  ...consumerGroupDefaults,
 };
 
+/** Kafka's class names of the built-in assignors, as `group.consumer.assignors` may give them. */
+const ASSIGNOR_CLASSES: Record<string, string> = {
+  'org.apache.kafka.coordinator.group.assignor.UniformAssignor': 'uniform',
+  'org.apache.kafka.coordinator.group.assignor.RangeAssignor': 'range',
+};
+
+function assignorNames(list: readonly string[]): string[] {
+  const names = list.map((a) => ASSIGNOR_CLASSES[a] ?? a);
+  const unknown = names.filter((n) => n !== 'uniform' && n !== 'range');
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError(`group.consumer.assignors: ${unknown.length > 0 ? `unknown assignor ${unknown.join(', ')}` : 'empty'} (known: uniform, range)`);
+  }
+  return names;
+}
+
 /** The coordinator's settings out of a loaded config that includes `groupConfigDef`. */
-export function groupConfigFrom(c: { [K in keyof typeof groupConfigDef]: number }): GroupCoordinatorConfig {
+export function groupConfigFrom(c: ConfigOf<typeof groupConfigDef>): GroupCoordinatorConfig {
   return {
     initialRebalanceDelayMs: c['group.initial.rebalance.delay.ms'],
     minSessionTimeoutMs: c['group.min.session.timeout.ms'],
@@ -41,5 +78,9 @@ export function groupConfigFrom(c: { [K in keyof typeof groupConfigDef]: number 
     offsetsRetentionMs: c['offsets.retention.minutes'] * 60_000,
     retentionCheckIntervalMs: c['offsets.retention.check.interval.ms'],
     offsetMetadataMaxBytes: c['offset.metadata.max.bytes'],
+    consumerSessionTimeoutMs: c['group.consumer.session.timeout.ms'],
+    consumerHeartbeatIntervalMs: c['group.consumer.heartbeat.interval.ms'],
+    consumerMaxSize: c['group.consumer.max.size'],
+    consumerAssignors: assignorNames(c['group.consumer.assignors']),
   };
 }

@@ -1,9 +1,11 @@
 import { CoordinatorRuntime, systemTimer, type CoordinatorTimer } from '@dms/coordinator';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
+import type { ConsumerGroupDescribeResponseDescribedGroup } from '@dms/kafka-schema';
 import { defaultGroupConfig, type GroupCoordinatorConfig } from './config';
 import { joinError, syncError } from './classic/results';
 import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
 import { GroupShard } from './group-shard';
+import type { ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, TopicsImage } from './modern/consumer/types';
 import { groupPartition } from './placement';
 import { defaultShareConfig, type ShareGroupConfig } from './modern/share/share-config';
 import type { DescribedShareGroup, ShareHeartbeatInput, ShareHeartbeatResult } from './modern/share/share-group-manager';
@@ -44,6 +46,8 @@ export interface GroupCoordinatorOptions {
   share?: Partial<ShareGroupConfig>;
   /** The cluster's topic of that name; share-group subscriptions resolve through it. */
   topic?: (name: string) => { topicId: string; partitions: number } | undefined;
+  /** The topics that exist now, by name (KIP-848 consumer groups assign their partitions). */
+  topics?: () => TopicsImage;
 }
 
 const commitError = (topics: OffsetCommitInput['topics'], errorCode: number): OffsetCommitResult => ({
@@ -77,10 +81,11 @@ export class GroupCoordinator {
       newShard: (ctx) => new GroupShard(ctx, {
         config: this.config,
         now: () => BigInt(this.now()),
-        write: (op) => this.runtime.write(ctx.partition, () => op()),
+        write: (op, writeOpts) => this.runtime.write(ctx.partition, () => op(), writeOpts),
         share: { ...defaultShareConfig, ...(opts.share ?? {}) },
         topic: (name) => opts.topic?.(name),
         ...(opts.onError ? { onError: opts.onError } : {}),
+        ...(opts.topics ? { topics: opts.topics } : {}),
       }),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
@@ -178,6 +183,26 @@ export class GroupCoordinator {
 
   leaveGroup(input: LeaveGroupInput): LeaveGroupResult {
     return this.onShard(input.groupId, (errorCode) => ({ errorCode, members: [] }), (s) => s.classic.leaveGroup(input));
+  }
+
+  // ---- KIP-848 consumer groups (not yet served to clients) -----------------------------------
+
+  async consumerGroupHeartbeat(input: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult> {
+    const failed = (errorCode: number): ConsumerGroupHeartbeatResult => ({
+      errorCode, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null,
+    });
+    if (!input.groupId) return failed(ErrorCode.INVALID_REQUEST);
+    return this.onShard<Promise<ConsumerGroupHeartbeatResult> | ConsumerGroupHeartbeatResult>(input.groupId, failed, (s) => s.consumer.heartbeat(input));
+  }
+
+  consumerGroupDescribe(groupIds: string[]): ConsumerGroupDescribeResponseDescribedGroup[] {
+    return groupIds.map((groupId) => this.onShard(
+      groupId,
+      (errorCode) => ({
+        errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648,
+      }),
+      (s) => s.consumer.describe(groupId),
+    ));
   }
 
   // ---- offsets ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ export class GroupAdmin {
   }
 
   async delete(groupId: string): Promise<number> {
+    if (this.shard.consumer.groups.get(groupId)) return this.shard.consumer.deleteGroup(groupId);
     const g = this.shard.group(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (!g.isEmpty() || g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;

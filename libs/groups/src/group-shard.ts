@@ -10,17 +10,26 @@ import { OffsetManager } from './offset-manager';
 import { replayEntry } from './replay-table';
 import type { ShareGroupConfig } from './modern/share/share-config';
 import { ShareGroupManager } from './modern/share/share-group-manager';
+import { ConsumerGroupManager } from './modern/consumer/consumer-group-manager';
+import type { TopicsImage } from './modern/consumer/types';
+
+/** `pipelined`: the operation depends on no earlier record (see CoordinatorRuntime.write). */
+export interface WriteOptions {
+  pipelined?: boolean;
+}
 
 export interface GroupShardDeps {
   config: GroupCoordinatorConfig;
   now(): bigint;
   /** Runs an operation through the runtime on this shard's partition (queued, persisted, replayed). */
-  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R>;
+  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>, opts?: WriteOptions): Promise<R>;
   onError?(err: unknown, what: string): void;
   /** Share-group settings (group.share.*). */
   share: ShareGroupConfig;
   /** The cluster's topic of that name (share-group subscriptions resolve through it). */
   topic(name: string): { topicId: string; partitions: number } | undefined;
+  /** The topics that exist now, by name (KIP-848 groups assign their partitions). */
+  topics?(): TopicsImage;
 }
 
 /**
@@ -37,6 +46,8 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   readonly expiry: OffsetExpiry;
   /** KIP-932 share groups of this partition (membership in memory). */
   readonly share: ShareGroupManager;
+  /** KIP-848 consumer groups. */
+  readonly consumer: ConsumerGroupManager;
   /** Groups a GroupMetadata record named during the load (they exist even without offsets). */
   readonly withMetadata = new Set<string>();
   /** The log offset the next record without one stands at. */
@@ -58,6 +69,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
       topic: (name) => deps.topic(name),
       otherTypeHas: (groupId) => this.groups.has(groupId),
     });
+    this.consumer = new ConsumerGroupManager(this);
   }
 
   get partition(): number {
@@ -93,6 +105,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.withMetadata.clear();
     // Members keep their assignment if they heartbeat within their session timeout.
     for (const g of this.groups.values()) this.classic.rebalance.startSessions(g);
+    this.consumer.startSessions();
   }
 
   onUnloaded(): void {
@@ -116,10 +129,10 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   }
 
   /** Writes through the runtime, refusing once this shard is no longer the loaded one. */
-  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>): Promise<R> {
+  write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>, opts: WriteOptions = {}): Promise<R> {
     return this.deps.write(() => {
       if (!this.ctx.active()) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker no longer coordinates partition ${this.partition}.`);
       return op();
-    });
+    }, opts);
   }
 }

@@ -16,3 +16,4 @@ export * from './modern/share/share-group-manager';
 export * from './modern/share/state/share-state-records';
 export * from './modern/share/state/share-state-shard';
 export * from './modern/share/state/share-coordinator';
+export * from './modern/consumer/types';

@@ -15,6 +15,8 @@ export class OffsetExpiry {
     const retention = BigInt(this.shard.config.offsetsRetentionMs);
     for (const g of [...this.shard.groups.values()]) {
       if (g.state !== 'Empty' || !this.shard.ctx.active()) continue;
+      // The offsets of a consumer group (KIP-848) expire only while it has no members.
+      if ((this.shard.consumer.groups.get(g.groupId)?.members.size ?? 0) > 0) continue;
       // Offsets of an open transaction decide later whether the group keeps offsets.
       if (g.pendingTxnOffsets.size > 0) continue;
       const expired = [...g.offsets.values()].filter((o) => (g.protocolType ? g.currentStateTimestamp : o.commitTimestamp) + retention <= now);

@@ -47,6 +47,8 @@ export class OffsetManager {
 
   offsetCommit(input: OffsetCommitInput): Promise<OffsetCommitResult> {
     return this.commit(input.topics, () => {
+      const consumer = this.shard.consumer.groups.get(input.groupId);
+      if (consumer) return this.shard.consumer.validateOffsetCommit(consumer, input.memberId, input.generationId);
       let group = this.shard.group(input.groupId);
       if (!group) {
         // A group not managed by Kafka (assign() plus commits) commits with generation -1.
@@ -94,8 +96,10 @@ export class OffsetManager {
   }
 
   /**
-   * One commit operation: `validate` runs in turn on the partition (after earlier operations);
-   * the accepted partitions' records are appended and replayed, and each gets the append's code.
+   * One commit operation: `validate` runs in turn on the partition; the accepted partitions'
+   * records are appended and replayed, and each gets the append's code. Commits are pipelined:
+   * one need not wait for the previous one to be replicated (nothing in it depends on earlier
+   * offsets), while deletes and expiry still see every commit before them.
    */
   private async commit(topics: CommitTopics, validate: () => number, groupId: string, txn?: TxnProducer): Promise<OffsetCommitResult> {
     let answer: ((code: number) => OffsetCommitResult) | undefined;
@@ -109,7 +113,7 @@ export class OffsetManager {
           return commitResult(topics, codes);
         };
         return { records, response: answer(ErrorCode.NONE), ...(txn ? { txn } : {}) };
-      });
+      }, { pipelined: true });
     } catch (err) {
       const code = writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'offset commit failed'), txn ? txnCoordinatorErrorFor : undefined);
       return answer ? answer(code) : allCodes(topics, code);

@@ -3,21 +3,31 @@ import { isReplayMarker, type ReplayEntry, type ReplayRecord } from './coordinat
 import type { GroupShard } from './group-shard';
 import { Group, Member } from './classic/group';
 import {
-  decodeGroupMetadataValue, decodeOffsetCommitValue, decodeRecordKey, RecordTypeId, type RecordType,
+  decodeGroupMetadataValue, decodeOffsetCommitValue, decodeRecordKey, decodeRecordValue, RecordTypeId, type RecordType,
 } from './records';
 
 type Handler = (shard: GroupShard, key: Record<string, unknown>, record: ReplayRecord, logOffset: bigint, type: RecordType) => void;
 
 /**
  * Replay: from record type to what it does to the shard. Types this build declares but does not
- * serve yet (KIP-848 consumer groups, share groups) are read and left alone, so their records
+ * serve yet (share groups) are read and left alone, so their records
  * survive in the log untouched until their state machines replay them.
  */
 const HANDLERS = new Map<number, Handler>([
   [RecordTypeId.LegacyOffsetCommit, (s, k, r, o) => replayOffsetCommit(s, k as OffsetKey, r, o)],
   [RecordTypeId.OffsetCommit, (s, k, r, o) => replayOffsetCommit(s, k as OffsetKey, r, o)],
   [RecordTypeId.GroupMetadata, (s, k, r) => replayGroupMetadata(s, (k as { group: string }).group, r)],
+  [RecordTypeId.ConsumerGroupMetadata, (s, k, r, _o, t) => s.consumer.groups.replayGroupMetadata(groupOf(k), valueOf(t, r))],
+  [RecordTypeId.ConsumerGroupMemberMetadata, (s, k, r, _o, t) => s.consumer.groups.replayMemberMetadata(groupOf(k), memberOf(k), valueOf(t, r))],
+  [RecordTypeId.ConsumerGroupTargetAssignmentMetadata, (s, k, r, _o, t) => s.consumer.groups.replayTargetEpoch(groupOf(k), valueOf(t, r))],
+  [RecordTypeId.ConsumerGroupTargetAssignmentMember, (s, k, r, _o, t) => s.consumer.groups.replayTargetMember(groupOf(k), memberOf(k), valueOf(t, r))],
+  [RecordTypeId.ConsumerGroupCurrentMemberAssignment, (s, k, r, _o, t) => s.consumer.groups.replayCurrentAssignment(groupOf(k), memberOf(k), valueOf(t, r))],
+  [RecordTypeId.ConsumerGroupRegularExpression, (s, k, r, _o, t) => s.consumer.groups.replayRegex(groupOf(k), k.regularExpression as string, valueOf(t, r))],
 ]);
+
+const groupOf = (k: Record<string, unknown>) => k.groupId as string;
+const memberOf = (k: Record<string, unknown>) => k.memberId as string;
+const valueOf = (t: RecordType, r: ReplayRecord): any => (r.value ? decodeRecordValue(t, r.value).value : null);
 
 type OffsetKey = { group: string; topic: string; partition: number };
 

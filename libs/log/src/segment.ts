@@ -1,23 +1,19 @@
-import { constants } from 'node:fs';
-import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat, unlink, type FileHandle } from 'node:fs/promises';
 import { type BatchInfo, hasTrustedMaxTimestamp, type ScanProblem, scanBatches } from './batch-scan';
-import { DELETED_SUFFIX, type SegmentPaths, segmentPaths } from './file-names';
-import { fsyncDir } from './fsync-dir';
+import { BatchTail } from './batch-tail';
+import { type SegmentPaths, segmentPaths } from './file-names';
 import { readAt, writeAllAt } from './file-io';
-import { LogError } from './log-error';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index';
 import { SegmentTail, type TailCacheBudget } from './tail-cache';
 import { TxnIndex } from './txn-index';
 import type { ReadBufferPool } from './read-buffer-pool';
+import { SegmentFiles } from './segment-files';
+import { loadSegment, recoverClosedSegment, recoverSegment } from './segment-recovery';
 
-const RW_CREATE = constants.O_RDWR | constants.O_CREAT;
 const RECOVERY_CHUNK = 1 << 20;
 /** Header scans in the read path stay short: one index interval plus a little. */
 const LOOKUP_CHUNK = 16 << 10;
-/** Headers of the newest batches kept in memory: followers and tailing consumers read there. */
-const TAIL_BATCHES = 256;
 
 /**
  * One segment: a `.log` file plus its two indexes. Two views of its extent coexist:
@@ -44,30 +40,11 @@ export class Segment {
    */
   untrustedTimestamps: boolean | undefined = false;
   private bytesSinceIndexEntry = 0;
-  /**
-   * Headers of the latest assigned batches, in file order, so a read near the end finds its
-   * batch without reading headers from disk. Every offset above `tailFloor` is covered by
-   * `tail`; undefined when the tail is unknown (a segment loaded from trusted indexes).
-   */
-  private tail: BatchInfo[] = [];
-  private tailFloor: bigint | undefined;
+  /** Headers of the latest assigned batches (unknown for a segment loaded from trusted indexes). */
+  private readonly tail: BatchTail;
   /** The newest written bytes, while this segment is active and the log keeps a tail in memory. */
   private dataTail: SegmentTail | undefined;
-  private log?: FileHandle;
-  private indexFile?: FileHandle;
-  private timeIndexFile?: FileHandle;
-  private opening?: Promise<FileHandle>;
-  private creating?: Promise<FileHandle>;
-  /** Set once files() opened all three files: synchronous writes may use the log's descriptor. */
-  private filesOpen = false;
-  /** The directory was fsynced after this segment's files were created (first sync()). */
-  private dirSynced = false;
-  private readers = 0;
-  private deleted = false;
-  /** Replaced by a cleaned segment: never reopened by path. */
-  private retired = false;
-  /** Set once a deleted segment's grace period is over: the descriptor closes after the last read. */
-  private closeAfterReads = false;
+  private readonly io: SegmentFiles;
   /** Wall-clock time this segment object was made (Kafka's `created`, for time-based rolls). */
   readonly createdMs = Date.now();
   /**
@@ -87,7 +64,8 @@ export class Segment {
     this.timeIndex = new TimeIndex(baseOffset);
     this.writtenEnd = baseOffset;
     this.pendingEnd = baseOffset;
-    this.tailFloor = baseOffset - 1n;
+    this.tail = new BatchTail(baseOffset);
+    this.io = new SegmentFiles(this.paths);
   }
 
   /** Keeps the newest written bytes of this (active) segment in memory, up to `limitBytes`. */
@@ -116,30 +94,17 @@ export class Segment {
   }
 
   logFile(): Promise<FileHandle> {
-    if (this.log) return Promise.resolve(this.log);
-    // A deleted segment must never be re-created by a late reader.
-    if (this.deleted || this.retired) return Promise.reject(new LogError('offset-out-of-range', 'segment was deleted'));
-    this.opening ??= open(this.paths.log, RW_CREATE).then((fh) => (this.log = fh));
-    return this.opening;
+    return this.io.logFile();
   }
 
   /** Opens the log for writing, creating all three files as Kafka does for a new segment. */
   files(): Promise<FileHandle> {
-    this.creating ??= (async () => {
-      const fh = await this.logFile();
-      this.indexFile ??= await open(this.paths.index, RW_CREATE);
-      this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
-      this.filesOpen = true;
-      return fh;
-    })();
-    return this.creating;
+    return this.io.create();
   }
 
   /** The log's descriptor when files() has opened it and it is still open; undefined otherwise. */
   openLogFd(): number | undefined {
-    if (!this.filesOpen || !this.log || this.deleted || this.retired) return undefined;
-    const fd = this.log.fd;
-    return fd >= 0 ? fd : undefined;
+    return this.io.openLogFd();
   }
 
   /**
@@ -162,18 +127,9 @@ export class Segment {
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += info.size;
-    this.rememberTail(info);
+    this.tail.remember(info);
     this.pendingSize = info.position + info.size;
     this.pendingEnd = info.lastOffset + 1n;
-  }
-
-  private rememberTail(info: BatchInfo): void {
-    if (this.tailFloor === undefined) return;
-    this.tail.push(info);
-    if (this.tail.length >= 2 * TAIL_BATCHES) {
-      const dropped = this.tail.splice(0, this.tail.length - TAIL_BATCHES);
-      this.tailFloor = dropped[dropped.length - 1]!.lastOffset;
-    }
   }
 
   /**
@@ -181,17 +137,7 @@ export class Segment {
    * with lastOffset >= offset, or null for none; undefined when the disk must be asked.
    */
   findInTail(offset: bigint): BatchInfo | null | undefined {
-    if (this.tailFloor === undefined || offset <= this.tailFloor) return undefined;
-    const tail = this.tail;
-    let lo = 0;
-    let hi = tail.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tail[mid]!.lastOffset < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    const found = tail[lo];
-    return found && found.position + found.size <= this.writtenSize ? found : null;
+    return this.tail.find(offset, this.writtenSize);
   }
 
   /** Marks assigned bytes up to size / offsets up to end as written. */
@@ -204,8 +150,7 @@ export class Segment {
   seal(): void {
     this.maybeIndexTime();
     // Only the active segment's tail is read often; sealed segments must not hold memory.
-    this.tail = [];
-    this.tailFloor = undefined;
+    this.tail.drop();
     this.dropDataTail();
   }
 
@@ -219,43 +164,40 @@ export class Segment {
   async persistIndexes(): Promise<void> {
     const n = this.offsetIndex.countBelowPosition(this.writtenSize);
     if (n > this.offsetIndex.persistedCount) {
-      this.indexFile ??= await open(this.paths.index, RW_CREATE);
+      const fh = await this.io.indexHandle();
       const from = this.offsetIndex.persistedCount;
-      await writeAllAt(this.indexFile, [this.offsetIndex.encode(from, n)], from * OFFSET_INDEX_ENTRY_SIZE);
+      await writeAllAt(fh, [this.offsetIndex.encode(from, n)], from * OFFSET_INDEX_ENTRY_SIZE);
       this.offsetIndex.persistedCount = n;
     }
     const t = this.timeIndex.countBelowOffset(this.writtenEnd);
     if (t > this.timeIndex.persistedCount) {
-      this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
+      const fh = await this.io.timeIndexHandle();
       const from = this.timeIndex.persistedCount;
-      await writeAllAt(this.timeIndexFile, [this.timeIndex.encode(from, t)], from * TIME_INDEX_ENTRY_SIZE);
+      await writeAllAt(fh, [this.timeIndex.encode(from, t)], from * TIME_INDEX_ENTRY_SIZE);
       this.timeIndex.persistedCount = t;
     }
   }
 
   /** Rewrites both index files from memory (after recovery or truncation). */
   async rewriteIndexes(): Promise<void> {
-    this.indexFile ??= await open(this.paths.index, RW_CREATE);
-    this.timeIndexFile ??= await open(this.paths.timeIndex, RW_CREATE);
-    await this.indexFile.truncate(0);
-    await this.timeIndexFile.truncate(0);
+    await this.io.truncateIndexes();
     this.offsetIndex.persistedCount = 0;
     this.timeIndex.persistedCount = 0;
     await this.persistIndexes();
   }
 
-  async sync(): Promise<void> {
-    await this.log?.datasync();
-    await this.indexFile?.datasync();
-    await this.timeIndexFile?.datasync();
-    await this.syncDirOnce();
+  sync(): Promise<void> {
+    return this.io.sync();
   }
 
   /** A file created since is durable by POSIX only once its directory entry is: once per segment. */
-  async syncDirOnce(): Promise<void> {
-    if (!this.log || this.dirSynced) return;
-    await fsyncDir(dirname(this.paths.log));
-    this.dirSynced = true;
+  syncDirOnce(): Promise<void> {
+    return this.io.syncDirOnce();
+  }
+
+  /** Closes the index files (entries stay in memory); reopened if ever written again. */
+  closeIndexFiles(): Promise<void> {
+    return this.io.closeIndexFiles();
   }
 
   /**
@@ -263,82 +205,53 @@ export class Segment {
    * verified like the active segment's. Intact, it is sealed again as a closed segment ending
    * before `nextOffset`; torn, it is truncated at the first bad batch and left as the active one.
    */
-  async recoverClosed(nextOffset: bigint): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
-    const result = await this.recover();
-    if (result.truncatedBytes > 0) return result;
-    this.seal();
-    await this.rewriteIndexes();
-    await this.closeIndexFiles();
-    this.markWritten(this.pendingSize, nextOffset);
-    this.pendingEnd = nextOffset;
-    return result;
-  }
-
-  /** Closes the index files (entries stay in memory); reopened if ever written again. */
-  async closeIndexFiles(): Promise<void> {
-    const [a, b] = [this.indexFile, this.timeIndexFile];
-    this.indexFile = this.timeIndexFile = undefined;
-    await a?.close();
-    await b?.close();
+  recoverClosed(nextOffset: bigint): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
+    return recoverClosedSegment(this, nextOffset);
   }
 
   /**
    * Recovery of the active segment: verifies every batch (framing, CRC, offsets), truncates
    * the file at the first bad one and rebuilds both indexes.
    */
-  async recover(): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
-    const fh = await this.logFile();
-    const { size } = await fh.stat();
-    const { end, problem } = await this.rebuildFromScan(fh, size, true);
-    if (end < size) await fh.truncate(end);
-    await this.rewriteIndexes();
-    return { truncatedBytes: size - end, problem };
+  recover(): Promise<{ truncatedBytes: number; problem?: ScanProblem }> {
+    return recoverSegment(this);
   }
 
   /**
    * Load of an older segment: trusted, but its indexes are rebuilt from a header scan when
    * missing or not sane. `nextOffset` is the next segment's base offset.
    */
-  async load(nextOffset: bigint): Promise<{ rebuiltIndexes: boolean }> {
-    const fh = await this.logFile();
-    const { size } = await fh.stat();
-    const indexBytes = await readIfExists(this.paths.index);
-    const timeIndexBytes = await readIfExists(this.paths.timeIndex);
-    // A missing file is rebuilt too; an empty one is legitimate (a segment of one batch).
-    const offsetIndex = indexBytes && OffsetIndex.decode(this.baseOffset, indexBytes, size);
-    const timeIndex = timeIndexBytes && TimeIndex.decode(this.baseOffset, timeIndexBytes, nextOffset);
-    if (!offsetIndex || !timeIndex) {
-      await this.rebuildFromScan(fh, size, false);
-      this.seal();
-      await this.rewriteIndexes();
-      await this.closeIndexFiles();
-      // A trusted segment with a torn tail is served only up to its last whole batch.
-      this.markWritten(this.pendingSize, nextOffset);
-      this.pendingEnd = nextOffset;
-      return { rebuiltIndexes: true };
-    }
+  load(nextOffset: bigint): Promise<{ rebuiltIndexes: boolean }> {
+    return loadSegment(this, nextOffset);
+  }
+
+  /** Takes indexes read from disk for a trusted closed segment of `size` bytes ending before nextOffset. */
+  adoptIndexes(offsetIndex: OffsetIndex, timeIndex: TimeIndex, size: number, nextOffset: bigint): void {
     this.offsetIndex = offsetIndex;
     this.timeIndex = timeIndex;
-    this.tail = [];
-    this.tailFloor = undefined;
+    this.tail.drop();
     const last = timeIndex.last();
     this.maxTimestampSoFar = last?.timestamp ?? -1n;
     this.offsetOfMaxTimestampSoFar = last?.offset ?? -1n;
     this.untrustedTimestamps = undefined;
     this.pendingSize = size;
-    this.markWritten(size, nextOffset);
-    this.pendingEnd = nextOffset;
-    return { rebuiltIndexes: false };
+    this.endAt(size, nextOffset);
   }
 
-  private async rebuildFromScan(fh: FileHandle, size: number, verify: boolean) {
+  /** A closed segment's extent: `size` bytes, offsets up to the next segment's base. */
+  endAt(size: number, nextOffset: bigint): void {
+    this.markWritten(size, nextOffset);
+    this.pendingEnd = nextOffset;
+  }
+
+  /** Rebuilds everything known about the first `size` bytes from a header scan (verified or not). */
+  async rescan(fh: FileHandle, size: number, verify: boolean) {
     this.offsetIndex = new OffsetIndex(this.baseOffset);
     this.timeIndex = new TimeIndex(this.baseOffset);
     this.maxTimestampSoFar = this.offsetOfMaxTimestampSoFar = -1n;
     this.untrustedTimestamps = false;
     this.bytesSinceIndexEntry = 0;
-    this.tail = [];
-    this.tailFloor = this.baseOffset - 1n;
+    this.tail.reset(this.baseOffset);
     // The bytes are rescanned (recovery, truncation): what memory held may be cut off.
     this.dataTail?.clear();
     this.pendingSize = 0;
@@ -425,7 +338,7 @@ export class Segment {
     // The key index described the bytes cut off; it is rebuilt when this segment seals again.
     await unlink(this.paths.keyIndex).catch(() => {});
     await fh.truncate(position);
-    await this.rebuildFromScan(fh, position, false);
+    await this.rescan(fh, position, false);
     await this.rewriteIndexes();
   }
 
@@ -458,31 +371,10 @@ export class Segment {
    * open removes.
    */
   async delete(delayMs = 0): Promise<void> {
-    if (this.deleted) return;
-    this.deleted = true;
+    if (this.io.deleted) return;
+    this.io.deleted = true;
     this.dropDataTail();
-    await this.closeIndexFiles();
-    const renamed: string[] = [];
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex, this.paths.keyIndex]) {
-      if (delayMs <= 0) {
-        await unlink(p).catch(() => {});
-        continue;
-      }
-      try {
-        await rename(p, p + DELETED_SUFFIX);
-        renamed.push(p + DELETED_SUFFIX);
-      } catch {
-        // Never created (an empty segment's indexes) or already gone.
-      }
-    }
-    const finish = async () => {
-      this.closeAfterReads = true;
-      await Promise.all(renamed.map((p) => unlink(p).catch(() => {})));
-      if (this.readers === 0) await this.closeLog().catch(() => {});
-    };
-    if (delayMs <= 0) return finish();
-    // Reads holding this segment keep its descriptor (and so its bytes) until the delay is over.
-    setTimeout(() => void finish(), delayMs).unref();
+    await this.io.delete(delayMs);
   }
 
   /**
@@ -491,45 +383,15 @@ export class Segment {
    * after delayMs the files are unlinked and the descriptor closes once no read uses it.
    */
   retire(deletedPaths: readonly string[], delayMs: number): void {
-    this.retired = true;
-    const timer = setTimeout(() => {
-      this.deleted = true;
-      this.closeAfterReads = true;
-      for (const p of deletedPaths) void unlink(p).catch(() => {});
-      if (this.readers === 0) void this.closeLog().catch(() => {});
-    }, delayMs);
-    timer.unref();
+    this.io.retire(deletedPaths, delayMs);
   }
 
   async close(): Promise<void> {
     this.dropDataTail();
-    await this.closeIndexFiles();
-    await this.closeLog();
+    await this.io.close();
   }
 
-  private async closeLog(): Promise<void> {
-    const fh = this.log ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
-    this.log = undefined;
-    this.opening = undefined;
-    await fh?.close();
-  }
-
-  private async withLog<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
-    this.readers++;
-    try {
-      return await fn(await this.logFile());
-    } finally {
-      this.readers--;
-      if (this.closeAfterReads && this.readers === 0) await this.closeLog();
-    }
-  }
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+  private withLog<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    return this.io.withLog(fn);
   }
 }

@@ -13,6 +13,15 @@ export interface GaugeSample {
  */
 export class LiveGauges {
   private readonly gauges = new Map<string, { help: string; collect: () => Iterable<GaugeSample> }>();
+  private readonly sources: (() => string)[] = [];
+
+  /**
+   * A source of ready-made Prometheus text (series whose names are not ours, such as the metrics
+   * clients push, KIP-714), appended after the gauges; a failing source is skipped with a comment.
+   */
+  addTextSource(render: () => string): void {
+    this.sources.push(render);
+  }
 
   /** `name` in OpenTelemetry's dotted form, as in the metric catalogue. */
   register(name: string, help: string, collect: () => Iterable<GaugeSample>): void {
@@ -39,7 +48,15 @@ export class LiveGauges {
         out.push(`${name}{${labels.join(',')}} ${formatValue(s.value)}`);
       }
     }
-    return out.length > 0 ? `${out.join('\n')}\n` : '';
+    let text = out.length > 0 ? `${out.join('\n')}\n` : '';
+    for (const source of this.sources) {
+      try {
+        text += source();
+      } catch (err) {
+        text += `# text source failed: ${escapeHelp((err as Error).message)}\n`;
+      }
+    }
+    return text;
   }
 }
 

@@ -37,8 +37,28 @@ export const MetricCatalogue = {
   unsupportedRequests: m('kafka.server.requests.unsupported', 'counter', 'gateway', ['request', 'api_key', 'api_version', 'client_software_name', 'client_software_version']),
   /** Client connections closed at accept (max.connections, max.connections.per.ip). */
   connectionsRefused: m('kafka.server.connections.refused', 'counter', 'gateway', ['listener', 'reason']),
+  /** Client connections open now, per listener (Kafka's socket-server-metrics connection-count). */
+  connectionCount: m('kafka.server.socket.server.metrics.connection.count', 'gauge', 'gateway', ['listener']),
+  /** Client connections accepted, per listener (Kafka's connection-creation-total). */
+  connectionCreation: m('kafka.server.socket.server.metrics.connection.creation', 'counter', 'gateway', ['listener']),
+  /** Response bytes written to clients, per listener (Kafka's outgoing-byte-total). */
+  outgoingBytes: m('kafka.server.socket.server.metrics.outgoing.byte', 'counter', 'gateway', ['listener']),
   /** Failed client logins. */
   failedAuthentications: m('kafka.server.failed.authentications', 'counter', 'gateway', ['mechanism']),
+
+  // ---- gateway: client telemetry (KIP-714, Kafka's ClientMetrics group) ----
+  /** Client instances this gateway knows (Kafka's client-metrics instance-count). */
+  clientMetricsInstanceCount: m('kafka.server.client.metrics.instance.count', 'gauge', 'gateway'),
+  /** Telemetry pushes taken and exported (Kafka's client-metrics plugin-export-count). */
+  clientMetricsPluginExport: m('kafka.server.client.metrics.plugin.export', 'counter', 'gateway'),
+  /** Telemetry pushes refused or undecodable, by Kafka error code (Kafka's client-metrics plugin-error-count). */
+  clientMetricsPluginError: m('kafka.server.client.metrics.plugin.error', 'counter', 'gateway', ['error']),
+  /** Pushes naming a subscription that is no longer the client's (Kafka's unknown-subscription-request-count). */
+  clientMetricsUnknownSubscription: m('kafka.server.client.metrics.unknown.subscription.request', 'counter', 'gateway'),
+  /** Telemetry requests that came before the push interval (Kafka's client-metrics throttle-count). */
+  clientMetricsThrottle: m('kafka.server.client.metrics.throttle', 'counter', 'gateway'),
+  /** Pushed series dropped by client.telemetry.max.series(.per.client) (DMS). */
+  clientMetricsSeriesDropped: m('kafka.server.client.metrics.series.dropped', 'counter', 'gateway'),
 
   // ---- every process: the event loop is the network thread and the request handler ----
   /** Event-loop delay percentiles since the previous scrape, ms (Kafka's RequestQueueTimeMs equivalent). */
@@ -79,6 +99,14 @@ export const MetricCatalogue = {
   purgatorySize: m('kafka.server.purgatory.size', 'gauge', 'broker', ['delayed_operation']),
   /** Producer ids in the producer state of this broker's replicas (Kafka's ProducerIdCount, KIP-847). */
   producerIdCount: m('kafka.server.producer.id.count', 'gauge', 'broker'),
+  /** Bytes per second moved as leader for throttled replicas, as the leader quota measures it (Kafka's LeaderReplication byte-rate). */
+  leaderReplicationByteRate: m('kafka.server.leaderreplication.byte.rate', 'gauge', 'broker'),
+  /** Bytes per second fetched as follower for throttled replicas (Kafka's FollowerReplication byte-rate). */
+  followerReplicationByteRate: m('kafka.server.followerreplication.byte.rate', 'gauge', 'broker'),
+  /** The bound in force, bytes per second: leader.replication.throttled.rate / follower.replication.throttled.rate (absent while unbounded). */
+  replicationThrottledRate: m('kafka.server.replication.throttled.rate', 'gauge', 'broker', ['direction']),
+  /** Bytes moved for throttled replicas, by direction (leader, follower). */
+  replicationThrottledBytes: m('kafka.server.replication.throttled.bytes', 'counter', 'broker', ['direction']),
 
   // ---- broker: log dirs (LogManager) ----
   /** Log dirs taken offline after an I/O error (Kafka's OfflineLogDirectoryCount). */

@@ -5,3 +5,5 @@ export * from './truncation';
 export * from './ack-purgatory';
 export * from './election';
 export * from './leader-state';
+export * from './replication-quota';
+export * from './throttled-replicas';

@@ -19,7 +19,7 @@ export function setDenialLogger(logger: DenialLogger | undefined): void {
   denialLogger = logger;
 }
 
-interface CallLike {
+export interface CallLike {
   getAuthContext?(): { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate };
   getPeer?(): string;
 }
@@ -52,7 +52,7 @@ export function denial(call: CallLike, path: string, policy: MethodPolicy, reque
   return undefined;
 }
 
-function idMismatch(path: string, policy: MethodPolicy, identity: ServiceIdentity, request: unknown): string | undefined {
+export function idMismatch(path: string, policy: MethodPolicy, identity: ServiceIdentity, request: unknown): string | undefined {
   if (!policy.callerIdField) return undefined;
   const claimed = (request as Record<string, unknown>)[policy.callerIdField];
   if (claimed === identity.id) return undefined;
@@ -78,7 +78,8 @@ function logRefusal(peer: string | undefined, reason: string, msg: string): void
   } else suppressed++;
 }
 
-function refuse(call: CallLike, reason: string) {
+/** Logs a refused call and returns the PERMISSION_DENIED error it fails with. */
+export function refuse(call: CallLike, reason: string) {
   logRefusal(call.getPeer?.(), reason, 'internal call refused');
   return grpcError(GrpcStatus.PERMISSION_DENIED, `permission denied: ${reason}`);
 }

@@ -62,3 +62,7 @@ export {
   ShareStateServiceService,
 } from './generated/dms/share/v1/share';
 export type { ShareGroupServiceServer, SharePartitionServiceServer, ShareStateServiceServer } from './generated/dms/share/v1/share';
+export * from './grpc-framing';
+export { LeanSession, type LeanMethod, type LeanSessionOptions, type MessageStream } from './lean-stream-client';
+export { serveLeanRoutes, type LeanRoute, type ServerMessageStream } from './lean-stream-server';
+export * from './lean-storage-streams';

@@ -84,6 +84,7 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   '/dms.cluster.v1.ControllerService/AlterConfigs': gateway,
   '/dms.cluster.v1.ControllerService/CreatePartitions': gateway,
   '/dms.cluster.v1.ControllerService/AlterPartitionReassignments': gateway,
+  '/dms.cluster.v1.ControllerService/UpdateFeatures': gateway,
   // Gateways (for idempotent producers) and brokers (transaction coordinators) take producer id
   // blocks, each under its own id.
   '/dms.cluster.v1.ControllerService/AllocateProducerIds': { callers: ['gateway', 'broker'], callerIdField: 'brokerId' },

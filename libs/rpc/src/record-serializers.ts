@@ -141,11 +141,11 @@ export function encodeProduceRequest(m: ProduceRequest): Buffer {
 }
 
 /** Many produce requests in one message: each is sized and written as in encodeProduceRequest. */
-export function encodeProduceBatchRequest(m: ProduceBatchRequest): Buffer {
+export function encodeProduceBatchRequest(m: ProduceBatchRequest, out: OutputBuffer = fresh): Buffer {
   begin();
   let size = 0;
   for (const r of m.requests) size += field(produceRequestSize(r));
-  const w = alloc(size);
+  const w = alloc(size, out);
   for (const r of m.requests) {
     w.varint32(10).varint32(lens[next++]!);
     writeProduceRequest(w, r);
@@ -272,11 +272,11 @@ function replicaFetchPartitionSize(p: ReplicaFetchPartition): number {
   return size;
 }
 
-export function encodeReplicaFetchRequest(m: ReplicaFetchRequest): Buffer {
+export function encodeReplicaFetchRequest(m: ReplicaFetchRequest, out: OutputBuffer = fresh): Buffer {
   begin();
   let size = correlationIdSize(m.correlationId) + int32Field(m.replicaId) + int32Field(m.maxWaitMs) + int32Field(m.maxBytes);
   for (const p of m.partitions) size += field(replicaFetchPartitionSize(p));
-  const w = alloc(size);
+  const w = alloc(size, out);
   if (m.correlationId !== 0n) w.varint32(8).varint64(m.correlationId);
   writeInt32(w, 16, m.replicaId);
   writeInt32(w, 24, m.maxWaitMs);
@@ -351,11 +351,11 @@ export function encodeProduceResponse(m: ProduceResponse): Buffer {
 }
 
 /** Many produce answers in one message, each as in encodeProduceResponse. */
-export function encodeProduceBatchResponse(m: ProduceBatchResponse): Buffer {
+export function encodeProduceBatchResponse(m: ProduceBatchResponse, out: OutputBuffer = fresh): Buffer {
   begin();
   let size = 0;
   for (const r of m.responses) size += field(produceResponseSize(r));
-  const w = alloc(size);
+  const w = alloc(size, out);
   for (const r of m.responses) {
     w.varint32(10).varint32(lens[next++]!);
     writeProduceResponse(w, r);

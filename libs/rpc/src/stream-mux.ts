@@ -1,4 +1,5 @@
-import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { MessageStream } from './lean-stream-client';
 import { traceContextOf } from './tracing';
 import { grpcError } from './status';
 import { DeadlineSweep } from './deadline-sweep';
@@ -50,7 +51,7 @@ type WithTrace = { traceContext?: Record<string, string> };
  * flight rejects with a retriable UNAVAILABLE error and the next request opens a fresh stream.
  */
 export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, WireRes = Res> {
-  private stream: ClientDuplexStream<WireReq, WireRes> | undefined;
+  private stream: MessageStream<WireReq, WireRes> | undefined;
   private readonly pending = new Map<bigint, Pending<Res>>();
   /** One timer for every request's deadline, not one per request. */
   private readonly deadlines = new DeadlineSweep<bigint>();
@@ -68,7 +69,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
   private readonly coalesce: Coalescing<Req, Res, WireReq, WireRes> | undefined;
 
   constructor(
-    private readonly open: () => ClientDuplexStream<WireReq, WireRes>,
+    private readonly open: () => MessageStream<WireReq, WireRes>,
     private readonly opts: StreamMuxOptions<Req, Res, WireReq, WireRes> = {},
   ) {
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
@@ -157,7 +158,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
       return;
     }
     if (!ids.some((id) => this.pending.has(id))) return; // timed out while queued
-    let stream: ClientDuplexStream<WireReq, WireRes>;
+    let stream: MessageStream<WireReq, WireRes>;
     try {
       stream = this.current();
     } catch (err) {
@@ -171,7 +172,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     }
   }
 
-  private onDrain(stream: ClientDuplexStream<WireReq, WireRes>): void {
+  private onDrain(stream: MessageStream<WireReq, WireRes>): void {
     if (stream !== this.stream) return;
     this.waitingDrain = false;
     while (!this.waitingDrain && this.queue.length > 0) {
@@ -180,7 +181,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     }
   }
 
-  private current(): ClientDuplexStream<WireReq, WireRes> {
+  private current(): MessageStream<WireReq, WireRes> {
     if (this.stream) return this.stream;
     const stream = this.open();
     this.stream = stream;
@@ -207,7 +208,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     else p.resolve(res!);
   }
 
-  private fail(stream: ClientDuplexStream<WireReq, WireRes> | undefined, err: ServiceError): void {
+  private fail(stream: MessageStream<WireReq, WireRes> | undefined, err: ServiceError): void {
     if (stream !== this.stream) return; // a stream we already gave up on
     this.stream = undefined;
     this.waitingDrain = false;

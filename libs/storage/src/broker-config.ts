@@ -2,6 +2,7 @@ import { brokerKeysOf, brokerKeySpecs } from '@dms/configs';
 import { groupConfigDef, shareConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
+import type { InternalStreamTransport } from '@dms/rpc';
 
 /** Broker-level keys the storage broker reads that the typed declarations below do not cover. */
 const TYPED = [
@@ -65,6 +66,12 @@ export const brokerConfigDef = defineConfig({
   'replica.fetch.wait.max.ms': { type: 'int', default: 500, min: 0, doc: 'How long a leader holds a follower fetch that finds no new data.' },
   'replica.fetch.max.bytes': { type: 'int', default: 1048576, min: 1024, doc: 'Bytes a follower fetches per partition per request.' },
   'replica.fetch.response.max.bytes': { type: 'int', default: 10485760, min: 1024, doc: 'Bytes a follower fetches per request over all partitions.' },
+  'internal.stream.transport': {
+    type: 'enum',
+    values: ['grpc', 'framed'],
+    default: 'framed',
+    doc: 'How the hot internal streams (ProduceBatch served to gateways, ReplicaFetch to and from other brokers) are carried: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0027); either end works with the other.',
+  },
   'log.cleaner.enable': { type: 'bool', default: true, doc: 'Run the log cleaner, which compacts topics whose cleanup.policy holds compact.' },
   'log.cleaner.threads': { type: 'int', default: 1, min: 1, doc: 'Cleaning rounds that may run at once (each gets its share of the dedupe buffer).' },
   'log.cleaner.backoff.ms': { type: 'int', default: 15000, min: 0, doc: 'How long the cleaner sleeps when no log needs cleaning.' },
@@ -148,6 +155,7 @@ export function replicationOptionsFromConfig(config: {
   'replica.fetch.max.bytes': number;
   'replica.fetch.response.max.bytes': number;
   'replica.high.watermark.checkpoint.interval.ms': number;
+  'internal.stream.transport'?: InternalStreamTransport;
 }): ReplicationOptions {
   return {
     minInsyncReplicas: config['min.insync.replicas'],
@@ -156,6 +164,7 @@ export function replicationOptionsFromConfig(config: {
     replicaFetchMaxBytes: config['replica.fetch.max.bytes'],
     replicaFetchResponseMaxBytes: config['replica.fetch.response.max.bytes'],
     highWatermarkCheckpointIntervalMs: config['replica.high.watermark.checkpoint.interval.ms'],
+    internalStreamTransport: config['internal.stream.transport'] ?? DEFAULT_REPLICATION_OPTIONS.internalStreamTransport,
   };
 }
 
@@ -166,6 +175,8 @@ export interface ReplicationOptions {
   replicaFetchMaxBytes: number;
   replicaFetchResponseMaxBytes: number;
   highWatermarkCheckpointIntervalMs: number;
+  /** internal.stream.transport: ReplicaFetch (both ends) and the ProduceBatch server. */
+  internalStreamTransport: InternalStreamTransport;
 }
 
 export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
@@ -175,6 +186,7 @@ export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
   replicaFetchMaxBytes: 1_048_576,
   replicaFetchResponseMaxBytes: 10_485_760,
   highWatermarkCheckpointIntervalMs: 5_000,
+  internalStreamTransport: 'framed',
 };
 
 /** The log cleaner's settings of a loaded broker config. */

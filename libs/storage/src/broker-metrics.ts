@@ -5,6 +5,7 @@ import type { CleanerTotals } from './log-cleaner';
 import type { ReplicaManager } from './replica-manager';
 import type { OfflineMarks } from './log-dir-failure';
 import { logDirDiskMetrics, partitionMetrics } from './partition-metrics';
+import { PartitionTraffic } from './partition-traffic';
 
 /** What the storage service and the ISR updater report as they work. */
 export interface BrokerByteCounters {
@@ -31,9 +32,13 @@ export function brokerMetrics(
   offline: () => OfflineMarks = () => ({ offlineLogDirs: [], offlineReplicas: {} }),
   logDirs: () => readonly string[] = () => [],
 ): BrokerByteCounters {
-  const bytesIn = meter.createCounter(MetricNames.bytesIn, { description: 'Record batch bytes appended for clients', unit: 'By' });
-  const bytesOut = meter.createCounter(MetricNames.bytesOut, { description: 'Record batch bytes returned to consumers', unit: 'By' });
-  const messagesIn = meter.createCounter(MetricNames.messagesIn, { description: 'Records appended for clients' });
+  const traffic = new PartitionTraffic();
+  meter.createObservableCounter(MetricNames.bytesIn, { description: 'Record batch bytes appended for clients', unit: 'By' })
+    .addCallback((result) => traffic.observe((t) => t.bytesIn, (v, attrs) => result.observe(v, attrs)));
+  meter.createObservableCounter(MetricNames.bytesOut, { description: 'Record batch bytes returned to consumers', unit: 'By' })
+    .addCallback((result) => traffic.observe((t) => t.bytesOut, (v, attrs) => result.observe(v, attrs)));
+  meter.createObservableCounter(MetricNames.messagesIn, { description: 'Records appended for clients' })
+    .addCallback((result) => traffic.observe((t) => t.messagesIn, (v, attrs) => result.observe(v, attrs)));
   const shrinks = meter.createCounter(MetricNames.isrShrinks, { description: 'ISR shrinks of partitions this broker leads' });
   const expands = meter.createCounter(MetricNames.isrExpands, { description: 'ISR expansions of partitions this broker leads' });
   // Created at zero so rate() and increase() see the series from the start.
@@ -79,10 +84,13 @@ export function brokerMetrics(
     });
   return {
     bytesIn: (topic, partition, bytes, records) => {
-      bytesIn.add(bytes, { topic, partition });
-      messagesIn.add(records, { topic, partition });
+      const t = traffic.of(topic, partition);
+      t.bytesIn += bytes;
+      t.messagesIn += records;
     },
-    bytesOut: (topic, partition, bytes) => bytesOut.add(bytes, { topic, partition }),
+    bytesOut: (topic, partition, bytes) => {
+      traffic.of(topic, partition).bytesOut += bytes;
+    },
     fetchWaiting: (delta) => {
       fetchesWaiting += delta;
     },

@@ -5,7 +5,7 @@ import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, bro
 import { LiveGauges, type Logger } from '@dms/platform';
 import { ReadBufferPool, TailCacheBudget, sharedActiveIndexTrailer } from '@dms/log';
 import type { GroupCoordinatorConfig, ShareGroupConfig } from '@dms/groups';
-import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, stopServer } from '@dms/rpc';
+import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, serveLeanStorageStreams, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
 import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ControlledShutdownSettings, type ReplicationOptions } from './broker-config';
@@ -20,6 +20,7 @@ import { IsrUpdater } from './isr-updater';
 import { LogRetention } from './log-retention';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
 import { ReplicaFetcherManager } from './replica-fetcher';
+import { BrokerReplicationQuotas, replicationQuotaMetrics } from './replication-quotas';
 import { ReplicaManager } from './replica-manager';
 import { brokerMetrics, type BrokerByteCounters } from './broker-metrics';
 import { ConsumerLagCollector } from './consumer-lag';
@@ -109,6 +110,7 @@ export class Broker {
   private view!: ClusterView;
   private replicas!: ReplicaManager;
   private fetchers!: ReplicaFetcherManager;
+  private quotas!: BrokerReplicationQuotas;
   private isrUpdater!: IsrUpdater;
   private controller!: ControllerClient;
   private server!: Server;
@@ -212,13 +214,18 @@ export class Broker {
       logger: opts.logger,
       onIsrChange: (shrunk) => this.metrics?.isrChanged(shrunk),
     });
+    this.quotas = new BrokerReplicationQuotas(this.replicas, this.view);
+    this.quotas.start();
+    if (opts.meter) replicationQuotaMetrics(opts.meter, this.quotas);
     this.fetchers = new ReplicaFetcherManager({
+      quotas: this.quotas,
       brokerId: opts.brokerId,
       view: this.view,
       replicas: this.replicas,
       maxWaitMs: replication.replicaFetchWaitMaxMs,
       partitionMaxBytes: replication.replicaFetchMaxBytes,
       maxBytes: replication.replicaFetchResponseMaxBytes,
+      transport: replication.internalStreamTransport,
       logger: opts.logger,
     });
     const clusterIdLost = (etcdClusterId: string | undefined) => {
@@ -239,18 +246,17 @@ export class Broker {
     this.server = createGrpcServer();
     // Consumer fetch reads from disk land in pooled buffers, released once serialised.
     const readPool = new ReadBufferPool();
-    this.server.addService(
-      storageServiceReleasingFetchRecords((records) => readPool.release(records)),
-      createStorageService({
+    const storage = createStorageService({
         readPool,
         replicas: this.replicas, tracer: opts.tracer, logger: opts.logger, messageMaxBytes: opts.messageMaxBytes, segmentBytes: opts.segmentBytes, logDir: opts.logDir, isrUpdater: this.isrUpdater,
         logDirs: dirs.dirs,
         logDirFailures: this.logDirFailures,
+        replicationQuotas: this.quotas,
         metrics: this.metrics,
         // A marker on __consumer_offsets ends the producer's pending transactional offset commits.
         onTxnMarker: (m) => this.groups?.onTxnMarker(m),
-      }),
-    );
+      });
+    this.server.addService(storageServiceReleasingFetchRecords((records) => readPool.release(records)), storage);
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,
       ...(opts.share ? { share: opts.share } : {}),
@@ -266,6 +272,8 @@ export class Broker {
     });
     this.server.addService(TransactionCoordinatorServiceService, this.transactions.service());
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
+    // The hot streams framed by us on the same port (decision 0027); grpc-js clients still work.
+    if (replication.internalStreamTransport === 'framed') serveLeanStorageStreams(this.server, storage);
     this.groups.start();
     this.transactions.start();
     this.share.start();
@@ -403,6 +411,7 @@ export class Broker {
     await this.retention?.stop().catch(() => undefined);
     this.producerExpiry?.stop();
     await this.fetchers?.stop().catch(() => undefined);
+    this.quotas?.stop();
     await this.session?.close().catch(() => undefined);
     this.groups?.close();
     this.transactions?.close();

@@ -47,6 +47,8 @@ export class CoordinatorPartitionHost<E = CoordinatorRecord> {
   private topicId: string | undefined;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Per partition: the last append handed to the Produce stream (appends go out in call order). */
+  private readonly sending = new Map<number, Promise<unknown>>();
   private readonly onChange = () => this.reconcile();
 
   constructor(
@@ -148,16 +150,37 @@ export class CoordinatorPartitionHost<E = CoordinatorRecord> {
    */
   private async append(partition: number, records: CoordinatorRecord[], txn?: TxnProducer): Promise<AppendOutcome> {
     const failed = (errorCode: number) => ({ errorCode, baseOffset: -1n });
-    if (!this.produce) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    const batch = await buildRecordBatch({
-      records: records.map((r) => ({ key: r.key, value: r.value })),
-      ...(txn ? { transactional: true, producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: -1 } : {}),
-    });
-    try {
-      const res = await this.produce.request(
-        { acks: -1, timeoutMs: APPEND_TIMEOUT_MS, partitions: [{ topic: this.opts.topic, partition, records: batch }], traceContext: {} },
-        { timeoutMs: APPEND_TIMEOUT_MS + 2_000 },
+    const produce = this.produce;
+    if (!produce) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    // Batches are built in turn and sent in the order appends were called, so the log holds the
+    // records in the order the coordinator replays them; the next append waits until this one's
+    // request is on the stream, not for its answer.
+    const previous = this.sending.get(partition) ?? Promise.resolve();
+    let requested!: () => void;
+    this.sending.set(partition, new Promise<void>((resolve) => (requested = resolve)));
+    const sent = previous
+      .then(() => buildRecordBatch({
+        records: records.map((r) => ({ key: r.key, value: r.value })),
+        ...(txn ? { transactional: true, producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: -1 } : {}),
+      }))
+      .then(
+        (batch) => {
+          try {
+            return produce.request(
+              { acks: -1, timeoutMs: APPEND_TIMEOUT_MS, partitions: [{ topic: this.opts.topic, partition, records: batch }], traceContext: {} },
+              { timeoutMs: APPEND_TIMEOUT_MS + 2_000 },
+            );
+          } finally {
+            requested();
+          }
+        },
+        (err: unknown) => {
+          requested();
+          throw err;
+        },
       );
+    try {
+      const res = await sent;
       const p = res.partitions[0];
       if (!p) return failed(ErrorCode.UNKNOWN_SERVER_ERROR);
       return p.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, baseOffset: p.baseOffset } : failed(p.errorCode);

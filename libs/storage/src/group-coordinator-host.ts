@@ -44,6 +44,7 @@ export class GroupCoordinatorHost {
         },
       },
       numPartitions: () => this.partitions.numPartitions(),
+      topics: () => new Map([...view.topics()].map(([name, t]) => [name, { topicId: t.topicId, numPartitions: t.partitions }])),
       config: opts.config,
       ...(opts.share ? { share: opts.share } : {}),
       topic: (name) => {

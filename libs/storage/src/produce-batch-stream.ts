@@ -1,7 +1,6 @@
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { ErrorCode } from '@dms/kafka-errors';
 import type { Logger } from '@dms/platform';
-import type { ProduceBatchRequest, ProduceBatchResponse, ProducePartition, ProducePartitionResult, ProduceRequest, ProduceResponse } from '@dms/rpc';
+import type { ServerMessageStream, ProduceBatchRequest, ProduceBatchResponse, ProducePartition, ProducePartitionResult, ProduceRequest, ProduceResponse } from '@dms/rpc';
 
 /**
  * The broker side of ProduceBatch (produce coalescing): every request of a message is handled
@@ -11,7 +10,7 @@ import type { ProduceBatchRequest, ProduceBatchResponse, ProducePartition, Produ
  * the gateway's deadline.
  */
 export function serveProduceBatch(
-  call: ServerDuplexStream<ProduceBatchRequest, ProduceBatchResponse>,
+  call: ServerMessageStream<ProduceBatchRequest, ProduceBatchResponse>,
   handle: (req: ProduceRequest) => Promise<ProduceResponse>,
   logger: Pick<Logger, 'error'>,
 ): void {

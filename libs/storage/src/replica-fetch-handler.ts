@@ -7,6 +7,7 @@ import type { IsrUpdater } from './isr-updater';
 import { isDiskError } from './log-dir-failure';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
+import type { BrokerReplicationQuotas } from './replication-quotas';
 
 export interface ReplicaFetchHandlerOptions {
   replicas: ReplicaManager;
@@ -14,6 +15,8 @@ export interface ReplicaFetchHandlerOptions {
   isrUpdater?: Pick<IsrUpdater, 'check'>;
   /** A read that fails on the disk takes the log dir offline. */
   logDirFailures?: { logFailed(err: Error, partitionDir: string): void };
+  /** The leader replication quota: out-of-sync followers of throttled replicas wait while it is exceeded. */
+  quotas?: Pick<BrokerReplicationQuotas, 'shouldLeaderThrottle' | 'leaderThrottled' | 'leader'>;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -54,6 +57,9 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
     }
     // A follower at our end (its acknowledgement of what it fetched last): nothing to read.
     if (p.fetchOffset === log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.NONE };
+    // As Kafka's leader: a throttled replica outside the ISR gets nothing while the quota is exceeded.
+    const quotas = opts.quotas;
+    if (quotas?.shouldLeaderThrottle(replica, replicaId)) return { ...base, ...marks, errorCode: ErrorCode.NONE };
     const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
     try {
       // Followers read up to the log end, not the high watermark: that is how it advances.
@@ -61,6 +67,7 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
       if (records.length > 0) {
         budget.first = false;
         budget.bytes -= records.length;
+        if (quotas?.leaderThrottled(replica)) quotas.leader.record(records.length);
       }
       return { ...base, highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset, errorCode: ErrorCode.NONE, records };
     } catch (err) {

@@ -3,15 +3,19 @@ import { ErrorCode } from '@dms/kafka-errors';
 import type { Logger } from '@dms/platform';
 import { followerHighWatermark, truncationPoint } from '@dms/replication';
 import {
+  LeanSession,
   StorageServiceClient,
   StreamMux,
   createClient,
+  openReplicaFetch,
+  type InternalStreamTransport,
   type ReplicaFetchPartitionResult,
   type ReplicaFetchRequest,
   type ReplicaFetchResponse,
 } from '@dms/rpc';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
+import type { BrokerReplicationQuotas } from './replication-quotas';
 
 export interface ReplicaFetcherOptions {
   brokerId: number;
@@ -23,7 +27,11 @@ export interface ReplicaFetcherOptions {
   partitionMaxBytes: number;
   /** Kafka's replica.fetch.response.max.bytes. */
   maxBytes: number;
+  /** internal.stream.transport: grpc-js, or our framing on http2 (decision 0027). Default grpc. */
+  transport?: InternalStreamTransport;
   logger: Logger;
+  /** The follower replication quota: throttled partitions out of the ISR sit out fetches while it is exceeded. */
+  quotas?: Pick<BrokerReplicationQuotas, 'shouldFollowerThrottle' | 'followerThrottled' | 'follower'>;
 }
 
 const BACKOFF_MS = 200;
@@ -93,7 +101,7 @@ class LeaderFetcher {
   private stopped = false;
   private running: Promise<void> | undefined;
   private mux: StreamMux<ReplicaFetchRequest, ReplicaFetchResponse> | undefined;
-  private client: StorageServiceClient | undefined;
+  private client: Pick<StorageServiceClient, 'close'> | undefined;
   private address = '';
   private wakeUp: (() => void) | undefined;
 
@@ -132,7 +140,13 @@ class LeaderFetcher {
   private partitions(): PartitionReplica[] {
     const now = Date.now();
     const out: PartitionReplica[] = [];
-    for (const r of this.opts.replicas.all()) if (r.role === 'follower' && r.leaderId === this.leaderId && r.retryFetchAt <= now) out.push(r);
+    const quotas = this.opts.quotas;
+    for (const r of this.opts.replicas.all()) {
+      if (r.role !== 'follower' || r.leaderId !== this.leaderId || r.retryFetchAt > now) continue;
+      // As Kafka's follower: a throttled partition out of the ISR is left out while the quota is exceeded.
+      if (quotas?.shouldFollowerThrottle(r)) continue;
+      out.push(r);
+    }
     return out;
   }
 
@@ -143,10 +157,17 @@ class LeaderFetcher {
     if (this.mux && this.address === address) return this.mux;
     this.mux?.close();
     this.client?.close();
+    const name = `replica fetch from broker ${this.leaderId}`;
+    this.address = address;
+    if (this.opts.transport === 'framed') {
+      const session = new LeanSession(address);
+      this.client = session;
+      this.mux = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => openReplicaFetch(session), { name });
+      return this.mux;
+    }
     const client = createClient(StorageServiceClient, address, { tracing: false });
     this.client = client;
-    this.address = address;
-    this.mux = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => client.replicaFetch(), { name: `replica fetch from broker ${this.leaderId}` });
+    this.mux = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => client.replicaFetch(), { name });
     return this.mux;
   }
 
@@ -241,6 +262,7 @@ class LeaderFetcher {
         if (p.records.length > 0) {
           await r.log.appendWithOffsets(p.records);
           r.emit('append');
+          if (this.opts.quotas?.followerThrottled(r)) this.opts.quotas.follower.record(p.records.length);
         }
         const hw = followerHighWatermark(p.highWatermark, r.log.logEndOffset);
         if (hw > r.log.highWatermark) r.log.highWatermark = hw;

@@ -38,6 +38,7 @@ import {
   type WriteTxnMarkersResponse,
   type DescribeProducersRequest,
   type DescribeProducersResponse,
+  type ServerMessageStream,
 } from '@dms/rpc';
 import type { BrokerByteCounters } from './broker-metrics';
 import type { IsrUpdater } from './isr-updater';
@@ -48,6 +49,7 @@ import { type TxnMarkerWritten, writeTxnMarkers } from './txn-marker-writer';
 import type { PartitionReplica } from './partition-replica';
 import { checkForAppend } from './produce-validation';
 import { createReplicaFetchHandler } from './replica-fetch-handler';
+import type { BrokerReplicationQuotas } from './replication-quotas';
 import type { ReplicaManager } from './replica-manager';
 import { produceSettings, type ProduceSettings } from './topic-settings';
 import { serveProduceBatch } from './produce-batch-stream';
@@ -82,6 +84,8 @@ export interface StorageServiceOptions {
   onTxnMarker?: (m: TxnMarkerWritten) => void;
   /** Log dirs taken offline: their replicas answer KAFKA_STORAGE_ERROR, and DescribeLogDirs says so. */
   logDirFailures?: Pick<LogDirFailures, 'partitionOffline' | 'isOffline' | 'bringOnline' | 'offlineDirs' | 'logFailed'>;
+  /** The leader replication quota (leader.replication.throttled.rate) for follower fetches. */
+  replicationQuotas?: BrokerReplicationQuotas;
 }
 
 /** Fetch and ListOffsets isolation_level 1: read only below the last stable offset. */
@@ -104,7 +108,7 @@ function epochError(replica: PartitionReplica, requested: number): number {
  */
 export function createStorageService(opts: StorageServiceOptions): StorageServiceServer {
   const now = opts.now ?? (() => BigInt(Date.now()));
-  const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater, logDirFailures: opts.logDirFailures });
+  const handleReplicaFetch = createReplicaFetchHandler({ replicas: opts.replicas, logger: opts.logger, isrUpdater: opts.isrUpdater, logDirFailures: opts.logDirFailures, quotas: opts.replicationQuotas });
   /** Why this broker does not serve a partition: its log dir is offline, or it does not lead it. */
   const notServed = (topic: string, partition: number): number =>
     opts.logDirFailures?.partitionOffline(topic, partition) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -369,7 +373,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   }
 
   function serveStream<Req extends { correlationId: bigint }, Res>(
-    call: ServerDuplexStream<Req, Res>,
+    call: ServerMessageStream<Req, Res>,
     handle: (req: Req) => Promise<Res>,
     name: string,
   ): void {
@@ -387,12 +391,12 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
 
   return {
     produce: (call: ServerDuplexStream<ProduceRequest, ProduceResponse>) => serveStream(call, handleProduce, 'produce'),
-    produceBatch: (call: ServerDuplexStream<ProduceBatchRequest, ProduceBatchResponse>) => serveProduceBatch(call, handleProduce, opts.logger),
+    produceBatch: (call: ServerMessageStream<ProduceBatchRequest, ProduceBatchResponse>) => serveProduceBatch(call, handleProduce, opts.logger),
     fetch: (call: ServerDuplexStream<FetchRequest, FetchResponse>) => {
       const waiting = new Map<bigint, { resolve?: () => void; woken: boolean }>();
-      serveStream(call, (req) => handleFetch(req, waiting), 'fetch');
+      serveStream<FetchRequest, FetchResponse>(call, (req) => handleFetch(req, waiting), 'fetch');
     },
-    replicaFetch: (call: ServerDuplexStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
+    replicaFetch: (call: ServerMessageStream<ReplicaFetchRequest, ReplicaFetchResponse>) => serveStream(call, handleReplicaFetch, 'replica-fetch'),
     offsetForLeaderEpoch: (call: ServerUnaryCall<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>, callback: sendUnaryData<OffsetForLeaderEpochResponse>) => {
       callback(null, { partitions: call.request.partitions.map(offsetForLeaderEpochPartition) });
     },

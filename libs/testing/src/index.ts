@@ -6,3 +6,4 @@ export * from './run-cli';
 export * from './repo-root';
 export * from './run-process';
 export * from './internal-tls';
+export * from './otlp-payload';

@@ -9,6 +9,7 @@ import {
   type CliIo, type ReassignmentAnswer,
 } from '@dms/kafka-client';
 import { formatReassignment, parseReassignment, parseTopicsToMove, proposeAssignment, verifyText, type PartitionMove } from './reassign-plan';
+import { applyThrottles, clearThrottles, parseThrottle, throttlePlan } from './reassign-throttle';
 
 interface ReassignOptions {
   bootstrapServer: string;
@@ -22,6 +23,9 @@ interface ReassignOptions {
   brokerList?: string;
   reassignmentJsonFile?: string;
   throttle?: string;
+  replicaAlterLogDirsThrottle?: string;
+  additional?: boolean;
+  preserveThrottles?: boolean;
   disableRackAware?: boolean;
   etcd?: string;
   dataDir: string;
@@ -45,7 +49,10 @@ export function register(program: Command, io: CliIo = processIo): void {
     .option('--topics-to-move-json-file <file>', '{"version":1,"topics":[{"topic":"foo"}]}')
     .option('--broker-list <ids>', 'brokers to place the replicas on, e.g. 1,2,3 (with --generate)')
     .option('--reassignment-json-file <file>', '{"version":1,"partitions":[{"topic":"foo","partition":0,"replicas":[1,2,3]}]}')
-    .option('--throttle <bytes/s>', 'replication throttle during the move (not yet supported)')
+    .option('--throttle <bytes/s>', 'with --execute: hold the moving replicas\' catch-up to this many bytes per second per broker (removed by --verify)')
+    .option('--replica-alter-log-dirs-throttle <bytes/s>', 'not supported: DMS has no moves between log dirs')
+    .option('--additional', 'with --execute: start these moves while others are in progress (or change the throttle by resubmitting)')
+    .option('--preserve-throttles', 'with --verify: leave the throttles in place')
     .option('--disable-rack-aware', 'ignore broker racks in --generate')
     .option('--etcd <host:port>', 'etcd endpoint to read broker racks from for --generate (default: from cluster.json in --data-dir)')
     .option('--data-dir <dir>', 'dev cluster directory whose cluster.json names the etcd endpoint', './.dms')
@@ -54,8 +61,17 @@ export function register(program: Command, io: CliIo = processIo): void {
     .action(async (opts: ReassignOptions) => {
       const chosen = ACTIONS.filter((a) => opts[a]);
       if (chosen.length !== 1) return fail(io, `give exactly one of ${ACTIONS.map((a) => `--${a}`).join(', ')}`);
+      if (opts.replicaAlterLogDirsThrottle !== undefined) {
+        return fail(io, '--replica-alter-log-dirs-throttle is not supported: DMS does not move replicas between log dirs of a broker; use --throttle for moves between brokers');
+      }
+      if (opts.throttle !== undefined && chosen[0] !== 'execute') return fail(io, '--throttle goes with --execute');
+      if (opts.additional && chosen[0] !== 'execute') return fail(io, '--additional goes with --execute');
       if (opts.throttle !== undefined) {
-        return fail(io, '--throttle is not supported yet: replication throttles (leader/follower.replication.throttled.*) are not implemented; run without it');
+        try {
+          parseThrottle(opts.throttle);
+        } catch (err) {
+          return fail(io, (err as Error).message);
+        }
       }
       let client: KafkaClient | undefined;
       try {
@@ -128,9 +144,19 @@ function reportErrors(io: CliIo, verb: string, answers: readonly ReassignmentAns
 }
 
 async function execute(io: CliIo, client: KafkaClient, moves: PartitionMove[], opts: ReassignOptions): Promise<void> {
+  if (!opts.additional && (await listPartitionReassignments(client, null, opts.timeout)).length > 0) {
+    return fail(io, 'Cannot execute because there is an existing partition assignment.  Use --additional to override this and create a new partition assignment in addition to the existing one. ' +
+      'The --additional flag can also be used to change the throttle by resubmitting the current reassignment.');
+  }
   const current = await currentAssignment(client, moves.map((m) => m.topic));
   const rollback = moves.flatMap((m) => current.get(`${m.topic}-${m.partition}`) ?? []);
   io.out(`Current partition replica assignment\n\n${formatReassignment(rollback)}\n\nSave this to use as the --reassignment-json-file option during rollback\n`);
+  if (opts.throttle !== undefined) {
+    const rate = parseThrottle(opts.throttle);
+    await applyThrottles(client, throttlePlan(moves, current), rate);
+    io.out('Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.\n');
+    io.out(`The inter-broker throttle limit was set to ${rate} B/s\n`);
+  }
   const answers = await alterPartitionReassignments(client, moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: m.replicas })), opts.timeout);
   reportErrors(io, 'started', answers);
 }
@@ -145,6 +171,17 @@ async function verify(io: CliIo, client: KafkaClient, moves: PartitionMove[], op
   }));
   io.out(result.text);
   if (result.failed) process.exitCode = 1;
+  if (opts.preserveThrottles || !result.done) return;
+  // As Kafka's tool: every move of the file is done, so the throttles go (on every broker that
+  // holds a replica of any topic, and those the file names) unless --preserve-throttles.
+  const all = await client.metadata().catch(() => undefined);
+  const brokers = new Set<number>(moves.flatMap((m) => m.replicas));
+  for (const t of all?.topics ?? []) for (const p of t.partitions) for (const b of p.replicas) brokers.add(b);
+  for (const m of current.values()) for (const b of m.replicas) brokers.add(b);
+  const ids = [...brokers].sort((a, b) => a - b);
+  const topics = [...new Set(moves.map((m) => m.topic))].sort();
+  await clearThrottles(client, ids, topics);
+  io.out(`Clearing broker-level throttles on brokers ${ids.join(',')}\nClearing topic-level throttles on topic${topics.length > 1 ? 's' : ''} ${topics.join(',')}\n`);
 }
 
 async function cancel(io: CliIo, client: KafkaClient, moves: PartitionMove[], opts: ReassignOptions): Promise<void> {

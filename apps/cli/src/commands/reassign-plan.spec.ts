@@ -1,4 +1,5 @@
 import { formatReassignment, parseReassignment, parseTopicsToMove, proposeAssignment, rackAlternated, verifyText } from './reassign-plan';
+import { parseThrottle, throttlePlan } from './reassign-throttle';
 
 describe('reassignment files (kafka-reassign-partitions.sh format)', () => {
   it('reads the JSON Kafka writes, log_dirs "any" included', () => {
@@ -66,5 +67,31 @@ describe('--verify', () => {
     expect(verifyText([{ move, current: [1, 2, 3], ongoing: false }])).toMatchObject({
       failed: true, text: expect.stringContaining('There is no active reassignment of partition t-0, but replica set is 1,2,3 rather than 2,3,4.'),
     });
+  });
+});
+
+describe('reassignment throttles (kafka-reassign-partitions.sh --throttle)', () => {
+  it('throttles every current replica as leader, the added ones as followers, on every broker involved', () => {
+    const current = new Map([
+      ['foo-0', { topic: 'foo', partition: 0, replicas: [1, 2, 3] }],
+      ['foo-1', { topic: 'foo', partition: 1, replicas: [2, 3, 1] }],
+      ['bar-0', { topic: 'bar', partition: 0, replicas: [1] }],
+    ]);
+    const plan = throttlePlan([
+      { topic: 'foo', partition: 0, replicas: [4, 2, 3] },
+      { topic: 'foo', partition: 1, replicas: [2, 3, 1] },
+      { topic: 'bar', partition: 0, replicas: [5] },
+    ], current);
+    expect(plan.brokers).toEqual([1, 2, 3, 4, 5]);
+    expect([...plan.topics]).toEqual([
+      ['bar', { leader: '0:1', follower: '0:5' }],
+      ['foo', { leader: '0:1,0:2,0:3', follower: '0:4' }],
+    ]);
+  });
+
+  it('reads --throttle as Kafka does: whole bytes per second', () => {
+    expect(parseThrottle('1048576')).toBe(1048576);
+    expect(() => parseThrottle('1MB')).toThrow(/bytes per second/);
+    expect(() => parseThrottle('-5')).toThrow(/bytes per second/);
   });
 });

@@ -33,6 +33,9 @@ export class ClassicGroupManager {
     if (input.sessionTimeoutMs < minSessionTimeoutMs || input.sessionTimeoutMs > maxSessionTimeoutMs) {
       return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, input.memberId);
     }
+    // A consumer group (KIP-848) with members is not joined through the classic protocol: online
+    // conversion between the protocols is not implemented.
+    if ((this.shard.consumer.groups.get(input.groupId)?.members.size ?? 0) > 0) return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId);
     let group = this.shard.group(input.groupId);
     if (!group) {
       if (input.memberId !== '' && !input.groupInstanceId) return joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId);

@@ -215,7 +215,7 @@ export class GroupRebalance {
   persistGroup(group: Group): Promise<number> {
     if (!group.protocolType) return Promise.resolve(ErrorCode.NONE);
     const record = groupMetadataRecord(group);
-    return this.shard.write(() => ({ records: [record], response: undefined, replay: false })).then(
+    return this.shard.write(() => ({ records: [record], response: undefined, replay: false }), { pipelined: true }).then(
       () => ErrorCode.NONE,
       (err: unknown) => writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'group metadata write failed')),
     );

@@ -6,6 +6,10 @@ import type { KafkaClient } from './client';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
+/** KIP-714 client-metrics subscriptions. */
+export const RESOURCE_CLIENT_METRICS = 16;
+/** Api key 74: ListClientMetricsResources in schemas before Kafka 4.3, ListConfigResources since. */
+export const LIST_CONFIG_RESOURCES_KEY = 74;
 
 /** Kafka's ConfigSource names by wire code. */
 export const CONFIG_SOURCE_NAMES: Readonly<Record<number, string>> = {
@@ -100,4 +104,13 @@ export function parseAddConfig(spec: string): Record<string, string> {
     i = j + 1;
   }
   return out;
+}
+
+/** ListConfigResources v0 (formerly ListClientMetricsResources): the client-metrics subscription names. */
+export async function listClientMetricsResources(client: KafkaClient): Promise<string[]> {
+  const res = await client.adminRequest<any>(LIST_CONFIG_RESOURCES_KEY, {});
+  if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode);
+  // Field names of Kafka 4.3's ListConfigResources, or of ListClientMetricsResources before it.
+  if (res.configResources) return (res.configResources as { resourceName: string }[]).map((r) => r.resourceName);
+  return ((res.clientMetricsResources ?? []) as { name: string }[]).map((r) => r.name);
 }

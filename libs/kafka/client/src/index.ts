@@ -26,3 +26,5 @@ export * from './txn-coordinator';
 export * from './read-committed';
 export * from './share-consumer';
 export * from './share-group-admin';
+export * from './features-admin';
+export * from './telemetry-admin';

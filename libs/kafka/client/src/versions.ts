@@ -17,7 +17,13 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.Fetch]: { min: 4, max: 12 },
   [ApiKey.ListOffsets]: { min: 1, max: 8 },
   [ApiKey.Metadata]: { min: 1, max: 12 },
-  [ApiKey.ApiVersions]: { min: 0, max: 3 },
+  // v4: the supported features with minimum 0 are listed too (KAFKA-17011).
+  [ApiKey.ApiVersions]: { min: 0, max: 4 },
+  [ApiKey.UpdateFeatures]: { min: 0, max: 2 },
+  [ApiKey.GetTelemetrySubscriptions]: { min: 0, max: 0 },
+  [ApiKey.PushTelemetry]: { min: 0, max: 0 },
+  // ListConfigResources (formerly ListClientMetricsResources): v0 lists client-metrics subscriptions.
+  74: { min: 0, max: 0 },
   [ApiKey.CreateTopics]: { min: 2, max: 7 },
   [ApiKey.DeleteTopics]: { min: 1, max: 5 },
   [ApiKey.FindCoordinator]: { min: 1, max: 5 },

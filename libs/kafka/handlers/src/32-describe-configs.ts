@@ -4,13 +4,14 @@
 //   per-broker, dynamic cluster-default and static layers of the storage broker leading partition
 //   0, else the default. BROKER resources "N" list the broker keys DMS honours for storage broker
 //   N (decision 0009); "" lists the dynamic cluster defaults only, as Kafka does. Password-like
-//   keys are is_sensitive with a null value. BROKER_LOGGER answers an empty list.
+//   keys are is_sensitive with a null value. BROKER_LOGGER answers an empty list. CLIENT_METRICS
+//   (KIP-714 subscriptions) lists the keys the subscription sets (none for an unknown name, as Kafka).
 //   Needs DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or on the cluster for
-//   broker resources (else CLUSTER_AUTHORIZATION_FAILED).
+//   broker and client-metrics resources (else CLUSTER_AUTHORIZATION_FAILED).
 // Version notes: v0 reports is_default instead of config_source and no synonyms; v1+ synonyms
 //   when include_synonyms; v3+ config_type and documentation when include_documentation; v4 flexible.
 // Not implemented: broker logger levels (BROKER_LOGGER is always empty).
-import { ConfigResourceType, ConfigSource, describeBroker, describeTopic, type DescribedConfig } from '@dms/configs';
+import { ConfigResourceType, ConfigSource, describeBroker, describeClientMetrics, describeTopic, type DescribedConfig } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { Operation } from './authorize';
 import { authorizeResource, checkResource, parseBrokerName } from './config-resources';
@@ -32,6 +33,7 @@ function describeResource(ctx: RequestContext, type: number, name: string, opts:
     }
     return describeBroker(ctx.cluster.brokerConfigLayers(id), opts);
   }
+  if (type === ConfigResourceType.CLIENT_METRICS) return describeClientMetrics(ctx.cluster.clientMetricsConfigs().get(name) ?? {}, opts);
   return [];
 }
 

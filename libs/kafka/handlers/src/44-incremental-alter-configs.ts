@@ -4,7 +4,9 @@
 //   controller as one fenced compare-and-set per resource. Errors as AlterConfigs (33): unknown
 //   or unsupported keys and bad values INVALID_CONFIG naming the key, a key named twice or a
 //   resource named twice INVALID_REQUEST, an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
-//   Needs ALTER_CONFIGS on the topic or the cluster.
+//   CLIENT_METRICS resources are KIP-714 subscriptions (metrics, interval.ms, match); removing
+//   every key deletes the subscription.
+//   Needs ALTER_CONFIGS on the topic or the cluster (brokers, client metrics).
 // Version notes: v1 is flexible; no other differences.
 // Not implemented: BROKER_LOGGER (log levels): INVALID_REQUEST.
 import { ConfigResourceType } from '@dms/configs';

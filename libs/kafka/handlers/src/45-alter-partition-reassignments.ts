@@ -14,7 +14,7 @@
 //   the answer): when false, a target whose replica count differs from the partition's current
 //   replicas (a move in progress counts its original replicas) answers INVALID_REPLICATION_FACTOR
 //   for that partition, as Kafka.
-// Not implemented: replication throttles (leader/follower.replication.throttled.*).
+// Not implemented: nothing known (replication throttles are configs: see decision 0027-replication-throttles).
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, CLUSTER_NAME, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -56,9 +56,10 @@ export const alterPartitionReassignmentsHandler: KafkaHandler = {
     }
     const asked = specs.filter((s) => !refused.has(s));
     const moved = asked.length > 0 ? await ctx.controller.alterPartitionReassignments(asked, Math.min(Math.max(req.timeoutMs ?? 60_000, 1_000), 60_000)) : [];
-    const byKey = new Map(moved.map((o) => [`${o.topic}\0${o.partition}`, o]));
-    // In request order, refused partitions included.
-    const outcomes = specs.map((s) => refused.get(s) ?? byKey.get(`${s.topic}\0${s.partition}`) ?? {
+    // The controller answers `asked` in order, one outcome per entry (a partition may be named
+    // twice, each with its own answer). In request order, refused partitions included.
+    let next = 0;
+    const outcomes = specs.map((s) => refused.get(s) ?? moved[next++] ?? {
       topic: s.topic, partition: s.partition, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'no answer from the controller',
     });
     return answer(ErrorCode.NONE, null, outcomes);

@@ -5,6 +5,7 @@
 //   the member's new epoch and the heartbeat interval. Stale epochs answer FENCED_MEMBER_EPOCH,
 //   unknown members UNKNOWN_MEMBER_ID.
 // Version notes: v1 is the first stable version (v0 was early access and is not served).
+//   UNSUPPORTED_VERSION while share.version is finalized below 1 (share groups disabled).
 //   Needs READ on the GROUP (GROUP_AUTHORIZATION_FAILED) and DESCRIBE on every subscribed TOPIC
 //   (TOPIC_AUTHORIZATION_FAILED).
 // Not implemented: rack-aware assignment; membership is not persisted (members rejoin after a
@@ -12,6 +13,7 @@
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
+import { shareGroupsDisabled } from './share-common';
 
 const failed = (errorCode: number, errorMessage: string | null = null) => ({
   throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null,
@@ -25,6 +27,8 @@ export const shareGroupHeartbeatHandler: KafkaHandler = {
   acl: ['GROUP:READ', 'TOPIC:DESCRIBE'],
   async handle(ctx, req: any) {
     if (!ctx.share) return failed(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not served here.');
+    const disabled = shareGroupsDisabled(ctx);
+    if (disabled) return failed(ErrorCode.UNSUPPORTED_VERSION, disabled);
     if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const topics = (req.subscribedTopicNames as string[] | null) ?? null;
     if (topics?.some((t) => !authorized(ctx, Operation.DESCRIBE, Resource.TOPIC, t))) {

@@ -15,7 +15,7 @@
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
-import { ackProblem, byTopicId, currentLeader, resolveSharePartitions } from './share-common';
+import { ackProblem, byTopicId, currentLeader, resolveSharePartitions, shareGroupsDisabled } from './share-common';
 
 const failed = (errorCode: number, errorMessage: string | null = null) => ({
   throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [],
@@ -29,6 +29,8 @@ export const shareFetchHandler: KafkaHandler = {
   acl: ['GROUP:READ', 'TOPIC:READ'],
   async handle(ctx, req: any, version) {
     if (!ctx.share) return failed(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not served here.');
+    const disabled = shareGroupsDisabled(ctx);
+    if (disabled) return failed(ErrorCode.UNSUPPORTED_VERSION, disabled);
     if (!req.groupId) return failed(ErrorCode.INVALID_REQUEST, 'GroupId must be set.');
     if (!req.memberId) return failed(ErrorCode.INVALID_REQUEST, 'MemberId must be set.');
     if (!authorized(ctx, Operation.READ, Resource.GROUP, req.groupId)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED);

@@ -18,7 +18,8 @@ export function authorizeResource(ctx: RequestContext, operation: number, resour
       ? undefined
       : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
   }
-  if (resourceType === ConfigResourceType.BROKER || resourceType === ConfigResourceType.BROKER_LOGGER) {
+  // Kafka authorizes client-metrics subscriptions on the cluster, like broker configs.
+  if (resourceType === ConfigResourceType.BROKER || resourceType === ConfigResourceType.BROKER_LOGGER || resourceType === ConfigResourceType.CLIENT_METRICS) {
     return authorized(ctx, operation, Resource.CLUSTER, CLUSTER_NAME)
       ? undefined
       : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
@@ -38,6 +39,9 @@ export function checkResource(ctx: RequestContext, resourceType: number, resourc
   if (resourceType === ConfigResourceType.TOPIC) {
     if (!isValidTopicName(resourceName)) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic name '${resourceName}' is illegal` };
     if (!ctx.cluster.topic(resourceName)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+  }
+  if (resourceType === ConfigResourceType.CLIENT_METRICS && !resourceName) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Client metrics subscription name must not be empty' };
   }
   if (resourceType === ConfigResourceType.BROKER && parseBrokerName(resourceName) === undefined) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id must be an integer, but it is: ${resourceName}` };

@@ -15,6 +15,8 @@ const NO_ACL: Record<string, string> = {
   SaslHandshake: 'chooses the login mechanism; there is no principal yet',
   SaslAuthenticate: 'is the login',
   DescribeCluster: 'Kafka answers it to any authenticated client, like Metadata\'s broker list',
+  GetTelemetrySubscriptions: 'KIP-714: every authenticated client may ask what to push (Kafka checks no ACL)',
+  PushTelemetry: 'KIP-714: every authenticated client may push its own metrics (Kafka checks no ACL)',
 };
 
 const AUTHORIZE_CALL = /\b(authorized|clusterAuthorized|authorizedForAny|authorizeResource)\(/;

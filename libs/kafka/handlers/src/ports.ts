@@ -89,6 +89,10 @@ export interface ClusterPort {
   cordonedBrokers?(): ReadonlySet<number>;
   /** Resolves once this gateway's view has caught up with etcd revision `revision` (or after the timeout). */
   awaitRevision(revision: bigint, timeoutMs: number): Promise<void>;
+  /** The finalized feature levels recorded in etcd and their epoch; undefined when UpdateFeatures never ran. */
+  finalizedFeatures(): { levels: Readonly<Record<string, number>>; epoch: bigint } | undefined;
+  /** Client-metrics subscriptions (CLIENT_METRICS config resources) by name. */
+  clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 export interface GatewayConfig {
@@ -182,6 +186,11 @@ export interface ControllerPort {
   createPartitions(specs: NewPartitionsSpec[], validateOnly: boolean, timeoutMs: number): Promise<NewPartitionsOutcome[]>;
   /** Kafka's AlterPartitionReassignments on the leading controller; one outcome per partition. */
   alterPartitionReassignments(specs: ReassignmentSpec[], timeoutMs: number): Promise<ReassignmentOutcome[]>;
+  /**
+   * Records `levels` as the finalized features (absent: level 0) on the leading controller, if the
+   * features epoch is still `expectedEpoch` (0: never written); `epoch` is the new one.
+   */
+  updateFeatures(levels: Record<string, number>, expectedEpoch: bigint, timeoutMs: number): Promise<{ errorCode: number; errorMessage: string | null; epoch: bigint }>;
 }
 
 export interface ProducePartitionInput {
@@ -441,6 +450,11 @@ export interface ConnectionSession {
   readonly host: string;
   /** "User:name"; User:ANONYMOUS until a SASL login or from a PLAINTEXT/SSL-without-cert client. */
   readonly principal: string;
+  /** Client port (KIP-714's client_source_port); 0 when unknown. */
+  readonly port?: number;
+  /** What the client said it is in ApiVersions v3+ (KIP-511); null before or with older versions. */
+  clientSoftwareName?: string | null;
+  clientSoftwareVersion?: string | null;
   readonly authenticated: boolean;
   /** The exchange SaslHandshake started, until SaslAuthenticate completes it. */
   sasl: SaslExchange | null;
@@ -501,6 +515,42 @@ export interface SecurityPort {
   ): Promise<{ user: string; errorCode: number; errorMessage: string | null }[]>;
 }
 
+/** A client as KIP-714 subscriptions match it. */
+export interface TelemetryClient {
+  clientId: string;
+  softwareName: string;
+  softwareVersion: string;
+  sourceAddress: string;
+  sourcePort: number;
+  principal: string;
+}
+
+export interface TelemetrySubscriptionOutcome {
+  errorCode: number;
+  clientInstanceId: string;
+  subscriptionId: number;
+  acceptedCompressionTypes: number[];
+  pushIntervalMs: number;
+  telemetryMaxBytes: number;
+  deltaTemporality: boolean;
+  requestedMetrics: string[];
+}
+
+export interface TelemetryPush {
+  clientInstanceId: string;
+  subscriptionId: number;
+  terminating: boolean;
+  compressionType: number;
+  metrics: Buffer;
+}
+
+/** Client telemetry (KIP-714) as this gateway keeps it: subscriptions served, pushed metrics exported. */
+export interface TelemetryPort {
+  getSubscriptions(client: TelemetryClient, clientInstanceId: string): TelemetrySubscriptionOutcome;
+  /** The push's error code (NONE when its metrics were taken). */
+  push(client: TelemetryClient, push: TelemetryPush): Promise<number>;
+}
+
 /** Per-connection facts a handler may need. */
 export interface RequestContext {
   clientId: string | null;
@@ -515,5 +565,7 @@ export interface RequestContext {
   security?: SecurityPort;
   /** Share groups (KIP-932); absent where not wired: the share APIs answer UNSUPPORTED_VERSION. */
   share?: SharePort;
+  /** Absent where client telemetry is not wired: GetTelemetrySubscriptions then subscribes to nothing. */
+  telemetry?: TelemetryPort;
   session?: ConnectionSession;
 }

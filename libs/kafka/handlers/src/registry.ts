@@ -12,6 +12,10 @@ import { syncGroupHandler } from './14-sync-group';
 import { describeGroupsHandler } from './15-describe-groups';
 import { listGroupsHandler } from './16-list-groups';
 import { apiVersionsHandler } from './18-api-versions';
+import { updateFeaturesHandler } from './57-update-features';
+import { getTelemetrySubscriptionsHandler } from './71-get-telemetry-subscriptions';
+import { pushTelemetryHandler } from './72-push-telemetry';
+import { listConfigResourcesHandler } from './74-list-config-resources';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
@@ -68,6 +72,7 @@ export const handlers: readonly KafkaHandler[] = [
   describeGroupsHandler,
   listGroupsHandler,
   apiVersionsHandler(() => handlers),
+  updateFeaturesHandler(() => handlers),
   createTopicsHandler,
   deleteTopicsHandler,
   deleteRecordsHandler,
@@ -105,6 +110,9 @@ export const handlers: readonly KafkaHandler[] = [
   describeShareGroupOffsetsHandler,
   alterShareGroupOffsetsHandler,
   deleteShareGroupOffsetsHandler,
+  getTelemetrySubscriptionsHandler,
+  pushTelemetryHandler,
+  listConfigResourcesHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));

@@ -76,3 +76,13 @@ export function byTopicId<T extends { topicId: string }>(items: readonly T[]): M
 
 export type { SharePartitionOutcome };
 export { ACK_REJECT };
+
+/**
+ * Why share groups are refused (UNSUPPORTED_VERSION), as Kafka refuses them while share.version is
+ * finalized below 1 (an operator disabled them with UpdateFeatures); undefined when enabled.
+ */
+export function shareGroupsDisabled(ctx: RequestContext): string | undefined {
+  const recorded = ctx.cluster.finalizedFeatures?.();
+  if (recorded && (recorded.levels['share.version'] ?? 0) < 1) return 'Share groups are disabled: share.version is finalized below 1.';
+  return undefined;
+}

@@ -23,6 +23,26 @@ export const protobufPackage = "dms.cluster.v1";
 
 export const protobufFileName = "dms/cluster/v1/cluster.proto";
 
+export interface UpdateFeaturesRequest {
+  /** Every finalized feature after the update; a feature absent is at level 0. */
+  levels: { [key: string]: number };
+  /** The features epoch the update was checked against; 0 when never written. */
+  expectedEpoch: bigint;
+}
+
+export interface UpdateFeaturesRequest_LevelsEntry {
+  key: string;
+  value: number;
+}
+
+export interface UpdateFeaturesResponse {
+  /** NOT_CONTROLLER from a standby; FEATURE_UPDATE_FAILED when the epoch moved. */
+  errorCode: number;
+  errorMessage: string;
+  /** The new epoch (etcd revision of the write). */
+  epoch: bigint;
+}
+
 export interface AlterPartitionReassignmentsRequest {
   partitions: PartitionReassignment[];
 }
@@ -376,6 +396,197 @@ export interface SetBrokerCordonResponse {
   /** Whether the broker was cordoned before this request. */
   wasCordoned: boolean;
 }
+
+function createBaseUpdateFeaturesRequest(): UpdateFeaturesRequest {
+  return { levels: {}, expectedEpoch: 0n };
+}
+
+export const UpdateFeaturesRequest: MessageFns<UpdateFeaturesRequest> = {
+  encode(message: UpdateFeaturesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.levels).forEach(([key, value]: [string, number]) => {
+      UpdateFeaturesRequest_LevelsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    if (message.expectedEpoch !== 0n) {
+      if (BigInt.asIntN(64, message.expectedEpoch) !== message.expectedEpoch) {
+        throw new globalThis.Error("value provided for field message.expectedEpoch of type int64 too large");
+      }
+      writer.uint32(16).int64(message.expectedEpoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateFeaturesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateFeaturesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = UpdateFeaturesRequest_LevelsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.levels[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expectedEpoch = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateFeaturesRequest_LevelsEntry(): UpdateFeaturesRequest_LevelsEntry {
+  return { key: "", value: 0 };
+}
+
+export const UpdateFeaturesRequest_LevelsEntry: MessageFns<UpdateFeaturesRequest_LevelsEntry> = {
+  encode(message: UpdateFeaturesRequest_LevelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int32(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateFeaturesRequest_LevelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateFeaturesRequest_LevelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateFeaturesResponse(): UpdateFeaturesResponse {
+  return { errorCode: 0, errorMessage: "", epoch: 0n };
+}
+
+export const UpdateFeaturesResponse: MessageFns<UpdateFeaturesResponse> = {
+  encode(message: UpdateFeaturesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.epoch !== 0n) {
+      if (BigInt.asIntN(64, message.epoch) !== message.epoch) {
+        throw new globalThis.Error("value provided for field message.epoch of type int64 too large");
+      }
+      writer.uint32(24).int64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateFeaturesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateFeaturesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.epoch = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
   return { partitions: [] };
@@ -4135,6 +4346,21 @@ export const ControllerServiceService = {
     responseDeserialize: (value: Buffer): AlterPartitionReassignmentsResponse =>
       AlterPartitionReassignmentsResponse.decode(value),
   },
+  /**
+   * Kafka's UpdateFeatures, checked by the gateway against the features it serves: one fenced
+   * compare-and-set of features/finalized against the epoch (mod revision) the checks saw.
+   */
+  updateFeatures: {
+    path: "/dms.cluster.v1.ControllerService/UpdateFeatures" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateFeaturesRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(UpdateFeaturesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateFeaturesRequest => UpdateFeaturesRequest.decode(value),
+    responseSerialize: (value: UpdateFeaturesResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(UpdateFeaturesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateFeaturesResponse => UpdateFeaturesResponse.decode(value),
+  },
 } as const;
 
 export interface ControllerServiceServer extends UntypedServiceImplementation {
@@ -4180,6 +4406,11 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
    * each one fenced compare-and-set of the partition's state.
    */
   alterPartitionReassignments: handleUnaryCall<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>;
+  /**
+   * Kafka's UpdateFeatures, checked by the gateway against the features it serves: one fenced
+   * compare-and-set of features/finalized against the epoch (mod revision) the checks saw.
+   */
+  updateFeatures: handleUnaryCall<UpdateFeaturesRequest, UpdateFeaturesResponse>;
 }
 
 export interface ControllerServiceClient extends Client {
@@ -4420,6 +4651,25 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AlterPartitionReassignmentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Kafka's UpdateFeatures, checked by the gateway against the features it serves: one fenced
+   * compare-and-set of features/finalized against the epoch (mod revision) the checks saw.
+   */
+  updateFeatures(
+    request: UpdateFeaturesRequest,
+    callback: (error: ServiceError | null, response: UpdateFeaturesResponse) => void,
+  ): ClientUnaryCall;
+  updateFeatures(
+    request: UpdateFeaturesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateFeaturesResponse) => void,
+  ): ClientUnaryCall;
+  updateFeatures(
+    request: UpdateFeaturesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateFeaturesResponse) => void,
   ): ClientUnaryCall;
 }
 

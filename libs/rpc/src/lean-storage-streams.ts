@@ -1,0 +1,64 @@
+import type { Server } from '@grpc/grpc-js';
+import type { ProduceBatchRequest, ProduceBatchResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './generated/dms/storage/v1/storage';
+import { framedOutput, frameOf } from './grpc-framing';
+import { LeanSession, type LeanMethod, type MessageStream } from './lean-stream-client';
+import { serveLeanRoutes, type ServerMessageStream } from './lean-stream-server';
+import { encodeProduceBatchRequest, encodeProduceBatchResponse, encodeReplicaFetchRequest, encodeReplicaFetchResponse } from './record-serializers';
+import { StorageServiceService } from './storage-service-def';
+
+/**
+ * The two hot StorageService streams (decision 0027): gateway → broker ProduceBatch and
+ * follower → leader ReplicaFetch, framed by us on Node's http2 with the exact-size encoders
+ * writing straight behind the frame header (one allocation, one copy of the records per message).
+ */
+export type InternalStreamTransport = 'grpc' | 'framed';
+
+export const INTERNAL_STREAM_TRANSPORTS: readonly InternalStreamTransport[] = ['grpc', 'framed'];
+
+const def = StorageServiceService;
+
+export const PRODUCE_BATCH_METHOD: LeanMethod<ProduceBatchRequest, ProduceBatchResponse> = {
+  path: def.produceBatch.path,
+  encode: (m) => frameOf(encodeProduceBatchRequest(m, framedOutput)),
+  decode: def.produceBatch.responseDeserialize,
+};
+
+export const REPLICA_FETCH_METHOD: LeanMethod<ReplicaFetchRequest, ReplicaFetchResponse> = {
+  path: def.replicaFetch.path,
+  encode: (m) => frameOf(encodeReplicaFetchRequest(m, framedOutput)),
+  decode: def.replicaFetch.responseDeserialize,
+};
+
+export function openProduceBatch(session: LeanSession): MessageStream<ProduceBatchRequest, ProduceBatchResponse> {
+  return session.open(PRODUCE_BATCH_METHOD);
+}
+
+export function openReplicaFetch(session: LeanSession): MessageStream<ReplicaFetchRequest, ReplicaFetchResponse> {
+  return session.open(REPLICA_FETCH_METHOD);
+}
+
+export interface LeanStorageHandlers {
+  produceBatch(call: ServerMessageStream<ProduceBatchRequest, ProduceBatchResponse>): void;
+  replicaFetch(call: ServerMessageStream<ReplicaFetchRequest, ReplicaFetchResponse>): void;
+}
+
+/**
+ * Serves ProduceBatch and ReplicaFetch with our framing on a bound grpc-js server's port (every
+ * other method stays grpc-js). Callers may use either transport: the wire is gRPC both ways.
+ */
+export function serveLeanStorageStreams(server: Server, handlers: LeanStorageHandlers): void {
+  serveLeanRoutes(server, [
+    {
+      path: def.produceBatch.path,
+      decode: def.produceBatch.requestDeserialize,
+      encode: (m: ProduceBatchResponse) => frameOf(encodeProduceBatchResponse(m, framedOutput)),
+      handler: handlers.produceBatch,
+    },
+    {
+      path: def.replicaFetch.path,
+      decode: def.replicaFetch.requestDeserialize,
+      encode: (m: ReplicaFetchResponse) => frameOf(encodeReplicaFetchResponse(m, framedOutput)),
+      handler: handlers.replicaFetch,
+    },
+  ]);
+}
