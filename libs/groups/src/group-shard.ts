@@ -67,7 +67,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
       config: deps.share,
       now: () => Number(deps.now()),
       topic: (name) => deps.topic(name),
-      otherTypeHas: (groupId) => this.groups.has(groupId),
+      otherTypeHas: (groupId) => this.groups.has(groupId) || this.consumer.groups.get(groupId) !== undefined,
     });
     this.consumer = new ConsumerGroupManager(this);
   }
