@@ -109,6 +109,8 @@ describe('SharePartition (KIP-932 in-flight window, fake time)', () => {
     expect(sp.stateOf(0n)?.state).toBe(RecordState.ACQUIRED);
     expect(() => sp.acknowledge('m1', [{ firstOffset: 0n, lastOffset: 1n, acknowledgeTypes: [1, 1, 1] }])).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_REQUEST }));
     expect(() => sp.acknowledge('m1', ack(0n, 0n, 9))).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_REQUEST }));
+    // A range far outside the window is refused at once, not walked.
+    expect(() => sp.acknowledge('m1', ack(0n, 1n << 62n, AcknowledgeType.ACCEPT))).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_RECORD_STATE }));
   });
 
   it('never has more than group.share.partition.max.record.locks records in flight', () => {

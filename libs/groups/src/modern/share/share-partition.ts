@@ -178,6 +178,11 @@ export class SharePartition {
     const plan: [bigint, number][] = [];
     for (const b of batches) {
       if (b.lastOffset < b.firstOffset) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Acknowledgement batch ${b.firstOffset}-${b.lastOffset} ends before it starts.`);
+      // Only offsets in flight can be held by anyone: checked before walking the range, which a
+      // client chooses (a range of 2^62 offsets must not keep the broker busy).
+      if (b.firstOffset < this.start || b.lastOffset >= this.end) {
+        throw new KafkaError(ErrorCode.INVALID_RECORD_STATE, `Offsets ${b.firstOffset}-${b.lastOffset} are not all in flight (${this.start}-${this.end - 1n}).`);
+      }
       const n = b.lastOffset - b.firstOffset + 1n;
       if (b.acknowledgeTypes.length !== 1 && BigInt(b.acknowledgeTypes.length) !== n) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `Acknowledgement batch ${b.firstOffset}-${b.lastOffset} has ${b.acknowledgeTypes.length} types for ${n} offsets.`);
