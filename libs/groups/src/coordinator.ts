@@ -259,9 +259,9 @@ export class GroupCoordinator {
 
   // ---- share groups (KIP-932) ----------------------------------------------------------------
 
-  shareGroupHeartbeat(input: ShareHeartbeatInput): ShareHeartbeatResult {
+  async shareGroupHeartbeat(input: ShareHeartbeatInput): Promise<ShareHeartbeatResult> {
     if (!input.groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'GroupId can\'t be empty.', memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
-    return this.onShard(
+    return this.onShard<Promise<ShareHeartbeatResult> | ShareHeartbeatResult>(
       input.groupId,
       (errorCode) => ({ errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null }),
       (s) => s.share.heartbeat(input),

@@ -8,6 +8,7 @@ import { GroupAdmin } from './group-admin';
 import { OffsetExpiry } from './offset-expiry';
 import { OffsetManager } from './offset-manager';
 import { replayEntry } from './replay-table';
+import { writeErrorCode } from './write-errors';
 import type { ShareGroupConfig } from './modern/share/share-config';
 import { ShareGroupManager } from './modern/share/share-group-manager';
 import { ConsumerGroupManager } from './modern/consumer/consumer-group-manager';
@@ -68,6 +69,9 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
       now: () => Number(deps.now()),
       topic: (name) => deps.topic(name),
       otherTypeHas: (groupId) => this.groups.has(groupId) || this.consumer.groups.get(groupId) !== undefined,
+      persist: (records) => this.write(() => ({ records, response: undefined, replay: false })),
+      errorCode: (err) => writeErrorCode(err, (e) => deps.onError?.(e, 'share group write failed')),
+      ...(deps.onError ? { onError: deps.onError } : {}),
     });
     this.consumer = new ConsumerGroupManager(this);
   }
@@ -106,6 +110,7 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     // Members keep their assignment if they heartbeat within their session timeout.
     for (const g of this.groups.values()) this.classic.rebalance.startSessions(g);
     this.consumer.startSessions();
+    this.share.onLoaded();
   }
 
   onUnloaded(): void {

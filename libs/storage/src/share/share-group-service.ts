@@ -9,8 +9,8 @@ const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefin
 /** The share-group membership face of the group coordinator (ShareGroupHeartbeat, ShareGroupDescribe). */
 export function createShareGroupService(coordinator: GroupCoordinator, tracer: Tracer): ShareGroupServiceServer {
   const impl: ShareGroupServiceServer = {
-    shareGroupHeartbeat: unary((r) => {
-      const res = coordinator.shareGroupHeartbeat({
+    shareGroupHeartbeat: unary(async (r) => {
+      const res = await coordinator.shareGroupHeartbeat({
         groupId: r.groupId,
         memberId: r.memberId,
         memberEpoch: r.memberEpoch,
@@ -40,7 +40,7 @@ export function createShareGroupService(coordinator: GroupCoordinator, tracer: T
   return traced(impl, tracer, { serviceName: 'dms.share.v1.ShareGroupService' });
 }
 
-function unary<Req, Res>(fn: (req: Req) => Res) {
+function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     Promise.resolve()
       .then(() => fn(call.request))

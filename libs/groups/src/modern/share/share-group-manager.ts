@@ -1,8 +1,9 @@
 import { ErrorCode } from '@dms/kafka-errors';
-import type { ShardContext } from '@dms/coordinator';
+import type { CoordinatorRecord, ShardContext } from '@dms/coordinator';
 import { assignShare, sameAssignment, type SubscribedTopic } from './share-assignor';
 import type { ShareGroupConfig } from './share-config';
 import { ShareGroup, type ShareMember } from './share-group';
+import { groupEpochRecord, groupTombstones, memberAssignmentRecord, memberRecord, memberTombstones } from './share-group-records';
 
 export interface ShareHeartbeatInput {
   groupId: string;
@@ -58,6 +59,14 @@ export interface ShareGroupManagerDeps {
   topic(name: string): { topicId: string; partitions: number } | undefined;
   /** True when a group of another type has this id. */
   otherTypeHas(groupId: string): boolean;
+  /**
+   * Appends records for the next load (membership lives in memory; its records are not replayed
+   * live); absent in specs that do not persist.
+   */
+  persist?(records: CoordinatorRecord[]): Promise<void>;
+  /** The Kafka code of a failed persist. */
+  errorCode?(err: unknown): number;
+  onError?(err: unknown, what: string): void;
 }
 
 const fail = (errorCode: number, errorMessage: string, memberId: string | null = null): ShareHeartbeatResult =>
@@ -76,7 +85,15 @@ export class ShareGroupManager {
 
   constructor(private readonly deps: ShareGroupManagerDeps) {}
 
-  heartbeat(input: ShareHeartbeatInput): ShareHeartbeatResult {
+  heartbeat(input: ShareHeartbeatInput): ShareHeartbeatResult | Promise<ShareHeartbeatResult> {
+    const records: CoordinatorRecord[] = [];
+    const result = this.beat(input, records);
+    if (records.length === 0 || !this.deps.persist || result.errorCode !== ErrorCode.NONE) return result;
+    // Answered once the records are durable: a member never holds an epoch the next coordinator lacks.
+    return this.deps.persist(records).then(() => result, (err: unknown) => fail(this.deps.errorCode?.(err) ?? ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The share group could not be persisted.', input.memberId));
+  }
+
+  private beat(input: ShareHeartbeatInput, records: CoordinatorRecord[]): ShareHeartbeatResult {
     const { groupId, memberId, memberEpoch } = input;
     if (!groupId) return fail(ErrorCode.INVALID_GROUP_ID, 'GroupId can\'t be empty.');
     if (!memberId) return fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');
@@ -89,7 +106,7 @@ export class ShareGroupManager {
     let group = this.groups.get(groupId);
     if (memberEpoch === -1) {
       const m = group?.members.get(memberId);
-      if (group && m) this.removeMember(group, m);
+      if (group && m) records.push(...this.removeMember(group, m));
       return { errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
 
@@ -130,15 +147,18 @@ export class ShareGroupManager {
         bump = true;
       }
     }
-    this.refresh(group, bump);
+    if (bump) records.push(memberRecord(group, member));
+    if (this.refresh(group, bump)) records.push(groupEpochRecord(group));
     this.touchSession(group, member);
 
     const target = group.target.get(member.memberId) ?? new Map<string, number[]>();
     let assignment: ShareTopicPartitions[] | null = null;
     if (member.memberEpoch !== group.assignmentEpoch || !sameAssignment(member.assignment, target) || memberEpoch === 0) {
+      const previous = member.memberEpoch;
       member.memberEpoch = group.assignmentEpoch;
       member.assignment = target;
       assignment = this.describeAssignment(group, target);
+      records.push(memberAssignmentRecord(group, member, previous));
     }
     return {
       errorCode: ErrorCode.NONE,
@@ -187,14 +207,64 @@ export class ShareGroupManager {
     return out;
   }
 
-  /** DeleteGroups of a share group: only an empty one. */
-  delete(groupId: string): number | undefined {
+  /** DeleteGroups of a share group: only an empty one; undefined when no share group has the id. */
+  delete(groupId: string): Promise<number> | number | undefined {
     const g = this.groups.get(groupId);
     if (!g) return undefined;
     if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
     g.dead = true;
     this.groups.delete(groupId);
-    return ErrorCode.NONE;
+    if (!this.deps.persist) return ErrorCode.NONE;
+    return this.deps.persist(groupTombstones(g)).then(() => ErrorCode.NONE, (err: unknown) => {
+      g.dead = false;
+      if (!this.groups.has(groupId)) this.groups.set(groupId, g);
+      return this.deps.errorCode?.(err) ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    });
+  }
+
+  // ---- load -------------------------------------------------------------------------------
+
+  private replayed(groupId: string): ShareGroup {
+    let g = this.groups.get(groupId);
+    if (!g) this.groups.set(groupId, (g = new ShareGroup(groupId, this.deps.now())));
+    return g;
+  }
+
+  replayGroupEpoch(groupId: string, value: { epoch: number } | null): void {
+    if (!value) {
+      this.groups.delete(groupId);
+      return;
+    }
+    const g = this.replayed(groupId);
+    g.groupEpoch = value.epoch;
+    g.assignmentEpoch = value.epoch;
+  }
+
+  replayMember(groupId: string, memberId: string, value: { rackId: string | null; clientId: string; clientHost: string; subscribedTopicNames: string[] } | null): void {
+    if (!value) {
+      this.groups.get(groupId)?.members.delete(memberId);
+      return;
+    }
+    const g = this.replayed(groupId);
+    const m = g.members.get(memberId);
+    if (m) Object.assign(m, { rackId: value.rackId, clientId: value.clientId, clientHost: value.clientHost, subscribedTopicNames: [...value.subscribedTopicNames] });
+    else g.members.set(memberId, { memberId, memberEpoch: 0, rackId: value.rackId, clientId: value.clientId, clientHost: value.clientHost, subscribedTopicNames: [...value.subscribedTopicNames], assignment: new Map() });
+  }
+
+  replayAssignment(groupId: string, memberId: string, value: { memberEpoch: number; assignedPartitions: { topicId: string; partitions: number[] }[] } | null): void {
+    const m = this.groups.get(groupId)?.members.get(memberId);
+    if (!m || !value) return;
+    m.memberEpoch = value.memberEpoch;
+    m.assignment = new Map(value.assignedPartitions.map((t) => [t.topicId, [...t.partitions]]));
+  }
+
+  /** After a load: the target assignment again (the assignor is deterministic) and every member's session. */
+  onLoaded(): void {
+    for (const g of this.groups.values()) {
+      this.resolve(g);
+      g.target = assignShare([...g.members.values()], g.topics);
+      for (const m of g.members.values()) this.touchSession(g, m);
+    }
   }
 
   dispose(): void {
@@ -202,33 +272,43 @@ export class ShareGroupManager {
     this.groups.clear();
   }
 
-  private removeMember(group: ShareGroup, m: ShareMember): void {
+  private removeMember(group: ShareGroup, m: ShareMember): CoordinatorRecord[] {
     m.cancelSession?.();
     group.members.delete(m.memberId);
     this.refresh(group, true);
+    return [...memberTombstones(group.groupId, m.memberId), groupEpochRecord(group)];
   }
 
   private touchSession(group: ShareGroup, m: ShareMember): void {
     m.cancelSession?.();
     m.cancelSession = this.deps.ctx.schedule(this.deps.config.sessionTimeoutMs, () => {
-      if (group.members.get(m.memberId) === m) this.removeMember(group, m);
+      if (group.members.get(m.memberId) !== m) return;
+      const records = this.removeMember(group, m);
+      this.deps.persist?.(records).catch((err: unknown) => this.deps.onError?.(err, `persisting the expiry of share-group member ${m.memberId}`));
     });
   }
 
-  /** Re-resolves the subscribed topics; a change there or `bump` moves the group to a new epoch. */
-  private refresh(group: ShareGroup, bump: boolean): void {
+  /** The subscribed topics as the cluster has them now, and their comparable form. */
+  private resolve(group: ShareGroup): boolean {
     const topics = new Map<string, SubscribedTopic>();
     for (const name of [...group.subscribedTopicNames()].sort()) {
       const t = this.deps.topic(name);
       if (t && t.partitions > 0) topics.set(name, { name, topicId: t.topicId, partitions: t.partitions });
     }
     const hash = [...topics.values()].map((t) => `${t.name}:${t.topicId}:${t.partitions}`).join(',');
-    if (!bump && hash === group.metadataHash) return;
+    const changed = hash !== group.metadataHash;
     group.topics = topics;
     group.metadataHash = hash;
+    return changed;
+  }
+
+  /** Re-resolves the subscribed topics; a change there or `bump` moves the group to a new epoch (true). */
+  private refresh(group: ShareGroup, bump: boolean): boolean {
+    if (!this.resolve(group) && !bump) return false;
     group.groupEpoch += 1;
-    group.target = assignShare([...group.members.values()], topics);
+    group.target = assignShare([...group.members.values()], group.topics);
     group.assignmentEpoch = group.groupEpoch;
+    return true;
   }
 
   private describeAssignment(group: ShareGroup, a: ReadonlyMap<string, number[]>): ShareTopicPartitions[] {
