@@ -8,8 +8,8 @@
 //   UNSUPPORTED_VERSION while share.version is finalized below 1 (share groups disabled).
 //   Needs READ on the GROUP (GROUP_AUTHORIZATION_FAILED) and DESCRIBE on every subscribed TOPIC
 //   (TOPIC_AUTHORIZATION_FAILED).
-// Not implemented: rack-aware assignment; membership is not persisted (members rejoin after a
-//   coordinator failover).
+// Not implemented: rack-aware assignment. Membership is persisted (group epoch, member metadata
+//   and current assignments in __consumer_offsets) and rebuilt by the next coordinator.
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
