@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import { mainShare } from './share';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } from '@dms/kafka-client';
@@ -206,6 +207,7 @@ async function mainTable(argv: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'table') return mainTable(argv.slice(1));
   if (argv[0] === 'keys') return mainKeys(argv.slice(1));
+  if (argv[0] === 'share') return mainShare(argv.slice(1));
   let o: BenchOptions;
   try {
     o = parseBenchArgs(argv);

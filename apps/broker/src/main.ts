@@ -3,7 +3,7 @@ import { setupInternalSecurity } from '@dms/rpc';
 import { resolve } from 'node:path';
 import { parseLogDirs } from '@dms/storage';
 import { etcdClientOptions } from '@dms/cluster';
-import { groupConfigFrom } from '@dms/groups';
+import { groupConfigFrom, shareConfigFrom } from '@dms/groups';
 import { staticBrokerConfigs } from '@dms/configs';
 import { Broker, brokerConfigDef, cleanerOptionsFromConfig, controlledShutdownBudgetMs, controlledShutdownFromConfig, replicationOptionsFromConfig, transactionOptionsFromConfig } from '@dms/storage';
 import { ConfigError, HelpRequested, createLogger, installShutdownHandlers, loadConfig, onShutdown, renderHelp, startTelemetry, startHealthServer, bindOutgoingConnections } from '@dms/platform';
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     loadReportIntervalMs: config['broker.load.report.interval.ms'],
     keyIndexTrail: { budgetMs: config['log.key.index.trail.budget.ms'], intervalMs: config['log.key.index.trail.interval.ms'] },
     groups: groupConfigFrom(config),
+    share: shareConfigFrom(config),
     transactions: transactionOptionsFromConfig(config),
     replication: replicationOptionsFromConfig(config),
     cleaner: cleanerOptionsFromConfig(config),

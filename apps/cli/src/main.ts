@@ -5,6 +5,7 @@ import { register as registerCluster } from './commands/cluster';
 import { register as registerConsume } from './commands/consume';
 import { register as registerDev } from './commands/dev';
 import { register as registerGroups } from './commands/groups';
+import { register as registerShareGroups } from './commands/share-groups';
 import { register as registerProduce } from './commands/produce';
 import { register as registerProducers } from './commands/producers';
 import { register as registerRecords } from './commands/records';
@@ -22,7 +23,7 @@ const program = new Command('dms')
   .description('DMS: a Kafka-compatible distributed message service')
   .showHelpAfterError();
 
-for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerPartitions, registerProduce, registerConsume, registerGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts, registerMessages, registerFeatures, registerClientMetrics]) {
+for (const register of [registerDev, registerCluster, registerBrokers, registerTopics, registerPartitions, registerProduce, registerConsume, registerGroups, registerShareGroups, registerUsers, registerAcls, registerConfigs, registerRecords, registerTransactions, registerProducers, registerCerts, registerMessages, registerFeatures, registerClientMetrics]) {
   register(program);
 }
 

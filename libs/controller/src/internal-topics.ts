@@ -19,8 +19,17 @@ export interface TransactionStateTopicSettings {
   minIsr: number;
 }
 
+/** The topic holding share-partition state (KIP-932, Kafka's name). */
+export const SHARE_STATE_TOPIC_NAME = '__share_group_state';
+
 /** Internal topics whose partition count places coordinator keys: it never changes. */
-export const FIXED_PARTITION_TOPICS: ReadonlySet<string> = new Set([OFFSETS_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME]);
+export const FIXED_PARTITION_TOPICS: ReadonlySet<string> = new Set([OFFSETS_TOPIC_NAME, TRANSACTION_STATE_TOPIC_NAME, SHARE_STATE_TOPIC_NAME]);
+
+/**
+ * Kafka's share.coordinator.state.topic.* defaults: 50 partitions, 3 replicas (capped at the live
+ * brokers), min.insync.replicas 2 (capped at the replicas), compacted, 100 MiB segments.
+ */
+const SHARE_STATE_TOPIC = { numPartitions: 50, replicationFactor: 3, minIsr: 2 };
 
 /**
  * Sizing of an internal topic created with -1 partitions/replicas (the gateway asks for
@@ -44,6 +53,18 @@ export function internalTopicDefaults(
         'cleanup.policy': 'compact',
         'segment.bytes': '104857600',
         'min.insync.replicas': String(Math.max(1, Math.min(transactionState.minIsr, replicationFactor))),
+      },
+    };
+  }
+  if (name === SHARE_STATE_TOPIC_NAME) {
+    const replicationFactor = Math.max(1, Math.min(SHARE_STATE_TOPIC.replicationFactor, liveBrokers));
+    return {
+      numPartitions: SHARE_STATE_TOPIC.numPartitions,
+      replicationFactor,
+      configs: {
+        'cleanup.policy': 'compact',
+        'segment.bytes': '104857600',
+        'min.insync.replicas': String(Math.max(1, Math.min(SHARE_STATE_TOPIC.minIsr, replicationFactor))),
       },
     };
   }

@@ -10,6 +10,7 @@ import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
 import { GatewayGroupPort } from './group-port';
+import { GatewaySharePort } from './share-port';
 import { gatewayRequestMetrics } from './request-metrics';
 import type { ListenerConfig } from './gateway-config';
 import { KafkaServer } from './kafka-server';
@@ -93,6 +94,7 @@ export class Gateway {
   private controller!: GatewayControllerPort;
   private groups!: GatewayGroupPort;
   private transactions!: GatewayTransactionPort;
+  private share: GatewaySharePort | undefined;
   private servers: KafkaServer[] = [];
   private stopped = false;
   private started = false;
@@ -136,6 +138,7 @@ export class Gateway {
     const storage = new GatewayStoragePort(cluster, this.brokers);
     const groups = (this.groups = new GatewayGroupPort(this.view, cluster, this.controller, opts.logger));
     const transactions = (this.transactions = new GatewayTransactionPort(this.view, cluster, this.controller, opts.nodeId));
+    const share = (this.share = new GatewaySharePort(this.view, cluster, this.controller, opts.logger));
     const metrics = gatewayRequestMetrics(opts.meter);
     const telemetry = (this.telemetry = new ClientMetricsManager({
       maxBytes: opts.clientTelemetry?.maxBytes ?? 1_048_576,
@@ -174,7 +177,7 @@ export class Gateway {
         listener: { name: l.name, protocol: l.protocol, preAuthMaxFrameBytes: sec.preAuthMaxFrameBytes, idleMs: sec.idleMs, unauthenticatedMs: sec.unauthenticatedMs },
         makeContext: (clientId, session): RequestContext => ({
           // Kafka reports member hosts as "/address" (InetAddress.toString of an unresolved peer).
-          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, security, session, telemetry,
+          clientId, clientHost: `/${session.host}`, cluster, controller: this.controller, storage, groups, transactions, share, security, session, telemetry,
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
@@ -223,6 +226,7 @@ export class Gateway {
     await this.session?.close().catch(() => undefined);
     this.brokers?.close();
     this.transactions?.close();
+    this.share?.close();
     this.controller?.close();
     await this.view?.close();
     this.etcd?.close();

@@ -7,6 +7,8 @@ import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
 import { GroupShard } from './group-shard';
 import type { ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, TopicsImage } from './modern/consumer/types';
 import { groupPartition } from './placement';
+import { defaultShareConfig, type ShareGroupConfig } from './modern/share/share-config';
+import type { DescribedShareGroup, ShareHeartbeatInput, ShareHeartbeatResult } from './modern/share/share-group-manager';
 import {
   GROUP_STATES,
   type DeleteGroupResult,
@@ -40,6 +42,10 @@ export interface GroupCoordinatorOptions {
   /** The clock alone (timers stay real); `timer.now` when absent. */
   now?: () => number;
   onError?: (err: unknown, what: string) => void;
+  /** Share-group settings (group.share.*); Kafka's defaults when absent. */
+  share?: Partial<ShareGroupConfig>;
+  /** The cluster's topic of that name; share-group subscriptions resolve through it. */
+  topic?: (name: string) => { topicId: string; partitions: number } | undefined;
   /** The topics that exist now, by name (KIP-848 consumer groups assign their partitions). */
   topics?: () => TopicsImage;
 }
@@ -76,6 +82,8 @@ export class GroupCoordinator {
         config: this.config,
         now: () => BigInt(this.now()),
         write: (op, writeOpts) => this.runtime.write(ctx.partition, () => op(), writeOpts),
+        share: { ...defaultShareConfig, ...(opts.share ?? {}) },
+        topic: (name) => opts.topic?.(name),
         ...(opts.onError ? { onError: opts.onError } : {}),
         ...(opts.topics ? { topics: opts.topics } : {}),
       }),
@@ -237,6 +245,7 @@ export class GroupCoordinator {
         continue;
       }
       groups.push(...this.runtime.read(p, (s) => s.admin.list(wanted)));
+      groups.push(...this.runtime.read(p, (s) => s.share.list(wanted)));
     }
     return { errorCode: loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
   }
@@ -244,8 +253,27 @@ export class GroupCoordinator {
   async deleteGroups(groupIds: string[]): Promise<DeleteGroupResult[]> {
     return Promise.all(groupIds.map(async (groupId) => ({
       groupId,
-      errorCode: await this.onShard<Promise<number> | number>(groupId, (code) => code, (s) => s.admin.delete(groupId)),
+      errorCode: await this.onShard<Promise<number> | number>(groupId, (code) => code, (s) => s.share.delete(groupId) ?? s.admin.delete(groupId)),
     })));
+  }
+
+  // ---- share groups (KIP-932) ----------------------------------------------------------------
+
+  async shareGroupHeartbeat(input: ShareHeartbeatInput): Promise<ShareHeartbeatResult> {
+    if (!input.groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'GroupId can\'t be empty.', memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    return this.onShard<Promise<ShareHeartbeatResult> | ShareHeartbeatResult>(
+      input.groupId,
+      (errorCode) => ({ errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null }),
+      (s) => s.share.heartbeat(input),
+    );
+  }
+
+  shareGroupDescribe(groupIds: string[]): DescribedShareGroup[] {
+    return groupIds.map((groupId) => this.onShard(
+      groupId,
+      (errorCode) => ({ errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] }),
+      (s) => s.share.describe(groupId),
+    ));
   }
 
   /** One round of offset expiry over every loaded partition. */

@@ -8,6 +8,9 @@ import { GroupAdmin } from './group-admin';
 import { OffsetExpiry } from './offset-expiry';
 import { OffsetManager } from './offset-manager';
 import { replayEntry } from './replay-table';
+import { writeErrorCode } from './write-errors';
+import type { ShareGroupConfig } from './modern/share/share-config';
+import { ShareGroupManager } from './modern/share/share-group-manager';
 import { ConsumerGroupManager } from './modern/consumer/consumer-group-manager';
 import type { TopicsImage } from './modern/consumer/types';
 
@@ -22,6 +25,10 @@ export interface GroupShardDeps {
   /** Runs an operation through the runtime on this shard's partition (queued, persisted, replayed). */
   write<R>(op: () => OperationResult<R> | Promise<OperationResult<R>>, opts?: WriteOptions): Promise<R>;
   onError?(err: unknown, what: string): void;
+  /** Share-group settings (group.share.*). */
+  share: ShareGroupConfig;
+  /** The cluster's topic of that name (share-group subscriptions resolve through it). */
+  topic(name: string): { topicId: string; partitions: number } | undefined;
   /** The topics that exist now, by name (KIP-848 groups assign their partitions). */
   topics?(): TopicsImage;
 }
@@ -38,6 +45,8 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
   readonly offsets: OffsetManager;
   readonly admin: GroupAdmin;
   readonly expiry: OffsetExpiry;
+  /** KIP-932 share groups of this partition (membership in memory). */
+  readonly share: ShareGroupManager;
   /** KIP-848 consumer groups. */
   readonly consumer: ConsumerGroupManager;
   /** Groups a GroupMetadata record named during the load (they exist even without offsets). */
@@ -54,6 +63,16 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.offsets = new OffsetManager(this);
     this.admin = new GroupAdmin(this);
     this.expiry = new OffsetExpiry(this);
+    this.share = new ShareGroupManager({
+      ctx,
+      config: deps.share,
+      now: () => Number(deps.now()),
+      topic: (name) => deps.topic(name),
+      otherTypeHas: (groupId) => this.groups.has(groupId) || this.consumer.groups.get(groupId) !== undefined,
+      persist: (records) => this.write(() => ({ records, response: undefined, replay: false })),
+      errorCode: (err) => writeErrorCode(err, (e) => deps.onError?.(e, 'share group write failed')),
+      ...(deps.onError ? { onError: deps.onError } : {}),
+    });
     this.consumer = new ConsumerGroupManager(this);
   }
 
@@ -91,11 +110,13 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     // Members keep their assignment if they heartbeat within their session timeout.
     for (const g of this.groups.values()) this.classic.rebalance.startSessions(g);
     this.consumer.startSessions();
+    this.share.onLoaded();
   }
 
   onUnloaded(): void {
     for (const g of this.groups.values()) this.classic.rebalance.dispose(g, ErrorCode.NOT_COORDINATOR);
     this.groups.clear();
+    this.share.dispose();
   }
 
   group(groupId: string): Group | undefined {

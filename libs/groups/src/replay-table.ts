@@ -10,7 +10,7 @@ type Handler = (shard: GroupShard, key: Record<string, unknown>, record: ReplayR
 
 /**
  * Replay: from record type to what it does to the shard. Types this build declares but does not
- * serve yet (share groups) are read and left alone, so their records
+ * serve yet (share groups' partition and target-assignment records) are read and left alone, so their records
  * survive in the log untouched until their state machines replay them.
  */
 const HANDLERS = new Map<number, Handler>([
@@ -22,6 +22,9 @@ const HANDLERS = new Map<number, Handler>([
   [RecordTypeId.ConsumerGroupTargetAssignmentMetadata, (s, k, r, _o, t) => s.consumer.groups.replayTargetEpoch(groupOf(k), valueOf(t, r))],
   [RecordTypeId.ConsumerGroupTargetAssignmentMember, (s, k, r, _o, t) => s.consumer.groups.replayTargetMember(groupOf(k), memberOf(k), valueOf(t, r))],
   [RecordTypeId.ConsumerGroupCurrentMemberAssignment, (s, k, r, _o, t) => s.consumer.groups.replayCurrentAssignment(groupOf(k), memberOf(k), valueOf(t, r))],
+  [RecordTypeId.ShareGroupMetadata, (s, k, r, _o, t) => s.share.replayGroupEpoch(groupOf(k), valueOf(t, r))],
+  [RecordTypeId.ShareGroupMemberMetadata, (s, k, r, _o, t) => s.share.replayMember(groupOf(k), memberOf(k), valueOf(t, r))],
+  [RecordTypeId.ShareGroupCurrentMemberAssignment, (s, k, r, _o, t) => s.share.replayAssignment(groupOf(k), memberOf(k), valueOf(t, r))],
   [RecordTypeId.ConsumerGroupRegularExpression, (s, k, r, _o, t) => s.consumer.groups.replayRegex(groupOf(k), k.regularExpression as string, valueOf(t, r))],
 ]);
 

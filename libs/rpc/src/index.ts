@@ -52,6 +52,16 @@ export * as transactionsV1 from './generated/dms/transactions/v1/transactions';
 export { TransactionCoordinatorServiceClient, TransactionCoordinatorServiceService } from './generated/dms/transactions/v1/transactions';
 export type { TransactionCoordinatorServiceServer } from './generated/dms/transactions/v1/transactions';
 export * from './deadline-sweep';
+export * as shareV1 from './generated/dms/share/v1/share';
+export {
+  ShareGroupServiceClient,
+  ShareGroupServiceService,
+  SharePartitionServiceClient,
+  SharePartitionServiceService,
+  ShareStateServiceClient,
+  ShareStateServiceService,
+} from './generated/dms/share/v1/share';
+export type { ShareGroupServiceServer, SharePartitionServiceServer, ShareStateServiceServer } from './generated/dms/share/v1/share';
 export * from './grpc-framing';
 export { LeanSession, type LeanMethod, type LeanSessionOptions, type MessageStream } from './lean-stream-client';
 export { serveLeanRoutes, type LeanRoute, type ServerMessageStream } from './lean-stream-server';

@@ -7,12 +7,16 @@ import { StorageServiceService } from './storage-service-def';
 import { ControllerServiceService } from './generated/dms/cluster/v1/cluster';
 import { GroupCoordinatorServiceService } from './generated/dms/groups/v1/groups';
 import { TransactionCoordinatorServiceService } from './generated/dms/transactions/v1/transactions';
+import { ShareGroupServiceService, SharePartitionServiceService, ShareStateServiceService } from './generated/dms/share/v1/share';
 
 const SERVICES: Record<string, ServiceDefinition> = {
   StorageService: StorageServiceService as unknown as ServiceDefinition,
   ControllerService: ControllerServiceService as unknown as ServiceDefinition,
   GroupCoordinatorService: GroupCoordinatorServiceService as unknown as ServiceDefinition,
   TransactionCoordinatorService: TransactionCoordinatorServiceService as unknown as ServiceDefinition,
+  ShareGroupService: ShareGroupServiceService as unknown as ServiceDefinition,
+  SharePartitionService: SharePartitionServiceService as unknown as ServiceDefinition,
+  ShareStateService: ShareStateServiceService as unknown as ServiceDefinition,
 };
 
 const paths = Object.values(SERVICES).flatMap((def) => Object.values(def).map((m) => m.path));

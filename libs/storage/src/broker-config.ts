@@ -1,5 +1,5 @@
 import { brokerKeysOf, brokerKeySpecs } from '@dms/configs';
-import { groupConfigDef } from '@dms/groups';
+import { groupConfigDef, shareConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { InternalStreamTransport } from '@dms/rpc';
@@ -26,6 +26,7 @@ const TYPED = [
 export const brokerConfigDef = defineConfig({
   ...commonConfig,
   ...groupConfigDef,
+  ...shareConfigDef,
   ...brokerKeySpecs(brokerKeysOf('broker').filter((k) => !TYPED.includes(k))),
   'broker.id': { type: 'int', required: true, min: 0, doc: 'Storage broker id (Kafka broker.id).' },
   'grpc.host': { type: 'string', default: '127.0.0.1', doc: 'Address the gRPC storage service binds and advertises.' },

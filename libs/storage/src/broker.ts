@@ -5,7 +5,7 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, brokerRegistration, type BrokerRegistration } from '@dms/cluster';
 import { LiveGauges, type Logger } from '@dms/platform';
 import { ReadBufferPool, TailCacheBudget, sharedActiveIndexTrailer } from '@dms/log';
-import type { GroupCoordinatorConfig } from '@dms/groups';
+import type { GroupCoordinatorConfig, ShareGroupConfig } from '@dms/groups';
 import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, serveLeanStorageStreams, stopServer } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
@@ -16,6 +16,7 @@ import { LogCleaner } from './log-cleaner';
 import { ControllerClient } from './controller-client';
 import { GroupCoordinatorHost } from './group-coordinator-host';
 import { TransactionCoordinatorHost } from './transaction-coordinator-host';
+import { ShareBrokerParts } from './share/share-broker-parts';
 import { IsrUpdater } from './isr-updater';
 import { LogRetention } from './log-retention';
 import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from './producer-expiry';
@@ -84,6 +85,8 @@ export interface BrokerOptions {
   loadReportIntervalMs?: number;
   groups?: Partial<GroupCoordinatorConfig>;
   transactions?: Partial<TransactionCoordinatorConfig>;
+  /** Share groups (KIP-932): group.share.* and share.coordinator.* settings. */
+  share?: Partial<ShareGroupConfig>;
   replication?: Partial<ReplicationOptions>;
   cleaner?: Partial<CleanerOptions>;
   /** Kafka's controlled.shutdown.* (default: enabled, 3 attempts, 5000 ms apart). */
@@ -117,6 +120,7 @@ export class Broker {
   private server!: Server;
   private groups!: GroupCoordinatorHost;
   private transactions!: TransactionCoordinatorHost;
+  private share: ShareBrokerParts | undefined;
   private cleaner?: LogCleaner;
   private retention!: LogRetention;
   private producerExpiry: ProducerExpiry | undefined;
@@ -259,8 +263,13 @@ export class Broker {
     this.server.addService(storageServiceReleasingFetchRecords((records) => readPool.release(records)), storage);
     this.groups = new GroupCoordinatorHost(this.view, this.replicas, {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.groups ?? {}, tracer: opts.tracer, logger: opts.logger,
+      ...(opts.share ? { share: opts.share } : {}),
     });
     this.server.addService(GroupCoordinatorServiceService, this.groups.service());
+    this.share = new ShareBrokerParts(this.view, this.replicas, this.groups.coordinator, {
+      brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, config: opts.share ?? {}, tracer: opts.tracer, logger: opts.logger,
+    });
+    this.share.addServices(this.server);
     this.transactions = new TransactionCoordinatorHost(this.view, this.replicas, {
       brokerId: opts.brokerId, selfAddress: () => `${opts.grpcHost}:${this.port}`, controller: this.controller, config: opts.transactions ?? {},
       meter: opts.meter, tracer: opts.tracer, logger: opts.logger,
@@ -271,6 +280,7 @@ export class Broker {
     if (replication.internalStreamTransport === 'framed') serveLeanStorageStreams(this.server, storage);
     this.groups.start();
     this.transactions.start();
+    this.share.start();
     if (opts.meter) this.startConsumerLag(opts.liveGauges ?? new LiveGauges());
     this.session = new EtcdSession(this.etcd, { ttlMs: opts.leaseTtlMs, log: opts.logger });
     this.session.on('lost', () => {
@@ -415,6 +425,7 @@ export class Broker {
     await this.session?.close().catch(() => undefined);
     this.groups?.close();
     this.transactions?.close();
+    this.share?.close();
     if (this.server) await stopServer(this.server, 2_000);
     await this.replicas?.close();
     this.controller?.close();

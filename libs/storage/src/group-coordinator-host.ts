@@ -2,7 +2,7 @@ import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { ClusterView } from '@dms/cluster';
-import { GroupCoordinator, OFFSETS_TOPIC, type GroupCoordinatorConfig, type ReplayEntry } from '@dms/groups';
+import { GroupCoordinator, OFFSETS_TOPIC, type GroupCoordinatorConfig, type ReplayEntry, type ShareGroupConfig } from '@dms/groups';
 import type { Logger } from '@dms/platform';
 import { grpcError, traced, type GroupCoordinatorServiceServer } from '@dms/rpc';
 import { CoordinatorPartitionHost } from './coordinator-partition-host';
@@ -14,6 +14,8 @@ export interface GroupCoordinatorHostOptions {
   /** host:port of this broker's own gRPC server (known once bound): appends take the produce path. */
   selfAddress: () => string;
   config: Partial<GroupCoordinatorConfig>;
+  /** Share-group settings (group.share.*). */
+  share?: Partial<ShareGroupConfig>;
   tracer: Tracer;
   logger: Logger;
 }
@@ -44,6 +46,11 @@ export class GroupCoordinatorHost {
       numPartitions: () => this.partitions.numPartitions(),
       topics: () => new Map([...view.topics()].map(([name, t]) => [name, { topicId: t.topicId, numPartitions: t.partitions }])),
       config: opts.config,
+      ...(opts.share ? { share: opts.share } : {}),
+      topic: (name) => {
+        const t = view.topic(name);
+        return t ? { topicId: t.topicId, partitions: t.partitions } : undefined;
+      },
       onError: (err, what) => opts.logger.warn({ err }, what),
     });
   }

@@ -8,7 +8,7 @@ import { type BrokerLogDefaults, logLifecycleSettings } from './retention-settin
  * Kafka's internal topics are compacted; one created before DMS recorded that (no cleanup.policy
  * in its configs) must not fall back to `delete` and lose group or transaction state.
  */
-const COMPACTED_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+const COMPACTED_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 
 export interface LogRetentionOptions {
   replicas: Pick<ReplicaManager, 'all' | 'checkpointLogStartOffsets'>;

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
-  consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, securityFromFile, parseIntOption, parseTimestamp, processIo, recordToJson,
+  AckType, ShareConsumer, consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, securityFromFile, parseIntOption, parseTimestamp, processIo, recordToJson,
   READ_COMMITTED, READ_UNCOMMITTED, type CliIo, type IsolationLevel, type StartPosition,
 } from '@dms/kafka-client';
 
@@ -16,6 +16,8 @@ interface ConsumeCliOptions {
   keySeparator: string;
   json?: boolean;
   isolationLevel: IsolationLevel;
+  shareGroup?: string;
+  acknowledgement?: 'accept' | 'release' | 'reject';
 }
 
 /** Kafka's isolation.level names, as the console consumer's --isolation-level takes them. */
@@ -52,9 +54,20 @@ export function register(program: Command, io: CliIo = processIo): void {
     .option('--json', 'one JSON object per record: partition, offset, timestamp, key, value, headers')
     .addOption(new Option('--isolation-level <level>', 'read_uncommitted, or read_committed: only committed transactional records, up to the last stable offset')
       .argParser(parseIsolationLevel).default(READ_UNCOMMITTED, 'read_uncommitted'))
+    .option('--share-group <group>', 'consume as a member of this share group (KIP-932): records are acquired, then acknowledged')
+    .addOption(new Option('--acknowledgement <type>', 'with --share-group: how each printed record is acknowledged')
+      .choices(['accept', 'release', 'reject']).default('accept'))
     .action(async (topic: string, opts: ConsumeCliOptions) => {
       let client: KafkaClient | undefined;
       try {
+        if (opts.shareGroup !== undefined) {
+          if (opts.partition !== undefined || opts.fromBeginning || opts.offset !== undefined || opts.fromTimestamp !== undefined) {
+            throw new Error('--share-group takes no --partition, --from-beginning, --offset or --from-timestamp: the share group decides (group.share.auto.offset.reset)');
+          }
+          client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli', ...securityFromFile((opts as { commandConfig?: string }).commandConfig) });
+          await consumeShared(client, topic, opts, io);
+          return;
+        }
         const start = startPosition(opts);
         if (opts.offset !== undefined && opts.partition === undefined) throw new Error('--offset needs --partition');
         client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli', ...securityFromFile((opts as { commandConfig?: string }).commandConfig) });
@@ -77,4 +90,42 @@ export function register(program: Command, io: CliIo = processIo): void {
         client?.close();
       }
     });
+}
+
+const ACK_TYPES = { accept: AckType.ACCEPT, release: AckType.RELEASE, reject: AckType.REJECT } as const;
+
+/** `consume --share-group`: a share consumer printing what it acquires and acknowledging each record. */
+async function consumeShared(client: KafkaClient, topic: string, opts: ConsumeCliOptions, io: CliIo): Promise<void> {
+  const consumer = new ShareConsumer(client, { groupId: opts.shareGroup!, topics: [topic], acknowledgementMode: 'explicit', maxWaitMs: 500 });
+  const text = (b: Buffer | null) => (b === null ? 'null' : b.toString('utf8'));
+  const type = ACK_TYPES[opts.acknowledgement ?? 'accept'];
+  let stop = false;
+  const onSignal = () => { stop = true; };
+  process.once('SIGINT', onSignal);
+  try {
+    await consumer.subscribe();
+    let count = 0;
+    let idleSince = Date.now();
+    while (!stop) {
+      const records = await consumer.poll();
+      if (records.length > 0) idleSince = Date.now();
+      for (const r of records) {
+        if (opts.maxMessages !== undefined && count >= opts.maxMessages) {
+          consumer.acknowledge(r, AckType.RELEASE);
+          continue;
+        }
+        if (opts.json) io.out(`${recordToJson(r.partition, r)}\n`);
+        else if (opts.printKey) io.out(`${text(r.key)}${opts.keySeparator}${text(r.value)}\n`);
+        else io.out(`${text(r.value)}\n`);
+        consumer.acknowledge(r, type);
+        count++;
+      }
+      if (opts.maxMessages !== undefined && count >= opts.maxMessages) break;
+      if (opts.timeoutMs !== undefined && Date.now() - idleSince >= opts.timeoutMs) break;
+    }
+    await consumer.commit();
+  } finally {
+    process.off('SIGINT', onSignal);
+    await consumer.close();
+  }
 }

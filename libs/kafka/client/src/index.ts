@@ -24,5 +24,7 @@ export * from './reassign-admin';
 export * from './transactional-producer';
 export * from './txn-coordinator';
 export * from './read-committed';
+export * from './share-consumer';
+export * from './share-group-admin';
 export * from './features-admin';
 export * from './telemetry-admin';

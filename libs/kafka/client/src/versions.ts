@@ -55,6 +55,14 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.AddPartitionsToTxn]: { min: 0, max: 3 },
   [ApiKey.EndTxn]: { min: 0, max: 4 },
   [ApiKey.DescribeProducers]: { min: 0, max: 0 },
+  // Share groups (KIP-932): the stable versions; ShareFetch/ShareAcknowledge v2 carry KIP-1206/1222.
+  [ApiKey.ShareGroupHeartbeat]: { min: 1, max: 1 },
+  [ApiKey.ShareGroupDescribe]: { min: 1, max: 1 },
+  [ApiKey.ShareFetch]: { min: 1, max: 2 },
+  [ApiKey.ShareAcknowledge]: { min: 1, max: 2 },
+  [ApiKey.DescribeShareGroupOffsets]: { min: 0, max: 1 },
+  [ApiKey.AlterShareGroupOffsets]: { min: 0, max: 0 },
+  [ApiKey.DeleteShareGroupOffsets]: { min: 0, max: 0 },
 });
 
 export interface BrokerApiVersion {

@@ -27,13 +27,6 @@ const NOTES: Record<number, string> = {
   69: 'KIP-848 consumer groups: separate work',
   71: 'KIP-714 client telemetry: separate work',
   72: 'KIP-714 client telemetry: separate work',
-  76: 'share groups (KIP-932): separate work',
-  77: 'share groups (KIP-932): separate work',
-  78: 'share groups (KIP-932): separate work',
-  79: 'share groups (KIP-932): separate work',
-  90: 'share groups (KIP-932): separate work',
-  91: 'share groups (KIP-932): separate work',
-  92: 'share groups (KIP-932): separate work',
 };
 
 /** Controller-quorum and inter-broker APIs: DMS does these over etcd and its own gRPC. */

@@ -5,3 +5,4 @@ export { apiVersionsBody } from './18-api-versions';
 export { checkRecords } from './00-produce';
 export { isInternalTopic, isValidTopicName } from './topic-names';
 export * from './authorize';
+export * from './share-port';

@@ -1,5 +1,6 @@
 import type { BrokerConfigLayers } from '@dms/configs';
 import type { AclBinding } from '@dms/security';
+import type { SharePort } from './share-port';
 import type {
   DeleteGroupResult,
   DescribedGroup,
@@ -562,6 +563,8 @@ export interface RequestContext {
   transactions?: TransactionPort;
   /** Absent where no security is wired (unit tests): then everything is allowed. */
   security?: SecurityPort;
+  /** Share groups (KIP-932); absent where not wired: the share APIs answer UNSUPPORTED_VERSION. */
+  share?: SharePort;
   /** Absent where client telemetry is not wired: GetTelemetrySubscriptions then subscribes to nothing. */
   telemetry?: TelemetryPort;
   session?: ConnectionSession;

@@ -46,6 +46,13 @@ import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
 import { endTxnHandler } from './26-end-txn';
 import { describeTransactionsHandler } from './65-describe-transactions';
 import { listTransactionsHandler } from './66-list-transactions';
+import { shareGroupHeartbeatHandler } from './76-share-group-heartbeat';
+import { shareGroupDescribeHandler } from './77-share-group-describe';
+import { shareFetchHandler } from './78-share-fetch';
+import { shareAcknowledgeHandler } from './79-share-acknowledge';
+import { describeShareGroupOffsetsHandler } from './90-describe-share-group-offsets';
+import { alterShareGroupOffsetsHandler } from './91-alter-share-group-offsets';
+import { deleteShareGroupOffsetsHandler } from './92-delete-share-group-offsets';
 import { apiSchema } from '@dms/kafka-schema';
 import type { KafkaHandler } from './handler';
 
@@ -96,6 +103,13 @@ export const handlers: readonly KafkaHandler[] = [
   endTxnHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+  shareGroupHeartbeatHandler,
+  shareGroupDescribeHandler,
+  shareFetchHandler,
+  shareAcknowledgeHandler,
+  describeShareGroupOffsetsHandler,
+  alterShareGroupOffsetsHandler,
+  deleteShareGroupOffsetsHandler,
   getTelemetrySubscriptionsHandler,
   pushTelemetryHandler,
   listConfigResourcesHandler,

@@ -5,7 +5,7 @@ export function isValidTopicName(name: string): boolean {
   return name.length > 0 && name.length <= 249 && name !== '.' && name !== '..' && LEGAL.test(name);
 }
 
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 
 /** Kafka's internal topics: written only by the coordinators, never by clients, never deleted. */
 export function isInternalTopic(name: string): boolean {

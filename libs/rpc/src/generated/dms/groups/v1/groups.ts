@@ -239,6 +239,8 @@ export interface ListedGroup {
   groupId: string;
   protocolType: string;
   groupState: string;
+  /** Kafka's group type (ListGroups v5): absent means classic. */
+  groupType?: string | undefined;
 }
 
 export interface ListGroupsResponse {
@@ -2692,7 +2694,7 @@ export const ListGroupsRequest: MessageFns<ListGroupsRequest> = {
 };
 
 function createBaseListedGroup(): ListedGroup {
-  return { groupId: "", protocolType: "", groupState: "" };
+  return { groupId: "", protocolType: "", groupState: "", groupType: undefined };
 }
 
 export const ListedGroup: MessageFns<ListedGroup> = {
@@ -2705,6 +2707,9 @@ export const ListedGroup: MessageFns<ListedGroup> = {
     }
     if (message.groupState !== "") {
       writer.uint32(26).string(message.groupState);
+    }
+    if (message.groupType !== undefined) {
+      writer.uint32(34).string(message.groupType);
     }
     return writer;
   },
@@ -2744,6 +2749,14 @@ export const ListedGroup: MessageFns<ListedGroup> = {
             }
 
             message.groupState = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.groupType = reader.string();
             continue;
           }
         }
