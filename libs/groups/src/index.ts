@@ -9,3 +9,4 @@ export * from './records';
 export * from './types';
 export { Group, Member, IllegalGroupTransitionError, type CommittedOffset } from './classic/group';
 export * from './modern/consumer/types';
+export * from './modern/consumer/rpc-codec';

@@ -46,6 +46,8 @@ import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
 import { endTxnHandler } from './26-end-txn';
 import { describeTransactionsHandler } from './65-describe-transactions';
 import { listTransactionsHandler } from './66-list-transactions';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe';
 import { apiSchema } from '@dms/kafka-schema';
 import type { KafkaHandler } from './handler';
 
@@ -99,6 +101,8 @@ export const handlers: readonly KafkaHandler[] = [
   getTelemetrySubscriptionsHandler,
   pushTelemetryHandler,
   listConfigResourcesHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));
