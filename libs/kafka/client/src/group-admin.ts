@@ -150,11 +150,16 @@ export class GroupAdmin {
     }
   }
 
-  private async coordinator(groupId: string): Promise<KafkaConnection> {
-    const conn = await this.client.anyBrokerConnection();
-    const res = await conn.request<any>(ApiKey.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
-    const c = res.coordinators ? res.coordinators[0] : res;
-    if (c.errorCode !== ErrorCode.NONE) throw new KafkaError(c.errorCode, c.errorMessage ?? undefined);
-    return this.client.connectionToBroker(c.host, c.port);
+  private coordinator(groupId: string): Promise<KafkaConnection> {
+    return groupCoordinator(this.client, groupId);
   }
+}
+
+/** A connection to the group's coordinator (FindCoordinator, key type 0). */
+export async function groupCoordinator(client: KafkaClient, groupId: string): Promise<KafkaConnection> {
+  const conn = await client.anyBrokerConnection();
+  const res = await conn.request<any>(ApiKey.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
+  const c = res.coordinators ? res.coordinators[0] : res;
+  if (c.errorCode !== ErrorCode.NONE) throw new KafkaError(c.errorCode, c.errorMessage ?? undefined);
+  return client.connectionToBroker(c.host, c.port);
 }

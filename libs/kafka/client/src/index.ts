@@ -26,3 +26,4 @@ export * from './txn-coordinator';
 export * from './read-committed';
 export * from './features-admin';
 export * from './telemetry-admin';
+export * from './consumer-group-member';

@@ -55,6 +55,9 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.AddPartitionsToTxn]: { min: 0, max: 3 },
   [ApiKey.EndTxn]: { min: 0, max: 4 },
   [ApiKey.DescribeProducers]: { min: 0, max: 0 },
+  // v1: the member id is generated here (KIP-1082).
+  [ApiKey.ConsumerGroupHeartbeat]: { min: 1, max: 1 },
+  [ApiKey.ConsumerGroupDescribe]: { min: 0, max: 1 },
 });
 
 export interface BrokerApiVersion {
