@@ -142,6 +142,11 @@ export class OffsetManager {
   }
 
   offsetFetch(input: OffsetFetchInput): OffsetFetchResult {
+    const consumer = this.shard.consumer.groups.get(input.groupId);
+    if (consumer) {
+      const errorCode = this.shard.consumer.validateOffsetFetch(consumer, input.memberId ?? null, input.memberEpoch ?? -1);
+      if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
+    }
     const group = this.shard.group(input.groupId);
     const entry = (topic: string, partitionIndex: number, o?: { offset: bigint; leaderEpoch: number; metadata: string }) => {
       if (input.requireStable && group?.pendingTxnOffsets.has(topic, partitionIndex)) {

@@ -52,6 +52,8 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   '/dms.groups.v1.GroupCoordinatorService/DescribeGroups': gateway,
   '/dms.groups.v1.GroupCoordinatorService/ListGroups': gateway,
   '/dms.groups.v1.GroupCoordinatorService/DeleteGroups': gateway,
+  '/dms.groups.v1.GroupCoordinatorService/ConsumerGroupHeartbeat': gateway,
+  '/dms.groups.v1.GroupCoordinatorService/ConsumerGroupDescribe': gateway,
   '/dms.transactions.v1.TransactionCoordinatorService/InitProducerId': gateway,
   '/dms.transactions.v1.TransactionCoordinatorService/AddPartitionsToTxn': gateway,
   '/dms.transactions.v1.TransactionCoordinatorService/AddOffsetsToTxn': gateway,

@@ -380,6 +380,19 @@ export class ConsumerGroupManager {
   }
 
   /**
+   * OffsetFetch v9+ from a consumer group (Kafka's ConsumerGroup.validateOffsetFetch): without a
+   * member id and epoch (admin tools, older clients) always; else the member must exist
+   * (UNKNOWN_MEMBER_ID) and give its current epoch (STALE_MEMBER_EPOCH).
+   */
+  validateOffsetFetch(group: ConsumerGroup, memberId: string | null, memberEpoch: number): number {
+    if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
+    const member = memberId === null ? undefined : group.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /**
    * DeleteGroups of a consumer group: only without members; tombstones for its records and its
    * committed offsets, which remove it when replayed.
    */

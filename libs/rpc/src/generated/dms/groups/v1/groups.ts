@@ -175,6 +175,9 @@ export interface OffsetFetchRequest {
   topics: TopicPartitions[];
   /** OffsetFetch v7+: partitions with pending transactional offsets answer UNSTABLE_OFFSET_COMMIT. */
   requireStable: boolean;
+  /** OffsetFetch v9+ (KIP-848): the fetching member of a consumer group; absent and -1 from admin tools. */
+  memberId?: string | undefined;
+  memberEpoch?: number | undefined;
 }
 
 export interface FetchedOffset {
@@ -2026,7 +2029,14 @@ export const TopicPartitions: MessageFns<TopicPartitions> = {
 };
 
 function createBaseOffsetFetchRequest(): OffsetFetchRequest {
-  return { groupId: "", allTopics: false, topics: [], requireStable: false };
+  return {
+    groupId: "",
+    allTopics: false,
+    topics: [],
+    requireStable: false,
+    memberId: undefined,
+    memberEpoch: undefined,
+  };
 }
 
 export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
@@ -2042,6 +2052,12 @@ export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
     }
     if (message.requireStable !== false) {
       writer.uint32(32).bool(message.requireStable);
+    }
+    if (message.memberId !== undefined) {
+      writer.uint32(42).string(message.memberId);
+    }
+    if (message.memberEpoch !== undefined) {
+      writer.uint32(48).int32(message.memberEpoch);
     }
     return writer;
   },
@@ -2089,6 +2105,22 @@ export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
             }
 
             message.requireStable = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.memberEpoch = reader.int32();
             continue;
           }
         }
