@@ -163,6 +163,19 @@ describe('KIP-848 consumer groups (fake time)', () => {
     expect(await commit('', -1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(await commit('A', 1)).toBe(ErrorCode.NONE);
     expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(10n);
+    // OffsetFetch v9+: a member fetches with its current epoch; an admin (no id, -1) always may.
+    const fetchCode = (memberId: string | undefined, memberEpoch: number) => c.offsetFetch({ groupId: 'g', allTopics: true, topics: [], memberId, memberEpoch }).errorCode;
+    expect(fetchCode('A', 1)).toBe(ErrorCode.NONE);
+    expect(fetchCode('A', 0)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(fetchCode('X', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(fetchCode(undefined, -1)).toBe(ErrorCode.NONE);
+    // Listed once, as a consumer group (its offsets' entry is no classic group); DescribeGroups finds no classic group.
+    expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
+    expect(c.listGroups(['empty']).groups).toEqual([]);
+    expect(c.describeGroups(['g'])[0]).toMatchObject({ errorCode: 0, groupState: 'Dead', protocolType: '', members: [] });
+    // OffsetDelete keeps the offsets of topics the members subscribe to.
+    const del = await c.offsetDelete({ groupId: 'g', topics: [{ name: 'orders', partitionIndexes: [0] }] });
+    expect(del.topics[0].partitions[0].errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
     await c.consumerGroupHeartbeat(hb('A', -1, null));
     expect(await commit('', -1)).toBe(ErrorCode.NONE);
     c.close();

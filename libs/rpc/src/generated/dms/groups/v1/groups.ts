@@ -242,6 +242,8 @@ export interface ListedGroup {
   groupId: string;
   protocolType: string;
   groupState: string;
+  /** Kafka's group type (ListGroups v5): absent for classic groups. */
+  groupType?: string | undefined;
 }
 
 export interface ListGroupsResponse {
@@ -2805,7 +2807,7 @@ export const ListGroupsRequest: MessageFns<ListGroupsRequest> = {
 };
 
 function createBaseListedGroup(): ListedGroup {
-  return { groupId: "", protocolType: "", groupState: "" };
+  return { groupId: "", protocolType: "", groupState: "", groupType: undefined };
 }
 
 export const ListedGroup: MessageFns<ListedGroup> = {
@@ -2818,6 +2820,9 @@ export const ListedGroup: MessageFns<ListedGroup> = {
     }
     if (message.groupState !== "") {
       writer.uint32(26).string(message.groupState);
+    }
+    if (message.groupType !== undefined) {
+      writer.uint32(34).string(message.groupType);
     }
     return writer;
   },
@@ -2857,6 +2862,14 @@ export const ListedGroup: MessageFns<ListedGroup> = {
             }
 
             message.groupState = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.groupType = reader.string();
             continue;
           }
         }
