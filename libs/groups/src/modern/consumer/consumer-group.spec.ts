@@ -241,3 +241,49 @@ describe('KIP-848 consumer groups (fake time)', () => {
     c.close();
   });
 });
+
+describe('conversion between classic and consumer groups (empty groups only)', () => {
+  const classicJoin = (groupId: string) => ({
+    groupId, memberId: '', clientId: 'client', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000,
+    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('sub') }], requireKnownMemberId: false,
+  });
+
+  it('an empty consumer group becomes classic on a classic JoinGroup, keeping its offsets; back again once the classic group is empty', async () => {
+    const log = new MemoryLog();
+    const timer = new FakeTimer();
+    const c = await coordinator(log, timer);
+    await c.consumerGroupHeartbeat(hb('A', 0, []));
+    expect(await c.offsetCommit({
+      groupId: 'g', generationId: 1, memberId: 'A', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: 0 }] }],
+    }).then((r) => r.topics[0].partitions[0].errorCode)).toBe(ErrorCode.NONE);
+
+    // With a consumer-protocol member, a classic member is refused (online conversion is not done).
+    expect((await c.joinGroup(classicJoin('g'))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    await c.consumerGroupHeartbeat(hb('A', -1, null));
+
+    // Empty: the classic member converts it.
+    // The conversion is written first; then the join waits for the initial rebalance delay.
+    let settled = false;
+    const joining = c.joinGroup(classicJoin('g')).finally(() => { settled = true; });
+    for (let i = 0; i < 20 && !settled; i++) await timer.advance(1_000);
+    const joined = await joining;
+    expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1 });
+    expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'CompletingRebalance' }]);
+    expect(c.consumerGroupDescribe(['g'])[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(7n);
+    // A classic group with members is not a consumer group.
+    expect((await c.consumerGroupHeartbeat(hb('B', 0, []))).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+
+    // The classic member leaves: a consumer-protocol member upgrades the empty group.
+    c.leaveGroup({ groupId: 'g', members: [{ memberId: joined.memberId }] });
+    expect(await c.consumerGroupHeartbeat(hb('B', 0, []))).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: expect.any(Number) });
+    expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
+    expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(7n);
+    c.close();
+
+    // Replayed the same way by the next coordinator.
+    const d = await coordinator(log);
+    expect(d.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
+    d.close();
+  });
+});
