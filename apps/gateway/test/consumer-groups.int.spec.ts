@@ -125,6 +125,21 @@ async function describeGroup(groupId: string): Promise<any> {
   }
 }
 
+it('ApiVersions lists ConsumerGroupHeartbeat and ConsumerGroupDescribe v0-1 and finalizes group.version at 1', async () => {
+  const [host, port] = tc.bootstrap.split(':');
+  const conn = await KafkaConnection.open(host, Number(port), {});
+  try {
+    const res = await conn.request<any>(ApiKey.ApiVersions, { clientSoftwareName: 'kip848-spec', clientSoftwareVersion: '1' }, { version: 4 });
+    const keys = new Map((res.apiKeys as any[]).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
+    expect(keys.get(68)).toEqual([0, 1]);
+    expect(keys.get(69)).toEqual([0, 1]);
+    expect(res.supportedFeatures).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'group.version', maxVersion: 1 })]));
+    expect(res.finalizedFeatures).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'group.version', maxVersionLevel: 1 })]));
+  } finally {
+    conn.close();
+  }
+});
+
 it('3 members join, a 4th joins, two leave: partitions move incrementally, never owned twice, nothing committed read again', async () => {
   const topic = 'kip848-grow';
   expect((await client.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 3 }]))[0].errorCode).toBe(ErrorCode.NONE);
