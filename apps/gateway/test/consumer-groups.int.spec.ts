@@ -3,7 +3,9 @@
 // consumed: no partition is owned by two members at once and no record is delivered again after
 // its offset was committed. The broker coordinating the group is SIGKILLed in the middle of a
 // reconciliation: the new coordinator replays the group's records and the group settles again.
+// An empty classic group (kafkajs) becomes a consumer group and back, its committed offsets kept.
 import { Etcd3 } from 'etcd3';
+import { Kafka, logLevel } from 'kafkajs';
 import { partitionKey, partitionState } from '@dms/cluster';
 import { waitFor } from '@dms/devcluster';
 import { groupPartition, OFFSETS_TOPIC } from '@dms/groups';
@@ -205,4 +207,51 @@ it('the coordinator broker is SIGKILLed in the middle of a reconciliation: the g
   await Promise.all(members.map((m) => m.done));
   expect(ledger.violations).toEqual([]);
   await tc.cluster.restart('broker', coordinator);
+});
+
+it('an empty classic group becomes a consumer group and back, each protocol resuming at the other\'s commits', async () => {
+  const topic = 'kip848-migrate';
+  const groupId = 'g-migrate';
+  expect((await client.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 3 }]))[0].errorCode).toBe(ErrorCode.NONE);
+  const produce = async (values: string[]) => { await client.produce(topic, 0, await buildRecordBatch({ records: values.map((value) => ({ value })) })); };
+  const kafka = new Kafka({ brokers: [tc.bootstrap], clientId: 'kip848-classic', logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
+
+  /** A classic member (kafkajs) that reads `n` records, committing each, then leaves. */
+  const classicRead = async (n: number): Promise<string[]> => {
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
+    const got: string[] = [];
+    let enough!: () => void;
+    const done = new Promise<void>((r) => { enough = r; });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        got.push(message.value!.toString());
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        if (got.length >= n) enough();
+      },
+    });
+    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('classic member timed out')), 60_000))]);
+    await consumer.disconnect();
+    return got;
+  };
+
+  await produce(['m1', 'm2', 'm3']);
+  expect(await classicRead(3)).toEqual(['m1', 'm2', 'm3']);
+
+  // Upgrade: the empty classic group takes a consumer-protocol member, which resumes after m3.
+  await produce(['m4', 'm5']);
+  const ledger = new Ledger();
+  const modern = ledger.member(client, groupId, topic, 'modern');
+  await waitFor('the consumer-protocol member read m4 and m5', () => ledger.delivered.has('m4') && ledger.delivered.has('m5'), 60_000, 50);
+  expect((await describeGroup(groupId))).toMatchObject({ errorCode: ErrorCode.NONE, groupState: 'Stable' });
+  modern.member.stop();
+  await modern.done;
+  expect([...ledger.delivered].sort()).toEqual(['m4', 'm5']);
+  expect(ledger.violations).toEqual([]);
+
+  // Downgrade: the consumer group is empty again; a classic member converts it and resumes after m5.
+  await produce(['m6']);
+  expect(await classicRead(1)).toEqual(['m6']);
 });
