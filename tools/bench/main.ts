@@ -13,6 +13,7 @@ import { formatCpuPer100MB, readClusterFile, startCpuSampler, type ProcessRef } 
 import { checkCaseArgs, formatTable, parseTableArgs, runTable, TABLE_CASES, tableConditions, type TableOptions } from './table';
 import { runTransactionalProduce } from './txn-load';
 import { mainKeys } from './key-lookup';
+import { mainRebalance } from './rebalance';
 import type { PhaseResult } from './stats';
 import { type DiskSample, startDiskSampler } from './disk-usage';
 
@@ -208,6 +209,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'table') return mainTable(argv.slice(1));
   if (argv[0] === 'keys') return mainKeys(argv.slice(1));
   if (argv[0] === 'share') return mainShare(argv.slice(1));
+  if (argv[0] === 'rebalance') return mainRebalance(argv.slice(1));
   let o: BenchOptions;
   try {
     o = parseBenchArgs(argv);

@@ -80,7 +80,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let result: BenchOptions | undefined;
   const program = new Command('bench')
     .exitOverride()
-    .argument('<mode>', 'produce | consume | both (produce, then consume what was produced); also `table` and `keys` (key lookups, see `keys --help`)')
+    .argument('<mode>', 'produce | consume | both (produce, then consume what was produced); also `table`, `keys` (key lookups, see `keys --help`) and `rebalance` (consumer-group rebalance time, see `rebalance --help`)')
     .option('--bootstrap-server <host:port>', 'Kafka address of the cluster', DEFAULT_BOOTSTRAP)
     .option('--topic <name>', 'topic (created when missing)', 'dms-bench')
     .addOption(new Option('--partitions <n>').argParser(parseIntOption('--partitions', 1, 10_000)).default(4))

@@ -1,9 +1,15 @@
 import { status as GrpcStatus, type Metadata, type CallOptions } from '@grpc/grpc-js';
 import type { ClusterView } from '@dms/cluster';
 import { ErrorCode } from '@dms/kafka-errors';
+import type { ConsumerGroupDescribeResponseDescribedGroup } from '@dms/kafka-schema';
 import {
   OFFSETS_TOPIC,
+  describedFromRpc,
   groupPartition,
+  heartbeatResultFromRpc,
+  heartbeatToRpc,
+  type ConsumerGroupHeartbeatInput,
+  type ConsumerGroupHeartbeatResult,
   type DeleteGroupResult,
   type DescribedGroup,
   type HeartbeatInput,
@@ -191,6 +197,30 @@ export class GatewayGroupPort implements GroupPort {
         idempotent: false,
       });
       return res.results[0];
+    }));
+  }
+
+  async consumerGroupHeartbeat(input: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult> {
+    const res = await this.route(input.groupId, (c) => c.consumerGroupHeartbeat.bind(c), heartbeatToRpc(input), {
+      moved: (r) => MOVED.has(r.errorCode),
+      unavailable: (errorCode) => ({ errorCode, memberEpoch: -1, heartbeatIntervalMs: 0 }),
+      // A heartbeat that may have been applied must not be replayed blindly (a join would bump the epoch twice);
+      // the client heartbeats again with what it knows.
+      idempotent: false,
+    });
+    return heartbeatResultFromRpc(res);
+  }
+
+  consumerGroupDescribe(groupIds: string[]): Promise<ConsumerGroupDescribeResponseDescribedGroup[]> {
+    return Promise.all(groupIds.map(async (groupId) => {
+      const res = await this.route(groupId, (c) => c.consumerGroupDescribe.bind(c), { groupIds: [groupId] }, {
+        moved: (r) => MOVED.has(r.groups[0]?.errorCode ?? 0),
+        unavailable: (errorCode) => ({
+          groups: [{ errorCode, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [] }],
+        }),
+        idempotent: true,
+      });
+      return describedFromRpc(res.groups[0]);
     }));
   }
 

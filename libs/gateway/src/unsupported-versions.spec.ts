@@ -82,12 +82,12 @@ describe('requests the gateway does not serve', () => {
     expect(counted).toEqual([{ apiKey: 1, version: 3, client: { name: 'unknown', version: 'unknown' } }]);
   });
 
-  it('an API the gateway does not serve (ConsumerGroupHeartbeat) closes the connection and is counted by its Kafka name', async () => {
+  it('an API the gateway does not serve (AllocateProducerIds) closes the connection and is counted by its Kafka name', async () => {
     const c = await client();
-    c.socket.write(frame(68, 1, 1, { groupId: 'g', memberId: 'm', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: -1, subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: null }));
+    c.socket.write(frame(67, 0, 1, { brokerId: 1, brokerEpoch: 1n }));
     expect(await c.waitUntil(c.closed)).toBe(true);
-    expect(counted.map((x) => [x.apiKey, x.version])).toEqual([[68, 1]]);
-    expect(warnings.find((w) => w.msg === 'unsupported Kafka API')?.obj).toMatchObject({ api: 'ConsumerGroupHeartbeat', served: 'none' });
+    expect(counted.map((x) => [x.apiKey, x.version])).toEqual([[67, 0]]);
+    expect(warnings.find((w) => w.msg === 'unsupported Kafka API')?.obj).toMatchObject({ api: 'AllocateProducerIds', served: 'none' });
   });
 
   it('ApiVersions above v4 is answered in v0 with UNSUPPORTED_VERSION, counted, and the connection stays open', async () => {

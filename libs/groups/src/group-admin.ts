@@ -11,6 +11,9 @@ export class GroupAdmin {
   constructor(private readonly shard: GroupShard) {}
 
   describe(groupId: string): DescribedGroup {
+    // A KIP-848 consumer group is not a classic group: DescribeGroups finds no such group, as
+    // Kafka answers (ConsumerGroupDescribe describes it). Its offsets' entry is no group either.
+    if (this.shard.consumer.groups.get(groupId)) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
     const g = this.shard.group(groupId);
     if (!g) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
     const stable = g.state === 'Stable';
@@ -33,10 +36,17 @@ export class GroupAdmin {
 
   /** The shard's groups whose state passes the filter (lower-cased state names; empty: all). */
   list(wanted: Set<string>): ListGroupsResult['groups'] {
-    const groups = [];
+    const groups: ListGroupsResult['groups'] = [];
+    const consumerGroups = this.shard.consumer.groups;
     for (const g of this.shard.groups.values()) {
+      // The offsets of a consumer group are kept under its id; the group is listed below.
+      if (consumerGroups.get(g.groupId)) continue;
       if (wanted.size > 0 && !wanted.has(g.state.toLowerCase())) continue;
       groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state });
+    }
+    for (const g of consumerGroups.groups.values()) {
+      if (wanted.size > 0 && !wanted.has(g.state.toLowerCase())) continue;
+      groups.push({ groupId: g.groupId, protocolType: 'consumer', groupState: g.state, groupType: 'consumer' });
     }
     return groups;
   }

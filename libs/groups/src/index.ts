@@ -17,3 +17,4 @@ export * from './modern/share/state/share-state-records';
 export * from './modern/share/state/share-state-shard';
 export * from './modern/share/state/share-coordinator';
 export * from './modern/consumer/types';
+export * from './modern/consumer/rpc-codec';

@@ -142,6 +142,11 @@ export class OffsetManager {
   }
 
   offsetFetch(input: OffsetFetchInput): OffsetFetchResult {
+    const consumer = this.shard.consumer.groups.get(input.groupId);
+    if (consumer) {
+      const errorCode = this.shard.consumer.validateOffsetFetch(consumer, input.memberId ?? null, input.memberEpoch ?? -1);
+      if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
+    }
     const group = this.shard.group(input.groupId);
     const entry = (topic: string, partitionIndex: number, o?: { offset: bigint; leaderEpoch: number; metadata: string }) => {
       if (input.requireStable && group?.pendingTxnOffsets.has(topic, partitionIndex)) {
@@ -177,7 +182,11 @@ export class OffsetManager {
         const group = this.shard.group(input.groupId);
         if (!group || group.state === 'Dead') return { records: [], response: { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] } };
         let subscribed = new Set<string>();
-        if (!group.isEmpty()) {
+        const consumer = this.shard.consumer.groups.get(input.groupId);
+        if (consumer) {
+          // A KIP-848 consumer group: its members' subscriptions (names and resolved regexes).
+          for (const m of consumer.members.values()) for (const t of consumer.topicsOf(m)) subscribed.add(t);
+        } else if (!group.isEmpty()) {
           if (group.protocolType !== 'consumer') return { records: [], response: { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] } };
           subscribed = this.subscribedTopics(group);
         }

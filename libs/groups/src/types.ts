@@ -130,6 +130,9 @@ export interface OffsetFetchInput {
   topics: { name: string; partitionIndexes: number[] }[];
   /** v7+: partitions with a pending transactional commit answer UNSTABLE_OFFSET_COMMIT. */
   requireStable?: boolean | undefined;
+  /** v9+ (KIP-848): the fetching member of a consumer group; absent/null and -1 from admin tools. */
+  memberId?: string | undefined;
+  memberEpoch?: number | undefined;
 }
 
 export interface FetchedOffset {

@@ -64,6 +64,8 @@ export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
   '/dms.share.v1.ShareStateService/WriteShareState': { callers: ['broker'] },
   '/dms.share.v1.ShareStateService/DeleteShareState': { callers: ['broker', 'gateway'] },
   '/dms.share.v1.ShareStateService/ReadShareGroupOffsets': { callers: ['gateway'] },
+  '/dms.groups.v1.GroupCoordinatorService/ConsumerGroupHeartbeat': gateway,
+  '/dms.groups.v1.GroupCoordinatorService/ConsumerGroupDescribe': gateway,
   '/dms.transactions.v1.TransactionCoordinatorService/InitProducerId': gateway,
   '/dms.transactions.v1.TransactionCoordinatorService/AddPartitionsToTxn': gateway,
   '/dms.transactions.v1.TransactionCoordinatorService/AddOffsetsToTxn': gateway,

@@ -2,7 +2,9 @@ import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { ClusterView } from '@dms/cluster';
-import { GroupCoordinator, OFFSETS_TOPIC, type GroupCoordinatorConfig, type ReplayEntry, type ShareGroupConfig } from '@dms/groups';
+import {
+  GroupCoordinator, OFFSETS_TOPIC, describedToRpc, heartbeatFromRpc, heartbeatResultToRpc, type GroupCoordinatorConfig, type ReplayEntry, type ShareGroupConfig,
+} from '@dms/groups';
 import type { Logger } from '@dms/platform';
 import { grpcError, traced, type GroupCoordinatorServiceServer } from '@dms/rpc';
 import { CoordinatorPartitionHost } from './coordinator-partition-host';
@@ -82,6 +84,8 @@ export class GroupCoordinatorHost {
       describeGroups: unary((r) => ({ groups: c.describeGroups(r.groupIds) })),
       listGroups: unary((r) => c.listGroups(r.statesFilter)),
       deleteGroups: unary(async (r) => ({ results: await c.deleteGroups(r.groupIds) })),
+      consumerGroupHeartbeat: unary(async (r) => heartbeatResultToRpc(await c.consumerGroupHeartbeat(heartbeatFromRpc(r)))),
+      consumerGroupDescribe: unary((r) => ({ groups: c.consumerGroupDescribe(r.groupIds).map(describedToRpc) })),
     };
     return traced(impl, this.opts.tracer, { serviceName: 'dms.groups.v1.GroupCoordinatorService' });
   }

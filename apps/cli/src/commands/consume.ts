@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
-  AckType, ShareConsumer, consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, securityFromFile, parseIntOption, parseTimestamp, processIo, recordToJson,
-  READ_COMMITTED, READ_UNCOMMITTED, type CliIo, type IsolationLevel, type StartPosition,
+  AckType, ShareConsumer, ConsumerGroupMember, consumeTopic, DEFAULT_BOOTSTRAP, describeError, KafkaClient, securityFromFile, parseIntOption, parseTimestamp, processIo, recordToJson,
+  READ_COMMITTED, READ_UNCOMMITTED, type CliIo, type ConsumedRecord, type IsolationLevel, type StartPosition,
 } from '@dms/kafka-client';
 
 interface ConsumeCliOptions {
@@ -18,6 +18,10 @@ interface ConsumeCliOptions {
   isolationLevel: IsolationLevel;
   shareGroup?: string;
   acknowledgement?: 'accept' | 'release' | 'reject';
+  group?: string;
+  groupProtocol: 'classic' | 'consumer';
+  groupRemoteAssignor?: string;
+  groupInstanceId?: string;
 }
 
 /** Kafka's isolation.level names, as the console consumer's --isolation-level takes them. */
@@ -57,6 +61,11 @@ export function register(program: Command, io: CliIo = processIo): void {
     .option('--share-group <group>', 'consume as a member of this share group (KIP-932): records are acquired, then acknowledged')
     .addOption(new Option('--acknowledgement <type>', 'with --share-group: how each printed record is acknowledged')
       .choices(['accept', 'release', 'reject']).default('accept'))
+    .option('--group <group>', 'read as a member of this consumer group (committing offsets)')
+    .addOption(new Option('--group-protocol <protocol>', 'Kafka\'s group.protocol: consumer (KIP-848); classic groups are not served by this command')
+      .choices(['classic', 'consumer']).default('classic'))
+    .option('--group-remote-assignor <name>', 'Kafka\'s group.remote.assignor: uniform or range (default: the coordinator\'s)')
+    .option('--group-instance-id <id>', 'Kafka\'s group.instance.id (static membership)')
     .action(async (topic: string, opts: ConsumeCliOptions) => {
       let client: KafkaClient | undefined;
       try {
@@ -72,6 +81,14 @@ export function register(program: Command, io: CliIo = processIo): void {
         if (opts.offset !== undefined && opts.partition === undefined) throw new Error('--offset needs --partition');
         client = new KafkaClient({ bootstrapServers: opts.bootstrapServer, clientId: 'dms-cli', ...securityFromFile((opts as { commandConfig?: string }).commandConfig) });
         const text = (b: Buffer | null) => (b === null ? 'null' : b.toString('utf8'));
+        if (opts.group !== undefined) {
+          await consumeInGroup(client, topic, opts, start, (r) => {
+            if (opts.json) io.out(`${recordToJson(r.partition, r)}\n`);
+            else if (opts.printKey) io.out(`${text(r.key)}${opts.keySeparator}${text(r.value)}\n`);
+            else io.out(`${text(r.value)}\n`);
+          });
+          return;
+        }
         await consumeTopic(client, topic, {
           partitions: opts.partition === undefined ? undefined : [opts.partition],
           start,
@@ -127,5 +144,35 @@ async function consumeShared(client: KafkaClient, topic: string, opts: ConsumeCl
   } finally {
     process.off('SIGINT', onSignal);
     await consumer.close();
+  }
+}
+
+/** `--group`: a KIP-848 member (group.protocol=consumer) that commits what it printed. */
+async function consumeInGroup(
+  client: KafkaClient, topic: string, opts: ConsumeCliOptions, start: StartPosition, print: (r: ConsumedRecord) => void,
+): Promise<void> {
+  if (opts.groupProtocol !== 'consumer') throw new Error('--group needs --group-protocol consumer: this command does not join classic groups');
+  if (opts.partition !== undefined) throw new Error('--partition cannot be used with --group');
+  if (start.kind === 'offset' || start.kind === 'timestamp') throw new Error('--offset and --from-timestamp cannot be used with --group');
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const member = new ConsumerGroupMember(client, {
+      groupId: opts.group!,
+      topics: [topic],
+      serverAssignor: opts.groupRemoteAssignor ?? null,
+      instanceId: opts.groupInstanceId ?? null,
+      autoOffsetReset: start.kind === 'earliest' ? 'earliest' : 'latest',
+      maxMessages: opts.maxMessages,
+      idleTimeoutMs: opts.timeoutMs,
+      isolationLevel: opts.isolationLevel,
+      signal: abort.signal,
+    });
+    await member.run(print);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -34,8 +34,15 @@ export class ClassicGroupManager {
       return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, input.memberId);
     }
     // A consumer group (KIP-848) with members is not joined through the classic protocol: online
-    // conversion between the protocols is not implemented.
-    if ((this.shard.consumer.groups.get(input.groupId)?.members.size ?? 0) > 0) return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId);
+    // conversion between the protocols is not implemented. An empty one becomes a classic group
+    // first (its offsets kept), as Kafka converts it under every migration policy.
+    const consumer = this.shard.consumer.groups.get(input.groupId);
+    if (consumer) {
+      if (consumer.members.size > 0) return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId);
+      return this.shard.consumer.convertEmptyToClassic(input.groupId).then((code) => (
+        code === ErrorCode.NONE ? this.joinGroup(input) : joinError(code, input.memberId)
+      ));
+    }
     let group = this.shard.group(input.groupId);
     if (!group) {
       if (input.memberId !== '' && !input.groupInstanceId) return joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId);

@@ -165,8 +165,8 @@ describe('classic groups on the coordinator runtime (fake time)', () => {
     const { c, errors } = setup({}, log);
     await loadAll(c, log);
     expect(errors).toHaveLength(1);
-    // Share groups are served now: the share group its records describe is there (Empty).
-    expect(c.listGroups([]).groups.map((g) => g.groupId)).toEqual(['mixed', 'share']);
+    // The KIP-848 group and the share group are listed with their types.
+    expect(c.listGroups([]).groups.map((g) => [g.groupId, g.groupType ?? 'classic'])).toEqual([['mixed', 'classic'], ['modern', 'consumer'], ['share', 'share']]);
     const fetched = c.offsetFetch({ groupId: 'mixed', allTopics: true, topics: [] });
     expect(fetched.topics).toEqual([{ name: 't', partitions: [{ partitionIndex: 1, committedOffset: 9n, committedLeaderEpoch: 1, metadata: 'm', errorCode: 0 }] }]);
     c.close();

@@ -66,7 +66,41 @@ export class GroupAdmin {
     return (res.groups as any[]).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '' }));
   }
 
+  /**
+   * A classic group by DescribeGroups; a group that is none (Dead, no protocol) is asked again by
+   * ConsumerGroupDescribe, as Kafka's admin client describes KIP-848 consumer groups.
+   */
   async describeGroup(groupId: string): Promise<GroupDescription> {
+    const classic = await this.describeClassicGroup(groupId);
+    const unknown = classic.errorCode === ErrorCode.GROUP_ID_NOT_FOUND || (classic.state === 'Dead' && !classic.protocolType && classic.members.length === 0);
+    if (!unknown) return classic;
+    const modern = await this.describeConsumerGroup(groupId).catch(() => undefined);
+    return modern && modern.errorCode === ErrorCode.NONE ? modern : classic;
+  }
+
+  /** ConsumerGroupDescribe (KIP-848) as a GroupDescription (protocol: the server assignor). */
+  private async describeConsumerGroup(groupId: string): Promise<GroupDescription> {
+    return this.atCoordinator(groupId, async (conn) => {
+      const res = await conn.request<any>(ApiKey.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false });
+      const g = res.groups[0];
+      return {
+        groupId,
+        errorCode: g.errorCode,
+        state: g.groupState,
+        protocolType: 'consumer',
+        protocol: g.assignorName,
+        members: (g.members as any[]).map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId ?? null,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          assignment: (m.assignment.topicPartitions as any[]).map((tp) => ({ topic: tp.topicName as string, partitions: [...(tp.partitions as number[])].sort((x, y) => x - y) })),
+        })),
+      };
+    }, (d) => d.errorCode);
+  }
+
+  private async describeClassicGroup(groupId: string): Promise<GroupDescription> {
     return this.atCoordinator(groupId, async (conn) => {
       const res = await conn.request<any>(ApiKey.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
       const g = res.groups[0];
@@ -150,11 +184,16 @@ export class GroupAdmin {
     }
   }
 
-  private async coordinator(groupId: string): Promise<KafkaConnection> {
-    const conn = await this.client.anyBrokerConnection();
-    const res = await conn.request<any>(ApiKey.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
-    const c = res.coordinators ? res.coordinators[0] : res;
-    if (c.errorCode !== ErrorCode.NONE) throw new KafkaError(c.errorCode, c.errorMessage ?? undefined);
-    return this.client.connectionToBroker(c.host, c.port);
+  private coordinator(groupId: string): Promise<KafkaConnection> {
+    return groupCoordinator(this.client, groupId);
   }
+}
+
+/** A connection to the group's coordinator (FindCoordinator, key type 0). */
+export async function groupCoordinator(client: KafkaClient, groupId: string): Promise<KafkaConnection> {
+  const conn = await client.anyBrokerConnection();
+  const res = await conn.request<any>(ApiKey.FindCoordinator, { key: groupId, keyType: 0, coordinatorKeys: [groupId] });
+  const c = res.coordinators ? res.coordinators[0] : res;
+  if (c.errorCode !== ErrorCode.NONE) throw new KafkaError(c.errorCode, c.errorMessage ?? undefined);
+  return client.connectionToBroker(c.host, c.port);
 }

@@ -28,3 +28,4 @@ export * from './share-consumer';
 export * from './share-group-admin';
 export * from './features-admin';
 export * from './telemetry-admin';
+export * from './consumer-group-member';

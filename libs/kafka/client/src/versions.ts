@@ -63,6 +63,9 @@ export const CLIENT_VERSIONS: Readonly<Record<number, VersionSpan>> = Object.fre
   [ApiKey.DescribeShareGroupOffsets]: { min: 0, max: 1 },
   [ApiKey.AlterShareGroupOffsets]: { min: 0, max: 0 },
   [ApiKey.DeleteShareGroupOffsets]: { min: 0, max: 0 },
+  // v1: the member id is generated here (KIP-1082).
+  [ApiKey.ConsumerGroupHeartbeat]: { min: 1, max: 1 },
+  [ApiKey.ConsumerGroupDescribe]: { min: 0, max: 1 },
 });
 
 export interface BrokerApiVersion {

@@ -10,7 +10,9 @@
 //   Needs DESCRIBE on the GROUP (else GROUP_AUTHORIZATION_FAILED) and DESCRIBE on each TOPIC:
 //   asked-for partitions of other topics answer TOPIC_AUTHORIZATION_FAILED, and a request for
 //   all partitions leaves those topics out, as Kafka does.
-// Not implemented: KIP-848 member id/epoch checks (v9+ fields ignored).
+//   v9+ member id and epoch: a consumer group (KIP-848) checks them (UNKNOWN_MEMBER_ID,
+//   STALE_MEMBER_EPOCH); none (null, -1) is an admin fetch.
+// Not implemented: nothing.
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
@@ -21,12 +23,21 @@ type AskedTopic = { name: string; partitionIndexes: number[] };
 const unanswered = (partitionIndex: number, errorCode: number) =>
   ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode });
 
-async function fetchGroup(ctx: RequestContext, groupId: string, topics: AskedTopic[] | null, requireStable: boolean) {
+/** v9+: the fetching member of a KIP-848 consumer group (null and -1 for admin tools). */
+interface Member {
+  memberId: string | null;
+  memberEpoch: number;
+}
+const NO_MEMBER: Member = { memberId: null, memberEpoch: -1 };
+
+async function fetchGroup(ctx: RequestContext, groupId: string, topics: AskedTopic[] | null, requireStable: boolean, member: Member = NO_MEMBER) {
   const groupAllowed = authorized(ctx, Operation.DESCRIBE, Resource.GROUP, groupId);
   const mayDescribe = (topic: string) => authorized(ctx, Operation.DESCRIBE, Resource.TOPIC, topic);
   const asked = topics === null || !groupAllowed ? topics : topics.filter((t) => mayDescribe(t.name));
   const res = groupAllowed
-    ? await ctx.groups.offsetFetch({ groupId, allTopics: asked === null, topics: asked ?? [], requireStable })
+    ? await ctx.groups.offsetFetch({
+      groupId, allTopics: asked === null, topics: asked ?? [], requireStable, memberId: member.memberId ?? undefined, memberEpoch: member.memberEpoch,
+    })
     : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
   if (res.errorCode !== ErrorCode.NONE) {
     // Echo the requested partitions so clients that read per-partition errors (v1) see it too.
@@ -55,15 +66,17 @@ async function fetchGroup(ctx: RequestContext, groupId: string, topics: AskedTop
  * UNKNOWN_TOPIC_ID, and every answered topic carries its id (an all-topics answer leaves out
  * committed topics that no longer exist, which have none).
  */
-async function fetchGroupById(ctx: RequestContext, groupId: string, topics: { topicId: string; partitionIndexes: number[] }[] | null, requireStable: boolean) {
+async function fetchGroupById(
+  ctx: RequestContext, groupId: string, topics: { topicId: string; partitionIndexes: number[] }[] | null, requireStable: boolean, member: Member,
+) {
   const idOf = (name: string) => ctx.cluster.topic(name)?.topicId;
   if (topics === null) {
-    const res = await fetchGroup(ctx, groupId, null, requireStable);
+    const res = await fetchGroup(ctx, groupId, null, requireStable, member);
     return { errorCode: res.errorCode, topics: res.topics.filter((t) => idOf(t.name)).map((t) => ({ ...t, topicId: idOf(t.name)! })) };
   }
   const resolved = topics.map((t) => ({ ...t, name: ctx.cluster.topicById(t.topicId)?.name }));
   const known = resolved.filter((t) => t.name !== undefined).map((t) => ({ name: t.name!, partitionIndexes: t.partitionIndexes }));
-  const res = await fetchGroup(ctx, groupId, known, requireStable);
+  const res = await fetchGroup(ctx, groupId, known, requireStable, member);
   let next = 0;
   return {
     errorCode: res.errorCode,
@@ -85,9 +98,10 @@ export const offsetFetchHandler: KafkaHandler = {
   async handle(ctx, req: any, version) {
     if (version >= 8) {
       const groups = await Promise.all((req.groups as any[]).map(async (g) => {
+        const member: Member = version >= 9 ? { memberId: g.memberId ?? null, memberEpoch: g.memberEpoch ?? -1 } : NO_MEMBER;
         const res = version >= 10
-          ? await fetchGroupById(ctx, g.groupId, g.topics, req.requireStable === true)
-          : await fetchGroup(ctx, g.groupId, g.topics, req.requireStable === true);
+          ? await fetchGroupById(ctx, g.groupId, g.topics, req.requireStable === true, member)
+          : await fetchGroup(ctx, g.groupId, g.topics, req.requireStable === true, member);
         return { groupId: g.groupId, topics: res.topics, errorCode: res.errorCode };
       }));
       return { throttleTimeMs: 0, groups };

@@ -1,7 +1,8 @@
 // DescribeGroups (15)
 // Behavior: each group is described by its own coordinator: state, protocol, members with their
 //   metadata and assignment (those only while Stable, as Kafka). An unknown group is "Dead" with
-//   no error before v6.
+//   no error before v6. A KIP-848 consumer group is not a classic group: it is described as an
+//   unknown one, as Kafka does (ConsumerGroupDescribe describes it).
 // Version notes: v3+ authorized operations (reported unset); v4+ group.instance.id; v6+ (KIP-1043)
 //   an error message per group, and an unknown group answers GROUP_ID_NOT_FOUND.
 //   Needs DESCRIBE on each GROUP, else that group answers GROUP_AUTHORIZATION_FAILED.

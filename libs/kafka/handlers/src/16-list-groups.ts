@@ -3,8 +3,8 @@
 //   lists every group of the cluster; a coordinator still loading sets
 //   COORDINATOR_LOAD_IN_PROGRESS, one that cannot be reached COORDINATOR_NOT_AVAILABLE.
 // Version notes: v4+ states filter and group states in the answer; v5+ types filter and group
-//   types (KIP-848; every DMS group is "classic" until consumer groups exist), matched without
-//   regard to case, as Kafka.
+//   types (KIP-848: "classic" or "consumer"; a consumer group's states are Empty, Assigning,
+//   Reconciling, Stable), matched without regard to case, as Kafka.
 //   DESCRIBE on the CLUSTER lists every group; otherwise only the groups the principal may
 //   DESCRIBE are listed (no error), as Kafka does.
 import { authorized, clusterAuthorized, Operation, Resource } from './authorize';

@@ -43,6 +43,7 @@ describe('API versions against Kafka 4.3', () => {
     const rows = compatibilityRows();
     expect(rows.map((r) => r.apiKey)).toEqual(apiSchemas.map((s) => s.apiKey));
     expect(rows.find((r) => r.apiKey === 22)).toMatchObject({ kafka: '0-5', dms: '0-5' });
-    expect(rows.find((r) => r.apiKey === 68)).toMatchObject({ kafka: '0-1', dms: 'none' });
+    expect(rows.find((r) => r.apiKey === 68)).toMatchObject({ kafka: '0-1', dms: '0-1' });
+    expect(rows.find((r) => r.apiKey === 80)?.dms).toBe('none');
   });
 });

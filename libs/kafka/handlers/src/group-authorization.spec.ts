@@ -16,6 +16,8 @@ import { listGroupsHandler } from './16-list-groups';
 import { deleteGroupsHandler } from './42-delete-groups';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit';
 import { offsetDeleteHandler } from './47-offset-delete';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe';
 import type { GroupPort, RequestContext, SecurityPort, TopicView } from './ports';
 
 type Grant = [operation: number, resourceType: number, name: string];
@@ -52,6 +54,17 @@ function context(grants: Grant[], topics: string[] = ['t', 'u']) {
     describeGroups: record('describeGroups', (ids: string[]) => ids.map((groupId) => ({ errorCode: 0, groupId, groupState: 'Stable', protocolType: 'consumer', protocolData: 'range', members: [] }))),
     listGroups: record('listGroups', () => ({ errorCode: 0, groups: ['g', 'h'].map((groupId) => ({ groupId, protocolType: 'consumer', groupState: 'Stable' })) })),
     deleteGroups: record('deleteGroups', (ids: string[]) => ids.map((groupId) => ({ groupId, errorCode: 0 }))),
+    consumerGroupHeartbeat: record('consumerGroupHeartbeat', (i) => ({
+      errorCode: 0, errorMessage: null, memberId: i.memberId, memberEpoch: 1, heartbeatIntervalMs: 5000, assignment: null,
+    })),
+    consumerGroupDescribe: record('consumerGroupDescribe', (ids: string[]) => ids.map((groupId) => ({
+      errorCode: 0, errorMessage: null, groupId, groupState: 'Stable', groupEpoch: 1, assignmentEpoch: 1, assignorName: 'uniform', authorizedOperations: 0,
+      members: [{
+        memberId: 'm', instanceId: null, rackId: null, memberEpoch: 1, clientId: 'c', clientHost: 'h', subscribedTopicNames: [groupId === 'g' ? 't' : 'u'],
+        subscribedTopicRegex: null, assignment: { topicPartitions: [{ topicId: 'x', topicName: groupId === 'g' ? 't' : 'u', partitions: [0] }] },
+        targetAssignment: { topicPartitions: [] }, memberType: 1,
+      }],
+    }))),
   };
   const security = {
     authorizerEnabled: () => true,
@@ -248,5 +261,47 @@ describe('group administration', () => {
     const res = await offsetDeleteHandler.handle(ctx, req, 0);
     expect(res.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([['t', 0], ['u', ErrorCode.TOPIC_AUTHORIZATION_FAILED]]);
     expect(calls[0].input.topics).toEqual([{ name: 't', partitionIndexes: [0] }]);
+  });
+});
+
+describe('ConsumerGroupHeartbeat', () => {
+  const join = (over: object = {}) => ({
+    groupId: 'g', memberId: 'm1', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000,
+    subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], ...over,
+  });
+
+  it('needs READ on the group and DESCRIBE on each subscribed topic, naming the denied ones', async () => {
+    const noGroup = context([[DESCRIBE, TOPIC, 't']]);
+    expect((await consumerGroupHeartbeatHandler.handle(noGroup.ctx, join(), 1))!.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const noTopic = context([[READ, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
+    const res = (await consumerGroupHeartbeatHandler.handle(noTopic.ctx, join({ subscribedTopicNames: ['t', 'u'] }), 1))!;
+    expect(res).toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Unauthorized topics: u' });
+    expect(noGroup.calls.length + noTopic.calls.length).toBe(0);
+    const ok = context([[READ, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
+    expect((await consumerGroupHeartbeatHandler.handle(ok.ctx, join(), 1))!).toMatchObject({ errorCode: 0, memberId: 'm1', memberEpoch: 1 });
+    expect(ok.calls[0].input).toMatchObject({ groupId: 'g', memberId: 'm1', clientId: 'spec', clientHost: '127.0.0.1' });
+  });
+
+  it('v1 needs a client-generated member id; v0 lets the coordinator pick it at join', async () => {
+    const { ctx, calls } = context([[READ, GROUP, 'g'], [DESCRIBE, TOPIC, 't']]);
+    expect((await consumerGroupHeartbeatHandler.handle(ctx, join({ memberId: '' }), 1))!).toMatchObject({
+      errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'MemberId can\'t be empty.',
+    });
+    expect(calls).toHaveLength(0);
+    expect((await consumerGroupHeartbeatHandler.handle(ctx, join({ memberId: '' }), 0))!.errorCode).toBe(0);
+    expect((await consumerGroupHeartbeatHandler.handle(ctx, join({ memberId: '', memberEpoch: 3 }), 0))!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect((await consumerGroupHeartbeatHandler.handle(ctx, join({ instanceId: '' }), 1))!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+  });
+});
+
+describe('ConsumerGroupDescribe', () => {
+  it('needs DESCRIBE on each group, and on the topics its members use', async () => {
+    const { ctx } = context([[DESCRIBE, GROUP, 'g'], [DESCRIBE, GROUP, 'h'], [DESCRIBE, TOPIC, 't']]);
+    const res = (await consumerGroupDescribeHandler.handle(ctx, { groupIds: ['g', 'h', 'x'], includeAuthorizedOperations: false }, 1))!;
+    expect(res.groups.map((g) => g.errorCode)).toEqual([0, ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED]);
+    expect(res.groups[0].members[0].memberType).toBe(1);
+    expect(res.groups[1].members).toEqual([]);
+    const v0 = (await consumerGroupDescribeHandler.handle(ctx, { groupIds: ['g'], includeAuthorizedOperations: false }, 0))!;
+    expect(v0.groups[0].members[0].memberType).toBeUndefined();
   });
 });

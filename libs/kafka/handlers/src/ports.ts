@@ -1,7 +1,10 @@
 import type { BrokerConfigLayers } from '@dms/configs';
 import type { AclBinding } from '@dms/security';
 import type { SharePort } from './share-port';
+import type { ConsumerGroupDescribeResponseDescribedGroup } from '@dms/kafka-schema';
 import type {
+  ConsumerGroupHeartbeatInput,
+  ConsumerGroupHeartbeatResult,
   DeleteGroupResult,
   DescribedGroup,
   HeartbeatInput,
@@ -357,6 +360,10 @@ export interface GroupPort {
   /** Every coordinator's groups (fan-out to all brokers). */
   listGroups(statesFilter: string[]): Promise<ListGroupsResult>;
   deleteGroups(groupIds: string[]): Promise<DeleteGroupResult[]>;
+  /** ConsumerGroupHeartbeat (68) of a KIP-848 consumer group. */
+  consumerGroupHeartbeat(input: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult>;
+  /** ConsumerGroupDescribe (69), each group at its coordinator. */
+  consumerGroupDescribe(groupIds: string[]): Promise<ConsumerGroupDescribeResponseDescribedGroup[]>;
 }
 
 export interface InitProducerIdInput {

@@ -53,6 +53,8 @@ import { shareAcknowledgeHandler } from './79-share-acknowledge';
 import { describeShareGroupOffsetsHandler } from './90-describe-share-group-offsets';
 import { alterShareGroupOffsetsHandler } from './91-alter-share-group-offsets';
 import { deleteShareGroupOffsetsHandler } from './92-delete-share-group-offsets';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe';
 import { apiSchema } from '@dms/kafka-schema';
 import type { KafkaHandler } from './handler';
 
@@ -113,6 +115,8 @@ export const handlers: readonly KafkaHandler[] = [
   getTelemetrySubscriptionsHandler,
   pushTelemetryHandler,
   listConfigResourcesHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];
 
 const byKey = new Map<number, KafkaHandler>(handlers.map((h) => [h.apiKey, h]));

@@ -380,6 +380,19 @@ export class ConsumerGroupManager {
   }
 
   /**
+   * OffsetFetch v9+ from a consumer group (Kafka's ConsumerGroup.validateOffsetFetch): without a
+   * member id and epoch (admin tools, older clients) always; else the member must exist
+   * (UNKNOWN_MEMBER_ID) and give its current epoch (STALE_MEMBER_EPOCH).
+   */
+  validateOffsetFetch(group: ConsumerGroup, memberId: string | null, memberEpoch: number): number {
+    if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
+    const member = memberId === null ? undefined : group.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /**
    * DeleteGroups of a consumer group: only without members; tombstones for its records and its
    * committed offsets, which remove it when replayed.
    */
@@ -390,18 +403,39 @@ export class ConsumerGroupManager {
         if (!group) return { records: [], response: ErrorCode.GROUP_ID_NOT_FOUND };
         if (group.members.size > 0) return { records: [], response: ErrorCode.NON_EMPTY_GROUP };
         const offsets = this.shard.group(groupId);
-        const records = [
-          ...(offsets ? groupTombstones(offsets) : []),
-          ...[...group.regexes.keys()].map((regex) => regexTombstone(groupId, regex)),
-          ...[...group.target.keys()].map((memberId) => targetMemberTombstone(groupId, memberId)),
-          targetEpochTombstone(groupId),
-          groupTombstone(groupId),
-        ];
+        const records = [...(offsets ? groupTombstones(offsets) : []), ...this.consumerGroupTombstones(group)];
         return { records, response: ErrorCode.NONE };
       });
     } catch (err) {
       return writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'consumer group delete failed'));
     }
+  }
+
+  /**
+   * A classic JoinGroup into an empty consumer group turns it into a classic group (Kafka does
+   * so under every group.consumer.migration.policy): the consumer group's records are
+   * tombstoned, its committed offsets stay. NONE once replayed, or the write's error.
+   */
+  async convertEmptyToClassic(groupId: string): Promise<number> {
+    try {
+      return await this.shard.write(() => {
+        const group = this.groups.get(groupId);
+        if (!group) return { records: [], response: ErrorCode.NONE };
+        if (group.members.size > 0) return { records: [], response: ErrorCode.INCONSISTENT_GROUP_PROTOCOL };
+        return { records: this.consumerGroupTombstones(group), response: ErrorCode.NONE };
+      });
+    } catch (err) {
+      return writeErrorCode(err, (e) => this.shard.deps.onError?.(e, 'consumer group conversion failed'));
+    }
+  }
+
+  private consumerGroupTombstones(group: ConsumerGroup): CoordinatorRecord[] {
+    return [
+      ...[...group.regexes.keys()].map((regex) => regexTombstone(group.groupId, regex)),
+      ...[...group.target.keys()].map((memberId) => targetMemberTombstone(group.groupId, memberId)),
+      targetEpochTombstone(group.groupId),
+      groupTombstone(group.groupId),
+    ];
   }
 
   /** ConsumerGroupDescribe (69) of one group of this shard. */

@@ -163,6 +163,19 @@ describe('KIP-848 consumer groups (fake time)', () => {
     expect(await commit('', -1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(await commit('A', 1)).toBe(ErrorCode.NONE);
     expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(10n);
+    // OffsetFetch v9+: a member fetches with its current epoch; an admin (no id, -1) always may.
+    const fetchCode = (memberId: string | undefined, memberEpoch: number) => c.offsetFetch({ groupId: 'g', allTopics: true, topics: [], memberId, memberEpoch }).errorCode;
+    expect(fetchCode('A', 1)).toBe(ErrorCode.NONE);
+    expect(fetchCode('A', 0)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(fetchCode('X', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(fetchCode(undefined, -1)).toBe(ErrorCode.NONE);
+    // Listed once, as a consumer group (its offsets' entry is no classic group); DescribeGroups finds no classic group.
+    expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
+    expect(c.listGroups(['empty']).groups).toEqual([]);
+    expect(c.describeGroups(['g'])[0]).toMatchObject({ errorCode: 0, groupState: 'Dead', protocolType: '', members: [] });
+    // OffsetDelete keeps the offsets of topics the members subscribe to.
+    const del = await c.offsetDelete({ groupId: 'g', topics: [{ name: 'orders', partitionIndexes: [0] }] });
+    expect(del.topics[0].partitions[0].errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
     await c.consumerGroupHeartbeat(hb('A', -1, null));
     expect(await commit('', -1)).toBe(ErrorCode.NONE);
     c.close();
@@ -226,5 +239,51 @@ describe('KIP-848 consumer groups (fake time)', () => {
     await c.expireOffsets();
     expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(3n);
     c.close();
+  });
+});
+
+describe('conversion between classic and consumer groups (empty groups only)', () => {
+  const classicJoin = (groupId: string) => ({
+    groupId, memberId: '', clientId: 'client', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000,
+    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('sub') }], requireKnownMemberId: false,
+  });
+
+  it('an empty consumer group becomes classic on a classic JoinGroup, keeping its offsets; back again once the classic group is empty', async () => {
+    const log = new MemoryLog();
+    const timer = new FakeTimer();
+    const c = await coordinator(log, timer);
+    await c.consumerGroupHeartbeat(hb('A', 0, []));
+    expect(await c.offsetCommit({
+      groupId: 'g', generationId: 1, memberId: 'A', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: 0 }] }],
+    }).then((r) => r.topics[0].partitions[0].errorCode)).toBe(ErrorCode.NONE);
+
+    // With a consumer-protocol member, a classic member is refused (online conversion is not done).
+    expect((await c.joinGroup(classicJoin('g'))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    await c.consumerGroupHeartbeat(hb('A', -1, null));
+
+    // Empty: the classic member converts it.
+    // The conversion is written first; then the join waits for the initial rebalance delay.
+    let settled = false;
+    const joining = c.joinGroup(classicJoin('g')).finally(() => { settled = true; });
+    for (let i = 0; i < 20 && !settled; i++) await timer.advance(1_000);
+    const joined = await joining;
+    expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1 });
+    expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'CompletingRebalance' }]);
+    expect(c.consumerGroupDescribe(['g'])[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(7n);
+    // A classic group with members is not a consumer group.
+    expect((await c.consumerGroupHeartbeat(hb('B', 0, []))).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+
+    // The classic member leaves: a consumer-protocol member upgrades the empty group.
+    c.leaveGroup({ groupId: 'g', members: [{ memberId: joined.memberId }] });
+    expect(await c.consumerGroupHeartbeat(hb('B', 0, []))).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: expect.any(Number) });
+    expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
+    expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(7n);
+    c.close();
+
+    // Replayed the same way by the next coordinator.
+    const d = await coordinator(log);
+    expect(d.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
+    d.close();
   });
 });

@@ -175,6 +175,9 @@ export interface OffsetFetchRequest {
   topics: TopicPartitions[];
   /** OffsetFetch v7+: partitions with pending transactional offsets answer UNSTABLE_OFFSET_COMMIT. */
   requireStable: boolean;
+  /** OffsetFetch v9+ (KIP-848): the fetching member of a consumer group; absent and -1 from admin tools. */
+  memberId?: string | undefined;
+  memberEpoch?: number | undefined;
 }
 
 export interface FetchedOffset {
@@ -259,6 +262,87 @@ export interface DeleteGroupResult {
 
 export interface DeleteGroupsResponse {
   results: DeleteGroupResult[];
+}
+
+/** Partitions of one topic by its id (the UUID in its text form). */
+export interface TopicIdPartitions {
+  topicId: string;
+  partitions: number[];
+}
+
+/** Kafka's nullable list of topic names: absent = null (unchanged since the last heartbeat). */
+export interface TopicNameList {
+  names: string[];
+}
+
+export interface OwnedPartitions {
+  topicPartitions: TopicIdPartitions[];
+}
+
+export interface ConsumerGroupHeartbeatRequest {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId?: string | undefined;
+  rackId?: string | undefined;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames?: TopicNameList | undefined;
+  subscribedTopicRegex?: string | undefined;
+  serverAssignor?:
+    | string
+    | undefined;
+  /** Absent = null (unchanged since the last heartbeat). */
+  topicPartitions?: OwnedPartitions | undefined;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface ConsumerGroupHeartbeatResponse {
+  errorCode: number;
+  errorMessage?: string | undefined;
+  memberId?: string | undefined;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  /** Absent = null (no new assignment). */
+  assignment?: OwnedPartitions | undefined;
+}
+
+export interface ConsumerGroupDescribeRequest {
+  groupIds: string[];
+}
+
+export interface DescribedTopicPartitions {
+  topicId: string;
+  topicName: string;
+  partitions: number[];
+}
+
+export interface DescribedConsumerMember {
+  memberId: string;
+  instanceId?: string | undefined;
+  rackId?: string | undefined;
+  memberEpoch: number;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  subscribedTopicRegex?: string | undefined;
+  assignment: DescribedTopicPartitions[];
+  targetAssignment: DescribedTopicPartitions[];
+}
+
+export interface DescribedConsumerGroup {
+  errorCode: number;
+  errorMessage?: string | undefined;
+  groupId: string;
+  groupState: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignorName: string;
+  members: DescribedConsumerMember[];
+}
+
+export interface ConsumerGroupDescribeResponse {
+  groups: DescribedConsumerGroup[];
 }
 
 function createBaseGroupProtocol(): GroupProtocol {
@@ -1947,7 +2031,14 @@ export const TopicPartitions: MessageFns<TopicPartitions> = {
 };
 
 function createBaseOffsetFetchRequest(): OffsetFetchRequest {
-  return { groupId: "", allTopics: false, topics: [], requireStable: false };
+  return {
+    groupId: "",
+    allTopics: false,
+    topics: [],
+    requireStable: false,
+    memberId: undefined,
+    memberEpoch: undefined,
+  };
 }
 
 export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
@@ -1963,6 +2054,12 @@ export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
     }
     if (message.requireStable !== false) {
       writer.uint32(32).bool(message.requireStable);
+    }
+    if (message.memberId !== undefined) {
+      writer.uint32(42).string(message.memberId);
+    }
+    if (message.memberEpoch !== undefined) {
+      writer.uint32(48).int32(message.memberEpoch);
     }
     return writer;
   },
@@ -2010,6 +2107,22 @@ export const OffsetFetchRequest: MessageFns<OffsetFetchRequest> = {
             }
 
             message.requireStable = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.memberEpoch = reader.int32();
             continue;
           }
         }
@@ -2978,6 +3091,919 @@ export const DeleteGroupsResponse: MessageFns<DeleteGroupsResponse> = {
   },
 };
 
+function createBaseTopicIdPartitions(): TopicIdPartitions {
+  return { topicId: "", partitions: [] };
+}
+
+export const TopicIdPartitions: MessageFns<TopicIdPartitions> = {
+  encode(message: TopicIdPartitions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topicId !== "") {
+      writer.uint32(10).string(message.topicId);
+    }
+    if (message.partitions.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.partitions) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopicIdPartitions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopicIdPartitions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topicId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.partitions.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.partitions.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTopicNameList(): TopicNameList {
+  return { names: [] };
+}
+
+export const TopicNameList: MessageFns<TopicNameList> = {
+  encode(message: TopicNameList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.names) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopicNameList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopicNameList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseOwnedPartitions(): OwnedPartitions {
+  return { topicPartitions: [] };
+}
+
+export const OwnedPartitions: MessageFns<OwnedPartitions> = {
+  encode(message: OwnedPartitions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.topicPartitions) {
+      TopicIdPartitions.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OwnedPartitions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOwnedPartitions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topicPartitions.push(TopicIdPartitions.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConsumerGroupHeartbeatRequest(): ConsumerGroupHeartbeatRequest {
+  return {
+    groupId: "",
+    memberId: "",
+    memberEpoch: 0,
+    instanceId: undefined,
+    rackId: undefined,
+    rebalanceTimeoutMs: 0,
+    subscribedTopicNames: undefined,
+    subscribedTopicRegex: undefined,
+    serverAssignor: undefined,
+    topicPartitions: undefined,
+    clientId: "",
+    clientHost: "",
+  };
+}
+
+export const ConsumerGroupHeartbeatRequest: MessageFns<ConsumerGroupHeartbeatRequest> = {
+  encode(message: ConsumerGroupHeartbeatRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.groupId !== "") {
+      writer.uint32(10).string(message.groupId);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(18).string(message.memberId);
+    }
+    if (message.memberEpoch !== 0) {
+      writer.uint32(24).int32(message.memberEpoch);
+    }
+    if (message.instanceId !== undefined) {
+      writer.uint32(34).string(message.instanceId);
+    }
+    if (message.rackId !== undefined) {
+      writer.uint32(42).string(message.rackId);
+    }
+    if (message.rebalanceTimeoutMs !== 0) {
+      writer.uint32(48).int32(message.rebalanceTimeoutMs);
+    }
+    if (message.subscribedTopicNames !== undefined) {
+      TopicNameList.encode(message.subscribedTopicNames, writer.uint32(58).fork()).join();
+    }
+    if (message.subscribedTopicRegex !== undefined) {
+      writer.uint32(66).string(message.subscribedTopicRegex);
+    }
+    if (message.serverAssignor !== undefined) {
+      writer.uint32(74).string(message.serverAssignor);
+    }
+    if (message.topicPartitions !== undefined) {
+      OwnedPartitions.encode(message.topicPartitions, writer.uint32(82).fork()).join();
+    }
+    if (message.clientId !== "") {
+      writer.uint32(90).string(message.clientId);
+    }
+    if (message.clientHost !== "") {
+      writer.uint32(98).string(message.clientHost);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsumerGroupHeartbeatRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsumerGroupHeartbeatRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.memberEpoch = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.instanceId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.rackId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rebalanceTimeoutMs = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.subscribedTopicNames = TopicNameList.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.subscribedTopicRegex = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.serverAssignor = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.topicPartitions = OwnedPartitions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.clientHost = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatResponse {
+  return {
+    errorCode: 0,
+    errorMessage: undefined,
+    memberId: undefined,
+    memberEpoch: 0,
+    heartbeatIntervalMs: 0,
+    assignment: undefined,
+  };
+}
+
+export const ConsumerGroupHeartbeatResponse: MessageFns<ConsumerGroupHeartbeatResponse> = {
+  encode(message: ConsumerGroupHeartbeatResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== undefined) {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.memberId !== undefined) {
+      writer.uint32(26).string(message.memberId);
+    }
+    if (message.memberEpoch !== 0) {
+      writer.uint32(32).int32(message.memberEpoch);
+    }
+    if (message.heartbeatIntervalMs !== 0) {
+      writer.uint32(40).int32(message.heartbeatIntervalMs);
+    }
+    if (message.assignment !== undefined) {
+      OwnedPartitions.encode(message.assignment, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsumerGroupHeartbeatResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsumerGroupHeartbeatResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.memberEpoch = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.heartbeatIntervalMs = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.assignment = OwnedPartitions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConsumerGroupDescribeRequest(): ConsumerGroupDescribeRequest {
+  return { groupIds: [] };
+}
+
+export const ConsumerGroupDescribeRequest: MessageFns<ConsumerGroupDescribeRequest> = {
+  encode(message: ConsumerGroupDescribeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.groupIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsumerGroupDescribeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsumerGroupDescribeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribedTopicPartitions(): DescribedTopicPartitions {
+  return { topicId: "", topicName: "", partitions: [] };
+}
+
+export const DescribedTopicPartitions: MessageFns<DescribedTopicPartitions> = {
+  encode(message: DescribedTopicPartitions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.topicId !== "") {
+      writer.uint32(10).string(message.topicId);
+    }
+    if (message.topicName !== "") {
+      writer.uint32(18).string(message.topicName);
+    }
+    if (message.partitions.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.partitions) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribedTopicPartitions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribedTopicPartitions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.topicId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.topicName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.partitions.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.partitions.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribedConsumerMember(): DescribedConsumerMember {
+  return {
+    memberId: "",
+    instanceId: undefined,
+    rackId: undefined,
+    memberEpoch: 0,
+    clientId: "",
+    clientHost: "",
+    subscribedTopicNames: [],
+    subscribedTopicRegex: undefined,
+    assignment: [],
+    targetAssignment: [],
+  };
+}
+
+export const DescribedConsumerMember: MessageFns<DescribedConsumerMember> = {
+  encode(message: DescribedConsumerMember, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.memberId !== "") {
+      writer.uint32(10).string(message.memberId);
+    }
+    if (message.instanceId !== undefined) {
+      writer.uint32(18).string(message.instanceId);
+    }
+    if (message.rackId !== undefined) {
+      writer.uint32(26).string(message.rackId);
+    }
+    if (message.memberEpoch !== 0) {
+      writer.uint32(32).int32(message.memberEpoch);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(42).string(message.clientId);
+    }
+    if (message.clientHost !== "") {
+      writer.uint32(50).string(message.clientHost);
+    }
+    for (const v of message.subscribedTopicNames) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.subscribedTopicRegex !== undefined) {
+      writer.uint32(66).string(message.subscribedTopicRegex);
+    }
+    for (const v of message.assignment) {
+      DescribedTopicPartitions.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.targetAssignment) {
+      DescribedTopicPartitions.encode(v!, writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribedConsumerMember {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribedConsumerMember();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instanceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rackId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.memberEpoch = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.clientHost = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.subscribedTopicNames.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.subscribedTopicRegex = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.assignment.push(DescribedTopicPartitions.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.targetAssignment.push(DescribedTopicPartitions.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDescribedConsumerGroup(): DescribedConsumerGroup {
+  return {
+    errorCode: 0,
+    errorMessage: undefined,
+    groupId: "",
+    groupState: "",
+    groupEpoch: 0,
+    assignmentEpoch: 0,
+    assignorName: "",
+    members: [],
+  };
+}
+
+export const DescribedConsumerGroup: MessageFns<DescribedConsumerGroup> = {
+  encode(message: DescribedConsumerGroup, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorCode !== 0) {
+      writer.uint32(8).int32(message.errorCode);
+    }
+    if (message.errorMessage !== undefined) {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.groupId !== "") {
+      writer.uint32(26).string(message.groupId);
+    }
+    if (message.groupState !== "") {
+      writer.uint32(34).string(message.groupState);
+    }
+    if (message.groupEpoch !== 0) {
+      writer.uint32(40).int32(message.groupEpoch);
+    }
+    if (message.assignmentEpoch !== 0) {
+      writer.uint32(48).int32(message.assignmentEpoch);
+    }
+    if (message.assignorName !== "") {
+      writer.uint32(58).string(message.assignorName);
+    }
+    for (const v of message.members) {
+      DescribedConsumerMember.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribedConsumerGroup {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribedConsumerGroup();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.errorCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.groupId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.groupState = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.groupEpoch = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.assignmentEpoch = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.assignorName = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.members.push(DescribedConsumerMember.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseConsumerGroupDescribeResponse(): ConsumerGroupDescribeResponse {
+  return { groups: [] };
+}
+
+export const ConsumerGroupDescribeResponse: MessageFns<ConsumerGroupDescribeResponse> = {
+  encode(message: ConsumerGroupDescribeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.groups) {
+      DescribedConsumerGroup.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsumerGroupDescribeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsumerGroupDescribeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groups.push(DescribedConsumerGroup.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The classic group coordinator hosted by the storage broker that leads a group's partition of
  * __consumer_offsets. Gateways call it after decoding the Kafka request; every answer carries
@@ -3096,6 +4122,30 @@ export const GroupCoordinatorServiceService = {
       ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(DeleteGroupsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteGroupsResponse => DeleteGroupsResponse.decode(value),
   },
+  /** KIP-848 consumer groups. */
+  consumerGroupHeartbeat: {
+    path: "/dms.groups.v1.GroupCoordinatorService/ConsumerGroupHeartbeat" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConsumerGroupHeartbeatRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ConsumerGroupHeartbeatRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConsumerGroupHeartbeatRequest => ConsumerGroupHeartbeatRequest.decode(value),
+    responseSerialize: (value: ConsumerGroupHeartbeatResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ConsumerGroupHeartbeatResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConsumerGroupHeartbeatResponse =>
+      ConsumerGroupHeartbeatResponse.decode(value),
+  },
+  consumerGroupDescribe: {
+    path: "/dms.groups.v1.GroupCoordinatorService/ConsumerGroupDescribe" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConsumerGroupDescribeRequest): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ConsumerGroupDescribeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConsumerGroupDescribeRequest => ConsumerGroupDescribeRequest.decode(value),
+    responseSerialize: (value: ConsumerGroupDescribeResponse): Buffer =>
+      ((u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength))(ConsumerGroupDescribeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConsumerGroupDescribeResponse => ConsumerGroupDescribeResponse.decode(value),
+  },
 } as const;
 
 export interface GroupCoordinatorServiceServer extends UntypedServiceImplementation {
@@ -3114,6 +4164,9 @@ export interface GroupCoordinatorServiceServer extends UntypedServiceImplementat
   describeGroups: handleUnaryCall<DescribeGroupsRequest, DescribeGroupsResponse>;
   listGroups: handleUnaryCall<ListGroupsRequest, ListGroupsResponse>;
   deleteGroups: handleUnaryCall<DeleteGroupsRequest, DeleteGroupsResponse>;
+  /** KIP-848 consumer groups. */
+  consumerGroupHeartbeat: handleUnaryCall<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>;
+  consumerGroupDescribe: handleUnaryCall<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>;
 }
 
 export interface GroupCoordinatorServiceClient extends Client {
@@ -3285,6 +4338,37 @@ export interface GroupCoordinatorServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteGroupsResponse) => void,
+  ): ClientUnaryCall;
+  /** KIP-848 consumer groups. */
+  consumerGroupHeartbeat(
+    request: ConsumerGroupHeartbeatRequest,
+    callback: (error: ServiceError | null, response: ConsumerGroupHeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  consumerGroupHeartbeat(
+    request: ConsumerGroupHeartbeatRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConsumerGroupHeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  consumerGroupHeartbeat(
+    request: ConsumerGroupHeartbeatRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConsumerGroupHeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  consumerGroupDescribe(
+    request: ConsumerGroupDescribeRequest,
+    callback: (error: ServiceError | null, response: ConsumerGroupDescribeResponse) => void,
+  ): ClientUnaryCall;
+  consumerGroupDescribe(
+    request: ConsumerGroupDescribeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConsumerGroupDescribeResponse) => void,
+  ): ClientUnaryCall;
+  consumerGroupDescribe(
+    request: ConsumerGroupDescribeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConsumerGroupDescribeResponse) => void,
   ): ClientUnaryCall;
 }
 
