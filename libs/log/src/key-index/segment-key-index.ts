@@ -78,8 +78,8 @@ export class SegmentKeyIndex {
    * the batch header's bytes; its key hashes follow with `addHash`.
    */
   addBatchFrom(buf: Buffer, at: number, size: number, position: number): void {
-    const t = this.table;
     const e = this.nextBatchEntry();
+    const t = this.table;
     t.writeUInt32BE(position, e);
     t.writeUInt32BE(size, e + 4);
     buf.copy(t, e + 8, at + BATCH.baseOffset, at + BATCH.baseOffset + 8);
