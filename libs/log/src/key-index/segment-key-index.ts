@@ -82,9 +82,10 @@ export class SegmentKeyIndex {
     const t = this.table;
     t.writeUInt32BE(position, e);
     t.writeUInt32BE(size, e + 4);
-    buf.copy(t, e + 8, at + BATCH.baseOffset, at + BATCH.baseOffset + 8);
-    buf.copy(t, e + 16, at + BATCH.lastOffsetDelta, at + BATCH.lastOffsetDelta + 4);
-    buf.copy(t, e + 20, at + BATCH.maxTimestamp, at + BATCH.maxTimestamp + 8);
+    // Byte loops: Buffer#copy of a sub-range allocates a view per call.
+    for (let i = 0; i < 8; i++) t[e + 8 + i] = buf[at + BATCH.baseOffset + i]!;
+    for (let i = 0; i < 4; i++) t[e + 16 + i] = buf[at + BATCH.lastOffsetDelta + i]!;
+    for (let i = 0; i < 8; i++) t[e + 20 + i] = buf[at + BATCH.maxTimestamp + i]!;
   }
 
   /** Files the last batch added under `hash` (a hash repeated within the batch is filed once). */
