@@ -8,6 +8,8 @@
  *   trail-1rec-250  as trail-1rec with 250 appends between steps (larger steps, less often);
  *   build-100rec    a sealed 64 MiB segment indexed from the file (page cache), batches of 100
  *                   records with keys key-<r mod 1,000,000> (the `bench keys` topic);
+ *   build-1rec      a sealed 16 MiB segment of one-record keyed batches (what indexing only at
+ *                   roll would cost per record, beside trail-1rec-key);
  *   build-lz4       the same shape compressed with lz4 (values of random hex text), 16 MiB;
  * then lookups of random keys in the last built index, growing (map) and frozen (binary search).
  * Bytes allocated are the V8 heap's growth over a window with no garbage collection in it (a
@@ -97,7 +99,7 @@ async function trailCase(name: string, keyed: boolean, batches: number, perStep 
 
 let lastIndex: SegmentKeyIndex | undefined;
 
-async function buildCase(name: string, compression: CompressionType, segmentBytes: number): Promise<void> {
+async function buildCase(name: string, compression: CompressionType, segmentBytes: number, perBatch = 100): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'dms-keyidx-bench-'));
   try {
     const log = await PartitionLog.open(dir, { segmentBytes: 1 << 30, tailCacheBytes: 0 });
@@ -105,7 +107,7 @@ async function buildCase(name: string, compression: CompressionType, segmentByte
     const valueAt = (r: number) => (compression === CompressionType.None ? text.subarray(0, 1024) : text.subarray((r * 37) % 100_000, ((r * 37) % 100_000) + 1024));
     let r = 0;
     while (log.size() < segmentBytes) {
-      const records = Array.from({ length: 100 }, () => ({ key: `key-${r % 1_000_000}`, value: valueAt(r), timestamp: 1_700_000_000_000n + BigInt(r++) }));
+      const records = Array.from({ length: perBatch }, () => ({ key: `key-${r % 1_000_000}`, value: valueAt(r), timestamp: 1_700_000_000_000n + BigInt(r++) }));
       await log.append(await buildRecordBatch({ records, compression }), { leaderEpoch: 0 });
     }
     const seg = log.segmentList()[0]!;
@@ -160,6 +162,7 @@ async function main(): Promise<void> {
     ['trail-1rec-key', () => trailCase('trail-1rec-key', true, 20_000)],
     ['trail-1rec-250', () => trailCase('trail-1rec-250', false, 20_000, 250)],
     ['build-100rec', () => buildCase('build-100rec', CompressionType.None, 64 << 20)],
+    ['build-1rec', () => buildCase('build-1rec', CompressionType.None, 16 << 20, 1)],
     ['build-lz4', () => buildCase('build-lz4', CompressionType.Lz4, 16 << 20)],
   ];
   await profiled(async () => {
