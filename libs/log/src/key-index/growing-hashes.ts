@@ -3,20 +3,21 @@
  * an open-addressing table of distinct hashes (linear probing, at most half full), and for each
  * hash a chain of postings (batch ordinals, ascending, each filed once). Adding allocates nothing
  * but the occasional doubling of an array, so a busy active segment's index costs the garbage
- * collector nothing per record, and it takes 20-28 bytes per distinct hash plus 8 per posting
- * (a Map of arrays took ~80 and more).
+ * collector nothing per record. It takes 20-40 bytes per distinct hash plus 8-16 per posting,
+ * the doubling's slack included (a Map of arrays took ~80 and more).
  */
 export class GrowingHashes {
   /** Slot -> distinct-hash id + 1 (0: empty). */
-  private slots = new Int32Array(1024);
+  // Small to start with (a broker holds one per active segment); each array doubles as needed.
+  private slots = new Int32Array(64);
   /** Per distinct-hash id: the hash, its first and its last posting. */
-  private hashOf = new Uint32Array(256);
-  private first = new Int32Array(256);
-  private last = new Int32Array(256);
+  private hashOf = new Uint32Array(32);
+  private first = new Int32Array(32);
+  private last = new Int32Array(32);
   private distinct = 0;
   /** Per posting: the batch ordinal and the next posting of the same hash (-1: none). */
-  private ordinalOf = new Uint32Array(1024);
-  private next = new Int32Array(1024);
+  private ordinalOf = new Uint32Array(64);
+  private next = new Int32Array(64);
   /** Postings (hash, batch) filed. */
   postings = 0;
 
