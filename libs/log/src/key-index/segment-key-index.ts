@@ -1,4 +1,6 @@
 import { crc32c } from '@node-rs/crc32';
+import { BATCH } from '@dms/kafka-codec';
+import { GrowingHashes } from './growing-hashes';
 
 /** A batch named by a key index: where it is and what it spans. */
 export interface IndexedBatch {
@@ -35,16 +37,17 @@ const HASH_ENTRY = 8;
 
 /**
  * The key index of one segment: every data batch of the covered bytes, and for each key hash the
- * batches holding a record with such a key. Grows while its segment is active (a map), is frozen
- * into sorted arrays when encoded, and answers lookups in both forms.
+ * batches holding a record with such a key. Grows while its segment is active (a hash table in
+ * typed arrays: no object per key or per batch, so trailing a busy segment gives the garbage
+ * collector nothing to trace), is frozen into sorted arrays when encoded, and answers lookups in
+ * both forms.
  */
 export class SegmentKeyIndex {
   coverage: Coverage = { size: 0, lastPosition: -1, lastCrc: 0 };
   private table: Buffer;
   private batchCount = 0;
-  private growing: Map<number, number[]> | undefined = new Map();
+  private growing: GrowingHashes | undefined = new GrowingHashes();
   private frozen: Buffer | undefined;
-  private entryCount = 0;
 
   constructor(readonly baseOffset: bigint, initialBatches = 64) {
     this.table = Buffer.alloc(initialBatches * BATCH_ENTRY);
@@ -55,46 +58,58 @@ export class SegmentKeyIndex {
   }
 
   get entries(): number {
-    return this.entryCount;
+    return this.growing ? this.growing.postings : this.frozen!.length / HASH_ENTRY;
   }
 
   /** Rough memory held, for the cache budget. */
   get bytes(): number {
-    return this.table.length + (this.frozen?.length ?? this.entryCount * 48);
+    return this.table.length + (this.frozen?.length ?? this.growing!.bytes);
   }
 
   /** Adds a data batch and the (distinct) hashes of its record keys. */
   add(batch: IndexedBatch, hashes: Iterable<number>): void {
-    this.thaw();
-    if ((this.batchCount + 1) * BATCH_ENTRY > this.table.length) {
-      const bigger = Buffer.alloc(this.table.length * 2 + BATCH_ENTRY);
-      this.table.copy(bigger);
-      this.table = bigger;
-    }
-    const ordinal = this.batchCount++;
-    writeBatch(this.table, ordinal * BATCH_ENTRY, batch);
-    const map = this.growing!;
-    for (const h of hashes) {
-      const list = map.get(h);
-      if (list) list.push(ordinal);
-      else map.set(h, [ordinal]);
-      this.entryCount++;
-    }
+    const at = this.nextBatchEntry();
+    writeBatch(this.table, at, batch);
+    for (const h of hashes) this.addHash(h);
+  }
+
+  /**
+   * Adds the data batch at `buf[at..at+size)` (file position `position`), its entry copied from
+   * the batch header's bytes; its key hashes follow with `addHash`.
+   */
+  addBatchFrom(buf: Buffer, at: number, size: number, position: number): void {
+    const e = this.nextBatchEntry();
+    const t = this.table;
+    t.writeUInt32BE(position, e);
+    t.writeUInt32BE(size, e + 4);
+    // Byte loops: Buffer#copy of a sub-range allocates a view per call.
+    for (let i = 0; i < 8; i++) t[e + 8 + i] = buf[at + BATCH.baseOffset + i]!;
+    for (let i = 0; i < 4; i++) t[e + 16 + i] = buf[at + BATCH.lastOffsetDelta + i]!;
+    for (let i = 0; i < 8; i++) t[e + 20 + i] = buf[at + BATCH.maxTimestamp + i]!;
+  }
+
+  /** Files the last batch added under `hash` (a hash repeated within the batch is filed once). */
+  addHash(hash: number): void {
+    this.growing!.add(hash >>> 0, this.batchCount - 1);
   }
 
   /** The batches (in file order) whose records include a key with this hash. */
   lookup(hash: number): IndexedBatch[] {
-    if (this.growing) return (this.growing.get(hash) ?? []).map((o) => this.batchAt(o));
+    const out: IndexedBatch[] = [];
+    if (this.growing) {
+      this.growing.forEach(hash >>> 0, (o) => out.push(this.batchAt(o)));
+      return out;
+    }
     const f = this.frozen!;
+    const n = f.length / HASH_ENTRY;
     let lo = 0;
-    let hi = this.entryCount;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (f.readUInt32BE(mid * HASH_ENTRY) < hash) lo = mid + 1;
       else hi = mid;
     }
-    const out: IndexedBatch[] = [];
-    for (let i = lo; i < this.entryCount && f.readUInt32BE(i * HASH_ENTRY) === hash; i++) out.push(this.batchAt(f.readUInt32BE(i * HASH_ENTRY + 4)));
+    for (let i = lo; i < n && f.readUInt32BE(i * HASH_ENTRY) === hash; i++) out.push(this.batchAt(f.readUInt32BE(i * HASH_ENTRY + 4)));
     return out;
   }
 
@@ -102,36 +117,31 @@ export class SegmentKeyIndex {
     return readBatch(this.table, ordinal * BATCH_ENTRY);
   }
 
-  /** Sorted entries: the map is dropped (lookups binary-search from now on). */
+  /** Sorted entries: the hash table is dropped (lookups binary-search from now on). */
   freeze(): void {
     if (!this.growing) return;
-    const f = Buffer.alloc(this.entryCount * HASH_ENTRY);
-    const hashes = [...this.growing.keys()].sort((a, b) => a - b);
-    let at = 0;
-    for (const h of hashes) {
-      for (const o of this.growing.get(h)!) {
-        f.writeUInt32BE(h, at);
-        f.writeUInt32BE(o, at + 4);
-        at += HASH_ENTRY;
-      }
-    }
-    this.frozen = f;
+    this.frozen = this.growing.sorted();
     this.growing = undefined;
   }
 
   private thaw(): void {
     if (this.growing) return;
-    const map = new Map<number, number[]>();
+    const g = new GrowingHashes();
     const f = this.frozen!;
-    for (let i = 0; i < this.entryCount; i++) {
-      const h = f.readUInt32BE(i * HASH_ENTRY);
-      const o = f.readUInt32BE(i * HASH_ENTRY + 4);
-      const list = map.get(h);
-      if (list) list.push(o);
-      else map.set(h, [o]);
-    }
-    this.growing = map;
+    for (let i = 0; i < f.length; i += HASH_ENTRY) g.add(f.readUInt32BE(i), f.readUInt32BE(i + 4));
+    this.growing = g;
     this.frozen = undefined;
+  }
+
+  /** Room for one more batch entry; returns its byte offset in the table. */
+  private nextBatchEntry(): number {
+    this.thaw();
+    if ((this.batchCount + 1) * BATCH_ENTRY > this.table.length) {
+      const bigger = Buffer.alloc(this.table.length * 2 + BATCH_ENTRY);
+      this.table.copy(bigger);
+      this.table = bigger;
+    }
+    return this.batchCount++ * BATCH_ENTRY;
   }
 
   encode(): Buffer {
@@ -145,7 +155,7 @@ export class SegmentKeyIndex {
     header.writeInt32BE(this.coverage.lastPosition, 24);
     header.writeUInt32BE(this.coverage.lastCrc >>> 0, 28);
     header.writeUInt32BE(this.batchCount, 32);
-    header.writeUInt32BE(this.entryCount, 36);
+    header.writeUInt32BE(this.entries, 36);
     header.writeUInt32BE(crc32c(body) >>> 0, 40);
     header.writeUInt32BE(crc32c(header.subarray(0, 44)) >>> 0, 44);
     return Buffer.concat([header, body]);
@@ -169,7 +179,6 @@ export class SegmentKeyIndex {
     idx.table = Buffer.from(body.subarray(0, batches * BATCH_ENTRY));
     idx.batchCount = batches;
     idx.frozen = Buffer.from(body.subarray(batches * BATCH_ENTRY));
-    idx.entryCount = entries;
     idx.growing = undefined;
     return idx;
   }
