@@ -8,7 +8,7 @@ const MB = 1024 ** 2;
 
 const settings = (o: Partial<PlannerSettings> = {}): PlannerSettings => ({
   enable: true,
-  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10 },
+  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10, networkInPercent: 10 },
   maxConcurrentMoves: 10,
   availabilityTimeoutMs: 60_000,
   ...o,
