@@ -96,7 +96,8 @@ it('cancels throttled balance moves onto a broker decommissioned while they run,
   const [created] = await client.createTopics([{ name: 'slow', numPartitions: 6, replicationFactor: 1 }]);
   expect(created.errorCode).toBe(0);
   await waitFor('slow settled', async () => settled(await states('slow'), 6), 60_000, 200);
-  // 1 MiB in every partition, copied at 20 kB/s: a move would take about a minute.
+  // 1 MiB in every partition, copied under a 20 kB/s throttle: a move takes many seconds (without the
+  // cancel, one completes onto broker 4 within this spec's wait and is then drained off again).
   const chunk = Buffer.alloc(128 * 1024, 7);
   for (let p = 0; p < 6; p++) {
     for (let i = 0; i < 8; i++) await client.produce('slow', p, await buildRecordBatch({ records: [{ value: chunk }] }), -1, 10_000);
@@ -110,9 +111,9 @@ it('cancels throttled balance moves onto a broker decommissioned while they run,
   const before = (await balanceStatus())!;
   expect(before.inFlight.some((m) => m.target.includes(4))).toBe(true);
 
+  const decommissionedAt = Date.now();
   const res = await runCli(['brokers', 'decommission', '4', '--data-dir', tc.dataDir], { timeoutMs: 30_000 });
   expect({ code: res.code, stderr: res.stderr }).toMatchObject({ code: 0 });
-  const decommissionedAt = Date.now();
   // Watched from here on: no move onto broker 4 ever completes (a replica on 4 that is not adding).
   const completedOn4: string[] = [];
   await waitFor('broker 4 empty, nothing moving', async () => {
@@ -122,8 +123,8 @@ it('cancels throttled balance moves onto a broker decommissioned while they run,
   }, 40_000, 100);
   const elapsedMs = Date.now() - decommissionedAt;
   expect(completedOn4).toEqual([]);
-  // Cancelled well before a copy at 20 kB/s of 1 MiB could have finished.
-  expect(elapsedMs).toBeLessThan(30_000);
+  // Cancelled within a few rounds, not after a copy.
+  expect(elapsedMs).toBeLessThan(15_000);
   const after = await waitFor('the cancelled moves gone from the status', async () => {
     const s = await balanceStatus();
     return s && s.inFlight.every((m) => !m.target.includes(4)) ? s : false;
