@@ -4,7 +4,7 @@
 // (IncrementalAlterConfigs) stops new moves, true resumes them; a broker decommissioned while
 // throttled balance copies run onto it has those copies cancelled, never completed and drained.
 import { Etcd3 } from 'etcd3';
-import { balanceStatusKey, balanceStatusRecord, topicPartitionsPrefix, partitionState, type PartitionState } from '@dms/cluster';
+import { balanceStatusKey, balanceStatusRecord, brokerLoadRecord, brokerLoadsPrefix, topicPartitionsPrefix, partitionState, type PartitionState } from '@dms/cluster';
 import { waitFor } from '@dms/devcluster';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { alterConfigs, describeConfigs, ErrorCode, KafkaClient, KafkaError, RESOURCE_BROKER } from '@dms/kafka-client';
@@ -102,6 +102,11 @@ it('cancels throttled balance moves onto a broker decommissioned while they run,
   for (let p = 0; p < 6; p++) {
     for (let i = 0; i < 8; i++) await client.produce('slow', p, await buildRecordBatch({ records: [{ value: chunk }] }), -1, 10_000);
   }
+  // The leaders report each partition's measured bytes-in per second (broker-loads/<id>) for the inbound-rate goal.
+  await waitFor('bytes-in rates of slow reported', async () => {
+    const loads = Object.values(await etcd.getAll().prefix(brokerLoadsPrefix('dms')).strings()).map((v) => brokerLoadRecord.decode(v));
+    return Object.keys(Object.assign({}, ...loads.map((l) => l?.bytesIn?.['slow'] ?? {}))).length === 6;
+  }, 10_000, 50);
   await alterConfigs(client, CLUSTER, { 'auto.balance.throttle.bytes.per.second': '20000' }, []);
   await waitFor('slow still settled', async () => settled(await states('slow'), 6), 60_000, 200);
 
