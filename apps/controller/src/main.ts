@@ -92,6 +92,7 @@ async function main(): Promise<void> {
         replicaPercent: config['auto.balance.replica.count.threshold.percent'],
         leaderPercent: config['auto.balance.leader.count.threshold.percent'],
         diskPercent: config['auto.balance.disk.threshold.percent'],
+        networkInPercent: config['auto.balance.network.inbound.threshold.percent'],
       },
       maxConcurrentMoves: config['auto.balance.max.concurrent.moves'],
       availabilityTimeoutMs: config['auto.balance.broker.availability.timeout.ms'],

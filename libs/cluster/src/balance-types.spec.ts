@@ -11,6 +11,9 @@ describe('self-balancer etcd records', () => {
     expect(balanceStatusRecord.decode(balanceStatusRecord.encode(s))).toEqual(s);
     expect(balanceStatusRecord.decode(JSON.stringify({ ...s, inFlight: [{ topic: 't' }] }))).toBeUndefined();
     expect(balanceStatusRecord.decode('{')).toBeUndefined();
+    const withRates: BalanceStatusRecord = { ...s, imbalance: { ...s.imbalance, networkIn: 33.3 }, brokers: [{ ...s.brokers[0]!, bytesIn: 2048 }] };
+    expect(balanceStatusRecord.decode(balanceStatusRecord.encode(withRates))).toEqual(withRates);
+    expect(balanceStatusRecord.decode(JSON.stringify({ ...s, brokers: [{ ...s.brokers[0]!, bytesIn: -1 }] }))).toBeUndefined();
   });
 
   it('validates broker loads and decommissions', () => {
@@ -18,6 +21,9 @@ describe('self-balancer etcd records', () => {
     expect(brokerLoadRecord.decode(brokerLoadRecord.encode(load))).toEqual(load);
     expect(brokerLoadRecord.decode(JSON.stringify({ ...load, sizes: { t: { x: 1 } } }))).toBeUndefined();
     expect(brokerLoadRecord.decode(JSON.stringify({ ...load, sizes: { t: { '0': -1 } } }))).toBeUndefined();
+    const rates = { ...load, bytesIn: { t: { '0': 5000 } } };
+    expect(brokerLoadRecord.decode(brokerLoadRecord.encode(rates))).toEqual(rates);
+    expect(brokerLoadRecord.decode(JSON.stringify({ ...load, bytesIn: { t: { '0': 1.5 } } }))).toBeUndefined();
     expect(brokerDecommissionRecord.decode(brokerDecommissionRecord.encode({ brokerId: 3, requestedAtMs: 9 }))).toEqual({ brokerId: 3, requestedAtMs: 9 });
     expect(brokerDecommissionRecord.decode('{"brokerId":-1,"requestedAtMs":9}')).toBeUndefined();
   });

@@ -36,29 +36,43 @@ export const brokerDecommissionRecord = {
   },
 };
 
-/** Bytes of each replica log a broker holds (topic -> partition -> bytes), refreshed periodically under its lease. */
+/**
+ * Bytes of each replica log a broker holds (topic -> partition -> bytes) and the measured bytes-in
+ * per second of each partition it leads (same shape; absent in records of older writers),
+ * refreshed periodically under its lease.
+ */
 export interface BrokerLoadRecord {
   brokerId: number;
   updatedAtMs: number;
   sizes: Record<string, Record<string, number>>;
+  bytesIn?: Record<string, Record<string, number>>;
+}
+
+function partitionMap(v: unknown): Record<string, Record<string, number>> | undefined {
+  if (!isObj(v)) return undefined;
+  const out: Record<string, Record<string, number>> = {};
+  for (const [topic, ps] of Object.entries(v)) {
+    if (!isObj(ps)) return undefined;
+    const m: Record<string, number> = {};
+    for (const [p, n] of Object.entries(ps)) {
+      if (!/^\d{1,10}$/.test(p) || !isCount(n)) return undefined;
+      m[p] = n;
+    }
+    out[topic] = m;
+  }
+  return out;
 }
 
 export const brokerLoadRecord = {
   encode: (v: BrokerLoadRecord): string => JSON.stringify(v),
   decode(raw: string | Buffer | null | undefined): BrokerLoadRecord | undefined {
     const o = parse(raw);
-    if (!o || !isId(o.brokerId) || !isCount(o.updatedAtMs) || !isObj(o.sizes)) return undefined;
-    const sizes: Record<string, Record<string, number>> = {};
-    for (const [topic, ps] of Object.entries(o.sizes)) {
-      if (!isObj(ps)) return undefined;
-      const m: Record<string, number> = {};
-      for (const [p, bytes] of Object.entries(ps)) {
-        if (!/^\d{1,10}$/.test(p) || !isCount(bytes)) return undefined;
-        m[p] = bytes;
-      }
-      sizes[topic] = m;
-    }
-    return { brokerId: o.brokerId, updatedAtMs: o.updatedAtMs, sizes };
+    if (!o || !isId(o.brokerId) || !isCount(o.updatedAtMs)) return undefined;
+    const sizes = partitionMap(o.sizes);
+    if (!sizes) return undefined;
+    if (o.bytesIn === undefined) return { brokerId: o.brokerId, updatedAtMs: o.updatedAtMs, sizes };
+    const bytesIn = partitionMap(o.bytesIn);
+    return bytesIn ? { brokerId: o.brokerId, updatedAtMs: o.updatedAtMs, sizes, bytesIn } : undefined;
   },
 };
 
@@ -86,6 +100,8 @@ export interface BalanceBrokerRecord {
   /** Partitions whose preferred (first) replica is this broker. */
   leaders: number;
   bytes: number;
+  /** Inbound bytes per second (absent in records of older writers). */
+  bytesIn?: number;
 }
 
 export interface BalanceStatusRecord {
@@ -103,14 +119,14 @@ export interface BalanceStatusRecord {
   movesCompleted: number;
   bytesMoved: number;
   /** Largest deviation from the mean over live uncordoned brokers, percent. */
-  imbalance: { replicas: number; leaders: number; disk: number };
+  imbalance: { replicas: number; leaders: number; disk: number; networkIn?: number };
   brokers: BalanceBrokerRecord[];
 }
 
 const isMove = (v: unknown): v is BalanceMoveRecord =>
   isObj(v) && isStr(v.topic) && isId(v.partition) && isIdList(v.target) && (v.from === undefined || isIdList(v.from)) && isStr(v.reason) && isCount(v.bytes) && isCount(v.startedAtMs);
 const isBrokerRow = (v: unknown): v is BalanceBrokerRecord =>
-  isObj(v) && isId(v.id) && (v.rack === null || isStr(v.rack)) && isStr(v.state) && isCount(v.replicas) && isCount(v.leaders) && isCount(v.bytes);
+  isObj(v) && isId(v.id) && (v.rack === null || isStr(v.rack)) && isStr(v.state) && isCount(v.replicas) && isCount(v.leaders) && isCount(v.bytes) && (v.bytesIn === undefined || isCount(v.bytesIn));
 
 export const balanceStatusRecord = {
   encode: (v: BalanceStatusRecord): string => JSON.stringify(v),
@@ -121,7 +137,7 @@ export const balanceStatusRecord = {
     if (!Array.isArray(o.inFlight) || !o.inFlight.every(isMove) || !Array.isArray(o.brokers) || !o.brokers.every(isBrokerRow)) return undefined;
     if (!isCount(o.pendingMoves) || !isCount(o.pendingBytes) || !isCount(o.movesCompleted) || !isCount(o.bytesMoved)) return undefined;
     const imb = o.imbalance;
-    if (!isObj(imb) || !isNum(imb.replicas) || !isNum(imb.leaders) || !isNum(imb.disk)) return undefined;
+    if (!isObj(imb) || !isNum(imb.replicas) || !isNum(imb.leaders) || !isNum(imb.disk) || (imb.networkIn !== undefined && !isNum(imb.networkIn))) return undefined;
     return {
       updatedAtMs: o.updatedAtMs,
       controllerId: o.controllerId,
@@ -133,7 +149,7 @@ export const balanceStatusRecord = {
       pendingBytes: o.pendingBytes,
       movesCompleted: o.movesCompleted,
       bytesMoved: o.bytesMoved,
-      imbalance: { replicas: imb.replicas, leaders: imb.leaders, disk: imb.disk },
+      imbalance: { replicas: imb.replicas, leaders: imb.leaders, disk: imb.disk, ...(imb.networkIn !== undefined ? { networkIn: imb.networkIn } : {}) },
       brokers: (o.brokers as BalanceBrokerRecord[]).map((b) => ({ ...b })),
     };
   },

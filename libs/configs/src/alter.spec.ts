@@ -75,4 +75,17 @@ describe('validation', () => {
     expect(codeOf(() => validateTopicConfigs({ 'leader.replication.throttled.replicas': '0:1,1:2', 'follower.replication.throttled.replicas': '*' }))).toBe(ErrorCode.NONE);
     expect(codeOf(() => validateTopicConfigs({ 'follower.replication.throttled.replicas': '0-1' }))).toBe(ErrorCode.INVALID_CONFIG);
   });
+
+  it('takes the self-balancer\'s keys on the cluster default only, validated', () => {
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'auto.balance.enable': 'false', 'auto.balance.interval.ms': '500', 'auto.balance.network.inbound.threshold.percent': '25' }))).toBe(ErrorCode.NONE);
+    expect(() => validateDynamicBrokerConfigs({ 'auto.balance.enable': 'true' }, true)).toThrow(/only at the default cluster level .*auto.balance.enable/);
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'auto.balance.enable': 'true' }, true))).toBe(ErrorCode.INVALID_CONFIG);
+    // Other cluster-wide keys may still be set per broker.
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'leader.replication.throttled.rate': '1000' }, true))).toBe(ErrorCode.NONE);
+    expect(() => validateDynamicBrokerConfigs({ 'auto.balance.enable': 'yes' })).toThrow(/Invalid value yes for configuration auto.balance.enable/);
+    expect(() => validateDynamicBrokerConfigs({ 'auto.balance.interval.ms': '50' })).toThrow(/auto.balance.interval.ms: Value must be at least 100/);
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'auto.balance.max.concurrent.moves': '-1' }))).toBe(ErrorCode.INVALID_CONFIG);
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'auto.balance.disk.threshold.percent': '1001' }))).toBe(ErrorCode.INVALID_CONFIG);
+    expect(codeOf(() => validateDynamicBrokerConfigs({ 'auto.balance.throttle.bytes.per.second': 'fast' }))).toBe(ErrorCode.INVALID_CONFIG);
+  });
 });

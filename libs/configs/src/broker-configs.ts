@@ -6,8 +6,12 @@ import { anyString, bool, double, int, intOr, listOf, long, oneOf } from './vali
 
 export type ServiceName = 'controller' | 'broker' | 'gateway';
 
-/** Kafka's update modes: read-only keys need a restart; cluster-wide keys may be set per broker or as the default. */
-export type UpdateMode = 'read-only' | 'cluster-wide';
+/**
+ * Kafka's update modes: read-only keys need a restart; cluster-wide keys may be set per broker or
+ * as the default. DMS adds cluster-default: keys of the leading controller (the self-balancer's),
+ * set only on the default resource "" (a per-broker value would mean nothing).
+ */
+export type UpdateMode = 'read-only' | 'cluster-wide' | 'cluster-default';
 
 export interface BrokerKeyDef extends KeyDef {
   mode: UpdateMode;
@@ -33,9 +37,19 @@ const b = (
 
 const CW: UpdateMode = 'cluster-wide';
 const RO: UpdateMode = 'read-only';
+const CD: UpdateMode = 'cluster-default';
 
 export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = [
   b('auto.create.topics.enable', 'BOOLEAN', 'true', '', bool, RO, ['gateway'], 'Create a topic a Metadata request names when it does not exist.'),
+  b('auto.balance.broker.availability.timeout.ms', 'LONG', '900000', '[0,...]', long(0n), CD, ['controller'], 'A broker unregistered this long has its replicas recreated on the other brokers, as if decommissioned (Redpanda\'s partition_autobalancing_node_availability_timeout_sec).'),
+  b('auto.balance.disk.threshold.percent', 'INT', '10', '[0,...,1000]', int(0, 1000), CD, ['controller'], 'A broker\'s log bytes may differ from the mean by this percent (and by at least 64 MiB) before bytes move (Cruise Control\'s disk.balance.threshold).'),
+  b('auto.balance.enable', 'BOOLEAN', 'true', '', bool, CD, ['controller'], 'Self-balancing on the leading controller (replica, disk, inbound-rate and leader spread; repair of brokers absent past the availability timeout). Decommissions run either way.'),
+  b('auto.balance.interval.ms', 'INT', '30000', '[100,...]', int(100), CD, ['controller'], 'How often the self-balancer plans a round (Redpanda\'s partition_autobalancing_tick_interval_ms).'),
+  b('auto.balance.leader.count.threshold.percent', 'INT', '10', '[0,...,1000]', int(0, 1000), CD, ['controller'], 'A broker\'s preferred-leader count may differ from the mean by this percent, never less than the rounding of the mean (Cruise Control\'s leader.replica.count.balance.threshold).'),
+  b('auto.balance.max.concurrent.moves', 'INT', '10', '[0,...]', int(0), CD, ['controller'], 'Partition moves (reassignments, the operator\'s included) running at once before the self-balancer starts another (Redpanda\'s partition_autobalancing_concurrent_moves).'),
+  b('auto.balance.network.inbound.threshold.percent', 'INT', '10', '[0,...,1000]', int(0, 1000), CD, ['controller'], 'A broker\'s inbound bytes per second (bytes-in of every partition it holds a replica of) may differ from the mean by this percent (and by at least 1 MiB/s) before replicas move (Cruise Control\'s network.inbound.balance.threshold).'),
+  b('auto.balance.replica.count.threshold.percent', 'INT', '10', '[0,...,1000]', int(0, 1000), CD, ['controller'], 'A broker\'s replica count (per topic and overall) may differ from the mean by this percent, never less than the rounding of the mean (Cruise Control\'s replica.count.balance.threshold).'),
+  b('auto.balance.throttle.bytes.per.second', 'LONG', '10485760', '[0,...]', long(0n), CD, ['controller'], 'Replication rate of the self-balancer\'s copies, set as leader/follower.replication.throttled.rate on the brokers involved; 0 leaves them unthrottled (Confluent\'s confluent.balancer.throttle.bytes.per.second).'),
   b('compression.gzip.level', 'INT', '-1', '[1,...,9] or -1', intOr([-1], 1, 9), CW, ['broker'], 'Default gzip level of topics.'),
   b('compression.lz4.level', 'INT', '9', '[1,...,17]', int(1, 17), CW, ['broker'], 'Default lz4 level of topics.'),
   b('compression.type', 'STRING', 'producer', `[${CODECS.join(', ')}]`, oneOf(...CODECS), CW, ['broker'], 'Default codec of topics.'),

@@ -44,12 +44,18 @@ export function validateTopicConfigs(configs: Readonly<Record<string, string | n
   }
 }
 
-/** Throws INVALID_CONFIG for an unknown broker key, a read-only one, or a malformed value. */
-export function validateDynamicBrokerConfigs(configs: Readonly<Record<string, string | null>>): void {
+/**
+ * Throws INVALID_CONFIG for an unknown broker key, a read-only one, a malformed value, or a
+ * cluster-default key on a single broker's resource (`perBroker`).
+ */
+export function validateDynamicBrokerConfigs(configs: Readonly<Record<string, string | null>>, perBroker = false): void {
   for (const [name, value] of Object.entries(configs)) {
     const def = BROKER_CONFIGS.get(name);
     if (!def) throw invalid(`Unknown broker config name: ${name} (not supported by DMS)`);
     if (def.mode === 'read-only') throw invalid(`Cannot update these configs dynamically: ${name}`);
+    if (perBroker && def.mode === 'cluster-default') {
+      throw invalid(`Cannot update these configs for a single broker, only at the default cluster level (resource name ""): ${name}`);
+    }
     if (typeof value !== 'string') throw invalid(`Null value not supported for broker config: ${name}`);
     checkValue(def, value);
   }

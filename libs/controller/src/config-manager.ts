@@ -139,7 +139,7 @@ export class ConfigManager {
       const kv = got.kvs[0];
       const current = (kv && brokerConfigRecord.decode(kv.value)?.configs) ?? {};
       const configs = this.next(current, r, 'broker');
-      validateDynamicBrokerConfigs(configs);
+      validateDynamicBrokerConfigs(configs, id !== null);
       if (validateOnly) return 0n;
       const normalized = normalizeConfigs(configs, 'broker');
       const write = Object.keys(normalized).length === 0

@@ -44,10 +44,12 @@ export const controllerConfigDef = defineConfig({
     max: 100,
     doc: 'Share of a broker\'s preferred partitions led elsewhere that triggers a rebalance.',
   },
+  // The auto.balance.* keys are also cluster-wide dynamic configs (IncrementalAlterConfigs on the
+  // BROKER resource ""); the leading controller reads the dynamic value each round, these are the fallback.
   'auto.balance.enable': {
     type: 'bool',
     default: true,
-    doc: 'Self-balancing on the leading controller: keeps replica counts, preferred-leader counts and disk bytes within the thresholds across live uncordoned brokers, and recreates the replicas of a broker absent past auto.balance.broker.availability.timeout.ms. Decommissions run either way.',
+    doc: 'Self-balancing on the leading controller: keeps replica counts, preferred-leader counts, disk bytes and inbound bytes per second within the thresholds across live uncordoned brokers, and recreates the replicas of a broker absent past auto.balance.broker.availability.timeout.ms. Decommissions run either way.',
   },
   'auto.balance.interval.ms': { type: 'int', default: 30000, min: 100, doc: 'How often the self-balancer plans a round (Redpanda\'s partition_autobalancing_tick_interval_ms).' },
   'auto.balance.replica.count.threshold.percent': {
@@ -61,6 +63,10 @@ export const controllerConfigDef = defineConfig({
   'auto.balance.disk.threshold.percent': {
     type: 'int', default: 10, min: 0, max: 1000,
     doc: 'A broker\'s log bytes may differ from the mean by this percent (and by at least 64 MiB) before bytes are moved (Cruise Control\'s disk.balance.threshold 1.10).',
+  },
+  'auto.balance.network.inbound.threshold.percent': {
+    type: 'int', default: 10, min: 0, max: 1000,
+    doc: 'A broker\'s inbound bytes per second (the measured bytes-in of every partition it holds a replica of: producers on the leader, replication on the followers) may differ from the mean by this percent, and by at least 1 MiB/s, before replicas move (Cruise Control\'s network.inbound.balance.threshold 1.10).',
   },
   'auto.balance.max.concurrent.moves': {
     type: 'int', default: 10, min: 0,

@@ -49,7 +49,7 @@ import type { PartitionLimits } from './partition-limits';
 export const DEFAULT_AUTO_BALANCE: AutoBalanceSettings = {
   enable: true,
   intervalMs: 30_000,
-  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10 },
+  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10, networkInPercent: 10 },
   maxConcurrentMoves: 10,
   availabilityTimeoutMs: 900_000,
   throttleBytesPerSecond: 10_485_760,
@@ -176,8 +176,9 @@ export class Controller extends EventEmitter {
       controllerId: opts.id,
       fence: () => this.election.revision,
       settings: balance,
+      dynamic: () => this.view.brokerConfigs(null),
       throttle: new ConfigMoveThrottle({
-        bytesPerSecond: balance.throttleBytesPerSecond,
+        bytesPerSecond: () => this.balancer.settings().throttleBytesPerSecond,
         view: this.view,
         configuredBrokers: async () => {
           const keys = await this.client.getAll().prefix(brokerConfigsPrefix(opts.clusterName)).keys();

@@ -169,7 +169,7 @@ export const MetricCatalogue = {
   uncleanLeaderElections: m('kafka.controller.unclean.leader.elections', 'counter', 'controller'),
 
   // ---- controller: the self-balancer (Kafka has none: dms_balance_…); the leader reports ----
-  /** Largest deviation of a broker from the mean over live uncordoned brokers, percent, by resource (replicas, leaders, disk). */
+  /** Largest deviation of a broker from the mean over live uncordoned brokers, percent, by resource (replicas, leaders, disk, network_inbound). */
   balanceImbalance: m('dms.balance.imbalance.percent', 'gauge', 'controller', ['resource']),
   /** Partition moves the self-balancer started that have not completed. */
   balanceMovesInFlight: m('dms.balance.moves.in.flight', 'gauge', 'controller'),

@@ -1,9 +1,12 @@
 import { brokerLoadKey, brokerLoadRecord, errMessage, type EtcdSession, type Log } from '@dms/cluster';
+import { BytesInRates, type PartitionTraffic } from './partition-traffic';
 import type { ReplicaManager } from './replica-manager';
 
 export interface BrokerLoadReporterOptions {
   session: Pick<EtcdSession, 'register'>;
   replicas: Pick<ReplicaManager, 'all'>;
+  /** The broker's per-partition client traffic (bytes-in rates are reported from it). */
+  traffic?: PartitionTraffic;
   clusterName: string;
   brokerId: number;
   /** broker.load.report.interval.ms */
@@ -12,15 +15,20 @@ export interface BrokerLoadReporterOptions {
 }
 
 /**
- * Publishes the bytes of every replica log this broker holds as broker-loads/<id>, under the
- * broker's lease (it vanishes with the broker), for the controller's self-balancer (its disk goal
- * and the bytes a move copies). Written at start and every interval, skipped when nothing changed.
+ * Publishes the bytes of every replica log this broker holds and the bytes-in per second of every
+ * partition it led (produced to) over the last few intervals as broker-loads/<id>, under the
+ * broker's lease (it vanishes with the broker), for the controller's self-balancer (its disk and
+ * inbound-rate goals and the bytes a move copies). Written at start and every interval, skipped
+ * when nothing changed.
  */
 export class BrokerLoadReporter {
   private timer: NodeJS.Timeout | undefined;
   private lastSizes = '';
+  private readonly rates: BytesInRates | undefined;
 
-  constructor(private readonly opts: BrokerLoadReporterOptions) {}
+  constructor(private readonly opts: BrokerLoadReporterOptions) {
+    this.rates = opts.traffic ? new BytesInRates(opts.traffic) : undefined;
+  }
 
   start(): void {
     if (this.timer) return;
@@ -42,13 +50,15 @@ export class BrokerLoadReporter {
   }
 
   async report(): Promise<void> {
+    const now = Date.now();
     const sizes = this.sizes();
-    const json = JSON.stringify(sizes);
+    const bytesIn = this.rates?.sample(now) ?? {};
+    const json = JSON.stringify([sizes, bytesIn]);
     if (json === this.lastSizes) return;
     try {
       await this.opts.session.register(
         brokerLoadKey(this.opts.clusterName, this.opts.brokerId),
-        brokerLoadRecord.encode({ brokerId: this.opts.brokerId, updatedAtMs: Date.now(), sizes }),
+        brokerLoadRecord.encode({ brokerId: this.opts.brokerId, updatedAtMs: now, sizes, bytesIn }),
       );
       this.lastSizes = json;
     } catch (e) {

@@ -31,8 +31,8 @@ export function brokerMetrics(
   cleaner: () => CleanerTotals | undefined = () => undefined,
   offline: () => OfflineMarks = () => ({ offlineLogDirs: [], offlineReplicas: {} }),
   logDirs: () => readonly string[] = () => [],
+  traffic: PartitionTraffic = new PartitionTraffic(),
 ): BrokerByteCounters {
-  const traffic = new PartitionTraffic();
   meter.createObservableCounter(MetricNames.bytesIn, { description: 'Record batch bytes appended for clients', unit: 'By' })
     .addCallback((result) => traffic.observe((t) => t.bytesIn, (v, attrs) => result.observe(v, attrs)));
   meter.createObservableCounter(MetricNames.bytesOut, { description: 'Record batch bytes returned to consumers', unit: 'By' })
@@ -95,5 +95,21 @@ export function brokerMetrics(
       fetchesWaiting += delta;
     },
     isrChanged: (shrunk) => (shrunk ? shrinks : expands).add(1),
+  };
+}
+
+/** Without a meter: only the per-partition traffic totals (the load reporter's bytes-in rates read them). */
+export function trafficCounters(traffic: PartitionTraffic): BrokerByteCounters {
+  return {
+    bytesIn: (topic, partition, bytes, records) => {
+      const t = traffic.of(topic, partition);
+      t.bytesIn += bytes;
+      t.messagesIn += records;
+    },
+    bytesOut: (topic, partition, bytes) => {
+      traffic.of(topic, partition).bytesOut += bytes;
+    },
+    fetchWaiting: () => undefined,
+    isrChanged: () => undefined,
   };
 }

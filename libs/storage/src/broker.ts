@@ -23,7 +23,8 @@ import { DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ProducerExpiry } from
 import { ReplicaFetcherManager } from './replica-fetcher';
 import { BrokerReplicationQuotas, replicationQuotaMetrics } from './replication-quotas';
 import { ReplicaManager } from './replica-manager';
-import { brokerMetrics, type BrokerByteCounters } from './broker-metrics';
+import { brokerMetrics, trafficCounters, type BrokerByteCounters } from './broker-metrics';
+import { PartitionTraffic } from './partition-traffic';
 import { ConsumerLagCollector } from './consumer-lag';
 import { consumerLagMetrics } from './consumer-lag-metrics';
 import { fetchPartitionEnds } from './partition-end-offsets';
@@ -126,6 +127,8 @@ export class Broker {
   private producerExpiry: ProducerExpiry | undefined;
   private logDirFailures!: LogDirFailures;
   private metrics: BrokerByteCounters | undefined;
+  /** Client bytes in and out per partition (metrics and the load reporter's bytes-in rates). */
+  private readonly traffic = new PartitionTraffic();
   private consumerLag: ConsumerLagCollector | undefined;
   private peers: StorageClients | undefined;
   /** What this broker wrote to etcd at start, before any offline marks. */
@@ -206,8 +209,8 @@ export class Broker {
     this.controller = new ControllerClient(this.view);
     const gauges = opts.liveGauges ?? new LiveGauges();
     this.metrics = opts.meter
-      ? brokerMetrics(opts.meter, gauges, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks(), () => dirs.dirs)
-      : undefined;
+      ? brokerMetrics(opts.meter, gauges, this.replicas, () => this.groups?.coordinator, () => this.cleaner?.totals, () => this.logDirFailures.marks(), () => dirs.dirs, this.traffic)
+      : trafficCounters(this.traffic);
     // ISR changes of led partitions: the controller's (dead followers dropped) arrive through etcd.
     this.replicas.on('isr-change', (shrunk: boolean) => this.metrics?.isrChanged(shrunk));
     this.isrUpdater = new IsrUpdater({
@@ -309,7 +312,7 @@ export class Broker {
     this.fetchers.start();
     this.isrUpdater.start();
     this.loadReporter = new BrokerLoadReporter({
-      session: this.session, replicas: this.replicas, clusterName: opts.clusterName, brokerId: opts.brokerId,
+      session: this.session, replicas: this.replicas, traffic: this.traffic, clusterName: opts.clusterName, brokerId: opts.brokerId,
       intervalMs: opts.loadReportIntervalMs ?? 30_000, logger: opts.logger,
     });
     this.loadReporter.start();

@@ -33,3 +33,36 @@ export class PartitionTraffic {
     }
   }
 }
+
+/** Snapshots kept for a rate: the rate covers the last (WINDOW - 1) report intervals. */
+const WINDOW = 5;
+
+/**
+ * Bytes-in per second of each partition over a sliding window of snapshots of the traffic totals
+ * (one per report): smoothed, so one burst does not make the self-balancer move a replica. A
+ * partition appears while some client bytes reached it (as leader) within the window.
+ */
+export class BytesInRates {
+  private readonly snapshots: { atMs: number; totals: Map<string, number> }[] = [];
+
+  constructor(private readonly traffic: PartitionTraffic) {}
+
+  /** Takes a snapshot at `nowMs`; answers topic -> partition -> bytes per second (rounded), non-zero only. */
+  sample(nowMs: number): Record<string, Record<string, number>> {
+    const totals = new Map<string, number>();
+    this.traffic.observe((t) => t.bytesIn, (v, { topic, partition }) => totals.set(`${partition}\0${topic}`, v));
+    this.snapshots.push({ atMs: nowMs, totals });
+    if (this.snapshots.length > WINDOW) this.snapshots.shift();
+    const first = this.snapshots[0]!;
+    const seconds = (nowMs - first.atMs) / 1000;
+    const out: Record<string, Record<string, number>> = {};
+    if (seconds <= 0) return out;
+    for (const [k, v] of totals) {
+      const rate = Math.round((v - (first.totals.get(k) ?? 0)) / seconds);
+      if (rate <= 0) continue;
+      const sep = k.indexOf('\0');
+      (out[k.slice(sep + 1)] ??= {})[k.slice(0, sep)] = rate;
+    }
+    return out;
+  }
+}

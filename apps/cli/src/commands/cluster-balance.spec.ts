@@ -18,7 +18,7 @@ describe('dms cluster balance output', () => {
     }, 4_000);
     expect(text).toContain('self-balancer: in_progress: 1 moves running, 0 starting, 3 waiting');
     expect(text).toContain('last round 3 s ago on controller 2');
-    expect(text).toContain('imbalance: replicas 100%, leaders 50%, disk 100%');
+    expect(text).toContain('imbalance: replicas 100%, leaders 50%, disk 100%, inbound 0%');
     expect(text).toContain('moves: 1 running, 3 planned next, 7 completed (35.0 MB moved), 20.0 MB left');
     expect(text).toMatch(/3 +- +decommissioning +9 +3 +45\.0 MB/);
     expect(text).toContain('moving t-4: replicas 4,1,2,3 adding 4 removing 3');

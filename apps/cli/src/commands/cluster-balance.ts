@@ -34,10 +34,10 @@ export function formatBalance(v: BalanceView, nowMs = Date.now()): string {
   const lines = [
     `self-balancer: ${s.state}: ${s.reason}`,
     `  last round ${Math.max(0, Math.round((nowMs - s.updatedAtMs) / 1000))} s ago on controller ${s.controllerId}`,
-    `  imbalance: replicas ${s.imbalance.replicas}%, leaders ${s.imbalance.leaders}%, disk ${s.imbalance.disk}%`,
+    `  imbalance: replicas ${s.imbalance.replicas}%, leaders ${s.imbalance.leaders}%, disk ${s.imbalance.disk}%, inbound ${s.imbalance.networkIn ?? 0}%`,
     `  moves: ${v.reassignments.length} running, ${s.pendingMoves} planned next, ${s.movesCompleted} completed (${mb(s.bytesMoved)} moved), ${mb(v.bytesLeft)} left`,
-    '  broker  rack      state            replicas  leaders  bytes',
-    ...s.brokers.map((b) => `  ${String(b.id).padEnd(6)}  ${(b.rack ?? '-').padEnd(8)}  ${b.state.padEnd(15)}  ${String(b.replicas).padStart(8)}  ${String(b.leaders).padStart(7)}  ${mb(b.bytes)}`),
+    '  broker  rack      state            replicas  leaders  bytes       bytes in',
+    ...s.brokers.map((b) => `  ${String(b.id).padEnd(6)}  ${(b.rack ?? '-').padEnd(8)}  ${b.state.padEnd(15)}  ${String(b.replicas).padStart(8)}  ${String(b.leaders).padStart(7)}  ${mb(b.bytes).padEnd(10)}  ${mb(b.bytesIn ?? 0)}/s`),
   ];
   for (const r of v.reassignments) lines.push(`  moving ${r.topic}-${r.partition}: replicas ${r.replicas.join(',')} adding ${r.adding.join(',') || '-'} removing ${r.removing.join(',') || '-'}`);
   return lines.join('\n');

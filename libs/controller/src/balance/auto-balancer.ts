@@ -17,22 +17,10 @@ import type { ElectionResult, ElectionTarget } from '../elect-leaders';
 import type { ReassignmentRequest, ReassignmentResult } from '../reassign-partitions';
 import { inProgress } from '../reassignment';
 import { plannerBrokers, plannerPartitions, readBalanceInputs, trackAbsent } from './balance-inputs';
-import type { Thresholds } from './load-model';
-import { planBalance, type BalancePlan, type PlannedMove } from './planner';
+import { effectiveAutoBalance, type AutoBalanceSettings } from './balance-settings';
+import { planBalance, type BalancePlan, type PlannedCancel, type PlannedMove } from './planner';
 
-export interface AutoBalanceSettings {
-  /** auto.balance.enable */
-  enable: boolean;
-  /** auto.balance.interval.ms */
-  intervalMs: number;
-  thresholds: Thresholds;
-  /** auto.balance.max.concurrent.moves */
-  maxConcurrentMoves: number;
-  /** auto.balance.broker.availability.timeout.ms */
-  availabilityTimeoutMs: number;
-  /** auto.balance.throttle.bytes.per.second (0: copies unthrottled). */
-  throttleBytesPerSecond: number;
-}
+export type { AutoBalanceSettings } from './balance-settings';
 
 /** One move as the throttle sees it: the replicas before and after. */
 export interface ThrottledBalanceMove {
@@ -58,7 +46,10 @@ export interface AutoBalancerOptions {
   clusterName: string;
   controllerId: number;
   fence: () => string | undefined;
+  /** The process's static auto.balance.* values (the fallback). */
   settings: AutoBalanceSettings;
+  /** The cluster-wide dynamic broker configs (the default resource ""), read at every round. */
+  dynamic?: () => Readonly<Record<string, string>>;
   reassign: (requests: ReassignmentRequest[]) => Promise<ReassignmentResult[]>;
   elect: (targets: ElectionTarget[]) => Promise<ElectionResult[]>;
   throttle?: MoveThrottle;
@@ -69,17 +60,23 @@ export interface AutoBalancerOptions {
 const key = (p: { topic: string; partition: number }) => `${p.topic}\0${p.partition}`;
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => b[i] === x);
 
+/** How soon a follow-up round runs after one that cancelled moves (so the drain plans promptly). */
+const FOLLOW_UP_MS = 200;
+
 /**
  * The self-balancer on the leading controller: every interval (and at once on election) one round
  * reads the cluster (view, cordons, decommissions, broker loads, the previous status), plans
  * (planner.ts), starts the planned moves as reassignments (fenced writes, like an operator's), and
  * writes balance/status: state, moves in flight, counters. Everything it needs to continue after a
  * controller failover is in etcd: the moves themselves are partition state, the in-flight list,
- * counters and absence times are in the status record. One round at a time.
+ * counters and absence times are in the status record. One round at a time. The auto.balance.*
+ * keys are read again at every round (dynamic cluster default over static), the interval too.
  */
 export class AutoBalancer {
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private running: Promise<void> | undefined;
+  private lastIgnored = '';
   private readonly log: Log;
   private readonly now: () => number;
   /** The last status this controller wrote (for metrics); undefined on a standby. */
@@ -91,15 +88,38 @@ export class AutoBalancer {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The settings in force now: the dynamic cluster default over the static values. */
+  settings(): AutoBalanceSettings {
+    const { settings, ignored } = effectiveAutoBalance(this.opts.settings, this.opts.dynamic?.() ?? {});
+    const text = ignored.join('; ');
+    if (text !== this.lastIgnored && text !== '') this.log.warn({ ignored }, 'auto balance: invalid dynamic values ignored; the static values apply');
+    this.lastIgnored = text;
+    return settings;
+  }
+
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.round(), this.opts.settings.intervalMs);
-    this.timer.unref();
+    if (this.started) return;
+    this.started = true;
+    this.schedule(this.settings().intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** The next round after `ms` (the interval is read again after each round: it is dynamic). */
+  private schedule(ms: number): void {
+    if (!this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.round().finally(() => {
+        if (!this.timer) this.schedule(this.settings().intervalMs);
+      });
+    }, ms);
+    this.timer.unref();
   }
 
   /** Runs one round now (or joins the one running). */
@@ -108,25 +128,26 @@ export class AutoBalancer {
       this.last = undefined;
       return Promise.resolve();
     }
-    this.running ??= this.roundOnce().finally(() => (this.running = undefined));
+    this.running ??= this.roundOnce()
+      .then((followUp) => {
+        // Cancelled moves free their partitions: plan their drain soon, not an interval later.
+        if (followUp) this.schedule(FOLLOW_UP_MS);
+      })
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async roundOnce(): Promise<void> {
-    const { client, view, clusterName, settings } = this.opts;
+  /** One round; answers whether another should follow soon. */
+  private async roundOnce(): Promise<boolean> {
+    const { client, view, clusterName } = this.opts;
     const fence = this.opts.fence();
-    if (fence === undefined) return;
+    if (fence === undefined) return false;
     try {
+      const settings = this.settings();
       const now = this.now();
       const inputs = await readBalanceInputs(client, clusterName);
       const prev = inputs.previous;
       const absentSince = trackAbsent(view, prev?.absentSince, now);
-      const plan = planBalance(plannerBrokers(view, inputs, absentSince, now), plannerPartitions(view, inputs), {
-        enable: settings.enable,
-        thresholds: settings.thresholds,
-        maxConcurrentMoves: settings.maxConcurrentMoves,
-        availabilityTimeoutMs: settings.availabilityTimeoutMs,
-      });
 
       // Moves from earlier rounds: completed (counted), still running, or replaced by someone else.
       const states = new Map(view.allPartitions().map((p) => [key(p), p.state]));
@@ -146,6 +167,13 @@ export class AutoBalancer {
         }
         finished.push(m);
       }
+
+      const plan = planBalance(plannerBrokers(view, inputs, absentSince, now), plannerPartitions(view, inputs, new Set(inFlight.map(key))), {
+        enable: settings.enable,
+        thresholds: settings.thresholds,
+        maxConcurrentMoves: settings.maxConcurrentMoves,
+        availabilityTimeoutMs: settings.availabilityTimeoutMs,
+      });
 
       // Written ahead: the moves about to start are in the record before they start, so a
       // controller that dies in between leaves the next leader a list it can check (a move that
@@ -172,21 +200,44 @@ export class AutoBalancer {
       // A finished move's throttle entries go before a new move of the same partition adds its own.
       const throttle = this.opts.throttle;
       if (throttle) await throttle.finished(finished.filter((m) => m.from !== undefined).map((m) => ({ topic: m.topic, partition: m.partition, from: m.from!, to: m.target })));
+      // Cancels first: they stay in the in-flight list until a round sees them gone (reverted: not
+      // counted, throttles cleared), so a controller dying in between leaves them to its successor.
+      const cancelled = await this.cancel_(plan.cancels);
       const started = await this.start_(plan.moves, now);
       // Leadership follows the new preferred replica once a move completes or a reorder is written.
       const elect = [...finished, ...started.filter((m) => !m.copy)].map(({ topic, partition }) => ({ topic, partition }));
       if (elect.length > 0) await this.opts.elect(elect).catch((e: unknown) => this.log.warn({ err: errMessage(e) }, 'auto balance: preferred election failed; the leader rebalancer retries'));
       if (throttle && inFlight.length === 0 && !started.some((m) => m.copy)) await throttle.idle();
-      if (started.length > 0 || finished.length > 0) {
-        this.log.info({ state: plan.state, started: started.map((m) => `${m.topic}-${m.partition} ${m.from.join(',')}->${m.to.join(',')} (${m.reason})`), finished: finished.length, pending: status.pendingMoves }, 'auto balance round');
+      if (started.length > 0 || finished.length > 0 || cancelled.length > 0) {
+        this.log.info({
+          state: plan.state,
+          started: started.map((m) => `${m.topic}-${m.partition} ${m.from.join(',')}->${m.to.join(',')} (${m.reason})`),
+          cancelled: cancelled.map((c) => `${c.topic}-${c.partition} back to ${c.to.join(',')} (${c.reason})`),
+          finished: finished.length,
+          pending: status.pendingMoves,
+        }, 'auto balance round');
       }
+      return cancelled.length > 0;
     } catch (e) {
       if (e instanceof NotLeaderError) {
         this.last = undefined;
-        return;
+        return false;
       }
       this.log.warn({ err: errMessage(e) }, 'auto balance round failed; retrying at the next interval');
+      return false;
     }
+  }
+
+  /** Cancels the planned moves (reassignment cancel: back to the original replicas); answers the ones done. */
+  private async cancel_(cancels: readonly PlannedCancel[]): Promise<PlannedCancel[]> {
+    if (cancels.length === 0) return [];
+    const results = await this.opts.reassign(cancels.map((c) => ({ topic: c.topic, partition: c.partition, replicas: null })));
+    const ok: PlannedCancel[] = [];
+    results.forEach((r, i) => {
+      if (r.errorCode === ErrorCode.NONE) ok.push(cancels[i]!);
+      else this.log.warn({ topic: r.topic, partition: r.partition, errorCode: r.errorCode, err: r.errorMessage }, 'auto balance: cancel refused');
+    });
+    return ok;
   }
 
   /** Starts the planned moves as reassignments; answers the ones the controller accepted. */

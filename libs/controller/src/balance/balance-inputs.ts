@@ -18,6 +18,8 @@ export interface BalanceReadings {
   decommissioning: Set<number>;
   /** topic -> partition -> largest reported replica size. */
   sizes: Map<string, Map<number, number>>;
+  /** topic -> partition -> bytes-in per second, the largest any broker reports (its leader's). */
+  bytesIn: Map<string, Map<number, number>>;
   previous: BalanceStatusRecord | undefined;
 }
 
@@ -39,16 +41,22 @@ export async function readBalanceInputs(client: Etcd3, clusterName: string): Pro
     client.get(balanceStatusKey(clusterName)).string(),
   ]);
   const sizes = new Map<string, Map<number, number>>();
+  const bytesIn = new Map<string, Map<number, number>>();
+  const merge = (into: Map<string, Map<number, number>>, from: Record<string, Record<string, number>>) => {
+    for (const [topic, ps] of Object.entries(from)) {
+      let m = into.get(topic);
+      if (!m) into.set(topic, (m = new Map()));
+      for (const [p, n] of Object.entries(ps)) m.set(Number(p), Math.max(m.get(Number(p)) ?? 0, n));
+    }
+  };
   for (const raw of Object.values(loads)) {
     const rec = brokerLoadRecord.decode(raw);
     if (!rec) continue;
-    for (const [topic, ps] of Object.entries(rec.sizes)) {
-      let m = sizes.get(topic);
-      if (!m) sizes.set(topic, (m = new Map()));
-      for (const [p, bytes] of Object.entries(ps)) m.set(Number(p), Math.max(m.get(Number(p)) ?? 0, bytes));
-    }
+    merge(sizes, rec.sizes);
+    // A partition whose leadership moved lately is reported by both leaders: the larger wins.
+    if (rec.bytesIn) merge(bytesIn, rec.bytesIn);
   }
-  return { cordoned, decommissioning, sizes, previous: balanceStatusRecord.decode(status) };
+  return { cordoned, decommissioning, sizes, bytesIn, previous: balanceStatusRecord.decode(status) };
 }
 
 /**
@@ -72,8 +80,16 @@ export function plannerBrokers(view: ClusterView, r: BalanceReadings, absentSinc
   });
 }
 
-export function plannerPartitions(view: ClusterView, r: BalanceReadings): PlannerPartition[] {
-  return view.allPartitions().map(({ topic, partition, state }) => ({ topic, partition, state, bytes: r.sizes.get(topic)?.get(partition) ?? 0 }));
+/** The planner's partitions; `ownMoves` holds `topic\0partition` of the moves the self-balancer has in flight. */
+export function plannerPartitions(view: ClusterView, r: BalanceReadings, ownMoves: ReadonlySet<string> = new Set()): PlannerPartition[] {
+  return view.allPartitions().map(({ topic, partition, state }) => ({
+    topic,
+    partition,
+    state,
+    bytes: r.sizes.get(topic)?.get(partition) ?? 0,
+    bytesIn: r.bytesIn.get(topic)?.get(partition) ?? 0,
+    balancerMove: ownMoves.has(`${topic}\0${partition}`),
+  }));
 }
 
 /** Unregistered brokers named by some partition, each with the time first seen absent. */

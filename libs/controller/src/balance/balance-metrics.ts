@@ -12,6 +12,7 @@ export function autoBalanceMetrics(meter: Meter, balancer: Pick<AutoBalancer, 'l
   meter.createObservableGauge(MetricNames.balanceImbalance, { description: 'Largest deviation of a broker from the mean, percent' }).addCallback((r) => {
     const s = status();
     for (const resource of ['replicas', 'leaders', 'disk'] as const) r.observe(s?.imbalance[resource] ?? 0, { resource });
+    r.observe(s?.imbalance.networkIn ?? 0, { resource: 'network_inbound' });
   });
   meter.createObservableGauge(MetricNames.balanceMovesInFlight, { description: 'Partition moves started and not completed' })
     .addCallback((r) => r.observe(status()?.inFlight.length ?? 0));

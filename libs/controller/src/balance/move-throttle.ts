@@ -10,8 +10,8 @@ export const LEADER_REPLICAS = 'leader.replication.throttled.replicas';
 export const FOLLOWER_REPLICAS = 'follower.replication.throttled.replicas';
 
 export interface ConfigMoveThrottleOptions {
-  /** auto.balance.throttle.bytes.per.second; 0 leaves moves unthrottled. */
-  bytesPerSecond: number;
+  /** auto.balance.throttle.bytes.per.second now (dynamic); 0 leaves moves unthrottled. */
+  bytesPerSecond: number | (() => number);
   view: Pick<ClusterView, 'brokerConfigs'>;
   /** Ids of every broker with dynamic configs of its own (where a rate may have been left). */
   configuredBrokers: () => Promise<number[]>;
@@ -36,17 +36,24 @@ interface Move {
  */
 export class ConfigMoveThrottle implements MoveThrottle {
   private readonly log: Log;
+  /** Every rate this instance set (the key is dynamic: an earlier value may still be on brokers). */
+  private readonly ratesSet = new Set<string>();
 
   constructor(private readonly opts: ConfigMoveThrottleOptions) {
     this.log = opts.log ?? silentLog;
   }
 
+  private get bytesPerSecond(): number {
+    const v = this.opts.bytesPerSecond;
+    return typeof v === 'function' ? v() : v;
+  }
+
   private get rate(): string {
-    return String(this.opts.bytesPerSecond);
+    return String(this.bytesPerSecond);
   }
 
   async started(moves: readonly Move[]): Promise<void> {
-    if (this.opts.bytesPerSecond <= 0 || moves.length === 0) return;
+    if (this.bytesPerSecond <= 0 || moves.length === 0) return;
     const t = reassignmentThrottles(moves.map((m) => ({ topic: m.topic, partition: m.partition, current: m.from, target: m.to })));
     const changes: ConfigResourceChange[] = [];
     for (const [topic, lists] of t.topics) {
@@ -62,11 +69,12 @@ export class ConfigMoveThrottle implements MoveThrottle {
         { name: FOLLOWER_RATE, op: AlterConfigOp.SET, value: this.rate, valueNull: false },
       ] });
     }
+    if (t.brokers.length > 0) this.ratesSet.add(this.rate);
     await this.apply(changes, 'set');
   }
 
   async finished(moves: readonly Move[]): Promise<void> {
-    if (this.opts.bytesPerSecond <= 0 || moves.length === 0) return;
+    if (moves.length === 0) return;
     const t = reassignmentThrottles(moves.map((m) => ({ topic: m.topic, partition: m.partition, current: m.from, target: m.to })));
     const changes: ConfigResourceChange[] = [];
     for (const [topic, lists] of t.topics) {
@@ -79,10 +87,12 @@ export class ConfigMoveThrottle implements MoveThrottle {
 
   /**
    * No balancer move runs: the rates it set go (a broker whose rates are another value had them
-   * set by someone else), on every broker with configs, including ones gone since.
+   * set by someone else), on every broker with configs, including ones gone since. A rate this
+   * controller set under an earlier value of the key counts as its own too.
    */
   async idle(): Promise<void> {
-    if (this.opts.bytesPerSecond <= 0) return;
+    const own = new Set([...this.ratesSet, ...(this.bytesPerSecond > 0 ? [this.rate] : [])]);
+    if (own.size === 0) return;
     const changes: ConfigResourceChange[] = [];
     let brokers: number[];
     try {
@@ -92,8 +102,8 @@ export class ConfigMoveThrottle implements MoveThrottle {
       return;
     }
     for (const b of brokers) {
-      const own = this.opts.view.brokerConfigs(b);
-      if (own[LEADER_RATE] !== this.rate || own[FOLLOWER_RATE] !== this.rate) continue;
+      const set = this.opts.view.brokerConfigs(b);
+      if (set[LEADER_RATE] === undefined || set[LEADER_RATE] !== set[FOLLOWER_RATE] || !own.has(set[LEADER_RATE])) continue;
       changes.push({ resourceType: ConfigResourceType.BROKER, resourceName: String(b), replace: false, changes: [
         { name: LEADER_RATE, op: AlterConfigOp.DELETE, value: '', valueNull: true },
         { name: FOLLOWER_RATE, op: AlterConfigOp.DELETE, value: '', valueNull: true },

@@ -8,7 +8,7 @@ const MB = 1024 ** 2;
 
 const settings = (o: Partial<PlannerSettings> = {}): PlannerSettings => ({
   enable: true,
-  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10 },
+  thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10, networkInPercent: 10 },
   maxConcurrentMoves: 10,
   availabilityTimeoutMs: 60_000,
   ...o,
@@ -212,5 +212,129 @@ describe('planBalance', () => {
     expect(plan.brokers.find((b) => b.id === 4)).toMatchObject({ state: 'live', replicas: 0, bytes: 0 });
     expect(plan.imbalance.replicas).toBe(100);
     expect(plan.state).toBe('in_progress');
+  });
+});
+
+describe('planBalance: inbound bytes per second (NetworkInbound)', () => {
+  const MiBs = 1024 * 1024;
+  /** Topic t, 6 partitions RF1: brokers 1 and 2 hold two each (all four hot), 3 and 4 one cold each. */
+  const skewed = (rate: number): PlannerPartition[] => [[1], [1], [2], [2], [3], [4]].map((replicas, partition) => ({
+    topic: 't', partition, state: healthy(replicas), bytes: 0, bytesIn: partition < 4 ? rate : 0,
+  }));
+  const inbound = (parts: PlannerPartition[], id: number) => parts.filter((p) => p.state.replicas.includes(id)).reduce((n, p) => n + (p.bytesIn ?? 0), 0);
+  const four = [broker(1), broker(2), broker(3), broker(4)];
+
+  it('spreads measured bytes-in where the count bands leave room, and counts are balanced without it', () => {
+    const start = skewed(4 * MiBs);
+    // Replica and leader counts are within their bands: without rates nothing would move.
+    expect(planBalance(four, start.map((p) => ({ ...p, bytesIn: 0 })), settings()).moves).toEqual([]);
+    const first = planBalance(four, start, settings());
+    expect(first.imbalance.networkIn).toBe(100);
+    expect(first.moves.length).toBeGreaterThan(0);
+    expect(first.moves.every((m) => m.reason === 'networkIn' && m.copy)).toBe(true);
+    const { parts, plan } = converge(four, start);
+    for (const id of [1, 2, 3, 4]) {
+      expect(inbound(parts, id)).toBe(4 * MiBs);
+      expect(count(parts, id)).toBeGreaterThanOrEqual(1);
+      expect(count(parts, id)).toBeLessThanOrEqual(2);
+    }
+    expect(plan.imbalance.networkIn).toBe(0);
+    expect(plan.brokers.map((b) => b.bytesIn)).toEqual([4, 4, 4, 4].map((n) => n * MiBs));
+  });
+
+  it('counts a partition\'s bytes-in on every replica (followers receive it by replication)', () => {
+    const parts = [
+      { topic: 'a', partition: 0, state: healthy([1, 2]), bytes: 0, bytesIn: 6 * MiBs },
+      { topic: 'b', partition: 0, state: healthy([3, 4]), bytes: 0, bytesIn: 0 },
+      { topic: 'c', partition: 0, state: healthy([1, 2]), bytes: 0, bytesIn: 0 },
+      { topic: 'c', partition: 1, state: healthy([3, 4]), bytes: 0, bytesIn: 0 },
+    ];
+    const plan = planBalance(four, parts, settings());
+    expect(plan.brokers.map((b) => b.bytesIn)).toEqual([6, 6, 0, 0].map((n) => n * MiBs));
+  });
+
+  it('never leaves a count band for bytes-in, and ignores deviations within the threshold or under 1 MiB/s', () => {
+    // Three hot partitions on broker 1 with exact count bands (8 partitions on 4 brokers: 2 each): no move may help.
+    const exact = [[1], [1], [2], [2], [3], [3], [4], [4]].map((replicas, partition) => ({ topic: 't', partition, state: healthy(replicas), bytes: 0, bytesIn: partition < 2 ? 8 * MiBs : 0 }));
+    expect(planBalance(four, exact, settings()).moves).toEqual([]);
+    // A wide threshold accepts the skew.
+    expect(planBalance(four, skewed(4 * MiBs), settings({ thresholds: { replicaPercent: 10, leaderPercent: 10, diskPercent: 10, networkInPercent: 200 } })).moves).toEqual([]);
+    // Idle traffic (deviation under 1 MiB/s) is noise.
+    expect(planBalance(four, skewed(200 * 1024), settings()).moves).toEqual([]);
+  });
+
+  it('ranks after disk and before leaders, and never trades disk balance for it', () => {
+    const big = 10 * GB;
+    const hot = (bytes: number): PlannerPartition[] => [
+      { topic: 'x', partition: 0, state: healthy([1]), bytes: big, bytesIn: 0 },
+      { topic: 'x', partition: 1, state: healthy([1]), bytes: big, bytesIn: 0 },
+      { topic: 'x', partition: 2, state: healthy([1]), bytes: 0, bytesIn: 0 },
+      { topic: 'x', partition: 3, state: healthy([2]), bytes, bytesIn: 8 * MiBs },
+      { topic: 'x', partition: 4, state: healthy([2]), bytes, bytesIn: 8 * MiBs },
+    ];
+    const two = [broker(1), broker(2)];
+    // Disk first (a big partition to broker 2), then a hot one to broker 1: both balanced.
+    expect(planBalance(two, hot(0), settings()).moves[0]).toMatchObject({ reason: 'disk', from: [1], to: [2] });
+    const { parts: after } = converge(two, hot(0));
+    const bytesOn = (ps: PlannerPartition[], id: number) => ps.filter((p) => p.state.replicas.includes(id)).reduce((n, p) => n + p.bytes, 0);
+    expect([bytesOn(after, 1), bytesOn(after, 2)]).toEqual([big, big]);
+    expect([inbound(after, 1), inbound(after, 2)]).toEqual([8 * MiBs, 8 * MiBs]);
+    // Hot partitions as big as the rest: moving one to broker 1 would unbalance disk, so the rates stay skewed.
+    const start = hot(big);
+    start[2] = { ...start[2]!, bytes: big };
+    const { parts: kept, plan } = converge(two, start);
+    expect([bytesOn(kept, 1), bytesOn(kept, 2)]).toEqual([3 * big, 2 * big]);
+    expect(inbound(kept, 2)).toBe(16 * MiBs);
+    expect(plan.imbalance.networkIn).toBe(100);
+  });
+});
+
+describe('planBalance: no double moves around a drain', () => {
+  /** t-0 moving 1,2,3 -> 1,2,4 (4 adding, 3 removing). */
+  const moving = (balancerMove: boolean): PlannerPartition => ({
+    topic: 't', partition: 0, bytes: MB, balancerMove,
+    state: { replicas: [1, 2, 3, 4], addingReplicas: [4], removingReplicas: [3], leader: 1, leaderEpoch: 1, isr: [1, 2, 3], partitionEpoch: 2 },
+  });
+  const rest = topic('t', 8, 3, [1, 2, 3, 4, 5]).filter((p) => p.partition > 0);
+
+  it('cancels a balancer move onto a broker being decommissioned and plans no drain of it this round', () => {
+    const brokers = [broker(1), broker(2), broker(3), broker(4, { decommissioning: true, cordoned: true }), broker(5)];
+    const plan = planBalance(brokers, [moving(true), ...rest], settings({ maxConcurrentMoves: 100 }));
+    expect(plan.cancels).toEqual([{ topic: 't', partition: 0, from: [1, 2, 3, 4], to: [1, 2, 3], reason: 'broker 4 is decommissioning' }]);
+    expect(plan.moves.some((m) => m.partition === 0)).toBe(false);
+    // The drain of the rest runs, onto live brokers only.
+    expect(plan.moves.length).toBe(rest.filter((p) => p.state.replicas.includes(4)).length);
+    for (const m of plan.moves) expect(m.to.includes(4)).toBe(false);
+    expect(plan.state).toBe('in_progress');
+    expect(plan.reason).toContain('cancelling 1');
+  });
+
+  it('cancels one onto a cordoned or removed broker too, but never an operator\'s reassignment', () => {
+    const cordoned = planBalance([broker(1), broker(2), broker(3), broker(4, { cordoned: true }), broker(5)], [moving(true), ...rest], settings());
+    expect(cordoned.cancels.map((c) => c.reason)).toEqual(['broker 4 is cordoned']);
+    const removed = planBalance([broker(1), broker(2), broker(3), broker(4, { registered: false, absentForMs: 120_000 }), broker(5)], [moving(true), ...rest], settings());
+    expect(removed.cancels.map((c) => c.reason)).toEqual(['broker 4 is removed']);
+    const operator = planBalance([broker(1), broker(2), broker(3), broker(4, { decommissioning: true }), broker(5)], [moving(false), ...rest], settings());
+    expect(operator.cancels).toEqual([]);
+    // Onto a live broker: nothing to cancel.
+    expect(planBalance([1, 2, 3, 4, 5].map((id) => broker(id)), [moving(true), ...rest], settings()).cancels).toEqual([]);
+  });
+
+  it('never plans a new replica on a broker that is not live (random clusters)', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let round = 0; round < 60; round++) {
+      const ids = [1, 2, 3, 4, 5, 6];
+      const brokers = ids.map((id) => broker(id, {
+        cordoned: rnd() < 0.2, decommissioning: rnd() < 0.15, registered: rnd() > 0.1, absentForMs: rnd() < 0.5 ? 0 : 120_000, rack: rnd() < 0.5 ? null : `r${id % 3}`,
+      }));
+      const parts = topic('t', 10, 3, ids, Math.floor(rnd() * 3) * GB).map((p) => ({ ...p, bytesIn: Math.floor(rnd() * 4) * 1024 * 1024 }));
+      const plan = planBalance(brokers, parts, settings());
+      const live = new Set(brokers.filter((b) => b.registered && !b.cordoned && !b.decommissioning).map((b) => b.id));
+      for (const m of [...plan.moves, ...plan.pending]) {
+        for (const id of m.to) if (!m.from.includes(id)) expect(live.has(id)).toBe(true);
+        expect(new Set(m.to).size).toBe(m.to.length);
+      }
+    }
   });
 });

@@ -9,10 +9,13 @@ import { compareDelta, GOALS, improves, LoadModel, type Goal, type Thresholds } 
  * 1. Drain: every replica on a broker being decommissioned, or absent longer than the
  *    availability timeout, is replaced in place (same position, so the preferred leader spreads as
  *    before) by a live, uncordoned broker, rack-aware (a rack the partition lacks first).
+ * 0. Cancel: a move the self-balancer started whose new replica lands on a broker that no longer
+ *    takes replicas (cordoned, being decommissioned, absent past the timeout) is cancelled, so a
+ *    drain never copies a replica onto the broker it empties and then off it again.
  * 2. Balance, only when nothing is under-replicated, offline or on an absent broker and nothing
  *    is being drained: greedy moves, each lowering the first goal it changes, in the order of
- *    GOALS (per-topic replica counts, replica counts, disk bytes, per-topic preferred leaders,
- *    preferred leaders), never reducing the racks a partition spans. Leaders are balanced by
+ *    GOALS (per-topic replica counts, replica counts, disk bytes, inbound bytes per second,
+ *    per-topic preferred leaders, preferred leaders), never reducing the racks a partition spans. Leaders are balanced by
  *    reordering replicas (a reorder copies nothing; the preferred-leader election then moves
  *    leadership), so the preferred-leader rebalancer agrees with the plan instead of undoing it.
  *
@@ -38,6 +41,10 @@ export interface PlannerPartition {
   state: PartitionState;
   /** Log bytes of the partition (its largest replica as reported), 0 when unknown. */
   bytes: number;
+  /** Bytes per second produced to the partition (its leader's measured rate), 0 when unknown. */
+  bytesIn?: number;
+  /** Its reassignment in progress was started by the self-balancer (may be cancelled by it). */
+  balancerMove?: boolean;
 }
 
 export interface PlannerSettings {
@@ -64,6 +71,17 @@ export interface PlannedMove {
   copy: boolean;
 }
 
+/** A self-balancer move to cancel (reassignment cancel: back to `to`, the original replicas). */
+export interface PlannedCancel {
+  topic: string;
+  partition: number;
+  /** The replicas now (original plus adding). */
+  from: number[];
+  /** The original replicas the cancel returns to. */
+  to: number[];
+  reason: string;
+}
+
 export type BrokerState = 'live' | 'cordoned' | 'decommissioning' | 'unavailable' | 'removed';
 
 export interface BrokerLoadRow {
@@ -73,6 +91,8 @@ export interface BrokerLoadRow {
   replicas: number;
   leaders: number;
   bytes: number;
+  /** Inbound bytes per second (bytes-in of the partitions it holds a replica of). */
+  bytesIn: number;
 }
 
 export interface BalancePlan {
@@ -83,10 +103,12 @@ export interface BalancePlan {
   /** Further moves the plan wants once room frees up (for visibility; recomputed next round). */
   pending: PlannedMove[];
   inFlight: number;
+  /** Self-balancer moves to cancel first (their new replica is on a broker that takes none now). */
+  cancels: PlannedCancel[];
   /** Partitions a drain cannot move, with why. */
   stalled: string[];
   brokers: BrokerLoadRow[];
-  imbalance: { replicas: number; leaders: number; disk: number };
+  imbalance: { replicas: number; leaders: number; disk: number; networkIn: number };
 }
 
 /** Drain moves listed beyond the budget (all of them, up to this), and balance moves planned ahead. */
@@ -113,8 +135,18 @@ export function planBalance(brokerList: readonly PlannerBroker[], partitions: re
   const targets = [...states].filter(([, s]) => s === 'live').map(([id]) => id).sort((a, b) => a - b);
   const model = new LoadModel(targets, settings.thresholds);
   const sorted = [...partitions].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
-  for (const p of sorted) model.apply(p.topic, targetReplicas(p.state), p.bytes, 1);
+  for (const p of sorted) model.apply(p.topic, targetReplicas(p.state), p.bytes, 1, p.bytesIn ?? 0);
   const imbalance = model.imbalance();
+
+  // 0. Cancel the balancer's own moves onto brokers that take no replicas now.
+  const cancels: PlannedCancel[] = [];
+  for (const p of sorted) {
+    if (!p.balancerMove || !inProgress(p.state)) continue;
+    const onto = (p.state.addingReplicas ?? []).filter((id) => { const s = states.get(id); return s === 'cordoned' || s === 'decommissioning' || s === 'removed'; });
+    if (onto.length === 0) continue;
+    const to = p.state.replicas.filter((id) => !(p.state.addingReplicas ?? []).includes(id));
+    cancels.push({ topic: p.topic, partition: p.partition, from: [...p.state.replicas], to, reason: `broker ${onto.join(',')} is ${states.get(onto[0]!)}` });
+  }
 
   const inFlight = sorted.filter((p) => inProgress(p.state)).length;
   let budget = Math.max(0, settings.maxConcurrentMoves - inFlight);
@@ -167,11 +199,11 @@ export function planBalance(brokerList: readonly PlannerBroker[], partitions: re
       to[i] = best.id;
     }
     if (failed) continue;
-    model.apply(p.topic, p.state.replicas, p.bytes, -1);
-    model.apply(p.topic, to, p.bytes, 1);
+    model.apply(p.topic, p.state.replicas, p.bytes, -1, p.bytesIn ?? 0);
+    model.apply(p.topic, to, p.bytes, 1, p.bytesIn ?? 0);
     take({ topic: p.topic, partition: p.partition, from: [...p.state.replicas], to, reason, bytes: p.bytes * to.filter((id) => !p.state.replicas.includes(id)).length, copy: true });
   }
-  const draining = moves.length + pending.length > 0 || stalled.length > 0;
+  const draining = moves.length + pending.length > 0 || stalled.length > 0 || cancels.length > 0;
 
   // 2. Balance.
   let pause = '';
@@ -184,24 +216,27 @@ export function planBalance(brokerList: readonly PlannerBroker[], partitions: re
     let replicas = 0;
     let leaders = 0;
     let bytes = 0;
+    let bytesIn = 0;
     for (const p of sorted) {
       const t = targetReplicas(p.state);
       if (!t.includes(id)) continue;
       replicas++;
       if (t[0] === id) leaders++;
       bytes += p.bytes;
+      bytesIn += p.bytesIn ?? 0;
     }
-    return { id, rack: brokers.get(id)?.rack ?? null, state, replicas, leaders, bytes };
+    return { id, rack: brokers.get(id)?.rack ?? null, state, replicas, leaders, bytes, bytesIn: Math.round(bytesIn) };
   });
   const decommissions = brokerList.some((b) => b.decommissioning);
   let state: BalancePlan['state'];
   let reason: string;
   if (!settings.enable && (!decommissions || moves.length + pending.length + stalled.length === 0) && inFlight === 0) [state, reason] = ['off', 'auto.balance.enable is false'];
+  else if (cancels.length > 0) [state, reason] = ['in_progress', `cancelling ${cancels.length} balance moves onto brokers that take no replicas now (${cancels[0]!.reason}), ${moves.length} starting`];
   else if (stalled.length > 0 && moves.length === 0 && inFlight === 0) [state, reason] = ['stalled', stalled[0]!];
   else if (moves.length > 0 || pending.length > 0 || inFlight > 0) [state, reason] = ['in_progress', `${inFlight} moves running, ${moves.length} starting, ${pending.length} waiting`];
   else if (pause && settings.enable) [state, reason] = ['paused', pause];
   else [state, reason] = ['ready', 'balanced within the thresholds'];
-  return { state, reason, moves, pending, inFlight, stalled, brokers: rows, imbalance };
+  return { state, reason, moves, pending, inFlight, cancels, stalled, brokers: rows, imbalance };
 }
 
 /** Why balancing waits: a partition under-replicated, offline, or with a replica on an absent broker. */
@@ -218,12 +253,13 @@ function pauseReason(partitions: readonly PlannerPartition[], states: ReadonlyMa
 
 function deltaOf(model: LoadModel, p: PlannerPartition, from: readonly number[], to: readonly number[]): Record<Goal, number> {
   const affected = [...new Set([...from, ...to])];
+  const bytesIn = p.bytesIn ?? 0;
   const before = model.excess(p.topic, affected);
-  model.apply(p.topic, from, p.bytes, -1);
-  model.apply(p.topic, to, p.bytes, 1);
+  model.apply(p.topic, from, p.bytes, -1, bytesIn);
+  model.apply(p.topic, to, p.bytes, 1, bytesIn);
   const after = model.excess(p.topic, affected);
-  model.apply(p.topic, to, p.bytes, -1);
-  model.apply(p.topic, from, p.bytes, 1);
+  model.apply(p.topic, to, p.bytes, -1, bytesIn);
+  model.apply(p.topic, from, p.bytes, 1, bytesIn);
   const out = {} as Record<Goal, number>;
   for (const g of GOALS) out[g] = after[g] - before[g];
   return out;
@@ -252,7 +288,7 @@ function balance(
       evaluations++;
       let bands = bandsOf.get(p.topic);
       if (!bands) bandsOf.set(p.topic, (bands = model.bands(p.topic)));
-      const delta = model.shiftDelta(p.topic, bands, from, onto, { replicas: copies ? 1 : 0, leaders, bytes: copies ? p.bytes : 0 });
+      const delta = model.shiftDelta(p.topic, bands, from, onto, { replicas: copies ? 1 : 0, leaders, bytes: copies ? p.bytes : 0, bytesIn: copies ? p.bytesIn ?? 0 : 0 });
       if (!improves(delta)) return;
       const cmp = best ? compareDelta(delta, best.delta) : -1;
       // Equal gains: a reorder (nothing copied) over a copy, then the smaller partition.
@@ -289,8 +325,8 @@ function balance(
     const chosen: Candidate = best;
     const { p, i, b, copies } = chosen;
     const to = copies ? p.state.replicas.map((id, j) => (j === i ? b : id)) : [b, ...p.state.replicas.filter((_, j) => j !== i)];
-    model.apply(p.topic, p.state.replicas, p.bytes, -1);
-    model.apply(p.topic, to, p.bytes, 1);
+    model.apply(p.topic, p.state.replicas, p.bytes, -1, p.bytesIn ?? 0);
+    model.apply(p.topic, to, p.bytes, 1, p.bytesIn ?? 0);
     moved.add(tp(p));
     const goal = GOALS.find((g) => chosen.delta[g] !== 0) ?? 'replicas';
     take({ topic: p.topic, partition: p.partition, from: [...p.state.replicas], to, reason: goal, bytes: copies ? p.bytes : 0, copy: copies });
