@@ -59,7 +59,7 @@ export const gatewayConfigDef = defineConfig({
   'internal.stream.transport': {
     type: 'enum',
     values: ['grpc', 'framed'],
-    default: 'framed',
+    default: 'grpc',
     doc: 'How ProduceBatch reaches the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0027); brokers answer either.',
   },
 });

@@ -69,7 +69,7 @@ export const brokerConfigDef = defineConfig({
   'internal.stream.transport': {
     type: 'enum',
     values: ['grpc', 'framed'],
-    default: 'framed',
+    default: 'grpc',
     doc: 'How the hot internal streams (ProduceBatch served to gateways, ReplicaFetch to and from other brokers) are carried: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0027); either end works with the other.',
   },
   'log.cleaner.enable': { type: 'bool', default: true, doc: 'Run the log cleaner, which compacts topics whose cleanup.policy holds compact.' },
@@ -192,7 +192,7 @@ export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
   replicaFetchMaxBytes: 1_048_576,
   replicaFetchResponseMaxBytes: 10_485_760,
   highWatermarkCheckpointIntervalMs: 5_000,
-  internalStreamTransport: 'framed',
+  internalStreamTransport: 'grpc',
 };
 
 /** The log cleaner's settings of a loaded broker config. */
