@@ -23,7 +23,7 @@ beforeAll(async () => {
     brokers: 1, controllers: 1, gateways: 1,
     settings: {
       'group.share.record.lock.duration.ms': String(BROKER_LOCK_MS),
-      'group.share.min.record.lock.duration.ms': '1000',
+      'group.share.min.record.lock.duration.ms': '1500',
       'group.share.auto.offset.reset': 'latest',
       'group.share.heartbeat.interval.ms': '500',
     },
@@ -52,7 +52,7 @@ describe('group configs', () => {
     expect(byName.get('share.auto.offset.reset')).toEqual(['earliest', 'GROUP_CONFIG']);
     expect(byName.get('share.delivery.count.limit')).toEqual(['5', 'DEFAULT_CONFIG']);
 
-    const refused = await alterConfigs(client, { type: RESOURCE_GROUP, name: 'fast' }, { 'share.record.lock.duration.ms': '999' }, []).catch((e: unknown) => e);
+    const refused = await alterConfigs(client, { type: RESOURCE_GROUP, name: 'fast' }, { 'share.record.lock.duration.ms': '1200' }, []).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(KafkaError);
     expect((refused as KafkaError).code).toBe(ErrorCode.INVALID_CONFIG);
     expect((refused as KafkaError).message).toContain('share.record.lock.duration.ms must be greater than or equal to group.share.min.record.lock.duration.ms');
