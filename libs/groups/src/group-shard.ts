@@ -82,6 +82,19 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
     this.consumer = new ConsumerGroupManager(this);
   }
 
+  /**
+   * A KIP-848 consumer group's session timeout and heartbeat interval: its GROUP configs
+   * (consumer.session.timeout.ms / consumer.heartbeat.interval.ms) where set, else the broker's.
+   * The hook the consumer-group code reads instead of `config.consumer*` to honour them.
+   */
+  consumerTimeouts(groupId: string): { sessionTimeoutMs: number; heartbeatIntervalMs: number } {
+    const own = this.deps.groupConfig?.(groupId) ?? {};
+    return {
+      sessionTimeoutMs: own.consumerSessionTimeoutMs ?? this.deps.config.consumerSessionTimeoutMs,
+      heartbeatIntervalMs: own.consumerHeartbeatIntervalMs ?? this.deps.config.consumerHeartbeatIntervalMs,
+    };
+  }
+
   get partition(): number {
     return this.ctx.partition;
   }
