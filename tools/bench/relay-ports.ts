@@ -73,6 +73,8 @@ export function relayPorts(store: RelayStore, advertised: () => { host: string; 
     awaitRevision: async () => undefined,
     finalizedFeatures: () => undefined,
     clientMetricsConfigs: () => new Map(),
+    groupConfigs: () => ({}),
+    groupConfigIds: () => [],
   };
   const controller = partial<ControllerPort>('ControllerPort', {
     createTopics: async (specs, validateOnly) => specs.map((s): TopicOutcome => {

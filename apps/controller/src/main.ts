@@ -1,7 +1,7 @@
 import { setupInternalSecurity } from '@dms/rpc';
 import { etcdClientOptions } from '@dms/cluster';
 import { staticBrokerConfigs } from '@dms/configs';
-import { Controller, controllerConfigDef } from '@dms/controller';
+import { Controller, controllerConfigDef, groupBoundsFrom } from '@dms/controller';
 import {
   ConfigError,
   HelpRequested,
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       minIsr: config['transaction.state.log.min.isr'],
     },
     uncleanLeaderElection: config['unclean.leader.election.enable'],
+    groupBounds: groupBoundsFrom(config),
     autoLeaderRebalance: {
       enable: config['auto.leader.rebalance.enable'],
       intervalMs: config['leader.imbalance.check.interval.seconds'] * 1000,

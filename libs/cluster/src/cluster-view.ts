@@ -37,6 +37,7 @@ export type ClusterValue =
   | { kind: 'brokerConfig'; id: number | null; configs: Record<string, string> }
   | { kind: 'finalizedFeatures'; levels: Record<string, number> }
   | { kind: 'clientMetricsConfig'; name: string; configs: Record<string, string> }
+  | { kind: 'groupConfig'; groupId: string; configs: Record<string, string> }
   | { kind: 'topicDeletion'; value: TopicDeletionRecord }
   | { kind: 'replicaDeletion'; key: string; value: ReplicaDeletionRecord }
   | { kind: 'brokerCordon'; id: number };
@@ -85,6 +86,10 @@ function decodeValue(parsed: ParsedKey, raw: Buffer): ClusterValue | undefined {
       const v = brokerConfigRecord.decode(raw);
       return v && { kind: 'clientMetricsConfig', name: parsed.name, configs: v.configs };
     }
+    case 'groupConfig': {
+      const v = brokerConfigRecord.decode(raw);
+      return v && { kind: 'groupConfig', groupId: parsed.groupId, configs: v.configs };
+    }
     case 'topicDeletion': {
       const v = topicDeletionRecord.decode(raw);
       return v && v.topicId === parsed.topicId ? { kind: 'topicDeletion', value: v } : undefined;
@@ -124,6 +129,8 @@ export class ClusterView extends EventEmitter {
   private features: { levels: Record<string, number>; epoch: bigint } | undefined;
   /** Client-metrics subscriptions (CLIENT_METRICS config resources) by name. */
   private readonly clientMetricsMap = new Map<string, Record<string, string>>();
+  /** Per-group configs (GROUP config resources) by group id. */
+  private readonly groupConfigMap = new Map<string, Record<string, string>>();
   /** Pending topic deletions by topic id, with each key's modRevision (brokers acknowledge by CAS). */
   private readonly deletionMap = new Map<string, { value: TopicDeletionRecord; modRevision: bigint }>();
   /** Replica directories to delete after a reassignment, by `<topicId>/<partition>/<brokerId>`, with modRevision. */
@@ -281,6 +288,10 @@ export class ClusterView extends EventEmitter {
         if (put) this.clientMetricsMap.set(v.name, v.configs);
         else this.clientMetricsMap.delete(v.name);
         break;
+      case 'groupConfig':
+        if (put) this.groupConfigMap.set(v.groupId, v.configs);
+        else this.groupConfigMap.delete(v.groupId);
+        break;
       case 'partition': {
         let m = this.partitionMap.get(v.topic);
         if (c.type === 'put') this.partitionRevisions.set(`${v.topic}\0${v.partition}`, c.entry.modRevision);
@@ -318,6 +329,16 @@ export class ClusterView extends EventEmitter {
   /** Client-metrics subscriptions by name (CLIENT_METRICS resources). */
   clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>> {
     return this.clientMetricsMap;
+  }
+
+  /** The configs a group sets for itself (GROUP resource); empty when none. */
+  groupConfigs(groupId: string): Readonly<Record<string, string>> {
+    return this.groupConfigMap.get(groupId) ?? {};
+  }
+
+  /** Ids of the groups that set configs (they may outlive the groups). */
+  groupConfigIds(): string[] {
+    return [...this.groupConfigMap.keys()];
   }
 
   /** Dynamic config overrides of broker `id`, or of the cluster default for null (empty when none). */

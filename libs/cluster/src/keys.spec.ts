@@ -6,6 +6,7 @@ import {
   controllerKey,
   controllerLeaderKey,
   gatewayKey,
+  groupConfigKey,
   parseBrokerKey,
   parseKey,
   topicDeletionKey,
@@ -89,5 +90,13 @@ describe('etcd keys', () => {
     expect(parseKey('k', '/dms/k/replica-deletions/0f8fad5b-d9cb-469f-a165-70867728950e/0')).toBeUndefined();
     expect(parseKey('k', '/dms/k/replica-deletions/0f8fad5b-d9cb-469f-a165-70867728950e/0/1/2')).toBeUndefined();
     expect(parseKey('k', '/dms/k/replica-deletions/0f8fad5b-d9cb-469f-a165-70867728950e/x/1')).toBeUndefined();
+  });
+
+  it('keeps each group\'s configs under configs/groups/ with the id URI-encoded, no id escaping the prefix', () => {
+    expect(groupConfigKey('k', 'orders/work')).toBe('/dms/k/configs/groups/orders%2Fwork');
+    expect(parseKey('k', groupConfigKey('k', 'orders/work'))).toEqual({ kind: 'groupConfig', groupId: 'orders/work' });
+    expect(parseKey('k', '/dms/k/configs/groups/a/b')).toBeUndefined();
+    expect(parseKey('k', '/dms/k/configs/groups/')).toBeUndefined();
+    expect(() => groupConfigKey('k', '')).toThrow();
   });
 });

@@ -159,6 +159,25 @@ export function parseClientMetricsConfigKey(cluster: string, key: string): strin
   }
 }
 
+// Per-group configs (Kafka's GROUP config resources), one key per group id, URI-encoded like the
+// client-metrics names. They outlive the group, as in Kafka.
+export const groupConfigsPrefix = (cluster: string): string => `${clusterPrefix(cluster)}configs/groups/`;
+export function groupConfigKey(cluster: string, groupId: string): string {
+  if (!groupId || groupId.length > 1024) throw new Error('invalid group id in an etcd key');
+  return `${groupConfigsPrefix(cluster)}${encodeURIComponent(groupId)}`;
+}
+
+export function parseGroupConfigKey(cluster: string, key: string): string | undefined {
+  const prefix = groupConfigsPrefix(cluster);
+  if (!key.startsWith(prefix)) return undefined;
+  try {
+    const id = decodeURIComponent(key.slice(prefix.length));
+    return id.length > 0 && encodeURIComponent(id) === key.slice(prefix.length) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every key of the contract, classified; undefined for anything else under (or outside) the prefix. */
 export type ParsedKey =
   | { kind: 'clusterId' }
@@ -172,6 +191,7 @@ export type ParsedKey =
   | { kind: 'brokerConfig'; id: number | null }
   | { kind: 'finalizedFeatures' }
   | { kind: 'clientMetricsConfig'; name: string }
+  | { kind: 'groupConfig'; groupId: string }
   | { kind: 'topicDeletion'; topicId: string }
   | { kind: 'replicaDeletion'; topicId: string; partition: number; brokerId: number }
   | { kind: 'brokerCordon'; id: number };
@@ -183,6 +203,8 @@ export function parseKey(cluster: string, key: string): ParsedKey | undefined {
   if (key === finalizedFeaturesKey(cluster)) return { kind: 'finalizedFeatures' };
   const clientMetrics = parseClientMetricsConfigKey(cluster, key);
   if (clientMetrics !== undefined) return { kind: 'clientMetricsConfig', name: clientMetrics };
+  const groupId = parseGroupConfigKey(cluster, key);
+  if (groupId !== undefined) return { kind: 'groupConfig', groupId };
   let id: number | undefined;
   if ((id = parseBrokerKey(cluster, key)) !== undefined) return { kind: 'broker', id };
   if ((id = parseGatewayKey(cluster, key)) !== undefined) return { kind: 'gateway', id };

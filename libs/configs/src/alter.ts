@@ -3,6 +3,7 @@
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { BROKER_CONFIGS } from './broker-configs';
 import { CLIENT_METRICS_CONFIGS } from './client-metrics-configs';
+import { GROUP_CONFIGS } from './group-configs';
 import { TOPIC_CONFIGS } from './topic-configs';
 import { AlterConfigOp } from './types';
 import { splitList } from './validators';
@@ -39,13 +40,13 @@ export function replaceAll(changes: readonly { name: string; value: string | nul
 export function applyIncremental(
   current: Readonly<Record<string, string>>,
   changes: readonly ConfigChange[],
-  kind: 'topic' | 'broker' | 'client-metrics',
+  kind: 'topic' | 'broker' | 'client-metrics' | 'group',
   effectiveDefault: (name: string) => string | null = () => null,
 ): Record<string, string> {
   checkDuplicateKeys(changes);
   const next: Record<string, string> = { ...current };
   for (const c of changes) {
-    const def = kind === 'topic' ? TOPIC_CONFIGS.get(c.name) : kind === 'broker' ? BROKER_CONFIGS.get(c.name) : CLIENT_METRICS_CONFIGS.get(c.name);
+    const def = kind === 'topic' ? TOPIC_CONFIGS.get(c.name) : kind === 'broker' ? BROKER_CONFIGS.get(c.name) : kind === 'group' ? GROUP_CONFIGS.get(c.name) : CLIENT_METRICS_CONFIGS.get(c.name);
     switch (c.op) {
       case AlterConfigOp.SET:
         if (c.value === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for: ${c.name}`);

@@ -1,6 +1,7 @@
 // DescribeConfigs entries for a topic or a broker, as Kafka fills them.
 import { BROKER_CONFIG_DEFS, BROKER_CONFIGS } from './broker-configs';
 import { CLIENT_METRICS_CONFIGS } from './client-metrics-configs';
+import { GROUP_CONFIG_DEFS, GROUP_CONFIGS } from './group-configs';
 import { brokerKeyChain, resolveBrokerKey, resolveTopicKey, topicKeyChain, type BrokerConfigLayers } from './resolve';
 import { TOPIC_CONFIG_DEFS, TOPIC_CONFIGS } from './topic-configs';
 import { ConfigSource, ConfigType } from './types';
@@ -91,6 +92,31 @@ export function describeClientMetrics(configs: Readonly<Record<string, string>>,
       documentation: opts.includeDocumentation && def ? def.doc : null,
     };
   });
+}
+
+/**
+ * A group's configs (GROUP resource): every group key, the group's own value with source
+ * GROUP_CONFIG, else the default with DEFAULT_CONFIG (as Kafka lists them, with no synonyms).
+ */
+export function describeGroup(configs: Readonly<Record<string, string>>, opts: DescribeOptions): DescribedConfig[] {
+  const names = opts.keys ?? GROUP_CONFIG_DEFS.map((d) => d.name);
+  const out: DescribedConfig[] = [];
+  for (const name of names) {
+    const def = GROUP_CONFIGS.get(name);
+    if (!def) continue;
+    const own = configs[name];
+    out.push({
+      name,
+      value: own ?? def.default,
+      readOnly: false,
+      configSource: own !== undefined ? ConfigSource.GROUP_CONFIG : ConfigSource.DEFAULT_CONFIG,
+      isSensitive: false,
+      synonyms: [],
+      configType: ConfigType[def.type],
+      documentation: opts.includeDocumentation ? def.doc : null,
+    });
+  }
+  return out;
 }
 
 export { ConfigSource };

@@ -8,3 +8,4 @@ export * from './validate';
 export * from './alter';
 export * from './process-config';
 export * from './client-metrics-configs';
+export * from './group-configs';

@@ -3,6 +3,7 @@
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import { BROKER_CONFIGS } from './broker-configs';
 import { CLIENT_METRICS_CONFIGS } from './client-metrics-configs';
+import { GROUP_CONFIGS } from './group-configs';
 import { TOPIC_CONFIGS } from './topic-configs';
 import type { KeyDef } from './types';
 import { splitList } from './validators';
@@ -72,10 +73,10 @@ export function validateStaticBrokerConfigs(configs: Readonly<Record<string, str
 }
 
 /** Stored form of a validated map (values normalised). */
-export function normalizeConfigs(configs: Readonly<Record<string, string>>, kind: 'topic' | 'broker' | 'client-metrics'): Record<string, string> {
+export function normalizeConfigs(configs: Readonly<Record<string, string>>, kind: 'topic' | 'broker' | 'client-metrics' | 'group'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(configs)) {
-    const def = kind === 'topic' ? TOPIC_CONFIGS.get(k) : kind === 'broker' ? BROKER_CONFIGS.get(k) : CLIENT_METRICS_CONFIGS.get(k);
+    const def = kind === 'topic' ? TOPIC_CONFIGS.get(k) : kind === 'broker' ? BROKER_CONFIGS.get(k) : kind === 'group' ? GROUP_CONFIGS.get(k) : CLIENT_METRICS_CONFIGS.get(k);
     out[k] = def ? normalizeValue(def, v) : v;
   }
   return out;

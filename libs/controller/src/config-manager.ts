@@ -3,6 +3,7 @@ import {
   brokerConfigKey,
   brokerConfigRecord,
   clientMetricsConfigKey,
+  groupConfigKey,
   controllerLeaderKey,
   fencedTxn,
   NotLeaderError,
@@ -14,12 +15,15 @@ import {
 import {
   applyIncremental,
   ConfigResourceType,
+  DEFAULT_GROUP_CONFIG_BOUNDS,
   normalizeConfigs,
   replaceAll,
   validateClientMetricsConfigs,
   validateDynamicBrokerConfigs,
+  validateGroupConfigs,
   validateTopicConfigs,
   type ConfigChange,
+  type GroupConfigBounds,
 } from '@dms/configs';
 import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 
@@ -45,6 +49,8 @@ export interface ConfigManagerOptions {
   clusterName: string;
   fence: () => string | undefined;
   log?: Log;
+  /** The broker-level bounds GROUP configs must lie within (Kafka's defaults when absent). */
+  groupBounds?: Readonly<GroupConfigBounds>;
 }
 
 const ATTEMPTS = 5;
@@ -69,6 +75,7 @@ export class ConfigManager {
         if (r.resourceType === ConfigResourceType.TOPIC) result.revision = await this.alterTopic(r, validateOnly);
         else if (r.resourceType === ConfigResourceType.BROKER) result.revision = await this.alterBroker(r, validateOnly);
         else if (r.resourceType === ConfigResourceType.CLIENT_METRICS) result.revision = await this.alterClientMetrics(r, validateOnly);
+        else if (r.resourceType === ConfigResourceType.GROUP) result.revision = await this.alterGroup(r, validateOnly);
         else throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
       } catch (e) {
         if (e instanceof KafkaError) {
@@ -94,7 +101,7 @@ export class ConfigManager {
     return rev;
   }
 
-  private next(current: Record<string, string>, r: ConfigResourceChange, kind: 'topic' | 'broker' | 'client-metrics'): Record<string, string> {
+  private next(current: Record<string, string>, r: ConfigResourceChange, kind: 'topic' | 'broker' | 'client-metrics' | 'group'): Record<string, string> {
     const changes: ConfigChange[] = r.changes.map((c) => ({ name: c.name, op: c.op, value: c.valueNull ? null : c.value }));
     return r.replace ? replaceAll(changes) : applyIncremental(current, changes, kind);
   }
@@ -159,12 +166,38 @@ export class ConfigManager {
 
   /** A client-metrics subscription (configs/client-metrics/<name>); removing every key deletes it, as Kafka. */
   private async alterClientMetrics(r: ConfigResourceChange, validateOnly: boolean): Promise<bigint> {
+    if (r.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Client metrics subscription name must not be empty');
+    return this.alterNamedSet(r, validateOnly, {
+      kind: 'client-metrics',
+      key: (name) => clientMetricsConfigKey(this.opts.clusterName, name),
+      validate: validateClientMetricsConfigs,
+      what: `Client metrics subscription ${r.resourceName}`,
+    });
+  }
+
+  /** A group's configs (configs/groups/<id>), checked against the broker bounds; they outlive the group, as in Kafka. */
+  private async alterGroup(r: ConfigResourceChange, validateOnly: boolean): Promise<bigint> {
+    if (r.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
+    const bounds = this.opts.groupBounds ?? DEFAULT_GROUP_CONFIG_BOUNDS;
+    return this.alterNamedSet(r, validateOnly, {
+      kind: 'group',
+      key: (name) => groupConfigKey(this.opts.clusterName, name),
+      validate: (configs) => validateGroupConfigs(configs, bounds),
+      what: `Configs of group ${r.resourceName}`,
+    });
+  }
+
+  /** A config set stored under its own key; an empty set deletes the key. */
+  private async alterNamedSet(
+    r: ConfigResourceChange,
+    validateOnly: boolean,
+    how: { kind: 'client-metrics' | 'group'; key: (name: string) => string; validate: (configs: Record<string, string>) => void; what: string },
+  ): Promise<bigint> {
     const { client, clusterName } = this.opts;
     const fence = this.requireFence();
-    if (r.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Client metrics subscription name must not be empty');
     let key: string;
     try {
-      key = clientMetricsConfigKey(clusterName, r.resourceName);
+      key = how.key(r.resourceName);
     } catch (e) {
       throw new KafkaError(ErrorCode.INVALID_REQUEST, (e as Error).message);
     }
@@ -172,10 +205,10 @@ export class ConfigManager {
       const got = await client.get(key).exec();
       const kv = got.kvs[0];
       const current = (kv && brokerConfigRecord.decode(kv.value)?.configs) ?? {};
-      const configs = this.next(current, r, 'client-metrics');
-      validateClientMetricsConfigs(configs);
+      const configs = this.next(current, r, how.kind);
+      how.validate(configs);
       if (validateOnly) return 0n;
-      const normalized = normalizeConfigs(configs, 'client-metrics');
+      const normalized = normalizeConfigs(configs, how.kind);
       const write = Object.keys(normalized).length === 0
         ? client.delete().key(key)
         : client.put(key).value(brokerConfigRecord.encode({ configs: normalized }));
@@ -184,11 +217,11 @@ export class ConfigManager {
         .then(write)
         .commit();
       if (res.succeeded) {
-        this.log.info({ clientMetrics: r.resourceName, configs: normalized }, 'altered client metrics subscription');
+        this.log.info({ resourceType: r.resourceType, resource: r.resourceName, configs: normalized }, 'altered configs');
         return BigInt(res.header.revision);
       }
     }
-    throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `Client metrics subscription ${r.resourceName} kept changing while being altered.`);
+    throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${how.what} kept changing while being altered.`);
   }
 }
 

@@ -1,8 +1,10 @@
 import { commonConfig, defineConfig } from '@dms/platform';
+import { groupBoundsConfigDef } from './group-config-bounds';
 
 /** Every key the controller process reads (flags `--key value`, env `DMS_KEY_NAME`). */
 export const controllerConfigDef = defineConfig({
   ...commonConfig,
+  ...groupBoundsConfigDef,
   'controller.id': { type: 'int', required: true, min: 0, doc: 'This controller\'s id (unique among controllers).' },
   'grpc.host': { type: 'string', default: '127.0.0.1', doc: 'Address the ControllerService binds and advertises.' },
   'grpc.port': { type: 'int', default: 0, min: 0, max: 65535, doc: 'ControllerService port; 0 picks a free one.' },

@@ -27,6 +27,7 @@ import { newClusterId } from './cluster-id';
 import type { OffsetsTopicSettings, TransactionStateTopicSettings } from './internal-topics';
 import { alterPartition } from './alter-partition';
 import { ConfigManager } from './config-manager';
+import type { GroupConfigBounds } from '@dms/configs';
 import { FeatureManager } from './feature-manager';
 import { controllerMetrics } from './controller-metrics';
 import { createControllerService } from './controller-service';
@@ -84,6 +85,8 @@ export interface ControllerOptions {
   autoBalance?: Partial<AutoBalanceSettings>;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
+  /** The broker-level bounds of GROUP configs (group.consumer.min/max.*, group.share.min/max.*). */
+  groupBounds?: GroupConfigBounds;
   log?: Log;
   tracer?: Tracer;
   /** Where the controller's metrics go (the service's Prometheus endpoint); none when absent. */
@@ -193,7 +196,7 @@ export class Controller extends EventEmitter {
       log: this.log,
     });
     if (opts.meter) autoBalanceMetrics(opts.meter, this.balancer, () => this.election.isLeader);
-    this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
+    this.configManager = new ConfigManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log, groupBounds: opts.groupBounds });
     this.featureManager = new FeatureManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.producerIds = new ProducerIdManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision, log: this.log });
     this.securityManager = new SecurityManager({ client: this.client, clusterName: opts.clusterName, fence: () => this.election.revision });

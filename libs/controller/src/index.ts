@@ -21,3 +21,4 @@ export * from './balance/planner';
 export * from './balance/load-model';
 export * from './balance/auto-balancer';
 export * from './balance/decommission';
+export * from './group-config-bounds';

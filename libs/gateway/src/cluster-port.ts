@@ -109,6 +109,14 @@ export class GatewayClusterPort implements ClusterPort {
     return this.view.clientMetricsConfigs();
   }
 
+  groupConfigs(groupId: string): Readonly<Record<string, string>> {
+    return this.view.groupConfigs(groupId);
+  }
+
+  groupConfigIds(): string[] {
+    return this.view.groupConfigIds();
+  }
+
   topics(): TopicView[] {
     return [...this.snapshot().byName.values()];
   }

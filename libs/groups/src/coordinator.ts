@@ -7,7 +7,7 @@ import type { CoordinatorLog, ReplayEntry } from './coordinator-log';
 import { GroupShard } from './group-shard';
 import type { ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, TopicsImage } from './modern/consumer/types';
 import { groupPartition } from './placement';
-import { defaultShareConfig, type ShareGroupConfig } from './modern/share/share-config';
+import { defaultShareConfig, type GroupConfigLookup, type ShareGroupConfig } from './modern/share/share-config';
 import type { DescribedShareGroup, ShareHeartbeatInput, ShareHeartbeatResult } from './modern/share/share-group-manager';
 import {
   GROUP_STATES,
@@ -44,6 +44,8 @@ export interface GroupCoordinatorOptions {
   onError?: (err: unknown, what: string) => void;
   /** Share-group settings (group.share.*); Kafka's defaults when absent. */
   share?: Partial<ShareGroupConfig>;
+  /** A group's own settings (GROUP config resource) over the broker's; absent: none. */
+  groupConfig?: GroupConfigLookup;
   /** The cluster's topic of that name; share-group subscriptions resolve through it. */
   topic?: (name: string) => { topicId: string; partitions: number } | undefined;
   /** The topics that exist now, by name (KIP-848 consumer groups assign their partitions). */
@@ -86,6 +88,7 @@ export class GroupCoordinator {
         topic: (name) => opts.topic?.(name),
         ...(opts.onError ? { onError: opts.onError } : {}),
         ...(opts.topics ? { topics: opts.topics } : {}),
+        ...(opts.groupConfig ? { groupConfig: opts.groupConfig } : {}),
       }),
       ...(opts.onError ? { onError: opts.onError } : {}),
     });

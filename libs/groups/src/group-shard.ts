@@ -9,7 +9,7 @@ import { OffsetExpiry } from './offset-expiry';
 import { OffsetManager } from './offset-manager';
 import { replayEntry } from './replay-table';
 import { writeErrorCode } from './write-errors';
-import type { ShareGroupConfig } from './modern/share/share-config';
+import type { GroupConfigLookup, ShareGroupConfig } from './modern/share/share-config';
 import { ShareGroupManager } from './modern/share/share-group-manager';
 import { ConsumerGroupManager } from './modern/consumer/consumer-group-manager';
 import type { TopicsImage } from './modern/consumer/types';
@@ -31,6 +31,11 @@ export interface GroupShardDeps {
   topic(name: string): { topicId: string; partitions: number } | undefined;
   /** The topics that exist now, by name (KIP-848 groups assign their partitions). */
   topics?(): TopicsImage;
+  /**
+   * A group's own settings (GROUP config resource: consumer.* and share.* keys), read at each
+   * use; share groups apply them, the KIP-848 consumer-group code may read the consumer ones here.
+   */
+  groupConfig?: GroupConfigLookup;
 }
 
 /**
@@ -72,8 +77,22 @@ export class GroupShard implements CoordinatorShard<ReplayEntry> {
       persist: (records) => this.write(() => ({ records, response: undefined, replay: false })),
       errorCode: (err) => writeErrorCode(err, (e) => deps.onError?.(e, 'share group write failed')),
       ...(deps.onError ? { onError: deps.onError } : {}),
+      ...(deps.groupConfig ? { groupConfig: deps.groupConfig } : {}),
     });
     this.consumer = new ConsumerGroupManager(this);
+  }
+
+  /**
+   * A KIP-848 consumer group's session timeout and heartbeat interval: its GROUP configs
+   * (consumer.session.timeout.ms / consumer.heartbeat.interval.ms) where set, else the broker's.
+   * The hook the consumer-group code reads instead of `config.consumer*` to honour them.
+   */
+  consumerTimeouts(groupId: string): { sessionTimeoutMs: number; heartbeatIntervalMs: number } {
+    const own = this.deps.groupConfig?.(groupId) ?? {};
+    return {
+      sessionTimeoutMs: own.consumerSessionTimeoutMs ?? this.deps.config.consumerSessionTimeoutMs,
+      heartbeatIntervalMs: own.consumerHeartbeatIntervalMs ?? this.deps.config.consumerHeartbeatIntervalMs,
+    };
   }
 
   get partition(): number {

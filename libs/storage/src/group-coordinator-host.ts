@@ -2,6 +2,7 @@ import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { ClusterView } from '@dms/cluster';
+import { groupConfigOverrides } from '@dms/configs';
 import {
   GroupCoordinator, OFFSETS_TOPIC, describedToRpc, heartbeatFromRpc, heartbeatResultToRpc, type GroupCoordinatorConfig, type ReplayEntry, type ShareGroupConfig,
 } from '@dms/groups';
@@ -49,6 +50,7 @@ export class GroupCoordinatorHost {
       topics: () => new Map([...view.topics()].map(([name, t]) => [name, { topicId: t.topicId, numPartitions: t.partitions }])),
       config: opts.config,
       ...(opts.share ? { share: opts.share } : {}),
+      groupConfig: (groupId) => groupConfigOverrides(view.groupConfigs(groupId)),
       topic: (name) => {
         const t = view.topic(name);
         return t ? { topicId: t.topicId, partitions: t.partitions } : undefined;

@@ -58,6 +58,30 @@ describe('dms configs', () => {
     expect((await run('configs', '--entity-type', 'topics', '--entity-name', 't', '--describe', '--all', ...bs)).out).toContain('segment.ms=604800000');
     expect(await run('configs', '--entity-type', 'topics', '--entity-default', '--describe', ...bs)).toMatchObject({ code: 1, err: expect.stringContaining('--entity-default is only valid with --entity-type brokers') });
   });
+
+  it('configs --entity-type groups alters and describes a GROUP resource (type 32, source GROUP_CONFIG)', async () => {
+    const seen: any[] = [];
+    broker.intercept = (key, _v, body) => {
+      seen.push([key, body]);
+      if (key === ApiKey.IncrementalAlterConfigs) {
+        return { throttleTimeMs: 0, responses: [{ resourceType: 32, resourceName: 'work', errorCode: 0, errorMessage: null }] };
+      }
+      if (key === ApiKey.DescribeConfigs) {
+        return { throttleTimeMs: 0, results: [{ resourceType: 32, resourceName: 'work', errorCode: 0, errorMessage: null, configs: [
+          { name: 'share.record.lock.duration.ms', value: '15000', readOnly: false, configSource: 8, isSensitive: false, synonyms: [], configType: 3, documentation: null },
+          { name: 'share.delivery.count.limit', value: '5', readOnly: false, configSource: 5, isSensitive: false, synonyms: [], configType: 3, documentation: null },
+        ] }] };
+      }
+      return undefined;
+    };
+    const bs = ['--bootstrap-server', broker.address];
+    expect(await run('configs', '--entity-type', 'groups', '--entity-name', 'work', '--alter', '--add-config', 'share.record.lock.duration.ms=15000', ...bs))
+      .toMatchObject({ code: 0, out: 'Completed updating config for group work.\n' });
+    expect(seen.find(([k]) => k === ApiKey.IncrementalAlterConfigs)[1].resources[0]).toMatchObject({ resourceType: 32, resourceName: 'work', configs: [{ name: 'share.record.lock.duration.ms', configOperation: 0, value: '15000' }] });
+    expect((await run('configs', '--entity-type', 'groups', '--entity-name', 'work', '--describe', ...bs)).out)
+      .toBe('Dynamic configs for group work are:\n  share.record.lock.duration.ms=15000 sensitive=false synonyms={}\n');
+    expect((await run('configs', '--entity-type', 'groups', '--describe', ...bs)).err).toContain('--entity-name is required for groups');
+  });
 });
 
 describe('argument parsers', () => {

@@ -1,13 +1,13 @@
 // `dms configs`: kafka-configs.sh's flags over DescribeConfigs / IncrementalAlterConfigs.
 import { Command, Option } from 'commander';
 import {
-  alterConfigs, describeConfigs, parseAddConfig, processIo, RESOURCE_BROKER, RESOURCE_TOPIC,
+  alterConfigs, describeConfigs, parseAddConfig, processIo, RESOURCE_BROKER, RESOURCE_GROUP, RESOURCE_TOPIC,
   type CliIo, type ConfigEntry, type ConfigResourceSpec,
 } from '@dms/kafka-client';
 import { withAdminClient, withConnectOptions, type ConnectOptions } from './security-common';
 
 interface ConfigsOptions extends ConnectOptions {
-  entityType?: 'topics' | 'brokers';
+  entityType?: 'topics' | 'brokers' | 'groups';
   entityName?: string;
   entityDefault?: boolean;
   describe?: boolean;
@@ -21,12 +21,17 @@ const collect = (v: string, acc: string[] = []) => [...acc, v];
 
 /** The resource the flags name, as kafka-configs.sh validates them. */
 export function resourceOf(o: ConfigsOptions): ConfigResourceSpec {
-  if (!o.entityType) throw new Error('--entity-type topics|brokers is required');
+  if (!o.entityType) throw new Error('--entity-type topics|brokers|groups is required');
   if (o.entityDefault && o.entityName !== undefined) throw new Error('give only one of --entity-name and --entity-default');
   if (o.entityType === 'topics') {
     if (o.entityDefault) throw new Error('--entity-default is only valid with --entity-type brokers');
     if (!o.entityName) throw new Error('--entity-name is required for topics');
     return { type: RESOURCE_TOPIC, name: o.entityName };
+  }
+  if (o.entityType === 'groups') {
+    if (o.entityDefault) throw new Error('--entity-default is only valid with --entity-type brokers');
+    if (!o.entityName) throw new Error('--entity-name is required for groups');
+    return { type: RESOURCE_GROUP, name: o.entityName };
   }
   if (o.entityDefault) return { type: RESOURCE_BROKER, name: '' };
   if (!o.entityName || !/^\d+$/.test(o.entityName)) throw new Error('brokers need --entity-name <broker id> or --entity-default');
@@ -35,13 +40,14 @@ export function resourceOf(o: ConfigsOptions): ConfigResourceSpec {
 
 function entityText(r: ConfigResourceSpec): string {
   if (r.type === RESOURCE_TOPIC) return `topic ${r.name}`;
+  if (r.type === RESOURCE_GROUP) return `group ${r.name}`;
   return r.name === '' ? 'brokers in the cluster' : `broker ${r.name}`;
 }
 
 /** Without --all, kafka-configs.sh shows only the values set dynamically on the entity itself. */
 function shown(entries: ConfigEntry[], r: ConfigResourceSpec, all: boolean): ConfigEntry[] {
   if (all) return entries;
-  const dynamic = r.type === RESOURCE_TOPIC ? ['DYNAMIC_TOPIC_CONFIG'] : r.name === '' ? ['DYNAMIC_DEFAULT_BROKER_CONFIG'] : ['DYNAMIC_BROKER_CONFIG'];
+  const dynamic = r.type === RESOURCE_TOPIC ? ['DYNAMIC_TOPIC_CONFIG'] : r.type === RESOURCE_GROUP ? ['GROUP_CONFIG'] : r.name === '' ? ['DYNAMIC_DEFAULT_BROKER_CONFIG'] : ['DYNAMIC_BROKER_CONFIG'];
   return entries.filter((e) => dynamic.includes(e.source));
 }
 
@@ -57,9 +63,9 @@ function describeText(entries: ConfigEntry[], r: ConfigResourceSpec, all: boolea
 }
 
 export function register(program: Command, io: CliIo = processIo): void {
-  withConnectOptions(program.command('configs').description('describe or alter topic and broker configs, like kafka-configs.sh'))
-    .addOption(new Option('--entity-type <type>', 'topics or brokers').choices(['topics', 'brokers']))
-    .option('--entity-name <name>', 'topic name or broker id')
+  withConnectOptions(program.command('configs').description('describe or alter topic, broker and group configs, like kafka-configs.sh'))
+    .addOption(new Option('--entity-type <type>', 'topics, brokers or groups').choices(['topics', 'brokers', 'groups']))
+    .option('--entity-name <name>', 'topic name, broker id or group id')
     .option('--entity-default', 'the cluster-wide default of brokers')
     .option('--describe', 'list configs (only the ones set on the entity unless --all)')
     .option('--all', 'with --describe: every config with its effective value')

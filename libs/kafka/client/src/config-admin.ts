@@ -8,6 +8,8 @@ export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
 /** KIP-714 client-metrics subscriptions. */
 export const RESOURCE_CLIENT_METRICS = 16;
+/** KIP-848 / KIP-932 per-group configs. */
+export const RESOURCE_GROUP = 32;
 /** Api key 74: ListClientMetricsResources in schemas before Kafka 4.3, ListConfigResources since. */
 export const LIST_CONFIG_RESOURCES_KEY = 74;
 
@@ -20,6 +22,8 @@ export const CONFIG_SOURCE_NAMES: Readonly<Record<number, string>> = {
   4: 'STATIC_BROKER_CONFIG',
   5: 'DEFAULT_CONFIG',
   6: 'DYNAMIC_BROKER_LOGGER_CONFIG',
+  7: 'CLIENT_METRICS_CONFIG',
+  8: 'GROUP_CONFIG',
 };
 
 export interface ConfigEntry {

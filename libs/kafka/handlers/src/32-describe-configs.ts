@@ -6,12 +6,15 @@
 //   N (decision 0009); "" lists the dynamic cluster defaults only, as Kafka does. Password-like
 //   keys are is_sensitive with a null value. BROKER_LOGGER answers an empty list. CLIENT_METRICS
 //   (KIP-714 subscriptions) lists the keys the subscription sets (none for an unknown name, as Kafka).
+//   GROUP lists every group key: the group's own value (GROUP_CONFIG) or Kafka's default
+//   (DEFAULT_CONFIG); a group need not exist (its configs outlive it), needs DESCRIBE_CONFIGS on
+//   the group (else GROUP_AUTHORIZATION_FAILED).
 //   Needs DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or on the cluster for
 //   broker and client-metrics resources (else CLUSTER_AUTHORIZATION_FAILED).
 // Version notes: v0 reports is_default instead of config_source and no synonyms; v1+ synonyms
 //   when include_synonyms; v3+ config_type and documentation when include_documentation; v4 flexible.
 // Not implemented: broker logger levels (BROKER_LOGGER is always empty).
-import { ConfigResourceType, ConfigSource, describeBroker, describeClientMetrics, describeTopic, type DescribedConfig } from '@dms/configs';
+import { ConfigResourceType, ConfigSource, describeBroker, describeClientMetrics, describeGroup, describeTopic, type DescribedConfig } from '@dms/configs';
 import { ErrorCode } from '@dms/kafka-errors';
 import { Operation } from './authorize';
 import { authorizeResource, checkResource, parseBrokerName } from './config-resources';
@@ -33,6 +36,7 @@ function describeResource(ctx: RequestContext, type: number, name: string, opts:
     }
     return describeBroker(ctx.cluster.brokerConfigLayers(id), opts);
   }
+  if (type === ConfigResourceType.GROUP) return describeGroup(ctx.cluster.groupConfigs(name), opts);
   if (type === ConfigResourceType.CLIENT_METRICS) return describeClientMetrics(ctx.cluster.clientMetricsConfigs().get(name) ?? {}, opts);
   return [];
 }
@@ -42,7 +46,7 @@ export const describeConfigsHandler: KafkaHandler = {
   name: 'DescribeConfigs',
   minVersion: 0,
   maxVersion: 4,
-  acl: ['TOPIC:DESCRIBE_CONFIGS', 'CLUSTER:DESCRIBE_CONFIGS'],
+  acl: ['TOPIC:DESCRIBE_CONFIGS', 'CLUSTER:DESCRIBE_CONFIGS', 'GROUP:DESCRIBE_CONFIGS'],
   handle(ctx, req: any, version) {
     const opts = {
       includeSynonyms: version >= 1 && !!req.includeSynonyms,

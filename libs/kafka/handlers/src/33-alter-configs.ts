@@ -17,7 +17,7 @@ export const alterConfigsHandler: KafkaHandler = {
   name: 'AlterConfigs',
   minVersion: 0,
   maxVersion: 2,
-  acl: ['TOPIC:ALTER_CONFIGS', 'CLUSTER:ALTER_CONFIGS'],
+  acl: ['TOPIC:ALTER_CONFIGS', 'CLUSTER:ALTER_CONFIGS', 'GROUP:ALTER_CONFIGS'],
   async handle(ctx, req: any) {
     const resources: AlterRequestResource[] = (req.resources as any[]).map((r) => ({
       resourceType: r.resourceType,

@@ -5,8 +5,9 @@
 //   or unsupported keys and bad values INVALID_CONFIG naming the key, a key named twice or a
 //   resource named twice INVALID_REQUEST, an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
 //   CLIENT_METRICS resources are KIP-714 subscriptions (metrics, interval.ms, match); removing
-//   every key deletes the subscription.
-//   Needs ALTER_CONFIGS on the topic or the cluster (brokers, client metrics).
+//   every key deletes the subscription. GROUP resources (KIP-848/KIP-932 group configs) are
+//   checked by the controller against the broker bounds and kept after the group is deleted.
+//   Needs ALTER_CONFIGS on the topic, the group, or the cluster (brokers, client metrics).
 // Version notes: v1 is flexible; no other differences.
 // Not implemented: BROKER_LOGGER (log levels): INVALID_REQUEST.
 import { ConfigResourceType } from '@dms/configs';
@@ -18,7 +19,7 @@ export const incrementalAlterConfigsHandler: KafkaHandler = {
   name: 'IncrementalAlterConfigs',
   minVersion: 0,
   maxVersion: 1,
-  acl: ['TOPIC:ALTER_CONFIGS', 'CLUSTER:ALTER_CONFIGS'],
+  acl: ['TOPIC:ALTER_CONFIGS', 'CLUSTER:ALTER_CONFIGS', 'GROUP:ALTER_CONFIGS'],
   async handle(ctx, req: any) {
     const resources: AlterRequestResource[] = (req.resources as any[]).map((r) => ({
       resourceType: r.resourceType,

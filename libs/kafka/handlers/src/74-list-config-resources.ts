@@ -12,7 +12,7 @@ import { clusterAuthorized, Operation } from './authorize';
 import type { KafkaHandler } from './handler';
 import type { RequestContext } from './ports';
 
-const GROUP = 32;
+const GROUP = ConfigResourceType.GROUP;
 const V0_TYPES: readonly number[] = [ConfigResourceType.CLIENT_METRICS];
 const V1_TYPES: readonly number[] = [ConfigResourceType.TOPIC, ConfigResourceType.BROKER, ConfigResourceType.BROKER_LOGGER, ConfigResourceType.CLIENT_METRICS, GROUP];
 
@@ -42,7 +42,8 @@ async function namesOf(ctx: RequestContext, type: number): Promise<string[]> {
     case ConfigResourceType.CLIENT_METRICS:
       return [...ctx.cluster.clientMetricsConfigs().keys()];
     case GROUP:
-      return (await ctx.groups.listGroups([])).groups.map((g) => g.groupId);
+      // Groups the coordinators hold and groups that only have configs (they outlive the group).
+      return [...(await ctx.groups.listGroups([])).groups.map((g) => g.groupId), ...ctx.cluster.groupConfigIds()];
     default:
       return [];
   }

@@ -79,15 +79,16 @@ describe('CLIENT_METRICS config resources', () => {
     Object.assign(ctx.cluster, {
       topics: () => [{ name: 'orders' }, { name: 'audit' }],
       nodes: () => [{ nodeId: 7 }, { nodeId: 3 }],
+      groupConfigIds: () => ['g0-configs-only', 'g1'],
     });
     Object.assign(ctx, { groups: { listGroups: () => Promise.resolve({ errorCode: 0, groups: [{ groupId: 'g1' }] }) } });
     const all = await listConfigResourcesHandler.handle(ctx, { resourceTypes: [] }, 1);
     expect(all.errorCode).toBe(0);
     expect(all.configResources.map((r: any) => `${r.resourceType}:${r.resourceName}`)).toEqual([
-      '2:audit', '2:orders', '4:3', '4:7', '8:3', '8:7', `${CLIENT_METRICS}:a-sub`, `${CLIENT_METRICS}:b-sub`, '32:g1',
+      '2:audit', '2:orders', '4:3', '4:7', '8:3', '8:7', `${CLIENT_METRICS}:a-sub`, `${CLIENT_METRICS}:b-sub`, '32:g0-configs-only', '32:g1',
     ]);
     const topics = await listConfigResourcesHandler.handle(ctx, { resourceTypes: [2, 32] }, 1);
-    expect(topics.configResources.map((r: any) => r.resourceName)).toEqual(['audit', 'orders', 'g1']);
+    expect(topics.configResources.map((r: any) => r.resourceName)).toEqual(['audit', 'orders', 'g0-configs-only', 'g1']);
     // A type Kafka does not list (here: USER) answers UNSUPPORTED_VERSION with nothing listed.
     const bad = await listConfigResourcesHandler.handle(ctx, { resourceTypes: [2, 64] }, 1);
     expect(bad).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_VERSION, configResources: [] });

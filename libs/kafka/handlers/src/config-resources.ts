@@ -18,6 +18,12 @@ export function authorizeResource(ctx: RequestContext, operation: number, resour
       ? undefined
       : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
   }
+  // Kafka authorizes GROUP config resources on the group itself (KIP-848).
+  if (resourceType === ConfigResourceType.GROUP) {
+    return authorized(ctx, operation, Resource.GROUP, resourceName)
+      ? undefined
+      : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+  }
   // Kafka authorizes client-metrics subscriptions on the cluster, like broker configs.
   if (resourceType === ConfigResourceType.BROKER || resourceType === ConfigResourceType.BROKER_LOGGER || resourceType === ConfigResourceType.CLIENT_METRICS) {
     return authorized(ctx, operation, Resource.CLUSTER, CLUSTER_NAME)
@@ -42,6 +48,9 @@ export function checkResource(ctx: RequestContext, resourceType: number, resourc
   }
   if (resourceType === ConfigResourceType.CLIENT_METRICS && !resourceName) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Client metrics subscription name must not be empty' };
+  }
+  if (resourceType === ConfigResourceType.GROUP && !resourceName) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group name must not be empty' };
   }
   if (resourceType === ConfigResourceType.BROKER && parseBrokerName(resourceName) === undefined) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id must be an integer, but it is: ${resourceName}` };

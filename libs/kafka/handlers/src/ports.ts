@@ -96,6 +96,10 @@ export interface ClusterPort {
   finalizedFeatures(): { levels: Readonly<Record<string, number>>; epoch: bigint } | undefined;
   /** Client-metrics subscriptions (CLIENT_METRICS config resources) by name. */
   clientMetricsConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The configs a group sets for itself (GROUP config resource); empty when none. */
+  groupConfigs(groupId: string): Readonly<Record<string, string>>;
+  /** Ids of the groups that set configs. */
+  groupConfigIds(): string[];
 }
 
 export interface GatewayConfig {

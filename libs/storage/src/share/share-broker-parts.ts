@@ -1,6 +1,7 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Tracer } from '@opentelemetry/api';
 import type { ClusterView } from '@dms/cluster';
+import { groupConfigOverrides } from '@dms/configs';
 import { defaultShareConfig, type GroupCoordinator, type ShareGroupConfig } from '@dms/groups';
 import type { Logger } from '@dms/platform';
 import { ShareGroupServiceService, SharePartitionServiceService, ShareStateServiceService } from '@dms/rpc';
@@ -35,7 +36,9 @@ export class ShareBrokerParts {
       brokerId: opts.brokerId, selfAddress: opts.selfAddress, updatesPerSnapshot: config.updatesPerSnapshot, tracer: opts.tracer, logger: opts.logger,
     });
     this.state = new ShareStateClient(view, opts.logger);
-    this.partitions = new SharePartitionManager({ replicas, persister: this.state, config, logger: opts.logger });
+    this.partitions = new SharePartitionManager({
+      replicas, persister: this.state, config, logger: opts.logger, groupConfig: (groupId) => groupConfigOverrides(view.groupConfigs(groupId)),
+    });
   }
 
   addServices(server: Server): void {

@@ -2,6 +2,8 @@ import { ErrorCode, KafkaError } from '@dms/kafka-errors';
 import {
   SharePartition,
   applyStateChange,
+  liveShareConfig,
+  type GroupConfigLookup,
   ShareAcquireMode,
   type AcknowledgementBatch,
   type AcquiredRange,
@@ -27,6 +29,8 @@ export interface SharePartitionManagerOptions {
   replicas: Pick<ReplicaManager, 'leaderNow' | 'get'>;
   persister: ShareStatePersister;
   config: ShareGroupConfig;
+  /** A group's own settings (GROUP config resource) over `config`; absent: the broker's for every group. */
+  groupConfig?: GroupConfigLookup;
   logger: Logger;
   now?: () => number;
 }
@@ -81,8 +85,14 @@ export class SharePartitionManager {
     this.now = opts.now ?? (() => Date.now());
   }
 
-  get lockDurationMs(): number {
-    return this.opts.config.recordLockDurationMs;
+  /** The acquisition lock of a group's records: its share.record.lock.duration.ms, else the broker's. */
+  lockDurationMs(groupId: string): number {
+    return this.configOf(groupId).recordLockDurationMs;
+  }
+
+  /** The settings of a group's share partitions, read live from its group configs. */
+  configOf(groupId: string): ShareGroupConfig {
+    return liveShareConfig(this.opts.config, groupId, this.opts.groupConfig);
   }
 
   /** Share partitions loaded here (for metrics and tests). */
@@ -204,7 +214,7 @@ export class SharePartitionManager {
         const code = await this.opts.persister.initialize(key, stateEpoch, startOffset);
         if (code !== ErrorCode.NONE) throw new KafkaError(code, `could not reset ${ref.topic}-${ref.partition} for ${ref.groupId}`);
         h.stateEpoch = stateEpoch;
-        h.sp = new SharePartition({ startOffset, stateBatches: [] }, this.opts.config, this.now);
+        h.sp = new SharePartition({ startOffset, stateBatches: [] }, this.configOf(ref.groupId), this.now);
         h.persistedStart = startOffset;
         return { errorCode: ErrorCode.NONE, errorMessage: '' };
       });
@@ -276,13 +286,13 @@ export class SharePartitionManager {
     let snapshot = { startOffset: r.startOffset, stateBatches: r.stateBatches };
     let stateEpoch = r.stateEpoch;
     if (r.startOffset < 0n) {
-      const start = this.opts.config.autoOffsetReset === 'earliest' ? replica.log.logStartOffset : replica.highWatermark;
+      const start = this.configOf(ref.groupId).autoOffsetReset === 'earliest' ? replica.log.logStartOffset : replica.highWatermark;
       const code = await this.opts.persister.initialize(key, 0, start);
       if (code !== ErrorCode.NONE) throw new KafkaError(code, `could not initialize the share state of ${ref.topic}-${ref.partition} for ${ref.groupId}`);
       snapshot = { startOffset: start, stateBatches: [] };
       stateEpoch = 0;
     }
-    const sp = new SharePartition(snapshot, this.opts.config, this.now);
+    const sp = new SharePartition(snapshot, this.configOf(ref.groupId), this.now);
     this.opts.logger.info({ group: ref.groupId, topic: ref.topic, partition: ref.partition, startOffset: String(sp.startOffset), leaderEpoch }, 'share partition loaded');
     return { key, sp, leaderEpoch, stateEpoch, replica, queue: Promise.resolve(), persistedStart: snapshot.startOffset };
   }

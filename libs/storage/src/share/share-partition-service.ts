@@ -63,7 +63,7 @@ export function createSharePartitionService(opts: {
     ackCodes: Map<number, { errorCode: number; errorMessage: string }>,
   ): shareV1.ShareFetchResponse {
     return {
-      acquisitionLockTimeoutMs: manager.lockDurationMs,
+      acquisitionLockTimeoutMs: manager.lockDurationMs(req.groupId),
       partitions: req.partitions.map((p, i) => {
         const out = got.get(i);
         const ack = ackCodes.get(i);
@@ -90,7 +90,7 @@ export function createSharePartitionService(opts: {
         acknowledgeErrorCode: r.errorCode, acknowledgeErrorMessage: r.errorMessage, leaderEpoch: -1, records: Buffer.alloc(0), acquiredRecords: [],
       };
     }));
-    return { acquisitionLockTimeoutMs: manager.lockDurationMs, partitions };
+    return { acquisitionLockTimeoutMs: manager.lockDurationMs(req.groupId), partitions };
   }
 
   async function resetSharePartitions(req: shareV1.ResetSharePartitionsRequest): Promise<shareV1.ResetSharePartitionsResponse> {

@@ -203,7 +203,7 @@ export class ConsumerGroupManager {
         errorMessage: null,
         memberId,
         memberEpoch: reconciled.memberEpoch,
-        heartbeatIntervalMs: this.shard.config.consumerHeartbeatIntervalMs,
+        heartbeatIntervalMs: this.shard.consumerTimeouts(groupId).heartbeatIntervalMs,
         assignment: sendAssignment ? { topicPartitions: toWire(reconciled.assigned) } : null,
       },
     };
@@ -319,12 +319,12 @@ export class ConsumerGroupManager {
     const group = this.groups.get(groupId);
     const member = group?.members.get(memberId);
     if (!group || !member) return;
-    this.setTimer(group, `${memberId}\0session`, this.shard.config.consumerSessionTimeoutMs, () => this.fence(groupId, memberId, 'session'));
+    this.setTimer(group, `${memberId}\0session`, this.shard.consumerTimeouts(groupId).sessionTimeoutMs, () => this.fence(groupId, memberId, 'session'));
     const revocationKey = `${memberId}\0revocation`;
     if (member.state === MemberState.UNREVOKED_PARTITIONS) {
       if (!group.timers.has(revocationKey)) {
         const epoch = member.memberEpoch;
-        const timeout = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.shard.config.consumerSessionTimeoutMs;
+        const timeout = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.shard.consumerTimeouts(groupId).sessionTimeoutMs;
         this.setTimer(group, revocationKey, timeout, () => this.fence(groupId, memberId, 'revocation', epoch));
       }
     } else {

@@ -54,3 +54,48 @@ export function shareConfigFrom(c: ShareConfigValues): ShareGroupConfig {
     updatesPerSnapshot: Number(c['share.coordinator.snapshot.update.records.per.snapshot']),
   };
 }
+
+/** A group's own settings (its GROUP config resource), structurally `GroupConfigOverrides` of @dms/configs. */
+export interface GroupOverrides {
+  /** KIP-848 consumer groups: read through `GroupShardDeps.groupConfig` by the consumer-group code. */
+  consumerSessionTimeoutMs?: number;
+  consumerHeartbeatIntervalMs?: number;
+  shareSessionTimeoutMs?: number;
+  shareHeartbeatIntervalMs?: number;
+  shareRecordLockDurationMs?: number;
+  shareDeliveryCountLimit?: number;
+  shareAutoOffsetReset?: 'earliest' | 'latest';
+}
+
+/** The lookup of a group's overrides (Kafka's GroupConfigManager); read at each use so a change applies to the next operation. */
+export type GroupConfigLookup = (groupId: string) => GroupOverrides;
+
+/** The settings of one share group: its own values where it sets them, else the broker's. */
+export function shareConfigForGroup(base: ShareGroupConfig, own: GroupOverrides): ShareGroupConfig {
+  return {
+    ...base,
+    sessionTimeoutMs: own.shareSessionTimeoutMs ?? base.sessionTimeoutMs,
+    heartbeatIntervalMs: own.shareHeartbeatIntervalMs ?? base.heartbeatIntervalMs,
+    recordLockDurationMs: own.shareRecordLockDurationMs ?? base.recordLockDurationMs,
+    deliveryCountLimit: own.shareDeliveryCountLimit ?? base.deliveryCountLimit,
+    autoOffsetReset: own.shareAutoOffsetReset ?? base.autoOffsetReset,
+  };
+}
+
+/**
+ * A config object for one group's share partitions whose per-group values are looked up on every
+ * read, so an altered share.record.lock.duration.ms or share.delivery.count.limit applies to the
+ * next acquisition without reloading the window (as Kafka's SharePartition reads them per acquire).
+ */
+export function liveShareConfig(base: ShareGroupConfig, groupId: string, lookup: GroupConfigLookup | undefined): ShareGroupConfig {
+  if (!lookup) return base;
+  const now = () => shareConfigForGroup(base, lookup(groupId));
+  return {
+    ...base,
+    get sessionTimeoutMs() { return now().sessionTimeoutMs; },
+    get heartbeatIntervalMs() { return now().heartbeatIntervalMs; },
+    get recordLockDurationMs() { return now().recordLockDurationMs; },
+    get deliveryCountLimit() { return now().deliveryCountLimit; },
+    get autoOffsetReset() { return now().autoOffsetReset; },
+  };
+}

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@dms/kafka-errors';
 import type { CoordinatorRecord, ShardContext } from '@dms/coordinator';
 import { assignShare, sameAssignment, type SubscribedTopic } from './share-assignor';
-import type { ShareGroupConfig } from './share-config';
+import { liveShareConfig, type GroupConfigLookup, type ShareGroupConfig } from './share-config';
 import { ShareGroup, type ShareMember } from './share-group';
 import { groupEpochRecord, groupTombstones, memberAssignmentRecord, memberRecord, memberTombstones } from './share-group-records';
 
@@ -54,6 +54,8 @@ export interface DescribedShareGroup {
 export interface ShareGroupManagerDeps {
   ctx: ShardContext;
   config: ShareGroupConfig;
+  /** A group's own share.session.timeout.ms / share.heartbeat.interval.ms over `config`. */
+  groupConfig?: GroupConfigLookup;
   now(): number;
   /** The cluster's topic of that name, or undefined. */
   topic(name: string): { topicId: string; partitions: number } | undefined;
@@ -165,7 +167,7 @@ export class ShareGroupManager {
       errorMessage: null,
       memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.deps.config.heartbeatIntervalMs,
+      heartbeatIntervalMs: this.configOf(group.groupId).heartbeatIntervalMs,
       assignment,
     };
   }
@@ -267,6 +269,11 @@ export class ShareGroupManager {
     }
   }
 
+  /** The group's settings: its GROUP configs where set, else the broker's. */
+  private configOf(groupId: string): ShareGroupConfig {
+    return liveShareConfig(this.deps.config, groupId, this.deps.groupConfig);
+  }
+
   dispose(): void {
     for (const g of this.groups.values()) for (const m of g.members.values()) m.cancelSession?.();
     this.groups.clear();
@@ -281,7 +288,7 @@ export class ShareGroupManager {
 
   private touchSession(group: ShareGroup, m: ShareMember): void {
     m.cancelSession?.();
-    m.cancelSession = this.deps.ctx.schedule(this.deps.config.sessionTimeoutMs, () => {
+    m.cancelSession = this.deps.ctx.schedule(this.configOf(group.groupId).sessionTimeoutMs, () => {
       if (group.members.get(m.memberId) !== m) return;
       const records = this.removeMember(group, m);
       this.deps.persist?.(records).catch((err: unknown) => this.deps.onError?.(err, `persisting the expiry of share-group member ${m.memberId}`));
