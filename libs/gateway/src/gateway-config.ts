@@ -60,7 +60,7 @@ export const gatewayConfigDef = defineConfig({
     type: 'enum',
     values: ['grpc', 'framed'],
     default: 'grpc',
-    doc: 'How ProduceBatch reaches the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0027); brokers answer either.',
+    doc: 'How ProduceBatch reaches the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0033); brokers answer either.',
   },
 });
 

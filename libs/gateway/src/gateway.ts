@@ -48,7 +48,7 @@ export interface GatewayOptions {
   messageMaxBytes: number;
   /** Coalesce produce requests per storage broker per event-loop turn (produce.coalesce.enable; default true). */
   produceCoalesce?: boolean;
-  /** internal.stream.transport: how ProduceBatch reaches the brokers (decision 0027; default grpc). */
+  /** internal.stream.transport: how ProduceBatch reaches the brokers (decision 0033; default grpc). */
   internalStreamTransport?: InternalStreamTransport;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;

@@ -7,7 +7,7 @@ import { encodeProduceBatchRequest, encodeProduceBatchResponse, encodeReplicaFet
 import { StorageServiceService } from './storage-service-def';
 
 /**
- * The two hot StorageService streams (decision 0027): gateway → broker ProduceBatch and
+ * The two hot StorageService streams (decision 0033): gateway → broker ProduceBatch and
  * follower → leader ReplicaFetch, framed by us on Node's http2 with the exact-size encoders
  * writing straight behind the frame header (one allocation, one copy of the records per message).
  */

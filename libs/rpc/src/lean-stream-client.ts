@@ -38,7 +38,7 @@ const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_CONTENT_TYPE, HTTP2
 
 /**
  * One HTTP/2 connection to a broker for the hot bidi streams, framed by us instead of grpc-js's
- * call stack (decision 0027). It speaks gRPC on the wire (same paths, headers, framing, status
+ * call stack (decision 0033). It speaks gRPC on the wire (same paths, headers, framing, status
  * trailers, same mutual TLS and server identity check), so a grpc-js server answers it too. A
  * connection that fails or closes is replaced by the next stream opened; the streams on it end
  * with UNAVAILABLE, which StreamMux turns into retriable failures of the requests in flight.

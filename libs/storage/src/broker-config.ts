@@ -70,7 +70,7 @@ export const brokerConfigDef = defineConfig({
     type: 'enum',
     values: ['grpc', 'framed'],
     default: 'grpc',
-    doc: 'How the hot internal streams (ProduceBatch served to gateways, ReplicaFetch to and from other brokers) are carried: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0027); either end works with the other.',
+    doc: 'How the hot internal streams (ProduceBatch served to gateways, ReplicaFetch to and from other brokers) are carried: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0033); either end works with the other.',
   },
   'log.cleaner.enable': { type: 'bool', default: true, doc: 'Run the log cleaner, which compacts topics whose cleanup.policy holds compact.' },
   'log.cleaner.threads': { type: 'int', default: 1, min: 1, doc: 'Cleaning rounds that may run at once (each gets its share of the dedupe buffer).' },

@@ -279,7 +279,7 @@ export class Broker {
     });
     this.server.addService(TransactionCoordinatorServiceService, this.transactions.service());
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
-    // The hot streams framed by us on the same port (decision 0027); grpc-js clients still work.
+    // The hot streams framed by us on the same port (decision 0033); grpc-js clients still work.
     if (replication.internalStreamTransport === 'framed') serveLeanStorageStreams(this.server, storage);
     this.groups.start();
     this.transactions.start();

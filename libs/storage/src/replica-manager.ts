@@ -85,7 +85,7 @@ export class ReplicaManager extends EventEmitter {
   private startCheckpointTimer: NodeJS.Timeout | undefined;
   /**
    * Set while the etcd session is lost: this broker may have been declared dead, so every append
-   * is acknowledged only once the ISR has it (see docs/decisions/0003-etcd-outage.md).
+   * is acknowledged only once the ISR has it (see docs/decisions/0006-replication-and-etcd-outage.md).
    */
   fencedOff = false;
   /** Where each partition's log is (log.dirs); checkpoints are kept per dir. */

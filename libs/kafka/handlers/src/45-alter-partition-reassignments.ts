@@ -14,7 +14,7 @@
 //   the answer): when false, a target whose replica count differs from the partition's current
 //   replicas (a move in progress counts its original replicas) answers INVALID_REPLICATION_FACTOR
 //   for that partition, as Kafka.
-// Not implemented: nothing known (replication throttles are configs: see decision 0027-replication-throttles).
+// Not implemented: nothing known (replication throttles are configs: see decision 0029-replication-throttles).
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, CLUSTER_NAME, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
