@@ -1,7 +1,8 @@
 // Fetch semantics clients rely on: empty partitions answer an empty (not null) record set after
 // max wait; a waiting fetch returns as soon as data arrives; per-partition max bytes is honoured
 // but the first batch is always returned whole.
-import { ApiKey, buildRecordBatch, decodeRecordBatches } from '@dms/kafka-codec';
+import { randomBytes } from 'node:crypto';
+import { ApiKey, buildRecordBatch, CompressionType, decodeRecordBatches } from '@dms/kafka-codec';
 import { KafkaClient, KafkaConnection } from '@dms/kafka-client';
 import { waitFor } from '@dms/devcluster';
 import { cleanup, startTestCluster, type TestCluster } from '@dms/testing';
@@ -76,5 +77,25 @@ describe('Fetch', () => {
     expect(await decodeRecordBatches(some.responses[0].partitions[0].records)).toHaveLength(2);
     const bad: any = await conn.request(ApiKey.Fetch, fetchRequest([{ partition: 0, offset: 99n, maxBytes: 4500 }], 0, 1), { version: 11 });
     expect(bad.responses[0].partitions[0].errorCode).toBe(1); // OFFSET_OUT_OF_RANGE
+  });
+});
+
+describe('Produce order', () => {
+  it('appends pipelined requests of one partition in the order they were sent, a slow compressed batch ahead of a fast plain one', async () => {
+    await client.createTopics([{ name: 'ordered', numPartitions: 1 }]);
+    await waitFor('ordered-0 served', () => client.listOffsets('ordered', 0, -1n).then(() => true, () => false), 20_000);
+    // The broker decompresses a gzip batch to validate it, which takes far longer than scanning a
+    // small plain batch; without arrival order the second request would be appended first.
+    const big = await buildRecordBatch({
+      records: Array.from({ length: 2000 }, (_, i) => ({ key: `big-${i}`, value: randomBytes(200).toString('hex') })),
+      compression: CompressionType.Gzip,
+    });
+    const small = await buildRecordBatch({ records: [{ key: 'small', value: 'after the big one' }] });
+    for (let round = 0; round < 3; round++) {
+      const first = client.produce('ordered', 0, Buffer.from(big), 1);
+      const second = client.produce('ordered', 0, Buffer.from(small), 1);
+      const [a, b] = await Promise.all([first, second]);
+      expect(b.baseOffset).toBe(a.baseOffset + 2000n);
+    }
   });
 });

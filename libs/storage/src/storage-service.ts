@@ -2,7 +2,7 @@ import { type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } fro
 import { SpanKind, context, type Tracer } from '@opentelemetry/api';
 import { BATCH, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, validateBatches } from '@dms/kafka-codec';
 import { ErrorCode } from '@dms/kafka-errors';
-import { LogError, type ReadBufferPool } from '@dms/log';
+import { LogError, type AppendResult, type ReadBufferPool } from '@dms/log';
 import type { Logger } from '@dms/platform';
 import {
   contextFrom,
@@ -47,6 +47,7 @@ import { kafkaCodeOf } from './log-error-codes';
 import { describeProducers } from './producer-describer';
 import { type TxnMarkerWritten, writeTxnMarkers } from './txn-marker-writer';
 import type { PartitionReplica } from './partition-replica';
+import { AppendOrder, type AppendTurn } from './append-order';
 import { checkForAppend } from './produce-validation';
 import { createReplicaFetchHandler } from './replica-fetch-handler';
 import type { BrokerReplicationQuotas } from './replication-quotas';
@@ -121,34 +122,64 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     return s;
   };
 
-  async function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
+  /** Appends to a partition in the order their requests arrived (see append-order.ts). */
+  const appendOrder = new AppendOrder();
+
+  function producePartition(p: ProducePartition, acks: number, timeoutMs: number): Promise<ProducePartitionResult> {
+    // The turn is taken before the first await: arrival order, not the order checks finish in.
+    const turn = appendOrder.turn(`${p.topic}\0${p.partition}`);
+    return producePartitionInTurn(p, acks, timeoutMs, turn);
+  }
+
+  async function producePartitionInTurn(p: ProducePartition, acks: number, timeoutMs: number, turn: AppendTurn): Promise<ProducePartitionResult> {
     const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended: false };
-    await opts.replicas.get(p.topic, p.partition); // a log still opening
-    const replica = opts.replicas.leaderNow(p.topic, p.partition);
-    if (!replica || !replica.leader) return { ...base, errorCode: notServed(p.topic, p.partition) };
-    // The gateway checked CRCs; the broker re-checks framing so a bad peer cannot corrupt the log.
-    const { problem, positions } = validateBatches(p.records, false);
-    if (problem.kind !== 'ok' || positions.length === 0) {
-      return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
+    let appending: Promise<AppendResult>;
+    let leaderEpoch: number;
+    let logAppend: boolean;
+    let replica: PartitionReplica;
+    try {
+      await opts.replicas.get(p.topic, p.partition); // a log still opening
+      const leading = opts.replicas.leaderNow(p.topic, p.partition);
+      if (!leading || !leading.leader) return { ...base, errorCode: notServed(p.topic, p.partition) };
+      replica = leading;
+      // The gateway checked CRCs; the broker re-checks framing so a bad peer cannot corrupt the log.
+      const { problem, positions } = validateBatches(p.records, false);
+      if (problem.kind !== 'ok' || positions.length === 0) {
+        return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
+      }
+      const settings = settingsOf(replica.configs);
+      const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
+      if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
+      if (turn.ready) {
+        await turn.ready;
+        // Leadership may have moved while earlier requests appended.
+        if (opts.replicas.leaderNow(p.topic, p.partition) !== replica || !replica.leader) return { ...base, errorCode: notServed(p.topic, p.partition) };
+      }
+      const minIsr = replica.minInsyncReplicas;
+      if (acks === -1 && replica.leader!.isr.length < minIsr) {
+        return {
+          ...base,
+          errorCode: ErrorCode.NOT_ENOUGH_REPLICAS,
+          errorMessage: `The size of the current ISR ${replica.leader!.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`,
+        };
+      }
+      logAppend = settings.logAppendTime;
+      leaderEpoch = replica.leaderEpoch;
+      // Coordinators of this cluster write unsequenced transactional batches to internal topics.
+      const origin = p.topic.startsWith('__') ? 'coordinator' : 'client';
+      // The log assigns offsets when called (a failure comes back as a rejection), so the next
+      // request's turn can start right after.
+      try {
+        appending = replica.log.append(checked.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined, origin });
+      } catch (err) {
+        appending = Promise.reject(err);
+      }
+    } finally {
+      turn.done();
     }
-    const settings = settingsOf(replica.configs);
-    const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
-    if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
-    const minIsr = replica.minInsyncReplicas;
-    if (acks === -1 && replica.leader.isr.length < minIsr) {
-      return {
-        ...base,
-        errorCode: ErrorCode.NOT_ENOUGH_REPLICAS,
-        errorMessage: `The size of the current ISR ${replica.leader.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`,
-      };
-    }
-    const logAppend = settings.logAppendTime;
-    const leaderEpoch = replica.leaderEpoch;
-    // Coordinators of this cluster write unsequenced transactional batches to internal topics.
-    const origin = p.topic.startsWith('__') ? 'coordinator' : 'client';
     let res;
     try {
-      res = await replica.log.append(checked.records, { leaderEpoch, logAppendTime: logAppend ? now() : undefined, origin });
+      res = await appending;
     } catch (err) {
       const { code, expected } = kafkaCodeOf(err);
       if (!expected) opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
