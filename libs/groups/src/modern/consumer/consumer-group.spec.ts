@@ -275,7 +275,7 @@ describe('conversion between classic and consumer groups (empty groups only)', (
     expect((await c.consumerGroupHeartbeat(hb('B', 0, []))).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
 
     // The classic member leaves: a consumer-protocol member upgrades the empty group.
-    c.leaveGroup({ groupId: 'g', members: [{ memberId: joined.memberId }] });
+    await c.leaveGroup({ groupId: 'g', members: [{ memberId: joined.memberId }] });
     expect(await c.consumerGroupHeartbeat(hb('B', 0, []))).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: expect.any(Number) });
     expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
     expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(7n);
