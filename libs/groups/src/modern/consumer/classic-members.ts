@@ -30,14 +30,12 @@ export class ClassicMembers {
 
   /** The protocols every classic member of the group supports (null: no classic member). */
   private commonProtocols(group: ConsumerGroup, except: string): Set<string> | null {
-    let common: Set<string> | null = null;
+    const lists: string[][] = [];
     for (const m of group.members.values()) {
-      if (!m.classicMemberMetadata || m.memberId === except) continue;
-      const names = new Set(m.classicMemberMetadata.supportedProtocols.map((p) => p.name));
-      const prev: Set<string> | null = common;
-      common = prev === null ? names : new Set([...prev].filter((n) => names.has(n)));
+      if (m.classicMemberMetadata && m.memberId !== except) lists.push(m.classicMemberMetadata.supportedProtocols.map((p) => p.name));
     }
-    return common;
+    if (lists.length === 0) return null;
+    return new Set(lists[0].filter((name) => lists.every((l) => l.includes(name))));
   }
 
   async joinGroup(input: JoinGroupInput): Promise<JoinGroupResult> {
