@@ -79,7 +79,7 @@ export class ClassicMembers {
     const member: ConsumerGroupMember = existing ?? newMember(memberId);
     const hb = {
       groupId: input.groupId, memberId, memberEpoch: existing ? existing.memberEpoch : 0, instanceId, rackId: sub.rackId,
-      rebalanceTimeoutMs: input.rebalanceTimeoutMs, subscribedTopicNames: sub.topics, subscribedTopicRegex: null, serverAssignor: null,
+      rebalanceTimeoutMs: input.rebalanceTimeoutMs > 0 ? input.rebalanceTimeoutMs : input.sessionTimeoutMs, subscribedTopicNames: sub.topics, subscribedTopicRegex: null, serverAssignor: null,
       topicPartitions: toWire(sub.owned), clientId: input.clientId, clientHost: input.clientHost,
       classicMemberMetadata: { sessionTimeoutMs: input.sessionTimeoutMs, supportedProtocols: input.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) },
     };
