@@ -17,6 +17,7 @@ import { compileTopicRegex, InvalidRegexError, matchingTopics } from './topic-re
 import { MemberState, newMember, sameMetadata, type ConsumerGroupMember, type MemberAssignmentState, type MemberMetadata } from './member';
 import { epochIsValid, reconcile } from './reconciliation';
 import { ClassicMembers } from './classic-members';
+import { CLASSIC_MEMBER_TYPE, CONSUMER_MEMBER_TYPE } from './rpc-codec';
 import { GroupMigration } from './migration';
 import {
   LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
@@ -496,6 +497,7 @@ export class ConsumerGroupManager {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: described(m.assigned),
         targetAssignment: described(group.targetOf(m.memberId)),
+        memberType: m.classicMemberMetadata ? CLASSIC_MEMBER_TYPE : CONSUMER_MEMBER_TYPE,
       })),
     };
   }

@@ -86,6 +86,8 @@ describe('online migration between classic and consumer groups (fake time)', () 
     expect(c1.assignment?.topicPartitions ?? []).toEqual([]); // everything is still held by A and B
     expect(c.listGroups([]).groups).toEqual([expect.objectContaining({ groupId: 'g', groupType: 'consumer' })]);
     expect(holdings(c)).toEqual(new Map([[a, [0, 1]], [b, [2, 3]], ['C', []]]));
+    const types = new Map(c.consumerGroupDescribe(['g'])[0].members.map((m) => [m.memberId, m.memberType]));
+    expect(types).toEqual(new Map([[a, 0], [b, 0], ['C', 1]]));
 
     // A classic heartbeat in the old generation: rejoin. The eager rejoin releases everything.
     expect(c.heartbeat({ groupId: 'g', generationId: generation, memberId: a }).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
