@@ -41,6 +41,8 @@ export class ClassicMembers {
   async joinGroup(input: JoinGroupInput): Promise<JoinGroupResult> {
     try {
       const res = await this.shard.write(() => this.joinOp(input));
+      // The group became classic (downgraded, or emptied and converted) while the join waited.
+      if (res === null) return await this.shard.classic.joinGroup(input);
       if (res.errorCode === ErrorCode.NONE) this.manager.afterHeartbeat(input.groupId, res.memberId);
       return res;
     } catch (err) {
@@ -48,10 +50,10 @@ export class ClassicMembers {
     }
   }
 
-  private joinOp(input: JoinGroupInput): OperationResult<JoinGroupResult> {
+  private joinOp(input: JoinGroupInput): OperationResult<JoinGroupResult | null> {
     const none = (code: number, memberId = input.memberId) => ({ records: [], response: joinError(code, memberId) });
     const group = this.manager.groups.get(input.groupId);
-    if (!group) return none(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (!group || group.members.size === 0) return { records: [], response: null };
     if (input.protocolType !== CONSUMER_PROTOCOL_TYPE || input.protocols.length === 0) return none(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const common = this.commonProtocols(group, input.memberId);
     const protocol = input.protocols.find((p) => common === null || common.has(p.name));
