@@ -190,4 +190,31 @@ describe('online migration between classic and consumer groups (fake time)', () 
     expect(e.consumerGroupDescribe(['g'])[0].members).toHaveLength(1);
     e.close();
   });
+
+  it('keeps the protocols apart: errors a classic or KIP-848 member gets for the other protocol\'s requests', async () => {
+    const log = new MemoryLog();
+    const timer = new FakeTimer();
+    const c = await coordinator(log, timer);
+    const { a } = await classicGroup(c, timer);
+    const joined = await c.consumerGroupHeartbeat(hb('C', 0, []));
+    // A classic member's id on ConsumerGroupHeartbeat, a KIP-848 member's on the classic requests.
+    expect((await c.consumerGroupHeartbeat(hb(a, 1, []))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(c.heartbeat({ groupId: 'g', generationId: joined.memberEpoch, memberId: 'C' }).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await c.syncGroup({ groupId: 'g', generationId: joined.memberEpoch, memberId: 'C', assignments: [] })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await c.joinGroup(join('C'))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    // No protocol in common with the classic members, another protocol type, or a bad subscription.
+    expect((await c.joinGroup({ ...join(''), protocols: [{ name: 'roundrobin', metadata: subscription() }] })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await c.joinGroup({ ...join(''), protocolType: 'connect' })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await c.joinGroup({ ...join(''), protocols: [{ name: 'range', metadata: Buffer.from([0, 1, 0]) }] })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // KIP-394 inside a consumer group: the id first, nothing recorded until the member comes back with it.
+    const required = await c.joinGroup({ ...join(''), requireKnownMemberId: true });
+    expect(required.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    expect(c.consumerGroupDescribe(['g'])[0].members).toHaveLength(3);
+    const third = await c.joinGroup({ ...join(required.memberId), requireKnownMemberId: true });
+    expect(third).toMatchObject({ errorCode: ErrorCode.NONE, memberId: required.memberId });
+    expect(c.consumerGroupDescribe(['g'])[0].members).toHaveLength(4);
+    // SyncGroup in another generation.
+    expect((await c.syncGroup({ groupId: 'g', generationId: third.generationId + 7, memberId: third.memberId, assignments: [] })).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    c.close();
+  });
 });
