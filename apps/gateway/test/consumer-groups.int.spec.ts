@@ -3,7 +3,9 @@
 // consumed: no partition is owned by two members at once and no record is delivered again after
 // its offset was committed. The broker coordinating the group is SIGKILLed in the middle of a
 // reconciliation: the new coordinator replays the group's records and the group settles again.
-// An empty classic group (kafkajs) becomes a consumer group and back, its committed offsets kept.
+// An empty classic group (kafkajs) becomes a consumer group and back, its committed offsets kept;
+// a classic group with a kafkajs member is upgraded online, both consume, and it is downgraded
+// when the KIP-848 member leaves.
 import { Etcd3 } from 'etcd3';
 import { Kafka, logLevel } from 'kafkajs';
 import { partitionKey, partitionState } from '@dms/cluster';
@@ -254,4 +256,70 @@ it('an empty classic group becomes a consumer group and back, each protocol resu
   // Downgrade: the consumer group is empty again; a classic member converts it and resumes after m5.
   await produce(['m6']);
   expect(await classicRead(1)).toEqual(['m6']);
+});
+
+it('online migration: a kafkajs (classic) member and a KIP-848 member share a group, then the KIP-848 member leaves and the classic one gets everything', async () => {
+  const topic = 'kip848-online';
+  const groupId = 'g-online';
+  expect((await client.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 3 }]))[0].errorCode).toBe(ErrorCode.NONE);
+  const ledger = new Ledger();
+  const kafka = new Kafka({ brokers: [tc.bootstrap], clientId: 'kip848-classic', logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
+  const classic = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 200, rebalanceTimeout: 20_000 });
+  // The classic member's ownership: from its assignment (GROUP_JOIN) to the start of its next rejoin (eager).
+  const classicOwned = new Set<string>();
+  const release = () => {
+    for (const k of classicOwned) if (ledger.owner.get(k) === 'classic') ledger.owner.delete(k);
+    classicOwned.clear();
+  };
+  classic.on(classic.events.REBALANCING, release);
+  classic.on(classic.events.GROUP_JOIN, (e) => {
+    release();
+    for (const [t, partitions] of Object.entries(e.payload.memberAssignment)) {
+      for (const p of partitions as number[]) {
+        const k = `${t}-${p}`;
+        const held = ledger.owner.get(k);
+        if (held !== undefined && held !== 'classic') ledger.violations.push(`${k} assigned to classic while ${held} owns it`);
+        ledger.owner.set(k, 'classic');
+        classicOwned.add(k);
+      }
+    }
+  });
+  await classic.connect();
+  await classic.subscribe({ topics: [topic], fromBeginning: true });
+  await classic.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const k = `${topic}-${partition}`;
+      const offset = BigInt(message.offset);
+      if (offset < (ledger.committed.get(k) ?? -1n)) ledger.violations.push(`${k}@${offset} delivered again to classic after offset ${ledger.committed.get(k)} was committed`);
+      ledger.delivered.add(message.value!.toString());
+      await classic.commitOffsets([{ topic, partition, offset: (offset + 1n).toString() }]);
+      if (offset + 1n > (ledger.committed.get(k) ?? -1n)) ledger.committed.set(k, offset + 1n);
+    },
+  });
+  const producer = produceUntilStopped(topic, 'online');
+  try {
+    await waitFor('the classic member owns every partition', () => ledger.settledOn(['classic']), 60_000, 50);
+
+    // Upgrade: the KIP-848 member joins the classic group with its member; both consume.
+    const modern = ledger.member(client, groupId, topic, 'modern');
+    await waitFor('classic and KIP-848 members share the partitions', () => ledger.settledOn(['classic', 'modern']), 90_000, 50);
+    const described = await describeGroup(groupId);
+    expect(described).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect((described.members as any[]).map((m) => m.memberType).sort()).toEqual([0, 1]); // one classic, one consumer member
+
+    // Downgrade: the KIP-848 member leaves; the group is classic again, all partitions to kafkajs.
+    modern.member.stop();
+    expect(await modern.done).toBeGreaterThan(0); // it read records while sharing the group
+    await waitFor('the classic member owns every partition again', () => ledger.settledOn(['classic']), 90_000, 50);
+    expect((await describeGroup(groupId)).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+  } finally {
+    const sent = await producer.stop();
+    await waitFor('every record is delivered', () => sent.every((v) => ledger.delivered.has(v)), 60_000, 50).catch(() => undefined);
+    await classic.disconnect();
+    expect(sent.length).toBeGreaterThan(0);
+    const lost = sent.filter((v) => !ledger.delivered.has(v));
+    expect(lost).toEqual([]);
+    expect(ledger.violations).toEqual([]);
+  }
 });

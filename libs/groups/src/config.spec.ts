@@ -15,4 +15,10 @@ describe('group coordinator config', () => {
     expect(c.consumerAssignors).toEqual(['range', 'uniform']);
     expect(() => groupConfigFrom(loadConfig(groupConfigDef, [], { DMS_GROUP_CONSUMER_ASSIGNORS: 'sticky' }))).toThrow(ConfigError);
   });
+
+  it('takes group.consumer.migration.policy, refusing an unknown one', () => {
+    expect(groupConfigFrom(loadConfig(groupConfigDef, [], {})).consumerMigrationPolicy).toBe('bidirectional');
+    expect(groupConfigFrom(loadConfig(groupConfigDef, [], { DMS_GROUP_CONSUMER_MIGRATION_POLICY: 'Upgrade' })).consumerMigrationPolicy).toBe('upgrade');
+    expect(() => groupConfigFrom(loadConfig(groupConfigDef, [], { DMS_GROUP_CONSUMER_MIGRATION_POLICY: 'sideways' }))).toThrow(ConfigError);
+  });
 });

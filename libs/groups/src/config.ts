@@ -12,6 +12,10 @@ export const groupConfigDef = defineConfig({
   'group.consumer.session.timeout.ms': { type: 'int', default: 45000, min: 1, doc: 'Session timeout of members of consumer groups (group.protocol=consumer).' },
   'group.consumer.heartbeat.interval.ms': { type: 'int', default: 5000, min: 1, doc: 'Heartbeat interval given to members of consumer groups.' },
   'group.consumer.max.size': { type: 'int', default: 2147483647, min: 1, doc: 'Most members one consumer group may have.' },
+  'group.consumer.migration.policy': {
+    type: 'string', default: 'bidirectional',
+    doc: 'Online conversion of groups with members between the classic and the consumer protocol: disabled, upgrade, downgrade or bidirectional.',
+  },
   'group.consumer.assignors': {
     type: 'list', default: 'uniform,range',
     doc: 'Server-side assignors of consumer groups (uniform, range, or their Kafka class names); the first is the default.',
@@ -32,6 +36,22 @@ export interface GroupCoordinatorConfig {
   /** group.consumer.assignors: the first is the default. */
   consumerAssignors: readonly string[];
   consumerMaxSize: number;
+  /** group.consumer.migration.policy: which online conversions of groups with members are allowed. */
+  consumerMigrationPolicy: MigrationPolicy;
+}
+
+export const MIGRATION_POLICIES = ['disabled', 'upgrade', 'downgrade', 'bidirectional'] as const;
+export type MigrationPolicy = (typeof MIGRATION_POLICIES)[number];
+
+export const upgradeAllowed = (p: MigrationPolicy) => p === 'upgrade' || p === 'bidirectional';
+export const downgradeAllowed = (p: MigrationPolicy) => p === 'downgrade' || p === 'bidirectional';
+
+function migrationPolicy(value: string): MigrationPolicy {
+  const p = value.trim().toLowerCase();
+  if (!(MIGRATION_POLICIES as readonly string[]).includes(p)) {
+    throw new ConfigError(`group.consumer.migration.policy: ${value} is not one of ${MIGRATION_POLICIES.join(', ')}`);
+  }
+  return p as MigrationPolicy;
 }
 
 /** Kafka's group.consumer.* defaults. */
@@ -40,6 +60,7 @@ export const consumerGroupDefaults = {
   consumerHeartbeatIntervalMs: 5_000,
   consumerAssignors: ['uniform', 'range'] as readonly string[],
   consumerMaxSize: 2147483647,
+  consumerMigrationPolicy: 'bidirectional' as MigrationPolicy,
 };
 
 export const defaultGroupConfig: GroupCoordinatorConfig = {
@@ -82,5 +103,6 @@ export function groupConfigFrom(c: ConfigOf<typeof groupConfigDef>): GroupCoordi
     consumerHeartbeatIntervalMs: c['group.consumer.heartbeat.interval.ms'],
     consumerMaxSize: c['group.consumer.max.size'],
     consumerAssignors: assignorNames(c['group.consumer.assignors']),
+    consumerMigrationPolicy: migrationPolicy(c['group.consumer.migration.policy']),
   };
 }

@@ -122,7 +122,7 @@ describe('GroupCoordinator', () => {
     const rs = await s;
     expect(rs.errorCode).toBe(0);
     await syncAll(c, 'g4', [rs]);
-    const left = c.leaveGroup({ groupId: 'g4', members: [{ memberId: '', groupInstanceId: 'inst-1' }, { memberId: 'ghost' }] });
+    const left = await c.leaveGroup({ groupId: 'g4', members: [{ memberId: '', groupInstanceId: 'inst-1' }, { memberId: 'ghost' }] });
     expect(left.members.map((m) => m.errorCode)).toEqual([0, ErrorCode.UNKNOWN_MEMBER_ID]);
     await sleep(10);
     expect(c.groupState('g4')).toBe('Empty');
@@ -193,10 +193,10 @@ describe('GroupCoordinator', () => {
     await syncAll(c, 'g9', [ra, rb]);
     // sarama's close: a leaves, so the group prepares a rebalance; b, still of the current
     // generation, commits what it processed, then leaves too.
-    expect(c.leaveGroup({ groupId: 'g9', members: [{ memberId: ra.memberId }] }).members[0].errorCode).toBe(0);
+    expect((await c.leaveGroup({ groupId: 'g9', members: [{ memberId: ra.memberId }] })).members[0].errorCode).toBe(0);
     expect(c.groupState('g9')).toBe('PreparingRebalance');
     expect(await commit(rb.generationId, rb.memberId, 100n)).toBe(0);
-    expect(c.leaveGroup({ groupId: 'g9', members: [{ memberId: rb.memberId }] }).members[0].errorCode).toBe(0);
+    expect((await c.leaveGroup({ groupId: 'g9', members: [{ memberId: rb.memberId }] })).members[0].errorCode).toBe(0);
     expect(c.groupState('g9')).toBe('Empty');
     // A new member resumes at the committed offset.
     const fetched = c.offsetFetch({ groupId: 'g9', allTopics: false, topics: [{ name: 't', partitionIndexes: [0] }] });

@@ -184,8 +184,8 @@ export class GroupCoordinator {
     return this.onShard(input.groupId, (errorCode) => ({ errorCode }), (s) => s.classic.heartbeat(input));
   }
 
-  leaveGroup(input: LeaveGroupInput): LeaveGroupResult {
-    return this.onShard(input.groupId, (errorCode) => ({ errorCode, members: [] }), (s) => s.classic.leaveGroup(input));
+  async leaveGroup(input: LeaveGroupInput): Promise<LeaveGroupResult> {
+    return this.onShard<Promise<LeaveGroupResult> | LeaveGroupResult>(input.groupId, (errorCode) => ({ errorCode, members: [] }), (s) => s.classic.leaveGroup(input));
   }
 
   // ---- KIP-848 consumer groups (not yet served to clients) -----------------------------------

@@ -33,12 +33,12 @@ export class ClassicGroupManager {
     if (input.sessionTimeoutMs < minSessionTimeoutMs || input.sessionTimeoutMs > maxSessionTimeoutMs) {
       return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, input.memberId);
     }
-    // A consumer group (KIP-848) with members is not joined through the classic protocol: online
-    // conversion between the protocols is not implemented. An empty one becomes a classic group
-    // first (its offsets kept), as Kafka converts it under every migration policy.
+    // A consumer group (KIP-848) with members takes a classic member as one of its own members;
+    // an empty one becomes a classic group first (its offsets kept), as Kafka converts it under
+    // every migration policy.
     const consumer = this.shard.consumer.groups.get(input.groupId);
     if (consumer) {
-      if (consumer.members.size > 0) return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId);
+      if (consumer.members.size > 0) return this.shard.consumer.classic.joinGroup(input);
       return this.shard.consumer.convertEmptyToClassic(input.groupId).then((code) => (
         code === ErrorCode.NONE ? this.joinGroup(input) : joinError(code, input.memberId)
       ));
@@ -196,6 +196,7 @@ export class ClassicGroupManager {
   }
 
   syncGroup(input: SyncGroupInput): Promise<SyncGroupResult> | SyncGroupResult {
+    if (this.shard.consumer.groups.get(input.groupId)) return this.shard.consumer.classic.syncGroup(input);
     const group = this.shard.group(input.groupId);
     const found = this.findMember(group, input.memberId, input.groupInstanceId);
     if (!found.member || !group) return syncError(found.errorCode);
@@ -230,6 +231,7 @@ export class ClassicGroupManager {
   }
 
   heartbeat(input: HeartbeatInput): HeartbeatResult {
+    if (this.shard.consumer.groups.get(input.groupId)) return this.shard.consumer.classic.heartbeat(input);
     const group = this.shard.group(input.groupId);
     const found = this.findMember(group, input.memberId, input.groupInstanceId);
     if (!found.member || !group) return { errorCode: found.errorCode };
@@ -240,7 +242,8 @@ export class ClassicGroupManager {
     return { errorCode: ErrorCode.NONE };
   }
 
-  leaveGroup(input: LeaveGroupInput): LeaveGroupResult {
+  leaveGroup(input: LeaveGroupInput): LeaveGroupResult | Promise<LeaveGroupResult> {
+    if (this.shard.consumer.groups.get(input.groupId)) return this.shard.consumer.classic.leaveGroup(input);
     const group = this.shard.group(input.groupId);
     let left = false;
     const members = input.members.map((lm) => {

@@ -16,6 +16,9 @@ import { groupTombstones } from '../../group-admin';
 import { compileTopicRegex, InvalidRegexError, matchingTopics } from './topic-regex';
 import { MemberState, newMember, sameMetadata, type ConsumerGroupMember, type MemberAssignmentState, type MemberMetadata } from './member';
 import { epochIsValid, reconcile } from './reconciliation';
+import { ClassicMembers } from './classic-members';
+import { CLASSIC_MEMBER_TYPE, CONSUMER_MEMBER_TYPE } from './rpc-codec';
+import { GroupMigration } from './migration';
 import {
   LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   type ConsumerGroupHeartbeatInput, type ConsumerGroupHeartbeatResult, type TopicsImage,
@@ -28,7 +31,7 @@ const fail = (errorCode: number, errorMessage: string | null = null, memberId: s
 class HeartbeatError extends KafkaError {}
 
 /** A 64-bit hash of the subscribed topics' ids and partition counts (Kafka's metadata hash). */
-function metadataHash(names: Iterable<string>, topics: TopicsImage): bigint {
+export function metadataHash(names: Iterable<string>, topics: TopicsImage): bigint {
   let h = 0xcbf29ce484222325n;
   for (const name of [...names].sort()) {
     const t = topics.get(name);
@@ -52,19 +55,32 @@ function metadataHash(names: Iterable<string>, topics: TopicsImage): bigint {
  */
 export class ConsumerGroupManager {
   readonly groups = new ConsumerGroups();
+  /** JoinGroup/SyncGroup/Heartbeat/LeaveGroup of classic members inside consumer groups. */
+  readonly classic: ClassicMembers;
+  /** Online conversion of groups with members (group.consumer.migration.policy). */
+  readonly migration: GroupMigration;
   private readonly assignors: ServerAssignor[];
 
   constructor(private readonly shard: GroupShard) {
     this.assignors = serverAssignors(shard.config.consumerAssignors);
+    this.classic = new ClassicMembers(shard, this);
+    this.migration = new GroupMigration(shard, this);
   }
 
-  private topics(): TopicsImage {
+  topics(): TopicsImage {
     return this.shard.deps.topics?.() ?? new Map();
   }
 
   async heartbeat(input: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult> {
     try {
-      const res = await this.shard.write(() => this.heartbeatOp(input));
+      const classic = this.shard.group(input.groupId);
+      if (input.groupId && input.memberEpoch === 0 && classic && !classic.isEmpty()) {
+        this.validate(input);
+        // The first consumer-protocol member of a classic group with members: convert it online.
+        const refused = await this.migration.upgrade(input.groupId);
+        if (refused) return fail(ErrorCode.GROUP_ID_NOT_FOUND, refused, input.memberId || null);
+      }
+      const res = await this.shard.write(() => this.heartbeatOp(input)).finally(() => this.migration.finishDowngrade(input.groupId));
       if (res.errorCode === ErrorCode.NONE && res.memberId && (res.memberEpoch >= 0 || res.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH)) {
         this.afterHeartbeat(input.groupId, res.memberId);
       }
@@ -83,7 +99,7 @@ export class ConsumerGroupManager {
     const group = this.groups.get(groupId);
     if (input.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || input.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
       const member = group?.members.get(input.memberId);
-      if (!group || !member) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not in group ${groupId}.`);
+      if (!group || !member || member.classicMemberMetadata) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not in group ${groupId}.`);
       const left = { errorCode: ErrorCode.NONE, errorMessage: null, memberId: member.memberId, memberEpoch: input.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
       if (input.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH && member.instanceId) {
         // A static member leaving temporarily keeps its place and partitions until its session
@@ -126,7 +142,7 @@ export class ConsumerGroupManager {
       }
     } else {
       const existing = group?.members.get(input.memberId);
-      if (!existing) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not in group ${groupId}.`);
+      if (!existing || existing.classicMemberMetadata) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${input.memberId} is not in group ${groupId}.`);
       if (!epochIsValid(existing, input.memberEpoch, owned)) {
         throw new HeartbeatError(ErrorCode.FENCED_MEMBER_EPOCH, `The member epoch ${input.memberEpoch} is not member ${input.memberId}'s (${existing.memberEpoch}).`);
       }
@@ -139,7 +155,7 @@ export class ConsumerGroupManager {
    * The rest of a heartbeat: metadata, group epoch, target assignment and the member's
    * reconciliation, as records and the answer.
    */
-  private finishHeartbeat(
+  finishHeartbeat(
     input: ConsumerGroupHeartbeatInput, group: ConsumerGroup | undefined, member: ConsumerGroupMember, records: CoordinatorRecord[],
     how: { owned: Assignment | null; replacing?: string },
   ): OperationResult<ConsumerGroupHeartbeatResult> {
@@ -186,13 +202,16 @@ export class ConsumerGroupManager {
       records.push(targetEpochRecord(groupId, assignmentEpoch, this.shard.now()));
     }
 
-    const reconciled = reconcile({
-      member,
+    const step = (from: MemberAssignmentState) => reconcile({
+      member: from,
       targetEpoch: assignmentEpoch,
       target: target.get(memberId) ?? EMPTY,
       owned,
       heldElsewhere: (t, p) => group?.heldByOther(replacing ?? memberId, t, p, memberId) ?? false,
     });
+    let reconciled = step(member);
+    // A classic member's JoinGroup already tells what it gave up: it moves on in one round.
+    if (metadata.classicMemberMetadata && reconciled !== member && reconciled.state === MemberState.UNREVOKED_PARTITIONS) reconciled = step(reconciled);
     const changed = reconciled !== member || joining;
     if (changed) records.push(currentAssignmentRecord(groupId, memberId, reconciled));
     const sendAssignment = joining || !equals(reconciled.assigned, member.assigned) || (owned !== null && !equals(owned, reconciled.assigned));
@@ -244,6 +263,7 @@ export class ConsumerGroupManager {
       subscribedTopicRegex: input.subscribedTopicRegex === undefined || input.subscribedTopicRegex === null ? m.subscribedTopicRegex : input.subscribedTopicRegex || null,
       rebalanceTimeoutMs: input.rebalanceTimeoutMs > 0 ? input.rebalanceTimeoutMs : m.rebalanceTimeoutMs,
       serverAssignor: input.serverAssignor ?? m.serverAssignor,
+      classicMemberMetadata: input.classicMemberMetadata ?? m.classicMemberMetadata,
     };
   }
 
@@ -299,7 +319,9 @@ export class ConsumerGroupManager {
   }
 
   /** The records that take a member out of its group, and the group's next epoch. */
-  private removalRecords(group: ConsumerGroup, memberId: string): CoordinatorRecord[] {
+  removalRecords(group: ConsumerGroup, memberId: string): CoordinatorRecord[] {
+    const downgrade = this.migration.downgradeRecords(group, memberId);
+    if (downgrade) return downgrade;
     const remaining = [...group.members.keys()].filter((id) => id !== memberId);
     const topics = this.topics();
     const subscribed = new Set<string>();
@@ -315,11 +337,12 @@ export class ConsumerGroupManager {
   // ---- timers -----------------------------------------------------------------------------
 
   /** A heartbeat was answered: the member's session restarts; a revocation is timed. */
-  private afterHeartbeat(groupId: string, memberId: string): void {
+  afterHeartbeat(groupId: string, memberId: string): void {
     const group = this.groups.get(groupId);
     const member = group?.members.get(memberId);
     if (!group || !member) return;
-    this.setTimer(group, `${memberId}\0session`, this.shard.consumerTimeouts(groupId).sessionTimeoutMs, () => this.fence(groupId, memberId, 'session'));
+    const sessionMs = member.classicMemberMetadata?.sessionTimeoutMs ?? this.shard.consumerTimeouts(groupId).sessionTimeoutMs;
+    this.setTimer(group, `${memberId}\0session`, sessionMs, () => this.fence(groupId, memberId, 'session'));
     const revocationKey = `${memberId}\0revocation`;
     if (member.state === MemberState.UNREVOKED_PARTITIONS) {
       if (!group.timers.has(revocationKey)) {
@@ -356,7 +379,14 @@ export class ConsumerGroupManager {
         group.timers.delete(`${memberId}\0${suffix}`);
       }
       return { records: this.removalRecords(group, memberId), response: undefined };
-    }).catch((err) => this.shard.deps.onError?.(err, `could not fence member ${memberId} of group ${groupId}`));
+    }).catch((err) => this.shard.deps.onError?.(err, `could not fence member ${memberId} of group ${groupId}`))
+      .finally(() => this.migration.finishDowngrade(groupId));
+  }
+
+  /** Session timers of one group's members (after a conversion built them). */
+  startGroupSessions(groupId: string): void {
+    const g = this.groups.get(groupId);
+    for (const memberId of g?.members.keys() ?? []) this.afterHeartbeat(groupId, memberId);
   }
 
   /** Session timers of the members a load rebuilt. */
@@ -429,7 +459,7 @@ export class ConsumerGroupManager {
     }
   }
 
-  private consumerGroupTombstones(group: ConsumerGroup): CoordinatorRecord[] {
+  consumerGroupTombstones(group: ConsumerGroup): CoordinatorRecord[] {
     return [
       ...[...group.regexes.keys()].map((regex) => regexTombstone(group.groupId, regex)),
       ...[...group.target.keys()].map((memberId) => targetMemberTombstone(group.groupId, memberId)),
@@ -467,6 +497,7 @@ export class ConsumerGroupManager {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: described(m.assigned),
         targetAssignment: described(group.targetOf(m.memberId)),
+        memberType: m.classicMemberMetadata ? CLASSIC_MEMBER_TYPE : CONSUMER_MEMBER_TYPE,
       })),
     };
   }

@@ -242,7 +242,7 @@ describe('KIP-848 consumer groups (fake time)', () => {
   });
 });
 
-describe('conversion between classic and consumer groups (empty groups only)', () => {
+describe('conversion between classic and consumer groups (empty groups)', () => {
   const classicJoin = (groupId: string) => ({
     groupId, memberId: '', clientId: 'client', clientHost: '/127.0.0.1', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000,
     protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('sub') }], requireKnownMemberId: false,
@@ -257,7 +257,7 @@ describe('conversion between classic and consumer groups (empty groups only)', (
       groupId: 'g', generationId: 1, memberId: 'A', topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: 0 }] }],
     }).then((r) => r.topics[0].partitions[0].errorCode)).toBe(ErrorCode.NONE);
 
-    // With a consumer-protocol member, a classic member is refused (online conversion is not done).
+    // A classic member whose metadata is no ConsumerProtocolSubscription cannot join a consumer group.
     expect((await c.joinGroup(classicJoin('g'))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     await c.consumerGroupHeartbeat(hb('A', -1, null));
 
@@ -271,11 +271,11 @@ describe('conversion between classic and consumer groups (empty groups only)', (
     expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'CompletingRebalance' }]);
     expect(c.consumerGroupDescribe(['g'])[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(7n);
-    // A classic group with members is not a consumer group.
+    // A classic group with members mid-rebalance is not upgraded.
     expect((await c.consumerGroupHeartbeat(hb('B', 0, []))).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
 
     // The classic member leaves: a consumer-protocol member upgrades the empty group.
-    c.leaveGroup({ groupId: 'g', members: [{ memberId: joined.memberId }] });
+    await c.leaveGroup({ groupId: 'g', members: [{ memberId: joined.memberId }] });
     expect(await c.consumerGroupHeartbeat(hb('B', 0, []))).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: expect.any(Number) });
     expect(c.listGroups([]).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
     expect(c.offsetFetch({ groupId: 'g', allTopics: true, topics: [] }).topics[0].partitions[0].committedOffset).toBe(7n);

@@ -19,7 +19,7 @@ export const memberMetadataRecord = (groupId: string, memberId: string, m: Membe
   record(RecordTypeId.ConsumerGroupMemberMetadata, { groupId, memberId }, {
     instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost,
     subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex,
-    rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classicMemberMetadata: null,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classicMemberMetadata: m.classicMemberMetadata,
   });
 
 export const memberMetadataTombstone = (groupId: string, memberId: string) =>

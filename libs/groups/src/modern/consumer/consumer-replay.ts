@@ -43,6 +43,7 @@ export class ConsumerGroups {
       instanceId: value.instanceId, rackId: value.rackId, clientId: value.clientId, clientHost: value.clientHost,
       subscribedTopicNames: value.subscribedTopicNames, subscribedTopicRegex: value.subscribedTopicRegex,
       rebalanceTimeoutMs: value.rebalanceTimeoutMs, serverAssignor: value.serverAssignor,
+      classicMemberMetadata: value.classicMemberMetadata ?? null,
     });
   }
 

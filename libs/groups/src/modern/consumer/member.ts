@@ -12,6 +12,12 @@ export const MemberState = {
 } as const;
 export type MemberStateValue = (typeof MemberState)[keyof typeof MemberState];
 
+/** A member speaking the classic protocol inside a consumer group (ClassicMemberMetadata). */
+export interface ClassicMemberMetadata {
+  sessionTimeoutMs: number;
+  supportedProtocols: { name: string; metadata: Buffer }[];
+}
+
 /** What a member told the coordinator of itself (ConsumerGroupMemberMetadata). */
 export interface MemberMetadata {
   instanceId: string | null;
@@ -22,6 +28,8 @@ export interface MemberMetadata {
   subscribedTopicRegex: string | null;
   rebalanceTimeoutMs: number;
   serverAssignor: string | null;
+  /** Set for a classic member (JoinGroup/SyncGroup/Heartbeat) inside the consumer group. */
+  classicMemberMetadata: ClassicMemberMetadata | null;
 }
 
 /** Where a member stands in the reconciliation (ConsumerGroupCurrentMemberAssignment). */
@@ -40,7 +48,7 @@ export interface ConsumerGroupMember extends MemberMetadata, MemberAssignmentSta
 export function newMember(memberId: string): ConsumerGroupMember {
   return {
     memberId, instanceId: null, rackId: null, clientId: '', clientHost: '', subscribedTopicNames: [], subscribedTopicRegex: null,
-    rebalanceTimeoutMs: -1, serverAssignor: null,
+    rebalanceTimeoutMs: -1, serverAssignor: null, classicMemberMetadata: null,
     memberEpoch: 0, previousMemberEpoch: -1, state: MemberState.STABLE, assigned: EMPTY, pendingRevocation: EMPTY,
   };
 }
@@ -48,6 +56,12 @@ export function newMember(memberId: string): ConsumerGroupMember {
 export function sameMetadata(a: MemberMetadata, b: MemberMetadata): boolean {
   return a.instanceId === b.instanceId && a.rackId === b.rackId && a.clientId === b.clientId && a.clientHost === b.clientHost
     && a.subscribedTopicRegex === b.subscribedTopicRegex && a.rebalanceTimeoutMs === b.rebalanceTimeoutMs
-    && a.serverAssignor === b.serverAssignor
+    && a.serverAssignor === b.serverAssignor && sameClassic(a.classicMemberMetadata, b.classicMemberMetadata)
     && a.subscribedTopicNames.length === b.subscribedTopicNames.length && a.subscribedTopicNames.every((t, i) => t === b.subscribedTopicNames[i]);
+}
+
+function sameClassic(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.sessionTimeoutMs === b.sessionTimeoutMs && a.supportedProtocols.length === b.supportedProtocols.length
+    && a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i].name && p.metadata.equals(b.supportedProtocols[i].metadata));
 }

@@ -96,12 +96,14 @@ export function describedToRpc(g: Described): DescribedConsumerGroup {
       subscribedTopicRegex: opt(m.subscribedTopicRegex),
       assignment: partitionsToRpc(m.assignment.topicPartitions),
       targetAssignment: partitionsToRpc(m.targetAssignment.topicPartitions),
+      classic: m.memberType === CLASSIC_MEMBER_TYPE,
     })),
   };
 }
 
-/** Kafka's MemberType of ConsumerGroupDescribe v1 (KIP-1099): 1 for a consumer-protocol member. */
+/** Kafka's MemberType of ConsumerGroupDescribe v1 (KIP-1099): 1 for a consumer-protocol member, 0 for a classic one. */
 export const CONSUMER_MEMBER_TYPE = 1;
+export const CLASSIC_MEMBER_TYPE = 0;
 
 export function describedFromRpc(g: DescribedConsumerGroup): Described {
   return {
@@ -124,7 +126,7 @@ export function describedFromRpc(g: DescribedConsumerGroup): Described {
       subscribedTopicRegex: nul(m.subscribedTopicRegex),
       assignment: { topicPartitions: m.assignment.map((tp) => ({ ...tp })) },
       targetAssignment: { topicPartitions: m.targetAssignment.map((tp) => ({ ...tp })) },
-      memberType: CONSUMER_MEMBER_TYPE,
+      memberType: m.classic ? CLASSIC_MEMBER_TYPE : CONSUMER_MEMBER_TYPE,
     })),
   };
 }

@@ -1,4 +1,5 @@
 import type { WireTopicPartitions } from '../assignment';
+import type { ClassicMemberMetadata } from './member';
 
 /** ConsumerGroupHeartbeat (68) as the coordinator takes it; nullable fields mean "unchanged". */
 export interface ConsumerGroupHeartbeatInput {
@@ -14,6 +15,8 @@ export interface ConsumerGroupHeartbeatInput {
   topicPartitions: WireTopicPartitions[] | null;
   clientId: string;
   clientHost: string;
+  /** Internal: a classic member's JoinGroup, handled as its heartbeat. */
+  classicMemberMetadata?: ClassicMemberMetadata;
 }
 
 export interface ConsumerGroupHeartbeatResult {

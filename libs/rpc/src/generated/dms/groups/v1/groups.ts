@@ -328,6 +328,8 @@ export interface DescribedConsumerMember {
   subscribedTopicRegex?: string | undefined;
   assignment: DescribedTopicPartitions[];
   targetAssignment: DescribedTopicPartitions[];
+  /** A classic member (JoinGroup/SyncGroup) inside the consumer group: Kafka's MemberType 0. */
+  classic: boolean;
 }
 
 export interface DescribedConsumerGroup {
@@ -3682,6 +3684,7 @@ function createBaseDescribedConsumerMember(): DescribedConsumerMember {
     subscribedTopicRegex: undefined,
     assignment: [],
     targetAssignment: [],
+    classic: false,
   };
 }
 
@@ -3716,6 +3719,9 @@ export const DescribedConsumerMember: MessageFns<DescribedConsumerMember> = {
     }
     for (const v of message.targetAssignment) {
       DescribedTopicPartitions.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.classic !== false) {
+      writer.uint32(88).bool(message.classic);
     }
     return writer;
   },
@@ -3811,6 +3817,14 @@ export const DescribedConsumerMember: MessageFns<DescribedConsumerMember> = {
             }
 
             message.targetAssignment.push(DescribedTopicPartitions.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.classic = reader.bool();
             continue;
           }
         }
