@@ -39,10 +39,7 @@ beforeAll(async () => {
     controllers: 2,
     gateways: 1,
     config: {
-      // replica.lag.time.max.ms: 3 s dropped a follower that stalled briefly after a preferred
-      // election on a loaded machine, and it then stayed out of the ISR (under investigation);
-      // 10 s keeps the spec about balancing and decommissioning.
-      broker: { 'etcd.lease.ttl.ms': 6000, 'replica.lag.time.max.ms': 10000, 'broker.load.report.interval.ms': 1000 },
+      broker: { 'etcd.lease.ttl.ms': 6000, 'replica.lag.time.max.ms': 3000, 'broker.load.report.interval.ms': 1000 },
       controller: {
         'etcd.lease.ttl.ms': 3000,
         'auto.balance.enable': 'true',

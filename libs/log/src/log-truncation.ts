@@ -13,7 +13,13 @@ import { newActiveSegment } from './segment-list';
  */
 export async function truncateTo(s: LogState, offset: bigint): Promise<void> {
   s.checkWritable();
-  if (offset >= s.nextOffset) return;
+  if (offset >= s.nextOffset) {
+    // Nothing to cut, but the epoch cache may hold an epoch that starts at our log end: this
+    // broker led it without appending, and the new leader never saw it. Kafka drops it here too;
+    // kept, every fetch would name that epoch and be told to truncate again, forever.
+    if (s.epochs.truncateFromEnd(s.nextOffset)) await persistEpochs(s);
+    return;
+  }
   s.exclusive = true;
   s.truncations++;
   try {

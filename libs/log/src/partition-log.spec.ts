@@ -354,6 +354,24 @@ describe('PartitionLog', () => {
       await log.close();
     }));
 
+  it('truncateTo at the log end drops an epoch this broker led without appending (it would diverge forever)', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, {});
+      await fill(log, 2, 2, 20, 0); // 0..3 in epoch 0
+      // Led epoch 1 and lost it before appending: the entry starts at the log end.
+      await log.assignLeaderEpoch(1, log.logEndOffset);
+      expect(log.leaderEpochs).toEqual([{ epoch: 0, startOffset: 0n }, { epoch: 1, startOffset: 4n }]);
+      // The new leader (epoch 2) knows epoch 0 up to 4 only: truncating there keeps every record
+      // but forgets epoch 1, so the next fetch names epoch 0 and no longer diverges.
+      await log.truncateTo(4n);
+      expect(log.logEndOffset).toBe(4n);
+      expect(log.leaderEpochs).toEqual([{ epoch: 0, startOffset: 0n }]);
+      await log.close();
+      const reopened = await PartitionLog.open(dir, {});
+      expect(reopened.leaderEpochs).toEqual([{ epoch: 0, startOffset: 0n }]);
+      await reopened.close();
+    }));
+
   it('appendWithOffsets keeps the leader offsets and epochs and checks continuity', () =>
     withTempDir(async (leaderDir) =>
       withTempDir(async (followerDir) => {
