@@ -45,6 +45,17 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
 }
 
+function fill(r: PartitionResult, o: ProducePartitionOutcome): void {
+  r.errorCode = o.errorCode;
+  r.errorMessage = o.errorMessage;
+  r.baseOffset = o.baseOffset;
+  r.logAppendTimeMs = o.logAppendTimeMs;
+  r.logStartOffset = o.logStartOffset;
+  if (o.recordErrors && o.recordErrors.length > 0) {
+    r.recordErrors = o.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message || null }));
+  }
+}
+
 /** Whether any partition's first batch is transactional (a client's transaction covers the whole request). */
 function hasTransactionalRecords(req: any): boolean {
   for (const t of req.topicData as any[]) {
@@ -92,6 +103,8 @@ export const produceHandler: KafkaHandler = {
     // In request order; a topic named twice keeps both entries, as clients match them by position.
     const results: { name: string; topicId: string; list: PartitionResult[] }[] = [];
     const forward: ProducePartitionInput[] = [];
+    // The result each forwarded partition's outcome fills, by position in `forward`.
+    const forwardedTo: PartitionResult[] = [];
     const txnRefused = hasTransactionalRecords(req) && !(req.transactionalId != null && authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId));
     for (const t of req.topicData as any[]) {
       const list: PartitionResult[] = [];
@@ -132,26 +145,21 @@ export const produceHandler: KafkaHandler = {
           list.push(failed(p.index, problem.code, problem.message));
           continue;
         }
-        list.push(failed(p.index, ErrorCode.NONE));
+        const pending = failed(p.index, ErrorCode.NONE);
+        list.push(pending);
         forward.push({ topic: name, partition: p.index, records: p.records });
+        forwardedTo.push(pending);
       }
     }
     if (forward.length > 0) {
       const outcomes = await ctx.storage.produce(acks, req.timeoutMs, forward);
-      const byKey = new Map<string, ProducePartitionOutcome>();
-      for (const o of outcomes) byKey.set(`${o.topic}\0${o.partition}`, o);
-      for (const { name: topic, list } of results) {
-        for (const r of list) {
-          if (r.errorCode !== ErrorCode.NONE || r.baseOffset !== -1n) continue;
-          const o = byKey.get(`${topic}\0${r.index}`);
-          if (!o) continue;
-          r.errorCode = o.errorCode;
-          r.errorMessage = o.errorMessage;
-          r.baseOffset = o.baseOffset;
-          r.logAppendTimeMs = o.logAppendTimeMs;
-          r.logStartOffset = o.logStartOffset;
-          r.recordErrors = (o.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message || null }));
-        }
+      // The storage port answers in the order it was asked; a partition it does not answer keeps NONE with offset -1, as before.
+      const inOrder = outcomes.length === forward.length && outcomes.every((o, i) => o.partition === forward[i]!.partition && o.topic === forward[i]!.topic);
+      const byKey = inOrder ? undefined : new Map(outcomes.map((o) => [`${o.topic}\0${o.partition}`, o]));
+      for (let i = 0; i < forward.length; i++) {
+        const f = forward[i]!;
+        const o = byKey ? byKey.get(`${f.topic}\0${f.partition}`) : outcomes[i];
+        if (o) fill(forwardedTo[i]!, o);
       }
     }
     if (acks === 0) return undefined;
