@@ -2,6 +2,7 @@ import type { ClusterView } from '@dms/cluster';
 import {
   LeanSession,
   StreamMux,
+  openFetch,
   openProduceBatch,
   type InternalStreamTransport,
   StorageServiceClient,
@@ -22,7 +23,7 @@ export interface BrokerClient {
   /** What the gateway's produce path sends on: ProduceBatch (coalescing) or `produce` itself. */
   produceChannel: ProduceChannel;
   fetch: StreamMux<FetchRequest, FetchResponse>;
-  /** The framed connection ProduceBatch rides on (internal.stream.transport=framed). */
+  /** The framed connection ProduceBatch (internal.stream.transport=framed) and Fetch (internal.fetch.transport=framed) ride on. */
   lean?: LeanSession;
 }
 
@@ -38,7 +39,7 @@ export class BrokerClients {
   constructor(
     private readonly view: ClusterView,
     private readonly clientOptions: GrpcClientOptions = {},
-    private readonly opts: { coalesceProduce?: boolean; streamTransport?: InternalStreamTransport } = {},
+    private readonly opts: { coalesceProduce?: boolean; streamTransport?: InternalStreamTransport; fetchTransport?: InternalStreamTransport } = {},
   ) {
     view.on('change', () => {
       this.addresses = undefined;
@@ -64,15 +65,16 @@ export class BrokerClients {
     const client = createClient(StorageServiceClient, address, this.clientOptions);
     const produce = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce(), { name: `broker ${brokerId} produce` });
     const coalesce = this.opts.coalesceProduce !== false;
-    const lean = coalesce && this.opts.streamTransport === 'framed' ? new LeanSession(address) : undefined;
-    const openBatch = lean ? () => openProduceBatch(lean) : () => client.produceBatch();
+    const framedFetch = this.opts.fetchTransport === 'framed';
+    const lean = (coalesce && this.opts.streamTransport === 'framed') || framedFetch ? new LeanSession(address) : undefined;
+    const openBatch = lean && this.opts.streamTransport === 'framed' ? () => openProduceBatch(lean) : () => client.produceBatch();
     const created: BrokerClient = {
       id: brokerId,
       address,
       client,
       produce,
       produceChannel: coalesce ? coalescingProduce(openBatch, produce, `broker ${brokerId} produce`) : produce,
-      fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
+      fetch: new StreamMux<FetchRequest, FetchResponse>(lean && framedFetch ? () => openFetch(lean) : () => client.fetch()),
       lean,
     };
     this.clients.set(brokerId, created);
