@@ -97,7 +97,6 @@ async function main(): Promise<void> {
     messageMaxBytes: config['message.max.bytes'],
     produceCoalesce: config['produce.coalesce.enable'],
     internalStreamTransport: config['internal.stream.transport'],
-    fetchTransport: config['internal.fetch.transport'],
     staticConfigs,
     tracer: telemetry.tracer,
     meter: telemetry.meter,

@@ -2,7 +2,6 @@ import type { ClusterView } from '@dms/cluster';
 import {
   LeanSession,
   StreamMux,
-  openFetch,
   openProduceBatch,
   type InternalStreamTransport,
   StorageServiceClient,
@@ -23,7 +22,7 @@ export interface BrokerClient {
   /** What the gateway's produce path sends on: ProduceBatch (coalescing) or `produce` itself. */
   produceChannel: ProduceChannel;
   fetch: StreamMux<FetchRequest, FetchResponse>;
-  /** The framed connection ProduceBatch (internal.stream.transport=framed) and Fetch (internal.fetch.transport=framed) ride on. */
+  /** The framed connection ProduceBatch rides on (internal.stream.transport=framed). */
   lean?: LeanSession;
 }
 
@@ -39,7 +38,7 @@ export class BrokerClients {
   constructor(
     private readonly view: ClusterView,
     private readonly clientOptions: GrpcClientOptions = {},
-    private readonly opts: { coalesceProduce?: boolean; streamTransport?: InternalStreamTransport; fetchTransport?: InternalStreamTransport } = {},
+    private readonly opts: { coalesceProduce?: boolean; streamTransport?: InternalStreamTransport } = {},
   ) {
     view.on('change', () => {
       this.addresses = undefined;
@@ -65,16 +64,15 @@ export class BrokerClients {
     const client = createClient(StorageServiceClient, address, this.clientOptions);
     const produce = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce(), { name: `broker ${brokerId} produce` });
     const coalesce = this.opts.coalesceProduce !== false;
-    const framedFetch = this.opts.fetchTransport === 'framed';
-    const lean = (coalesce && this.opts.streamTransport === 'framed') || framedFetch ? new LeanSession(address) : undefined;
-    const openBatch = lean && this.opts.streamTransport === 'framed' ? () => openProduceBatch(lean) : () => client.produceBatch();
+    const lean = coalesce && this.opts.streamTransport === 'framed' ? new LeanSession(address) : undefined;
+    const openBatch = lean ? () => openProduceBatch(lean) : () => client.produceBatch();
     const created: BrokerClient = {
       id: brokerId,
       address,
       client,
       produce,
       produceChannel: coalesce ? coalescingProduce(openBatch, produce, `broker ${brokerId} produce`) : produce,
-      fetch: new StreamMux<FetchRequest, FetchResponse>(lean && framedFetch ? () => openFetch(lean) : () => client.fetch()),
+      fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
       lean,
     };
     this.clients.set(brokerId, created);

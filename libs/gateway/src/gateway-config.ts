@@ -62,12 +62,6 @@ export const gatewayConfigDef = defineConfig({
     default: 'grpc',
     doc: 'How ProduceBatch reaches the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0033); brokers answer either.',
   },
-  'internal.fetch.transport': {
-    type: 'enum',
-    values: ['grpc', 'framed'],
-    default: 'grpc',
-    doc: 'How consumer Fetch requests reach the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly); brokers answer either.',
-  },
 });
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

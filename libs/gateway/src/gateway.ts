@@ -50,8 +50,6 @@ export interface GatewayOptions {
   produceCoalesce?: boolean;
   /** internal.stream.transport: how ProduceBatch reaches the brokers (decision 0033; default grpc). */
   internalStreamTransport?: InternalStreamTransport;
-  /** internal.fetch.transport: how consumer Fetch reaches the brokers (default grpc). */
-  fetchTransport?: InternalStreamTransport;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
   tracer: Tracer;
@@ -115,7 +113,7 @@ export class Gateway {
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
-    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport: opts.internalStreamTransport ?? 'grpc', fetchTransport: opts.fetchTransport ?? 'grpc' });
+    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport: opts.internalStreamTransport ?? 'grpc' });
     this.controller = new GatewayControllerPort(this.view);
     const sec = opts.security ?? NO_SECURITY;
     const failedLogins = opts.meter.createCounter(MetricNames.failedAuthentications, { description: 'Refused client logins' });

@@ -283,7 +283,7 @@ export class Broker {
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     // The hot streams framed by us on the same port (decision 0033); grpc-js clients still work.
     if (replication.internalStreamTransport === 'framed') serveLeanStorageStreams(this.server, storage);
-    if (opts.fetchTransport === 'framed') serveLeanFetch(this.server, storage, (records) => readPool.release(records));
+    if (opts.fetchTransport === 'framed') serveLeanFetch(this.server, storage, readPool);
     this.groups.start();
     this.transactions.start();
     this.share.start();
