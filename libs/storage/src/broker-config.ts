@@ -75,8 +75,8 @@ export const brokerConfigDef = defineConfig({
   'internal.fetch.transport': {
     type: 'enum',
     values: ['grpc', 'framed'],
-    default: 'grpc',
-    doc: 'How consumer Fetch answers are served to gateways: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, each answer encoded once behind its frame header); gateways of either setting are answered.',
+    default: 'framed',
+    doc: 'How consumer Fetch answers are served to gateways: framed (our gRPC framing on Node http2, each answer encoded once into a pooled frame reused once sent) or grpc (grpc-js, a fresh frame per answer). The wire is gRPC either way: gateways need no setting.',
   },
   'log.cleaner.enable': { type: 'bool', default: true, doc: 'Run the log cleaner, which compacts topics whose cleanup.policy holds compact.' },
   'log.cleaner.threads': { type: 'int', default: 1, min: 1, doc: 'Cleaning rounds that may run at once (each gets its share of the dedupe buffer).' },

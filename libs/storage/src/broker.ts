@@ -64,7 +64,7 @@ export interface BrokerOptions {
   segmentBytes: number;
   indexIntervalBytes: number;
   messageMaxBytes: number;
-  /** internal.fetch.transport: framed also serves consumer Fetch with our framing (grpc-js clients still work). */
+  /** internal.fetch.transport (default framed): consumer Fetch served by our framing with pooled frames. */
   fetchTransport?: InternalStreamTransport;
   fsync: 'never' | 'always';
   /** log.tail.cache.bytes: the newest appended bytes kept in memory over all partitions (0: off). */
@@ -283,7 +283,8 @@ export class Broker {
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     // The hot streams framed by us on the same port (decision 0033); grpc-js clients still work.
     if (replication.internalStreamTransport === 'framed') serveLeanStorageStreams(this.server, storage);
-    if (opts.fetchTransport === 'framed') serveLeanFetch(this.server, storage, readPool);
+    // Consumer Fetch answers in pooled frames on our framing (grpc-js clients are answered the same).
+    if ((opts.fetchTransport ?? 'framed') === 'framed') serveLeanFetch(this.server, storage, readPool);
     this.groups.start();
     this.transactions.start();
     this.share.start();
