@@ -91,8 +91,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
   requestWithId(body: Omit<Req, 'correlationId'>, opts: { timeoutMs?: number } = {}): { correlationId: bigint; response: Promise<Res> } {
     if (this.closed) return { correlationId: 0n, response: Promise.reject(grpcError(GrpcStatus.CANCELLED, `${this.name}: multiplexer closed`)) };
     const correlationId = this.nextCorrelationId++;
-    // Object.assign, not a spread: V8 copies through a spread ~8x slower here (0.76 vs 0.09 µs).
-    const req = Object.assign({}, body, { correlationId }) as Req;
+    const req = { ...body, correlationId } as Req;
     if (this.opts.propagateTraceContext !== false) {
       const r = req as Req & WithTrace;
       if ('traceContext' in r && (!r.traceContext || isEmpty(r.traceContext))) {
