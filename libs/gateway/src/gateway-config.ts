@@ -59,8 +59,8 @@ export const gatewayConfigDef = defineConfig({
   'internal.stream.transport': {
     type: 'enum',
     values: ['grpc', 'framed'],
-    default: 'grpc',
-    doc: 'How ProduceBatch reaches the storage brokers: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0033); brokers answer either.',
+    default: 'framed',
+    doc: 'How ProduceBatch reaches the storage brokers: framed (the gRPC messages framed on Node http2 directly, decision 0033) or grpc (grpc-js); brokers answer either.',
   },
 });
 

@@ -4,7 +4,7 @@ import { ClusterView, EtcdSession, createEtcdClient, gatewayKey, gatewayRegistra
 import type { TlsOptions } from 'node:tls';
 import type { RequestContext } from '@dms/kafka-handlers';
 import { MetricNames, readinessOf, type LiveGauges, type Logger, type Readiness } from '@dms/platform';
-import type { InternalStreamTransport } from '@dms/rpc';
+import { DEFAULT_INTERNAL_STREAM_TRANSPORT, type InternalStreamTransport } from '@dms/rpc';
 import { ClientMetricsManager } from './client-telemetry/client-metrics-manager';
 import { BrokerClients } from './broker-clients';
 import { GatewayClusterPort } from './cluster-port';
@@ -48,7 +48,7 @@ export interface GatewayOptions {
   messageMaxBytes: number;
   /** Coalesce produce requests per storage broker per event-loop turn (produce.coalesce.enable; default true). */
   produceCoalesce?: boolean;
-  /** internal.stream.transport: how ProduceBatch reaches the brokers (decision 0033; default grpc). */
+  /** internal.stream.transport: how ProduceBatch reaches the brokers (decision 0033; default framed). */
   internalStreamTransport?: InternalStreamTransport;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
@@ -113,7 +113,7 @@ export class Gateway {
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
-    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport: opts.internalStreamTransport ?? 'grpc' });
+    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport: opts.internalStreamTransport ?? DEFAULT_INTERNAL_STREAM_TRANSPORT });
     this.controller = new GatewayControllerPort(this.view);
     const sec = opts.security ?? NO_SECURITY;
     const failedLogins = opts.meter.createCounter(MetricNames.failedAuthentications, { description: 'Refused client logins' });

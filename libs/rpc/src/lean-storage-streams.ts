@@ -15,6 +15,9 @@ export type InternalStreamTransport = 'grpc' | 'framed';
 
 export const INTERNAL_STREAM_TRANSPORTS: readonly InternalStreamTransport[] = ['grpc', 'framed'];
 
+/** internal.stream.transport's default (decision 0033, revisited). */
+export const DEFAULT_INTERNAL_STREAM_TRANSPORT: InternalStreamTransport = 'framed';
+
 const def = StorageServiceService;
 
 export const PRODUCE_BATCH_METHOD: LeanMethod<ProduceBatchRequest, ProduceBatchResponse> = {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { FrameDecoder, FramingError } from './grpc-framing';
-import { FLOW_CONTROL_WINDOW_BYTES, KEEPALIVE_TIME_MS, KEEPALIVE_TIMEOUT_MS, MAX_MESSAGE_BYTES } from './options';
+import { FLOW_CONTROL_WINDOW_BYTES, KEEPALIVE_TIME_MS, KEEPALIVE_TIMEOUT_MS, MAX_MESSAGE_BYTES, WRITE_BUFFER_BYTES } from './options';
 import { grpcError } from './status';
 import { checkServiceServerIdentity } from './service-identity';
 import { INTERNAL_SERVER_NAME, internalTls, type InternalTls } from './tls';
@@ -30,6 +30,12 @@ export interface LeanSessionOptions {
   tls?: InternalTls;
   flowControlWindowBytes?: number;
   maxMessageBytes?: number;
+  /**
+   * Bytes a stream may hold unsent before write() asks the caller to wait for 'drain' (default
+   * WRITE_BUFFER_BYTES). Node's own mark for a byte stream is 16 KiB, less than one coalesced
+   * message, which would let only one message at a time into the connection.
+   */
+  writeBufferBytes?: number;
   keepaliveTimeMs?: number;
   keepaliveTimeoutMs?: number;
 }
@@ -50,6 +56,7 @@ export class LeanSession {
   private readonly tls: InternalTls | undefined;
   private readonly window: number;
   private readonly maxMessageBytes: number;
+  private readonly writeBufferBytes: number;
 
   constructor(
     readonly address: string,
@@ -58,6 +65,7 @@ export class LeanSession {
     this.tls = opts.tls ?? internalTls();
     this.window = opts.flowControlWindowBytes ?? FLOW_CONTROL_WINDOW_BYTES;
     this.maxMessageBytes = opts.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    this.writeBufferBytes = opts.writeBufferBytes ?? WRITE_BUFFER_BYTES;
   }
 
   /** Opens a bidi stream of `method` on the current connection (connecting first if there is none). */
@@ -74,7 +82,7 @@ export class LeanSession {
       },
       { endStream: false },
     );
-    return new LeanClientStream(req, method, this.maxMessageBytes);
+    return new LeanClientStream(req, method, this.maxMessageBytes, this.writeBufferBytes);
   }
 
   close(): void {
@@ -156,6 +164,7 @@ class LeanClientStream<Req, Res> extends EventEmitter implements MessageStream<R
     private readonly req: http2.ClientHttp2Stream,
     private readonly method: LeanMethod<Req, Res>,
     maxMessageBytes: number,
+    private readonly writeBufferBytes: number,
   ) {
     super();
     this.decoder = new FrameDecoder(maxMessageBytes);
@@ -174,7 +183,9 @@ class LeanClientStream<Req, Res> extends EventEmitter implements MessageStream<R
 
   write(message: Req): boolean {
     if (this.finished || this.req.destroyed) return true;
-    return this.req.write(this.method.encode(message));
+    // Node's byte-stream mark (16 KiB) is below one coalesced message: past it, keep taking
+    // messages until writeBufferBytes wait unsent, as grpc-js takes 16 messages.
+    return this.req.write(this.method.encode(message)) || this.req.writableLength < this.writeBufferBytes;
   }
 
   end(): void {

@@ -43,9 +43,9 @@ function replicaFetch(call: ServerMessageStream<ReplicaFetchRequest, ReplicaFetc
   call.on('error', () => undefined);
 }
 
-async function startServer(framed: boolean, port = 0) {
+async function startServer(framed: boolean, port = 0, flowControlWindowBytes?: number) {
   const seen = { streams: 0, lean: 0 };
-  const server = createGrpcServer();
+  const server = createGrpcServer({ flowControlWindowBytes });
   const impl = { produceBatch: produceBatch(seen), replicaFetch };
   server.addService(StorageServiceService, {
     ...impl,
@@ -98,6 +98,54 @@ describe('framed ProduceBatch and ReplicaFetch (gRPC wire on Node http2)', () =>
     expect(answers.map((a) => a.partitions[0]!.baseOffset)).toEqual(sizes.map(BigInt));
     expect(seen.streams).toBe(1);
     expect(seen.lean).toBe(leanServer ? 1 : 0);
+  });
+
+  it('takes coalesced messages past Node\'s 16 KiB stream mark until its write buffer is full, then asks for drain, and delivers every one', async () => {
+    // Every coalesced message is larger than Node's 16 KiB mark for a byte stream: when write()
+    // returned false for each, StreamMux waited for 'drain' (the bytes through nghttp2 and the
+    // TLS socket, several event-loop turns) before every message, and at 30,000 small requests/s
+    // the gateway fell behind with requests queued behind one message per round trip.
+    const { server, port } = await startServer(true);
+    stops.push(() => stopServer(server, 100));
+    const session = new LeanSession(`127.0.0.1:${port}`, { writeBufferBytes: 256 * 1024 });
+    stops.push(() => session.close());
+    const stream = openProduceBatch(session);
+    stops.unshift(() => stream.cancel());
+    const answered: bigint[] = [];
+    const errors: Error[] = [];
+    stream.on('error', (err) => errors.push(err));
+    const done = new Promise<void>((resolve) => {
+      stream.on('data', (m) => {
+        for (const r of m.responses) answered.push(r.correlationId);
+        if (answered.length === 8) resolve();
+      });
+    });
+    const message = (id: number): ProduceBatchRequest => ({ requests: [{ ...req('t', 40 * 1024), correlationId: BigInt(id) }] });
+    const accepted = [1, 2, 3, 4, 5, 6, 7].map((id) => stream.write(message(id)));
+    // 40 KiB each: six fit in 256 KiB; the seventh takes it past and the caller must wait.
+    expect(accepted).toEqual([true, true, true, true, true, true, false]);
+    await new Promise<void>((resolve) => stream.once('drain', resolve));
+    expect(stream.write(message(8))).toBe(true);
+    await done;
+    expect(answered).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+    expect(errors).toEqual([]);
+  });
+
+  it('delivers every message of a stream pushed far past 64 KiB HTTP/2 windows, both ways', async () => {
+    const { server, port } = await startServer(true, 0, 0);
+    stops.push(() => stopServer(server, 100));
+    const session = new LeanSession(`127.0.0.1:${port}`, { flowControlWindowBytes: 0 });
+    stops.push(() => session.close());
+    const mux = batchMux(() => openProduceBatch(session));
+    stops.unshift(() => mux.close());
+    const sizes = Array.from({ length: 300 }, (_, i) => (i % 7) * 9_000 + (i % 3 === 0 ? 200_000 : 1));
+    const answers = await Promise.all(sizes.map((n) => mux.request(req('t', n))));
+    expect(answers.map((a) => a.partitions[0]!.baseOffset)).toEqual(sizes.map(BigInt));
+    const fetch = new StreamMux<ReplicaFetchRequest, ReplicaFetchResponse>(() => openReplicaFetch(session), { propagateTraceContext: false });
+    stops.unshift(() => fetch.close());
+    const partitions = [{ topic: 't', partition: 1, fetchOffset: 0n, lastFetchedEpoch: 1, currentLeaderEpoch: 1, partitionMaxBytes: 1, logStartOffset: 0n }];
+    const fetched = await Promise.all(Array.from({ length: 40 }, () => fetch.request({ replicaId: 2, maxWaitMs: 0, maxBytes: 300_000, partitions })));
+    expect(fetched.map((f) => f.partitions[0]!.records.length)).toEqual(Array.from({ length: 40 }, () => 300_000));
   });
 
   it('fetches replica data over the framed stream', async () => {

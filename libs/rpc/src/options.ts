@@ -8,6 +8,11 @@ export const MAX_MESSAGE_BYTES = 128 * MiB;
  * stream of 1 MiB messages is window-bound; 16 MiB on both ends roughly triples throughput.
  */
 export const FLOW_CONTROL_WINDOW_BYTES = 16 * MiB;
+/**
+ * Bytes a stream we frame ourselves may buffer unsent before its write() returns false (a
+ * grpc-js call buffers 16 messages; Node's byte streams 16 KiB, less than one coalesced message).
+ */
+export const WRITE_BUFFER_BYTES = 1 * MiB;
 export const KEEPALIVE_TIME_MS = 10_000;
 export const KEEPALIVE_TIMEOUT_MS = 5_000;
 

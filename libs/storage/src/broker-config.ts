@@ -2,7 +2,7 @@ import { brokerKeysOf, brokerKeySpecs } from '@dms/configs';
 import { groupConfigDef, shareConfigDef } from '@dms/groups';
 import { commonConfig, defineConfig } from '@dms/platform';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
-import type { InternalStreamTransport } from '@dms/rpc';
+import { DEFAULT_INTERNAL_STREAM_TRANSPORT, type InternalStreamTransport } from '@dms/rpc';
 
 /** Broker-level keys the storage broker reads that the typed declarations below do not cover. */
 const TYPED = [
@@ -69,8 +69,8 @@ export const brokerConfigDef = defineConfig({
   'internal.stream.transport': {
     type: 'enum',
     values: ['grpc', 'framed'],
-    default: 'grpc',
-    doc: 'How the hot internal streams (ProduceBatch served to gateways, ReplicaFetch to and from other brokers) are carried: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0033); either end works with the other.',
+    default: 'framed',
+    doc: 'How the hot internal streams (ProduceBatch served to gateways, ReplicaFetch to and from other brokers) are carried: framed (the gRPC messages framed on Node http2 directly, decision 0033) or grpc (grpc-js); either end works with the other.',
   },
   'internal.fetch.transport': {
     type: 'enum',
@@ -198,7 +198,7 @@ export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
   replicaFetchMaxBytes: 1_048_576,
   replicaFetchResponseMaxBytes: 10_485_760,
   highWatermarkCheckpointIntervalMs: 5_000,
-  internalStreamTransport: 'grpc',
+  internalStreamTransport: DEFAULT_INTERNAL_STREAM_TRANSPORT,
 };
 
 /** The log cleaner's settings of a loaded broker config. */

@@ -27,7 +27,7 @@ export interface ReplicaFetcherOptions {
   partitionMaxBytes: number;
   /** Kafka's replica.fetch.response.max.bytes. */
   maxBytes: number;
-  /** internal.stream.transport: grpc-js, or our framing on http2 (decision 0033). Default grpc. */
+  /** internal.stream.transport: our framing on http2 (decision 0033), or grpc-js. Unset: grpc-js (the broker passes its config's value, default framed). */
   transport?: InternalStreamTransport;
   logger: Logger;
   /** The follower replication quota: throttled partitions out of the ISR sit out fetches while it is exceeded. */
