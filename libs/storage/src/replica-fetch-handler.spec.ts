@@ -72,8 +72,10 @@ describe('replica fetch long poll', () => {
   });
 
   it('a parked fetch answers as soon as the leader appends, re-reading only the partition that grew', async () => {
-    const readsOfA = jest.spyOn(a.log, 'read');
-    const readsOfB = jest.spyOn(b.log, 'read');
+    // Every read asks the in-memory tail first (readHeld), the disk (read) only when it must.
+    const readsOfA = jest.spyOn(a.log, 'readHeld');
+    const readsOfB = jest.spyOn(b.log, 'readHeld');
+    const diskReads = [jest.spyOn(a.log, 'read'), jest.spyOn(b.log, 'read')];
     const started = Date.now();
     const answer = handle(fetchRequest([a, b], 30_000));
     await new Promise((r) => setTimeout(r, 20)); // parked: nothing new yet
@@ -90,6 +92,7 @@ describe('replica fetch long poll', () => {
     expect(pb!.records.length).toBe(0);
     expect(readsOfA).toHaveBeenCalledTimes(1); // only the partition that grew is read
     expect(readsOfB).toHaveBeenCalledTimes(0);
+    for (const spy of diskReads) expect(spy).toHaveBeenCalledTimes(0); // the tail held what was just appended
   });
 
   it('the appends of one event-loop turn go to a parked follower in one answer', async () => {
