@@ -95,17 +95,14 @@ describe('replica fetch long poll', () => {
     for (const spy of diskReads) expect(spy).toHaveBeenCalledTimes(0); // the tail held what was just appended
   });
 
-  it('the appends of one event-loop turn go to a parked follower in one answer', async () => {
+  it('the appends of one produce message go to a parked follower in one answer', async () => {
     const answer = handle(fetchRequest([a, b], 30_000));
     await new Promise((r) => setTimeout(r, 20)); // parked
-    // Three appends in one turn, as a coalesced produce message makes them: no timer or I/O between.
+    // Three appends made together, as the partitions of a coalesced produce message are: the
+    // log writes them in one cycle and each completion emits 'append' in turn.
     const batches = await Promise.all(['a1', 'a2', 'b1'].map((tag) => buildRecordBatch({ records: [{ key: tag, value: 'v', timestamp: 1_700_000_000_000n }] })));
-    await a.log.append(batches[0]!, { leaderEpoch: 0 });
-    a.onLocalAppend();
-    await a.log.append(batches[1]!, { leaderEpoch: 0 });
-    a.onLocalAppend();
-    await b.log.append(batches[2]!, { leaderEpoch: 0 });
-    b.onLocalAppend();
+    const appendTo = (r: PartitionReplica, batch: Buffer) => r.log.append(batch, { leaderEpoch: 0 }).then(() => r.onLocalAppend());
+    await Promise.all([appendTo(a, batches[0]!), appendTo(a, batches[1]!), appendTo(b, batches[2]!)]);
     const res = await answer;
     const [pa, pb] = res.partitions;
     expect(pa!.records.readBigInt64BE(0)).toBe(1n);

@@ -41,8 +41,8 @@ function answer(
 /**
  * The leader's side of follower replication (StorageService.ReplicaFetch): a long poll that
  * answers at once with data, an error or a divergence, else as soon as one of its partitions
- * grows (the leader's append emits 'append'; the answer leaves at the end of that turn, with
- * every append the turn made) or maxWait passes.
+ * grows (the leader's append emits 'append'; the answer leaves once that turn's microtasks have
+ * run, with every append of the log's write cycle) or maxWait passes.
  * A wake re-reads only the partitions whose log end or start moved; the others keep their empty
  * answer with fresh high watermark and log start offset.
  *
@@ -198,10 +198,12 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
 
 /**
  * Waits until a partition moves (its leader emits 'append': the log end or start changed) or
- * `ms` passes; at once when one moved while the caller was reading. A move answers at the end
- * of the event-loop turn it happened in (setImmediate), not at the first append: the appends of
- * one turn (a coalesced produce message carries several) go to the follower in one answer, and
- * the follower acknowledges them with one fetch instead of one per append.
+ * `ms` passes; at once when one moved while the caller was reading. A move answers once the
+ * microtasks of the turn it happened in have run (process.nextTick), not at the first append:
+ * the log completes every append of a write cycle before their 'append' events (a coalesced
+ * produce message appends its partitions together), so they go to the follower in one answer
+ * and the follower acknowledges them with one fetch. No event-loop turn (setImmediate) is spent
+ * per wake: that turn cost more CPU than the answer (replica-path.bench.ts).
  */
 function untilMoved(leaders: readonly (PartitionReplica | undefined)[], moved: (i: number) => boolean, ms: number): Promise<void> {
   for (let i = 0; i < leaders.length; i++) if (moved(i)) return Promise.resolve();
@@ -212,8 +214,7 @@ function untilMoved(leaders: readonly (PartitionReplica | undefined)[], moved: (
     };
     const onAppend = (): void => {
       detach();
-      if (process.env.DMS_RF_WAKE === 'now') resolve();
-      else setImmediate(resolve);
+      process.nextTick(resolve);
     };
     const timer = setTimeout(() => {
       detach();
