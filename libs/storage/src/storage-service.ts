@@ -132,36 +132,37 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
   }
 
   async function producePartitionInTurn(p: ProducePartition, acks: number, timeoutMs: number, turn: AppendTurn): Promise<ProducePartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, errorMessage: '', baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended: false };
+    const base = (errorCode: number, errorMessage = '', appended = false): ProducePartitionResult =>
+      ({ topic: p.topic, partition: p.partition, errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], appended });
     let appending: Promise<AppendResult>;
     let leaderEpoch: number;
     let logAppend: boolean;
     let replica: PartitionReplica;
     try {
-      await opts.replicas.get(p.topic, p.partition); // a log still opening
-      const leading = opts.replicas.leaderNow(p.topic, p.partition);
-      if (!leading || !leading.leader) return { ...base, errorCode: notServed(p.topic, p.partition) };
+      // A log still opening is waited for; an open one is not (no promise per append).
+      let leading = opts.replicas.leaderNow(p.topic, p.partition);
+      if (!leading) {
+        await opts.replicas.get(p.topic, p.partition);
+        leading = opts.replicas.leaderNow(p.topic, p.partition);
+      }
+      if (!leading || !leading.leader) return base(notServed(p.topic, p.partition));
       replica = leading;
       // The gateway checked CRCs; the broker re-checks framing so a bad peer cannot corrupt the log.
       const { problem, positions } = validateBatches(p.records, false);
       if (problem.kind !== 'ok' || positions.length === 0) {
-        return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: `malformed record batches (${problem.kind})` };
+        return base(ErrorCode.CORRUPT_MESSAGE, `malformed record batches (${problem.kind})`);
       }
       const settings = settingsOf(replica.configs);
       const checked = await checkForAppend(p.records, positions, settings, now(), `${p.topic}-${p.partition}`);
-      if (!checked.ok) return { ...base, errorCode: checked.errorCode, errorMessage: checked.errorMessage, recordErrors: checked.recordErrors };
+      if (!checked.ok) return { ...base(checked.errorCode, checked.errorMessage), recordErrors: checked.recordErrors };
       if (turn.ready) {
         await turn.ready;
         // Leadership may have moved while earlier requests appended.
-        if (opts.replicas.leaderNow(p.topic, p.partition) !== replica || !replica.leader) return { ...base, errorCode: notServed(p.topic, p.partition) };
+        if (opts.replicas.leaderNow(p.topic, p.partition) !== replica || !replica.leader) return base(notServed(p.topic, p.partition));
       }
       const minIsr = replica.minInsyncReplicas;
       if (acks === -1 && replica.leader!.isr.length < minIsr) {
-        return {
-          ...base,
-          errorCode: ErrorCode.NOT_ENOUGH_REPLICAS,
-          errorMessage: `The size of the current ISR ${replica.leader!.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`,
-        };
+        return base(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${replica.leader!.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`);
       }
       logAppend = settings.logAppendTime;
       leaderEpoch = replica.leaderEpoch;
@@ -183,7 +184,7 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     } catch (err) {
       const { code, expected } = kafkaCodeOf(err);
       if (!expected) opts.logger.error({ err, topic: p.topic, partition: p.partition, acks }, 'append failed');
-      return { ...base, errorCode: code, errorMessage: code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? '' : (err as Error).message };
+      return base(code, code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? '' : (err as Error).message);
     }
     if (!res.duplicate) {
       replica.onLocalAppend();
@@ -192,23 +193,28 @@ export function createStorageService(opts: StorageServiceOptions): StorageServic
     // While fenced off from etcd, nothing is acknowledged before the ISR has it (see ReplicaManager.fencedOff).
     if (acks === -1 || opts.replicas.fencedOff) {
       // From here on the batch is in our log: a failure must not let the gateway resend it.
-      if (replica.leaderEpoch !== leaderEpoch) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, appended: true };
+      if (replica.leaderEpoch !== leaderEpoch) return base(ErrorCode.NOT_LEADER_OR_FOLLOWER, '', true);
       const code = await replica.awaitReplication(res.lastOffset + 1n, Math.max(0, timeoutMs), acks === -1);
-      if (code !== ErrorCode.NONE) return { ...base, errorCode: code, appended: true };
+      if (code !== ErrorCode.NONE) return base(code, '', true);
     }
     return {
-      ...base,
+      topic: p.topic,
+      partition: p.partition,
       errorCode: ErrorCode.NONE,
+      errorMessage: '',
       baseOffset: res.baseOffset,
       logAppendTimeMs: logAppend ? res.logAppendTime : -1n,
       logStartOffset: res.logStartOffset,
+      recordErrors: [],
+      appended: false,
     };
   }
 
   async function handleProduce(req: ProduceRequest): Promise<ProduceResponse> {
     const span = opts.tracer.startSpan('broker.produce', { kind: SpanKind.SERVER, attributes: { 'dms.partitions': req.partitions.length, 'kafka.acks': req.acks } }, contextFrom(req.traceContext));
     try {
-      const partitions = await Promise.all(req.partitions.map((p) => producePartition(p, req.acks, req.timeoutMs)));
+      const asked = req.partitions;
+      const partitions = asked.length === 1 ? [await producePartition(asked[0]!, req.acks, req.timeoutMs)] : await Promise.all(asked.map((p) => producePartition(p, req.acks, req.timeoutMs)));
       return { correlationId: req.correlationId, partitions };
     } finally {
       span.end();
