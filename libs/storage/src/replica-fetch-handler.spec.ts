@@ -135,4 +135,21 @@ describe('replica fetch long poll', () => {
     ]);
     expect(res.partitions.map((p) => p.highWatermark)).toEqual([a.highWatermark, b.highWatermark]);
   });
+
+  it('asks for an ISR expansion on the fetch of a follower outside the ISR only; shrinking is left to the periodic check', async () => {
+    const checked: number[] = [];
+    const byPartition = new Map([[0, a]]);
+    const withIsr = createReplicaFetchHandler({
+      replicas: { leaderNow: (_t: string, p: number) => byPartition.get(p) } as unknown as ReplicaManager,
+      logger,
+      isrUpdater: { check: () => void checked.push(a.leader!.isr.length) },
+    });
+    await withIsr({ ...fetchRequest([a], 0), replicaId: 2 });
+    expect(checked).toEqual([]); // in the ISR: nothing to add
+    a.leader!.applyCommitted([1, 3], 1);
+    await withIsr({ ...fetchRequest([a], 0), replicaId: 2 });
+    expect(checked).toEqual([2]); // out of the ISR and caught up: the updater decides
+    await withIsr({ ...fetchRequest([a], 0), replicaId: 3 });
+    expect(checked).toEqual([2]);
+  });
 });
