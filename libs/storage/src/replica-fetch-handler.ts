@@ -5,6 +5,7 @@ import { divergingEpoch } from '@dms/replication';
 import type { ReplicaFetchPartition, ReplicaFetchPartitionResult, ReplicaFetchRequest, ReplicaFetchResponse } from '@dms/rpc';
 import type { IsrUpdater } from './isr-updater';
 import { isDiskError } from './log-dir-failure';
+import { ParkedFetches } from './parked-fetches';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
 import type { BrokerReplicationQuotas } from './replication-quotas';
@@ -41,8 +42,8 @@ function answer(
 /**
  * The leader's side of follower replication (StorageService.ReplicaFetch): a long poll that
  * answers at once with data, an error or a divergence, else as soon as one of its partitions
- * grows (the leader's append emits 'append'; the answer leaves once that turn's microtasks have
- * run, with every append of the log's write cycle) or maxWait passes.
+ * grows (the leader's append emits 'append'; see ParkedFetches for when the answer leaves) or
+ * maxWait passes.
  * A wake re-reads only the partitions whose log end or start moved; the others keep their empty
  * answer with fresh high watermark and log start offset.
  *
@@ -50,6 +51,8 @@ function answer(
  * without a promise, and nothing is allocated per partition beyond its answer.
  */
 export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (req: ReplicaFetchRequest) => Promise<ReplicaFetchResponse> {
+  const parked = new ParkedFetches();
+
   function failed(replica: PartitionReplica, p: ReplicaFetchPartition, hw: bigint, start: bigint, err: unknown): ReplicaFetchPartitionResult {
     if (err instanceof LogError && err.kind === 'offset-out-of-range') return answer(p, ErrorCode.OFFSET_OUT_OF_RANGE, hw, start, EMPTY, undefined);
     opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'replica read failed');
@@ -191,37 +194,12 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
       }
       const remaining = deadline - Date.now();
       if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };
-      await untilMoved(leaders, moved, remaining);
+      // A partition that moved while this pass read answers at once; otherwise park until one moves.
+      let any = false;
+      for (let i = 0; i < n && !any; i++) any = moved(i);
+      if (!any) await parked.park(leaders, remaining);
     }
   };
-}
-
-/**
- * Waits until a partition moves (its leader emits 'append': the log end or start changed) or
- * `ms` passes; at once when one moved while the caller was reading. A move answers once the
- * microtasks of the turn it happened in have run (process.nextTick), not at the first append:
- * the log completes every append of a write cycle before their 'append' events (a coalesced
- * produce message appends its partitions together), so they go to the follower in one answer
- * and the follower acknowledges them with one fetch. No event-loop turn (setImmediate) is spent
- * per wake: that turn cost more CPU than the answer (replica-path.bench.ts).
- */
-function untilMoved(leaders: readonly (PartitionReplica | undefined)[], moved: (i: number) => boolean, ms: number): Promise<void> {
-  for (let i = 0; i < leaders.length; i++) if (moved(i)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const detach = (): void => {
-      clearTimeout(timer);
-      for (const r of leaders) r?.off('append', onAppend);
-    };
-    const onAppend = (): void => {
-      detach();
-      process.nextTick(resolve);
-    };
-    const timer = setTimeout(() => {
-      detach();
-      resolve();
-    }, ms);
-    for (const r of leaders) r?.on('append', onAppend);
-  });
 }
 
 /**
