@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     segmentBytes: config['log.segment.bytes'],
     indexIntervalBytes: config['log.index.interval.bytes'],
     messageMaxBytes: config['message.max.bytes'],
+    fetchTransport: config['internal.fetch.transport'],
     fsync: config['log.flush.policy'] as 'never' | 'always',
     tailCacheBytes: config['log.tail.cache.bytes'],
     tailCachePartitionBytes: config['log.tail.cache.partition.bytes'],

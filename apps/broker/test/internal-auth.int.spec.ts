@@ -11,7 +11,7 @@ import { KafkaClient } from '@dms/kafka-client';
 import { generateCerts, internalCertsDir, readClusterJson, waitFor } from '@dms/devcluster';
 import {
   ControllerServiceClient, LeanSession, StorageServiceClient, clusterV1, createClient, loadInternalTls, openReplicaFetch, unary,
-  type InternalTls, type MessageStream, type ReplicaFetchRequest, type ReplicaFetchResponse,
+  type FetchResponse, type InternalTls, type MessageStream, type ReplicaFetchRequest, type ReplicaFetchResponse,
 } from '@dms/rpc';
 import { cleanup, distAppsDir, runProcess, serviceTls, startTestCluster, type TestCluster } from '@dms/testing';
 
@@ -162,6 +162,30 @@ it('(d) lets broker 2 fetch as replica 2 only, and alter partitions only for its
   expect(await code(unary(storage.deleteRecords.bind(storage), { timeoutMs: 1000, partitions: [], traceContext: {} }, { timeoutMs: 10_000 }))).toBe(GrpcStatus.PERMISSION_DENIED);
   expect(await code(unary(storage.listOffsets.bind(storage), { partitions: [], isolationLevel: 0, traceContext: {} }, { timeoutMs: 10_000 }))).toBe('ok');
   storage.close();
+});
+
+it('(e) serves consumer Fetch (framed by the broker, internal.fetch.transport) to gateways only', async () => {
+  const fetchOnce = (tls: InternalTls) => {
+    const client = createClient(StorageServiceClient, brokerAddr(1), { tls });
+    return new Promise<{ data?: FetchResponse; error?: ServiceError }>((resolve) => {
+      const call = client.fetch();
+      const finish = (r: { data?: FetchResponse; error?: ServiceError }) => {
+        clearTimeout(timer);
+        call.cancel();
+        client.close();
+        resolve(r);
+      };
+      const timer = setTimeout(() => finish({ error: { code: GrpcStatus.DEADLINE_EXCEEDED, details: 'no answer in 20 s' } as ServiceError }), 20_000);
+      call.on('data', (data: FetchResponse) => finish({ data }));
+      call.on('error', (error: ServiceError) => finish({ error }));
+      call.write({ correlationId: 5n, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, partitions: [], traceContext: {}, wakeCorrelationId: 0n });
+    });
+  };
+  const asGateway = await fetchOnce(serviceTls(tc.dataDir, 'gateway', 1));
+  expect(asGateway.error).toBeUndefined();
+  expect(asGateway.data?.correlationId).toBe(5n);
+  const asBroker = await fetchOnce(serviceTls(tc.dataDir, 'broker', 2));
+  expect(asBroker.error).toMatchObject({ code: GrpcStatus.PERMISSION_DENIED, details: expect.stringContaining('Fetch may be called by gateway only, not by broker 2') });
 });
 
 function tailOf(name: string): string {

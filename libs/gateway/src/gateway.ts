@@ -156,13 +156,16 @@ export class Gateway {
     const limits = opts.connectionLimits ?? { maxConnections: Infinity, maxConnectionsPerIp: Infinity, perIpOverrides: new Map() };
     const quota = new ConnectionQuota(limits);
     const refused = opts.meter.createCounter(MetricNames.connectionsRefused, { description: 'Client connections closed at accept by max.connections or max.connections.per.ip' });
-    const outgoing = opts.meter.createCounter(MetricNames.outgoingBytes, { description: 'Response bytes written to clients', unit: 'By' });
-    const byListener: { listener: string; server: KafkaServer }[] = [];
+    // Response bytes per listener, read at collection (a synchronous counter's add hashes its attributes per answer).
+    const byListener: { listener: string; server: KafkaServer; bytesOut: { n: number } }[] = [];
+    opts.meter.createObservableCounter(MetricNames.outgoingBytes, { description: 'Response bytes written to clients', unit: 'By' })
+      .addCallback((r) => { for (const x of byListener) if (x.bytesOut.n > 0) r.observe(x.bytesOut.n, { listener: x.listener }); });
     opts.meter.createObservableGauge(MetricNames.connectionCount, { description: 'Client connections open' })
       .addCallback((r) => { for (const x of byListener) r.observe(x.server.connectionCount, { listener: x.listener }); });
     opts.meter.createObservableCounter(MetricNames.connectionCreation, { description: 'Client connections accepted' })
       .addCallback((r) => { for (const x of byListener) r.observe(x.server.accepted, { listener: x.listener }); });
     for (const l of listeners) {
+      const bytesOut = { n: 0 };
       let tls: TlsOptions | undefined;
       if (l.protocol === 'SSL' || l.protocol === 'SASL_SSL') {
         if (!sec.tls) throw new Error(`listener ${l.name} (${l.protocol}) needs ssl.key.location/ssl.certificate.location or a keystore`);
@@ -181,11 +184,11 @@ export class Gateway {
         }),
         onRequest: metrics.onRequest,
         onResponse: metrics.onResponse,
-        onBytesOut: (bytes) => outgoing.add(bytes, { listener: l.name }),
+        onBytesOut: (bytes) => { bytesOut.n += bytes; },
         onUnsupported: metrics.onUnsupported,
       }, tls, { quota, onRefused: (reason) => refused.add(1, { listener: l.name, reason }) });
       this.servers.push(server);
-      byListener.push({ listener: l.name, server });
+      byListener.push({ listener: l.name, server, bytesOut });
       const bound = await server.listen(l.host, l.port);
       this.ports[l.name] = bound;
       advertised[l.name] = `${l.advertisedHost}:${l.advertisedPort || bound}`;

@@ -56,6 +56,8 @@ function groupByLeader<T extends { topic: string; partition: number }>(cluster: 
   return { groups, orphans };
 }
 
+const samePartition = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) => a.partition === b.partition && a.topic === b.topic;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -78,40 +80,89 @@ export class GatewayStoragePort implements StoragePort {
 
   async produce(acks: number, timeoutMs: number, parts: ProducePartitionInput[]): Promise<ProducePartitionOutcome[]> {
     const deadline = Date.now() + Math.min(Math.max(timeoutMs, 1_000), MAX_LEADER_WAIT_MS);
-    const results = new Map<string, ProducePartitionOutcome>();
-    let pending = parts;
+    // Outcomes by position in `parts`; a round sends the positions still pending to their leaders.
+    const results: (ProducePartitionOutcome | undefined)[] = new Array(parts.length);
+    let pending: number[] | undefined; // undefined: every position (the first round)
     for (;;) {
-      const { groups, orphans } = groupByLeader(this.cluster, this.brokers, pending);
-      const retry: ProducePartitionInput[] = [];
-      await Promise.all(
-        [...groups].map(async ([brokerId, group]) => {
-          const client = this.brokers.get(brokerId);
-          if (!client) return retry.push(...group);
-          try {
-            const res = await client.produceChannel.request(
-              { acks, timeoutMs, partitions: group, traceContext: traceContextOf() },
-              { timeoutMs: timeoutMs + 5_000 },
-            );
-            for (const r of res.partitions) {
-              const input = group.find((g) => g.topic === r.topic && g.partition === r.partition);
-              if (RETRY_SAFE.has(r.errorCode) && input && (!r.appended || isIdempotent(input.records))) retry.push(input);
-              else results.set(key(r.topic, r.partition), { ...r, errorMessage: r.errorMessage || null });
-            }
-          } catch {
-            // The broker may or may not have appended: let the client decide whether to resend.
-            for (const g of group) results.set(key(g.topic, g.partition), failedProduce(g, ErrorCode.NOT_LEADER_OR_FOLLOWER));
-          }
-        }),
-      );
-      retry.push(...orphans);
+      const retry: number[] = [];
+      const groups = this.byLeader(parts, pending, retry);
+      if (groups.size === 1) {
+        // The common case (one partition, or all led by one broker): no Promise.all, no closures.
+        const [[brokerId, group]] = groups;
+        await this.produceOn(brokerId, group, parts, acks, timeoutMs, results, retry);
+      } else if (groups.size > 1) {
+        await Promise.all([...groups].map(([brokerId, group]) => this.produceOn(brokerId, group, parts, acks, timeoutMs, results, retry)));
+      }
       if (retry.length === 0 || Date.now() + RETRY_PAUSE_MS > deadline) {
-        for (const r of retry) results.set(key(r.topic, r.partition), failedProduce(r, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+        for (const i of retry) results[i] = failedProduce(parts[i]!, ErrorCode.NOT_LEADER_OR_FOLLOWER);
         break;
       }
       pending = retry;
       await sleep(RETRY_PAUSE_MS);
     }
-    return parts.map((p) => results.get(key(p.topic, p.partition)) ?? failedProduce(p, ErrorCode.UNKNOWN_SERVER_ERROR));
+    for (let i = 0; i < parts.length; i++) results[i] ??= failedProduce(parts[i]!, ErrorCode.UNKNOWN_SERVER_ERROR);
+    return results as ProducePartitionOutcome[];
+  }
+
+  /** Positions of `parts` (all, or those in `only`) by the live broker leading them; the others go to `orphans`. */
+  private byLeader(parts: ProducePartitionInput[], only: number[] | undefined, orphans: number[]): Map<number, number[]> {
+    const groups = new Map<number, number[]>();
+    const n = only ? only.length : parts.length;
+    for (let k = 0; k < n; k++) {
+      const i = only ? only[k]! : k;
+      const p = parts[i]!;
+      const leader = this.cluster.topic(p.topic)?.partitions[p.partition]?.storageLeader ?? -1;
+      if (leader < 0 || !this.brokers.isLive(leader)) orphans.push(i);
+      else {
+        const g = groups.get(leader);
+        if (g) g.push(i);
+        else groups.set(leader, [i]);
+      }
+    }
+    return groups;
+  }
+
+  /**
+   * Sends the partitions at `group` (positions in `parts`) to one leader. Its answers fill
+   * `results`, except those the gateway may resend to a new leader itself, which go to `retry`.
+   */
+  private async produceOn(
+    brokerId: number,
+    group: number[],
+    parts: ProducePartitionInput[],
+    acks: number,
+    timeoutMs: number,
+    results: (ProducePartitionOutcome | undefined)[],
+    retry: number[],
+  ): Promise<void> {
+    const client = this.brokers.get(brokerId);
+    if (!client) {
+      for (const i of group) retry.push(i);
+      return;
+    }
+    const inputs = group.length === parts.length ? parts : group.map((i) => parts[i]!);
+    let res;
+    try {
+      res = await client.produceChannel.request({ acks, timeoutMs, partitions: inputs, traceContext: traceContextOf() }, { timeoutMs: timeoutMs + 5_000 });
+    } catch {
+      // The broker may or may not have appended: let the client decide whether to resend.
+      for (const i of group) results[i] = failedProduce(parts[i]!, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      return;
+    }
+    for (let k = 0; k < res.partitions.length; k++) {
+      const r = res.partitions[k]!;
+      // The leader answers in the order it was asked; looked up when it does not.
+      const at = k < inputs.length && samePartition(inputs[k]!, r) ? k : inputs.findIndex((g) => samePartition(g, r));
+      if (at < 0) continue;
+      const i = group[at]!;
+      if (RETRY_SAFE.has(r.errorCode) && (!r.appended || isIdempotent(inputs[at]!.records))) retry.push(i);
+      else {
+        results[i] = {
+          topic: r.topic, partition: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage || null,
+          baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: r.recordErrors,
+        };
+      }
+    }
   }
 
   /**

@@ -66,3 +66,4 @@ export * from './grpc-framing';
 export { LeanSession, type LeanMethod, type LeanSessionOptions, type MessageStream } from './lean-stream-client';
 export { serveLeanRoutes, type LeanRoute, type ServerMessageStream } from './lean-stream-server';
 export * from './lean-storage-streams';
+export { serveLeanFetch, type FrameBuffers, type LeanFetchHandler } from './fetch-stream';

@@ -30,6 +30,8 @@ export interface LeanRoute<Req, Res> {
   decode(bytes: Buffer): Req;
   /** The whole frame of an answer (see grpc-framing). */
   encode(message: Res): Buffer;
+  /** Called with a frame once http2 is done with it (sent), so its buffer may be reused; not after a failed write. */
+  written?(frame: Buffer): void;
   handler(call: ServerMessageStream<Req, Res>): void;
 }
 
@@ -161,7 +163,9 @@ class LeanServerCall<Req, Res> extends EventEmitter implements ServerMessageStre
 
   write(message: Res): boolean {
     if (this.writableEnded || this.stream.destroyed) return false;
-    return this.stream.write(this.route.encode(message));
+    const frame = this.route.encode(message);
+    const written = this.route.written;
+    return written ? this.stream.write(frame, (err) => err || written(frame)) : this.stream.write(frame);
   }
 
   end(): void {

@@ -72,6 +72,12 @@ export const brokerConfigDef = defineConfig({
     default: 'grpc',
     doc: 'How the hot internal streams (ProduceBatch served to gateways, ReplicaFetch to and from other brokers) are carried: grpc (grpc-js) or framed (the same gRPC messages framed on Node http2 directly, decision 0033); either end works with the other.',
   },
+  'internal.fetch.transport': {
+    type: 'enum',
+    values: ['grpc', 'framed'],
+    default: 'framed',
+    doc: 'How consumer Fetch answers are served to gateways: framed (our gRPC framing on Node http2, each answer encoded once into a pooled frame reused once sent) or grpc (grpc-js, a fresh frame per answer). The wire is gRPC either way: gateways need no setting.',
+  },
   'log.cleaner.enable': { type: 'bool', default: true, doc: 'Run the log cleaner, which compacts topics whose cleanup.policy holds compact.' },
   'log.cleaner.threads': { type: 'int', default: 1, min: 1, doc: 'Cleaning rounds that may run at once (each gets its share of the dedupe buffer).' },
   'log.cleaner.backoff.ms': { type: 'int', default: 15000, min: 0, doc: 'How long the cleaner sleeps when no log needs cleaning.' },

@@ -6,7 +6,7 @@ import { ClusterView, EtcdSession, createEtcdClient, renewOnLoss, brokerKey, bro
 import { LiveGauges, type Logger } from '@dms/platform';
 import { ReadBufferPool, TailCacheBudget, sharedActiveIndexTrailer } from '@dms/log';
 import type { GroupCoordinatorConfig, ShareGroupConfig } from '@dms/groups';
-import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, serveLeanStorageStreams, stopServer } from '@dms/rpc';
+import { GroupCoordinatorServiceService, storageServiceReleasingFetchRecords, TransactionCoordinatorServiceService, bindServer, createGrpcServer, serveLeanFetch, serveLeanStorageStreams, stopServer, type InternalStreamTransport } from '@dms/rpc';
 import type { TransactionCoordinatorConfig } from '@dms/transactions';
 import type { Server } from '@grpc/grpc-js';
 import { DEFAULT_CLEANER_OPTIONS, DEFAULT_REPLICATION_OPTIONS, type CleanerOptions, type ControlledShutdownSettings, type ReplicationOptions } from './broker-config';
@@ -64,6 +64,8 @@ export interface BrokerOptions {
   segmentBytes: number;
   indexIntervalBytes: number;
   messageMaxBytes: number;
+  /** internal.fetch.transport (default framed): consumer Fetch served by our framing with pooled frames. */
+  fetchTransport?: InternalStreamTransport;
   fsync: 'never' | 'always';
   /** log.tail.cache.bytes: the newest appended bytes kept in memory over all partitions (0: off). */
   tailCacheBytes?: number;
@@ -281,6 +283,8 @@ export class Broker {
     this.port = await bindServer(this.server, opts.grpcHost, this.port || opts.grpcPort);
     // The hot streams framed by us on the same port (decision 0033); grpc-js clients still work.
     if (replication.internalStreamTransport === 'framed') serveLeanStorageStreams(this.server, storage);
+    // Consumer Fetch answers in pooled frames on our framing (grpc-js clients are answered the same).
+    if ((opts.fetchTransport ?? 'framed') === 'framed') serveLeanFetch(this.server, storage, readPool);
     this.groups.start();
     this.transactions.start();
     this.share.start();

@@ -7,6 +7,10 @@
  *   fresh  - a fresh buffer per read and per serialised answer (before perf-bytes)
  *   scratch - answers serialised into the reused scratch buffer
  *   pooled  - the scratch buffer and disk reads into ReadBufferPool buffers released after serialising
+ *   framed-fresh  - pooled reads, each answer encoded once behind its frame header into a fresh
+ *                   buffer (our own framing, no grpc-js copy: decision 0033's lean streams)
+ *   framed-pooled - as framed-fresh into a frame buffer reused once sent (what a write-done hook
+ *                   on the lean server stream would allow): no allocation per answer
  * Reports MB/s, CPU seconds (all threads) per 100 MB and GC milliseconds per 100 MB.
  * Run from the repository root (stdin resolves node_modules from there):
  *   npx esbuild libs/storage/src/fetch-serve.bench.ts --bundle --platform=node --packages=external | node -
@@ -17,13 +21,13 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { buildRecordBatch } from '@dms/kafka-codec';
 import { PartitionLog, ReadBufferPool } from '@dms/log';
-import { encodeFetchResponse, serializeFetchResponse, type FetchResponse } from '@dms/rpc';
+import { encodeFetchResponse, framedOutput, frameOf, serializeFetchResponse, type FetchResponse } from '@dms/rpc';
 
 const TOTAL = 256 * 1024 * 1024;
 const READ_BYTES = 1 << 20;
 const ROUNDS = 3;
 
-type Variant = 'fresh' | 'scratch' | 'pooled';
+type Variant = 'fresh' | 'scratch' | 'pooled' | 'framed-fresh' | 'framed-pooled';
 
 let gcMs = 0;
 new PerformanceObserver((list) => {
@@ -39,20 +43,35 @@ function frame(message: Buffer): Buffer {
   return out;
 }
 
+/** One frame buffer reused for every answer (sent, in this process, before the next is encoded). */
+let frameSpace = Buffer.alloc(0);
+function reusedFrame(size: number): Buffer {
+  if (frameSpace.length < size + 5) frameSpace = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(size + 5)));
+  frameSpace[0] = 0;
+  frameSpace.writeUInt32BE(size, 1);
+  return frameSpace.subarray(5, 5 + size);
+}
+
+function framedAnswer(m: FetchResponse, variant: Variant): Buffer {
+  if (variant === 'framed-fresh') return frameOf(encodeFetchResponse(m, framedOutput));
+  if (variant === 'framed-pooled') return frameOf(encodeFetchResponse(m, reusedFrame));
+  return frame(variant === 'fresh' ? encodeFetchResponse(m) : serializeFetchResponse(m));
+}
+
 async function serveAll(log: PartitionLog, variant: Variant, pool: ReadBufferPool): Promise<number> {
   let offset = 0n;
   let bytes = 0;
   let sink = 0;
   const end = log.logEndOffset;
   while (offset < end) {
-    const { records } = await log.read(offset, READ_BYTES, { upperBound: end, minOneBatch: true, pool: variant === 'pooled' ? pool : undefined });
+    const { records } = await log.read(offset, READ_BYTES, { upperBound: end, minOneBatch: true, pool: variant === 'fresh' || variant === 'scratch' ? undefined : pool });
     if (records.length === 0) break;
     const m: FetchResponse = {
       correlationId: 1n,
       partitions: [{ topic: 'bench', partition: 0, errorCode: 0, highWatermark: end, lastStableOffset: end, logStartOffset: 0n, records, abortedTransactions: [] }],
     };
-    const framed = frame(variant === 'fresh' ? encodeFetchResponse(m) : serializeFetchResponse(m));
-    if (variant === 'pooled') pool.release(records);
+    const framed = framedAnswer(m, variant);
+    pool.release(records);
     sink ^= framed[framed.length - 1]!;
     bytes += records.length;
     // The last batch's base offset plus its last offset delta, as the fetch loop moves on.
@@ -83,7 +102,7 @@ async function main(): Promise<void> {
     await Promise.all(pending);
     log.highWatermark = log.logEndOffset;
     const pool = new ReadBufferPool();
-    const variants: Variant[] = ['fresh', 'scratch', 'pooled'];
+    const variants: Variant[] = ['fresh', 'scratch', 'pooled', 'framed-fresh', 'framed-pooled'];
     await serveAll(log, 'fresh', pool); // warm the page cache and the JIT
     for (let round = 0; round < ROUNDS; round++) {
       for (const v of variants) {

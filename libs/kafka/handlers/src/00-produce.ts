@@ -26,7 +26,7 @@ import { ATTR_TRANSACTIONAL, BATCH, BATCH_HEADER_SIZE, validateBatches } from '@
 import { ErrorCode } from '@dms/kafka-errors';
 import { authorized, Operation, Resource } from './authorize';
 import type { KafkaHandler } from './handler';
-import type { ProducePartitionInput, ProducePartitionOutcome } from './ports';
+import type { ProducePartitionInput, ProducePartitionOutcome, RequestContext } from './ports';
 import { isInternalTopic } from './topic-names';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -43,6 +43,17 @@ interface PartitionResult {
 
 function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+function fill(r: PartitionResult, o: ProducePartitionOutcome): void {
+  r.errorCode = o.errorCode;
+  r.errorMessage = o.errorMessage;
+  r.baseOffset = o.baseOffset;
+  r.logAppendTimeMs = o.logAppendTimeMs;
+  r.logStartOffset = o.logStartOffset;
+  if (o.recordErrors && o.recordErrors.length > 0) {
+    r.recordErrors = o.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message || null }));
+  }
 }
 
 /** Whether any partition's first batch is transactional (a client's transaction covers the whole request). */
@@ -79,6 +90,81 @@ export function checkRecords(records: Buffer | null, maxBytes: number): { code: 
   return null;
 }
 
+interface TopicResult {
+  name: string;
+  topicId: string;
+  partitionResponses: PartitionResult[];
+}
+
+function produce(ctx: RequestContext, req: any, version: number): Promise<{ responses: TopicResult[]; throttleTimeMs: number } | undefined> {
+  const byId = version >= 13;
+  const acks: number = req.acks;
+  // In request order; a topic named twice keeps both entries, as clients match them by position.
+  const responses: TopicResult[] = [];
+  const forward: ProducePartitionInput[] = [];
+  // The result each forwarded partition's outcome fills, by position in `forward`.
+  const forwardedTo: PartitionResult[] = [];
+  const txnRefused = hasTransactionalRecords(req) && !(req.transactionalId != null && authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId));
+  for (const t of req.topicData as any[]) {
+    const list: PartitionResult[] = [];
+    const view = byId ? ctx.cluster.topicById(t.topicId) : ctx.cluster.topic(t.name);
+    const name: string = view?.name ?? t.name ?? '';
+    responses.push({ name, topicId: t.topicId ?? view?.topicId ?? ZERO_UUID, partitionResponses: list });
+    if (byId && !view) {
+      for (const p of t.partitionData as any[]) list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_ID));
+      continue;
+    }
+    if (txnRefused) {
+      for (const p of t.partitionData as any[]) list.push(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+      continue;
+    }
+    const allowed = authorized(ctx, Operation.WRITE, Resource.TOPIC, name);
+    for (const p of t.partitionData as any[]) {
+      if (!allowed) {
+        list.push(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        continue;
+      }
+      if (isInternalTopic(name)) {
+        list.push(failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${name}`));
+        continue;
+      }
+      if (acks !== -1 && acks !== 0 && acks !== 1) {
+        list.push(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
+        continue;
+      }
+      const part = view?.partitions[p.index];
+      if (!view || !part) {
+        list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        continue;
+      }
+      // The topic's effective value (topic, then dynamic and static broker settings), as the broker applies it.
+      const maxBytes = Number(ctx.cluster.effectiveTopicConfigs?.(name)?.['max.message.bytes'] ?? view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
+      const problem = checkRecords(p.records, maxBytes);
+      if (problem) {
+        list.push(failed(p.index, problem.code, problem.message));
+        continue;
+      }
+      const pending = failed(p.index, ErrorCode.NONE);
+      list.push(pending);
+      forward.push({ topic: name, partition: p.index, records: p.records });
+      forwardedTo.push(pending);
+    }
+  }
+  const answer = acks === 0 ? undefined : { responses, throttleTimeMs: 0 };
+  if (forward.length === 0) return Promise.resolve(answer);
+  return ctx.storage.produce(acks, req.timeoutMs, forward).then((outcomes) => {
+    // The storage port answers in the order it was asked; a partition it does not answer keeps NONE with offset -1, as before.
+    const inOrder = outcomes.length === forward.length && outcomes.every((o, i) => o.partition === forward[i]!.partition && o.topic === forward[i]!.topic);
+    const byKey = inOrder ? undefined : new Map(outcomes.map((o) => [`${o.topic}\0${o.partition}`, o]));
+    for (let i = 0; i < forward.length; i++) {
+      const f = forward[i]!;
+      const o = byKey ? byKey.get(`${f.topic}\0${f.partition}`) : outcomes[i];
+      if (o) fill(forwardedTo[i]!, o);
+    }
+    return answer;
+  });
+}
+
 export const produceHandler: KafkaHandler = {
   apiKey: 0,
   name: 'Produce',
@@ -86,78 +172,12 @@ export const produceHandler: KafkaHandler = {
   maxVersion: 13,
   advertisedMinVersion: 0,
   acl: ['TOPIC:WRITE', 'TRANSACTIONAL_ID:WRITE'],
-  async handle(ctx, req: any, version) {
-    const byId = version >= 13;
-    const acks: number = req.acks;
-    // In request order; a topic named twice keeps both entries, as clients match them by position.
-    const results: { name: string; topicId: string; list: PartitionResult[] }[] = [];
-    const forward: ProducePartitionInput[] = [];
-    const txnRefused = hasTransactionalRecords(req) && !(req.transactionalId != null && authorized(ctx, Operation.WRITE, Resource.TRANSACTIONAL_ID, req.transactionalId));
-    for (const t of req.topicData as any[]) {
-      const list: PartitionResult[] = [];
-      const view = byId ? ctx.cluster.topicById(t.topicId) : ctx.cluster.topic(t.name);
-      const name: string = view?.name ?? t.name ?? '';
-      results.push({ name, topicId: t.topicId ?? view?.topicId ?? ZERO_UUID, list });
-      if (byId && !view) {
-        for (const p of t.partitionData as any[]) list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_ID));
-        continue;
-      }
-      if (txnRefused) {
-        for (const p of t.partitionData as any[]) list.push(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
-        continue;
-      }
-      const allowed = authorized(ctx, Operation.WRITE, Resource.TOPIC, name);
-      for (const p of t.partitionData as any[]) {
-        if (!allowed) {
-          list.push(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
-          continue;
-        }
-        if (isInternalTopic(name)) {
-          list.push(failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${name}`));
-          continue;
-        }
-        if (acks !== -1 && acks !== 0 && acks !== 1) {
-          list.push(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
-          continue;
-        }
-        const part = view?.partitions[p.index];
-        if (!view || !part) {
-          list.push(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-          continue;
-        }
-        // The topic's effective value (topic, then dynamic and static broker settings), as the broker applies it.
-        const maxBytes = Number(ctx.cluster.effectiveTopicConfigs?.(name)?.['max.message.bytes'] ?? view.configs['max.message.bytes'] ?? ctx.cluster.config.messageMaxBytes);
-        const problem = checkRecords(p.records, maxBytes);
-        if (problem) {
-          list.push(failed(p.index, problem.code, problem.message));
-          continue;
-        }
-        list.push(failed(p.index, ErrorCode.NONE));
-        forward.push({ topic: name, partition: p.index, records: p.records });
-      }
+  handle(ctx, req: any, version) {
+    // Not async: the checks run at once and the only wait is the storage port's (one promise per request).
+    try {
+      return produce(ctx, req, version);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (forward.length > 0) {
-      const outcomes = await ctx.storage.produce(acks, req.timeoutMs, forward);
-      const byKey = new Map<string, ProducePartitionOutcome>();
-      for (const o of outcomes) byKey.set(`${o.topic}\0${o.partition}`, o);
-      for (const { name: topic, list } of results) {
-        for (const r of list) {
-          if (r.errorCode !== ErrorCode.NONE || r.baseOffset !== -1n) continue;
-          const o = byKey.get(`${topic}\0${r.index}`);
-          if (!o) continue;
-          r.errorCode = o.errorCode;
-          r.errorMessage = o.errorMessage;
-          r.baseOffset = o.baseOffset;
-          r.logAppendTimeMs = o.logAppendTimeMs;
-          r.logStartOffset = o.logStartOffset;
-          r.recordErrors = (o.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message || null }));
-        }
-      }
-    }
-    if (acks === 0) return undefined;
-    return {
-      responses: results.map(({ name, topicId, list }) => ({ name, topicId, partitionResponses: list })),
-      throttleTimeMs: 0,
-    };
   },
 };
