@@ -216,6 +216,14 @@ export class PartitionLog {
    * Whole batches from the one containing fetchOffset, within maxBytes (but at least one
    * batch if minOneBatch), never reaching upperBound, never bytes still being written.
    */
+  /**
+   * read() without a promise, when the active segment's in-memory tail answers it whole (a
+   * follower or tailing reader at the end); undefined when read() must ask the disk.
+   */
+  readHeld(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): ReadResult | undefined {
+    return this.s.closed ? undefined : readHeld(this.s, fetchOffset, maxBytes, opts);
+  }
+
   read(fetchOffset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     const s = this.s;
     const held = s.closed ? undefined : readHeld(s, fetchOffset, maxBytes, opts);

@@ -207,4 +207,23 @@ describe('pooled reads of the log', () => {
         await log.close();
       }
     }));
+
+  it('readHeld answers what the tail holds without a promise, the same bytes read() gives, and defers the rest to read()', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, { segmentBytes: 2048 });
+      for (const b of await batches(12)) await log.append(b, { leaderEpoch: 1 });
+      const active = log.segmentList().at(-1)!;
+      expect(log.segmentList().length).toBeGreaterThan(1);
+      const held = log.readHeld(active.baseOffset, 1 << 20, all);
+      expect(held).toBeDefined();
+      expect(held!.records.equals((await log.read(active.baseOffset, 1 << 20, all)).records)).toBe(true);
+      expect(held!.logEndOffset).toBe(log.logEndOffset);
+      // At the end: an empty answer, still without the disk.
+      expect(log.readHeld(log.logEndOffset, 1 << 20, all)!.records.length).toBe(0);
+      // Below the active segment only the disk has it.
+      expect(log.readHeld(0n, 1 << 20, all)).toBeUndefined();
+      expect((await log.read(0n, 1 << 20, all)).records.length).toBeGreaterThan(0);
+      await log.close();
+      expect(log.readHeld(active.baseOffset, 1 << 20, all)).toBeUndefined();
+    }));
 });

@@ -37,6 +37,8 @@ export class LeaderState {
   readonly followers = new Map<number, FollowerProgress>();
   /** Which of several joining replicas the next ISR change proposes. */
   private joinTurn = 0;
+  /** A follower's log end offset as its last fetch said (-1 before any); one function, not one per call. */
+  private readonly followerLogEndOffset = (id: number): bigint => this.followers.get(id)?.logEndOffset ?? -1n;
 
   constructor(init: LeaderStateInit) {
     this.leaderId = init.leaderId;
@@ -50,7 +52,8 @@ export class LeaderState {
   }
 
   /** ISR members plus those an in-flight change adds. */
-  maximalIsr(): number[] {
+  maximalIsr(): readonly number[] {
+    if (!this.pendingIsr) return this.isr;
     const out = [...this.isr];
     for (const id of this.pendingIsr ?? []) if (!out.includes(id)) out.push(id);
     return out;
@@ -66,7 +69,7 @@ export class LeaderState {
 
   /** Recomputes the high watermark (after a local append or an ISR change); true when it moved. */
   updateHighWatermark(leaderLogEndOffset: bigint): boolean {
-    const next = nextHighWatermark(this.highWatermark, this.leaderId, leaderLogEndOffset, this.maximalIsr(), (id) => this.followers.get(id)?.logEndOffset ?? -1n);
+    const next = nextHighWatermark(this.highWatermark, this.leaderId, leaderLogEndOffset, this.maximalIsr(), this.followerLogEndOffset);
     if (next === this.highWatermark) return false;
     this.highWatermark = next;
     return true;

@@ -42,4 +42,23 @@ describe('AppendOrder', () => {
     await tick();
     expect(order.pending).toBe(0);
   });
+
+  it('a later request that gives up first still leaves the one after it waiting for the earliest', async () => {
+    const order = new AppendOrder();
+    const first = order.turn('a');
+    const second = order.turn('a');
+    const third = order.turn('a');
+    const settled: string[] = [];
+    void second.ready!.then(() => settled.push('second'));
+    void third.ready!.then(() => settled.push('third'));
+    second.done(); // refused before its turn came
+    await tick();
+    expect(settled).toEqual([]);
+    first.done();
+    await tick();
+    expect(settled).toEqual(['second', 'third']);
+    expect(order.pending).toBe(1); // the third has not appended yet
+    third.done();
+    expect(order.pending).toBe(0);
+  });
 });

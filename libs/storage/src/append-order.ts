@@ -15,27 +15,69 @@ export interface AppendTurn {
   done(): void;
 }
 
+/**
+ * One request's turn. A turn is complete once it is done and every earlier turn of its key is
+ * complete; the next turn's `ready` settles then. Nothing but this object is made per turn when
+ * nobody waits behind it (the usual case: one request per partition at a time); the promise a
+ * later turn waits on is made only when there is one.
+ */
+class Turn implements AppendTurn {
+  ready: Promise<void> | undefined;
+  /** The turn after this one (same key), while this one is not complete. */
+  next: Turn | undefined;
+  private finished = false;
+  complete = false;
+  /** Settles the next turn's `ready`. */
+  private release: (() => void) | undefined;
+
+  constructor(
+    private readonly order: AppendOrder,
+    readonly key: string,
+    /** The turn before this one, until it completes (then nothing holds it from here). */
+    private ahead: Turn | undefined,
+  ) {
+    if (ahead) {
+      ahead.next = this;
+      this.ready = new Promise<void>((resolve) => (ahead.release = resolve));
+    }
+  }
+
+  done(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.settle();
+  }
+
+  /** Completes this turn (and the finished ones behind it) if every earlier one is complete. */
+  private settle(): void {
+    let t: Turn | undefined = this;
+    while (t && t.finished && !t.complete && !t.ahead) {
+      t.complete = true;
+      t.release?.();
+      t.release = undefined;
+      const next: Turn | undefined = t.next;
+      t.next = undefined;
+      if (next) next.ahead = undefined;
+      else this.order.ended(t);
+      t = next;
+    }
+  }
+}
+
 export class AppendOrder {
-  private readonly tails = new Map<string, Promise<void>>();
+  /** The last turn taken of each key, until it completes. */
+  private readonly tails = new Map<string, Turn>();
 
   turn(key: string): AppendTurn {
     const ahead = this.tails.get(key);
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = ahead ? ahead.then(() => mine) : mine;
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    let released = false;
-    return {
-      ready: ahead,
-      done: () => {
-        if (released) return;
-        released = true;
-        release();
-      },
-    };
+    const t = new Turn(this, key, ahead);
+    this.tails.set(key, t);
+    return t;
+  }
+
+  /** @internal The last turn of its key completed. */
+  ended(t: Turn): void {
+    if (this.tails.get(t.key) === t) this.tails.delete(t.key);
   }
 
   /** Keys with a turn not yet done (for tests and leaks). */

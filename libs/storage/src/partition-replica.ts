@@ -30,6 +30,9 @@ export class PartitionReplica extends EventEmitter {
   /** As leader: each follower's log start offset, as its fetches report it. */
   private readonly followerLogStarts = new Map<number, bigint>();
   private lowWatermarkWaiters: { offset: bigint; resolve: (reached: boolean) => void }[] = [];
+  /** min.insync.replicas of `minIsrOf` (read on every high watermark move: parsed once per config map). */
+  private minIsr = 0;
+  private minIsrOf: Readonly<Record<string, string>> | undefined;
 
   constructor(
     readonly topic: string,
@@ -53,7 +56,12 @@ export class PartitionReplica extends EventEmitter {
   }
 
   get minInsyncReplicas(): number {
-    return minInsyncReplicasOf(this.configs, this.defaultMinInsyncReplicas);
+    // The configs are replaced as a whole when they change (ReplicaManager), never edited in place.
+    if (this.minIsrOf !== this.configs) {
+      this.minIsr = minInsyncReplicasOf(this.configs, this.defaultMinInsyncReplicas);
+      this.minIsrOf = this.configs;
+    }
+    return this.minIsr;
   }
 
   /** Runs `fn` after every earlier serialized operation on this replica. */

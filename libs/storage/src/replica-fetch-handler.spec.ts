@@ -72,8 +72,10 @@ describe('replica fetch long poll', () => {
   });
 
   it('a parked fetch answers as soon as the leader appends, re-reading only the partition that grew', async () => {
-    const readsOfA = jest.spyOn(a.log, 'read');
-    const readsOfB = jest.spyOn(b.log, 'read');
+    // Every read asks the in-memory tail first (readHeld), the disk (read) only when it must.
+    const readsOfA = jest.spyOn(a.log, 'readHeld');
+    const readsOfB = jest.spyOn(b.log, 'readHeld');
+    const diskReads = [jest.spyOn(a.log, 'read'), jest.spyOn(b.log, 'read')];
     const started = Date.now();
     const answer = handle(fetchRequest([a, b], 30_000));
     await new Promise((r) => setTimeout(r, 20)); // parked: nothing new yet
@@ -90,19 +92,17 @@ describe('replica fetch long poll', () => {
     expect(pb!.records.length).toBe(0);
     expect(readsOfA).toHaveBeenCalledTimes(1); // only the partition that grew is read
     expect(readsOfB).toHaveBeenCalledTimes(0);
+    for (const spy of diskReads) expect(spy).toHaveBeenCalledTimes(0); // the tail held what was just appended
   });
 
-  it('the appends of one event-loop turn go to a parked follower in one answer', async () => {
+  it('the appends of one produce message go to a parked follower in one answer', async () => {
     const answer = handle(fetchRequest([a, b], 30_000));
     await new Promise((r) => setTimeout(r, 20)); // parked
-    // Three appends in one turn, as a coalesced produce message makes them: no timer or I/O between.
+    // Three appends made together, as the partitions of a coalesced produce message are: the
+    // log writes them in one cycle and each completion emits 'append' in turn.
     const batches = await Promise.all(['a1', 'a2', 'b1'].map((tag) => buildRecordBatch({ records: [{ key: tag, value: 'v', timestamp: 1_700_000_000_000n }] })));
-    await a.log.append(batches[0]!, { leaderEpoch: 0 });
-    a.onLocalAppend();
-    await a.log.append(batches[1]!, { leaderEpoch: 0 });
-    a.onLocalAppend();
-    await b.log.append(batches[2]!, { leaderEpoch: 0 });
-    b.onLocalAppend();
+    const appendTo = (r: PartitionReplica, batch: Buffer) => r.log.append(batch, { leaderEpoch: 0 }).then(() => r.onLocalAppend());
+    await Promise.all([appendTo(a, batches[0]!), appendTo(a, batches[1]!), appendTo(b, batches[2]!)]);
     const res = await answer;
     const [pa, pb] = res.partitions;
     expect(pa!.records.readBigInt64BE(0)).toBe(1n);
@@ -134,5 +134,22 @@ describe('replica fetch long poll', () => {
       [ErrorCode.NONE, 0],
     ]);
     expect(res.partitions.map((p) => p.highWatermark)).toEqual([a.highWatermark, b.highWatermark]);
+  });
+
+  it('asks for an ISR expansion on the fetch of a follower outside the ISR only; shrinking is left to the periodic check', async () => {
+    const checked: number[] = [];
+    const byPartition = new Map([[0, a]]);
+    const withIsr = createReplicaFetchHandler({
+      replicas: { leaderNow: (_t: string, p: number) => byPartition.get(p) } as unknown as ReplicaManager,
+      logger,
+      isrUpdater: { check: () => void checked.push(a.leader!.isr.length) },
+    });
+    await withIsr({ ...fetchRequest([a], 0), replicaId: 2 });
+    expect(checked).toEqual([]); // in the ISR: nothing to add
+    a.leader!.applyCommitted([1, 3], 1);
+    await withIsr({ ...fetchRequest([a], 0), replicaId: 2 });
+    expect(checked).toEqual([2]); // out of the ISR and caught up: the updater decides
+    await withIsr({ ...fetchRequest([a], 0), replicaId: 3 });
+    expect(checked).toEqual([2]);
   });
 });

@@ -5,6 +5,7 @@ import { divergingEpoch } from '@dms/replication';
 import type { ReplicaFetchPartition, ReplicaFetchPartitionResult, ReplicaFetchRequest, ReplicaFetchResponse } from '@dms/rpc';
 import type { IsrUpdater } from './isr-updater';
 import { isDiskError } from './log-dir-failure';
+import { ParkedFetches } from './parked-fetches';
 import type { PartitionReplica } from './partition-replica';
 import type { ReplicaManager } from './replica-manager';
 import type { BrokerReplicationQuotas } from './replication-quotas';
@@ -26,140 +27,179 @@ function epochError(replica: PartitionReplica, requested: number): number {
   return requested > replica.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
 }
 
+/** One partition's answer (every answer has this one shape). */
+function answer(
+  p: ReplicaFetchPartition,
+  errorCode: number,
+  highWatermark: bigint,
+  logStartOffset: bigint,
+  records: Buffer,
+  diverging: ReplicaFetchPartitionResult['divergingEpoch'],
+): ReplicaFetchPartitionResult {
+  return { topic: p.topic, partition: p.partition, highWatermark, logStartOffset, records, divergingEpoch: diverging, errorCode };
+}
+
 /**
  * The leader's side of follower replication (StorageService.ReplicaFetch): a long poll that
  * answers at once with data, an error or a divergence, else as soon as one of its partitions
- * grows (the leader's append emits 'append'; the answer leaves at the end of that turn, with
- * every append the turn made) or maxWait passes.
+ * grows (the leader's append emits 'append'; see ParkedFetches for when the answer leaves) or
+ * maxWait passes.
  * A wake re-reads only the partitions whose log end or start moved; the others keep their empty
  * answer with fresh high watermark and log start offset.
+ *
+ * This runs once per replicated append and follower: reads the in-memory tail answers complete
+ * without a promise, and nothing is allocated per partition beyond its answer.
  */
 export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (req: ReplicaFetchRequest) => Promise<ReplicaFetchResponse> {
-  async function fetchPartition(replicaId: number, p: ReplicaFetchPartition, budget: { bytes: number; first: boolean }, firstPass: boolean): Promise<ReplicaFetchPartitionResult> {
-    const base = { topic: p.topic, partition: p.partition, highWatermark: -1n, logStartOffset: -1n, records: EMPTY, divergingEpoch: undefined };
-    const replica = opts.replicas.leaderNow(p.topic, p.partition);
-    if (!replica || !replica.leader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+  const parked = new ParkedFetches();
+
+  function failed(replica: PartitionReplica, p: ReplicaFetchPartition, hw: bigint, start: bigint, err: unknown): ReplicaFetchPartitionResult {
+    if (err instanceof LogError && err.kind === 'offset-out-of-range') return answer(p, ErrorCode.OFFSET_OUT_OF_RANGE, hw, start, EMPTY, undefined);
+    opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'replica read failed');
+    if (isDiskError(err)) opts.logDirFailures?.logFailed(err as Error, replica.log.dir);
+    return answer(p, ErrorCode.KAFKA_STORAGE_ERROR, hw, start, EMPTY, undefined);
+  }
+
+  function took(replica: PartitionReplica, p: ReplicaFetchPartition, records: Buffer): ReplicaFetchPartitionResult {
+    const quotas = opts.quotas;
+    if (records.length > 0 && quotas?.leaderThrottled(replica)) quotas.leader.record(records.length);
+    return answer(p, ErrorCode.NONE, replica.highWatermark, replica.log.logStartOffset, records, undefined);
+  }
+
+  /** A partition's answer; a promise only when the read has to go to the disk. */
+  function fetchPartition(
+    replicaId: number,
+    p: ReplicaFetchPartition,
+    replica: PartitionReplica | undefined,
+    bytes: number,
+    first: boolean,
+    firstPass: boolean,
+  ): ReplicaFetchPartitionResult | Promise<ReplicaFetchPartitionResult> {
+    const leader = replica?.leader;
+    if (!replica || !leader) return answer(p, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n, -1n, EMPTY, undefined);
     const epochProblem = epochError(replica, p.currentLeaderEpoch);
-    if (epochProblem !== ErrorCode.NONE) return { ...base, errorCode: epochProblem };
+    if (epochProblem !== ErrorCode.NONE) return answer(p, epochProblem, -1n, -1n, EMPTY, undefined);
     const log = replica.log;
-    const marks = { highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset };
+    const hw = replica.highWatermark;
+    const start = log.logStartOffset;
     // As Kafka: below the log start offset is out of range whatever the epochs say (the follower
     // then restarts at our log start); a divergence is answered first otherwise.
-    if (p.fetchOffset < log.logStartOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-    const diverging = divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, (e) => log.endOffsetForEpoch(e));
-    if (diverging) return { ...base, ...marks, errorCode: ErrorCode.NONE, divergingEpoch: diverging };
-    if (p.fetchOffset > log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    if (p.fetchOffset < start) return answer(p, ErrorCode.OFFSET_OUT_OF_RANGE, hw, start, EMPTY, undefined);
+    if (p.lastFetchedEpoch >= 0) {
+      const diverging = divergingEpoch(p.fetchOffset, p.lastFetchedEpoch, (e) => log.endOffsetForEpoch(e));
+      if (diverging) return answer(p, ErrorCode.NONE, hw, start, EMPTY, diverging);
+    }
+    const end = log.logEndOffset;
+    if (p.fetchOffset > end) return answer(p, ErrorCode.OFFSET_OUT_OF_RANGE, hw, start, EMPTY, undefined);
     // The follower's position is what it asked with: recorded once per request.
-    if (firstPass && replica.leader.replicas.includes(replicaId)) {
+    if (firstPass && leader.replicas.includes(replicaId)) {
       replica.onFollowerFetch(replicaId, p.fetchOffset, Date.now());
       if (p.logStartOffset !== undefined) replica.onFollowerLogStart(replicaId, p.logStartOffset);
-      opts.isrUpdater?.check(replica);
+      // As Kafka's leader (maybeExpandIsr on a fetch): a follower outside the ISR may rejoin now.
+      // Shrinking is the periodic check's (IsrUpdater.start), as in Kafka.
+      if (!leader.isr.includes(replicaId)) opts.isrUpdater?.check(replica);
     }
     // A follower at our end (its acknowledgement of what it fetched last): nothing to read.
-    if (p.fetchOffset === log.logEndOffset) return { ...base, ...marks, errorCode: ErrorCode.NONE };
+    if (p.fetchOffset === end) return answer(p, ErrorCode.NONE, replica.highWatermark, start, EMPTY, undefined);
     // As Kafka's leader: a throttled replica outside the ISR gets nothing while the quota is exceeded.
-    const quotas = opts.quotas;
-    if (quotas?.shouldLeaderThrottle(replica, replicaId)) return { ...base, ...marks, errorCode: ErrorCode.NONE };
-    const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, budget.bytes));
+    if (opts.quotas?.shouldLeaderThrottle(replica, replicaId)) return answer(p, ErrorCode.NONE, hw, start, EMPTY, undefined);
+    const maxBytes = Math.max(0, Math.min(p.partitionMaxBytes, bytes));
+    // Followers read up to the log end, not the high watermark: that is how it advances.
+    const readOpts = { upperBound: end, minOneBatch: first };
     try {
-      // Followers read up to the log end, not the high watermark: that is how it advances.
-      const { records } = await log.read(p.fetchOffset, maxBytes, { upperBound: log.logEndOffset, minOneBatch: budget.first });
-      if (records.length > 0) {
-        budget.first = false;
-        budget.bytes -= records.length;
-        if (quotas?.leaderThrottled(replica)) quotas.leader.record(records.length);
-      }
-      return { ...base, highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset, errorCode: ErrorCode.NONE, records };
+      const held = log.readHeld(p.fetchOffset, maxBytes, readOpts);
+      if (held) return took(replica, p, held.records);
+      return log.read(p.fetchOffset, maxBytes, readOpts).then(
+        (r) => took(replica, p, r.records),
+        (err: unknown) => failed(replica, p, hw, start, err),
+      );
     } catch (err) {
-      if (err instanceof LogError && err.kind === 'offset-out-of-range') return { ...base, ...marks, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-      opts.logger.error({ err, topic: p.topic, partition: p.partition }, 'replica read failed');
-      if (isDiskError(err)) opts.logDirFailures?.logFailed(err as Error, replica.log.dir);
-      return { ...base, ...marks, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+      return failed(replica, p, hw, start, err);
     }
   }
 
   return async function handleReplicaFetch(req: ReplicaFetchRequest): Promise<ReplicaFetchResponse> {
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-    const n = req.partitions.length;
+    const asked = req.partitions;
+    const n = asked.length;
+    const replicaId = req.replicaId;
     const limit = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
     // When the response-wide budget cannot bind, partitions are read at once (each may return one
     // oversized batch, so none is starved) and a wake re-reads only those that moved.
-    const independent = req.partitions.reduce((sum, p) => sum + Math.max(0, p.partitionMaxBytes), 0) <= limit;
+    let wanted = 0;
+    for (let i = 0; i < n; i++) wanted += Math.max(0, asked[i]!.partitionMaxBytes);
+    const independent = wanted <= limit;
     const leaders: (PartitionReplica | undefined)[] = new Array(n);
     const ends: bigint[] = new Array(n);
     const starts: bigint[] = new Array(n);
     const partitions: ReplicaFetchPartitionResult[] = new Array(n);
-    const mark = (i: number): void => {
-      const r = opts.replicas.leaderNow(req.partitions[i]!.topic, req.partitions[i]!.partition);
+    // A replica leaves the manager (or stops leading) with its role changed: one still leading is
+    // still the leader of its partition, so only a partition without one is looked up again.
+    const current = (i: number): PartitionReplica | undefined => {
+      const r = leaders[i];
+      return r !== undefined && r.role === 'leader' ? r : opts.replicas.leaderNow(asked[i]!.topic, asked[i]!.partition);
+    };
+    const mark = (i: number, r: PartitionReplica | undefined): void => {
       leaders[i] = r;
       ends[i] = r ? r.log.logEndOffset : -1n;
       starts[i] = r ? r.log.logStartOffset : -1n;
     };
     const moved = (i: number): boolean => {
-      const r = opts.replicas.leaderNow(req.partitions[i]!.topic, req.partitions[i]!.partition);
+      const r = current(i);
       return r !== leaders[i] || (r !== undefined && (r.log.logEndOffset !== ends[i] || r.log.logStartOffset !== starts[i]));
     };
 
     let firstPass = true;
     for (;;) {
+      let reading: Promise<void>[] | undefined;
       if (firstPass || !independent) {
-        for (let i = 0; i < n; i++) mark(i);
+        for (let i = 0; i < n; i++) mark(i, firstPass ? opts.replicas.leaderNow(asked[i]!.topic, asked[i]!.partition) : current(i));
         if (independent) {
-          const read = await Promise.all(req.partitions.map((p) => fetchPartition(req.replicaId, p, { bytes: limit, first: true }, firstPass)));
-          for (let i = 0; i < n; i++) partitions[i] = read[i]!;
+          for (let i = 0; i < n; i++) {
+            const res = fetchPartition(replicaId, asked[i]!, leaders[i], limit, true, firstPass);
+            if (res instanceof Promise) (reading ??= []).push(res.then((x) => void (partitions[i] = x)));
+            else partitions[i] = res;
+          }
         } else {
-          const budget = { bytes: limit, first: true };
-          for (let i = 0; i < n; i++) partitions[i] = await fetchPartition(req.replicaId, req.partitions[i]!, budget, firstPass);
+          let bytes = limit;
+          let first = true;
+          for (let i = 0; i < n; i++) {
+            const got = fetchPartition(replicaId, asked[i]!, leaders[i], bytes, first, firstPass);
+            const res = got instanceof Promise ? await got : got;
+            partitions[i] = res;
+            if (res.records.length > 0) {
+              first = false;
+              bytes -= res.records.length;
+            }
+          }
         }
       } else {
-        const again: Promise<void>[] = [];
         for (let i = 0; i < n; i++) {
           if (moved(i)) {
-            mark(i);
-            again.push(fetchPartition(req.replicaId, req.partitions[i]!, { bytes: limit, first: true }, false).then((res) => void (partitions[i] = res)));
+            mark(i, current(i));
+            const res = fetchPartition(replicaId, asked[i]!, leaders[i], limit, true, false);
+            if (res instanceof Promise) (reading ??= []).push(res.then((x) => void (partitions[i] = x)));
+            else partitions[i] = res;
           } else if (partitions[i]!.errorCode === ErrorCode.NONE && leaders[i]) {
             partitions[i]!.highWatermark = leaders[i]!.highWatermark;
           }
         }
-        if (again.length > 0) await Promise.all(again);
       }
+      if (reading) await (reading.length === 1 ? reading[0] : Promise.all(reading));
       firstPass = false;
       let ready = false;
       for (let i = 0; i < n && !ready; i++) {
         const p = partitions[i]!;
-        ready = p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined || startMoved(req.partitions[i]!, p);
+        ready = p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined || startMoved(asked[i]!, p);
       }
       const remaining = deadline - Date.now();
       if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };
-      await untilMoved(leaders, moved, remaining);
+      // A partition that moved while this pass read answers at once; otherwise park until one moves.
+      let any = false;
+      for (let i = 0; i < n && !any; i++) any = moved(i);
+      if (!any) await parked.park(leaders, remaining);
     }
   };
-}
-
-/**
- * Waits until a partition moves (its leader emits 'append': the log end or start changed) or
- * `ms` passes; at once when one moved while the caller was reading. A move answers at the end
- * of the event-loop turn it happened in (setImmediate), not at the first append: the appends of
- * one turn (a coalesced produce message carries several) go to the follower in one answer, and
- * the follower acknowledges them with one fetch instead of one per append.
- */
-function untilMoved(leaders: readonly (PartitionReplica | undefined)[], moved: (i: number) => boolean, ms: number): Promise<void> {
-  for (let i = 0; i < leaders.length; i++) if (moved(i)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const detach = (): void => {
-      clearTimeout(timer);
-      for (const r of leaders) r?.off('append', onAppend);
-    };
-    const onAppend = (): void => {
-      detach();
-      setImmediate(resolve);
-    };
-    const timer = setTimeout(() => {
-      detach();
-      resolve();
-    }, ms);
-    for (const r of leaders) r?.on('append', onAppend);
-  });
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   createClient,
   openReplicaFetch,
   type InternalStreamTransport,
+  type ReplicaFetchPartition,
   type ReplicaFetchPartitionResult,
   type ReplicaFetchRequest,
   type ReplicaFetchResponse,
@@ -72,7 +73,7 @@ export class ReplicaFetcherManager {
         this.loops.set(id, l);
         l.start();
       } else {
-        this.loops.get(id)!.wake();
+        this.loops.get(id)!.rolesChanged();
       }
     }
     for (const [id, l] of this.loops) {
@@ -104,6 +105,11 @@ class LeaderFetcher {
   private client: Pick<StorageServiceClient, 'close'> | undefined;
   private address = '';
   private wakeUp: (() => void) | undefined;
+  /** The replicas following this leader, as of the last role change (re-read at least every second). */
+  private followed: PartitionReplica[] | undefined;
+  private followedAt = 0;
+  /** The last request's partitions, reused while the same replicas are fetched. */
+  private asked: { replicas: PartitionReplica[]; partitions: ReplicaFetchPartition[] } | undefined;
 
   constructor(
     readonly leaderId: number,
@@ -116,6 +122,12 @@ class LeaderFetcher {
 
   wake(): void {
     this.wakeUp?.();
+  }
+
+  /** Partitions may have changed roles: re-read which ones follow this leader, and go. */
+  rolesChanged(): void {
+    this.followed = undefined;
+    this.wake();
   }
 
   async stop(): Promise<void> {
@@ -137,15 +149,46 @@ class LeaderFetcher {
     });
   }
 
+  /** The partitions to fetch now: the list of the last turn when none sits out. */
   private partitions(): PartitionReplica[] {
     const now = Date.now();
-    const out: PartitionReplica[] = [];
+    if (!this.followed || now - this.followedAt >= 1_000) {
+      this.followed = [];
+      this.followedAt = now;
+      for (const r of this.opts.replicas.all()) if (r.role === 'follower' && r.leaderId === this.leaderId) this.followed.push(r);
+    }
+    const followed = this.followed;
     const quotas = this.opts.quotas;
-    for (const r of this.opts.replicas.all()) {
-      if (r.role !== 'follower' || r.leaderId !== this.leaderId || r.retryFetchAt > now) continue;
+    let out: PartitionReplica[] | undefined;
+    for (let i = 0; i < followed.length; i++) {
+      const r = followed[i]!;
       // As Kafka's follower: a throttled partition out of the ISR is left out while the quota is exceeded.
-      if (quotas?.shouldFollowerThrottle(r)) continue;
-      out.push(r);
+      const skip = r.role !== 'follower' || r.leaderId !== this.leaderId || r.retryFetchAt > now || quotas?.shouldFollowerThrottle(r) === true;
+      if (skip && !out) out = followed.slice(0, i);
+      else if (!skip && out) out.push(r);
+    }
+    return out ?? followed;
+  }
+
+  /** The request's partitions for `parts`, each at its replica's current position. */
+  private request(parts: PartitionReplica[]): ReplicaFetchPartition[] {
+    const { partitionMaxBytes } = this.opts;
+    if (this.asked?.replicas !== parts) {
+      this.asked = {
+        replicas: parts,
+        partitions: parts.map((r) => ({ topic: r.topic, partition: r.partition, fetchOffset: 0n, lastFetchedEpoch: -1, currentLeaderEpoch: -1, partitionMaxBytes, logStartOffset: 0n })),
+      };
+    }
+    const out = this.asked.partitions;
+    for (let i = 0; i < parts.length; i++) {
+      const r = parts[i]!;
+      const log = r.log;
+      const epochs = log.leaderEpochs;
+      const p = out[i]!;
+      p.fetchOffset = log.logEndOffset;
+      p.lastFetchedEpoch = epochs.length > 0 ? epochs[epochs.length - 1]!.epoch : -1;
+      p.currentLeaderEpoch = r.leaderEpoch;
+      p.logStartOffset = log.logStartOffset;
     }
     return out;
   }
@@ -172,7 +215,7 @@ class LeaderFetcher {
   }
 
   private async loop(): Promise<void> {
-    const { maxWaitMs, partitionMaxBytes, maxBytes, brokerId, logger } = this.opts;
+    const { maxWaitMs, maxBytes, brokerId, logger } = this.opts;
     while (!this.stopped) {
       const parts = this.partitions();
       const mux = parts.length > 0 ? this.connection() : undefined;
@@ -180,40 +223,25 @@ class LeaderFetcher {
         await this.pause(BACKOFF_MS);
         continue;
       }
-      const sent = parts.map((r) => ({ replica: r, epoch: r.leaderEpoch, fetchOffset: r.log.logEndOffset }));
+      const sent = this.request(parts);
       let res: ReplicaFetchResponse;
       try {
-        res = await mux.request(
-          {
-            replicaId: brokerId,
-            maxWaitMs,
-            maxBytes,
-            partitions: sent.map((s) => ({
-              topic: s.replica.topic,
-              partition: s.replica.partition,
-              fetchOffset: s.fetchOffset,
-              lastFetchedEpoch: s.replica.log.leaderEpochs.at(-1)?.epoch ?? -1,
-              currentLeaderEpoch: s.epoch,
-              partitionMaxBytes,
-              logStartOffset: s.replica.log.logStartOffset,
-            })),
-          },
-          { timeoutMs: maxWaitMs + 10_000 },
-        );
+        res = await mux.request({ replicaId: brokerId, maxWaitMs, maxBytes, partitions: sent }, { timeoutMs: maxWaitMs + 10_000 });
       } catch (err) {
         if (!this.stopped) logger.debug({ err: (err as Error).message, leader: this.leaderId }, 'replica fetch failed; retrying');
         await this.pause(BACKOFF_MS);
         continue;
       }
-      const applying: Promise<void>[] = [];
+      let applying: Promise<void>[] | undefined;
       for (let i = 0; i < res.partitions.length; i++) {
         const p = res.partitions[i]!;
         // The leader answers in the order asked; look further only if it did not.
-        const at = sent[i];
-        const s = at && at.replica.topic === p.topic && at.replica.partition === p.partition ? at : sent.find((x) => x.replica.topic === p.topic && x.replica.partition === p.partition);
-        if (s && !unchanged(s.replica, p)) applying.push(this.apply(s.replica, s.epoch, s.fetchOffset, p));
+        let at = i < parts.length && sent[i]!.topic === p.topic && sent[i]!.partition === p.partition ? i : -1;
+        if (at < 0) at = sent.findIndex((x) => x.topic === p.topic && x.partition === p.partition);
+        if (at < 0 || unchanged(parts[at]!, p)) continue;
+        (applying ??= []).push(this.apply(parts[at]!, sent[at]!.currentLeaderEpoch, sent[at]!.fetchOffset, p));
       }
-      if (applying.length > 0) await Promise.all(applying);
+      if (applying) await (applying.length === 1 ? applying[0] : Promise.all(applying));
     }
   }
 
