@@ -71,6 +71,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
   /** One timer for every request's deadline, not one per request, and no closure per request. */
   private readonly deadlines = new DeadlineSweep<number>(undefined, (id) => this.expire(id));
   private nextCorrelationId = 1;
+  private lastCorrelationId = 0n;
   /** Messages waiting for 'drain', in call order, with the requests each carries. */
   private queue: { message: WireReq; ids: number[] }[] = [];
   private waitingDrain = false;
@@ -99,15 +100,23 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
   }
 
   /** Sends `body` with a fresh correlation id; resolves with the matching response. */
-  request(body: Omit<Req, 'correlationId'>, opts: { timeoutMs?: number } = {}): Promise<Res> {
-    return this.requestWithId(body, opts).response;
+  request(body: Omit<Req, 'correlationId'>, opts?: { timeoutMs?: number }): Promise<Res> {
+    return this.start(body, opts?.timeoutMs);
   }
 
   /** As `request`, also naming the correlation id the request travels with (0 when refused). */
-  requestWithId(body: Omit<Req, 'correlationId'>, opts: { timeoutMs?: number } = {}): { correlationId: bigint; response: Promise<Res> } {
-    if (this.closed) return { correlationId: 0n, response: Promise.reject(grpcError(GrpcStatus.CANCELLED, `${this.name}: multiplexer closed`)) };
+  requestWithId(body: Omit<Req, 'correlationId'>, opts?: { timeoutMs?: number }): { correlationId: bigint; response: Promise<Res> } {
+    this.lastCorrelationId = 0n;
+    const response = this.start(body, opts?.timeoutMs);
+    return { correlationId: this.lastCorrelationId, response };
+  }
+
+  /** Sends `body`; the correlation id it travels with is left in `lastCorrelationId` (0 when refused). */
+  private start(body: Omit<Req, 'correlationId'>, timeoutMsOpt: number | undefined): Promise<Res> {
+    if (this.closed) return Promise.reject(grpcError(GrpcStatus.CANCELLED, `${this.name}: multiplexer closed`));
     const id = this.nextCorrelationId++;
     const correlationId = BigInt(id);
+    this.lastCorrelationId = correlationId;
     // Object.assign, not a spread: the spread showed in gateway profiles (4.3 vs 0.8 µs per request).
     const req = Object.assign({}, body) as Req;
     req.correlationId = correlationId;
@@ -117,14 +126,14 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
         r.traceContext = traceContextOf();
       }
     }
-    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = timeoutMsOpt ?? this.timeoutMs;
     const response = new Promise<Res>(takeSettlers);
     this.pending.set(id, { resolve: takenResolve!, reject: takenReject!, timeoutMs });
     takenResolve = takenReject = undefined;
     this.deadlines.add(id, timeoutMs);
     if (this.coalesce) this.enqueue(req, id, this.coalesce);
     else this.send(req as unknown as WireReq, [id]);
-    return { correlationId, response };
+    return response;
   }
 
   private expire(id: number): void {
