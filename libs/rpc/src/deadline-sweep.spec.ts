@@ -76,3 +76,22 @@ describe('DeadlineSweep', () => {
     }
   });
 });
+
+describe('DeadlineSweep with one expireKey for every entry', () => {
+  it('calls expireKey with each expired key, and an entry’s own expire instead when it has one', async () => {
+    const expiredKeys: number[] = [];
+    const own: number[] = [];
+    const sweep = new DeadlineSweep<number>(undefined, (k) => expiredKeys.push(k));
+    for (let i = 0; i < 10; i++) sweep.add(i, 20);
+    sweep.add(10, 20, () => own.push(10));
+    expect(sweep.delete(3)).toBe(true);
+    await waitFor(() => expiredKeys.length === 9 && own.length === 1);
+    expect(expiredKeys).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
+    expect(own).toEqual([10]);
+    expect(sweep.size).toBe(0);
+  });
+
+  it('refuses an entry with no expire callback at all', () => {
+    expect(() => new DeadlineSweep<number>().add(1, 10)).toThrow(/no expire callback/);
+  });
+});

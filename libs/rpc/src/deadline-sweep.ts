@@ -8,27 +8,41 @@ import { performance } from 'node:perf_hooks';
  * when answered; an expired one gets its `expire` call once and is removed.
  */
 export class DeadlineSweep<K> {
-  private readonly entries = new Map<K, { at: number; expire: () => void }>();
+  /** When each entry expires. */
+  private readonly entries = new Map<K, number>();
+  /** The `expire` of entries added with their own (the others call the sweep's `expireKey`). */
+  private readonly callbacks = new Map<K, () => void>();
   private timer: NodeJS.Timeout | undefined;
   /** When the armed timer fires (Infinity when none is armed). */
   private armedAt = Infinity;
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  /**
+   * `expireKey` is called with the key of an entry added without its own `expire`: a caller with
+   * many entries passes one function here instead of allocating a closure per entry.
+   */
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly expireKey?: (key: K) => void,
+  ) {}
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** Calls `expire` once `ms` have passed, unless `delete(key)` came first. */
-  add(key: K, ms: number, expire: () => void): void {
+  /** Calls `expire` (or the sweep's `expireKey`) once `ms` have passed, unless `delete(key)` came first. */
+  add(key: K, ms: number, expire?: () => void): void {
+    if (!expire && !this.expireKey) throw new Error('DeadlineSweep.add: no expire callback');
     const at = this.now() + Math.max(0, ms);
-    this.entries.set(key, { at, expire });
+    this.entries.set(key, at);
+    if (expire) this.callbacks.set(key, expire);
+    else if (this.callbacks.size !== 0) this.callbacks.delete(key);
     if (at < this.armedAt) this.arm(at);
   }
 
   /** Forgets `key`; true when it was still waiting. */
   delete(key: K): boolean {
     const had = this.entries.delete(key);
+    if (this.callbacks.size !== 0) this.callbacks.delete(key);
     if (this.entries.size === 0) this.disarm();
     return had;
   }
@@ -36,6 +50,7 @@ export class DeadlineSweep<K> {
   /** Forgets every entry without expiring any. */
   clear(): void {
     this.entries.clear();
+    this.callbacks.clear();
     this.disarm();
   }
 
@@ -57,14 +72,20 @@ export class DeadlineSweep<K> {
     // Timers may fire up to a millisecond early relative to performance.now().
     const now = this.now() + 1;
     let next = Infinity;
-    const expired: (() => void)[] = [];
-    for (const [key, e] of this.entries) {
-      if (e.at <= now) {
+    const expired: K[] = [];
+    for (const [key, at] of this.entries) {
+      if (at <= now) {
         this.entries.delete(key);
-        expired.push(e.expire);
-      } else if (e.at < next) next = e.at;
+        expired.push(key);
+      } else if (at < next) next = at;
     }
     if (next !== Infinity) this.arm(next);
-    for (const expire of expired) expire();
+    for (const key of expired) {
+      const expire = this.callbacks.get(key);
+      if (expire) {
+        this.callbacks.delete(key);
+        expire();
+      } else this.expireKey!(key);
+    }
   }
 }

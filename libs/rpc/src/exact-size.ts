@@ -8,8 +8,7 @@ const TWO_32 = 4294967296;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
-const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /** Bytes of an unsigned 32-bit varint. */
 export function varint32Size(v: number): number {
@@ -18,6 +17,36 @@ export function varint32Size(v: number): number {
   if (v < 0x200000) return 3;
   if (v < 0x10000000) return 4;
   return 5;
+}
+
+/**
+ * Bytes of the varint of a non-negative integer up to 2^53 - 1, without BigInt arithmetic.
+ * (`Number(v)` of a BigInt is exact when it lands in ±(2^53 - 1): a BigInt outside rounds to at
+ * least 2^53 in magnitude, so the fast paths below test the Number and fall back to BigInts.)
+ */
+function safeVarintSize(n: number): number {
+  if (n < 0x10000000) return varint32Size(n);
+  if (n < 2 ** 35) return 5;
+  if (n < 2 ** 42) return 6;
+  if (n < 2 ** 49) return 7;
+  return 8;
+}
+
+/** Bytes of an int64 field's varint (a negative one takes ten); throws as the generated encoders do when out of range. */
+export function int64Size(v: bigint, field: string): number {
+  const n = Number(v);
+  if (n >= 0 && n <= MAX_SAFE) return safeVarintSize(n);
+  if (n < 0 && n >= -MAX_SAFE) return 10;
+  assertInt64(v, field);
+  return varint64Size(v);
+}
+
+/** Bytes of a uint64 field's varint; throws as the generated encoders do when out of range. */
+export function uint64Size(v: bigint, field: string): number {
+  const n = Number(v);
+  if (n >= 0 && n <= MAX_SAFE) return safeVarintSize(n);
+  assertUint64(v, field);
+  return varint64Size(v);
 }
 
 /** Bytes of an int32 field's varint: negative values are sign-extended to ten bytes. */
@@ -32,7 +61,8 @@ export function delimitedSize(len: number): number {
 }
 
 export function assertInt32(v: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v > 0x7fffffff || v < -0x80000000) throw new Error(`invalid int32: ${v}`);
+  // `v | 0` is v exactly when v is a number holding an integer in int32 range.
+  if ((v | 0) !== v) throw new Error(`invalid int32: ${v}`);
 }
 
 export function assertInt64(v: bigint, field: string): void {
@@ -45,8 +75,8 @@ export function assertUint64(v: bigint, field: string): void {
 
 /** Low and high 32 bits of a 64-bit value's two's complement, without BigInt arithmetic when it is safe. */
 function split64(v: bigint, out: Uint32Array): void {
-  if (v >= SAFE_MIN && v <= SAFE_MAX) {
-    const n = Number(v);
+  const n = Number(v);
+  if (n >= -MAX_SAFE && n <= MAX_SAFE) {
     out[0] = n >>> 0;
     out[1] = Math.floor(n / TWO_32) >>> 0;
   } else {
@@ -99,6 +129,8 @@ export class ExactWriter {
   }
 
   varint64(v: bigint): this {
+    const n = Number(v);
+    if (n >= 0 && n <= 0x7fffffff) return this.varint32(n);
     split64(v, halves);
     let lo = halves[0]!;
     let hi = halves[1]!;
@@ -115,7 +147,14 @@ export class ExactWriter {
   /** A string whose UTF-8 length the sizing pass measured. */
   string(s: string, byteLength: number): this {
     this.varint32(byteLength);
-    this.pos += this.buf.write(s, this.pos, byteLength, 'utf8');
+    if (byteLength === s.length && byteLength <= 64) {
+      // ASCII (one UTF-8 byte per UTF-16 unit) and short, as topic names are: a loop beats the
+      // call into the native encoder.
+      const b = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < byteLength; i++) b[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+    } else this.pos += this.buf.write(s, this.pos, byteLength, 'utf8');
     return this;
   }
 

@@ -15,7 +15,7 @@ import type {
   ReplicaFetchRequest,
   ReplicaFetchResponse,
 } from './generated/dms/storage/v1/storage';
-import { assertInt64, assertUint64, delimitedSize, ExactWriter, int32Size, varint64Size } from './exact-size';
+import { delimitedSize, ExactWriter, int32Size, int64Size, uint64Size } from './exact-size';
 import { ScratchBuffer } from './scratch-buffer';
 
 /**
@@ -37,7 +37,19 @@ function remember(n: number): number {
 }
 
 const field = (len: number) => 1 + delimitedSize(len);
-const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+
+// The last string measured and its UTF-8 length: a message's partitions mostly share one topic
+// name, and consecutive messages often too, so most lookups skip Buffer.byteLength.
+let lastString = '';
+let lastLength = 0;
+
+function utf8(s: string): number {
+  if (s !== lastString) {
+    lastLength = Buffer.byteLength(s, 'utf8');
+    lastString = s;
+  }
+  return lastLength;
+}
 
 function begin(): void {
   next = 0;
@@ -67,9 +79,7 @@ function int32Field(v: number): number {
 }
 
 function int64Field(v: bigint, name: string): number {
-  if (v === 0n) return 0;
-  assertInt64(v, name);
-  return 1 + varint64Size(v);
+  return v === 0n ? 0 : 1 + int64Size(v, name);
 }
 
 function writeInt32(w: ExactWriter, tag: number, v: number): void {
@@ -81,9 +91,7 @@ function writeInt64(w: ExactWriter, tag: number, v: bigint): void {
 }
 
 function correlationIdSize(v: bigint): number {
-  if (v === 0n) return 0;
-  assertUint64(v, 'message.correlationId');
-  return 1 + varint64Size(v);
+  return v === 0n ? 0 : 1 + uint64Size(v, 'message.correlationId');
 }
 
 function bytesField(b: Uint8Array): number {
@@ -264,10 +272,7 @@ function replicaFetchPartitionSize(p: ReplicaFetchPartition): number {
     stringSize(p.topic) + int32Field(p.partition) + int64Field(p.fetchOffset, 'message.fetchOffset') +
     int32Field(p.lastFetchedEpoch) + int32Field(p.currentLeaderEpoch) + int32Field(p.partitionMaxBytes);
   // optional: present (even when 0) unless undefined
-  if (p.logStartOffset !== undefined) {
-    assertInt64(p.logStartOffset, 'message.logStartOffset');
-    size += 1 + varint64Size(p.logStartOffset);
-  }
+  if (p.logStartOffset !== undefined) size += 1 + int64Size(p.logStartOffset, 'message.logStartOffset');
   lens[at] = size;
   return size;
 }

@@ -32,9 +32,20 @@ export interface StreamMuxOptions<Req = unknown, Res = unknown, WireReq = Req, W
   coalesce?: Coalescing<Req, Res, WireReq, WireRes>;
 }
 
+/** One per request in flight: what settles its promise, and its timeout for the error message. */
 interface Pending<Res> {
   resolve: (res: Res) => void;
   reject: (err: ServiceError) => void;
+  timeoutMs: number;
+}
+
+// A promise executor shared by every request (not a closure per request): it hands the settle
+// functions to the request being made through these two slots, read right after `new Promise`.
+let takenResolve: ((res: unknown) => void) | undefined;
+let takenReject: ((err: ServiceError) => void) | undefined;
+function takeSettlers(resolve: (res: never) => void, reject: (err: ServiceError) => void): void {
+  takenResolve = resolve as (res: unknown) => void;
+  takenReject = reject;
 }
 
 type Tagged = { correlationId: bigint };
@@ -52,15 +63,21 @@ type WithTrace = { traceContext?: Record<string, string> };
  */
 export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, WireRes = Res> {
   private stream: MessageStream<WireReq, WireRes> | undefined;
-  private readonly pending = new Map<bigint, Pending<Res>>();
-  /** One timer for every request's deadline, not one per request. */
-  private readonly deadlines = new DeadlineSweep<bigint>();
-  private nextCorrelationId = 1n;
+  /**
+   * Requests in flight by correlation id. Ids are numbers inside the multiplexer (Map keys that
+   * hash cheaply); the wire's uint64 is the request's BigInt copy, made once per request.
+   */
+  private readonly pending = new Map<number, Pending<Res>>();
+  /** One timer for every request's deadline, not one per request, and no closure per request. */
+  private readonly deadlines = new DeadlineSweep<number>(undefined, (id) => this.expire(id));
+  private nextCorrelationId = 1;
+  private lastCorrelationId = 0n;
   /** Messages waiting for 'drain', in call order, with the requests each carries. */
-  private queue: { message: WireReq; ids: bigint[] }[] = [];
+  private queue: { message: WireReq; ids: number[] }[] = [];
   private waitingDrain = false;
-  /** Coalescing: requests of this turn not yet sent. */
+  /** Coalescing: requests of this turn not yet sent, and their ids. */
   private outbox: Req[] = [];
+  private outboxIds: number[] = [];
   private outboxWeight = 0;
   private flushScheduled = false;
   private closed = false;
@@ -83,33 +100,47 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
   }
 
   /** Sends `body` with a fresh correlation id; resolves with the matching response. */
-  request(body: Omit<Req, 'correlationId'>, opts: { timeoutMs?: number } = {}): Promise<Res> {
-    return this.requestWithId(body, opts).response;
+  request(body: Omit<Req, 'correlationId'>, opts?: { timeoutMs?: number }): Promise<Res> {
+    return this.start(body, opts?.timeoutMs);
   }
 
   /** As `request`, also naming the correlation id the request travels with (0 when refused). */
-  requestWithId(body: Omit<Req, 'correlationId'>, opts: { timeoutMs?: number } = {}): { correlationId: bigint; response: Promise<Res> } {
-    if (this.closed) return { correlationId: 0n, response: Promise.reject(grpcError(GrpcStatus.CANCELLED, `${this.name}: multiplexer closed`)) };
-    const correlationId = this.nextCorrelationId++;
-    const req = { ...body, correlationId } as Req;
+  requestWithId(body: Omit<Req, 'correlationId'>, opts?: { timeoutMs?: number }): { correlationId: bigint; response: Promise<Res> } {
+    this.lastCorrelationId = 0n;
+    const response = this.start(body, opts?.timeoutMs);
+    return { correlationId: this.lastCorrelationId, response };
+  }
+
+  /** Sends `body`; the correlation id it travels with is left in `lastCorrelationId` (0 when refused). */
+  private start(body: Omit<Req, 'correlationId'>, timeoutMsOpt: number | undefined): Promise<Res> {
+    if (this.closed) return Promise.reject(grpcError(GrpcStatus.CANCELLED, `${this.name}: multiplexer closed`));
+    const id = this.nextCorrelationId++;
+    const correlationId = BigInt(id);
+    this.lastCorrelationId = correlationId;
+    // Object.assign, not a spread: the spread showed in gateway profiles (4.3 vs 0.8 µs per request).
+    const req = Object.assign({}, body) as Req;
+    req.correlationId = correlationId;
     if (this.opts.propagateTraceContext !== false) {
       const r = req as Req & WithTrace;
       if ('traceContext' in r && (!r.traceContext || isEmpty(r.traceContext))) {
         r.traceContext = traceContextOf();
       }
     }
-    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-    const response = new Promise<Res>((resolve, reject) => {
-      this.pending.set(correlationId, { resolve, reject });
-      this.deadlines.add(correlationId, timeoutMs, () => {
-        if (this.pending.delete(correlationId)) {
-          reject(grpcError(GrpcStatus.DEADLINE_EXCEEDED, `${this.name}: no response within ${timeoutMs} ms`));
-        }
-      });
-    });
-    if (this.coalesce) this.enqueue(req, this.coalesce);
-    else this.send(req as unknown as WireReq, [correlationId]);
-    return { correlationId, response };
+    const timeoutMs = timeoutMsOpt ?? this.timeoutMs;
+    const response = new Promise<Res>(takeSettlers);
+    this.pending.set(id, { resolve: takenResolve!, reject: takenReject!, timeoutMs });
+    takenResolve = takenReject = undefined;
+    this.deadlines.add(id, timeoutMs);
+    if (this.coalesce) this.enqueue(req, id, this.coalesce);
+    else this.send(req as unknown as WireReq, [id]);
+    return response;
+  }
+
+  private expire(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.reject(grpcError(GrpcStatus.DEADLINE_EXCEEDED, `${this.name}: no response within ${p.timeoutMs} ms`));
   }
 
   /** Rejects everything in flight and ends the stream; later requests are refused. */
@@ -124,14 +155,15 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     }
   }
 
-  private enqueue(req: Req, c: Coalescing<Req, Res, WireReq, WireRes>): void {
+  private enqueue(req: Req, id: number, c: Coalescing<Req, Res, WireReq, WireRes>): void {
     // As Nagle: a request made while nothing else is in flight goes out at once (waiting for the
     // end of the turn would only add latency); under load, the requests of a turn share a message.
     if (this.pending.size === 1 && this.outbox.length === 0) {
-      this.send(c.pack([req]), [req.correlationId]);
+      this.send(c.pack([req]), [id]);
       return;
     }
     this.outbox.push(req);
+    this.outboxIds.push(id);
     this.outboxWeight += c.weight?.(req) ?? 0;
     if (this.outbox.length >= (c.maxRequests ?? 256) || this.outboxWeight >= (c.maxWeight ?? 1024 * 1024)) this.flush();
     else if (!this.flushScheduled) {
@@ -145,19 +177,28 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
 
   /** Sends the outbox as one message (requests that timed out meanwhile are left out). */
   private flush(): void {
-    const reqs = this.outbox.filter((r) => this.pending.has(r.correlationId));
+    const all = this.outbox;
+    const allIds = this.outboxIds;
     this.outbox = [];
+    this.outboxIds = [];
     this.outboxWeight = 0;
+    const reqs: Req[] = [];
+    const ids: number[] = [];
+    for (let i = 0; i < all.length; i++) {
+      if (!this.pending.has(allIds[i]!)) continue;
+      reqs.push(all[i]!);
+      ids.push(allIds[i]!);
+    }
     if (reqs.length === 0 || !this.coalesce) return;
-    this.send(this.coalesce.pack(reqs), reqs.map((r) => r.correlationId));
+    this.send(this.coalesce.pack(reqs), ids);
   }
 
-  private send(message: WireReq, ids: bigint[]): void {
+  private send(message: WireReq, ids: number[]): void {
     if (this.waitingDrain) {
       this.queue.push({ message, ids });
       return;
     }
-    if (!ids.some((id) => this.pending.has(id))) return; // timed out while queued
+    if (!this.anyPending(ids)) return; // timed out while queued
     let stream: MessageStream<WireReq, WireRes>;
     try {
       stream = this.current();
@@ -170,6 +211,11 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
       this.waitingDrain = true;
       stream.once('drain', () => this.onDrain(stream));
     }
+  }
+
+  private anyPending(ids: number[]): boolean {
+    for (let i = 0; i < ids.length; i++) if (this.pending.has(ids[i]!)) return true;
+    return false;
   }
 
   private onDrain(stream: MessageStream<WireReq, WireRes>): void {
@@ -187,8 +233,8 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     this.stream = stream;
     stream.on('data', (msg: WireRes) => {
       if (stream !== this.stream) return;
-      if (!this.coalesce) return this.settle((msg as unknown as Res).correlationId, msg as unknown as Res);
-      for (const res of this.coalesce.unpack(msg)) this.settle(res.correlationId, res);
+      if (!this.coalesce) return this.settle(Number((msg as unknown as Res).correlationId), msg as unknown as Res);
+      for (const res of this.coalesce.unpack(msg)) this.settle(Number(res.correlationId), res);
     });
     stream.on('error', (err: Error) => {
       this.fail(stream, grpcError(GrpcStatus.UNAVAILABLE, `${this.name}: stream failed: ${err.message}`, err));
@@ -199,7 +245,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     return stream;
   }
 
-  private settle(id: bigint, res: Res | undefined, err?: ServiceError): void {
+  private settle(id: number, res: Res | undefined, err?: ServiceError): void {
     const p = this.pending.get(id);
     if (!p) return; // answered after its timeout
     this.pending.delete(id);
@@ -214,6 +260,7 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     this.waitingDrain = false;
     this.queue = [];
     this.outbox = [];
+    this.outboxIds = [];
     this.outboxWeight = 0;
     const pending = [...this.pending.values()];
     this.pending.clear();
