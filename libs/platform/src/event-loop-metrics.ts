@@ -3,16 +3,27 @@ import type { Meter } from '@opentelemetry/api';
 import { MetricNames } from './metric-names';
 
 const NS_PER_MS = 1e6;
+const IDLE_WINDOW_MS = 1000;
 
 /**
  * The event loop is every DMS process's network thread and request handler at once, so its delay
  * stands in for Kafka's request queue time and its idle share for NetworkProcessorAvgIdlePercent.
- * Both are measured over the interval since the previous scrape. Returns a stop function.
+ * The delay is measured over the interval since the previous scrape. The idle share is measured
+ * over a window of one to two seconds ending at the scrape, as Kafka's meter averages over a
+ * window: measured since the previous scrape, two scrapes a few milliseconds apart (a poller, a
+ * dashboard opening) would report the busy instant between them, 0. Returns a stop function.
  */
 export function eventLoopMetrics(meter: Meter): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
-  let lastElu: EventLoopUtilization = performance.eventLoopUtilization();
+  // Two marks a second apart: the idle share is measured from the older, 1–2 s before the scrape.
+  let older: EventLoopUtilization = performance.eventLoopUtilization();
+  let newer = older;
+  const rotate = setInterval(() => {
+    older = newer;
+    newer = performance.eventLoopUtilization();
+  }, IDLE_WINDOW_MS);
+  rotate.unref();
   meter.createObservableGauge(MetricNames.eventLoopDelay, { description: 'Event-loop delay since the previous scrape, by quantile', unit: 'ms' })
     .addCallback((result) => {
       if (delay.count === 0) return;
@@ -21,12 +32,13 @@ export function eventLoopMetrics(meter: Meter): () => void {
       result.observe(delay.max / NS_PER_MS, { quantile: '1' });
       delay.reset();
     });
-  meter.createObservableGauge(MetricNames.networkProcessorIdle, { description: 'Share of time the event loop was idle since the previous scrape' })
+  meter.createObservableGauge(MetricNames.networkProcessorIdle, { description: 'Share of time the event loop was idle over the last 1–2 s' })
     .addCallback((result) => {
-      const now = performance.eventLoopUtilization();
-      const since = performance.eventLoopUtilization(now, lastElu);
-      lastElu = now;
+      const since = performance.eventLoopUtilization(performance.eventLoopUtilization(), older);
       result.observe(1 - since.utilization);
     });
-  return () => delay.disable();
+  return () => {
+    clearInterval(rotate);
+    delay.disable();
+  };
 }

@@ -63,7 +63,7 @@ export const MetricCatalogue = {
   // ---- every process: the event loop is the network thread and the request handler ----
   /** Event-loop delay percentiles since the previous scrape, ms (Kafka's RequestQueueTimeMs equivalent). */
   eventLoopDelay: m('kafka.network.event.loop.delay', 'gauge', 'all', ['quantile']),
-  /** Share of time the event loop was idle since the previous scrape, 0..1 (Kafka's NetworkProcessorAvgIdlePercent). */
+  /** Share of time the event loop was idle over the last 1–2 s, 0..1 (Kafka's NetworkProcessorAvgIdlePercent). */
   networkProcessorIdle: m('kafka.network.processor.avg.idle.percent', 'gauge', 'all'),
 
   // ---- broker: topics and partitions (BrokerTopicMetrics, Log) ----
