@@ -143,6 +143,9 @@ export function formatReport(r: BenchReport): string {
         `latency per ${ol.latencyPer} from its due time: p90 ${p.latencyMs.p90 ?? '-'} ms; ${ol.lateSends} requests sent > ${ol.lateThresholdMs} ms late` +
         `${ol.unanswered ? `, ${ol.unanswered} unanswered when the run stopped waiting (counted with the latency reached)` : ''} ` +
         `(send lag p50 ${ol.sendLagMs.p50 ?? '-'} p99 ${ol.sendLagMs.p99 ?? '-'} max ${ol.sendLagMs.max ?? '-'} ms)`);
+      for (const w of ol.timeline ?? []) {
+        lines.push(`${''.padEnd(8)} due ${String(w.fromMs).padStart(6)} ms: ${w.count} ${ol.latencyPer}s, latency ms p50 ${w.p50} p99 ${w.p99} max ${w.max}, ${w.slow} over 10 ms`);
+      }
     }
     if (p.endToEndMs) {
       const e = p.endToEndMs;

@@ -25,6 +25,9 @@ describe('bench options of the open loop', () => {
     expect(() => parseBenchArgs(['produce', '--linger-ms', '5'])).toThrow(/needs --rate/);
     expect(() => parseBenchArgs(['produce', '--rate', '10', '--linger-ms', '-1'])).toThrow(/linger-ms/);
     expect(() => parseBenchArgs(['produce', '--producers', '2'])).toThrow(/--producers needs/);
+    expect(() => parseBenchArgs(['produce', '--timeline-ms', '100'])).toThrow(/--timeline-ms needs/);
+    expect(() => parseBenchArgs(['produce', '--rate', '10', '--timeline-ms', '5'])).toThrow(/--timeline-ms/);
+    expect(parseBenchArgs(['produce', '--rate', '10', '--timeline-ms', '250'])).toMatchObject({ timelineMs: 250 });
     expect(() => parseBenchArgs(['consume', '--rate', '10'])).toThrow(/produce phase/);
     expect(() => parseBenchArgs(['consume', '--consumers', '1'])).toThrow(/--consumers/);
     expect(() => parseBenchArgs(['produce', '--rate', '10', '--idempotent'])).toThrow(/open loop/);

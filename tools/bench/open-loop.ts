@@ -3,9 +3,13 @@ import { countError, MAX_ERRORS, prebuildBatch } from './load';
 import type { BenchOptions } from './options';
 import { dueAtMs, dueBy, itemsInRun, LingerGrouper, roundRobin, type PendingBatch } from './schedule';
 import { LatencyRecorder, summarize, type OpenLoopStats, type PhaseResult } from './stats';
+import { LatencyTimeline } from './timeline';
 
 /** A send later than this after its due time counts as late (above the 1 ms timer granularity). */
 export const LATE_MS = 2;
+
+/** --timeline-ms windows count the records (or requests) slower than this. */
+export const TIMELINE_SLOW_MS = 10;
 
 /** How long after the schedule ends the run waits for answers: the phase length, at least 5 s. */
 export function drainMs(durationS: number): number {
@@ -56,6 +60,7 @@ export async function runOpenLoopProduce(
   const total = itemsInRun(durationMs, perSecond);
   const grouper = new LingerGrouper(o.lingerMs, perRecord ? o.batchSize : 1);
   const latencies = new LatencyRecorder();
+  const timeline = o.timelineMs !== undefined ? new LatencyTimeline(o.timelineMs, TIMELINE_SLOW_MS) : undefined;
   const sendLag = new LatencyRecorder();
   const errors: Record<string, number> = {};
   const backlog: Send[] = [];
@@ -102,7 +107,10 @@ export async function runOpenLoopProduce(
       if (cutOff) return;
       const at = now();
       lastAnswerMs = Math.max(lastAnswerMs, at);
-      for (const d of s.dueMs) latencies.add(at - d);
+      for (const d of s.dueMs) {
+        latencies.add(at - d);
+        timeline?.add(d, at - d);
+      }
       requests++;
       records += s.records;
       bytes += batch.length;
@@ -162,7 +170,10 @@ export async function runOpenLoopProduce(
     const at = now();
     for (const s of [...inFlight, ...backlog, ...grouper.drain().map(fromGroup)]) {
       unanswered++;
-      for (const d of s.dueMs) latencies.add(at - d);
+      for (const d of s.dueMs) {
+        latencies.add(at - d);
+        timeline?.add(d, at - d);
+      }
     }
     backlog.length = 0;
     scheduled = total;
@@ -189,6 +200,7 @@ export async function runOpenLoopProduce(
     lateThresholdMs: LATE_MS,
     sendLagMs: { p50: r3(lagP50), p99: r3(lagP99), max: r3(lagMax) },
     latencyPer: perRecord ? 'record' : 'request',
+    ...(timeline ? { timeline: timeline.summary() } : {}),
   };
   const [p90] = latencies.percentiles([0.9]);
   return { ...result, latencyMs: { ...result.latencyMs, p90: r3(p90) }, openLoop };

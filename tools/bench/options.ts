@@ -44,6 +44,8 @@ export interface BenchOptions {
   client: 'lean' | 'full';
   /** Open loop: requests outstanding at most; a request due beyond it waits (and counts as late). */
   maxOutstanding: number;
+  /** Open loop: latency percentiles per window of due time, ms (undefined: none). */
+  timelineMs?: number;
   /** Consumers reading the topic while the produce phase runs, each on its own connection. */
   consumers: number;
   /** A dev cluster's cluster.json (or a relay's): CPU seconds of its processes per phase. */
@@ -106,6 +108,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--linger-ms <ms>', 'open loop with --rate: a partition\'s records due within this window leave as one batch (at most --batch-size records)').argParser(parseLinger).default(0))
     .addOption(new Option('--client <kind>', 'open loop: lean (pre-encoded frames, writes of one event-loop turn together) or full (the KafkaClient)').choices(['lean', 'full']).default('lean'))
     .addOption(new Option('--max-outstanding <n>', 'open loop: requests outstanding at most').argParser(parseIntOption('--max-outstanding', 1, 10_000_000)).default(100_000))
+    .addOption(new Option('--timeline-ms <ms>', 'open loop: also report latency p50/p99/max per window of this many ms of due time (when the tail happened)').argParser(parseIntOption('--timeline-ms', 10, 60_000)))
     .addOption(new Option('--consumers <n>', 'consumers reading the topic while producing, each on its own connection').argParser(parseIntOption('--consumers', 0, 1000)).default(0))
     .option('--cluster-file <file>', 'cluster.json of a dev cluster (or a relay): report CPU seconds per 100 MB of its processes and of the bench')
     .action((mode: string, o) => {
@@ -118,6 +121,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (open && (o.idempotent || o.transactionalId !== undefined)) throw new InvalidArgumentError('the open loop (--rate, --request-rate) runs without --idempotent or --transactional-id');
       if (open && mode === 'consume') throw new InvalidArgumentError('--rate and --request-rate apply to the produce phase');
       if (o.lingerMs > 0 && o.rate === undefined) throw new InvalidArgumentError('--linger-ms needs --rate');
+      if (o.timelineMs !== undefined && !open) throw new InvalidArgumentError('--timeline-ms needs --rate or --request-rate');
       if (o.producers > 1 && !open) throw new InvalidArgumentError('--producers needs --rate or --request-rate (the closed loop uses --in-flight)');
       if (o.consumers > 0 && mode === 'consume') throw new InvalidArgumentError('--consumers reads while producing: use it with produce or both');
       result = {

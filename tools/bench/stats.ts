@@ -1,3 +1,4 @@
+import type { TimelineWindow } from './timeline';
 import type { CpuReport } from './cpu';
 
 /** Per-request latencies in milliseconds, kept in a growable typed array (bounded count). */
@@ -53,6 +54,8 @@ export interface OpenLoopStats {
   sendLagMs: { p50: number | null; p99: number | null; max: number | null };
   /** Latency percentiles count each record (--rate) or each request (--request-rate). */
   latencyPer: 'record' | 'request';
+  /** With --timeline-ms: latency per window of due time; `slow` counts those over 10 ms. */
+  timeline?: TimelineWindow[];
 }
 
 export interface PhaseResult {
