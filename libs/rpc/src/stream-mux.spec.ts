@@ -120,6 +120,18 @@ describe('StreamMux over a real Produce stream', () => {
     expect(streamsOpened.count).toBe(1);
   });
 
+  it('abandons what is in flight on the same stream; a late answer is dropped and the next request is answered', async () => {
+    const stuck = mux.request(produce('drop'));
+    const answeredLater = mux.request(produce('t', 5));
+    expect(mux.abandonPending('new partitions to fetch')).toBe(2);
+    for (const p of [stuck, answeredLater]) await expect(p).rejects.toMatchObject({ code: 1, details: expect.stringContaining('new partitions to fetch') });
+    expect(mux.inFlight).toBe(0);
+    expect(mux.abandonPending('nothing')).toBe(0);
+    const next = await mux.request(produce('t', 9));
+    expect(next.partitions[0].baseOffset).toBe(9n);
+    expect(streamsOpened.count).toBe(1);
+  });
+
   it('fails requests when the broker is unreachable and refuses after close', async () => {
     const dead = await startTestStorage({});
     const address = `127.0.0.1:${dead.port}`;

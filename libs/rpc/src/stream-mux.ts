@@ -143,6 +143,23 @@ export class StreamMux<Req extends Tagged, Res extends Tagged, WireReq = Req, Wi
     p.reject(grpcError(GrpcStatus.DEADLINE_EXCEEDED, `${this.name}: no response within ${p.timeoutMs} ms`));
   }
 
+  /**
+   * Rejects every request in flight with CANCELLED and `reason`, keeping the stream open: their
+   * answers, when they come, are dropped. For a caller that has something better to ask at once
+   * (a replica fetcher whose partitions changed during a long poll). Returns how many it rejected.
+   */
+  abandonPending(reason: string): number {
+    const n = this.pending.size;
+    if (n === 0) return 0;
+    const err = grpcError(GrpcStatus.CANCELLED, `${this.name}: ${reason}`);
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      this.deadlines.delete(id);
+      p.reject(err);
+    }
+    return n;
+  }
+
   /** Rejects everything in flight and ends the stream; later requests are refused. */
   close(): void {
     if (this.closed) return;

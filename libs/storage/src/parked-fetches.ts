@@ -35,6 +35,11 @@ export class ParkedFetches {
     });
   }
 
+  /** Wakes every parked fetch (after this turn's microtasks): a role changed on this broker. */
+  wakeAll(): void {
+    for (const w of this.all) this.unpark(w, true);
+  }
+
   /** Fetches parked now (for tests and leaks). */
   get size(): number {
     return this.all.size;
@@ -66,6 +71,7 @@ export class ParkedFetches {
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(this.sweep, Math.max(0, at - Date.now()));
+    this.timer.unref(); // a parked fetch keeps nothing alive on its own (its stream does)
   }
 
   /** Answers every fetch whose maxWait has passed; re-arms for the earliest of the others. */

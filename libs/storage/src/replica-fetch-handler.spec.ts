@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,5 +152,67 @@ describe('replica fetch long poll', () => {
     expect(checked).toEqual([2]); // out of the ISR and caught up: the updater decides
     await withIsr({ ...fetchRequest([a], 0), replicaId: 3 });
     expect(checked).toEqual([2]);
+  });
+
+  describe('a fetch that reaches the leader before its role', () => {
+    let c: PartitionReplica;
+    let byPartition: Map<number, PartitionReplica>;
+    let roles: EventEmitter;
+    let early: ReturnType<typeof createReplicaFetchHandler>;
+
+    beforeEach(async () => {
+      c = await leaderOf(dir, 2);
+      await produce(c, 'c0');
+      byPartition = new Map();
+      roles = new EventEmitter();
+      const replicas = Object.assign(roles, { leaderNow: (_t: string, p: number) => byPartition.get(p) }) as unknown as ReplicaManager;
+      early = createReplicaFetchHandler({ replicas, logger });
+    });
+
+    afterEach(async () => {
+      await c.log.close();
+    });
+
+    const settledWithin = async <T>(p: Promise<T>, ms: number): Promise<boolean> => {
+      let settled = false;
+      void p.then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, ms));
+      return settled;
+    };
+
+    it('waits for the partition to open here instead of answering NOT_LEADER_OR_FOLLOWER, and records the position then', async () => {
+      const positions = jest.spyOn(c, 'onFollowerFetch');
+      const answer = early({ ...fetchRequest([c], 30_000), partitions: [{ ...fetchRequest([c], 0).partitions[0]!, fetchOffset: 0n }] });
+      expect(await settledWithin(answer, 30)).toBe(false);
+      byPartition.set(2, c);
+      roles.emit('roles');
+      const res = await answer;
+      expect(res.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+      expect(res.partitions[0]!.records.readBigInt64BE(0)).toBe(0n);
+      expect(positions).toHaveBeenCalledWith(2, 0n, expect.any(Number));
+    });
+
+    it('waits for a newer leader epoch the follower already knows', async () => {
+      byPartition.set(2, c);
+      const req = fetchRequest([c], 30_000);
+      const answer = early({ ...req, partitions: [{ ...req.partitions[0]!, fetchOffset: 0n, currentLeaderEpoch: 1 }] });
+      expect(await settledWithin(answer, 30)).toBe(false);
+      c.leaderEpoch = 1;
+      roles.emit('roles');
+      const res = await answer;
+      expect(res.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+      expect(res.partitions[0]!.records.length).toBeGreaterThan(0);
+    });
+
+    it('answers the error at maxWait when the role never comes, and a stale epoch at once', async () => {
+      const started = Date.now();
+      const res = await early(fetchRequest([c], 60));
+      expect(res.partitions[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+      byPartition.set(2, c);
+      c.leaderEpoch = 2;
+      const stale = await early(fetchRequest([c], 30_000)); // asks at epoch 0: fenced, no wait
+      expect(stale.partitions[0]!.errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+    });
   });
 });

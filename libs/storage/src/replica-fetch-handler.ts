@@ -22,6 +22,17 @@ export interface ReplicaFetchHandlerOptions {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Errors that mean this broker has not yet applied the role the follower already knows (the
+ * replica is not open here yet, or the follower names a newer epoch): a fresh topic's followers
+ * often ask before its leader has read the change from etcd. They do not answer a fetch by
+ * themselves: it waits for the role (a 'roles' event wakes it) or its maxWait, so the follower's
+ * first fetch of a new partition is not answered with an error and a backoff.
+ */
+function waitsForRole(errorCode: number): boolean {
+  return errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH;
+}
+
 function epochError(replica: PartitionReplica, requested: number): number {
   if (requested < 0 || requested === replica.leaderEpoch) return ErrorCode.NONE;
   return requested > replica.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
@@ -52,6 +63,8 @@ function answer(
  */
 export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (req: ReplicaFetchRequest) => Promise<ReplicaFetchResponse> {
   const parked = new ParkedFetches();
+  // A role change here may answer what parked fetches were waiting for (see waitsForRole).
+  opts.replicas.on?.('roles', () => parked.wakeAll());
 
   function failed(replica: PartitionReplica, p: ReplicaFetchPartition, hw: bigint, start: bigint, err: unknown): ReplicaFetchPartitionResult {
     if (err instanceof LogError && err.kind === 'offset-out-of-range') return answer(p, ErrorCode.OFFSET_OUT_OF_RANGE, hw, start, EMPTY, undefined);
@@ -73,7 +86,7 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
     replica: PartitionReplica | undefined,
     bytes: number,
     first: boolean,
-    firstPass: boolean,
+    record: boolean,
   ): ReplicaFetchPartitionResult | Promise<ReplicaFetchPartitionResult> {
     const leader = replica?.leader;
     if (!replica || !leader) return answer(p, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n, -1n, EMPTY, undefined);
@@ -92,7 +105,7 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
     const end = log.logEndOffset;
     if (p.fetchOffset > end) return answer(p, ErrorCode.OFFSET_OUT_OF_RANGE, hw, start, EMPTY, undefined);
     // The follower's position is what it asked with: recorded once per request.
-    if (firstPass && leader.replicas.includes(replicaId)) {
+    if (record && leader.replicas.includes(replicaId)) {
       replica.onFollowerFetch(replicaId, p.fetchOffset, Date.now());
       if (p.logStartOffset !== undefined) replica.onFollowerLogStart(replicaId, p.logStartOffset);
       // As Kafka's leader (maybeExpandIsr on a fetch): a follower outside the ISR may rejoin now.
@@ -149,6 +162,15 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
       return r !== leaders[i] || (r !== undefined && (r.log.logEndOffset !== ends[i] || r.log.logStartOffset !== starts[i]));
     };
 
+    // Partitions whose position is still to be recorded because they waited for their role here.
+    let unrecorded: boolean[] | undefined;
+    const toRecord = (i: number): boolean => firstPass || unrecorded?.[i] === true;
+    const settle = (i: number, res: ReplicaFetchPartitionResult): void => {
+      partitions[i] = res;
+      if (waitsForRole(res.errorCode)) (unrecorded ??= new Array<boolean>(n).fill(false))[i] = true;
+      else if (unrecorded) unrecorded[i] = false;
+    };
+
     let firstPass = true;
     for (;;) {
       let reading: Promise<void>[] | undefined;
@@ -156,17 +178,17 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
         for (let i = 0; i < n; i++) mark(i, firstPass ? opts.replicas.leaderNow(asked[i]!.topic, asked[i]!.partition) : current(i));
         if (independent) {
           for (let i = 0; i < n; i++) {
-            const res = fetchPartition(replicaId, asked[i]!, leaders[i], limit, true, firstPass);
-            if (res instanceof Promise) (reading ??= []).push(res.then((x) => void (partitions[i] = x)));
-            else partitions[i] = res;
+            const res = fetchPartition(replicaId, asked[i]!, leaders[i], limit, true, toRecord(i));
+            if (res instanceof Promise) (reading ??= []).push(res.then((x) => settle(i, x)));
+            else settle(i, res);
           }
         } else {
           let bytes = limit;
           let first = true;
           for (let i = 0; i < n; i++) {
-            const got = fetchPartition(replicaId, asked[i]!, leaders[i], bytes, first, firstPass);
+            const got = fetchPartition(replicaId, asked[i]!, leaders[i], bytes, first, toRecord(i));
             const res = got instanceof Promise ? await got : got;
-            partitions[i] = res;
+            settle(i, res);
             if (res.records.length > 0) {
               first = false;
               bytes -= res.records.length;
@@ -175,11 +197,11 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
         }
       } else {
         for (let i = 0; i < n; i++) {
-          if (moved(i)) {
+          if (moved(i) || waitsForRole(partitions[i]!.errorCode)) {
             mark(i, current(i));
-            const res = fetchPartition(replicaId, asked[i]!, leaders[i], limit, true, false);
-            if (res instanceof Promise) (reading ??= []).push(res.then((x) => void (partitions[i] = x)));
-            else partitions[i] = res;
+            const res = fetchPartition(replicaId, asked[i]!, leaders[i], limit, true, toRecord(i));
+            if (res instanceof Promise) (reading ??= []).push(res.then((x) => settle(i, x)));
+            else settle(i, res);
           } else if (partitions[i]!.errorCode === ErrorCode.NONE && leaders[i]) {
             partitions[i]!.highWatermark = leaders[i]!.highWatermark;
           }
@@ -190,7 +212,7 @@ export function createReplicaFetchHandler(opts: ReplicaFetchHandlerOptions): (re
       let ready = false;
       for (let i = 0; i < n && !ready; i++) {
         const p = partitions[i]!;
-        ready = p.records.length > 0 || p.errorCode !== ErrorCode.NONE || p.divergingEpoch !== undefined || startMoved(asked[i]!, p);
+        ready = p.records.length > 0 || (p.errorCode !== ErrorCode.NONE && !waitsForRole(p.errorCode)) || p.divergingEpoch !== undefined || startMoved(asked[i]!, p);
       }
       const remaining = deadline - Date.now();
       if (ready || remaining <= 0) return { correlationId: req.correlationId, partitions };

@@ -108,6 +108,10 @@ class LeaderFetcher {
   /** The replicas following this leader, as of the last role change (re-read at least every second). */
   private followed: PartitionReplica[] | undefined;
   private followedAt = 0;
+  /** The replicas of the request in flight (a long poll), if any. */
+  private inFlight: PartitionReplica[] | undefined;
+  /** The request in flight was abandoned for a new partition set: ask again at once. */
+  private superseded = false;
   /** The last request's partitions, reused while the same replicas are fetched. */
   private asked: { replicas: PartitionReplica[]; partitions: ReplicaFetchPartition[] } | undefined;
 
@@ -124,10 +128,22 @@ class LeaderFetcher {
     this.wakeUp?.();
   }
 
-  /** Partitions may have changed roles: re-read which ones follow this leader, and go. */
+  /**
+   * Partitions may have changed roles: re-read which ones follow this leader, and go. A partition
+   * that starts following this leader during a long poll does not wait for it to end (up to
+   * replica.fetch.wait.max.ms, while a fresh topic's produces wait for this follower): the poll
+   * is abandoned (its answer dropped) and a request with the new set goes at once.
+   */
   rolesChanged(): void {
     this.followed = undefined;
     this.wake();
+    const asked = this.inFlight;
+    if (!asked || this.superseded) return;
+    const now = this.partitions();
+    if (now.length === 0) return;
+    const before = new Set(asked);
+    if (now.every((r) => before.has(r))) return;
+    if ((this.mux?.abandonPending('new partitions to fetch') ?? 0) > 0) this.superseded = true;
   }
 
   async stop(): Promise<void> {
@@ -225,13 +241,22 @@ class LeaderFetcher {
       }
       const sent = this.request(parts);
       let res: ReplicaFetchResponse;
+      this.inFlight = parts;
       try {
         res = await mux.request({ replicaId: brokerId, maxWaitMs, maxBytes, partitions: sent }, { timeoutMs: maxWaitMs + 10_000 });
       } catch (err) {
+        if (this.superseded) {
+          this.superseded = false;
+          this.inFlight = undefined;
+          continue;
+        }
+        this.inFlight = undefined;
         if (!this.stopped) logger.debug({ err: (err as Error).message, leader: this.leaderId }, 'replica fetch failed; retrying');
         await this.pause(BACKOFF_MS);
         continue;
       }
+      this.inFlight = undefined;
+      this.superseded = false;
       let applying: Promise<void>[] | undefined;
       for (let i = 0; i < res.partitions.length; i++) {
         const p = res.partitions[i]!;
