@@ -18,6 +18,7 @@ export * from './generated/dms/storage/v1/storage';
 export { StorageServiceClient, StorageServiceService, storageServiceReleasingFetchRecords } from './storage-service-def';
 export * from './record-serializers';
 export * from './record-deserializers';
+export * from './fetch-deserializers';
 export { WireDecodeError } from './wire-reader';
 export {
   QueryByKey,

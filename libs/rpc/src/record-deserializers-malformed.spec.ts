@@ -1,5 +1,7 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import {
+  FetchRequest,
+  FetchResponse,
   ProduceBatchRequest,
   ProduceBatchResponse,
   ReplicaFetchRequest,
@@ -11,6 +13,7 @@ import {
   decodeReplicaFetchRequest,
   decodeReplicaFetchResponse,
 } from './record-deserializers';
+import { decodeFetchRequest, decodeFetchResponse } from './fetch-deserializers';
 import { WireDecodeError } from './wire-reader';
 
 // Input the encoders never write: unknown fields of every wire type (skipped, as the generated
@@ -51,7 +54,26 @@ const produceBatchResponse: ProduceBatchResponse = {
   ],
 };
 
+const fetchRequest: FetchRequest = {
+  correlationId: 12n,
+  maxWaitMs: 500,
+  minBytes: 1,
+  maxBytes: 50 << 20,
+  isolationLevel: 1,
+  partitions: [{ topic: 'orders', partition: 4, fetchOffset: 2n ** 40n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: 7 }],
+  traceContext: { traceparent: '00-ab-cd-01' },
+  wakeCorrelationId: 0n,
+};
+const fetchResponse: FetchResponse = {
+  correlationId: 12n,
+  partitions: [
+    { topic: 'orders', partition: 4, errorCode: 0, highWatermark: 10n, lastStableOffset: 9n, logStartOffset: 0n, records: Buffer.from('fetched'), abortedTransactions: [{ producerId: 3n, firstOffset: 5n }] },
+  ],
+};
+
 const CASES: [string, Fns<any>, (b: Uint8Array) => unknown, unknown][] = [
+  ['FetchRequest', FetchRequest, decodeFetchRequest, fetchRequest],
+  ['FetchResponse', FetchResponse, decodeFetchResponse, fetchResponse],
   ['ReplicaFetchResponse', ReplicaFetchResponse, decodeReplicaFetchResponse, replicaFetchResponse],
   ['ReplicaFetchRequest', ReplicaFetchRequest, decodeReplicaFetchRequest, replicaFetchRequest],
   ['ProduceBatchRequest', ProduceBatchRequest, decodeProduceBatchRequest, produceBatchRequest],

@@ -1,4 +1,5 @@
 import {
+  FetchRequest,
   FetchResponse,
   ProduceBatchRequest,
   ProduceBatchResponse,
@@ -6,10 +7,11 @@ import {
   ReplicaFetchRequest,
   ReplicaFetchResponse,
 } from './generated/dms/storage/v1/storage';
+import { decodeFetchRequest, decodeFetchResponse } from './fetch-deserializers';
 import {
-  decodeFetchResponse,
   decodeProduceBatchRequest,
   decodeProduceBatchResponse,
+  decodeProduceRequest,
   decodeProduceResponse,
   decodeReplicaFetchRequest,
   decodeReplicaFetchResponse,
@@ -183,6 +185,24 @@ describe('hand-written decoders of the replicated produce path', () => {
     }
   });
 
+  it('FetchRequest: every edge, trace context, a wake request with no partitions', () => {
+    INT64S.forEach((v, i) => {
+      const m: FetchRequest = {
+        correlationId: UINT64S[i % UINT64S.length]!,
+        maxWaitMs: 500,
+        minBytes: INT32S[i % INT32S.length]!,
+        maxBytes: 50 << 20,
+        isolationLevel: 1,
+        partitions: TOPICS.map((topic, p) => ({ topic, partition: p, fetchOffset: v, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1 })),
+        traceContext: i % 2 ? { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } : {},
+        wakeCorrelationId: 0n,
+      };
+      same(FetchRequest, decodeFetchRequest, m);
+    });
+    const wake = { correlationId: 9n, maxWaitMs: 0, minBytes: 0, maxBytes: 0, isolationLevel: 0, partitions: [], traceContext: {}, wakeCorrelationId: 2n ** 64n - 1n };
+    same(FetchRequest, decodeFetchRequest, wake);
+  });
+
   it('topic names that share a cache slot decode to their own strings', () => {
     // Same length, same first and last byte: the same slot; alternate them within and across messages.
     const names = ['tab', 'txb', 'tab', 'tçb', 'tab', 'tzb', 'tzb', 'a'.repeat(255), 'a'.repeat(254) + 'b', 'a'.repeat(256)];
@@ -202,5 +222,8 @@ describe('hand-written decoders of the replicated produce path', () => {
     const g = replicaFetchResponse(7n, 42n, ['orders']);
     expect(StorageServiceService.replicaFetch.responseDeserialize(encoded(ReplicaFetchResponse, g))).toStrictEqual(g);
     expect(StorageServiceService.replicaFetch.responseDeserialize).toBe(decodeReplicaFetchResponse);
+    expect(StorageServiceService.fetch.requestDeserialize).toBe(decodeFetchRequest);
+    expect(StorageServiceService.fetch.responseDeserialize).toBe(decodeFetchResponse);
+    expect(StorageServiceService.produce.requestDeserialize).toBe(decodeProduceRequest);
   });
 });

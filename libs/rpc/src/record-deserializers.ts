@@ -1,8 +1,5 @@
 import type {
-  AbortedTransaction,
   EpochEndOffset,
-  FetchPartitionResult,
-  FetchResponse,
   ProduceBatchRequest,
   ProduceBatchResponse,
   ProducePartition,
@@ -19,16 +16,16 @@ import { EMPTY_BYTES, WireReader } from './wire-reader';
 
 /**
  * Hand-written decoders of the messages on the replicated produce path (ProduceBatch both ways,
- * ReplicaFetch both ways) and of the ones they nest or mirror (ProduceRequest, ProduceResponse,
- * FetchResponse). Each returns the object the generated decoder returns: the same fields in the
- * same order, defaults for absent fields, the last value of a repeated scalar or nested message,
- * unknown fields and fields sent with another wire type skipped, `records` as a view of the
- * input. What differs is the cost (no BinaryReader and DataView per message, no BigInt through
- * a DataView for offsets below 2^53, topic names found by their bytes instead of decoded) and
- * malformed input: a field that runs past its nested message, a tag with field number 0, an
- * unmatched end-group tag or a varint longer than ten bytes throw a WireDecodeError naming the
- * message, where the generated decoders read on or stop silently. record-deserializers.spec
- * compares both on every edge.
+ * ReplicaFetch both ways) and of the ones they nest (ProduceRequest, ProduceResponse; the
+ * consumer's Fetch messages are in fetch-deserializers.ts). Each returns the object the
+ * generated decoder returns: the same fields in the same order, defaults for absent fields, the
+ * last value of a repeated scalar or nested message, unknown fields and fields sent with another
+ * wire type skipped, `records` as a view of the input. What differs is the cost (no BinaryReader
+ * and DataView per message, no BigInt through a DataView for offsets below 2^53, topic names
+ * found by their bytes instead of decoded) and malformed input: a field that runs past its
+ * nested message, a tag with field number 0, an unmatched end-group tag or a varint longer than
+ * ten bytes throw a WireDecodeError naming the message, where the generated decoders read on or
+ * stop silently. record-deserializers.spec compares both on every edge (decision 0041).
  */
 
 // One reader for every call: decoding is synchronous and never re-enters.
@@ -66,27 +63,6 @@ function readProducePartition(): ProducePartition {
   return { topic, partition, records };
 }
 
-function readTraceEntry(into: { [key: string]: string }): void {
-  const outer = r.enter();
-  let key = '';
-  let value = '';
-  while (r.pos < r.limit) {
-    const tag = r.tag();
-    switch (tag) {
-      case 10:
-        key = r.cachedString();
-        break;
-      case 18:
-        value = r.string();
-        break;
-      default:
-        r.skip(tag);
-    }
-  }
-  r.leave(outer);
-  into[key] = value;
-}
-
 /** The fields of a ProduceRequest up to r.limit. */
 function readProduceRequestFields(): ProduceRequest {
   let correlationId = 0n;
@@ -110,7 +86,7 @@ function readProduceRequestFields(): ProduceRequest {
         partitions.push(readProducePartition());
         break;
       case 42:
-        readTraceEntry(traceContext);
+        r.stringMapEntry(traceContext);
         break;
       default:
         r.skip(tag);
@@ -403,94 +379,6 @@ export function decodeReplicaFetchResponse(bytes: Uint8Array): ReplicaFetchRespo
         break;
       case 18:
         partitions.push(readReplicaFetchPartitionResult());
-        break;
-      default:
-        r.skip(tag);
-    }
-  }
-  return { correlationId, partitions };
-}
-
-// FetchResponse (the consumer's answer, decoded by the gateway) -------------------------------
-
-function readAbortedTransaction(): AbortedTransaction {
-  const outer = r.enter();
-  let producerId = 0n;
-  let firstOffset = 0n;
-  while (r.pos < r.limit) {
-    const tag = r.tag();
-    switch (tag) {
-      case 8:
-        producerId = r.int64();
-        break;
-      case 16:
-        firstOffset = r.int64();
-        break;
-      default:
-        r.skip(tag);
-    }
-  }
-  r.leave(outer);
-  return { producerId, firstOffset };
-}
-
-function readFetchPartitionResult(): FetchPartitionResult {
-  const outer = r.enter();
-  let topic = '';
-  let partition = 0;
-  let errorCode = 0;
-  let highWatermark = 0n;
-  let lastStableOffset = 0n;
-  let logStartOffset = 0n;
-  let records = EMPTY_BYTES;
-  const abortedTransactions: AbortedTransaction[] = [];
-  while (r.pos < r.limit) {
-    const tag = r.tag();
-    switch (tag) {
-      case 10:
-        topic = r.cachedString();
-        break;
-      case 16:
-        partition = r.int32();
-        break;
-      case 24:
-        errorCode = r.int32();
-        break;
-      case 32:
-        highWatermark = r.int64();
-        break;
-      case 40:
-        lastStableOffset = r.int64();
-        break;
-      case 48:
-        logStartOffset = r.int64();
-        break;
-      case 58:
-        records = r.bytes();
-        break;
-      case 66:
-        abortedTransactions.push(readAbortedTransaction());
-        break;
-      default:
-        r.skip(tag);
-    }
-  }
-  r.leave(outer);
-  return { topic, partition, errorCode, highWatermark, lastStableOffset, logStartOffset, records, abortedTransactions };
-}
-
-export function decodeFetchResponse(bytes: Uint8Array): FetchResponse {
-  begin(bytes, 'FetchResponse');
-  let correlationId = 0n;
-  const partitions: FetchPartitionResult[] = [];
-  while (r.pos < r.limit) {
-    const tag = r.tag();
-    switch (tag) {
-      case 8:
-        correlationId = r.uint64();
-        break;
-      case 18:
-        partitions.push(readFetchPartitionResult());
         break;
       default:
         r.skip(tag);

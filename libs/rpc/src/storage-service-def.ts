@@ -1,7 +1,7 @@
 import { makeGenericClientConstructor, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
 import * as generated from './generated/dms/storage/v1/storage';
+import { decodeFetchRequest, decodeFetchResponse } from './fetch-deserializers';
 import {
-  decodeFetchResponse,
   decodeProduceBatchRequest,
   decodeProduceBatchResponse,
   decodeProduceRequest,
@@ -24,7 +24,8 @@ import {
  * carry record batches and the small ones sent once per replicated append (grpc-js calls
  * requestSerialize on the client, responseSerialize on the server; the server's fetch answer
  * serialisers write into one reused buffer, which grpc-js copies out synchronously), and
- * hand-written decoders for the same messages (record-deserializers.ts: the generated decoders'
+ * hand-written decoders for the same messages and FetchRequest (record-deserializers.ts,
+ * fetch-deserializers.ts: the generated decoders'
  * objects, `records` as views of the received message). Everything else is the generated code. `@dms/rpc` exports these under the generated names, so servers and clients
  * pick them up without change.
  */
@@ -44,7 +45,12 @@ export const StorageServiceService: typeof generated.StorageServiceService = {
     responseSerialize: encodeProduceBatchResponse,
     responseDeserialize: decodeProduceBatchResponse,
   },
-  fetch: { ...generated.StorageServiceService.fetch, responseSerialize: serializeFetchResponse, responseDeserialize: decodeFetchResponse },
+  fetch: {
+    ...generated.StorageServiceService.fetch,
+    requestDeserialize: decodeFetchRequest,
+    responseSerialize: serializeFetchResponse,
+    responseDeserialize: decodeFetchResponse,
+  },
   replicaFetch: {
     ...generated.StorageServiceService.replicaFetch,
     requestSerialize: encodeReplicaFetchRequest,

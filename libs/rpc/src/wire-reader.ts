@@ -198,6 +198,21 @@ export class WireReader {
     return names.get(this.buf, start, end);
   }
 
+  /** One entry of a map<string, string> (fields 1 key, 2 value) into `into`, as the generated decoders add it. */
+  stringMapEntry(into: { [key: string]: string }): void {
+    const outer = this.enter();
+    let key = '';
+    let value = '';
+    while (this.pos < this.limit) {
+      const tag = this.tag();
+      if (tag === 10) key = this.cachedString();
+      else if (tag === 18) value = this.string();
+      else this.skip(tag);
+    }
+    this.leave(outer);
+    into[key] = value;
+  }
+
   /** Enters a nested message: returns the outer limit for `leave`. */
   enter(): number {
     const end = this.delimited();
