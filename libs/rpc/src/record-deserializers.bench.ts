@@ -4,12 +4,14 @@
 //   npx esbuild libs/rpc/src/record-deserializers.bench.ts --bundle --platform=node --packages=external --outfile=tmp/decode.bench.js
 //   ROUNDS=5 node tmp/decode.bench.js
 import {
+  FetchRequest,
   ProduceBatchRequest,
   ProduceBatchResponse,
   ProduceResponse,
   ReplicaFetchRequest,
   ReplicaFetchResponse,
 } from './generated/dms/storage/v1/storage';
+import { decodeFetchRequest } from './fetch-deserializers';
 import { decodeProduceBatchRequest, decodeProduceBatchResponse, decodeReplicaFetchRequest, decodeReplicaFetchResponse } from './record-deserializers';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -54,6 +56,17 @@ const answer = (i: number): ProduceResponse => ({
 });
 const produceAnswers = (n: number) => ProduceBatchResponse.encode({ responses: Array.from({ length: n }, (_, i) => answer(i)) }).finish();
 
+const consumerFetch = FetchRequest.encode({
+  correlationId: 55n,
+  maxWaitMs: 500,
+  minBytes: 1,
+  maxBytes: 50 << 20,
+  isolationLevel: 0,
+  partitions: [0, 1, 2, 3, 4, 5].map((partition) => ({ topic: TOPIC, partition, fetchOffset: 1_234_567n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: 3 })),
+  traceContext: {},
+  wakeCorrelationId: 0n,
+}).finish();
+
 const cases: [string, Uint8Array, (b: Uint8Array) => unknown, (b: Uint8Array) => unknown][] = [
   ['ReplicaFetchRequest (2 partitions)', fetchRequest, (b) => ReplicaFetchRequest.decode(b), decodeReplicaFetchRequest],
   ['ReplicaFetchResponse (1 x 1 KiB)', fetchResponse, (b) => ReplicaFetchResponse.decode(b), decodeReplicaFetchResponse],
@@ -61,6 +74,7 @@ const cases: [string, Uint8Array, (b: Uint8Array) => unknown, (b: Uint8Array) =>
   ['ProduceBatchRequest (16 x 1 KiB)', produceRequests(16), (b) => ProduceBatchRequest.decode(b), decodeProduceBatchRequest],
   ['ProduceBatchResponse (1 answer)', produceAnswers(1), (b) => ProduceBatchResponse.decode(b), decodeProduceBatchResponse],
   ['ProduceBatchResponse (16 answers)', produceAnswers(16), (b) => ProduceBatchResponse.decode(b), decodeProduceBatchResponse],
+  ['FetchRequest (6 partitions)', consumerFetch, (b) => FetchRequest.decode(b), decodeFetchRequest],
 ];
 
 let sink = 0;
