@@ -86,6 +86,7 @@ export function decodeFetchRequest(bytes: Uint8Array): FetchRequest {
         r.skip(tag);
     }
   }
+  r.release();
   return { correlationId, maxWaitMs, minBytes, maxBytes, isolationLevel, partitions, traceContext, wakeCorrelationId };
 }
 
@@ -174,5 +175,6 @@ export function decodeFetchResponse(bytes: Uint8Array): FetchResponse {
         r.skip(tag);
     }
   }
+  r.release();
   return { correlationId, partitions };
 }

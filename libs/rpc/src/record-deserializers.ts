@@ -28,7 +28,8 @@ import { EMPTY_BYTES, WireReader } from './wire-reader';
  * stop silently. record-deserializers.spec compares both on every edge (decision 0041).
  */
 
-// One reader for every call: decoding is synchronous and never re-enters.
+// One reader for every call: decoding is synchronous and never re-enters. It lets go of the
+// input when a message is done (a failed one is held until the next call).
 const r = new WireReader(EMPTY_BYTES, '');
 
 function begin(bytes: Uint8Array, what: string): WireReader {
@@ -97,7 +98,9 @@ function readProduceRequestFields(): ProduceRequest {
 
 export function decodeProduceRequest(bytes: Uint8Array): ProduceRequest {
   begin(bytes, 'ProduceRequest');
-  return readProduceRequestFields();
+  const m = readProduceRequestFields();
+  r.release();
+  return m;
 }
 
 export function decodeProduceBatchRequest(bytes: Uint8Array): ProduceBatchRequest {
@@ -113,6 +116,7 @@ export function decodeProduceBatchRequest(bytes: Uint8Array): ProduceBatchReques
       r.skip(tag);
     }
   }
+  r.release();
   return { requests };
 }
 
@@ -209,7 +213,9 @@ function readProduceResponseFields(): ProduceResponse {
 
 export function decodeProduceResponse(bytes: Uint8Array): ProduceResponse {
   begin(bytes, 'ProduceResponse');
-  return readProduceResponseFields();
+  const m = readProduceResponseFields();
+  r.release();
+  return m;
 }
 
 export function decodeProduceBatchResponse(bytes: Uint8Array): ProduceBatchResponse {
@@ -225,6 +231,7 @@ export function decodeProduceBatchResponse(bytes: Uint8Array): ProduceBatchRespo
       r.skip(tag);
     }
   }
+  r.release();
   return { responses };
 }
 
@@ -300,6 +307,7 @@ export function decodeReplicaFetchRequest(bytes: Uint8Array): ReplicaFetchReques
         r.skip(tag);
     }
   }
+  r.release();
   return { correlationId, replicaId, maxWaitMs, maxBytes, partitions };
 }
 
@@ -384,5 +392,6 @@ export function decodeReplicaFetchResponse(bytes: Uint8Array): ReplicaFetchRespo
         r.skip(tag);
     }
   }
+  r.release();
   return { correlationId, partitions };
 }

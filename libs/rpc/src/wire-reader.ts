@@ -44,6 +44,13 @@ export class WireReader {
     this.what = what;
   }
 
+  /** Drops the reference to the input (a reused reader would otherwise keep it alive). */
+  release(): void {
+    this.buf = EMPTY_BYTES;
+    this.limit = 0;
+    this.pos = 0;
+  }
+
   fail(reason: string): never {
     throw new WireDecodeError(`${this.what}: ${reason} at byte ${this.pos} of ${this.buf.length}`);
   }
