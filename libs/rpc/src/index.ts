@@ -14,9 +14,12 @@ export * from './internal-security';
 // common packages come as namespaces too (their generated files repeat helper names such as
 // MessageFns, which cannot all be star-exported side by side).
 export * from './generated/dms/storage/v1/storage';
-// Shadow the generated definition and client with the exact-size serialising ones.
+// Shadow the generated definition and client with the exact-size serialising (and hand-written decoding) ones.
 export { StorageServiceClient, StorageServiceService, storageServiceReleasingFetchRecords } from './storage-service-def';
 export * from './record-serializers';
+export * from './record-deserializers';
+export * from './fetch-deserializers';
+export { WireDecodeError } from './wire-reader';
 export {
   QueryByKey,
   QueryByOffset,

@@ -1,5 +1,14 @@
 import { makeGenericClientConstructor, type ChannelCredentials, type ClientOptions } from '@grpc/grpc-js';
 import * as generated from './generated/dms/storage/v1/storage';
+import { decodeFetchRequest, decodeFetchResponse } from './fetch-deserializers';
+import {
+  decodeProduceBatchRequest,
+  decodeProduceBatchResponse,
+  decodeProduceRequest,
+  decodeProduceResponse,
+  decodeReplicaFetchRequest,
+  decodeReplicaFetchResponse,
+} from './record-deserializers';
 import {
   encodeProduceBatchRequest,
   encodeProduceBatchResponse,
@@ -14,17 +23,41 @@ import {
  * The generated StorageService definition with exact-size serialisers for the messages that
  * carry record batches and the small ones sent once per replicated append (grpc-js calls
  * requestSerialize on the client, responseSerialize on the server; the server's fetch answer
- * serialisers write into one reused buffer, which grpc-js copies out synchronously). Everything
- * else, decoding included (`bytes` fields decode as views, no copy), is the
- * generated code. `@dms/rpc` exports these under the generated names, so servers and clients
+ * serialisers write into one reused buffer, which grpc-js copies out synchronously), and
+ * hand-written decoders for the same messages and FetchRequest (record-deserializers.ts,
+ * fetch-deserializers.ts: the generated decoders'
+ * objects, `records` as views of the received message). Everything else is the generated code. `@dms/rpc` exports these under the generated names, so servers and clients
  * pick them up without change.
  */
 export const StorageServiceService: typeof generated.StorageServiceService = {
   ...generated.StorageServiceService,
-  produce: { ...generated.StorageServiceService.produce, requestSerialize: encodeProduceRequest, responseSerialize: encodeProduceResponse },
-  produceBatch: { ...generated.StorageServiceService.produceBatch, requestSerialize: encodeProduceBatchRequest, responseSerialize: encodeProduceBatchResponse },
-  fetch: { ...generated.StorageServiceService.fetch, responseSerialize: serializeFetchResponse },
-  replicaFetch: { ...generated.StorageServiceService.replicaFetch, requestSerialize: encodeReplicaFetchRequest, responseSerialize: serializeReplicaFetchResponse },
+  produce: {
+    ...generated.StorageServiceService.produce,
+    requestSerialize: encodeProduceRequest,
+    requestDeserialize: decodeProduceRequest,
+    responseSerialize: encodeProduceResponse,
+    responseDeserialize: decodeProduceResponse,
+  },
+  produceBatch: {
+    ...generated.StorageServiceService.produceBatch,
+    requestSerialize: encodeProduceBatchRequest,
+    requestDeserialize: decodeProduceBatchRequest,
+    responseSerialize: encodeProduceBatchResponse,
+    responseDeserialize: decodeProduceBatchResponse,
+  },
+  fetch: {
+    ...generated.StorageServiceService.fetch,
+    requestDeserialize: decodeFetchRequest,
+    responseSerialize: serializeFetchResponse,
+    responseDeserialize: decodeFetchResponse,
+  },
+  replicaFetch: {
+    ...generated.StorageServiceService.replicaFetch,
+    requestSerialize: encodeReplicaFetchRequest,
+    requestDeserialize: decodeReplicaFetchRequest,
+    responseSerialize: serializeReplicaFetchResponse,
+    responseDeserialize: decodeReplicaFetchResponse,
+  },
 };
 export type StorageServiceService = typeof generated.StorageServiceService;
 

@@ -10,6 +10,7 @@
 //
 //   npx esbuild libs/rpc/src/transport.bench.ts --bundle --platform=node --packages=external --outfile=tmp/transport.bench.js
 //   TRANSPORT_BENCH_TLS_DIR=<dir of `dms certs create --brokers 1,2 --gateways 1`> node tmp/transport.bench.js [seconds] [inflight]
+// (TRANSPORT_BENCH_MIXES and TRANSPORT_BENCH_TRANSPORTS, comma-separated, pick mixes and transports.)
 import { fork, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -215,10 +216,11 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 3);
   const inFlights = (process.argv[3] ?? '1,16').split(',').map(Number);
   const only = process.env.TRANSPORT_BENCH_MIXES?.split(',');
+  const transports = (process.env.TRANSPORT_BENCH_TRANSPORTS?.split(',') ?? ['grpc', 'framed', 'socket']) as Transport[];
   for (const mix of MIXES) {
     if (only && !only.some((o) => mix.name.includes(o))) continue;
     for (const inFlight of inFlights) {
-      for (const transport of ['grpc', 'framed', 'socket', 'grpc', 'framed', 'socket'] as const) console.log(await runCase(transport, mix, seconds, inFlight));
+      for (const transport of [...transports, ...transports]) console.log(await runCase(transport, mix, seconds, inFlight));
     }
   }
 }
