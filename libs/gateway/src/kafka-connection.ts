@@ -35,12 +35,13 @@ export interface ConnectionOptions {
   /** Response bytes written to the client (Kafka's socket-server outgoing-byte). */
   onBytesOut?(bytes: number): void;
   /**
-   * A handler's answer has left for the client: the socket's write callback of its last chunk
-   * ran (written, or failed with the connection), so no chunk of it is read any more and buffers
-   * it holds views of may be reused. Not called for answers never written (the connection
-   * closed first): those are left to the garbage collector.
+   * Watches the answers of one API: `written` runs once such an answer has left for the client,
+   * from the socket's write callback of its last chunk (written, or failed with the connection),
+   * so no chunk of it is read any more and buffers it holds views of may be reused. Not called
+   * for answers never written (the connection closed first): those are left to the garbage
+   * collector.
    */
-  onWritten?(apiKey: number, body: unknown): void;
+  onWritten?: { apiKey: number; written(body: unknown): void };
   /** A request for an API or a version this gateway does not serve (counted, then refused as Kafka refuses it). */
   onUnsupported?(apiKey: number, version: number, client: ClientSoftware): void;
   /** The listener this connection came in on; default PLAINTEXT without limits. */
@@ -97,9 +98,8 @@ interface Pending {
   chunks: Buffer[] | null;
   /** Request bytes this slot holds against maxInFlightBytes. */
   bytes: number;
-  /** The handler's answer (for onWritten), with its API key; undefined when none is watched. */
+  /** The handler's answer when onWritten watches its API; else undefined. */
   body: unknown;
-  apiKey: number;
 }
 
 const API_VERSIONS = 18;
@@ -275,10 +275,7 @@ export class KafkaConnection {
           this.opts.logger.error({ err, apiKey, version, remote: this.remote }, 'request handler failed');
           return this.failed();
         }
-        if (this.opts.onWritten && chunks) {
-          slot.body = res;
-          slot.apiKey = apiKey;
-        }
+        if (chunks && apiKey === this.opts.onWritten?.apiKey) slot.body = res;
         this.settle(slot, chunks);
       },
       (err: Error) => {
@@ -336,7 +333,7 @@ export class KafkaConnection {
 
   /** Takes the next answer's place in request order; pauses reading at the pipelining bound. */
   private reserve(bytes: number): Pending {
-    const slot: Pending = { done: false, chunks: null, bytes, body: undefined, apiKey: -1 };
+    const slot: Pending = { done: false, chunks: null, bytes, body: undefined };
     this.queue.push(slot);
     this.inFlightBytes += bytes;
     if (!this.paused && (this.queue.length >= this.opts.maxInFlight || this.inFlightBytes >= (this.opts.maxInFlightBytes ?? Infinity))) {
@@ -360,7 +357,7 @@ export class KafkaConnection {
     if (this.closed) return;
     let wrote = false;
     while (this.queue.length > 0 && this.queue[0].done) {
-      const { chunks, bytes, body, apiKey } = this.queue.shift()!;
+      const { chunks, bytes, body } = this.queue.shift()!;
       this.inFlightBytes -= bytes;
       if (!chunks || chunks.length === 0) continue;
       if (!wrote) this.socket.cork();
@@ -373,7 +370,7 @@ export class KafkaConnection {
       }
       n += chunks[last].length;
       // A stream runs write callbacks in order, after the bytes went to the kernel (or failed).
-      if (body !== undefined) this.socket.write(chunks[last], () => this.opts.onWritten!(apiKey, body));
+      if (body !== undefined) this.socket.write(chunks[last], () => this.opts.onWritten!.written(body));
       else this.socket.write(chunks[last]);
       this.opts.onBytesOut?.(n);
     }
