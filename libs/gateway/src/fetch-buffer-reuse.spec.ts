@@ -205,7 +205,7 @@ async function pipelined(port: number, requests: object[], gatewaySockets: Socke
     await new Promise((r) => setTimeout(r, 5));
   }
   const answers: any[] = [];
-  let held = Buffer.alloc(0);
+  let held: Buffer = Buffer.alloc(0);
   await new Promise<void>((resolve, reject) => {
     socket.on('data', (chunk: Buffer) => {
       held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
