@@ -38,6 +38,8 @@ it('starts the role with the ordinal as its id and that id’s certificate', () 
   expect(r.out).not.toContain('DMS_NODE_ID');
   const g = run('dms-gateway-0', 'gateway');
   expect([g.code, g.out.includes('DMS_NODE_ID=0')]).toEqual([0, true]);
+  // The gateway's larger first old generation (decision 0041).
+  expect(g.out).toContain('args=--initial-old-space-size=64 dist/apps/gateway/main.js');
 });
 
 it('refuses a pod name without an ordinal, an unknown role and a missing certificate', () => {

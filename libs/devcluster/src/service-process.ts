@@ -5,6 +5,17 @@ import { dirname } from 'node:path';
 
 export type ServiceRole = 'controller' | 'broker' | 'gateway' | 'console';
 
+/**
+ * Node (V8) flags per role, ahead of the script. The gateway starts with a 64 MB old generation:
+ * with V8's default (a limit of ~24-32 MB over an 8 MB heap) the ArrayBuffers a consuming
+ * gateway reads through (Node's http2 read buffers) kept starting major collections, 3-4 per
+ * 100 MB relayed; with 64 MB they are gone (decision 0041). Not settable from NODE_OPTIONS.
+ * deploy/gateway.Dockerfile and deploy/k8s/base/scripts/entrypoint.sh pass the same flag.
+ */
+export const SERVICE_NODE_FLAGS: Readonly<Partial<Record<ServiceRole, readonly string[]>>> = {
+  gateway: ['--initial-old-space-size=64'],
+};
+
 export interface ServiceSpec {
   role: ServiceRole;
   id: number;
@@ -103,7 +114,11 @@ export class ServiceProcess extends EventEmitter {
 
   /** argv of the process: node, script, flags. */
   get command(): string[] {
-    return [process.execPath, this.spec.script, ...this.spec.args];
+    return [process.execPath, ...this.nodeFlags(), this.spec.script, ...this.spec.args];
+  }
+
+  private nodeFlags(): readonly string[] {
+    return SERVICE_NODE_FLAGS[this.spec.role] ?? [];
   }
 
   get pid(): number | undefined {
@@ -140,7 +155,7 @@ export class ServiceProcess extends EventEmitter {
     this.run = run;
     this.tailLines.length = 0;
 
-    const child = spawn(process.execPath, [this.spec.script, ...this.spec.args], {
+    const child = spawn(process.execPath, [...this.nodeFlags(), this.spec.script, ...this.spec.args], {
       cwd: this.spec.cwd,
       env: childEnv(this.spec.env),
       stdio: ['ignore', 'pipe', 'pipe'],
