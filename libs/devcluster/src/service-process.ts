@@ -6,14 +6,17 @@ import { dirname } from 'node:path';
 export type ServiceRole = 'controller' | 'broker' | 'gateway' | 'console';
 
 /**
- * Node (V8) flags per role, ahead of the script. The gateway starts with a 64 MB old generation:
- * with V8's default (a limit of ~24-32 MB over an 8 MB heap) the ArrayBuffers a consuming
- * gateway reads through (Node's http2 read buffers) kept starting major collections, 3-4 per
- * 100 MB relayed; with 64 MB they are gone (decision 0041). Not settable from NODE_OPTIONS.
- * deploy/gateway.Dockerfile and deploy/k8s/base/scripts/entrypoint.sh pass the same flag.
+ * Node (V8) flags per role, ahead of the script. Gateways and brokers start with a 64 MB old
+ * generation: over their 8-20 MB heaps V8's default first limit was reached again and again by
+ * the short-lived ArrayBuffers they stream through (Node's http2 read buffers, record batches),
+ * a major collection every few MB: a consuming gateway ran 3-4 per 100 MB relayed, an RF 3
+ * broker hundreds per minute of produce. With 64 MB they are nearly gone (decision 0041). V8
+ * refuses these flags in NODE_OPTIONS; deploy/*.Dockerfile and deploy/k8s/base/scripts/entrypoint.sh
+ * pass the same ones.
  */
 export const SERVICE_NODE_FLAGS: Readonly<Partial<Record<ServiceRole, readonly string[]>>> = {
   gateway: ['--initial-old-space-size=64'],
+  broker: ['--initial-old-space-size=64'],
 };
 
 export interface ServiceSpec {
