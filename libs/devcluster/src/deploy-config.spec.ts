@@ -18,7 +18,7 @@ describe('deploy/', () => {
   it.each(Object.keys(defs))('%s.Dockerfile sets only variables the %s reads and runs its bundle', (role) => {
     const file = read(`${role}.Dockerfile`);
     for (const v of vars(file)) expect([role, v, known(role).has(v)]).toEqual([role, v, true]);
-    // The image starts node with the flags a dev cluster gives the role (decision 0041).
+    // The image starts node with the flags a dev cluster gives the role (decision 0042).
     const argv = ['node', ...(SERVICE_NODE_FLAGS[role as ServiceRole] ?? []), `dist/apps/${role}/main.js`];
     expect(file).toContain(`CMD [${argv.map((a) => `"${a}"`).join(', ')}]`);
     expect(file).toMatch(/^FROM node:20-bookworm-slim AS build$/m);

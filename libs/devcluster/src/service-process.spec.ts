@@ -72,7 +72,7 @@ describe('ServiceProcess with the fake service', () => {
     const cmdline = readFileSync(`/proc/${ready.pid}/cmdline`, 'utf8').split('\0');
     expect(cmdline[0]).toBe(process.execPath);
     expect(cmdline).toContain(FAKE);
-    // node, the role's node flags (decision 0041), the script, its config flags: as the process runs.
+    // node, the role's node flags (decision 0042), the script, its config flags: as the process runs.
     expect(svc.command).toEqual([process.execPath, ...(SERVICE_NODE_FLAGS.broker ?? []), FAKE, '--broker.id', '2', '--fake.etcd', 'false', '--fake.mode', 'normal']);
     expect(cmdline.slice(0, svc.command.length)).toEqual(svc.command);
 

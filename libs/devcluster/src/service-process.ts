@@ -10,7 +10,7 @@ export type ServiceRole = 'controller' | 'broker' | 'gateway' | 'console';
  * generation: over their 8-20 MB heaps V8's default first limit was reached again and again by
  * the short-lived ArrayBuffers they stream through (Node's http2 read buffers, record batches),
  * a major collection every few MB: a consuming gateway ran 3-4 per 100 MB relayed, an RF 3
- * broker hundreds per minute of produce. With 64 MB they are nearly gone (decision 0041). V8
+ * broker hundreds per minute of produce. With 64 MB they are nearly gone (decision 0042). V8
  * refuses these flags in NODE_OPTIONS; deploy/*.Dockerfile and deploy/k8s/base/scripts/entrypoint.sh
  * pass the same ones.
  */

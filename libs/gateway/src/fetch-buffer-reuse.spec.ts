@@ -1,5 +1,5 @@
 // The gateway's consumer path with reused answer buffers (internal.stream.transport=framed,
-// decision 0041), end to end in one process over real sockets: a storage broker's framed Fetch
+// decision 0042), end to end in one process over real sockets: a storage broker's framed Fetch
 // route (pooled answer frames) -> the gateway's framed Fetch stream, whose answers spread over
 // http2 chunks are gathered into leases of a ReadBufferPool -> GatewayStoragePort and the Kafka
 // Fetch handler -> KafkaConnection, which ends the leases from the socket write callback ->

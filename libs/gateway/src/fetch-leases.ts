@@ -8,7 +8,7 @@ interface FetchAnswer {
 
 /**
  * The KafkaConnection `onWritten` watch that ends the leases of the gathered storage Fetch answers
- * (internal.stream.transport=framed, decision 0041): a written Kafka Fetch response's record sets
+ * (internal.stream.transport=framed, decision 0042): a written Kafka Fetch response's record sets
  * are views of them, and nothing else holds those views (one storage answer feeds one Kafka
  * response). Several partitions of one answer share its buffer: the pool takes a lease back
  * once, so the later views of the same buffer are ignored. A Fetch response that is never

@@ -5,7 +5,7 @@
 //   grpc           grpc-js client stream (internal.stream.transport=grpc)
 //   framed-fresh   our framing on http2, answers spread over chunks joined into a fresh buffer
 //   framed-pooled  as framed-fresh, gathered into a ReadBufferPool lease ended by the write
-//                  callback of the Kafka response (what the gateway does, decision 0041)
+//                  callback of the Kafka response (what the gateway does, decision 0042)
 // Each answer becomes a Kafka FetchResponse v12 (encodeResponseChunks: header pieces plus the
 // record views) written corked to the client socket; the next request of that loop waits for
 // the write callback, as a consumer waits for its answer. Reports the gateway side's CPU

@@ -49,7 +49,7 @@ export interface GatewayOptions {
   messageMaxBytes: number;
   /** Coalesce produce requests per storage broker per event-loop turn (produce.coalesce.enable; default true). */
   produceCoalesce?: boolean;
-  /** internal.stream.transport: how ProduceBatch and Fetch reach the brokers (decisions 0033, 0041; default framed). */
+  /** internal.stream.transport: how ProduceBatch and Fetch reach the brokers (decisions 0033, 0042; default framed). */
   internalStreamTransport?: InternalStreamTransport;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
@@ -116,7 +116,7 @@ export class Gateway {
     await this.view.ready;
     const streamTransport = opts.internalStreamTransport ?? DEFAULT_INTERNAL_STREAM_TRANSPORT;
     // Framed Fetch answers gathered from several http2 chunks land in leased buffers, reused once
-    // the Kafka response holding views of them is written (decision 0041).
+    // the Kafka response holding views of them is written (decision 0042).
     const fetchBuffers = streamTransport === 'framed' ? new ReadBufferPool() : undefined;
     this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport, fetchBuffers });
     this.controller = new GatewayControllerPort(this.view);

@@ -8,14 +8,14 @@ import { StorageServiceService } from './storage-service-def';
 
 /**
  * The hot StorageService streams (decision 0033): gateway → broker ProduceBatch, follower →
- * leader ReplicaFetch and gateway → broker Fetch (decision 0041), framed by us on Node's http2 with the exact-size encoders
+ * leader ReplicaFetch and gateway → broker Fetch (decision 0042), framed by us on Node's http2 with the exact-size encoders
  * writing straight behind the frame header (one allocation, one copy of the records per message).
  */
 export type InternalStreamTransport = 'grpc' | 'framed';
 
 export const INTERNAL_STREAM_TRANSPORTS: readonly InternalStreamTransport[] = ['grpc', 'framed'];
 
-/** internal.stream.transport's default (decision 0033, revisited; the gateway's Fetch follows it since 0041). */
+/** internal.stream.transport's default (decision 0033, revisited; the gateway's Fetch follows it since 0042). */
 export const DEFAULT_INTERNAL_STREAM_TRANSPORT: InternalStreamTransport = 'framed';
 
 const def = StorageServiceService;
@@ -33,7 +33,7 @@ export const REPLICA_FETCH_METHOD: LeanMethod<ReplicaFetchRequest, ReplicaFetchR
 };
 
 /**
- * Consumer Fetch from the gateway (decision 0041): requests are small (the generated encoder,
+ * Consumer Fetch from the gateway (decision 0042): requests are small (the generated encoder,
  * framed by a copy); an answer spread over several http2 chunks is gathered into `gather`'s
  * buffer, and its partitions' records are views of it (the generated decoder reads `bytes` as
  * views). Either server transport answers it (internal.fetch.transport).
