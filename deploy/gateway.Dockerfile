@@ -32,4 +32,5 @@ USER node
 EXPOSE 9092 9464 9465
 # The service handles SIGTERM itself (deregisters from etcd, exits 0); exec form so it gets the signal.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/apps/gateway/main.js"]
+# A 64 MB first old generation: the default one kept a consuming gateway in major collections (decision 0042).
+CMD ["node", "--initial-old-space-size=64", "dist/apps/gateway/main.js"]

@@ -28,7 +28,7 @@ it('starts the role with the ordinal as its id and that id’s certificate', () 
   expect(r.code).toBe(0);
   expect(r.out.split('\n')).toEqual(
     expect.arrayContaining([
-      'args=dist/apps/broker/main.js',
+      'args=--initial-old-space-size=64 dist/apps/broker/main.js', // decision 0042
       'DMS_BROKER_ID=2',
       `DMS_INTERNAL_SSL_CA_LOCATION=${dir}/ca.pem`,
       `DMS_INTERNAL_SSL_CERTIFICATE_LOCATION=${dir}/broker-2.pem`,
@@ -38,6 +38,7 @@ it('starts the role with the ordinal as its id and that id’s certificate', () 
   expect(r.out).not.toContain('DMS_NODE_ID');
   const g = run('dms-gateway-0', 'gateway');
   expect([g.code, g.out.includes('DMS_NODE_ID=0')]).toEqual([0, true]);
+  expect(g.out).toContain('args=--initial-old-space-size=64 dist/apps/gateway/main.js');
 });
 
 it('refuses a pod name without an ordinal, an unknown role and a missing certificate', () => {

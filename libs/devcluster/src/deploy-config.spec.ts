@@ -6,6 +6,7 @@ import { envName, type ConfigDef } from '@dms/platform';
 import { controllerConfigDef } from '@dms/controller';
 import { brokerConfigDef } from '@dms/storage';
 import { gatewayConfigDef } from '@dms/gateway';
+import { SERVICE_NODE_FLAGS, type ServiceRole } from './service-process';
 
 const DEPLOY = join(__dirname, '..', '..', '..', 'deploy');
 const defs: Record<string, ConfigDef> = { controller: controllerConfigDef, broker: brokerConfigDef, gateway: gatewayConfigDef };
@@ -17,7 +18,9 @@ describe('deploy/', () => {
   it.each(Object.keys(defs))('%s.Dockerfile sets only variables the %s reads and runs its bundle', (role) => {
     const file = read(`${role}.Dockerfile`);
     for (const v of vars(file)) expect([role, v, known(role).has(v)]).toEqual([role, v, true]);
-    expect(file).toContain(`CMD ["node", "dist/apps/${role}/main.js"]`);
+    // The image starts node with the flags a dev cluster gives the role (decision 0042).
+    const argv = ['node', ...(SERVICE_NODE_FLAGS[role as ServiceRole] ?? []), `dist/apps/${role}/main.js`];
+    expect(file).toContain(`CMD [${argv.map((a) => `"${a}"`).join(', ')}]`);
     expect(file).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
     expect(file).toContain(`node tools/build/build.mjs ${role}`);
   });

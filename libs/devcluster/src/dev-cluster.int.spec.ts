@@ -6,6 +6,7 @@ import { cleanup, distAppsDir, startTestCluster, type TestCluster } from '@dms/t
 import { readClusterStatus } from './cluster-status';
 import { readClusterJson } from './dev-cluster';
 import { waitFor, waitForTcp } from './wait-for';
+import { SERVICE_NODE_FLAGS, type ServiceRole } from './service-process';
 
 const ROLES = ['controller', 'broker', 'gateway'] as const;
 
@@ -51,7 +52,9 @@ describe('DevCluster with the real services', () => {
     for (const p of json.processes) {
       const argv = cmdline(p.pid!);
       expect(argv[0]).toMatch(/node$/);
-      expect(argv[1]).toBe(join(distAppsDir(), p.role, 'main.js'));
+      // The role's node flags (SERVICE_NODE_FLAGS), then its bundle.
+      const flags = SERVICE_NODE_FLAGS[p.role as ServiceRole] ?? [];
+      expect(argv.slice(1, 2 + flags.length)).toEqual([...flags, join(distAppsDir(), p.role, 'main.js')]);
       expect(argv).toEqual(p.command);
       const portName = p.role === 'gateway' ? 'kafkaPort' : 'grpcPort';
       expect(p.ports[portName]).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseReadyLine, ServiceProcess, type ServiceExit, type ServiceSpec } from './service-process';
+import { parseReadyLine, SERVICE_NODE_FLAGS, ServiceProcess, type ServiceExit, type ServiceSpec } from './service-process';
 
 const FAKE = join(__dirname, 'fixtures', 'fake-service.js');
 
@@ -72,7 +72,9 @@ describe('ServiceProcess with the fake service', () => {
     const cmdline = readFileSync(`/proc/${ready.pid}/cmdline`, 'utf8').split('\0');
     expect(cmdline[0]).toBe(process.execPath);
     expect(cmdline).toContain(FAKE);
-    expect(svc.command).toEqual([process.execPath, FAKE, '--broker.id', '2', '--fake.etcd', 'false', '--fake.mode', 'normal']);
+    // node, the role's node flags (decision 0042), the script, its config flags: as the process runs.
+    expect(svc.command).toEqual([process.execPath, ...(SERVICE_NODE_FLAGS.broker ?? []), FAKE, '--broker.id', '2', '--fake.etcd', 'false', '--fake.mode', 'normal']);
+    expect(cmdline.slice(0, svc.command.length)).toEqual(svc.command);
 
     const res = await svc.stop();
     expect(res).toEqual({ code: 0, signal: null, escalated: false });

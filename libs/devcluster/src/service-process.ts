@@ -5,6 +5,20 @@ import { dirname } from 'node:path';
 
 export type ServiceRole = 'controller' | 'broker' | 'gateway' | 'console';
 
+/**
+ * Node (V8) flags per role, ahead of the script. Gateways and brokers start with a 64 MB old
+ * generation: over their 8-20 MB heaps V8's default first limit was reached again and again by
+ * the short-lived ArrayBuffers they stream through (Node's http2 read buffers, record batches),
+ * a major collection every few MB: a consuming gateway ran 3-4 per 100 MB relayed, an RF 3
+ * broker hundreds per minute of produce. With 64 MB they are nearly gone (decision 0042). V8
+ * refuses these flags in NODE_OPTIONS; deploy/*.Dockerfile and deploy/k8s/base/scripts/entrypoint.sh
+ * pass the same ones.
+ */
+export const SERVICE_NODE_FLAGS: Readonly<Partial<Record<ServiceRole, readonly string[]>>> = {
+  gateway: ['--initial-old-space-size=64'],
+  broker: ['--initial-old-space-size=64'],
+};
+
 export interface ServiceSpec {
   role: ServiceRole;
   id: number;
@@ -103,7 +117,11 @@ export class ServiceProcess extends EventEmitter {
 
   /** argv of the process: node, script, flags. */
   get command(): string[] {
-    return [process.execPath, this.spec.script, ...this.spec.args];
+    return [process.execPath, ...this.nodeFlags(), this.spec.script, ...this.spec.args];
+  }
+
+  private nodeFlags(): readonly string[] {
+    return SERVICE_NODE_FLAGS[this.spec.role] ?? [];
   }
 
   get pid(): number | undefined {
@@ -140,7 +158,7 @@ export class ServiceProcess extends EventEmitter {
     this.run = run;
     this.tailLines.length = 0;
 
-    const child = spawn(process.execPath, [this.spec.script, ...this.spec.args], {
+    const child = spawn(process.execPath, [...this.nodeFlags(), this.spec.script, ...this.spec.args], {
       cwd: this.spec.cwd,
       env: childEnv(this.spec.env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,10 @@ import type { ClusterView } from '@dms/cluster';
 import {
   LeanSession,
   StreamMux,
+  fetchMethod,
+  openFetch,
   openProduceBatch,
+  type ReadBufferPool,
   type InternalStreamTransport,
   StorageServiceClient,
   createClient,
@@ -22,12 +25,13 @@ export interface BrokerClient {
   /** What the gateway's produce path sends on: ProduceBatch (coalescing) or `produce` itself. */
   produceChannel: ProduceChannel;
   fetch: StreamMux<FetchRequest, FetchResponse>;
-  /** The framed connection ProduceBatch rides on (internal.stream.transport=framed). */
+  /** The framed connection ProduceBatch and Fetch ride on (internal.stream.transport=framed). */
   lean?: LeanSession;
 }
 
 /**
- * One long-lived gRPC channel per storage broker with a Produce and a Fetch stream on it,
+ * One long-lived gRPC channel per storage broker with a Produce and a Fetch stream on it (with
+ * internal.stream.transport=framed, ProduceBatch and Fetch ride a second, framed connection),
  * re-created when the broker re-registers at another address.
  */
 export class BrokerClients {
@@ -38,7 +42,15 @@ export class BrokerClients {
   constructor(
     private readonly view: ClusterView,
     private readonly clientOptions: GrpcClientOptions = {},
-    private readonly opts: { coalesceProduce?: boolean; streamTransport?: InternalStreamTransport } = {},
+    private readonly opts: {
+      coalesceProduce?: boolean;
+      streamTransport?: InternalStreamTransport;
+      /**
+       * Framed transport: where Fetch answers spread over several http2 chunks are gathered. The
+       * lease ends when the Kafka response holding views of it has been written (see fetch-leases).
+       */
+      fetchBuffers?: ReadBufferPool;
+    } = {},
   ) {
     view.on('change', () => {
       this.addresses = undefined;
@@ -64,15 +76,17 @@ export class BrokerClients {
     const client = createClient(StorageServiceClient, address, this.clientOptions);
     const produce = new StreamMux<ProduceRequest, ProduceResponse>(() => client.produce(), { name: `broker ${brokerId} produce` });
     const coalesce = this.opts.coalesceProduce !== false;
-    const lean = coalesce && this.opts.streamTransport === 'framed' ? new LeanSession(address) : undefined;
+    const lean = this.opts.streamTransport === 'framed' ? new LeanSession(address) : undefined;
     const openBatch = lean ? () => openProduceBatch(lean) : () => client.produceBatch();
+    const pool = this.opts.fetchBuffers;
+    const fetch = lean ? fetchMethod(pool ? (n) => pool.acquire(n) : undefined) : undefined;
     const created: BrokerClient = {
       id: brokerId,
       address,
       client,
       produce,
       produceChannel: coalesce ? coalescingProduce(openBatch, produce, `broker ${brokerId} produce`) : produce,
-      fetch: new StreamMux<FetchRequest, FetchResponse>(() => client.fetch()),
+      fetch: new StreamMux<FetchRequest, FetchResponse>(lean && fetch ? () => openFetch(lean, fetch) : () => client.fetch(), { name: `broker ${brokerId} fetch` }),
       lean,
     };
     this.clients.set(brokerId, created);

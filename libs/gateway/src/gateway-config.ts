@@ -60,7 +60,7 @@ export const gatewayConfigDef = defineConfig({
     type: 'enum',
     values: ['grpc', 'framed'],
     default: 'framed',
-    doc: 'How ProduceBatch reaches the storage brokers: framed (the gRPC messages framed on Node http2 directly, decision 0033) or grpc (grpc-js); brokers answer either.',
+    doc: 'How ProduceBatch and consumer Fetch reach the storage brokers: framed (the gRPC messages framed on Node http2 directly, decisions 0033 and 0042; Fetch answers gathered into pooled buffers reused once the Kafka response is written) or grpc (grpc-js); brokers answer either.',
   },
 });
 

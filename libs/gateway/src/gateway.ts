@@ -4,9 +4,10 @@ import { ClusterView, EtcdSession, createEtcdClient, gatewayKey, gatewayRegistra
 import type { TlsOptions } from 'node:tls';
 import type { RequestContext } from '@dms/kafka-handlers';
 import { MetricNames, readinessOf, type LiveGauges, type Logger, type Readiness } from '@dms/platform';
-import { DEFAULT_INTERNAL_STREAM_TRANSPORT, type InternalStreamTransport } from '@dms/rpc';
+import { DEFAULT_INTERNAL_STREAM_TRANSPORT, ReadBufferPool, type InternalStreamTransport } from '@dms/rpc';
 import { ClientMetricsManager } from './client-telemetry/client-metrics-manager';
 import { BrokerClients } from './broker-clients';
+import { releaseFetchAnswers } from './fetch-leases';
 import { GatewayClusterPort } from './cluster-port';
 import { GatewayControllerPort } from './controller-port';
 import { GatewayGroupPort } from './group-port';
@@ -48,7 +49,7 @@ export interface GatewayOptions {
   messageMaxBytes: number;
   /** Coalesce produce requests per storage broker per event-loop turn (produce.coalesce.enable; default true). */
   produceCoalesce?: boolean;
-  /** internal.stream.transport: how ProduceBatch reaches the brokers (decision 0033; default framed). */
+  /** internal.stream.transport: how ProduceBatch and Fetch reach the brokers (decisions 0033, 0042; default framed). */
   internalStreamTransport?: InternalStreamTransport;
   /** Static values of broker config keys (non-default) from this process's config, for DescribeConfigs. */
   staticConfigs?: Record<string, string>;
@@ -113,7 +114,11 @@ export class Gateway {
     this.etcd = createEtcdClient(opts.etcdEndpoints, { base: opts.etcdOptions });
     this.view = new ClusterView(this.etcd, opts.clusterName, opts.logger).start();
     await this.view.ready;
-    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport: opts.internalStreamTransport ?? DEFAULT_INTERNAL_STREAM_TRANSPORT });
+    const streamTransport = opts.internalStreamTransport ?? DEFAULT_INTERNAL_STREAM_TRANSPORT;
+    // Framed Fetch answers gathered from several http2 chunks land in leased buffers, reused once
+    // the Kafka response holding views of them is written (decision 0042).
+    const fetchBuffers = streamTransport === 'framed' ? new ReadBufferPool() : undefined;
+    this.brokers = new BrokerClients(this.view, {}, { coalesceProduce: opts.produceCoalesce ?? true, streamTransport, fetchBuffers });
     this.controller = new GatewayControllerPort(this.view);
     const sec = opts.security ?? NO_SECURITY;
     const failedLogins = opts.meter.createCounter(MetricNames.failedAuthentications, { description: 'Refused client logins' });
@@ -186,6 +191,7 @@ export class Gateway {
         onResponse: metrics.onResponse,
         onBytesOut: (bytes) => { bytesOut.n += bytes; },
         onUnsupported: metrics.onUnsupported,
+        onWritten: fetchBuffers ? releaseFetchAnswers(fetchBuffers) : undefined,
       }, tls, { quota, onRefused: (reason) => refused.add(1, { listener: l.name, reason }) });
       this.servers.push(server);
       byListener.push({ listener: l.name, server, bytesOut });

@@ -34,6 +34,14 @@ export interface ConnectionOptions {
   onResponse?(apiKey: number, ms: number, failed: boolean): void;
   /** Response bytes written to the client (Kafka's socket-server outgoing-byte). */
   onBytesOut?(bytes: number): void;
+  /**
+   * Watches the answers of one API: `written` runs once such an answer has left for the client,
+   * from the socket's write callback of its last chunk (written, or failed with the connection),
+   * so no chunk of it is read any more and buffers it holds views of may be reused. Not called
+   * for answers never written (the connection closed first): those are left to the garbage
+   * collector.
+   */
+  onWritten?: { apiKey: number; written(body: unknown): void };
   /** A request for an API or a version this gateway does not serve (counted, then refused as Kafka refuses it). */
   onUnsupported?(apiKey: number, version: number, client: ClientSoftware): void;
   /** The listener this connection came in on; default PLAINTEXT without limits. */
@@ -90,6 +98,8 @@ interface Pending {
   chunks: Buffer[] | null;
   /** Request bytes this slot holds against maxInFlightBytes. */
   bytes: number;
+  /** The handler's answer when onWritten watches its API; else undefined. */
+  body: unknown;
 }
 
 const API_VERSIONS = 18;
@@ -265,6 +275,7 @@ export class KafkaConnection {
           this.opts.logger.error({ err, apiKey, version, remote: this.remote }, 'request handler failed');
           return this.failed();
         }
+        if (chunks && apiKey === this.opts.onWritten?.apiKey) slot.body = res;
         this.settle(slot, chunks);
       },
       (err: Error) => {
@@ -322,7 +333,7 @@ export class KafkaConnection {
 
   /** Takes the next answer's place in request order; pauses reading at the pipelining bound. */
   private reserve(bytes: number): Pending {
-    const slot: Pending = { done: false, chunks: null, bytes };
+    const slot: Pending = { done: false, chunks: null, bytes, body: undefined };
     this.queue.push(slot);
     this.inFlightBytes += bytes;
     if (!this.paused && (this.queue.length >= this.opts.maxInFlight || this.inFlightBytes >= (this.opts.maxInFlightBytes ?? Infinity))) {
@@ -346,16 +357,21 @@ export class KafkaConnection {
     if (this.closed) return;
     let wrote = false;
     while (this.queue.length > 0 && this.queue[0].done) {
-      const { chunks, bytes } = this.queue.shift()!;
+      const { chunks, bytes, body } = this.queue.shift()!;
       this.inFlightBytes -= bytes;
-      if (!chunks) continue;
+      if (!chunks || chunks.length === 0) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
       let n = 0;
-      for (const c of chunks) {
-        n += c.length;
-        this.socket.write(c);
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) {
+        n += chunks[i].length;
+        this.socket.write(chunks[i]);
       }
+      n += chunks[last].length;
+      // A stream runs write callbacks in order, after the bytes went to the kernel (or failed).
+      if (body !== undefined) this.socket.write(chunks[last], () => this.opts.onWritten!.written(body));
+      else this.socket.write(chunks[last]);
       this.opts.onBytesOut?.(n);
     }
     if (wrote) {

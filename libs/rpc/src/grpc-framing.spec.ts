@@ -38,4 +38,28 @@ describe('gRPC message framing', () => {
     d.push(big.subarray(0, 2), () => undefined);
     expect(() => d.push(big.subarray(2), () => undefined)).toThrow('exceeds the 100 byte limit');
   });
+
+  it('gathers a message spread over chunks into one buffer from `gather`, of its exact length', () => {
+    const msgs = [Buffer.from('small'), Buffer.alloc(50_000, 3), Buffer.alloc(20_000, 4)];
+    const wire = frames(...msgs);
+    const asked: number[] = [];
+    const gathered = new Set<ArrayBufferLike>();
+    const d = new FrameDecoder(1 << 20, (n) => {
+      asked.push(n);
+      const b = Buffer.allocUnsafeSlow(n);
+      gathered.add(b.buffer);
+      return b;
+    });
+    const got: Buffer[] = [];
+    // The first message and the second's start in one chunk, the rest in 16 KiB chunks.
+    const first = 5 + 5 + 5 + 1000;
+    const chunks = [wire.subarray(0, first)];
+    for (let at = first; at < wire.length; at += 16384) chunks.push(Buffer.from(wire.subarray(at, at + 16384)));
+    for (const c of chunks) d.push(c, (m) => got.push(m));
+    expect(got).toEqual(msgs);
+    expect(asked).toEqual([50_000, 20_000]);
+    expect(gathered.has(got[0]!.buffer)).toBe(false);
+    expect(gathered.has(got[1]!.buffer) && gathered.has(got[2]!.buffer)).toBe(true);
+    expect(d.pending).toBe(0);
+  });
 });

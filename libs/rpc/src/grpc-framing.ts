@@ -32,55 +32,76 @@ export function frameCopy(message: Uint8Array): Buffer {
 
 export class FramingError extends Error {}
 
+/** Where a message spread over several chunks is gathered: a buffer of exactly `length` bytes. */
+export type GatherBuffer = (length: number) => Buffer;
+
 /**
  * Splits a byte stream into messages. A message that arrives inside one chunk is handed out as
- * a view of that chunk; only messages spread over several chunks are joined (one copy).
+ * a view of that chunk; a message spread over several chunks is copied, as its chunks arrive,
+ * into one buffer from `gather` (one copy; default a fresh buffer, or a lease from a pool whose
+ * owner ends it when the message's views are done).
  */
 export class FrameDecoder {
-  private parts: Buffer[] = [];
-  private held = 0;
-  /** Length of the frame being gathered, once its header is in (else -1). */
-  private need = -1;
+  /** The frame header being read when it is split across chunks. */
+  private readonly head = Buffer.alloc(FRAME_HEADER_BYTES);
+  private headHeld = 0;
+  /** The message being gathered, and how much of it has arrived. */
+  private target: Buffer | undefined;
+  private filled = 0;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  constructor(
+    private readonly maxMessageBytes: number,
+    private readonly gather: GatherBuffer = Buffer.allocUnsafe,
+  ) {}
 
   /** Calls `onMessage` for every message `chunk` completes; throws FramingError on a bad frame. */
   push(chunk: Buffer, onMessage: (message: Buffer) => void): void {
-    let buf = chunk;
-    if (this.held > 0) {
-      this.parts.push(chunk);
-      this.held += chunk.length;
-      if (this.need < 0) {
-        if (this.held < FRAME_HEADER_BYTES) return;
-        const head = this.parts[0]!.length >= FRAME_HEADER_BYTES ? this.parts[0]! : Buffer.concat(this.parts, this.held);
-        this.need = FRAME_HEADER_BYTES + this.messageLength(head, 0);
-      }
-      if (this.held < this.need) return;
-      buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.held);
-      this.parts = [];
-      this.held = 0;
-      this.need = -1;
-    }
     let at = 0;
-    while (buf.length - at >= FRAME_HEADER_BYTES) {
-      const len = this.messageLength(buf, at);
-      if (buf.length - at < FRAME_HEADER_BYTES + len) {
-        this.need = FRAME_HEADER_BYTES + len;
-        break;
-      }
-      onMessage(buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + len));
-      at += FRAME_HEADER_BYTES + len;
+    if (this.target) {
+      const target = this.target;
+      const n = Math.min(target.length - this.filled, chunk.length);
+      chunk.copy(target, this.filled, 0, n);
+      this.filled += n;
+      if (this.filled < target.length) return;
+      this.target = undefined;
+      this.filled = 0;
+      at = n;
+      onMessage(target);
+    } else if (this.headHeld > 0) {
+      const n = Math.min(FRAME_HEADER_BYTES - this.headHeld, chunk.length);
+      chunk.copy(this.head, this.headHeld, 0, n);
+      this.headHeld += n;
+      if (this.headHeld < FRAME_HEADER_BYTES) return;
+      this.headHeld = 0;
+      at = this.begin(this.messageLength(this.head, 0), chunk, n, onMessage);
     }
-    if (at < buf.length) {
-      const rest = buf.subarray(at);
-      this.parts.push(rest);
-      this.held = rest.length;
+    while (at < chunk.length) {
+      if (chunk.length - at < FRAME_HEADER_BYTES) {
+        chunk.copy(this.head, 0, at);
+        this.headHeld = chunk.length - at;
+        return;
+      }
+      const len = this.messageLength(chunk, at);
+      at = this.begin(len, chunk, at + FRAME_HEADER_BYTES, onMessage);
     }
   }
 
-  /** Bytes of an unfinished message held. */
+  /** Bytes of an unfinished frame held. */
   get pending(): number {
-    return this.held;
+    return this.headHeld + this.filled;
+  }
+
+  /** A message of `len` bytes starts at `at`: handed out if whole, else gathering starts. Returns where the chunk's next frame starts. */
+  private begin(len: number, chunk: Buffer, at: number, onMessage: (message: Buffer) => void): number {
+    if (chunk.length - at >= len) {
+      onMessage(chunk.subarray(at, at + len));
+      return at + len;
+    }
+    const target = this.gather(len);
+    chunk.copy(target, 0, at);
+    this.target = target;
+    this.filled = chunk.length - at;
+    return chunk.length;
   }
 
   private messageLength(buf: Buffer, at: number): number {

@@ -70,3 +70,4 @@ export { LeanSession, type LeanMethod, type LeanSessionOptions, type MessageStre
 export { serveLeanRoutes, type LeanRoute, type ServerMessageStream } from './lean-stream-server';
 export * from './lean-storage-streams';
 export { serveLeanFetch, type FrameBuffers, type LeanFetchHandler } from './fetch-stream';
+export { ReadBufferPool } from './read-buffer-pool';

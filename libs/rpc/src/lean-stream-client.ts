@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { FrameDecoder, FramingError } from './grpc-framing';
+import { FrameDecoder, FramingError, type GatherBuffer } from './grpc-framing';
 import { FLOW_CONTROL_WINDOW_BYTES, KEEPALIVE_TIME_MS, KEEPALIVE_TIMEOUT_MS, MAX_MESSAGE_BYTES, WRITE_BUFFER_BYTES } from './options';
 import { grpcError } from './status';
 import { checkServiceServerIdentity } from './service-identity';
@@ -23,6 +23,11 @@ export interface LeanMethod<Req, Res> {
   path: string;
   encode(message: Req): Buffer;
   decode(bytes: Buffer): Res;
+  /**
+   * Where an answer spread over several http2 chunks is gathered (default a fresh buffer): a
+   * pool's lease, ended by whoever holds the decoded answer once its views are done.
+   */
+  gather?: GatherBuffer;
 }
 
 export interface LeanSessionOptions {
@@ -167,7 +172,7 @@ class LeanClientStream<Req, Res> extends EventEmitter implements MessageStream<R
     private readonly writeBufferBytes: number,
   ) {
     super();
-    this.decoder = new FrameDecoder(maxMessageBytes);
+    this.decoder = new FrameDecoder(maxMessageBytes, method.gather);
     req.on('response', (headers) => {
       const status = Number(headers[HTTP2_HEADER_STATUS]);
       if (status !== 200) return this.finish(grpcError(GrpcStatus.UNAVAILABLE, `${method.path}: HTTP status ${String(status)}`));
