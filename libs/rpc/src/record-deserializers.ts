@@ -103,21 +103,26 @@ export function decodeProduceRequest(bytes: Uint8Array): ProduceRequest {
   return m;
 }
 
-export function decodeProduceBatchRequest(bytes: Uint8Array): ProduceBatchRequest {
-  begin(bytes, 'ProduceBatchRequest');
-  const requests: ProduceRequest[] = [];
+/** The messages of a batch wrapper (its one field, 1: repeated message), each read by `read`. */
+function readBatchOf<T>(read: () => T): T[] {
+  const out: T[] = [];
   while (r.pos < r.limit) {
     const tag = r.tag();
     if (tag === 10) {
       const outer = r.enter();
-      requests.push(readProduceRequestFields());
+      out.push(read());
       r.leave(outer);
     } else {
       r.skip(tag);
     }
   }
   r.release();
-  return { requests };
+  return out;
+}
+
+export function decodeProduceBatchRequest(bytes: Uint8Array): ProduceBatchRequest {
+  begin(bytes, 'ProduceBatchRequest');
+  return { requests: readBatchOf(readProduceRequestFields) };
 }
 
 // ProduceBatchResponse ------------------------------------------------------------------------
@@ -220,19 +225,7 @@ export function decodeProduceResponse(bytes: Uint8Array): ProduceResponse {
 
 export function decodeProduceBatchResponse(bytes: Uint8Array): ProduceBatchResponse {
   begin(bytes, 'ProduceBatchResponse');
-  const responses: ProduceResponse[] = [];
-  while (r.pos < r.limit) {
-    const tag = r.tag();
-    if (tag === 10) {
-      const outer = r.enter();
-      responses.push(readProduceResponseFields());
-      r.leave(outer);
-    } else {
-      r.skip(tag);
-    }
-  }
-  r.release();
-  return { responses };
+  return { responses: readBatchOf(readProduceResponseFields) };
 }
 
 // ReplicaFetchRequest -------------------------------------------------------------------------
