@@ -326,7 +326,7 @@ export class Segment {
 
   /** The bytes at [position, position + length); from the disk into a buffer of `pool` when given. */
   read(position: number, length: number, pool?: ReadBufferPool): Promise<Buffer> {
-    const held = this.dataTail?.read(position, length);
+    const held = this.dataTail?.read(position, length, pool);
     if (held) return Promise.resolve(held);
     return this.withLog((fh) => readAt(fh, position, length, pool));
   }

@@ -151,13 +151,47 @@ describe('in-memory tail of a log', () => {
     expect(t.read(1000, 10)).toEqual(Buffer.alloc(10, 4));
   });
 
-  it('small appends share blocks; a large one fills the current block, then one block of its size', () => {
+  it('appends share fixed-size blocks; a large one spans several', () => {
     const t = new SegmentTail(1 << 20); // blocks of 64 KiB
     for (let i = 0; i < 100; i++) t.add(i * 100, Buffer.alloc(100, i));
     expect(t.size).toBe(64 << 10);
     t.add(10_000, Buffer.alloc(200 << 10, 9));
-    expect(t.size).toBe(10_000 + (200 << 10)); // nothing allocated beyond what was written
+    expect(t.size).toBe(4 * (64 << 10)); // 10,000 + 200 KiB bytes in four blocks
     expect(t.read(9_950, 100)).toEqual(Buffer.concat([Buffer.alloc(50, 99), Buffer.alloc(50, 9)]));
+    expect(t.read(10_000, 200 << 10)!.equals(Buffer.alloc(200 << 10, 9))).toBe(true);
+  });
+
+  it('reuses evicted blocks: a steady stream of appends allocates nothing once the tail is full', () => {
+    const budget = new TailCacheBudget(1 << 20);
+    const tails = [new SegmentTail(256 << 10, budget), new SegmentTail(256 << 10, budget)]; // blocks of 16 KiB
+    const pos = [0, 0];
+    const write = (i: number, n: number, fill: number) => {
+      tails[i]!.add(pos[i]!, Buffer.alloc(n, fill));
+      pos[i]! += n;
+    };
+    for (let k = 0; k < 100; k++) write(k % 2, 10_000, k);
+    const afterFill = budget.shelf.allocated;
+    expect(afterFill).toBeLessThanOrEqual(2 * 17);
+    for (let k = 0; k < 2_000; k++) write(k % 2, 3_000 + (k % 7) * 1_000, k);
+    expect(budget.shelf.allocated).toBe(afterFill);
+    // A roll gives its blocks back; the next segment's tail takes them.
+    tails[0]!.clear();
+    const fresh = new SegmentTail(256 << 10, budget);
+    for (let k = 0; k < 20; k++) fresh.add(k * 10_000, Buffer.alloc(10_000, k));
+    expect(budget.shelf.allocated).toBe(afterFill);
+    expect(fresh.read(190_000, 10_000)).toEqual(Buffer.alloc(10_000, 19));
+  });
+
+  it('a read is a copy that later appends into reused blocks do not change', () => {
+    const t = new SegmentTail(1024); // blocks of 256 bytes, four at most
+    t.add(0, Buffer.alloc(300, 1));
+    const got = t.read(0, 300)!;
+    const inOne = t.read(10, 20)!;
+    for (let i = 0; i < 20; i++) t.add(300 + i * 200, Buffer.alloc(200, 2 + i)); // evicts and reuses every block
+    expect(t.read(0, 300)).toBeUndefined();
+    expect(got).toEqual(Buffer.alloc(300, 1));
+    expect(inOne).toEqual(Buffer.alloc(20, 1));
+    expect(t.read(300 + 19 * 200, 200)).toEqual(Buffer.alloc(200, 21));
   });
 
   it('copies what it keeps instead of keeping the appended buffer alive', () => {

@@ -2,13 +2,17 @@
  * The bytes a log appended last, kept in memory so that followers and tailing consumers, who
  * read exactly what was just written, are answered without reading it back from the file.
  *
- * A `SegmentTail` copies the newest written bytes of one active segment into blocks of its own
+ * A `SegmentTail` copies the newest written bytes of one active segment into fixed-size blocks
  * (a few large buffers instead of one small one per append, so the cache neither pins request
  * buffers nor gives the garbage collector thousands of objects to promote), bounded by a
  * per-partition byte limit and optionally by a `TailCacheBudget` shared by every log of a
  * broker; both evict the oldest block first. A read is served only when its whole byte range is
- * held, so answers are the file's bytes exactly. Blocks are never reused: a read's answer may
- * still be on its way to a socket after its block was evicted.
+ * held, so answers are the file's bytes exactly.
+ *
+ * Evicted blocks are reused (`BlockShelf`): a block allocated per append lives long enough to be
+ * promoted to V8's old generation, and a broker that wrote tens of MB/s into fresh blocks ran a
+ * full garbage collection several times a second for the external memory alone. Because blocks
+ * are reused, a read always answers with a copy, never a view of a block.
  */
 
 import type { ReadBufferPool } from './read-buffer-pool';
@@ -26,14 +30,50 @@ interface Block {
 const MAX_BLOCK = 64 << 10;
 const MIN_BLOCK = 256;
 
+/**
+ * Free blocks by size, handed out again before anything is allocated. Holds at most
+ * `maxFreeBytes`; a block dropped beyond that is left to the garbage collector.
+ */
+export class BlockShelf {
+  private readonly free = new Map<number, Buffer[]>();
+  private freeBytes = 0;
+  /** Blocks allocated (not reused) so far (tests and metrics). */
+  allocated = 0;
+
+  constructor(private readonly maxFreeBytes: number) {}
+
+  take(size: number): Buffer {
+    const buf = this.free.get(size)?.pop();
+    if (buf) {
+      this.freeBytes -= size;
+      return buf;
+    }
+    this.allocated++;
+    return Buffer.allocUnsafeSlow(size);
+  }
+
+  put(buf: Buffer): void {
+    if (buf.length === 0 || this.freeBytes + buf.length > this.maxFreeBytes) return;
+    let list = this.free.get(buf.length);
+    if (!list) this.free.set(buf.length, (list = []));
+    list.push(buf);
+    this.freeBytes += buf.length;
+  }
+}
+
 /** A broker-wide byte budget over the tails of all its logs; evicts the oldest block anywhere. */
 export class TailCacheBudget {
   private queue: Block[] = [];
   private head = 0;
   private live = 0;
   used = 0;
+  /** Where the tails under this budget take and return their blocks. */
+  readonly shelf: BlockShelf;
 
-  constructor(readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {
+    // Enough free blocks to refill what a roll or truncation of a few partitions gave back.
+    this.shelf = new BlockShelf(Math.max(maxBytes >> 2, MAX_BLOCK));
+  }
 
   /** Blocks and bytes (allocated) held (metrics and tests). */
   stats(): { blocks: number; bytes: number } {
@@ -77,12 +117,14 @@ export class SegmentTail {
   private head = 0;
   private bytes = 0;
   private readonly blockSize: number;
+  private readonly shelf: BlockShelf;
 
   constructor(
     private readonly limit: number,
     private readonly budget?: TailCacheBudget,
   ) {
     this.blockSize = Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, Math.floor(limit / 16)));
+    this.shelf = budget?.shelf ?? new BlockShelf(limit);
   }
 
   /** Bytes allocated for held data. */
@@ -103,9 +145,7 @@ export class SegmentTail {
     let from = 0;
     while (from < data.length) {
       if (!current || current.used === current.buf.length) {
-        // A large write gets a block of its own size; small ones share fixed-size blocks.
-        const size = Math.max(this.blockSize, Math.min(data.length - from, this.limit));
-        current = this.allocate(position + from, size);
+        current = this.allocate(position + from);
         // A broker-wide budget smaller than one block evicts it at once: keep nothing then.
         if (current.evicted) {
           this.clear();
@@ -119,9 +159,8 @@ export class SegmentTail {
   }
 
   /**
-   * The bytes [position, position + length) when all of them are held, else undefined. A range
-   * within one block is a view of it; one across blocks is copied into a new buffer, leased from
-   * `pool` when given.
+   * A copy of the bytes [position, position + length) when all of them are held, else undefined;
+   * into a buffer leased from `pool` when given. Never a view: blocks are reused once evicted.
    */
   read(position: number, length: number, pool?: ReadBufferPool): Buffer | undefined {
     const blocks = this.blocks;
@@ -139,9 +178,8 @@ export class SegmentTail {
     }
     const b = blocks[lo]!;
     const offset = position - b.position;
-    if (end <= b.position + b.used) return b.buf.subarray(offset, offset + length);
     const out = pool ? pool.acquire(length) : Buffer.allocUnsafe(length);
-    let filled = b.buf.copy(out, 0, offset, b.used);
+    let filled = b.buf.copy(out, 0, offset, Math.min(b.used, offset + length));
     for (let i = lo + 1; filled < length; i++) {
       const next = blocks[i]!;
       filled += next.buf.copy(out, filled, 0, Math.min(next.used, length - filled));
@@ -168,12 +206,13 @@ export class SegmentTail {
     this.head = 0;
   }
 
-  private allocate(position: number, size: number): Block {
-    const block: Block = { position, buf: Buffer.allocUnsafeSlow(size), used: 0, owner: this, evicted: false };
+  private allocate(position: number): Block {
+    const size = this.blockSize;
+    // Over the limit the oldest go first, so their blocks can be taken again at once.
+    while (this.bytes + size > this.limit && this.head < this.blocks.length) this.evictOldest();
+    const block: Block = { position, buf: this.shelf.take(size), used: 0, owner: this, evicted: false };
     this.blocks.push(block);
     this.bytes += size;
-    // Never the new block itself: it is at most the limit, and the others go first.
-    while (this.bytes > this.limit && this.blocks.length - this.head > 1) this.evictOldest();
     this.budget?.charge(block);
     return block;
   }
@@ -182,6 +221,7 @@ export class SegmentTail {
     b.evicted = true;
     this.bytes -= b.buf.length;
     this.budget?.release(b);
+    this.shelf.put(b.buf);
     b.buf = EMPTY;
     b.used = 0;
   }
