@@ -37,4 +37,4 @@ EXPOSE 9500 9464 9465
 # The service handles SIGTERM itself (deregisters from etcd, exits 0); exec form so it gets the signal.
 STOPSIGNAL SIGTERM
 # A 64 MB first old generation: the default one kept a broker in major collections (decision 0042).
-CMD ["node", "--initial-old-space-size=64", "dist/apps/broker/main.js"]
+CMD ["node", "--initial-old-space-size=128", "dist/apps/broker/main.js"]

@@ -28,7 +28,7 @@ it('starts the role with the ordinal as its id and that id’s certificate', () 
   expect(r.code).toBe(0);
   expect(r.out.split('\n')).toEqual(
     expect.arrayContaining([
-      'args=--initial-old-space-size=64 dist/apps/broker/main.js', // decision 0042
+      'args=--initial-old-space-size=128 dist/apps/broker/main.js', // decisions 0042, 0043
       'DMS_BROKER_ID=2',
       `DMS_INTERNAL_SSL_CA_LOCATION=${dir}/ca.pem`,
       `DMS_INTERNAL_SSL_CERTIFICATE_LOCATION=${dir}/broker-2.pem`,

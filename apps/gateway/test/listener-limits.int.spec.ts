@@ -1,7 +1,7 @@
 // Listener limits and cheap-DoS defences against a real gateway and controller: the pre-auth
 // frame cap on a PLAINTEXT listener, max.connections / max.connections.per.ip, the per-address
 // failed-login back-off on a SASL_SSL listener, and an absurd CreateTopics answered at once.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ let port: number;
 let saslPort: number;
 let client: KafkaClient;
 let metricsPort: number;
+let certDir: string | undefined;
 
 /** The sum of a Prometheus metric's samples whose labels include `labels`. */
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
@@ -35,7 +36,8 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
 
 beforeAll(async () => {
   metricsPort = await freePort();
-  certs = generateCerts(join(mkdtempSync(join(tmpdir(), 'dms-limits-')), 'certs'), ['admin']);
+  certDir = mkdtempSync(join(tmpdir(), 'dms-limits-'));
+  certs = generateCerts(join(certDir, 'certs'), ['admin']);
   tc = await startTestCluster({
     gatewayListeners: ['SASL_SSL'],
     scramUsers: [{ name: 'admin', password: ADMIN_PW, mechanism: 'SCRAM-SHA-512' }],
@@ -61,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await cleanup();
+  if (certDir) rmSync(certDir, { recursive: true, force: true });
 });
 
 interface Probe {

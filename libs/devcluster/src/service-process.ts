@@ -10,13 +10,15 @@ export type ServiceRole = 'controller' | 'broker' | 'gateway' | 'console';
  * generation: over their 8-20 MB heaps V8's default first limit was reached again and again by
  * the short-lived ArrayBuffers they stream through (Node's http2 read buffers, record batches),
  * a major collection every few MB: a consuming gateway ran 3-4 per 100 MB relayed, an RF 3
- * broker hundreds per minute of produce. With 64 MB they are nearly gone (decision 0042). V8
- * refuses these flags in NODE_OPTIONS; deploy/*.Dockerfile and deploy/k8s/base/scripts/entrypoint.sh
+ * broker hundreds per minute of produce. With 64 MB they are nearly gone (decision 0042). A
+ * broker's heap of 25-35 MB under load still left V8 less slack under 64 MB than its young
+ * generation's size, and V8 then began a major collection several times a second; brokers take
+ * 128 MB (decision 0043). V8 refuses these flags in NODE_OPTIONS; deploy/*.Dockerfile and deploy/k8s/base/scripts/entrypoint.sh
  * pass the same ones.
  */
 export const SERVICE_NODE_FLAGS: Readonly<Partial<Record<ServiceRole, readonly string[]>>> = {
   gateway: ['--initial-old-space-size=64'],
-  broker: ['--initial-old-space-size=64'],
+  broker: ['--initial-old-space-size=128'],
 };
 
 export interface ServiceSpec {

@@ -24,8 +24,10 @@ if [ ! -r "$DMS_INTERNAL_SSL_CERTIFICATE_LOCATION" ]; then
   echo "entrypoint: no certificate $role-$ordinal.pem in $certs: create one per id with 'dms certs create' (deploy/README.md)" >&2
   exit 2
 fi
-# Gateways and brokers start with a 64 MB old generation (decision 0042; V8 flags are refused in NODE_OPTIONS).
+# Gateways start with a 64 MB old generation, brokers with 128 MB (decisions 0042, 0043; V8 flags are
+# refused in NODE_OPTIONS).
 case "$role" in
-  gateway|broker) exec node --initial-old-space-size=64 "dist/apps/$role/main.js" ;;
+  gateway) exec node --initial-old-space-size=64 "dist/apps/$role/main.js" ;;
+  broker) exec node --initial-old-space-size=128 "dist/apps/$role/main.js" ;;
   *) exec node "dist/apps/$role/main.js" ;;
 esac
