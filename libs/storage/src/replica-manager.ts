@@ -424,6 +424,7 @@ export class ReplicaManager extends EventEmitter {
         r.leaderEpoch = state.leaderEpoch;
         r.leaderId = brokerId;
         r.refreshHighWatermark();
+        r.log.keyIndex.startTrailing();
       });
       logger.info({ topic: r.topic, partition: r.partition, leaderEpoch: state.leaderEpoch, isr: state.isr, logEndOffset: String(r.log.logEndOffset) }, 'leading partition');
       return;
@@ -437,6 +438,8 @@ export class ReplicaManager extends EventEmitter {
         r.leaderId = state.leader;
         r.leaderEpoch = state.leaderEpoch;
         r.retryFetchAt = 0;
+        // Only leaders answer key lookups (query-service.ts): a follower's active index waits.
+        r.log.keyIndex.stopTrailing();
       });
       logger.info({ topic: r.topic, partition: r.partition, leader: state.leader, leaderEpoch: state.leaderEpoch }, 'following partition');
       return;
@@ -448,6 +451,7 @@ export class ReplicaManager extends EventEmitter {
         r.role = 'none';
         r.leaderId = -1;
         r.leaderEpoch = state.leaderEpoch;
+        r.log.keyIndex.stopTrailing();
       });
       logger.info({ topic: r.topic, partition: r.partition, leader: state.leader }, 'neither leading nor following partition');
     }

@@ -47,6 +47,34 @@ async function tickUntilCaughtUp(trailer: ActiveIndexTrailer, indexers: KeyIndex
 }
 
 describe('active segment key index trailer', () => {
+  it('leaves a log taken off (a follower) alone; taken back, it goes on from what was indexed', () =>
+    withTempDir(async (dir) => {
+      const log = await PartitionLog.open(dir, oneSegment);
+      const { trailer, indexer } = trailed(log, { budgetMs: 10_000, stepBytes: 1024 });
+      await fill(log, 20, 'first');
+      await trailer.tick();
+      expect(indexer.activeBacklog()).toBe(0);
+      const indexed = trailer.totals.bytes;
+      indexer.stopTrailing();
+      const more = await fill(log, 20, 'second');
+      const backlog = indexer.activeBacklog();
+      expect(backlog).toBeGreaterThan(0);
+      await trailer.tick();
+      expect([indexer.activeBacklog(), trailer.totals.bytes]).toEqual([backlog, indexed]);
+      // A lookup meanwhile catches up by itself.
+      for (const [key, offsets] of more) expect(await offsetsWithKey(indexer, key)).toEqual(offsets);
+      expect(indexer.activeBacklog()).toBe(0);
+      // Trailing again: only what is new since is indexed by the trailer.
+      indexer.startTrailing();
+      const last = await fill(log, 5, 'third');
+      await trailer.tick();
+      expect(indexer.activeBacklog()).toBe(0);
+      expect(trailer.totals.bytes - indexed).toBe(log.segmentList()[0]!.writtenSize - indexed - backlog);
+      for (const [key, offsets] of last) expect(await offsetsWithKey(indexer, key)).toEqual(offsets);
+      await indexer.close();
+      await log.close();
+    }));
+
   it('after a reopen indexes the active segment in the background, then trails new appends', () =>
     withTempDir(async (dir) => {
       let log = await PartitionLog.open(dir, oneSegment);

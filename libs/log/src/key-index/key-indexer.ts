@@ -69,6 +69,16 @@ export class KeyIndexer {
     if (!this.closed) this.trailer.add(this);
   }
 
+  /**
+   * Takes the log off the trailer (a follower's: only a partition's leader answers lookups, and a
+   * follower that trailed re-read from the file most of what it appended at high rates). What
+   * was indexed stays; `startTrailing` on leadership goes on from there, and a lookup catches up
+   * the rest itself.
+   */
+  stopTrailing(): void {
+    this.trailer.remove(this);
+  }
+
   /** Bytes of the active segment not yet indexed (0 when the index is off or the log closed). */
   activeBacklog(): number {
     if (!this.enabled || this.closed) return 0;
