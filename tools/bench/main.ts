@@ -173,6 +173,17 @@ export function formatReport(r: BenchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Deletes one topic (a table case's, once no later case reads it). */
+async function deleteTopic(bootstrap: string, topic: string): Promise<void> {
+  const client = new KafkaClient({ bootstrapServers: [bootstrap], clientId: 'dms-bench-table', retries: 3 });
+  try {
+    const [r] = await client.deleteTopics([topic]);
+    if (r && r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(r.errorCode, `delete ${topic}`);
+  } finally {
+    client.close();
+  }
+}
+
 /** `table`: every case of the issue's table, one after another, then one markdown table. */
 async function mainTable(argv: string[]): Promise<number> {
   let t: TableOptions;
@@ -197,7 +208,7 @@ async function mainTable(argv: string[]): Promise<number> {
   }
   try {
     const before = tableConditions();
-    const rows = await runTable(t, (args) => runBench(parseBenchArgs(args)), (line) => process.stderr.write(`${line}\n`));
+    const rows = await runTable(t, (args) => runBench(parseBenchArgs(args)), (line) => process.stderr.write(`${line}\n`), (topic) => deleteTopic(t.bootstrapServer, topic));
     process.stdout.write(`Conditions at the start: ${before}; at the end: ${tableConditions()}.\n\n${formatTable(rows)}\nCommands:\n\n`);
     for (const r of rows) process.stdout.write(`    ${r.command}\n`);
     if (t.json) process.stdout.write(`${JSON.stringify(rows)}\n`);

@@ -57,6 +57,39 @@ describe('bench table', () => {
     expect(rows[4].command).toBe(`node dist/tools/bench/main.js ${calls[4].join(' ')}`);
   });
 
+  it("deletes each case's topic from the cluster once no later case reads it, unless --keep-topics", async () => {
+    const o = parseTableArgs(['--bootstrap-server', 'dms:1', '--baseline-bootstrap', 'relay:2', '--only', 'rf3-1k,acks1-rf1-unbounded,consume,rf3-15k-req']);
+    const events: string[] = [];
+    const logged: string[] = [];
+    await runTable(
+      o,
+      async (args) => {
+        events.push(`run ${args[0]} ${args[args.indexOf('--topic') + 1]} at ${args[args.indexOf('--bootstrap-server') + 1]}`);
+        return report(args[0] === 'consume' ? 'consume' : 'produce');
+      },
+      (line) => logged.push(line),
+      async (topic) => {
+        events.push(`drop ${topic}`);
+        if (topic.includes('rf3-15k-req')) throw new Error('broker gone');
+      },
+    );
+    const names = (id: string) => expect.stringMatching(new RegExp(`^bench-table-${id}-[a-z0-9]+$`));
+    const topic = (e: string) => e.split(' ')[e.startsWith('run') ? 2 : 1];
+    expect(events.map((e) => e.replace(/ bench-table-\S+/, ''))).toEqual([
+      'run produce at dms:1', 'run produce at relay:2', 'drop',
+      'run produce at dms:1', 'run produce at relay:2', // read by the consume case: kept until it ran
+      'run consume at dms:1', 'run consume at relay:2', 'drop',
+      'run produce at dms:1', 'run produce at relay:2', 'drop',
+    ]);
+    expect([topic(events[2]!), topic(events[7]!), topic(events[10]!)]).toEqual([names('rf3-1k'), names('acks1-rf1-unbounded'), names('rf3-15k-req')]);
+    expect(topic(events[5]!)).toBe(topic(events[7]!));
+    expect(logged.filter((l) => l.startsWith('could not delete'))).toEqual([expect.stringContaining('broker gone')]);
+
+    const kept: string[] = [];
+    await runTable(parseTableArgs(['--bootstrap-server', 'dms:1', '--only', 'rf3-1k', '--keep-topics']), async () => report('produce'), undefined, async (t) => void kept.push(t));
+    expect(kept).toEqual([]);
+  });
+
   it('without the topic it reads, the consume case produces first', async () => {
     const o = parseTableArgs(['--bootstrap-server', 'dms:1', '--only', 'consume']);
     const calls: string[][] = [];

@@ -10,6 +10,9 @@ import type { PhaseResult } from './stats';
  * The issue's table in one command: every case one after another on fresh topics (6 partitions,
  * 1 KiB records, min.insync.replicas=2 for RF 3), against the cluster and, when given, the same
  * case against the relay right after it, then one markdown table and the exact bench commands.
+ * A case's topic is deleted from the cluster once no later case reads it (unless --keep-topics):
+ * a whole table writes several GB, and the page cache those files hold makes later cases and
+ * later runs slower on a machine whose new page-cache pages are expensive (docs/benchmarks.md).
  */
 export interface TableCase {
   id: string;
@@ -47,6 +50,8 @@ export interface TableOptions {
   consumers: number;
   only?: string[];
   topicPrefix: string;
+  /** Leave every case's topic on the cluster (default: delete each once no later case reads it). */
+  keepTopics: boolean;
   json: boolean;
 }
 
@@ -67,12 +72,13 @@ export function parseTableArgs(argv: readonly string[]): TableOptions {
     .addOption(new Option('--consumers <n>', 'consumers tailing the topic during the open-loop cases').argParser(parseIntOption('--consumers', 0, 100)).default(0))
     .option('--only <ids>', `comma-separated case ids: ${TABLE_CASES.map((c) => c.id).join(', ')}`)
     .option('--topic-prefix <p>', 'fresh topics are named <prefix>-<case>-<run>', 'bench-table')
+    .option('--keep-topics', "leave each case's topic on the cluster (default: deleted once no later case reads it)")
     .option('--json', 'print the reports as JSON after the table')
     .action((o) => {
       const only = o.only === undefined ? undefined : String(o.only).split(',').map((s) => s.trim()).filter(Boolean);
       for (const id of only ?? []) if (!TABLE_CASES.some((c) => c.id === id)) throw new InvalidArgumentError(`unknown case '${id}'`);
       if (o.baselineRelay && o.baselineBootstrap) throw new InvalidArgumentError('give --baseline-relay or --baseline-bootstrap, not both');
-      result = { ...o, only, json: o.json === true, baselineRelay: o.baselineRelay === true };
+      result = { ...o, only, json: o.json === true, baselineRelay: o.baselineRelay === true, keepTopics: o.keepTopics === true };
     })
     .parse(argv as string[], { from: 'user' });
   return result!;
@@ -124,15 +130,24 @@ export function formatTable(rows: readonly TableRow[]): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Runs the chosen cases (each against the cluster, then the relay when given) one after another. */
-export async function runTable(o: TableOptions, run: (argv: string[]) => Promise<BenchReport>, log: (line: string) => void = () => undefined): Promise<TableRow[]> {
+/**
+ * Runs the chosen cases (each against the cluster, then the relay when given) one after another.
+ * `dropTopic` deletes a topic of the cluster (not the relay, whose ring is bounded) once no later
+ * case reads it; a failed deletion is logged and the table goes on.
+ */
+export async function runTable(
+  o: TableOptions,
+  run: (argv: string[]) => Promise<BenchReport>,
+  log: (line: string) => void = () => undefined,
+  dropTopic?: (topic: string) => Promise<void>,
+): Promise<TableRow[]> {
   const runId = Date.now().toString(36);
   const systems: { name: 'dms' | 'relay'; bootstrap: string; clusterFile?: string }[] = [{ name: 'dms', bootstrap: o.bootstrapServer, clusterFile: o.clusterFile }];
   if (o.baselineBootstrap) systems.push({ name: 'relay', bootstrap: o.baselineBootstrap, clusterFile: o.baselineClusterFile });
   const rows: TableRow[] = [];
   const cases = TABLE_CASES.filter((c) => !o.only || o.only.includes(c.id));
   const produced = new Set<string>();
-  for (const c of cases) {
+  for (const [i, c] of cases.entries()) {
     for (const s of systems) {
       // The consume case reads what an earlier case wrote; without it, it produces first (both).
       const source = c.consumes && produced.has(`${s.name}/${c.consumes}`) ? c.consumes : c.id;
@@ -149,6 +164,12 @@ export async function runTable(o: TableOptions, run: (argv: string[]) => Promise
       } catch (err) {
         rows.push({ caseId: c.id, system: s.name, command, error: err instanceof Error ? err.message : String(err) });
       }
+    }
+    const topicOf = c.consumes && produced.has(`dms/${c.consumes}`) ? c.consumes : c.id;
+    const readLater = cases.slice(i + 1).some((later) => later.consumes === topicOf);
+    if (dropTopic && !o.keepTopics && !readLater) {
+      const topic = `${o.topicPrefix}-${topicOf}-${runId}`;
+      await dropTopic(topic).catch((err: unknown) => log(`could not delete ${topic}: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
   return rows;
