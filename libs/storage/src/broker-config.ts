@@ -128,7 +128,7 @@ export const brokerConfigDef = defineConfig({
     type: 'int',
     default: 25,
     min: 0,
-    doc: "Time the broker may spend per tick indexing keys of active segments in the background (message query by key), across all its partitions; 0 turns it off (lookups then catch the active segment's index up themselves).",
+    doc: "Time the broker may spend per tick indexing keys of the active segments it leads in the background (message query by key), across all its partitions; 0 turns it off (lookups then catch the active segment's index up themselves).",
   },
   'log.key.index.trail.interval.ms': {
     type: 'int',
