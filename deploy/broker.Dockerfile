@@ -36,5 +36,5 @@ USER node
 EXPOSE 9500 9464 9465
 # The service handles SIGTERM itself (deregisters from etcd, exits 0); exec form so it gets the signal.
 STOPSIGNAL SIGTERM
-# A 64 MB first old generation: the default one kept a broker in major collections (decision 0042).
+# A 128 MB first old generation: smaller ones kept a loaded broker in major collections (decisions 0042, 0043).
 CMD ["node", "--initial-old-space-size=128", "dist/apps/broker/main.js"]
