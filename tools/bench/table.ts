@@ -147,10 +147,12 @@ export async function runTable(
   const rows: TableRow[] = [];
   const cases = TABLE_CASES.filter((c) => !o.only || o.only.includes(c.id));
   const produced = new Set<string>();
+  // The case whose topic `c` uses on `system`: its own, or the one a consume case reads when that case ran there.
+  const sourceOf = (c: TableCase, system: string) => (c.consumes && produced.has(`${system}/${c.consumes}`) ? c.consumes : c.id);
   for (const [i, c] of cases.entries()) {
     for (const s of systems) {
       // The consume case reads what an earlier case wrote; without it, it produces first (both).
-      const source = c.consumes && produced.has(`${s.name}/${c.consumes}`) ? c.consumes : c.id;
+      const source = sourceOf(c, s.name);
       const mode = c.consumes ? (source === c.id ? 'both' : 'consume') : 'produce';
       const base = c.consumes && source !== c.id ? TABLE_CASES.find((x) => x.id === source)! : c;
       const args = caseArgs({ ...c, rf: base.rf, acks: base.acks, flags: c.consumes && mode === 'both' ? base.flags.concat(['--batch-size', '100']) : c.flags },
@@ -165,7 +167,7 @@ export async function runTable(
         rows.push({ caseId: c.id, system: s.name, command, error: err instanceof Error ? err.message : String(err) });
       }
     }
-    const topicOf = c.consumes && produced.has(`dms/${c.consumes}`) ? c.consumes : c.id;
+    const topicOf = sourceOf(c, 'dms');
     const readLater = cases.slice(i + 1).some((later) => later.consumes === topicOf);
     if (dropTopic && !o.keepTopics && !readLater) {
       const topic = `${o.topicPrefix}-${topicOf}-${runId}`;
