@@ -5,7 +5,7 @@ import { CommanderError } from 'commander';
 import { describeError, ErrorCode, KafkaClient, KafkaError, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { isOpenLoop, parseBenchArgs, type BenchOptions } from './options';
 import { prebuildBatch, runConsume, runProduce } from './load';
-import { runOpenLoopProduce, type ProduceSender } from './open-loop';
+import { drainMs, runOpenLoopProduce, type ProduceSender } from './open-loop';
 import { RawProducer } from './raw-producer';
 import { startRelayProcess, type RelayProcess } from './relay-process';
 import { runConcurrentConsumers } from './consumers';
@@ -21,7 +21,7 @@ export interface BenchReport {
   conditions: {
     mode: string; topic: string; partitions: number; recordSize: number; batchSize: number; batchBytes: number;
     acks: number; idempotent: boolean; transactionalId: string | null; recordsPerTxn: number | null; inFlight: number; durationS: number; compression: string; cores: number; cpuModel: string; node: string;
-    replicationFactor?: number; rate?: number | null; requestRate?: number | null; producers?: number; client?: string; lingerMs?: number; consumers?: number; loadAverage?: number[];
+    warmupS?: number; replicationFactor?: number; rate?: number | null; requestRate?: number | null; producers?: number; client?: string; lingerMs?: number; consumers?: number; loadAverage?: number[];
   };
   results: PhaseResult[];
   /** With --disk-dir: the topic's bytes on disk during the produce phase. */
@@ -46,12 +46,15 @@ async function warm(client: KafkaClient, o: BenchOptions): Promise<void> {
   await Promise.all([...Array(o.partitions).keys()].map((p) => client.listOffsets(o.topic, p, LATEST_TIMESTAMP)));
 }
 
-/** The produce phase, open or closed loop, with consumers tailing the topic when asked. */
-async function producePhase(client: KafkaClient, o: BenchOptions, batch: Buffer, from: bigint[], progress: { bytes: number }): Promise<PhaseResult[]> {
+/**
+ * The produce phase, open or closed loop, with consumers tailing the topic when asked. The CPU of
+ * `procs` is sampled over the measured run (after any --warmup-s) and reported with the first result.
+ */
+async function producePhase(client: KafkaClient, o: BenchOptions, batch: Buffer, from: bigint[], progress: { bytes: number }, procs?: ProcessRef[]): Promise<PhaseResult[]> {
   const extra: KafkaClient[] = [];
   const closers: (() => void)[] = [];
   try {
-    if (o.transactionalId !== undefined) return [await runTransactionalProduce(client, o, batch, progress)];
+    if (o.transactionalId !== undefined) return await withCpu(procs, async () => [await runTransactionalProduce(client, o, batch, progress)]);
     const producers = [client];
     if (isOpenLoop(o)) for (let i = 1; i < o.producers; i++) producers.push(newClient(o, `dms-bench-producer-${i}`));
     const consumers = Array.from({ length: o.consumers }, (_, i) => newClient(o, `dms-bench-consumer-${i}`));
@@ -59,17 +62,38 @@ async function producePhase(client: KafkaClient, o: BenchOptions, batch: Buffer,
     await Promise.all([...producers, ...consumers].map((c) => warm(c, o)));
     const senders = isOpenLoop(o) ? await openSenders(producers, o) : [];
     closers.push(...senders.map((s) => s.close));
-    const produced = isOpenLoop(o)
-      ? runOpenLoopProduce(senders.map((s) => s.send), o, { stampTimestamps: o.consumers > 0, progress })
-      : runProduce(client, o, batch, progress);
-    const consumed = consumers.length > 0 ? runConcurrentConsumers(consumers, o, from, produced, isOpenLoop(o)) : undefined;
-    const results = [await produced];
-    if (consumed) results.push(await consumed);
-    return results;
+    if (o.warmupS > 0) await warmUp(client, senders, o, batch);
+    return await withCpu(procs, async () => {
+      const produced = isOpenLoop(o)
+        ? runOpenLoopProduce(senders.map((s) => s.send), o, { stampTimestamps: o.consumers > 0, progress })
+        : runProduce(client, o, batch, progress);
+      const consumed = consumers.length > 0 ? runConcurrentConsumers(consumers, o, from, produced, isOpenLoop(o)) : undefined;
+      const results = [await produced];
+      if (consumed) results.push(await consumed);
+      return results;
+    });
   } finally {
     for (const c of closers) c();
     for (const c of extra) c.close();
   }
+}
+
+/**
+ * --warmup-s: the measured run's load (its rate, or its closed loop) for that long on the same
+ * connections, its results dropped. Errors there fail the bench as they would the run.
+ */
+async function warmUp(client: KafkaClient, senders: { send: ProduceSender }[], o: BenchOptions, batch: Buffer): Promise<void> {
+  const w: BenchOptions = { ...o, durationS: o.warmupS, timelineMs: undefined };
+  const r = isOpenLoop(o) ? await runOpenLoopProduce(senders.map((s) => s.send), w, { stampTimestamps: false }) : await runProduce(client, w, batch);
+  if (r.requests === 0) throw new Error(`the ${o.warmupS} s warm-up produced nothing${Object.keys(r.errors).length ? ` (errors ${JSON.stringify(r.errors)})` : ''}`);
+}
+
+/** Runs `phase` with the processes' CPU sampled over it; the first result carries the report. */
+async function withCpu(procs: ProcessRef[] | undefined, phase: () => Promise<PhaseResult[]>): Promise<PhaseResult[]> {
+  const cpu = procs ? startCpuSampler(procs) : undefined;
+  const results = await phase();
+  if (cpu && results[0]) results[0].cpu = cpu.stop(results[0].bytes, results[0].requests);
+  return results;
 }
 
 /** The open loop's producers: the lean raw path (default) or the full client (--client full). */
@@ -94,10 +118,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       from = await Promise.all([...Array(o.partitions).keys()].map(async (p) => (await client.listOffsets(o.topic, p, LATEST_TIMESTAMP)).offset));
       const progress = { bytes: 0 };
       const sampler = o.diskDir ? startDiskSampler(o.diskDir, o.topic, o.sampleEveryS, progress) : undefined;
-      const cpu = procs ? startCpuSampler(procs) : undefined;
-      const phase = await producePhase(client, o, batch, from, progress);
-      if (cpu) phase[0].cpu = cpu.stop(phase[0].bytes, phase[0].requests);
-      results.push(...phase);
+      results.push(...(await producePhase(client, o, batch, from, progress, procs)));
       diskSamples = await sampler?.stop();
     }
     if (o.mode !== 'produce') {
@@ -113,7 +134,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         batchBytes: batch.length, acks: o.acks, idempotent: o.idempotent,
         transactionalId: o.transactionalId ?? null, recordsPerTxn: o.transactionalId !== undefined ? o.recordsPerTxn : null, inFlight: o.inFlight, durationS: o.durationS, compression: o.compressionName,
         cores: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version,
-        replicationFactor: o.replicationFactor, rate: o.rate ?? null, requestRate: o.requestRate ?? null, producers: o.producers, client: isOpenLoop(o) ? o.client : 'full',
+        warmupS: o.warmupS, replicationFactor: o.replicationFactor, rate: o.rate ?? null, requestRate: o.requestRate ?? null, producers: o.producers, client: isOpenLoop(o) ? o.client : 'full',
         lingerMs: o.lingerMs, consumers: o.consumers, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
       },
       results,
@@ -130,7 +151,7 @@ export function formatReport(r: BenchReport): string {
     `conditions: record ${c.recordSize} B, batch ${c.batchSize} records (${c.batchBytes} B on the wire, ${c.compression}), ` +
       `${c.partitions} partitions, acks ${c.acks}${c.idempotent ? ' (idempotent)' : ''}` +
       (c.transactionalId !== null ? `, transactional id ${c.transactionalId} with ${c.recordsPerTxn} records per transaction`
-        : c.rate || c.requestRate ? `, open loop (${c.client} client)` : `, ${c.inFlight} in flight`) + `, ${c.durationS} s per phase, ${c.cores} cores, node ${c.node}`,
+        : c.rate || c.requestRate ? `, open loop (${c.client} client)` : `, ${c.inFlight} in flight`) + `, ${c.durationS} s per phase${c.warmupS ? ` after a ${c.warmupS} s warm-up (not measured)` : ''}, ${c.cores} cores, node ${c.node}`,
   ];
   for (const p of r.results) {
     const l = p.latencyMs;
@@ -200,7 +221,7 @@ async function mainTable(argv: string[]): Promise<number> {
     process.stderr.write('bench table: exceeded its time bound, giving up\n');
     if (relay) process.kill(relay.pid, 'SIGTERM');
     process.exit(2);
-  }, cases * (t.durationS * 3 + 45) * 1000);
+  }, cases * (t.durationS * 3 + (t.warmupS > 0 ? t.warmupS + drainMs(t.warmupS) / 1000 : 0) + 45) * 1000);
   relay = t.baselineRelay ? await startRelayProcess(join(__dirname, 'relay.js')) : undefined;
   if (relay) {
     t = { ...t, baselineBootstrap: relay.bootstrap, baselineClusterFile: relay.clusterFile };
@@ -236,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
   const watchdog = setTimeout(() => {
     process.stderr.write('bench: exceeded its time bound, giving up\n');
     process.exit(2);
-  }, (o.durationS * phases + 60) * 1000);
+  }, (o.durationS * phases + (o.warmupS > 0 ? o.warmupS + drainMs(o.warmupS) / 1000 : 0) + 60) * 1000);
   try {
     const report = await runBench(o);
     process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : formatReport(report));

@@ -1,6 +1,6 @@
 import { ApiKey } from '@dms/kafka-schema';
 import { FakeBroker, KafkaClient } from '@dms/kafka-client';
-import { runBench } from './main';
+import { formatReport, runBench } from './main';
 import { parseBenchArgs } from './options';
 import { drainMs, runOpenLoopProduce } from './open-loop';
 import { itemsInRun } from './schedule';
@@ -31,6 +31,13 @@ describe('bench options of the open loop', () => {
     expect(() => parseBenchArgs(['consume', '--rate', '10'])).toThrow(/produce phase/);
     expect(() => parseBenchArgs(['consume', '--consumers', '1'])).toThrow(/--consumers/);
     expect(() => parseBenchArgs(['produce', '--rate', '10', '--idempotent'])).toThrow(/open loop/);
+    expect(parseBenchArgs(['produce', '--rate', '10', '--warmup-s', '2'])).toMatchObject({ warmupS: 2 });
+    expect(parseBenchArgs(['produce']).warmupS).toBe(0);
+    expect(() => parseBenchArgs(['produce', '--warmup-s', '-1'])).toThrow(/--warmup-s/);
+    expect(() => parseBenchArgs(['both', '--warmup-s', '1'])).toThrow(/--warmup-s applies/);
+    expect(() => parseBenchArgs(['consume', '--warmup-s', '1'])).toThrow(/--warmup-s applies/);
+    expect(() => parseBenchArgs(['produce', '--rate', '10', '--consumers', '1', '--warmup-s', '1'])).toThrow(/--warmup-s applies/);
+    expect(() => parseBenchArgs(['produce', '--transactional-id', 't', '--warmup-s', '1'])).toThrow(/--warmup-s applies/);
   });
 });
 
@@ -55,6 +62,21 @@ describe('open-loop produce against the fake broker', () => {
     expect(p.openLoop!.achievedPerSec).toBeLessThanOrEqual(400);
     expect(p.latencyMs.p90).not.toBeNull();
     expect(report.conditions).toMatchObject({ rate: 400, requestRate: null, producers: 1, lingerMs: 0 });
+  });
+
+  it('--warmup-s first runs the same rate on the same connections and leaves it out of the results', async () => {
+    const o = parseBenchArgs(['produce', '--bootstrap-server', broker.address, '--topic', 'w', '--partitions', '2', '--record-size', '16',
+      '--batch-size', '1', '--rate', '400', '--duration-s', '0.5', '--warmup-s', '0.25']);
+    const report = await runBench(o);
+    const [p] = report.results;
+    // Both ran against the broker; the report counts the measured half second only.
+    expect(stored('w').reduce((a, b) => a + b, 0)).toBe(itemsInRun(250, 400) + itemsInRun(500, 400));
+    expect(p.records).toBe(itemsInRun(500, 400));
+    expect(p.openLoop).toMatchObject({ scheduled: itemsInRun(500, 400), sent: itemsInRun(500, 400) });
+    expect(report.conditions.warmupS).toBe(0.25);
+    expect(formatReport(report)).toMatch(/after a 0.25 s warm-up \(not measured\)/);
+    // The warm-up and the run share the producer's connections: one more than the bench's own client.
+    expect(broker.connectionsAccepted).toBe(2);
   });
 
   it('measures from the due time: a stall shows as latency of everything due during it (no coordinated omission)', async () => {

@@ -21,6 +21,11 @@ export interface BenchOptions {
   /** Records per transaction: ceil(recordsPerTxn / batchSize) batches over the partitions, then commit. */
   recordsPerTxn: number;
   durationS: number;
+  /**
+   * Produce phase: seconds of the same load on the same connections before the measured run,
+   * not counted (latency, throughput, CPU): JIT compilation, connections and caches settle first.
+   */
+  warmupS: number;
   compression: CompressionType;
   compressionName: string;
   fetchMaxBytes: number;
@@ -63,6 +68,12 @@ function parseSeconds(v: string): number {
   return n;
 }
 
+function parseWarmup(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 600) throw new InvalidArgumentError(`--warmup-s must be in [0, 600], got '${v}'`);
+  return n;
+}
+
 function parseRate(name: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
@@ -92,6 +103,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--acks <acks>', '-1 (all), 0 or 1').argParser(parseAcks).default(-1))
     .addOption(new Option('--in-flight <n>', 'requests outstanding at once').argParser(parseIntOption('--in-flight', 1, 10_000)).default(16))
     .addOption(new Option('--duration-s <s>', 'length of each phase').argParser(parseSeconds).default(10))
+    .addOption(new Option('--warmup-s <s>', 'produce: run the same load this long first on the same connections, not measured').argParser(parseWarmup).default(0))
     .option('--compression <codec>', 'none|gzip|snappy|lz4|zstd', 'none')
     .addOption(new Option('--fetch-max-bytes <bytes>').argParser(parseIntOption('--fetch-max-bytes', 1)).default(4 * 1024 * 1024))
     .option('--idempotent', 'produce with the idempotent producer (enable.idempotence, acks -1, at most 5 batches in flight per partition)')
@@ -124,6 +136,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (o.timelineMs !== undefined && !open) throw new InvalidArgumentError('--timeline-ms needs --rate or --request-rate');
       if (o.producers > 1 && !open) throw new InvalidArgumentError('--producers needs --rate or --request-rate (the closed loop uses --in-flight)');
       if (o.consumers > 0 && mode === 'consume') throw new InvalidArgumentError('--consumers reads while producing: use it with produce or both');
+      // The warm-up's records would be read back by `both` and by tailing consumers, and a transaction has no rate to warm.
+      if (o.warmupS > 0 && (mode !== 'produce' || o.consumers > 0 || o.transactionalId !== undefined)) {
+        throw new InvalidArgumentError('--warmup-s applies to produce without --consumers or --transactional-id');
+      }
       result = {
         mode, ...o, compression: parseCompression(o.compression), compressionName: String(o.compression).toLowerCase(), json: o.json === true,
         idempotent: o.idempotent === true,

@@ -37,6 +37,21 @@ describe('bench table', () => {
     expect(byId.get('rf3-15k-req')).toMatchObject({ requestRate: 15_000, acks: -1, replicationFactor: 3 });
   });
 
+  it('--warmup-s warms every case that only produces, not the consume case nor cases with tailing consumers', async () => {
+    const o = parseTableArgs(['--bootstrap-server', 'h:1', '--warmup-s', '3', '--consumers', '1']);
+    expect(o.warmupS).toBe(3);
+    expect(parseTableArgs(['--bootstrap-server', 'h:1']).warmupS).toBe(0);
+    expect(() => parseTableArgs(['--bootstrap-server', 'h:1', '--warmup-s', '-1'])).toThrow(/warmup-s/);
+    expect(() => checkCaseArgs(o)).not.toThrow();
+    for (const c of TABLE_CASES) {
+      const b = parseBenchArgs(caseArgs(c, o, { bootstrap: 'h:1' }, 't', c.consumes ? 'consume' : 'produce'));
+      expect(b.warmupS).toBe(c.consumes || b.consumers > 0 ? 0 : 3);
+    }
+    const calls: string[][] = [];
+    await runTable(parseTableArgs(['--bootstrap-server', 'dms:1', '--only', 'consume', '--warmup-s', '3']), async (args) => { calls.push(args); return report('consume'); });
+    expect(parseBenchArgs(calls[0])).toMatchObject({ mode: 'both', warmupS: 0 });
+  });
+
   it('runs the cases in order on fresh topics, each against the cluster then the relay, consume reading an earlier topic', async () => {
     const o = parseTableArgs(['--bootstrap-server', 'dms:1', '--baseline-bootstrap', 'relay:2', '--only', 'acks1-rf1-unbounded,consume,rf3-1k']);
     const calls: string[][] = [];

@@ -47,6 +47,8 @@ export interface TableOptions {
   /** Start the bundled relay for the baseline (and stop it at the end). */
   baselineRelay: boolean;
   durationS: number;
+  /** --warmup-s of every case that only produces (0: none). */
+  warmupS: number;
   consumers: number;
   only?: string[];
   topicPrefix: string;
@@ -69,6 +71,11 @@ export function parseTableArgs(argv: readonly string[]): TableOptions {
       if (!Number.isFinite(n) || n <= 0 || n > 600) throw new InvalidArgumentError(`--duration-s must be in (0, 600], got '${v}'`);
       return n;
     }).default(10))
+    .addOption(new Option('--warmup-s <s>', 'each producing case first runs its load this long, not measured (--warmup-s of the bench)').argParser((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 600) throw new InvalidArgumentError(`--warmup-s must be in [0, 600], got '${v}'`);
+      return n;
+    }).default(0))
     .addOption(new Option('--consumers <n>', 'consumers tailing the topic during the open-loop cases').argParser(parseIntOption('--consumers', 0, 100)).default(0))
     .option('--only <ids>', `comma-separated case ids: ${TABLE_CASES.map((c) => c.id).join(', ')}`)
     .option('--topic-prefix <p>', 'fresh topics are named <prefix>-<case>-<run>', 'bench-table')
@@ -89,7 +96,9 @@ export function caseArgs(c: TableCase, o: TableOptions, system: { bootstrap: str
   const args = [mode, '--bootstrap-server', system.bootstrap, '--topic', topic, '--partitions', '6', '--record-size', '1024',
     '--replication-factor', String(c.rf), '--acks', String(c.acks), '--duration-s', String(o.durationS), ...c.flags];
   if (c.rf === 3) args.push('--topic-config', 'min.insync.replicas=2');
-  if (o.consumers > 0 && c.flags.includes('--rate')) args.push('--consumers', String(o.consumers));
+  const tailed = o.consumers > 0 && c.flags.includes('--rate');
+  if (tailed) args.push('--consumers', String(o.consumers));
+  else if (o.warmupS > 0 && mode === 'produce') args.push('--warmup-s', String(o.warmupS));
   if (system.clusterFile) args.push('--cluster-file', system.clusterFile);
   return args;
 }

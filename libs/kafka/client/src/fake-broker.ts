@@ -65,6 +65,8 @@ export class FakeBroker {
   readonly txn = new FakeTxnCoordinator();
   private server!: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Client connections accepted since start. */
+  connectionsAccepted = 0;
   port = 0;
 
   constructor(private readonly opts: FakeBrokerOptions = {}) {}
@@ -92,6 +94,7 @@ export class FakeBroker {
   }
 
   private onSocket(socket: net.Socket): void {
+    this.connectionsAccepted++;
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
