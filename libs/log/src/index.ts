@@ -14,6 +14,7 @@ export type { MutableLogSettings } from './log-config';
 export { decideRetention, enforceRetention, segmentFacts } from './retention';
 export type { RetentionDecision, RetentionLimits, RetentionOutcome, SegmentFacts } from './retention';
 export { TailCacheBudget } from './tail-cache';
+export { PageCacheWrites, sharedPageCacheWrites } from './page-cache-writes';
 export { ReadBufferPool } from './read-buffer-pool';
 export { setIoFaultHook } from './file-io';
 export type { IoFaultHook, IoOperation } from './file-io';

@@ -1,4 +1,5 @@
 import { LogError } from './log-error';
+import type { PageCacheWrites } from './page-cache-writes';
 import type { TailCacheBudget } from './tail-cache';
 
 /** Finds the first record of one batch whose timestamp >= ts (decodes records, maybe decompresses). */
@@ -49,6 +50,8 @@ export interface LogConfig {
   tailCacheBytes?: number;
   /** A byte budget shared by the tails of many logs (a broker's log.tail.cache.bytes). */
   tailCacheBudget?: TailCacheBudget;
+  /** When writes may copy into the page cache on the event loop; default the process's (sharedPageCacheWrites). */
+  pageCacheWrites?: PageCacheWrites;
   /**
    * Called once when a write, fsync or checkpoint of this log fails (ENOSPC, EIO, ...): the log
    * then refuses everything until reopened; the owner takes the whole log dir offline (Kafka's
@@ -80,6 +83,7 @@ export interface ResolvedLogConfig {
   flushMs: number;
   tailCacheBytes: number;
   tailCacheBudget?: TailCacheBudget;
+  pageCacheWrites?: PageCacheWrites;
   onStorageError?: (err: LogError, dir: string) => void;
 }
 
@@ -103,6 +107,7 @@ export function resolveLogConfig(config: LogConfig): ResolvedLogConfig {
     maxReadBytes: config.maxReadBytes ?? 64 << 20,
     tailCacheBytes: checkTailCacheBytes(config.tailCacheBytes ?? 1 << 20),
     tailCacheBudget: config.tailCacheBudget,
+    pageCacheWrites: config.pageCacheWrites,
     onStorageError: config.onStorageError,
     keyIndex: config.keyIndex ?? true,
     ...resolveMutable({ ...config, segmentBytes }, {

@@ -75,6 +75,11 @@ export class LogState {
         if (config.fsync === 'always') this.recovery.flushedTo(end);
       },
       onSealed: (segment) => segmentRolled(this, segment),
+      pageCache: config.pageCacheWrites,
+      onSlowWrites: (ms, backoffMs) =>
+        config.logger('warn', 'page-cache writes are slow (the kernel is throttling writers); writing through the thread pool for a while', {
+          dir, writeMs: Math.round(ms), forMs: backoffMs,
+        }),
     });
     this.flushPolicy = new FlushPolicy(
       () => this.config,

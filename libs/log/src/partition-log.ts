@@ -130,8 +130,8 @@ export class PartitionLog {
   }
 
   /** Counters for metrics and tests. */
-  stats(): { segments: number; writeCalls: number } {
-    return { segments: this.s.segments.length, writeCalls: this.s.queue.writeCalls };
+  stats(): { segments: number; writeCalls: number; syncCycles: number } {
+    return { segments: this.s.segments.length, writeCalls: this.s.queue.writeCalls, syncCycles: this.s.queue.syncCycles };
   }
 
   /** Every segment but the active one, oldest first: what the log cleaner may rewrite. */

@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { LogError } from './log-error';
+import { PageCacheWrites } from './page-cache-writes';
 import { PartitionLog } from './partition-log';
 import { recordKeys, testBatch, withTempDir } from './testing/test-batches';
 
@@ -23,6 +24,33 @@ describe('WriteQueue synchronous page-cache writes (fsync never)', () => {
       // The bytes are in the file itself, not only in memory.
       const onDisk = await readFile(log.segmentList()[0]!.paths.log);
       expect((await recordKeys(onDisk)).map((k) => k.key)).toEqual(['first-0', ...batches.flatMap((_, i) => [`t${i}-0`, `t${i}-1`])]);
+      const { records } = await log.read(0n, 1 << 20, all);
+      expect(records.equals(onDisk)).toBe(true);
+      await log.close();
+    }));
+
+  it('after a slow synchronous cycle writes go through the thread pool for the back-off, with the same bytes, and warn once', () =>
+    withTempDir(async (dir) => {
+      let now = 1_000;
+      // Every synchronous cycle counts as slow (0 ms threshold): the first one starts a 1 s back-off.
+      const pageCacheWrites = new PageCacheWrites({ slowMs: 0, minBackoffMs: 1_000, clock: () => now });
+      const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
+      const log = await PartitionLog.open(dir, { pageCacheWrites, logger: (level, message, fields) => { if (level === 'warn') warnings.push([message, fields]); } });
+      const append = async (tag: string) => log.append(await testBatch({ records: 1, tag }), { leaderEpoch: 0 });
+      await append('opens'); // opens the files (an asynchronous cycle)
+      await append('sync');
+      expect(log.stats().syncCycles).toBe(1);
+      expect(pageCacheWrites.slowCycles).toBe(1);
+      expect(warnings).toEqual([[expect.stringMatching(/page-cache writes are slow/), expect.objectContaining({ dir, forMs: 1_000 })]]);
+      const calls = log.stats().writeCalls;
+      for (let i = 0; i < 3; i++) await append(`pool${i}`);
+      expect(log.stats()).toMatchObject({ syncCycles: 1, writeCalls: calls + 3 });
+      now += 1_000;
+      await append('sync-again');
+      expect(log.stats().syncCycles).toBe(2);
+      expect(warnings).toHaveLength(2);
+      const onDisk = await readFile(log.segmentList()[0]!.paths.log);
+      expect((await recordKeys(onDisk)).map((k) => k.key)).toEqual(['opens-0', 'sync-0', 'pool0-0', 'pool1-0', 'pool2-0', 'sync-again-0']);
       const { records } = await log.read(0n, 1 << 20, all);
       expect(records.equals(onDisk)).toBe(true);
       await log.close();

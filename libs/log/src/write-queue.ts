@@ -2,6 +2,7 @@ import { ftruncateSync } from 'node:fs';
 import { truncate, unlink } from 'node:fs/promises';
 import { checkIoFault, writeAllAt, writeAllAtSync } from './file-io';
 import { LogError } from './log-error';
+import { type PageCacheWrites, sharedPageCacheWrites } from './page-cache-writes';
 import type { Segment } from './segment';
 
 /** Bytes for one segment, already placed at `position` with offsets up to `endOffset`. */
@@ -31,6 +32,10 @@ export interface WriteQueueHooks {
   onFailure?: (err: LogError) => void;
   /** A rolled segment's seal was processed (indexes persisted; synced too with fsync). */
   onSealed?: (segment: Segment) => void;
+  /** Decides when a cycle may write synchronously (default: the process's). */
+  pageCache?: PageCacheWrites;
+  /** A synchronous cycle's writes took `ms`, and writes leave the event loop for `backoffMs`. */
+  onSlowWrites?: (ms: number, backoffMs: number) => void;
 }
 
 /** A segment's written extent before a cycle touched it: what a failed cycle rolls back to. */
@@ -56,7 +61,9 @@ interface Extent {
  * microseconds: it runs synchronously on the segment's descriptor once the current turn's
  * appends have queued (process.nextTick after the microtasks that made them), instead of a
  * thread-pool hop and its promises per cycle (docs/decisions/0014). A cycle that must open
- * files or seal a segment, and every cycle with fsync on, stays asynchronous.
+ * files or seal a segment, and every cycle with fsync on, stays asynchronous; so does every cycle
+ * for a while after a synchronous one was slow (the kernel throttling writers, see
+ * PageCacheWrites).
  */
 export class WriteQueue {
   private queue: QueueItem[] = [];
@@ -66,8 +73,13 @@ export class WriteQueue {
   failure?: LogError;
   /** writev calls so far: fewer than appends when group commit works. */
   writeCalls = 0;
+  /** Cycles written synchronously on the event loop so far. */
+  syncCycles = 0;
+  private readonly pageCache: PageCacheWrites;
 
-  constructor(private readonly hooks: WriteQueueHooks) {}
+  constructor(private readonly hooks: WriteQueueHooks) {
+    this.pageCache = hooks.pageCache ?? sharedPageCacheWrites;
+  }
 
   push(items: QueueItem[]): void {
     if (this.failure) {
@@ -110,7 +122,7 @@ export class WriteQueue {
       const before = new Map<Segment, Extent>();
       const written: Array<[bigint, Segment]> = [];
       try {
-        if (!this.hooks.fsync && this.writableNow(items)) this.writeCycleSync(items, before, written);
+        if (!this.hooks.fsync && this.writableNow(items) && this.pageCache.syncAllowed()) this.writeCycleSync(items, before, written);
         else await this.writeCycle(items, before, written);
         const after = this.hooks.afterCycle();
         if (after) await after;
@@ -135,6 +147,19 @@ export class WriteQueue {
 
   /** writeCycle for writes only, with the segments' files open: page-cache copies, no fsync. */
   private writeCycleSync(items: QueueItem[], before: Map<Segment, Extent>, written: Array<[bigint, Segment]>): void {
+    this.syncCycles++;
+    let writingMs = 0;
+    try {
+      writingMs = this.writeRunsSync(items, before, written);
+    } finally {
+      const backoffMs = this.pageCache.tookSync(writingMs);
+      if (backoffMs > 0) this.hooks.onSlowWrites?.(writingMs, backoffMs);
+    }
+  }
+
+  /** The synchronous cycle's writes, one writev per segment; returns the time spent in them (ms). */
+  private writeRunsSync(items: QueueItem[], before: Map<Segment, Extent>, written: Array<[bigint, Segment]>): number {
+    let writingMs = 0;
     let i = 0;
     while (i < items.length) {
       const first = items[i] as WriteItem;
@@ -148,11 +173,14 @@ export class WriteQueue {
       this.writeCalls++;
       remember(before, first.segment, false);
       checkIoFault('write', first.segment.paths.log);
+      const started = performance.now();
       writeAllAtSync(first.segment.openLogFd()!, buffers, first.position);
+      writingMs += performance.now() - started;
       first.segment.markWritten(last.position + last.data.length, last.endOffset);
       for (let k = start; k < j; k++) first.segment.rememberWritten((items[k] as WriteItem).position, buffers[k - start]!);
       written.push([last.endOffset, first.segment]);
     }
+    return writingMs;
   }
 
   private async writeCycle(items: QueueItem[], before: Map<Segment, Extent>, written: Array<[bigint, Segment]>): Promise<void> {

@@ -199,6 +199,8 @@ export class Broker {
         fsync: opts.fsync,
         ...tailCacheConfig(opts.tailCacheBytes ?? 64 << 20, opts.tailCachePartitionBytes ?? 1 << 20),
         onStorageError: (err, dir) => this.logDirFailures.logFailed(err, dir),
+        // The logs' own warnings (slow page-cache writes, failed scheduled flushes, key index) go to the broker's log.
+        logger: (level, message, fields) => opts.logger[level](fields ?? {}, message),
       },
       logDirFailures: this.logDirFailures,
       logDirSet: dirs,
