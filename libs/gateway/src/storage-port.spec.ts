@@ -84,3 +84,52 @@ describe('GatewayStoragePort.produce after a leader move', () => {
     expect(out.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
   });
 });
+
+describe('GatewayStoragePort.produce routing', () => {
+  /** Topic 'm': partition 0 led by broker 1, partition 1 by broker 2; broker 3 refuses every request. */
+  function routed(leaders = [1, 2]) {
+    const calls: Array<{ broker: number; partitions: number[] }> = [];
+    const cluster = { topic: (name: string) => (name === 'm' ? { partitions: leaders.map((storageLeader) => ({ storageLeader })) } : undefined) } as unknown as ClusterPort;
+    const brokers = {
+      isLive: () => true,
+      get: (id: number) => ({
+        produceChannel: {
+          request: async (req: ProduceRequest) => {
+            calls.push({ broker: id, partitions: req.partitions.map((p) => p.partition) });
+            if (id === 3) throw new Error('stream closed');
+            // Answers in reverse order: the port matches them by partition.
+            return {
+              correlationId: req.correlationId,
+              partitions: [...req.partitions].reverse().map((p) => ({
+                topic: p.topic, partition: p.partition, errorCode: ErrorCode.NONE, errorMessage: '', baseOffset: BigInt(100 * id + p.partition),
+                logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], appended: true,
+              })),
+            };
+          },
+        },
+      }),
+    } as unknown as BrokerClients;
+    return { port: new GatewayStoragePort(cluster, brokers), calls };
+  }
+  const part = (partition: number) => ({ topic: 'm', partition, records: Buffer.from('batch') });
+
+  it('sends partitions led by one broker as one request and answers in the order asked', async () => {
+    const { port, calls } = routed([1, 1]);
+    const out = await port.produce(-1, 5_000, [part(1), part(0)]);
+    expect(calls).toEqual([{ broker: 1, partitions: [1, 0] }]);
+    expect(out.map((o) => [o.partition, o.baseOffset])).toEqual([[1, 101n], [0, 100n]]);
+  });
+
+  it('splits partitions led by different brokers and merges their answers in the order asked', async () => {
+    const { port, calls } = routed();
+    const out = await port.produce(-1, 5_000, [part(1), part(0)]);
+    expect(calls.sort((a, b) => a.broker - b.broker)).toEqual([{ broker: 1, partitions: [0] }, { broker: 2, partitions: [1] }]);
+    expect(out.map((o) => [o.partition, o.errorCode, o.baseOffset])).toEqual([[1, ErrorCode.NONE, 201n], [0, ErrorCode.NONE, 100n]]);
+  });
+
+  it('answers NOT_LEADER_OR_FOLLOWER for every partition of a request its leader failed to answer', async () => {
+    const { port } = routed([3, 3]);
+    const out = await port.produce(-1, 5_000, [part(0), part(1)]);
+    expect(out.map((o) => [o.partition, o.errorCode])).toEqual([[0, ErrorCode.NOT_LEADER_OR_FOLLOWER], [1, ErrorCode.NOT_LEADER_OR_FOLLOWER]]);
+  });
+});
