@@ -1,12 +1,14 @@
 // `dms dev add-broker` with the real services: a running `dms dev up` starts broker 4 on request
 // (its certificate from the cluster's CA, its rack), records it in cluster.json, the broker
 // registers in etcd and takes replicas of new topics, and Ctrl-C of `dms dev up` stops it too.
+// The cluster starts with the default warm-up, which must leave no topic behind.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, readClusterJson, waitFor, type ClusterJson } from '@dms/devcluster';
 import { repoRoot, runCli } from '@dms/testing';
+import { WARM_UP_TOPIC } from './dev-warm-up';
 
 jest.setTimeout(150_000);
 
@@ -54,6 +56,16 @@ describe('dms dev add-broker', () => {
     up.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     await waitFor('dms dev up ready', () => out.includes('ready') || up!.exitCode !== null, 90_000, 100);
     expect(out).toContain('ready');
+    // The default warm-up ran (produce and fetch on a temporary topic) and deleted its topic.
+    await waitFor('the warm-up report', () => err.includes('warmed up') || err.includes('warm-up stopped'), 10_000, 50);
+    expect(err).toMatch(/warmed up in [\d.]+ s \((\d+) records produced, (\d+) fetched; topic deleted\)/);
+    const [, produced, fetched] = /\((\d+) records produced, (\d+) fetched/.exec(err)!;
+    expect(Number(produced)).toBeGreaterThan(100);
+    expect(Number(fetched)).toBeGreaterThan(0);
+    await waitFor('the warm-up topic gone', async () => {
+      const listed = await runCli(['topics', 'list', '--bootstrap-server', `127.0.0.1:${port}`], { timeoutMs: 30_000 });
+      return listed.code === 0 && !listed.stdout.includes(WARM_UP_TOPIC);
+    }, 30_000, 500);
 
     const added = await runCli(['dev', 'add-broker', '--data-dir', dataDir, '--rack', 'r4', '--json'], { timeoutMs: 90_000 });
     expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' });

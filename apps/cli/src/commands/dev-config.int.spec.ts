@@ -36,7 +36,7 @@ describe('dms dev up --config / --config-file', () => {
     const file = join(dir, 'server.properties');
     writeFileSync(file, '# like server.properties\nnum.partitions=2\nlog.retention.hours = 12\nauto.create.topics.enable: false\n');
     const port = await freePort();
-    up = spawn(process.execPath, [join(repoRoot(), 'dist/apps/cli/main.js'), 'dev', 'up', '--brokers', '1', '--controllers', '1', '--port', String(port),
+    up = spawn(process.execPath, [join(repoRoot(), 'dist/apps/cli/main.js'), 'dev', 'up', '--warm-up-s', '0', '--brokers', '1', '--controllers', '1', '--port', String(port),
       '--data-dir', dataDir, '--config-file', file, '--config', 'num.partitions=3'], { cwd: repoRoot(), stdio: 'pipe' });
     let out = '';
     up.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -81,7 +81,7 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
   }
 
   it('says exactly what to install when etcd is missing', async () => {
-    const c = collect(run(['dev', 'up', '--dist-dir', dist, '--port', String(await freePort())], { ...process.env, PATH: join(dir, 'empty') }));
+    const c = collect(run(['dev', 'up', '--warm-up-s', '0', '--dist-dir', dist, '--port', String(await freePort())], { ...process.env, PATH: join(dir, 'empty') }));
     expect(await c.closed).toBe(1);
     expect(c.err()).toContain('apt-get install etcd-server');
   }, 20_000);
@@ -89,7 +89,7 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
   it('comes up, reports a crash without restarting, shows status, and stops cleanly on SIGINT', async () => {
     const port = await freePort();
     const dataDir = join(dir, 'data');
-    const up = run(['dev', 'up', '--brokers', '2', '--controllers', '2', '--port', String(port), '--data-dir', dataDir, '--dist-dir', dist]);
+    const up = run(['dev', 'up', '--warm-up-s', '0', '--brokers', '2', '--controllers', '2', '--port', String(port), '--data-dir', dataDir, '--dist-dir', dist]);
     const upOut = collect(up);
     await until(() => upOut.out().includes('ready'), 'the ready line');
     expect(upOut.out()).toContain(`ready, bootstrap 127.0.0.1:${port}`);
@@ -124,7 +124,7 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
   it('--distinct-addresses: every process on its own loopback address, recorded in cluster.json', async () => {
     const port = await freePort('127.0.0.5');
     const dataDir = join(dir, 'data-distinct');
-    const up = run(['dev', 'up', '--brokers', '1', '--controllers', '1', '--port', String(port), '--data-dir', dataDir, '--dist-dir', dist, '--json', '--distinct-addresses']);
+    const up = run(['dev', 'up', '--warm-up-s', '0', '--brokers', '1', '--controllers', '1', '--port', String(port), '--data-dir', dataDir, '--dist-dir', dist, '--json', '--distinct-addresses']);
     const upOut = collect(up);
     await until(() => upOut.out().includes('\n'), 'the ready event');
     const ready = JSON.parse(upOut.out().split('\n')[0]);
@@ -138,7 +138,7 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
     up.kill('SIGTERM');
     expect(await upOut.closed).toBe(0);
 
-    const secure = collect(run(['dev', 'up', '--port', String(await freePort()), '--data-dir', join(dir, 'data-distinct-secure'), '--dist-dir', dist, '--distinct-addresses', '--secure']));
+    const secure = collect(run(['dev', 'up', '--warm-up-s', '0', '--port', String(await freePort()), '--data-dir', join(dir, 'data-distinct-secure'), '--dist-dir', dist, '--distinct-addresses', '--secure']));
     expect(await secure.closed).toBe(1);
     expect(secure.err()).toContain('--secure and --distinct-addresses cannot be combined yet');
   }, 60_000);
@@ -146,7 +146,7 @@ describe('dms dev up / dms cluster status (bundled commands, fake services)', ()
   it('prints JSON events with --json, and fails clearly when nothing answers', async () => {
     const port = await freePort();
     const dataDir = join(dir, 'data-json');
-    const up = run(['dev', 'up', '--brokers', '1', '--controllers', '1', '--port', String(port), '--data-dir', dataDir, '--dist-dir', dist, '--json']);
+    const up = run(['dev', 'up', '--warm-up-s', '0', '--brokers', '1', '--controllers', '1', '--port', String(port), '--data-dir', dataDir, '--dist-dir', dist, '--json']);
     const upOut = collect(up);
     await until(() => upOut.out().includes('\n'), 'the ready event');
     const ready = JSON.parse(upOut.out().split('\n')[0]);

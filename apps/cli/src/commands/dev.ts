@@ -6,6 +6,7 @@ import { DevCluster, devAdminCertificate, devConsoleCertificate, secureDevOption
 import { parseProperties } from '@dms/kafka-client';
 import { statusWithoutSecrets } from './redact-status';
 import { addBroker, type AddBrokerOptions } from './dev-add-broker';
+import { warmUpQuietly, warmUpTarget, WARM_UP_TOPIC } from './dev-warm-up';
 
 export interface DevUpOptions {
   brokers: number;
@@ -31,6 +32,8 @@ export interface DevUpOptions {
   console?: boolean;
   /** Port of the web console (default: a free one). */
   consolePort?: number;
+  /** Seconds of produce and fetch on a temporary topic before reporting ready (0: none). */
+  warmUpS?: number;
 }
 
 /** The server settings of --config-file then --config, as server.properties would give them. */
@@ -174,6 +177,13 @@ export async function devUp(o: DevUpOptions): Promise<number> {
       } catch (e) {
         warn(`dms dev: cannot issue the admin and console certificates: ${(e as Error).message}`);
       }
+      const warmUpS = o.warmUpS ?? 0;
+      if (warmUpS > 0) {
+        if (!o.json) warn(`dms dev: warming up: ${warmUpS} s of produce and fetch on a temporary topic (${WARM_UP_TOPIC}, deleted after; --warm-up-s 0 skips)`);
+        await Promise.race([warmUpQuietly(warmUpTarget(cluster.status(), o.brokers), warmUpS * 1000, (m) => shuttingDown || warn(m)), stopRequested]);
+      }
+    }
+    if (!shuttingDown) {
       // `dms dev add-broker` asks this process (the owner of every child) to start one more broker.
       closeControl = cluster.serveControlRequests((rec) => {
         if (o.json) say(JSON.stringify({ event: 'broker-added', id: rec.id, pid: rec.pid, logFile: rec.logFile }));
@@ -223,6 +233,7 @@ export function register(program: Command): void {
     .option('--secure', 'generate a CA under the data dir; gateways add SASL_SSL (SCRAM) and SSL (client cert) listeners, ACLs on, admin super user, etcd over TLS (services always use mutual TLS with their own internal CA); see cluster.json "security"')
     .option('--no-console', 'do not start the web console (apps/console)')
     .option('--console-port <port>', 'port of the web console (default: a free one)', intOption('console-port', 0, 65535))
+    .option('--warm-up-s <s>', 'before reporting ready, produce to and fetch from a temporary topic for this long, so the services\' hot code is compiled before the first client (0: skip)', intOption('warm-up-s', 0, 60), 3)
     .action(async (opts: DevUpOptions) => {
       process.exitCode = await devUp({ ...opts, dataDir: isAbsolute(opts.dataDir) ? opts.dataDir : resolve(opts.dataDir) });
     });
