@@ -50,11 +50,14 @@ export function warmUpTarget(status: ClusterJson, brokers: number): WarmUpTarget
  * waited 10-35 ms (p50) instead of ~2 ms. The load is what clients send: one-record batches with
  * acks=all (linger.ms=0) in several Produce versions, 100-record batches with acks=1 and acks=all,
  * fetches. Bounded: the load stops at its deadline, and the client is closed (failing what is
- * pending) GRACE_MS after it.
+ * pending) GRACE_MS after it, or at once when `signal` aborts (the topic is then left for the
+ * next warm-up to reuse and delete).
  */
-export async function warmUp(target: WarmUpTarget, durationMs: number): Promise<WarmUpResult> {
+export async function warmUp(target: WarmUpTarget, durationMs: number, signal?: AbortSignal): Promise<WarmUpResult> {
   const client = new KafkaClient({ bootstrapServers: target.bootstrap, clientId: 'dms-dev-warm-up', retries: 20, retryBackoffMs: 100, ...target.security });
   const guard = setTimeout(() => client.close(), durationMs + GRACE_MS);
+  const onAbort = () => client.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
   const result: WarmUpResult = { produced: 0, fetched: 0 };
   try {
     const rf = Math.min(3, target.brokers);
@@ -74,9 +77,10 @@ export async function warmUp(target: WarmUpTarget, durationMs: number): Promise<
     result.produced += PARTITIONS;
 
     const deadline = Date.now() + durationMs;
+    const running = () => Date.now() < deadline && !signal?.aborted;
     let next = 0;
     const produceLoop = async (batch: Buffer, records: number, acks: number, version: number) => {
-      while (Date.now() < deadline) {
+      while (running()) {
         const p = next++ % PARTITIONS;
         const conn = await client.leaderConnection(WARM_UP_TOPIC, p);
         const body = { transactionalId: null, acks, timeoutMs: 5_000, topicData: [{ name: WARM_UP_TOPIC, partitionData: [{ index: p, records: batch }] }] };
@@ -89,7 +93,7 @@ export async function warmUp(target: WarmUpTarget, durationMs: number): Promise<
     };
     const fetchLoop = async () => {
       const offsets: bigint[] = new Array<bigint>(PARTITIONS).fill(0n);
-      while (Date.now() < deadline) {
+      while (running()) {
         const p = next++ % PARTITIONS;
         const { records } = await client.fetch(WARM_UP_TOPIC, p, offsets[p], 1 << 20, 100);
         // Past the last whole batch returned (a fetch may end inside one).
@@ -112,21 +116,24 @@ export async function warmUp(target: WarmUpTarget, durationMs: number): Promise<
     return result;
   } finally {
     try {
-      await client.deleteTopics([WARM_UP_TOPIC], 10_000);
+      if (!signal?.aborted) await client.deleteTopics([WARM_UP_TOPIC], 10_000);
     } finally {
       clearTimeout(guard);
+      signal?.removeEventListener('abort', onAbort);
       client.close();
     }
   }
 }
 
 /** warmUp, reporting instead of throwing: a warm-up that fails leaves the cluster as it is. */
-export async function warmUpQuietly(target: WarmUpTarget, durationMs: number, warn: (msg: string) => void): Promise<void> {
+export async function warmUpQuietly(target: WarmUpTarget, durationMs: number, warn: (msg: string) => void, signal?: AbortSignal): Promise<void> {
   const started = Date.now();
   try {
-    const r = await warmUp(target, durationMs);
+    const r = await warmUp(target, durationMs, signal);
+    if (signal?.aborted) return;
     warn(`dms dev: warmed up in ${((Date.now() - started) / 1000).toFixed(1)} s (${r.produced} records produced, ${r.fetched} fetched; topic deleted)`);
   } catch (e) {
+    if (signal?.aborted) return;
     warn(`dms dev: warm-up stopped early (${describeError(e)}); the cluster is up, its first requests may be slower`);
   }
 }

@@ -121,6 +121,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
   let shuttingDown = false;
   let wake: () => void = () => undefined;
   const stopRequested = new Promise<void>((r) => (wake = r));
+  const stopping = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (shuttingDown) {
       // A second Ctrl-C while stopping: the user wants out now.
@@ -129,6 +130,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
     }
     shuttingDown = true;
     if (!o.json) warn(`dms dev: ${sig}, stopping the cluster...`);
+    stopping.abort();
     wake();
   };
   process.on('SIGINT', onSignal);
@@ -180,7 +182,7 @@ export async function devUp(o: DevUpOptions): Promise<number> {
       const warmUpS = o.warmUpS ?? 0;
       if (warmUpS > 0) {
         if (!o.json) warn(`dms dev: warming up: ${warmUpS} s of produce and fetch on a temporary topic (${WARM_UP_TOPIC}, deleted after; --warm-up-s 0 skips)`);
-        await Promise.race([warmUpQuietly(warmUpTarget(cluster.status(), o.brokers), warmUpS * 1000, (m) => shuttingDown || warn(m)), stopRequested]);
+        await warmUpQuietly(warmUpTarget(cluster.status(), o.brokers), warmUpS * 1000, warn, stopping.signal);
       }
     }
     if (!shuttingDown) {
