@@ -1,4 +1,4 @@
-import { buildRecordBatch, readBatchHeader, BATCH, BATCH_LOG_OVERHEAD } from '@dms/kafka-codec';
+import { buildRecordBatch, wholeBatchHeaders } from '@dms/kafka-codec';
 import { errorName, IdempotentProducer, KafkaError, type KafkaClient, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '@dms/kafka-client';
 import { LatencyRecorder, summarize, type PhaseResult } from './stats';
 import type { BenchOptions } from './options';
@@ -100,16 +100,10 @@ export async function runConsume(client: KafkaClient, o: BenchOptions, from?: bi
           const res = await client.fetch(o.topic, p, offset, o.fetchMaxBytes, 100);
           latencies.add(performance.now() - t0);
           requests++;
-          let pos = 0;
-          const buf = res.records;
-          while (buf.length - pos >= BATCH.records) {
-            const size = buf.readInt32BE(pos + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
-            if (pos + size > buf.length) break;
-            const h = readBatchHeader(buf, pos);
+          for (const h of wholeBatchHeaders(res.records)) {
             records += h.recordCount;
-            bytes += size;
+            bytes += h.sizeInBytes;
             offset = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
-            pos += size;
           }
         } catch (err) {
           failed++;

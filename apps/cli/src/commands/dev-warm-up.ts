@@ -1,5 +1,5 @@
 // `dms dev up` exercises a new cluster before it reports ready (see warmUp).
-import { BATCH, BATCH_LOG_OVERHEAD, buildRecordBatch, readBatchHeader } from '@dms/kafka-codec';
+import { buildRecordBatch, wholeBatchHeaders } from '@dms/kafka-codec';
 import { describeError, KafkaClient, securityFromFile, type ConnectionOptions } from '@dms/kafka-client';
 import { ErrorCode, isRetriable, KafkaError } from '@dms/kafka-errors';
 import { ApiKey, type ProduceResponse } from '@dms/kafka-schema';
@@ -96,14 +96,9 @@ export async function warmUp(target: WarmUpTarget, durationMs: number, signal?: 
       while (running()) {
         const p = next++ % PARTITIONS;
         const { records } = await client.fetch(WARM_UP_TOPIC, p, offsets[p], 1 << 20, 100);
-        // Past the last whole batch returned (a fetch may end inside one).
-        for (let pos = 0; records.length - pos >= BATCH.records;) {
-          const size = records.readInt32BE(pos + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
-          if (pos + size > records.length) break;
-          const h = readBatchHeader(records, pos);
+        for (const h of wholeBatchHeaders(records)) {
           offsets[p] = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
           result.fetched += h.recordCount;
-          pos += size;
         }
       }
     };

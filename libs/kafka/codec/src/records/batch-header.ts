@@ -97,6 +97,21 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
   };
 }
 
+/**
+ * The headers of the whole batches a fetched `records` field starts with, in order: a Fetch answer
+ * may end inside a batch (its size limit cut it), and that partial batch is left out.
+ */
+export function wholeBatchHeaders(buf: Buffer): BatchHeader[] {
+  const out: BatchHeader[] = [];
+  for (let pos = 0; buf.length - pos >= BATCH.records;) {
+    const size = buf.readInt32BE(pos + BATCH.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH.records || pos + size > buf.length) break;
+    out.push(readBatchHeader(buf, pos));
+    pos += size;
+  }
+  return out;
+}
+
 /** CRC-32C over attributes..end, as stored in the header's crc field. */
 export function computeBatchCrc(buf: Buffer, pos: number, sizeInBytes: number): number {
   return crc32c(buf.subarray(pos + BATCH.attributes, pos + sizeInBytes)) >>> 0;

@@ -6,6 +6,7 @@ import {
   readBatchHeader,
   rewriteBatchCrc,
   validateBatches,
+  wholeBatchHeaders,
 } from './batch-header';
 import { compress } from './compression';
 import { controlRecordType, endTxnMarker } from './control-record';
@@ -384,5 +385,19 @@ describe('in-place rewrites', () => {
     expect(h.attributes & 0x0f).toBe(0x08 | CompressionType.Zstd);
     expect(h.maxTimestamp).toBe(42n);
     expect(() => stampLogAppendTime(buf, buf.length - 10, 1n)).toThrow(RecordsError);
+  });
+});
+
+describe('wholeBatchHeaders', () => {
+  it('lists the whole batches of a fetched records field and leaves out a trailing partial one', async () => {
+    const a = await buildRecordBatch({ baseOffset: 10n, records: [{ value: Buffer.from('a') }, { value: Buffer.from('b') }] });
+    const b = await buildRecordBatch({ baseOffset: 12n, records: [{ value: Buffer.from('c') }] });
+    const both = Buffer.concat([a, b]);
+    expect(wholeBatchHeaders(both).map((h) => [h.baseOffset, h.recordCount, h.sizeInBytes])).toEqual([[10n, 2, a.length], [12n, 1, b.length]]);
+    for (const cut of [both.length - 1, a.length + 20, a.length + 3]) {
+      expect(wholeBatchHeaders(both.subarray(0, cut)).map((h) => h.baseOffset)).toEqual([10n]);
+    }
+    expect(wholeBatchHeaders(Buffer.alloc(0))).toEqual([]);
+    expect(wholeBatchHeaders(a.subarray(0, a.length - 1))).toEqual([]);
   });
 });
