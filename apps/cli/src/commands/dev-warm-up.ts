@@ -16,6 +16,9 @@ const SINGLE_RECORD_SENDERS = 64;
  * flexible one (9) and the newest this client speaks (11), so the gateway compiles each branch.
  */
 const PRODUCE_VERSIONS = [7, 8, 9, 11];
+/** The paced half: one-record requests per second, and at most this many outstanding. */
+const PACED_PER_SECOND = 2_000;
+const PACED_OUTSTANDING = 256;
 /** Past its load, how long a warm-up may take (topic creation, deletion) before its client is closed. */
 const GRACE_MS = 30_000;
 
@@ -49,7 +52,7 @@ export function warmUpTarget(status: ClusterJson, brokers: number): WarmUpTarget
  * first clients: on a 2-core machine a fresh cluster's first 2-3 s of 1,000 acks=all RF 3 records/s
  * waited 10-35 ms (p50) instead of ~2 ms. The load is what clients send: one-record batches with
  * acks=all (linger.ms=0) in several Produce versions, 100-record batches with acks=1 and acks=all,
- * fetches. Bounded: the load stops at its deadline, and the client is closed (failing what is
+ * fetches; then one-record batches at a steady 2,000 a second. Bounded: the load stops at its deadline, and the client is closed (failing what is
  * pending) GRACE_MS after it, or at once when `signal` aborts (the topic is then left for the
  * next warm-up to reuse and delete).
  */
@@ -76,22 +79,27 @@ export async function warmUp(target: WarmUpTarget, durationMs: number, signal?: 
     await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => client.produce(WARM_UP_TOPIC, p, one, -1, 5_000)));
     result.produced += PARTITIONS;
 
+    // First half: everything at once, as fast as it goes (many requests per event-loop turn).
+    // Second half: one-record requests paced, mostly one per turn, as clients at a steady rate
+    // send them; these paths stay hottest for the first client.
+    const burstEnd = Date.now() + durationMs / 2;
     const deadline = Date.now() + durationMs;
-    const running = () => Date.now() < deadline && !signal?.aborted;
+    const before = (t: number) => () => Date.now() < t && !signal?.aborted;
     let next = 0;
-    const produceLoop = async (batch: Buffer, records: number, acks: number, version: number) => {
-      while (running()) {
-        const p = next++ % PARTITIONS;
-        const conn = await client.leaderConnection(WARM_UP_TOPIC, p);
-        const body = { transactionalId: null, acks, timeoutMs: 5_000, topicData: [{ name: WARM_UP_TOPIC, partitionData: [{ index: p, records: batch }] }] };
-        const res = await conn.request<ProduceResponse>(ApiKey.Produce, body, { version, timeoutMs: 10_000 });
-        const err = res.responses[0]?.partitionResponses[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-        if (err === ErrorCode.NONE) result.produced += records;
-        else if (isRetriable(err)) await client.refreshTopic(WARM_UP_TOPIC);
-        else throw new KafkaError(err);
-      }
+    const produceOnce = async (batch: Buffer, records: number, acks: number, version: number) => {
+      const p = next++ % PARTITIONS;
+      const conn = await client.leaderConnection(WARM_UP_TOPIC, p);
+      const body = { transactionalId: null, acks, timeoutMs: 5_000, topicData: [{ name: WARM_UP_TOPIC, partitionData: [{ index: p, records: batch }] }] };
+      const res = await conn.request<ProduceResponse>(ApiKey.Produce, body, { version, timeoutMs: 10_000 });
+      const err = res.responses[0]?.partitionResponses[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (err === ErrorCode.NONE) result.produced += records;
+      else if (isRetriable(err)) await client.refreshTopic(WARM_UP_TOPIC);
+      else throw new KafkaError(err);
     };
-    const fetchLoop = async () => {
+    const produceLoop = async (running: () => boolean, batch: Buffer, records: number, acks: number, version: number) => {
+      while (running()) await produceOnce(batch, records, acks, version);
+    };
+    const fetchLoop = async (running: () => boolean) => {
       const offsets: bigint[] = new Array<bigint>(PARTITIONS).fill(0n);
       while (running()) {
         const p = next++ % PARTITIONS;
@@ -102,12 +110,32 @@ export async function warmUp(target: WarmUpTarget, durationMs: number, signal?: 
         }
       }
     };
+    const paced = async (running: () => boolean) => {
+      const start = Date.now();
+      const pending = new Set<Promise<void>>();
+      let failure: unknown;
+      let sent = 0;
+      while (running() && failure === undefined) {
+        const due = Math.floor(((Date.now() - start) * PACED_PER_SECOND) / 1000);
+        for (; sent < due && pending.size < PACED_OUTSTANDING; sent++) {
+          const send: Promise<void> = produceOnce(one, 1, -1, PRODUCE_VERSIONS[sent % PRODUCE_VERSIONS.length])
+            .catch((e: unknown) => { failure ??= e; })
+            .finally(() => pending.delete(send));
+          pending.add(send);
+        }
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await Promise.all(pending);
+      if (failure !== undefined) throw failure;
+    };
+    const burst = before(burstEnd);
     await Promise.all([
-      ...Array.from({ length: SINGLE_RECORD_SENDERS }, (_, i) => produceLoop(one, 1, -1, PRODUCE_VERSIONS[i % PRODUCE_VERSIONS.length])),
-      produceLoop(hundred, 100, 1, 8),
-      produceLoop(hundred, 100, -1, 9),
-      fetchLoop(),
+      ...Array.from({ length: SINGLE_RECORD_SENDERS }, (_, i) => produceLoop(burst, one, 1, -1, PRODUCE_VERSIONS[i % PRODUCE_VERSIONS.length])),
+      produceLoop(burst, hundred, 100, 1, 8),
+      produceLoop(burst, hundred, 100, -1, 9),
+      fetchLoop(burst),
     ]);
+    await Promise.all([paced(before(deadline)), fetchLoop(before(deadline))]);
     return result;
   } finally {
     try {
